@@ -1,0 +1,26 @@
+// AutoEncoderParams, as black-forest-labs/flux `AutoEncoderParams` (docs/kontext-reference.md §4.1).
+
+export interface AutoEncoderParams {
+  resolution: number;
+  in_channels: number;
+  ch: number;
+  out_ch: number;
+  ch_mult: number[];
+  num_res_blocks: number;
+  z_channels: number;
+  scale_factor: number;
+  shift_factor: number;
+}
+
+/** The FLUX.1 autoencoder (`ae.safetensors`), shared by all FLUX.1 models. */
+export const FLUX_AE: AutoEncoderParams = {
+  resolution: 256,
+  in_channels: 3,
+  ch: 128,
+  out_ch: 3,
+  ch_mult: [1, 2, 4, 4],
+  num_res_blocks: 2,
+  z_channels: 16,
+  scale_factor: 0.3611,
+  shift_factor: 0.1159,
+};
