@@ -1,0 +1,256 @@
+// The graph: symbolic tensors with concrete shapes and dtypes, and the nodes (ONNX ops) that make them.
+//
+// Model code never touches numbers directly. It calls ops (src/engine/ops.ts) on symbolic Tensors; each op
+// checks and infers its output shape at once (so a shape error points at the line that caused it, with the
+// module path), and appends one ONNX node. `serialize` (src/engine/serialize.ts) turns the nodes that the
+// requested outputs depend on into an ONNX model; `Session` (src/engine/session.ts) runs it with ONNX Runtime.
+//
+// Shapes are concrete numbers: a graph is built per input shape and the compiled session is cached by the
+// graph's signature, so the sampler's 30 steps at one resolution reuse one session.
+
+import type { DType, HostTensor } from './dtype.ts';
+import type { Parameter } from './module.ts';
+
+export type Shape = readonly number[];
+
+export type Attr =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'string'; value: string };
+
+export const attr = {
+  int: (value: number): Attr => ({ kind: 'int', value }),
+  float: (value: number): Attr => ({ kind: 'float', value }),
+  ints: (value: number[]): Attr => ({ kind: 'ints', value }),
+  floats: (value: number[]): Attr => ({ kind: 'floats', value }),
+  string: (value: string): Attr => ({ kind: 'string', value }),
+};
+
+/** How a graph leaf gets its value. */
+export type Leaf =
+  | { kind: 'input' } // fed at run time
+  | { kind: 'constant'; value: HostTensor } // baked into the model
+  | { kind: 'param'; param: Parameter; part?: string }; // a module parameter (baked, or fed when training)
+
+export interface Node {
+  op: string; // ONNX op type, e.g. 'MatMul'
+  domain: string; // '' (ai.onnx) or 'com.microsoft'
+  inputs: (Tensor | null)[]; // null = an omitted optional input
+  outputs: Tensor[];
+  attrs: Record<string, Attr>;
+  /** Module path active when the node was made (e.g. 'double_blocks.0.img_attn'), for errors and profiling. */
+  path: string;
+  /** What autodiff needs to know beyond the ONNX attributes (axes, perm, ...). */
+  meta: Record<string, unknown>;
+}
+
+export class ShapeError extends Error {
+  override name = 'ShapeError';
+}
+
+let nextTensorId = 0;
+
+export class Tensor {
+  readonly id = nextTensorId++;
+  constructor(
+    readonly graph: Graph,
+    readonly shape: Shape,
+    readonly dtype: DType,
+    /** The node that produced this tensor, or null for a leaf (input, constant, parameter). */
+    readonly node: Node | null,
+    /** Output slot in `node`, or the leaf description. */
+    readonly source: number | Leaf,
+    public name: string,
+  ) {}
+  get rank(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  toString(): string {
+    return `${this.name}:${this.dtype}[${this.shape.join(',')}]`;
+  }
+}
+
+// ---- module path stack (set by Module.scope) ----
+const pathStack: string[] = [];
+export function currentPath(): string {
+  return pathStack.length ? pathStack[pathStack.length - 1] : '';
+}
+export function withPath<T>(path: string, fn: () => T): T {
+  pathStack.push(path);
+  try {
+    return fn();
+  } finally {
+    pathStack.pop();
+  }
+}
+
+// ---- the graph being built (so that ops on Parameters alone know where to go) ----
+let activeGraph: Graph | null = null;
+export function currentGraph(): Graph {
+  if (!activeGraph) throw new Error('no active graph: build model code inside graph.build(() => ...)');
+  return activeGraph;
+}
+
+export type ParamMode = 'constant' | 'input';
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: Tensor[] = [];
+  readonly outputs = new Map<string, Tensor>();
+  private readonly paramTensors = new Map<Parameter, Tensor>();
+  private readonly scalarCache = new Map<string, Tensor>();
+  private readonly partTensors = new Map<string, Tensor>();
+  private names = new Set<string>();
+
+  /**
+   * @param paramMode 'constant': parameters are baked into the model as initializers (inference; ORT can
+   *   pre-pack them). 'input': parameters become graph inputs, fed at every run (training, where they change).
+   */
+  constructor(readonly paramMode: ParamMode = 'constant') {}
+
+  /** Run `fn` with this graph active, so ops on Parameters alone land here. */
+  build<T>(fn: () => T): T {
+    const prev = activeGraph;
+    activeGraph = this;
+    try {
+      return fn();
+    } finally {
+      activeGraph = prev;
+    }
+  }
+
+  uniqueName(base: string): string {
+    let name = base.replace(/[^A-Za-z0-9_./:-]/g, '_');
+    if (this.names.has(name)) {
+      let i = 1;
+      while (this.names.has(`${name}_${i}`)) i++;
+      name = `${name}_${i}`;
+    }
+    this.names.add(name);
+    return name;
+  }
+
+  /** A tensor fed at run time. */
+  input(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
+    if (this.names.has(name)) throw new Error(`graph input '${name}' defined twice`);
+    const t = new Tensor(this, [...shape], dtype, null, { kind: 'input' }, this.uniqueName(name));
+    this.inputs.push(t);
+    return t;
+  }
+
+  /** A constant baked into the model. */
+  constant(value: HostTensor, name = 'const'): Tensor {
+    return new Tensor(this, [...value.shape], value.dtype, null, { kind: 'constant', value }, this.uniqueName(name));
+  }
+
+  /** A scalar constant (shape []), shared across uses. */
+  scalar(v: number, dtype: DType): Tensor {
+    const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
+    let t = this.scalarCache.get(key);
+    if (!t) {
+      t = this.constant(scalarHost(v, dtype), 'c');
+      this.scalarCache.set(key, t);
+    }
+    return t;
+  }
+
+  /** The tensor standing for a module parameter in this graph (one per parameter, made on first use). */
+  param(p: Parameter): Tensor {
+    let t = this.paramTensors.get(p);
+    if (!t) {
+      const asInput = this.paramMode === 'input';
+      t = new Tensor(this, [...p.shape], p.dtype, null, { kind: 'param', param: p }, this.uniqueName(p.key || 'param'));
+      if (asInput) this.inputs.push(t);
+      this.paramTensors.set(p, t);
+    }
+    return t;
+  }
+
+  /** A stored part of a quantized parameter ('packed', 'scales', 'zeroPoints'); always baked in. */
+  paramPart(p: Parameter, part: 'packed' | 'scales' | 'zeroPoints'): Tensor {
+    const key = `${p.id}:${part}`;
+    let t = this.partTensors.get(key);
+    if (!t) {
+      const q = p.quant;
+      if (!q) throw new Error(`parameter ${p.key} is not quantized`);
+      const shape =
+        part === 'packed' ? [q.N, q.K / q.blockSize, (q.blockSize * q.bits) / 8] : part === 'scales' ? [q.scales.length] : [q.zeroPoints.length];
+      t = new Tensor(this, shape, part === 'scales' ? 'float32' : 'uint8', null, { kind: 'param', param: p, part }, this.uniqueName(`${p.key}.${part}`));
+      this.partTensors.set(key, t);
+    }
+    return t;
+  }
+
+  /** Parameters used so far, in first-use order. */
+  params(): Parameter[] {
+    return [...this.paramTensors.keys()];
+  }
+
+  paramTensor(p: Parameter): Tensor | undefined {
+    return this.paramTensors.get(p);
+  }
+
+  /** Mark a tensor as a named output of the graph. */
+  output(name: string, t: Tensor): Tensor {
+    if (t.graph !== this) throw new Error(`output '${name}' belongs to another graph`);
+    this.outputs.set(name, t);
+    return t;
+  }
+
+  /** Append a node; used by ops. Output shapes/dtypes are inferred by the caller. */
+  addNode(
+    op: string,
+    inputs: (Tensor | null)[],
+    outs: { shape: Shape; dtype: DType }[],
+    attrs: Record<string, Attr> = {},
+    meta: Record<string, unknown> = {},
+    domain = '',
+  ): Tensor[] {
+    for (const x of inputs) {
+      if (x && x.graph !== this) throw new Error(`${op}: input ${x} belongs to another graph`);
+    }
+    const path = currentPath();
+    const node: Node = { op, domain, inputs, outputs: [], attrs, path, meta };
+    const base = (path ? `${path}/` : '') + op;
+    node.outputs = outs.map((o, i) => new Tensor(this, [...o.shape], o.dtype, node, i, this.uniqueName(`${base}_${i}`)));
+    this.nodes.push(node);
+    return node.outputs;
+  }
+}
+
+function scalarHost(v: number, dtype: DType): HostTensor {
+  switch (dtype) {
+    case 'float32':
+      return { dtype, shape: [], data: new Float32Array([v]) };
+    case 'float64':
+      return { dtype, shape: [], data: new Float64Array([v]) };
+    case 'int64':
+      return { dtype, shape: [], data: new BigInt64Array([BigInt(v)]) };
+    case 'int32':
+      return { dtype, shape: [], data: new Int32Array([v]) };
+    case 'bool':
+      return { dtype, shape: [], data: new Uint8Array([v ? 1 : 0]) };
+    default:
+      throw new Error(`scalar constants of dtype ${dtype} are not supported`);
+  }
+}
+
+/** Nodes needed to compute `targets`, in a valid execution order (the order they were created in). */
+export function liveNodes(graph: Graph, targets: Tensor[]): Node[] {
+  const live = new Set<Node>();
+  const stack = targets.map((t) => t.node).filter((n): n is Node => n !== null);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (live.has(n)) continue;
+    live.add(n);
+    for (const x of n.inputs) if (x?.node && !live.has(x.node)) stack.push(x.node);
+  }
+  return graph.nodes.filter((n) => live.has(n));
+}

@@ -1,0 +1,8 @@
+// The engine: TypeScript graph builder on ONNX Runtime, with autodiff and one-graph training steps.
+export * from './dtype.ts';
+export * from './graph.ts';
+export * from './module.ts';
+export * as F from './ops.ts';
+export * from './session.ts';
+export * from './nn.ts';
+export { grad, gradients } from './autodiff.ts';

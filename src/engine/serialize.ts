@@ -1,0 +1,155 @@
+// Graph → ONNX ModelProto bytes. Only the nodes that the requested outputs depend on are written.
+//
+// Weights are not copied into the protobuf: every parameter and every large constant becomes an initializer
+// with *external data*, whose bytes are handed to ONNX Runtime as in-memory buffers next to the model. This keeps
+// the model bytes small (they are hashed for the session cache) and sidesteps protobuf's 2 GB limit.
+// The external "file" names encode the identity of the data (parameter id and version, or a per-array id), so
+// the model bytes alone are a complete signature of what the session computes.
+
+import { BYTES, type HostArray, type HostTensor, ONNX_DTYPE } from './dtype.ts';
+import { type Attr, type Graph, type Leaf, liveNodes, type Tensor } from './graph.ts';
+import {
+  AttributeProto as A,
+  AttributeType,
+  Dimension,
+  GraphProto as G,
+  ModelProto as M,
+  Msg,
+  NodeProto as N,
+  OperatorSetIdProto as OP,
+  StringStringEntryProto as SS,
+  TensorProto as TP,
+  TensorShapeProto,
+  TypeProto,
+  TypeProtoTensor,
+  ValueInfoProto as V,
+} from './onnx-proto.ts';
+
+export const OPSET = 21;
+const INLINE_LIMIT = 4096; // constants up to this many bytes are written into the model itself
+
+export interface ExternalData {
+  path: string;
+  data: Uint8Array;
+}
+
+export interface SerializedModel {
+  bytes: Uint8Array;
+  externalData: ExternalData[];
+  inputs: Tensor[];
+  outputNames: string[];
+}
+
+let nextArrayId = 0;
+const arrayIds = new WeakMap<HostArray, number>();
+function arrayId(a: HostArray): number {
+  let id = arrayIds.get(a);
+  if (id === undefined) arrayIds.set(a, (id = nextArrayId++));
+  return id;
+}
+
+function bytesOf(a: HostArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function valueInfo(name: string, t: Tensor): Msg {
+  const shape = new Msg();
+  for (const d of t.shape) shape.msg(TensorShapeProto.dim, new Msg().int(Dimension.dim_value, d));
+  const tt = new Msg().int(TypeProtoTensor.elem_type, ONNX_DTYPE[t.dtype]).msg(TypeProtoTensor.shape, shape);
+  return new Msg().str(V.name, name).msg(V.type, new Msg().msg(TypeProto.tensor_type, tt));
+}
+
+function attribute(name: string, a: Attr): Msg {
+  const m = new Msg().str(A.name, name);
+  switch (a.kind) {
+    case 'int':
+      return m.int(A.type, AttributeType.INT).int(A.i, a.value);
+    case 'float':
+      return m.int(A.type, AttributeType.FLOAT).float(A.f, a.value);
+    case 'ints':
+      return m.int(A.type, AttributeType.INTS).packedInts(A.ints, a.value);
+    case 'floats':
+      return m.int(A.type, AttributeType.FLOATS).packedFloats(A.floats, a.value);
+    case 'string':
+      return m.int(A.type, AttributeType.STRING).str(A.s, a.value);
+  }
+}
+
+/** The host data behind a leaf in 'constant' position (a constant, a parameter value or a quantized part). */
+function leafData(t: Tensor, leaf: Leaf): { data: HostTensor; location: string } {
+  if (leaf.kind === 'constant') return { data: leaf.value, location: `c${arrayId(leaf.value.data)}` };
+  if (leaf.kind !== 'param') throw new Error('inputs have no data');
+  const p = leaf.param;
+  const loc = `p${p.id}v${p.version}`;
+  if (leaf.part) {
+    const q = p.quant!;
+    const arr = leaf.part === 'packed' ? q.packed : leaf.part === 'scales' ? q.scales : q.zeroPoints;
+    return { data: { dtype: t.dtype, shape: [...t.shape], data: arr }, location: `${loc}.${leaf.part}` };
+  }
+  if (!p.value) throw new Error(`parameter ${p.key} has no value: load weights before building an inference graph`);
+  return { data: p.value, location: loc };
+}
+
+function initializer(name: string, data: HostTensor, location: string, ext: ExternalData[]): Msg {
+  const m = new Msg().packedInts(TP.dims, data.shape).int(TP.data_type, ONNX_DTYPE[data.dtype]).str(TP.name, name);
+  const bytes = bytesOf(data.data);
+  const expected = data.shape.reduce((p, q) => p * q, 1) * BYTES[data.dtype];
+  if (bytes.length !== expected) throw new Error(`initializer ${name}: ${bytes.length} bytes, expected ${expected}`);
+  if (bytes.length <= INLINE_LIMIT) return m.bytes(TP.raw_data, bytes);
+  const path = `${location}.bin`;
+  if (!ext.some((e) => e.path === path)) ext.push({ path, data: bytes });
+  return m
+    .msg(TP.external_data, new Msg().str(SS.key, 'location').str(SS.value, path))
+    .msg(TP.external_data, new Msg().str(SS.key, 'offset').str(SS.value, '0'))
+    .msg(TP.external_data, new Msg().str(SS.key, 'length').str(SS.value, String(bytes.length)))
+    .int(TP.data_location, 1);
+}
+
+/** Serialize the part of `graph` needed for `outputs` (default: all marked outputs). */
+export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.outputs): SerializedModel {
+  if (outputs.size === 0) throw new Error('serialize: the graph has no outputs');
+  const targets = [...outputs.values()];
+  const nodes = liveNodes(graph, targets);
+  const g = new Msg().str(G.name, 'kontext');
+  const ext: ExternalData[] = [];
+
+  // Leaves used by live nodes (or directly as outputs) that are not runtime inputs become initializers.
+  const inputSet = new Set(graph.inputs);
+  const seen = new Set<Tensor>();
+  const leaves: Tensor[] = [];
+  const visit = (t: Tensor | null) => {
+    if (!t || t.node || seen.has(t)) return;
+    seen.add(t);
+    if (!inputSet.has(t)) leaves.push(t);
+  };
+  for (const n of nodes) n.inputs.forEach(visit);
+  targets.forEach(visit);
+  for (const t of leaves) {
+    const { data, location } = leafData(t, t.source as Leaf);
+    g.msg(G.initializer, initializer(t.name, data, location, ext));
+  }
+
+  for (const n of nodes) {
+    const m = new Msg();
+    for (const x of n.inputs) m.str(N.input, x ? x.name : '');
+    for (const y of n.outputs) m.str(N.output, y.name);
+    m.str(N.op_type, n.op);
+    if (n.domain) m.str(N.domain, n.domain);
+    for (const [k, a] of Object.entries(n.attrs)) m.msg(N.attribute, attribute(k, a));
+    g.msg(G.node, m);
+  }
+  // Outputs get their public names through Identity nodes (a tensor may be an output under any name).
+  for (const [name, t] of outputs) {
+    g.msg(G.node, new Msg().str(N.input, t.name).str(N.output, name).str(N.op_type, 'Identity'));
+    g.msg(G.output, valueInfo(name, t));
+  }
+  for (const t of graph.inputs) g.msg(G.input, valueInfo(t.name, t));
+
+  const model = new Msg()
+    .int(M.ir_version, 10)
+    .msg(M.opset_import, new Msg().str(OP.domain, '').int(OP.version, OPSET))
+    .msg(M.opset_import, new Msg().str(OP.domain, 'com.microsoft').int(OP.version, 1))
+    .str(M.producer_name, 'kontext')
+    .msg(M.graph, g);
+  return { bytes: model.finish(), externalData: ext, inputs: [...graph.inputs], outputNames: [...outputs.keys()] };
+}

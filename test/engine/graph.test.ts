@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { compile, F, Graph, Linear, Module, ModuleList, ShapeError } from '../../src/engine/index.ts';
+
+class Block extends Module {
+  readonly qkv = this.child('qkv', new Linear(8, 24));
+  readonly proj = this.child('proj', new Linear(7, 8)); // wrong on purpose: expects 7 features
+  forward(x: ReturnType<Graph['input']>) {
+    return this.scope(() => this.proj.forward(F.slice(this.qkv.forward(x), -1, 0, 8)));
+  }
+}
+class Net extends Module {
+  readonly double_blocks = this.child('double_blocks', new ModuleList([new Block(), new Block()]));
+}
+
+describe('modules', () => {
+  it('parameter names are checkpoint keys', () => {
+    const keys = [...new Net().namedParameters()].map(([k]) => k);
+    expect(keys).toEqual([
+      'double_blocks.0.qkv.weight',
+      'double_blocks.0.qkv.bias',
+      'double_blocks.0.proj.weight',
+      'double_blocks.0.proj.bias',
+      'double_blocks.1.qkv.weight',
+      'double_blocks.1.qkv.bias',
+      'double_blocks.1.proj.weight',
+      'double_blocks.1.proj.bias',
+    ]);
+    expect(new Net().shapes().get('double_blocks.1.qkv.weight')).toEqual([24, 8]);
+  });
+
+  it('a shape error names the op, the module path and both shapes', () => {
+    const net = new Net();
+    const g = new Graph();
+    const x = g.input('x', [2, 5, 8]);
+    let err: unknown;
+    try {
+      net.double_blocks.items[1].forward(x);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ShapeError);
+    expect((err as Error).message).toBe(
+      'Linear in double_blocks.1.proj: input has 8 features, weight double_blocks.1.proj.weight expects 7: x [2, 5, 8], W [8, 7]',
+    );
+  });
+
+  it('elementwise and matmul shape errors name both shapes', () => {
+    const g = new Graph();
+    const a = g.input('a', [2, 3]);
+    const b = g.input('b', [4, 5]);
+    expect(() => F.add(a, b)).toThrow('Add: shapes [2, 3] and [4, 5] do not broadcast');
+    expect(() => F.matmul(a, b)).toThrow('MatMul: inner dimensions differ (3 vs 4): [2, 3] @ [4, 5]');
+    expect(() => F.reshape(a, [4, 2])).toThrow('Reshape: cannot reshape [2, 3] (6 elements) to [4, 2]');
+  });
+
+  it('compiled sessions are cached by graph signature', async () => {
+    const make = () => {
+      const g = new Graph();
+      g.output('y', F.mul(g.input('x', [3]), 2));
+      return g;
+    };
+    const a = await compile(make());
+    const b = await compile(make());
+    expect(b).toBe(a);
+    const g3 = new Graph();
+    g3.output('y', F.mul(g3.input('x', [3]), 3));
+    expect(await compile(g3)).not.toBe(a);
+  });
+
+  it('weights are baked in by value identity: a new value gives a new session with the new numbers', async () => {
+    const lin = new Linear(2, 1, false);
+    lin.weight.set({ dtype: 'float32', shape: [1, 2], data: new Float32Array([1, 2]) });
+    const run = async () => {
+      const g = new Graph();
+      g.output('y', lin.forward(g.input('x', [1, 2])));
+      return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [1, 2], data: new Float32Array([3, 4]) } })).y.data[0];
+    };
+    expect(await run()).toBe(11);
+    lin.weight.set({ dtype: 'float32', shape: [1, 2], data: new Float32Array([-1, 1]) });
+    expect(await run()).toBe(1);
+  });
+});
