@@ -6,3 +6,6 @@ export * as F from './ops.ts';
 export * from './session.ts';
 export * from './nn.ts';
 export { grad, gradients } from './autodiff.ts';
+export * from './init.ts';
+export * from './optim.ts';
+export * from './train.ts';
