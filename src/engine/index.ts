@@ -9,3 +9,5 @@ export { grad, gradients } from './autodiff.ts';
 export * from './init.ts';
 export * from './optim.ts';
 export * from './train.ts';
+export * from './quantize.ts';
+export * from './load.ts';

@@ -1,0 +1,50 @@
+// Loading parameter values into a module tree from any tensor source (a safetensors file, a checkpoint layout),
+// tensor by tensor, so that a checkpoint larger than memory loads when its weights are quantized on the way in.
+
+import { numel } from './dtype.ts';
+import type { Module } from './module.ts';
+import { quantizeWeight, type WeightFormat } from './quantize.ts';
+
+/** What a loader needs from a checkpoint: names, shapes and float32 values in the module's key names. */
+export interface TensorSource {
+  keys(): string[];
+  shape(key: string): number[];
+  readF32(key: string): Promise<Float32Array>;
+}
+
+export interface LoadOptions {
+  /** 'f32' (default) keeps every weight in float32; 'int8' / 'int4' quantize Linear weights (MatMulNBits). */
+  weights?: WeightFormat;
+  blockSize?: number;
+  onProgress?: (done: number, total: number, key: string) => void;
+}
+
+/** Can this parameter run as MatMulNBits? (a Linear weight [out, in] whose in-features split into blocks) */
+export function quantizable(key: string, shape: number[], blockSize = 32): boolean {
+  return shape.length === 2 && key.endsWith('.weight') && shape[1] % blockSize === 0 && shape[1] >= blockSize;
+}
+
+/**
+ * Set every parameter of `module` from `source`. Keys and shapes must match (validate the checkpoint first for
+ * a readable report); a mismatch here throws naming the key.
+ */
+export async function loadParameters(module: Module, source: TensorSource, o: LoadOptions = {}): Promise<void> {
+  const format = o.weights ?? 'f32';
+  const block = o.blockSize ?? 32;
+  const params = [...module.namedParameters()];
+  let done = 0;
+  for (const [key, p] of params) {
+    const shape = source.shape(key);
+    if (shape.length !== p.shape.length || shape.some((d, i) => d !== p.shape[i])) {
+      throw new Error(`loadParameters: ${key} is [${shape}] in the checkpoint, the model expects [${p.shape}]`);
+    }
+    const data = await source.readF32(key);
+    if (data.length !== numel(p.shape)) throw new Error(`loadParameters: ${key} read ${data.length} values, expected ${numel(p.shape)}`);
+    if (format !== 'f32' && quantizable(key, p.shape, block)) {
+      p.setQuantized(quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block));
+    } else {
+      p.set({ dtype: 'float32', shape: [...p.shape], data });
+    }
+    o.onProgress?.(++done, params.length, key);
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { compile, dequantizeWeight, Graph, initParameters, Linear, quantizeWeight } from '../../src/engine/index.ts';
+
+const relErr = (a: Float32Array, b: Float32Array) => {
+  let m = 0;
+  let d = 0;
+  for (let i = 0; i < b.length; i++) {
+    m = Math.max(m, Math.abs(a[i] - b[i]));
+    d = Math.max(d, Math.abs(b[i]));
+  }
+  return m / d;
+};
+
+describe('int4/int8 weights (MatMulNBits)', () => {
+  for (const bits of [4, 8] as const) {
+    it(`int${bits}: ORT's MatMulNBits computes x·dequant(W)ᵀ, and the quantization error is as expected`, async () => {
+      const lin = new Linear(128, 96);
+      initParameters(lin, 1);
+      const w = Float32Array.from(lin.weight.value!.data as Float32Array);
+      const x = new Float32Array(5 * 128).map((_, i) => Math.sin(i));
+      const run = async () => {
+        const g = new Graph();
+        g.output('y', lin.forward(g.input('x', [5, 128])));
+        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [5, 128], data: x } })).y.data as Float32Array;
+      };
+      const exact = await run();
+      const q = quantizeWeight(w, 96, 128, bits, 32);
+      const dq = dequantizeWeight(q);
+      lin.weight.set({ dtype: 'float32', shape: [96, 128], data: dq });
+      const viaDequant = await run();
+      lin.weight.setQuantized(q);
+      const viaNBits = await run();
+      expect(relErr(viaNBits, viaDequant)).toBeLessThan(1e-5);
+      // blockwise min/max quantization: every weight within half a step of its block
+      const kb = 128 / 32;
+      for (let n = 0; n < 96; n++)
+        for (let b = 0; b < kb; b++)
+          for (let i = 0; i < 32; i++) {
+            const k = n * 128 + b * 32 + i;
+            expect(Math.abs(w[k] - dq[k])).toBeLessThanOrEqual(q.scales[n * kb + b] / 2 + 1e-7);
+          }
+      const outErr = relErr(viaNBits, exact);
+      expect(outErr).toBeGreaterThan(0);
+      expect(outErr).toBeLessThan(bits === 4 ? 0.1 : 0.01);
+    });
+  }
+});
