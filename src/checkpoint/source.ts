@@ -1,0 +1,275 @@
+// A checkpoint "source": one model's tensors under BFL names, whatever the files look like, read lazily.
+//
+//   const src = await openCheckpoint('FLUX.1-Kontext-dev/', 'transformer');
+//   validateCheckpoint(src, expectedFluxKeys(FLUX_KONTEXT_DEV));   // compare names and shapes before loading
+//   for (const key of src.keys()) upload(key, await src.read(key)); // one tensor at a time (streaming, quantizing)
+//
+// Layouts understood (docs/kontext-reference.md §3):
+//   - a BFL single file (`flux1-kontext-dev.safetensors`, `ae.safetensors`), also with the `model.diffusion_model.`
+//     prefix of repackaged files; in an all-in-one file (transformer + VAE + text encoders) the component is picked
+//     by its prefix (`model.diffusion_model.` / `first_stage_model.` or `vae.`);
+//   - the diffusers layout: a repository folder with `transformer/` and `vae/`, or such a component folder itself,
+//     holding `diffusion_pytorch_model.safetensors` or shards listed in `*.safetensors.index.json` (`weight_map`);
+//     a single diffusers-named file works too. Names are detected from the keys, not from the folder.
+// Mapped tensors (fused q/k/v, swapped halves) are only assembled when read.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DType, HostTensor } from '../engine/dtype.ts';
+import { UserError } from '../errors.ts';
+import { toFloat32 } from '../io/floats.ts';
+import { SafetensorsFile } from '../io/safetensors.ts';
+import { diffusersTransformerPlan, diffusersVaePlan, isDiffusersTransformer, isDiffusersVae, type Plan, type Recipe } from './diffusers.ts';
+import type { KeyShapes } from './flux-keys.ts';
+import { concatRows, reshape, swapHalves } from './tensor-ops.ts';
+
+export type CheckpointKind = 'transformer' | 'ae';
+
+export interface CheckpointSource {
+  /** the file or folder given to openCheckpoint */
+  readonly path: string;
+  /** what was found there, in words (for messages): "BFL single file", "diffusers folder, 3 shards", ... */
+  readonly layout: string;
+  readonly which: CheckpointKind;
+  /** tensor names in BFL naming (plus, under their own names, source tensors that map to nothing) */
+  keys(): string[];
+  has(key: string): boolean;
+  shape(key: string): number[];
+  /** the stored dtype (of the first part, for fused tensors) */
+  dtype(key: string): DType;
+  /** all names and shapes: what validation and config inference need */
+  shapes(): KeyShapes;
+  /** where a tensor comes from: 'file: tensor' for each source tensor */
+  origin(key: string): string[];
+  read(key: string): Promise<HostTensor>;
+  readF32(key: string): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Prefixes of the components of repackaged and all-in-one files (ComfyUI / SD style). */
+const COMPONENT_PREFIXES: Record<CheckpointKind, string[]> = {
+  transformer: ['model.diffusion_model.'],
+  ae: ['first_stage_model.', 'vae.'],
+};
+
+interface Stored {
+  file: SafetensorsFile;
+  key: string; // name inside the file
+}
+
+class MappedSource implements CheckpointSource {
+  private readonly entries = new Map<string, { recipe: Recipe; dtype: DType }>();
+
+  constructor(
+    readonly path: string,
+    readonly layout: string,
+    readonly which: CheckpointKind,
+    private readonly files: SafetensorsFile[],
+    private readonly stored: Map<string, Stored>,
+    plan: Plan,
+  ) {
+    const dtypeOf = (src: string) => {
+      const s = stored.get(src)!;
+      return s.file.entry(s.key).dtype;
+    };
+    for (const [key, recipe] of plan.recipes) {
+      this.entries.set(key, { recipe, dtype: dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src) });
+    }
+    for (const src of plan.unmapped) {
+      if (!this.entries.has(src)) this.entries.set(src, { recipe: { op: 'copy', src, shape: this.storedShape(src) }, dtype: dtypeOf(src) });
+    }
+  }
+
+  private storedShape(src: string): number[] {
+    const s = this.stored.get(src)!;
+    return s.file.entry(s.key).shape;
+  }
+
+  private entry(key: string) {
+    const e = this.entries.get(key);
+    if (!e) throw new UserError(`checkpoint '${this.path}' (${this.layout}) has no tensor '${key}'`);
+    return e;
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+  shape(key: string): number[] {
+    return this.entry(key).recipe.shape.slice();
+  }
+  dtype(key: string): DType {
+    return this.entry(key).dtype;
+  }
+  shapes(): KeyShapes {
+    return new Map([...this.entries].map(([k, e]) => [k, e.recipe.shape.slice()]));
+  }
+  origin(key: string): string[] {
+    const r = this.entry(key).recipe;
+    return (r.op === 'concat' ? r.srcs : [r.src]).map((src) => {
+      const s = this.stored.get(src)!;
+      return `${s.file.path}: ${s.key}`;
+    });
+  }
+
+  private async readStored(src: string): Promise<HostTensor> {
+    const s = this.stored.get(src)!;
+    return s.file.read(s.key);
+  }
+
+  async read(key: string): Promise<HostTensor> {
+    const { recipe } = this.entry(key);
+    switch (recipe.op) {
+      case 'copy':
+        return reshape(await this.readStored(recipe.src), recipe.shape);
+      case 'swapHalves':
+        return swapHalves(await this.readStored(recipe.src));
+      case 'concat': {
+        const parts = await Promise.all(recipe.srcs.map((s) => this.readStored(s)));
+        try {
+          return concatRows(parts);
+        } catch (err) {
+          throw new UserError(`checkpoint '${this.path}', tensor '${key}' from ${recipe.srcs.join(' + ')}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  async readF32(key: string): Promise<Float32Array> {
+    return toFloat32(await this.read(key));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.files.map((f) => f.close()));
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}
+async function isFile(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
+}
+
+/** The files of a checkpoint: one safetensors file, or the shards of an index (with the index's key → file map). */
+interface Located {
+  files: string[];
+  index?: { path: string; weightMap: Record<string, string> };
+  description: string;
+}
+
+async function readIndex(indexPath: string): Promise<Located> {
+  let weightMap: unknown;
+  try {
+    weightMap = JSON.parse(await readFile(indexPath, 'utf8')).weight_map;
+  } catch (err) {
+    throw new UserError(`cannot read the shard index '${indexPath}': ${(err as Error).message}`);
+  }
+  if (typeof weightMap !== 'object' || weightMap === null) throw new UserError(`shard index '${indexPath}' has no "weight_map" object`);
+  const dir = path.dirname(indexPath);
+  const map = Object.fromEntries(Object.entries(weightMap).map(([k, f]) => [k, path.join(dir, String(f))]));
+  const files = [...new Set(Object.values(map))];
+  for (const f of files) {
+    if (!(await isFile(f))) throw new UserError(`shard '${f}' listed in '${indexPath}' is missing (incomplete download?)`);
+  }
+  return { files, index: { path: indexPath, weightMap: map }, description: `diffusers folder, ${files.length} shard${files.length === 1 ? '' : 's'}` };
+}
+
+/** A diffusers component folder (or any folder holding one checkpoint). */
+async function locateInFolder(dir: string): Promise<Located | undefined> {
+  const names = await readdir(dir);
+  const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
+  if (indexes.length === 1) return readIndex(path.join(dir, indexes[0]));
+  if (names.includes('diffusion_pytorch_model.safetensors')) {
+    return { files: [path.join(dir, 'diffusion_pytorch_model.safetensors')], description: 'diffusers folder, single file' };
+  }
+  const st = names.filter((n) => n.endsWith('.safetensors'));
+  if (st.length === 1) return { files: [path.join(dir, st[0])], description: 'single file' };
+  if (st.length > 1 || indexes.length > 1) {
+    throw new UserError(`folder '${dir}' holds several checkpoints (${[...indexes, ...st].join(', ')}); give the file to use`);
+  }
+  return undefined;
+}
+
+async function locate(p: string, which: CheckpointKind): Promise<Located> {
+  if (await isFile(p)) {
+    if (p.endsWith('.json')) return readIndex(p);
+    return { files: [p], description: 'single file' };
+  }
+  if (!(await isDir(p))) throw new UserError(`checkpoint path '${p}' does not exist`);
+  // a repository root: BFL files beside the diffusers component folders (the Kontext repo has both)
+  const names = await readdir(p);
+  if (which === 'ae' && names.includes('ae.safetensors')) return { files: [path.join(p, 'ae.safetensors')], description: 'single file' };
+  if (which === 'transformer') {
+    const bfl = names.filter((n) => /^flux1-.*\.safetensors$/.test(n));
+    if (bfl.length === 1) return { files: [path.join(p, bfl[0])], description: 'single file' };
+    if (bfl.length > 1) throw new UserError(`folder '${p}' holds several transformers (${bfl.join(', ')}); give the file to use`);
+  }
+  const sub = path.join(p, which === 'ae' ? 'vae' : 'transformer');
+  if (await isDir(sub)) {
+    const found = await locateInFolder(sub);
+    if (found) return found;
+  }
+  const found = await locateInFolder(p);
+  if (found) return found;
+  throw new UserError(
+    `no ${which === 'ae' ? 'autoencoder' : 'transformer'} checkpoint in '${p}': expected ` +
+      (which === 'ae' ? "'ae.safetensors' or a 'vae/' folder" : "'flux1-*.safetensors' or a 'transformer/' folder") +
+      ` (diffusers: diffusion_pytorch_model.safetensors or a *.safetensors.index.json); found: ${names.join(', ') || 'nothing'}`,
+  );
+}
+
+/**
+ * Open the transformer or autoencoder at `pathOrDir` (a file, a diffusers component folder, or a repository folder)
+ * and present its tensors under BFL names. Reads headers only. Throws UserError naming the problem for missing or
+ * truncated files and incomplete shard sets; call validateCheckpoint to compare names and shapes with a config.
+ */
+export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): Promise<CheckpointSource> {
+  const located = await locate(pathOrDir, which);
+  const files: SafetensorsFile[] = [];
+  try {
+    for (const f of located.files) files.push(await SafetensorsFile.open(f));
+    // every stored tensor by name (the index, when there is one, says which shard holds which key)
+    const raw = new Map<string, Stored>();
+    for (const file of files) for (const key of file.keys()) raw.set(key, { file, key });
+    if (located.index) {
+      for (const [key, f] of Object.entries(located.index.weightMap)) {
+        const file = files.find((x) => x.path === f)!;
+        if (!file.has(key)) {
+          throw new UserError(`'${located.index.path}' lists '${key}' in '${f}', but that shard has no such tensor (shards from different downloads?)`);
+        }
+        raw.set(key, { file, key });
+      }
+    }
+
+    // pick the component of an all-in-one file by its prefix, or strip a prefix that every key shares
+    let description = located.description;
+    const stored = new Map<string, Stored>();
+    const own = COMPONENT_PREFIXES[which].find((pre) => [...raw.keys()].some((k) => k.startsWith(pre)));
+    const shared = [...COMPONENT_PREFIXES.transformer, ...COMPONENT_PREFIXES.ae].find((pre) => [...raw.keys()].every((k) => k.startsWith(pre)));
+    const prefix = own ?? shared;
+    for (const [k, s] of raw) {
+      if (prefix && !k.startsWith(prefix)) continue; // another component of an all-in-one file
+      stored.set(prefix ? k.slice(prefix.length) : k, s);
+    }
+    if (prefix) description += `, prefix '${prefix}' stripped`;
+
+    const shapes: KeyShapes = new Map([...stored].map(([k, s]) => [k, s.file.entry(s.key).shape]));
+    let plan: Plan;
+    if (isDiffusersTransformer(shapes.keys())) {
+      plan = diffusersTransformerPlan(shapes);
+      description = `${description}, diffusers transformer names`;
+    } else if (isDiffusersVae(shapes.keys())) {
+      plan = diffusersVaePlan(shapes);
+      description = `${description}, diffusers autoencoder names`;
+    } else {
+      plan = { recipes: new Map([...shapes].map(([k, shape]) => [k, { op: 'copy' as const, src: k, shape }])), unmapped: [] };
+      description = `${description}, BFL names`;
+    }
+    return new MappedSource(pathOrDir, description, which, files, stored, plan);
+  } catch (err) {
+    await Promise.all(files.map((f) => f.close()));
+    throw err;
+  }
+}
