@@ -10,7 +10,7 @@ export interface Command {
 }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  // filled as commands land, e.g. verify: async () => (await import('./verify.ts')).default,
+  verify: async () => (await import('./verify.ts')).default,
 };
 
 function usage(): string {

@@ -1,0 +1,45 @@
+// `kontext verify <dir>`: reference parity on a fixture folder (see src/verify/fixtures.ts).
+
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import { type CaseResult, verifyFolder } from '../verify/fixtures.ts';
+import type { Command } from './main.ts';
+
+const HELP = `usage: kontext verify <fixture-dir> [--tolerance 1e-4] [--json]
+
+Runs every reference case in <fixture-dir> (laid out like shared/fixtures/flux-reference: <case>.json,
+<case>.weights.safetensors, <case>.io.safetensors; transformer, denoise and autoencoder cases, plus noise.json and
+schedules.json) and prints each output's max relative error max|ours - ref| / max|ref|.
+Exits 1 if any error exceeds the tolerance.`;
+
+const command: Command = {
+  summary: 'check parity with the reference PyTorch outputs in a fixture folder',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { tolerance: { type: 'string', default: '1e-4' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UserError(`expected one fixture folder, got ${positionals.length}\n\n${HELP}`);
+    const tol = Number(values.tolerance);
+    if (!(tol > 0)) throw new UserError(`--tolerance must be a positive number, got '${values.tolerance}'`);
+    let worst = 0;
+    const print = (r: CaseResult) => {
+      for (const o of r.outputs) {
+        worst = Math.max(worst, o.relErr);
+        if (!values.json) console.log(`${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ${o.relErr.toExponential(2)}`);
+      }
+    };
+    const results = await verifyFolder(positionals[0], print);
+    const failed = results.flatMap((r) => r.outputs.filter((o) => !(o.relErr <= tol)).map((o) => `${r.name}:${o.name}`));
+    if (values.json) console.log(JSON.stringify({ tolerance: tol, worst, failed, cases: results }));
+    else console.log(`\n${results.length} cases, ${results.reduce((s, r) => s + r.outputs.length, 0)} outputs, worst ${worst.toExponential(2)} (tolerance ${tol}): ${failed.length ? `${failed.length} FAILED` : 'all ok'}`);
+    return failed.length ? 1 : 0;
+  },
+};
+
+export default command;

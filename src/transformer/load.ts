@@ -1,0 +1,45 @@
+// Load a Flux transformer from a checkpoint (BFL single file or diffusers folder): infer the configuration from
+// the tensor shapes, validate every key and shape against it, check memory, then stream the weights in
+// (quantizing Linear weights to int8/int4 on the way when asked).
+
+import { expectedFluxKeys, inferFluxParams, type InferOptions } from '../checkpoint/flux-keys.ts';
+import { openCheckpoint } from '../checkpoint/source.ts';
+import { validateCheckpoint } from '../checkpoint/validate.ts';
+import { loadParameters, type WeightFormat } from '../engine/index.ts';
+import { checkTransformerMemory } from '../pipeline/memory.ts';
+import { Flux } from './model.ts';
+import type { FluxParams } from './params.ts';
+
+export interface LoadFluxOptions extends InferOptions {
+  /** the configuration, when known (otherwise inferred from the checkpoint; RoPE settings from InferOptions) */
+  params?: FluxParams;
+  weights?: WeightFormat;
+  /** sequence length (text + target + context tokens) the model will run at, for the memory check */
+  tokens?: number;
+  onProgress?: (done: number, total: number, key: string) => void;
+}
+
+export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<Flux> {
+  const source = await openCheckpoint(path, 'transformer');
+  try {
+    const params = o.params ?? inferFluxParams(source.shapes(), o);
+    const expected = expectedFluxKeys(params);
+    validateCheckpoint(source, expected);
+    checkTransformerMemory(
+      {
+        shapes: expected,
+        hidden: params.hidden_size,
+        heads: params.num_heads,
+        mlpHidden: Math.trunc(params.hidden_size * params.mlp_ratio),
+        batch: 1,
+        tokens: o.tokens ?? 512 + 2 * 4096,
+      },
+      o.weights ?? 'f32',
+    );
+    const model = new Flux(params);
+    await loadParameters(model, source, { weights: o.weights, onProgress: o.onProgress });
+    return model;
+  } finally {
+    await source.close();
+  }
+}
