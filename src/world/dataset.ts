@@ -1,0 +1,236 @@
+// Samples and datasets. A sample is named by (seed, split, index): its own Rng is seeded with hash(seed, split,
+// index), so samples can be made in any order, in parallel, or on the fly during training, and sample 17 of a split
+// is the same whether 20 or 20,000 are generated.
+//
+// On disk a dataset is a KontextBench-style image folder: DIR/metadata.jsonl, one row per sample with the
+// KontextBench fields (file_name, key, category, instruction) plus ours (see MetadataRow), and the PNGs under
+// DIR/inputs, DIR/targets, DIR/masks. Families are interleaved: sample i belongs to families[i % families.length].
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writePng, type RGBImage } from '../image/rgb.ts';
+import { hashSeed, Rng } from './prng.ts';
+import { checkSize, DEFAULT_SIZE, render } from './render.ts';
+import { editMask, type Mask } from './masks.ts';
+import type { Edit } from './ops.ts';
+import type { Scene } from './scene.ts';
+import { HELD_OUT_PAIRS, HELD_OUT_WORDS, isHeldOutIdentity, SplitPolicy, type Split } from './split.ts';
+import { CATEGORY, FAMILIES, tasksOf, type Family, type Turn } from './tasks.ts';
+import { IDENTITY_COUNT } from './characters.ts';
+
+export interface SampleTurn extends Turn {
+  target: RGBImage;
+  mask: Mask;
+}
+
+export interface Sample {
+  key: string;
+  split: Split;
+  index: number;
+  size: number;
+  family: Family;
+  task: string;
+  category: string;
+  instruction: string;
+  /** input images (0 for t2i, 2 for style reference: content, exemplar) */
+  inputs: RGBImage[];
+  target: RGBImage;
+  /** size*size, 1 where the edit may change pixels */
+  mask: Mask;
+  inputScenes: Scene[];
+  before: Scene | null;
+  after: Scene;
+  edit: Edit;
+  /** multi-turn: the 5 turns, each with its own target and mask */
+  turns?: SampleTurn[];
+}
+
+export interface GenerateOptions {
+  split: Split;
+  seed: number;
+  size?: number;
+  /** which families to draw from, interleaved; default all seven */
+  families?: readonly Family[];
+}
+
+const policies = new Map<Split, SplitPolicy>();
+function policyFor(split: Split): SplitPolicy {
+  let p = policies.get(split);
+  if (!p) policies.set(split, (p = new SplitPolicy(split)));
+  return p;
+}
+
+export function sampleKey(split: Split, index: number): string {
+  return `${split}-${String(index).padStart(6, '0')}`;
+}
+
+/** Make sample `index` of a split: draw the task, render inputs and targets, compute masks. */
+export function makeSample(opts: GenerateOptions, index: number): Sample {
+  const size = opts.size ?? DEFAULT_SIZE;
+  checkSize(size);
+  const families = opts.families ?? FAMILIES;
+  const family = families[index % families.length]!;
+  const rng = new Rng(hashSeed(opts.seed, opts.split, index));
+  const def = rng.pick(tasksOf(family));
+  const t = def.generate(rng, policyFor(opts.split));
+  const inputs = t.inputs.map((s) => render(s, size));
+  const sample: Sample = {
+    key: sampleKey(opts.split, index),
+    split: opts.split,
+    index,
+    size,
+    family,
+    task: t.task,
+    category: CATEGORY[family],
+    instruction: t.instruction,
+    inputs,
+    target: render(t.after, size),
+    mask: editMask(t.edit, t.before, t.after, size),
+    inputScenes: t.inputs,
+    before: t.before,
+    after: t.after,
+    edit: t.edit,
+  };
+  if (t.turns) {
+    sample.turns = t.turns.map((turn, i) => ({
+      ...turn,
+      target: i === t.turns!.length - 1 ? sample.target : render(turn.after, size),
+      mask: editMask(turn.edit, turn.before, turn.after, size),
+    }));
+    sample.mask = sample.turns[0]!.mask;
+    sample.target = sample.turns[0]!.target;
+  }
+  return sample;
+}
+
+/**
+ * Fresh samples on the fly, without files: the streaming generator for training. Deterministic by seed; infinite
+ * unless `count` is given. Start at `start` to resume.
+ */
+export function* streamSamples(opts: GenerateOptions & { start?: number; count?: number }): Generator<Sample> {
+  const end = opts.count === undefined ? Infinity : (opts.start ?? 0) + opts.count;
+  for (let i = opts.start ?? 0; i < end; i++) yield makeSample(opts, i);
+}
+
+// ---- on disk ---------------------------------------------------------------------------------------------------
+
+/** One line of metadata.jsonl. The first four fields are KontextBench's; the rest are ours. */
+export interface MetadataRow {
+  /** first input image, relative to the folder of metadata.jsonl; null for text-to-image */
+  file_name: string | null;
+  key: string;
+  category: string;
+  instruction: string;
+  family: Family;
+  task: string;
+  split: Split;
+  index: number;
+  size: number;
+  /** all input images in order (file_name first; style reference adds the exemplar) */
+  input_files: string[];
+  target_file: string;
+  /** white = may change, black = must stay */
+  mask_file: string;
+  scene_before: Scene | null;
+  scene_after: Scene;
+  input_scenes: Scene[];
+  edit: Edit;
+  turns?: {
+    task: string;
+    instruction: string;
+    edit: Edit;
+    scene_before: Scene;
+    scene_after: Scene;
+    target_file: string;
+    mask_file: string;
+  }[];
+}
+
+export function maskImage(mask: Mask, size: number): RGBImage {
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) data[i * 3] = data[i * 3 + 1] = data[i * 3 + 2] = 255;
+  return { width: size, height: size, data };
+}
+
+/** Write one sample's PNGs under dir and return its metadata row. */
+export async function writeSample(dir: string, s: Sample): Promise<MetadataRow> {
+  const base = String(s.index).padStart(6, '0');
+  const writes: Promise<void>[] = [];
+  const put = (rel: string, img: RGBImage): string => {
+    writes.push(writePng(img, join(dir, rel)));
+    return rel;
+  };
+  const inputFiles = s.inputs.map((img, i) => put(`inputs/${base}${i ? `_${i}` : ''}.png`, img));
+  const row: MetadataRow = {
+    file_name: inputFiles[0] ?? null,
+    key: s.key,
+    category: s.category,
+    instruction: s.instruction,
+    family: s.family,
+    task: s.task,
+    split: s.split,
+    index: s.index,
+    size: s.size,
+    input_files: inputFiles,
+    target_file: put(`targets/${base}.png`, s.target),
+    mask_file: put(`masks/${base}.png`, maskImage(s.mask, s.size)),
+    scene_before: s.before,
+    scene_after: s.after,
+    input_scenes: s.inputScenes,
+    edit: s.edit,
+  };
+  if (s.turns) {
+    row.target_file = `targets/${base}_t1.png`;
+    row.mask_file = `masks/${base}_t1.png`;
+    row.turns = s.turns.map((t, i) => ({
+      task: t.task,
+      instruction: t.instruction,
+      edit: t.edit,
+      scene_before: t.before,
+      scene_after: t.after,
+      target_file: put(`targets/${base}_t${i + 1}.png`, t.target),
+      mask_file: put(`masks/${base}_t${i + 1}.png`, maskImage(t.mask, s.size)),
+    }));
+  }
+  await Promise.all(writes);
+  return row;
+}
+
+export interface DatasetInfo {
+  generator: string;
+  split: Split;
+  seed: number;
+  n: number;
+  size: number;
+  families: Family[];
+  heldOut: { pairs: string[]; words: string[]; identities: string };
+}
+
+/** Generate n samples of a split into dir (PNGs + metadata.jsonl + dataset.json). */
+export async function writeDataset(dir: string, opts: GenerateOptions & { n: number }): Promise<DatasetInfo> {
+  const size = opts.size ?? DEFAULT_SIZE;
+  await Promise.all(['inputs', 'targets', 'masks'].map((d) => mkdir(join(dir, d), { recursive: true })));
+  const rows: string[] = [];
+  const BATCH = 32; // encode PNGs of a few samples at once (sharp works on its own threads)
+  for (let start = 0; start < opts.n; start += BATCH) {
+    const batch: Promise<MetadataRow>[] = [];
+    for (let i = start; i < Math.min(opts.n, start + BATCH); i++) batch.push(writeSample(dir, makeSample(opts, i)));
+    for (const row of await Promise.all(batch)) rows.push(JSON.stringify(row));
+  }
+  await writeFile(join(dir, 'metadata.jsonl'), rows.join('\n') + '\n');
+  const info: DatasetInfo = {
+    generator: 'kontext synthetic world v1',
+    split: opts.split,
+    seed: opts.seed,
+    n: opts.n,
+    size,
+    families: [...(opts.families ?? FAMILIES)],
+    heldOut: {
+      pairs: HELD_OUT_PAIRS.map(([s, c]) => `${c} ${s}`),
+      words: [...HELD_OUT_WORDS],
+      identities: `id % 7 == 3 (${Array.from({ length: IDENTITY_COUNT }, (_, i) => i).filter(isHeldOutIdentity).length} of ${IDENTITY_COUNT})`,
+    },
+  };
+  await writeFile(join(dir, 'dataset.json'), JSON.stringify(info, null, 2) + '\n');
+  return info;
+}
