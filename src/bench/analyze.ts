@@ -1,0 +1,229 @@
+// Edit success: does an output image show the requested edit? Each check reads the edited attribute back from
+// the pixels (src/bench/read.ts) and compares it with the target scene. Checks need positive evidence: "remove the
+// red circle" succeeds only if its place now shows background, not merely if no red circle is found (a noise
+// image has no red circle either).
+//
+//   recolor     an object of the new colour, same shape and size, at the object's place
+//   remove      the object's old box shows the background
+//   add         an object of the described colour, shape and size with its centre in the named region
+//   move        that, in the named region, and the old box shows the background
+//   resize      the object at its place reads as the new size
+//   background  the background pixels read as the new background (all 64 backgrounds are candidates)
+//   time        the background reads as the new lighting, and every object is still there under it
+//   grayscale   (almost) no coloured pixel left, and the luma still follows the scene (correlation > 0.9)
+//   style       every object reads as the new drawing style
+//   word        the word read by template matching is the new word
+//   textcolor   most glyph pixels read as the new colour
+//   character   the identity read in the character's box is the character's (new scene: and the new background)
+//   generate    every described object in its region, the background, the word and the character identity
+
+import type { RGBImage } from '../image/rgb.ts';
+import { OBJECT_COLORS, TEXT_COLORS } from '../world/palette.ts';
+import { inkMask } from '../world/masks.ts';
+import type { Edit } from '../world/ops.ts';
+import { render } from '../world/render.ts';
+import { itemRects, objectRect, pixelRect, regionOf, textRect, type Scene, type SceneObject } from '../world/scene.ts';
+import { dominantColor, findObjects, lit, readBackground, readIdentity, readStyle, readWord, tolerance, type Look } from './read.ts';
+import { backgroundRow } from '../world/render.ts';
+
+export interface Verdict {
+  success: boolean;
+  /** what failed, for the report ("no blue circle near (0.31, 0.62)") */
+  failures: string[];
+}
+
+/** An object counts as "at its place" when its centre is within this distance (fraction of the side). */
+export const POSITION_TOLERANCE = 0.06;
+/** A box counts as background when this share of its pixels shows the background colour. */
+export const BACKGROUND_SHARE = 0.9;
+
+/** Grayscale: a pixel counts as coloured when max - min over its channels exceeds this; at most this share may be. */
+export const GRAY_SATURATION = 24;
+export const GRAY_COLORED_SHARE = 0.001;
+
+export function lookOf(scene: Scene): Look {
+  return { time: scene.time, grayscale: scene.grayscale };
+}
+
+const name = (o: SceneObject): string => `${o.size} ${o.color} ${o.shape}`;
+const at = (o: { x: number; y: number }): string => `(${o.x.toFixed(2)}, ${o.y.toFixed(2)})`;
+
+/** Is object o in the image, at its exact place ('place') or anywhere in its 3x3 region ('region')? */
+export function objectPresent(img: RGBImage, o: SceneObject, look: Look, where: 'place' | 'region'): boolean {
+  return findObjects(img, OBJECT_COLORS[o.color], look).some(
+    (f) =>
+      f.shape === o.shape &&
+      f.size === o.size &&
+      (where === 'place'
+        ? Math.abs(f.x - o.x) <= POSITION_TOLERANCE && Math.abs(f.y - o.y) <= POSITION_TOLERANCE
+        : regionOf(f.x, f.y) === regionOf(o.x, o.y)),
+  );
+}
+
+/** Share of the pixels in object o's box that show the scene's background. */
+export function backgroundShare(img: RGBImage, o: SceneObject, scene: Scene): number {
+  const S = img.width;
+  const look = lookOf(scene);
+  const tol = tolerance(look);
+  const [x0, y0, x1, y1] = pixelRect(objectRect(o), S, 0);
+  let hit = 0;
+  for (let y = y0; y < y1; y++) {
+    const c = lit(backgroundRow(scene.background, y, S), look);
+    for (let x = x0; x < x1; x++) {
+      const p = (y * S + x) * 3;
+      if (Math.hypot(img.data[p]! - c[0], img.data[p + 1]! - c[1], img.data[p + 2]! - c[2]) <= tol) hit++;
+    }
+  }
+  return hit / Math.max(1, (x1 - x0) * (y1 - y0));
+}
+
+/** Background pixels of a scene (not ink of any item), every second one, as flat indices. */
+export function backgroundPixels(scene: Scene, size: number): number[] {
+  const ink = inkMask(scene, size);
+  const out: number[] = [];
+  for (let i = 0; i < ink.length; i += 2) if (!ink[i]) out.push(i);
+  return out;
+}
+
+function checkBackground(img: RGBImage, scene: Scene, failures: string[]): void {
+  const read = readBackground(img, backgroundPixels(scene, img.width), scene.grayscale);
+  const want = JSON.stringify(scene.background);
+  if (!read) failures.push('background unreadable');
+  else if (JSON.stringify(read.background) !== want || read.time !== scene.time) {
+    failures.push(`background reads ${JSON.stringify(read.background)} at ${read.time}, want ${want} at ${scene.time}`);
+  }
+}
+
+function checkObjects(img: RGBImage, scene: Scene, where: 'place' | 'region', failures: string[]): void {
+  const look = lookOf(scene);
+  for (const o of scene.objects) if (!objectPresent(img, o, look, where)) failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
+}
+
+/** The identity read in the scene's character box, or null. */
+export function identityIn(img: RGBImage, scene: Scene): number | null {
+  if (!scene.character) return null;
+  return readIdentity(img, scene.character, scene.background, lookOf(scene))?.identity ?? null;
+}
+
+function checkCharacter(img: RGBImage, scene: Scene, failures: string[]): void {
+  const c = scene.character!;
+  const got = identityIn(img, scene);
+  if (got !== c.identity) failures.push(`character in ${at(c)} reads as ${got ?? 'nothing'}, want identity ${c.identity}`);
+}
+
+function checkWord(img: RGBImage, scene: Scene, failures: string[]): void {
+  const t = scene.text!;
+  const r = textRect(t);
+  const pad = 3 / img.width;
+  const others = itemRects({ ...scene, text: null });
+  const got = readWord(img, [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad], TEXT_COLORS[t.color], lookOf(scene), others);
+  if (got !== t.word) failures.push(`text reads '${got ?? ''}', want '${t.word}'`);
+}
+
+function checkTextColor(img: RGBImage, scene: Scene, failures: string[]): void {
+  const t = scene.text!;
+  const ink = inkMask({ ...scene, objects: [], character: null }, img.width);
+  const pixels: number[] = [];
+  for (let i = 0; i < ink.length; i++) if (ink[i]) pixels.push(i);
+  const got = dominantColor(img, pixels, TEXT_COLORS, lookOf(scene));
+  if (!got || got.color !== t.color || got.share < 0.6) {
+    failures.push(`text color reads ${got ? `${got.color} (${(got.share * 100).toFixed(0)}%)` : 'nothing'}, want ${t.color}`);
+  }
+}
+
+function checkStyle(img: RGBImage, scene: Scene, failures: string[]): void {
+  const look = lookOf(scene);
+  for (const o of scene.objects) {
+    const got = readStyle(img, o, OBJECT_COLORS[o.color], look);
+    // styles that draw the same pixels for this object (possible for thin shapes) cannot be told apart: accept a tie
+    const wanted = got.scores[o.style];
+    if (wanted < got.iou || wanted < 0.6) failures.push(`${name(o)} reads as ${got.style} (IoU ${got.iou.toFixed(2)}), want ${o.style}`);
+  }
+}
+
+function checkGray(img: RGBImage, after: Scene, failures: string[]): void {
+  const target = render(after, img.width);
+  let colored = 0;
+  const n = img.width * img.height;
+  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (let i = 0; i < n; i++) {
+    const p = i * 3;
+    const r = img.data[p]!, g = img.data[p + 1]!, b = img.data[p + 2]!;
+    if (Math.max(r, g, b) - Math.min(r, g, b) > GRAY_SATURATION) colored++;
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    const t = target.data[p]!;
+    sa += y;
+    sb += t;
+    saa += y * y;
+    sbb += t * t;
+    sab += y * t;
+  }
+  const cov = sab / n - (sa / n) * (sb / n);
+  const corr = cov / Math.sqrt(Math.max(1e-9, (saa / n - (sa / n) ** 2) * (sbb / n - (sb / n) ** 2)));
+  if (colored > GRAY_COLORED_SHARE * n) failures.push(`${((100 * colored) / n).toFixed(1)}% of pixels still colored (want <= ${GRAY_COLORED_SHARE * 100}%)`);
+  if (!(corr > 0.9)) failures.push(`luma correlation with the scene ${corr.toFixed(2)} (want > 0.9)`);
+}
+
+/** Judge an output against one edit (before -> after). The output must have the target's size. */
+export function judge(edit: Edit, before: Scene | null, after: Scene, output: RGBImage): Verdict {
+  const failures: string[] = [];
+  const find = (s: Scene | null, id: number): SceneObject => {
+    const o = s?.objects.find((p) => p.id === id);
+    if (!o) throw new Error(`edit refers to object ${id}, which the scene lacks`);
+    return o;
+  };
+  const gone = (o: SceneObject): void => {
+    const share = backgroundShare(output, o, after);
+    if (share < BACKGROUND_SHARE) failures.push(`old box of the ${name(o)} is ${(share * 100).toFixed(0)}% background (want ${BACKGROUND_SHARE * 100}%)`);
+  };
+  const present = (o: SceneObject, where: 'place' | 'region'): void => {
+    if (!objectPresent(output, o, lookOf(after), where)) failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
+  };
+  switch (edit.op) {
+    case 'recolor':
+    case 'resize':
+      present(find(after, edit.id), 'place');
+      break;
+    case 'remove':
+      gone(find(before, edit.id));
+      break;
+    case 'add':
+      present(find(after, edit.id), 'region');
+      break;
+    case 'move':
+      present(find(after, edit.id), 'region');
+      gone(find(before, edit.id));
+      break;
+    case 'background':
+      checkBackground(output, after, failures);
+      break;
+    case 'time':
+      checkBackground(output, after, failures);
+      checkObjects(output, after, 'place', failures);
+      break;
+    case 'grayscale':
+      checkGray(output, after, failures);
+      break;
+    case 'style':
+    case 'styleref':
+      checkStyle(output, after, failures);
+      break;
+    case 'word':
+      checkWord(output, after, failures);
+      break;
+    case 'textcolor':
+      checkTextColor(output, after, failures);
+      break;
+    case 'character':
+      checkCharacter(output, after, failures);
+      if (edit.newScene) checkBackground(output, after, failures);
+      break;
+    case 'generate':
+      checkBackground(output, after, failures);
+      checkObjects(output, after, 'region', failures);
+      if (after.text) checkWord(output, after, failures);
+      if (after.character) checkCharacter(output, after, failures);
+      break;
+  }
+  return { success: failures.length === 0, failures };
+}
