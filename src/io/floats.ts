@@ -9,7 +9,7 @@
 // Decoding is exact (every value of these formats is an f32). It goes through 2^16 / 2^8 entry lookup tables,
 // built on first use, so converting a multi-GB checkpoint is a table lookup per element.
 // Encoding rounds to nearest, ties to even (as torch's `.to(dtype)`), with exact subnormal handling.
-import { bf16ToF32, type HostTensor } from '../engine/dtype.ts';
+import { bf16ToF32, f32ToBf16, type HostTensor } from '../engine/dtype.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -166,4 +166,37 @@ export function toFloat32(t: HostTensor): Float32Array {
     case 'bool':
       return Float32Array.from(d as Float64Array | Int32Array | Int8Array | Uint8Array);
   }
+}
+
+// ---------------------------------------------------------------- casts between float dtypes
+const FLOAT_TARGETS = ['float32', 'float16', 'bfloat16', 'float8e4m3', 'float8e5m2'] as const;
+export type FloatDType = (typeof FLOAT_TARGETS)[number];
+
+/**
+ * A float tensor in another float dtype (via f32; each encoder rounds to nearest even; f8 saturates at its largest
+ * finite value). Returns the tensor itself when the dtype already matches.
+ */
+export function castFloat(t: HostTensor, to: FloatDType): HostTensor {
+  if (t.dtype === to) return t;
+  if (!(FLOAT_TARGETS as readonly string[]).includes(to)) throw new Error(`castFloat: cannot cast to ${to}`);
+  const x = toFloat32(t);
+  let data: Float32Array | Uint16Array | Uint8Array;
+  switch (to) {
+    case 'float32':
+      data = x === t.data ? x.slice() : x;
+      break;
+    case 'bfloat16':
+      data = f32ToBf16(x);
+      break;
+    case 'float16':
+      data = f32ToF16(x);
+      break;
+    case 'float8e4m3':
+      data = Uint8Array.from(x, (v) => f32ToF8e4m3Bits(v));
+      break;
+    case 'float8e5m2':
+      data = Uint8Array.from(x, (v) => f32ToF8e5m2Bits(v));
+      break;
+  }
+  return { dtype: to, shape: t.shape.slice(), data };
 }

@@ -11,6 +11,7 @@ import {
   f8e4m3ToF32,
   f8e5m2BitsToF32,
   f8e5m2ToF32,
+  castFloat,
   toFloat32,
 } from '../../src/io/floats.ts';
 
@@ -133,5 +134,21 @@ describe('toFloat32', () => {
     expect([...toFloat32({ dtype: 'float8e5m2', shape: [2], data: new Uint8Array([0x3c, 0xc0]) })]).toEqual([1, -2]);
     expect([...toFloat32({ dtype: 'float64', shape: [2], data: new Float64Array([0.5, 1e300]) })]).toEqual([0.5, Infinity]);
     expect([...toFloat32({ dtype: 'int64', shape: [2], data: new BigInt64Array([-3n, 7n]) })]).toEqual([-3, 7]);
+  });
+});
+
+describe('castFloat', () => {
+  it('casts between float dtypes with rounding and saturation', () => {
+    const t = { dtype: 'float32' as const, shape: [4], data: new Float32Array([1, 1 + 2 ** -9, -1000, 0.1]) };
+    const bf = castFloat(t, 'bfloat16');
+    expect(bf.dtype).toBe('bfloat16');
+    expect([...toFloat32(bf)]).toEqual([1, 1, -1000, Math.fround(0.10009765625)]);
+    const e4 = castFloat(bf, 'float8e4m3');
+    expect([...toFloat32(e4)]).toEqual([1, 1, -448, 0.1015625]);
+    const back = castFloat(castFloat(t, 'float16'), 'float32');
+    expect(back.dtype).toBe('float32');
+    expect([...(back.data as Float32Array)]).toEqual([1, 1 + 2 ** -9, -1000, Math.fround(0.0999755859375)]);
+    expect(castFloat(t, 'float32')).toBe(t);
+    expect(castFloat(bf, 'float32').data).not.toBe(bf.data);
   });
 });
