@@ -27,6 +27,7 @@ export class MT19937 {
   private index = 624;
 
   constructor(seed: number | bigint) {
+    if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     const s = this.state;
     s[0] = Number(BigInt.asUintN(32, BigInt(seed)));
     for (let j = 1; j < 624; j++) {

@@ -37,6 +37,7 @@ describe('MT19937', () => {
     const a = new MT19937(42).nextU32();
     expect(new MT19937(2n ** 32n + 42n).nextU32()).toBe(a);
     expect(new MT19937(-1).nextU32()).toBe(new MT19937(0xffffffff).nextU32());
+    expect(() => new MT19937(1.5)).toThrow('seed must be an integer, got 1.5');
   });
 });
 
