@@ -9,7 +9,7 @@
 // graph's signature, so the sampler's 30 steps at one resolution reuse one session.
 
 import type { DType, HostTensor } from './dtype.ts';
-import type { Parameter } from './module.ts';
+import { type Parameter, quantPartShape } from './module.ts';
 
 export type Shape = readonly number[];
 
@@ -180,9 +180,7 @@ export class Graph {
     if (!t) {
       const q = p.quant;
       if (!q) throw new Error(`parameter ${p.key} is not quantized`);
-      const shape =
-        part === 'packed' ? [q.N, q.K / q.blockSize, (q.blockSize * q.bits) / 8] : part === 'scales' ? [q.scales.length] : [q.zeroPoints.length];
-      t = new Tensor(this, shape, part === 'scales' ? 'float32' : 'uint8', null, { kind: 'param', param: p, part }, this.uniqueName(`${p.key}.${part}`));
+      t = new Tensor(this, quantPartShape(q, part), part === 'scales' ? 'float32' : 'uint8', null, { kind: 'param', param: p, part }, this.uniqueName(`${p.key}.${part}`));
       this.partTensors.set(key, t);
     }
     return t;

@@ -11,3 +11,4 @@ export * from './optim.ts';
 export * from './train.ts';
 export * from './quantize.ts';
 export * from './load.ts';
+export * from './spill.ts';

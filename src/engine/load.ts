@@ -4,6 +4,7 @@
 import { numel } from './dtype.ts';
 import type { Module } from './module.ts';
 import { quantizeWeight, type WeightFormat } from './quantize.ts';
+import { spillDir, spillParameter } from './spill.ts';
 
 /** What a loader needs from a checkpoint: names, shapes and float32 values in the module's key names. */
 export interface TensorSource {
@@ -16,6 +17,11 @@ export interface LoadOptions {
   /** 'f32' (default) keeps every weight in float32; 'int8' / 'int4' quantize Linear weights (MatMulNBits). */
   weights?: WeightFormat;
   blockSize?: number;
+  /** MatMulNBits accuracy level for quantized weights (0: float32 compute, 4: int8 compute, faster) */
+  accuracyLevel?: number;
+  /** write each weight to files in this directory as soon as it is loaded (see spill.ts), keeping one tensor in
+   *  host memory at a time; `true` picks a temporary directory */
+  spill?: string | boolean;
   onProgress?: (done: number, total: number, key: string) => void;
 }
 
@@ -32,6 +38,7 @@ export async function loadParameters(module: Module, source: TensorSource, o: Lo
   const format = o.weights ?? 'f32';
   const block = o.blockSize ?? 32;
   const params = [...module.namedParameters()];
+  const dir = o.spill === true ? spillDir() : o.spill || null;
   let done = 0;
   for (const [key, p] of params) {
     const shape = source.shape(key);
@@ -41,10 +48,11 @@ export async function loadParameters(module: Module, source: TensorSource, o: Lo
     const data = await source.readF32(key);
     if (data.length !== numel(p.shape)) throw new Error(`loadParameters: ${key} read ${data.length} values, expected ${numel(p.shape)}`);
     if (format !== 'f32' && quantizable(key, p.shape, block)) {
-      p.setQuantized(quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block));
+      p.setQuantized({ ...quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block), accuracyLevel: o.accuracyLevel });
     } else {
       p.set({ dtype: 'float32', shape: [...p.shape], data });
     }
+    if (dir) await spillParameter(p, dir);
     o.onProgress?.(++done, params.length, key);
   }
 }

@@ -17,6 +17,16 @@ export interface QuantizedWeight {
   packed: Uint8Array;
   scales: Float32Array; // [N · K/blockSize]
   zeroPoints: Uint8Array; // packed like the codes: [N · ceil(K/blockSize · bits / 8)]
+  /** MatMulNBits accuracy_level: 0 computes in float32 (default); 4 quantizes activations to int8 (faster on CPU) */
+  accuracyLevel?: number;
+}
+
+/** Shapes of the stored parts of a quantized weight (as MatMulNBits takes them). */
+export function quantPartShape(q: QuantizedWeight, part: 'packed' | 'scales' | 'zeroPoints'): number[] {
+  const kBlocks = q.K / q.blockSize;
+  if (part === 'packed') return [q.N, kBlocks, (q.blockSize * q.bits) / 8];
+  if (part === 'scales') return [q.N * kBlocks];
+  return [q.N * Math.ceil((kBlocks * q.bits) / 8)];
 }
 
 let nextParamId = 0;
@@ -28,6 +38,8 @@ export class Parameter {
   /** The value, or null until loaded. Replace it with `set`, which bumps `version` (sessions key on it). */
   value: HostTensor | null = null;
   quant: QuantizedWeight | null = null;
+  /** Directory holding this parameter's data as files (see spill.ts); its host arrays are then released. */
+  spilled: string | null = null;
   version = 0;
   constructor(
     readonly shape: number[],
@@ -45,6 +57,7 @@ export class Parameter {
     if (value.dtype !== this.dtype) throw new Error(`parameter ${this.key}: expected ${this.dtype}, got ${value.dtype}`);
     this.value = value;
     this.quant = null;
+    this.spilled = null;
     this.version++;
     return this;
   }
@@ -55,6 +68,7 @@ export class Parameter {
     }
     this.quant = q;
     this.value = null;
+    this.spilled = null;
     this.version++;
     return this;
   }

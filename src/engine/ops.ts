@@ -158,7 +158,7 @@ export function matmul(a: TensorLike, b: TensorLike): Tensor {
  * y = x · Wᵀ + b with W stored [out, in] (PyTorch convention, as in the checkpoints).
  * A quantized weight (Parameter.quant) runs as ORT's MatMulNBits, which dequantizes block by block.
  */
-export function linear(x: Tensor, w: Parameter, b?: Parameter | null, opts: { accuracyLevel?: number } = {}): Tensor {
+export function linear(x: Tensor, w: Parameter, b?: Parameter | null): Tensor {
   const [out, inF] = w.shape;
   if (x.shape[x.rank - 1] !== inF) {
     fail('Linear', `input has ${x.shape[x.rank - 1]} features, weight ${w.key} expects ${inF}: x ${fmt(x.shape)}, W ${fmt(w.shape)}`);
@@ -177,7 +177,7 @@ export function linear(x: Tensor, w: Parameter, b?: Parameter | null, opts: { ac
         N: attr.int(q.N),
         bits: attr.int(q.bits),
         block_size: attr.int(q.blockSize),
-        accuracy_level: attr.int(opts.accuracyLevel ?? 0),
+        accuracy_level: attr.int(q.accuracyLevel ?? 0),
       },
       {},
       'com.microsoft',

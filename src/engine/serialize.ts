@@ -6,8 +6,9 @@
 // The external "file" names encode the identity of the data (parameter id and version, or a per-array id), so
 // the model bytes alone are a complete signature of what the session computes.
 
-import { BYTES, type HostArray, type HostTensor, ONNX_DTYPE } from './dtype.ts';
+import { BYTES, type DType, type HostArray, numel, ONNX_DTYPE } from './dtype.ts';
 import { type Attr, type Graph, type Leaf, liveNodes, type Tensor } from './graph.ts';
+import type { Parameter } from './module.ts';
 import {
   AttributeProto as A,
   AttributeType,
@@ -36,6 +37,8 @@ export interface ExternalData {
 export interface SerializedModel {
   bytes: Uint8Array;
   externalData: ExternalData[];
+  /** where spilled parameters' files are: the model must then be loaded from a file in this directory */
+  weightsDir: string | null;
   inputs: Tensor[];
   outputNames: string[];
 }
@@ -75,33 +78,47 @@ function attribute(name: string, a: Attr): Msg {
   }
 }
 
-/** The host data behind a leaf in 'constant' position (a constant, a parameter value or a quantized part). */
-function leafData(t: Tensor, leaf: Leaf): { data: HostTensor; location: string } {
-  if (leaf.kind === 'constant') return { data: leaf.value, location: `c${arrayId(leaf.value.data)}` };
-  if (leaf.kind !== 'param') throw new Error('inputs have no data');
-  const p = leaf.param;
-  const loc = `p${p.id}v${p.version}`;
-  if (leaf.part) {
-    const q = p.quant!;
-    const arr = leaf.part === 'packed' ? q.packed : leaf.part === 'scales' ? q.scales : q.zeroPoints;
-    return { data: { dtype: t.dtype, shape: [...t.shape], data: arr }, location: `${loc}.${leaf.part}` };
-  }
-  if (!p.value) throw new Error(`parameter ${p.key} has no value: load weights before building an inference graph`);
-  return { data: p.value, location: loc };
+/** The external-data file name of a parameter (or a part of a quantized one): identity and version. */
+export function paramLocation(p: Parameter, part?: string): string {
+  return `p${p.id}v${p.version}${part ? `.${part}` : ''}.bin`;
 }
 
-function initializer(name: string, data: HostTensor, location: string, ext: ExternalData[]): Msg {
-  const m = new Msg().packedInts(TP.dims, data.shape).int(TP.data_type, ONNX_DTYPE[data.dtype]).str(TP.name, name);
-  const bytes = bytesOf(data.data);
-  const expected = data.shape.reduce((p, q) => p * q, 1) * BYTES[data.dtype];
-  if (bytes.length !== expected) throw new Error(`initializer ${name}: ${bytes.length} bytes, expected ${expected}`);
-  if (bytes.length <= INLINE_LIMIT) return m.bytes(TP.raw_data, bytes);
-  const path = `${location}.bin`;
-  if (!ext.some((e) => e.path === path)) ext.push({ path, data: bytes });
+interface LeafData {
+  dtype: DType;
+  shape: number[];
+  /** host bytes, or null when the data lives in a file of `spilled` */
+  bytes: Uint8Array | null;
+  location: string;
+  spilled: string | null;
+}
+
+/** The data behind a leaf in 'constant' position: a constant, a parameter value or a quantized part. */
+function leafData(t: Tensor, leaf: Leaf): LeafData {
+  const base = { dtype: t.dtype, shape: [...t.shape] };
+  if (leaf.kind === 'constant') return { ...base, bytes: bytesOf(leaf.value.data), location: `c${arrayId(leaf.value.data)}.bin`, spilled: null };
+  if (leaf.kind !== 'param') throw new Error('inputs have no data');
+  const p = leaf.param;
+  const location = paramLocation(p, leaf.part);
+  // spill.ts writes exactly the tensors above the inline limit to files
+  if (p.spilled && numel(t.shape) * BYTES[t.dtype] > INLINE_LIMIT) return { ...base, bytes: null, location, spilled: p.spilled };
+  if (leaf.part) {
+    const q = p.quant!;
+    return { ...base, bytes: bytesOf(leaf.part === 'packed' ? q.packed : leaf.part === 'scales' ? q.scales : q.zeroPoints), location, spilled: null };
+  }
+  if (!p.value) throw new Error(`parameter ${p.key} has no value: load weights before building an inference graph`);
+  return { ...base, bytes: bytesOf(p.value.data), location, spilled: null };
+}
+
+function initializer(name: string, d: LeafData, ext: ExternalData[]): Msg {
+  const m = new Msg().packedInts(TP.dims, d.shape).int(TP.data_type, ONNX_DTYPE[d.dtype]).str(TP.name, name);
+  const length = numel(d.shape) * BYTES[d.dtype];
+  if (d.bytes && d.bytes.length !== length) throw new Error(`initializer ${name}: ${d.bytes.length} bytes, expected ${length}`);
+  if (d.bytes && length <= INLINE_LIMIT) return m.bytes(TP.raw_data, d.bytes);
+  if (d.bytes && !ext.some((e) => e.path === d.location)) ext.push({ path: d.location, data: d.bytes });
   return m
-    .msg(TP.external_data, new Msg().str(SS.key, 'location').str(SS.value, path))
+    .msg(TP.external_data, new Msg().str(SS.key, 'location').str(SS.value, d.location))
     .msg(TP.external_data, new Msg().str(SS.key, 'offset').str(SS.value, '0'))
-    .msg(TP.external_data, new Msg().str(SS.key, 'length').str(SS.value, String(bytes.length)))
+    .msg(TP.external_data, new Msg().str(SS.key, 'length').str(SS.value, String(length)))
     .int(TP.data_location, 1);
 }
 
@@ -124,9 +141,14 @@ export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.out
   };
   for (const n of nodes) n.inputs.forEach(visit);
   targets.forEach(visit);
+  let weightsDir: string | null = null;
   for (const t of leaves) {
-    const { data, location } = leafData(t, t.source as Leaf);
-    g.msg(G.initializer, initializer(t.name, data, location, ext));
+    const d = leafData(t, t.source as Leaf);
+    if (d.spilled) {
+      if (weightsDir && weightsDir !== d.spilled) throw new Error(`parameters spilled to two directories (${weightsDir}, ${d.spilled}); use one per model`);
+      weightsDir = d.spilled;
+    }
+    g.msg(G.initializer, initializer(t.name, d, ext));
   }
 
   for (const n of nodes) {
@@ -151,5 +173,5 @@ export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.out
     .msg(M.opset_import, new Msg().str(OP.domain, 'com.microsoft').int(OP.version, 1))
     .str(M.producer_name, 'kontext')
     .msg(M.graph, g);
-  return { bytes: model.finish(), externalData: ext, inputs: [...graph.inputs], outputNames: [...outputs.keys()] };
+  return { bytes: model.finish(), externalData: ext, weightsDir, inputs: [...graph.inputs], outputNames: [...outputs.keys()] };
 }

@@ -2,12 +2,15 @@
 // graph signature, convert host tensors to and from ORT tensors, and choose the execution provider and threads.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../errors.ts';
 import type { DType, HostArray, HostTensor } from './dtype.ts';
 import type { Graph, Tensor } from './graph.ts';
-import { serialize } from './serialize.ts';
+import { type SerializedModel, serialize } from './serialize.ts';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 
@@ -132,13 +135,19 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
   const made = (async () => {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model.bytes, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: epConfig(opts.executionProvider),
         intraOpNumThreads: opts.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: opts.graphOptimizationLevel,
-        externalData: model.externalData,
-      } as ort.InferenceSession.SessionOptions);
+      };
+      if (model.weightsDir) {
+        // Spilled weights: ORT reads (memory-maps) the external data files next to a model file.
+        const path = await writeModelFiles(model, signature);
+        session = await ort.InferenceSession.create(path, sessionOptions);
+      } else {
+        session = await ort.InferenceSession.create(model.bytes, { ...sessionOptions, externalData: model.externalData } as ort.InferenceSession.SessionOptions);
+      }
     } catch (err) {
       const msg = (err as Error).message;
       if (opts.executionProvider !== 'cpu' && /provider|backend|EP|cuda|webgpu/i.test(msg)) {
@@ -168,6 +177,18 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
     }
   }
   return made;
+}
+
+/** Write the model and its in-memory external data into the spilled weights' directory; returns the model path. */
+async function writeModelFiles(model: SerializedModel, signature: string): Promise<string> {
+  const dir = model.weightsDir!;
+  for (const e of model.externalData) {
+    const p = join(dir, e.path);
+    if (!existsSync(p)) await writeFile(p, e.data);
+  }
+  const path = join(dir, `model-${signature.slice(0, 16)}.onnx`);
+  await writeFile(path, model.bytes);
+  return path;
 }
 
 function mustOutput(graph: Graph, name: string): Tensor {

@@ -45,3 +45,34 @@ describe('int4/int8 weights (MatMulNBits)', () => {
     });
   }
 });
+
+describe('spilled weights', () => {
+  it('a model whose weights were spilled to files computes the same as in memory, quantized or not', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spillParameter, F } = await import('../../src/engine/index.ts');
+    for (const quantized of [false, true]) {
+      const a = new Linear(256, 64);
+      const b = new Linear(64, 32);
+      initParameters(a, 4);
+      initParameters(b, 5);
+      if (quantized) a.weight.setQuantized(quantizeWeight(a.weight.value!.data as Float32Array, 64, 256, 4, 32));
+      const x = new Float32Array(3 * 256).map((_, i) => Math.cos(i));
+      const run = async () => {
+        const g = new Graph();
+        g.output('y', b.forward(F.gelu(a.forward(g.input('x', [3, 256])))));
+        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [3, 256], data: x } })).y.data as Float32Array;
+      };
+      const inMemory = Float32Array.from(await run());
+      const dir = mkdtempSync(join(tmpdir(), 'kontext-spill-'));
+      for (const p of [...a.parameters(), ...b.parameters()]) await spillParameter(p, dir);
+      expect(a.weight.spilled).toBe(dir);
+      expect(a.weight.value).toBeNull();
+      expect(a.bias!.spilled).toBeNull(); // small tensors stay in memory
+      // the large tensors (a's packed codes or weight, b's weight) are files; scales, zero points and biases stay
+      expect(readdirSync(dir).filter((f) => /^p\d+v\d+(\.packed)?\.bin$/.test(f)).length).toBe(2);
+      expect(Array.from(await run())).toEqual(Array.from(inMemory));
+    }
+  });
+});

@@ -1,0 +1,184 @@
+// The Kontext pipeline: prompt and images → tokens → transformer → latents → image
+// (docs/kontext-reference.md §10, the BFL reference flow).
+//
+//   1. prompt      → txt [T, 4096], vec [768]                       (TextEncoder, or precomputed embeddings)
+//   2. images      → bucket, Lanczos, [-1,1] → AE encode → pack      (context tokens, ids (1, r, c))
+//   3. seed        → bf16 noise [16, H/8, W/8] → pack                (target tokens, ids (0, r, c))
+//   4. schedule    → Euler steps of the transformer on [target; context], keeping the target predictions
+//   5. latents     → unpack → AE decode → clamp, uint8                (the image)
+//
+// Options follow diffusers' names (prompt, image, width, height, guidanceScale, numInferenceSteps, seed) with the
+// BFL Kontext CLI's defaults (30 steps, guidance 2.5, output size = the conditioning image's bucket).
+
+import { UserError } from '../errors.ts';
+import { AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
+import { compile, type EngineOptions } from '../engine/index.ts';
+import { toFloat32 } from '../io/floats.ts';
+import { chooseBucket, preprocessKontextImage, REFERENCE_AREA, type Size, targetSize, toImage } from '../image/preprocess.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import type { PromptEmbeds, TextEncoder } from '../prompt/embeddings.ts';
+import { denoise } from '../sampling/denoise.ts';
+import { fluxNoise } from '../sampling/noise.ts';
+import { getSchedule } from '../sampling/schedule.ts';
+import { type ContextLayout, contextIds, targetIds, textIds } from '../tokens/ids.ts';
+import { pack, unpack } from '../tokens/pack.ts';
+import type { Flux } from '../transformer/model.ts';
+
+export interface KontextOptions {
+  /** the instruction; needs a text encoder (or give promptEmbeds) */
+  prompt?: string;
+  promptEmbeds?: PromptEmbeds;
+  /** context image(s); none = text-to-image */
+  image?: RGBImage | string | Uint8Array | (RGBImage | string | Uint8Array)[];
+  /** output size (multiples of 16); default: the first image's bucket, or a square of `area` for text-to-image */
+  width?: number;
+  height?: number;
+  guidanceScale?: number;
+  numInferenceSteps?: number;
+  /** default: a random seed (returned with the result) */
+  seed?: number;
+  /** several context images: 'offset' (ComfyUI, works with the released weights) or 'index' (1…N) */
+  contextLayout?: ContextLayout;
+  onProgress?: (e: { stage: 'encode' | 'denoise' | 'decode'; step: number; total: number }) => void;
+}
+
+export interface KontextResult {
+  image: RGBImage;
+  seed: number;
+  width: number;
+  height: number;
+  /** final latent [1, 16, H/8, W/8] */
+  latent: Float32Array;
+}
+
+export interface PipelineConfig {
+  /** bucket area in pixels: 1024² for FLUX.1 Kontext; small models use smaller areas */
+  area?: number;
+  /** 'bf16' reproduces the reference's timestep rounding (the released weights); 'none' for float32 models */
+  timestepRounding?: 'bf16' | 'none';
+  engine?: EngineOptions;
+}
+
+export const DEFAULTS = { guidanceScale: 2.5, numInferenceSteps: 30 } as const;
+export const LIMITS = { guidanceScale: [0, 30], numInferenceSteps: [1, 500] } as const;
+
+function checkOptions(o: KontextOptions): void {
+  const g = o.guidanceScale ?? DEFAULTS.guidanceScale;
+  if (!(Number.isFinite(g) && g >= LIMITS.guidanceScale[0] && g <= LIMITS.guidanceScale[1])) {
+    throw new UserError(`guidanceScale ${g} is out of range [${LIMITS.guidanceScale.join(', ')}] (FLUX.1 Kontext [dev] uses 2.5)`);
+  }
+  const n = o.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
+  if (!(Number.isInteger(n) && n >= LIMITS.numInferenceSteps[0] && n <= LIMITS.numInferenceSteps[1])) {
+    throw new UserError(`numInferenceSteps ${n} must be an integer in [${LIMITS.numInferenceSteps.join(', ')}] (default ${DEFAULTS.numInferenceSteps})`);
+  }
+  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
+}
+
+export class KontextPipeline {
+  constructor(
+    readonly transformer: Flux,
+    readonly ae: AutoEncoder,
+    readonly textEncoder: TextEncoder | null = null,
+    readonly config: PipelineConfig = {},
+  ) {
+    const p = transformer.params;
+    if (p.in_channels !== 4 * ae.params.z_channels) {
+      throw new UserError(`transformer expects ${p.in_channels} input features, the autoencoder's ${ae.params.z_channels} latent channels pack to ${4 * ae.params.z_channels}`);
+    }
+  }
+
+  private async embeds(o: KontextOptions): Promise<PromptEmbeds> {
+    const p = this.transformer.params;
+    let e = o.promptEmbeds;
+    if (!e) {
+      if (o.prompt === undefined) throw new UserError('give a prompt (or promptEmbeds)');
+      if (!this.textEncoder) {
+        throw new UserError(
+          'this pipeline has no text encoder (FLUX T5/CLIP encoders are not implemented yet): pass promptEmbeds, e.g. ' +
+            'loadPromptEmbeds() of the output/noise.sft that the BFL CLI writes',
+        );
+      }
+      e = await this.textEncoder.encode(o.prompt);
+    }
+    if (e.txt.length !== e.tokens * p.context_in_dim) throw new UserError(`prompt embeddings have ${e.txt.length / e.tokens} features per token, the transformer expects ${p.context_in_dim}`);
+    if (e.vec.length !== p.vec_in_dim) throw new UserError(`pooled prompt embedding has ${e.vec.length} features, the transformer expects ${p.vec_in_dim}`);
+    return e;
+  }
+
+  /** Encode a [1, 3, h, w] image in [-1, 1] to a latent [1, z, h/8, w/8]. */
+  async encode(chw: Float32Array, height: number, width: number): Promise<Float32Array> {
+    const c = await compile(encoderGraph(this.ae, 1, height, width), { ...this.config.engine, outputs: ['latent'] });
+    return (await c.run({ image: { dtype: 'float32', shape: [1, 3, height, width], data: chw } })).latent.data as Float32Array;
+  }
+
+  /** Decode a latent [1, z, h, w] to a [1, 3, 8h, 8w] image in (about) [-1, 1]. */
+  async decode(latent: Float32Array, h: number, w: number): Promise<Float32Array> {
+    const c = await compile(decoderGraph(this.ae, 1, h, w), this.config.engine);
+    return (await c.run({ latent: { dtype: 'float32', shape: [1, this.ae.params.z_channels, h, w], data: latent } })).image.data as Float32Array;
+  }
+
+  async generate(o: KontextOptions): Promise<KontextResult> {
+    checkOptions(o);
+    const area = this.config.area ?? REFERENCE_AREA;
+    const embeds = await this.embeds(o);
+    const z = this.ae.params.z_channels;
+    const images = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
+
+    // 2. context images: every reference is resized to the first one's bucket (the multi-image convention, §6.7)
+    const grids: { rows: number; cols: number }[] = [];
+    const tokens: Float32Array[] = [];
+    let bucket: Size | null = null;
+    for (const [i, img] of images.entries()) {
+      o.onProgress?.({ stage: 'encode', step: i, total: images.length });
+      const pre = await preprocessKontextImage(img, bucket ? { size: bucket } : { area });
+      bucket ??= { width: pre.width, height: pre.height };
+      const lh = pre.height / 8;
+      const lw = pre.width / 8;
+      tokens.push(pack(await this.encode(pre.data, pre.height, pre.width), 1, z, lh, lw));
+      grids.push({ rows: lh / 2, cols: lw / 2 });
+    }
+    const size = targetSize(bucket ?? chooseBucket(1, 1, area), { width: o.width, height: o.height });
+    let context = null;
+    if (tokens.length) {
+      const all = new Float32Array(tokens.reduce((s, t) => s + t.length, 0));
+      tokens.reduce((off, t) => (all.set(t, off), off + t.length), 0);
+      context = { tokens: all, ids: contextIds(grids, o.contextLayout ?? 'offset') };
+    }
+
+    // 3. noise, exactly torch's CPU bf16 randn for the seed
+    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
+    const H = size.height / 8;
+    const W = size.width / 8;
+    const noise = toFloat32(fluxNoise(seed, size.height, size.width));
+    const rows = H / 2;
+    const cols = W / 2;
+
+    // 4. sampling
+    const steps = o.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
+    const packed = await denoise(
+      this.transformer,
+      {
+        img: pack(noise, 1, z, H, W),
+        imgIds: targetIds(rows, cols),
+        context,
+        txt: embeds.txt,
+        txtIds: textIds(embeds.tokens),
+        vec: embeds.vec,
+        batch: 1,
+        timesteps: getSchedule(steps, rows * cols),
+        guidance: o.guidanceScale ?? DEFAULTS.guidanceScale,
+      },
+      {
+        timestepRounding: this.config.timestepRounding ?? 'bf16',
+        engine: this.config.engine,
+        onStep: (step, total) => o.onProgress?.({ stage: 'denoise', step, total }),
+      },
+    );
+
+    // 5. decode
+    o.onProgress?.({ stage: 'decode', step: 0, total: 1 });
+    const latent = unpack(packed, 1, z, H, W);
+    const pixels = await this.decode(latent, H, W);
+    return { image: toImage(pixels, size.height, size.width), seed, width: size.width, height: size.height, latent };
+  }
+}
