@@ -10,6 +10,7 @@ export interface Command {
 }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  edit: async () => (await import('./edit.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
 };
 

@@ -14,6 +14,10 @@ export interface LoadFluxOptions extends InferOptions {
   /** the configuration, when known (otherwise inferred from the checkpoint; RoPE settings from InferOptions) */
   params?: FluxParams;
   weights?: WeightFormat;
+  /** write weights to files that ONNX Runtime memory-maps (one host copy fewer; see engine/spill.ts) */
+  spill?: boolean | string;
+  /** MatMulNBits accuracy level for int8/int4 weights (4: int8 compute, faster on CPU; 0: float32 compute) */
+  accuracyLevel?: number;
   /** sequence length (text + target + context tokens) the model will run at, for the memory check */
   tokens?: number;
   onProgress?: (done: number, total: number, key: string) => void;
@@ -37,7 +41,7 @@ export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<F
       o.weights ?? 'f32',
     );
     const model = new Flux(params);
-    await loadParameters(model, source, { weights: o.weights, onProgress: o.onProgress });
+    await loadParameters(model, source, { weights: o.weights, spill: o.spill, accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
     return model;
   } finally {
     await source.close();
