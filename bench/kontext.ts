@@ -61,7 +61,7 @@ export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?:
   let mismatches = 0;
   if (k === 1) for (const [key, p] of model.namedParameters()) if (official.get(key)?.join() !== p.shape.join()) mismatches++;
   const est = estimateTransformerMemory(
-    { shapes: model.shapes(), hidden: params.hidden_size, heads: params.num_heads, mlpHidden: params.hidden_size * params.mlp_ratio, batch: 1, tokens: T + N + M },
+    { shapes: model.shapes(), hidden: params.hidden_size, heads: params.num_heads, mlpHidden: params.hidden_size * params.mlp_ratio, batch: 1, tokens: T + N + M, spilled: true },
     'int4',
   );
   let t0 = performance.now();

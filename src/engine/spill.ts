@@ -24,7 +24,8 @@ export async function spillParameter(p: Parameter, dir: string): Promise<void> {
     for (const part of ['packed', 'scales', 'zeroPoints'] as const) {
       if (q[part].byteLength <= SMALL) continue;
       await writeFile(join(dir, paramLocation(p, part)), bytes(q[part]));
-      q[part] = part === 'scales' ? new Float32Array(0) : new Uint8Array(0);
+      if (part === 'scales') q.scales = new Float32Array(0);
+      else q[part] = new Uint8Array(0);
       any = true;
     }
     if (!any) return;

@@ -14,7 +14,8 @@ export interface LoadFluxOptions extends InferOptions {
   /** the configuration, when known (otherwise inferred from the checkpoint; RoPE settings from InferOptions) */
   params?: FluxParams;
   weights?: WeightFormat;
-  /** write weights to files that ONNX Runtime memory-maps (one host copy fewer; see engine/spill.ts) */
+  /** write weights to files that ONNX Runtime memory-maps (one host copy fewer; see engine/spill.ts);
+   *  default: yes for int8/int4 weights */
   spill?: boolean | string;
   /** MatMulNBits accuracy level for int8/int4 weights (4: int8 compute, faster on CPU; 0: float32 compute) */
   accuracyLevel?: number;
@@ -24,6 +25,7 @@ export interface LoadFluxOptions extends InferOptions {
 }
 
 export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<Flux> {
+  const spill = o.spill ?? (o.weights !== undefined && o.weights !== 'f32');
   const source = await openCheckpoint(path, 'transformer');
   try {
     const params = o.params ?? inferFluxParams(source.shapes(), o);
@@ -37,11 +39,12 @@ export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<F
         mlpHidden: Math.trunc(params.hidden_size * params.mlp_ratio),
         batch: 1,
         tokens: o.tokens ?? 512 + 2 * 4096,
+        spilled: !!spill,
       },
       o.weights ?? 'f32',
     );
     const model = new Flux(params);
-    await loadParameters(model, source, { weights: o.weights, spill: o.spill, accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
+    await loadParameters(model, source, { weights: o.weights, spill, accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
     return model;
   } finally {
     await source.close();

@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it, vi } from 'vitest';
+import { expectedFluxKeys } from '../../src/checkpoint/flux-keys.ts';
+import { main } from '../../src/cli/main.ts';
+import { writeSafetensors } from '../../src/io/safetensors.ts';
+import { checkTransformerMemory, estimateTransformerMemory } from '../../src/pipeline/memory.ts';
+import { loadFlux } from '../../src/transformer/load.ts';
+import { FLUX_KONTEXT_DEV } from '../../src/transformer/params.ts';
+import { FIXTURES } from '../fixtures-path.ts';
+
+const GB = 1024 ** 3;
+const kontextRun = (tokens: number) => ({ shapes: expectedFluxKeys(FLUX_KONTEXT_DEV), hidden: 3072, heads: 24, mlpHidden: 12288, batch: 1, tokens });
+
+describe('memory estimate', () => {
+  it('weights: 11.9B parameters are 47.6 GB in f32, ~7.1 GB in int4 (4.5 bits per weight with the scales) ', () => {
+    const f32 = estimateTransformerMemory(kontextRun(2560), 'f32');
+    const int4 = estimateTransformerMemory(kontextRun(2560), 'int4');
+    expect(f32.weights / 2.5).toBeCloseTo(11_901_408_320 * 4, -7); // in memory: ~2.5 copies at session creation
+    expect(int4.weights / 2.5 / GB).toBeGreaterThan(6.5);
+    expect(int4.weights / 2.5 / GB).toBeLessThan(7.5);
+    const spilled = estimateTransformerMemory({ ...kontextRun(2560), spilled: true }, 'int4');
+    expect(spilled.weights).toBeCloseTo((int4.weights * 1.5) / 2.5, -3);
+    // attention grows with the square of the sequence: 1024² edit (8704 tokens) vs 512² edit (2560 tokens)
+    expect(estimateTransformerMemory(kontextRun(8704), 'int4').activations).toBeGreaterThan(8 * int4.activations);
+  });
+
+  it('refuses a run that does not fit and names the format that would', () => {
+    expect(() => checkTransformerMemory(kontextRun(2560), 'f32', 23 * GB)).toThrow(
+      /^not enough memory: this run needs about 1\d\d\.\d GB \(f32 weights .* this machine has 23\.0 GB available .* Load the weights as int8 \(about 2\d\.\d GB\) or int4 \(about 1\d\.\d GB\) with --weights int8\.$/,
+    );
+    expect(() => checkTransformerMemory({ ...kontextRun(2560), spilled: true }, 'int4', 23 * GB)).not.toThrow();
+    expect(() => checkTransformerMemory(kontextRun(2560), 'f32', 16 * GB)).toThrow(/Load the weights as int4 \(about 1\d\.\d GB\) with --weights int4\.$/);
+    expect(() => checkTransformerMemory(kontextRun(2560), 'int4', 4 * GB)).toThrow(/No weight format fits: use a smaller image/);
+  });
+});
+
+describe('loading checkpoints', () => {
+  it('a wrong checkpoint is refused before loading, naming the cause', async () => {
+    await expect(loadFlux(join(FIXTURES, 'ae-tiny.weights.safetensors'))).rejects.toThrow(/img_in\.weight/);
+    await expect(loadFlux(join(FIXTURES, 'does-not-exist.safetensors'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('kontext edit (CLI)', () => {
+  it('edits an image with named checkpoints and precomputed prompt embeddings, in f32 and int4', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kontext-edit-'));
+    const embeds = join(dir, 'embeds.safetensors');
+    await writeSafetensors(embeds, {
+      txt: { dtype: 'float32', shape: [1, 4, 48], data: new Float32Array(4 * 48).map((_, i) => Math.sin(i)) },
+      vec: { dtype: 'float32', shape: [1, 32], data: new Float32Array(32).fill(0.1) },
+    });
+    const input = join(dir, 'in.png');
+    await sharp({ create: { width: 100, height: 60, channels: 3, background: { r: 10, g: 200, b: 90 } } }).png().toFile(input);
+    // no config given: inferred from the file (axes_dim [8, 20, 20] is the default for head dim 48)
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const outs: Buffer[] = [];
+    for (const weights of ['f32', 'int4']) {
+      const out = join(dir, `out-${weights}.png`);
+      const args = ['edit', '--transformer', join(FIXTURES, 'flux-tiny.weights.safetensors'), '--ae', join(FIXTURES, 'ae-tiny.weights.safetensors')];
+      args.push('--prompt-embeds', embeds, '--image', input, '--out', out, '--steps', '2', '--seed', '7', '--area', '4096', '--weights', weights);
+      expect(await main(args)).toBe(0);
+      const meta = await sharp(out).metadata();
+      expect([meta.width, meta.height]).toEqual([80, 48]); // 100:60 → the 1.66 bucket (1328×800 scaled to 64² pixels)
+      outs.push(await sharp(out).raw().toBuffer());
+    }
+    expect(log.mock.calls.map((c) => c[0])).toContain(`wrote ${join(dir, 'out-f32.png')} (80x48, seed 7)`);
+    // int4 weights change the numbers a little, not the picture
+    let diff = 0;
+    for (let i = 0; i < outs[0].length; i++) diff += Math.abs(outs[0][i] - outs[1][i]);
+    expect(diff / outs[0].length).toBeLessThan(20);
+    log.mockRestore();
+    err.mockRestore();
+  });
+});
