@@ -28,10 +28,8 @@ export function matmulFlops(nodes: Node[]): number {
   let flops = 0;
   for (const n of nodes) {
     if (n.op === 'MatMul') {
-      const [a, b] = n.inputs;
-      const y = n.outputs[0];
-      flops += 2 * y.size * a!.shape[a!.rank - 1];
-      void b;
+      const a = n.inputs[0]!;
+      flops += 2 * n.outputs[0].size * a.shape[a.rank - 1];
     } else if (n.op === 'Conv' || n.op === 'ConvTranspose') {
       const w = n.inputs[1]!;
       const y = n.outputs[0];

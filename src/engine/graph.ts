@@ -161,6 +161,13 @@ export class Graph {
     return t;
   }
 
+  /** A constant made once per graph under `key` (e.g. the ones vector of a LayerNorm without affine weight). */
+  cached(key: string, make: () => Tensor): Tensor {
+    let t = this.scalarCache.get(key);
+    if (!t) this.scalarCache.set(key, (t = make()));
+    return t;
+  }
+
   /** The tensor standing for a module parameter in this graph (one per parameter, made on first use). */
   param(p: Parameter): Tensor {
     let t = this.paramTensors.get(p);

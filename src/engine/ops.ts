@@ -219,7 +219,7 @@ export function layerNorm(a: TensorLike, eps: number, weight?: TensorLike | null
   const x = T(a);
   const C = x.shape[x.rank - 1];
   const g = x.graph;
-  const scale = weight ? T(weight, g) : g.constant(fill(x.dtype, [C], 1), 'ones');
+  const scale = weight ? T(weight, g) : g.cached(`ones:${x.dtype}:${C}`, () => g.constant(fill(x.dtype, [C], 1), 'ones'));
   if (scale.shape.length !== 1 || scale.shape[0] !== C) fail('LayerNormalization', `weight ${fmt(scale.shape)} does not match features ${C}`);
   const inputs = [x, scale];
   if (bias) inputs.push(T(bias, g));

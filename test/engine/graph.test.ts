@@ -80,3 +80,18 @@ describe('modules', () => {
     expect(await run()).toBe(1);
   });
 });
+
+describe('execution providers', () => {
+  it('an unavailable provider gives a clear error naming the fix', async () => {
+    const { existsSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const { dirname, join } = await import('node:path');
+    const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    if (existsSync(join(ortDir, 'bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so'))) return; // CUDA add-on installed here
+    const g = new Graph();
+    g.output('y', F.mul(g.input('x', [4]), 2));
+    await expect(compile(g, { executionProvider: 'cuda', noCache: true })).rejects.toThrow(
+      /^execution provider 'cuda' is not available: .*Install the CUDA add-on with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`/,
+    );
+  });
+});
