@@ -2,21 +2,12 @@
 // differences (in float64 where ORT has float64 kernels, else float32 with a wider step).
 
 import { describe, expect, it } from 'vitest';
-import { compile, type DType, Graph, type HostTensor, F } from '../../src/engine/index.ts';
+import { compile, type DType, F, Graph, type HostTensor, mulberry32 } from '../../src/engine/index.ts';
 import { grad } from '../../src/engine/autodiff.ts';
 import { CASES, type OpCase } from './cases.ts';
 import type { Nd } from './reference.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomInputs(c: OpCase, seed: number): Float64Array[] {
   const r = rng(seed);
