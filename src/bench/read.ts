@@ -443,8 +443,8 @@ export function readWord(img: RGBImage, area: Rect, c: RGB, look: Look, exclude:
 export const IDENTITY_TOLERANCE = 16;
 
 /**
- * Which of the 360 identities is drawn in the character's box: render every identity (over the expected
- * background) and keep the one with the lowest mean absolute error; the 8 best are retried shifted by up to 2 pixels.
+ * Which of the 360 identities is drawn in the character's box: render every identity (over the background seen
+ * beside the box) and keep the one with the lowest mean absolute error; the 8 best are retried shifted by up to 2 pixels.
  */
 export function readIdentity(
   img: RGBImage,
@@ -475,7 +475,17 @@ export function readIdentity(
       crop.set([img.data[p]!, img.data[p + 1]!, img.data[p + 2]!], (y * cw + x) * 3);
     }
   }
-  const bgRows = Array.from({ length: bh }, (_, y) => lit(backgroundRow(bg, by0 + y, img.height), look));
+  // The background behind the sprite is read from the output itself: per row, the mean of the pixels just left and
+  // right of the box (items keep a margin, so those are background). Then a background edit elsewhere in the chain
+  // does not disturb the identity reading. Falls back to the expected background where both sides are off-image.
+  const bgRows = Array.from({ length: bh }, (_, y): RGB => {
+    const gy = by0 + y;
+    const sides = [bx0 - 1, bx0 + bw].filter((x) => x >= 0 && x < S && gy >= 0 && gy < img.height);
+    if (sides.length === 0) return lit(backgroundRow(bg, gy, img.height), look);
+    const c = [0, 0, 0];
+    for (const x of sides) for (let k = 0; k < 3; k++) c[k]! += img.data[(gy * S + x) * 3 + k]! / sides.length;
+    return [c[0]!, c[1]!, c[2]!];
+  });
   const renderCandidate = (id: number): Float32Array => {
     const t = identityTraits(id);
     const cand = new Float32Array(bw * bh * 3);

@@ -12,6 +12,7 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   edit: async () => (await import('./edit.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
+  bench: async () => (await import('./bench.ts')).default,
 };
 
 function usage(): string {

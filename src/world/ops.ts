@@ -254,6 +254,47 @@ export const recolorText: Op = (rng, _policy, scene) => {
   return { task: 'text.recolor', instruction, edit: { op: 'textcolor', from: text.color, to }, after };
 };
 
+/**
+ * Does scene `start` already show what `step` asks for? In a multi-turn chain such a turn (recolour back to the
+ * original colour, remove an object added earlier, ...) would be "done" by a model that changes nothing, so chains
+ * avoid them: the identity baseline then scores 0% in every turn.
+ */
+export function alreadyIn(start: Scene, step: Step, current: Scene): boolean {
+  const e = step.edit;
+  const same = (a: SceneObject, b: SceneObject) => a.color === b.color && a.shape === b.shape && a.size === b.size;
+  const near = (a: SceneObject, b: SceneObject) => Math.abs(a.x - b.x) <= 0.06 && Math.abs(a.y - b.y) <= 0.06;
+  const after = (id: number) => step.after.objects.find((o) => o.id === id)!;
+  switch (e.op) {
+    case 'recolor':
+    case 'resize': {
+      // judged by "this object at its place": trivial if the start has it there already
+      const n = after(e.id);
+      return start.objects.some((o) => same(o, n) && near(o, n));
+    }
+    case 'add':
+    case 'move': {
+      // judged by "this object in the region": trivial if the start has it there already
+      const n = after(e.id);
+      return start.objects.some((o) => same(o, n) && regionOf(o.x, o.y) === e.region);
+    }
+    case 'remove': {
+      // judged by "its box shows background": only non-trivial if the start has something at exactly that box
+      const o = current.objects.find((p) => p.id === e.id)!;
+      return !start.objects.some((p) => p.x === o.x && p.y === o.y && p.size === o.size);
+    }
+    case 'background':
+      return JSON.stringify(start.background) === JSON.stringify(step.after.background);
+    case 'style':
+      return start.objects.length > 0 && start.objects.every((o) => o.style === e.to);
+    case 'word':
+      return start.text?.word === e.to;
+    case 'textcolor':
+      return start.text?.color === e.to; // the label never moves, so its old word shows the colour in place
+    default:
+      return false;
+  }
+}
+
 /** The single-scene edits that can be chained in multi-turn editing (global day/night and grayscale excluded so that
  * colours stay readable in every turn). */
 export const CHAIN_OPS: Op[] = [recolor, remove, add, move, resize, background, restyle, replaceWord, recolorText];

@@ -18,13 +18,15 @@
 //   character  character.scene      scene with a character     same character in a described new scene
 //              character.place                                 same character moved / resized in its scene
 //   t2i        t2i.caption          none                       generate the described scene
-//   multiturn  multiturn.chain      scene with a character     5 chained edits; the character is never touched
+//   multiturn  multiturn.chain      scene with a character     5 chained edits; the character is never touched,
+//                                                              and no turn asks for what the first image already shows
 
 import type { Rng } from './prng.ts';
 import { describeIdentity, type CharacterSize } from './characters.ts';
 import { newCharacter, newObject, randomBackground, randomScene, type SceneOptions } from './compose.ts';
 import {
   add,
+  alreadyIn,
   background,
   CHAIN_OPS,
   dayNight,
@@ -263,7 +265,11 @@ const multiturn: TaskDef = {
       let scene = first;
       while (turns.length < TURNS) {
         let step = null;
-        for (const op of rng.shuffle(CHAIN_OPS)) if ((step = op(rng, policy, scene))) break;
+        for (const op of rng.shuffle(CHAIN_OPS)) {
+          step = op(rng, policy, scene);
+          if (step && !alreadyIn(first, step, scene)) break;
+          step = null;
+        }
         if (!step) break;
         turns.push({ task: step.task, instruction: step.instruction, edit: step.edit, before: scene, after: step.after });
         scene = step.after;

@@ -1,0 +1,202 @@
+// `kontext bench run`: feed every row of a benchmark folder to a model, save the outputs, score them.
+//
+// Synthetic rows (with ground truth) are scored: PSNR and SSIM to the target, PSNR outside the edit mask to the
+// input ("unedited PSNR": did the model leave alone what it was not asked to touch), and edit success from the
+// analyzer. Multi-turn rows run their 5 turns with the model's own output fed back as the next turn's input, and
+// add per turn: drift PSNR (to the turn's target, on the pixels no turn so far was allowed to change) and whether
+// the character's identity can still be read. Real KontextBench rows have no ground truth: outputs only.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
+import { UserError } from '../errors.ts';
+import { hashSeed } from '../world/prng.ts';
+import type { Family } from '../world/tasks.ts';
+import { identityIn, judge } from './analyze.ts';
+import { dataPath, loadBench, type BenchData, type BenchRow } from './kontextbench.ts';
+import { psnr, resizeNearest, sameSize, ssim, uneditedPsnr } from './metrics.ts';
+import { resolveModel, type EditModel } from './model.ts';
+import { summarize, type Results } from './report.ts';
+
+export interface TurnResult {
+  turn: number;
+  task: string;
+  instruction: string;
+  /** paths relative to the results folder */
+  input: string;
+  output: string;
+  target: string;
+  mask: string;
+  success: boolean;
+  failures: string[];
+  psnr: number | null;
+  ssim: number | null;
+  uneditedPsnr: number | null;
+  driftPsnr: number | null;
+  /** the character still reads as the same identity (null when the scene has no character) */
+  identity: boolean | null;
+}
+
+export interface SampleResult {
+  key: string;
+  family: Family | null;
+  task: string | null;
+  category: string;
+  instruction: string;
+  /** paths relative to the results folder */
+  inputs: string[];
+  output: string;
+  target: string | null;
+  mask: string | null;
+  success: boolean | null;
+  failures: string[];
+  psnr: number | null;
+  ssim: number | null;
+  uneditedPsnr: number | null;
+  /** the model answered at another size and was resized (nearest) to the target's */
+  resized: boolean;
+  seconds: number;
+  turns?: TurnResult[];
+}
+
+export interface RunOptions {
+  data: string;
+  model: string;
+  out: string;
+  /** run only the first n rows */
+  limit?: number;
+  seed?: number;
+  /** called after each row */
+  progress?: (done: number, total: number, r: SampleResult) => void;
+}
+
+async function readMask(path: string): Promise<Uint8Array> {
+  const img = await readImage(path);
+  const m = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < m.length; i++) m[i] = img.data[i * 3]! > 127 ? 1 : 0;
+  return m;
+}
+
+/** Ask the model, time it, check the answer is an image, bring it to the expected size. */
+async function ask(model: EditModel, req: Parameters<EditModel['edit']>[0]): Promise<{ img: RGBImage; resized: boolean; seconds: number }> {
+  const t0 = performance.now();
+  const img = await model.edit(req);
+  const seconds = (performance.now() - t0) / 1000;
+  if (!img || !(img.data instanceof Uint8Array) || img.data.length !== img.width * img.height * 3) {
+    throw new Error(`model '${model.name}' returned something that is not an RGBImage`);
+  }
+  const resized = img.width !== req.width || img.height !== req.height;
+  return { img: resized ? resizeNearest(img, req.width, req.height) : img, resized, seconds };
+}
+
+export async function runBench(opts: RunOptions): Promise<Results> {
+  const data: BenchData = await loadBench(opts.data);
+  const rows = opts.limit === undefined ? data.rows : data.rows.slice(0, opts.limit);
+  const outputs = join(opts.out, 'outputs');
+  await mkdir(outputs, { recursive: true });
+  let truth: RGBImage | null = null;
+  const model = await resolveModel(opts.model, { groundTruth: () => truth });
+  const rel = (p: string): string => relative(opts.out, p).split('\\').join('/');
+  const seed = opts.seed ?? 0;
+  const samples: SampleResult[] = [];
+
+  for (const [n, row] of rows.entries()) {
+    const inputs = await Promise.all(
+      row.inputFiles.map(async (f) => {
+        try {
+          return await readImage(f);
+        } catch (err) {
+          throw new UserError(`row '${row.key}': cannot read input image '${f}': ${(err as Error).message}`);
+        }
+      }),
+    );
+    const result = row.truth ? await runSynthetic(data, row, inputs) : await runReal(row, inputs);
+    samples.push(result);
+    opts.progress?.(n + 1, rows.length, result);
+  }
+
+  async function runReal(row: BenchRow, inputs: RGBImage[]): Promise<SampleResult> {
+    truth = null;
+    const first = inputs[0];
+    const width = first?.width ?? 1024;
+    const height = first?.height ?? 1024;
+    const out = await ask(model, { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) });
+    const file = join(outputs, `${safe(row.key)}.png`);
+    await writePng(out.img, file);
+    return {
+      key: row.key, family: row.family, task: null, category: row.category, instruction: row.instruction,
+      inputs: row.inputFiles.map(rel), output: rel(file), target: null, mask: null,
+      success: null, failures: [], psnr: null, ssim: null, uneditedPsnr: null, resized: out.resized, seconds: out.seconds,
+    };
+  }
+
+  async function runSynthetic(data: BenchData, row: BenchRow, inputs: RGBImage[]): Promise<SampleResult> {
+    const t = row.truth!;
+    const size = t.size;
+    if (!t.turns) {
+      const target = await readImage(dataPath(data, t.target_file));
+      const mask = await readMask(dataPath(data, t.mask_file));
+      truth = target;
+      const out = await ask(model, { prompt: t.instruction, images: inputs, width: size, height: size, seed: hashSeed(seed, row.key) });
+      const file = join(outputs, `${safe(row.key)}.png`);
+      await writePng(out.img, file);
+      const verdict = judge(t.edit, t.scene_before, t.scene_after, out.img);
+      return {
+        key: row.key, family: t.family, task: t.task, category: row.category, instruction: t.instruction,
+        inputs: row.inputFiles.map(rel), output: rel(file),
+        target: rel(dataPath(data, t.target_file)), mask: rel(dataPath(data, t.mask_file)),
+        success: verdict.success, failures: verdict.failures,
+        psnr: psnr(out.img, target), ssim: ssim(out.img, target),
+        uneditedPsnr: inputs[0] && sameSize(inputs[0], out.img) ? uneditedPsnr(out.img, inputs[0], mask) : null,
+        resized: out.resized, seconds: out.seconds,
+      };
+    }
+    // multi-turn: the model's own output is the next turn's input
+    let current = inputs[0]!;
+    let currentFile = row.inputFiles[0]!;
+    const touched = new Uint8Array(size * size); // union of the masks so far
+    const turns: TurnResult[] = [];
+    let seconds = 0;
+    let resized = false;
+    for (const [k, turn] of t.turns.entries()) {
+      const target = await readImage(dataPath(data, turn.target_file));
+      const mask = await readMask(dataPath(data, turn.mask_file));
+      for (let i = 0; i < mask.length; i++) touched[i] = touched[i]! | mask[i]!;
+      truth = target;
+      const out = await ask(model, { prompt: turn.instruction, images: [current], width: size, height: size, seed: hashSeed(seed, row.key, k) });
+      seconds += out.seconds;
+      resized ||= out.resized;
+      const file = join(outputs, `${safe(row.key)}_t${k + 1}.png`);
+      await writePng(out.img, file);
+      const verdict = judge(turn.edit, turn.scene_before, turn.scene_after, out.img);
+      const who = turn.scene_after.character;
+      turns.push({
+        turn: k + 1, task: turn.task, instruction: turn.instruction,
+        input: rel(currentFile), output: rel(file), target: rel(dataPath(data, turn.target_file)), mask: rel(dataPath(data, turn.mask_file)),
+        success: verdict.success, failures: verdict.failures,
+        psnr: psnr(out.img, target), ssim: ssim(out.img, target),
+        uneditedPsnr: uneditedPsnr(out.img, current, mask),
+        driftPsnr: psnr(out.img, target, (i) => touched[i] === 0),
+        identity: who ? identityIn(out.img, turn.scene_after) === who.identity : null,
+      });
+      current = out.img;
+      currentFile = file;
+    }
+    const last = turns[turns.length - 1]!;
+    return {
+      key: row.key, family: t.family, task: t.task, category: row.category, instruction: t.instruction,
+      inputs: row.inputFiles.map(rel), output: last.output, target: last.target, mask: turns[0]!.mask,
+      success: turns.every((r) => r.success), failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
+      psnr: last.psnr, ssim: last.ssim, uneditedPsnr: null, resized, seconds, turns,
+    };
+  }
+
+  const results = summarize(samples, { model: model.name, modelSpec: opts.model, data: data.root, synthetic: data.synthetic });
+  await writeFile(join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  return results;
+}
+
+/** A key as a file name: keep letters, digits, - _ . */
+function safe(key: string): string {
+  return key.replace(/[^A-Za-z0-9._-]/g, '_');
+}
