@@ -5,7 +5,7 @@
 // never overlap, so the order of items does not matter; the global transforms come last so that "at night" and
 // "in grayscale" are exactly the day/colour image transformed pixel by pixel.
 
-import { createImage, type RGBImage } from '../image/rgb.ts';
+import type { RGBImage } from '../image/rgb.ts';
 import { CHARACTER_SIZES, drawCharacter } from './characters.ts';
 import { drawText, textCells } from './font.ts';
 import { BACKGROUND_COLORS, OBJECT_COLORS, TEXT_COLORS, lightPixel, luma, type RGB } from './palette.ts';
@@ -36,9 +36,15 @@ export function backgroundRow(bg: Background, y: number, size: number): RGB {
 }
 
 export function drawBackground(img: RGBImage, bg: Background): void {
-  for (let y = 0; y < img.height; y++) {
-    const c = backgroundRow(bg, y, img.height);
-    for (let x = 0; x < img.width; x++) img.data.set(c, (y * img.width + x) * 3);
+  const { width, height, data } = img;
+  for (let y = 0; y < height; y++) {
+    const [r, g, b] = backgroundRow(bg, y, height);
+    const row = y * width * 3;
+    data[row] = r;
+    data[row + 1] = g;
+    data[row + 2] = b;
+    // double the filled prefix until the row is full (a few memmoves instead of a per-pixel loop)
+    for (let done = 3; done < width * 3; done *= 2) data.copyWithin(row + done, row, row + Math.min(done, width * 3 - done));
   }
 }
 
@@ -68,11 +74,12 @@ export function drawSceneCharacter(img: RGBImage, c: NonNullable<Scene['characte
 export function applyGlobal(img: RGBImage, scene: Pick<Scene, 'time' | 'grayscale'>): void {
   const d = img.data;
   if (scene.time === 'night') {
+    // lightPixel(c, 'night') per channel, through a lookup table
+    const lut = [0, 1, 2].map((k) => Uint8Array.from({ length: 256 }, (_, v) => lightPixel([v, v, v], 'night')[k]!));
     for (let i = 0; i < d.length; i += 3) {
-      const c = lightPixel([d[i]!, d[i + 1]!, d[i + 2]!], 'night');
-      d[i] = c[0];
-      d[i + 1] = c[1];
-      d[i + 2] = c[2];
+      d[i] = lut[0]![d[i]!]!;
+      d[i + 1] = lut[1]![d[i + 1]!]!;
+      d[i + 2] = lut[2]![d[i + 2]!]!;
     }
   }
   if (scene.grayscale) {
@@ -82,7 +89,7 @@ export function applyGlobal(img: RGBImage, scene: Pick<Scene, 'time' | 'grayscal
 
 export function render(scene: Scene, size: number = DEFAULT_SIZE): RGBImage {
   checkSize(size);
-  const img = createImage(size, size);
+  const img: RGBImage = { width: size, height: size, data: new Uint8Array(size * size * 3) };
   drawBackground(img, scene.background);
   for (const o of scene.objects) drawObject(img, o);
   if (scene.text) drawLabel(img, scene.text);

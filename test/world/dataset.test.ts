@@ -1,0 +1,168 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeSample, streamSamples, writeDataset, type MetadataRow, type Sample } from '../../src/world/dataset.ts';
+import { objectRect, regionOf, sceneIsValid, type Scene } from '../../src/world/scene.ts';
+import { heldOutIn, HELD_OUT_PAIRS, HELD_OUT_WORDS, isHeldOutIdentity } from '../../src/world/split.ts';
+import { CATEGORY, FAMILIES, TASKS, TURNS } from '../../src/world/tasks.ts';
+import { render } from '../../src/world/render.ts';
+
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** every scene a sample contains: inputs, before, after, every turn */
+function scenesOf(s: Sample): Scene[] {
+  return [...s.inputScenes, ...(s.before ? [s.before] : []), s.after, ...(s.turns ?? []).flatMap((t) => [t.before, t.after])];
+}
+
+const N = 700; // 100 per family
+const train = Array.from({ length: N }, (_, i) => makeSample({ split: 'train', seed: 11, size: 64 }, i));
+const test = Array.from({ length: N }, (_, i) => makeSample({ split: 'test', seed: 11, size: 64 }, i));
+
+describe('samples', () => {
+  it('are deterministic by (seed, split, index), and differ across seeds', () => {
+    const again = makeSample({ split: 'train', seed: 11, size: 64 }, 5);
+    expect(again.instruction).toBe(train[5]!.instruction);
+    expect(same(again.target.data, train[5]!.target.data)).toBe(true);
+    expect(JSON.stringify(again.after)).toBe(JSON.stringify(train[5]!.after));
+    const other = Array.from({ length: 10 }, (_, i) => makeSample({ split: 'train', seed: 12, size: 64 }, i));
+    expect(other.filter((s, i) => s.instruction === train[i]!.instruction).length).toBeLessThan(5);
+  });
+
+  it('streamSamples yields the same samples as makeSample, without files', () => {
+    const it = streamSamples({ split: 'train', seed: 11, size: 64, start: 3 });
+    for (let i = 3; i < 8; i++) {
+      const s = it.next().value as Sample;
+      expect(s.key).toBe(train[i]!.key);
+      expect(same(s.target.data, train[i]!.target.data)).toBe(true);
+    }
+    expect([...streamSamples({ split: 'val', seed: 1, count: 4 })].length).toBe(4);
+  });
+
+  it('cover every family and task, interleaved, with categories in KontextBench spelling', () => {
+    expect(new Set(train.map((s) => s.task))).toEqual(new Set(TASKS.map((t) => t.name)));
+    train.forEach((s, i) => expect(s.family).toBe(FAMILIES[i % FAMILIES.length]));
+    expect(CATEGORY.local).toBe('Instruction Editing - Local');
+    expect(CATEGORY.global).toBe('Instruction Editing - Global');
+    expect(CATEGORY.text).toBe('Text Editing');
+    expect(CATEGORY.style).toBe('Style Reference');
+    expect(CATEGORY.character).toBe('Character Reference');
+  });
+
+  it('have several phrasings per task', () => {
+    for (const t of TASKS.filter((t) => !['t2i.caption', 'multiturn.chain'].includes(t.name))) {
+      const starts = new Set(train.filter((s) => s.task === t.name).map((s) => s.instruction.split(' ').slice(0, 2).join(' ')));
+      expect(starts.size, t.name).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('never overlap items and keep (colour, shape) unique, so names are unambiguous', () => {
+    const bad: string[] = [];
+    for (const s of [...train, ...test]) {
+      for (const sc of scenesOf(s)) {
+        const pairs = sc.objects.map((o) => `${o.color} ${o.shape}`);
+        if (!sceneIsValid(sc) || new Set(pairs).size !== pairs.length) bad.push(`${s.key} ${JSON.stringify(sc)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('name an object that exists exactly once in the scene', () => {
+    const named = train.filter((s) => ['local.recolor', 'local.remove', 'local.move', 'local.resize'].includes(s.task));
+    expect(named.length).toBeGreaterThan(30);
+    for (const s of named) {
+      const id = (s.edit as { id: number }).id;
+      const o = s.before!.objects.find((p) => p.id === id)!;
+      const others = s.before!.objects.filter((p) => p.id !== id);
+      const text = s.instruction.toLowerCase();
+      if (text.includes(`the ${o.color} ${o.shape}`)) expect(others.some((p) => p.color === o.color && p.shape === o.shape)).toBe(false);
+      else if (text.includes(`the ${o.color} shape`)) expect(others.some((p) => p.color === o.color)).toBe(false);
+      else if (text.includes(`the ${o.shape}`)) expect(others.some((p) => p.shape === o.shape)).toBe(false);
+      else expect.fail(`'${s.instruction}' does not name the ${o.color} ${o.shape}`);
+    }
+  });
+
+  it('target equals the input outside the edit mask, and the edit changes something inside it', () => {
+    for (const s of train) {
+      const steps = s.turns ?? (s.inputs[0] ? [{ target: s.target, mask: s.mask }] : []);
+      let input = s.inputs[0];
+      for (const st of steps) {
+        let changed = 0;
+        let leaked = 0;
+        for (let i = 0; i < st.mask.length; i++) {
+          const differs = st.target.data[i * 3] !== input!.data[i * 3] || st.target.data[i * 3 + 1] !== input!.data[i * 3 + 1] || st.target.data[i * 3 + 2] !== input!.data[i * 3 + 2];
+          if (!differs) continue;
+          if (st.mask[i]) changed++;
+          else leaked++;
+        }
+        expect(leaked, `${s.key}: pixels changed outside the mask`).toBe(0);
+        expect(changed, s.key).toBeGreaterThan(0);
+        input = st.target;
+      }
+    }
+  });
+
+  it('targets are the renders of the after scenes; regions named in instructions are where the object goes', () => {
+    for (const s of train.slice(0, 100)) expect(same(s.target.data, render(s.turns ? s.turns[0]!.after : s.after, 64).data)).toBe(true);
+    for (const s of train.filter((s) => !s.turns && (s.edit.op === 'add' || s.edit.op === 'move'))) {
+      const e = s.edit as { id: number; region: string };
+      const o = s.after.objects.find((p) => p.id === e.id)!;
+      expect(regionOf(o.x, o.y)).toBe(e.region);
+      if (s.edit.op === 'move') {
+        const old = s.before!.objects.find((p) => p.id === e.id)!;
+        const [a, b] = [objectRect(old), objectRect(o)];
+        expect(a[0] >= b[2] || b[0] >= a[2] || a[1] >= b[3] || b[1] >= a[3]).toBe(true); // old and new boxes are disjoint
+      }
+    }
+  });
+
+  it('multi-turn chains have 5 turns, chained scenes, and never touch the character', () => {
+    const chains = train.filter((s) => s.family === 'multiturn');
+    expect(chains.length).toBeGreaterThan(50);
+    for (const s of chains) {
+      expect(s.turns!.length).toBe(TURNS);
+      s.turns!.forEach((t, k) => {
+        expect(JSON.stringify(t.before)).toBe(JSON.stringify(k === 0 ? s.before : s.turns![k - 1]!.after));
+        expect(t.after.character).toEqual(s.before!.character);
+      });
+      expect(JSON.stringify(s.turns![TURNS - 1]!.after)).toBe(JSON.stringify(s.after));
+    }
+  });
+});
+
+describe('held-out combinations', () => {
+  it('never appear in train or val, and do appear in test', () => {
+    const val = Array.from({ length: 300 }, (_, i) => makeSample({ split: 'val', seed: 11, size: 64 }, i));
+    expect([...train, ...val].flatMap((s) => scenesOf(s).flatMap(heldOutIn))).toEqual([]);
+    const found = new Set(test.flatMap((s) => scenesOf(s).flatMap(heldOutIn)));
+    for (const [shape, color] of HELD_OUT_PAIRS) expect(found.has(`${shape}x${color}`), `${shape}x${color}`).toBe(true);
+    expect([...found].filter((f) => f.startsWith('word')).length).toBeGreaterThanOrEqual(HELD_OUT_WORDS.length / 2);
+    expect([...found].filter((f) => f.startsWith('identity')).length).toBeGreaterThan(10);
+    expect(isHeldOutIdentity(3)).toBe(true);
+  });
+});
+
+describe('writeDataset', () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('writes PNGs and KontextBench-style metadata rows with our ground-truth fields', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-ds-'));
+    dirs.push(dir);
+    const info = await writeDataset(dir, { split: 'val', seed: 4, n: 14, size: 64 });
+    expect(info.n).toBe(14);
+    const rows = (await readFile(join(dir, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as MetadataRow);
+    expect(rows.length).toBe(14);
+    for (const r of rows) {
+      for (const f of ['key', 'category', 'instruction']) expect(typeof (r as unknown as Record<string, unknown>)[f]).toBe('string');
+      expect(Object.values(CATEGORY)).toContain(r.category);
+      for (const f of [...r.input_files, r.target_file, r.mask_file, ...(r.turns ?? []).flatMap((t) => [t.target_file, t.mask_file])]) expect(existsSync(join(dir, f)), f).toBe(true);
+      expect(r.file_name).toBe(r.input_files[0] ?? null);
+      if (r.family === 'style') expect(r.input_files.length).toBe(2);
+      if (r.family === 't2i') expect(r.file_name).toBeNull();
+      expect(r.scene_after).toBeTruthy();
+    }
+    expect(JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8')).heldOut.pairs.length).toBe(HELD_OUT_PAIRS.length);
+  });
+});
