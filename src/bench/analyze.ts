@@ -23,7 +23,7 @@ import { inkMask } from '../world/masks.ts';
 import type { Edit } from '../world/ops.ts';
 import { render } from '../world/render.ts';
 import { itemRects, objectRect, pixelRect, regionOf, textRect, type Scene, type SceneObject } from '../world/scene.ts';
-import { dominantColor, findObjects, lit, readBackground, readIdentity, readStyle, readWord, tolerance, type Look } from './read.ts';
+import { dominantColor, findObjects, lit, pixelDistance, readBackground, readIdentity, readStyle, readWord, tolerance, type Look } from './read.ts';
 import { backgroundRow } from '../world/render.ts';
 
 export interface Verdict {
@@ -71,7 +71,7 @@ export function backgroundShare(img: RGBImage, o: SceneObject, scene: Scene): nu
     const c = lit(backgroundRow(scene.background, y, S), look);
     for (let x = x0; x < x1; x++) {
       const p = (y * S + x) * 3;
-      if (Math.hypot(img.data[p]! - c[0], img.data[p + 1]! - c[1], img.data[p + 2]! - c[2]) <= tol) hit++;
+      if (pixelDistance(img, p, c) <= tol) hit++;
     }
   }
   return hit / Math.max(1, (x1 - x0) * (y1 - y0));

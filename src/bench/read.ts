@@ -39,6 +39,14 @@ export function tolerance(look: Look): number {
   return COLOR_TOLERANCE * lightingGain(look.time);
 }
 
+/** Euclidean RGB distance of pixel p (byte offset) of img to colour c (Math.hypot is slow in hot loops). */
+export function pixelDistance(img: RGBImage, p: number, c: RGB): number {
+  const dr = img.data[p]! - c[0];
+  const dg = img.data[p + 1]! - c[1];
+  const db = img.data[p + 2]! - c[2];
+  return Math.sqrt(dr * dr + dg * dg + db * db);
+}
+
 /** 1 where the pixel is within `tol` of colour c. */
 export function colorMask(img: RGBImage, c: RGB, tol: number): Uint8Array {
   const m = new Uint8Array(img.width * img.height);
@@ -275,7 +283,7 @@ export function readStyle(
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const p = (y * S + x) * 3;
-        const d = Math.hypot(img.data[p]! - want[0], img.data[p + 1]! - want[1], img.data[p + 2]! - want[2]);
+        const d = pixelDistance(img, p, want);
         const a = d <= tol;
         const e = inkAt(obj.shape, style, box, x, y);
         if (a && e) inter++;
@@ -309,7 +317,7 @@ export function dominantColor<K extends string>(
     let bestK = -1;
     let bestD = tol;
     cols.forEach((c, k) => {
-      const d = Math.hypot(img.data[p]! - c[0], img.data[p + 1]! - c[1], img.data[p + 2]! - c[2]);
+      const d = pixelDistance(img, p, c);
       if (d <= bestD) {
         bestD = d;
         bestK = k;
@@ -384,7 +392,7 @@ export function readWord(img: RGBImage, area: Rect, c: RGB, look: Look, exclude:
     if (x < 0 || y < 0 || x >= S || y >= img.height) return false;
     if (excluded.some(([a, b, c2, d]) => x >= a && x < c2 && y >= b && y < d)) return false;
     const p = (y * S + x) * 3;
-    return Math.hypot(img.data[p]! - want[0], img.data[p + 1]! - want[1], img.data[p + 2]! - want[2]) <= tol;
+    return pixelDistance(img, p, want) <= tol;
   };
   let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
   for (let y = y0; y < y1; y++) {
@@ -439,6 +447,33 @@ export function readWord(img: RGBImage, area: Rect, c: RGB, look: Look, exclude:
 
 // ---- characters ------------------------------------------------------------------------------------------------
 
+// The sprites of all identities drawn into a box depend only on the box's side, its sub-pixel offset and the look;
+// a benchmark meets few distinct combinations, so they are cached (-1 marks transparent pixels).
+const SPRITE_CACHE = new Map<string, Int16Array[]>();
+
+function spriteTable(side: number, fx: number, fy: number, bw: number, bh: number, look: Look): Int16Array[] {
+  const key = `${side}|${fx}|${fy}|${bw}|${bh}|${look.time}|${look.grayscale}`;
+  let table = SPRITE_CACHE.get(key);
+  if (table) return table;
+  table = [];
+  for (let id = 0; id < IDENTITY_COUNT; id++) {
+    const t = identityTraits(id);
+    const sp = new Int16Array(bw * bh * 3).fill(-1);
+    for (let y = 0; y < bh; y++) {
+      const v = (y + 0.5 - fy) / side;
+      for (let x = 0; x < bw; x++) {
+        const u = (x + 0.5 - fx) / side;
+        const c = u >= 0 && u < 1 && v >= 0 && v < 1 ? spriteAt(t, u, v) : null;
+        if (c) sp.set(lit(c, look), (y * bw + x) * 3);
+      }
+    }
+    table.push(sp);
+  }
+  if (SPRITE_CACHE.size > 64) SPRITE_CACHE.delete(SPRITE_CACHE.keys().next().value!);
+  SPRITE_CACHE.set(key, table);
+  return table;
+}
+
 /** Accept an identity reading when the mean absolute error over the box is below this (scaled by lighting gain). */
 export const IDENTITY_TOLERANCE = 16;
 
@@ -486,37 +521,50 @@ export function readIdentity(
     for (const x of sides) for (let k = 0; k < 3; k++) c[k]! += img.data[(gy * S + x) * 3 + k]! / sides.length;
     return [c[0]!, c[1]!, c[2]!];
   });
+  const sprites = spriteTable(side, ox - bx0, oy - by0, bw, bh, look);
   const renderCandidate = (id: number): Float32Array => {
-    const t = identityTraits(id);
+    const sp = sprites[id]!;
     const cand = new Float32Array(bw * bh * 3);
     for (let y = 0; y < bh; y++) {
-      const v = (by0 + y + 0.5 - oy) / side;
       for (let x = 0; x < bw; x++) {
-        const u = (bx0 + x + 0.5 - ox) / side;
-        const sp = u >= 0 && u < 1 && v >= 0 && v < 1 ? spriteAt(t, u, v) : null;
-        cand.set(sp ? lit(sp, look) : bgRows[y]!, (y * bw + x) * 3);
+        const i = (y * bw + x) * 3;
+        if (sp[i]! < 0) cand.set(bgRows[y]!, i);
+        else {
+          cand[i] = sp[i]!;
+          cand[i + 1] = sp[i + 1]!;
+          cand[i + 2] = sp[i + 2]!;
+        }
       }
     }
     return cand;
   };
-  const errorAt = (cand: Float32Array, sx: number, sy: number): number => {
+  /** mean absolute error at shift (sx, sy); stops early (returning Infinity) once it exceeds `bound` */
+  const errorAt = (cand: Float32Array, sx: number, sy: number, bound = Infinity): number => {
+    const total = bw * bh * 3;
+    const limit = bound * total;
     let err = 0;
     for (let y = 0; y < bh; y++) {
       const crow = ((y + sy) * cw + sx) * 3;
       const krow = y * bw * 3;
       for (let k = 0; k < bw * 3; k++) err += Math.abs(crop[crow + k]! - cand[krow + k]!);
+      if (err > limit) return Infinity;
     }
-    return err / (bw * bh * 3);
+    return err / total;
   };
-  // stage 1: every identity at the expected place; stage 2: the 8 best, at every shift
+  // stage 1: every identity at the expected place, keeping the 8 best; stage 2: those 8 at every shift
+  const KEEP = 8;
   const ranked: { identity: number; error: number; cand: Float32Array }[] = [];
   for (let id = 0; id < IDENTITY_COUNT; id++) {
     const cand = renderCandidate(id);
-    ranked.push({ identity: id, error: errorAt(cand, SHIFT, SHIFT), cand });
+    const bound = ranked.length < KEEP ? Infinity : ranked[KEEP - 1]!.error;
+    const error = errorAt(cand, SHIFT, SHIFT, bound);
+    if (error === Infinity) continue;
+    ranked.push({ identity: id, error, cand });
+    ranked.sort((a, b) => a.error - b.error);
+    if (ranked.length > KEEP) ranked.pop();
   }
-  ranked.sort((a, b) => a.error - b.error);
   let best: { identity: number; error: number } | null = null;
-  for (const r of ranked.slice(0, 8)) {
+  for (const r of ranked) {
     for (let sy = 0; sy <= 2 * SHIFT; sy++) {
       for (let sx = 0; sx <= 2 * SHIFT; sx++) {
         const error = sx === SHIFT && sy === SHIFT ? r.error : errorAt(r.cand, sx, sy);

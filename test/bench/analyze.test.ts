@@ -1,0 +1,124 @@
+// The analyzers must read known renders back correctly, and must fail on wrong ones.
+import { describe, expect, it } from 'vitest';
+import { judge } from '../../src/bench/analyze.ts';
+import { findObjects, readBackground, readIdentity, readStyle, readWord } from '../../src/bench/read.ts';
+import { backgroundPixels } from '../../src/bench/analyze.ts';
+import { render } from '../../src/world/render.ts';
+import { OBJECT_COLORS, TEXT_COLORS } from '../../src/world/palette.ts';
+import { SHAPES, SIZE_NAMES, STYLES } from '../../src/world/shapes.ts';
+import { IDENTITY_COUNT } from '../../src/world/characters.ts';
+import { VOCABULARY } from '../../src/world/vocabulary.ts';
+import { textRect, type Scene } from '../../src/world/scene.ts';
+import { makeSample } from '../../src/world/dataset.ts';
+
+const empty: Scene = { background: { kind: 'solid', color: 'white' }, time: 'day', grayscale: false, objects: [], text: null, character: null };
+const day = { time: 'day' as const, grayscale: false };
+
+describe('object reader', () => {
+  it('reads every shape x size x style back (day and night), and not a wrong colour', () => {
+    for (const shape of SHAPES) {
+      for (const size of SIZE_NAMES) {
+        for (const style of STYLES) {
+          for (const time of ['day', 'night'] as const) {
+            const o = { id: 0, shape, color: 'blue' as const, size, style, x: 0.5, y: 0.5 };
+            const img = render({ ...empty, time, objects: [o] }, 64);
+            const found = findObjects(img, OBJECT_COLORS.blue, { time, grayscale: false });
+            expect(found.length, `${shape} ${size} ${style} ${time}`).toBe(1);
+            expect(found[0]!.shape, `${size} ${style} ${time}`).toBe(shape);
+            expect(found[0]!.size).toBe(size);
+            expect(Math.abs(found[0]!.x - 0.5)).toBeLessThan(0.03);
+            expect(findObjects(img, OBJECT_COLORS.red, { time, grayscale: false })).toEqual([]);
+          }
+        }
+      }
+    }
+  });
+
+  it('reads the drawing style of an object', () => {
+    for (const style of STYLES) {
+      const o = { id: 0, shape: 'circle' as const, color: 'green' as const, size: 'large' as const, style, x: 0.5, y: 0.5 };
+      const got = readStyle(render({ ...empty, objects: [o] }, 64), o, OBJECT_COLORS.green, day);
+      expect(got.style).toBe(style);
+    }
+  });
+});
+
+describe('text reader', () => {
+  it('reads every vocabulary word in every text colour, at 64 and 128 px', () => {
+    for (const size of [64, 128]) {
+      VOCABULARY.forEach((word, i) => {
+        const color = (Object.keys(TEXT_COLORS) as (keyof typeof TEXT_COLORS)[])[i % 6]!;
+        const t = { word, color, x: 0.5, y: 0.5 };
+        const img = render({ ...empty, text: t }, size);
+        const r = textRect(t);
+        expect(readWord(img, [r[0] - 0.05, r[1] - 0.05, r[2] + 0.05, r[3] + 0.05], TEXT_COLORS[color], day)).toBe(word);
+      });
+    }
+  });
+
+  it('reads a different word as different, and nothing where there is none', () => {
+    const t = { word: 'MOON', color: 'black' as const, x: 0.5, y: 0.5 };
+    const img = render({ ...empty, text: { ...t, word: 'MOAN' } }, 64);
+    const r = textRect(t);
+    expect(readWord(img, r, TEXT_COLORS.black, day)).toBe('MOAN');
+    expect(readWord(render(empty, 64), r, TEXT_COLORS.black, day)).toBeNull();
+  });
+});
+
+describe('identity reader', () => {
+  it('names every identity back, and a different identity as different', () => {
+    for (let id = 0; id < IDENTITY_COUNT; id += 7) {
+      const c = { identity: id, size: 'small' as const, x: 0.4, y: 0.6 };
+      const img = render({ ...empty, background: { kind: 'gradient', from: 'mint', to: 'peach' }, character: c }, 64);
+      expect(readIdentity(img, c, { kind: 'gradient', from: 'mint', to: 'peach' }, day)?.identity).toBe(id);
+      // the reader does not take the expected identity: it names what is drawn, against all 360 candidates
+      const place = { size: c.size, x: c.x, y: c.y };
+      expect(readIdentity(img, place, empty.background, day)?.identity).toBe(id);
+    }
+    // nothing there: no identity
+    expect(readIdentity(render(empty, 64), { size: 'large', x: 0.5, y: 0.5 }, empty.background, day)).toBeNull();
+  });
+});
+
+describe('background reader', () => {
+  it('reads solid and gradient backgrounds and the lighting', () => {
+    for (const background of [{ kind: 'solid', color: 'sky' }, { kind: 'gradient', from: 'cream', to: 'lavender' }] as const) {
+      for (const time of ['day', 'night'] as const) {
+        const scene = { ...empty, background, time };
+        const got = readBackground(render(scene, 64), backgroundPixels(scene, 64));
+        expect(got?.background).toEqual(background);
+        expect(got?.time).toBe(time);
+      }
+    }
+  });
+});
+
+describe('judge', () => {
+  it('accepts the target and rejects the input for every task, and rejects a wrong edit', () => {
+    for (let i = 0; i < 60; i++) {
+      const s = makeSample({ split: 'test', seed: 21, size: 64 }, i);
+      const before = s.turns ? s.turns[0]!.before : s.before;
+      const after = s.turns ? s.turns[0]!.after : s.after;
+      expect(judge(s.edit, before, after, s.target).success, `${s.key} ${s.task}`).toBe(true);
+      if (s.inputs[0]) expect(judge(s.edit, before, after, s.inputs[0]).success, `${s.key} ${s.task}`).toBe(false);
+    }
+    // a wrong recolour: the red circle turned green where blue was asked
+    const before: Scene = { ...empty, objects: [{ id: 0, shape: 'circle', color: 'red', size: 'large', style: 'filled', x: 0.3, y: 0.3 }] };
+    const after: Scene = { ...before, objects: [{ ...before.objects[0]!, color: 'blue' }] };
+    const wrong: Scene = { ...before, objects: [{ ...before.objects[0]!, color: 'green' }] };
+    const edit = { op: 'recolor' as const, id: 0, from: 'red' as const, to: 'blue' as const };
+    expect(judge(edit, before, after, render(after, 64)).success).toBe(true);
+    const v = judge(edit, before, after, render(wrong, 64));
+    expect(v.success).toBe(false);
+    expect(v.failures[0]).toMatch(/no large blue circle/);
+    // right colour, wrong shape
+    const square: Scene = { ...before, objects: [{ ...after.objects[0]!, shape: 'square' }] };
+    expect(judge(edit, before, after, render(square, 64)).success).toBe(false);
+    // right word in the wrong place fails too; wrong word fails
+    const t: Scene = { ...empty, text: { word: 'CAT', color: 'black', x: 0.5, y: 0.5 } };
+    const t2: Scene = { ...t, text: { ...t.text!, word: 'DOG' } };
+    const wordEdit = { op: 'word' as const, from: 'CAT', to: 'DOG' };
+    expect(judge(wordEdit, t, t2, render(t2, 64)).success).toBe(true);
+    expect(judge(wordEdit, t, t2, render({ ...t, text: { ...t.text!, word: 'DOT' } }, 64)).failures[0]).toMatch(/reads 'DOT', want 'DOG'/);
+  });
+});

@@ -1,0 +1,73 @@
+// kontext bench through the CLI entry: happy path and the messages users get for mistakes.
+import { mkdtemp, rm, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+
+let root: string;
+let errors: string[];
+let logs: string[];
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kontext-cli-'));
+});
+afterAll(async () => rm(root, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+async function cli(...argv: string[]): Promise<number> {
+  errors = [];
+  logs = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.join(' ')));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return code;
+}
+
+describe('kontext bench', () => {
+  it('data -> run -> report', async () => {
+    const data = join(root, 'd');
+    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '14', '--seed', '3')).toBe(0);
+    expect(logs.join('\n')).toMatch(/wrote 14 val samples at 64px/);
+    const rows = (await readFile(join(data, 'metadata.jsonl'), 'utf8')).trim().split('\n');
+    expect(rows.length).toBe(14);
+    const out = join(root, 'r');
+    expect(await cli('bench', 'run', '--data', data, '--model', 'oracle', '--out', out, '--quiet')).toBe(0);
+    expect(logs.join('\n')).toMatch(/local\s+2\s+100\.0%/);
+    expect(await cli('bench', 'report', out)).toBe(0);
+    expect(logs.join('\n')).toMatch(/overall \(single-turn\)/);
+    expect(await cli('bench', 'data', '--help')).toBe(0);
+    expect(logs.join('\n')).toMatch(/--split NAME/);
+  });
+
+  it('gives clear messages for bad input', async () => {
+    const cases: [string[], RegExp][] = [
+      [['bench', 'data', '--out', join(root, 'x'), '--split', 'dev'], /unknown split 'dev'; use --split train, val or test/],
+      [['bench', 'data', '--split', 'train'], /missing --out DIR/],
+      [['bench', 'data', '--out', join(root, 'x'), '--n', 'ten'], /--n must be an integer >= 1, got 'ten'/],
+      [['bench', 'data', '--out', join(root, 'x'), '--size', '16'], /--size must be an integer from 32 to 256, got '16'/],
+      [['bench', 'data', '--out', join(root, 'x'), '--families', 'local,foo'], /unknown family 'foo' in --families/],
+      [['bench', 'data', '--out', join(root, 'x'), '--bogus'], /Unknown option '--bogus'.*kontext bench data --help/],
+      [['bench', 'run', '--data', join(root, 'nope'), '--model', 'oracle', '--out', join(root, 'o')], /data folder '.*nope' does not exist/],
+      [['bench', 'run', '--data', root, '--model', 'oracle', '--out', join(root, 'o')], /no metadata.jsonl in/],
+      [['bench', 'run', '--data', join(root, 'd'), '--out', join(root, 'o')], /missing --model SPEC; known models: oracle, identity, noise/],
+      [['bench', 'run', '--data', join(root, 'd'), '--model', 'kontext:/m', '--out', join(root, 'o')], /unknown model 'kontext:\/m'. Known models:[\s\S]*oracle[\s\S]*registerModel/],
+      [['bench', 'run', '--model', 'oracle', '--out', join(root, 'o')], /missing --data DIR/],
+      [['bench', 'report', join(root, 'missing')], /results '.*missing' do not exist/],
+      [['bench', 'frobnicate'], /unknown subcommand 'frobnicate'; use data, run or report/],
+    ];
+    for (const [argv, message] of cases) {
+      expect(await cli(...argv), argv.join(' ')).toBe(2);
+      expect(errors.join('\n'), argv.join(' ')).toMatch(message);
+      expect(errors.join('\n')).toMatch(/^kontext bench: /);
+    }
+  });
+
+  it('rejects a malformed metadata.jsonl with the line number', async () => {
+    const bad = join(root, 'bad');
+    await mkdir(bad, { recursive: true });
+    await writeFile(join(bad, 'metadata.jsonl'), '{"key":"a","category":"Text Editing","instruction":"x","file_name":"a.png"}\n{"key":"b"}\n');
+    expect(await cli('bench', 'run', '--data', bad, '--model', 'identity', '--out', join(root, 'o2'))).toBe(2);
+    expect(errors.join('\n')).toMatch(/metadata.jsonl line 2 lacks the string field 'category'/);
+  });
+});
