@@ -209,8 +209,8 @@ export function renderHtml(r: Results, examples: number): string {
   }
   const css = `body{font-family:sans-serif;margin:1.5em;background:#fafafa}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}
 .sample{margin:.6em 0;padding:.4em;border-top:1px solid #ddd}.grid{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0;text-align:center;font-size:11px}
-figure img{width:128px;height:128px;image-rendering:pixelated;border:1px solid #999}.key{font-size:12px;color:#666}.ok{color:#080}.bad{color:#b00}.plot{max-width:100%}`;
-  return `<!doctype html><html><head><meta charset="utf-8"><title>kontext bench ${esc(r.modelSpec)}</title><style>${css}</style></head><body>${parts.join('\n')}</body></html>\n`;
+figure img{width:128px;height:128px;object-fit:contain;border:1px solid #999}.synthetic figure img{image-rendering:pixelated}.key{font-size:12px;color:#666}.ok{color:#080}.bad{color:#b00}.plot{max-width:100%}`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>kontext bench ${esc(r.modelSpec)}</title><style>${css}</style></head><body class="${r.synthetic ? 'synthetic' : 'real'}">${parts.join('\n')}</body></html>\n`;
 }
 
 /** Write report.html (and multiturn.png when there are multi-turn chains) into the results folder. */

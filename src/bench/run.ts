@@ -77,15 +77,15 @@ async function readMask(path: string): Promise<Uint8Array> {
   return m;
 }
 
-/** Ask the model, time it, check the answer is an image, bring it to the expected size. */
-async function ask(model: EditModel, req: Parameters<EditModel['edit']>[0]): Promise<{ img: RGBImage; resized: boolean; seconds: number }> {
+/** Ask the model, time it, check the answer is an image, and (when `fit`) bring it to the requested size. */
+async function ask(model: EditModel, req: Parameters<EditModel['edit']>[0], fit = true): Promise<{ img: RGBImage; resized: boolean; seconds: number }> {
   const t0 = performance.now();
   const img = await model.edit(req);
   const seconds = (performance.now() - t0) / 1000;
   if (!img || !(img.data instanceof Uint8Array) || img.data.length !== img.width * img.height * 3) {
     throw new Error(`model '${model.name}' returned something that is not an RGBImage`);
   }
-  const resized = img.width !== req.width || img.height !== req.height;
+  const resized = fit && (img.width !== req.width || img.height !== req.height);
   return { img: resized ? resizeNearest(img, req.width, req.height) : img, resized, seconds };
 }
 
@@ -120,7 +120,8 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const first = inputs[0];
     const width = first?.width ?? 1024;
     const height = first?.height ?? 1024;
-    const out = await ask(model, { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) });
+    // no ground truth to compare with: keep the model's output at whatever size it chose
+    const out = await ask(model, { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) }, false);
     const file = join(outputs, `${safe(row.key)}.png`);
     await writePng(out.img, file);
     return {
