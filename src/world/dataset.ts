@@ -172,16 +172,15 @@ export async function writeSample(dir: string, s: Sample): Promise<MetadataRow> 
     index: s.index,
     size: s.size,
     input_files: inputFiles,
-    target_file: put(`targets/${base}.png`, s.target),
-    mask_file: put(`masks/${base}.png`, maskImage(s.mask, s.size)),
+    // multi-turn rows point at their first turn's files (written below with the other turns)
+    target_file: s.turns ? `targets/${base}_t1.png` : put(`targets/${base}.png`, s.target),
+    mask_file: s.turns ? `masks/${base}_t1.png` : put(`masks/${base}.png`, maskImage(s.mask, s.size)),
     scene_before: s.before,
     scene_after: s.after,
     input_scenes: s.inputScenes,
     edit: s.edit,
   };
   if (s.turns) {
-    row.target_file = `targets/${base}_t1.png`;
-    row.mask_file = `masks/${base}_t1.png`;
     row.turns = s.turns.map((t, i) => ({
       task: t.task,
       instruction: t.instruction,
