@@ -7,9 +7,9 @@
 //   identity   returns the first input unchanged (blank for text-to-image)      -> 0% success, perfect preservation
 //   noise      uniform random pixels, seeded by the request                      -> ~0 everywhere
 //
-// REGISTRATION POINT: other models plug in with registerModel(prefix, factory); the spec "prefix:arg" calls the
-// factory with "arg". The Kontext pipeline is meant to register itself as `kontext`, used as
-// `kontext bench run --model kontext:<checkpoint path>`.
+// Other models plug in with registerModel(prefix, factory) (see REGISTRATION POINT at the end of this file); the
+// spec "prefix:arg" calls the factory with "arg". The Kontext pipeline is meant to register itself as `kontext`,
+// used as `kontext bench run --model kontext:<checkpoint path>`.
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
@@ -109,3 +109,13 @@ registerModel(
   }),
   'uniform random pixels, seeded by the request',
 );
+
+// ---- REGISTRATION POINT for real models ------------------------------------------------------------------------
+// Register further models here (or from any module imported before resolveModel). Factories may be async, so a
+// heavy pipeline is only loaded when asked for, e.g. for the Kontext pipeline:
+//
+//   registerModel('kontext', async (checkpoint, ctx) => (await import('../pipeline/bench-model.ts')).load(checkpoint),
+//     'FLUX.1 Kontext from a checkpoint folder: kontext:<path>');
+//
+// The model receives EditRequest.images in the dataset's order (style reference: content, then exemplar) and must
+// return an image of EditRequest.width x EditRequest.height (other sizes are resized, nearest, and flagged).
