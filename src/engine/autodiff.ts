@@ -185,6 +185,7 @@ const RULES: Record<string, Rule> = {
     return [F.transpose(g, inv)];
   },
   Expand: (n, [g]) => [unbroadcast(g, ins(n)[0].shape), null],
+  Split: (n, gs) => [F.concat(gs, n.meta.axis as number), null],
   Concat: (n, [g]) => {
     const sizes = n.meta.sizes as number[];
     return F.split(g, sizes, n.meta.axis as number);

@@ -406,14 +406,15 @@ export function slice(a: TensorLike, axis: number, start: number, end: number, s
   return g.addNode('Slice', [x, constInts(g, [s]), constInts(g, [e]), constInts(g, [ax]), constInts(g, [step])], [{ shape, dtype: x.dtype }], {}, { axis: ax, start: s, end: e, step })[0];
 }
 
-/** Split along an axis into pieces of the given sizes. */
+/** Split along an axis into pieces of the given sizes (one ONNX Split node; its gradient is one Concat). */
 export function split(a: TensorLike, sizes: number[], axis: number): Tensor[] {
   const x = T(a);
   const ax = normAxis('Split', axis, x.rank);
   const total = sizes.reduce((p, q) => p + q, 0);
   if (total !== x.shape[ax]) fail('Split', `sizes ${fmt(sizes)} sum to ${total}, axis ${ax} of ${fmt(x.shape)} has ${x.shape[ax]}`);
-  let o = 0;
-  return sizes.map((s) => slice(x, ax, o, (o += s)));
+  if (sizes.length === 1) return [x];
+  const outs = sizes.map((n) => ({ shape: x.shape.map((d, i) => (i === ax ? n : d)), dtype: x.dtype }));
+  return x.graph.addNode('Split', [x, constInts(x.graph, sizes)], outs, { axis: attr.int(ax) }, { axis: ax, sizes });
 }
 
 /** Split into n equal chunks (torch.chunk with an exact division). */
@@ -477,8 +478,7 @@ export function zerosLike(x: Tensor): Tensor {
 /**
  * Rotary position embedding as in Flux `apply_rope`: x [..., L, D] with adjacent pairs (x[2m], x[2m+1]) rotated
  * by the 2×2 matrices in pe [..., L, D/2, 2, 2] (rows [cos −sin; sin cos]):
- *   out[m, i] = pe[m, i, 0] · x[2m] + pe[m, i, 1] · x[2m+1].
- * Written as one broadcast multiply and a sum over the last axis.
+ *   out[2m + i] = pe[m, i, 0] · x[2m] + pe[m, i, 1] · x[2m+1].
  */
 export function rope(a: TensorLike, pe: Tensor): Tensor {
   const x = T(a);
@@ -486,8 +486,14 @@ export function rope(a: TensorLike, pe: Tensor): Tensor {
   if (pe.shape[pe.rank - 3] * 2 !== D || pe.shape[pe.rank - 1] !== 2 || pe.shape[pe.rank - 2] !== 2) {
     fail('RoPE', `table ${fmt(pe.shape)} does not fit head dim ${D} (expects [..., L, ${D / 2}, 2, 2])`);
   }
-  const pairs = reshape(x, [...x.shape.slice(0, -1), D / 2, 1, 2]);
-  return reshape(reduceSum(mul(pairs, pe), [-1], false), x.shape);
+  // the four matrix entries as [..., L, D/2, 1], split once per table and shared by every q and k that uses it
+  const m = [0, 1, 2, 3].map((i) =>
+    pe.graph.cached(`rope:${pe.id}:${i}`, () => split(reshape(pe, [...pe.shape.slice(0, -2), 4]), [1, 1, 1, 1], -1)[i]),
+  );
+  const [x0, x1] = split(reshape(x, [...x.shape.slice(0, -1), D / 2, 2]), [1, 1], -1);
+  const o0 = add(mul(x0, m[0]), mul(x1, m[1]));
+  const o1 = add(mul(x0, m[2]), mul(x1, m[3]));
+  return reshape(concat([o0, o1], -1), x.shape);
 }
 
 /**
