@@ -10,7 +10,7 @@ import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { grad } from './autodiff.ts';
 import type { HostTensor } from './dtype.ts';
 import { Graph, type Tensor } from './graph.ts';
-import type { Module, Parameter } from './module.ts';
+import type { Parameter } from './module.ts';
 import { type AdamWOptions, adamw } from './optim.ts';
 import { type CompiledGraph, compile, type EngineOptions } from './session.ts';
 
