@@ -15,7 +15,9 @@ export const MAX_INPUT_PIXELS = 64 * 1024 * 1024;
 
 export function createImage(width: number, height: number, fill: [number, number, number] = [0, 0, 0]): RGBImage {
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) data.set(fill, i * 3);
+  if (data.length === 0) return { width, height, data };
+  data.set(fill, 0);
+  for (let n = 3; n < data.length; n *= 2) data.copyWithin(n, 0, Math.min(n, data.length - n)); // doubling copies
   return { width, height, data };
 }
 
