@@ -116,7 +116,7 @@ export async function benchTiny(): Promise<Record<string, number>> {
   const cfg = JSON.parse(readFileSync(join(FIXTURES, 'flux-tiny.json'), 'utf8'));
   const w = await SafetensorsFile.open(join(FIXTURES, 'flux-tiny.weights.safetensors'));
   const model = new Flux(cfg.params);
-  await loadParameters(model, { keys: () => w.keys(), shape: (k) => w.entry(k).shape, readF32: (k) => w.readF32(k) });
+  await loadParameters(model, w);
   const io = await SafetensorsFile.open(join(FIXTURES, 'flux-tiny.io.safetensors'));
   const img = await io.read('in.img');
   const txt = await io.read('in.txt');

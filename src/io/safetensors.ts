@@ -209,6 +209,11 @@ export class SafetensorsFile {
     return this.header.entries.has(name);
   }
 
+  /** The stored shape of a tensor (with keys() and readF32(), a file is a TensorSource for loadParameters). */
+  shape(name: string): number[] {
+    return this.entry(name).shape;
+  }
+
   /** The header entry of a tensor; throws naming the file if absent. */
   entry(name: string): TensorEntry {
     const e = this.header.entries.get(name);

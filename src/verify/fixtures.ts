@@ -63,7 +63,7 @@ async function loadFluxFixture(dir: string, weightsFile: string, params: FluxPar
   const w = await openWeights(dir, weightsFile);
   try {
     const model = new Flux(params);
-    await loadParameters(model, { keys: () => w.keys(), shape: (k) => w.entry(k).shape, readF32: (k) => w.readF32(k) });
+    await loadParameters(model, w);
     return model;
   } finally {
     await w.close();
@@ -156,7 +156,7 @@ async function denoiseCase(
 async function autoencoderCase(dir: string, name: string, cfg: { params: AutoEncoderParams }): Promise<OutputResult[]> {
   const w = await openWeights(dir, `${name}.weights.safetensors`);
   const ae = new AutoEncoder(cfg.params);
-  await loadParameters(ae, { keys: () => w.keys(), shape: (k) => w.entry(k).shape, readF32: (k) => w.readF32(k) });
+  await loadParameters(ae, w);
   await w.close();
   const io = await SafetensorsFile.open(join(dir, `${name}.io.safetensors`));
   try {
