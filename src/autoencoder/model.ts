@@ -4,10 +4,12 @@
 //   encode(x) = scale_factor · (mean − shift_factor)        (the Gaussian's mean; no sampling)
 //   decode(z) = decoder(z / scale_factor + shift_factor)
 
-import { Conv2d, F, Graph, GroupNorm, Module, ModuleList, type Tensor } from '../engine/index.ts';
+import { Conv2d, F, Graph, GroupNorm, Module, ModuleList, type ParamMode, type Tensor } from '../engine/index.ts';
 import type { AutoEncoderParams } from './params.ts';
 
-const normalize = (c: number) => new GroupNorm(32, c, 1e-6);
+/** GroupNorm of the AE: 32 groups in FLUX; small models use fewer (`norm_groups`), since with one channel per
+ *  group the norm would erase each channel's mean, the colour of the image. */
+const normalize = (c: number, groups = 32) => new GroupNorm(groups, c, 1e-6);
 
 /** Single-head self-attention over all spatial positions (the mid block of encoder and decoder). */
 export class AttnBlock extends Module {
@@ -16,9 +18,9 @@ export class AttnBlock extends Module {
   readonly k: Conv2d;
   readonly v: Conv2d;
   readonly proj_out: Conv2d;
-  constructor(c: number) {
+  constructor(c: number, groups = 32) {
     super();
-    this.norm = this.child('norm', normalize(c));
+    this.norm = this.child('norm', normalize(c, groups));
     this.q = this.child('q', new Conv2d(c, c, 1));
     this.k = this.child('k', new Conv2d(c, c, 1));
     this.v = this.child('v', new Conv2d(c, c, 1));
@@ -43,11 +45,11 @@ export class ResnetBlock extends Module {
   readonly norm2: GroupNorm;
   readonly conv2: Conv2d;
   readonly nin_shortcut: Conv2d | null;
-  constructor(inC: number, outC: number) {
+  constructor(inC: number, outC: number, groups = 32) {
     super();
-    this.norm1 = this.child('norm1', normalize(inC));
+    this.norm1 = this.child('norm1', normalize(inC, groups));
     this.conv1 = this.child('conv1', new Conv2d(inC, outC, 3, { padding: 1 }));
-    this.norm2 = this.child('norm2', normalize(outC));
+    this.norm2 = this.child('norm2', normalize(outC, groups));
     this.conv2 = this.child('conv2', new Conv2d(outC, outC, 3, { padding: 1 }));
     this.nin_shortcut = inC !== outC ? this.child('nin_shortcut', new Conv2d(inC, outC, 1)) : null;
   }
@@ -100,11 +102,11 @@ class Mid extends Module {
   readonly block_1: ResnetBlock;
   readonly attn_1: AttnBlock;
   readonly block_2: ResnetBlock;
-  constructor(c: number) {
+  constructor(c: number, groups: number) {
     super();
-    this.block_1 = this.child('block_1', new ResnetBlock(c, c));
-    this.attn_1 = this.child('attn_1', new AttnBlock(c));
-    this.block_2 = this.child('block_2', new ResnetBlock(c, c));
+    this.block_1 = this.child('block_1', new ResnetBlock(c, c, groups));
+    this.attn_1 = this.child('attn_1', new AttnBlock(c, groups));
+    this.block_2 = this.child('block_2', new ResnetBlock(c, c, groups));
   }
   forward(x: Tensor): Tensor {
     return this.block_2.forward(this.attn_1.forward(this.block_1.forward(x)));
@@ -119,6 +121,7 @@ export class Encoder extends Module {
   readonly conv_out: Conv2d;
   constructor(p: AutoEncoderParams) {
     super();
+    const groups = p.norm_groups ?? 32;
     this.conv_in = this.child('conv_in', new Conv2d(p.in_channels, p.ch, 3, { padding: 1 }));
     const inMult = [1, ...p.ch_mult];
     const levels: Level[] = [];
@@ -128,14 +131,14 @@ export class Encoder extends Module {
       const blockOut = p.ch * mult;
       const blocks: ResnetBlock[] = [];
       for (let j = 0; j < p.num_res_blocks; j++) {
-        blocks.push(new ResnetBlock(blockIn, blockOut));
+        blocks.push(new ResnetBlock(blockIn, blockOut, groups));
         blockIn = blockOut;
       }
       levels.push(new Level(blocks, i !== p.ch_mult.length - 1 ? 'down' : null, blockIn));
     });
     this.down = this.child('down', new ModuleList(levels));
-    this.mid = this.child('mid', new Mid(blockIn));
-    this.norm_out = this.child('norm_out', normalize(blockIn));
+    this.mid = this.child('mid', new Mid(blockIn, groups));
+    this.norm_out = this.child('norm_out', normalize(blockIn, groups));
     this.conv_out = this.child('conv_out', new Conv2d(blockIn, 2 * p.z_channels, 3, { padding: 1 }));
   }
   /** x [B, 3, H, W] → moments [B, 2·z, H/8, W/8] (mean first, then log-variance). */
@@ -158,22 +161,23 @@ export class Decoder extends Module {
   readonly conv_out: Conv2d;
   constructor(p: AutoEncoderParams) {
     super();
+    const groups = p.norm_groups ?? 32;
     let blockIn = p.ch * p.ch_mult[p.ch_mult.length - 1];
     this.conv_in = this.child('conv_in', new Conv2d(p.z_channels, blockIn, 3, { padding: 1 }));
-    this.mid = this.child('mid', new Mid(blockIn));
+    this.mid = this.child('mid', new Mid(blockIn, groups));
     // up.0 is the full-resolution level, but levels are built (and run) from the lowest resolution up.
     const levels: Level[] = [];
     for (let i = p.ch_mult.length - 1; i >= 0; i--) {
       const blockOut = p.ch * p.ch_mult[i];
       const blocks: ResnetBlock[] = [];
       for (let j = 0; j < p.num_res_blocks + 1; j++) {
-        blocks.push(new ResnetBlock(blockIn, blockOut));
+        blocks.push(new ResnetBlock(blockIn, blockOut, groups));
         blockIn = blockOut;
       }
       levels[i] = new Level(blocks, i !== 0 ? 'up' : null, blockIn);
     }
     this.up = this.child('up', new ModuleList(levels));
-    this.norm_out = this.child('norm_out', normalize(blockIn));
+    this.norm_out = this.child('norm_out', normalize(blockIn, groups));
     this.conv_out = this.child('conv_out', new Conv2d(blockIn, p.out_ch, 3, { padding: 1 }));
   }
   forward(z: Tensor): Tensor {
@@ -207,9 +211,12 @@ export class AutoEncoder extends Module {
   }
 }
 
-/** Graphs for encode (input 'image' → 'latent', plus 'moments') and decode (input 'latent' → 'image'). */
-export function encoderGraph(ae: AutoEncoder, batch: number, height: number, width: number): Graph {
-  const g = new Graph();
+/**
+ * Graphs for encode (input 'image' → 'latent', plus 'moments') and decode (input 'latent' → 'image'). With mode
+ * 'input' the parameters are graph inputs named by their keys (fed from a Trainer's buffers during training).
+ */
+export function encoderGraph(ae: AutoEncoder, batch: number, height: number, width: number, mode: ParamMode = 'constant'): Graph {
+  const g = new Graph(mode);
   g.build(() => {
     const x = g.input('image', [batch, ae.params.in_channels, height, width]);
     const moments = ae.encoder.forward(x);
@@ -220,8 +227,8 @@ export function encoderGraph(ae: AutoEncoder, batch: number, height: number, wid
   return g;
 }
 
-export function decoderGraph(ae: AutoEncoder, batch: number, h: number, w: number): Graph {
-  const g = new Graph();
+export function decoderGraph(ae: AutoEncoder, batch: number, h: number, w: number, mode: ParamMode = 'constant'): Graph {
+  const g = new Graph(mode);
   g.build(() => g.output('image', ae.decode(g.input('latent', [batch, ae.params.z_channels, h, w]))));
   return g;
 }

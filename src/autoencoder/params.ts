@@ -10,6 +10,8 @@ export interface AutoEncoderParams {
   z_channels: number;
   scale_factor: number;
   shift_factor: number;
+  /** GroupNorm groups (FLUX: 32, its default); a small AE needs several channels per group */
+  norm_groups?: number;
 }
 
 /** The FLUX.1 autoencoder (`ae.safetensors`), shared by all FLUX.1 models. */

@@ -62,7 +62,6 @@ export async function denoise(model: Flux, inp: DenoiseInputs, o: DenoiseOptions
 
   const compiled = await compile(fluxGraph(model, { batch: B, imgTokens: N + M, txtTokens: T }, { taps: o.taps }), o.engine);
   const round = o.timestepRounding === 'bf16' ? bf16Time : (t: number) => t;
-  const img = Float32Array.from(inp.img);
   const imgIn = new Float32Array(B * (N + M) * C);
   const idsIn = new Float32Array(B * (N + M) * 3);
   for (let b = 0; b < B; b++) {
@@ -81,20 +80,34 @@ export async function denoise(model: Flux, inp: DenoiseInputs, o: DenoiseOptions
     y: f32([B, model.params.vec_in_dim], inp.vec),
   };
   if (model.params.guidance_embed) feeds.guidance = f32([B], new Float32Array(B).fill(round(inp.guidance)));
-  const steps = inp.timesteps.length - 1;
-  for (let s = 0; s < steps; s++) {
-    const tCurr = inp.timesteps[s];
-    const tPrev = inp.timesteps[s + 1];
-    for (let b = 0; b < B; b++) imgIn.set(img.subarray(b * N * C, (b + 1) * N * C), b * (N + M) * C);
-    feeds.timesteps = f32([B], new Float32Array(B).fill(round(tCurr)));
+  return euler(inp.img, inp.timesteps, async (x, t) => {
+    for (let b = 0; b < B; b++) imgIn.set(x.subarray(b * N * C, (b + 1) * N * C), b * (N + M) * C);
+    feeds.timesteps = f32([B], new Float32Array(B).fill(round(t)));
     const pred = (await compiled.run(feeds)).out.data as Float32Array;
-    const dt = Math.fround(tPrev - tCurr);
-    for (let b = 0; b < B; b++) {
-      const src = b * (N + M) * C; // keep only the target tokens' predictions
-      const dst = b * N * C;
-      for (let i = 0; i < N * C; i++) img[dst + i] += dt * pred[src + i];
-    }
-    o.onStep?.(s + 1, steps);
+    if (M === 0) return pred;
+    const v = new Float32Array(B * N * C); // keep only the target tokens' predictions
+    for (let b = 0; b < B; b++) v.set(pred.subarray(b * (N + M) * C, b * (N + M) * C + N * C), b * N * C);
+    return v;
+  }, o.onStep);
+}
+
+/**
+ * Euler steps of dx/dt = v(x, t) from timesteps[0] = 1 (noise) to the last (0, data): x ← x + (t_next − t)·v,
+ * with dt rounded to float32 as the reference. `x0` is not modified.
+ */
+export async function euler(
+  x0: Float32Array,
+  timesteps: number[],
+  velocity: (x: Float32Array, t: number) => Promise<Float32Array>,
+  onStep?: (step: number, total: number) => void,
+): Promise<Float32Array> {
+  const x = Float32Array.from(x0);
+  const steps = timesteps.length - 1;
+  for (let s = 0; s < steps; s++) {
+    const v = await velocity(x, timesteps[s]);
+    const dt = Math.fround(timesteps[s + 1] - timesteps[s]);
+    for (let i = 0; i < x.length; i++) x[i] += dt * v[i];
+    onStep?.(s + 1, steps);
   }
-  return img;
+  return x;
 }
