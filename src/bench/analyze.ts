@@ -164,6 +164,20 @@ function checkGray(img: RGBImage, after: Scene, failures: string[]): void {
   if (!(corr > 0.9)) failures.push(`luma correlation with the scene ${corr.toFixed(2)} (want > 0.9)`);
 }
 
+/**
+ * Does the image show the whole scene as it is: every object (but those in `except`) with its shape, colour and
+ * size at its place, the word, the character's identity and (unless told otherwise) the background?
+ */
+export function sceneReads(img: RGBImage, scene: Scene, o: { except?: number[]; background?: boolean } = {}): Verdict {
+  const failures: string[] = [];
+  const kept = { ...scene, objects: scene.objects.filter((p) => !o.except?.includes(p.id)) };
+  checkObjects(img, kept, 'place', failures);
+  if (scene.text) checkWord(img, scene, failures);
+  if (scene.character) checkCharacter(img, scene, failures);
+  if (o.background ?? true) checkBackground(img, scene, failures);
+  return { success: failures.length === 0, failures };
+}
+
 /** Judge an output against one edit (before -> after). The output must have the target's size. */
 export function judge(edit: Edit, before: Scene | null, after: Scene, output: RGBImage): Verdict {
   const failures: string[] = [];
