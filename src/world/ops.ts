@@ -76,13 +76,14 @@ export const recolor: Op = (rng, policy, scene) => {
       rng,
       ['make {obj} {to}', 'change the color of {obj} to {to}', 'recolor {obj} {to}', 'turn {obj} {to}', 'paint {obj} {to}'],
       { obj: objectName(rng, scene, o), to },
+      policy,
     );
     return { task: 'local.recolor', instruction, edit: { op: 'recolor', id: o.id, from: o.color, to }, after };
   }
   return null;
 };
 
-export const remove: Op = (rng, _policy, scene) => {
+export const remove: Op = (rng, policy, scene) => {
   if (scene.objects.length === 0) return null;
   const o = rng.pick(scene.objects);
   const after = cloneScene(scene);
@@ -91,7 +92,8 @@ export const remove: Op = (rng, _policy, scene) => {
     rng,
     ['remove {obj}', 'delete {obj}', 'take away {obj}', 'erase {obj} from the picture', 'get rid of {obj}'],
     { obj: objectName(rng, scene, o) },
-  );
+      policy,
+    );
   return { task: 'local.remove', instruction, edit: { op: 'remove', id: o.id }, after };
 };
 
@@ -107,13 +109,14 @@ export const add: Op = (rng, policy, scene) => {
       rng,
       ['add {desc} {where}', 'put {desc} {where}', 'draw {desc} {where}', 'place {desc} {where}'],
       { desc: describeObject(o), where: regionPhrase(region) },
+      policy,
     );
     return { task: 'local.add', instruction, edit: { op: 'add', id: o.id, region }, after };
   }
   return null;
 };
 
-export const move: Op = (rng, _policy, scene) => {
+export const move: Op = (rng, policy, scene) => {
   for (const o of rng.shuffle(scene.objects)) {
     const from = regionOf(o.x, o.y);
     const side = SIZES[o.size];
@@ -127,14 +130,15 @@ export const move: Op = (rng, _policy, scene) => {
         rng,
         ['move {obj} {to}', 'shift {obj} {to}', 'put {obj} {where} instead', 'relocate {obj} {to}'],
         { obj: objectName(rng, scene, o), to, where: regionPhrase(region) },
-      );
+      policy,
+    );
       return { task: 'local.move', instruction, edit: { op: 'move', id: o.id, region }, after };
     }
   }
   return null;
 };
 
-export const resize: Op = (rng, _policy, scene) => {
+export const resize: Op = (rng, policy, scene) => {
   for (const o of rng.shuffle(scene.objects)) {
     for (const to of rng.shuffle(SIZE_NAMES.filter((s) => s !== o.size))) {
       const moved = { ...o, size: to };
@@ -145,7 +149,7 @@ export const resize: Op = (rng, _policy, scene) => {
       const templates = ['make {obj} {to}', 'resize {obj} so it is {to}', 'change the size of {obj} to {to}'];
       // "bigger"/"smaller" only where it names one size: medium -> large / medium -> small
       if (o.size === 'medium') templates.push(to === 'large' ? 'make {obj} bigger' : 'make {obj} smaller');
-      const instruction = phrase(rng, templates, { obj: objectName(rng, scene, o), to });
+      const instruction = phrase(rng, templates, { obj: objectName(rng, scene, o), to }, policy);
       return { task: 'local.resize', instruction, edit: { op: 'resize', id: o.id, from: o.size, to }, after };
     }
   }
@@ -154,7 +158,7 @@ export const resize: Op = (rng, _policy, scene) => {
 
 // ---- global editing ---------------------------------------------------------------------------------------------
 
-export const background: Op = (rng, _policy, scene) => {
+export const background: Op = (rng, policy, scene) => {
   for (let t = 0; t < 20; t++) {
     const bg = randomBackground(rng, scene.background);
     if (scene.text && !readableTextColors(bg).includes(scene.text.color)) continue;
@@ -165,13 +169,14 @@ export const background: Op = (rng, _policy, scene) => {
         ? ['change the background to {bg}', 'make the background {bg}', 'use a {bg} background', 'replace the background with a plain {bg} one']
         : ['change the background to {bg}', 'make the background {bg}', 'replace the background with {bg}'],
       { bg: backgroundPhrase(bg) },
+      policy,
     );
     return { task: 'global.background', instruction, edit: { op: 'background' }, after };
   }
   return null;
 };
 
-export const dayNight: Op = (rng, _policy, scene) => {
+export const dayNight: Op = (rng, policy, scene) => {
   const to: TimeOfDay = scene.time === 'day' ? 'night' : 'day';
   const after = { ...cloneScene(scene), time: to };
   const instruction = phrase(
@@ -180,18 +185,20 @@ export const dayNight: Op = (rng, _policy, scene) => {
       ? ['make it night', 'turn the scene into a night scene', 'change the time of day to night', 'show this scene at night']
       : ['make it daytime', 'show this scene in daylight', 'turn the night into day', 'change the time of day to day'],
     {},
-  );
+      policy,
+    );
   return { task: 'global.daynight', instruction, edit: { op: 'time', to }, after };
 };
 
-export const grayscale: Op = (rng, _policy, scene) => {
+export const grayscale: Op = (rng, policy, scene) => {
   if (scene.grayscale) return null;
   const after = { ...cloneScene(scene), grayscale: true };
   const instruction = phrase(
     rng,
     ['make the image grayscale', 'convert the picture to black and white', 'remove all color from the image', 'turn the whole image into shades of gray'],
     {},
-  );
+      policy,
+    );
   return { task: 'global.grayscale', instruction, edit: { op: 'grayscale' }, after };
 };
 
@@ -200,7 +207,7 @@ export function styleVisible(scene: Scene, to: Style): boolean {
   return scene.objects.every((o) => stylesDiffer(o.shape, o.style, to, objectBox(o, 64)));
 }
 
-export const restyle: Op = (rng, _policy, scene) => {
+export const restyle: Op = (rng, policy, scene) => {
   const from = sceneStyle(scene);
   if (!from) return null;
   const options = STYLES.filter((s) => s !== from && styleVisible(scene, s));
@@ -212,7 +219,8 @@ export const restyle: Op = (rng, _policy, scene) => {
     rng,
     ['redraw all the shapes in {name} style', 'change the style of every shape to {name}', 'make all objects {adj}', 'render the scene in {name} style'],
     { name: STYLE_NAME[to], adj: STYLE_ADJECTIVE[to] || 'solid filled' },
-  );
+      policy,
+    );
   return { task: 'global.style', instruction, edit: { op: 'style', to }, after };
 };
 
@@ -234,11 +242,12 @@ export const replaceWord: Op = (rng, policy, scene) => {
     rng,
     ["replace '{from}' with '{to}'", "change the text '{from}' to '{to}'", "make the sign say '{to}' instead of '{from}'", "rewrite the word '{from}' as '{to}'"],
     { from: text.word, to: word },
-  );
+      policy,
+    );
   return { task: 'text.replace', instruction, edit: { op: 'word', from: text.word, to: word }, after };
 };
 
-export const recolorText: Op = (rng, _policy, scene) => {
+export const recolorText: Op = (rng, policy, scene) => {
   const text = scene.text;
   if (!text) return null;
   const options = readableTextColors(scene.background).filter((c) => c !== text.color);
@@ -250,7 +259,8 @@ export const recolorText: Op = (rng, _policy, scene) => {
     rng,
     ["make the text '{word}' {to}", "change the color of the word '{word}' to {to}", "color the letters of '{word}' {to}", "write '{word}' in {to} instead"],
     { word: text.word, to },
-  );
+      policy,
+    );
   return { task: 'text.recolor', instruction, edit: { op: 'textcolor', from: text.color, to }, after };
 };
 

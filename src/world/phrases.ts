@@ -3,13 +3,17 @@
 // shape, and the shorter names "the red shape" / "the circle" are only used when colour or shape alone is unique).
 
 import type { Rng } from './prng.ts';
+import type { SplitPolicy } from './split.ts';
 import { BACKGROUND_WORDS } from './palette.ts';
 import type { Style } from './shapes.ts';
 import type { Background, Scene, SceneObject } from './scene.ts';
 
-/** Fill a template: "make {obj} {color}" with vars {obj: 'the red circle', color: 'blue'}; first letter upper case. */
-export function phrase(rng: Rng, templates: readonly string[], vars: Record<string, string>): string {
-  const t = rng.pick(templates);
+/**
+ * Fill a template: "make {obj} {color}" with vars {obj: 'the red circle', color: 'blue'}; first letter upper case.
+ * With a split policy, the split's phrasings only (train and val never see the held-out templates).
+ */
+export function phrase(rng: Rng, templates: readonly string[], vars: Record<string, string>, policy?: SplitPolicy): string {
+  const t = rng.pick(policy ? policy.templates(templates) : templates);
   const out = t.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = vars[k];
     if (v === undefined) throw new Error(`template '${t}' needs {${k}}`);

@@ -8,6 +8,9 @@
 //       circle x purple, square x orange, triangle x cyan, diamond x green, star x pink, cross x red
 //   * character identities: every id with id % 7 == 3 (51 of the 360 identities)
 //   * words: OWL, KEY, JAZZ, QUIZ, YARN, ZEBRA, PIANO, GHOST
+//   * instruction templates: one phrasing of most edits (HELD_OUT_TEMPLATES), so a model's understanding of
+//     paraphrases it never read is measured apart. train and val never use them; test picks among all phrasings
+//     exactly as it always did (the test split is unchanged by this rule).
 //
 // In the test split each draw of a pair / identity / word is a held-out one with probability HELD_OUT_RATE, so
 // about half of the test edits touch something the model has never seen in training.
@@ -31,6 +34,35 @@ export const HELD_OUT_PAIRS: readonly (readonly [Shape, ObjectColor])[] = [
 ];
 
 export const HELD_OUT_WORDS: readonly string[] = ['OWL', 'KEY', 'JAZZ', 'QUIZ', 'YARN', 'ZEBRA', 'PIANO', 'GHOST'];
+
+/** Phrasings that train and val never use (the templates as written in src/world/ops.ts and tasks.ts). */
+export const HELD_OUT_TEMPLATES: readonly string[] = [
+  'paint {obj} {to}',
+  'get rid of {obj}',
+  'draw {desc} {where}',
+  'relocate {obj} {to}',
+  'resize {obj} so it is {to}',
+  'use a {bg} background',
+  'show this scene at night',
+  'turn the night into day',
+  'turn the whole image into shades of gray',
+  'render the scene in {name} style',
+  "rewrite the word '{from}' as '{to}'",
+  "write '{word}' in {to} instead",
+  'keep the content of image 1 but draw it in the style of image 2',
+  'draw this character again, {size} and {where}, in a scene with {bg} and {things}',
+  'shift the character {to}',
+  'make the character {size} and move it {to}',
+];
+
+const templatePatterns = HELD_OUT_TEMPLATES.map(
+  (t) => new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '.+')}$`, 'i'),
+);
+
+/** Was this instruction written with a held-out template? */
+export function isHeldOutInstruction(instruction: string): boolean {
+  return templatePatterns.some((r) => r.test(instruction.trim()));
+}
 
 export function isHeldOutIdentity(id: number): boolean {
   return id % 7 === 3;
@@ -95,6 +127,13 @@ export class SplitPolicy {
 
   word(rng: Rng, ok: (w: string) => boolean = () => true): string | null {
     return this.draw<string>(rng, 'words', ok);
+  }
+
+  /** The phrasings this split may use from a list (train/val: without the held-out ones, unless none is left). */
+  templates(templates: readonly string[]): readonly string[] {
+    if (this.split === 'test') return templates;
+    const seen = templates.filter((t) => !HELD_OUT_TEMPLATES.includes(t));
+    return seen.length ? seen : templates;
   }
 }
 

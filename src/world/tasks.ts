@@ -141,6 +141,7 @@ const styleReference: TaskDef = {
         'keep the content of image 1 but draw it in the style of image 2',
       ],
       {},
+      policy,
     );
     return { family: 'style', task: 'style.reference', instruction, inputs: [content, exemplar], before: content, after, edit: { op: 'styleref', to } };
   },
@@ -188,7 +189,8 @@ const characterScene: TaskDef = {
           'draw this character again, {size} and {where}, in a scene with {bg} and {things}',
         ],
         { size: sizeWord(size), where: regionPhrase(region), bg: backgroundNoun(after.background), things: list(things) },
-      );
+      policy,
+    );
       return { family: 'character', task: 'character.scene', instruction, inputs: [before], before, after, edit: { op: 'character', region, newScene: true } };
     }
     throw new Error('character.scene: no layout in 200 tries');
@@ -217,7 +219,8 @@ const characterPlace: TaskDef = {
           ? ['move the creature {to}', 'place this character {where} instead', 'shift the character {to}']
           : ['move the creature {to} and make it {size}', 'place this character {where} and draw it {size}', 'make the character {size} and move it {to}'],
         { to, where: regionPhrase(region), size: sizeWord(size) },
-      );
+      policy,
+    );
       return { family: 'character', task: 'character.place', instruction, inputs: [before], before, after, edit: { op: 'character', region, newScene: false } };
     }
     throw new Error('character.place: no layout in 200 tries');
