@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   edit: async () => (await import('./edit.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
   bench: async () => (await import('./bench.ts')).default,
+  train: async () => (await import('./train.ts')).default,
 };
 
 function usage(): string {

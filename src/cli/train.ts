@@ -1,0 +1,64 @@
+// `kontext train ae|flow --config FILE --out DIR`: train the parts of the embedded model (src/train). A run
+// resumes from its folder's last checkpoint; Ctrl-C saves one and exits.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import type { Command } from './main.ts';
+
+const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-steps N]
+
+  ae      the autoencoder (configs/ae-mini.json)
+  flow    the flow transformer and its text encoder (configs/flow-mini.json; needs a trained AE, named in the config)
+  --config      training configuration (JSON; see configs/)
+  --out         run folder: checkpoints, log.jsonl, curves.png/html, the exported model; an existing run resumes
+  --max-steps N stop after N steps in this process (the schedule still runs to the config's steps)
+  --quiet       no progress line
+
+Ctrl-C finishes the current step, saves a checkpoint and exits; run the same command again to resume.`;
+
+function readConfig(path: string): { kind: string } & Record<string, unknown> {
+  if (!existsSync(path)) throw new UserError(`config file ${path} does not exist (the shipped ones are in configs/)`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+const command: Command = {
+  summary: 'train the embedded model (autoencoder, flow transformer)',
+  async run(argv) {
+    const { values: v, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        'max-steps': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const what = positionals[0];
+    if (what !== 'ae' && what !== 'flow') throw new UserError(`say what to train: ae or flow\n\n${HELP}`);
+    if (!v.config || !v.out) throw new UserError(`--config and --out are required\n\n${HELP}`);
+    const cfg = readConfig(v.config);
+    if (cfg.kind !== what) throw new UserError(`${v.config} is a '${cfg.kind}' config, not '${what}'`);
+    const maxSteps = v['max-steps'] === undefined ? undefined : Number(v['max-steps']);
+    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new UserError(`--max-steps must be a positive integer, got '${v['max-steps']}'`);
+    const o = { maxSteps, quiet: v.quiet };
+    const r =
+      what === 'ae'
+        ? await (await import('../train/train-ae.ts')).trainAe(cfg as never, v.out, o)
+        : await (await import('../train/train-flow.ts')).trainFlow(cfg as never, v.out, o);
+    console.error(`${r.interrupted ? 'stopped' : 'finished'} at step ${r.step}; run folder ${v.out}`);
+    return 0;
+  },
+};
+
+export default command;

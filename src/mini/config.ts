@@ -1,0 +1,37 @@
+// The configuration of kontext-mini, the embedded model: the FLUX.1 Kontext architecture at small size, with its
+// own small text encoder (src/prompt/mini-encoder.ts) in place of T5 and CLIP, and the Flux autoencoder at small
+// width. One JSON file (`config.json` in the model folder) holds all of it.
+
+import type { AutoEncoderParams } from '../autoencoder/params.ts';
+import type { MiniTextParams } from '../prompt/mini-encoder.ts';
+import type { FluxParams } from '../transformer/params.ts';
+
+export interface MiniConfig {
+  format: 'kontext-mini';
+  /** the square image side the model works at (inputs are fitted to it) */
+  resolution: number;
+  text: MiniTextParams;
+  transformer: FluxParams;
+  ae: AutoEncoderParams;
+  /** text tokens per number of context images (0: text-to-image, 1: edit, 2: style reference) */
+  textLength: Record<string, number>;
+  /** sampling defaults */
+  sampling: { numInferenceSteps: number; guidanceScale: number };
+}
+
+/** The AE's downsampling factor: one ×2 per level but the last. */
+export function aeFactor(ae: Pick<AutoEncoderParams, 'ch_mult'>): number {
+  return 2 ** (ae.ch_mult.length - 1);
+}
+
+/** Token grid side of the model's images (latent side / 2). */
+export function tokenSide(c: Pick<MiniConfig, 'resolution' | 'ae'>): number {
+  return c.resolution / aeFactor(c.ae) / 2;
+}
+
+/** Text length for a number of context images (the longest trained one beyond). */
+export function textLengthFor(c: Pick<MiniConfig, 'textLength'>, contexts: number): number {
+  const keys = Object.keys(c.textLength).map(Number).sort((a, b) => a - b);
+  const k = keys.includes(contexts) ? contexts : keys[keys.length - 1];
+  return c.textLength[String(k)];
+}

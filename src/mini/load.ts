@@ -1,0 +1,104 @@
+// kontext-mini on disk: a folder with
+//   config.json               MiniConfig (architecture of the three parts, text lengths, sampling defaults)
+//   tokenizer.json            the word vocabulary (MiniTokenizer)
+//   transformer.safetensors   the Flux transformer, BFL key names (readable by loadFlux / any BFL tool)
+//   text_encoder.safetensors  the small text encoder
+//   ae.safetensors            the autoencoder, BFL key names, with its latent scale/shift in the metadata
+// Weights may be f32, f16 or bf16 (converted to f32 when loaded).
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AutoEncoder } from '../autoencoder/model.ts';
+import type { AutoEncoderParams } from '../autoencoder/params.ts';
+import { type HostTensor, loadParameters, type Module, type TensorSource } from '../engine/index.ts';
+import { UserError } from '../errors.ts';
+import { castFloat } from '../io/floats.ts';
+import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
+import { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
+import type { MiniConfig } from './config.ts';
+import { MiniModel } from './model.ts';
+import { MiniPipeline } from './pipeline.ts';
+
+/** A source whose keys are another's with a prefix added (the module tree's `transformer.` over a BFL file). */
+function prefixed(src: TensorSource, prefix: string): TensorSource {
+  const strip = (k: string) => {
+    if (!k.startsWith(prefix)) throw new Error(`key ${k} lacks the prefix ${prefix}`);
+    return k.slice(prefix.length);
+  };
+  return {
+    keys: () => src.keys().map((k) => prefix + k),
+    shape: (k) => src.shape(strip(k)),
+    readF32: (k) => src.readF32(strip(k)),
+  };
+}
+
+async function loadInto(m: Module, path: string, prefix: string): Promise<void> {
+  const f = await SafetensorsFile.open(path);
+  try {
+    const want = [...m.namedParameters()].map(([k]) => k.slice(prefix.length));
+    const missing = want.filter((k) => !f.has(k));
+    if (missing.length) throw new UserError(`${path} lacks ${missing.length} tensors of the model (${missing.slice(0, 4).join(', ')}…): it does not belong to this config.json`);
+    await loadParameters(m, prefixed(f, prefix));
+  } finally {
+    await f.close();
+  }
+}
+
+/** The autoencoder of a mini model (its config, with the latent scale and shift, is in the file's metadata). */
+export async function loadMiniAe(path: string): Promise<AutoEncoder> {
+  const f = await SafetensorsFile.open(path);
+  let params: AutoEncoderParams;
+  try {
+    if (!f.metadata.config) throw new UserError(`${path} has no 'config' metadata: not a kontext-mini autoencoder (train one with \`kontext train ae\`)`);
+    params = JSON.parse(f.metadata.config);
+  } finally {
+    await f.close();
+  }
+  const ae = new AutoEncoder(params);
+  await loadInto(ae, path, '');
+  return ae;
+}
+
+/** Load a kontext-mini folder. */
+export async function loadMini(dir: string): Promise<MiniPipeline> {
+  for (const f of ['config.json', 'tokenizer.json', 'transformer.safetensors', 'text_encoder.safetensors', 'ae.safetensors']) {
+    if (!existsSync(join(dir, f))) throw new UserError(`${dir} is not a kontext-mini model folder: ${f} is missing`);
+  }
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as MiniConfig;
+  if (config.format !== 'kontext-mini') throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
+  const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
+  const model = new MiniModel(config);
+  await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');
+  await loadInto(model.text_encoder, join(dir, 'text_encoder.safetensors'), 'text_encoder.');
+  const ae = await loadMiniAe(join(dir, 'ae.safetensors'));
+  return new MiniPipeline(model, ae, tokenizer);
+}
+
+export interface SaveMiniOptions {
+  /** parameter values by key (a Trainer's EMA); default: the modules' own */
+  values?: Map<string, HostTensor>;
+  dtype?: 'float32' | 'float16';
+}
+
+function tensorsOf(m: Module, prefix: string, o: SaveMiniOptions): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const [k, p] of m.namedParameters()) {
+    const v = o.values?.get(k) ?? p.value;
+    if (!v) throw new Error(`saveMini: ${k} has no value`);
+    out[k.slice(prefix.length)] = o.dtype === 'float16' ? castFloat(v, 'float16') : v;
+  }
+  return out;
+}
+
+/** Write a kontext-mini folder. */
+export async function saveMini(dir: string, p: MiniPipeline, o: SaveMiniOptions = {}): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const config: MiniConfig = { ...p.model.config, ae: p.ae.params };
+  await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFile(join(dir, 'tokenizer.json'), `${JSON.stringify(p.tokenizer.toJson())}\n`);
+  const meta = { format: 'kontext-mini' };
+  await writeSafetensors(join(dir, 'transformer.safetensors'), tensorsOf(p.model.transformer, 'transformer.', o), meta);
+  await writeSafetensors(join(dir, 'text_encoder.safetensors'), tensorsOf(p.model.text_encoder, 'text_encoder.', o), meta);
+  await writeSafetensors(join(dir, 'ae.safetensors'), tensorsOf(p.ae, '', { dtype: o.dtype }), { ...meta, config: JSON.stringify(p.ae.params) });
+}

@@ -1,0 +1,90 @@
+// The kontext-mini pipeline: instruction and images → tokens → transformer → latents → image, at the model's
+// resolution. Requests are grouped by their number of context images and sampled in batches.
+//
+//   1. prompt  → MiniTokenizer ids (cut to the text length the model was trained with for that many images)
+//   2. images  → AE encode → packed context tokens (index i for image i)
+//   3. seed    → torch-identical f32 noise [z, S/f, S/f] → packed target tokens
+//   4. Euler on the shifted schedule with classifier-free guidance (sample.ts)
+//   5. tokens  → AE decode → RGB
+//
+// Fitting images of other sizes to the model (letterbox) is the caller's business (see fit.ts).
+
+import type { AutoEncoder } from '../autoencoder/model.ts';
+import type { HostTensor } from '../engine/index.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
+import { randn } from '../sampling/noise.ts';
+import { pack } from '../tokens/pack.ts';
+import { aeFactor, textLengthFor } from './config.ts';
+import { decodeTokens, encodeImages } from './latents.ts';
+import type { MiniModel } from './model.ts';
+import { type SampleRequest, sampleTokens } from './sample.ts';
+
+export interface MiniRequest {
+  prompt: string;
+  /** context images at the model's resolution (0: text-to-image) */
+  images: RGBImage[];
+  seed: number;
+}
+
+export interface MiniRunOptions {
+  numInferenceSteps?: number;
+  guidanceScale?: number;
+  /** largest batch per transformer call (default 16) */
+  batch?: number;
+  onStep?: (step: number, total: number) => void;
+}
+
+export class MiniPipeline {
+  constructor(
+    readonly model: MiniModel,
+    readonly ae: AutoEncoder,
+    readonly tokenizer: MiniTokenizer,
+    /** parameter values by key instead of the modules' own (a Trainer's buffers during training) */
+    readonly values?: { model: () => Map<string, HostTensor> },
+  ) {}
+
+  get resolution(): number {
+    return this.model.config.resolution;
+  }
+
+  /** The packed initial noise of a seed: torch.randn([1, z, h, h], f32) for the seed, packed. */
+  noise(seed: number): Float32Array {
+    const z = this.ae.params.z_channels;
+    const h = this.resolution / aeFactor(this.ae.params);
+    return pack(randn(seed, [1, z, h, h], 'f32').data as Float32Array, 1, z, h, h);
+  }
+
+  /** Run requests; outputs in request order. */
+  async run(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<RGBImage[]> {
+    const cfg = this.model.config;
+    const S = this.resolution;
+    for (const r of reqs) for (const img of r.images) if (img.width !== S || img.height !== S) throw new Error(`MiniPipeline: images must be ${S}x${S} (fit them first), got ${img.width}x${img.height}`);
+    const out: RGBImage[] = new Array(reqs.length);
+    const groups = new Map<number, number[]>();
+    reqs.forEach((r, i) => groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]));
+    const values = this.values?.model();
+    const maxB = o.batch ?? 16;
+    for (const [k, idx] of groups) {
+      const T = textLengthFor(cfg, k);
+      for (let s = 0; s < idx.length; s += maxB) {
+        const part = idx.slice(s, s + maxB);
+        const ctx = await encodeImages(this.ae, part.flatMap((i) => reqs[i].images));
+        const sreqs: SampleRequest[] = part.map((i, j) => ({
+          ids: this.tokenizer.encode(reqs[i].prompt, T).ids,
+          context: ctx.slice(j * k, (j + 1) * k),
+          noise: this.noise(reqs[i].seed),
+        }));
+        const tokens = await sampleTokens(this.model, sreqs, {
+          numInferenceSteps: o.numInferenceSteps ?? cfg.sampling.numInferenceSteps,
+          guidanceScale: o.guidanceScale ?? cfg.sampling.guidanceScale,
+          values,
+          onStep: o.onStep,
+        });
+        const images = await decodeTokens(this.ae, tokens, S);
+        part.forEach((i, j) => (out[i] = images[j]));
+      }
+    }
+    return out;
+  }
+}

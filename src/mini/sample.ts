@@ -1,0 +1,66 @@
+// Sampling kontext-mini: Euler steps of the rectified flow from noise (t = 1) to the image (t = 0) on the shifted
+// schedule, with classifier-free guidance against the empty prompt (the model is trained with 10% of prompts
+// dropped), and the clean context tokens appended at every step as in Kontext. Requests are batched: all requests of
+// one call share their number of context images.
+
+import { compile, type HostTensor } from '../engine/index.ts';
+import { CLS, PAD } from '../prompt/mini-tokenizer.ts';
+import { euler } from '../sampling/denoise.ts';
+import { getSchedule } from '../sampling/schedule.ts';
+import { tokenSide } from './config.ts';
+import { feedParams } from './latents.ts';
+import { type MiniModel, velocityGraph } from './model.ts';
+
+export interface SampleRequest {
+  /** token ids of the instruction, already padded to the text length */
+  ids: number[];
+  /** packed tokens of each context image */
+  context: Float32Array[];
+  /** initial noise, packed like the target tokens */
+  noise: Float32Array;
+}
+
+export interface SampleOptions {
+  numInferenceSteps: number;
+  guidanceScale: number;
+  /** parameter values by key (a Trainer's buffers); omitted: the model's own */
+  values?: Map<string, HostTensor>;
+  onStep?: (step: number, total: number) => void;
+}
+
+/** The final target tokens of every request. */
+export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: SampleOptions): Promise<Float32Array[]> {
+  if (!reqs.length) return [];
+  const B = reqs.length;
+  const T = reqs[0].ids.length;
+  const k = reqs[0].context.length;
+  if (reqs.some((r) => r.ids.length !== T || r.context.length !== k)) throw new Error('sampleTokens: requests of one batch need the same text length and number of context images');
+  const C = m.config.transformer.in_channels;
+  const N = tokenSide(m.config) ** 2;
+  const c = await compile(velocityGraph(m, B, k, T, o.values ? 'input' : 'constant'));
+  const ids = new BigInt64Array(B * T);
+  const uncond = new BigInt64Array(B * T).fill(BigInt(PAD));
+  reqs.forEach((r, b) => {
+    r.ids.forEach((id, i) => (ids[b * T + i] = BigInt(id)));
+    uncond[b * T] = BigInt(CLS);
+  });
+  const feeds: Record<string, HostTensor> = {
+    ids: { dtype: 'int64', shape: [B, T], data: ids },
+    uncond_ids: { dtype: 'int64', shape: [B, T], data: uncond },
+    guidance: { dtype: 'float32', shape: [], data: new Float32Array([o.guidanceScale]) },
+  };
+  if (k) {
+    const ctx = new Float32Array(B * k * N * C);
+    reqs.forEach((r, b) => r.context.forEach((t, i) => ctx.set(t, (b * k + i) * N * C)));
+    feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
+  }
+  feedParams(c.inputs, feeds, o.values);
+  const x0 = new Float32Array(B * N * C);
+  reqs.forEach((r, b) => x0.set(r.noise, b * N * C));
+  const x = await euler(x0, getSchedule(o.numInferenceSteps, N), async (xt, t) => {
+    feeds.target = { dtype: 'float32', shape: [B, N, C], data: xt };
+    feeds.t = { dtype: 'float32', shape: [B], data: new Float32Array(B).fill(t) };
+    return (await c.run(feeds)).velocity.data as Float32Array;
+  }, o.onStep);
+  return reqs.map((_, b) => x.slice(b * N * C, (b + 1) * N * C));
+}

@@ -1,0 +1,115 @@
+// The tokenizer of the embedded model: whole words from a small vocabulary, anything else spelled out byte by byte.
+//
+//   "Change the text 'MOON' to 'FROG'"
+//     → [CLS] change the text ' [SPELL] M O O N ' to ' [SPELL] F R O G '
+//
+// Words are lower-cased and looked up in the vocabulary (the words of the training instructions). A word written in
+// capitals (a label such as 'FROG'), a word the vocabulary lacks, and any character outside it are spelled as their
+// UTF-8 bytes after a [SPELL] marker, so every string tokenizes, unseen words included, and the model learns the
+// letters of the labels it must draw rather than one opaque id per word (held-out words are new spellings of known
+// letters). Ids: 0 [PAD], 1 [CLS] (its feature is the pooled vector), 2 [SPELL], 3..258 bytes, 259… words.
+
+export const PAD = 0;
+export const CLS = 1;
+export const SPELL = 2;
+const BYTE0 = 3;
+const WORD0 = BYTE0 + 256;
+
+export interface TokenizerJson {
+  type: 'kontext-mini-words';
+  /** the word vocabulary, in id order */
+  words: string[];
+}
+
+export interface Tokenized {
+  ids: number[];
+  /** true when the text did not fit and was cut */
+  truncated: boolean;
+}
+
+const PIECES = /\p{L}+|\p{N}+|\S/gu;
+const utf8 = new TextEncoder();
+
+export class MiniTokenizer {
+  private readonly index: Map<string, number>;
+  constructor(readonly words: readonly string[]) {
+    this.index = new Map(words.map((w, i) => [w, WORD0 + i]));
+    if (this.index.size !== words.length) throw new Error('tokenizer vocabulary has duplicate words');
+  }
+
+  get vocabSize(): number {
+    return WORD0 + this.words.length;
+  }
+
+  static fromJson(j: TokenizerJson): MiniTokenizer {
+    if (j?.type !== 'kontext-mini-words' || !Array.isArray(j.words)) throw new Error("not a kontext-mini tokenizer (expected type 'kontext-mini-words' and a words list)");
+    return new MiniTokenizer(j.words);
+  }
+
+  toJson(): TokenizerJson {
+    return { type: 'kontext-mini-words', words: [...this.words] };
+  }
+
+  /** Lower-cased word pieces of a text that are looked up (not spelled): the candidates for a vocabulary. */
+  static words(text: string): string[] {
+    return (text.match(PIECES) ?? []).filter((p) => !isLabel(p)).map((p) => p.toLowerCase());
+  }
+
+  /** Token ids without [CLS] and padding. */
+  pieces(text: string): number[] {
+    const ids: number[] = [];
+    for (const p of text.normalize('NFC').match(PIECES) ?? []) {
+      const id = isLabel(p) ? undefined : this.index.get(p.toLowerCase());
+      if (id !== undefined) {
+        ids.push(id);
+        continue;
+      }
+      if (p.length > 1 || /\p{L}|\p{N}/u.test(p)) ids.push(SPELL);
+      for (const b of utf8.encode(isLabel(p) ? p : p.toLowerCase())) ids.push(BYTE0 + b);
+    }
+    return ids;
+  }
+
+  /** [CLS] + pieces, cut or padded with [PAD] to `length`. */
+  encode(text: string, length: number): Tokenized {
+    const body = this.pieces(text);
+    const ids = [CLS, ...body].slice(0, length);
+    const truncated = body.length + 1 > length;
+    while (ids.length < length) ids.push(PAD);
+    return { ids, truncated };
+  }
+
+  /** Readable form of ids (for debugging and tests). */
+  decode(ids: number[]): string {
+    const out: string[] = [];
+    let bytes: number[] = [];
+    const flush = () => {
+      if (bytes.length) out.push(new TextDecoder().decode(Uint8Array.from(bytes)));
+      bytes = [];
+    };
+    for (const id of ids) {
+      if (id >= BYTE0 && id < WORD0) {
+        bytes.push(id - BYTE0);
+        continue;
+      }
+      flush();
+      if (id === CLS) out.push('[CLS]');
+      else if (id === SPELL) out.push('[SPELL]');
+      else if (id >= WORD0) out.push(this.words[id - WORD0] ?? '[?]');
+    }
+    flush();
+    return out.join(' ');
+  }
+}
+
+/** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */
+function isLabel(p: string): boolean {
+  return p.length >= 2 && /^\p{Lu}+$/u.test(p);
+}
+
+/** A vocabulary from texts: every looked-up word that occurs at least `minCount` times, sorted. */
+export function buildVocabulary(texts: Iterable<string>, minCount = 1): string[] {
+  const counts = new Map<string, number>();
+  for (const t of texts) for (const w of MiniTokenizer.words(t)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return [...counts].filter(([, n]) => n >= minCount).map(([w]) => w).sort();
+}

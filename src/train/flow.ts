@@ -1,0 +1,142 @@
+// Training data and loss of the flow transformer (rectified flow, as FLUX.1 Kontext §3):
+//
+//   x  = target latent tokens, ε ~ N(0, I), t = shift_μ(σ(n)), n ~ N(0, 1)   (logit-normal t, shifted for the
+//        image's token count as the sampler's schedule: μ = 0.5 at 256 tokens … 1.15 at 4096)
+//   z_t = (1 − t)·x + t·ε,   loss = ‖v_θ(z_t, t, y, c) − (ε − x)‖²   over the target tokens only
+//
+// The context images' clean tokens follow the noisy target tokens (ids (i, r, c) for image i); text-to-image
+// samples have none. Shapes are static per graph, so batches are homogeneous in the number of context images and
+// the trainer holds one graph variant per count ('ctx0', 'ctx1', 'ctx2'). A share of prompts is dropped (replaced by
+// the empty prompt) so that classifier-free guidance works at inference.
+
+import type { AutoEncoder } from '../autoencoder/model.ts';
+import { F, type Graph, type HostTensor, type Tensor } from '../engine/index.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import { encodeImages } from '../mini/latents.ts';
+import type { MiniModel } from '../mini/model.ts';
+import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
+import { shiftMu } from '../sampling/schedule.ts';
+import { makeSample, type Sample } from '../world/dataset.ts';
+import { hashSeed, type Rng } from '../world/prng.ts';
+import type { Split } from '../world/split.ts';
+import type { Family } from '../world/tasks.ts';
+
+/** One training example: instruction, context images (0…2), target. */
+export interface Example {
+  family: Family;
+  task: string;
+  instruction: string;
+  inputs: RGBImage[];
+  target: RGBImage;
+}
+
+/** A sample as an example; a multi-turn chain gives its turn `turn` (input: the previous turn's target). */
+export function exampleOf(s: Sample, turn = 0): Example {
+  if (!s.turns) return { family: s.family, task: s.task, instruction: s.instruction, inputs: s.inputs, target: s.target };
+  const k = turn % s.turns.length;
+  const t = s.turns[k];
+  return { family: s.family, task: t.task, instruction: t.instruction, inputs: [k === 0 ? s.inputs[0] : s.turns[k - 1].target], target: t.target };
+}
+
+export const CONTEXTS: Record<Family, number> = { local: 1, global: 1, text: 1, style: 2, character: 1, t2i: 0, multiturn: 1 };
+
+/**
+ * Streams of examples, one per family, each at its own position (the whole data state: a run resumes exactly).
+ * Family f's sample i is makeSample with seed hash(seed, f), so families do not share scenes.
+ */
+export class ExampleStreams {
+  positions: Record<string, number> = {};
+  constructor(
+    readonly split: Split,
+    readonly seed: number,
+    readonly size: number,
+  ) {}
+
+  next(family: Family): Example {
+    const i = this.positions[family] ?? 0;
+    this.positions[family] = i + 1;
+    const s = makeSample({ split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] }, i);
+    return exampleOf(s, i % 5);
+  }
+}
+
+/** Standard normal values (Box–Muller) from a seeded generator. */
+export function normals(rng: Rng, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
+    const th = 2 * Math.PI * rng.next();
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+/** Logit-normal t, shifted for `tokens` image tokens like the sampler's schedule. */
+export function sampleT(rng: Rng, tokens: number): number {
+  const u = 1 / (1 + Math.exp(-normals(rng, 1)[0]));
+  const e = Math.exp(shiftMu(tokens));
+  return e / (e + (1 / u - 1));
+}
+
+export interface FlowBatchSpec {
+  batch: number;
+  contexts: number;
+  textLength: number;
+  tokens: number;
+  channels: number;
+}
+
+/** The loss graph of one variant: inputs ids, target (z_t), context, t, v. */
+export function flowLoss(m: MiniModel, g: Graph, s: FlowBatchSpec): Tensor {
+  const { batch: B, tokens: N, channels: C } = s;
+  const ids = g.input('ids', [B, s.textLength], 'int64');
+  const zt = g.input('target', [B, N, C]);
+  const ctx = s.contexts ? g.input('context', [B, s.contexts * N, C]) : null;
+  const t = g.input('t', [B]);
+  const v = g.input('v', [B, N, C]);
+  const d = F.sub(m.velocity(ids, zt, ctx, t), v);
+  return F.reduceMean(F.mul(d, d), [0, 1, 2], false);
+}
+
+/** Feeds of one step: noise, t and z_t drawn from `rng`; prompts dropped with probability `dropout`. */
+export async function flowFeeds(
+  ae: AutoEncoder,
+  tok: MiniTokenizer,
+  examples: Example[],
+  s: FlowBatchSpec,
+  rng: Rng,
+  dropout: number,
+): Promise<Record<string, HostTensor>> {
+  const { batch: B, tokens: N, channels: C, contexts: k, textLength: T } = s;
+  const images = examples.flatMap((e) => [e.target, ...e.inputs]);
+  const lat = await encodeImages(ae, images);
+  const ids = new BigInt64Array(B * T);
+  const zt = new Float32Array(B * N * C);
+  const v = new Float32Array(B * N * C);
+  const ctx = new Float32Array(B * k * N * C);
+  const ts = new Float32Array(B);
+  let at = 0;
+  examples.forEach((e, b) => {
+    const x = lat[at++];
+    for (let i = 0; i < k; i++) ctx.set(lat[at++], (b * k + i) * N * C);
+    const text = rng.next() < dropout ? '' : e.instruction;
+    tok.encode(text, T).ids.forEach((id, i) => (ids[b * T + i] = BigInt(id)));
+    const eps = normals(rng, N * C);
+    const t = sampleT(rng, N);
+    ts[b] = t;
+    for (let i = 0; i < N * C; i++) {
+      zt[b * N * C + i] = (1 - t) * x[i] + t * eps[i];
+      v[b * N * C + i] = eps[i] - x[i];
+    }
+  });
+  const feeds: Record<string, HostTensor> = {
+    ids: { dtype: 'int64', shape: [B, T], data: ids },
+    target: { dtype: 'float32', shape: [B, N, C], data: zt },
+    t: { dtype: 'float32', shape: [B], data: ts },
+    v: { dtype: 'float32', shape: [B, N, C], data: v },
+  };
+  if (k) feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
+  return feeds;
+}
+

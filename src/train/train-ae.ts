@@ -1,0 +1,167 @@
+// `kontext train ae`: the autoencoder of the embedded model, trained on streamed world images.
+//
+// Steps run on random crops (multiples of the latent grid) of full world images: the AE is convolutional, so
+// crops teach it the same local structure at a fraction of the cost; validation and export use whole images.
+// The export (`<out>/ae.safetensors`) holds the EMA weights, with the latent scale and shift measured on data in
+// its metadata.
+
+import { join } from 'node:path';
+import { AutoEncoder } from '../autoencoder/model.ts';
+import type { AutoEncoderParams } from '../autoencoder/params.ts';
+import { sceneReads } from '../bench/analyze.ts';
+import { psnr } from '../bench/metrics.ts';
+import { compile, F, Graph, type HostTensor, initParameters, Trainer } from '../engine/index.ts';
+import { castFloat } from '../io/floats.ts';
+import { writeSafetensors } from '../io/safetensors.ts';
+import { toImage } from '../image/preprocess.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import { makeSample } from '../world/dataset.ts';
+import { hashSeed, Rng } from '../world/prng.ts';
+import type { Scene } from '../world/scene.ts';
+import { aeLoss, gaussian, ImageStream, imageBatch, latentStats } from './ae.ts';
+import { trainLoop, type LoopResult } from './loop.ts';
+
+export interface AeTrainConfig {
+  kind: 'ae';
+  /** the architecture (scale and shift are measured after training) */
+  ae: Omit<AutoEncoderParams, 'scale_factor' | 'shift_factor'>;
+  /** world image size */
+  imageSize: number;
+  /** training crop side (≤ imageSize, a multiple of the AE's downsampling factor) */
+  crop: number;
+  batch: number;
+  steps: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clipNorm: number;
+  ema: number;
+  loss: { edge: number; kl: number };
+  seed: number;
+  checkpointEvery: number;
+  validateEvery: number;
+  /** validation images (val split) */
+  valImages: number;
+}
+
+export function aeParams(c: AeTrainConfig, stats = { scale_factor: 1, shift_factor: 0 }): AutoEncoderParams {
+  return { ...c.ae, ...stats };
+}
+
+/** Random aligned crops of a batch of images. */
+function cropBatch(images: RGBImage[], crop: number, align: number, rng: Rng): RGBImage[] {
+  return images.map((img) => {
+    if (crop === img.width) return img;
+    const cells = (img.width - crop) / align;
+    const x0 = rng.int(cells + 1) * align;
+    const y0 = rng.int(cells + 1) * align;
+    const data = new Uint8Array(crop * crop * 3);
+    for (let y = 0; y < crop; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3), y * crop * 3);
+    return { width: crop, height: crop, data };
+  });
+}
+
+/** The validation set: the first images (with their scenes) of the val split. */
+export function validationImages(size: number, n: number, seed = 0): { image: RGBImage; scene: Scene }[] {
+  const out: { image: RGBImage; scene: Scene }[] = [];
+  for (let i = 0; out.length < n; i++) {
+    const s = makeSample({ split: 'val', seed, size }, i);
+    s.inputs.forEach((image, k) => out.length < n && out.push({ image, scene: s.inputScenes[k] }));
+    if (out.length < n) out.push({ image: s.target, scene: s.after });
+  }
+  return out;
+}
+
+/**
+ * Round-trip metrics of an AE on images with scenes: mean PSNR, and the share of images whose whole scene (objects,
+ * word, character, background) still reads back. `values` feeds parameters from a Trainer (no weight copies).
+ */
+export async function roundTrip(
+  ae: AutoEncoder,
+  items: { image: RGBImage; scene: Scene }[],
+  values?: Map<string, HostTensor>,
+): Promise<{ psnr: number; reads: number; textReads: number; outputs: RGBImage[] }> {
+  const B = 16;
+  const S = items[0].image.width;
+  const g = new Graph(values ? 'input' : 'constant');
+  g.build(() => {
+    const moments = ae.encoder.forward(g.input('image', [B, 3, S, S]));
+    g.output('image_out', ae.decoder.forward(F.slice(moments, 1, 0, ae.params.z_channels)));
+  });
+  const c = await compile(g);
+  const outputs: RGBImage[] = [];
+  for (let i = 0; i < items.length; i += B) {
+    const chunk = items.slice(i, i + B).map((x) => x.image);
+    while (chunk.length < B) chunk.push(chunk[0]);
+    const feeds: Record<string, HostTensor> = { image: imageBatch(chunk) };
+    if (values) for (const x of c.inputs) if (values.has(x.name)) feeds[x.name] = values.get(x.name)!;
+    const y = (await c.run(feeds)).image_out.data as Float32Array;
+    for (let k = 0; k < B && i + k < items.length; k++) outputs.push(toImage(y.subarray(k * 3 * S * S, (k + 1) * 3 * S * S), S, S));
+  }
+  let sum = 0;
+  let reads = 0;
+  let text = 0;
+  let withText = 0;
+  items.forEach((it, k) => {
+    sum += psnr(outputs[k], it.image)!;
+    const v = sceneReads(outputs[k], it.scene);
+    if (v.success) reads++;
+    if (it.scene.text) {
+      withText++;
+      if (!v.failures.some((f) => f.startsWith('text'))) text++;
+    }
+  });
+  return { psnr: sum / items.length, reads: reads / items.length, textReads: withText ? text / withText : 1, outputs };
+}
+
+/** Write the AE (current EMA weights) with its measured latent statistics; f16 for shipping, f32 otherwise. */
+export async function exportAe(ae: AutoEncoder, path: string, values: Map<string, HostTensor>, dtype: 'float32' | 'float16' = 'float32'): Promise<AutoEncoderParams> {
+  const images = validationImages(ae.params.resolution, 256, 1).map((x) => x.image);
+  const stats = await latentStats(ae, images, values);
+  const tensors: Record<string, HostTensor> = {};
+  for (const [k] of ae.namedParameters()) tensors[k] = dtype === 'float32' ? values.get(k)! : castFloat(values.get(k)!, 'float16');
+  const params = { ...ae.params, ...stats };
+  await writeSafetensors(path, tensors, { format: 'kontext-ae', config: JSON.stringify(params) });
+  return params;
+}
+
+export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
+  const ae = new AutoEncoder(aeParams(c));
+  initParameters(ae, c.seed);
+  const f = 2 ** (c.ae.ch_mult.length - 1);
+  if (c.crop % f || c.crop > c.imageSize) throw new Error(`crop ${c.crop} must be ≤ imageSize and a multiple of ${f}`);
+  const trainer = await Trainer.create((g) => aeLoss(ae, g, c.batch, c.crop, c.loss), {
+    lr: c.lr,
+    weightDecay: c.weightDecay,
+    clipNorm: c.clipNorm,
+    ema: true,
+  });
+  const stream = new ImageStream('train', c.seed, c.imageSize);
+  const val = validationImages(c.imageSize, c.valImages);
+  const zShape = [c.batch, c.ae.z_channels, c.crop / f, c.crop / f];
+  return trainLoop(trainer, {
+    out,
+    config: c,
+    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
+    ema: c.ema,
+    checkpointEvery: c.checkpointEvery,
+    validateEvery: c.validateEvery,
+    maxSteps: o.maxSteps,
+    quiet: o.quiet,
+    nextBatch(step) {
+      const rng = new Rng(hashSeed(c.seed, 'ae-step', step));
+      const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
+      return { feeds: { image: imageBatch(images), eps: gaussian(rng, zShape) } };
+    },
+    dataState: () => stream.position,
+    restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),
+    async validate(t) {
+      const r = await roundTrip(ae, val, t.values('ema'));
+      return { psnr: r.psnr, reads: r.reads, textReads: r.textReads };
+    },
+    async onCheckpoint(t) {
+      await exportAe(ae, join(out, 'ae.safetensors'), t.values('ema'));
+    },
+  });
+}
+

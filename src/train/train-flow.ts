@@ -1,0 +1,208 @@
+// `kontext train flow`: the text encoder and the flow transformer of kontext-mini, trained together on streamed
+// world examples over a frozen, already trained autoencoder (named in the config).
+//
+// Each step is one batch with one number of context images (ctx0 text-to-image, ctx1 edits and character
+// reference, ctx2 style reference), chosen at random with the configured shares; ctx1 batches mix their families
+// by weight. Initialisation follows DiT's adaLN-Zero: every modulation and the final layer start at zero, so each
+// block starts as the identity and the model's first prediction is 0.
+//
+// Validation samples val-split examples of every family with the EMA weights (graphs fed from the trainer's
+// buffers: nothing is recompiled or copied) and scores them with the benchmark's analyzers.
+
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { judge } from '../bench/analyze.ts';
+import { psnr, uneditedPsnr } from '../bench/metrics.ts';
+import { initParameters, type Parameter, Trainer } from '../engine/index.ts';
+import { UserError } from '../errors.ts';
+import type { MiniConfig } from '../mini/config.ts';
+import { tokenSide } from '../mini/config.ts';
+import { loadMiniAe, saveMini } from '../mini/load.ts';
+import { MiniModel } from '../mini/model.ts';
+import { MiniPipeline } from '../mini/pipeline.ts';
+import type { MiniTextParams } from '../prompt/mini-encoder.ts';
+import { buildVocabulary, MiniTokenizer } from '../prompt/mini-tokenizer.ts';
+import type { FluxParams } from '../transformer/params.ts';
+import { makeSample, type Sample } from '../world/dataset.ts';
+import { hashSeed, Rng } from '../world/prng.ts';
+import type { Family } from '../world/tasks.ts';
+import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
+import { trainLoop, type LoopResult } from './loop.ts';
+
+export interface FlowTrainConfig {
+  kind: 'flow';
+  /** the trained autoencoder (a `kontext train ae` run's ae.safetensors) */
+  ae: string;
+  resolution: number;
+  text: Omit<MiniTextParams, 'vocab_size'>;
+  transformer: Pick<FluxParams, 'hidden_size' | 'mlp_ratio' | 'num_heads' | 'depth' | 'depth_single_blocks' | 'axes_dim' | 'theta' | 'qkv_bias'>;
+  /** text tokens per number of context images */
+  textLength: Record<string, number>;
+  batch: number;
+  steps: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clipNorm: number;
+  ema: number;
+  /** shares of the steps by number of context images, and of the families within the one-image steps */
+  mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>> };
+  /** share of prompts replaced by the empty prompt (for classifier-free guidance) */
+  promptDropout: number;
+  /** train samples whose instructions make the tokenizer's vocabulary */
+  vocabSamples: number;
+  seed: number;
+  checkpointEvery: number;
+  validateEvery: number;
+  /** validation examples per family */
+  valPerFamily: number;
+  sampling: { numInferenceSteps: number; guidanceScale: number };
+}
+
+const VAL_FAMILIES: Family[] = ['local', 'global', 'text', 'style', 'character', 't2i', 'multiturn'];
+
+/** The tokenizer of a run: every word of the instructions of the first `n` train samples (all turns). */
+export function runVocabulary(seed: number, n: number, size: number): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = makeSample({ split: 'train', seed, size }, i);
+    texts.push(s.instruction, ...(s.turns?.map((t) => t.instruction) ?? []));
+  }
+  return buildVocabulary(texts);
+}
+
+/** adaLN-Zero: modulations and the final projection start at zero; embeddings ~ N(0, 0.02). */
+function initOverride(p: Parameter) {
+  if (/(_mod|\.modulation|adaLN_modulation\.1)\.lin\.|adaLN_modulation\.1\.|final_layer\.linear\./.test(p.key)) return 'zeros' as const;
+  if (p.key.endsWith('_embedding')) return { normal: 0.02 };
+  return undefined;
+}
+
+export function miniConfig(c: FlowTrainConfig, vocabSize: number, ae: MiniConfig['ae']): MiniConfig {
+  const z = ae.z_channels;
+  return {
+    format: 'kontext-mini',
+    resolution: c.resolution,
+    text: { ...c.text, vocab_size: vocabSize },
+    transformer: { ...c.transformer, in_channels: 4 * z, out_channels: 4 * z, vec_in_dim: c.text.dim, context_in_dim: c.text.dim, guidance_embed: false },
+    ae,
+    textLength: c.textLength,
+    sampling: c.sampling,
+  };
+}
+
+interface ValItem {
+  sample: Sample;
+  family: Family;
+}
+
+/** Sample the validation examples and score them as the benchmark does. */
+export async function validateFlow(pipe: MiniPipeline, items: ValItem[], seed = 0): Promise<Record<string, number>> {
+  const ex = items.map((it) => exampleOf(it.sample, 0));
+  const outs = await pipe.run(ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })));
+  const by = new Map<string, { ok: number; n: number; psnr: number; unedited: number; nu: number }>();
+  items.forEach((it, i) => {
+    const s = it.sample;
+    const turn = s.turns?.[0];
+    const [edit, before, after, mask] = turn ? [turn.edit, turn.before, turn.after, turn.mask] : [s.edit, s.before, s.after, s.mask];
+    const v = judge(edit, before, after, outs[i]);
+    const r = by.get(it.family) ?? { ok: 0, n: 0, psnr: 0, unedited: 0, nu: 0 };
+    r.n++;
+    if (v.success) r.ok++;
+    r.psnr += psnr(outs[i], ex[i].target)!;
+    if (ex[i].inputs[0] && it.family !== 'style' && it.family !== 'character') {
+      const u = uneditedPsnr(outs[i], ex[i].inputs[0], mask);
+      if (u !== null) {
+        r.unedited += u;
+        r.nu++;
+      }
+    }
+    by.set(it.family, r);
+  });
+  const m: Record<string, number> = {};
+  let ok = 0;
+  let n = 0;
+  let ps = 0;
+  for (const [f, r] of by) {
+    m[`success_${f}`] = r.ok / r.n;
+    ok += r.ok;
+    n += r.n;
+    ps += r.psnr;
+  }
+  m.success = ok / n;
+  m.psnr = ps / n;
+  const loc = by.get('local');
+  if (loc?.nu) m.unedited_local = loc.unedited / loc.nu;
+  return m;
+}
+
+export function validationItems(perFamily: number, size: number): ValItem[] {
+  const items: ValItem[] = [];
+  for (const family of VAL_FAMILIES) {
+    for (let i = 0; i < perFamily; i++) items.push({ family, sample: makeSample({ split: 'val', seed: hashSeed(0, family), size, families: [family] }, i) });
+  }
+  return items;
+}
+
+export async function trainFlow(c: FlowTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
+  if (!existsSync(c.ae)) throw new UserError(`the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`);
+  const ae = await loadMiniAe(c.ae);
+  if (ae.params.resolution !== c.resolution) throw new UserError(`the autoencoder was trained at ${ae.params.resolution} px, the config says ${c.resolution}`);
+  // the vocabulary is a pure function of the config; cached in the run folder
+  const vocabPath = join(out, 'tokenizer.json');
+  const tokenizer = existsSync(vocabPath)
+    ? MiniTokenizer.fromJson(JSON.parse(await readFile(vocabPath, 'utf8')))
+    : new MiniTokenizer(runVocabulary(c.seed, c.vocabSamples, c.resolution));
+  const cfg = miniConfig(c, tokenizer.vocabSize, ae.params);
+  const model = new MiniModel(cfg);
+  initParameters(model, c.seed, initOverride);
+  const N = tokenSide(cfg) ** 2;
+  const C = cfg.transformer.in_channels;
+  const spec = (k: number): FlowBatchSpec => ({ batch: c.batch, contexts: k, textLength: c.textLength[String(k)], tokens: N, channels: C });
+  const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
+  const trainer = await Trainer.create(Object.fromEntries(variants.map((k) => [`ctx${k}`, (g) => flowLoss(model, g, spec(k))])), {
+    lr: c.lr,
+    weightDecay: c.weightDecay,
+    clipNorm: c.clipNorm,
+    ema: true,
+  });
+  const streams = new ExampleStreams('train', c.seed, c.resolution);
+  const fams = Object.entries(c.mix.families) as [Family, number][];
+  const famTotal = fams.reduce((s, [, w]) => s + w, 0);
+  const pickFamily = (rng: Rng): Family => {
+    let u = rng.next() * famTotal;
+    for (const [f, w] of fams) if ((u -= w) < 0) return f;
+    return fams[fams.length - 1][0];
+  };
+  const pipe = new MiniPipeline(model, ae, tokenizer, { model: () => trainer.values('ema') });
+  const val = validationItems(c.valPerFamily, c.resolution);
+  if (!existsSync(vocabPath)) {
+    await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
+    await writeFile(vocabPath, JSON.stringify(tokenizer.toJson()));
+  }
+  return trainLoop(trainer, {
+    out,
+    config: c,
+    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
+    ema: c.ema,
+    checkpointEvery: c.checkpointEvery,
+    validateEvery: c.validateEvery,
+    maxSteps: o.maxSteps,
+    quiet: o.quiet,
+    async nextBatch(step) {
+      const rng = new Rng(hashSeed(c.seed, 'flow-step', step));
+      const u = rng.next();
+      const k = u < c.mix.ctx0 ? 0 : u < c.mix.ctx0 + c.mix.ctx2 ? 2 : 1;
+      const examples = Array.from({ length: c.batch }, () => streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)));
+      for (const e of examples) if (CONTEXTS[e.family] !== k) throw new Error(`family ${e.family} has ${CONTEXTS[e.family]} context images, not ${k}`);
+      return { variant: `ctx${k}`, feeds: await flowFeeds(ae, tokenizer, examples, spec(k), rng, c.promptDropout) };
+    },
+    dataState: () => ({ ...streams.positions }),
+    restoreDataState: (s) => (streams.positions = { ...(s as Record<string, number>) }),
+    validate: () => validateFlow(pipe, val),
+    async onCheckpoint(t) {
+      await saveMini(join(out, 'model'), pipe, { values: t.values('ema') });
+    },
+  });
+}
