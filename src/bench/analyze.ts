@@ -178,6 +178,9 @@ export function sceneReads(img: RGBImage, scene: Scene, o: { except?: number[]; 
   return { success: failures.length === 0, failures };
 }
 
+/** Edits whose success also needs the rest of the scene intact. */
+export const INTACT_OPS: ReadonlySet<Edit['op']> = new Set(['recolor', 'remove', 'add', 'move', 'resize', 'background']);
+
 /** Judge an output against one edit (before -> after). The output must have the target's size. */
 export function judge(edit: Edit, before: Scene | null, after: Scene, output: RGBImage): Verdict {
   const failures: string[] = [];
@@ -238,6 +241,14 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
       if (after.text) checkWord(output, after, failures);
       if (after.character) checkCharacter(output, after, failures);
       break;
+  }
+  // local edits and background changes must leave the rest of the scene as it was: every object the instruction
+  // does not name at its place with its shape and colour, the word, the character (and the background, unless
+  // it was the edit). A model that wipes the image cannot pass a remove.
+  if (INTACT_OPS.has(edit.op)) {
+    const named = 'id' in edit ? [edit.id] : [];
+    const rest = sceneReads(output, after, { except: named, background: edit.op !== 'background' });
+    failures.push(...rest.failures.map((f) => `rest of the scene: ${f}`));
   }
   return { success: failures.length === 0, failures };
 }

@@ -42,12 +42,16 @@ export interface Results {
   modelSpec: string;
   data: string;
   synthetic: boolean;
+  /** the model was given ground truth (only the oracle asks for it) */
+  sawGroundTruth: boolean;
   createdAt: string;
   maxPsnr: number;
   n: number;
   overall: Metrics;
   families: Record<string, FamilyMetrics>;
   tasks: Record<string, Metrics>;
+  /** rows that involve each held-out kind (novel) against the rows without any held-out thing (seen) */
+  heldOut: Record<string, { novel: Metrics; seen: Metrics }>;
   /** row counts per KontextBench category string */
   categories: Record<string, number>;
   samples: SampleResult[];
@@ -83,7 +87,7 @@ function curveOf(chains: SampleResult[]): CurvePoint[] {
 
 export function summarize(
   samples: SampleResult[],
-  meta: { model: string; modelSpec: string; data: string; synthetic: boolean },
+  meta: { model: string; modelSpec: string; data: string; synthetic: boolean; sawGroundTruth: boolean },
 ): Results {
   const families: Record<string, FamilyMetrics> = {};
   const present = new Set(samples.map((s) => s.family));
@@ -108,6 +112,13 @@ export function summarize(
     const of = samples.filter((s) => s.task === name);
     tasks[name] = name.startsWith('multiturn') ? metricsOf(of.flatMap((s) => s.turns ?? [])) : metricsOf(of);
   }
+  const single = samples.filter((s) => s.family !== 'multiturn');
+  const seen = metricsOf(single.filter((s) => !s.novel?.length));
+  const heldOut: Results['heldOut'] = {};
+  for (const k of ['template', 'pair', 'word', 'identity'] as const) {
+    const of = single.filter((s) => s.novel?.includes(k));
+    if (of.length) heldOut[k] = { novel: metricsOf(of), seen };
+  }
   const categories: Record<string, number> = {};
   for (const s of samples) categories[s.category] = (categories[s.category] ?? 0) + 1;
   return {
@@ -118,6 +129,7 @@ export function summarize(
     overall: metricsOf(samples.filter((s) => s.family !== 'multiturn')),
     families,
     tasks,
+    heldOut,
     categories,
     samples,
   };
@@ -129,7 +141,7 @@ const fmt = (v: number | null | undefined, pct = false): string =>
   v === null || v === undefined ? '-' : pct ? `${(v * 100).toFixed(1)}%` : v.toFixed(v >= 10 ? 1 : 3);
 
 export function formatTable(r: Results): string {
-  const lines = [`model ${r.modelSpec} on ${r.data} (${r.n} rows${r.synthetic ? '' : ', no ground truth'})`];
+  const lines = [`model ${r.modelSpec} on ${r.data} (${r.n} rows${r.synthetic ? '' : ', no ground truth'}${r.sawGroundTruth ? ', MODEL SAW GROUND TRUTH' : ''})`];
   if (!r.synthetic) {
     for (const [c, n] of Object.entries(r.categories)) lines.push(`  ${c.padEnd(32)} ${n} outputs`);
     return lines.join('\n');
@@ -143,6 +155,11 @@ export function formatTable(r: Results): string {
     for (const [t, tm] of Object.entries(r.tasks)) if (t.startsWith(`${f}.`) && f !== 'multiturn') lines.push(row(`  ${t}`, tm));
   }
   lines.push(row('overall (single-turn)', r.overall));
+  const held = Object.entries(r.heldOut ?? {});
+  if (held.length) {
+    lines.push(row('seen (nothing held out)', held[0][1].seen));
+    for (const [k, v] of held) lines.push(row(`held-out ${k}`, v.novel));
+  }
   const curve = r.families.multiturn?.curve;
   if (curve?.length) {
     lines.push('  multi-turn by turn:   success   PSNR  unedited  drift  identity');
@@ -187,6 +204,8 @@ export function renderHtml(r: Results, examples: number): string {
   parts.push(`<h1>kontext bench: ${esc(r.modelSpec)}</h1><p>data: ${esc(r.data)} &middot; ${r.n} rows &middot; ${esc(r.createdAt)} &middot; PSNR capped at ${r.maxPsnr} dB</p>`);
   if (r.synthetic) {
     parts.push('<h2>Summary</h2>', metricsTable([...Object.entries(r.families), ['overall (single-turn)', r.overall]]));
+    const held = Object.entries(r.heldOut ?? {});
+    if (held.length) parts.push('<h2>Held out of training</h2>', metricsTable([['seen (nothing held out)', held[0][1].seen], ...held.map(([k, v]): [string, Metrics] => [`held-out ${k}`, v.novel])]));
     const curve = r.families.multiturn?.curve;
     if (curve?.length) {
       parts.push('<h2>Multi-turn</h2><img class="plot" src="multiturn.png" alt="multi-turn curves">', metricsTable(curve.map((p) => [`turn ${p.turn}`, p]), true));

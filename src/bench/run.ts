@@ -11,6 +11,8 @@ import { join, relative } from 'node:path';
 import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
 import { hashSeed } from '../world/prng.ts';
+import type { Scene } from '../world/scene.ts';
+import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord } from '../world/split.ts';
 import type { Family } from '../world/tasks.ts';
 import { identityIn, judge } from './analyze.ts';
 import { dataPath, loadBench, type BenchData, type BenchRow } from './kontextbench.ts';
@@ -56,7 +58,24 @@ export interface SampleResult {
   /** the model answered at another size and was resized (nearest) to the target's */
   resized: boolean;
   seconds: number;
+  /** what in this row the training split never shows (see novelty()) */
+  novel: Novelty[];
   turns?: TurnResult[];
+}
+
+/**
+ * Held-out things a row involves: an instruction phrased with a held-out template, an object of a held-out
+ * shape×colour pair, a held-out word, a held-out character identity (src/world/split.ts).
+ */
+export type Novelty = 'template' | 'pair' | 'word' | 'identity';
+
+export function novelty(instructions: string[], scenes: Scene[]): Novelty[] {
+  const out: Novelty[] = [];
+  if (instructions.some(isHeldOutInstruction)) out.push('template');
+  if (scenes.some((s) => s.objects.some((o) => isHeldOutPair(o.shape, o.color)))) out.push('pair');
+  if (scenes.some((s) => s.text && isHeldOutWord(s.text.word))) out.push('word');
+  if (scenes.some((s) => s.character && isHeldOutIdentity(s.character.identity))) out.push('identity');
+  return out;
 }
 
 export interface RunOptions {
@@ -95,7 +114,14 @@ export async function runBench(opts: RunOptions): Promise<Results> {
   const outputs = join(opts.out, 'outputs');
   await mkdir(outputs, { recursive: true });
   let truth: RGBImage | null = null;
-  const model = await resolveModel(opts.model, { groundTruth: () => truth });
+  // recorded, not declared: results.json says whether the model asked for (and got) any target
+  let sawGroundTruth = false;
+  const model = await resolveModel(opts.model, {
+    groundTruth: () => {
+      if (truth) sawGroundTruth = true;
+      return truth;
+    },
+  });
   const rel = (p: string): string => relative(opts.out, p).split('\\').join('/');
   const seed = opts.seed ?? 0;
   const samples: SampleResult[] = [];
@@ -128,6 +154,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       key: row.key, family: row.family, task: null, category: row.category, instruction: row.instruction,
       inputs: row.inputFiles.map(rel), output: rel(file), target: null, mask: null,
       success: null, failures: [], psnr: null, ssim: null, uneditedPsnr: null, resized: out.resized, seconds: out.seconds,
+      novel: [],
     };
   }
 
@@ -150,6 +177,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         psnr: psnr(out.img, target), ssim: ssim(out.img, target),
         uneditedPsnr: inputs[0] && sameSize(inputs[0], out.img) ? uneditedPsnr(out.img, inputs[0], mask) : null,
         resized: out.resized, seconds: out.seconds,
+        novel: novelty([t.instruction], [t.scene_before, t.scene_after].filter((x): x is Scene => !!x)),
       };
     }
     // multi-turn: the model's own output is the next turn's input
@@ -189,10 +217,11 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       inputs: row.inputFiles.map(rel), output: last.output, target: last.target, mask: turns[0]!.mask,
       success: turns.every((r) => r.success), failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
       psnr: last.psnr, ssim: last.ssim, uneditedPsnr: null, resized, seconds, turns,
+      novel: novelty(t.turns.map((x) => x.instruction), t.turns.flatMap((x) => [x.scene_before, x.scene_after])),
     };
   }
 
-  const results = summarize(samples, { model: model.name, modelSpec: opts.model, data: data.root, synthetic: data.synthetic });
+  const results = summarize(samples, { model: model.name, modelSpec: opts.model, data: data.root, synthetic: data.synthetic, sawGroundTruth });
   await writeFile(join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   return results;
 }

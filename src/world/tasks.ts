@@ -295,7 +295,7 @@ const multiturn: TaskDef = {
 
 export const TASKS: TaskDef[] = [
   single('local.recolor', 'local', recolor, { objects: [1, 4], ...COMMON }),
-  single('local.remove', 'local', remove, { objects: [1, 4], ...COMMON }),
+  single('local.remove', 'local', remove, { objects: [2, 4], ...COMMON }), // ≥ 2: with one object, wiping the image would be the right answer
   single('local.add', 'local', add, { objects: [0, 3], ...COMMON }),
   single('local.move', 'local', move, { objects: [1, 3], ...COMMON }),
   single('local.resize', 'local', resize, { objects: [1, 3], ...COMMON }),

@@ -12,7 +12,8 @@ import { runBench } from '../../src/bench/run.ts';
 import { writeReport, type Results } from '../../src/bench/report.ts';
 import { MAX_PSNR } from '../../src/bench/metrics.ts';
 import { KONTEXT_FAMILIES } from '../../src/world/tasks.ts';
-import { readImage } from '../../src/image/rgb.ts';
+import { createImage, readImage } from '../../src/image/rgb.ts';
+import { registerModel } from '../../src/bench/model.ts';
 
 let root: string;
 let data: string;
@@ -27,6 +28,15 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => rm(root, { recursive: true, force: true }));
+
+// a model that wipes the image to its background colour: it "removes" the named object, and everything else
+registerModel('wipe', () => ({
+  name: 'wipe',
+  async edit(req) {
+    const src = req.images[0]!;
+    return createImage(req.width, req.height, [src.data[0]!, src.data[1]!, src.data[2]!]);
+  },
+}));
 
 describe('baselines per family', () => {
   it('oracle: 100% success and max PSNR / SSIM / unedited PSNR', () => {
@@ -86,5 +96,31 @@ describe('baselines per family', () => {
     // multi-turn feeds the model's own output back: turn k's input is turn k-1's output
     const chain = r.samples.find((s) => s.turns)!;
     expect(chain.turns![1]!.input).toBe(chain.turns![0]!.output);
+  });
+
+  it('a model that wipes the image scores 0 on remove: the rest of the scene must still read', async () => {
+    const data2 = join(root, 'local');
+    await writeDataset(data2, { split: 'test', seed: 11, n: 40, size: 64, families: ['local'] });
+    const r = await runBench({ data: data2, model: 'wipe', out: join(root, 'wipe') });
+    const removes = r.samples.filter((s) => s.task === 'local.remove');
+    expect(removes.length).toBeGreaterThan(3);
+    expect(r.tasks['local.remove']!.success).toBe(0);
+    // every one fails on the rest of the scene (the named object itself is usually gone)
+    for (const s of removes) expect(s.failures.some((f) => f.startsWith('rest of the scene:')), s.failures.join('; ')).toBe(true);
+  });
+
+  it('results.json records which model saw ground truth (only the oracle)', () => {
+    expect(results.oracle!.sawGroundTruth).toBe(true);
+    expect(results.identity!.sawGroundTruth).toBe(false);
+    expect(results.noise!.sawGroundTruth).toBe(false);
+  });
+
+  it('held-out templates, pairs, words and identities are reported apart from the seen rows', () => {
+    const r = results.identity!;
+    expect(Object.keys(r.heldOut).sort()).toEqual(['identity', 'pair', 'template', 'word']);
+    const single = r.samples.filter((s) => s.family !== 'multiturn');
+    expect(r.heldOut.template!.novel.n).toBe(single.filter((s) => s.novel.includes('template')).length);
+    expect(r.heldOut.template!.seen.n).toBe(single.filter((s) => s.novel.length === 0).length);
+    expect(r.heldOut.template!.novel.n).toBeGreaterThan(0);
   });
 });
