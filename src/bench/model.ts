@@ -119,3 +119,18 @@ registerModel(
 //
 // The model receives EditRequest.images in the dataset's order (style reference: content, then exemplar) and must
 // return an image of EditRequest.width x EditRequest.height (other sizes are resized, nearest, and flagged).
+
+registerModel(
+  'mini',
+  async (dir) => {
+    const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
+    const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
+    return {
+      name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
+      async edit(req) {
+        return (await editor.edit({ prompt: req.prompt, image: req.images, seed: req.seed, width: req.width, height: req.height })).image;
+      },
+    };
+  },
+  'kontext-mini, the embedded model (mini:<folder> for another trained one)',
+);

@@ -20,7 +20,7 @@ const USAGE = `usage: kontext bench <data|run|report> [options]
   kontext bench data   --out DIR [--split train|val|test] [--n N] [--seed S] [--size PX] [--families LIST]
       Generate N synthetic samples (PNGs + metadata.jsonl in the KontextBench row format, plus targets, masks,
       scenes). test holds out shape x colour pairs, character identities and words never seen in train/val.
-  kontext bench run    --data DIR --model SPEC --out RESULTS [--limit N] [--seed S] [--examples N] [--quiet]
+  kontext bench run    --data DIR [--model SPEC] --out RESULTS [--limit N] [--seed S] [--examples N] [--quiet]
       Run a model on a benchmark folder (synthetic, or the real KontextBench with metadata.jsonl), save outputs,
       and write RESULTS/results.json, report.html and multiturn.png.
   kontext bench report RESULTS [--examples N]
@@ -34,13 +34,14 @@ const DATA_HELP = `usage: kontext bench data --out DIR [options]
   --split NAME       train, val or test (default train)
   --n N              number of samples (default 100)
   --seed S           integer seed (default 0); a sample is fixed by (seed, split, index)
-  --size PX          image side in pixels, ${MIN_SIZE}-${MAX_SIZE} (default 64)
+  --size PX          image side in pixels, ${MIN_SIZE}-${MAX_SIZE} (default 64, the embedded model's resolution)
   --families LIST    comma-separated subset of ${FAMILIES.join(',')} (default all, interleaved)`;
 
-const RUN_HELP = () => `usage: kontext bench run --data DIR --model SPEC --out RESULTS [options]
+const RUN_HELP = () => `usage: kontext bench run --data DIR [--model SPEC] --out RESULTS [options]
 
   --data DIR         folder with metadata.jsonl (or DIR/test/metadata.jsonl, the KontextBench download layout)
-  --model SPEC       ${knownModels().map((m) => m.prefix).join(', ')}, or a registered prefix:arg (e.g. kontext:<path>)
+  --model SPEC       ${knownModels().map((m) => m.prefix).join(', ')}, or a registered prefix:arg (e.g. mini:<folder>);
+                     default mini, the embedded model
   --out RESULTS      folder for outputs/, results.json, report.html, multiturn.png
   --limit N          only the first N rows
   --seed S           seed passed to the model (default 0)
@@ -109,14 +110,13 @@ async function run(argv: string[]): Promise<number> {
   }, 'run');
   if (values.help) return console.log(RUN_HELP()), 0;
   if (!values.data) throw new UserError('missing --data DIR: the benchmark folder (with metadata.jsonl)');
-  if (!values.model) throw new UserError(`missing --model SPEC; known models: ${knownModels().map((m) => m.prefix).join(', ')}`);
   if (!values.out) throw new UserError('missing --out RESULTS: the folder to write outputs and results into');
   const limit = values.limit === undefined ? undefined : intOption(values.limit, '--limit', 0, 1);
   const seed = intOption(values.seed, '--seed', 0, 0);
   const examples = intOption(values.examples, '--examples', 12, 0);
   const results = await runBench({
     data: values.data,
-    model: values.model,
+    model: values.model ?? 'mini',
     out: values.out,
     limit,
     seed,

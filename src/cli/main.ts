@@ -11,6 +11,7 @@ export interface Command {
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   edit: async () => (await import('./edit.ts')).default,
+  generate: async () => (await import('./generate.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
   bench: async () => (await import('./bench.ts')).default,
   train: async () => (await import('./train.ts')).default,

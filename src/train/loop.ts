@@ -9,7 +9,7 @@
 //   curves.png, curves.html loss and validation metrics over steps
 //   checkpoints/step-N.safetensors + latest.json (which checkpoint, and the data state at that step)
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostTensor, Trainer } from '../engine/index.ts';
@@ -106,7 +106,12 @@ export async function trainLoop(trainer: Trainer, o: LoopOptions): Promise<LoopR
   const start = await resume(trainer, o);
   const total = o.schedule.steps;
   const logPath = join(o.out, 'log.jsonl');
-  const saved: number[] = start > 0 ? [start] : [];
+  // checkpoints already in the folder (a resumed run) count towards `keep`
+  const saved: number[] = readdirSync(join(o.out, 'checkpoints'))
+    .map((f) => /^step-(\d+)\.safetensors$/.exec(f)?.[1])
+    .filter((x): x is string => !!x)
+    .map(Number)
+    .sort((a, b) => a - b);
   let stop: string | null = null;
   const onSignal = (sig: string) => {
     if (stop) process.exit(130); // second Ctrl-C: leave now

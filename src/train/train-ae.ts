@@ -125,9 +125,24 @@ export async function exportAe(ae: AutoEncoder, path: string, values: Map<string
   return params;
 }
 
+/**
+ * The encoder's log-variance starts at −8 (σ ≈ 0.02) instead of 0. With σ = 1 at initialisation the sampled latent
+ * is almost all noise, the decoder can only learn the mean colour, and Adam needs thousands of steps (≈ lr per
+ * step on the bias) to shrink σ: measured, L1 stalled at 0.21–0.27 for the first 250 steps.
+ */
+function startSharp(ae: AutoEncoder): void {
+  const p = [...ae.namedParameters()].find(([k]) => k === 'encoder.conv_out.bias')![1];
+  const b = p.value!.data as Float32Array;
+  b.fill(-8, ae.params.z_channels);
+}
+
 export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
   const ae = new AutoEncoder(aeParams(c));
-  initParameters(ae, c.seed);
+  // zero-initialised residual branches (the second conv of every ResnetBlock, the attention's output projection):
+  // each block starts as the identity, so z reaches the output through a short path and the decoder stops
+  // ignoring it sooner (measured on a fixed batch: L1 0.108 vs 0.139 after 100 steps)
+  initParameters(ae, c.seed, (p) => (/(conv2|proj_out)\.weight$/.test(p.key) ? 'zeros' : undefined));
+  startSharp(ae);
   const f = 2 ** (c.ae.ch_mult.length - 1);
   if (c.crop % f || c.crop > c.imageSize) throw new Error(`crop ${c.crop} must be ≤ imageSize and a multiple of ${f}`);
   const trainer = await Trainer.create((g) => aeLoss(ae, g, c.batch, c.crop, c.loss), {

@@ -50,7 +50,7 @@ describe('kontext bench', () => {
       [['bench', 'data', '--out', join(root, 'x'), '--bogus'], /Unknown option '--bogus'.*kontext bench data --help/],
       [['bench', 'run', '--data', join(root, 'nope'), '--model', 'oracle', '--out', join(root, 'o')], /data folder '.*nope' does not exist/],
       [['bench', 'run', '--data', root, '--model', 'oracle', '--out', join(root, 'o')], /no metadata.jsonl in/],
-      [['bench', 'run', '--data', join(root, 'd'), '--out', join(root, 'o')], /missing --model SPEC; known models: oracle, identity, noise/],
+      [['bench', 'run', '--data', join(root, 'd'), '--model', 'mini:' + join(root, 'no-model'), '--out', join(root, 'o')], /no-model is not a kontext-mini model folder: config.json is missing/],
       [['bench', 'run', '--data', join(root, 'd'), '--model', 'kontext:/m', '--out', join(root, 'o')], /unknown model 'kontext:\/m'. Known models:[\s\S]*oracle[\s\S]*registerModel/],
       [['bench', 'run', '--model', 'oracle', '--out', join(root, 'o')], /missing --data DIR/],
       [['bench', 'report', join(root, 'missing')], /results '.*missing' do not exist/],

@@ -1,0 +1,67 @@
+// The embedded model as a library call, in diffusers' terms: `edit({ prompt, image, seed })` and
+// `generate({ prompt })`. Images of any size go in (letterboxed to the model's square, see fit.ts) and come back
+// at the first input's size. The model folder defaults to the one shipped in the repo (models/kontext-mini).
+
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import { fitSquare, unfit } from './fit.ts';
+import { loadMini } from './load.ts';
+import type { MiniPipeline } from './pipeline.ts';
+
+/** The shipped model folder. */
+export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/kontext-mini', import.meta.url));
+
+export interface MiniEditOptions {
+  prompt: string;
+  /** context images: none = text-to-image, one = edit, two = style reference (content, then exemplar) */
+  image?: RGBImage | RGBImage[];
+  /** default: random (returned) */
+  seed?: number;
+  numInferenceSteps?: number;
+  guidanceScale?: number;
+  /** output size for text-to-image (default the model's square); edits answer at the first image's size */
+  width?: number;
+  height?: number;
+  onStep?: (step: number, total: number) => void;
+}
+
+export interface MiniEditResult {
+  image: RGBImage;
+  seed: number;
+}
+
+export class MiniEditor {
+  constructor(readonly pipe: MiniPipeline) {}
+
+  static async load(dir = EMBEDDED_MODEL): Promise<MiniEditor> {
+    return new MiniEditor(await loadMini(dir));
+  }
+
+  get resolution(): number {
+    return this.pipe.resolution;
+  }
+
+  async edit(o: MiniEditOptions): Promise<MiniEditResult> {
+    if (typeof o.prompt !== 'string') throw new UserError('prompt must be a string');
+    const images = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
+    if (images.length > 2) throw new UserError(`kontext-mini takes at most 2 images (content and style reference), got ${images.length}`);
+    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
+    const steps = o.numInferenceSteps;
+    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
+    const S = this.resolution;
+    const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
+    const [out] = await this.pipe.run([{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }], {
+      numInferenceSteps: steps,
+      guidanceScale: o.guidanceScale,
+      onStep: o.onStep,
+    });
+    const size = fitted[0] ?? { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S };
+    return { image: await unfit(out, size), seed };
+  }
+
+  generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {
+    return this.edit({ ...o, image: [] });
+  }
+}

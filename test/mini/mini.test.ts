@@ -1,0 +1,98 @@
+// kontext-mini's plumbing on a tiny random model: folder round trip, batching, letterboxing, the editor API.
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createImage, type RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { fitSquare, unfit } from '../../src/mini/fit.ts';
+import { loadMini } from '../../src/mini/load.ts';
+import { tinyModelDir, tinyPipeline } from './tiny.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tinyModelDir();
+});
+afterAll(async () => rm(dirname(dir), { recursive: true, force: true }));
+
+const diff = (a: RGBImage, b: RGBImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+
+function pattern(w: number, h: number): RGBImage {
+  const img = createImage(w, h, [200, 180, 40]);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x >> 2) % 2 === (y >> 2) % 2) img.data.set([20, 60, 220], (y * w + x) * 3);
+  return img;
+}
+
+describe('kontext-mini pipeline', () => {
+  it('a saved folder loads back to the same outputs (f32 exactly)', async () => {
+    const a = tinyPipeline();
+    const b = await loadMini(dir);
+    const req = { prompt: 'make the circle blue', images: [pattern(32, 32)], seed: 3 };
+    const [x] = await a.run([req]);
+    const [y] = await b.run([req]);
+    expect(diff(x!, y!)).toBe(0);
+  });
+
+  it('batched requests give the same images as one at a time, in request order', async () => {
+    const p = tinyPipeline();
+    const reqs = [
+      { prompt: 'make the circle red', images: [pattern(32, 32)], seed: 1 },
+      { prompt: 'a blue circle', images: [], seed: 2 },
+      { prompt: 'make the circle blue', images: [pattern(32, 32)], seed: 5 },
+    ];
+    const all = await p.run(reqs);
+    for (const [i, r] of reqs.entries()) expect(diff(all[i]!, (await p.run([r]))[0]!), `request ${i}`).toBeLessThanOrEqual(1);
+    expect(diff(all[0]!, all[2]!)).toBeGreaterThan(0); // different seeds and prompts differ
+  });
+
+  it('the seed fixes the output; another seed changes it', async () => {
+    const p = tinyPipeline();
+    const r = (seed: number) => p.run([{ prompt: 'make the circle blue', images: [pattern(32, 32)], seed }]);
+    expect(diff((await r(7))[0]!, (await r(7))[0]!)).toBe(0);
+    expect(diff((await r(7))[0]!, (await r(8))[0]!)).toBeGreaterThan(0);
+  });
+
+  it('refuses images that are not at the model resolution', async () => {
+    await expect(tinyPipeline().run([{ prompt: 'x', images: [pattern(40, 32)], seed: 0 }])).rejects.toThrow(/images must be 32x32 \(fit them first\), got 40x32/);
+  });
+
+  it('names a folder that is not a model', async () => {
+    await expect(loadMini(dirname(dir))).rejects.toThrow(/is not a kontext-mini model folder: config.json is missing/);
+  });
+});
+
+describe('letterbox fit', () => {
+  it('a square at the model size passes through untouched both ways', async () => {
+    const img = pattern(32, 32);
+    const f = await fitSquare(img, 32);
+    expect(f.image).toBe(img);
+    expect(await unfit(img, f)).toBe(img);
+  });
+
+  it('a wide image is centred with border-coloured margins, and comes back at its own size', async () => {
+    const img = createImage(64, 32, [10, 200, 30]);
+    const f = await fitSquare(img, 32);
+    expect(f.box).toEqual({ x: 0, y: 8, width: 32, height: 16 });
+    expect([...f.image.data.subarray(0, 3)]).toEqual([10, 200, 30]); // margin = border colour
+    const back = await unfit(f.image, f);
+    expect([back.width, back.height]).toEqual([64, 32]);
+    expect(diff(back, img)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('MiniEditor', () => {
+  it('answers at the input size and aspect; text-to-image at the asked size', async () => {
+    const ed = await MiniEditor.load(dir);
+    const r = await ed.edit({ prompt: 'make the circle blue', image: pattern(50, 30), seed: 1 });
+    expect([r.image.width, r.image.height, r.seed]).toEqual([50, 30, 1]);
+    const g = await ed.generate({ prompt: 'a red circle', seed: 2, width: 48, height: 48 });
+    expect([g.image.width, g.image.height]).toEqual([48, 48]);
+  });
+
+  it('rejects bad requests with messages that say what to fix', async () => {
+    const ed = await MiniEditor.load(dir);
+    const img = pattern(32, 32);
+    await expect(ed.edit({ prompt: 'x', image: [img, img, img] })).rejects.toThrow(/at most 2 images \(content and style reference\), got 3/);
+    await expect(ed.edit({ prompt: 'x', image: img, seed: -1 })).rejects.toThrow(/seed -1 must be a non-negative integer/);
+    await expect(ed.edit({ prompt: 'x', image: img, numInferenceSteps: 0 })).rejects.toThrow(/numInferenceSteps must be an integer from 1 to 1000, got 0/);
+  });
+});

@@ -1,0 +1,43 @@
+// The embedded model's tokenizer: any string tokenizes (unseen words and labels are spelled as bytes), the vocabulary
+// comes from the training instructions, and it round-trips through JSON.
+import { describe, expect, it } from 'vitest';
+import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
+
+const tok = new MiniTokenizer(buildVocabulary(['make the circle blue', "change the text 'MOON' to 'FROG'"]));
+
+describe('MiniTokenizer', () => {
+  it('builds the vocabulary from lower-cased words, leaving labels in capitals out', () => {
+    expect(tok.words).toEqual(["'", 'blue', 'change', 'circle', 'make', 'text', 'the', 'to']);
+  });
+
+  it('known words are one id each; [CLS] first, [PAD] after', () => {
+    const { ids, truncated } = tok.encode('Make the circle blue', 8);
+    expect(truncated).toBe(false);
+    expect(ids[0]).toBe(CLS);
+    expect(ids.slice(5)).toEqual([PAD, PAD, PAD]);
+    expect(tok.decode(ids)).toBe('[CLS] make the circle blue');
+  });
+
+  it('labels and unseen words are spelled byte by byte after [SPELL]; nothing crashes', () => {
+    const ids = tok.pieces("change the text to 'ZEBRA'");
+    expect(ids.filter((i) => i === SPELL)).toHaveLength(1);
+    expect(tok.decode([CLS, ...ids])).toBe("[CLS] change the text to ' [SPELL] ZEBRA '");
+    for (const s of ['', '   ', 'paint the hexagon magenta', 'ünïcödé ☃ 🙂', '\u0000\uffff', 'x'.repeat(10000)]) {
+      const { ids: e } = tok.encode(s, 32);
+      expect(e).toHaveLength(32);
+      expect(e.every((i) => Number.isInteger(i) && i >= 0 && i < tok.vocabSize)).toBe(true);
+    }
+    expect(tok.decode([CLS, ...tok.pieces('paint it ☃')])).toBe('[CLS] [SPELL] paint [SPELL] it☃') // a symbol is its bytes, no [SPELL];
+  });
+
+  it('says when a text was cut', () => {
+    const r = tok.encode('make the circle blue', 3);
+    expect(r).toEqual({ ids: [CLS, tok.pieces('make')[0], tok.pieces('the')[0]], truncated: true });
+  });
+
+  it('round-trips through JSON and rejects other files', () => {
+    const back = MiniTokenizer.fromJson(JSON.parse(JSON.stringify(tok.toJson())));
+    expect(back.encode("change the text 'MOON'", 16)).toEqual(tok.encode("change the text 'MOON'", 16));
+    expect(() => MiniTokenizer.fromJson({ type: 'bpe', words: [] } as never)).toThrow(/not a kontext-mini tokenizer/);
+  });
+});
