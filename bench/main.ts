@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only engine,kontext,full,world]`
+// `npm run bench [-- --json] [--only engine,kontext,full,world,mini,mini-steps]`
 //
 // Runs the benchmarks and prints a summary; with --json the last line is one JSON object with every number
 // (including `overhead` and `trainEfficiency`). Results are recorded by hand in BENCHMARKS.md with the machine
@@ -13,6 +13,8 @@ const SECTIONS: Record<string, () => Promise<Record<string, number>>> = {
   kontext: benchTiny,
   full: () => benchKontextFull(),
   world: async () => (await import('./world.ts')).benchWorld(),
+  mini: async () => (await import('./mini.ts')).benchMini(),
+  'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(),
 };
 
 const args = process.argv.slice(2);

@@ -7,6 +7,9 @@ import { UserError } from '../errors.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-steps N]
+       kontext train export <model dir> --out <dir> [--ae <file>]
+           a run's model/ as f16, for shipping; --ae swaps in another autoencoder with the same encoder (a
+           decoder-only run's ae.safetensors)
 
   ae      the autoencoder (configs/ae-mini.json)
   flow    the flow transformer and its text encoder (configs/flow-mini.json; needs a trained AE, named in the config)
@@ -35,6 +38,7 @@ const command: Command = {
       options: {
         config: { type: 'string' },
         out: { type: 'string' },
+        ae: { type: 'string' },
         'max-steps': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -45,6 +49,20 @@ const command: Command = {
       return 0;
     }
     const what = positionals[0];
+    if (what === 'export') {
+      if (!positionals[1] || !v.out) throw new UserError(`usage: kontext train export <model dir> --out <dir> [--ae <file>]`);
+      const { loadMini, loadMiniAe, saveMini } = await import('../mini/load.ts');
+      const { MiniPipeline } = await import('../mini/pipeline.ts');
+      let pipe = await loadMini(positionals[1]);
+      if (v.ae) {
+        const ae = await loadMiniAe(v.ae);
+        if (JSON.stringify({ ...ae.params }) !== JSON.stringify({ ...pipe.ae.params })) throw new UserError(`${v.ae} is not the same autoencoder configuration (latent scale/shift included) as the model's`);
+        pipe = new MiniPipeline(pipe.model, ae, pipe.tokenizer);
+      }
+      await saveMini(v.out, pipe, { dtype: 'float16' });
+      console.error(`wrote ${v.out} (f16)`);
+      return 0;
+    }
     if (what !== 'ae' && what !== 'flow') throw new UserError(`say what to train: ae or flow\n\n${HELP}`);
     if (!v.config || !v.out) throw new UserError(`--config and --out are required\n\n${HELP}`);
     const cfg = readConfig(v.config);

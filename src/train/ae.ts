@@ -32,14 +32,19 @@ export function aeLoss(ae: AutoEncoder, g: Graph, batch: number, size: number, w
   const eps = g.input('eps', mu.shape);
   const z = F.add(mu, F.mul(F.exp(F.mul(logvar, 0.5)), eps));
   const y = ae.decoder.forward(z);
+  const r = reconstructionLoss(g, x, y, size, w.edge);
+  const kl = F.mul(F.reduceMean(F.sub(F.add(F.mul(mu, mu), F.exp(logvar)), F.add(logvar, 1)), [0, 1, 2, 3], false), 0.5);
+  return { loss: F.add(r.loss, F.mul(kl, w.kl)), logs: { ...r.logs, kl } };
+}
+
+/** |ŷ − x|₁ + λ_edge·(|∂x ŷ − ∂x x|₁ + |∂y ŷ − ∂y x|₁) for images [B, 3, S, S]. */
+export function reconstructionLoss(_g: Graph, x: Tensor, y: Tensor, size: number, edgeWeight: number): { loss: Tensor; logs: Record<string, Tensor> } {
   const all = [0, 1, 2, 3];
   const l1 = F.reduceMean(F.abs(F.sub(y, x)), all, false);
   const dx = (t: Tensor) => F.sub(F.slice(t, 3, 1, size), F.slice(t, 3, 0, size - 1));
   const dy = (t: Tensor) => F.sub(F.slice(t, 2, 1, size), F.slice(t, 2, 0, size - 1));
   const edge = F.add(F.reduceMean(F.abs(F.sub(dx(y), dx(x))), all, false), F.reduceMean(F.abs(F.sub(dy(y), dy(x))), all, false));
-  const kl = F.mul(F.reduceMean(F.sub(F.add(F.mul(mu, mu), F.exp(logvar)), F.add(logvar, 1)), all, false), 0.5);
-  const loss = F.add(F.add(l1, F.mul(edge, w.edge)), F.mul(kl, w.kl));
-  return { loss, logs: { l1, edge, kl } };
+  return { loss: F.add(l1, F.mul(edge, edgeWeight)), logs: { l1, edge } };
 }
 
 /** Every image of world sample `index` (inputs and targets, all turns of a chain). */

@@ -5,8 +5,10 @@
 // The export (`<out>/ae.safetensors`) holds the EMA weights, with the latent scale and shift measured on data in
 // its metadata.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AutoEncoder } from '../autoencoder/model.ts';
+import { AutoEncoder, encoderGraph } from '../autoencoder/model.ts';
+import { UserError } from '../errors.ts';
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import { sceneReads } from '../bench/analyze.ts';
 import { psnr } from '../bench/metrics.ts';
@@ -18,7 +20,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../world/prng.ts';
 import type { Scene } from '../world/scene.ts';
-import { aeLoss, gaussian, ImageStream, imageBatch, latentStats } from './ae.ts';
+import { aeLoss, gaussian, ImageStream, imageBatch, latentStats, reconstructionLoss } from './ae.ts';
 import { trainLoop, type LoopResult } from './loop.ts';
 
 export interface AeTrainConfig {
@@ -42,6 +44,13 @@ export interface AeTrainConfig {
   validateEvery: number;
   /** validation images (val split) */
   valImages: number;
+  /**
+   * Second phase: fine-tune only the decoder of this trained AE (its encoder, hence the latent space the flow
+   * model is trained in, stays fixed), so the decoder keeps improving while the flow model trains.
+   */
+  decoderFrom?: string;
+  /** noise (in normalised latent units) added to the latents the decoder sees, so it tolerates the flow's errors */
+  latentNoise?: number;
 }
 
 export function aeParams(c: AeTrainConfig, stats = { scale_factor: 1, shift_factor: 0 }): AutoEncoderParams {
@@ -114,10 +123,26 @@ export async function roundTrip(
   return { psnr: sum / items.length, reads: reads / items.length, textReads: withText ? text / withText : 1, outputs };
 }
 
-/** Write the AE (current EMA weights) with its measured latent statistics; f16 for shipping, f32 otherwise. */
-export async function exportAe(ae: AutoEncoder, path: string, values: Map<string, HostTensor>, dtype: 'float32' | 'float16' = 'float32'): Promise<AutoEncoderParams> {
+/** Trainer values over the module's own: a decoder-only run trains part of the AE. */
+function withOwn(ae: AutoEncoder, values: Map<string, HostTensor>): Map<string, HostTensor> {
+  const all = new Map(values);
+  for (const [k, p] of ae.namedParameters()) if (!all.has(k)) all.set(k, p.value!);
+  return all;
+}
+
+/**
+ * Write the AE (current EMA weights) with its latent statistics, measured on data (or kept, when only the decoder
+ * was trained); f16 for shipping, f32 otherwise.
+ */
+export async function exportAe(
+  ae: AutoEncoder,
+  path: string,
+  values: Map<string, HostTensor>,
+  dtype: 'float32' | 'float16' = 'float32',
+  keepStats = false,
+): Promise<AutoEncoderParams> {
   const images = validationImages(ae.params.resolution, 256, 1).map((x) => x.image);
-  const stats = await latentStats(ae, images, values);
+  const stats = keepStats ? { shift_factor: ae.params.shift_factor, scale_factor: ae.params.scale_factor } : await latentStats(ae, images, values);
   const tensors: Record<string, HostTensor> = {};
   for (const [k] of ae.namedParameters()) tensors[k] = dtype === 'float32' ? values.get(k)! : castFloat(values.get(k)!, 'float16');
   const params = { ...ae.params, ...stats };
@@ -137,6 +162,7 @@ function startSharp(ae: AutoEncoder): void {
 }
 
 export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
+  if (c.decoderFrom) return trainDecoder(c, out, o);
   const ae = new AutoEncoder(aeParams(c));
   // zero-initialised residual branches (the second conv of every ResnetBlock, the attention's output projection):
   // each block starts as the identity, so z reaches the output through a short path and the decoder stops
@@ -180,3 +206,55 @@ export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: num
   });
 }
 
+
+/** The decoder-only phase (see AeTrainConfig.decoderFrom). */
+async function trainDecoder(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean }): Promise<LoopResult> {
+  const { loadMiniAe } = await import('../mini/load.ts');
+  if (!existsSync(c.decoderFrom!)) throw new UserError(`decoderFrom names ${c.decoderFrom}, which does not exist (train the AE first)`);
+  const ae = await loadMiniAe(c.decoderFrom!);
+  const f = 2 ** (ae.params.ch_mult.length - 1);
+  const zc = ae.params.z_channels;
+  const h = c.crop / f;
+  const trainer = await Trainer.create(
+    (g) => {
+      const x = g.input('image', [c.batch, 3, c.crop, c.crop]);
+      const y = ae.decoder.forward(g.input('z', [c.batch, zc, h, h]));
+      return reconstructionLoss(g, x, y, c.crop, c.loss.edge);
+    },
+    { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, ema: true },
+  );
+  const encoder = await compile(encoderGraph(ae, c.batch, c.crop, c.crop), { outputs: ['moments'] });
+  const noise = (c.latentNoise ?? 0) / ae.params.scale_factor; // normalised units → raw latent units
+  const stream = new ImageStream('train', c.seed, c.imageSize);
+  const val = validationImages(c.imageSize, c.valImages);
+  return trainLoop(trainer, {
+    out,
+    config: c,
+    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
+    ema: c.ema,
+    checkpointEvery: c.checkpointEvery,
+    validateEvery: c.validateEvery,
+    maxSteps: o.maxSteps,
+    quiet: o.quiet,
+    async nextBatch(step) {
+      const rng = new Rng(hashSeed(c.seed, 'decoder-step', step));
+      const image = imageBatch(cropBatch(stream.take(c.batch), c.crop, f, rng));
+      const m = (await encoder.run({ image })).moments.data as Float32Array;
+      const z = new Float32Array(c.batch * zc * h * h);
+      const eps = gaussian(rng, [z.length]).data as Float32Array;
+      for (let b = 0; b < c.batch; b++) {
+        for (let i = 0; i < zc * h * h; i++) z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
+      }
+      return { feeds: { image, z: { dtype: 'float32', shape: [c.batch, zc, h, h], data: z } } };
+    },
+    dataState: () => stream.position,
+    restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),
+    async validate(t) {
+      const r = await roundTrip(ae, val, withOwn(ae, t.values('ema')));
+      return { psnr: r.psnr, reads: r.reads, textReads: r.textReads };
+    },
+    async onCheckpoint(t) {
+      await exportAe(ae, join(out, 'ae.safetensors'), withOwn(ae, t.values('ema')), 'float32', true);
+    },
+  });
+}

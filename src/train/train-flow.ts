@@ -20,7 +20,7 @@ import type { MiniConfig } from '../mini/config.ts';
 import { tokenSide } from '../mini/config.ts';
 import { loadMiniAe, saveMini } from '../mini/load.ts';
 import { MiniModel } from '../mini/model.ts';
-import { MiniPipeline } from '../mini/pipeline.ts';
+import { MiniPipeline, type MiniRunOptions } from '../mini/pipeline.ts';
 import type { MiniTextParams } from '../prompt/mini-encoder.ts';
 import { buildVocabulary, MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import type { FluxParams } from '../transformer/params.ts';
@@ -98,9 +98,9 @@ interface ValItem {
 }
 
 /** Sample the validation examples and score them as the benchmark does. */
-export async function validateFlow(pipe: MiniPipeline, items: ValItem[], seed = 0): Promise<Record<string, number>> {
+export async function validateFlow(pipe: MiniPipeline, items: ValItem[], seed = 0, o: MiniRunOptions = {}): Promise<Record<string, number>> {
   const ex = items.map((it) => exampleOf(it.sample, 0));
-  const outs = await pipe.run(ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })));
+  const outs = await pipe.run(ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })), o);
   const by = new Map<string, { ok: number; n: number; psnr: number; unedited: number; nu: number }>();
   items.forEach((it, i) => {
     const s = it.sample;

@@ -1,0 +1,59 @@
+// The embedded model's latency: one 64×64 edit with the shipped defaults, model load included, as a user's
+// `kontext edit` pays it (fresh process state: load, compile, denoise, decode). Also the warm edit (sessions
+// compiled) and a text-to-image. Target (issue 7): the cold edit < 2 s on the 2-core CPU.
+
+import { createImage } from '../src/image/rgb.ts';
+import { MiniEditor } from '../src/mini/editor.ts';
+import { makeSample } from '../src/world/dataset.ts';
+
+export async function benchMini(): Promise<Record<string, number>> {
+  const s = makeSample({ split: 'test', seed: 0, size: 64, families: ['local'] }, 0);
+  const t0 = performance.now();
+  const editor = await MiniEditor.load();
+  const loadMs = performance.now() - t0;
+  await editor.edit({ prompt: s.instruction, image: s.inputs[0], seed: 0 });
+  const coldEditMs = performance.now() - t0;
+  const warm: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await editor.edit({ prompt: s.instruction, image: s.inputs[0], seed: i });
+    warm.push(performance.now() - t);
+  }
+  const t1 = performance.now();
+  await editor.generate({ prompt: 'a red circle on a blue background', seed: 0 });
+  const t2iMs = performance.now() - t1;
+  const big = createImage(1024, 768, [120, 160, 200]);
+  const t3 = performance.now();
+  await editor.edit({ prompt: s.instruction, image: big, seed: 0 });
+  const edit1024Ms = performance.now() - t3;
+  warm.sort((a, b) => a - b);
+  const c = editor.pipe.model.config;
+  return {
+    miniLoadMs: Math.round(loadMs),
+    miniColdEditMs: Math.round(coldEditMs),
+    miniWarmEditMs: Math.round(warm[1]),
+    miniT2iMs: Math.round(t2iMs),
+    miniEdit1024x768Ms: Math.round(edit1024Ms),
+    miniSteps: c.sampling.numInferenceSteps,
+  };
+}
+
+/**
+ * Quality against sampling steps and guidance on the val split (56 examples, 8 per family): success and PSNR to
+ * the target, with the cost per edit. Shows what few-step sampling gives up.
+ */
+export async function benchMiniSteps(): Promise<Record<string, number>> {
+  const { validateFlow, validationItems } = await import('../src/train/train-flow.ts');
+  const editor = await MiniEditor.load();
+  const items = validationItems(8, editor.resolution);
+  const out: Record<string, number> = {};
+  for (const [steps, guidance] of [[2, 2], [4, 2], [8, 2], [12, 2], [20, 2], [12, 1], [12, 3], [12, 4]]) {
+    const t0 = performance.now();
+    const m = await validateFlow(editor.pipe, items, 0, { numInferenceSteps: steps, guidanceScale: guidance });
+    const tag = `s${steps}g${guidance}`;
+    out[`${tag}Success`] = +m.success.toFixed(3);
+    out[`${tag}Psnr`] = +m.psnr.toFixed(2);
+    out[`${tag}MsPerEdit`] = Math.round((performance.now() - t0) / items.length);
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// `kontext edit IMAGE "instruction"` and `kontext generate` with a model folder (a tiny random one here; the
+// shipped model is exercised the same way by the README's first command and the benchmark).
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
+import { tinyModelDir } from './tiny.ts';
+
+let root: string;
+let model: string;
+let errors: string[];
+let logs: string[];
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kontext-mini-cli-'));
+  model = await tinyModelDir('float16');
+  await writePng(createImage(48, 32, [30, 90, 200]), join(root, 'in.png'));
+  await writeFile(join(root, 'not-an-image.png'), 'hello');
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await rm(dirname(model), { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]): Promise<number> {
+  errors = [];
+  logs = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logs.push(a.join(' ')));
+  try {
+    return await main(argv);
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('kontext edit / generate with a kontext-mini folder', () => {
+  it('edits an image given as positional arguments; the answer has the input size', async () => {
+    const out = join(root, 'out.png');
+    expect(await cli('edit', join(root, 'in.png'), 'make the circle blue', '--out', out, '--model', model, '--seed', '4', '--json', '--quiet')).toBe(0);
+    const r = JSON.parse(logs.at(-1)!);
+    expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4 });
+    const img = await readImage(out);
+    expect([img.width, img.height]).toEqual([48, 32]);
+  });
+
+  it('generates from words', async () => {
+    const out = join(root, 'gen.png');
+    expect(await cli('generate', 'a red circle', '--out', out, '--model', model, '--width', '40', '--height', '40', '--quiet')).toBe(0);
+    expect(logs.at(-1)).toMatch(/wrote .*gen.png \(40x40, seed \d+/);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('answers mistakes with exit 2 and one line that says what to fix', async () => {
+    const cases: [string[], RegExp][] = [
+      [['edit', join(root, 'missing.png'), 'x', '--out', join(root, 'o.png'), '--model', model], /input image .*missing.png does not exist/],
+      [['edit', join(root, 'not-an-image.png'), 'x', '--out', join(root, 'o.png'), '--model', model], /cannot read .*not-an-image.png as an image/],
+      [['edit', 'make it blue', '--out', join(root, 'o.png'), '--model', model], /give the image and the instruction/],
+      [['edit', join(root, 'in.png'), 'x', '--model', model], /--out is required/],
+      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', join(root, 'nope')], /model folder .*nope does not exist/],
+      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--seed', 'abc'], /--seed must be a number, got 'abc'/],
+      [['generate', '--out', join(root, 'o.png'), '--model', model], /give one prompt/],
+      [['generate', 'x', '--out', join(root, 'o.png'), '--model', model, '--steps', '0'], /--steps must be an integer from 1 to 1000, got '0'/],
+    ];
+    for (const [argv, message] of cases) {
+      expect(await cli(...argv), argv.join(' ')).toBe(2);
+      expect(errors.join('\n'), argv.join(' ')).toMatch(message);
+    }
+  });
+});
