@@ -9,8 +9,9 @@ const HELP = `usage: kontext verify <fixture-dir> [--tolerance 1e-4] [--json]
 
 Runs every reference case in <fixture-dir> (laid out like shared/fixtures/flux-reference: <case>.json,
 <case>.weights.safetensors, <case>.io.safetensors; transformer, denoise and autoencoder cases, plus noise.json and
-schedules.json) and prints each output's max relative error max|ours - ref| / max|ref|.
-Exits 1 if any error exceeds the tolerance.`;
+schedules.json; or like shared/fixtures/text-encoders: CLIP and T5 encoder cases, CLIP tokenizer golden ids,
+full-size key/shape lists) and prints each output's max relative error max|ours - ref| / max|ref| (for token ids:
+the fraction that differ). Exits 1 if any error exceeds the tolerance or a case is missing or incomplete.`;
 
 const command: Command = {
   summary: 'check parity with the reference PyTorch outputs in a fixture folder',
@@ -31,7 +32,8 @@ const command: Command = {
     const print = (r: CaseResult) => {
       for (const o of r.outputs) {
         worst = Math.max(worst, o.relErr);
-        if (!values.json) console.log(`${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ${o.relErr.toExponential(2)}`);
+        const note = o.note && !(o.relErr <= tol) ? `  (${o.note})` : '';
+        if (!values.json) console.log(`${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ${o.relErr.toExponential(2)}${note}`);
       }
     };
     const results = await verifyFolder(positionals[0], print);

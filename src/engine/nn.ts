@@ -77,3 +77,20 @@ export class LayerNorm extends Module {
     return this.scope(() => F.layerNorm(x, this.eps, this.weight, this.bias));
   }
 }
+
+/** torch.nn.Embedding: weight [num, dim]; int64 ids [...] → rows [..., dim]. */
+export class Embedding extends Module {
+  readonly weight: Parameter;
+  constructor(
+    readonly num: number,
+    readonly dim: number,
+  ) {
+    super();
+    this.weight = this.param('weight', [num, dim]);
+  }
+  forward(ids: Tensor): Tensor {
+    // a lookup table is read row by row: MatMulNBits' block layout does not apply, so it must stay float
+    if (this.weight.quant) throw new Error(`Embedding ${this.weight.key}: a quantized table cannot be gathered; load embeddings in float32`);
+    return this.scope(() => F.gather(this.weight, ids, 0));
+  }
+}

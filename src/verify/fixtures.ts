@@ -7,6 +7,8 @@
 //     autoencoder case   JSON has params.ch_mult       in.image → trace.encoder_moments, out.latent, out.decoded
 //   noise.json + noise.safetensors   torch.randn for given seeds, shapes and dtypes
 //   schedules.json                   get_schedule for "steps@seq_len[:noshift]"
+//   text encoders (shared/fixtures/text-encoders; see text-encoders.ts): CLIP and T5 cases (JSON "kind"
+//     'clip-text' / 't5-encoder'), CLIP tokenizer golden ids, full-size key/shape lists
 //
 // Error measure per output: max|ours − reference| / max|reference|.
 
@@ -26,29 +28,16 @@ import { contextIds, targetIds, textIds } from '../tokens/ids.ts';
 import { pack, unpack } from '../tokens/pack.ts';
 import { Flux, fluxGraph } from '../transformer/model.ts';
 import type { FluxParams } from '../transformer/params.ts';
+import { maxRelErr, type OutputResult } from './compare.ts';
+import { missingTextCases, type TextCaseKind, type TextCaseRole, textEncoderCase } from './text-encoders.ts';
 
-export interface OutputResult {
-  name: string;
-  relErr: number;
-}
+export { maxRelErr, type OutputResult };
 
 export interface CaseResult {
   name: string;
-  kind: 'transformer' | 'denoise' | 'autoencoder' | 'noise' | 'schedule';
+  kind: 'transformer' | 'denoise' | 'autoencoder' | 'noise' | 'schedule' | TextCaseKind;
   outputs: OutputResult[];
   seconds: number;
-}
-
-export function maxRelErr(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (ours.length !== ref.length) return Infinity;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const d = Math.abs(ours[i] - ref[i]);
-    num = d > num || Number.isNaN(d) ? d : num;
-    den = Math.max(den, Math.abs(ref[i]));
-  }
-  return Number.isNaN(num) ? Infinity : den === 0 ? num : num / den;
 }
 
 const f32 = (t: HostTensor) => toFloat32(t);
@@ -205,6 +194,7 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
   if (!existsSync(dir)) throw new UserError(`fixture folder '${dir}' does not exist`);
   const jsons = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const results: CaseResult[] = [];
+  const textRoles = new Set<TextCaseRole>();
   for (const file of jsons) {
     const name = basename(file, '.json');
     let cfg: Record<string, unknown>;
@@ -233,9 +223,18 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
       kind = 'schedule';
       outputs = scheduleCase(cfg as never);
     } else {
-      continue; // not a case (e.g. official-shapes.json)
+      const text = textEncoderCase(dir, name, cfg);
+      if (!text) continue; // not a case (e.g. official-shapes.json)
+      kind = text.kind;
+      textRoles.add(text.role);
+      outputs = await text.run();
     }
     const r = { name, kind, outputs, seconds: (performance.now() - t0) / 1000 };
+    results.push(r);
+    onCase(r);
+  }
+  for (const m of missingTextCases(dir, textRoles)) {
+    const r = { ...m, seconds: 0 };
     results.push(r);
     onCase(r);
   }
