@@ -17,6 +17,7 @@
 //   character   the identity read in the character's box is the character's (new scene: and the new background)
 //   generate    every described object in its region, the background, the word and the character identity
 
+import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { OBJECT_COLORS, TEXT_COLORS } from '../world/palette.ts';
 import { inkMask } from '../world/masks.ts';
@@ -181,6 +182,17 @@ export function sceneReads(img: RGBImage, scene: Scene, o: { except?: number[]; 
 /** Edits whose success also needs the rest of the scene intact. */
 export const INTACT_OPS: ReadonlySet<Edit['op']> = new Set(['recolor', 'remove', 'add', 'move', 'resize', 'background']);
 
+/** Every op judge() has a check for; a Record so that a new op in ops.ts does not compile until it is listed. */
+const JUDGED: Record<Edit['op'], true> = {
+  recolor: true, remove: true, add: true, move: true, resize: true, background: true, time: true,
+  grayscale: true, style: true, word: true, textcolor: true, styleref: true, character: true, generate: true,
+};
+
+/** Does judge() know this edit op? (Rows read from files are checked with this before a model runs.) */
+export function isJudgedOp(op: unknown): op is Edit['op'] {
+  return typeof op === 'string' && Object.hasOwn(JUDGED, op);
+}
+
 /** Judge an output against one edit (before -> after). The output must have the target's size. */
 export function judge(edit: Edit, before: Scene | null, after: Scene, output: RGBImage): Verdict {
   const failures: string[] = [];
@@ -241,6 +253,11 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
       if (after.text) checkWord(output, after, failures);
       if (after.character) checkCharacter(output, after, failures);
       break;
+    default: {
+      // no check for this op would mean no failure, and a success: refuse instead
+      const op: unknown = (edit as { op?: unknown }).op;
+      throw new UserError(`unknown edit op ${JSON.stringify(op ?? null)}: no check can judge it; regenerate the dataset with 'kontext bench data'`);
+    }
   }
   // local edits and background changes must leave the rest of the scene as it was: every object the instruction
   // does not name at its place with its shape and colour, the word, the character (and the background, unless

@@ -3,14 +3,17 @@
 // written by `kontext bench data`, which is the same layout plus ground-truth fields (target, mask, scenes, edit).
 //
 // Looks for DIR/metadata.jsonl, then DIR/test/metadata.jsonl (the layout of the HF download). File names in rows
-// are relative to the folder holding metadata.jsonl.
+// are relative to the folder holding metadata.jsonl and must stay inside it (src/io/inside.ts): every name is
+// checked, and its file found, when the folder is loaded, before any model runs.
 
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
+import { resolveInside } from '../io/inside.ts';
 import type { MetadataRow } from '../world/dataset.ts';
 import { CATEGORY, type Family } from '../world/tasks.ts';
+import { isJudgedOp } from './analyze.ts';
 
 /** KontextBench's five categories, in the paper's order. */
 export const KONTEXTBENCH_CATEGORIES = [
@@ -32,8 +35,10 @@ export interface BenchRow {
   instruction: string;
   /** from our `family` field, else from the category; null for a category we do not know */
   family: Family | null;
-  /** absolute paths of the input images (empty for text-to-image) */
+  /** absolute paths of the input images (empty for text-to-image), checked to lie inside the folder */
   inputFiles: string[];
+  /** every file name in the row, as written there → its checked absolute path (see dataPath) */
+  files: ReadonlyMap<string, string>;
   /** the full row as read, with paths still relative */
   raw: Record<string, unknown>;
   /** present on synthetic rows only */
@@ -61,51 +66,96 @@ export function findMetadata(dir: string): string {
 
 const REQUIRED = ['key', 'category', 'instruction'] as const;
 
+/** The input file names of a row (file_name, or input_files when present). */
+function inputNames(raw: Record<string, unknown>, where: string): string[] {
+  const files = Array.isArray(raw.input_files) ? (raw.input_files as unknown[]) : raw.file_name === null || raw.file_name === undefined ? [] : [raw.file_name];
+  for (const f of files) if (typeof f !== 'string') throw new UserError(`${where}: input file names must be strings`);
+  return files as string[];
+}
+
+/** The ground-truth file names of a synthetic row (targets and masks, of each turn); checks its edit ops too. */
+function truthNames(raw: Record<string, unknown>, where: string): string[] {
+  const regenerate = "regenerate the dataset with 'kontext bench data'";
+  const turns = raw.turns ?? [];
+  if (!Array.isArray(turns) || !turns.every((t) => typeof t === 'object' && t !== null)) throw new UserError(`${where}: 'turns' must be a list of objects; ${regenerate}`);
+  const fields: [string, unknown][] = [['target_file', raw.target_file], ['mask_file', raw.mask_file]];
+  const edits: [string, unknown][] = [['edit', raw.edit]];
+  turns.forEach((t, k) => {
+    fields.push([`turns[${k}].target_file`, t.target_file], [`turns[${k}].mask_file`, t.mask_file]);
+    edits.push([`turns[${k}].edit`, t.edit]);
+  });
+  for (const [field, value] of fields) if (typeof value !== 'string') throw new UserError(`${where}: '${field}' must be a file name; ${regenerate}`);
+  // an edit no check knows would be judged by no check at all, and pass
+  for (const [field, edit] of edits) {
+    const op = (edit as { op?: unknown } | null | undefined)?.op;
+    if (!isJudgedOp(op)) throw new UserError(`${where}: unknown edit op ${JSON.stringify(op ?? null)} in '${field}'; ${regenerate}`);
+  }
+  return fields.map(([, v]) => v as string);
+}
+
+/** Check that a name from the row leads to a file inside the data folder, and return its path. */
+async function fileOf(root: string, realRoot: string, name: string, where: string): Promise<string> {
+  const r = await resolveInside(root, name, realRoot);
+  if (r.ok) return r.path;
+  if (r.why === 'outside') {
+    throw new UserError(`${where}: '${name}' leads outside the data folder ${root}; rows may name only files inside it (no '..', absolute paths or links that leave it)`);
+  }
+  if (r.why === 'links') throw new UserError(`${where}: '${name}' goes through too many links (a loop?); name the file itself`);
+  throw new UserError(`${where}: '${name}' does not exist in the data folder ${root}; is the download or the dataset complete?`);
+}
+
 export async function loadBench(dir: string): Promise<BenchData> {
   const metadata = findMetadata(dir);
   const root = resolve(dirname(metadata));
   const text = await readFile(metadata, 'utf8');
-  const rows: BenchRow[] = [];
+  // first every row's fields (so a malformed line is named before any file is looked at), then the files
+  const parsed: { where: string; raw: Record<string, unknown>; truth: MetadataRow | null; inputs: string[]; names: string[] }[] = [];
   const seen = new Set<string>();
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    const where = `${metadata} line ${i + 1}`;
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    const at = `${metadata} line ${i + 1}`;
     let raw: Record<string, unknown>;
     try {
       raw = JSON.parse(line);
     } catch (err) {
-      throw new UserError(`${where} is not valid JSON (${(err as Error).message})`);
+      throw new UserError(`${at} is not valid JSON (${(err as Error).message})`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${where} is not a JSON object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${at} is not a JSON object`);
     for (const f of REQUIRED) {
-      if (typeof raw[f] !== 'string') throw new UserError(`${where} lacks the string field '${f}' (KontextBench rows have file_name, key, category, instruction)`);
+      if (typeof raw[f] !== 'string') throw new UserError(`${at} lacks the string field '${f}' (KontextBench rows have file_name, key, category, instruction)`);
     }
     const key = raw.key as string;
-    if (seen.has(key)) throw new UserError(`${where}: duplicate key '${key}'`);
+    if (seen.has(key)) throw new UserError(`${at}: duplicate key '${key}'`);
     seen.add(key);
-    const files = Array.isArray(raw.input_files)
-      ? (raw.input_files as unknown[])
-      : raw.file_name === null || raw.file_name === undefined
-        ? []
-        : [raw.file_name];
-    for (const f of files) if (typeof f !== 'string') throw new UserError(`${where}: input file names must be strings`);
-    const category = raw.category as string;
+    const where = `${at} (key '${key}')`;
     const truth = typeof raw.target_file === 'string' ? (raw as unknown as MetadataRow) : null;
+    const inputs = inputNames(raw, where);
+    parsed.push({ where, raw, truth, inputs, names: [...inputs, ...(truth ? truthNames(raw, where) : [])] });
+  }
+  if (parsed.length === 0) throw new UserError(`${metadata} has no rows`);
+  const rows: BenchRow[] = [];
+  const realRoot = await realpath(root);
+  for (const { where, raw, truth, inputs, names } of parsed) {
+    const files = new Map<string, string>();
+    for (const name of names) if (!files.has(name)) files.set(name, await fileOf(root, realRoot, name, where));
+    const category = raw.category as string;
     rows.push({
-      key,
+      key: raw.key as string,
       category,
       instruction: raw.instruction as string,
       family: truth?.family ?? familyOfCategory(category),
-      inputFiles: (files as string[]).map((f) => (isAbsolute(f) ? f : join(root, f))),
+      inputFiles: inputs.map((f) => files.get(f)!),
+      files,
       raw,
       truth,
     });
-  });
-  if (rows.length === 0) throw new UserError(`${metadata} has no rows`);
+  }
   return { root, metadata, rows, synthetic: rows.every((r) => r.truth !== null) };
 }
 
-/** Absolute path of a file named in a row. */
-export function dataPath(data: BenchData, rel: string): string {
-  return isAbsolute(rel) ? rel : join(data.root, rel);
+/** Absolute path of a file named in a row; every such name was checked by loadBench. */
+export function dataPath(row: BenchRow, name: string): string {
+  const p = row.files.get(name);
+  if (p === undefined) throw new Error(`row '${row.key}': '${name}' was not among the row's checked file names`);
+  return p;
 }

@@ -10,12 +10,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
+import { realpathLoose, within } from '../io/inside.ts';
 import { hashSeed } from '../world/prng.ts';
 import type { Scene } from '../world/scene.ts';
 import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord } from '../world/split.ts';
 import type { Family } from '../world/tasks.ts';
 import { identityIn, judge } from './analyze.ts';
 import { dataPath, loadBench, type BenchData, type BenchRow } from './kontextbench.ts';
+import { OutputNames } from './names.ts';
 import { psnr, resizeNearest, sameSize, ssim, uneditedPsnr } from './metrics.ts';
 import { resolveModel, type EditModel } from './model.ts';
 import { summarize, type Results } from './report.ts';
@@ -110,6 +112,10 @@ async function ask(model: EditModel, req: Parameters<EditModel['edit']>[0], fit 
 
 export async function runBench(opts: RunOptions): Promise<Results> {
   const data: BenchData = await loadBench(opts.data);
+  // results written into the dataset would mix with its files, and an output could replace one of them
+  if (within(await realpathLoose(opts.data), await realpathLoose(opts.out))) {
+    throw new UserError(`--out '${opts.out}' is inside the data folder '${opts.data}'; write the results to a folder outside the dataset`);
+  }
   const rows = opts.limit === undefined ? data.rows : data.rows.slice(0, opts.limit);
   const outputs = join(opts.out, 'outputs');
   await mkdir(outputs, { recursive: true });
@@ -125,6 +131,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
   const rel = (p: string): string => relative(opts.out, p).split('\\').join('/');
   const seed = opts.seed ?? 0;
   const samples: SampleResult[] = [];
+  const names = new OutputNames();
 
   for (const [n, row] of rows.entries()) {
     const inputs = await Promise.all(
@@ -136,7 +143,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         }
       }),
     );
-    const result = row.truth ? await runSynthetic(data, row, inputs) : await runReal(row, inputs);
+    const result = row.truth ? await runSynthetic(row, inputs) : await runReal(row, inputs);
     samples.push(result);
     opts.progress?.(n + 1, rows.length, result);
   }
@@ -148,7 +155,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const height = first?.height ?? 1024;
     // no ground truth to compare with: keep the model's output at whatever size it chose
     const out = await ask(model, { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) }, false);
-    const file = join(outputs, `${safe(row.key)}.png`);
+    const file = join(outputs, names.claim(row.key)[0]!);
     await writePng(out.img, file);
     return {
       key: row.key, family: row.family, task: null, category: row.category, instruction: row.instruction,
@@ -158,21 +165,21 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     };
   }
 
-  async function runSynthetic(data: BenchData, row: BenchRow, inputs: RGBImage[]): Promise<SampleResult> {
+  async function runSynthetic(row: BenchRow, inputs: RGBImage[]): Promise<SampleResult> {
     const t = row.truth!;
     const size = t.size;
     if (!t.turns) {
-      const target = await readImage(dataPath(data, t.target_file));
-      const mask = await readMask(dataPath(data, t.mask_file));
+      const target = await readImage(dataPath(row, t.target_file));
+      const mask = await readMask(dataPath(row, t.mask_file));
       truth = target;
       const out = await ask(model, { prompt: t.instruction, images: inputs, width: size, height: size, seed: hashSeed(seed, row.key) });
-      const file = join(outputs, `${safe(row.key)}.png`);
+      const file = join(outputs, names.claim(row.key)[0]!);
       await writePng(out.img, file);
       const verdict = judge(t.edit, t.scene_before, t.scene_after, out.img);
       return {
         key: row.key, family: t.family, task: t.task, category: row.category, instruction: t.instruction,
         inputs: row.inputFiles.map(rel), output: rel(file),
-        target: rel(dataPath(data, t.target_file)), mask: rel(dataPath(data, t.mask_file)),
+        target: rel(dataPath(row, t.target_file)), mask: rel(dataPath(row, t.mask_file)),
         success: verdict.success, failures: verdict.failures,
         psnr: psnr(out.img, target), ssim: ssim(out.img, target),
         uneditedPsnr: inputs[0] && sameSize(inputs[0], out.img) ? uneditedPsnr(out.img, inputs[0], mask) : null,
@@ -187,21 +194,22 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const turns: TurnResult[] = [];
     let seconds = 0;
     let resized = false;
+    const files = names.claim(row.key, t.turns.map((_, k) => `_t${k + 1}`));
     for (const [k, turn] of t.turns.entries()) {
-      const target = await readImage(dataPath(data, turn.target_file));
-      const mask = await readMask(dataPath(data, turn.mask_file));
+      const target = await readImage(dataPath(row, turn.target_file));
+      const mask = await readMask(dataPath(row, turn.mask_file));
       for (let i = 0; i < mask.length; i++) touched[i] = touched[i]! | mask[i]!;
       truth = target;
       const out = await ask(model, { prompt: turn.instruction, images: [current], width: size, height: size, seed: hashSeed(seed, row.key, k) });
       seconds += out.seconds;
       resized ||= out.resized;
-      const file = join(outputs, `${safe(row.key)}_t${k + 1}.png`);
+      const file = join(outputs, files[k]!);
       await writePng(out.img, file);
       const verdict = judge(turn.edit, turn.scene_before, turn.scene_after, out.img);
       const who = turn.scene_after.character;
       turns.push({
         turn: k + 1, task: turn.task, instruction: turn.instruction,
-        input: rel(currentFile), output: rel(file), target: rel(dataPath(data, turn.target_file)), mask: rel(dataPath(data, turn.mask_file)),
+        input: rel(currentFile), output: rel(file), target: rel(dataPath(row, turn.target_file)), mask: rel(dataPath(row, turn.mask_file)),
         success: verdict.success, failures: verdict.failures,
         psnr: psnr(out.img, target), ssim: ssim(out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
@@ -224,9 +232,4 @@ export async function runBench(opts: RunOptions): Promise<Results> {
   const results = summarize(samples, { model: model.name, modelSpec: opts.model, data: data.root, synthetic: data.synthetic, sawGroundTruth });
   await writeFile(join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   return results;
-}
-
-/** A key as a file name: keep letters, digits, - _ . */
-function safe(key: string): string {
-  return key.replace(/[^A-Za-z0-9._-]/g, '_');
 }

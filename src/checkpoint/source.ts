@@ -159,6 +159,11 @@ interface Located {
   description: string;
 }
 
+/** A plain file name: no separator of any platform, no drive, not '.' or '..'. */
+function isShardName(f: unknown): f is string {
+  return typeof f === 'string' && f !== '' && f !== '.' && f !== '..' && !/[\\/:\0]/.test(f);
+}
+
 async function readIndex(indexPath: string): Promise<Located> {
   let weightMap: unknown;
   try {
@@ -166,9 +171,17 @@ async function readIndex(indexPath: string): Promise<Located> {
   } catch (err) {
     throw new UserError(`cannot read the shard index '${indexPath}': ${(err as Error).message}`);
   }
-  if (typeof weightMap !== 'object' || weightMap === null) throw new UserError(`shard index '${indexPath}' has no "weight_map" object`);
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new UserError(`shard index '${indexPath}' has no "weight_map" object`);
+  // every entry must be a plain file name beside the index, checked before any is opened: an index naming
+  // '../../etc/passwd' would otherwise have that file opened and its first bytes quoted in the error. (The named
+  // file may itself be a link: the Hugging Face cache links each shard to ../../blobs/<hash>.)
+  for (const [k, f] of Object.entries(weightMap)) {
+    if (!isShardName(f)) {
+      throw new UserError(`shard index '${indexPath}' maps '${k}' to ${JSON.stringify(f)}, which is not a file name beside the index; weight_map may name only shard files in its folder (no folders, '..' or absolute paths)`);
+    }
+  }
   const dir = path.dirname(indexPath);
-  const map = Object.fromEntries(Object.entries(weightMap).map(([k, f]) => [k, path.join(dir, String(f))]));
+  const map = Object.fromEntries(Object.entries(weightMap as Record<string, string>).map(([k, f]) => [k, path.join(dir, f)]));
   const files = [...new Set(Object.values(map))];
   for (const f of files) {
     if (!(await isFile(f))) throw new UserError(`shard '${f}' listed in '${indexPath}' is missing (incomplete download?)`);

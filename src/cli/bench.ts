@@ -30,7 +30,8 @@ kontext bench <data|run|report> --help for the options of one subcommand`;
 
 const DATA_HELP = `usage: kontext bench data --out DIR [options]
 
-  --out DIR          folder to write (created; metadata.jsonl, dataset.json, inputs/, targets/, masks/)
+  --out DIR          folder to write (metadata.jsonl, dataset.json, inputs/, targets/, masks/); a new or empty
+                     folder, or an earlier dataset, which is replaced as a whole once the new one is complete
   --split NAME       train, val or test (default train)
   --n N              number of samples (default 100)
   --seed S           integer seed (default 0); a sample is fixed by (seed, split, index)
@@ -42,7 +43,7 @@ const RUN_HELP = () => `usage: kontext bench run --data DIR [--model SPEC] --out
   --data DIR         folder with metadata.jsonl (or DIR/test/metadata.jsonl, the KontextBench download layout)
   --model SPEC       ${knownModels().map((m) => m.prefix).join(', ')}, or a registered prefix:arg (e.g. mini:<folder>);
                      default mini, the embedded model
-  --out RESULTS      folder for outputs/, results.json, report.html, multiturn.png
+  --out RESULTS      folder for outputs/, results.json, report.html, multiturn.png (outside the data folder)
   --limit N          only the first N rows
   --seed S           seed passed to the model (default 0)
   --examples N       samples shown per group in report.html (default 12)

@@ -6,8 +6,11 @@
 // KontextBench fields (file_name, key, category, instruction) plus ours (see MetadataRow), and the PNGs under
 // DIR/inputs, DIR/targets, DIR/masks. Families are interleaved: sample i belongs to families[i % families.length].
 
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { replaceFolder } from '../io/replace-folder.ts';
 import { writePng, type RGBImage } from '../image/rgb.ts';
 import { hashSeed, Rng } from './prng.ts';
 import { checkSize, DEFAULT_SIZE, render } from './render.ts';
@@ -205,8 +208,36 @@ export interface DatasetInfo {
   heldOut: { pairs: string[]; words: string[]; identities: string };
 }
 
-/** Generate n samples of a split into dir (PNGs + metadata.jsonl + dataset.json). */
+const GENERATOR = 'kontext synthetic world v1';
+
+/** Refuse to replace a folder that holds anything but an earlier dataset: its files would be deleted. */
+function checkReplaceable(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UserError(`--out '${dir}' exists and is not a folder`);
+  if (readdirSync(dir).length === 0) return;
+  let generator: unknown;
+  try {
+    generator = JSON.parse(readFileSync(join(dir, 'dataset.json'), 'utf8')).generator;
+  } catch {
+    generator = undefined;
+  }
+  // any version of the generator: a dataset is replaced as a whole
+  if (typeof generator !== 'string' || !generator.startsWith('kontext synthetic world')) {
+    throw new UserError(`--out '${dir}' holds files but is not a dataset of 'kontext bench data' (no dataset.json of ours); give a new or empty folder, as the dataset replaces what is there`);
+  }
+}
+
+/**
+ * Generate n samples of a split into dir (PNGs + metadata.jsonl + dataset.json). The dataset is written into a
+ * hidden sibling folder and renamed into place at the end (src/io/replace-folder.ts): an interrupted run leaves the
+ * old dataset intact, and a smaller n leaves no files of a larger one.
+ */
 export async function writeDataset(dir: string, opts: GenerateOptions & { n: number }): Promise<DatasetInfo> {
+  checkReplaceable(dir);
+  return replaceFolder(dir, (tmp) => fillDataset(tmp, opts));
+}
+
+async function fillDataset(dir: string, opts: GenerateOptions & { n: number }): Promise<DatasetInfo> {
   const size = opts.size ?? DEFAULT_SIZE;
   await Promise.all(['inputs', 'targets', 'masks'].map((d) => mkdir(join(dir, d), { recursive: true })));
   const rows: string[] = [];
@@ -218,7 +249,7 @@ export async function writeDataset(dir: string, opts: GenerateOptions & { n: num
   }
   await writeFile(join(dir, 'metadata.jsonl'), rows.join('\n') + '\n');
   const info: DatasetInfo = {
-    generator: 'kontext synthetic world v1',
+    generator: GENERATOR,
     split: opts.split,
     seed: opts.seed,
     n: opts.n,

@@ -48,7 +48,7 @@ describe('int4/int8 weights (MatMulNBits)', () => {
 
 describe('spilled weights', () => {
   it('a model whose weights were spilled to files computes the same as in memory, quantized or not', async () => {
-    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { spillParameter, F } = await import('../../src/engine/index.ts');
@@ -66,13 +66,17 @@ describe('spilled weights', () => {
       };
       const inMemory = Float32Array.from(await run());
       const dir = mkdtempSync(join(tmpdir(), 'kontext-spill-'));
-      for (const p of [...a.parameters(), ...b.parameters()]) await spillParameter(p, dir);
-      expect(a.weight.spilled).toBe(dir);
-      expect(a.weight.value).toBeNull();
-      expect(a.bias!.spilled).toBeNull(); // small tensors stay in memory
-      // the large tensors (a's packed codes or weight, b's weight) are files; scales, zero points and biases stay
-      expect(readdirSync(dir).filter((f) => /^p\d+v\d+(\.packed)?\.bin$/.test(f)).length).toBe(2);
-      expect(Array.from(await run())).toEqual(Array.from(inMemory));
+      try {
+        for (const p of [...a.parameters(), ...b.parameters()]) await spillParameter(p, dir);
+        expect(a.weight.spilled).toBe(dir);
+        expect(a.weight.value).toBeNull();
+        expect(a.bias!.spilled).toBeNull(); // small tensors stay in memory
+        // the large tensors (a's packed codes or weight, b's weight) are files; scales, zero points and biases stay
+        expect(readdirSync(dir).filter((f) => /^p\d+v\d+(\.packed)?\.bin$/.test(f)).length).toBe(2);
+        expect(Array.from(await run())).toEqual(Array.from(inMemory));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -1,9 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Conv2d, F, type Graph, initParameters, Linear, Module, mulberry32, Trainer } from '../../src/engine/index.ts';
 import type { HostTensor, Tensor } from '../../src/engine/index.ts';
+
+// temporary folders of this file, removed when it ends
+const dirs: string[] = [];
+const tmp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const f32 = (shape: number[], data: ArrayLike<number>): HostTensor => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
 
@@ -111,7 +120,7 @@ describe('training', () => {
     expect(last).toBeLessThan(0.01);
 
     // resume: a fresh trainer loaded from the checkpoint continues with the same losses
-    const dir = mkdtempSync(join(tmpdir(), 'kontext-train-'));
+    const dir = tmp('kontext-train-');
     await trainer.save(join(dir, 'ckpt.safetensors'));
     const a = [(await trainer.trainStep(batch)).loss, (await trainer.trainStep(batch)).loss];
     const resumed = await Trainer.create(build, { lr: 0.02 });

@@ -1,15 +1,26 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { expectedFluxKeys } from '../../src/checkpoint/flux-keys.ts';
 import { main } from '../../src/cli/main.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
+import { spillDir } from '../../src/engine/spill.ts';
 import { checkTransformerMemory, estimateTransformerMemory } from '../../src/pipeline/memory.ts';
 import { loadFlux } from '../../src/transformer/load.ts';
 import { FLUX_KONTEXT_DEV } from '../../src/transformer/params.ts';
 import { FIXTURES } from '../fixtures-path.ts';
+
+// temporary folders of this file, removed when it ends
+const dirs: string[] = [];
+const tmp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+// int4 runs spill weights to a per-process folder that is removed on exit, which a test worker may never reach
+afterAll(() => [...dirs, spillDir()].forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const GB = 1024 ** 3;
 const kontextRun = (tokens: number) => ({ shapes: expectedFluxKeys(FLUX_KONTEXT_DEV), hidden: 3072, heads: 24, mlpHidden: 12288, batch: 1, tokens });
@@ -46,7 +57,7 @@ describe('loading checkpoints', () => {
 
 describe('kontext edit (CLI)', () => {
   it('edits an image with named checkpoints and precomputed prompt embeddings, in f32 and int4', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kontext-edit-'));
+    const dir = tmp('kontext-edit-');
     const embeds = join(dir, 'embeds.safetensors');
     await writeSafetensors(embeds, {
       txt: { dtype: 'float32', shape: [1, 4, 48], data: new Float32Array(4 * 48).map((_, i) => Math.sin(i)) },

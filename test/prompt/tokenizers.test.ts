@@ -1,9 +1,9 @@
 // FLUX's prompt tokenizers: CLIP byte-level BPE against openai/CLIP's golden ids with the real vocabulary, T5
 // unigram on a small tokenizer.json built here, the 77 / 512 framing, the checkpoint folder layouts, bad input.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SafetensorsFile } from '../../src/io/safetensors.ts';
 import { clipTokenizerJson, loadClipTokenizer, parseMerges } from '../../src/prompt/clip-tokenizer.ts';
 import { loadT5Tokenizer, t5TokenizerFromJson } from '../../src/prompt/t5-tokenizer.ts';
@@ -20,7 +20,14 @@ const golden = JSON.parse(readFileSync(join(TEXT_FIXTURES, 'clip-tokenizer-golde
 };
 const clip = loadClipTokenizer(CLIP_DIR);
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), `kontext-${prefix}-`));
+// temporary folders of this file, removed when it ends
+const dirs: string[] = [];
+const tmp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), `kontext-${prefix}-`));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('CLIP tokenizer', () => {
   it('gives openai/CLIP golden ids for every case: the BPE ids and the 77 ids FLUX feeds', () => {

@@ -1,15 +1,22 @@
 // `kontext verify` on the text-encoder fixtures: every case kind runs, and a missing or incomplete case fails
 // (exit 1) with a line that names what is missing.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/io/safetensors.ts';
 import { verifyFolder } from '../../src/verify/fixtures.ts';
 import { TEXT_FIXTURES } from '../fixtures-path.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'kontext-verify-text-'));
+// temporary folders of this file, removed when it ends
+const dirs: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'kontext-verify-text-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const copy = (dir: string, from: string, to = from) => copyFileSync(join(TEXT_FIXTURES, from), join(dir, to));
 
 /** Copy a safetensors file, dropping some tensors. */

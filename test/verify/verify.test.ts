@@ -1,11 +1,20 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/io/safetensors.ts';
 import { verifyFolder } from '../../src/verify/fixtures.ts';
 import { FIXTURES } from '../fixtures-path.ts';
+
+// temporary folders of this file, removed when it ends
+const dirs: string[] = [];
+const tmp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('kontext verify', () => {
   it('reproduces every reference output in the shared fixtures within 1e-4', async () => {
@@ -22,7 +31,7 @@ describe('kontext verify', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await main(['verify', FIXTURES])).toBe(0);
 
-    const dir = mkdtempSync(join(tmpdir(), 'kontext-verify-'));
+    const dir = tmp('kontext-verify-');
     for (const f of ['flux-tiny.json', 'flux-tiny.io.safetensors']) copyFileSync(join(FIXTURES, f), join(dir, f));
     const src = await SafetensorsFile.open(join(FIXTURES, 'flux-tiny.weights.safetensors'));
     const tensors = Object.fromEntries(await Promise.all(src.keys().map(async (k) => [k, await src.read(k)] as const)));
@@ -42,7 +51,7 @@ describe('kontext verify', () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await main(['verify', '/nonexistent/fixtures'])).toBe(2);
     expect(err.mock.calls[0][0]).toBe("kontext verify: fixture folder '/nonexistent/fixtures' does not exist");
-    const empty = mkdtempSync(join(tmpdir(), 'kontext-empty-'));
+    const empty = tmp('kontext-empty-');
     writeFileSync(join(empty, 'notes.json'), '{"hello": 1}');
     expect(await main(['verify', empty])).toBe(2);
     expect(err.mock.calls[1][0]).toContain('no reference cases found');
