@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify.ts')).default,
   bench: async () => (await import('./bench.ts')).default,
   train: async () => (await import('./train.ts')).default,
+  session: async () => (await import('./session.ts')).default,
 };
 
 function usage(): string {

@@ -1,0 +1,63 @@
+// The SQLite side of the session store: opening the database file and its schema.
+//
+// WAL mode: a commit appends to the write-ahead log and is durable once that append is synced (synchronous=FULL
+// syncs on every commit), readers never block the writer, and a process killed mid-transaction leaves only an
+// uncommitted tail in the log, which SQLite ignores on the next open. So a turn row is either fully there or not
+// at all. busy_timeout makes a second process (another CLI call, a service worker) wait for the lock rather than fail.
+
+import Database from 'libsql';
+
+export type DB = Database.Database;
+
+/** Bump when the schema changes, and add the migration step to `migrate`. */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA_V1 = `
+CREATE TABLE sessions (
+  id         TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  head       INTEGER,                      -- the current turn's n; NULL = before the first turn
+  FOREIGN KEY (id, head) REFERENCES turns (session_id, n)
+);
+CREATE TABLE turns (
+  session_id  TEXT    NOT NULL REFERENCES sessions (id),
+  n           INTEGER NOT NULL,            -- 1, 2, ... within the session
+  parent      INTEGER,                     -- the parent turn's n; NULL = a root turn
+  instruction TEXT    NOT NULL,
+  inputs      TEXT    NOT NULL,            -- JSON array of image hashes
+  output      TEXT    NOT NULL,            -- image hash
+  width       INTEGER NOT NULL,
+  height      INTEGER NOT NULL,
+  steps       INTEGER,
+  guidance    REAL,
+  seed        INTEGER NOT NULL,
+  model       TEXT    NOT NULL,
+  seconds     REAL    NOT NULL,
+  created_at  TEXT    NOT NULL,
+  PRIMARY KEY (session_id, n),
+  FOREIGN KEY (session_id, parent) REFERENCES turns (session_id, n),
+  CHECK (parent IS NULL OR parent < n)     -- a parent is always an earlier turn: the turns form a tree
+);
+`;
+
+function migrate(db: DB): void {
+  const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
+  if (version > SCHEMA_VERSION) throw new Error(`session database has schema version ${version}; this kontext knows up to ${SCHEMA_VERSION} (upgrade kontext)`);
+  if (version === SCHEMA_VERSION) return;
+  // One transaction, so two processes opening a new store at once cannot both create the tables.
+  db.transaction(() => {
+    const [{ user_version: now }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
+    if (now < 1) db.exec(SCHEMA_V1);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+export function openDatabase(path: string): DB {
+  const db = new Database(path);
+  db.exec('PRAGMA busy_timeout = 10000');
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = ON');
+  migrate(db);
+  return db;
+}

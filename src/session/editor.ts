@@ -1,0 +1,91 @@
+// SessionEditor: one turn of a multi-turn edit. It takes the head's output (or the images given for a turn that
+// starts the session), asks the model for the edit, stores the output image, then records the turn and moves the
+// head to it — in that order, so a crash at any point leaves either no turn or a complete one (see store.ts).
+
+import { UserError } from '../errors.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import type { SessionModel } from './model.ts';
+import type { SessionStore } from './store.ts';
+import type { Turn } from './types.ts';
+
+/** Output size of a text-to-image turn when none is given: kontext-mini's square. */
+export const DEFAULT_SIZE = 64;
+
+export interface TurnOptions {
+  instruction: string;
+  /**
+   * Images after the parent's output (e.g. a style exemplar). For a turn that starts from nothing (no head, or
+   * `from: null`) these are the images to edit; none there means text-to-image.
+   */
+  images?: RGBImage[];
+  /** continue from this turn instead of the head, making a new branch; null = start over from `images` */
+  from?: number | null;
+  /** default: random (recorded in the turn) */
+  seed?: number;
+  /** default: the model's (recorded in the turn) */
+  steps?: number;
+  guidance?: number;
+  /** size of a text-to-image turn (edits answer at their first image's size) */
+  width?: number;
+  height?: number;
+}
+
+export interface TurnResult {
+  turn: Turn;
+  image: RGBImage;
+}
+
+function check(o: TurnOptions): void {
+  if (typeof o.instruction !== 'string' || !o.instruction.trim()) throw new UserError('the instruction is empty; say what to change, e.g. "make the circle blue"');
+  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1 && o.steps <= 1000)) throw new UserError(`steps must be an integer from 1 to 1000, got ${o.steps}`);
+  if (o.guidance !== undefined && !(Number.isFinite(o.guidance) && o.guidance >= 0)) throw new UserError(`guidance must be a number >= 0, got ${o.guidance}`);
+  for (const [k, v] of [['width', o.width], ['height', o.height]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 4096)) throw new UserError(`${k} must be an integer from 1 to 4096, got ${v}`);
+  }
+}
+
+export class SessionEditor {
+  constructor(readonly store: SessionStore, readonly model: SessionModel) {}
+
+  async edit(session: string, o: TurnOptions): Promise<TurnResult> {
+    check(o);
+    const parentN = o.from !== undefined ? o.from : this.store.session(session).head;
+    const parent = parentN === null ? null : this.store.turn(session, parentN);
+    // The inputs: the parent's output first (the image being edited), then the extra images. All of them are
+    // stored, so the turn can name them by hash and an export can reproduce the edit.
+    const extra = o.images ?? [];
+    const images = parent ? [await this.store.images.get(parent.output), ...extra] : extra;
+    const inputs = [...(parent ? [parent.output] : []), ...(await Promise.all(extra.map((img) => this.store.images.put(img))))];
+
+    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const first = images[0];
+    const t0 = performance.now();
+    const out = await this.model.edit({
+      prompt: o.instruction,
+      images,
+      width: first?.width ?? o.width ?? DEFAULT_SIZE,
+      height: first?.height ?? o.height ?? DEFAULT_SIZE,
+      seed,
+      numInferenceSteps: o.steps,
+      guidanceScale: o.guidance,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+
+    const output = await this.store.images.put(out); // the image is durable before the turn that names it exists
+    const turn = this.store.addTurn(session, {
+      parent: parentN,
+      instruction: o.instruction,
+      inputs,
+      output,
+      width: out.width,
+      height: out.height,
+      steps: o.steps ?? this.model.defaults?.numInferenceSteps ?? null,
+      guidance: o.guidance ?? this.model.defaults?.guidanceScale ?? null,
+      seed,
+      model: this.model.name,
+      seconds,
+    });
+    return { turn, image: out };
+  }
+}

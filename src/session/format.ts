@@ -1,0 +1,38 @@
+// Text rendering of sessions for the terminal: a table of sessions, and a session's turns drawn as a tree.
+//
+//   session s1: 4 turns, head 3
+//   1  "make the circle blue"  64x64 seed 7 identity 0.01 s
+//   ├─ 2  "add a square"  ...
+//   │  └─ 3  "make it red"  ...  <- head
+//   └─ 4  "make it green"  ...          (a branch made after undoing 3 and 2)
+
+import type { Session, Turn } from './types.ts';
+
+export function formatSessions(sessions: Session[]): string {
+  if (!sessions.length) return 'no sessions yet (kontext session new)';
+  const rows = sessions.map((s) => [s.id, String(s.turnCount), s.head === null ? '-' : String(s.head), s.createdAt]);
+  const all = [['session', 'turns', 'head', 'created'], ...rows];
+  const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+function describe(t: Turn): string {
+  const knobs = [t.steps !== null ? `steps ${t.steps}` : '', t.guidance !== null ? `guidance ${t.guidance}` : ''].filter(Boolean).join(' ');
+  return `${t.n}  ${JSON.stringify(t.instruction)}  ${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s`;
+}
+
+export function formatTree(session: Session, turns: Turn[]): string {
+  const head = session.head === null ? 'at the start' : `head ${session.head}`;
+  const lines = [`session ${session.id}: ${turns.length} turn${turns.length === 1 ? '' : 's'}, ${head}`];
+  const children = new Map<number | null, Turn[]>();
+  for (const t of turns) children.set(t.parent, [...(children.get(t.parent) ?? []), t]);
+  // Depth-first: roots flush left; a child is drawn under its parent with ├─ (more siblings follow) or └─ (last).
+  const walk = (t: Turn, prefix: string, branch: string, last: boolean) => {
+    lines.push(`${prefix}${branch}${describe(t)}${t.n === session.head ? '  <- head' : ''}`);
+    const kids = children.get(t.n) ?? [];
+    const under = branch ? prefix + (last ? '   ' : '│  ') : prefix;
+    kids.forEach((k, i) => walk(k, under, i === kids.length - 1 ? '└─ ' : '├─ ', i === kids.length - 1));
+  };
+  for (const root of children.get(null) ?? []) walk(root, '', '', true);
+  return lines.join('\n');
+}

@@ -1,0 +1,49 @@
+// The records of a multi-turn editing session, as the store hands them out.
+//
+// A session is a tree of turns. Every turn edits the output of its parent (or, for a root turn, images the user
+// gave) with one instruction, so the path from a root down to a turn is the edit history that produced its image.
+// The session's `head` is the turn the next edit continues from: undo moves it to the head's parent, branch moves
+// it to any earlier turn, and the next edit then grows a new branch next to the old one. Nothing is ever deleted.
+//
+// Images are named by the SHA-256 of their PNG bytes (content addressing, as git names objects): a turn stores
+// hashes, the image store maps a hash to images/<hash>.png, and identical images are stored once.
+
+export interface Session {
+  /** short name used on the command line: given by the user, or s1, s2, ... */
+  id: string;
+  /** ISO 8601 time of creation */
+  createdAt: string;
+  /** the current turn's number, or null before the first turn (or after undoing it) */
+  head: number | null;
+  /** number of turns (all branches) */
+  turnCount: number;
+}
+
+/** What a finished edit adds to a session (the store fills in the number and creation time). */
+export interface TurnInput {
+  /** the parent turn's number; null for a root turn (one that starts from the user's images) */
+  parent: number | null;
+  instruction: string;
+  /** hashes of the model's input images, in order (content first, then e.g. a style exemplar) */
+  inputs: string[];
+  /** hash of the output image */
+  output: string;
+  width: number;
+  height: number;
+  /** denoising steps and guidance the model used; null where the model has no such knob (identity, noise) */
+  steps: number | null;
+  guidance: number | null;
+  seed: number;
+  /** the model's name (EditModel.name) */
+  model: string;
+  /** wall time of the model call, seconds */
+  seconds: number;
+}
+
+export interface Turn extends TurnInput {
+  session: string;
+  /** 1, 2, 3, ... in order of creation within the session, across all branches */
+  n: number;
+  /** ISO 8601 time the turn was stored */
+  createdAt: string;
+}

@@ -1,0 +1,99 @@
+// SessionEditor: what a turn feeds the model, what it records, and how it moves the head.
+import { rm } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionEditor } from '../../src/session/editor.ts';
+import { loadSessionModel } from '../../src/session/model.ts';
+import { SessionStore } from '../../src/session/store.ts';
+import { fakeModel, solid, tempDir } from './helpers.ts';
+
+let dir: string;
+let store: SessionStore;
+beforeEach(async () => {
+  dir = await tempDir();
+  store = await SessionStore.open(dir);
+});
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('SessionEditor', () => {
+  it('the first turn edits the given image; later turns edit the previous output', async () => {
+    const model = fakeModel();
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    const start = solid(50, 60, 70);
+    const r1 = await editor.edit(id, { instruction: 'brighter', images: [start], seed: 3 });
+    expect(model.requests[0]).toMatchObject({ prompt: 'brighter', images: [start], width: 8, height: 6, seed: 3 });
+    expect(r1.turn.inputs).toEqual([await store.images.put(start)]); // the given image is stored and named
+    expect(r1.image).toEqual(solid(60, 70, 80));
+
+    const r2 = await editor.edit(id, { instruction: 'brighter still', seed: 4 });
+    expect(model.requests[1].images).toEqual([solid(60, 70, 80)]); // the head's output, read back from the store
+    expect(r2.turn).toMatchObject({ n: 2, parent: 1, inputs: [r1.turn.output] });
+    expect(await store.images.get(r2.turn.output)).toEqual(solid(70, 80, 90));
+    expect(store.session(id).head).toBe(2);
+  });
+
+  it('records parameters: given ones, else the model defaults; a random seed when none is given', async () => {
+    const editor = new SessionEditor(store, fakeModel());
+    const { id } = store.createSession();
+    const { turn: a } = await editor.edit(id, { instruction: 'x', images: [solid(1, 1, 1)], steps: 9, guidance: 3.5, seed: 11 });
+    expect(a).toMatchObject({ steps: 9, guidance: 3.5, seed: 11, model: 'fake' });
+    expect(a.seconds).toBeGreaterThanOrEqual(0);
+    const { turn: b } = await editor.edit(id, { instruction: 'y' });
+    expect(b).toMatchObject({ steps: 4, guidance: 1.5 });
+    expect(Number.isInteger(b.seed) && b.seed >= 0).toBe(true);
+  });
+
+  it('works with the built-in identity model; knobs it lacks are recorded as null', async () => {
+    const editor = new SessionEditor(store, await loadSessionModel('identity'));
+    const { id } = store.createSession();
+    const start = solid(5, 6, 7);
+    const { turn } = await editor.edit(id, { instruction: 'keep it', images: [start] });
+    expect(turn).toMatchObject({ model: 'identity', steps: null, guidance: null, output: turn.inputs[0] });
+    // text-to-image first turn: mid-gray at the requested size
+    const s2 = store.createSession().id;
+    const g = await editor.edit(s2, { instruction: 'a circle', width: 12, height: 10 });
+    expect(g.turn).toMatchObject({ inputs: [], width: 12, height: 10 });
+  });
+
+  it('extra images follow the head output; undo then edit makes a branch; from: picks the parent', async () => {
+    const model = fakeModel();
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    await editor.edit(id, { instruction: 'one', images: [solid(10, 10, 10)] });
+    await editor.edit(id, { instruction: 'two', images: [solid(0, 0, 255)] }); // head output + a style exemplar
+    expect(model.requests[1].images).toEqual([solid(20, 20, 20), solid(0, 0, 255)]);
+    expect(store.turn(id, 2).inputs).toHaveLength(2);
+    store.undo(id);
+    const three = await editor.edit(id, { instruction: 'three' });
+    expect(three.turn.parent).toBe(1);
+    const four = await editor.edit(id, { instruction: 'four', from: 2 });
+    expect(four.turn.parent).toBe(2);
+    const five = await editor.edit(id, { instruction: 'five', from: null, images: [solid(9, 9, 9)] });
+    expect(five.turn).toMatchObject({ parent: null, n: 5 });
+    expect(store.turns(id).map((t) => t.parent)).toEqual([null, 1, 1, 2, null]);
+  });
+
+  it('refuses bad requests before calling the model, and stores nothing for them', async () => {
+    const model = fakeModel();
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    await expect(editor.edit(id, { instruction: '  ' })).rejects.toThrow(/the instruction is empty/);
+    await expect(editor.edit(id, { instruction: 'x', steps: 0 })).rejects.toThrow('steps must be an integer from 1 to 1000, got 0');
+    await expect(editor.edit(id, { instruction: 'x', seed: -1 })).rejects.toThrow('seed must be a non-negative integer, got -1');
+    await expect(editor.edit(id, { instruction: 'x', guidance: Number.NaN })).rejects.toThrow('guidance must be a number >= 0, got NaN');
+    await expect(editor.edit(id, { instruction: 'x', from: 3 })).rejects.toThrow(/session 's1' has no turn 3/);
+    await expect(editor.edit('zz', { instruction: 'x' })).rejects.toThrow(/no session 'zz'/);
+    expect(model.requests).toHaveLength(0);
+    expect(store.session(id).turnCount).toBe(0);
+  });
+
+  it('a failing model leaves no turn behind', async () => {
+    const editor = new SessionEditor(store, { name: 'broken', edit: async () => { throw new Error('out of memory'); } });
+    const { id } = store.createSession();
+    await expect(editor.edit(id, { instruction: 'x', images: [solid(1, 2, 3)] })).rejects.toThrow('out of memory');
+    expect(store.session(id)).toMatchObject({ head: null, turnCount: 0 });
+  });
+});

@@ -1,0 +1,143 @@
+// The session store: history, branching and undo semantics, content-addressed images, persistence across reopen.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/session/images.ts';
+import { SessionStore } from '../../src/session/store.ts';
+import type { TurnInput } from '../../src/session/types.ts';
+import { solid, tempDir } from './helpers.ts';
+
+let dir: string;
+let store: SessionStore;
+beforeEach(async () => {
+  dir = await tempDir();
+  store = await SessionStore.open(dir);
+});
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A turn record whose output is a stored solid image of the given shade. */
+async function turn(parent: number | null, shade: number, instruction = `shade ${shade}`): Promise<TurnInput> {
+  const output = await store.images.put(solid(shade, 0, 0));
+  return { parent, instruction, inputs: [], output, width: 8, height: 6, steps: 2, guidance: 2.5, seed: shade, model: 'test', seconds: 0.5 };
+}
+
+describe('sessions', () => {
+  it('names sessions s1, s2, ... or as given, and refuses duplicates and bad names', () => {
+    expect(store.createSession().id).toBe('s1');
+    expect(store.createSession('cup').id).toBe('cup');
+    expect(store.createSession().id).toBe('s3');
+    expect(store.listSessions().map((s) => s.id)).toEqual(['s1', 'cup', 's3']);
+    expect(() => store.createSession('cup')).toThrow("a session named 'cup' already exists");
+    expect(() => store.createSession('a b')).toThrow(/session name 'a b' must be 1-64 letters/);
+    expect(() => store.session('nope')).toThrow(/no session 'nope' in .*'kontext session list' shows the sessions/);
+  });
+
+  it('a new session is at its start', () => {
+    const s = store.createSession();
+    expect(s).toMatchObject({ head: null, turnCount: 0 });
+    expect(store.head(s.id)).toBeNull();
+    expect(store.lineage(s.id)).toEqual([]);
+    expect(() => store.undo(s.id)).toThrow(`session 's1' is at its start; there is nothing to undo`);
+  });
+});
+
+describe('turns: history, undo, branch', () => {
+  it('each turn becomes the head and records everything it was given', async () => {
+    const { id } = store.createSession();
+    const t1 = store.addTurn(id, await turn(null, 10));
+    const t2 = store.addTurn(id, await turn(1, 20));
+    expect([t1.n, t2.n]).toEqual([1, 2]);
+    expect(store.session(id)).toMatchObject({ head: 2, turnCount: 2 });
+    expect(store.turn(id, 2)).toEqual(t2);
+    expect(t2).toMatchObject({ session: id, parent: 1, instruction: 'shade 20', steps: 2, guidance: 2.5, seed: 20, model: 'test', seconds: 0.5, width: 8, height: 6 });
+    expect(Date.parse(t2.createdAt)).toBeGreaterThan(0);
+    expect(store.lineage(id).map((t) => t.n)).toEqual([1, 2]);
+  });
+
+  it('undo walks up to the start; branch makes a sibling; nothing is deleted', async () => {
+    const { id } = store.createSession();
+    store.addTurn(id, await turn(null, 10)); // 1
+    store.addTurn(id, await turn(1, 20)); // 2
+    store.addTurn(id, await turn(2, 30)); // 3
+    expect(store.undo(id).head).toBe(2);
+    expect(store.undo(id).head).toBe(1);
+    // a new edit from the head (1) is a branch beside 2
+    const t4 = store.addTurn(id, await turn(store.session(id).head, 40));
+    expect(t4).toMatchObject({ n: 4, parent: 1 });
+    expect(store.lineage(id).map((t) => t.n)).toEqual([1, 4]);
+    expect(store.lineage(id, 3).map((t) => t.n)).toEqual([1, 2, 3]); // the old branch is intact
+    expect(store.turns(id).map((t) => [t.n, t.parent])).toEqual([[1, null], [2, 1], [3, 2], [4, 1]]);
+    // branch back to 3 = redo
+    expect(store.setHead(id, 3).head).toBe(3);
+    expect(store.undo(id).head).toBe(2);
+    expect(store.setHead(id, null).head).toBeNull();
+    expect(() => store.setHead(id, 9)).toThrow(/session 's1' has no turn 9/);
+    expect(store.session(id).turnCount).toBe(4);
+  });
+
+  it('refuses a parent that does not exist and a turn whose image is not stored', async () => {
+    const { id } = store.createSession();
+    const t = await turn(null, 10);
+    expect(() => store.addTurn(id, { ...t, parent: 5 })).toThrow(/has no turn 5/);
+    expect(() => store.addTurn(id, { ...t, output: 'f'.repeat(64) })).toThrow(/is not stored/);
+    expect(store.session(id).turnCount).toBe(0);
+  });
+
+  it('keeps sessions apart', async () => {
+    const a = store.createSession().id;
+    const b = store.createSession().id;
+    store.addTurn(a, await turn(null, 10));
+    store.addTurn(b, await turn(null, 20));
+    store.addTurn(b, await turn(1, 30));
+    expect(store.turns(a).map((t) => t.n)).toEqual([1]);
+    expect(store.turns(b).map((t) => t.n)).toEqual([1, 2]);
+    const fromOther = await turn(2, 50); // turn 2 exists in b only
+    expect(() => store.addTurn(a, fromOther)).toThrow(/session 's1' has no turn 2/);
+  });
+});
+
+describe('images', () => {
+  it('are content-addressed PNGs: same pixels, one file named by its SHA-256', async () => {
+    const h1 = await store.images.put(solid(1, 2, 3));
+    const h2 = await store.images.put(solid(1, 2, 3));
+    const h3 = await store.images.put(solid(3, 2, 1));
+    expect(h1).toBe(h2);
+    expect(h1).not.toBe(h3);
+    const files = (await readdir(join(dir, 'images'))).sort();
+    expect(files).toEqual([`${h1}.png`, `${h3}.png`].sort());
+    expect(sha256(await readFile(store.images.path(h1)))).toBe(h1);
+    expect(await store.images.get(h3)).toEqual(solid(3, 2, 1));
+  });
+
+  it('old temporaries of killed writers are swept, never read as images', async () => {
+    await writeFile(join(dir, 'images', '.tmp-1-abc'), 'half a png');
+    expect(await store.images.sweepTemporaries(60_000)).toBe(0); // young: may still be being written
+    expect(await store.images.sweepTemporaries(0)).toBe(1);
+    expect(await readdir(join(dir, 'images'))).toEqual([]);
+  });
+});
+
+describe('persistence', () => {
+  it('everything survives closing and reopening', async () => {
+    const { id } = store.createSession('kept');
+    store.addTurn(id, await turn(null, 10));
+    store.addTurn(id, await turn(1, 20));
+    store.undo(id);
+    const before = { session: store.session(id), turns: store.turns(id) };
+    store.close();
+    store = await SessionStore.open(dir);
+    expect({ session: store.session(id), turns: store.turns(id) }).toEqual(before);
+    expect(await store.images.get(before.turns[1].output)).toEqual(solid(20, 0, 0));
+    const t3 = store.addTurn(id, await turn(1, 30));
+    expect(t3.n).toBe(3); // numbering continues after a reopen
+  });
+
+  it('opening without create refuses a folder with no store, with the command that makes one', async () => {
+    await expect(SessionStore.open(join(dir, 'none'), { create: false })).rejects.toThrow(
+      /no sessions in '.*none' \(start one with 'kontext session new --data .*none'\)/,
+    );
+  });
+});
