@@ -32,8 +32,9 @@ export class AttnBlock extends Module {
       const h = this.norm.forward(x);
       // "b c h w -> b 1 (h w) c"
       const tokens = (t: Tensor) => F.reshape(F.transpose(F.reshape(t, [B, C, H * W]), [0, 2, 1]), [B, 1, H * W, C]);
-      const a = F.attention(tokens(this.q.forward(h)), tokens(this.k.forward(h)), tokens(this.v.forward(h))).out;
-      const back = F.reshape(F.transpose(F.reshape(a, [B, H * W, C]), [0, 2, 1]), [B, C, H, W]);
+      // [B, H·W, C]; in inference graphs without the (H·W)² score matrix (1 GiB at 1024² input), see F.sdpa
+      const a = F.sdpa(tokens(this.q.forward(h)), tokens(this.k.forward(h)), tokens(this.v.forward(h)));
+      const back = F.reshape(F.transpose(a, [0, 2, 1]), [B, C, H, W]);
       return F.add(x, this.proj_out.forward(back));
     });
   }

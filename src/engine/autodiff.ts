@@ -96,6 +96,27 @@ function geluGrad(n: Node, x: Tensor, g: Tensor): Tensor {
   return F.mul(g, F.add(cdf, F.mul(x, pdf)));
 }
 
+/**
+ * Gradients of com.microsoft MultiHeadAttention (q, k, v [B, L, H·D], the fused form of F.sdpa). Training graphs
+ * use the composite form (GraphOptions.differentiable), so this only runs when a graph that was not marked
+ * differentiable is differentiated anyway: it recomputes the probabilities P = softmax(s·q kᵀ) per head, then
+ * dV = Pᵀ g, dS = P ⊙ (g vᵀ − rowsum(P ⊙ g vᵀ)), dQ = s·dS k, dK = s·dSᵀ q.
+ */
+function fusedAttentionGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | null)[] {
+  const [q3, k3, v3] = ins(n);
+  const H = n.meta.heads as number;
+  const scale = n.meta.scale as number;
+  const heads = (t: Tensor) => F.transpose(F.reshape(t, [t.shape[0], t.shape[1], H, t.shape[2] / H]), [0, 2, 1, 3]);
+  const merge = (t: Tensor) => F.reshape(F.transpose(t, [0, 2, 1, 3]), [t.shape[0], t.shape[2], t.shape[1] * t.shape[3]]);
+  const [q, k, v, gh] = [q3, k3, v3, g].map(heads);
+  const p = F.softmax(F.matmul(F.mul(q, scale), F.mT(k)), -1);
+  const gv = needs[2] ? merge(F.matmul(F.mT(p), gh)) : null;
+  if (!needs[0] && !needs[1]) return [null, null, gv];
+  const gp = F.matmul(gh, F.mT(v));
+  const gs = F.mul(F.mul(p, F.sub(gp, F.reduceSum(F.mul(gp, p), [-1]))), scale);
+  return [needs[0] ? merge(F.matmul(gs, k)) : null, needs[1] ? merge(F.matmul(F.mT(gs), q)) : null, gv];
+}
+
 const RULES: Record<string, Rule> = {
   Identity: (_n, [g]) => [g],
   Add: (n, [g]) => [unbroadcast(g, ins(n)[0].shape), unbroadcast(g, ins(n)[1].shape)],
@@ -170,6 +191,7 @@ const RULES: Record<string, Rule> = {
     return [F.mul(y, F.sub(g, F.reduceSum(F.mul(g, y), [n.meta.axis as number])))];
   },
   LayerNormalization: (n, [g], needs) => layerNormGrads(n, g, needs),
+  MultiHeadAttention: (n, [g], needs) => fusedAttentionGrads(n, g, needs),
   Conv: (n, [g], needs) => convGrads(n, g, needs),
   Pad: (n, [g]) => {
     const x = ins(n)[0];

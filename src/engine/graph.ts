@@ -100,6 +100,41 @@ export function currentGraph(): Graph {
 
 export type ParamMode = 'constant' | 'input';
 
+/**
+ * How `F.sdpa` computes attention (see ops.ts):
+ * - 'composite': MatMul, Softmax, MatMul — materialises the [B, H, Lq, Lk] scores; every op has a gradient rule.
+ * - 'fused': ORT's com.microsoft MultiHeadAttention, which on CPU runs MLAS flash attention (blocks of queries
+ *   and keys with an online softmax): no score matrix. float32, rank-4 inputs.
+ * - 'chunked': the composite form per block of queries (Split, per-chunk softmax(q kᵀ) v, Concat): scores
+ *   O(C·Lk) per head alive at a time; plain ONNX ops, so it runs on any execution provider and is differentiable.
+ * - 'auto': 'composite' in differentiable graphs, else 'fused' where it applies, else 'chunked' when the score
+ *   matrix would be large.
+ */
+export type AttentionImpl = 'auto' | 'composite' | 'fused' | 'chunked';
+
+export interface GraphOptions {
+  /**
+   * The graph will be differentiated (grad()/gradients()): ops keep their differentiable composite forms. The
+   * Trainer sets this; inference graphs (also those built with 'input' parameters to evaluate during training)
+   * leave it off and get the memory-efficient forms.
+   */
+  differentiable?: boolean;
+  /** attention implementation for F.sdpa (default 'auto', or the KONTEXT_ATTENTION environment variable) */
+  attention?: AttentionImpl;
+  /** queries per chunk for 'chunked' attention (default: F.DEFAULT_ATTENTION_CHUNK) */
+  attentionChunk?: number;
+}
+
+const ATTENTION_IMPLS: readonly AttentionImpl[] = ['auto', 'composite', 'fused', 'chunked'];
+
+/** The KONTEXT_ATTENTION override (for comparisons and debugging), read without assuming Node. */
+function attentionFromEnv(): AttentionImpl | undefined {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KONTEXT_ATTENTION;
+  if (!v) return undefined;
+  if (!ATTENTION_IMPLS.includes(v as AttentionImpl)) throw new Error(`KONTEXT_ATTENTION must be one of ${ATTENTION_IMPLS.join(', ')}, got '${v}'`);
+  return v as AttentionImpl;
+}
+
 export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: Tensor[] = [];
@@ -109,11 +144,24 @@ export class Graph {
   private readonly partTensors = new Map<string, Tensor>();
   private names = new Set<string>();
 
+  /** see GraphOptions.differentiable */
+  readonly differentiable: boolean;
+  readonly attention: AttentionImpl;
+  readonly attentionChunk: number | undefined;
+
   /**
    * @param paramMode 'constant': parameters are baked into the model as initializers (inference; ORT can
    *   pre-pack them). 'input': parameters become graph inputs, fed at every run (training, where they change).
    */
-  constructor(readonly paramMode: ParamMode = 'constant') {}
+  constructor(
+    readonly paramMode: ParamMode = 'constant',
+    opts: GraphOptions = {},
+  ) {
+    this.differentiable = opts.differentiable ?? false;
+    // the environment override is for inference comparisons; training graphs keep what they ask for
+    this.attention = opts.attention ?? (this.differentiable ? undefined : attentionFromEnv()) ?? 'auto';
+    this.attentionChunk = opts.attentionChunk;
+  }
 
   /** Run `fn` with this graph active, so ops on Parameters alone land here. */
   build<T>(fn: () => T): T {

@@ -99,7 +99,8 @@ export class Trainer {
   static async create(buildLoss: LossBuilder | Record<string, LossBuilder>, opts: TrainerOptions): Promise<Trainer> {
     const builders = typeof buildLoss === 'function' ? { main: buildLoss } : buildLoss;
     const built = Object.entries(builders).map(([name, build]) => {
-      const g = new Graph('input');
+      // differentiable: ops keep their composite forms (attention as MatMul–Softmax–MatMul, see F.sdpa)
+      const g = new Graph('input', { differentiable: true });
       const r = g.build(() => build(g));
       const { loss, logs = {} } = r instanceof Tensor ? { loss: r } : r;
       if (loss.size !== 1) throw new Error(`Trainer: the loss must be a scalar, got shape [${loss.shape}]`);

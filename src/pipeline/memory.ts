@@ -2,15 +2,20 @@
 // is refused with a clear message (and the weight format that would fit) instead of crashing half-way.
 //
 // The estimate: the weights times a factor for the copies alive at session creation, plus the largest
-// activations of one block (the attention matrix [B, heads, L, L] and its softmax, the MLP hidden layer), plus a
-// fixed runtime overhead. Weight copies: in memory, our host copy + ORT's copy + its pre-packed kernel layout
-// (peak ≈ 2.5×); spilled to files (engine/spill.ts), ORT maps the files and keeps the packed layout (≈ 1.5×).
+// activations of one block (the attention's working set, the MLP hidden layer), plus a fixed runtime overhead.
+// Attention in inference graphs is fused (F.sdpa: ORT's MultiHeadAttention, flash attention on CPU), so it holds
+// no [B, heads, L, L] scores — only layout copies of q, k, v and the output, linear in L; the composite form
+// (training graphs, or KONTEXT_ATTENTION=composite) holds the scores and their softmax, quadratic in L.
+// Weight copies: in memory, our host copy + ORT's copy + its pre-packed kernel layout (peak ≈ 2.5×); spilled to
+// files (engine/spill.ts), ORT maps the files and keeps the packed layout (≈ 1.5×).
 // Calibrated against peak RSS of the full-size int4 benchmark (BENCHMARKS.md).
 
 import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { UserError } from '../errors.ts';
-import { quantizable, type WeightFormat, weightBytes } from '../engine/index.ts';
+import { F, quantizable, type WeightFormat, weightBytes } from '../engine/index.ts';
+
+const { DEFAULT_ATTENTION_CHUNK } = F;
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -27,7 +32,13 @@ export interface TransformerRun {
   tokens: number;
   /** weights spilled to files (see engine/spill.ts) */
   spilled?: boolean;
+  /** how the graphs compute attention (default: KONTEXT_ATTENTION, else 'fused', what inference graphs use) */
+  attention?: AttentionForm;
+  /** queries per chunk for 'chunked' (default DEFAULT_ATTENTION_CHUNK) */
+  attentionChunk?: number;
 }
+
+export type AttentionForm = 'composite' | 'chunked' | 'fused';
 
 const WEIGHT_COPIES = { inMemory: 2.5, spilled: 1.5 };
 
@@ -49,10 +60,30 @@ export function weightBytesOf(shapes: Map<string, number[]>, format: WeightForma
 export function estimateTransformerMemory(r: TransformerRun, format: WeightFormat): MemoryEstimate {
   const weights = (r.spilled ? WEIGHT_COPIES.spilled : WEIGHT_COPIES.inMemory) * weightBytesOf(r.shapes, format);
   const L = r.tokens;
-  const attention = 2 * r.batch * r.heads * L * L * 4; // scores and probabilities
+  const attention = attentionBytes(r, L);
   const streams = r.batch * L * (4 * r.hidden + 2 * r.mlpHidden) * 4; // qkv, residual, mlp in/out
   const activations = attention + streams;
   return { weights, activations, total: weights + activations + RUNTIME_OVERHEAD };
+}
+
+/**
+ * Working memory of one attention beyond its q, k, v inputs. Composite: scores and probabilities
+ * [B, heads, L, L]. Chunked: the same for one block of queries. Fused: q, k, v and the output rearranged to
+ * [B, L, hidden] plus the kernel's own [B, heads, L, D] copies of q, k, v (7 tensors of B·L·hidden), and per-thread
+ * blocks of a few MB, which the runtime overhead covers. Measured at B=1, heads=24, L=4096, D=128 (peak RSS
+ * above a graph with the same inputs and output): composite +1.65 GB (ORT runs the softmax in place; this formula
+ * says 3.2 GB), chunked by 1024 +0.40 GB (0.8 GB), fused +0.25 GB (0.34 GB).
+ */
+export function attentionBytes(r: Pick<TransformerRun, 'batch' | 'heads' | 'hidden' | 'attention' | 'attentionChunk'>, L: number): number {
+  const form = r.attention ?? attentionFromEnv();
+  if (form === 'fused') return 7 * r.batch * L * r.hidden * 4;
+  const rows = form === 'chunked' ? Math.min(L, r.attentionChunk ?? DEFAULT_ATTENTION_CHUNK) : L;
+  return 2 * r.batch * r.heads * rows * L * 4; // scores and probabilities
+}
+
+function attentionFromEnv(): AttentionForm {
+  const v = process.env.KONTEXT_ATTENTION;
+  return v === 'composite' || v === 'chunked' ? v : 'fused';
 }
 
 /** Memory this process can still use: MemAvailable on Linux, else free memory. */

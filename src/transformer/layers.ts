@@ -110,9 +110,12 @@ export function mergeHeads(x: Tensor): Tensor {
   return F.reshape(F.transpose(x, [0, 2, 1, 3]), [B, L, H * D]);
 }
 
-/** Attention with RoPE on q and k (§2.8); q, k, v [B, H, L, D] → [B, L, H·D]. */
+/**
+ * Attention with RoPE on q and k (§2.8); q, k, v [B, H, L, D] → [B, L, H·D]. Inference graphs run it without a
+ * [B, H, L, L] score matrix, training graphs as MatMul–Softmax–MatMul (F.sdpa).
+ */
 export function ropeAttention(q: Tensor, k: Tensor, v: Tensor, pe: Tensor): Tensor {
-  return mergeHeads(F.attention(F.rope(q, pe), F.rope(k, pe), v).out);
+  return F.sdpa(F.rope(q, pe), F.rope(k, pe), v);
 }
 
 export class SelfAttention extends Module {

@@ -90,4 +90,16 @@ export const CASES: OpCase[] = [
   { name: 'expand', shapes: [[3, 1]], build: ([a]) => F.expand(a, [2, 3, 4]), ref: ([a]) => R.expand(a, [2, 3, 4]) },
   { name: 'rope', shapes: [[1, 2, 3, 8]], build: ([a]) => F.rope(a, pe(a, 3, 8)), ref: ([a]) => R.rope(a, peNd(3, 8)) },
   { name: 'attention', shapes: [[1, 2, 4, 8], [1, 2, 5, 8], [1, 2, 5, 8]], build: ([q, k, v]) => F.attention(q, k, v).out, ref: ([q, k, v]) => R.attention(q, k, v) },
+  // F.sdpa in its three forms (heads merged: [B, Lq, H·D]); chunk 3 does not divide Lq = 7
+  { name: 'sdpa (composite)', shapes: [[2, 2, 7, 8], [2, 2, 5, 8], [2, 2, 5, 8]], build: ([q, k, v]) => F.sdpa(q, k, v, { impl: 'composite' }), ref: mergedAttention },
+  { name: 'sdpa (chunked, 3 of 7 queries)', shapes: [[2, 2, 7, 8], [2, 2, 5, 8], [2, 2, 5, 8]], build: ([q, k, v]) => F.sdpa(q, k, v, { impl: 'chunked', chunk: 3 }), ref: mergedAttention },
+  { name: 'sdpa (fused MultiHeadAttention)', shapes: [[2, 2, 7, 8], [2, 2, 5, 8], [2, 2, 5, 8]], build: ([q, k, v]) => F.sdpa(q, k, v, { impl: 'fused' }), ref: mergedAttention, f32only: true },
+  { name: 'sdpa (fused, one head)', shapes: [[1, 1, 6, 4], [1, 1, 6, 4], [1, 1, 6, 4]], build: ([q, k, v]) => F.sdpa(q, k, v, { impl: 'fused', scale: 0.3 }), ref: ([q, k, v]) => mergedAttention([R.map2(q, R.nd([1], [0.3 * 2]), (x, y) => x * y), k, v]), f32only: true },
 ];
+
+/** softmax(q kᵀ/√D) v with the heads merged: [B, H, L, D] → [B, L, H·D]. */
+function mergedAttention([q, k, v]: R.Nd[]): R.Nd {
+  const a = R.transpose(R.attention(q, k, v), [0, 2, 1, 3]);
+  const [B, L, H, D] = a.shape;
+  return { shape: [B, L, H * D], data: a.data };
+}

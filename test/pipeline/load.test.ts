@@ -34,8 +34,25 @@ describe('memory estimate', () => {
     expect(int4.weights / 2.5 / GB).toBeLessThan(7.5);
     const spilled = estimateTransformerMemory({ ...kontextRun(2560), spilled: true }, 'int4');
     expect(spilled.weights).toBeCloseTo((int4.weights * 1.5) / 2.5, -3);
-    // attention grows with the square of the sequence: 1024² edit (8704 tokens) vs 512² edit (2560 tokens)
-    expect(estimateTransformerMemory(kontextRun(8704), 'int4').activations).toBeGreaterThan(8 * int4.activations);
+  });
+
+  it('activations: fused attention (inference) is linear in the sequence, the composite form (training) quadratic', () => {
+    const act = (tokens: number, attention?: 'composite' | 'chunked' | 'fused') => estimateTransformerMemory({ ...kontextRun(tokens), attention }, 'int4').activations;
+    vi.stubEnv('KONTEXT_ATTENTION', '');
+    try {
+      expect(act(8704)).toBe(act(8704, 'fused')); // the default: what inference graphs run
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    // 1024² edit (8704 tokens) vs 512² edit (2560 tokens)
+    expect(act(8704, 'fused') / act(2560, 'fused')).toBeCloseTo(8704 / 2560, 6);
+    expect(act(8704, 'composite')).toBeGreaterThan(8 * act(2560, 'composite'));
+    // at 1024²: one score tensor [1, 24, 8704, 8704] is 7.3 GB; fused, the whole block needs under 2 GB
+    expect(act(8704, 'composite')).toBeGreaterThan(2 * 7.2e9);
+    expect(act(8704, 'fused')).toBeLessThan(2 * GB);
+    // chunked: scores for one block of 1024 queries, between the two
+    expect(act(8704, 'chunked')).toBeLessThan(act(8704, 'composite') / 4);
+    expect(act(8704, 'chunked')).toBeGreaterThan(act(8704, 'fused'));
   });
 
   it('refuses a run that does not fit and names the format that would', () => {
