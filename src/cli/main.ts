@@ -1,6 +1,11 @@
 // `kontext <command> [args]`: one file per command under src/cli/, registered in COMMANDS below.
-// Each command gets its argv (after the command name) and returns an exit code. Errors that are the user's
-// fault are thrown as UserError and printed without a stack trace.
+// Each command gets its argv (after the command name) and returns an exit code. The one error path of every
+// command is here:
+//   - mistakes (a UserError, or a node:util parseArgs error: unknown option, missing value) print one line,
+//     `kontext <command>: <the problem and the fix>`, and exit 2;
+//   - anything else is an internal failure: one short line and exit 1; the stack trace with --debug (anywhere on
+//     the command line) or KONTEXT_DEBUG=1.
+// Commands check their arguments, files and images before loading a model (see args.ts).
 
 import { UserError } from '../errors.ts';
 
@@ -16,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.ts')).default,
   train: async () => (await import('./train.ts')).default,
   session: async () => (await import('./session.ts')).default,
+  serve: async () => (await import('./serve.ts')).default,
 };
 
 function usage(): string {
@@ -23,24 +29,62 @@ function usage(): string {
   return ['usage: kontext <command> [options]', '', 'commands:', ...lines, '', 'kontext <command> --help for details'].join('\n');
 }
 
+/** node:util parseArgs throws TypeErrors with codes ERR_PARSE_ARGS_UNKNOWN_OPTION, ..._INVALID_OPTION_VALUE, ... */
+function isParseArgsError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+/** --debug anywhere before a '--' turns on stack traces (and is not passed on); so does KONTEXT_DEBUG=1. */
+function takeDebug(argv: string[]): { args: string[]; debug: boolean } {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
+  const env = process.env.KONTEXT_DEBUG;
+  return { args, debug: args.length !== argv.length || (!!env && env !== '0' && env !== 'false') };
+}
+
+/** Print an error the one way and return the exit code: 2 for the user's mistakes, 1 for internal failures. */
+export function reportError(err: unknown, command: string, debug = false): number {
+  const who = command ? `kontext ${command}` : 'kontext';
+  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  if (err instanceof UserError) {
+    console.error(`${who}: ${err.message}${stack}`);
+    return 2;
+  }
+  if (isParseArgsError(err)) {
+    // node's first sentence, less its advice about positionals that start with '-' (rarely what was meant)
+    const first = err.message.split('\n')[0].split('. To specify a positional')[0].replace(/\.$/, '');
+    const dash = /use '(--[^=']+=)-XYZ'/.exec(err.message); // "--seed -1": the value looks like an option
+    console.error(`${who}: ${first}${dash ? ` (a value that starts with '-' is written ${dash[1]}-1)` : ''}; see '${who} --help'${stack}`);
+    return 2;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const line = e.message.split('\n')[0];
+  const what = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
+  console.error(
+    debug
+      ? `${who}: internal error: ${what}${stack}`
+      : `${who}: internal error: ${what} (a bug or a problem of this machine; run again with --debug or KONTEXT_DEBUG=1 for the stack trace)`,
+  );
+  return 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const { args, debug } = takeDebug(argv);
+  const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h') {
     console.log(usage());
     return name ? 0 : 1;
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`kontext: unknown command '${name}'\n\n${usage()}`);
-    return 1;
+    console.error(`kontext: unknown command '${name}'; use ${Object.keys(COMMANDS).join(', ')} (kontext --help)`);
+    return 2;
   }
   try {
     return await (await load()).run(rest);
   } catch (err) {
-    if (err instanceof UserError) {
-      console.error(`kontext ${name}: ${err.message}`);
-      return 2;
-    }
-    throw err;
+    return reportError(err, name, debug);
   }
 }

@@ -1,0 +1,76 @@
+// What `kontext serve` can be told, with the defaults. The limits protect one machine from one client: a model
+// run uses every core for seconds to minutes, so the queue is short and steps and image sizes are capped; each
+// limit, when hit, is answered with a 4xx whose message names it and the option that raises it.
+
+import { UserError } from '../errors.ts';
+import type { ServiceModel } from './model.ts';
+
+export interface Limits {
+  /** jobs waiting (not counting the running ones); more are refused with 429 (--max-queue) */
+  maxQueue: number;
+  /** denoising steps per job (--max-steps) */
+  maxSteps: number;
+  /** pixels per uploaded image and per generated image (--max-pixels) */
+  maxPixels: number;
+  /** bytes per request body, base64 images included (--max-body, in MiB on the command line) */
+  maxBodyBytes: number;
+  /** images per request */
+  maxImages: number;
+  /** characters per prompt or instruction */
+  maxPromptChars: number;
+}
+
+export interface ServiceOptions extends Partial<Limits> {
+  /** data folder: sessions.db, jobs.db, images/ (default ./kontext-data) */
+  data?: string;
+  /** a model spec for loadServiceModel ('mini', 'identity', 'noise', a registered prefix) or a loaded model */
+  model?: string | ServiceModel;
+  host?: string;
+  /** 0 = any free port (tests) */
+  port?: number;
+  /** jobs run at once (default 1: one model run already uses all cores) */
+  concurrency?: number;
+  /** on shutdown, how long the running job may take to finish before it is cancelled (ms) */
+  shutdownGraceMs?: number;
+  /** where one-line log messages go (default: nowhere) */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxQueue: 16,
+  maxSteps: 50,
+  maxPixels: 4 * 1024 * 1024, // 4 MP: Kontext works at about 1 MP; larger inputs only cost decode time
+  maxBodyBytes: 32 * 1024 * 1024, // a 4 MP PNG is up to ~16 MB, ~22 MB as base64
+  maxImages: 4,
+  maxPromptChars: 2000,
+};
+
+export const DEFAULTS = {
+  data: './kontext-data',
+  model: 'mini',
+  host: '127.0.0.1',
+  port: 8080,
+  concurrency: 1,
+  shutdownGraceMs: 30_000,
+};
+
+/** Just the limits of resolved options (what /health shows). */
+export function limitsOf(o: Limits): Limits {
+  const { maxQueue, maxSteps, maxPixels, maxBodyBytes, maxImages, maxPromptChars } = o;
+  return { maxQueue, maxSteps, maxPixels, maxBodyBytes, maxImages, maxPromptChars };
+}
+
+export type ResolvedOptions = Limits & Required<Omit<ServiceOptions, keyof Limits>>;
+
+export function resolveOptions(o: ServiceOptions): ResolvedOptions {
+  const r = { ...DEFAULTS, ...DEFAULT_LIMITS, log: () => {}, ...stripUndefined(o) } as ResolvedOptions;
+  for (const k of ['maxQueue', 'maxSteps', 'maxPixels', 'maxBodyBytes', 'maxImages', 'maxPromptChars', 'concurrency'] as const) {
+    const min = k === 'maxQueue' ? 0 : 1; // --max-queue 0: run one job at a time and refuse the rest
+    if (!(Number.isInteger(r[k]) && r[k] >= min)) throw new UserError(`${k} must be an integer >= ${min}, got ${r[k]}`);
+  }
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
