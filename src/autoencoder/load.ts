@@ -23,3 +23,15 @@ export async function loadAutoEncoder(path: string, o: LoadAEOptions = {}): Prom
     await source.close();
   }
 }
+
+/** Check an autoencoder checkpoint without loading it (headers only); returns its configuration. */
+export async function inspectAutoEncoder(path: string, o: LoadAEOptions = {}): Promise<AutoEncoderParams> {
+  const source = await openCheckpoint(path, 'ae');
+  try {
+    const params = o.params ?? inferAEParams(source.shapes(), o);
+    validateCheckpoint(source, expectedAEKeys(params));
+    return params;
+  } finally {
+    await source.close();
+  }
+}

@@ -1,43 +1,152 @@
 // `kontext edit`: edit images from words. By default with the embedded model (kontext-mini, see mini.ts); with
 // --transformer, the released FLUX.1 Kontext [dev] checkpoint the user names (prompt embeddings from a file until
 // the T5/CLIP encoders land).
+//
+// Every argument, file and image is checked before a model is loaded, in this order: options and numbers, input
+// images and the sizes they give, the output file, the prompt embeddings, the checkpoints' headers (configuration,
+// keys, shapes, memory). Only then are the weights read.
 
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
-import { loadAutoEncoder } from '../autoencoder/load.ts';
+import { inspectAutoEncoder, loadAutoEncoder } from '../autoencoder/load.ts';
 import type { WeightFormat } from '../engine/index.ts';
-import { writePng } from '../image/rgb.ts';
-import { DEFAULTS, KontextPipeline } from '../pipeline/kontext.ts';
+import { MAX_TARGET_PIXELS, MAX_TARGET_SIDE, REFERENCE_AREA, SIZE_MULTIPLE } from '../image/preprocess.ts';
+import { checkComponents, checkEmbeds, DEFAULTS, KontextPipeline, LIMITS, planSize } from '../pipeline/kontext.ts';
 import { loadPromptEmbeds } from '../prompt/embeddings.ts';
-import { loadFlux } from '../transformer/load.ts';
+import { inspectFlux, loadFlux } from '../transformer/load.ts';
+import { checkOutput, intArg, MAX_SEED, numArg, readInputImage, refuseOptions, requirePath, seedArg, writeOutput } from './args.ts';
 import type { Command } from './main.ts';
 import { runMini } from './mini.ts';
 
-const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <png> [options]       (embedded model)
-       kontext edit --transformer <file|dir> --ae <file|dir> --prompt-embeds <file> [--image <file>]... --out <png>
+const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [options]       (embedded model)
+       kontext edit --transformer <file|dir> --ae <file|dir> --prompt-embeds <file> [--image <file>]... --out <image>
+
+  Both:
+  --out FILE      the image to write: .png, .jpg or .webp (the extension sets the format); its folder must exist,
+                  and it must not be one of the inputs
+  --force         replace --out if it exists
+  --steps N       denoising steps
+  --guidance G    guidance scale, ${LIMITS.guidanceScale[0]}-${LIMITS.guidanceScale[1]}
+  --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
+  --json          print one JSON line (out, size, seed)
+  --quiet         no progress line
+  --debug         on an internal error, print the stack trace (or set KONTEXT_DEBUG=1)
 
   With the embedded model (kontext-mini, ${'models/kontext-mini'}):
   IMAGE           the image to edit (any size: letterboxed to the model's square, answered at IMAGE's size)
   IMAGE2          a second image: style reference ("make it in the style of the second image")
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
   --prompt P      the instruction (instead of the last positional argument)
-  --json          print one JSON line (out, size, seed, timings)
 
   With a released FLUX.1 Kontext checkpoint:
-
   --transformer   FLUX.1 Kontext transformer: flux1-kontext-dev.safetensors, or a diffusers folder
   --ae            autoencoder: ae.safetensors, or a diffusers vae/ folder
   --prompt-embeds safetensors with txt/vec (the BFL CLI's output/noise.sft) or prompt_embeds/pooled_prompt_embeds
                   (T5/CLIP text encoders are not implemented yet)
   --image         context image (repeat for several; none = text-to-image)
-  --out           output PNG
-  --steps N       denoising steps (default ${DEFAULTS.numInferenceSteps})
-  --guidance G    distilled guidance (default ${DEFAULTS.guidanceScale})
-  --seed S        noise seed (default: random, printed)
-  --quiet         no progress line
-  --width W --height H   output size (default: the first image's bucket)
+  --steps N       1-${LIMITS.numInferenceSteps[1]} (default ${DEFAULTS.numInferenceSteps}); --guidance default ${DEFAULTS.guidanceScale}
+  --width W --height H   output size, multiples of ${SIZE_MULTIPLE}, at most ${MAX_TARGET_SIDE} per side and ${MAX_TARGET_PIXELS / (1024 * 1024)} MP (default: the first image's bucket)
   --weights f32|int8|int4   weight format (default f32; int4 makes the 12B model fit in ~20 GB)
-  --area A        bucket area in pixels (default 1048576 = 1024²)`;
+  --area A        bucket area in pixels, ${SIZE_MULTIPLE * SIZE_MULTIPLE}-${MAX_TARGET_PIXELS} (default ${REFERENCE_AREA} = 1024²)`;
+
+const SEE_HELP = "see 'kontext edit --help'";
+const RELEASED_ONLY = ['ae', 'prompt-embeds', 'width', 'height', 'weights', 'area'] as const;
+const WEIGHTS: readonly WeightFormat[] = ['f32', 'int8', 'int4'];
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** The embedded model: IMAGE [IMAGE2] "instruction". */
+async function editMini(v: Values, positionals: string[]): Promise<number> {
+  refuseOptions(v, RELEASED_ONLY, "only with --transformer (a released FLUX.1 Kontext checkpoint); the embedded model answers at the input image's size");
+  const prompt = (v.prompt as string | undefined) ?? positionals.at(-1);
+  const images = [...((v.image as string[] | undefined) ?? []), ...(v.prompt === undefined ? positionals.slice(0, -1) : positionals)];
+  if (prompt === undefined || !images.length) throw new UserError(`give the image and the instruction: kontext edit photo.png "make the circle blue" --out out.png (${SEE_HELP})`);
+  return runMini({
+    model: v.model as string | undefined,
+    images,
+    prompt,
+    out: v.out as string,
+    force: v.force as boolean | undefined,
+    seed: seedArg(v.seed as string | undefined),
+    steps: intArg('--steps', v.steps as string | undefined, 1, 1000),
+    guidance: numArg('--guidance', v.guidance as string | undefined, LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]),
+    json: v.json as boolean | undefined,
+    quiet: v.quiet as boolean | undefined,
+  });
+}
+
+/** A released checkpoint: --transformer, --ae, --prompt-embeds, --image... */
+async function editReleased(v: Values, positionals: string[]): Promise<number> {
+  const str = (k: string) => v[k] as string | undefined;
+  // 1. options and numbers
+  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}': with --transformer, give images with --image and the prompt as --prompt-embeds (${SEE_HELP})`);
+  refuseOptions(v, ['model'], 'only to the embedded model (a kontext-mini folder), not with --transformer');
+  if (v.prompt !== undefined) throw new UserError('--prompt needs the T5/CLIP text encoders, which are not implemented for released checkpoints yet; give --prompt-embeds (the BFL CLI writes them to output/noise.sft)');
+  const required: [string, string][] = [
+    ['ae', 'the autoencoder, ae.safetensors or a diffusers vae/ folder'],
+    ['prompt-embeds', 'a safetensors with txt/vec, e.g. the BFL CLI\'s output/noise.sft'],
+    ['out', 'the image file to write (.png, .jpg or .webp)'],
+  ];
+  for (const [k, what] of required) if (!v[k]) throw new UserError(`--${k} is required with --transformer: ${what} (${SEE_HELP})`);
+  const weights = (str('weights') ?? 'f32') as WeightFormat;
+  if (!WEIGHTS.includes(weights)) throw new UserError(`--weights must be f32, int8 or int4, got '${weights}'`);
+  const steps = intArg('--steps', str('steps'), LIMITS.numInferenceSteps[0], LIMITS.numInferenceSteps[1]);
+  const guidance = numArg('--guidance', str('guidance'), LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]);
+  const seed = seedArg(str('seed'));
+  const width = intArg('--width', str('width'), SIZE_MULTIPLE, MAX_TARGET_SIDE);
+  const height = intArg('--height', str('height'), SIZE_MULTIPLE, MAX_TARGET_SIDE);
+  const area = numArg('--area', str('area'), SIZE_MULTIPLE * SIZE_MULTIPLE, MAX_TARGET_PIXELS);
+
+  // 2. images and the sizes they give (bucket, output: multiples of 16, within the limits)
+  const paths = (v.image as string[] | undefined) ?? [];
+  const images = [];
+  for (const p of paths) images.push(await readInputImage(p));
+  const { bucket, target } = planSize(images, { width, height }, area ?? REFERENCE_AREA);
+
+  // 3. the output file
+  const out = checkOutput(str('out'), { inputs: paths, force: v.force as boolean | undefined });
+
+  // 4. prompt embeddings, then the checkpoints' headers: configuration, every key and shape, and that they fit together
+  requirePath('--prompt-embeds', str('prompt-embeds')!);
+  const embeds = await loadPromptEmbeds(str('prompt-embeds')!);
+  requirePath('--transformer', str('transformer')!, { folder: true });
+  requirePath('--ae', str('ae')!, { folder: true });
+  const params = await inspectFlux(str('transformer')!);
+  const aeParams = await inspectAutoEncoder(str('ae')!);
+  checkComponents(params, aeParams);
+  checkEmbeds(embeds, params);
+
+  // 5. load (the memory check in loadFlux sees the real sequence: text + target + context tokens) and run
+  const tokensOf = (s: { width: number; height: number }) => (s.width / 16) * (s.height / 16);
+  const tokens = embeds.tokens + tokensOf(target) + (bucket ? images.length * tokensOf(bucket) : 0);
+  const quiet = !!(v.quiet || v.json);
+  const status = (s: string) => void (quiet || process.stderr.write(s));
+  const transformer = await loadFlux(str('transformer')!, {
+    params,
+    weights,
+    spill: weights !== 'f32',
+    tokens,
+    onProgress: (done, total) => status(`\rloading transformer ${done}/${total}`),
+  });
+  status('\n');
+  const ae = await loadAutoEncoder(str('ae')!, { params: aeParams });
+  const pipe = new KontextPipeline(transformer, ae, null, { area });
+  const r = await pipe.generate({
+    promptEmbeds: embeds,
+    image: images,
+    numInferenceSteps: steps,
+    guidanceScale: guidance,
+    seed,
+    width,
+    height,
+    onProgress: (e) => status(`\r${e.stage} ${e.step}/${e.total}   `),
+  });
+  status('\n');
+  await writeOutput(r.image, out);
+  if (v.json) console.log(JSON.stringify({ out: out.path, width: r.width, height: r.height, seed: r.seed }));
+  else console.log(`wrote ${out.path} (${r.width}x${r.height}, seed ${r.seed})`);
+  return 0;
+}
 
 const command: Command = {
   summary: 'edit an image (or generate one) with a Kontext checkpoint',
@@ -50,6 +159,7 @@ const command: Command = {
         prompt: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        force: { type: 'boolean' },
         transformer: { type: 'string' },
         ae: { type: 'string' },
         'prompt-embeds': { type: 'string' },
@@ -60,7 +170,7 @@ const command: Command = {
         seed: { type: 'string' },
         width: { type: 'string' },
         height: { type: 'string' },
-        weights: { type: 'string', default: 'f32' },
+        weights: { type: 'string' },
         area: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -69,42 +179,7 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    const num = (name: string, s: string | undefined) => {
-      if (s === undefined) return undefined;
-      const n = Number(s);
-      if (!Number.isFinite(n)) throw new UserError(`--${name} must be a number, got '${s}'`);
-      return n;
-    };
-    if (!v.transformer) {
-      const prompt = v.prompt ?? positionals.at(-1);
-      const images = [...(v.image ?? []), ...(v.prompt === undefined ? positionals.slice(0, -1) : positionals)];
-      if (prompt === undefined || !images.length) throw new UserError(`give the image and the instruction: kontext edit photo.png "make the circle blue" --out out.png\n\n${HELP}`);
-      if (!v.out) throw new UserError(`--out is required (the PNG to write)`);
-      return runMini({ model: v.model, images, prompt, out: v.out, seed: num('seed', v.seed), steps: num('steps', v.steps), guidance: num('guidance', v.guidance), json: v.json, quiet: v.quiet });
-    }
-    for (const k of ['transformer', 'ae', 'prompt-embeds', 'out'] as const) if (!v[k]) throw new UserError(`--${k} is required\n\n${HELP}`);
-    if (!['f32', 'int8', 'int4'].includes(v.weights!)) throw new UserError(`--weights must be f32, int8 or int4, got '${v.weights}'`);
-    const embeds = await loadPromptEmbeds(v['prompt-embeds']!);
-    const area = num('area', v.area);
-    const progress = (done: number, total: number) => process.stderr.write(`\rloading transformer ${done}/${total}`);
-    const transformer = await loadFlux(v.transformer!, { weights: v.weights as WeightFormat, spill: v.weights !== 'f32', onProgress: progress });
-    process.stderr.write('\n');
-    const ae = await loadAutoEncoder(v.ae!);
-    const pipe = new KontextPipeline(transformer, ae, null, { area });
-    const r = await pipe.generate({
-      promptEmbeds: embeds,
-      image: v.image,
-      numInferenceSteps: num('steps', v.steps),
-      guidanceScale: num('guidance', v.guidance),
-      seed: num('seed', v.seed),
-      width: num('width', v.width),
-      height: num('height', v.height),
-      onProgress: (e) => process.stderr.write(`\r${e.stage} ${e.step}/${e.total}   `),
-    });
-    process.stderr.write('\n');
-    await writePng(r.image, v.out!);
-    console.log(`wrote ${v.out} (${r.width}x${r.height}, seed ${r.seed})`);
-    return 0;
+    return v.transformer === undefined ? editMini(v, positionals) : editReleased(v, positionals);
   },
 };
 

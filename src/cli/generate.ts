@@ -1,17 +1,25 @@
-// `kontext generate "prompt" --out OUT`: text-to-image with the embedded model (or --model DIR).
+// `kontext generate "prompt" --out OUT`: text-to-image with the embedded model (or --model DIR). Arguments are
+// checked here, files in runMini, all before the model is loaded.
 
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
+import { intArg, MAX_SEED, numArg, seedArg } from './args.ts';
 import type { Command } from './main.ts';
 import { runMini } from './mini.ts';
 
-const HELP = `usage: kontext generate "prompt" --out <png> [options]
+/** Output sides of the embedded model's text-to-image (it draws at its square and scales). */
+const MIN_SIDE = 8;
+const MAX_SIDE = 4096;
 
+const HELP = `usage: kontext generate "prompt" --out <image> [options]
+
+  --out FILE      the image to write: .png, .jpg or .webp (the extension sets the format); its folder must exist
+  --force         replace --out if it exists
   --model DIR     a kontext-mini folder (default: the embedded model, models/kontext-mini)
-  --width W --height H   output size (default: the model's square; the model draws at its own size, then scales)
-  --steps N       denoising steps (default: the model's)
-  --guidance G    classifier-free guidance scale (default: the model's)
-  --seed S        noise seed (default: random, printed)
+  --width W --height H   output size, ${MIN_SIDE}-${MAX_SIDE} (default: the model's square; the model draws at its own size, then scales)
+  --steps N       denoising steps, 1-1000 (default: the model's)
+  --guidance G    classifier-free guidance scale, 0-30 (default: the model's)
+  --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
   --json          print one JSON line (out, size, seed, timings)
   --quiet         no progress line`;
 
@@ -24,6 +32,7 @@ const command: Command = {
       options: {
         model: { type: 'string' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         steps: { type: 'string' },
         guidance: { type: 'string' },
         seed: { type: 'string' },
@@ -35,20 +44,22 @@ const command: Command = {
       },
     });
     if (v.help) return console.log(HELP), 0;
-    if (positionals.length !== 1) throw new UserError(`give one prompt (quoted): kontext generate "a red circle on a blue background" --out out.png`);
-    if (!v.out) throw new UserError('--out is required (the PNG to write)');
-    const int = (name: string, s: string | undefined, min: number, max: number) => {
-      if (s === undefined) return undefined;
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`--${name} must be an integer from ${min} to ${max}, got '${s}'`);
-      return n;
-    };
-    const g = v.guidance === undefined ? undefined : Number(v.guidance);
-    if (g !== undefined && !Number.isFinite(g)) throw new UserError(`--guidance must be a number, got '${v.guidance}'`);
+    if (positionals.length !== 1) {
+      throw new UserError(`give one prompt (quoted): kontext generate "a red circle on a blue background" --out out.png${positionals.length > 1 ? ` (got ${positionals.length} arguments)` : ''}`);
+    }
     return runMini({
-      model: v.model, images: [], prompt: positionals[0], out: v.out,
-      seed: int('seed', v.seed, 0, 2 ** 31 - 1), steps: int('steps', v.steps, 1, 1000), guidance: g,
-      width: int('width', v.width, 8, 4096), height: int('height', v.height, 8, 4096), json: v.json, quiet: v.quiet,
+      model: v.model,
+      images: [],
+      prompt: positionals[0],
+      out: v.out!,
+      force: v.force,
+      seed: seedArg(v.seed),
+      steps: intArg('--steps', v.steps, 1, 1000),
+      guidance: numArg('--guidance', v.guidance, 0, 30),
+      width: intArg('--width', v.width, MIN_SIDE, MAX_SIDE),
+      height: intArg('--height', v.height, MIN_SIDE, MAX_SIDE),
+      json: v.json,
+      quiet: v.quiet,
     });
   },
 };

@@ -1,18 +1,25 @@
 // `kontext edit IMAGE... "instruction"` and `kontext generate "prompt"` with the embedded model (kontext-mini,
 // models/kontext-mini) or another trained one (--model DIR). Images of any size: letterboxed to the model's
 // square and the answer returned at the first image's size and aspect (src/mini/fit.ts).
+// Everything is checked (images, the output file, the model folder) before the model is loaded.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../mini/editor.ts';
 import { Progress } from '../progress.ts';
+import { checkOutput, readInputImage, writeOutput } from './args.ts';
+
+/** kontext-mini takes at most two images: the one to edit and a style reference. */
+export const MINI_MAX_IMAGES = 2;
 
 export interface MiniCliOptions {
   model?: string;
   images: string[];
   prompt: string;
   out: string;
+  /** replace an existing --out */
+  force?: boolean;
   seed?: number;
   steps?: number;
   guidance?: number;
@@ -22,19 +29,22 @@ export interface MiniCliOptions {
   quiet?: boolean;
 }
 
-async function readInput(path: string): Promise<RGBImage> {
-  if (!existsSync(path)) throw new UserError(`input image ${path} does not exist`);
-  try {
-    return await readImage(path);
-  } catch (e) {
-    throw new UserError(`cannot read ${path} as an image (PNG, JPEG, WebP…): ${(e as Error).message}`);
-  }
+function checkModelFolder(dir: string, given: boolean): void {
+  if (!existsSync(dir)) throw new UserError(`model folder ${dir} does not exist${given ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)'}`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`--model ${dir} is a file; give a kontext-mini model folder (a \`kontext train flow\` run's model/)`);
+  if (!existsSync(join(dir, 'config.json'))) throw new UserError(`${dir} is not a kontext-mini model folder: config.json is missing (give a \`kontext train flow\` run's model/ folder)`);
 }
 
 export async function runMini(o: MiniCliOptions): Promise<number> {
+  if (o.images.length > MINI_MAX_IMAGES) {
+    throw new UserError(`kontext-mini takes at most ${MINI_MAX_IMAGES} images (the image to edit and a style reference), got ${o.images.length}`);
+  }
+  const images = [];
+  for (const path of o.images) images.push(await readInputImage(path));
+  const out = checkOutput(o.out, { inputs: o.images, force: o.force });
   const dir = o.model ?? EMBEDDED_MODEL;
-  if (!existsSync(dir)) throw new UserError(`model folder ${dir} does not exist${o.model ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)'}`);
-  const images = await Promise.all(o.images.map(readInput));
+  checkModelFolder(dir, o.model !== undefined);
+
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
@@ -53,7 +63,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     },
   });
   (bar as Progress | null)?.done();
-  await writePng(r.image, o.out);
+  await writeOutput(r.image, out);
   const seconds = (performance.now() - t0) / 1000;
   if (o.json) console.log(JSON.stringify({ out: o.out, width: r.image.width, height: r.image.height, seed: r.seed, model: dir, loadSeconds, seconds }));
   else console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, seed ${r.seed}, ${seconds.toFixed(2)} s)`);

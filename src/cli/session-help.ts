@@ -33,11 +33,12 @@ export const EDIT_HELP = `usage: kontext session edit SESSION "instruction" [opt
                      exemplar; repeat for several
   --from TURN        continue from TURN instead of the head (a new branch); 0 = start over from --image
   --model SPEC       mini (default, the embedded model), mini:<folder>, identity, noise, or another registered model
-  --seed S           noise seed (default: random, recorded)
+  --seed S           noise seed, 0-4294967295 (default: random, recorded)
   --steps N          denoising steps (default: the model's, recorded)
   --guidance G       guidance scale (default: the model's, recorded)
   --width W --height H   size of a generated first turn (default 64)
-  --out PNG          also write the output image here
+  --out FILE         also write the output image here (.png, .jpg or .webp: the extension sets the format)
+  --force            replace --out if it exists
 ${DATA}`;
 
 export const LIST_HELP = `usage: kontext session list [options]

@@ -2,16 +2,14 @@
 // command line. Each subcommand opens the store in --data, does one thing, and prints text or, with --json, one
 // JSON document. Mistakes are UserErrors: one line on stderr, exit 2.
 
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
-import { readImage, type RGBImage } from '../image/rgb.ts';
 import { exportSession } from '../session/export.ts';
 import { formatSessions, formatTree } from '../session/format.ts';
 import { SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
+import { checkOutput, readInputImage, seedArg, writeOutput, writeOutputBytes } from './args.ts';
 import type { Command } from './main.ts';
 import * as help from './session-help.ts';
 
@@ -60,15 +58,6 @@ async function withStore<T>(data: string | undefined, create: boolean, fn: (s: S
 
 const print = (json: boolean | undefined, value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
 
-async function readInput(path: string): Promise<RGBImage> {
-  if (!existsSync(path)) throw new UserError(`input image ${path} does not exist`);
-  try {
-    return await readImage(path);
-  } catch (e) {
-    throw new UserError(`cannot read ${path} as an image (PNG, JPEG, WebP…): ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
 // ---- subcommands -----------------------------------------------------------------------------------------------
 
 type Sub = (argv: string[]) => Promise<number>;
@@ -88,13 +77,14 @@ const edit: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'edit', {
     image: { type: 'string', multiple: true }, from: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' },
     steps: { type: 'string' }, guidance: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' }, out: { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (v.help) return console.log(help.EDIT_HELP), 0;
   const [id, instruction] = args(positionals, ['SESSION', 'the instruction'], 'kontext session edit SESSION "make the circle blue"');
   const from = int(v.from, '--from', 0, Number.MAX_SAFE_INTEGER);
   const opts = {
     instruction,
-    seed: int(v.seed, '--seed', 0, Number.MAX_SAFE_INTEGER),
+    seed: seedArg(v.seed),
     steps: int(v.steps, '--steps', 1, 1000),
     guidance: num(v.guidance, '--guidance'),
     width: int(v.width, '--width', 1, 4096),
@@ -105,11 +95,13 @@ const edit: Sub = async (argv) => {
     // Everything that can be wrong is checked before the (slow) model load.
     store.session(id);
     if (opts.from) store.turn(id, opts.from);
-    const images = await Promise.all((v.image ?? []).map(readInput));
+    const images = [];
+    for (const path of v.image ?? []) images.push(await readInputImage(path));
+    const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     const { turn } = await editor.edit(id, { ...opts, images });
     const file = store.images.path(turn.output);
-    if (v.out) await writeFile(v.out, await store.images.readPng(turn.output));
+    if (out) await (out.format === 'png' ? writeOutputBytes(await store.images.readPng(turn.output), out) : writeOutput(await store.images.get(turn.output), out));
     const from_ = turn.parent === null ? 'from the start' : `after turn ${turn.parent}`;
     print(v.json, { ...turn, file, out: v.out ?? null },
       `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`);

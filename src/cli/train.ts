@@ -63,8 +63,8 @@ const command: Command = {
       console.error(`wrote ${v.out} (f16)`);
       return 0;
     }
-    if (what !== 'ae' && what !== 'flow') throw new UserError(`say what to train: ae or flow\n\n${HELP}`);
-    if (!v.config || !v.out) throw new UserError(`--config and --out are required\n\n${HELP}`);
+    if (what !== 'ae' && what !== 'flow') throw new UserError(`say what to train: kontext train ae|flow --config <json> --out <dir> (or kontext train export); see 'kontext train --help'`);
+    if (!v.config || !v.out) throw new UserError(`--config and --out are required: kontext train ${what} --config <json> --out <dir>; see 'kontext train --help'`);
     const cfg = readConfig(v.config);
     if (cfg.kind !== what) throw new UserError(`${v.config} is a '${cfg.kind}' config, not '${what}'`);
     const maxSteps = v['max-steps'] === undefined ? undefined : Number(v['max-steps']);

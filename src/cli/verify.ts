@@ -25,7 +25,7 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UserError(`expected one fixture folder, got ${positionals.length}\n\n${HELP}`);
+    if (positionals.length !== 1) throw new UserError(`expected one fixture folder, got ${positionals.length}: kontext verify <fixture-dir>; see 'kontext verify --help'`);
     const tol = Number(values.tolerance);
     if (!(tol > 0)) throw new UserError(`--tolerance must be a positive number, got '${values.tolerance}'`);
     let worst = 0;

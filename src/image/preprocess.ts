@@ -54,6 +54,9 @@ export interface Size {
 /** The bucket list for an area: the reference list scaled by √(area / 1024²), sides rounded to multiples of 16. */
 export function kontextBuckets(area = REFERENCE_AREA): Size[] {
   if (!(area >= SIZE_MULTIPLE * SIZE_MULTIPLE)) throw new UserError(`bucket area ${area} is too small (at least ${SIZE_MULTIPLE}² pixels)`);
+  if (!(area <= MAX_TARGET_PIXELS)) {
+    throw new UserError(`bucket area ${area} is too large (at most ${MAX_TARGET_PIXELS} pixels = ${MAX_TARGET_PIXELS / (1024 * 1024)} MP, the output limit); Kontext works best at 1048576 (1024²)`);
+  }
   const s = Math.sqrt(area / REFERENCE_AREA);
   const round16 = (x: number) => Math.max(SIZE_MULTIPLE, Math.round((x * s) / SIZE_MULTIPLE) * SIZE_MULTIPLE);
   const seen = new Set<string>();

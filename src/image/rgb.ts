@@ -21,6 +21,11 @@ export function createImage(width: number, height: number, fill: [number, number
   return { width, height, data };
 }
 
+/** An error's message up to its first line break, without trailing punctuation (sharp's end in ':' or '\n'). */
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0].trim().replace(/[:.]+$/, '');
+}
+
 /** Decode PNG/JPEG/WebP/... (anything sharp reads) from a path or bytes into RGB (alpha is dropped, as PIL .convert("RGB")). */
 export async function readImage(source: string | Uint8Array): Promise<RGBImage> {
   const what = typeof source === 'string' ? `'${source}'` : 'the given bytes';
@@ -28,7 +33,7 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
   try {
     meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new UserError(`cannot read an image from ${what}: ${(err as Error).message}. Give a PNG, JPEG or WebP file.`);
+    throw new UserError(`cannot read an image from ${what}: ${firstLine(err)}. Give a PNG, JPEG or WebP file.`, { cause: err });
   }
   const { width = 0, height = 0 } = meta;
   if (width === 0 || height === 0) throw new UserError(`image ${what} has zero size (${width}x${height})`);
@@ -42,7 +47,11 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: unknown) => {
+      // the header was readable, the pixels are not: typically a file cut short by an interrupted download or copy
+      throw new UserError(`cannot decode the image in ${what} (${firstLine(err)}): the file is truncated or corrupt. Give a complete PNG, JPEG or WebP file.`);
+    });
   if (info.channels !== 3) throw new UserError(`image ${what} decoded to ${info.channels} channels, expected RGB`);
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
@@ -58,4 +67,21 @@ export async function encodePng(img: RGBImage): Promise<Buffer> {
 export async function writePng(img: RGBImage, path: string): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
   await writeFile(path, await encodePng(img));
+}
+
+/** The formats we write; the file name's extension says which (see imageFormatOf). */
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+export const IMAGE_EXTENSIONS: Readonly<Record<string, ImageFormat>> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+
+/** The format a file name asks for by its extension (case-insensitive), or null for anything else. */
+export function imageFormatOf(path: string): ImageFormat | null {
+  const m = /\.[^./\\]+$/.exec(path);
+  return (m && IMAGE_EXTENSIONS[m[0].toLowerCase()]) || null;
+}
+
+/** Encode as PNG (lossless), JPEG (quality 95) or WebP (lossless). */
+export async function encodeImage(img: RGBImage, format: ImageFormat): Promise<Buffer> {
+  if (format === 'png') return encodePng(img);
+  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 3 } });
+  return (format === 'jpeg' ? s.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }) : s.webp({ lossless: true })).toBuffer();
 }

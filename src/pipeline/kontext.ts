@@ -14,11 +14,13 @@ import { UserError } from '../errors.ts';
 import { AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
 import { compile, type EngineOptions } from '../engine/index.ts';
 import { toFloat32 } from '../io/floats.ts';
-import { chooseBucket, preprocessKontextImage, REFERENCE_AREA, type Size, targetSize, toImage } from '../image/preprocess.ts';
-import type { RGBImage } from '../image/rgb.ts';
+import { checkTargetSize, chooseBucket, MAX_TARGET_PIXELS, MAX_TARGET_SIDE, preprocessKontextImage, REFERENCE_AREA, type Size, targetSize, toImage } from '../image/preprocess.ts';
+import { readImage, type RGBImage } from '../image/rgb.ts';
+import type { AutoEncoderParams } from '../autoencoder/params.ts';
+import type { FluxParams } from '../transformer/params.ts';
 import type { PromptEmbeds, TextEncoder } from '../prompt/embeddings.ts';
 import { denoise } from '../sampling/denoise.ts';
-import { fluxNoise } from '../sampling/noise.ts';
+import { fluxNoise, MAX_SEED } from '../sampling/noise.ts';
 import { getSchedule } from '../sampling/schedule.ts';
 import { type ContextLayout, contextIds, targetIds, textIds } from '../tokens/ids.ts';
 import { pack, unpack } from '../tokens/pack.ts';
@@ -72,6 +74,41 @@ function checkOptions(o: KontextOptions): void {
     throw new UserError(`numInferenceSteps ${n} must be an integer in [${LIMITS.numInferenceSteps.join(', ')}] (default ${DEFAULTS.numInferenceSteps})`);
   }
   if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
+  if (o.seed !== undefined && o.seed > MAX_SEED) {
+    throw new UserError(`seed ${o.seed} is above ${MAX_SEED}: the noise generator takes 32-bit seeds (it would give the noise of seed ${o.seed % 2 ** 32})`);
+  }
+}
+
+/**
+ * The sizes of a run, from the input images' sizes alone (nothing decoded or loaded): the conditioning bucket of
+ * the first image (every context image is resized to it) and the output size. Throws a UserError for a bad
+ * --area, a bucket or an output beyond the limits, or width/height that are not multiples of 16.
+ */
+export function planSize(inputs: Size[], o: { width?: number; height?: number }, area = REFERENCE_AREA): { bucket: Size | null; target: Size } {
+  const first = inputs[0];
+  const bucket = first ? chooseBucket(first.width, first.height, area) : null;
+  if (bucket && (bucket.width > MAX_TARGET_SIDE || bucket.height > MAX_TARGET_SIDE || bucket.width * bucket.height > MAX_TARGET_PIXELS)) {
+    throw new UserError(
+      `area ${area} gives a ${bucket.width}x${bucket.height} bucket for a ${first.width}x${first.height} image, above the output limit ` +
+        `(${MAX_TARGET_SIDE} per side, ${MAX_TARGET_PIXELS / (1024 * 1024)} MP); use a smaller area`,
+    );
+  }
+  const target = targetSize(bucket ?? chooseBucket(1, 1, area), { width: o.width, height: o.height });
+  checkTargetSize(target, 'output size');
+  return { bucket, target };
+}
+
+/** The transformer and the autoencoder belong together: the packed latent channels are the transformer's input. */
+export function checkComponents(p: FluxParams, ae: AutoEncoderParams): void {
+  if (p.in_channels !== 4 * ae.z_channels) {
+    throw new UserError(`transformer expects ${p.in_channels} input features, the autoencoder's ${ae.z_channels} latent channels pack to ${4 * ae.z_channels}`);
+  }
+}
+
+/** Prompt embeddings fit the transformer: T5 features per token and the pooled CLIP vector's size. */
+export function checkEmbeds(e: PromptEmbeds, p: FluxParams): void {
+  if (e.txt.length !== e.tokens * p.context_in_dim) throw new UserError(`prompt embeddings have ${e.txt.length / e.tokens} features per token, the transformer expects ${p.context_in_dim}`);
+  if (e.vec.length !== p.vec_in_dim) throw new UserError(`pooled prompt embedding has ${e.vec.length} features, the transformer expects ${p.vec_in_dim}`);
 }
 
 export class KontextPipeline {
@@ -81,14 +118,10 @@ export class KontextPipeline {
     readonly textEncoder: TextEncoder | null = null,
     readonly config: PipelineConfig = {},
   ) {
-    const p = transformer.params;
-    if (p.in_channels !== 4 * ae.params.z_channels) {
-      throw new UserError(`transformer expects ${p.in_channels} input features, the autoencoder's ${ae.params.z_channels} latent channels pack to ${4 * ae.params.z_channels}`);
-    }
+    checkComponents(transformer.params, ae.params);
   }
 
   private async embeds(o: KontextOptions): Promise<PromptEmbeds> {
-    const p = this.transformer.params;
     let e = o.promptEmbeds;
     if (!e) {
       if (o.prompt === undefined) throw new UserError('give a prompt (or promptEmbeds)');
@@ -100,8 +133,7 @@ export class KontextPipeline {
       }
       e = await this.textEncoder.encode(o.prompt);
     }
-    if (e.txt.length !== e.tokens * p.context_in_dim) throw new UserError(`prompt embeddings have ${e.txt.length / e.tokens} features per token, the transformer expects ${p.context_in_dim}`);
-    if (e.vec.length !== p.vec_in_dim) throw new UserError(`pooled prompt embedding has ${e.vec.length} features, the transformer expects ${p.vec_in_dim}`);
+    checkEmbeds(e, this.transformer.params);
     return e;
   }
 
@@ -122,22 +154,22 @@ export class KontextPipeline {
     const area = this.config.area ?? REFERENCE_AREA;
     const embeds = await this.embeds(o);
     const z = this.ae.params.z_channels;
-    const images = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
+    const given = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
+    // decode first, so that every size is checked before anything runs
+    const images = await Promise.all(given.map((img) => (typeof img === 'string' || img instanceof Uint8Array ? readImage(img) : img)));
+    const { bucket, target: size } = planSize(images, o, area);
 
     // 2. context images: every reference is resized to the first one's bucket (the multi-image convention, §6.7)
     const grids: { rows: number; cols: number }[] = [];
     const tokens: Float32Array[] = [];
-    let bucket: Size | null = null;
     for (const [i, img] of images.entries()) {
       o.onProgress?.({ stage: 'encode', step: i, total: images.length });
-      const pre = await preprocessKontextImage(img, bucket ? { size: bucket } : { area });
-      bucket ??= { width: pre.width, height: pre.height };
+      const pre = await preprocessKontextImage(img, i === 0 ? { area } : { size: bucket! });
       const lh = pre.height / 8;
       const lw = pre.width / 8;
       tokens.push(pack(await this.encode(pre.data, pre.height, pre.width), 1, z, lh, lw));
       grids.push({ rows: lh / 2, cols: lw / 2 });
     }
-    const size = targetSize(bucket ?? chooseBucket(1, 1, area), { width: o.width, height: o.height });
     let context = null;
     if (tokens.length) {
       const all = new Float32Array(tokens.reduce((s, t) => s + t.length, 0));

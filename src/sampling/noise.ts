@@ -20,6 +20,12 @@
 //         AVX2 (the fixture's); torch's AVX-512 or non-x86 builds take the scalar libm path and differ in the last bit.
 import { f32ToBf16Bits, roundBf16, type HostTensor } from '../engine/dtype.ts';
 
+/**
+ * The largest seed with its own noise: the generator keeps the low 32 bits of a seed (as torch's does), so seed
+ * 2^32 would give the same noise as seed 0. Callers that take a seed from a user refuse anything above this.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
 // ---------------------------------------------------------------- mt19937 (ATen/core/MT19937RNGEngine.h)
 /** The 32-bit Mersenne Twister as torch's CPU generator uses it: `manual_seed(s)` keeps the low 32 bits of s. */
 export class MT19937 {

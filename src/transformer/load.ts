@@ -50,3 +50,18 @@ export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<F
     await source.close();
   }
 }
+
+/**
+ * Check a transformer checkpoint without loading it (headers only): its configuration (inferred unless given)
+ * and every key and shape. Throws the UserError loadFlux would; returns the configuration.
+ */
+export async function inspectFlux(path: string, o: InferOptions & { params?: FluxParams } = {}): Promise<FluxParams> {
+  const source = await openCheckpoint(path, 'transformer');
+  try {
+    const params = o.params ?? inferFluxParams(source.shapes(), o);
+    validateCheckpoint(source, expectedFluxKeys(params));
+    return params;
+  } finally {
+    await source.close();
+  }
+}

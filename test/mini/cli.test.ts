@@ -60,7 +60,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       [['edit', 'make it blue', '--out', join(root, 'o.png'), '--model', model], /give the image and the instruction/],
       [['edit', join(root, 'in.png'), 'x', '--model', model], /--out is required/],
       [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', join(root, 'nope')], /model folder .*nope does not exist/],
-      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--seed', 'abc'], /--seed must be a number, got 'abc'/],
+      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--seed', 'abc'], /--seed must be an integer from 0 to 4294967295 \(seeds are 32-bit\), got 'abc'/],
       [['generate', '--out', join(root, 'o.png'), '--model', model], /give one prompt/],
       [['generate', 'x', '--out', join(root, 'o.png'), '--model', model, '--steps', '0'], /--steps must be an integer from 1 to 1000, got '0'/],
     ];

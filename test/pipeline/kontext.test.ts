@@ -99,6 +99,7 @@ describe('KontextPipeline', () => {
     expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 0 })).toBe('numInferenceSteps 0 must be an integer in [1, 500] (default 30)');
     expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 2.5 })).toContain('numInferenceSteps 2.5 must be an integer');
     expect(await bad({ promptEmbeds: embeds, seed: -1 })).toBe('seed -1 must be a non-negative integer');
+    expect(await bad({ promptEmbeds: embeds, seed: 2 ** 32 + 5 })).toBe('seed 4294967301 is above 4294967295: the noise generator takes 32-bit seeds (it would give the noise of seed 5)');
     expect(await bad({ prompt: 'make it blue' })).toContain('this pipeline has no text encoder');
     expect(await bad({})).toBe('give a prompt (or promptEmbeds)');
     expect(await bad({ promptEmbeds: { ...embeds, vec: new Float32Array(7) } })).toBe('pooled prompt embedding has 7 features, the transformer expects 32');
