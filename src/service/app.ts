@@ -11,13 +11,14 @@ import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import type { RouteSpec, ServiceContext } from './routes/spec.ts';
+import { webRoutes } from './routes/web.ts';
 
 const VERSION = '0.1.0';
 
 export function allRoutes(ctx: ServiceContext): RouteSpec[] {
   const routes: RouteSpec[] = [];
   const openapi = () => buildOpenApi(routes, { version: VERSION, model: ctx.model.name });
-  routes.push(...healthRoutes(ctx, openapi), ...generateRoutes(ctx), ...jobRoutes(ctx), ...imageRoutes(ctx), ...sessionRoutes(ctx));
+  routes.push(...healthRoutes(ctx, openapi), ...generateRoutes(ctx), ...jobRoutes(ctx), ...imageRoutes(ctx), ...sessionRoutes(ctx), ...webRoutes());
   return routes;
 }
 

@@ -37,7 +37,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; model
       description:
         `In-context image generation and editing (model: ${info.model}). Model runs are jobs: submit, then follow ` +
         'GET /jobs/{id} or its Server-Sent Events at GET /jobs/{id}/events; output images are at GET /images/{hash}. ' +
-        'Images are sent as base64 PNG or JPEG in JSON. Every error is {"error": "..."}.',
+        'Images are sent as base64 PNG or JPEG in JSON. Every error is {"error": "..."}. GET / is a web app over this API.',
     },
     paths,
     components: { schemas: COMPONENTS },

@@ -13,6 +13,7 @@ const EXPECTED = [
   'GET /health', 'GET /openapi.json', 'POST /generate', 'POST /edit',
   'GET /jobs/{id}', 'GET /jobs/{id}/events', 'DELETE /jobs/{id}', 'GET /images/{hash}',
   'POST /sessions', 'GET /sessions', 'GET /sessions/{id}', 'POST /sessions/{id}/undo', 'POST /sessions/{id}/branch', 'POST /sessions/{id}/turns',
+  'GET /', 'GET /web/{file}', // the web app: its page and its allow-listed scripts and styles
 ];
 
 describe('GET /openapi.json', () => {

@@ -47,6 +47,7 @@ const ROUTES: [string, string, unknown?][] = [
   ['POST', '/sessions/ID/undo'],
   ['POST', '/sessions/ID/branch', { turn: 1 }],
   ['POST', '/sessions/ID/turns', { instruction: 'x' }],
+  ['GET', '/web/ID'], // the web app's files: an allow-list, so nothing else is found
 ];
 
 describe('path traversal', () => {
