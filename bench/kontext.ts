@@ -15,11 +15,10 @@ import { contextIds, targetIds, textIds } from '../src/tokens/ids.ts';
 import { Flux, fluxGraph } from '../src/transformer/model.ts';
 import { FLUX_KONTEXT_DEV, type FluxParams } from '../src/transformer/params.ts';
 import { matmulFlops } from './engine.ts';
-import { peakRssMiB, timeit } from './util.ts';
+import { peakRssMiB, randn, timeit } from './util.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../shared/fixtures/flux-reference');
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });
-const randn = (n: number, r: () => number, scale: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 
 /** Random weights straight in int4 form (random codes, scales 1/(8√K)): the speed does not depend on the values. */
 async function randomInt4(model: Flux, accuracyLevel: number): Promise<void> {

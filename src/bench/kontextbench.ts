@@ -7,12 +7,12 @@
 // checked, and its file found, when the folder is loaded, before any model runs.
 
 import { existsSync, statSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../errors.ts';
+import { clip, preview, UserError } from '../errors.ts';
 import { resolveInside } from '../io/inside.ts';
 import type { MetadataRow } from '../world/dataset.ts';
-import { CATEGORY, type Family } from '../world/tasks.ts';
+import { CATEGORY, FAMILIES, type Family } from '../world/tasks.ts';
 import { isJudgedOp } from './analyze.ts';
 
 /** KontextBench's five categories, in the paper's order. */
@@ -66,6 +66,9 @@ export function findMetadata(dir: string): string {
 
 const REQUIRED = ['key', 'category', 'instruction'] as const;
 
+/** KontextBench's metadata.jsonl is ~0.3 MB; a file past this is not one (and would not fit in one string). */
+export const MAX_METADATA_BYTES = 256_000_000;
+
 /** The input file names of a row (file_name, or input_files when present). */
 function inputNames(raw: Record<string, unknown>, where: string): string[] {
   const files = Array.isArray(raw.input_files) ? (raw.input_files as unknown[]) : raw.file_name === null || raw.file_name === undefined ? [] : [raw.file_name];
@@ -88,15 +91,23 @@ function truthNames(raw: Record<string, unknown>, where: string): string[] {
   // an edit no check knows would be judged by no check at all, and pass
   for (const [field, edit] of edits) {
     const op = (edit as { op?: unknown } | null | undefined)?.op;
-    if (!isJudgedOp(op)) throw new UserError(`${where}: unknown edit op ${JSON.stringify(op ?? null)} in '${field}'; ${regenerate}`);
+    if (!isJudgedOp(op)) throw new UserError(`${where}: unknown edit op ${preview(op ?? null)} in '${field}'; ${regenerate}`);
+  }
+  if (!(FAMILIES as readonly unknown[]).includes(raw.family)) {
+    throw new UserError(`${where}: unknown family ${preview(raw.family ?? null)} (known: ${FAMILIES.join(', ')}); ${regenerate}`);
   }
   return fields.map(([, v]) => v as string);
 }
 
 /** Check that a name from the row leads to a file inside the data folder, and return its path. */
-async function fileOf(root: string, realRoot: string, name: string, where: string): Promise<string> {
-  const r = await resolveInside(root, name, realRoot);
-  if (r.ok) return r.path;
+async function fileOf(root: string, realRoot: string, fullName: string, where: string): Promise<string> {
+  const r = await resolveInside(root, fullName, realRoot);
+  const name = clip(fullName); // as quoted below
+  if (r.ok) {
+    // '.', 'images/' or a name of a folder resolves inside too, but is no image
+    if (!(await stat(r.path).then((s) => s.isFile(), () => false))) throw new UserError(`${where}: '${name}' is not a file in the data folder ${root}`);
+    return r.path;
+  }
   if (r.why === 'outside') {
     throw new UserError(`${where}: '${name}' leads outside the data folder ${root}; rows may name only files inside it (no '..', absolute paths or links that leave it)`);
   }
@@ -107,7 +118,11 @@ async function fileOf(root: string, realRoot: string, name: string, where: strin
 export async function loadBench(dir: string): Promise<BenchData> {
   const metadata = findMetadata(dir);
   const root = resolve(dirname(metadata));
-  const text = await readFile(metadata, 'utf8');
+  const { size } = await stat(metadata);
+  if (size > MAX_METADATA_BYTES) {
+    throw new UserError(`${metadata} is ${(size / 1e6).toFixed(0)} MB, above the limit of ${MAX_METADATA_BYTES / 1e6} MB for a metadata file; is it the right file?`);
+  }
+  const text = (await readFile(metadata, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   // first every row's fields (so a malformed line is named before any file is looked at), then the files
   const parsed: { where: string; raw: Record<string, unknown>; truth: MetadataRow | null; inputs: string[]; names: string[] }[] = [];
   const seen = new Set<string>();
@@ -125,9 +140,9 @@ export async function loadBench(dir: string): Promise<BenchData> {
       if (typeof raw[f] !== 'string') throw new UserError(`${at} lacks the string field '${f}' (KontextBench rows have file_name, key, category, instruction)`);
     }
     const key = raw.key as string;
-    if (seen.has(key)) throw new UserError(`${at}: duplicate key '${key}'`);
+    if (seen.has(key)) throw new UserError(`${at}: duplicate key '${clip(key)}'`);
     seen.add(key);
-    const where = `${at} (key '${key}')`;
+    const where = `${at} (key '${clip(key)}')`;
     const truth = typeof raw.target_file === 'string' ? (raw as unknown as MetadataRow) : null;
     const inputs = inputNames(raw, where);
     parsed.push({ where, raw, truth, inputs, names: [...inputs, ...(truth ? truthNames(raw, where) : [])] });

@@ -147,6 +147,10 @@ export function diffusersTransformerPlan(shapes: KeyShapes): Plan {
         recipes.set(bfl, { op: 'concat', srcs: [], shape: [] }); // keeps the key's place; filled below
       }
       g[rule.part!] = src;
+    } else if (recipes.has(bfl) || (rule.swap && !(shape.length >= 1 && shape[0] % 2 === 0))) {
+      // a second source for the same key, or [a; b] halves that a 0-d or odd-row tensor does not have: reported
+      // as unexpected by validation rather than failing (or choosing silently) when the tensor is read
+      unmapped.push(src);
     } else {
       recipes.set(bfl, rule.swap ? { op: 'swapHalves', src, shape } : { op: 'copy', src, shape });
     }
@@ -155,7 +159,8 @@ export function diffusersTransformerPlan(shapes: KeyShapes): Plan {
     const srcs = parts.filter((p): p is string => p !== undefined);
     const partShapes = srcs.map((s) => shapes.get(s)!);
     const tail = JSON.stringify(partShapes[0].slice(1));
-    if (srcs.length === parts.length && partShapes.every((s) => JSON.stringify(s.slice(1)) === tail)) {
+    // rows are concatenated: every part needs a first dimension (a 0-d part would make the row count NaN)
+    if (srcs.length === parts.length && partShapes.every((s) => s.length >= 1 && JSON.stringify(s.slice(1)) === tail)) {
       recipes.set(bfl, { op: 'concat', srcs, shape: [partShapes.reduce((n, s) => n + s[0], 0), ...partShapes[0].slice(1)] });
     } else {
       recipes.delete(bfl); // incomplete or inconsistent: the BFL key is missing, its parts unexpected
@@ -220,27 +225,33 @@ const VAE_ATTN_PART: Record<string, string> = {
   proj_attn: 'proj_out',
 };
 
+/** table[k] for the table's own keys only: a key named 'constructor' or '__proto__' must not find Object's. */
+function own<T>(table: Record<string, T>, k: string): T | undefined {
+  return Object.hasOwn(table, k) ? table[k] : undefined;
+}
+
 /** BFL key of one diffusers VAE key (`levels` = number of resolution levels), or undefined. */
 function mapVaeKey(src: string, levels: number): { bfl: string; attnLinear: boolean } | undefined {
   const [module, param] = splitKey(src);
+  const resnetPart = (m: RegExpExecArray, i: number) => own(VAE_RESNET_PART, m[i]);
   if (param !== 'weight' && param !== 'bias') return undefined;
   let m: RegExpExecArray | null;
   const plain = (bfl: string) => ({ bfl: `${bfl}.${param}`, attnLinear: false });
   if ((m = /^(encoder|decoder)\.(conv_in|conv_out)$/.exec(module))) return plain(module);
   if ((m = /^(encoder|decoder)\.conv_norm_out$/.exec(module))) return plain(`${m[1]}.norm_out`);
-  if ((m = /^encoder\.down_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && VAE_RESNET_PART[m[3]]) {
-    return plain(`encoder.down.${m[1]}.block.${m[2]}.${VAE_RESNET_PART[m[3]]}`);
+  if ((m = /^encoder\.down_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
+    return plain(`encoder.down.${m[1]}.block.${m[2]}.${resnetPart(m, 3)}`);
   }
   if ((m = /^encoder\.down_blocks\.(\d+)\.downsamplers\.0\.conv$/.exec(module))) return plain(`encoder.down.${m[1]}.downsample.conv`);
-  if ((m = /^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && VAE_RESNET_PART[m[3]]) {
-    return plain(`decoder.up.${levels - 1 - Number(m[1])}.block.${m[2]}.${VAE_RESNET_PART[m[3]]}`);
+  if ((m = /^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
+    return plain(`decoder.up.${levels - 1 - Number(m[1])}.block.${m[2]}.${resnetPart(m, 3)}`);
   }
   if ((m = /^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.conv$/.exec(module))) return plain(`decoder.up.${levels - 1 - Number(m[1])}.upsample.conv`);
-  if ((m = /^(encoder|decoder)\.mid_block\.resnets\.([01])\.(\w+)$/.exec(module)) && VAE_RESNET_PART[m[3]]) {
-    return plain(`${m[1]}.mid.block_${Number(m[2]) + 1}.${VAE_RESNET_PART[m[3]]}`);
+  if ((m = /^(encoder|decoder)\.mid_block\.resnets\.([01])\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
+    return plain(`${m[1]}.mid.block_${Number(m[2]) + 1}.${resnetPart(m, 3)}`);
   }
-  if ((m = /^(encoder|decoder)\.mid_block\.attentions\.0\.(.+)$/.exec(module)) && VAE_ATTN_PART[m[2]]) {
-    const part = VAE_ATTN_PART[m[2]];
+  if ((m = /^(encoder|decoder)\.mid_block\.attentions\.0\.(.+)$/.exec(module)) && own(VAE_ATTN_PART, m[2])) {
+    const part = own(VAE_ATTN_PART, m[2])!;
     return { bfl: `${m[1]}.mid.attn_1.${part}.${param}`, attnLinear: part !== 'norm' && param === 'weight' };
   }
   return undefined;
@@ -259,6 +270,10 @@ export function diffusersVaePlan(shapes: KeyShapes): Plan {
       continue;
     }
     const shape = shapes.get(src)!;
+    if (recipes.has(m.bfl)) {
+      unmapped.push(src); // old and new diffusers names of one tensor (query and to_q): keep the first, report the other
+      continue;
+    }
     // Linear [C, C] → 1×1 conv [C, C, 1, 1]: same elements in the same order
     recipes.set(m.bfl, { op: 'copy', src, shape: m.attnLinear && shape.length === 2 ? [...shape, 1, 1] : shape });
   }

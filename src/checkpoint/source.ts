@@ -15,9 +15,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DType, HostTensor } from '../engine/dtype.ts';
-import { UserError } from '../errors.ts';
+import { clip, preview, UserError } from '../errors.ts';
 import { toFloat32 } from '../io/floats.ts';
-import { SafetensorsFile } from '../io/safetensors.ts';
+import { MAX_HEADER_BYTES, SafetensorsFile } from '../io/safetensors.ts';
 import { diffusersTransformerPlan, diffusersVaePlan, isDiffusersTransformer, isDiffusersVae, type Plan, type Recipe } from './diffusers.ts';
 import type { KeyShapes } from './flux-keys.ts';
 import { concatRows, reshape, swapHalves } from './tensor-ops.ts';
@@ -75,7 +75,13 @@ class MappedSource implements CheckpointSource {
       this.entries.set(key, { recipe, dtype: dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src) });
     }
     for (const src of plan.unmapped) {
-      if (!this.entries.has(src)) this.entries.set(src, { recipe: { op: 'copy', src, shape: this.storedShape(src) }, dtype: dtypeOf(src) });
+      const taken = this.entries.get(src);
+      if (taken) {
+        // e.g. both 'img_in.weight' and 'x_embedder.weight': one of them would be dropped without a word
+        const from = taken.recipe.op === 'concat' ? taken.recipe.srcs.join(' + ') : taken.recipe.src;
+        throw new UserError(`checkpoint '${path}' holds tensor '${clip(src)}' twice: under that name and as '${clip(from)}' (it mixes BFL and diffusers names); use a file of one layout`);
+      }
+      this.entries.set(src, { recipe: { op: 'copy', src, shape: this.storedShape(src) }, dtype: dtypeOf(src) });
     }
   }
 
@@ -86,7 +92,7 @@ class MappedSource implements CheckpointSource {
 
   private entry(key: string) {
     const e = this.entries.get(key);
-    if (!e) throw new UserError(`checkpoint '${this.path}' (${this.layout}) has no tensor '${key}'`);
+    if (!e) throw new UserError(`checkpoint '${this.path}' (${this.layout}) has no tensor '${clip(key)}'`);
     return e;
   }
 
@@ -130,7 +136,7 @@ class MappedSource implements CheckpointSource {
         try {
           return concatRows(parts);
         } catch (err) {
-          throw new UserError(`checkpoint '${this.path}', tensor '${key}' from ${recipe.srcs.join(' + ')}: ${(err as Error).message}`);
+          throw new UserError(`checkpoint '${this.path}', tensor '${clip(key)}' from ${recipe.srcs.map((s) => clip(s)).join(' + ')}: ${(err as Error).message}`);
         }
       }
     }
@@ -167,7 +173,10 @@ function isShardName(f: unknown): f is string {
 async function readIndex(indexPath: string): Promise<Located> {
   let weightMap: unknown;
   try {
-    weightMap = JSON.parse(await readFile(indexPath, 'utf8')).weight_map;
+    // diffusers' indexes are ~100 kB: refuse a huge file before reading it (as for a safetensors header)
+    const { size } = await stat(indexPath);
+    if (size > MAX_HEADER_BYTES) throw new Error(`it is ${size} bytes, above the limit of ${MAX_HEADER_BYTES}`);
+    weightMap = JSON.parse(await readFile(indexPath, 'utf8'))?.weight_map;
   } catch (err) {
     throw new UserError(`cannot read the shard index '${indexPath}': ${(err as Error).message}`);
   }
@@ -177,14 +186,14 @@ async function readIndex(indexPath: string): Promise<Located> {
   // file may itself be a link: the Hugging Face cache links each shard to ../../blobs/<hash>.)
   for (const [k, f] of Object.entries(weightMap)) {
     if (!isShardName(f)) {
-      throw new UserError(`shard index '${indexPath}' maps '${k}' to ${JSON.stringify(f)}, which is not a file name beside the index; weight_map may name only shard files in its folder (no folders, '..' or absolute paths)`);
+      throw new UserError(`shard index '${indexPath}' maps '${clip(k)}' to ${preview(f)}, which is not a file name beside the index; weight_map may name only shard files in its folder (no folders, '..' or absolute paths)`);
     }
   }
   const dir = path.dirname(indexPath);
   const map = Object.fromEntries(Object.entries(weightMap as Record<string, string>).map(([k, f]) => [k, path.join(dir, f)]));
   const files = [...new Set(Object.values(map))];
   for (const f of files) {
-    if (!(await isFile(f))) throw new UserError(`shard '${f}' listed in '${indexPath}' is missing (incomplete download?)`);
+    if (!(await isFile(f))) throw new UserError(`shard '${clip(f)}' listed in '${indexPath}' is missing (incomplete download?)`);
   }
   return { files, index: { path: indexPath, weightMap: map }, description: `diffusers folder, ${files.length} shard${files.length === 1 ? '' : 's'}` };
 }
@@ -250,7 +259,7 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
       for (const [key, f] of Object.entries(located.index.weightMap)) {
         const file = files.find((x) => x.path === f)!;
         if (!file.has(key)) {
-          throw new UserError(`'${located.index.path}' lists '${key}' in '${f}', but that shard has no such tensor (shards from different downloads?)`);
+          throw new UserError(`'${located.index.path}' lists '${clip(key)}' in '${clip(f)}', but that shard has no such tensor (shards from different downloads?)`);
         }
         raw.set(key, { file, key });
       }

@@ -13,6 +13,12 @@ export interface RGBImage {
 /** Largest image we accept as input (pixels). Kontext buckets are ~1 MP; larger inputs are resized down anyway. */
 export const MAX_INPUT_PIXELS = 64 * 1024 * 1024;
 
+/**
+ * The formats readImage decodes: raster images only. SVG (a renderer that follows links to files beside the
+ * drawing), libvips' own formats and anything else sharp may be built with are refused by their header.
+ */
+const RASTER_FORMATS: ReadonlySet<string> = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif']);
+
 export function createImage(width: number, height: number, fill: [number, number, number] = [0, 0, 0]): RGBImage {
   const data = new Uint8Array(width * height * 3);
   if (data.length === 0) return { width, height, data };
@@ -26,14 +32,17 @@ function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0].trim().replace(/[:.]+$/, '');
 }
 
-/** Decode PNG/JPEG/WebP/... (anything sharp reads) from a path or bytes into RGB (alpha is dropped, as PIL .convert("RGB")). */
+/** Decode PNG/JPEG/WebP (also GIF, TIFF, HEIF/AVIF; see RASTER_FORMATS) from a path or bytes into RGB (alpha is dropped, as PIL .convert("RGB")). */
 export async function readImage(source: string | Uint8Array): Promise<RGBImage> {
   const what = typeof source === 'string' ? `'${source}'` : 'the given bytes';
-  let meta: { width?: number; height?: number };
+  let meta: { width?: number; height?: number; format?: string };
   try {
     meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new UserError(`cannot read an image from ${what}: ${firstLine(err)}. Give a PNG, JPEG or WebP file.`, { cause: err });
+  }
+  if (!RASTER_FORMATS.has(meta.format ?? '')) {
+    throw new UserError(`${what} is ${meta.format === 'svg' ? 'an SVG drawing' : `a '${meta.format}' file`}, not a picture kontext reads. Give a PNG, JPEG or WebP file.`);
   }
   const { width = 0, height = 0 } = meta;
   if (width === 0 || height === 0) throw new UserError(`image ${what} has zero size (${width}x${height})`);
@@ -43,7 +52,8 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
         `${MAX_INPUT_PIXELS / (1024 * 1024)} MP; downscale it first (Kontext works at about 1 MP anyway)`,
     );
   }
-  const { data, info } = await sharp(source, { limitInputPixels: false })
+  // the same bound again, enforced by libvips on what it decodes (the first page's header)
+  const { data, info } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()

@@ -13,7 +13,7 @@
 import { open as openFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { allocHost, BYTES, numel, type DType, type HostArray, type HostTensor } from '../engine/dtype.ts';
-import { UserError } from '../errors.ts';
+import { clip, preview, UserError } from '../errors.ts';
 import { toFloat32 } from './floats.ts';
 
 /** safetensors dtype names → engine dtypes. */
@@ -73,6 +73,23 @@ function sniff(first: Uint8Array): string {
   return '';
 }
 
+/** A tensor name as quoted in messages: cut (a corrupt header may hold a 50 MB name). */
+const shortName = (name: string): string => clip(name);
+
+/**
+ * Bytes of a tensor of this shape, exactly, or Infinity when that is above 2^53 (the products of a corrupt
+ * header's dimensions would otherwise round, or become Infinity × 0 = NaN for a shape holding a 0).
+ */
+function byteSize(shape: readonly number[], bytesPerElement: number): number {
+  if (shape.includes(0)) return 0;
+  let n = bytesPerElement;
+  for (const d of shape) {
+    n *= d;
+    if (n > Number.MAX_SAFE_INTEGER) return Infinity;
+  }
+  return n;
+}
+
 /**
  * Parse and validate a header. `headerLen` is N, `fileSize` the size of the whole file; `where` names the file in
  * errors. Exported so that the checks can be tested without files.
@@ -93,30 +110,33 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      // strings only, as the reference reader requires (String() of a value nested 100 000 deep would overflow)
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new UserError(`${where}: "__metadata__" must be an object of strings`);
+        throw new UserError(`${where}: "__metadata__" must be an object of strings, got ${preview(value)}`);
       }
-      metadata = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+      const bad = Object.entries(value).find(([, v]) => typeof v !== 'string');
+      if (bad) throw new UserError(`${where}: "__metadata__" must be an object of strings; '${shortName(bad[0])}' is ${preview(bad[1])}`);
+      metadata = { ...(value as Record<string, string>) };
       continue;
     }
-    const at = `${where}, tensor '${name}'`;
+    const at = `${where}, tensor '${shortName(name)}'`;
     if (typeof value !== 'object' || value === null) throw new UserError(`${at}: header entry is not an object`);
     const { dtype: st, shape, data_offsets: off } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof st !== 'string') throw new UserError(`${at}: missing "dtype"`);
-    const dtype = SAFETENSORS_DTYPE[st];
+    const dtype = Object.hasOwn(SAFETENSORS_DTYPE, st) ? SAFETENSORS_DTYPE[st] : undefined; // not 'constructor' → Object
     if (!dtype) {
-      throw new UserError(`${at}: unknown dtype '${st}' (supported: ${Object.keys(SAFETENSORS_DTYPE).join(', ')})`);
+      throw new UserError(`${at}: unknown dtype '${shortName(st)}' (supported: ${Object.keys(SAFETENSORS_DTYPE).join(', ')})`);
     }
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw new UserError(`${at}: "shape" must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw new UserError(`${at}: "shape" must be an array of non-negative integers, got ${preview(shape)}`);
     if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount) || off[0] > off[1]) {
-      throw new UserError(`${at}: "data_offsets" must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(off)}`);
+      throw new UserError(`${at}: "data_offsets" must be [begin, end] with 0 <= begin <= end, got ${preview(off)}`);
     }
     const [begin, end] = off as [number, number];
-    const need = numel(shape) * BYTES[dtype];
+    const need = byteSize(shape as number[], BYTES[dtype]);
     if (end - begin !== need) {
       throw new UserError(
-        `${at}: shape [${shape.join(', ')}] of ${st} needs ${need} bytes but data_offsets [${begin}, ${end}] span ${end - begin}; the header is corrupt`,
+        `${at}: shape [${(shape as number[]).slice(0, 8).join(', ')}${shape.length > 8 ? ', …' : ''}] of ${st} needs ${Number.isFinite(need) ? need : 'more than 2^53'} bytes but data_offsets [${begin}, ${end}] span ${end - begin}; the header is corrupt`,
       );
     }
     entries.set(name, { name, dtype, shape: shape.slice(), begin, end });
@@ -126,9 +146,10 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
   const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
   const beyond = sorted.find((e) => e.end > dataSize);
   if (beyond) {
-    const needSize = dataStart + Math.max(...sorted.map((e) => e.end));
+    // a loop, not Math.max(...ends): spreading 200 000 entries as arguments overflows the stack
+    const needSize = dataStart + sorted.reduce((m, e) => Math.max(m, e.end), 0);
     throw new UserError(
-      `${where}: the file is truncated: tensor '${beyond.name}' occupies data bytes ${beyond.begin}..${beyond.end} but the ` +
+      `${where}: the file is truncated: tensor '${shortName(beyond.name)}' occupies data bytes ${beyond.begin}..${beyond.end} but the ` +
         `data area has only ${Math.max(dataSize, 0)} bytes (file is ${fileSize} bytes, the header says ${needSize}). Download or copy it again.`,
     );
   }
@@ -136,10 +157,10 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
   let prev: TensorEntry | undefined;
   for (const e of sorted) {
     if (e.begin < pos) {
-      throw new UserError(`${where}: tensors '${prev!.name}' [${prev!.begin}, ${prev!.end}] and '${e.name}' [${e.begin}, ${e.end}] overlap; the header is corrupt`);
+      throw new UserError(`${where}: tensors '${shortName(prev!.name)}' [${prev!.begin}, ${prev!.end}] and '${shortName(e.name)}' [${e.begin}, ${e.end}] overlap; the header is corrupt`);
     }
     if (e.begin > pos) {
-      const what = prev ? `between tensors '${prev.name}' and '${e.name}'` : `at the start of the data area, before tensor '${e.name}'`;
+      const what = prev ? `between tensors '${shortName(prev.name)}' and '${shortName(e.name)}'` : `at the start of the data area, before tensor '${shortName(e.name)}'`;
       throw new UserError(`${where}: ${e.begin - pos} unused bytes ${what} (safetensors data must be contiguous); the header is corrupt`);
     }
     pos = e.end;
@@ -149,6 +170,33 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
     throw new UserError(`${where}: ${dataSize - pos} bytes after the last tensor's data (expected the file to end at byte ${dataStart + pos}); the file is corrupt`);
   }
   return { dataStart, entries, metadata };
+}
+
+/**
+ * N, the header length, from the first 8 bytes of a file of `size` bytes, checked before anything of that size is
+ * read or allocated: at most MAX_HEADER_BYTES, and inside the file.
+ */
+function headerLength(first: Uint8Array, size: number, where: string): number {
+  if (size < 8) throw new UserError(`${where} has ${size} bytes: too small for the 8-byte header length; it is empty or truncated`);
+  const n64 = new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true);
+  if (n64 > BigInt(MAX_HEADER_BYTES)) {
+    throw new UserError(`${where}: header length ${n64} is absurd (limit ${MAX_HEADER_BYTES} bytes); this is not a safetensors file.${sniff(first)}`);
+  }
+  const n = Number(n64);
+  if (8 + n > size) {
+    throw new UserError(`${where}: header length ${n} runs past the end of the file (${size} bytes): the file is truncated or not safetensors.${sniff(first)}`);
+  }
+  return n;
+}
+
+/**
+ * Parse and validate the header of a whole safetensors file held in memory, with the same checks as
+ * SafetensorsFile.open (which reads only the header of a file): for bytes received over a network, and for tests.
+ * Tensor `e` is `bytes.subarray(dataStart + e.begin, dataStart + e.end)`.
+ */
+export function parseSafetensorsBytes(bytes: Uint8Array, where = 'safetensors data'): SafetensorsHeader {
+  const n = headerLength(bytes.subarray(0, 8), bytes.length, where);
+  return parseSafetensorsHeader(new TextDecoder().decode(bytes.subarray(8, 8 + n)), n, bytes.length, where);
 }
 
 /** An open safetensors file. Reads tensors on demand; call `close()` when done. */
@@ -173,16 +221,7 @@ export class SafetensorsFile {
     }
     try {
       const { size } = await fh.stat();
-      if (size < 8) throw new UserError(`${where} has ${size} bytes: too small for the 8-byte header length; it is empty or truncated`);
-      const first = await readAt(fh, 0, 8, where);
-      const n64 = new DataView(first.buffer).getBigUint64(0, true);
-      if (n64 > BigInt(MAX_HEADER_BYTES)) {
-        throw new UserError(`${where}: header length ${n64} is absurd (limit ${MAX_HEADER_BYTES} bytes); this is not a safetensors file.${sniff(first)}`);
-      }
-      const n = Number(n64);
-      if (8 + n > size) {
-        throw new UserError(`${where}: header length ${n} runs past the end of the file (${size} bytes): the file is truncated or not safetensors.${sniff(first)}`);
-      }
+      const n = headerLength(size < 8 ? new Uint8Array(0) : await readAt(fh, 0, 8, where), size, where);
       const json = new TextDecoder().decode(await readAt(fh, 8, n, where));
       const header = parseSafetensorsHeader(json, n, size, where);
       return new SafetensorsFile(path, fh, size, header);

@@ -14,7 +14,8 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../errors.ts';
+import { preview, UserError } from '../errors.ts';
+import { isRelativeInside } from '../io/inside.ts';
 import { AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import { inferFluxParams } from '../checkpoint/flux-keys.ts';
@@ -28,7 +29,7 @@ import { contextIds, targetIds, textIds } from '../tokens/ids.ts';
 import { pack, unpack } from '../tokens/pack.ts';
 import { Flux, fluxGraph } from '../transformer/model.ts';
 import type { FluxParams } from '../transformer/params.ts';
-import { maxRelErr, type OutputResult } from './compare.ts';
+import { broken, maxRelErr, type OutputResult } from './compare.ts';
 import { missingTextCases, type TextCaseKind, type TextCaseRole, textEncoderCase } from './text-encoders.ts';
 
 export { maxRelErr, type OutputResult };
@@ -189,6 +190,22 @@ function scheduleCase(cfg: Record<string, number[]>): OutputResult[] {
   });
 }
 
+/**
+ * Run a case whose files are all present; a case that lacks a file, or whose files lack a tensor or are cut short
+ * (a UserError from the reader), is not skipped and does not stop the run: it becomes one failing output that says
+ * what is missing, so `kontext verify` exits 1 naming it.
+ */
+async function guarded(dir: string, files: string[], run: () => Promise<OutputResult[]>): Promise<OutputResult[]> {
+  const absent = files.filter((f) => !existsSync(join(dir, f)));
+  if (absent.length) return [broken('files', `${absent.join(' and ')} missing from '${dir}'`)];
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof UserError) return [broken('case', err.message)];
+    throw err;
+  }
+}
+
 /** Run every case found in `dir`, calling `onCase` as each finishes. */
 export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void = () => {}): Promise<CaseResult[]> {
   if (!existsSync(dir)) throw new UserError(`fixture folder '${dir}' does not exist`);
@@ -203,31 +220,37 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
     } catch (err) {
       throw new UserError(`fixture '${file}' is not valid JSON: ${(err as Error).message}`);
     }
+    if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) continue; // not a case
     const t0 = performance.now();
     const params = cfg.params as Record<string, unknown> | undefined;
+    const text = textEncoderCase(dir, name, cfg);
     let kind: CaseResult['kind'];
     let outputs: OutputResult[];
-    if (params?.hidden_size && existsSync(join(dir, `${name}.io.safetensors`))) {
+    if (text) {
+      kind = text.kind;
+      textRoles.add(text.role);
+      outputs = await text.run();
+    } else if (params?.hidden_size) {
       kind = 'transformer';
-      outputs = await transformerCase(dir, name, cfg as never);
+      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () => transformerCase(dir, name, cfg as never));
     } else if (cfg.steps && cfg.schedule && cfg.weights) {
       kind = 'denoise';
-      outputs = await denoiseCase(dir, name, cfg as never);
+      const weights = cfg.weights;
+      outputs =
+        typeof weights === 'string' && isRelativeInside(weights)
+          ? await guarded(dir, [weights, `${name}.io.safetensors`], () => denoiseCase(dir, name, cfg as never))
+          : [broken('weights', `"weights" must name a file inside '${dir}', got ${preview(weights)}`)];
     } else if (params?.ch_mult) {
       kind = 'autoencoder';
-      outputs = await autoencoderCase(dir, name, cfg as never);
-    } else if (Array.isArray(cfg.cases) && existsSync(join(dir, `${name}.safetensors`)) && name === 'noise') {
+      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () => autoencoderCase(dir, name, cfg as never));
+    } else if (Array.isArray(cfg.cases) && name === 'noise') {
       kind = 'noise';
-      outputs = await noiseCase(dir, cfg as never);
+      outputs = await guarded(dir, [`${name}.safetensors`], () => noiseCase(dir, cfg as never));
     } else if (name === 'schedules') {
       kind = 'schedule';
       outputs = scheduleCase(cfg as never);
     } else {
-      const text = textEncoderCase(dir, name, cfg);
-      if (!text) continue; // not a case (e.g. official-shapes.json)
-      kind = text.kind;
-      textRoles.add(text.role);
-      outputs = await text.run();
+      continue; // not a case (e.g. official-shapes.json)
     }
     const r = { name, kind, outputs, seconds: (performance.now() - t0) / 1000 };
     results.push(r);
