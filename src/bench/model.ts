@@ -134,3 +134,23 @@ registerModel(
   },
   'kontext-mini, the embedded model (mini:<folder> for another trained one)',
 );
+
+registerModel(
+  'ae-ceiling',
+  async (dir, ctx) => {
+    const { EMBEDDED_MODEL } = await import('../mini/editor.ts');
+    const { loadMini } = await import('../mini/load.ts');
+    const { encodeImages, decodeTokens } = await import('../mini/latents.ts');
+    const pipe = await loadMini(dir || EMBEDDED_MODEL);
+    return {
+      name: 'ae-ceiling',
+      async edit(req) {
+        const t = ctx.groundTruth();
+        if (!t) throw new UserError('ae-ceiling needs ground-truth targets (synthetic datasets only)');
+        if (t.width !== pipe.resolution || t.height !== pipe.resolution) throw new UserError(`ae-ceiling: the dataset must be at the model's ${pipe.resolution} px`);
+        return (await decodeTokens(pipe.ae, await encodeImages(pipe.ae, [t]), pipe.resolution))[0]!;
+      },
+    };
+  },
+  "diagnostic: the exact target through kontext-mini's autoencoder (sees ground truth): the best any model in this latent space can score",
+);
