@@ -1,0 +1,36 @@
+// The shipped model (models/kontext-mini): present, within the size budget, f16, loadable, and it answers an edit
+// of the example image with an image of the input's size that keeps the input's background.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readImage } from '../../src/image/rgb.ts';
+import { SafetensorsFile } from '../../src/io/safetensors.ts';
+import { EMBEDDED_MODEL, MiniEditor } from '../../src/mini/editor.ts';
+
+describe('the embedded model', () => {
+  it('ships every file, in float16, within 40 MB', async () => {
+    const files = readdirSync(EMBEDDED_MODEL).sort();
+    expect(files).toEqual(expect.arrayContaining(['README.md', 'ae.safetensors', 'config.json', 'text_encoder.safetensors', 'tokenizer.json', 'transformer.safetensors']));
+    const total = files.reduce((s, f) => s + statSync(join(EMBEDDED_MODEL, f)).size, 0);
+    expect(total).toBeLessThan(40e6);
+    for (const f of files.filter((x) => x.endsWith('.safetensors'))) {
+      const st = await SafetensorsFile.open(join(EMBEDDED_MODEL, f));
+      try {
+        expect(new Set(st.keys().map((k) => st.entry(k).dtype)), f).toEqual(new Set(['float16']));
+      } finally {
+        await st.close();
+      }
+    }
+  });
+
+  it('edits the example image: same size, background kept', async () => {
+    const ed = await MiniEditor.load();
+    const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
+    const { image } = await ed.edit({ prompt: 'make the blue circle red', image: input, seed: 0 });
+    expect([image.width, image.height]).toEqual([input.width, input.height]);
+    // the top rows of the example are background only: the answer's must match them closely
+    let err = 0;
+    for (let i = 0; i < input.width * 4 * 3; i++) err += Math.abs(image.data[i]! - input.data[i]!);
+    expect(err / (input.width * 4 * 3)).toBeLessThan(12);
+  });
+});
