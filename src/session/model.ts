@@ -15,6 +15,10 @@ export interface SessionEditRequest extends EditRequest {
   numInferenceSteps?: number;
   /** guidance scale; undefined = the model's default */
   guidanceScale?: number;
+  /** called after each denoising step; throws to stop the run (a cancelled job) */
+  onStep?: (step: number, total: number) => void;
+  /** aborted when the job is cancelled, for models that can stop inside a step */
+  signal?: AbortSignal;
 }
 
 export interface SessionModel {
@@ -38,7 +42,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
     async edit(req) {
       const r = await editor.edit({
         prompt: req.prompt, image: req.images, seed: req.seed, width: req.width, height: req.height,
-        numInferenceSteps: req.numInferenceSteps, guidanceScale: req.guidanceScale,
+        numInferenceSteps: req.numInferenceSteps, guidanceScale: req.guidanceScale, onStep: req.onStep,
       });
       return r.image;
     },

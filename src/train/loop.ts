@@ -101,6 +101,21 @@ export interface LoopResult {
   interrupted: boolean;
 }
 
+/** The loop options every training config shares (schedule, EMA, cadence) plus the command's stop/quiet flags. */
+export function loopSettings(
+  c: { lr: number; warmup: number; steps: number; ema: number; checkpointEvery: number; validateEvery: number },
+  o: { maxSteps?: number; quiet?: boolean },
+): Pick<LoopOptions, 'schedule' | 'ema' | 'checkpointEvery' | 'validateEvery' | 'maxSteps' | 'quiet'> {
+  return {
+    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
+    ema: c.ema,
+    checkpointEvery: c.checkpointEvery,
+    validateEvery: c.validateEvery,
+    maxSteps: o.maxSteps,
+    quiet: o.quiet,
+  };
+}
+
 /** Train until `schedule.steps` (or a signal), checkpointing, logging and validating along the way. */
 export async function trainLoop(trainer: Trainer, o: LoopOptions): Promise<LoopResult> {
   const start = await resume(trainer, o);

@@ -21,7 +21,7 @@ import { makeSample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../world/prng.ts';
 import type { Scene } from '../world/scene.ts';
 import { aeLoss, gaussian, ImageStream, imageBatch, latentStats, reconstructionLoss } from './ae.ts';
-import { trainLoop, type LoopResult } from './loop.ts';
+import { loopSettings, trainLoop, type LoopResult } from './loop.ts';
 
 export interface AeTrainConfig {
   kind: 'ae';
@@ -183,12 +183,7 @@ export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: num
   return trainLoop(trainer, {
     out,
     config: c,
-    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
-    ema: c.ema,
-    checkpointEvery: c.checkpointEvery,
-    validateEvery: c.validateEvery,
-    maxSteps: o.maxSteps,
-    quiet: o.quiet,
+    ...loopSettings(c, o),
     nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'ae-step', step));
       const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
@@ -230,12 +225,7 @@ async function trainDecoder(c: AeTrainConfig, out: string, o: { maxSteps?: numbe
   return trainLoop(trainer, {
     out,
     config: c,
-    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
-    ema: c.ema,
-    checkpointEvery: c.checkpointEvery,
-    validateEvery: c.validateEvery,
-    maxSteps: o.maxSteps,
-    quiet: o.quiet,
+    ...loopSettings(c, o),
     async nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'decoder-step', step));
       const image = imageBatch(cropBatch(stream.take(c.batch), c.crop, f, rng));

@@ -28,7 +28,7 @@ import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../world/prng.ts';
 import type { Family } from '../world/tasks.ts';
 import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
-import { trainLoop, type LoopResult } from './loop.ts';
+import { loopSettings, trainLoop, type LoopResult } from './loop.ts';
 
 export interface FlowTrainConfig {
   kind: 'flow';
@@ -184,12 +184,7 @@ export async function trainFlow(c: FlowTrainConfig, out: string, o: { maxSteps?:
   return trainLoop(trainer, {
     out,
     config: c,
-    schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
-    ema: c.ema,
-    checkpointEvery: c.checkpointEvery,
-    validateEvery: c.validateEvery,
-    maxSteps: o.maxSteps,
-    quiet: o.quiet,
+    ...loopSettings(c, o),
     async nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'flow-step', step));
       const u = rng.next();
