@@ -4,7 +4,7 @@
 // position and random state. Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves a checkpoint and exits.
 //
 // Run folder layout:
-//   config.json             the run's configuration (a resumed run must match it)
+//   config.json             the run's configuration (a resumed run must match it, except `steps`: a run can be extended)
 //   log.jsonl               one line per logged step ({step, loss, lr, ...}) and per validation ({step, val})
 //   curves.png, curves.html loss and validation metrics over steps
 //   checkpoints/step-N.safetensors + latest.json (which checkpoint, and the data state at that step)
@@ -58,16 +58,26 @@ interface Latest {
 
 const stepName = (s: number) => `step-${String(s).padStart(7, '0')}.safetensors`;
 
+/** Two run configurations agree on everything but `steps` (a run may be extended or shortened). */
+function sameExceptSteps(a: object, b: object): boolean {
+  const strip = (c: object) => JSON.stringify({ ...c, steps: undefined });
+  return strip(a) === strip(b);
+}
+
 /** Resume from the run folder when it has a checkpoint; refuse when its config differs. */
 async function resume(trainer: Trainer, o: LoopOptions): Promise<number> {
   const ckDir = join(o.out, 'checkpoints');
   const latestPath = join(ckDir, 'latest.json');
   const cfgPath = join(o.out, 'config.json');
   const cfg = JSON.stringify(o.config, null, 2);
-  if (existsSync(cfgPath)) {
-    const old = await readFile(cfgPath, 'utf8');
-    if (old.trim() !== cfg.trim() && existsSync(latestPath)) {
+  if (existsSync(cfgPath) && existsSync(latestPath)) {
+    const old = JSON.parse(await readFile(cfgPath, 'utf8')) as { steps?: unknown };
+    const now = o.config as { steps?: unknown };
+    if (!sameExceptSteps(old, now)) {
       throw new UserError(`${o.out} holds a run with another configuration (config.json differs); use a new --out folder, or delete ${o.out} to start over`);
+    }
+    if (old.steps !== now.steps && !o.quiet) {
+      process.stderr.write(`extending the run: steps ${old.steps} -> ${now.steps} (the cosine schedule is recomputed for the new length)\n`);
     }
   }
   await mkdir(ckDir, { recursive: true });

@@ -84,6 +84,19 @@ describe('trainLoop', () => {
     const t = await setup();
     await expect(trainLoop(t.trainer, { ...t.opts(out), config: { lr: 0.1 } })).rejects.toThrow(/holds a run with another configuration \(config.json differs\); use a new --out folder/);
   });
+
+  it('extends a run whose config differs only in steps, continuing from its checkpoint', async () => {
+    const out = await tmp();
+    const s = await setup();
+    const o = s.opts(out);
+    await trainLoop(s.trainer, { ...o, config: { lr: 0.05, steps: 9 } });
+    const t = await setup();
+    const r = await trainLoop(t.trainer, { ...t.opts(out), config: { lr: 0.05, steps: 12 }, schedule: { ...o.schedule, steps: 12 } });
+    expect(r.step).toBe(12);
+    const log = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number });
+    expect(log.filter((l) => l.step > 9).length).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ lr: 0.05, steps: 12 });
+  });
 });
 
 describe('schedules', () => {
