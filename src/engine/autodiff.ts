@@ -117,7 +117,8 @@ function fusedAttentionGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | nu
   return [needs[0] ? merge(F.matmul(gs, k)) : null, needs[1] ? merge(F.matmul(F.mT(gs), q)) : null, gv];
 }
 
-const RULES: Record<string, Rule> = {
+/** The gradient rule of each op (exported so tests and new ops can reach them). */
+export const RULES: Record<string, Rule> = {
   Identity: (_n, [g]) => [g],
   Add: (n, [g]) => [unbroadcast(g, ins(n)[0].shape), unbroadcast(g, ins(n)[1].shape)],
   Sub: (n, [g], needs) => [unbroadcast(g, ins(n)[0].shape), needs[1] ? unbroadcast(F.neg(g), ins(n)[1].shape) : null],
@@ -136,10 +137,14 @@ const RULES: Record<string, Rule> = {
       needs[1] ? unbroadcast(F.mul(g, F.mul(out(n), F.log(a))), b.shape) : null,
     ];
   },
+  // Ties share the gradient equally, as PyTorch's maximum/minimum/amax/amin do (a subgradient; giving all of it
+  // to one side, or all of it to every tied element, would make the summed gradient depend on the tie).
   Max: (n, [g]) => {
     const [a, b] = ins(n);
-    const pickA = F.equal(a, out(n));
-    return [unbroadcast(F.where(pickA, g, 0), a.shape), unbroadcast(F.where(pickA, 0, g), b.shape)];
+    const isA = F.cast(F.equal(a, out(n)), g.dtype);
+    const isB = F.cast(F.equal(b, out(n)), g.dtype);
+    const share = F.div(g, F.add(isA, isB));
+    return [unbroadcast(F.mul(share, isA), a.shape), unbroadcast(F.mul(share, isB), b.shape)];
   },
   Min: (n, [g]) => RULES.Max(n, [g], [true, true]),
   Where: (n, [g]) => {
@@ -184,7 +189,9 @@ const RULES: Record<string, Rule> = {
     const axes = n.meta.axes as number[];
     const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const y = F.reshape(out(n), keep);
-    return [F.where(F.equal(x, y), F.reshape(g, keep), 0), null];
+    const isMax = F.cast(F.equal(x, y), x.dtype);
+    const ties = F.reduceSum(isMax, axes, true);
+    return [F.mul(isMax, F.div(F.reshape(g, keep), ties)), null];
   },
   Softmax: (n, [g]) => {
     const y = out(n);
@@ -256,7 +263,11 @@ export function gradients(loss: Tensor, wrt: Tensor[], seed?: Tensor): Tensor[] 
   const dep = dependents(graph, wrt);
   const grads = new Map<Tensor, Tensor>();
   grads.set(loss, seed ?? F.expand(graph.scalar(1, loss.dtype), loss.shape));
-  const accumulate = (t: Tensor, g: Tensor) => {
+  const accumulate = (t: Tensor, g: Tensor, n: Node) => {
+    // a rule that forgets to unbroadcast would otherwise be summed by broadcasting into a wrong-shaped gradient
+    if (g.rank !== t.rank || g.shape.some((d, i) => d !== t.shape[i])) {
+      throw new Error(`autodiff: the ${n.op} rule${n.path ? ` (in ${n.path})` : ''} gave a gradient of shape [${g.shape}] for an input of shape [${t.shape}]`);
+    }
     const prev = grads.get(t);
     grads.set(t, prev ? F.add(prev, g) : g);
   };
@@ -273,7 +284,7 @@ export function gradients(loss: Tensor, wrt: Tensor[], seed?: Tensor): Tensor[] 
     const gIn = withPath(`grad${n.path ? `/${n.path}` : ''}`, () => rule(n, filled, needs));
     n.inputs.forEach((x, k) => {
       const g = gIn[k];
-      if (x && g && needs[k]) accumulate(x, g);
+      if (x && g && needs[k]) accumulate(x, g, n);
     });
   }
   return wrt.map((t) => grads.get(t) ?? F.zerosLike(t));

@@ -43,8 +43,21 @@ export class Parameter {
   version = 0;
   constructor(
     readonly shape: number[],
-    readonly dtype: DType = 'float32',
+    public dtype: DType = 'float32',
   ) {}
+
+  /**
+   * Hold this parameter in another float dtype from now on (float64 for exact gradient checks); a float32 or
+   * float64 value is converted.
+   */
+  castTo(dtype: 'float32' | 'float64'): this {
+    const v = this.value;
+    if (this.quant || this.spilled) throw new Error(`parameter ${this.key}: cannot cast a quantized or spilled weight`);
+    if (v && v.dtype !== 'float32' && v.dtype !== 'float64') throw new Error(`parameter ${this.key}: cannot cast ${v.dtype}`);
+    this.dtype = dtype;
+    if (v) this.set({ dtype, shape: [...this.shape], data: dtype === 'float64' ? Float64Array.from(v.data as Float32Array) : Float32Array.from(v.data as Float64Array) });
+    return this;
+  }
 
   get numel(): number {
     return numel(this.shape);
@@ -113,6 +126,12 @@ export class Module {
 
   parameters(): Parameter[] {
     return [...this.namedParameters()].map(([, p]) => p);
+  }
+
+  /** Every parameter in `dtype` (see Parameter.castTo); model code follows its inputs' dtype. */
+  castParameters(dtype: 'float32' | 'float64'): this {
+    for (const p of this.parameters()) p.castTo(dtype);
+    return this;
   }
 
   /** Expected checkpoint keys and shapes of this module tree. */

@@ -30,7 +30,7 @@ export function embedND(ids: Tensor, axesDim: number[], theta: number): Tensor {
   const [B, L] = ids.shape;
   const angles = axesDim.map((dim, i) => {
     const pos = F.slice(ids, 2, i, i + 1); // [B, L, 1]
-    const omega = ids.graph.constant({ dtype: 'float32', shape: [dim / 2], data: ropeOmega(dim, theta) }, 'rope_omega');
+    const omega = F.cast(ids.graph.constant({ dtype: 'float32', shape: [dim / 2], data: ropeOmega(dim, theta) }, 'rope_omega'), ids.dtype);
     return F.mul(pos, omega); // [B, L, dim/2]
   });
   const phi = F.concat(angles, -1); // [B, L, P]
@@ -51,7 +51,7 @@ export function timestepEmbedding(t: Tensor, dim = 256, maxPeriod = 10000, timeF
   // float32 step by step, as torch: exp(f32(f32(−ln(max_period)) · k) / half)
   const negLog = f32(-Math.log(maxPeriod));
   for (let k = 0; k < half; k++) freqs[k] = f32(Math.exp(f32(f32(negLog * k) / half)));
-  const f = t.graph.constant({ dtype: 'float32', shape: [1, half], data: freqs }, 'timestep_freqs');
+  const f = F.cast(t.graph.constant({ dtype: 'float32', shape: [1, half], data: freqs }, 'timestep_freqs'), t.dtype);
   const args = F.mul(F.unsqueeze(F.mul(t, timeFactor), -1), f); // [B, half]
   return F.concat([F.cos(args), F.sin(args)], -1);
 }
