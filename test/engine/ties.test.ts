@@ -3,12 +3,12 @@
 // function is not differentiable there), so the expected values are written from that convention.
 
 import { describe, expect, it } from 'vitest';
-import { compile, F, Graph, type HostTensor } from '../../src/engine/index.ts';
+import { compile, F, Graph, type HostTensor, type Tensor } from '../../src/engine/index.ts';
 import { grad, RULES } from '../../src/engine/autodiff.ts';
 
 const f32 = (shape: number[], data: number[]): HostTensor => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
 
-async function gradsOf(shapes: number[][], build: (xs: ReturnType<Graph['input']>[]) => ReturnType<typeof F.sum>, values: number[][]) {
+async function gradsOf(shapes: number[][], build: (xs: Tensor[]) => Tensor, values: number[][]) {
   const g = new Graph();
   const xs = shapes.map((s, i) => g.input(`x${i}`, s, 'float32'));
   const loss = build(xs);
