@@ -8,8 +8,9 @@
 // Each rule is written with the same ops as model code; each is checked against central finite differences in
 // test/engine/autodiff.test.ts.
 
-import { type Graph, type Node, type Tensor, withPath } from './graph.ts';
+import type { Graph, Node, Tensor } from './graph.ts';
 import * as F from './ops.ts';
+import { withPath } from './path.ts';
 
 type Rule = (n: Node, g: Tensor[], needs: boolean[]) => (Tensor | null)[];
 

@@ -10,6 +10,7 @@
 
 import type { DType, HostTensor } from './dtype.ts';
 import { type Parameter, quantPartShape } from './module.ts';
+import { currentPath } from './path.ts';
 
 export type Shape = readonly number[];
 
@@ -74,20 +75,6 @@ export class Tensor {
   }
   toString(): string {
     return `${this.name}:${this.dtype}[${this.shape.join(',')}]`;
-  }
-}
-
-// ---- module path stack (set by Module.scope) ----
-const pathStack: string[] = [];
-export function currentPath(): string {
-  return pathStack.length ? pathStack[pathStack.length - 1] : '';
-}
-export function withPath<T>(path: string, fn: () => T): T {
-  pathStack.push(path);
-  try {
-    return fn();
-  } finally {
-    pathStack.pop();
   }
 }
 

@@ -2,7 +2,7 @@
 // checkpoint key names (`double_blocks.0.img_attn.qkv.weight`), so loading a checkpoint is a walk over the tree.
 
 import { type DType, type HostTensor, numel } from './dtype.ts';
-import { withPath } from './graph.ts';
+import { withPath } from './path.ts';
 
 /**
  * int4/int8 block-quantized weight of a Linear layer in the layout of ORT's `MatMulNBits` (com.microsoft):

@@ -6,7 +6,8 @@
 // Scalars (plain numbers) are turned into constants of the other operand's dtype.
 
 import { BYTES, type DType, type HostTensor, isFloat } from './dtype.ts';
-import { type AttentionImpl, attr, currentGraph, currentPath, type Graph, type Shape, ShapeError, Tensor } from './graph.ts';
+import { type AttentionImpl, attr, currentGraph, type Graph, type Shape, ShapeError, Tensor } from './graph.ts';
+import { currentPath } from './path.ts';
 import { Parameter } from './module.ts';
 
 export type TensorLike = Tensor | Parameter;
