@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, type DType, F, Graph, type HostTensor, mulberry32 } from '../../src/engine/index.ts';
 import { grad } from '../../src/engine/autodiff.ts';
+import { maxRelErr } from '../../src/verify/compare.ts';
 import { CASES, type OpCase } from './cases.ts';
 import type { Nd } from './reference.ts';
 
@@ -23,15 +24,6 @@ const host = (dtype: DType, shape: number[], v: Float64Array): HostTensor => ({
   data: dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v),
 });
 
-const maxRelErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-};
 
 describe('op forward vs float64 reference (float32 execution)', () => {
   for (const c of CASES) {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, dequantizeWeight, Graph, initParameters, Linear, quantizeWeight } from '../../src/engine/index.ts';
+import { maxRelErr as relErr } from '../../src/verify/compare.ts';
 
-const relErr = (a: Float32Array, b: Float32Array) => {
-  let m = 0;
-  let d = 0;
-  for (let i = 0; i < b.length; i++) {
-    m = Math.max(m, Math.abs(a[i] - b[i]));
-    d = Math.max(d, Math.abs(b[i]));
-  }
-  return m / d;
-};
 
 describe('int4/int8 weights (MatMulNBits)', () => {
   for (const bits of [4, 8] as const) {
