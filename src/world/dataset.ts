@@ -119,8 +119,11 @@ export function* streamSamples(opts: GenerateOptions & { start?: number; count?:
 
 /** One line of metadata.jsonl. The first four fields are KontextBench's; the rest are ours. */
 export interface MetadataRow {
-  /** first input image, relative to the folder of metadata.jsonl; null for text-to-image */
-  file_name: string | null;
+  /**
+   * first input image, relative to the folder of metadata.jsonl; for text-to-image (no input) the target, so that
+   * every row names an image and Hugging Face `imagefolder` can load the folder. Inputs are `input_files`.
+   */
+  file_name: string;
   key: string;
   category: string;
   instruction: string;
@@ -164,8 +167,10 @@ export async function writeSample(dir: string, s: Sample): Promise<MetadataRow> 
     return rel;
   };
   const inputFiles = s.inputs.map((img, i) => put(`inputs/${base}${i ? `_${i}` : ''}.png`, img));
+  // multi-turn rows point at their first turn's files (written below with the other turns)
+  const targetFile = s.turns ? `targets/${base}_t1.png` : put(`targets/${base}.png`, s.target);
   const row: MetadataRow = {
-    file_name: inputFiles[0] ?? null,
+    file_name: inputFiles[0] ?? targetFile,
     key: s.key,
     category: s.category,
     instruction: s.instruction,
@@ -175,8 +180,7 @@ export async function writeSample(dir: string, s: Sample): Promise<MetadataRow> 
     index: s.index,
     size: s.size,
     input_files: inputFiles,
-    // multi-turn rows point at their first turn's files (written below with the other turns)
-    target_file: s.turns ? `targets/${base}_t1.png` : put(`targets/${base}.png`, s.target),
+    target_file: targetFile,
     mask_file: s.turns ? `masks/${base}_t1.png` : put(`masks/${base}.png`, maskImage(s.mask, s.size)),
     scene_before: s.before,
     scene_after: s.after,

@@ -158,9 +158,9 @@ describe('writeDataset', () => {
       for (const f of ['key', 'category', 'instruction']) expect(typeof (r as unknown as Record<string, unknown>)[f]).toBe('string');
       expect(Object.values(CATEGORY)).toContain(r.category);
       for (const f of [...r.input_files, r.target_file, r.mask_file, ...(r.turns ?? []).flatMap((t) => [t.target_file, t.mask_file])]) expect(existsSync(join(dir, f)), f).toBe(true);
-      expect(r.file_name).toBe(r.input_files[0] ?? null);
+      expect(r.file_name).toBe(r.input_files[0] ?? r.target_file);
       if (r.family === 'style') expect(r.input_files.length).toBe(2);
-      if (r.family === 't2i') expect(r.file_name).toBeNull();
+      if (r.family === 't2i') expect([r.file_name, r.input_files.length]).toEqual([r.target_file, 0]);
       expect(r.scene_after).toBeTruthy();
     }
     expect(JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8')).heldOut.pairs.length).toBe(HELD_OUT_PAIRS.length);
