@@ -1,4 +1,4 @@
-// Engine benchmarks (issue 2):
+// Engine benchmarks:
 //  (a) MatMul 1024³ (activation × constant weight) through the engine vs a raw ORT session built by hand → `overhead`
 //  (b) one Flux double-stream block (hidden 3072, 24 heads, 512 text + 1024 image tokens, f32) forward
 //  (c) a training step (forward + backward + AdamW, one ORT run) of a small Flux transformer

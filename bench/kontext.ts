@@ -1,4 +1,4 @@
-// Kontext core benchmarks (issue 3):
+// Kontext core benchmarks:
 //  - a full-size FLUX.1 Kontext [dev] transformer (shapes from official-shapes.json, random int4 weights so it
 //    fits here) running one denoising step of a 512×512 edit: 1024 target + 1024 context + 512 text tokens;
 //    time, peak RSS, and the memory estimate made before loading

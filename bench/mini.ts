@@ -1,6 +1,6 @@
 // The embedded model's latency: one 64×64 edit with the shipped defaults, model load included, as a user's
 // `kontext edit` pays it (fresh process state: load, compile, denoise, decode). Also the warm edit (sessions
-// compiled) and a text-to-image. Target (issue 7): the cold edit < 2 s on the 2-core CPU.
+// compiled) and a text-to-image. Target: the cold edit < 2 s on the 2-core CPU (model load included).
 
 import { createImage } from '../src/image/rgb.ts';
 import { MiniEditor } from '../src/mini/editor.ts';

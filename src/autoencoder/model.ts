@@ -1,5 +1,5 @@
 // The FLUX.1 autoencoder, after black-forest-labs/flux `src/flux/modules/autoencoder.py`
-// (docs/kontext-reference.md §4). Images [B, 3, H, W] in [-1, 1] ↔ latents [B, 16, H/8, W/8].
+// (../shared/docs/kontext-reference.md §4). Images [B, 3, H, W] in [-1, 1] ↔ latents [B, 16, H/8, W/8].
 //
 //   encode(x) = scale_factor · (mean − shift_factor)        (the Gaussian's mean; no sampling)
 //   decode(z) = decoder(z / scale_factor + shift_factor)

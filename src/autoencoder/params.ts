@@ -1,4 +1,4 @@
-// AutoEncoderParams, as black-forest-labs/flux `AutoEncoderParams` (docs/kontext-reference.md §4.1).
+// AutoEncoderParams, as black-forest-labs/flux `AutoEncoderParams` (../shared/docs/kontext-reference.md §4.1).
 
 export interface AutoEncoderParams {
   resolution: number;

@@ -1,5 +1,6 @@
-// The key layout of the FLUX autoencoder (`ae.safetensors`, LDM naming; docs/kontext-reference.md §3.4, §4), computed
-// from AutoEncoderParams, and the inverse: AutoEncoderParams inferred from a checkpoint's keys and shapes.
+// The key layout of the FLUX autoencoder (`ae.safetensors`, LDM naming; ../shared/docs/kontext-reference.md §3.4,
+// §4), computed from AutoEncoderParams, and the inverse: AutoEncoderParams inferred from a checkpoint's keys and
+// shapes.
 //
 // Order = state_dict order of BFL `AutoEncoder`: encoder (conv_in, down.*, mid, norm_out, conv_out), then decoder
 // (conv_in, mid, up.0 … up.N−1, norm_out, conv_out). The decoder's `up` list is indexed by resolution level

@@ -1,5 +1,5 @@
-// The BFL key layout of a Flux transformer checkpoint (docs/kontext-reference.md §3.2), computed from FluxParams, and
-// the inverse: FluxParams inferred from a checkpoint's keys and shapes.
+// The BFL key layout of a Flux transformer checkpoint (../shared/docs/kontext-reference.md §3.2), computed from
+// FluxParams, and the inverse: FluxParams inferred from a checkpoint's keys and shapes.
 //
 // Keys follow the module tree of black-forest-labs/flux `Flux` (model.py) in registration order, so the map's order
 // is the order of the official file. Weights are [out, in]. Layer norms have no parameters, so no norm1/norm2 keys.

@@ -1,6 +1,6 @@
 // Row operations on host tensors of any dtype, the only arithmetic a checkpoint conversion needs: the diffusers
 // layout splits fused matrices into row blocks (q/k/v, the single-block MLP input) and swaps the two halves of the
-// final modulation (docs/kontext-reference.md §3.3). "Row" = index along the first dimension.
+// final modulation (../shared/docs/kontext-reference.md §3.3). "Row" = index along the first dimension.
 import { allocHost, numel, type HostTensor } from '../engine/dtype.ts';
 
 function rowSize(t: HostTensor): number {

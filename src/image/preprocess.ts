@@ -1,4 +1,4 @@
-// Kontext image preprocessing (docs/kontext-reference.md §6.1–6.3, §7.5), after BFL `prepare_kontext`:
+// Kontext image preprocessing (../shared/docs/kontext-reference.md §6.1–6.3, §7.5), after BFL `prepare_kontext`:
 //
 //   ar = W0 / H0 of the input (exact, not rounded)
 //   (w, h) = the preferred resolution minimising |ar − w/h|  (Python `min` over (|ar − w/h|, w, h): ties → smaller w, h)

@@ -1,4 +1,4 @@
-// safetensors: read and write the checkpoint format of every FLUX release (docs/kontext-reference.md §3.1).
+// safetensors: read and write the checkpoint format of every FLUX release (../shared/docs/kontext-reference.md §3.1).
 //
 //   [8 bytes: N, little-endian u64] [N bytes: JSON header] [data area: raw little-endian tensor bytes]
 //   header = { "__metadata__"?: {str: str}, name: { "dtype": "BF16", "shape": [3072, 64], "data_offsets": [b, e] } }

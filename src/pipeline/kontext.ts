@@ -1,5 +1,5 @@
 // The Kontext pipeline: prompt and images → tokens → transformer → latents → image
-// (docs/kontext-reference.md §10, the BFL reference flow).
+// (../shared/docs/kontext-reference.md §10, the BFL reference flow).
 //
 //   1. prompt      → txt [T, 4096], vec [768]                       (TextEncoder, or precomputed embeddings)
 //   2. images      → bucket, Lanczos, [-1,1] → AE encode → pack      (context tokens, ids (1, r, c))

@@ -1,4 +1,4 @@
-// Euler sampling of the flow (docs/kontext-reference.md §7.3, BFL `denoise`).
+// Euler sampling of the flow (../shared/docs/kontext-reference.md §7.3, BFL `denoise`).
 //
 // The model predicts the velocity v ≈ ε − x₀; from t = 1 (noise) to t = 0 (data), each step moves the target
 // tokens by (t_next − t)·v. Kontext appends the clean context tokens after the noisy target tokens at every step

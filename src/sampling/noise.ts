@@ -1,4 +1,4 @@
-// The initial noise of the reference sampler, bit for bit (docs/kontext-reference.md §7.1).
+// The initial noise of the reference sampler, bit for bit (../shared/docs/kontext-reference.md §7.1).
 //
 // BFL `get_noise` calls torch.randn(shape, dtype=bfloat16, generator=torch.Generator("cpu").manual_seed(seed)).
 // This file reproduces what PyTorch's CPU kernel does for that call (aten/src/ATen/native/cpu/DistributionTemplates.h,

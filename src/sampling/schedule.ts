@@ -1,4 +1,4 @@
-// The time schedule of the rectified-flow sampler: BFL `get_schedule` (docs/kontext-reference.md §7.2).
+// The time schedule of the rectified-flow sampler: BFL `get_schedule` (../shared/docs/kontext-reference.md §7.2).
 //
 //   t_i = linspace(1, 0, steps + 1)                       (float32)
 //   μ   = m·seq_len + b, the line through (256, base_shift) and (4096, max_shift)    (double, Python floats)

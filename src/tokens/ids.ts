@@ -1,4 +1,5 @@
-// Position ids of the token sequence: 3 RoPE axes (index, row, column) per token (docs/kontext-reference.md §6.5, §6.7).
+// Position ids of the token sequence: 3 RoPE axes (index, row, column) per token
+// (../shared/docs/kontext-reference.md §6.5, §6.7).
 //
 //   text tokens            (0, 0, 0)
 //   target (noisy) image   (0, r, c)   r, c = token row/column, row-major

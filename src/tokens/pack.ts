@@ -1,5 +1,5 @@
-// 2×2 patchify between latents and transformer tokens (docs/kontext-reference.md §6.4; BFL sampling.py `prepare`,
-// `unpack`):   pack:   "b c (h ph) (w pw) -> b (h w) (c ph pw)",  ph = pw = 2
+// 2×2 patchify between latents and transformer tokens (../shared/docs/kontext-reference.md §6.4; BFL sampling.py
+// `prepare`, `unpack`):   pack:   "b c (h ph) (w pw) -> b (h w) (c ph pw)",  ph = pw = 2
 //
 // For the latent z[b, c, y, x] with y = 2·r + ph, x = 2·q + pw:
 //   token   t = r·(W/2) + q      (row-major over the token grid)

@@ -1,5 +1,5 @@
 // The Flux building blocks, after black-forest-labs/flux `src/flux/modules/layers.py`
-// (docs/kontext-reference.md §2). Module and parameter names are the checkpoint keys.
+// (../shared/docs/kontext-reference.md §2). Module and parameter names are the checkpoint keys.
 
 import { F, Linear, Module, type Parameter, type Tensor } from '../engine/index.ts';
 

@@ -1,4 +1,4 @@
-// The Flux transformer, after black-forest-labs/flux `src/flux/model.py` (docs/kontext-reference.md §2.1).
+// The Flux transformer, after black-forest-labs/flux `src/flux/model.py` (../shared/docs/kontext-reference.md §2.1).
 //
 //   img  [B, N+M, 64]  (noisy target tokens, then clean context tokens)   img_ids [B, N+M, 3]
 //   txt  [B, T, 4096]  (T5)                                               txt_ids [B, T, 3] (zeros)

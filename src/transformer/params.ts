@@ -1,5 +1,6 @@
 // FluxParams: the configuration of a Flux transformer, field for field as in black-forest-labs/flux `FluxParams`
-// (docs/kontext-reference.md §1). Names stay snake_case so configs read the same as the reference and fixtures.
+// (../shared/docs/kontext-reference.md §1). Names stay snake_case so configs read the same as the reference and
+// fixtures.
 
 export interface FluxParams {
   in_channels: number;
