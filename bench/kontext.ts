@@ -1,7 +1,9 @@
 // Kontext core benchmarks:
 //  - a full-size FLUX.1 Kontext [dev] transformer (shapes from official-shapes.json, random int4 weights so it
-//    fits here) running one denoising step of a 512×512 edit: 1024 target + 1024 context + 512 text tokens;
-//    time, peak RSS, and the memory estimate made before loading
+//    fits here) running one denoising step of a 512×512 edit: 1024 target + 1024 context + 512 text tokens
+//    (`full`), or of a 1024×1024 edit: 4096 + 4096 + 512 (`full-1024`); time, peak RSS, and the memory
+//    estimate made before loading (its weight-copy factor was set from the 512 run, so the 1024 run checks it on
+//    a run it was not fitted to)
 //  - the flux-tiny fixture forward, against its FLOP count (the fixtures carry no PyTorch timing)
 //
 // `--depth-scale k` runs 1/k of the blocks (for a quick look); the recorded numbers use the full model.
@@ -47,13 +49,19 @@ async function randomInt4(model: Flux, accuracyLevel: number): Promise<void> {
   }
 }
 
-export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?: number } = {}): Promise<Record<string, number>> {
+/**
+ * One denoising step of a size×size edit with one size×size context image (512: 1024 + 1024 image tokens; 1024:
+ * 4096 + 4096) and 512 text tokens. Keys of the result carry the size when it is not 512 (`full1024StepSeconds`).
+ */
+export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?: number; size?: number } = {}): Promise<Record<string, number>> {
   const shapes = JSON.parse(readFileSync(join(FIXTURES, 'official-shapes.json'), 'utf8'));
   const k = o.depthScale ?? 1;
   const params: FluxParams = { ...FLUX_KONTEXT_DEV, depth: Math.ceil(19 / k), depth_single_blocks: Math.ceil(38 / k) };
+  const size = o.size ?? 512;
+  const side = size / 16; // 8× autoencoder, then 2×2 packing
   const T = 512;
-  const N = 1024; // 512×512 target: 32×32 tokens
-  const M = 1024; // one 512×512 context image
+  const N = side * side; // target tokens
+  const M = side * side; // one context image
   const model = new Flux(params);
   // check our module tree against the released checkpoint's names and shapes
   const official = new Map<string, number[]>(Object.entries(shapes['flux1-kontext-dev']) as [string, number[]][]);
@@ -71,8 +79,8 @@ export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?:
   const sessionSeconds = (performance.now() - t0) / 1000;
   const r = mulberry32(3);
   const ids = new Float32Array((N + M) * 3);
-  ids.set(targetIds(32, 32));
-  ids.set(contextIds([{ rows: 32, cols: 32 }]), N * 3);
+  ids.set(targetIds(side, side));
+  ids.set(contextIds([{ rows: side, cols: side }]), N * 3);
   const feeds = {
     img: f32([1, N + M, 64], randn((N + M) * 64, r, 1)),
     img_ids: f32([1, N + M, 3], ids),
@@ -89,7 +97,8 @@ export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?:
   const params12b = model.parameters().reduce((s, p) => s + p.numel, 0);
   const g = fluxGraph(model, { batch: 1, imgTokens: N + M, txtTokens: T });
   await c.release();
-  return {
+  const pre = size === 512 ? 'full' : `full${size}`;
+  const result = {
     fullDepthScale: k,
     fullParams: params12b,
     fullShapeMismatches: mismatches,
@@ -102,6 +111,7 @@ export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?:
     fullEstimateMiB: Math.round(est.total / 2 ** 20),
     fullOutputFinite: finite ? 1 : 0,
   };
+  return Object.fromEntries(Object.entries(result).map(([key, v]) => [key.replace(/^full/, pre), v]));
 }
 
 /** MatMul + MatMulNBits FLOPs of an inference graph. */

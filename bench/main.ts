@@ -1,8 +1,9 @@
-// `npm run bench [-- --json] [--only engine,kontext,full,world,mini,mini-steps]`
+// `npm run bench [-- --json] [--only engine,kontext,full,full-1024,ae-1024,world,mini,mini-steps]`
 //
 // Runs the benchmarks and prints a summary; with --json the last line is one JSON object with every number
 // (including `overhead` and `trainEfficiency`). Results are recorded by hand in BENCHMARKS.md with the machine
-// and the date. The full-size Kontext step ('full') takes several minutes and ~13 GB of memory.
+// and the date. The full-size Kontext step ('full') takes several minutes and ~13 GB of memory; 'full-1024' (a
+// 1024×1024 edit) and 'ae-1024' are the flagship sizes, run each in its own process for its peak RSS.
 
 import { benchEngine } from './engine.ts';
 import { benchKontextFull, benchTiny } from './kontext.ts';
@@ -12,6 +13,8 @@ const SECTIONS: Record<string, () => Promise<Record<string, number>>> = {
   engine: benchEngine,
   kontext: benchTiny,
   full: () => benchKontextFull(),
+  'full-1024': () => benchKontextFull({ size: 1024 }),
+  'ae-1024': async () => (await import('./autoencoder.ts')).benchAutoencoder1024(),
   world: async () => (await import('./world.ts')).benchWorld(),
   mini: async () => (await import('./mini.ts')).benchMini(),
   'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(),
