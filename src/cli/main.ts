@@ -17,11 +17,15 @@ export interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   edit: async () => (await import('./edit.ts')).default,
   generate: async () => (await import('./generate.ts')).default,
+  encode: async () => (await import('./encode.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
   bench: async () => (await import('./bench.ts')).default,
   train: async () => (await import('./train.ts')).default,
   session: async () => (await import('./session.ts')).default,
   serve: async () => (await import('./serve.ts')).default,
+  worker: async () => (await import('./worker.ts')).default,
+  models: async () => (await import('./models.ts')).default,
+  chat: async () => (await import('./chat.ts')).default,
 };
 
 function usage(): string {

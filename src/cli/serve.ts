@@ -17,6 +17,8 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
   --host HOST          address to listen on (default ${DEFAULTS.host}: this machine only)
   --port N             port (default ${DEFAULTS.port}; 0 = any free one)
   --model SPEC         mini (default, the embedded model), mini:DIR, identity, noise
+  --redis URL          put jobs on a BullMQ queue in Redis (redis://host:port) for \`kontext worker\` processes
+                       sharing --data to run (this process then loads no model: give --model to the workers)
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
   --max-pixels N       pixels per uploaded or generated image (default ${DEFAULT_LIMITS.maxPixels})
@@ -48,14 +50,14 @@ const command: Command = {
       args: argv,
       options: {
         data: s, host: s, port: s, model: s, 'max-queue': s, 'max-steps': s, 'max-pixels': s, 'max-body': s,
-        concurrency: s, 'shutdown-timeout': s, help: { type: 'boolean', short: 'h' },
+        concurrency: s, 'shutdown-timeout': s, redis: s, help: { type: 'boolean', short: 'h' },
       },
     });
     if (v.help) return console.log(HELP), 0;
     const maxBody = num(v['max-body'], 'max-body', 0.001, false);
     const grace = num(v['shutdown-timeout'], 'shutdown-timeout', 0, false);
     const service = await startService({
-      data: v.data, host: v.host, model: v.model, log,
+      data: v.data, host: v.host, model: v.model, redis: v.redis, log,
       port: num(v.port, 'port', 0),
       maxQueue: num(v['max-queue'], 'max-queue', 0),
       maxSteps: num(v['max-steps'], 'max-steps', 1),

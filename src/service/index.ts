@@ -8,14 +8,17 @@
 //   await service.close(); // graceful: finishes the running job
 //
 // Layout: server.ts (wiring and shutdown), app.ts (Fastify, errors), routes/ (one file per resource, declared as
-// data so openapi.ts can describe them), jobs/ (the queue interface, the in-process queue, the journal, what a
-// job runs), ids.ts + limits.ts + uploads.ts (everything a request is checked against).
+// data so openapi.ts can describe them), jobs/ (the queue interface, the in-process and Redis queues, the events
+// they share (book.ts), the journal, what a job runs), worker.ts (`kontext worker`: runs the Redis queue's jobs),
+// ids.ts + limits.ts + uploads.ts (everything a request is checked against).
 
 export { buildApp, allRoutes } from './app.ts';
 export { ServiceError } from './errors.ts';
 export { InProcessQueue } from './jobs/memory-queue.ts';
+export { RedisQueue } from './jobs/redis-queue.ts';
 export { JobJournal } from './jobs/journal.ts';
 export type { Job, JobEvent, JobQueue, JobResult, JobSpec, JobStatus } from './jobs/types.ts';
 export { loadServiceModel, type ServiceModel, type StepRequest } from './model.ts';
 export { DEFAULT_LIMITS, DEFAULTS, type Limits, type ServiceOptions } from './options.ts';
 export { startService, type Service } from './server.ts';
+export { startWorker, type RunningWorker, type WorkerOptions } from './worker.ts';

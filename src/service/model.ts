@@ -12,6 +12,14 @@ import { loadSessionModel, type SessionEditRequest, type SessionModel } from '..
 export type StepRequest = SessionEditRequest;
 export type ServiceModel = SessionModel;
 
+/** The model of an API process whose jobs run in `kontext worker` processes (--redis): it has none itself. */
+export const WORKERS_MODEL: ServiceModel = {
+  name: 'kontext worker processes',
+  async edit() {
+    throw new Error('this process hands its jobs to kontext worker processes; it runs no model');
+  },
+};
+
 /** `mini`, `mini:<folder>`, or any model spec loadSessionModel knows (identity, noise, registered ones). */
 export async function loadServiceModel(spec: string): Promise<ServiceModel> {
   return loadSessionModel(spec);

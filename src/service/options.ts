@@ -34,6 +34,9 @@ export interface ServiceOptions extends Partial<Limits> {
   shutdownGraceMs?: number;
   /** where one-line log messages go (default: nowhere) */
   log?: (line: string) => void;
+  /** a Redis URL: jobs go to a BullMQ queue there and `kontext worker` processes run them, with their own
+   *  --model (this process loads none); '' (default) = the in-process queue */
+  redis?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -52,6 +55,7 @@ export const DEFAULTS = {
   port: 8080,
   concurrency: 1,
   shutdownGraceMs: 30_000,
+  redis: '',
 };
 
 /** Just the limits of resolved options (what /health shows). */

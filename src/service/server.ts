@@ -1,6 +1,7 @@
 // startService: the whole service in one process. It loads the model, opens the data folder (the session store
 // and the job journal), starts the in-process queue and the HTTP server, and returns a handle whose close() is
-// the graceful shutdown:
+// the graceful shutdown. With `redis`, it loads no model: jobs go to BullMQ and `kontext worker` processes
+// (worker.ts) run them; step 2 below is then the workers' business. The shutdown:
 //
 //   1. stop accepting: the server stops listening, and requests on open connections get 503;
 //   2. cancel the queued jobs, and let the running one finish (for up to shutdownGraceMs; then it is cancelled
@@ -9,13 +10,14 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { UserError } from '../errors.ts';
 import { SessionStore } from '../session/store.ts';
 import { buildApp } from './app.ts';
 import { JobJournal } from './jobs/journal.ts';
 import { InProcessQueue } from './jobs/memory-queue.ts';
 import { createRunner } from './jobs/runner.ts';
 import type { JobQueue } from './jobs/types.ts';
-import { loadServiceModel, type ServiceModel } from './model.ts';
+import { loadServiceModel, type ServiceModel, WORKERS_MODEL } from './model.ts';
 import { limitsOf, resolveOptions, type ResolvedOptions, type ServiceOptions } from './options.ts';
 
 export interface Service {
@@ -34,16 +36,20 @@ export interface Service {
 export async function startService(o: ServiceOptions = {}): Promise<Service> {
   const opts = resolveOptions(o);
   const log = opts.log;
-  const model = typeof opts.model === 'string' ? await loadServiceModel(opts.model) : opts.model;
+  if (opts.redis && o.model !== undefined) throw new UserError('--model belongs to the workers when jobs go to Redis: kontext worker --redis URL --model SPEC');
+  if (opts.redis && o.concurrency !== undefined) throw new UserError('--concurrency belongs to the workers when jobs go to Redis: kontext worker --redis URL --concurrency N');
+  const model = opts.redis ? WORKERS_MODEL : typeof opts.model === 'string' ? await loadServiceModel(opts.model) : opts.model;
   const store = await SessionStore.open(opts.data);
   const journal = JobJournal.open(store.dir);
-  const lost = journal.failInterrupted();
-  if (lost) log(`${lost} job(s) left unfinished by an earlier run are marked failed`);
-  const queue = new InProcessQueue({ runner: createRunner(store, model), journal, maxQueue: opts.maxQueue, concurrency: opts.concurrency, log });
-  const app = buildApp({ store, queue, model, limits: limitsOf(opts) }, log);
+  let queue: JobQueue | undefined;
+  let app: FastifyInstance | undefined;
   try {
+    queue = opts.redis ? await redisQueue(opts, journal) : inProcess(opts, store, model, journal);
+    app = buildApp({ store, queue, model, limits: limitsOf(opts) }, log);
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
+    await app?.close();
+    await queue?.shutdown(0); // the Redis queue's connections would keep the process alive
     journal.close();
     store.close();
     throw err;
@@ -62,4 +68,17 @@ export async function startService(o: ServiceOptions = {}): Promise<Service> {
     })());
 
   return { app, url: `http://${host}:${port}`, port, queue, store, model, options: opts, close };
+}
+
+/** Jobs for `kontext worker` processes (BullMQ is loaded only then). */
+async function redisQueue(opts: ResolvedOptions, journal: JobJournal): Promise<JobQueue> {
+  const { RedisQueue } = await import('./jobs/redis-queue.ts');
+  return RedisQueue.open({ url: opts.redis, journal, maxQueue: opts.maxQueue, log: opts.log });
+}
+
+/** The default queue: jobs run in this process; those an earlier process left unfinished will never run. */
+function inProcess(opts: ResolvedOptions, store: SessionStore, model: ServiceModel, journal: JobJournal): InProcessQueue {
+  const lost = journal.failInterrupted();
+  if (lost) opts.log(`${lost} job(s) left unfinished by an earlier run are marked failed`);
+  return new InProcessQueue({ runner: createRunner(store, model), journal, maxQueue: opts.maxQueue, concurrency: opts.concurrency, log: opts.log });
 }

@@ -15,7 +15,9 @@ export function closeOnSignals(service: Pick<Service, 'close' | 'options'>, log:
         process.exit(130);
       }
       stopping = true;
-      log(`${signal}: shutting down; the running job may finish (up to ${service.options.shutdownGraceMs / 1000}s), queued ones are cancelled`);
+      log(service.options.redis
+        ? `${signal}: shutting down; the jobs stay in Redis with the workers`
+        : `${signal}: shutting down; the running job may finish (up to ${service.options.shutdownGraceMs / 1000}s), queued ones are cancelled`);
       service.close().then(() => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

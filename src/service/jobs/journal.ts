@@ -3,8 +3,9 @@
 // answer (its result or error) survives the process: GET /jobs/:id works after a restart.
 //
 // The result is written only after the job's images and turn are stored, so a row that says `done` always points
-// at stored things. A process killed with jobs in flight leaves rows that say queued or running; the next open
-// marks them failed, since no one will run them any more.
+// at stored things. A process killed with jobs in flight leaves rows that say queued or running; with the
+// in-process queue the next start marks them failed, since no one will run them any more; with Redis, workers may
+// still be running them, so the next start looks them up there (RedisQueue.reconcile).
 
 import { join } from 'node:path';
 import Database from 'libsql';
@@ -48,6 +49,12 @@ export class JobJournal {
       .prepare(`UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status IN ('queued', 'running')`)
       .run(now, 'the server stopped before this job finished; submit it again');
     return Number(r.changes);
+  }
+
+  /** Jobs not yet finished, oldest first (with Redis, workers may still be running them: see RedisQueue.reconcile). */
+  unfinished(): Job[] {
+    const rows = this.db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`).all() as { id: string }[];
+    return rows.map((r) => this.get(r.id)!);
   }
 
   insert(job: Job, spec: JobSpec): void {

@@ -3,7 +3,7 @@
 // which the client then follows (GET /jobs/:id, or the Server-Sent Events of GET /jobs/:id/events).
 //
 // A JobSpec is plain JSON (images by hash, never pixels), so a queue that lives in another process — Redis with
-// BullMQ, item 4 of the apps issue — can carry it unchanged; only the JobQueue implementation would differ.
+// BullMQ (redis-queue.ts, worker.ts) — carries it unchanged; only the JobQueue implementation differs.
 
 import type { Turn } from '../../session/types.ts';
 
@@ -90,25 +90,41 @@ export class JobCancelled extends Error {
   override name = 'JobCancelled';
 }
 
+/** A queue answers at once (in-process) or after a round trip (Redis): the routes await either. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface QueueStats {
+  /** jobs waiting for a worker */
+  queued: number;
+  running: number;
+  maxQueue: number;
+  /** jobs that can run at once: this server's workers, or the `kontext worker` processes' (Redis) */
+  concurrency: number;
+  accepting: boolean;
+}
+
 /**
- * The queue the HTTP layer talks to. InProcessQueue (memory-queue.ts) is the default; a Redis/BullMQ queue would
- * implement the same methods (events would then come from the queue's pub/sub rather than from memory).
+ * The queue the HTTP layer talks to. InProcessQueue (memory-queue.ts) is the default; RedisQueue (redis-queue.ts)
+ * hands the jobs to `kontext worker` processes through BullMQ and hears their events back. Both keep the events
+ * of the jobs they follow in a JobBook (book.ts) and run a job with runJob (run.ts).
  */
 export interface JobQueue {
   /** queue a job; throws ServiceError 429 when the queue is full, 503 while shutting down */
-  submit(spec: JobSpec): Job;
+  submit(spec: JobSpec): MaybePromise<Job>;
   /** throw what submit() would throw now for lack of room (so a request is refused before its uploads are stored) */
-  checkRoom(): void;
-  get(id: string): Job | null;
+  checkRoom(): MaybePromise<void>;
+  get(id: string): MaybePromise<Job | null>;
   /** cancel a job: a queued one is removed at once, a running one stops at its next step; null = no such job;
    *  throws ServiceError 409 for a finished one */
-  cancel(id: string): Job | null;
+  cancel(id: string): MaybePromise<Job | null>;
   /**
    * The job's events so far (`after`: only those with a greater sequence number), then each new one as it
-   * happens. Returns null for an unknown job; call the returned function to stop listening.
+   * happens; `onEnd` once no more will come (after the last event, or when the queue shuts down). Returns null
+   * for an unknown job; call the returned function to stop listening.
    */
-  subscribe(id: string, listener: (seq: number, e: JobEvent) => void, after?: number): (() => void) | null;
-  stats(): { queued: number; running: number; maxQueue: number; concurrency: number; accepting: boolean };
-  /** stop taking jobs, cancel the queued ones, let the running ones finish for up to graceMs, then cancel them */
+  subscribe(id: string, listener: (seq: number, e: JobEvent) => void, after?: number, onEnd?: () => void): MaybePromise<(() => void) | null>;
+  stats(): MaybePromise<QueueStats>;
+  /** stop taking jobs, and end this process's part: the in-process queue cancels the queued jobs and lets the
+   *  running ones finish for up to graceMs, then cancels them; the Redis queue leaves them to the workers */
   shutdown(graceMs: number): Promise<void>;
 }

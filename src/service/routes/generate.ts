@@ -37,7 +37,7 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
         checkText(prompt, 'prompt', limits);
         checkSteps(steps, limits);
         if (width !== undefined || height !== undefined) checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
-        return accepted(reply, queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance }));
+        return accepted(reply, await queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance }));
       },
     },
     {
@@ -48,9 +48,9 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
         checkText(prompt, 'prompt', limits);
         checkSteps(steps, limits);
         checkImageCount(images.length, limits);
-        queue.checkRoom(); // refuse before storing uploads that would not be used
+        await queue.checkRoom(); // refuse before storing uploads that would not be used
         const hashes = await storeUploads(store, images, limits);
-        return accepted(reply, queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance }));
+        return accepted(reply, await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance }));
       },
     },
   ];

@@ -8,13 +8,10 @@ export function healthRoutes({ queue, model, limits }: ServiceContext, openapi: 
     {
       method: 'GET', url: '/health', operationId: 'health', summary: 'Is the server up; its model, queue and limits',
       responses: { 200: { description: 'up', schema: 'Health' } },
-      handler: async () => ({
-        status: queue.stats().accepting ? 'ok' : 'shutting-down',
-        model: model.name,
-        uptimeSeconds: (Date.now() - t0) / 1000,
-        queue: queue.stats(),
-        limits,
-      }),
+      async handler() {
+        const stats = await queue.stats();
+        return { status: stats.accepting ? 'ok' : 'shutting-down', model: model.name, uptimeSeconds: (Date.now() - t0) / 1000, queue: stats, limits };
+      },
     },
     {
       method: 'GET', url: '/openapi.json', operationId: 'openapi', summary: 'This description (OpenAPI 3.1)',

@@ -2,16 +2,15 @@
 
 import { notFound } from '../errors.ts';
 import { jobId } from '../ids.ts';
-import { isFinalEvent, isFinished } from '../jobs/types.ts';
 import { lastEventId, openSse } from './sse.ts';
 import { paramsOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
 const ID = { id: 'the job id (a UUID), as returned when the job was submitted' };
 
 export function jobRoutes({ queue }: ServiceContext): RouteSpec[] {
-  const find = (raw: string) => {
+  const find = async (raw: string) => {
     const id = jobId(raw);
-    const job = queue.get(id);
+    const job = await queue.get(id);
     if (!job) throw notFound(`no job ${id} (finished jobs are kept in the data folder's jobs.db; is this the right server?)`);
     return job;
   };
@@ -28,15 +27,11 @@ export function jobRoutes({ queue }: ServiceContext): RouteSpec[] {
       description: 'All events from the start (or after Last-Event-ID) are sent first, then live ones; the stream ends after the last.',
       responses: { 200: { description: 'an event stream of JobEvent', mediaType: 'text/event-stream', schema: 'JobEvent' }, 404: { description: 'no such job', schema: 'Error' } },
       async handler(req, reply) {
-        const { id } = find(paramsOf(req).id);
+        const { id } = await find(paramsOf(req).id);
         const sse = openSse(reply);
-        const stop = queue.subscribe(id, (seq, e) => {
-          sse.send(seq, e.type, e);
-          if (isFinalEvent(e)) sse.end();
-        }, lastEventId(req));
+        // the stream ends after the job's last event, at once for a job resumed after it, or when the server stops
+        const stop = await queue.subscribe(id, (seq, e) => sse.send(seq, e.type, e), lastEventId(req), () => sse.end());
         sse.onClose(() => stop?.());
-        const job = queue.get(id);
-        if (job && isFinished(job.status)) sse.end(); // e.g. resumed after its last event: nothing more will come
       },
     },
     {
@@ -49,7 +44,7 @@ export function jobRoutes({ queue }: ServiceContext): RouteSpec[] {
       },
       async handler(req) {
         const id = jobId(paramsOf(req).id);
-        const job = queue.cancel(id);
+        const job = await queue.cancel(id);
         if (!job) throw notFound(`no job ${id}`);
         return job;
       },

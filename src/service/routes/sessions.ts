@@ -90,10 +90,10 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
         checkImageCount(b.images?.length ?? 0, limits);
         if (b.width !== undefined || b.height !== undefined) checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
-        queue.checkRoom(); // refuse before storing uploads that would not be used
+        await queue.checkRoom(); // refuse before storing uploads that would not be used
         const images = await storeUploads(store, b.images ?? [], limits);
         const { instruction, width, height, seed, steps, guidance } = b;
-        return accepted(reply, queue.submit({ kind: 'session-edit', session: s.id, instruction, images, from, width, height, seed, steps, guidance }));
+        return accepted(reply, await queue.submit({ kind: 'session-edit', session: s.id, instruction, images, from, width, height, seed, steps, guidance }));
       },
     },
   ];

@@ -1,0 +1,198 @@
+// `kontext chat IMAGE --out DIR`: the interactive loop of the reference CLI. Instructions come from stdin, one per
+// line; each edits the current image and its result becomes the current image, saved as DIR/001.png, 002.png, ...
+// (the input as 000.png) with one line per result in DIR/history.jsonl. Commands between instructions set the
+// seed, steps and guidance, or step back (chat-commands.ts).
+//
+// On a terminal a mistake is reported and the loop goes on; from a pipe or a file (a script) it stops with exit 2,
+// so that a script does not go on editing with settings it did not ask for.
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import { Progress } from '../progress.ts';
+import { loadSessionModel, type SessionModel } from '../session/model.ts';
+import { intArg, numArg, readInputImage, seedArg, writeOutput } from './args.ts';
+import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
+import type { Command } from './main.ts';
+
+const HELP = `usage: kontext chat IMAGE --out DIR [options]          (then type instructions, one per line)
+
+Edit an image step by step: each line read from stdin is an instruction for the current image, and the result
+becomes the current image. Results are saved as DIR/001.png, 002.png, ... (the input as DIR/000.png), and
+DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, model, seconds).
+
+${CHAT_COMMANDS}
+
+  --out DIR       the folder for the results (created if missing; must be empty unless --force)
+  --force         write into a folder that is not empty (numbered files are replaced)
+  --model SPEC    mini (default, the embedded model), mini:DIR, identity, noise
+  --seed S        the seed to start with (default: a new random seed for each edit)
+  --steps N       denoising steps to start with (default: the model's)
+  --guidance G    guidance scale to start with, ${GUIDANCE_RANGE[0]}-${GUIDANCE_RANGE[1]} (default: the model's)
+  --json          one JSON line per result on stdout (the history.jsonl line)
+  --quiet         no progress line and no prompt
+
+On a terminal a mistaken line is reported and the loop goes on; from a pipe it stops with exit 2.
+
+Example:
+  printf 'make the circle blue\\n/s 7\\nmake it night\\n/undo\\nremove the star\\n' | kontext chat photo.png --out steps/`;
+
+interface Settings {
+  seed: number | null;
+  steps?: number;
+  guidance?: number;
+}
+
+/** One result, as history.jsonl and --json have it. */
+interface Result {
+  n: number;
+  file: string;
+  /** the result this one edited (0: the input) */
+  parent: number;
+  instruction: string;
+  seed: number;
+  steps: number | null;
+  guidance: number | null;
+  model: string;
+  width: number;
+  height: number;
+  seconds: number;
+}
+
+const name = (n: number) => `${String(n).padStart(3, '0')}.png`;
+
+function checkOutFolder(out: string | undefined, force: boolean): string {
+  if (!out) throw new UserError('--out DIR is required: the folder for the numbered results (001.png, 002.png, ...)');
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file; give a folder for the numbered results`);
+    if (readdirSync(out).length && !force) throw new UserError(`--out ${out} is not empty; choose a new folder, or pass --force to replace its numbered files`);
+  }
+  return out;
+}
+
+const command: Command = {
+  summary: 'interactive editing loop: instructions from stdin, each result the next input',
+  async run(argv) {
+    const s = { type: 'string' } as const;
+    const { values: v, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: s, model: s, seed: s, steps: s, guidance: s, force: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (v.help) return console.log(HELP), 0;
+    if (positionals.length !== 1) {
+      throw new UserError(positionals.length ? `unexpected argument '${positionals[1]}': give one image; instructions come from stdin` : "give the image to edit: kontext chat photo.png --out steps/ (see 'kontext chat --help')");
+    }
+    // everything is checked before the model is loaded
+    const settings: Settings = {
+      seed: seedArg(v.seed) ?? null,
+      steps: intArg('--steps', v.steps, 1, 1000),
+      guidance: numArg('--guidance', v.guidance, ...GUIDANCE_RANGE),
+    };
+    const input = await readInputImage(positionals[0]);
+    const out = checkOutFolder(v.out, !!v.force);
+    const quiet = !!(v.quiet || v.json);
+    const say = (line: string) => void (quiet || console.error(line));
+
+    const model = await loadSessionModel(v.model ?? 'mini');
+    await mkdir(out, { recursive: true });
+    await writeOutput(input, { path: join(out, name(0)), format: 'png', force: true });
+    await writeFile(join(out, 'history.jsonl'), '');
+    const tty = !!process.stdin.isTTY;
+    say(`editing ${positionals[0]} with ${model.name}; results go to ${join(out, '001.png')}, ...${tty ? ' Type an instruction (/help for commands).' : ''}`);
+    return loop({ model, out, settings, input, json: !!v.json, quiet, tty });
+  },
+};
+
+export default command;
+
+interface LoopState {
+  model: SessionModel;
+  out: string;
+  settings: Settings;
+  input: RGBImage;
+  json: boolean;
+  quiet: boolean;
+  tty: boolean;
+}
+
+async function loop(o: LoopState): Promise<number> {
+  // the images that can be gone back to: [n, image], the input (0) first, the current one last
+  const stack: [number, RGBImage][] = [[0, o.input]];
+  let next = 1;
+  let lineNo = 0;
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const prompt = () => void (o.tty && !o.quiet && process.stderr.write('> '));
+  prompt();
+  for await (const line of rl) {
+    lineNo++;
+    try {
+      const action = parseChatLine(line);
+      if (action.kind === 'quit') break;
+      if (action.kind === 'seed') o.settings.seed = action.seed;
+      else if (action.kind === 'steps') o.settings.steps = action.steps;
+      else if (action.kind === 'guidance') o.settings.guidance = action.guidance;
+      else if (action.kind === 'help') console.error(CHAT_COMMANDS);
+      else if (action.kind === 'undo') {
+        if (stack.length === 1) throw new UserError('nothing to undo: this is the input image');
+        stack.pop();
+        if (!o.quiet) console.error(`back to ${name(stack.at(-1)![0])}`);
+      } else if (action.kind === 'edit') {
+        const r = await edit(o, stack.at(-1)!, next, action.instruction);
+        stack.push([r.result.n, r.image]);
+        next++;
+        console.log(o.json ? JSON.stringify(r.result) : describe(r.result));
+      }
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      if (!o.tty) throw new UserError(`line ${lineNo}: ${err.message}`);
+      console.error(`error: ${err.message}`);
+    }
+    prompt();
+  }
+  rl.close();
+  return 0;
+}
+
+async function edit(o: LoopState, [parent, image]: [number, RGBImage], n: number, instruction: string): Promise<{ result: Result; image: RGBImage }> {
+  const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
+  let bar: Progress | null = null;
+  const t0 = performance.now();
+  const out = await o.model.edit({
+    prompt: instruction,
+    images: [image],
+    width: image.width,
+    height: image.height,
+    seed,
+    numInferenceSteps: o.settings.steps,
+    guidanceScale: o.settings.guidance,
+    onStep: (step, total) => {
+      bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
+      bar.tick({}, step);
+    },
+  });
+  (bar as Progress | null)?.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const file = join(o.out, name(n));
+  await writeOutput(out, { path: file, format: 'png', force: true });
+  const result: Result = {
+    n, file, parent, instruction, seed,
+    steps: o.settings.steps ?? o.model.defaults?.numInferenceSteps ?? null,
+    guidance: o.settings.guidance ?? o.model.defaults?.guidanceScale ?? null,
+    model: o.model.name, width: out.width, height: out.height, seconds,
+  };
+  await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
+  return { result, image: out };
+}
+
+function describe(r: Result): string {
+  const knobs = [`seed ${r.seed}`, r.steps !== null && `${r.steps} steps`, r.guidance !== null && `guidance ${r.guidance}`].filter(Boolean).join(', ');
+  return `${r.file}: "${r.instruction}" on ${name(r.parent)} (${knobs}, ${r.seconds.toFixed(2)} s)`;
+}

@@ -1,0 +1,135 @@
+// `kontext models [PATH]`: with a path, what a checkpoint or model folder holds (src/checkpoint/inspect.ts); with
+// none, the models every --model option knows (the embedded kontext-mini and the built-in baselines).
+
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { knownModels } from '../bench/model.ts';
+import { inspectModels, type ComponentReport, type ModelReport } from '../checkpoint/inspect.ts';
+import { UserError } from '../errors.ts';
+import { EMBEDDED_MODEL } from '../mini/editor.ts';
+import type { Command } from './main.ts';
+
+const HELP = `usage: kontext models [PATH] [--json]
+
+With no PATH: the models --model accepts (kontext edit, session edit, serve, worker, bench run).
+With PATH: what a checkpoint or model folder holds, from the file headers only (nothing large is read):
+  - a kontext-mini folder (config.json, transformer/text_encoder/ae.safetensors),
+  - a FLUX.1 Kontext checkpoint: BFL files (flux1-kontext-dev.safetensors, ae.safetensors) or a diffusers folder
+    (transformer/, vae/, sharded or not), or one component file or folder,
+  - a folder of loose .safetensors files: each file.
+For each: layout, configuration, parameters by dtype, size on disk, and the memory one edit would need with
+f32, int8 or int4 weights (the estimate kontext edit checks before loading).
+
+  --json   one JSON document: {"models": [...]}
+
+Examples:
+  kontext models
+  kontext models models/kontext-mini
+  kontext models ~/FLUX.1-Kontext-dev --json`;
+
+const command: Command = {
+  summary: 'list the built-in models, or inspect a checkpoint or model folder',
+  async run(argv) {
+    const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    if (v.help) return console.log(HELP), 0;
+    if (positionals.length > 1) throw new UserError(`unexpected argument '${positionals[1]}': give one checkpoint file or model folder (kontext models --help)`);
+    if (positionals.length === 0) {
+      const models = await builtins();
+      console.log(v.json ? JSON.stringify({ models }, null, 2) : formatBuiltins(models));
+      return 0;
+    }
+    const models = await inspectModels(positionals[0]);
+    console.log(v.json ? JSON.stringify({ models }, null, 2) : models.map(formatReport).join('\n\n'));
+    return 0;
+  },
+};
+
+export default command;
+
+// ---- built-in models ---------------------------------------------------------------------------------------------
+
+interface Builtin {
+  spec: string;
+  help: string;
+  /** the folder of a model with weights (kontext-mini) */
+  path?: string;
+  parameters?: number;
+  bytes?: number;
+}
+
+async function builtins(): Promise<Builtin[]> {
+  const out: Builtin[] = [];
+  for (const { prefix, help } of knownModels()) {
+    if (prefix === 'mini' && existsSync(EMBEDDED_MODEL)) {
+      const [r] = await inspectModels(EMBEDDED_MODEL);
+      out.push({ spec: prefix, help, path: EMBEDDED_MODEL, parameters: r.parameters, bytes: r.bytes });
+    } else {
+      out.push({ spec: prefix, help });
+    }
+  }
+  return out;
+}
+
+function formatBuiltins(models: Builtin[]): string {
+  const lines = models.map((m) => {
+    const weights = m.path ? ` (${shortPath(m.path)}: ${count(m.parameters!)} parameters, ${bytes(m.bytes!)}; the default)` : '';
+    return `  ${m.spec.padEnd(12)} ${m.help}${weights}`;
+  });
+  return ['models for --model (kontext edit, session edit, serve, worker, bench run):', ...lines, '', 'kontext models PATH describes a checkpoint or model folder.'].join('\n');
+}
+
+// ---- a report as text ----------------------------------------------------------------------------------------------
+
+function formatReport(r: ModelReport): string {
+  const lines = [`${r.path}  (${r.layout})`];
+  for (const c of r.components) {
+    const what = c.role === 'tensors' ? 'values' : 'parameters';
+    lines.push(`  ${c.role.padEnd(13)} ${c.storage}: ${count(c.parameters)} ${what} in ${c.tensors} tensors (${dtypes(c)}), ${bytes(c.bytes)}`);
+    const cfg = describeConfig(c);
+    if (cfg) lines.push(`  ${''.padEnd(13)} ${cfg}`);
+    if (c.note) lines.push(`  ${''.padEnd(13)} ${c.note}`);
+  }
+  if (r.components.length > 1) lines.push(`  ${'total'.padEnd(13)} ${count(r.parameters)} parameters, ${bytes(r.bytes)} on disk`);
+  if (r.memory) {
+    const m = r.memory;
+    lines.push(`  ${'memory'.padEnd(13)} ${m.run}, ${m.tokens} tokens: f32 ${bytes(m.bytes.f32)}, int8 ${bytes(m.bytes.int8)}, int4 ${bytes(m.bytes.int4)} (transformer, estimated peak)`);
+  }
+  if (r.mini) lines.push(`  ${'sampling'.padEnd(13)} at ${r.mini.resolution}×${r.mini.resolution}, ${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}`);
+  return lines.join('\n');
+}
+
+function describeConfig(c: ComponentReport): string | null {
+  const p = c.config as Record<string, unknown> | null;
+  if (!p) return null;
+  if (c.role === 'transformer') {
+    return `hidden ${p.hidden_size}, ${p.num_heads} heads, ${p.depth} double + ${p.depth_single_blocks} single blocks, mlp ×${p.mlp_ratio}, ` +
+      `${p.in_channels} latent channels, text ${p.context_in_dim}, vec ${p.vec_in_dim}, ${p.guidance_embed ? 'guidance embedding' : 'no guidance embedding'}`;
+  }
+  if (c.role === 'autoencoder') {
+    return `ch ${p.ch} × [${(p.ch_mult as number[]).join(', ')}], ${p.num_res_blocks} res block(s), ${p.z_channels} latent channels, scale ${p.scale_factor}, shift ${p.shift_factor}`;
+  }
+  return `dim ${p.dim}, ${p.depth} blocks, ${p.num_heads} heads, vocabulary ${p.vocab_size}, up to ${p.max_length} tokens`;
+}
+
+/** A path relative to the working folder when it is inside it (the embedded model, run from a checkout). */
+function shortPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+}
+
+const dtypes = (c: ComponentReport) => Object.keys(c.dtypes).join(', ');
+
+function count(n: number): string {
+  if (n < 1e3) return String(n);
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} k`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(2)} M`;
+  return `${(n / 1e9).toFixed(2)} B`;
+}
+
+function bytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 ** 2) return `${(b / 1024).toFixed(1)} KiB`;
+  if (b < 1024 ** 3) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+}
