@@ -18,6 +18,8 @@ const SECTIONS: Record<string, () => Promise<Record<string, number>>> = {
   world: async () => (await import('./world.ts')).benchWorld(),
   mini: async () => (await import('./mini.ts')).benchMini(),
   'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(),
+  t5: async () => (await import('./text-encoders.ts')).benchTextEncoders(),
+  serve: async () => (await import('./serve.ts')).benchServe(),
 };
 
 const args = process.argv.slice(2);

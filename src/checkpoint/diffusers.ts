@@ -1,4 +1,4 @@
-// The diffusers checkpoint layout and its mapping to BFL names (docs/kontext-reference.md §3.3, §3.4).
+// The diffusers checkpoint layout and its mapping to BFL names (../shared/docs/kontext-reference.md §3.3, §3.4).
 //
 // diffusers `FluxTransformer2DModel` stores the same numbers as the BFL file under other names, with three structural
 // differences, all undone here without arithmetic:
@@ -18,7 +18,8 @@ import { reshape, splitRows, swapHalves } from './tensor-ops.ts';
 export type Recipe =
   | { op: 'copy'; src: string; shape: number[] } // rename, possibly with a new shape (same elements)
   | { op: 'concat'; srcs: string[]; shape: number[] } // concatenate rows
-  | { op: 'swapHalves'; src: string; shape: number[] }; // [a; b] → [b; a]
+  | { op: 'swapHalves'; src: string; shape: number[] } // [a; b] → [b; a]
+  | { op: 'scaled'; src: string; scale: string; shape: number[] }; // an f8 weight times its per-tensor scale (scales.ts)
 
 export interface Plan {
   /** BFL key → recipe */

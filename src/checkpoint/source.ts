@@ -4,14 +4,20 @@
 //   validateCheckpoint(src, expectedFluxKeys(FLUX_KONTEXT_DEV));   // compare names and shapes before loading
 //   for (const key of src.keys()) upload(key, await src.read(key)); // one tensor at a time (streaming, quantizing)
 //
-// Layouts understood (docs/kontext-reference.md §3):
+// Layouts understood (../shared/docs/kontext-reference.md §3):
 //   - a BFL single file (`flux1-kontext-dev.safetensors`, `ae.safetensors`), also with the `model.diffusion_model.`
 //     prefix of repackaged files; in an all-in-one file (transformer + VAE + text encoders) the component is picked
 //     by its prefix (`model.diffusion_model.` / `first_stage_model.` or `vae.`);
 //   - the diffusers layout: a repository folder with `transformer/` and `vae/`, or such a component folder itself,
 //     holding `diffusion_pytorch_model.safetensors` or shards listed in `*.safetensors.index.json` (`weight_map`);
 //     a single diffusers-named file works too. Names are detected from the keys, not from the folder.
-// Mapped tensors (fused q/k/v, swapped halves) are only assembled when read.
+//   - the text encoders (kinds 'clip' and 't5'): Hugging Face names (`text_model.*`, `shared.weight`,
+//     `encoder.block.*`) in the diffusers `text_encoder/` and sharded `text_encoder_2/` folders, or the single files
+//     users have (`clip_l.safetensors`, `t5xxl_fp16.safetensors`, `t5xxl_fp8_e4m3fn.safetensors`); see
+//     text-encoder-keys.ts for the extra and tied keys.
+// ComfyUI's "scaled" f8 files store `<module>.scale_weight` beside an f8 `<module>.weight`: the scale is folded into
+// the weight when it is read (scales.ts). Mapped tensors (fused q/k/v, swapped halves, scaled) are only assembled
+// when read.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DType, HostTensor } from '../engine/dtype.ts';
@@ -20,9 +26,11 @@ import { toFloat32 } from '../io/floats.ts';
 import { MAX_HEADER_BYTES, SafetensorsFile } from '../io/safetensors.ts';
 import { diffusersTransformerPlan, diffusersVaePlan, isDiffusersTransformer, isDiffusersVae, type Plan, type Recipe } from './diffusers.ts';
 import type { KeyShapes } from './flux-keys.ts';
+import { foldScales } from './scales.ts';
 import { concatRows, reshape, swapHalves } from './tensor-ops.ts';
+import { textEncoderPlan } from './text-encoder-keys.ts';
 
-export type CheckpointKind = 'transformer' | 'ae';
+export type CheckpointKind = 'transformer' | 'ae' | 'clip' | 't5';
 
 export interface CheckpointSource {
   /** the file or folder given to openCheckpoint */
@@ -30,6 +38,8 @@ export interface CheckpointSource {
   /** what was found there, in words (for messages): "BFL single file", "diffusers folder, 3 shards", ... */
   readonly layout: string;
   readonly which: CheckpointKind;
+  /** the safetensors files read (a diffusers component's config.json is beside them) */
+  readonly files: string[];
   /** tensor names in BFL naming (plus, under their own names, source tensors that map to nothing) */
   keys(): string[];
   has(key: string): boolean;
@@ -49,6 +59,16 @@ export interface CheckpointSource {
 const COMPONENT_PREFIXES: Record<CheckpointKind, string[]> = {
   transformer: ['model.diffusion_model.'],
   ae: ['first_stage_model.', 'vae.'],
+  clip: ['text_encoders.clip_l.transformer.'],
+  t5: ['text_encoders.t5xxl.transformer.'],
+};
+
+/** What each kind is called in messages, where a repository keeps it, and the BFL / ComfyUI file names. */
+const KIND: Record<CheckpointKind, { what: string; folder: string; file: RegExp; expected: string }> = {
+  transformer: { what: 'transformer', folder: 'transformer', file: /^flux1-.*\.safetensors$/, expected: "'flux1-*.safetensors' or a 'transformer/' folder" },
+  ae: { what: 'autoencoder', folder: 'vae', file: /^ae\.safetensors$/, expected: "'ae.safetensors' or a 'vae/' folder" },
+  clip: { what: 'CLIP text encoder', folder: 'text_encoder', file: /^clip_l.*\.safetensors$/, expected: "'clip_l.safetensors' or a 'text_encoder/' folder" },
+  t5: { what: 'T5 text encoder', folder: 'text_encoder_2', file: /^t5xxl.*\.safetensors$/, expected: "'t5xxl_*.safetensors' or a 'text_encoder_2/' folder" },
 };
 
 interface Stored {
@@ -63,7 +83,7 @@ class MappedSource implements CheckpointSource {
     readonly path: string,
     readonly layout: string,
     readonly which: CheckpointKind,
-    private readonly files: SafetensorsFile[],
+    private readonly opened: SafetensorsFile[],
     private readonly stored: Map<string, Stored>,
     plan: Plan,
   ) {
@@ -72,7 +92,8 @@ class MappedSource implements CheckpointSource {
       return s.file.entry(s.key).dtype;
     };
     for (const [key, recipe] of plan.recipes) {
-      this.entries.set(key, { recipe, dtype: dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src) });
+      // a scaled f8 weight reads as float32 (its values are no longer f8 values)
+      this.entries.set(key, { recipe, dtype: recipe.op === 'scaled' ? 'float32' : dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src) });
     }
     for (const src of plan.unmapped) {
       const taken = this.entries.get(src);
@@ -83,6 +104,10 @@ class MappedSource implements CheckpointSource {
       }
       this.entries.set(src, { recipe: { op: 'copy', src, shape: this.storedShape(src) }, dtype: dtypeOf(src) });
     }
+  }
+
+  get files(): string[] {
+    return this.opened.map((f) => f.path);
   }
 
   private storedShape(src: string): number[] {
@@ -113,7 +138,7 @@ class MappedSource implements CheckpointSource {
   }
   origin(key: string): string[] {
     const r = this.entry(key).recipe;
-    return (r.op === 'concat' ? r.srcs : [r.src]).map((src) => {
+    return (r.op === 'concat' ? r.srcs : r.op === 'scaled' ? [r.src, r.scale] : [r.src]).map((src) => {
       const s = this.stored.get(src)!;
       return `${s.file.path}: ${s.key}`;
     });
@@ -131,6 +156,13 @@ class MappedSource implements CheckpointSource {
         return reshape(await this.readStored(recipe.src), recipe.shape);
       case 'swapHalves':
         return swapHalves(await this.readStored(recipe.src));
+      case 'scaled': {
+        const [w, scale] = await Promise.all([this.readStored(recipe.src), this.readStored(recipe.scale)]);
+        const s = toFloat32(scale)[0];
+        const out = toFloat32(w).slice(); // a copy: float32 weights are returned by toFloat32 as they are
+        for (let i = 0; i < out.length; i++) out[i] *= s;
+        return { dtype: 'float32', shape: recipe.shape.slice(), data: out };
+      }
       case 'concat': {
         const parts = await Promise.all(recipe.srcs.map((s) => this.readStored(s)));
         try {
@@ -147,7 +179,7 @@ class MappedSource implements CheckpointSource {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.files.map((f) => f.close()));
+    await Promise.all(this.opened.map((f) => f.close()));
   }
 }
 
@@ -203,8 +235,9 @@ async function locateInFolder(dir: string): Promise<Located | undefined> {
   const names = await readdir(dir);
   const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
   if (indexes.length === 1) return readIndex(path.join(dir, indexes[0]));
-  if (names.includes('diffusion_pytorch_model.safetensors')) {
-    return { files: [path.join(dir, 'diffusion_pytorch_model.safetensors')], description: 'diffusers folder, single file' };
+  // diffusers' file names: models (transformer, vae) and transformers' (text_encoder, text_encoder_2)
+  for (const name of ['diffusion_pytorch_model.safetensors', 'model.safetensors']) {
+    if (names.includes(name)) return { files: [path.join(dir, name)], description: 'diffusers folder, single file' };
   }
   const st = names.filter((n) => n.endsWith('.safetensors'));
   if (st.length === 1) return { files: [path.join(dir, st[0])], description: 'single file' };
@@ -220,15 +253,14 @@ async function locate(p: string, which: CheckpointKind): Promise<Located> {
     return { files: [p], description: 'single file' };
   }
   if (!(await isDir(p))) throw new UserError(`checkpoint path '${p}' does not exist`);
-  // a repository root: BFL files beside the diffusers component folders (the Kontext repo has both)
+  // a repository root: BFL files beside the diffusers component folders (the Kontext repo has both); ComfyUI's
+  // text-encoder folder holds clip_l and t5xxl files side by side
+  const kind = KIND[which];
   const names = await readdir(p);
-  if (which === 'ae' && names.includes('ae.safetensors')) return { files: [path.join(p, 'ae.safetensors')], description: 'single file' };
-  if (which === 'transformer') {
-    const bfl = names.filter((n) => /^flux1-.*\.safetensors$/.test(n));
-    if (bfl.length === 1) return { files: [path.join(p, bfl[0])], description: 'single file' };
-    if (bfl.length > 1) throw new UserError(`folder '${p}' holds several transformers (${bfl.join(', ')}); give the file to use`);
-  }
-  const sub = path.join(p, which === 'ae' ? 'vae' : 'transformer');
+  const named = names.filter((n) => kind.file.test(n));
+  if (named.length === 1) return { files: [path.join(p, named[0])], description: 'single file' };
+  if (named.length > 1) throw new UserError(`folder '${p}' holds several ${kind.what}s (${named.join(', ')}); give the file to use`);
+  const sub = path.join(p, kind.folder);
   if (await isDir(sub)) {
     const found = await locateInFolder(sub);
     if (found) return found;
@@ -236,15 +268,14 @@ async function locate(p: string, which: CheckpointKind): Promise<Located> {
   const found = await locateInFolder(p);
   if (found) return found;
   throw new UserError(
-    `no ${which === 'ae' ? 'autoencoder' : 'transformer'} checkpoint in '${p}': expected ` +
-      (which === 'ae' ? "'ae.safetensors' or a 'vae/' folder" : "'flux1-*.safetensors' or a 'transformer/' folder") +
-      ` (diffusers: diffusion_pytorch_model.safetensors or a *.safetensors.index.json); found: ${names.join(', ') || 'nothing'}`,
+    `no ${kind.what} checkpoint in '${p}': expected ${kind.expected}` +
+      ` (diffusers: ${which === 'clip' || which === 't5' ? 'model.safetensors' : 'diffusion_pytorch_model.safetensors'} or a *.safetensors.index.json); found: ${names.join(', ') || 'nothing'}`,
   );
 }
 
 /**
- * Open the transformer or autoencoder at `pathOrDir` (a file, a diffusers component folder, or a repository folder)
- * and present its tensors under BFL names. Reads headers only. Throws UserError naming the problem for missing or
+ * Open the transformer, autoencoder or a text encoder at `pathOrDir` (a file, a diffusers component folder, or a
+ * repository folder) and present its tensors under BFL (text encoders: Hugging Face) names. Reads headers only. Throws UserError naming the problem for missing or
  * truncated files and incomplete shard sets; call validateCheckpoint to compare names and shapes with a config.
  */
 export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): Promise<CheckpointSource> {
@@ -269,7 +300,7 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
     let description = located.description;
     const stored = new Map<string, Stored>();
     const own = COMPONENT_PREFIXES[which].find((pre) => [...raw.keys()].some((k) => k.startsWith(pre)));
-    const shared = [...COMPONENT_PREFIXES.transformer, ...COMPONENT_PREFIXES.ae].find((pre) => [...raw.keys()].every((k) => k.startsWith(pre)));
+    const shared = Object.values(COMPONENT_PREFIXES).flat().find((pre) => [...raw.keys()].every((k) => k.startsWith(pre)));
     const prefix = own ?? shared;
     for (const [k, s] of raw) {
       if (prefix && !k.startsWith(prefix)) continue; // another component of an all-in-one file
@@ -279,7 +310,10 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
 
     const shapes: KeyShapes = new Map([...stored].map(([k, s]) => [k, s.file.entry(s.key).shape]));
     let plan: Plan;
-    if (isDiffusersTransformer(shapes.keys())) {
+    if (which === 'clip' || which === 't5') {
+      plan = textEncoderPlan(which, shapes);
+      description = `${description}, Hugging Face names`;
+    } else if (isDiffusersTransformer(shapes.keys())) {
       plan = diffusersTransformerPlan(shapes);
       description = `${description}, diffusers transformer names`;
     } else if (isDiffusersVae(shapes.keys())) {
@@ -289,7 +323,7 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
       plan = { recipes: new Map([...shapes].map(([k, shape]) => [k, { op: 'copy' as const, src: k, shape }])), unmapped: [] };
       description = `${description}, BFL names`;
     }
-    return new MappedSource(pathOrDir, description, which, files, stored, plan);
+    return new MappedSource(pathOrDir, description, which, files, stored, foldScales(plan, shapes));
   } catch (err) {
     await Promise.all(files.map((f) => f.close()));
     throw err;

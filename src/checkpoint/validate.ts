@@ -102,6 +102,7 @@ export function likelyCauses(diff: CheckpointDiff, actual: KeyShapes, expected: 
     if (diff.missing.some(isQkvBias) && !actualKeys.some(isQkvBias)) causes.push('the checkpoint has no q/k/v biases but the configuration has qkv_bias = true');
     if (diff.unexpected.some(isQkvBias)) causes.push('the checkpoint has q/k/v biases but the configuration has qkv_bias = false');
   }
+  if (want === 'clip' || want === 't5') causes.push(...textEncoderCauses(want, diff, actualKeys, expectedKeys));
   if (want === 'ae') {
     const zIn = diff.wrongShape.find((m) => m.key === 'decoder.conv_in.weight');
     if (zIn && zIn.actual[1] === 4) {
@@ -125,12 +126,37 @@ export function likelyCauses(diff: CheckpointDiff, actual: KeyShapes, expected: 
   }
 
   // nothing wrong but a tail of missing tensors: the file stops early
-  if (causes.length === 0 && diff.unexpected.length === 0 && diff.wrongShape.length === 0 && diff.missing.length > 0) {
-    const tail = expectedKeys.slice(expectedKeys.length - diff.missing.length);
-    if (tail.every((k, i) => k === diff.missing[i]) && diff.missing.length < expectedKeys.length) {
-      const last = expectedKeys[expectedKeys.length - diff.missing.length - 1];
-      causes.push(`the checkpoint stops after '${last}': its last ${diff.missing.length} tensors are missing (the file is truncated or was written partially)`);
-    }
+  if (causes.length === 0 && missingTail(diff, expectedKeys)) {
+    const last = expectedKeys[expectedKeys.length - diff.missing.length - 1];
+    causes.push(`the checkpoint stops after '${last}': its last ${diff.missing.length} tensors are missing (the file is truncated or was written partially)`);
+  }
+  return causes;
+}
+
+/** Is the only difference that the last tensors (in the expected order) are missing? */
+function missingTail(diff: CheckpointDiff, expectedKeys: string[]): boolean {
+  if (diff.unexpected.length || diff.wrongShape.length || !diff.missing.length || diff.missing.length >= expectedKeys.length) return false;
+  const tail = expectedKeys.slice(expectedKeys.length - diff.missing.length);
+  return tail.every((k, i) => k === diff.missing[i]);
+}
+
+/** Another size or version of the text encoder than the configuration's (FLUX: CLIP-L and T5 v1.1 XXL). */
+function textEncoderCauses(want: 'clip' | 't5', diff: CheckpointDiff, actualKeys: string[], expectedKeys: string[]): string[] {
+  const causes: string[] = [];
+  const embed = diff.wrongShape.find((m) => m.key === (want === 'clip' ? 'text_model.embeddings.token_embedding.weight' : 'shared.weight'));
+  if (embed && embed.actual[1] !== embed.expected[1]) {
+    const names: Record<number, string> = want === 'clip' ? { 768: 'CLIP-L', 1024: 'CLIP-H', 1280: 'CLIP-G, the second text encoder of SDXL and SD3' } : { 512: 'T5-small', 768: 'T5-base', 1024: 'T5-large', 2048: 'T5-XL', 4096: 'T5-XXL' };
+    const size = (d: number) => `${d}${names[d] ? ` (${names[d]})` : ''}`;
+    causes.push(`the checkpoint's hidden size is ${size(embed.actual[1])}, the configuration's ${size(embed.expected[1])}: a different model (FLUX uses CLIP-L and T5-XXL)`);
+  }
+  const prefix = want === 'clip' ? 'text_model.encoder.layers' : 'encoder.block';
+  const [a, e] = [blockIndices(actualKeys, prefix).length, blockIndices(expectedKeys, prefix).length];
+  if (a !== e && a > 0 && !missingTail(diff, expectedKeys)) causes.push(`the checkpoint has ${a} ${want === 'clip' ? 'layers' : 'blocks'}, the configuration ${e}: a different model size`);
+  if (want === 't5' && diff.unexpected.some((k) => /DenseReluDense\.wi\.weight$/.test(k))) {
+    causes.push("this is a T5 v1.0 encoder (ReLU feed-forward 'wi'); FLUX needs T5 v1.1 (gated-GELU 'wi_0' and 'wi_1'): use t5xxl_fp16.safetensors or the text_encoder_2/ folder");
+  }
+  if (want === 't5' && diff.unexpected.some((k) => /^encoder\.block\.[1-9]\d*\.layer\.0\.SelfAttention\.relative_attention_bias\./.test(k))) {
+    causes.push('the checkpoint has a position bias in every block (UMT5); FLUX needs T5 v1.1, whose bias is in block 0 only');
   }
   return causes;
 }
@@ -145,14 +171,14 @@ const dims = (s: number[]) => `[${s.join(', ')}]`;
 /**
  * Throw one UserError if the checkpoint's names and shapes differ from `expected` (expectedFluxKeys/expectedAEKeys of
  * a configuration): likely causes first, then the missing, unexpected and wrong-shape keys (lists cut at 8, with
- * counts). Returns silently when everything matches.
+ * counts), one per line, or all on one line with `oneLine`. Returns silently when everything matches.
  */
-export function validateCheckpoint(source: { path?: string; layout?: string; shapes(): KeyShapes }, expected: KeyShapes): void {
+export function validateCheckpoint(source: { path?: string; layout?: string; shapes(): KeyShapes }, expected: KeyShapes, o: { oneLine?: boolean } = {}): void {
   const actual = source.shapes();
   const diff = diffCheckpoint(actual, expected);
   if (diff.missing.length === 0 && diff.unexpected.length === 0 && diff.wrongShape.length === 0) return;
   const want = classify([...expected.keys()]);
-  const what = want === 'ae' ? 'autoencoder' : want === 'transformer' ? 'transformer' : 'model';
+  const what = ({ ae: 'autoencoder', transformer: 'transformer', t5: 'T5 text encoder', clip: 'CLIP text encoder' } as Partial<Record<Kind, string>>)[want] ?? 'model';
   const lines = [
     `checkpoint '${source.path ?? '(in memory)'}'${source.layout ? ` (${source.layout})` : ''} does not match the expected ${what} ` +
       `(${expected.size} tensors; the checkpoint has ${actual.size}):`,
@@ -164,5 +190,5 @@ export function validateCheckpoint(source: { path?: string; layout?: string; sha
     const items = diff.wrongShape.map((m) => `${m.key} is ${dims(m.actual)}, expected ${dims(m.expected)}`);
     lines.push(`  wrong shape ${diff.wrongShape.length}: ${list(items, 5)}`);
   }
-  throw new UserError(lines.join('\n'));
+  throw new UserError(o.oneLine ? lines.map((l) => l.trim()).join('; ').replace(/:; /, ': ') : lines.join('\n'));
 }

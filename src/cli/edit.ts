@@ -1,24 +1,29 @@
 // `kontext edit`: edit images from words. By default with the embedded model (kontext-mini, see mini.ts); with
-// --transformer, the released FLUX.1 Kontext [dev] checkpoint the user names (prompt embeddings from a file until
-// the T5/CLIP encoders land).
+// --transformer, or --model naming a diffusers FLUX.1 Kontext folder, the released FLUX.1 Kontext [dev] checkpoint:
+// the prompt is encoded by its T5-XXL and CLIP-L text encoders (--prompt), or comes as embeddings (--prompt-embeds).
 //
 // Every argument, file and image is checked before a model is loaded, in this order: options and numbers, input
 // images and the sizes they give, the output file, the prompt embeddings, the checkpoints' headers (configuration,
-// keys, shapes, memory). Only then are the weights read.
+// keys, shapes, tokenizers, memory). Only then are the weights read: the text encoders first, released before the
+// transformer loads (src/pipeline/load.ts).
 
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
-import { inspectAutoEncoder, loadAutoEncoder } from '../autoencoder/load.ts';
-import type { WeightFormat } from '../engine/index.ts';
 import { MAX_TARGET_PIXELS, MAX_TARGET_SIDE, REFERENCE_AREA, SIZE_MULTIPLE } from '../image/preprocess.ts';
-import { checkComponents, checkEmbeds, DEFAULTS, KontextPipeline, LIMITS, planSize } from '../pipeline/kontext.ts';
+import { checkEmbeds, DEFAULTS, LIMITS, planSize } from '../pipeline/kontext.ts';
+import { inspectKontext, openKontext } from '../pipeline/load.ts';
 import { loadPromptEmbeds } from '../prompt/embeddings.ts';
-import { inspectFlux, loadFlux } from '../transformer/load.ts';
+import { T5_MAX_LENGTH } from '../prompt/t5-tokenizer.ts';
 import { checkOutput, intArg, MAX_SEED, numArg, readInputImage, refuseOptions, requirePath, seedArg, writeOutput } from './args.ts';
+import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
 import { runMini } from './mini.ts';
 
 const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [options]       (embedded model)
+       kontext edit --model <FLUX.1-Kontext-dev dir> --prompt "instruction" [--image <file>]... --out <image>
+       kontext edit --transformer <file|dir> --ae <file|dir> --clip <file> --t5 <file> --tokenizers <dir> --prompt "..." ...
        kontext edit --transformer <file|dir> --ae <file|dir> --prompt-embeds <file> [--image <file>]... --out <image>
 
   Both:
@@ -39,19 +44,25 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   --prompt P      the instruction (instead of the last positional argument)
 
   With a released FLUX.1 Kontext checkpoint:
-  --transformer   FLUX.1 Kontext transformer: flux1-kontext-dev.safetensors, or a diffusers folder
-  --ae            autoencoder: ae.safetensors, or a diffusers vae/ folder
-  --prompt-embeds safetensors with txt/vec (the BFL CLI's output/noise.sft) or prompt_embeds/pooled_prompt_embeds
-                  (T5/CLIP text encoders are not implemented yet)
+${TEXT_ENCODER_HELP}
+  --prompt P      the instruction, encoded by T5-XXL and CLIP-L (released before the transformer loads)
+  --prompt-embeds instead of --prompt: safetensors with txt/vec (kontext encode, the BFL CLI's output/noise.sft) or
+                  prompt_embeds/pooled_prompt_embeds
   --image         context image (repeat for several; none = text-to-image)
   --steps N       1-${LIMITS.numInferenceSteps[1]} (default ${DEFAULTS.numInferenceSteps}); --guidance default ${DEFAULTS.guidanceScale}
   --width W --height H   output size, multiples of ${SIZE_MULTIPLE}, at most ${MAX_TARGET_SIDE} per side and ${MAX_TARGET_PIXELS / (1024 * 1024)} MP (default: the first image's bucket)
-  --weights f32|int8|int4   weight format (default f32; int4 makes the 12B model fit in ~20 GB)
+  --weights f32|int8|int4   weight format of the transformer and T5 (default f32; int4 makes the 12B model fit in
+                  ~12 GB; CLIP-L and the autoencoder stay f32)
   --area A        bucket area in pixels, ${SIZE_MULTIPLE * SIZE_MULTIPLE}-${MAX_TARGET_PIXELS} (default ${REFERENCE_AREA} = 1024²)`;
 
 const SEE_HELP = "see 'kontext edit --help'";
-const RELEASED_ONLY = ['ae', 'prompt-embeds', 'width', 'height', 'weights', 'area'] as const;
-const WEIGHTS: readonly WeightFormat[] = ['f32', 'int8', 'int4'];
+const RELEASED_ONLY = ['ae', 'prompt-embeds', 'width', 'height', 'weights', 'area', 'clip', 't5', 'tokenizers'] as const;
+
+/** A diffusers FLUX checkpoint folder (not a kontext-mini folder, which holds transformer.safetensors). */
+export function isFluxFolder(dir: string | undefined): boolean {
+  const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+  return dir !== undefined && isDir(dir) && (existsSync(join(dir, 'model_index.json')) || isDir(join(dir, 'transformer')));
+}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -75,21 +86,19 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
   });
 }
 
-/** A released checkpoint: --transformer, --ae, --prompt-embeds, --image... */
+/** A released checkpoint: --model DIR or --transformer, --ae, ...; --prompt or --prompt-embeds; --image... */
 async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
-  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}': with --transformer, give images with --image and the prompt as --prompt-embeds (${SEE_HELP})`);
-  refuseOptions(v, ['model'], 'only to the embedded model (a kontext-mini folder), not with --transformer');
-  if (v.prompt !== undefined) throw new UserError('--prompt needs the T5/CLIP text encoders, which are not implemented for released checkpoints yet; give --prompt-embeds (the BFL CLI writes them to output/noise.sft)');
-  const required: [string, string][] = [
-    ['ae', 'the autoencoder, ae.safetensors or a diffusers vae/ folder'],
-    ['prompt-embeds', 'a safetensors with txt/vec, e.g. the BFL CLI\'s output/noise.sft'],
-    ['out', 'the image file to write (.png, .jpg or .webp)'],
-  ];
-  for (const [k, what] of required) if (!v[k]) throw new UserError(`--${k} is required with --transformer: ${what} (${SEE_HELP})`);
-  const weights = (str('weights') ?? 'f32') as WeightFormat;
-  if (!WEIGHTS.includes(weights)) throw new UserError(`--weights must be f32, int8 or int4, got '${weights}'`);
+  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}': with a released checkpoint, give images with --image and the instruction with --prompt (${SEE_HELP})`);
+  const prompt = str('prompt');
+  if ((prompt === undefined) === (str('prompt-embeds') === undefined)) {
+    throw new UserError(`give the instruction as --prompt "..." (encoded by the checkpoint's T5 and CLIP text encoders) or as --prompt-embeds FILE${prompt === undefined ? '' : ', not both'} (${SEE_HELP})`);
+  }
+  if (prompt === undefined) refuseOptions(v, ['clip', 't5', 'tokenizers'], 'only with --prompt (the text encoders); --prompt-embeds are already encoded');
+  if (!v.out) throw new UserError(`--out is required with ${v.transformer ? '--transformer' : '--model'}: the image file to write (.png, .jpg or .webp) (${SEE_HELP})`);
+  const files = kontextFileArgs(v, { image: true, text: prompt !== undefined });
+  const weights = weightsArg(str('weights'));
   const steps = intArg('--steps', str('steps'), LIMITS.numInferenceSteps[0], LIMITS.numInferenceSteps[1]);
   const guidance = numArg('--guidance', str('guidance'), LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]);
   const seed = seedArg(str('seed'));
@@ -106,33 +115,32 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   // 3. the output file
   const out = checkOutput(str('out'), { inputs: paths, force: v.force as boolean | undefined });
 
-  // 4. prompt embeddings, then the checkpoints' headers: configuration, every key and shape, and that they fit together
-  requirePath('--prompt-embeds', str('prompt-embeds')!);
-  const embeds = await loadPromptEmbeds(str('prompt-embeds')!);
-  requirePath('--transformer', str('transformer')!, { folder: true });
-  requirePath('--ae', str('ae')!, { folder: true });
-  const params = await inspectFlux(str('transformer')!);
-  const aeParams = await inspectAutoEncoder(str('ae')!);
-  checkComponents(params, aeParams);
-  checkEmbeds(embeds, params);
-
-  // 5. load (the memory check in loadFlux sees the real sequence: text + target + context tokens) and run
+  // 4. prompt embeddings, then the checkpoints' headers: configurations, every key and shape, tokenizers, that the
+  //    parts fit together, and memory (the text encoders and the transformer, each on its own)
+  let embeds;
+  if (prompt === undefined) {
+    requirePath('--prompt-embeds', str('prompt-embeds')!);
+    embeds = await loadPromptEmbeds(str('prompt-embeds')!);
+  }
+  requireFiles(files);
   const tokensOf = (s: { width: number; height: number }) => (s.width / 16) * (s.height / 16);
-  const tokens = embeds.tokens + tokensOf(target) + (bucket ? images.length * tokensOf(bucket) : 0);
+  const tokens = (embeds?.tokens ?? T5_MAX_LENGTH) + tokensOf(target) + (bucket ? images.length * tokensOf(bucket) : 0);
   const quiet = !!(v.quiet || v.json);
   const status = (s: string) => void (quiet || process.stderr.write(s));
-  const transformer = await loadFlux(str('transformer')!, {
-    params,
+  const options = {
     weights,
-    spill: weights !== 'f32',
+    area,
     tokens,
-    onProgress: (done, total) => status(`\rloading transformer ${done}/${total}`),
-  });
-  status('\n');
-  const ae = await loadAutoEncoder(str('ae')!, { params: aeParams });
-  const pipe = new KontextPipeline(transformer, ae, null, { area });
+    textEncoder: prompt !== undefined,
+    onProgress: (what: string, done: number, total: number) => status(`\rloading ${what} ${done}/${total}${done === total ? '\n' : ''}`),
+  };
+  const inspected = await inspectKontext(files, options);
+  if (embeds) checkEmbeds(embeds, inspected.params);
+
+  // 5. load and run: text encoders (if --prompt), released; then the transformer; the autoencoder
+  const pipe = await openKontext(inspected, options);
   const r = await pipe.generate({
-    promptEmbeds: embeds,
+    ...(embeds ? { promptEmbeds: embeds } : { prompt }),
     image: images,
     numInferenceSteps: steps,
     guidanceScale: guidance,
@@ -163,6 +171,7 @@ const command: Command = {
         transformer: { type: 'string' },
         ae: { type: 'string' },
         'prompt-embeds': { type: 'string' },
+        ...TEXT_ENCODER_OPTIONS,
         image: { type: 'string', multiple: true },
         out: { type: 'string' },
         steps: { type: 'string' },
@@ -179,7 +188,7 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    return v.transformer === undefined ? editMini(v, positionals) : editReleased(v, positionals);
+    return v.transformer === undefined && !isFluxFolder(v.model) ? editMini(v, positionals) : editReleased(v, positionals);
   },
 };
 

@@ -14,7 +14,8 @@ export interface TensorSource {
 }
 
 export interface LoadOptions {
-  /** 'f32' (default) keeps every weight in float32; 'int8' / 'int4' quantize Linear weights (MatMulNBits). */
+  /** 'f32' (default) keeps every weight in float32; 'int8' / 'int4' quantize Linear weights (MatMulNBits);
+   *  embedding tables (Parameter.lookup) stay float32. */
   weights?: WeightFormat;
   blockSize?: number;
   /** MatMulNBits accuracy level for quantized weights (0: float32 compute, 4: int8 compute, faster) */
@@ -47,7 +48,7 @@ export async function loadParameters(module: Module, source: TensorSource, o: Lo
     }
     const data = await source.readF32(key);
     if (data.length !== numel(p.shape)) throw new Error(`loadParameters: ${key} read ${data.length} values, expected ${numel(p.shape)}`);
-    if (format !== 'f32' && quantizable(key, p.shape, block)) {
+    if (format !== 'f32' && !p.lookup && quantizable(key, p.shape, block)) {
       p.setQuantized({ ...quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block), accuracyLevel: o.accuracyLevel });
     } else {
       p.set({ dtype: 'float32', shape: [...p.shape], data });

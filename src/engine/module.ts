@@ -40,6 +40,9 @@ export class Parameter {
   quant: QuantizedWeight | null = null;
   /** Directory holding this parameter's data as files (see spill.ts); its host arrays are then released. */
   spilled: string | null = null;
+  /** Read by rows (an embedding table: Gather, Slice), never multiplied as a matrix: loaders keep it float, since
+   *  MatMulNBits' block quantization only serves Linear weights (see Embedding in nn.ts). */
+  lookup = false;
   version = 0;
   constructor(
     readonly shape: number[],

@@ -87,6 +87,7 @@ export class Embedding extends Module {
   ) {
     super();
     this.weight = this.param('weight', [num, dim]);
+    this.weight.lookup = true;
   }
   forward(ids: Tensor): Tensor {
     // a lookup table is read row by row: MatMulNBits' block layout does not apply, so it must stay float

@@ -3,7 +3,7 @@
 // twice (ours and ORT's). This is how a 12B-parameter checkpoint quantized to int4 loads into ~20 GB.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostArray } from './dtype.ts';
@@ -37,6 +37,21 @@ export async function spillParameter(p: Parameter, dir: string): Promise<void> {
     return;
   }
   p.spilled = dir;
+}
+
+/**
+ * Forget a parameter's value and delete its spilled files, so that a model can be dropped (e.g. the T5 encoder
+ * before the transformer loads) while the process lives on. Release its sessions first: ORT maps the files.
+ */
+export async function releaseParameter(p: Parameter): Promise<void> {
+  if (p.spilled) {
+    const parts = p.quant ? (['packed', 'scales', 'zeroPoints'] as const) : [undefined];
+    await Promise.all(parts.map((part) => rm(join(p.spilled!, paramLocation(p, part)), { force: true })));
+  }
+  p.value = null;
+  p.quant = null;
+  p.spilled = null;
+  p.version++;
 }
 
 let sessionDir: string | null = null;

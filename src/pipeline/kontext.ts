@@ -9,10 +9,15 @@
 //
 // Options follow diffusers' names (prompt, image, width, height, guidanceScale, numInferenceSteps, seed) with the
 // BFL Kontext CLI's defaults (30 steps, guidance 2.5, output size = the conditioning image's bucket).
+//
+// The transformer may be given loaded, or as a loader (loadKontextPipeline, load.ts): then it loads on the first
+// generate, after the prompt is encoded, and with `offload` (the default for a loader) the text encoder and the
+// transformer are never in memory together: the encoder is released before the transformer loads, and a prompt
+// that is not in the embedding cache releases the transformer before the encoder loads again.
 
 import { UserError } from '../errors.ts';
 import { AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
-import { compile, type EngineOptions } from '../engine/index.ts';
+import { clearSessionCache, compile, type EngineOptions, releaseParameter } from '../engine/index.ts';
 import { toFloat32 } from '../io/floats.ts';
 import { checkTargetSize, chooseBucket, MAX_TARGET_PIXELS, MAX_TARGET_SIDE, preprocessKontextImage, REFERENCE_AREA, type Size, targetSize, toImage } from '../image/preprocess.ts';
 import { readImage, type RGBImage } from '../image/rgb.ts';
@@ -24,7 +29,7 @@ import { fluxNoise, MAX_SEED } from '../sampling/noise.ts';
 import { getSchedule } from '../sampling/schedule.ts';
 import { type ContextLayout, contextIds, targetIds, textIds } from '../tokens/ids.ts';
 import { pack, unpack } from '../tokens/pack.ts';
-import type { Flux } from '../transformer/model.ts';
+import { Flux } from '../transformer/model.ts';
 
 export interface KontextOptions {
   /** the instruction; needs a text encoder (or give promptEmbeds) */
@@ -59,6 +64,15 @@ export interface PipelineConfig {
   /** 'bf16' reproduces the reference's timestep rounding (the released weights); 'none' for float32 models */
   timestepRounding?: 'bf16' | 'none';
   engine?: EngineOptions;
+  /** keep at most one of the text encoder and the transformer in memory (default: when the transformer is a loader) */
+  offload?: boolean;
+}
+
+/** A transformer loaded when the pipeline first needs it (its configuration known from the checkpoint's headers). */
+export interface TransformerLoader {
+  readonly params: FluxParams;
+  /** load for a run of `tokens` sequence tokens (text + target + context; for the memory check) */
+  load(tokens: number): Promise<Flux>;
 }
 
 export const DEFAULTS = { guidanceScale: 2.5, numInferenceSteps: 30 } as const;
@@ -105,6 +119,12 @@ export function checkComponents(p: FluxParams, ae: AutoEncoderParams): void {
   }
 }
 
+/** A text encoder fits the transformer: T5-XXL's 4096 features per token and CLIP-L's 768 pooled ones for FLUX. */
+export function checkTextEncoder(e: { contextDim: number; vecDim: number }, p: FluxParams): void {
+  if (e.contextDim !== p.context_in_dim) throw new UserError(`the T5 encoder gives ${e.contextDim} features per token, the transformer takes ${p.context_in_dim} (FLUX uses T5-XXL: 4096)`);
+  if (e.vecDim !== p.vec_in_dim) throw new UserError(`the CLIP encoder gives ${e.vecDim} pooled features, the transformer takes ${p.vec_in_dim} (FLUX uses CLIP-L: 768)`);
+}
+
 /** Prompt embeddings fit the transformer: T5 features per token and the pooled CLIP vector's size. */
 export function checkEmbeds(e: PromptEmbeds, p: FluxParams): void {
   if (e.txt.length !== e.tokens * p.context_in_dim) throw new UserError(`prompt embeddings have ${e.txt.length / e.tokens} features per token, the transformer expects ${p.context_in_dim}`);
@@ -112,28 +132,60 @@ export function checkEmbeds(e: PromptEmbeds, p: FluxParams): void {
 }
 
 export class KontextPipeline {
+  private flux: Flux | null;
+  private readonly loader: TransformerLoader | null;
+  /** the transformer's configuration (known before it is loaded) */
+  readonly params: FluxParams;
+
   constructor(
-    readonly transformer: Flux,
+    transformer: Flux | TransformerLoader,
     readonly ae: AutoEncoder,
     readonly textEncoder: TextEncoder | null = null,
     readonly config: PipelineConfig = {},
   ) {
-    checkComponents(transformer.params, ae.params);
+    this.flux = transformer instanceof Flux ? transformer : null;
+    this.loader = transformer instanceof Flux ? null : transformer;
+    this.params = transformer.params;
+    checkComponents(this.params, ae.params);
+    if (textEncoder) checkTextEncoder(textEncoder, this.params);
+  }
+
+  /** The loaded transformer (a loader's is loaded by the first generate). */
+  get transformer(): Flux {
+    if (!this.flux) throw new Error('the transformer is not loaded yet: it loads on the first generate()');
+    return this.flux;
+  }
+
+  private get offload(): boolean {
+    return this.config.offload ?? this.loader !== null;
+  }
+
+  /** Free a loader's transformer (its sessions and weights); the next generate loads it again. */
+  async releaseTransformer(): Promise<void> {
+    if (!this.loader || !this.flux) return;
+    const flux = this.flux;
+    this.flux = null;
+    await clearSessionCache(); // the denoising sessions hold ORT's copy (or maps) of the weights
+    for (const p of flux.parameters()) await releaseParameter(p);
   }
 
   private async embeds(o: KontextOptions): Promise<PromptEmbeds> {
     let e = o.promptEmbeds;
     if (!e) {
       if (o.prompt === undefined) throw new UserError('give a prompt (or promptEmbeds)');
-      if (!this.textEncoder) {
+      const enc = this.textEncoder;
+      if (!enc) {
         throw new UserError(
-          'this pipeline has no text encoder (FLUX T5/CLIP encoders are not implemented yet): pass promptEmbeds, e.g. ' +
-            'loadPromptEmbeds() of the output/noise.sft that the BFL CLI writes',
+          'this pipeline has no text encoder: load it with loadKontextPipeline (a checkpoint folder with text_encoder/, ' +
+            'text_encoder_2/ and the tokenizers), or pass promptEmbeds, e.g. loadPromptEmbeds() of a `kontext encode` file',
         );
       }
-      e = await this.textEncoder.encode(o.prompt);
+      // encoder and transformer one at a time: the transformer goes before the encoder's weights load
+      if (this.offload && !enc.cached?.(o.prompt)) await this.releaseTransformer();
+      e = await enc.encode(o.prompt);
+      if (this.offload) await enc.release?.();
     }
-    checkEmbeds(e, this.transformer.params);
+    checkEmbeds(e, this.params);
     return e;
   }
 
@@ -185,10 +237,11 @@ export class KontextPipeline {
     const rows = H / 2;
     const cols = W / 2;
 
-    // 4. sampling
+    // 4. sampling (a loader's transformer loads now, after the text encoder was released)
+    if (!this.flux) this.flux = await this.loader!.load(embeds.tokens + rows * cols + (context ? context.tokens.length / (4 * z) : 0));
     const steps = o.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
     const packed = await denoise(
-      this.transformer,
+      this.flux,
       {
         img: pack(noise, 1, z, H, W),
         imgIds: targetIds(rows, cols),

@@ -48,11 +48,12 @@ export interface MemoryEstimate {
   total: number;
 }
 
-export function weightBytesOf(shapes: Map<string, number[]>, format: WeightFormat): number {
+/** Bytes of these weights in a format; `float` names tensors that stay float32 (embedding tables). */
+export function weightBytesOf(shapes: Map<string, number[]>, format: WeightFormat, float: ReadonlySet<string> = new Set()): number {
   let total = 0;
   for (const [key, s] of shapes) {
     const n = s.reduce((a, b) => a * b, 1);
-    total += format !== 'f32' && quantizable(key, s) ? weightBytes(s[0], s[1], format) : n * 4;
+    total += format !== 'f32' && !float.has(key) && quantizable(key, s) ? weightBytes(s[0], s[1], format) : n * 4;
   }
   return total;
 }
@@ -116,5 +117,48 @@ export function checkTransformerMemory(r: TransformerRun, format: WeightFormat, 
     `not enough memory: this run needs about ${fmtBytes(est.total)} (${format} weights ${fmtBytes(est.weights)} incl. the runtime's copies, ` +
       `activations ${fmtBytes(est.activations)} for ${r.tokens} tokens), and this machine has ${fmtBytes(available)} available ` +
       `of ${fmtBytes(totalmem())}.${alt}`,
+  );
+}
+
+/** One text encoder of a run: its parameters, which stay float, the format and the working memory of one encode. */
+export interface EncoderRun {
+  name: string;
+  shapes: Map<string, number[]>;
+  /** embedding tables (Parameter.lookup): never quantized */
+  float: ReadonlySet<string>;
+  format: WeightFormat;
+  spilled: boolean;
+  /** bytes of the largest activations of one encode */
+  activations: number;
+}
+
+/**
+ * The text encoders run before the transformer loads and are released after (never in memory together), so the
+ * run's peak is the larger of this and the transformer's estimate. Same weight-copy factors as the transformer.
+ */
+export function estimateTextEncoderMemory(runs: EncoderRun[]): MemoryEstimate {
+  let weights = 0;
+  let activations = 0;
+  for (const r of runs) {
+    weights += (r.spilled ? WEIGHT_COPIES.spilled : WEIGHT_COPIES.inMemory) * weightBytesOf(r.shapes, r.format, r.float);
+    activations = Math.max(activations, r.activations); // one encoder runs at a time
+  }
+  return { weights, activations, total: weights + activations + RUNTIME_OVERHEAD };
+}
+
+/** Refuse text encoders that will not fit, naming the T5 weight format that would (quantized: spilled). */
+export function checkTextEncoderMemory(runs: EncoderRun[], available = availableMemory()): MemoryEstimate {
+  const est = estimateTextEncoderMemory(runs);
+  if (est.total <= available) return est;
+  const t5 = runs.find((r) => r.name === 'T5');
+  const asInt = (f: WeightFormat) => estimateTextEncoderMemory(runs.map((r) => (r === t5 ? { ...r, format: f, spilled: true } : r))).total;
+  const fits = t5 ? (['int8', 'int4'] as WeightFormat[]).filter((f) => f !== t5.format && asInt(f) <= available) : [];
+  const alt = fits.length
+    ? ` Load T5 as ${fits.map((f) => `${f} (about ${fmtBytes(asInt(f))})`).join(' or ')} with --weights ${fits[0]}.`
+    : ' No weight format fits: compute the embeddings on a machine with more memory (kontext encode) and pass --prompt-embeds.';
+  const parts = runs.map((r) => `${r.name} ${r.format}`).join(', ');
+  throw new UserError(
+    `not enough memory for the text encoders: they need about ${fmtBytes(est.total)} (${parts}: weights ${fmtBytes(est.weights)} incl. the runtime's copies), ` +
+      `and this machine has ${fmtBytes(available)} available of ${fmtBytes(totalmem())}.${alt}`,
   );
 }

@@ -1,14 +1,15 @@
 // Prompt conditioning: what the transformer needs from a prompt is `txt` [1, T, context_in_dim] (the T5 hidden
 // states for FLUX) and `vec` [1, vec_in_dim] (the pooled CLIP embedding). A TextEncoder turns a prompt into these.
 //
-// FLUX's T5-XXL and CLIP-L encoders are not implemented yet (roadmap); until then, real-model runs take
-// precomputed embeddings from a safetensors file: the BFL CLI writes them to output/noise.sft on every run
-// (keys `txt`, `vec`), diffusers users can save `prompt_embeds` / `pooled_prompt_embeds`.
+// FLUX's T5-XXL and CLIP-L encoders run on the engine (FluxTextEncoder, flux-text-encoder.ts); embeddings can also
+// come precomputed from a safetensors file: `kontext encode` writes them (saveEmbeds below), the BFL CLI writes
+// them to output/noise.sft on every run (keys `txt`, `vec`), diffusers users can save `prompt_embeds` /
+// `pooled_prompt_embeds`.
 
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { toFloat32 } from '../io/floats.ts';
-import { SafetensorsFile } from '../io/safetensors.ts';
+import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 
 export interface PromptEmbeds {
   /** [T, dim] for one prompt */
@@ -23,6 +24,10 @@ export interface TextEncoder {
   readonly contextDim: number;
   readonly vecDim: number;
   encode(prompt: string): Promise<PromptEmbeds>;
+  /** true when encode(prompt) would answer from a cache, without loading weights */
+  cached?(prompt: string): boolean;
+  /** free the weights (before a large transformer loads); encode loads them again */
+  release?(): Promise<void>;
 }
 
 /** Most prompt tokens we accept (FLUX uses 512 T5 tokens; Kontext [dev] was trained with 512). */
@@ -80,4 +85,16 @@ export async function loadPromptEmbeds(path: string): Promise<PromptEmbeds> {
   } finally {
     await f.close();
   }
+}
+
+/**
+ * Write embeddings as `loadPromptEmbeds` reads them (and as the BFL CLI writes output/noise.sft): `txt` [1, T, dim]
+ * and `vec` [1, vecDim] in float32, with `metadata` (the prompt, the encoder) in the header.
+ */
+export async function saveEmbeds(path: string, e: PromptEmbeds, metadata: Record<string, string> = {}): Promise<void> {
+  const tensors = new Map([
+    ['txt', { dtype: 'float32' as const, shape: [1, e.tokens, e.txt.length / e.tokens], data: e.txt }],
+    ['vec', { dtype: 'float32' as const, shape: [1, e.vec.length], data: e.vec }],
+  ]);
+  await writeSafetensors(path, tensors, metadata);
 }

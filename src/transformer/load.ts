@@ -6,7 +6,7 @@ import { expectedFluxKeys, inferFluxParams, type InferOptions } from '../checkpo
 import { openCheckpoint } from '../checkpoint/source.ts';
 import { validateCheckpoint } from '../checkpoint/validate.ts';
 import { loadParameters, type WeightFormat } from '../engine/index.ts';
-import { checkTransformerMemory } from '../pipeline/memory.ts';
+import { checkTransformerMemory, type MemoryEstimate } from '../pipeline/memory.ts';
 import { Flux } from './model.ts';
 import type { FluxParams } from './params.ts';
 
@@ -24,25 +24,30 @@ export interface LoadFluxOptions extends InferOptions {
   onProgress?: (done: number, total: number, key: string) => void;
 }
 
+/** Refuse a transformer run that will not fit (what loadFlux checks before reading weights; callers may check earlier). */
+export function checkFluxMemory(params: FluxParams, o: Pick<LoadFluxOptions, 'weights' | 'spill' | 'tokens'> = {}, available?: number): MemoryEstimate {
+  return checkTransformerMemory(
+    {
+      shapes: expectedFluxKeys(params),
+      hidden: params.hidden_size,
+      heads: params.num_heads,
+      mlpHidden: Math.trunc(params.hidden_size * params.mlp_ratio),
+      batch: 1,
+      tokens: o.tokens ?? 512 + 2 * 4096,
+      spilled: !!(o.spill ?? (o.weights !== undefined && o.weights !== 'f32')),
+    },
+    o.weights ?? 'f32',
+    available,
+  );
+}
+
 export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<Flux> {
   const spill = o.spill ?? (o.weights !== undefined && o.weights !== 'f32');
   const source = await openCheckpoint(path, 'transformer');
   try {
     const params = o.params ?? inferFluxParams(source.shapes(), o);
-    const expected = expectedFluxKeys(params);
-    validateCheckpoint(source, expected);
-    checkTransformerMemory(
-      {
-        shapes: expected,
-        hidden: params.hidden_size,
-        heads: params.num_heads,
-        mlpHidden: Math.trunc(params.hidden_size * params.mlp_ratio),
-        batch: 1,
-        tokens: o.tokens ?? 512 + 2 * 4096,
-        spilled: !!spill,
-      },
-      o.weights ?? 'f32',
-    );
+    validateCheckpoint(source, expectedFluxKeys(params));
+    checkFluxMemory(params, { ...o, spill });
     const model = new Flux(params);
     await loadParameters(model, source, { weights: o.weights, spill, accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
     return model;

@@ -86,11 +86,12 @@ describe.skipIf(!existsSync(FLUX))('kontext edit --transformer: checks before lo
     const cases: [string[], RegExp][] = [
       // options
       [args({ ae: null }), /--ae is required with --transformer: the autoencoder/],
-      [args({ 'prompt-embeds': null }), /--prompt-embeds is required with --transformer/],
+      [args({ 'prompt-embeds': null }), /give the instruction as --prompt "\.\.\." \(encoded by the checkpoint's T5 and CLIP text encoders\) or as --prompt-embeds FILE \(/],
       [args({ out: null }), /--out is required with --transformer: the image file to write/],
-      [args({}, 'stray'), /unexpected argument 'stray': with --transformer, give images with --image/],
-      [args({ model: at('m') }), /--model applies only to the embedded model/],
-      [args({ prompt: 'make it blue' }), /--prompt needs the T5\/CLIP text encoders.*give --prompt-embeds/],
+      [args({}, 'stray'), /unexpected argument 'stray': with a released checkpoint, give images with --image/],
+      [args({ model: at('m') }), /--model .*m does not exist/],
+      [args({ prompt: 'make it blue' }), /or as --prompt-embeds FILE, not both/],
+      [args({ 'prompt-embeds': null, prompt: 'make it blue' }), /--clip is required with --transformer: the CLIP-L text encoder/],
       [args({ weights: 'int2' }), /--weights must be f32, int8 or int4, got 'int2'/],
       [args({ steps: '501' }), /--steps must be an integer from 1 to 500, got '501'/],
       [args({ guidance: '31' }), /--guidance must be a number from 0 to 30, got '31'/],
