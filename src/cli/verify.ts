@@ -3,15 +3,19 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { type CaseResult, verifyFolder } from '../verify/fixtures.ts';
+import { parseExecutionProvider, useExecutionProvider } from './ep.ts';
 import type { Command } from './main.ts';
 
-const HELP = `usage: kontext verify <fixture-dir> [--tolerance 1e-4] [--json]
+const HELP = `usage: kontext verify <fixture-dir> [--tolerance 1e-4] [--ep cpu|webgpu|cuda] [--json]
 
 Runs every reference case in <fixture-dir> (laid out like shared/fixtures/flux-reference: <case>.json,
 <case>.weights.safetensors, <case>.io.safetensors; transformer, denoise and autoencoder cases, plus noise.json and
 schedules.json; or like shared/fixtures/text-encoders: CLIP and T5 encoder cases, CLIP tokenizer golden ids,
 full-size key/shape lists) and prints each output's max relative error max|ours - ref| / max|ref| (for token ids:
-the fraction that differ). Exits 1 if any error exceeds the tolerance or a case is missing or incomplete.`;
+the fraction that differ). Exits 1 if any error exceeds the tolerance or a case is missing or incomplete.
+
+--ep runs the graphs on another ONNX Runtime execution provider (as KONTEXT_EP does); a provider that cannot
+start (webgpu without a Vulkan driver, cuda without the add-on) is one error that names what to install.`;
 
 const command: Command = {
   summary: 'check parity with the reference PyTorch outputs in a fixture folder',
@@ -19,7 +23,12 @@ const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { tolerance: { type: 'string', default: '1e-4' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        tolerance: { type: 'string', default: '1e-4' },
+        ep: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(HELP);
@@ -36,7 +45,13 @@ const command: Command = {
         if (!values.json) console.log(`${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ${o.relErr.toExponential(2)}${note}`);
       }
     };
-    const results = await verifyFolder(positionals[0], print);
+    const restore = values.ep ? await useExecutionProvider(parseExecutionProvider(values.ep)) : () => {};
+    let results: CaseResult[];
+    try {
+      results = await verifyFolder(positionals[0], print);
+    } finally {
+      restore();
+    }
     const failed = results.flatMap((r) => r.outputs.filter((o) => !(o.relErr <= tol)).map((o) => `${r.name}:${o.name}`));
     if (values.json) console.log(JSON.stringify({ tolerance: tol, worst, failed, cases: results }));
     else console.log(`\n${results.length} cases, ${results.reduce((s, r) => s + r.outputs.length, 0)} outputs, worst ${worst.toExponential(2)} (tolerance ${tol}): ${failed.length ? `${failed.length} FAILED` : 'all ok'}`);

@@ -94,8 +94,8 @@ export type ParamMode = 'constant' | 'input';
  *   and keys with an online softmax): no score matrix. float32, rank-4 inputs.
  * - 'chunked': the composite form per block of queries (Split, per-chunk softmax(q kᵀ) v, Concat): scores
  *   O(C·Lk) per head alive at a time; plain ONNX ops, so it runs on any execution provider and is differentiable.
- * - 'auto': 'composite' in differentiable graphs, else 'fused' where it applies, else 'chunked' when the score
- *   matrix would be large.
+ * - 'auto': 'composite' in differentiable graphs, else 'fused' where it applies (float32, not for Node's WebGPU
+ *   provider: targetsNodeWebGpu), else 'chunked' when the score matrix would be large.
  */
 export type AttentionImpl = 'auto' | 'composite' | 'fused' | 'chunked';
 
@@ -120,6 +120,15 @@ function attentionFromEnv(): AttentionImpl | undefined {
   if (!v) return undefined;
   if (!ATTENTION_IMPLS.includes(v as AttentionImpl)) throw new Error(`KONTEXT_ATTENTION must be one of ${ATTENTION_IMPLS.join(', ')}, got '${v}'`);
   return v as AttentionImpl;
+}
+
+/**
+ * Are graphs built for onnxruntime-node's WebGPU provider (KONTEXT_EP=webgpu)? Its MultiHeadAttention (ORT 1.30)
+ * is wrong from 32 tokens on (5e-2 relative error on lavapipe and SwiftShader; 16 tokens are exact), so 'auto'
+ * attention takes the plain-op forms there. onnxruntime-web's WebGPU kernel (a page has no process) is right.
+ */
+export function targetsNodeWebGpu(): boolean {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KONTEXT_EP === 'webgpu';
 }
 
 export class Graph {

@@ -6,7 +6,7 @@
 // Scalars (plain numbers) are turned into constants of the other operand's dtype.
 
 import { BYTES, type DType, type HostTensor, isFloat } from './dtype.ts';
-import { type AttentionImpl, attr, currentGraph, type Graph, type Shape, ShapeError, Tensor } from './graph.ts';
+import { type AttentionImpl, attr, currentGraph, type Graph, type Shape, ShapeError, Tensor, targetsNodeWebGpu } from './graph.ts';
 import { currentPath } from './path.ts';
 import { Parameter } from './module.ts';
 
@@ -571,7 +571,7 @@ function resolveAttention(g: Graph, q: Tensor, k: Tensor, want: AttentionImpl): 
   if (want === 'fused' && !fusable) fail('Attention', `the fused kernel needs float32, got ${q.dtype}`);
   if (want !== 'auto') return want;
   if (g.differentiable) return 'composite';
-  if (fusable) return 'fused';
+  if (fusable && !targetsNodeWebGpu()) return 'fused';
   const [B, H, Lq] = q.shape;
   return B * H * Lq * k.shape[2] * BYTES[q.dtype] > CHUNK_ABOVE_BYTES ? 'chunked' : 'composite';
 }

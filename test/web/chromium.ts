@@ -26,7 +26,11 @@ export function chromiumPath(): string {
   return found;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * `webgpu`: offer navigator.gpu (headless Chromium then gets SwiftShader's software adapter, shipped with the
+ * browser); otherwise the GPU process is off, as the web app needs none.
+ */
+export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Browser> {
   const executablePath = chromiumPath();
   try {
     return await chromium.launch({
@@ -34,7 +38,7 @@ export async function launchChromium(): Promise<Browser> {
       headless: true,
       timeout: 60_000,
       // --no-sandbox: Chromium refuses its sandbox as root (CI containers); /dev/shm is small in containers
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--disable-extensions'],
+      args: ['--no-sandbox', '--disable-dev-shm-usage', o.webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu', '--no-first-run', '--disable-extensions'],
     });
   } catch (err) {
     // Playwright's message, then the browser's own stderr lines (the usual cause: a missing library, no sandbox)

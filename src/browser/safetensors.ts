@@ -1,0 +1,53 @@
+// safetensors fetched over HTTP into a page: the whole file in memory, its header checked by the same parser the
+// Node reader uses (parseSafetensorsBytes), tensors copied out on request. A TensorSource, so loadParameters
+// takes it like a file.
+
+import { allocHost, type HostTensor, numel } from '../engine/dtype.ts';
+import type { TensorSource } from '../engine/load.ts';
+import { toFloat32 } from '../io/floats.ts';
+import { parseSafetensorsBytes, type SafetensorsHeader } from '../io/safetensors.ts';
+
+export class FetchedSafetensors implements TensorSource {
+  private constructor(
+    readonly url: string,
+    private readonly bytes: Uint8Array,
+    private readonly header: SafetensorsHeader,
+  ) {}
+
+  static async fetch(url: string): Promise<FetchedSafetensors> {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return new FetchedSafetensors(url, bytes, parseSafetensorsBytes(bytes, `safetensors '${url}'`));
+  }
+
+  keys(): string[] {
+    return [...this.header.entries.keys()];
+  }
+
+  has(key: string): boolean {
+    return this.header.entries.has(key);
+  }
+
+  shape(key: string): number[] {
+    return [...this.entry(key).shape];
+  }
+
+  /** A copy (typed arrays need aligned offsets; the data area is not aligned). */
+  read(key: string): HostTensor {
+    const e = this.entry(key);
+    const data = allocHost(e.dtype, numel(e.shape));
+    new Uint8Array(data.buffer).set(this.bytes.subarray(this.header.dataStart + e.begin, this.header.dataStart + e.end));
+    return { dtype: e.dtype, shape: [...e.shape], data };
+  }
+
+  async readF32(key: string): Promise<Float32Array> {
+    return toFloat32(this.read(key));
+  }
+
+  private entry(key: string) {
+    const e = this.header.entries.get(key);
+    if (!e) throw new Error(`${this.url} has no tensor '${key}'`);
+    return e;
+  }
+}

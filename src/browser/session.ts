@@ -1,0 +1,153 @@
+// Running graphs in a browser page with onnxruntime-web: the page's stand-in for src/engine/session.ts (which
+// needs onnxruntime-node, node:fs and node:crypto). The graph is serialized by the same serializer, so the model
+// the page runs is byte for byte the model Node runs; only the runtime differs.
+//
+// Differences from the Node engine, and why:
+// - execution providers are 'wasm' (ORT's CPU kernels compiled to WebAssembly; 'cpu' means the same) and
+//   'webgpu' (JSEP kernels on navigator.gpu; ORT runs the few ops JSEP lacks on its CPU kernels). A page without
+//   a WebGPU adapter gets onnxruntime-web's error, not a silent run on wasm;
+// - no session cache: pages compile a graph once and keep the CompiledGraph (denoise does); hashing the model
+//   bytes would need the async WebCrypto digest for no gain here;
+// - no spilled weights (there are no files): parameters are always in-memory external data.
+
+import * as ort from 'onnxruntime-web';
+import type { DType, HostArray, HostTensor } from '../engine/dtype.ts';
+import type { Graph, Tensor } from '../engine/graph.ts';
+import { serialize } from '../engine/serialize.ts';
+
+export type ExecutionProvider = 'cpu' | 'wasm' | 'webgpu';
+
+export interface EngineOptions {
+  /** 'wasm' (default; 'cpu' is an alias) or 'webgpu' (needs navigator.gpu) */
+  executionProvider?: ExecutionProvider;
+  /** WebAssembly threads; more than 1 needs a cross-origin-isolated page (COOP/COEP headers) */
+  threads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ORT's verbose log on the console: among much else, which nodes each execution provider took */
+  verbose?: boolean;
+}
+
+export interface CompileOptions extends EngineOptions {
+  outputs?: string[];
+  /** accepted for parity with the Node engine; the browser engine never caches */
+  noCache?: boolean;
+}
+
+const defaults: Required<EngineOptions> = { executionProvider: 'wasm', threads: 1, graphOptimizationLevel: 'all', verbose: false };
+
+/** Change the engine-wide defaults. The thread count is ORT-wide in onnxruntime-web and fixed by its first session. */
+export function configureEngine(o: EngineOptions): void {
+  Object.assign(defaults, o);
+}
+
+/** Where onnxruntime-web fetches its .wasm/.mjs files from (default: next to the page's script). */
+export function setWasmPaths(prefix: string): void {
+  ort.env.wasm.wasmPaths = prefix;
+}
+
+const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
+  float32: 'float32',
+  float64: 'float64',
+  float16: 'float16',
+  int64: 'int64',
+  int32: 'int32',
+  int8: 'int8',
+  uint8: 'uint8',
+  bool: 'bool',
+};
+
+export function toOrt(t: HostTensor): ort.Tensor {
+  const type = ORT_TYPE[t.dtype];
+  if (!type) throw new Error(`dtype ${t.dtype} cannot be passed to ONNX Runtime directly; convert it first`);
+  return new ort.Tensor(type, t.data as never, t.shape);
+}
+
+export function fromOrt(t: ort.Tensor): HostTensor {
+  const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.type);
+  if (!dtype) throw new Error(`unsupported ORT output type ${t.type}`);
+  return { dtype, shape: [...t.dims], data: t.data as HostArray };
+}
+
+/** A compiled graph: feed host tensors by input name, get host tensors by output name (as in the Node engine). */
+export class CompiledGraph {
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly inputs: { name: string; shape: readonly number[]; dtype: DType }[],
+    readonly outputs: {
+      name: string;
+      shape: readonly number[];
+      dtype: DType;
+    }[],
+    readonly signature: string,
+  ) {}
+
+  /** Run once. Outputs named in `into` are copied into those host tensors (onnxruntime-web allocates its own). */
+  async run(feeds: Record<string, HostTensor>, into: Record<string, HostTensor> = {}): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const i of this.inputs) {
+      const f = feeds[i.name];
+      if (!f) throw new Error(`missing feed '${i.name}' (${i.dtype}[${i.shape}])`);
+      if (f.shape.length !== i.shape.length || f.shape.some((d, k) => d !== i.shape[k]) || f.dtype !== i.dtype) {
+        throw new Error(`feed '${i.name}' is ${f.dtype}[${f.shape}], the graph expects ${i.dtype}[${i.shape}]`);
+      }
+      ortFeeds[i.name] = toOrt(f);
+    }
+    const res = await this.session.run(ortFeeds);
+    const out: Record<string, HostTensor> = {};
+    for (const o of this.outputs) {
+      const t = fromOrt(res[o.name]);
+      if (into[o.name]) into[o.name].data.set(t.data as never);
+      out[o.name] = into[o.name] ?? t;
+    }
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+
+  /** The same as release (the Node engine's name for it). */
+  dispose(): Promise<void> {
+    return this.release();
+  }
+}
+
+function mustOutput(graph: Graph, name: string): Tensor {
+  const t = graph.outputs.get(name);
+  if (!t) throw new Error(`graph has no output '${name}' (outputs: ${[...graph.outputs.keys()].join(', ')})`);
+  return t;
+}
+
+/** Serialize a graph and create an onnxruntime-web session for it. */
+export async function compile(graph: Graph, o: CompileOptions = {}): Promise<CompiledGraph> {
+  const opts = { ...defaults, ...o };
+  const chosen = o.outputs ? new Map(o.outputs.map((n) => [n, mustOutput(graph, n)])) : graph.outputs;
+  const model = serialize(graph, chosen);
+  if (model.weightsDir) throw new Error('spilled weights (files) cannot be used in a browser; load parameters into memory');
+  ort.env.wasm.numThreads = opts.threads;
+  if (opts.verbose) ort.env.logLevel = 'verbose';
+  const ep = opts.executionProvider === 'cpu' ? 'wasm' : opts.executionProvider;
+  const session = await ort.InferenceSession.create(model.bytes, {
+    executionProviders: [ep], // alone: listing 'wasm' after 'webgpu' makes a page without an adapter run on wasm, silently
+    graphOptimizationLevel: opts.graphOptimizationLevel,
+    externalData: model.externalData,
+    ...(opts.verbose ? { logSeverityLevel: 0 as const } : {}),
+  });
+  const info = (t: Tensor, name = t.name) => ({ name, shape: t.shape, dtype: t.dtype });
+  return new CompiledGraph(
+    session,
+    model.inputs.map((t) => info(t)),
+    [...chosen].map(([name, t]) => info(t, name)),
+    `${ep}:${model.bytes.length}`,
+  );
+}
+
+/** Build-and-run convenience. */
+export async function evaluate(graph: Graph, feeds: Record<string, HostTensor> = {}, o: CompileOptions = {}): Promise<Record<string, HostTensor>> {
+  const c = await compile(graph, o);
+  try {
+    return await c.run(feeds);
+  } finally {
+    await c.release();
+  }
+}
