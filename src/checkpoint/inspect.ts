@@ -1,5 +1,5 @@
 // What is this model? `kontext models PATH` and inspectModels(): the layout of a checkpoint or model folder
-// (kontext-mini, BFL files, diffusers folders), each component's configuration, its tensors' dtypes, parameter
+// (kontext-mini, BFL files, diffusers folders, CLIP/T5 files), each component's configuration, its tensors' dtypes, parameter
 // count and file size, and the memory one edit would need. Headers only: nothing large is read, so a 24 GB
 // checkpoint is described in milliseconds, with the same detection and checks the loaders use (openCheckpoint,
 // inferFluxParams / inferAEParams, validateCheckpoint) and the same memory estimate (pipeline/memory.ts).
@@ -12,11 +12,14 @@ import type { WeightFormat } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
 import { SafetensorsFile } from '../io/safetensors.ts';
 import { type MiniConfig, textLengthFor, tokenSide } from '../mini/config.ts';
-import { estimateTransformerMemory } from '../pipeline/memory.ts';
+import { estimateTextEncoderMemory, estimateTransformerMemory } from '../pipeline/memory.ts';
+import type { ClipTextConfig } from '../prompt/clip.ts';
+import { encoderRun, inspectTextEncoder } from '../prompt/encoder-files.ts';
+import type { T5Config } from '../prompt/t5.ts';
 import type { FluxParams } from '../transformer/params.ts';
 import { expectedAEKeys, inferAEParams } from './ae-keys.ts';
 import { expectedFluxKeys, inferFluxParams, type KeyShapes } from './flux-keys.ts';
-import { openCheckpoint, type CheckpointKind } from './source.ts';
+import { type CheckpointSource, openCheckpoint, type CheckpointKind } from './source.ts';
 import { validateCheckpoint } from './validate.ts';
 
 export interface ComponentReport {
@@ -24,8 +27,10 @@ export interface ComponentReport {
   role: 'transformer' | 'autoencoder' | 'text encoder' | 'tensors';
   /** how it is stored, in words: "single file, BFL names", "diffusers folder, 3 shards, diffusers transformer names" */
   storage: string;
-  /** FluxParams, AutoEncoderParams, the mini text encoder's params; null for plain tensors */
-  config: FluxParams | AutoEncoderParams | MiniConfig['text'] | null;
+  /** FluxParams, AutoEncoderParams, the CLIP/T5 config, the mini text encoder's params; null for plain tensors */
+  config: FluxParams | AutoEncoderParams | ClipTextConfig | T5Config | MiniConfig['text'] | null;
+  /** text encoders: which one ('CLIP' or 'T5') */
+  encoder?: 'CLIP' | 'T5';
   tensors: number;
   parameters: number;
   /** parameters per stored dtype */
@@ -42,6 +47,8 @@ export interface MemoryReport {
   tokens: number;
   /** estimated peak bytes of the transformer's run, by weight format (int8/int4 spilled to files as when loading) */
   bytes: Record<WeightFormat, number>;
+  /** estimated peak bytes of encoding one prompt with the text encoders found (T5 in each format), when any */
+  textEncoders?: Record<WeightFormat, number>;
 }
 
 export interface ModelReport {
@@ -85,20 +92,49 @@ async function inspectFile(path: string): Promise<ModelReport> {
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
   }
-  return inspectTensors(path, 'not a FLUX transformer or autoencoder (its keys and shapes match neither)');
+  return inspectTensors(path, 'not a FLUX transformer, autoencoder or text encoder (its keys and shapes match none)');
 }
 
-/** The transformer and autoencoder found at `path`; null when there is neither. */
+/** The transformer, autoencoder and text encoders found at `path`; null when there is none of them. */
 async function inspectCheckpoint(path: string): Promise<ModelReport | null> {
   const transformer = await component(path, 'transformer');
   const ae = await component(path, 'ae');
-  const components = [transformer, ae].filter((c) => c !== null);
+  const clip = await textComponent(path, 'clip');
+  const t5 = await textComponent(path, 't5');
+  const components = [transformer, ae, clip?.report, t5?.report].filter((c) => c !== null && c !== undefined);
   if (!components.length) return null;
   const diffusers = components.some((c) => c.storage.includes('diffusers'));
   const params = transformer?.config as FluxParams | undefined;
   // what a released model's default edit is: a 1024×1024 target, one 1024×1024 context image, 512 T5 tokens
-  const memory = params ? memoryOf(params, 512 + 2 * 4096, 'one 1024×1024 edit (512 text tokens, one context image)') : null;
-  return summarise(path, diffusers ? 'diffusers' : 'BFL', components, memory);
+  let memory = params ? memoryOf(params, 512 + 2 * 4096, 'one 1024×1024 edit (512 text tokens, one context image)') : null;
+  const encoders = [clip, t5].filter((e) => e !== null);
+  if (encoders.length) {
+    // CLIP-L stays float32 (as the loader keeps it); the format applies to T5
+    const textEncoders = Object.fromEntries(
+      FORMATS.map((f) => [f, estimateTextEncoderMemory(encoders.map((e) => encoderRun(e.enc, e.enc.kind === 't5' ? f : 'f32', e.enc.kind === 't5' && f !== 'f32'))).total]),
+    ) as Record<WeightFormat, number>;
+    memory = memory ? { ...memory, textEncoders } : { run: 'encoding one prompt', tokens: 0, bytes: textEncoders, textEncoders };
+  }
+  const layout = diffusers ? 'diffusers' : transformer || ae ? 'BFL' : 'safetensors';
+  return summarise(path, layout, components, memory);
+}
+
+/** A CLIP or T5 encoder as the pipeline's loader checks it (config.json or the full-size model, every key). */
+async function textComponent(path: string, which: 'clip' | 't5') {
+  let enc;
+  try {
+    enc = await inspectTextEncoder(which, path);
+  } catch (err) {
+    if (err instanceof UserError) return null;
+    throw err;
+  }
+  const source = await openCheckpoint(path, which);
+  try {
+    const report: ComponentReport = { ...(await describeSource(source, 'text encoder', enc.model.config)), encoder: which === 'clip' ? 'CLIP' : 'T5' };
+    return { report, enc };
+  } finally {
+    await source.close();
+  }
 }
 
 /** One component as the loaders see it: opened, its configuration inferred and every key and shape checked. */
@@ -120,20 +156,22 @@ async function component(path: string, which: CheckpointKind): Promise<Component
       if (err instanceof UserError) return null;
       throw err;
     }
-    const dtypes: Record<string, number> = {};
-    const files = new Set<string>();
-    for (const key of source.keys()) {
-      const n = count(source.shape(key));
-      dtypes[source.dtype(key)] = (dtypes[source.dtype(key)] ?? 0) + n;
-      for (const o of source.origin(key)) files.add(o.slice(0, o.lastIndexOf(': '))); // 'file: tensor'
-    }
-    return {
-      role: which === 'transformer' ? 'transformer' : 'autoencoder', storage: source.layout, config,
-      tensors: shapes.size, parameters: sum(Object.values(dtypes)), dtypes, ...(await sizes([...files])),
-    };
+    return describeSource(source, which === 'transformer' ? 'transformer' : 'autoencoder', config);
   } finally {
     await source.close();
   }
+}
+
+/** A checked component's tensors as stored: parameters per dtype, its files and their sizes. */
+async function describeSource(source: CheckpointSource, role: ComponentReport['role'], config: ComponentReport['config']): Promise<ComponentReport> {
+  const dtypes: Record<string, number> = {};
+  const files = new Set<string>();
+  for (const key of source.keys()) {
+    const n = count(source.shape(key));
+    dtypes[source.dtype(key)] = (dtypes[source.dtype(key)] ?? 0) + n;
+    for (const o of source.origin(key)) files.add(o.slice(0, o.lastIndexOf(': '))); // 'file: tensor'
+  }
+  return { role, storage: source.layout, config, tensors: source.keys().length, parameters: sum(Object.values(dtypes)), dtypes, ...(await sizes([...files])) };
 }
 
 /** A safetensors file that is no model component: its tensors, dtypes and size. */

@@ -93,7 +93,11 @@ function formatReport(r: ModelReport): string {
   if (r.components.length > 1) lines.push(`  ${'total'.padEnd(13)} ${count(r.parameters)} parameters, ${bytes(r.bytes)} on disk`);
   if (r.memory) {
     const m = r.memory;
-    lines.push(`  ${'memory'.padEnd(13)} ${m.run}, ${m.tokens} tokens: f32 ${bytes(m.bytes.f32)}, int8 ${bytes(m.bytes.int8)}, int4 ${bytes(m.bytes.int4)} (transformer, estimated peak)`);
+    const formats = (b: Record<string, number>) => `f32 ${bytes(b.f32)}, int8 ${bytes(b.int8)}, int4 ${bytes(b.int4)}`;
+    if (m.tokens) lines.push(`  ${'memory'.padEnd(13)} ${m.run}, ${m.tokens} tokens: ${formats(m.bytes)} (transformer, estimated peak)`);
+    if (m.textEncoders) {
+      lines.push(`  ${(m.tokens ? '' : 'memory').padEnd(13)} encoding one prompt: ${formats(m.textEncoders)} (T5 in that format, CLIP f32; released before the transformer loads)`);
+    }
   }
   if (r.mini) lines.push(`  ${'sampling'.padEnd(13)} at ${r.mini.resolution}×${r.mini.resolution}, ${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}`);
   return lines.join('\n');
@@ -109,6 +113,10 @@ function describeConfig(c: ComponentReport): string | null {
   if (c.role === 'autoencoder') {
     return `ch ${p.ch} × [${(p.ch_mult as number[]).join(', ')}], ${p.num_res_blocks} res block(s), ${p.z_channels} latent channels, scale ${p.scale_factor}, shift ${p.shift_factor}`;
   }
+  if (c.encoder === 'CLIP') {
+    return `CLIP text model: hidden ${p.hidden_size}, ${p.num_hidden_layers} layers, ${p.num_attention_heads} heads, vocabulary ${p.vocab_size}, up to ${p.max_position_embeddings} tokens`;
+  }
+  if (c.encoder === 'T5') return `T5 encoder: d_model ${p.d_model}, ${p.num_layers} blocks, ${p.num_heads} heads, d_ff ${p.d_ff}, vocabulary ${p.vocab_size}`;
   return `dim ${p.dim}, ${p.depth} blocks, ${p.num_heads} heads, vocabulary ${p.vocab_size}, up to ${p.max_length} tokens`;
 }
 

@@ -10,6 +10,7 @@ import { EMBEDDED_MODEL } from '../../src/mini/editor.ts';
 import { estimateTransformerMemory } from '../../src/pipeline/memory.ts';
 import { loadMap, writeDiffusersComponent } from '../checkpoint/helpers.ts';
 import { FIXTURES } from '../fixtures-path.ts';
+import { CLIP_TINY, T5_TINY, tinyWeights, writeTinyTextEncoders } from '../prompt/encoder-fixtures.ts';
 import { tempDir } from '../service/helpers.ts';
 import { cli } from './helpers.ts';
 
@@ -66,7 +67,7 @@ describe('kontext models', () => {
     expect(flux.memory.tokens).toBe(512 + 2 * 4096);
     expect(byName('flux-tiny-t2i-noguid.weights.safetensors').components[0].config).toMatchObject({ guidance_embed: false, qkv_bias: false, mlp_ratio: 2 });
     expect(byName('ae-tiny.weights.safetensors')).toMatchObject({ layout: 'BFL', memory: null, components: [{ role: 'autoencoder', config: { ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, z_channels: 16 } }] });
-    expect(byName('noise.safetensors')).toMatchObject({ layout: 'safetensors', components: [{ role: 'tensors', note: 'not a FLUX transformer or autoencoder (its keys and shapes match neither)' }] });
+    expect(byName('noise.safetensors')).toMatchObject({ layout: 'safetensors', components: [{ role: 'tensors', note: 'not a FLUX transformer, autoencoder or text encoder (its keys and shapes match none)' }] });
 
     const text = (await cli('models', join(FIXTURES, 'flux-tiny.weights.safetensors'))).logs.join('\n');
     expect(text).toContain('transformer   single file, BFL names: 1.06 M parameters in 84 tensors (bfloat16), 2.0 MiB');
@@ -80,7 +81,7 @@ describe('kontext models', () => {
       dir = await tempDir('kontext-models-');
       await writeDiffusersComponent(dir, 'transformer', bflToDiffusersTransformer(await loadMap(join(FIXTURES, 'flux-tiny.weights.safetensors'))), 2);
       await writeDiffusersComponent(dir, 'vae', bflToDiffusersVae(await loadMap(join(FIXTURES, 'ae-tiny.weights.safetensors'))));
-      await mkdir(join(dir, 'tokenizer')); // other folders of a repository are not in the way
+      await writeTinyTextEncoders(dir); // text_encoder/, text_encoder_2/ (2 shards), tokenizer/, tokenizer_2/
     });
     afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -89,14 +90,32 @@ describe('kontext models', () => {
       const [bfl] = await json(join(FIXTURES, 'flux-tiny.weights.safetensors'));
       const [ae] = await json(join(FIXTURES, 'ae-tiny.weights.safetensors'));
       expect(r.layout).toBe('diffusers');
-      expect(r.components.map((c: { role: string }) => c.role)).toEqual(['transformer', 'autoencoder']);
+      expect(r.components.map((c: { role: string; encoder?: string }) => c.encoder ?? c.role)).toEqual(['transformer', 'autoencoder', 'CLIP', 'T5']);
       expect(r.components[0].storage).toBe('diffusers folder, 2 shards, diffusers transformer names');
       expect(r.components[0].files).toHaveLength(2);
       expect(r.components[0].config).toEqual(bfl.components[0].config);
       expect(r.components[0].parameters).toBe(bfl.parameters);
       expect(r.components[1].parameters).toBe(ae.parameters);
-      expect(r.parameters).toBe(bfl.parameters + ae.parameters);
-      expect(r.memory).toEqual(bfl.memory);
+      const [clip, t5] = r.components.slice(2);
+      const { max_length: _, ...t5Model } = T5_TINY; // the tokenizer's length, not the encoder's configuration
+      expect([clip.config, t5.config]).toMatchObject([CLIP_TINY, t5Model]);
+      expect(t5.storage).toContain('2 shards');
+      const tensors = async (kind: 'clip' | 't5') => [...(await tinyWeights(kind)).values()];
+      expect(clip.parameters).toBe((await tensors('clip')).reduce((n, t) => n + count(t.shape), 0));
+      expect(t5.parameters).toBe((await tensors('t5')).reduce((n, t) => n + count(t.shape), 0));
+      expect(r.parameters).toBe(bfl.parameters + ae.parameters + clip.parameters + t5.parameters);
+      // the transformer's estimate is the BFL file's; the encoders' is the loader's, smaller with T5 in int4
+      expect(r.memory.bytes).toEqual(bfl.memory.bytes);
+      expect(r.memory.textEncoders.int4).toBeLessThan(r.memory.textEncoders.f32);
+      const text = (await cli('models', dir)).logs.join('\n');
+      expect(text).toMatch(/text encoder +diffusers folder.*\n +CLIP text model: hidden \d+/);
+      expect(text).toMatch(/T5 encoder: d_model 64, 2 blocks, 4 heads, d_ff 128/);
+      expect(text).toMatch(/encoding one prompt: f32 [\d.]+ [KM]iB, int8 .*released before the transformer loads/);
+    });
+
+    it('a single CLIP or T5 file of another size is not taken for the full-size encoder', async () => {
+      const [r] = await json(join(dir, 'text_encoder', 'model.safetensors'));
+      expect(r).toMatchObject({ layout: 'safetensors', components: [{ role: 'tensors' }] });
     });
   });
 
