@@ -16,10 +16,11 @@ With no PATH: the models --model accepts (kontext edit, session edit, serve, wor
 With PATH: what a checkpoint or model folder holds, from the file headers only (nothing large is read):
   - a kontext-mini folder (config.json, transformer/text_encoder/ae.safetensors),
   - a FLUX.1 Kontext checkpoint: BFL files (flux1-kontext-dev.safetensors, ae.safetensors) or a diffusers folder
-    (transformer/, vae/, sharded or not), or one component file or folder,
+    (transformer/, vae/, text_encoder/, text_encoder_2/, sharded or not), or one component file or folder,
+  - the text encoders' single files (clip_l.safetensors, t5xxl_fp16.safetensors, t5xxl_fp8_e4m3fn.safetensors),
   - a folder of loose .safetensors files: each file.
 For each: layout, configuration, parameters by dtype, size on disk, and the memory one edit would need with
-f32, int8 or int4 weights (the estimate kontext edit checks before loading).
+f32, int8 or int4 weights (the estimate kontext edit checks before loading; for text encoders, one prompt).
 
   --json   one JSON document: {"models": [...]}
 
