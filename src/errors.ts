@@ -4,7 +4,7 @@ export class UserError extends Error {
   override name = 'UserError';
 }
 
-/** A name read from an input file (a tensor name, a file name, a key), as quoted in a message: cut at `max` characters. */
+/** A name read from an input file (a tensor name, a file name, a key), as quoted in a message: cut at `max` chars. */
 export function clip(text: string, max = 200): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -35,7 +35,9 @@ function shortJson(v: unknown, depth: number): string {
     const keys = Object.keys(v);
     if (keys.length === 0) return '{}';
     if (depth === 0) return '{…}';
-    const items = keys.slice(0, 8).map((k) => `${shortJson(k, 0)}:${shortJson((v as Record<string, unknown>)[k], depth - 1)}`);
+    const items = keys
+      .slice(0, 8)
+      .map((k) => `${shortJson(k, 0)}:${shortJson((v as Record<string, unknown>)[k], depth - 1)}`);
     return `{${items.join(',')}${keys.length > 8 ? ',…' : ''}}`;
   }
   return typeof v;

@@ -10,7 +10,13 @@ export { FLUX_AE, type AutoEncoderParams } from './autoencoder/params.ts';
 export { loadPromptEmbeds, saveEmbeds, type PromptEmbeds, type TextEncoder } from './prompt/embeddings.ts';
 export { FluxTextEncoder, type FluxTextEncoderPaths } from './prompt/flux-text-encoder.ts';
 export { EmbeddingCache, embeddingCache } from './prompt/embedding-cache.ts';
-export { inspectKontext, loadKontextPipeline, openKontext, type KontextFiles, type KontextLoadOptions } from './pipeline/load.ts';
+export {
+  inspectKontext,
+  loadKontextPipeline,
+  openKontext,
+  type KontextFiles,
+  type KontextLoadOptions,
+} from './pipeline/load.ts';
 export { readImage, writePng, encodePng, type RGBImage } from './image/rgb.ts';
 export { chooseBucket, kontextBuckets, preprocessKontextImage } from './image/preprocess.ts';
 export { denoise } from './sampling/denoise.ts';

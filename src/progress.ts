@@ -52,7 +52,8 @@ export class Progress {
       .map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toPrecision(4) : v}`)
       .join(' ');
     const speed = rate >= 1 || rate === 0 ? `${rate.toFixed(2)} it/s` : `${(1 / rate).toFixed(2)} s/it`;
-    return `${this.o.label ?? ''} ${this.done_}/${this.total} ${bar} ${extra} ${speed} ETA ${formatDuration(eta)}`.trim();
+    const counts = `${this.done_}/${this.total}`;
+    return `${this.o.label ?? ''} ${counts} ${bar} ${extra} ${speed} ETA ${formatDuration(eta)}`.trim();
   }
 
   /** Advance by one (or to `at`) and update the shown fields. */

@@ -1,4 +1,5 @@
-// Where the shared reference fixtures live: ../shared/fixtures/flux-reference beside the repository (CI has them there).
+// Where the shared reference fixtures live: ../shared/fixtures/flux-reference beside the repository
+// (CI has them there).
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -216,7 +216,13 @@ export class AutoEncoder extends Module {
  * Graphs for encode (input 'image' → 'latent', plus 'moments') and decode (input 'latent' → 'image'). With mode
  * 'input' the parameters are graph inputs named by their keys (fed from a Trainer's buffers during training).
  */
-export function encoderGraph(ae: AutoEncoder, batch: number, height: number, width: number, mode: ParamMode = 'constant'): Graph {
+export function encoderGraph(
+  ae: AutoEncoder,
+  batch: number,
+  height: number,
+  width: number,
+  mode: ParamMode = 'constant',
+): Graph {
   const g = new Graph(mode);
   g.build(() => {
     const x = g.input('image', [batch, ae.params.in_channels, height, width]);
@@ -228,7 +234,13 @@ export function encoderGraph(ae: AutoEncoder, batch: number, height: number, wid
   return g;
 }
 
-export function decoderGraph(ae: AutoEncoder, batch: number, h: number, w: number, mode: ParamMode = 'constant'): Graph {
+export function decoderGraph(
+  ae: AutoEncoder,
+  batch: number,
+  h: number,
+  w: number,
+  mode: ParamMode = 'constant',
+): Graph {
   const g = new Graph(mode);
   g.build(() => g.output('image', ae.decode(g.input('latent', [batch, ae.params.z_channels, h, w]))));
   return g;

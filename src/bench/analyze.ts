@@ -24,7 +24,18 @@ import { inkMask } from '../world/masks.ts';
 import type { Edit } from '../world/ops.ts';
 import { render } from '../world/render.ts';
 import { itemRects, objectRect, pixelRect, regionOf, textRect, type Scene, type SceneObject } from '../world/scene.ts';
-import { dominantColor, findObjects, lit, pixelDistance, readBackground, readIdentity, readStyle, readWord, tolerance, type Look } from './read.ts';
+import {
+  dominantColor,
+  findObjects,
+  lit,
+  pixelDistance,
+  readBackground,
+  readIdentity,
+  readStyle,
+  readWord,
+  tolerance,
+  type Look,
+} from './read.ts';
 import { backgroundRow } from '../world/render.ts';
 
 export interface Verdict {
@@ -97,7 +108,9 @@ function checkBackground(img: RGBImage, scene: Scene, failures: string[]): void 
 
 function checkObjects(img: RGBImage, scene: Scene, where: 'place' | 'region', failures: string[]): void {
   const look = lookOf(scene);
-  for (const o of scene.objects) if (!objectPresent(img, o, look, where)) failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
+  for (const o of scene.objects)
+    if (!objectPresent(img, o, look, where))
+      failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
 }
 
 /** The identity read in the scene's character box, or null. */
@@ -109,7 +122,8 @@ export function identityIn(img: RGBImage, scene: Scene): number | null {
 function checkCharacter(img: RGBImage, scene: Scene, failures: string[]): void {
   const c = scene.character!;
   const got = identityIn(img, scene);
-  if (got !== c.identity) failures.push(`character in ${at(c)} reads as ${got ?? 'nothing'}, want identity ${c.identity}`);
+  if (got !== c.identity)
+    failures.push(`character in ${at(c)} reads as ${got ?? 'nothing'}, want identity ${c.identity}`);
 }
 
 function checkWord(img: RGBImage, scene: Scene, failures: string[]): void {
@@ -117,7 +131,13 @@ function checkWord(img: RGBImage, scene: Scene, failures: string[]): void {
   const r = textRect(t);
   const pad = 3 / img.width;
   const others = itemRects({ ...scene, text: null });
-  const got = readWord(img, [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad], TEXT_COLORS[t.color], lookOf(scene), others);
+  const got = readWord(
+    img,
+    [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad],
+    TEXT_COLORS[t.color],
+    lookOf(scene),
+    others,
+  );
   if (got !== t.word) failures.push(`text reads '${got ?? ''}', want '${t.word}'`);
 }
 
@@ -128,7 +148,9 @@ function checkTextColor(img: RGBImage, scene: Scene, failures: string[]): void {
   for (let i = 0; i < ink.length; i++) if (ink[i]) pixels.push(i);
   const got = dominantColor(img, pixels, TEXT_COLORS, lookOf(scene));
   if (!got || got.color !== t.color || got.share < 0.6) {
-    failures.push(`text color reads ${got ? `${got.color} (${(got.share * 100).toFixed(0)}%)` : 'nothing'}, want ${t.color}`);
+    failures.push(
+      `text color reads ${got ? `${got.color} (${(got.share * 100).toFixed(0)}%)` : 'nothing'}, want ${t.color}`,
+    );
   }
 }
 
@@ -138,7 +160,8 @@ function checkStyle(img: RGBImage, scene: Scene, failures: string[]): void {
     const got = readStyle(img, o, OBJECT_COLORS[o.color], look);
     // styles that draw the same pixels for this object (possible for thin shapes) cannot be told apart: accept a tie
     const wanted = got.scores[o.style];
-    if (wanted < got.iou || wanted < 0.6) failures.push(`${name(o)} reads as ${got.style} (IoU ${got.iou.toFixed(2)}), want ${o.style}`);
+    if (wanted < got.iou || wanted < 0.6)
+      failures.push(`${name(o)} reads as ${got.style} (IoU ${got.iou.toFixed(2)}), want ${o.style}`);
   }
 }
 
@@ -146,10 +169,16 @@ function checkGray(img: RGBImage, after: Scene, failures: string[]): void {
   const target = render(after, img.width);
   let colored = 0;
   const n = img.width * img.height;
-  let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  let sa = 0,
+    sb = 0,
+    saa = 0,
+    sbb = 0,
+    sab = 0;
   for (let i = 0; i < n; i++) {
     const p = i * 3;
-    const r = img.data[p]!, g = img.data[p + 1]!, b = img.data[p + 2]!;
+    const r = img.data[p]!,
+      g = img.data[p + 1]!,
+      b = img.data[p + 2]!;
     if (Math.max(r, g, b) - Math.min(r, g, b) > GRAY_SATURATION) colored++;
     const y = 0.299 * r + 0.587 * g + 0.114 * b;
     const t = target.data[p]!;
@@ -161,7 +190,10 @@ function checkGray(img: RGBImage, after: Scene, failures: string[]): void {
   }
   const cov = sab / n - (sa / n) * (sb / n);
   const corr = cov / Math.sqrt(Math.max(1e-9, (saa / n - (sa / n) ** 2) * (sbb / n - (sb / n) ** 2)));
-  if (colored > GRAY_COLORED_SHARE * n) failures.push(`${((100 * colored) / n).toFixed(1)}% of pixels still colored (want <= ${GRAY_COLORED_SHARE * 100}%)`);
+  if (colored > GRAY_COLORED_SHARE * n)
+    failures.push(
+      `${((100 * colored) / n).toFixed(1)}% of pixels still colored (want <= ${GRAY_COLORED_SHARE * 100}%)`,
+    );
   if (!(corr > 0.9)) failures.push(`luma correlation with the scene ${corr.toFixed(2)} (want > 0.9)`);
 }
 
@@ -180,12 +212,31 @@ export function sceneReads(img: RGBImage, scene: Scene, o: { except?: number[]; 
 }
 
 /** Edits whose success also needs the rest of the scene intact. */
-export const INTACT_OPS: ReadonlySet<Edit['op']> = new Set(['recolor', 'remove', 'add', 'move', 'resize', 'background']);
+export const INTACT_OPS: ReadonlySet<Edit['op']> = new Set([
+  'recolor',
+  'remove',
+  'add',
+  'move',
+  'resize',
+  'background',
+]);
 
 /** Every op judge() has a check for; a Record so that a new op in ops.ts does not compile until it is listed. */
 const JUDGED: Record<Edit['op'], true> = {
-  recolor: true, remove: true, add: true, move: true, resize: true, background: true, time: true,
-  grayscale: true, style: true, word: true, textcolor: true, styleref: true, character: true, generate: true,
+  recolor: true,
+  remove: true,
+  add: true,
+  move: true,
+  resize: true,
+  background: true,
+  time: true,
+  grayscale: true,
+  style: true,
+  word: true,
+  textcolor: true,
+  styleref: true,
+  character: true,
+  generate: true,
 };
 
 /** Does judge() know this edit op? (Rows read from files are checked with this before a model runs.) */
@@ -203,10 +254,14 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
   };
   const gone = (o: SceneObject): void => {
     const share = backgroundShare(output, o, after);
-    if (share < BACKGROUND_SHARE) failures.push(`old box of the ${name(o)} is ${(share * 100).toFixed(0)}% background (want ${BACKGROUND_SHARE * 100}%)`);
+    if (share < BACKGROUND_SHARE)
+      failures.push(
+        `old box of the ${name(o)} is ${(share * 100).toFixed(0)}% background (want ${BACKGROUND_SHARE * 100}%)`,
+      );
   };
   const present = (o: SceneObject, where: 'place' | 'region'): void => {
-    if (!objectPresent(output, o, lookOf(after), where)) failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
+    if (!objectPresent(output, o, lookOf(after), where))
+      failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
   };
   switch (edit.op) {
     case 'recolor':
@@ -256,7 +311,10 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
     default: {
       // no check for this op would mean no failure, and a success: refuse instead
       const op: unknown = (edit as { op?: unknown }).op;
-      throw new UserError(`unknown edit op ${JSON.stringify(op ?? null)}: no check can judge it; regenerate the dataset with 'kontext bench data'`);
+      throw new UserError(
+        `unknown edit op ${JSON.stringify(op ?? null)}: no check can judge it; ` +
+          `regenerate the dataset with 'kontext bench data'`,
+      );
     }
   }
   // local edits and background changes must leave the rest of the scene as it was: every object the instruction

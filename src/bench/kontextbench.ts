@@ -55,11 +55,16 @@ export interface BenchData {
 }
 
 export function findMetadata(dir: string): string {
-  if (!existsSync(dir)) throw new UserError(`data folder '${dir}' does not exist; give a folder made by 'kontext bench data' or a KontextBench download`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`--data '${dir}' is not a folder; give the folder that holds metadata.jsonl`);
+  if (!existsSync(dir))
+    throw new UserError(
+      `data folder '${dir}' does not exist; give a folder made by 'kontext bench data' or a KontextBench download`,
+    );
+  if (!statSync(dir).isDirectory())
+    throw new UserError(`--data '${dir}' is not a folder; give the folder that holds metadata.jsonl`);
   for (const p of [join(dir, 'metadata.jsonl'), join(dir, 'test', 'metadata.jsonl')]) if (existsSync(p)) return p;
   throw new UserError(
-    `no metadata.jsonl in '${dir}' (looked at ${join(dir, 'metadata.jsonl')} and ${join(dir, 'test', 'metadata.jsonl')}); ` +
+    `no metadata.jsonl in '${dir}' (looked at ${join(dir, 'metadata.jsonl')} and ` +
+      `${join(dir, 'test', 'metadata.jsonl')}); ` +
       `give a folder made by 'kontext bench data' or the KontextBench download`,
   );
 }
@@ -71,7 +76,11 @@ export const MAX_METADATA_BYTES = 256_000_000;
 
 /** The input file names of a row (file_name, or input_files when present). */
 function inputNames(raw: Record<string, unknown>, where: string): string[] {
-  const files = Array.isArray(raw.input_files) ? (raw.input_files as unknown[]) : raw.file_name === null || raw.file_name === undefined ? [] : [raw.file_name];
+  const files = Array.isArray(raw.input_files)
+    ? (raw.input_files as unknown[])
+    : raw.file_name === null || raw.file_name === undefined
+      ? []
+      : [raw.file_name];
   for (const f of files) if (typeof f !== 'string') throw new UserError(`${where}: input file names must be strings`);
   return files as string[];
 }
@@ -80,21 +89,29 @@ function inputNames(raw: Record<string, unknown>, where: string): string[] {
 function truthNames(raw: Record<string, unknown>, where: string): string[] {
   const regenerate = "regenerate the dataset with 'kontext bench data'";
   const turns = raw.turns ?? [];
-  if (!Array.isArray(turns) || !turns.every((t) => typeof t === 'object' && t !== null)) throw new UserError(`${where}: 'turns' must be a list of objects; ${regenerate}`);
-  const fields: [string, unknown][] = [['target_file', raw.target_file], ['mask_file', raw.mask_file]];
+  if (!Array.isArray(turns) || !turns.every((t) => typeof t === 'object' && t !== null))
+    throw new UserError(`${where}: 'turns' must be a list of objects; ${regenerate}`);
+  const fields: [string, unknown][] = [
+    ['target_file', raw.target_file],
+    ['mask_file', raw.mask_file],
+  ];
   const edits: [string, unknown][] = [['edit', raw.edit]];
   turns.forEach((t, k) => {
     fields.push([`turns[${k}].target_file`, t.target_file], [`turns[${k}].mask_file`, t.mask_file]);
     edits.push([`turns[${k}].edit`, t.edit]);
   });
-  for (const [field, value] of fields) if (typeof value !== 'string') throw new UserError(`${where}: '${field}' must be a file name; ${regenerate}`);
+  for (const [field, value] of fields)
+    if (typeof value !== 'string') throw new UserError(`${where}: '${field}' must be a file name; ${regenerate}`);
   // an edit no check knows would be judged by no check at all, and pass
   for (const [field, edit] of edits) {
     const op = (edit as { op?: unknown } | null | undefined)?.op;
-    if (!isJudgedOp(op)) throw new UserError(`${where}: unknown edit op ${preview(op ?? null)} in '${field}'; ${regenerate}`);
+    if (!isJudgedOp(op))
+      throw new UserError(`${where}: unknown edit op ${preview(op ?? null)} in '${field}'; ${regenerate}`);
   }
   if (!(FAMILIES as readonly unknown[]).includes(raw.family)) {
-    throw new UserError(`${where}: unknown family ${preview(raw.family ?? null)} (known: ${FAMILIES.join(', ')}); ${regenerate}`);
+    throw new UserError(
+      `${where}: unknown family ${preview(raw.family ?? null)} (known: ${FAMILIES.join(', ')}); ${regenerate}`,
+    );
   }
   return fields.map(([, v]) => v as string);
 }
@@ -105,14 +122,26 @@ async function fileOf(root: string, realRoot: string, fullName: string, where: s
   const name = clip(fullName); // as quoted below
   if (r.ok) {
     // '.', 'images/' or a name of a folder resolves inside too, but is no image
-    if (!(await stat(r.path).then((s) => s.isFile(), () => false))) throw new UserError(`${where}: '${name}' is not a file in the data folder ${root}`);
+    if (
+      !(await stat(r.path).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      throw new UserError(`${where}: '${name}' is not a file in the data folder ${root}`);
     return r.path;
   }
   if (r.why === 'outside') {
-    throw new UserError(`${where}: '${name}' leads outside the data folder ${root}; rows may name only files inside it (no '..', absolute paths or links that leave it)`);
+    throw new UserError(
+      `${where}: '${name}' leads outside the data folder ${root}; rows may name only files inside it (no '..', ` +
+        `absolute paths or links that leave it)`,
+    );
   }
-  if (r.why === 'links') throw new UserError(`${where}: '${name}' goes through too many links (a loop?); name the file itself`);
-  throw new UserError(`${where}: '${name}' does not exist in the data folder ${root}; is the download or the dataset complete?`);
+  if (r.why === 'links')
+    throw new UserError(`${where}: '${name}' goes through too many links (a loop?); name the file itself`);
+  throw new UserError(
+    `${where}: '${name}' does not exist in the data folder ${root}; is the download or the dataset complete?`,
+  );
 }
 
 export async function loadBench(dir: string): Promise<BenchData> {
@@ -120,11 +149,20 @@ export async function loadBench(dir: string): Promise<BenchData> {
   const root = resolve(dirname(metadata));
   const { size } = await stat(metadata);
   if (size > MAX_METADATA_BYTES) {
-    throw new UserError(`${metadata} is ${(size / 1e6).toFixed(0)} MB, above the limit of ${MAX_METADATA_BYTES / 1e6} MB for a metadata file; is it the right file?`);
+    throw new UserError(
+      `${metadata} is ${(size / 1e6).toFixed(0)} MB, above the limit of ${MAX_METADATA_BYTES / 1e6} MB for ` +
+        `a metadata file; is it the right file?`,
+    );
   }
   const text = (await readFile(metadata, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   // first every row's fields (so a malformed line is named before any file is looked at), then the files
-  const parsed: { where: string; raw: Record<string, unknown>; truth: MetadataRow | null; inputs: string[]; names: string[] }[] = [];
+  const parsed: {
+    where: string;
+    raw: Record<string, unknown>;
+    truth: MetadataRow | null;
+    inputs: string[];
+    names: string[];
+  }[] = [];
   const seen = new Set<string>();
   for (const [i, line] of text.split('\n').entries()) {
     if (!line.trim()) continue;
@@ -135,9 +173,13 @@ export async function loadBench(dir: string): Promise<BenchData> {
     } catch (err) {
       throw new UserError(`${at} is not valid JSON (${(err as Error).message})`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError(`${at} is not a JSON object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new UserError(`${at} is not a JSON object`);
     for (const f of REQUIRED) {
-      if (typeof raw[f] !== 'string') throw new UserError(`${at} lacks the string field '${f}' (KontextBench rows have file_name, key, category, instruction)`);
+      if (typeof raw[f] !== 'string')
+        throw new UserError(
+          `${at} lacks the string field '${f}' (KontextBench rows have file_name, key, category, instruction)`,
+        );
     }
     const key = raw.key as string;
     if (seen.has(key)) throw new UserError(`${at}: duplicate key '${clip(key)}'`);

@@ -42,7 +42,8 @@ const REGISTRY = new Map<string, { factory: ModelFactory; help: string }>();
 
 /** Register a model family under `prefix` (spec `prefix` or `prefix:arg`). Later registrations replace earlier ones. */
 export function registerModel(prefix: string, factory: ModelFactory, help = ''): void {
-  if (!/^[a-z][a-z0-9_-]*$/.test(prefix)) throw new Error(`model prefix '${prefix}' must be lower-case letters, digits, - or _`);
+  if (!/^[a-z][a-z0-9_-]*$/.test(prefix))
+    throw new Error(`model prefix '${prefix}' must be lower-case letters, digits, - or _`);
   REGISTRY.set(prefix, { factory, help });
 }
 
@@ -60,7 +61,10 @@ export async function resolveModel(spec: string, ctx: ModelContext): Promise<Edi
     const known = knownModels()
       .map((m) => `  ${m.prefix}${m.help ? `  ${m.help}` : ''}`)
       .join('\n');
-    throw new UserError(`unknown model '${spec}'. Known models:\n${known}\n(other models register with registerModel() in src/bench/model.ts)`);
+    throw new UserError(
+      `unknown model '${spec}'. Known models:\n${known}\n(other models register with ` +
+        `registerModel() in src/bench/model.ts)`,
+    );
   }
   return entry.factory(arg, ctx);
 }
@@ -77,7 +81,10 @@ registerModel(
     name: 'oracle',
     async edit() {
       const t = ctx.groundTruth();
-      if (!t) throw new UserError('the oracle model needs ground-truth targets; this dataset has none (use identity or a real model)');
+      if (!t)
+        throw new UserError(
+          'the oracle model needs ground-truth targets; this dataset has none (use identity or a real model)',
+        );
       return copy(t);
     },
   }),
@@ -128,7 +135,15 @@ registerModel(
     return {
       name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
       async edit(req) {
-        return (await editor.edit({ prompt: req.prompt, image: req.images, seed: req.seed, width: req.width, height: req.height })).image;
+        return (
+          await editor.edit({
+            prompt: req.prompt,
+            image: req.images,
+            seed: req.seed,
+            width: req.width,
+            height: req.height,
+          })
+        ).image;
       },
     };
   },
@@ -144,13 +159,15 @@ registerModel(
     const pipe = await loadMini(dir || EMBEDDED_MODEL);
     return {
       name: 'ae-ceiling',
-      async edit(req) {
+      async edit() {
         const t = ctx.groundTruth();
         if (!t) throw new UserError('ae-ceiling needs ground-truth targets (synthetic datasets only)');
-        if (t.width !== pipe.resolution || t.height !== pipe.resolution) throw new UserError(`ae-ceiling: the dataset must be at the model's ${pipe.resolution} px`);
+        if (t.width !== pipe.resolution || t.height !== pipe.resolution)
+          throw new UserError(`ae-ceiling: the dataset must be at the model's ${pipe.resolution} px`);
         return (await decodeTokens(pipe.ae, await encodeImages(pipe.ae, [t]), pipe.resolution))[0]!;
       },
     };
   },
-  "diagnostic: the exact target through kontext-mini's autoencoder (sees ground truth): the best any model in this latent space can score",
+  "diagnostic: the exact target through kontext-mini's autoencoder (sees ground truth): " +
+    'the best any model in this latent space can score',
 );

@@ -31,6 +31,9 @@ export class OutputNames {
       return names;
     }
     // two keys with the same 8-hex-digit hash and the same clean form: never silently share a file
-    throw new UserError(`row '${key}': no unused output file name (tried ${plain ? `${clean} and ` : ''}${hashed}); rename the key in metadata.jsonl`);
+    throw new UserError(
+      `row '${key}': no unused output file name (tried ${plain ? `${clean} and ` : ''}${hashed}); ` +
+        `rename the key in metadata.jsonl`,
+    );
   }
 }

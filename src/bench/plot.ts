@@ -20,7 +20,8 @@ function put(img: RGBImage, x: number, y: number, c: RGB): void {
 }
 
 function rect(img: RGBImage, x0: number, y0: number, x1: number, y1: number, c: RGB): void {
-  for (let y = Math.round(y0); y <= Math.round(y1); y++) for (let x = Math.round(x0); x <= Math.round(x1); x++) put(img, x, y, c);
+  for (let y = Math.round(y0); y <= Math.round(y1); y++)
+    for (let x = Math.round(x0); x <= Math.round(x1); x++) put(img, x, y, c);
 }
 
 /** A line of width ~2 px: Bresenham-style stepping with a 2x2 brush. */
@@ -33,7 +34,14 @@ function line(img: RGBImage, x0: number, y0: number, x1: number, y1: number, c: 
   }
 }
 
-function text(img: RGBImage, s: string, x: number, y: number, c: RGB = INK, align: 'left' | 'center' | 'right' = 'left'): void {
+function text(
+  img: RGBImage,
+  s: string,
+  x: number,
+  y: number,
+  c: RGB = INK,
+  align: 'left' | 'center' | 'right' = 'left',
+): void {
   const w = textCells(s).w * FONT;
   const x0 = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
   drawText(img, s.toUpperCase(), Math.round(x0), Math.round(y), FONT, c);
@@ -71,21 +79,28 @@ function panel(img: RGBImage, x0: number, y0: number, w: number, h: number, p: P
   const bottom = y0 + h - 80;
   text(img, p.title, (left + right) / 2, y0 + 6, INK, 'center');
   const tf = (v: number) => (p.log ? Math.log10(v) : v);
-  const all = p.series.flatMap((s) => s.points.filter((q): q is [number, number] => q[1] !== null && Number.isFinite(q[1]) && (!p.log || q[1] > 0)));
+  const all = p.series.flatMap((s) =>
+    s.points.filter((q): q is [number, number] => q[1] !== null && Number.isFinite(q[1]) && (!p.log || q[1] > 0)),
+  );
   const xs = all.map((q) => q[0]);
   const ys = all.map((q) => tf(q[1]));
   const xMin = Math.min(...xs, Infinity);
   const xMax = Math.max(...xs, -Infinity);
   const lo = p.yMin !== undefined ? tf(p.yMin) : p.log ? Math.floor(Math.min(...ys, 0)) : 0;
   const hi = p.yMax !== undefined ? tf(p.yMax) : p.log ? Math.ceil(Math.max(...ys, lo + 1)) : Math.max(...ys, 1e-9);
-  const X = (x: number): number => (xMax <= xMin ? (left + right) / 2 : left + ((right - left) * (x - xMin)) / (xMax - xMin));
-  const Y = (v: number): number => bottom - ((bottom - top) * (Math.max(lo, Math.min(hi, tf(v))) - lo)) / (hi - lo || 1);
-  const yTicks = p.log ? Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i)) : [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+  const X = (x: number): number =>
+    xMax <= xMin ? (left + right) / 2 : left + ((right - left) * (x - xMin)) / (xMax - xMin);
+  const Y = (v: number): number =>
+    bottom - ((bottom - top) * (Math.max(lo, Math.min(hi, tf(v))) - lo)) / (hi - lo || 1);
+  const yTicks = p.log
+    ? Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i))
+    : [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
   for (const t of yTicks) {
     rect(img, left, Y(t), right, Y(t), GRID);
     text(img, (p.yFormat ?? fmtNum)(t), left - 6, Y(t) - 7, INK, 'right');
   }
-  const xTicks = p.xTicks ?? (Number.isFinite(xMin) ? [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(xMin + f * (xMax - xMin))) : []);
+  const xTicks =
+    p.xTicks ?? (Number.isFinite(xMin) ? [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(xMin + f * (xMax - xMin))) : []);
   for (const t of xTicks) text(img, fmtNum(t), X(t), bottom + 6, INK, 'center');
   text(img, p.xLabel, (left + right) / 2, bottom + 22, INK, 'center');
   rect(img, left, top, left + 1, bottom, INK);
@@ -114,7 +129,7 @@ function panel(img: RGBImage, x0: number, y0: number, w: number, h: number, p: P
 export function plotPanels(panels: PlotPanel[]): RGBImage {
   const pw = W / 2;
   const img = createImage(pw * panels.length, H, [255, 255, 255]);
-  panels.forEach((p, i) => panel(img, i * pw, 0, pw, H, p));
+  for (const [i, p] of panels.entries()) panel(img, i * pw, 0, pw, H, p);
   return img;
 }
 
@@ -131,7 +146,10 @@ export const SERIES_COLORS: RGB[] = [
 ];
 
 export function plotCurves(curve: CurvePoint[], maxPsnr: number, title: string): RGBImage {
-  const top = Math.min(maxPsnr, Math.max(40, ...curve.flatMap((p) => [p.psnr ?? 0, p.uneditedPsnr ?? 0, p.driftPsnr ?? 0])));
+  const top = Math.min(
+    maxPsnr,
+    Math.max(40, ...curve.flatMap((p) => [p.psnr ?? 0, p.uneditedPsnr ?? 0, p.driftPsnr ?? 0])),
+  );
   const pts = (f: (p: CurvePoint) => number | null) => curve.map((p, i): [number, number | null] => [i + 1, f(p)]);
   const turns = curve.map((_, i) => i + 1);
   return plotPanels([

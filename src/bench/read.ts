@@ -19,8 +19,25 @@ import {
   type TimeOfDay,
 } from '../world/palette.ts';
 import { backgroundRow } from '../world/render.ts';
-import { characterRect, pixelRect, TEXT_UNIT, type Background, type CharacterPlacement, type Rect } from '../world/scene.ts';
-import { inkAt, insideShape, SHAPES, SIZE_NAMES, SIZES, STYLES, type Shape, type Size, type Style } from '../world/shapes.ts';
+import {
+  characterRect,
+  pixelRect,
+  TEXT_UNIT,
+  type Background,
+  type CharacterPlacement,
+  type Rect,
+} from '../world/scene.ts';
+import {
+  inkAt,
+  insideShape,
+  SHAPES,
+  SIZE_NAMES,
+  SIZES,
+  STYLES,
+  type Shape,
+  type Size,
+  type Style,
+} from '../world/shapes.ts';
 
 /** How a scene is shown: lighting and grayscale change every colour, so readers transform the palette likewise. */
 export interface Look {
@@ -116,7 +133,10 @@ export function blobs(mask: Uint8Array, w: number, h: number): Blob[] {
         const c = out[j]!;
         if (a.x0 < c.x1 && c.x0 < a.x1 && a.y0 < c.y1 && c.y0 < a.y1) {
           out[i] = {
-            x0: Math.min(a.x0, c.x0), y0: Math.min(a.y0, c.y0), x1: Math.max(a.x1, c.x1), y1: Math.max(a.y1, c.y1),
+            x0: Math.min(a.x0, c.x0),
+            y0: Math.min(a.y0, c.y0),
+            x1: Math.max(a.x1, c.x1),
+            y1: Math.max(a.y1, c.y1),
             count: a.count + c.count,
           };
           out.splice(j, 1);
@@ -146,7 +166,12 @@ export function silhouette(mask: Uint8Array, w: number, b: Blob): Uint8Array {
     const i = stack.pop()!;
     const x = i % bw;
     const y = (i - x) / bw;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ] as const) {
       const xx = x + dx;
       const yy = y + dy;
       if (xx < 0 || yy < 0 || xx >= bw || yy >= bh) continue;
@@ -159,7 +184,8 @@ export function silhouette(mask: Uint8Array, w: number, b: Blob): Uint8Array {
   }
   const sw = b.x1 - b.x0;
   const sil = new Uint8Array(sw * (b.y1 - b.y0));
-  for (let y = 0; y < b.y1 - b.y0; y++) for (let x = 0; x < sw; x++) sil[y * sw + x] = outside[(y + 1) * bw + x + 1] ? 0 : 1;
+  for (let y = 0; y < b.y1 - b.y0; y++)
+    for (let x = 0; x < sw; x++) sil[y * sw + x] = outside[(y + 1) * bw + x + 1] ? 0 : 1;
   return sil;
 }
 
@@ -335,7 +361,8 @@ export function dominantColor<K extends string>(
 
 export function allBackgrounds(): Background[] {
   const out: Background[] = BACKGROUND_COLOR_NAMES.map((color) => ({ kind: 'solid', color }));
-  for (const from of BACKGROUND_COLOR_NAMES) for (const to of BACKGROUND_COLOR_NAMES) if (from !== to) out.push({ kind: 'gradient', from, to });
+  for (const from of BACKGROUND_COLOR_NAMES)
+    for (const to of BACKGROUND_COLOR_NAMES) if (from !== to) out.push({ kind: 'gradient', from, to });
   return out;
 }
 
@@ -394,7 +421,10 @@ export function readWord(img: RGBImage, area: Rect, c: RGB, look: Look, exclude:
     const p = (y * S + x) * 3;
     return pixelDistance(img, p, want) <= tol;
   };
-  let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+  let bx0 = Infinity,
+    by0 = Infinity,
+    bx1 = -Infinity,
+    by1 = -Infinity;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       if (!ink(x, y)) continue;
@@ -420,7 +450,9 @@ export function readWord(img: RGBImage, area: Rect, c: RGB, look: Look, exclude:
       const bits = new Uint8Array(GLYPH_W * GLYPH_H);
       for (let gy = 0; gy < GLYPH_H; gy++) {
         for (let gx = 0; gx < GLYPH_W; gx++) {
-          bits[gy * GLYPH_W + gx] = ink(Math.floor(ox + (gx + 0.5) * unit), Math.floor(by0 + (gy + 0.5) * unit)) ? 1 : 0;
+          bits[gy * GLYPH_W + gx] = ink(Math.floor(ox + (gx + 0.5) * unit), Math.floor(by0 + (gy + 0.5) * unit))
+            ? 1
+            : 0;
         }
       }
       let letter = '?';
@@ -479,7 +511,8 @@ export const IDENTITY_TOLERANCE = 16;
 
 /**
  * Which of the 360 identities is drawn in the character's box: render every identity (over the background seen
- * beside the box) and keep the one with the lowest mean absolute error; the 8 best are retried shifted by up to 2 pixels.
+ * beside the box) and keep the one with the lowest mean absolute error; the 8 best are retried shifted by up to
+ * 2 pixels.
  */
 export function readIdentity(
   img: RGBImage,

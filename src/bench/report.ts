@@ -62,7 +62,9 @@ const rate = (xs: (boolean | null)[]): number | null => {
   return v.length ? v.filter(Boolean).length / v.length : null;
 };
 
-function metricsOf(items: { success: boolean | null; psnr: number | null; ssim: number | null; uneditedPsnr: number | null }[]): Metrics {
+function metricsOf(
+  items: { success: boolean | null; psnr: number | null; ssim: number | null; uneditedPsnr: number | null }[],
+): Metrics {
   return {
     n: items.length,
     success: rate(items.map((s) => s.success)),
@@ -141,18 +143,25 @@ const fmt = (v: number | null | undefined, pct = false): string =>
   v === null || v === undefined ? '-' : pct ? `${(v * 100).toFixed(1)}%` : v.toFixed(v >= 10 ? 1 : 3);
 
 export function formatTable(r: Results): string {
-  const lines = [`model ${r.modelSpec} on ${r.data} (${r.n} rows${r.synthetic ? '' : ', no ground truth'}${r.sawGroundTruth ? ', MODEL SAW GROUND TRUTH' : ''})`];
+  const lines = [
+    `model ${r.modelSpec} on ${r.data} ` +
+      `(${r.n} rows${r.synthetic ? '' : ', no ground truth'}${r.sawGroundTruth ? ', MODEL SAW GROUND TRUTH' : ''})`,
+  ];
   if (!r.synthetic) {
     for (const [c, n] of Object.entries(r.categories)) lines.push(`  ${c.padEnd(32)} ${n} outputs`);
     return lines.join('\n');
   }
-  const head = `  ${'family / task'.padEnd(22)} ${'n'.padStart(5)} ${'success'.padStart(8)} ${'PSNR'.padStart(7)} ${'SSIM'.padStart(6)} ${'unedited'.padStart(9)}`;
+  const head =
+    `  ${'family / task'.padEnd(22)} ${'n'.padStart(5)} ${'success'.padStart(8)} ${'PSNR'.padStart(7)} ` +
+    `${'SSIM'.padStart(6)} ${'unedited'.padStart(9)}`;
   lines.push(head);
   const row = (name: string, m: Metrics): string =>
-    `  ${name.padEnd(22)} ${String(m.n).padStart(5)} ${fmt(m.success, true).padStart(8)} ${fmt(m.psnr).padStart(7)} ${fmt(m.ssim).padStart(6)} ${fmt(m.uneditedPsnr).padStart(9)}`;
+    `  ${name.padEnd(22)} ${String(m.n).padStart(5)} ${fmt(m.success, true).padStart(8)} ${fmt(m.psnr).padStart(7)} ` +
+    `${fmt(m.ssim).padStart(6)} ${fmt(m.uneditedPsnr).padStart(9)}`;
   for (const [f, m] of Object.entries(r.families)) {
     lines.push(row(f, m));
-    for (const [t, tm] of Object.entries(r.tasks)) if (t.startsWith(`${f}.`) && f !== 'multiturn') lines.push(row(`  ${t}`, tm));
+    for (const [t, tm] of Object.entries(r.tasks))
+      if (t.startsWith(`${f}.`) && f !== 'multiturn') lines.push(row(`  ${t}`, tm));
   }
   lines.push(row('overall (single-turn)', r.overall));
   const held = Object.entries(r.heldOut ?? {});
@@ -164,7 +173,10 @@ export function formatTable(r: Results): string {
   if (curve?.length) {
     lines.push('  multi-turn by turn:   success   PSNR  unedited  drift  identity');
     for (const p of curve) {
-      lines.push(`    turn ${p.turn}             ${fmt(p.success, true).padStart(7)} ${fmt(p.psnr).padStart(6)} ${fmt(p.uneditedPsnr).padStart(9)} ${fmt(p.driftPsnr).padStart(6)} ${fmt(p.identity, true).padStart(9)}`);
+      lines.push(
+        `    turn ${p.turn}             ${fmt(p.success, true).padStart(7)} ${fmt(p.psnr).padStart(6)} ` +
+          `${fmt(p.uneditedPsnr).padStart(9)} ${fmt(p.driftPsnr).padStart(6)} ${fmt(p.identity, true).padStart(9)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -172,43 +184,91 @@ export function formatTable(r: Results): string {
 
 // ---- HTML --------------------------------------------------------------------------------------------------------
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const img = (src: string | null, label: string): string =>
   src ? `<figure><img src="${esc(src)}" alt="${esc(label)}"><figcaption>${esc(label)}</figcaption></figure>` : '';
 
 function metricsTable(rows: [string, Metrics][], extra = false): string {
-  const head = `<tr><th></th><th>n</th><th>success</th><th>PSNR</th><th>SSIM</th><th>unedited PSNR</th>${extra ? '<th>drift PSNR</th><th>identity kept</th>' : ''}</tr>`;
+  const head =
+    '<tr><th></th><th>n</th><th>success</th><th>PSNR</th><th>SSIM</th><th>unedited PSNR</th>' +
+    `${extra ? '<th>drift PSNR</th><th>identity kept</th>' : ''}</tr>`;
   const body = rows
     .map(([name, m]) => {
       const c = m as CurvePoint;
-      return `<tr><td>${esc(name)}</td><td>${m.n}</td><td>${fmt(m.success, true)}</td><td>${fmt(m.psnr)}</td><td>${fmt(m.ssim)}</td><td>${fmt(m.uneditedPsnr)}</td>${extra ? `<td>${fmt(c.driftPsnr)}</td><td>${fmt(c.identity, true)}</td>` : ''}</tr>`;
+      return (
+        `<tr><td>${esc(name)}</td><td>${m.n}</td><td>${fmt(m.success, true)}</td><td>${fmt(m.psnr)}</td>` +
+        `<td>${fmt(m.ssim)}</td><td>${fmt(m.uneditedPsnr)}</td>` +
+        `${extra ? `<td>${fmt(c.driftPsnr)}</td><td>${fmt(c.identity, true)}</td>` : ''}</tr>`
+      );
     })
     .join('\n');
   return `<table>${head}${body}</table>`;
 }
 
 function sampleRow(s: SampleResult): string {
-  const verdict = s.success === null ? '' : s.success ? '<span class="ok">success</span>' : `<span class="bad">fail</span> ${esc(s.failures.slice(0, 3).join('; '))}`;
+  const verdict =
+    s.success === null
+      ? ''
+      : s.success
+        ? '<span class="ok">success</span>'
+        : `<span class="bad">fail</span> ${esc(s.failures.slice(0, 3).join('; '))}`;
   let cells: string;
   if (s.turns) {
-    cells = img(s.inputs[0] ?? null, 'input') + s.turns.map((t) => img(t.output, `turn ${t.turn} ${t.success ? 'ok' : 'fail'}`) + img(t.target, `target ${t.turn}`)).join('');
-    const steps = s.turns.map((t) => `${t.turn}. ${esc(t.instruction)}${t.success ? '' : ` <span class="bad">(${esc(t.failures[0] ?? 'fail')})</span>`}`).join('<br>');
-    return `<div class="sample"><div class="key">${esc(s.key)}</div><div class="instr">${steps}</div><div class="grid">${cells}</div></div>`;
+    cells =
+      img(s.inputs[0] ?? null, 'input') +
+      s.turns
+        .map((t) => img(t.output, `turn ${t.turn} ${t.success ? 'ok' : 'fail'}`) + img(t.target, `target ${t.turn}`))
+        .join('');
+    const steps = s.turns
+      .map((t) => {
+        const why = t.success ? '' : ` <span class="bad">(${esc(t.failures[0] ?? 'fail')})</span>`;
+        return `${t.turn}. ${esc(t.instruction)}${why}`;
+      })
+      .join('<br>');
+    return (
+      `<div class="sample"><div class="key">${esc(s.key)}</div><div class="instr">${steps}</div>` +
+      `<div class="grid">${cells}</div></div>`
+    );
   }
-  cells = s.inputs.map((p, i) => img(p, s.inputs.length > 1 ? `input ${i + 1}` : 'input')).join('') + img(s.output, 'output') + img(s.target, 'target') + img(s.mask, 'mask');
-  return `<div class="sample"><div class="key">${esc(s.key)} ${esc(s.task ?? '')}</div><div class="instr">${esc(s.instruction)}</div><div class="verdict">${verdict}</div><div class="grid">${cells}</div></div>`;
+  cells =
+    s.inputs.map((p, i) => img(p, s.inputs.length > 1 ? `input ${i + 1}` : 'input')).join('') +
+    img(s.output, 'output') +
+    img(s.target, 'target') +
+    img(s.mask, 'mask');
+  return (
+    `<div class="sample"><div class="key">${esc(s.key)} ${esc(s.task ?? '')}</div>` +
+    `<div class="instr">${esc(s.instruction)}</div><div class="verdict">${verdict}</div>` +
+    `<div class="grid">${cells}</div></div>`
+  );
 }
 
 export function renderHtml(r: Results, examples: number): string {
   const parts: string[] = [];
-  parts.push(`<h1>kontext bench: ${esc(r.modelSpec)}</h1><p>data: ${esc(r.data)} &middot; ${r.n} rows &middot; ${esc(r.createdAt)} &middot; PSNR capped at ${r.maxPsnr} dB</p>`);
+  parts.push(
+    `<h1>kontext bench: ${esc(r.modelSpec)}</h1><p>data: ${esc(r.data)} &middot; ${r.n} rows &middot; ` +
+      `${esc(r.createdAt)} &middot; PSNR capped at ${r.maxPsnr} dB</p>`,
+  );
   if (r.synthetic) {
     parts.push('<h2>Summary</h2>', metricsTable([...Object.entries(r.families), ['overall (single-turn)', r.overall]]));
     const held = Object.entries(r.heldOut ?? {});
-    if (held.length) parts.push('<h2>Held out of training</h2>', metricsTable([['seen (nothing held out)', held[0][1].seen], ...held.map(([k, v]): [string, Metrics] => [`held-out ${k}`, v.novel])]));
+    if (held.length)
+      parts.push(
+        '<h2>Held out of training</h2>',
+        metricsTable([
+          ['seen (nothing held out)', held[0][1].seen],
+          ...held.map(([k, v]): [string, Metrics] => [`held-out ${k}`, v.novel]),
+        ]),
+      );
     const curve = r.families.multiturn?.curve;
     if (curve?.length) {
-      parts.push('<h2>Multi-turn</h2><img class="plot" src="multiturn.png" alt="multi-turn curves">', metricsTable(curve.map((p) => [`turn ${p.turn}`, p]), true));
+      parts.push(
+        '<h2>Multi-turn</h2><img class="plot" src="multiturn.png" alt="multi-turn curves">',
+        metricsTable(
+          curve.map((p) => [`turn ${p.turn}`, p]),
+          true,
+        ),
+      );
     }
   }
   const groups = new Map<string, SampleResult[]>();
@@ -226,10 +286,19 @@ export function renderHtml(r: Results, examples: number): string {
     parts.push(...list.slice(0, examples).map(sampleRow));
     if (list.length > examples) parts.push(`<p>... ${list.length - examples} more in results.json</p>`);
   }
-  const css = `body{font-family:sans-serif;margin:1.5em;background:#fafafa}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}
-.sample{margin:.6em 0;padding:.4em;border-top:1px solid #ddd}.grid{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0;text-align:center;font-size:11px}
-figure img{width:128px;height:128px;object-fit:contain;border:1px solid #999}.synthetic figure img{image-rendering:pixelated}.key{font-size:12px;color:#666}.ok{color:#080}.bad{color:#b00}.plot{max-width:100%}`;
-  return `<!doctype html><html><head><meta charset="utf-8"><title>kontext bench ${esc(r.modelSpec)}</title><style>${css}</style></head><body class="${r.synthetic ? 'synthetic' : 'real'}">${parts.join('\n')}</body></html>\n`;
+  const css =
+    'body{font-family:sans-serif;margin:1.5em;background:#fafafa}table{border-collapse:collapse;margin:.5em 0}' +
+    'td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child{text-align:left}\n' +
+    '.sample{margin:.6em 0;padding:.4em;border-top:1px solid #ddd}.grid{display:flex;flex-wrap:wrap;gap:6px}' +
+    'figure{margin:0;text-align:center;font-size:11px}\n' +
+    'figure img{width:128px;height:128px;object-fit:contain;border:1px solid #999}' +
+    '.synthetic figure img{image-rendering:pixelated}.key{font-size:12px;color:#666}.ok{color:#080}.bad{color:#b00}' +
+    '.plot{max-width:100%}';
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>kontext bench ${esc(r.modelSpec)}</title>` +
+    `<style>${css}</style></head>` +
+    `<body class="${r.synthetic ? 'synthetic' : 'real'}">${parts.join('\n')}</body></html>\n`
+  );
 }
 
 /** Write report.html (and multiturn.png when there are multi-turn chains) into the results folder. */

@@ -99,7 +99,11 @@ async function readMask(path: string): Promise<Uint8Array> {
 }
 
 /** Ask the model, time it, check the answer is an image, and (when `fit`) bring it to the requested size. */
-async function ask(model: EditModel, req: Parameters<EditModel['edit']>[0], fit = true): Promise<{ img: RGBImage; resized: boolean; seconds: number }> {
+async function ask(
+  model: EditModel,
+  req: Parameters<EditModel['edit']>[0],
+  fit = true,
+): Promise<{ img: RGBImage; resized: boolean; seconds: number }> {
   const t0 = performance.now();
   const img = await model.edit(req);
   const seconds = (performance.now() - t0) / 1000;
@@ -114,7 +118,9 @@ export async function runBench(opts: RunOptions): Promise<Results> {
   const data: BenchData = await loadBench(opts.data);
   // results written into the dataset would mix with its files, and an output could replace one of them
   if (within(await realpathLoose(opts.data), await realpathLoose(opts.out))) {
-    throw new UserError(`--out '${opts.out}' is inside the data folder '${opts.data}'; write the results to a folder outside the dataset`);
+    throw new UserError(
+      `--out '${opts.out}' is inside the data folder '${opts.data}'; write the results to a folder outside the dataset`,
+    );
   }
   const rows = opts.limit === undefined ? data.rows : data.rows.slice(0, opts.limit);
   const outputs = join(opts.out, 'outputs');
@@ -154,13 +160,30 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const width = first?.width ?? 1024;
     const height = first?.height ?? 1024;
     // no ground truth to compare with: keep the model's output at whatever size it chose
-    const out = await ask(model, { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) }, false);
+    const out = await ask(
+      model,
+      { prompt: row.instruction, images: inputs, width, height, seed: hashSeed(seed, row.key) },
+      false,
+    );
     const file = join(outputs, names.claim(row.key)[0]!);
     await writePng(out.img, file);
     return {
-      key: row.key, family: row.family, task: null, category: row.category, instruction: row.instruction,
-      inputs: row.inputFiles.map(rel), output: rel(file), target: null, mask: null,
-      success: null, failures: [], psnr: null, ssim: null, uneditedPsnr: null, resized: out.resized, seconds: out.seconds,
+      key: row.key,
+      family: row.family,
+      task: null,
+      category: row.category,
+      instruction: row.instruction,
+      inputs: row.inputFiles.map(rel),
+      output: rel(file),
+      target: null,
+      mask: null,
+      success: null,
+      failures: [],
+      psnr: null,
+      ssim: null,
+      uneditedPsnr: null,
+      resized: out.resized,
+      seconds: out.seconds,
       novel: [],
     };
   }
@@ -172,19 +195,37 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       const target = await readImage(dataPath(row, t.target_file));
       const mask = await readMask(dataPath(row, t.mask_file));
       truth = target;
-      const out = await ask(model, { prompt: t.instruction, images: inputs, width: size, height: size, seed: hashSeed(seed, row.key) });
+      const out = await ask(model, {
+        prompt: t.instruction,
+        images: inputs,
+        width: size,
+        height: size,
+        seed: hashSeed(seed, row.key),
+      });
       const file = join(outputs, names.claim(row.key)[0]!);
       await writePng(out.img, file);
       const verdict = judge(t.edit, t.scene_before, t.scene_after, out.img);
       return {
-        key: row.key, family: t.family, task: t.task, category: row.category, instruction: t.instruction,
-        inputs: row.inputFiles.map(rel), output: rel(file),
-        target: rel(dataPath(row, t.target_file)), mask: rel(dataPath(row, t.mask_file)),
-        success: verdict.success, failures: verdict.failures,
-        psnr: psnr(out.img, target), ssim: ssim(out.img, target),
+        key: row.key,
+        family: t.family,
+        task: t.task,
+        category: row.category,
+        instruction: t.instruction,
+        inputs: row.inputFiles.map(rel),
+        output: rel(file),
+        target: rel(dataPath(row, t.target_file)),
+        mask: rel(dataPath(row, t.mask_file)),
+        success: verdict.success,
+        failures: verdict.failures,
+        psnr: psnr(out.img, target),
+        ssim: ssim(out.img, target),
         uneditedPsnr: inputs[0] && sameSize(inputs[0], out.img) ? uneditedPsnr(out.img, inputs[0], mask) : null,
-        resized: out.resized, seconds: out.seconds,
-        novel: novelty([t.instruction], [t.scene_before, t.scene_after].filter((x): x is Scene => !!x)),
+        resized: out.resized,
+        seconds: out.seconds,
+        novel: novelty(
+          [t.instruction],
+          [t.scene_before, t.scene_after].filter((x): x is Scene => !!x),
+        ),
       };
     }
     // multi-turn: the model's own output is the next turn's input
@@ -194,13 +235,22 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const turns: TurnResult[] = [];
     let seconds = 0;
     let resized = false;
-    const files = names.claim(row.key, t.turns.map((_, k) => `_t${k + 1}`));
+    const files = names.claim(
+      row.key,
+      t.turns.map((_, k) => `_t${k + 1}`),
+    );
     for (const [k, turn] of t.turns.entries()) {
       const target = await readImage(dataPath(row, turn.target_file));
       const mask = await readMask(dataPath(row, turn.mask_file));
       for (let i = 0; i < mask.length; i++) touched[i] = touched[i]! | mask[i]!;
       truth = target;
-      const out = await ask(model, { prompt: turn.instruction, images: [current], width: size, height: size, seed: hashSeed(seed, row.key, k) });
+      const out = await ask(model, {
+        prompt: turn.instruction,
+        images: [current],
+        width: size,
+        height: size,
+        seed: hashSeed(seed, row.key, k),
+      });
       seconds += out.seconds;
       resized ||= out.resized;
       const file = join(outputs, files[k]!);
@@ -208,10 +258,17 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       const verdict = judge(turn.edit, turn.scene_before, turn.scene_after, out.img);
       const who = turn.scene_after.character;
       turns.push({
-        turn: k + 1, task: turn.task, instruction: turn.instruction,
-        input: rel(currentFile), output: rel(file), target: rel(dataPath(row, turn.target_file)), mask: rel(dataPath(row, turn.mask_file)),
-        success: verdict.success, failures: verdict.failures,
-        psnr: psnr(out.img, target), ssim: ssim(out.img, target),
+        turn: k + 1,
+        task: turn.task,
+        instruction: turn.instruction,
+        input: rel(currentFile),
+        output: rel(file),
+        target: rel(dataPath(row, turn.target_file)),
+        mask: rel(dataPath(row, turn.mask_file)),
+        success: verdict.success,
+        failures: verdict.failures,
+        psnr: psnr(out.img, target),
+        ssim: ssim(out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
         driftPsnr: psnr(out.img, target, (i) => touched[i] === 0),
         identity: who ? identityIn(out.img, turn.scene_after) === who.identity : null,
@@ -221,15 +278,37 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     }
     const last = turns[turns.length - 1]!;
     return {
-      key: row.key, family: t.family, task: t.task, category: row.category, instruction: t.instruction,
-      inputs: row.inputFiles.map(rel), output: last.output, target: last.target, mask: turns[0]!.mask,
-      success: turns.every((r) => r.success), failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
-      psnr: last.psnr, ssim: last.ssim, uneditedPsnr: null, resized, seconds, turns,
-      novel: novelty(t.turns.map((x) => x.instruction), t.turns.flatMap((x) => [x.scene_before, x.scene_after])),
+      key: row.key,
+      family: t.family,
+      task: t.task,
+      category: row.category,
+      instruction: t.instruction,
+      inputs: row.inputFiles.map(rel),
+      output: last.output,
+      target: last.target,
+      mask: turns[0]!.mask,
+      success: turns.every((r) => r.success),
+      failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
+      psnr: last.psnr,
+      ssim: last.ssim,
+      uneditedPsnr: null,
+      resized,
+      seconds,
+      turns,
+      novel: novelty(
+        t.turns.map((x) => x.instruction),
+        t.turns.flatMap((x) => [x.scene_before, x.scene_after]),
+      ),
     };
   }
 
-  const results = summarize(samples, { model: model.name, modelSpec: opts.model, data: data.root, synthetic: data.synthetic, sawGroundTruth });
-  await writeFile(join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const results = summarize(samples, {
+    model: model.name,
+    modelSpec: opts.model,
+    data: data.root,
+    synthetic: data.synthetic,
+    sawGroundTruth,
+  });
+  await writeFile(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }

@@ -24,9 +24,10 @@ const BROWSER_ENGINE = resolve(SRC, 'browser/engine.ts');
  */
 async function nodeStub(specifier: string): Promise<string> {
   const names = Object.keys(await import(specifier)).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
-  const lines = [`const stub = (name) => () => { throw new Error(${JSON.stringify(specifier)} + '.' + name + ' is not available in a browser'); };`];
+  const fail = `throw new Error(${JSON.stringify(specifier)} + '.' + name + ' is not available in a browser')`;
+  const lines = [`const stub = (name) => () => { ${fail}; };`];
   for (const n of names) lines.push(`export const ${n} = stub('${n}');`);
-  lines.push("export default new Proxy({}, { get: (_, key) => stub(String(key)) });");
+  lines.push('export default new Proxy({}, { get: (_, key) => stub(String(key)) });');
   return lines.join('\n');
 }
 
@@ -38,10 +39,19 @@ const browserSeam: Plugin = {
       return path === NODE_ENGINE ? { path: BROWSER_ENGINE } : undefined;
     });
     b.onResolve({ filter: /^onnxruntime-node$/ }, (args) => ({
-      errors: [{ text: `onnxruntime-node cannot run in a browser (imported by ${args.importer}); import the engine through src/engine/index.ts` }],
+      errors: [
+        {
+          text:
+            `onnxruntime-node cannot run in a browser (imported by ${args.importer}); ` +
+            `import the engine through src/engine/index.ts`,
+        },
+      ],
     }));
     b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (args) => ({ contents: await nodeStub(args.path), loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (args) => ({
+      contents: await nodeStub(args.path),
+      loader: 'js',
+    }));
   },
 };
 

@@ -37,7 +37,9 @@ export class FetchedSafetensors implements TensorSource {
   read(key: string): HostTensor {
     const e = this.entry(key);
     const data = allocHost(e.dtype, numel(e.shape));
-    new Uint8Array(data.buffer).set(this.bytes.subarray(this.header.dataStart + e.begin, this.header.dataStart + e.end));
+    new Uint8Array(data.buffer).set(
+      this.bytes.subarray(this.header.dataStart + e.begin, this.header.dataStart + e.end),
+    );
     return { dtype: e.dtype, shape: [...e.shape], data };
   }
 

@@ -33,7 +33,12 @@ export interface CompileOptions extends EngineOptions {
   noCache?: boolean;
 }
 
-const defaults: Required<EngineOptions> = { executionProvider: 'wasm', threads: 1, graphOptimizationLevel: 'all', verbose: false };
+const defaults: Required<EngineOptions> = {
+  executionProvider: 'wasm',
+  threads: 1,
+  graphOptimizationLevel: 'all',
+  verbose: false,
+};
 
 /** Change the engine-wide defaults. The thread count is ORT-wide in onnxruntime-web and fixed by its first session. */
 export function configureEngine(o: EngineOptions): void {
@@ -82,7 +87,10 @@ export class CompiledGraph {
   ) {}
 
   /** Run once. Outputs named in `into` are copied into those host tensors (onnxruntime-web allocates its own). */
-  async run(feeds: Record<string, HostTensor>, into: Record<string, HostTensor> = {}): Promise<Record<string, HostTensor>> {
+  async run(
+    feeds: Record<string, HostTensor>,
+    into: Record<string, HostTensor> = {},
+  ): Promise<Record<string, HostTensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const i of this.inputs) {
       const f = feeds[i.name];
@@ -123,12 +131,14 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
   const opts = { ...defaults, ...o };
   const chosen = o.outputs ? new Map(o.outputs.map((n) => [n, mustOutput(graph, n)])) : graph.outputs;
   const model = serialize(graph, chosen);
-  if (model.weightsDir) throw new Error('spilled weights (files) cannot be used in a browser; load parameters into memory');
+  if (model.weightsDir)
+    throw new Error('spilled weights (files) cannot be used in a browser; load parameters into memory');
   ort.env.wasm.numThreads = opts.threads;
   if (opts.verbose) ort.env.logLevel = 'verbose';
   const ep = opts.executionProvider === 'cpu' ? 'wasm' : opts.executionProvider;
   const session = await ort.InferenceSession.create(model.bytes, {
-    executionProviders: [ep], // alone: listing 'wasm' after 'webgpu' makes a page without an adapter run on wasm, silently
+    // alone: listing 'wasm' after 'webgpu' makes a page without an adapter run on wasm, silently
+    executionProviders: [ep],
     graphOptimizationLevel: opts.graphOptimizationLevel,
     externalData: model.externalData,
     ...(opts.verbose ? { logSeverityLevel: 0 as const } : {}),
@@ -143,7 +153,11 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
 }
 
 /** Build-and-run convenience. */
-export async function evaluate(graph: Graph, feeds: Record<string, HostTensor> = {}, o: CompileOptions = {}): Promise<Record<string, HostTensor>> {
+export async function evaluate(
+  graph: Graph,
+  feeds: Record<string, HostTensor> = {},
+  o: CompileOptions = {},
+): Promise<Record<string, HostTensor>> {
   const c = await compile(graph, o);
   try {
     return await c.run(feeds);

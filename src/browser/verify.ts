@@ -27,7 +27,12 @@ export interface BrowserCaseResult {
 const f32 = (t: HostTensor): HostTensor => ({ dtype: 'float32', shape: t.shape, data: toFloat32(t) });
 
 /** One output's error against the reference tensor `key` of `io`. */
-const rel = async (name: string, ours: HostTensor | Float32Array, io: FetchedSafetensors, key = name): Promise<OutputResult> => ({
+const rel = async (
+  name: string,
+  ours: HostTensor | Float32Array,
+  io: FetchedSafetensors,
+  key = name,
+): Promise<OutputResult> => ({
   name,
   relErr: maxRelErr(ours instanceof Float32Array ? ours : (ours.data as Float32Array), await io.readF32(key)),
 });
@@ -44,13 +49,22 @@ async function loadFlux(base: string, weights: string, params: FluxParams): Prom
   return model;
 }
 
-async function transformerCase(base: string, name: string, cfg: { params: FluxParams; target_tokens_hw: number[] }): Promise<OutputResult[]> {
+async function transformerCase(
+  base: string,
+  name: string,
+  cfg: { params: FluxParams; target_tokens_hw: number[] },
+): Promise<OutputResult[]> {
   const model = await loadFlux(base, `${name}.weights.safetensors`, cfg.params);
   const io = await FetchedSafetensors.fetch(`${base}/${name}.io.safetensors`);
   const img = io.read('in.img');
   const txt = io.read('in.txt');
-  const traces = io.keys().filter((k) => k.startsWith('trace.')).map((k) => k.slice('trace.'.length));
-  const run = await compile(fluxGraph(model, { batch: img.shape[0], imgTokens: img.shape[1], txtTokens: txt.shape[1] }, { trace: traces }));
+  const traces = io
+    .keys()
+    .filter((k) => k.startsWith('trace.'))
+    .map((k) => k.slice('trace.'.length));
+  const run = await compile(
+    fluxGraph(model, { batch: img.shape[0], imgTokens: img.shape[1], txtTokens: txt.shape[1] }, { trace: traces }),
+  );
   const feeds: Record<string, HostTensor> = {};
   for (const i of run.inputs) feeds[i.name] = f32(io.read(`in.${i.name}`));
   const out = await run.run(feeds);
@@ -69,7 +83,14 @@ async function transformerCase(base: string, name: string, cfg: { params: FluxPa
   return results;
 }
 
-type DenoiseConfig = { weights: string; steps: number; guidance: number; schedule: number[]; latent_hw: number[]; context_latent_hw?: number[] };
+type DenoiseConfig = {
+  weights: string;
+  steps: number;
+  guidance: number;
+  schedule: number[];
+  latent_hw: number[];
+  context_latent_hw?: number[];
+};
 
 async function denoiseCase(base: string, name: string, cfg: DenoiseConfig): Promise<OutputResult[]> {
   const owner = await getJson(`${base}/${cfg.weights.replace(/\.weights\.safetensors$/, '.json')}`);
@@ -82,7 +103,10 @@ async function denoiseCase(base: string, name: string, cfg: DenoiseConfig): Prom
   let context = null;
   if (cfg.context_latent_hw && io.has('in.context_latent')) {
     const [cH, cW] = cfg.context_latent_hw;
-    context = { tokens: pack(await io.readF32('in.context_latent'), 1, C, cH, cW), ids: contextIds([{ rows: cH / 2, cols: cW / 2 }]) };
+    context = {
+      tokens: pack(await io.readF32('in.context_latent'), 1, C, cH, cW),
+      ids: contextIds([{ rows: cH / 2, cols: cW / 2 }]),
+    };
   }
   const out = await denoise(model, {
     img: pack(await io.readF32('in.noise'), 1, C, H, W),
@@ -102,7 +126,11 @@ async function denoiseCase(base: string, name: string, cfg: DenoiseConfig): Prom
   ];
 }
 
-async function autoencoderCase(base: string, name: string, cfg: { params: AutoEncoderParams }): Promise<OutputResult[]> {
+async function autoencoderCase(
+  base: string,
+  name: string,
+  cfg: { params: AutoEncoderParams },
+): Promise<OutputResult[]> {
   const ae = new AutoEncoder(cfg.params);
   await loadParameters(ae, await FetchedSafetensors.fetch(`${base}/${name}.weights.safetensors`));
   const io = await FetchedSafetensors.fetch(`${base}/${name}.io.safetensors`);
@@ -125,7 +153,11 @@ async function autoencoderCase(base: string, name: string, cfg: { params: AutoEn
  * Run the named cases of the fixture folder served at `base` (e.g. '/fixtures'); the kind is read from each JSON.
  * `engine` becomes the engine's default (model code such as denoise compiles with the defaults).
  */
-export async function verifyCases(base: string, names: string[], engine: EngineOptions = {}): Promise<BrowserCaseResult[]> {
+export async function verifyCases(
+  base: string,
+  names: string[],
+  engine: EngineOptions = {},
+): Promise<BrowserCaseResult[]> {
   configureEngine(engine);
   const results: BrowserCaseResult[] = [];
   for (const name of names) {
@@ -135,7 +167,8 @@ export async function verifyCases(base: string, names: string[], engine: EngineO
     let kind: BrowserCaseResult['kind'];
     let outputs: OutputResult[];
     if (params?.hidden_size) [kind, outputs] = ['transformer', await transformerCase(base, name, cfg as never)];
-    else if (cfg.steps && cfg.schedule && cfg.weights) [kind, outputs] = ['denoise', await denoiseCase(base, name, cfg as never)];
+    else if (cfg.steps && cfg.schedule && cfg.weights)
+      [kind, outputs] = ['denoise', await denoiseCase(base, name, cfg as never)];
     else if (params?.ch_mult) [kind, outputs] = ['autoencoder', await autoencoderCase(base, name, cfg as never)];
     else throw new Error(`${name}.json is not a transformer, denoise or autoencoder case`);
     results.push({ name, kind, outputs, seconds: (performance.now() - t0) / 1000 });

@@ -80,15 +80,20 @@ export interface InferAEOptions {
 
 /**
  * AutoEncoderParams from an autoencoder's keys and shapes:
- *   ch, in_channels ← encoder.conv_in.weight [ch, in, 3, 3]     ch_mult[l] ← encoder.down.l.block.0.conv1 [ch·m, …] / ch
- *   num_res_blocks  ← number of encoder.down.0.block.b          z_channels ← decoder.conv_in.weight [·, z, 3, 3]
+ *   ch, in_channels ← encoder.conv_in.weight [ch, in, 3, 3]
+ *   ch_mult[l]      ← encoder.down.l.block.0.conv1 [ch·m, …] / ch
+ *   num_res_blocks  ← number of encoder.down.0.block.b
+ *   z_channels      ← decoder.conv_in.weight [·, z, 3, 3]
  *   out_ch          ← decoder.conv_out.weight [out, …]
  * scale_factor / shift_factor (the latent normalisation) are not stored: FLUX's values unless given.
  */
 export function inferAEParams(shapes: KeyShapes, opts: InferAEOptions = {}): AutoEncoderParams {
   const need = (key: string): number[] => {
     const s = shapes.get(key);
-    if (!s || s.length !== 4) throw new UserError(`cannot infer the autoencoder configuration: the checkpoint has no 4-d '${key}' (is it an autoencoder?)`);
+    if (s?.length !== 4)
+      throw new UserError(
+        `cannot infer the autoencoder configuration: the checkpoint has no 4-d '${key}' (is it an autoencoder?)`,
+      );
     return s;
   };
   const keys = [...shapes.keys()];

@@ -11,7 +11,11 @@ export interface ConvertOptions {
   metadata?: Record<string, string>;
 }
 
-export async function convertCheckpoint(source: CheckpointSource, outPath: string, opts: ConvertOptions = {}): Promise<void> {
+export async function convertCheckpoint(
+  source: CheckpointSource,
+  outPath: string,
+  opts: ConvertOptions = {},
+): Promise<void> {
   const tensors = new Map<string, LazyTensor>();
   for (const key of source.keys()) {
     const stored = source.dtype(key);

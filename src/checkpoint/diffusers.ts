@@ -19,7 +19,7 @@ export type Recipe =
   | { op: 'copy'; src: string; shape: number[] } // rename, possibly with a new shape (same elements)
   | { op: 'concat'; srcs: string[]; shape: number[] } // concatenate rows
   | { op: 'swapHalves'; src: string; shape: number[] } // [a; b] → [b; a]
-  | { op: 'scaled'; src: string; scale: string; shape: number[] }; // an f8 weight times its per-tensor scale (scales.ts)
+  | { op: 'scaled'; src: string; scale: string; shape: number[] }; // an f8 weight × its per-tensor scale (scales.ts)
 
 export interface Plan {
   /** BFL key → recipe */
@@ -123,7 +123,8 @@ export function isDiffusersTransformer(keys: Iterable<string>): boolean {
 
 /** Does this key set use diffusers AutoencoderKL names? */
 export function isDiffusersVae(keys: Iterable<string>): boolean {
-  for (const k of keys) if (/^(encoder|decoder)\.(down_blocks|up_blocks|mid_block|conv_norm_out)\./.test(k)) return true;
+  for (const k of keys)
+    if (/^(encoder|decoder)\.(down_blocks|up_blocks|mid_block|conv_norm_out)\./.test(k)) return true;
   return false;
 }
 
@@ -162,7 +163,11 @@ export function diffusersTransformerPlan(shapes: KeyShapes): Plan {
     const tail = JSON.stringify(partShapes[0].slice(1));
     // rows are concatenated: every part needs a first dimension (a 0-d part would make the row count NaN)
     if (srcs.length === parts.length && partShapes.every((s) => s.length >= 1 && JSON.stringify(s.slice(1)) === tail)) {
-      recipes.set(bfl, { op: 'concat', srcs, shape: [partShapes.reduce((n, s) => n + s[0], 0), ...partShapes[0].slice(1)] });
+      recipes.set(bfl, {
+        op: 'concat',
+        srcs,
+        shape: [partShapes.reduce((n, s) => n + s[0], 0), ...partShapes[0].slice(1)],
+      });
     } else {
       recipes.delete(bfl); // incomplete or inconsistent: the BFL key is missing, its parts unexpected
       unmapped.push(...srcs);
@@ -212,7 +217,13 @@ export function bflToDiffusersTransformer(tensors: Map<string, HostTensor>): Map
 }
 
 // ---------------------------------------------------------------- autoencoder
-const VAE_RESNET_PART: Record<string, string> = { norm1: 'norm1', conv1: 'conv1', norm2: 'norm2', conv2: 'conv2', conv_shortcut: 'nin_shortcut' };
+const VAE_RESNET_PART: Record<string, string> = {
+  norm1: 'norm1',
+  conv1: 'conv1',
+  norm2: 'norm2',
+  conv2: 'conv2',
+  conv_shortcut: 'nin_shortcut',
+};
 /** new diffusers names, then the names of diffusers < 0.15 */
 const VAE_ATTN_PART: Record<string, string> = {
   group_norm: 'norm',
@@ -243,11 +254,13 @@ function mapVaeKey(src: string, levels: number): { bfl: string; attnLinear: bool
   if ((m = /^encoder\.down_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
     return plain(`encoder.down.${m[1]}.block.${m[2]}.${resnetPart(m, 3)}`);
   }
-  if ((m = /^encoder\.down_blocks\.(\d+)\.downsamplers\.0\.conv$/.exec(module))) return plain(`encoder.down.${m[1]}.downsample.conv`);
+  if ((m = /^encoder\.down_blocks\.(\d+)\.downsamplers\.0\.conv$/.exec(module)))
+    return plain(`encoder.down.${m[1]}.downsample.conv`);
   if ((m = /^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
     return plain(`decoder.up.${levels - 1 - Number(m[1])}.block.${m[2]}.${resnetPart(m, 3)}`);
   }
-  if ((m = /^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.conv$/.exec(module))) return plain(`decoder.up.${levels - 1 - Number(m[1])}.upsample.conv`);
+  if ((m = /^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.conv$/.exec(module)))
+    return plain(`decoder.up.${levels - 1 - Number(m[1])}.upsample.conv`);
   if ((m = /^(encoder|decoder)\.mid_block\.resnets\.([01])\.(\w+)$/.exec(module)) && resnetPart(m, 3)) {
     return plain(`${m[1]}.mid.block_${Number(m[2]) + 1}.${resnetPart(m, 3)}`);
   }
@@ -261,7 +274,10 @@ function mapVaeKey(src: string, levels: number): { bfl: string; attnLinear: bool
 /** Plan the BFL tensors of a diffusers AutoencoderKL. */
 export function diffusersVaePlan(shapes: KeyShapes): Plan {
   const keys = [...shapes.keys()];
-  const levels = Math.max(blockIndices(keys, 'decoder.up_blocks').length, blockIndices(keys, 'encoder.down_blocks').length);
+  const levels = Math.max(
+    blockIndices(keys, 'decoder.up_blocks').length,
+    blockIndices(keys, 'encoder.down_blocks').length,
+  );
   const recipes = new Map<string, Recipe>();
   const unmapped: string[] = [];
   for (const src of keys) {
@@ -272,7 +288,8 @@ export function diffusersVaePlan(shapes: KeyShapes): Plan {
     }
     const shape = shapes.get(src)!;
     if (recipes.has(m.bfl)) {
-      unmapped.push(src); // old and new diffusers names of one tensor (query and to_q): keep the first, report the other
+      // old and new diffusers names of one tensor (query and to_q): keep the first, report the other
+      unmapped.push(src);
       continue;
     }
     // Linear [C, C] → 1×1 conv [C, C, 1, 1]: same elements in the same order
@@ -294,12 +311,16 @@ export function bflToDiffusersVae(tensors: Map<string, HostTensor>): Map<string,
     let value = t;
     if (/^(encoder|decoder)\.(conv_in|conv_out)$/.test(module)) name = module;
     else if ((m = /^(encoder|decoder)\.norm_out$/.exec(module))) name = `${m[1]}.conv_norm_out`;
-    else if ((m = /^encoder\.down\.(\d+)\.block\.(\d+)\.(\w+)$/.exec(module))) name = `encoder.down_blocks.${m[1]}.resnets.${m[2]}.${resnet[m[3]]}`;
-    else if ((m = /^encoder\.down\.(\d+)\.downsample\.conv$/.exec(module))) name = `encoder.down_blocks.${m[1]}.downsamplers.0.conv`;
+    else if ((m = /^encoder\.down\.(\d+)\.block\.(\d+)\.(\w+)$/.exec(module)))
+      name = `encoder.down_blocks.${m[1]}.resnets.${m[2]}.${resnet[m[3]]}`;
+    else if ((m = /^encoder\.down\.(\d+)\.downsample\.conv$/.exec(module)))
+      name = `encoder.down_blocks.${m[1]}.downsamplers.0.conv`;
     else if ((m = /^decoder\.up\.(\d+)\.block\.(\d+)\.(\w+)$/.exec(module))) {
       name = `decoder.up_blocks.${levels - 1 - Number(m[1])}.resnets.${m[2]}.${resnet[m[3]]}`;
-    } else if ((m = /^decoder\.up\.(\d+)\.upsample\.conv$/.exec(module))) name = `decoder.up_blocks.${levels - 1 - Number(m[1])}.upsamplers.0.conv`;
-    else if ((m = /^(encoder|decoder)\.mid\.block_([12])\.(\w+)$/.exec(module))) name = `${m[1]}.mid_block.resnets.${Number(m[2]) - 1}.${resnet[m[3]]}`;
+    } else if ((m = /^decoder\.up\.(\d+)\.upsample\.conv$/.exec(module)))
+      name = `decoder.up_blocks.${levels - 1 - Number(m[1])}.upsamplers.0.conv`;
+    else if ((m = /^(encoder|decoder)\.mid\.block_([12])\.(\w+)$/.exec(module)))
+      name = `${m[1]}.mid_block.resnets.${Number(m[2]) - 1}.${resnet[m[3]]}`;
     else if ((m = /^(encoder|decoder)\.mid\.attn_1\.(\w+)$/.exec(module))) {
       name = `${m[1]}.mid_block.attentions.0.${attn[m[2]]}`;
       if (m[2] !== 'norm' && param === 'weight') value = reshape(t, t.shape.slice(0, 2)); // 1×1 conv → Linear

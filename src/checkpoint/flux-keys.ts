@@ -92,25 +92,38 @@ export interface InferOptions {
  *   num_heads = H / D                                          mlp_ratio  ← *_mlp.0.weight [mlp, H] (or linear1)
  *   depth, depth_single_blocks ← number of double_blocks.i / single_blocks.j
  *   vec_in_dim ← vector_in.in_layer.weight [H, v]   context_in_dim ← txt_in.weight [H, c]
- *   out_channels ← final_layer.linear.weight [out, H]   qkv_bias ← presence of *.qkv.bias   guidance_embed ← guidance_in
+ *   out_channels ← final_layer.linear.weight [out, H]   qkv_bias ← presence of *.qkv.bias
+ *   guidance_embed ← presence of guidance_in
  * axes_dim and theta cannot be inferred: see InferOptions.
  */
 export function inferFluxParams(shapes: KeyShapes, opts: InferOptions = {}): FluxParams {
   const need = (key: string, rank: number): number[] => {
     const s = shapes.get(key);
-    if (!s) throw new UserError(`cannot infer the transformer configuration: the checkpoint has no '${key}' (is it a Flux transformer?)`);
-    if (s.length !== rank) throw new UserError(`cannot infer the transformer configuration: '${key}' has shape [${s}], expected rank ${rank}`);
+    if (!s)
+      throw new UserError(
+        `cannot infer the transformer configuration: the checkpoint has no '${key}' (is it a Flux transformer?)`,
+      );
+    if (s.length !== rank)
+      throw new UserError(
+        `cannot infer the transformer configuration: '${key}' has shape [${s}], expected rank ${rank}`,
+      );
     return s;
   };
   const keys = [...shapes.keys()];
   const [H, inChannels] = need('img_in.weight', 2);
   const depth = blockIndices(keys, 'double_blocks').length;
   const depthSingle = blockIndices(keys, 'single_blocks').length;
-  const normKey = depth > 0 ? 'double_blocks.0.img_attn.norm.query_norm.scale' : 'single_blocks.0.norm.query_norm.scale';
+  const normKey =
+    depth > 0 ? 'double_blocks.0.img_attn.norm.query_norm.scale' : 'single_blocks.0.norm.query_norm.scale';
   const [D] = need(normKey, 1);
-  if (H % D !== 0) throw new UserError(`cannot infer the transformer configuration: hidden size ${H} is not a multiple of the head dim ${D}`);
-  const mlp = depth > 0 ? need('double_blocks.0.img_mlp.0.weight', 2)[0] : need('single_blocks.0.linear1.weight', 2)[0] - 3 * H;
-  if (Math.trunc(H * (mlp / H)) !== mlp) throw new UserError(`cannot infer the transformer configuration: MLP width ${mlp} is not int(${H} × ratio)`);
+  if (H % D !== 0)
+    throw new UserError(
+      `cannot infer the transformer configuration: hidden size ${H} is not a multiple of the head dim ${D}`,
+    );
+  const mlp =
+    depth > 0 ? need('double_blocks.0.img_mlp.0.weight', 2)[0] : need('single_blocks.0.linear1.weight', 2)[0] - 3 * H;
+  if (Math.trunc(H * (mlp / H)) !== mlp)
+    throw new UserError(`cannot infer the transformer configuration: MLP width ${mlp} is not int(${H} × ratio)`);
   const params: FluxParams = {
     in_channels: inChannels,
     out_channels: need('final_layer.linear.weight', 2)[0],

@@ -1,6 +1,6 @@
 // What is this model? `kontext models PATH` and inspectModels(): the layout of a checkpoint or model folder
-// (kontext-mini, BFL files, diffusers folders, CLIP/T5 files), each component's configuration, its tensors' dtypes, parameter
-// count and file size, and the memory one edit would need. Headers only: nothing large is read, so a 24 GB
+// (kontext-mini, BFL files, diffusers folders, CLIP/T5 files), each component's configuration, its tensors' dtypes,
+// parameter count and file size, and the memory one edit would need. Headers only: nothing large is read, so a 24 GB
 // checkpoint is described in milliseconds, with the same detection and checks the loaders use (openCheckpoint,
 // inferFluxParams / inferAEParams, validateCheckpoint) and the same memory estimate (pipeline/memory.ts).
 
@@ -14,7 +14,7 @@ import { SafetensorsFile } from '../io/safetensors.ts';
 import { type MiniConfig, textLengthFor, tokenSide } from '../mini/config.ts';
 import { estimateTextEncoderMemory, estimateTransformerMemory } from '../pipeline/memory.ts';
 import type { ClipTextConfig } from '../prompt/clip.ts';
-import { encoderRun, inspectTextEncoder } from '../prompt/encoder-files.ts';
+import { encoderRun, type InspectedEncoder, inspectTextEncoder } from '../prompt/encoder-files.ts';
 import type { T5Config } from '../prompt/t5.ts';
 import type { FluxParams } from '../transformer/params.ts';
 import { expectedAEKeys, inferAEParams } from './ae-keys.ts';
@@ -75,10 +75,16 @@ export async function inspectModels(path: string): Promise<ModelReport[]> {
     const whole = await inspectCheckpoint(path).catch((err) => (err instanceof UserError ? null : Promise.reject(err)));
     if (whole) return [whole];
     const files = (await readdir(path)).filter((n) => n.endsWith('.safetensors')).sort();
-    if (!files.length) throw new UserError(`${path} holds no model: no kontext-mini config.json, no transformer/ or vae/ folder, no .safetensors file`);
+    if (!files.length)
+      throw new UserError(
+        `${path} holds no model: no kontext-mini config.json, no transformer/ or vae/ folder, no .safetensors file`,
+      );
     return Promise.all(files.map((f) => inspectFile(join(path, f))));
   }
-  if (!path.endsWith('.safetensors') && !path.endsWith('.json')) throw new UserError(`${path} is not a .safetensors file (or a shard index .json); give a checkpoint or a model folder`);
+  if (!path.endsWith('.safetensors') && !path.endsWith('.json'))
+    throw new UserError(
+      `${path} is not a .safetensors file (or a shard index .json); give a checkpoint or a model folder`,
+    );
   return [await inspectFile(path)];
 }
 
@@ -106,14 +112,23 @@ async function inspectCheckpoint(path: string): Promise<ModelReport | null> {
   const diffusers = components.some((c) => c.storage.includes('diffusers'));
   const params = transformer?.config as FluxParams | undefined;
   // what a released model's default edit is: a 1024×1024 target, one 1024×1024 context image, 512 T5 tokens
-  let memory = params ? memoryOf(params, 512 + 2 * 4096, 'one 1024×1024 edit (512 text tokens, one context image)') : null;
+  let memory = params
+    ? memoryOf(params, 512 + 2 * 4096, 'one 1024×1024 edit (512 text tokens, one context image)')
+    : null;
   const encoders = [clip, t5].filter((e) => e !== null);
   if (encoders.length) {
     // CLIP-L stays float32 (as the loader keeps it); the format applies to T5
     const textEncoders = Object.fromEntries(
-      FORMATS.map((f) => [f, estimateTextEncoderMemory(encoders.map((e) => encoderRun(e.enc, e.enc.kind === 't5' ? f : 'f32', e.enc.kind === 't5' && f !== 'f32'))).total]),
+      FORMATS.map((f) => [
+        f,
+        estimateTextEncoderMemory(
+          encoders.map((e) => encoderRun(e.enc, e.enc.kind === 't5' ? f : 'f32', e.enc.kind === 't5' && f !== 'f32')),
+        ).total,
+      ]),
     ) as Record<WeightFormat, number>;
-    memory = memory ? { ...memory, textEncoders } : { run: 'encoding one prompt', tokens: 0, bytes: textEncoders, textEncoders };
+    memory = memory
+      ? { ...memory, textEncoders }
+      : { run: 'encoding one prompt', tokens: 0, bytes: textEncoders, textEncoders };
   }
   const layout = diffusers ? 'diffusers' : transformer || ae ? 'BFL' : 'safetensors';
   return summarise(path, layout, components, memory);
@@ -121,7 +136,7 @@ async function inspectCheckpoint(path: string): Promise<ModelReport | null> {
 
 /** A CLIP or T5 encoder as the pipeline's loader checks it (config.json or the full-size model, every key). */
 async function textComponent(path: string, which: 'clip' | 't5') {
-  let enc;
+  let enc: InspectedEncoder;
   try {
     enc = await inspectTextEncoder(which, path);
   } catch (err) {
@@ -130,7 +145,10 @@ async function textComponent(path: string, which: 'clip' | 't5') {
   }
   const source = await openCheckpoint(path, which);
   try {
-    const report: ComponentReport = { ...(await describeSource(source, 'text encoder', enc.model.config)), encoder: which === 'clip' ? 'CLIP' : 'T5' };
+    const report: ComponentReport = {
+      ...(await describeSource(source, 'text encoder', enc.model.config)),
+      encoder: which === 'clip' ? 'CLIP' : 'T5',
+    };
     return { report, enc };
   } finally {
     await source.close();
@@ -139,7 +157,7 @@ async function textComponent(path: string, which: 'clip' | 't5') {
 
 /** One component as the loaders see it: opened, its configuration inferred and every key and shape checked. */
 async function component(path: string, which: CheckpointKind): Promise<ComponentReport | null> {
-  let source;
+  let source: CheckpointSource;
   try {
     source = await openCheckpoint(path, which);
   } catch (err) {
@@ -151,7 +169,10 @@ async function component(path: string, which: CheckpointKind): Promise<Component
     let config: FluxParams | AutoEncoderParams;
     try {
       config = which === 'transformer' ? inferFluxParams(shapes) : inferAEParams(shapes);
-      validateCheckpoint(source, which === 'transformer' ? expectedFluxKeys(config as FluxParams) : expectedAEKeys(config as AutoEncoderParams));
+      validateCheckpoint(
+        source,
+        which === 'transformer' ? expectedFluxKeys(config as FluxParams) : expectedAEKeys(config as AutoEncoderParams),
+      );
     } catch (err) {
       if (err instanceof UserError) return null;
       throw err;
@@ -163,7 +184,11 @@ async function component(path: string, which: CheckpointKind): Promise<Component
 }
 
 /** A checked component's tensors as stored: parameters per dtype, its files and their sizes. */
-async function describeSource(source: CheckpointSource, role: ComponentReport['role'], config: ComponentReport['config']): Promise<ComponentReport> {
+async function describeSource(
+  source: CheckpointSource,
+  role: ComponentReport['role'],
+  config: ComponentReport['config'],
+): Promise<ComponentReport> {
   const dtypes: Record<string, number> = {};
   const files = new Set<string>();
   for (const key of source.keys()) {
@@ -171,7 +196,15 @@ async function describeSource(source: CheckpointSource, role: ComponentReport['r
     dtypes[source.dtype(key)] = (dtypes[source.dtype(key)] ?? 0) + n;
     for (const o of source.origin(key)) files.add(o.slice(0, o.lastIndexOf(': '))); // 'file: tensor'
   }
-  return { role, storage: source.layout, config, tensors: source.keys().length, parameters: sum(Object.values(dtypes)), dtypes, ...(await sizes([...files])) };
+  return {
+    role,
+    storage: source.layout,
+    config,
+    tensors: source.keys().length,
+    parameters: sum(Object.values(dtypes)),
+    dtypes,
+    ...(await sizes([...files])),
+  };
 }
 
 /** A safetensors file that is no model component: its tensors, dtypes and size. */
@@ -209,7 +242,11 @@ async function inspectMini(dir: string): Promise<ModelReport> {
   // one edit at the model's square: the text of an edit, the target's and the context image's tokens
   const side = tokenSide(config);
   const tokens = textLengthFor(config, 1) + 2 * side * side;
-  const memory = memoryOf(config.transformer, tokens, `one ${config.resolution}×${config.resolution} edit (${textLengthFor(config, 1)} text tokens, one context image)`);
+  const memory = memoryOf(
+    config.transformer,
+    tokens,
+    `one ${config.resolution}×${config.resolution} edit (${textLengthFor(config, 1)} text tokens, one context image)`,
+  );
   const { resolution, textLength, sampling } = config;
   return { ...summarise(dir, 'kontext-mini', components, memory), mini: { resolution, textLength, sampling } };
 }
@@ -217,7 +254,11 @@ async function inspectMini(dir: string): Promise<ModelReport> {
 // ---- pieces ------------------------------------------------------------------------------------------------------
 
 /** One safetensors file's tensors, as stored. */
-async function fileComponent(path: string, role: ComponentReport['role'], config: ComponentReport['config']): Promise<ComponentReport> {
+async function fileComponent(
+  path: string,
+  role: ComponentReport['role'],
+  config: ComponentReport['config'],
+): Promise<ComponentReport> {
   const f = await SafetensorsFile.open(path);
   try {
     const dtypes: Record<string, number> = {};
@@ -225,7 +266,16 @@ async function fileComponent(path: string, role: ComponentReport['role'], config
       const e = f.entry(key);
       dtypes[e.dtype] = (dtypes[e.dtype] ?? 0) + count(e.shape);
     }
-    return { role, storage: 'single file', config, tensors: f.keys().length, parameters: sum(Object.values(dtypes)), dtypes, files: [{ path, bytes: f.fileSize }], bytes: f.fileSize };
+    return {
+      role,
+      storage: 'single file',
+      config,
+      tensors: f.keys().length,
+      parameters: sum(Object.values(dtypes)),
+      dtypes,
+      files: [{ path, bytes: f.fileSize }],
+      bytes: f.fileSize,
+    };
   } finally {
     await f.close();
   }
@@ -234,14 +284,35 @@ async function fileComponent(path: string, role: ComponentReport['role'], config
 /** The transformer's estimated peak memory for one run, per weight format (as loadFlux checks it). */
 function memoryOf(p: FluxParams, tokens: number, run: string): MemoryReport {
   const shapes: KeyShapes = expectedFluxKeys(p);
-  const r = { shapes, hidden: p.hidden_size, heads: p.num_heads, mlpHidden: Math.trunc(p.hidden_size * p.mlp_ratio), batch: 1, tokens };
-  const bytes = Object.fromEntries(FORMATS.map((f) => [f, estimateTransformerMemory({ ...r, spilled: f !== 'f32' }, f).total])) as Record<WeightFormat, number>;
+  const r = {
+    shapes,
+    hidden: p.hidden_size,
+    heads: p.num_heads,
+    mlpHidden: Math.trunc(p.hidden_size * p.mlp_ratio),
+    batch: 1,
+    tokens,
+  };
+  const bytes = Object.fromEntries(
+    FORMATS.map((f) => [f, estimateTransformerMemory({ ...r, spilled: f !== 'f32' }, f).total]),
+  ) as Record<WeightFormat, number>;
   return { run, tokens, bytes };
 }
 
-function summarise(path: string, layout: ModelReport['layout'], components: ComponentReport[], memory: MemoryReport | null): ModelReport {
+function summarise(
+  path: string,
+  layout: ModelReport['layout'],
+  components: ComponentReport[],
+  memory: MemoryReport | null,
+): ModelReport {
   const files = new Map(components.flatMap((c) => c.files.map((f) => [f.path, f.bytes] as const)));
-  return { path, layout, components, parameters: sum(components.map((c) => c.parameters)), bytes: sum([...files.values()]), memory };
+  return {
+    path,
+    layout,
+    components,
+    parameters: sum(components.map((c) => c.parameters)),
+    bytes: sum([...files.values()]),
+    memory,
+  };
 }
 
 async function sizes(paths: string[]): Promise<{ files: { path: string; bytes: number }[]; bytes: number }> {

@@ -29,7 +29,8 @@ export function foldScales(plan: Plan, shapes: KeyShapes): Plan {
   }
   if (used.size === 0) return plan;
   // the scales themselves, the input scales of the same modules and the marker are not tensors of the model
-  const consumed = (k: string) => used.has(k) || k === 'scaled_fp8' || (k.endsWith('.scale_input') && used.has(k.replace(/\.scale_input$/, SCALE)));
+  const consumed = (k: string) =>
+    used.has(k) || k === 'scaled_fp8' || (k.endsWith('.scale_input') && used.has(k.replace(/\.scale_input$/, SCALE)));
   for (const [key, r] of [...recipes]) if (r.op === 'copy' && consumed(r.src)) recipes.delete(key);
   return { recipes, unmapped: plan.unmapped.filter((k) => !consumed(k)) };
 }

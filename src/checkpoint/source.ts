@@ -24,7 +24,14 @@ import type { DType, HostTensor } from '../engine/dtype.ts';
 import { clip, preview, UserError } from '../errors.ts';
 import { toFloat32 } from '../io/floats.ts';
 import { MAX_HEADER_BYTES, SafetensorsFile } from '../io/safetensors.ts';
-import { diffusersTransformerPlan, diffusersVaePlan, isDiffusersTransformer, isDiffusersVae, type Plan, type Recipe } from './diffusers.ts';
+import {
+  diffusersTransformerPlan,
+  diffusersVaePlan,
+  isDiffusersTransformer,
+  isDiffusersVae,
+  type Plan,
+  type Recipe,
+} from './diffusers.ts';
 import type { KeyShapes } from './flux-keys.ts';
 import { foldScales } from './scales.ts';
 import { concatRows, reshape, swapHalves } from './tensor-ops.ts';
@@ -65,10 +72,30 @@ const COMPONENT_PREFIXES: Record<CheckpointKind, string[]> = {
 
 /** What each kind is called in messages, where a repository keeps it, and the BFL / ComfyUI file names. */
 const KIND: Record<CheckpointKind, { what: string; folder: string; file: RegExp; expected: string }> = {
-  transformer: { what: 'transformer', folder: 'transformer', file: /^flux1-.*\.safetensors$/, expected: "'flux1-*.safetensors' or a 'transformer/' folder" },
-  ae: { what: 'autoencoder', folder: 'vae', file: /^ae\.safetensors$/, expected: "'ae.safetensors' or a 'vae/' folder" },
-  clip: { what: 'CLIP text encoder', folder: 'text_encoder', file: /^clip_l.*\.safetensors$/, expected: "'clip_l.safetensors' or a 'text_encoder/' folder" },
-  t5: { what: 'T5 text encoder', folder: 'text_encoder_2', file: /^t5xxl.*\.safetensors$/, expected: "'t5xxl_*.safetensors' or a 'text_encoder_2/' folder" },
+  transformer: {
+    what: 'transformer',
+    folder: 'transformer',
+    file: /^flux1-.*\.safetensors$/,
+    expected: "'flux1-*.safetensors' or a 'transformer/' folder",
+  },
+  ae: {
+    what: 'autoencoder',
+    folder: 'vae',
+    file: /^ae\.safetensors$/,
+    expected: "'ae.safetensors' or a 'vae/' folder",
+  },
+  clip: {
+    what: 'CLIP text encoder',
+    folder: 'text_encoder',
+    file: /^clip_l.*\.safetensors$/,
+    expected: "'clip_l.safetensors' or a 'text_encoder/' folder",
+  },
+  t5: {
+    what: 'T5 text encoder',
+    folder: 'text_encoder_2',
+    file: /^t5xxl.*\.safetensors$/,
+    expected: "'t5xxl_*.safetensors' or a 'text_encoder_2/' folder",
+  },
 };
 
 interface Stored {
@@ -93,14 +120,20 @@ class MappedSource implements CheckpointSource {
     };
     for (const [key, recipe] of plan.recipes) {
       // a scaled f8 weight reads as float32 (its values are no longer f8 values)
-      this.entries.set(key, { recipe, dtype: recipe.op === 'scaled' ? 'float32' : dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src) });
+      this.entries.set(key, {
+        recipe,
+        dtype: recipe.op === 'scaled' ? 'float32' : dtypeOf(recipe.op === 'concat' ? recipe.srcs[0] : recipe.src),
+      });
     }
     for (const src of plan.unmapped) {
       const taken = this.entries.get(src);
       if (taken) {
         // e.g. both 'img_in.weight' and 'x_embedder.weight': one of them would be dropped without a word
         const from = taken.recipe.op === 'concat' ? taken.recipe.srcs.join(' + ') : taken.recipe.src;
-        throw new UserError(`checkpoint '${path}' holds tensor '${clip(src)}' twice: under that name and as '${clip(from)}' (it mixes BFL and diffusers names); use a file of one layout`);
+        throw new UserError(
+          `checkpoint '${path}' holds tensor '${clip(src)}' twice: under that name and as '${clip(from)}' ` +
+            `(it mixes BFL and diffusers names); use a file of one layout`,
+        );
       }
       this.entries.set(src, { recipe: { op: 'copy', src, shape: this.storedShape(src) }, dtype: dtypeOf(src) });
     }
@@ -168,7 +201,10 @@ class MappedSource implements CheckpointSource {
         try {
           return concatRows(parts);
         } catch (err) {
-          throw new UserError(`checkpoint '${this.path}', tensor '${clip(key)}' from ${recipe.srcs.map((s) => clip(s)).join(' + ')}: ${(err as Error).message}`);
+          const from = recipe.srcs.map((s) => clip(s)).join(' + ');
+          throw new UserError(
+            `checkpoint '${this.path}', tensor '${clip(key)}' from ${from}: ${(err as Error).message}`,
+          );
         }
       }
     }
@@ -212,22 +248,33 @@ async function readIndex(indexPath: string): Promise<Located> {
   } catch (err) {
     throw new UserError(`cannot read the shard index '${indexPath}': ${(err as Error).message}`);
   }
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new UserError(`shard index '${indexPath}' has no "weight_map" object`);
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap))
+    throw new UserError(`shard index '${indexPath}' has no "weight_map" object`);
   // every entry must be a plain file name beside the index, checked before any is opened: an index naming
   // '../../etc/passwd' would otherwise have that file opened and its first bytes quoted in the error. (The named
   // file may itself be a link: the Hugging Face cache links each shard to ../../blobs/<hash>.)
   for (const [k, f] of Object.entries(weightMap)) {
     if (!isShardName(f)) {
-      throw new UserError(`shard index '${indexPath}' maps '${clip(k)}' to ${preview(f)}, which is not a file name beside the index; weight_map may name only shard files in its folder (no folders, '..' or absolute paths)`);
+      throw new UserError(
+        `shard index '${indexPath}' maps '${clip(k)}' to ${preview(f)}, which is not a file name beside the index; ` +
+          `weight_map may name only shard files in its folder (no folders, '..' or absolute paths)`,
+      );
     }
   }
   const dir = path.dirname(indexPath);
-  const map = Object.fromEntries(Object.entries(weightMap as Record<string, string>).map(([k, f]) => [k, path.join(dir, f)]));
+  const map = Object.fromEntries(
+    Object.entries(weightMap as Record<string, string>).map(([k, f]) => [k, path.join(dir, f)]),
+  );
   const files = [...new Set(Object.values(map))];
   for (const f of files) {
-    if (!(await isFile(f))) throw new UserError(`shard '${clip(f)}' listed in '${indexPath}' is missing (incomplete download?)`);
+    if (!(await isFile(f)))
+      throw new UserError(`shard '${clip(f)}' listed in '${indexPath}' is missing (incomplete download?)`);
   }
-  return { files, index: { path: indexPath, weightMap: map }, description: `diffusers folder, ${files.length} shard${files.length === 1 ? '' : 's'}` };
+  return {
+    files,
+    index: { path: indexPath, weightMap: map },
+    description: `diffusers folder, ${files.length} shard${files.length === 1 ? '' : 's'}`,
+  };
 }
 
 /** A diffusers component folder (or any folder holding one checkpoint). */
@@ -242,7 +289,9 @@ async function locateInFolder(dir: string): Promise<Located | undefined> {
   const st = names.filter((n) => n.endsWith('.safetensors'));
   if (st.length === 1) return { files: [path.join(dir, st[0])], description: 'single file' };
   if (st.length > 1 || indexes.length > 1) {
-    throw new UserError(`folder '${dir}' holds several checkpoints (${[...indexes, ...st].join(', ')}); give the file to use`);
+    throw new UserError(
+      `folder '${dir}' holds several checkpoints (${[...indexes, ...st].join(', ')}); give the file to use`,
+    );
   }
   return undefined;
 }
@@ -259,7 +308,8 @@ async function locate(p: string, which: CheckpointKind): Promise<Located> {
   const names = await readdir(p);
   const named = names.filter((n) => kind.file.test(n));
   if (named.length === 1) return { files: [path.join(p, named[0])], description: 'single file' };
-  if (named.length > 1) throw new UserError(`folder '${p}' holds several ${kind.what}s (${named.join(', ')}); give the file to use`);
+  if (named.length > 1)
+    throw new UserError(`folder '${p}' holds several ${kind.what}s (${named.join(', ')}); give the file to use`);
   const sub = path.join(p, kind.folder);
   if (await isDir(sub)) {
     const found = await locateInFolder(sub);
@@ -267,16 +317,18 @@ async function locate(p: string, which: CheckpointKind): Promise<Located> {
   }
   const found = await locateInFolder(p);
   if (found) return found;
+  const single = which === 'clip' || which === 't5' ? 'model.safetensors' : 'diffusion_pytorch_model.safetensors';
   throw new UserError(
-    `no ${kind.what} checkpoint in '${p}': expected ${kind.expected}` +
-      ` (diffusers: ${which === 'clip' || which === 't5' ? 'model.safetensors' : 'diffusion_pytorch_model.safetensors'} or a *.safetensors.index.json); found: ${names.join(', ') || 'nothing'}`,
+    `no ${kind.what} checkpoint in '${p}': expected ${kind.expected} ` +
+      `(diffusers: ${single} or a *.safetensors.index.json); found: ${names.join(', ') || 'nothing'}`,
   );
 }
 
 /**
  * Open the transformer, autoencoder or a text encoder at `pathOrDir` (a file, a diffusers component folder, or a
- * repository folder) and present its tensors under BFL (text encoders: Hugging Face) names. Reads headers only. Throws UserError naming the problem for missing or
- * truncated files and incomplete shard sets; call validateCheckpoint to compare names and shapes with a config.
+ * repository folder) and present its tensors under BFL (text encoders: Hugging Face) names. Reads headers only.
+ * Throws UserError naming the problem for missing or truncated files and incomplete shard sets; call
+ * validateCheckpoint to compare names and shapes with a config.
  */
 export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): Promise<CheckpointSource> {
   const located = await locate(pathOrDir, which);
@@ -290,7 +342,10 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
       for (const [key, f] of Object.entries(located.index.weightMap)) {
         const file = files.find((x) => x.path === f)!;
         if (!file.has(key)) {
-          throw new UserError(`'${located.index.path}' lists '${clip(key)}' in '${clip(f)}', but that shard has no such tensor (shards from different downloads?)`);
+          throw new UserError(
+            `'${located.index.path}' lists '${clip(key)}' in '${clip(f)}', but that shard has no such tensor ` +
+              `(shards from different downloads?)`,
+          );
         }
         raw.set(key, { file, key });
       }
@@ -300,7 +355,9 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
     let description = located.description;
     const stored = new Map<string, Stored>();
     const own = COMPONENT_PREFIXES[which].find((pre) => [...raw.keys()].some((k) => k.startsWith(pre)));
-    const shared = Object.values(COMPONENT_PREFIXES).flat().find((pre) => [...raw.keys()].every((k) => k.startsWith(pre)));
+    const shared = Object.values(COMPONENT_PREFIXES)
+      .flat()
+      .find((pre) => [...raw.keys()].every((k) => k.startsWith(pre)));
     const prefix = own ?? shared;
     for (const [k, s] of raw) {
       if (prefix && !k.startsWith(prefix)) continue; // another component of an all-in-one file
@@ -320,7 +377,10 @@ export async function openCheckpoint(pathOrDir: string, which: CheckpointKind): 
       plan = diffusersVaePlan(shapes);
       description = `${description}, diffusers autoencoder names`;
     } else {
-      plan = { recipes: new Map([...shapes].map(([k, shape]) => [k, { op: 'copy' as const, src: k, shape }])), unmapped: [] };
+      plan = {
+        recipes: new Map([...shapes].map(([k, shape]) => [k, { op: 'copy' as const, src: k, shape }])),
+        unmapped: [],
+      };
       description = `${description}, BFL names`;
     }
     return new MappedSource(pathOrDir, description, which, files, stored, foldScales(plan, shapes));

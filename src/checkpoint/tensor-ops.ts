@@ -34,14 +34,16 @@ export function concatRows(parts: HostTensor[], what = 'concatRows'): HostTensor
 /** Rows [start, start + count) as a new tensor (a copy). */
 export function sliceRows(t: HostTensor, start: number, count: number): HostTensor {
   const r = rowSize(t);
-  if (start < 0 || count < 0 || start + count > t.shape[0]) throw new RangeError(`sliceRows: rows [${start}, ${start + count}) outside [0, ${t.shape[0]})`);
+  if (start < 0 || count < 0 || start + count > t.shape[0])
+    throw new RangeError(`sliceRows: rows [${start}, ${start + count}) outside [0, ${t.shape[0]})`);
   return { dtype: t.dtype, shape: [count, ...t.shape.slice(1)], data: t.data.slice(start * r, (start + count) * r) };
 }
 
 /** Split into consecutive row blocks of the given sizes (which must add up to the row count). */
 export function splitRows(t: HostTensor, sizes: number[]): HostTensor[] {
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== t.shape[0]) throw new RangeError(`splitRows: sizes [${sizes}] add up to ${total}, tensor has ${t.shape[0]} rows`);
+  if (total !== t.shape[0])
+    throw new RangeError(`splitRows: sizes [${sizes}] add up to ${total}, tensor has ${t.shape[0]} rows`);
   let at = 0;
   return sizes.map((n) => {
     const part = sliceRows(t, at, n);
@@ -59,6 +61,7 @@ export function swapHalves(t: HostTensor): HostTensor {
 
 /** The same data under another shape with the same number of elements (no copy). */
 export function reshape(t: HostTensor, shape: number[]): HostTensor {
-  if (numel(shape) !== t.data.length) throw new RangeError(`reshape: [${t.shape}] has ${t.data.length} elements, [${shape}] needs ${numel(shape)}`);
+  if (numel(shape) !== t.data.length)
+    throw new RangeError(`reshape: [${t.shape}] has ${t.data.length} elements, [${shape}] needs ${numel(shape)}`);
   return { dtype: t.dtype, shape: shape.slice(), data: t.data };
 }

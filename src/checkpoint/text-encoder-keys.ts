@@ -11,7 +11,7 @@ import type { KeyShapes } from './flux-keys.ts';
 
 /** Keys a file may hold beyond the encoder's parameters, which it does not use. */
 const UNUSED: Record<'clip' | 't5', RegExp> = {
-  clip: /^(text_model\.embeddings\.position_ids|text_projection\.weight|logit_scale|visual_projection\.weight|vision_model\..*)$/,
+  clip: /^(text_model\.embeddings\.position_ids|(?:text|visual)_projection\.weight|logit_scale|vision_model\..*)$/,
   t5: /^(decoder\.(block\.\d+|final_layer_norm|embed_tokens)\..*|lm_head\.weight)$/,
 };
 
@@ -26,7 +26,8 @@ export function textEncoderPlan(which: 'clip' | 't5', shapes: KeyShapes): Plan {
   for (const [src, shape] of shapes) {
     if (UNUSED[which].test(src)) continue;
     if (which === 't5' && src === T5_EMBED_ALIAS) {
-      if (!shapes.has(T5_EMBED)) recipes.set(T5_EMBED, { op: 'copy', src, shape }); // the tie, under its other name
+      if (!shapes.has(T5_EMBED))
+        recipes.set(T5_EMBED, { op: 'copy', src, shape }); // the tie, under its other name
       else if (!same(shape, shapes.get(T5_EMBED))) recipes.set(src, { op: 'copy', src, shape }); // not a tie: reported
       continue;
     }

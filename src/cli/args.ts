@@ -6,7 +6,14 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
-import { encodeImage, IMAGE_EXTENSIONS, imageFormatOf, type ImageFormat, readImage, type RGBImage } from '../image/rgb.ts';
+import {
+  encodeImage,
+  IMAGE_EXTENSIONS,
+  imageFormatOf,
+  type ImageFormat,
+  readImage,
+  type RGBImage,
+} from '../image/rgb.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
 
 export { MAX_SEED };
@@ -15,7 +22,8 @@ export { MAX_SEED };
 export function intArg(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value.trim());
-  if (!/^\s*\+?\d+\s*$/.test(value) || n < min || n > max) throw new UserError(`${flag} must be an integer from ${min} to ${max}, got '${value}'`);
+  if (!/^\s*\+?\d+\s*$/.test(value) || n < min || n > max)
+    throw new UserError(`${flag} must be an integer from ${min} to ${max}, got '${value}'`);
   return n;
 }
 
@@ -23,7 +31,8 @@ export function intArg(flag: string, value: string | undefined, min: number, max
 export function numArg(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!value.trim() || !Number.isFinite(n) || n < min || n > max) throw new UserError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
+  if (!value.trim() || !Number.isFinite(n) || n < min || n > max)
+    throw new UserError(`${flag} must be a number from ${min} to ${max}, got '${value}'`);
   return n;
 }
 
@@ -43,18 +52,23 @@ export function seedArg(value: string | undefined, flag = '--seed'): number | un
 /** Options that do not apply in this mode are mistakes, not silently ignored: "--width, --area apply <why>". */
 export function refuseOptions(values: Record<string, unknown>, names: readonly string[], why: string): void {
   const given = names.filter((n) => values[n] !== undefined);
-  if (given.length) throw new UserError(`${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} ${why}`);
+  if (given.length)
+    throw new UserError(`${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'apply' : 'applies'} ${why}`);
 }
 
 /** A file (or, with folder: true, a file or a folder) named by an option must exist. */
 export function requirePath(flag: string, path: string, o: { folder?: boolean; what?: string } = {}): void {
   const what = o.what ? ` (${o.what})` : '';
   if (!existsSync(path)) throw new UserError(`${flag} ${path} does not exist${what}`);
-  if (!o.folder && statSync(path).isDirectory()) throw new UserError(`${flag} ${path} is a folder; give the file${what}`);
+  if (!o.folder && statSync(path).isDirectory())
+    throw new UserError(`${flag} ${path} is a folder; give the file${what}`);
 }
 
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0].trim().replace(/[:.]+$/, '');
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .trim()
+    .replace(/[:.]+$/, '');
 }
 
 /** Read an input image, with one clear line for a missing file, a folder, a non-image, a truncated or huge file. */
@@ -67,7 +81,9 @@ export async function readInputImage(path: string, what = 'input image'): Promis
     // readImage's "cannot read an image from" carries sharp's reason as its cause; its other UserErrors (zero size,
     // too many pixels, truncated) already name the file and the fix
     if (e instanceof UserError && !(e.message.startsWith('cannot read an image from') && e.cause)) throw e;
-    throw new UserError(`cannot read ${path} as an image (PNG, JPEG, WebP): ${firstLine(e instanceof UserError ? e.cause : e)}`);
+    throw new UserError(
+      `cannot read ${path} as an image (PNG, JPEG, WebP): ${firstLine(e instanceof UserError ? e.cause : e)}`,
+    );
   }
 }
 
@@ -85,17 +101,25 @@ const EXTENSIONS = Object.keys(IMAGE_EXTENSIONS).join(', ');
  * format), in a folder that exists and is writable, not a folder itself, not one of the inputs, and new unless
  * `force`.
  */
-export function checkOutput(out: string | undefined, o: { inputs?: readonly string[]; force?: boolean; flag?: string } = {}): OutputFile {
+export function checkOutput(
+  out: string | undefined,
+  o: { inputs?: readonly string[]; force?: boolean; flag?: string } = {},
+): OutputFile {
   const flag = o.flag ?? '--out';
   if (!out) throw new UserError(`${flag} is required: the image file to write (${EXTENSIONS})`);
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`${flag} ${out} is a folder; give a file name, e.g. ${join(out, 'out.png')}`);
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UserError(`${flag} ${out} is a folder; give a file name, e.g. ${join(out, 'out.png')}`);
   const format = imageFormatOf(out);
   if (!format) {
     const ext = /\.[^./\\]+$/.exec(basename(out))?.[0];
-    throw new UserError(`${flag} ${out}: ${ext ? `cannot write '${ext}' images` : 'the name has no extension'}; name the file ${EXTENSIONS} (the extension sets the format)`);
+    throw new UserError(
+      `${flag} ${out}: ${ext ? `cannot write '${ext}' images` : 'the name has no extension'}; ` +
+        `name the file ${EXTENSIONS} (the extension sets the format)`,
+    );
   }
   const parent = dirname(resolve(out));
-  if (!existsSync(parent)) throw new UserError(`${flag} ${out}: folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
+  if (!existsSync(parent))
+    throw new UserError(`${flag} ${out}: folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
   if (!statSync(parent).isDirectory()) throw new UserError(`${flag} ${out}: ${parent} is not a folder`);
   try {
     accessSync(parent, constants.W_OK);
@@ -110,8 +134,12 @@ export function checkOutput(out: string | undefined, o: { inputs?: readonly stri
       const s = statSync(p);
       return s.dev === o_.dev && s.ino === o_.ino; // the same file by another name (a link)
     });
-    if (input !== undefined) throw new UserError(`${flag} ${out} is also an input image; write the result to another file (inputs are never overwritten)`);
-    if (!o.force) throw new UserError(`${flag} ${out} already exists; pass --force to replace it, or choose another name`);
+    if (input !== undefined)
+      throw new UserError(
+        `${flag} ${out} is also an input image; write the result to another file (inputs are never overwritten)`,
+      );
+    if (!o.force)
+      throw new UserError(`${flag} ${out} already exists; pass --force to replace it, or choose another name`);
   }
   return { path: out, format, force: !!o.force };
 }
@@ -127,7 +155,10 @@ export async function writeOutputBytes(bytes: Uint8Array, out: OutputFile): Prom
     await writeFile(out.path, bytes, { flag: out.force ? 'w' : 'wx' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UserError(`--out ${out.path} appeared while the command ran; pass --force to replace it, or choose another name`);
+    if (code === 'EEXIST')
+      throw new UserError(
+        `--out ${out.path} appeared while the command ran; pass --force to replace it, or choose another name`,
+      );
     throw new UserError(`cannot write ${out.path}: ${firstLine(e)}`);
   }
 }

@@ -41,7 +41,9 @@ const DATA_HELP = `usage: kontext bench data --out DIR [options]
 const RUN_HELP = () => `usage: kontext bench run --data DIR [--model SPEC] --out RESULTS [options]
 
   --data DIR         folder with metadata.jsonl (or DIR/test/metadata.jsonl, the KontextBench download layout)
-  --model SPEC       ${knownModels().map((m) => m.prefix).join(', ')}, or a registered prefix:arg (e.g. mini:<folder>);
+  --model SPEC       ${knownModels()
+    .map((m) => m.prefix)
+    .join(', ')}, or a registered prefix:arg (e.g. mini:<folder>);
                      default mini, the embedded model
   --out RESULTS      folder for outputs/, results.json, report.html, multiturn.png (outside the data folder)
   --limit N          only the first N rows
@@ -56,60 +58,100 @@ const REPORT_HELP = `usage: kontext bench report RESULTS [--examples N]
 
 function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, sub: string, positionals = false) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
   } catch (err) {
     throw new UserError(`${(err as Error).message.split('\n')[0]}; see 'kontext bench ${sub} --help'`);
   }
 }
 
-function intOption(v: string | undefined, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function intOption(
+  v: string | undefined,
+  name: string,
+  dflt: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (v === undefined) return dflt;
   if (!/^-?\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
-    throw new UserError(`${name} must be an integer${max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` >= ${min}`}, got '${v}'`);
+    throw new UserError(
+      `${name} must be an integer${max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : ` >= ${min}`}, ` +
+        `got '${v}'`,
+    );
   }
   return Number(v);
 }
 
 async function data(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    out: { type: 'string' },
-    split: { type: 'string' },
-    n: { type: 'string' },
-    seed: { type: 'string' },
-    size: { type: 'string' },
-    families: { type: 'string' },
-  }, 'data');
-  if (values.help) return console.log(DATA_HELP), 0;
+  const { values } = parse(
+    argv,
+    {
+      out: { type: 'string' },
+      split: { type: 'string' },
+      n: { type: 'string' },
+      seed: { type: 'string' },
+      size: { type: 'string' },
+      families: { type: 'string' },
+    },
+    'data',
+  );
+  if (values.help) {
+    console.log(DATA_HELP);
+    return 0;
+  }
   if (!values.out) throw new UserError('missing --out DIR: the folder to write the dataset into');
   const split = values.split ?? 'train';
-  if (!(SPLITS as readonly string[]).includes(split)) throw new UserError(`unknown split '${split}'; use --split train, val or test`);
+  if (!(SPLITS as readonly string[]).includes(split))
+    throw new UserError(`unknown split '${split}'; use --split train, val or test`);
   const n = intOption(values.n, '--n', 100, 1);
   const seed = intOption(values.seed, '--seed', 0, 0);
   const size = intOption(values.size, '--size', 64, MIN_SIZE, MAX_SIZE);
   let families: Family[] | undefined;
   if (values.families) {
-    families = values.families.split(',').map((f) => f.trim()).filter(Boolean) as Family[];
+    families = values.families
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean) as Family[];
     const bad = families.filter((f) => !(FAMILIES as readonly string[]).includes(f));
-    if (bad.length || families.length === 0) throw new UserError(`unknown famil${bad.length > 1 ? 'ies' : 'y'} '${bad.join(',')}' in --families; choose from ${FAMILIES.join(', ')}`);
+    if (bad.length || families.length === 0)
+      throw new UserError(
+        `unknown famil${bad.length > 1 ? 'ies' : 'y'} '${bad.join(',')}' in --families; ` +
+          `choose from ${FAMILIES.join(', ')}`,
+      );
   }
-  if (existsSync(values.out) && !statSync(values.out).isDirectory()) throw new UserError(`--out '${values.out}' exists and is not a folder`);
+  if (existsSync(values.out) && !statSync(values.out).isDirectory())
+    throw new UserError(`--out '${values.out}' exists and is not a folder`);
   const t0 = performance.now();
   const info = await writeDataset(values.out, { split: split as Split, n, seed, size, families });
-  console.log(`wrote ${info.n} ${info.split} samples at ${info.size}px to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${info.n} ${info.split} samples at ${info.size}px to ${values.out} in ` +
+      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return 0;
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    data: { type: 'string' },
-    model: { type: 'string' },
-    out: { type: 'string' },
-    limit: { type: 'string' },
-    seed: { type: 'string' },
-    examples: { type: 'string' },
-    quiet: { type: 'boolean' },
-  }, 'run');
-  if (values.help) return console.log(RUN_HELP()), 0;
+  const { values } = parse(
+    argv,
+    {
+      data: { type: 'string' },
+      model: { type: 'string' },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      seed: { type: 'string' },
+      examples: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    'run',
+  );
+  if (values.help) {
+    console.log(RUN_HELP());
+    return 0;
+  }
   if (!values.data) throw new UserError('missing --data DIR: the benchmark folder (with metadata.jsonl)');
   if (!values.out) throw new UserError('missing --out RESULTS: the folder to write outputs and results into');
   const limit = values.limit === undefined ? undefined : intOption(values.limit, '--limit', 0, 1);
@@ -124,7 +166,8 @@ async function run(argv: string[]): Promise<number> {
     progress: values.quiet
       ? undefined
       : (done, total, r) => {
-          if (done % 25 === 0 || done === total) console.error(`[${done}/${total}] ${r.key} ${r.success === null ? '' : r.success ? 'ok' : 'fail'}`);
+          if (done % 25 === 0 || done === total)
+            console.error(`[${done}/${total}] ${r.key} ${r.success === null ? '' : r.success ? 'ok' : 'fail'}`);
         },
   });
   const written = await writeReport(results, values.out, examples);
@@ -135,20 +178,26 @@ async function run(argv: string[]): Promise<number> {
 
 async function report(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { examples: { type: 'string' } }, 'report', true);
-  if (values.help) return console.log(REPORT_HELP), 0;
+  if (values.help) {
+    console.log(REPORT_HELP);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UserError('give exactly one RESULTS folder (written by kontext bench run)');
   const target = positionals[0]!;
-  if (!existsSync(target)) throw new UserError(`results '${target}' do not exist; run 'kontext bench run --out ${target} ...' first`);
+  if (!existsSync(target))
+    throw new UserError(`results '${target}' do not exist; run 'kontext bench run --out ${target} ...' first`);
   const dir = statSync(target).isDirectory() ? target : join(target, '..');
   const file = statSync(target).isDirectory() ? join(target, 'results.json') : target;
-  if (!existsSync(file)) throw new UserError(`no results.json in '${target}'; run 'kontext bench run --out ${target} ...' first`);
+  if (!existsSync(file))
+    throw new UserError(`no results.json in '${target}'; run 'kontext bench run --out ${target} ...' first`);
   let results: Results;
   try {
     results = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new UserError(`${file} is not valid JSON (${(err as Error).message})`);
   }
-  if (!results || !Array.isArray(results.samples) || !results.families) throw new UserError(`${file} is not a results file of kontext bench run`);
+  if (!results || !Array.isArray(results.samples) || !results.families)
+    throw new UserError(`${file} is not a results file of kontext bench run`);
   const written = await writeReport(results, dir, intOption(values.examples, '--examples', 12, 0));
   console.log(formatTable(results));
   console.log(`wrote ${written.join(', ')}`);

@@ -55,6 +55,8 @@ export function parseChatLine(raw: string): ChatAction {
     case '/quit':
       return none({ kind: 'quit' });
     default:
-      throw new UserError(`unknown command '${cmd}': use /s, /n, /g, /undo, /help or /q (an instruction does not start with '/')`);
+      throw new UserError(
+        `unknown command '${cmd}': use /s, /n, /g, /undo, /help or /q (an instruction does not start with '/')`,
+      );
   }
 }

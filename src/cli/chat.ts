@@ -39,7 +39,8 @@ ${CHAT_COMMANDS}
 On a terminal a mistaken line is reported and the loop goes on; from a pipe it stops with exit 2.
 
 Example:
-  printf 'make the circle blue\\n/s 7\\nmake it night\\n/undo\\nremove the star\\n' | kontext chat photo.png --out steps/`;
+  printf 'make the circle blue\\n/s 7\\nmake it night\\n/undo\\nremove the star\\n' \\
+    | kontext chat photo.png --out steps/`;
 
 interface Settings {
   seed: number | null;
@@ -68,8 +69,12 @@ const name = (n: number) => `${String(n).padStart(3, '0')}.png`;
 function checkOutFolder(out: string | undefined, force: boolean): string {
   if (!out) throw new UserError('--out DIR is required: the folder for the numbered results (001.png, 002.png, ...)');
   if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new UserError(`--out ${out} is a file; give a folder for the numbered results`);
-    if (readdirSync(out).length && !force) throw new UserError(`--out ${out} is not empty; choose a new folder, or pass --force to replace its numbered files`);
+    if (!statSync(out).isDirectory())
+      throw new UserError(`--out ${out} is a file; give a folder for the numbered results`);
+    if (readdirSync(out).length && !force)
+      throw new UserError(
+        `--out ${out} is not empty; choose a new folder, or pass --force to replace its numbered files`,
+      );
   }
   return out;
 }
@@ -82,13 +87,27 @@ const command: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        out: s, model: s, seed: s, steps: s, guidance: s, force: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+        out: s,
+        model: s,
+        seed: s,
+        steps: s,
+        guidance: s,
+        force: { type: 'boolean' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (v.help) return console.log(HELP), 0;
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
     if (positionals.length !== 1) {
-      throw new UserError(positionals.length ? `unexpected argument '${positionals[1]}': give one image; instructions come from stdin` : "give the image to edit: kontext chat photo.png --out steps/ (see 'kontext chat --help')");
+      throw new UserError(
+        positionals.length
+          ? `unexpected argument '${positionals[1]}': give one image; instructions come from stdin`
+          : "give the image to edit: kontext chat photo.png --out steps/ (see 'kontext chat --help')",
+      );
     }
     // everything is checked before the model is loaded
     const settings: Settings = {
@@ -106,7 +125,10 @@ const command: Command = {
     await writeOutput(input, { path: join(out, name(0)), format: 'png', force: true });
     await writeFile(join(out, 'history.jsonl'), '');
     const tty = !!process.stdin.isTTY;
-    say(`editing ${positionals[0]} with ${model.name}; results go to ${join(out, '001.png')}, ...${tty ? ' Type an instruction (/help for commands).' : ''}`);
+    say(
+      `editing ${positionals[0]} with ${model.name}; results go to ${join(out, '001.png')}, ` +
+        `...${tty ? ' Type an instruction (/help for commands).' : ''}`,
+    );
     return loop({ model, out, settings, input, json: !!v.json, quiet, tty });
   },
 };
@@ -161,7 +183,12 @@ async function loop(o: LoopState): Promise<number> {
   return 0;
 }
 
-async function edit(o: LoopState, [parent, image]: [number, RGBImage], n: number, instruction: string): Promise<{ result: Result; image: RGBImage }> {
+async function edit(
+  o: LoopState,
+  [parent, image]: [number, RGBImage],
+  n: number,
+  instruction: string,
+): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
   let bar: Progress | null = null;
   const t0 = performance.now();
@@ -183,16 +210,29 @@ async function edit(o: LoopState, [parent, image]: [number, RGBImage], n: number
   const file = join(o.out, name(n));
   await writeOutput(out, { path: file, format: 'png', force: true });
   const result: Result = {
-    n, file, parent, instruction, seed,
+    n,
+    file,
+    parent,
+    instruction,
+    seed,
     steps: o.settings.steps ?? o.model.defaults?.numInferenceSteps ?? null,
     guidance: o.settings.guidance ?? o.model.defaults?.guidanceScale ?? null,
-    model: o.model.name, width: out.width, height: out.height, seconds,
+    model: o.model.name,
+    width: out.width,
+    height: out.height,
+    seconds,
   };
   await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
   return { result, image: out };
 }
 
 function describe(r: Result): string {
-  const knobs = [`seed ${r.seed}`, r.steps !== null && `${r.steps} steps`, r.guidance !== null && `guidance ${r.guidance}`].filter(Boolean).join(', ');
+  const knobs = [
+    `seed ${r.seed}`,
+    r.steps !== null && `${r.steps} steps`,
+    r.guidance !== null && `guidance ${r.guidance}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${r.file}: "${r.instruction}" on ${name(r.parent)} (${knobs}, ${r.seconds.toFixed(2)} s)`;
 }

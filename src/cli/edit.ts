@@ -14,16 +14,30 @@ import { UserError } from '../errors.ts';
 import { MAX_TARGET_PIXELS, MAX_TARGET_SIDE, REFERENCE_AREA, SIZE_MULTIPLE } from '../image/preprocess.ts';
 import { checkEmbeds, DEFAULTS, LIMITS, planSize } from '../pipeline/kontext.ts';
 import { inspectKontext, openKontext } from '../pipeline/load.ts';
-import { loadPromptEmbeds } from '../prompt/embeddings.ts';
+import { loadPromptEmbeds, type PromptEmbeds } from '../prompt/embeddings.ts';
 import { T5_MAX_LENGTH } from '../prompt/t5-tokenizer.ts';
-import { checkOutput, intArg, MAX_SEED, numArg, readInputImage, refuseOptions, requirePath, seedArg, writeOutput } from './args.ts';
+import {
+  checkOutput,
+  intArg,
+  MAX_SEED,
+  numArg,
+  readInputImage,
+  refuseOptions,
+  requirePath,
+  seedArg,
+  writeOutput,
+} from './args.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
 import { runMini } from './mini.ts';
 
+const MAX_STEPS = LIMITS.numInferenceSteps[1];
+const MAX_MP = MAX_TARGET_PIXELS / (1024 * 1024);
+const MIN_AREA = SIZE_MULTIPLE * SIZE_MULTIPLE;
 const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [options]       (embedded model)
        kontext edit --model <FLUX.1-Kontext-dev dir> --prompt "instruction" [--image <file>]... --out <image>
-       kontext edit --transformer <file|dir> --ae <file|dir> --clip <file> --t5 <file> --tokenizers <dir> --prompt "..." ...
+       kontext edit --transformer <file|dir> --ae <file|dir> --clip <file> --t5 <file> --tokenizers <dir>
+                    --prompt "..." ...
        kontext edit --transformer <file|dir> --ae <file|dir> --prompt-embeds <file> [--image <file>]... --out <image>
 
   Both:
@@ -49,29 +63,53 @@ ${TEXT_ENCODER_HELP}
   --prompt-embeds instead of --prompt: safetensors with txt/vec (kontext encode, the BFL CLI's output/noise.sft) or
                   prompt_embeds/pooled_prompt_embeds
   --image         context image (repeat for several; none = text-to-image)
-  --steps N       1-${LIMITS.numInferenceSteps[1]} (default ${DEFAULTS.numInferenceSteps}); --guidance default ${DEFAULTS.guidanceScale}
-  --width W --height H   output size, multiples of ${SIZE_MULTIPLE}, at most ${MAX_TARGET_SIDE} per side and ${MAX_TARGET_PIXELS / (1024 * 1024)} MP (default: the first image's bucket)
+  --steps N       1-${MAX_STEPS} (default ${DEFAULTS.numInferenceSteps}); --guidance default ${DEFAULTS.guidanceScale}
+  --width W --height H   output size, multiples of ${SIZE_MULTIPLE}, at most ${MAX_TARGET_SIDE} per side and
+                  ${MAX_MP} MP (default: the first image's bucket)
   --weights f32|int8|int4   weight format of the transformer and T5 (default f32; int4 makes the 12B model fit in
                   ~12 GB; CLIP-L and the autoencoder stay f32)
-  --area A        bucket area in pixels, ${SIZE_MULTIPLE * SIZE_MULTIPLE}-${MAX_TARGET_PIXELS} (default ${REFERENCE_AREA} = 1024²)`;
+  --area A        bucket area in pixels, ${MIN_AREA}-${MAX_TARGET_PIXELS} (default ${REFERENCE_AREA} = 1024²)`;
 
 const SEE_HELP = "see 'kontext edit --help'";
-const RELEASED_ONLY = ['ae', 'prompt-embeds', 'width', 'height', 'weights', 'area', 'clip', 't5', 'tokenizers'] as const;
+const RELEASED_ONLY = [
+  'ae',
+  'prompt-embeds',
+  'width',
+  'height',
+  'weights',
+  'area',
+  'clip',
+  't5',
+  'tokenizers',
+] as const;
 
 /** A diffusers FLUX checkpoint folder (not a kontext-mini folder, which holds transformer.safetensors). */
 export function isFluxFolder(dir: string | undefined): boolean {
   const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
-  return dir !== undefined && isDir(dir) && (existsSync(join(dir, 'model_index.json')) || isDir(join(dir, 'transformer')));
+  return (
+    dir !== undefined && isDir(dir) && (existsSync(join(dir, 'model_index.json')) || isDir(join(dir, 'transformer')))
+  );
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The embedded model: IMAGE [IMAGE2] "instruction". */
 async function editMini(v: Values, positionals: string[]): Promise<number> {
-  refuseOptions(v, RELEASED_ONLY, "only with --transformer (a released FLUX.1 Kontext checkpoint); the embedded model answers at the input image's size");
+  refuseOptions(
+    v,
+    RELEASED_ONLY,
+    'only with --transformer (a released FLUX.1 Kontext checkpoint); ' +
+      "the embedded model answers at the input image's size",
+  );
   const prompt = (v.prompt as string | undefined) ?? positionals.at(-1);
-  const images = [...((v.image as string[] | undefined) ?? []), ...(v.prompt === undefined ? positionals.slice(0, -1) : positionals)];
-  if (prompt === undefined || !images.length) throw new UserError(`give the image and the instruction: kontext edit photo.png "make the circle blue" --out out.png (${SEE_HELP})`);
+  const images = [
+    ...((v.image as string[] | undefined) ?? []),
+    ...(v.prompt === undefined ? positionals.slice(0, -1) : positionals),
+  ];
+  if (prompt === undefined || !images.length)
+    throw new UserError(
+      `give the image and the instruction: kontext edit photo.png "make the circle blue" --out out.png (${SEE_HELP})`,
+    );
   return runMini({
     model: v.model as string | undefined,
     images,
@@ -90,13 +128,29 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
 async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
-  if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}': with a released checkpoint, give images with --image and the instruction with --prompt (${SEE_HELP})`);
+  if (positionals.length)
+    throw new UserError(
+      `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
+        `give images with --image and the instruction with --prompt (${SEE_HELP})`,
+    );
   const prompt = str('prompt');
   if ((prompt === undefined) === (str('prompt-embeds') === undefined)) {
-    throw new UserError(`give the instruction as --prompt "..." (encoded by the checkpoint's T5 and CLIP text encoders) or as --prompt-embeds FILE${prompt === undefined ? '' : ', not both'} (${SEE_HELP})`);
+    throw new UserError(
+      `give the instruction as --prompt "..." (encoded by the checkpoint's T5 and CLIP text encoders) ` +
+        `or as --prompt-embeds FILE${prompt === undefined ? '' : ', not both'} (${SEE_HELP})`,
+    );
   }
-  if (prompt === undefined) refuseOptions(v, ['clip', 't5', 'tokenizers'], 'only with --prompt (the text encoders); --prompt-embeds are already encoded');
-  if (!v.out) throw new UserError(`--out is required with ${v.transformer ? '--transformer' : '--model'}: the image file to write (.png, .jpg or .webp) (${SEE_HELP})`);
+  if (prompt === undefined)
+    refuseOptions(
+      v,
+      ['clip', 't5', 'tokenizers'],
+      'only with --prompt (the text encoders); --prompt-embeds are already encoded',
+    );
+  if (!v.out)
+    throw new UserError(
+      `--out is required with ${v.transformer ? '--transformer' : '--model'}: ` +
+        `the image file to write (.png, .jpg or .webp) (${SEE_HELP})`,
+    );
   const files = kontextFileArgs(v, { image: true, text: prompt !== undefined });
   const weights = weightsArg(str('weights'));
   const steps = intArg('--steps', str('steps'), LIMITS.numInferenceSteps[0], LIMITS.numInferenceSteps[1]);
@@ -117,7 +171,7 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
 
   // 4. prompt embeddings, then the checkpoints' headers: configurations, every key and shape, tokenizers, that the
   //    parts fit together, and memory (the text encoders and the transformer, each on its own)
-  let embeds;
+  let embeds: PromptEmbeds | undefined;
   if (prompt === undefined) {
     requirePath('--prompt-embeds', str('prompt-embeds')!);
     embeds = await loadPromptEmbeds(str('prompt-embeds')!);
@@ -132,7 +186,8 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
     area,
     tokens,
     textEncoder: prompt !== undefined,
-    onProgress: (what: string, done: number, total: number) => status(`\rloading ${what} ${done}/${total}${done === total ? '\n' : ''}`),
+    onProgress: (what: string, done: number, total: number) =>
+      status(`\rloading ${what} ${done}/${total}${done === total ? '\n' : ''}`),
   };
   const inspected = await inspectKontext(files, options);
   if (embeds) checkEmbeds(embeds, inspected.params);
@@ -188,7 +243,9 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    return v.transformer === undefined && !isFluxFolder(v.model) ? editMini(v, positionals) : editReleased(v, positionals);
+    return v.transformer === undefined && !isFluxFolder(v.model)
+      ? editMini(v, positionals)
+      : editReleased(v, positionals);
   },
 };
 

@@ -32,11 +32,14 @@ Encodes a prompt with FLUX's T5-XXL and CLIP-L text encoders and writes txt [1, 
 
 function checkOut(out: string | undefined, force: boolean): string {
   if (!out) throw new UserError(`--out is required: the safetensors file to write (see 'kontext encode --help')`);
-  if (!/\.(safetensors|sft)$/.test(out)) throw new UserError(`--out ${out}: name the file .safetensors (or .sft, as the BFL CLI's noise.sft)`);
+  if (!/\.(safetensors|sft)$/.test(out))
+    throw new UserError(`--out ${out}: name the file .safetensors (or .sft, as the BFL CLI's noise.sft)`);
   const parent = dirname(resolve(out));
-  if (!existsSync(parent)) throw new UserError(`--out ${out}: folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
+  if (!existsSync(parent))
+    throw new UserError(`--out ${out}: folder ${parent} does not exist; create it first (mkdir -p ${parent})`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`--out ${out} is a folder; give a file name`);
-  if (existsSync(out) && !force) throw new UserError(`--out ${out} already exists; pass --force to replace it, or choose another name`);
+  if (existsSync(out) && !force)
+    throw new UserError(`--out ${out} already exists; pass --force to replace it, or choose another name`);
   return out;
 }
 
@@ -62,8 +65,12 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}': give the text as --prompt "..." (see 'kontext encode --help')`);
-    if (v.prompt === undefined) throw new UserError(`--prompt is required: the text to encode (see 'kontext encode --help')`);
+    if (positionals.length)
+      throw new UserError(
+        `unexpected argument '${positionals[0]}': give the text as --prompt "..." (see 'kontext encode --help')`,
+      );
+    if (v.prompt === undefined)
+      throw new UserError(`--prompt is required: the text to encode (see 'kontext encode --help')`);
     const files = kontextFileArgs(v, { text: true });
     const weights = weightsArg(v.weights);
     const out = checkOut(v.out, !!v.force);
@@ -78,11 +85,18 @@ const command: Command = {
     });
     const e = await enc.encode(v.prompt);
     await enc.release();
-    await saveEmbeds(out, e, { prompt: v.prompt, encoder: enc.id, t5_weights: weights, clip: enc.clip.files.join(','), t5: enc.t5.files.join(',') });
+    await saveEmbeds(out, e, {
+      prompt: v.prompt,
+      encoder: enc.id,
+      t5_weights: weights,
+      clip: enc.clip.files.join(','),
+      t5: enc.t5.files.join(','),
+    });
     const seconds = (performance.now() - t0) / 1000;
     const dims = { tokens: e.tokens, contextDim: e.txt.length / e.tokens, vecDim: e.vec.length };
     if (v.json) console.log(JSON.stringify({ out, ...dims, seconds: Math.round(seconds * 10) / 10, encoder: enc.id }));
-    else console.log(`wrote ${out} (txt ${dims.tokens}x${dims.contextDim}, vec ${dims.vecDim}; ${seconds.toFixed(1)} s)`);
+    else
+      console.log(`wrote ${out} (txt ${dims.tokens}x${dims.contextDim}, vec ${dims.vecDim}; ${seconds.toFixed(1)} s)`);
     return 0;
   },
 };

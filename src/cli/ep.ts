@@ -9,7 +9,8 @@ import { UserError } from '../errors.ts';
 const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'];
 
 export function parseExecutionProvider(v: string): ExecutionProvider {
-  if (!PROVIDERS.includes(v as ExecutionProvider)) throw new UserError(`--ep must be one of ${PROVIDERS.join(', ')}, got '${v}'`);
+  if (!PROVIDERS.includes(v as ExecutionProvider))
+    throw new UserError(`--ep must be one of ${PROVIDERS.join(', ')}, got '${v}'`);
   return v as ExecutionProvider;
 }
 

@@ -16,7 +16,8 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
   --out FILE      the image to write: .png, .jpg or .webp (the extension sets the format); its folder must exist
   --force         replace --out if it exists
   --model DIR     a kontext-mini folder (default: the embedded model, models/kontext-mini)
-  --width W --height H   output size, ${MIN_SIDE}-${MAX_SIDE} (default: the model's square; the model draws at its own size, then scales)
+  --width W --height H   output size, ${MIN_SIDE}-${MAX_SIDE} (default: the model's square; the model draws at its
+                  own size, then scales)
   --steps N       denoising steps, 1-1000 (default: the model's)
   --guidance G    classifier-free guidance scale, 0-30 (default: the model's)
   --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
@@ -43,9 +44,15 @@ const command: Command = {
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (v.help) return console.log(HELP), 0;
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
     if (positionals.length !== 1) {
-      throw new UserError(`give one prompt (quoted): kontext generate "a red circle on a blue background" --out out.png${positionals.length > 1 ? ` (got ${positionals.length} arguments)` : ''}`);
+      const got = positionals.length > 1 ? ` (got ${positionals.length} arguments)` : '';
+      throw new UserError(
+        `give one prompt (quoted): kontext generate "a red circle on a blue background" --out out.png${got}`,
+      );
     }
     return runMini({
       model: v.model,

@@ -13,7 +13,8 @@ export const TEXT_ENCODER_OPTIONS = {
   tokenizers: { type: 'string' },
 } as const;
 
-export const TEXT_ENCODER_HELP = `  --model DIR     a diffusers FLUX.1 Kontext folder: transformer/, vae/, text_encoder/, text_encoder_2/,
+export const TEXT_ENCODER_HELP = `\
+  --model DIR     a diffusers FLUX.1 Kontext folder: transformer/, vae/, text_encoder/, text_encoder_2/,
                   tokenizer/, tokenizer_2/ (each option below overrides its part)
   --transformer   FLUX.1 Kontext transformer: flux1-kontext-dev.safetensors, or a diffusers folder
   --ae            autoencoder: ae.safetensors, or a diffusers vae/ folder
@@ -39,13 +40,18 @@ type Part = keyof typeof PARTS;
  */
 export function kontextFileArgs(v: Record<string, unknown>, o: { image?: boolean; text?: boolean }): KontextFiles {
   const model = v.model as string | undefined;
-  const parts: Part[] = [...(o.image ? (['transformer', 'ae'] as const) : []), ...(o.text ? (['clip', 't5', 'tokenizers'] as const) : [])];
+  const parts: Part[] = [
+    ...(o.image ? (['transformer', 'ae'] as const) : []),
+    ...(o.text ? (['clip', 't5', 'tokenizers'] as const) : []),
+  ];
   const files: KontextFiles = { model };
   for (const part of parts) {
     const p = v[part] as string | undefined;
     if (p === undefined && model === undefined) {
       const context = o.image && part !== 'transformer' ? ' with --transformer' : '';
-      throw new UserError(`--${part} is required${context}: ${PARTS[part]} (or --model DIR, a diffusers FLUX.1 Kontext folder)`);
+      throw new UserError(
+        `--${part} is required${context}: ${PARTS[part]} (or --model DIR, a diffusers FLUX.1 Kontext folder)`,
+      );
     }
     if (p !== undefined) files[part] = p;
   }

@@ -30,7 +30,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 function usage(): string {
   const lines = Object.keys(COMMANDS).map((name) => `  kontext ${name}`);
-  return ['usage: kontext <command> [options]', '', 'commands:', ...lines, '', 'kontext <command> --help for details'].join('\n');
+  return [
+    'usage: kontext <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'kontext <command> --help for details',
+  ].join('\n');
 }
 
 /** node:util parseArgs throws TypeErrors with codes ERR_PARSE_ARGS_UNKNOWN_OPTION, ..._INVALID_OPTION_VALUE, ... */
@@ -60,16 +67,21 @@ export function reportError(err: unknown, command: string, debug = false): numbe
     // node's first sentence, less its advice about positionals that start with '-' (rarely what was meant)
     const first = err.message.split('\n')[0].split('. To specify a positional')[0].replace(/\.$/, '');
     const dash = /use '(--[^=']+=)-XYZ'/.exec(err.message); // "--seed -1": the value looks like an option
-    console.error(`${who}: ${first}${dash ? ` (a value that starts with '-' is written ${dash[1]}-1)` : ''}; see '${who} --help'${stack}`);
+    console.error(
+      `${who}: ${first}${dash ? ` (a value that starts with '-' is written ${dash[1]}-1)` : ''}; ` +
+        `see '${who} --help'${stack}`,
+    );
     return 2;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   const line = e.message.split('\n')[0];
-  const what = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
+  const kind = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  const what = `${kind}${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
   console.error(
     debug
       ? `${who}: internal error: ${what}${stack}`
-      : `${who}: internal error: ${what} (a bug or a problem of this machine; run again with --debug or KONTEXT_DEBUG=1 for the stack trace)`,
+      : `${who}: internal error: ${what} (a bug or a problem of this machine; ` +
+          `run again with --debug or KONTEXT_DEBUG=1 for the stack trace)`,
   );
   return 1;
 }

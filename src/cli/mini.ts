@@ -30,14 +30,25 @@ export interface MiniCliOptions {
 }
 
 function checkModelFolder(dir: string, given: boolean): void {
-  if (!existsSync(dir)) throw new UserError(`model folder ${dir} does not exist${given ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)'}`);
-  if (!statSync(dir).isDirectory()) throw new UserError(`--model ${dir} is a file; give a kontext-mini model folder (a \`kontext train flow\` run's model/)`);
-  if (!existsSync(join(dir, 'config.json'))) throw new UserError(`${dir} is not a kontext-mini model folder: config.json is missing (give a \`kontext train flow\` run's model/ folder)`);
+  const hint = given ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)';
+  if (!existsSync(dir)) throw new UserError(`model folder ${dir} does not exist${hint}`);
+  if (!statSync(dir).isDirectory())
+    throw new UserError(
+      `--model ${dir} is a file; give a kontext-mini model folder (a \`kontext train flow\` run's model/)`,
+    );
+  if (!existsSync(join(dir, 'config.json')))
+    throw new UserError(
+      `${dir} is not a kontext-mini model folder: config.json is missing ` +
+        `(give a \`kontext train flow\` run's model/ folder)`,
+    );
 }
 
 export async function runMini(o: MiniCliOptions): Promise<number> {
   if (o.images.length > MINI_MAX_IMAGES) {
-    throw new UserError(`kontext-mini takes at most ${MINI_MAX_IMAGES} images (the image to edit and a style reference), got ${o.images.length}`);
+    throw new UserError(
+      `kontext-mini takes at most ${MINI_MAX_IMAGES} images ` +
+        `(the image to edit and a style reference), got ${o.images.length}`,
+    );
   }
   const images = [];
   for (const path of o.images) images.push(await readInputImage(path));
@@ -65,7 +76,18 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   (bar as Progress | null)?.done();
   await writeOutput(r.image, out);
   const seconds = (performance.now() - t0) / 1000;
-  if (o.json) console.log(JSON.stringify({ out: o.out, width: r.image.width, height: r.image.height, seed: r.seed, model: dir, loadSeconds, seconds }));
+  if (o.json)
+    console.log(
+      JSON.stringify({
+        out: o.out,
+        width: r.image.width,
+        height: r.image.height,
+        seed: r.seed,
+        model: dir,
+        loadSeconds,
+        seconds,
+      }),
+    );
   else console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, seed ${r.seed}, ${seconds.toFixed(2)} s)`);
   return 0;
 }

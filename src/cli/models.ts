@@ -32,9 +32,19 @@ Examples:
 const command: Command = {
   summary: 'list the built-in models, or inspect a checkpoint or model folder',
   async run(argv) {
-    const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    if (v.help) return console.log(HELP), 0;
-    if (positionals.length > 1) throw new UserError(`unexpected argument '${positionals[1]}': give one checkpoint file or model folder (kontext models --help)`);
+    const { values: v, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (positionals.length > 1)
+      throw new UserError(
+        `unexpected argument '${positionals[1]}': give one checkpoint file or model folder (kontext models --help)`,
+      );
     if (positionals.length === 0) {
       const models = await builtins();
       console.log(v.json ? JSON.stringify({ models }, null, 2) : formatBuiltins(models));
@@ -74,10 +84,17 @@ async function builtins(): Promise<Builtin[]> {
 
 function formatBuiltins(models: Builtin[]): string {
   const lines = models.map((m) => {
-    const weights = m.path ? ` (${shortPath(m.path)}: ${count(m.parameters!)} parameters, ${bytes(m.bytes!)}; the default)` : '';
+    const weights = m.path
+      ? ` (${shortPath(m.path)}: ${count(m.parameters!)} parameters, ${bytes(m.bytes!)}; the default)`
+      : '';
     return `  ${m.spec.padEnd(12)} ${m.help}${weights}`;
   });
-  return ['models for --model (kontext edit, session edit, serve, worker, bench run):', ...lines, '', 'kontext models PATH describes a checkpoint or model folder.'].join('\n');
+  return [
+    'models for --model (kontext edit, session edit, serve, worker, bench run):',
+    ...lines,
+    '',
+    'kontext models PATH describes a checkpoint or model folder.',
+  ].join('\n');
 }
 
 // ---- a report as text ----------------------------------------------------------------------------------------------
@@ -86,21 +103,35 @@ function formatReport(r: ModelReport): string {
   const lines = [`${r.path}  (${r.layout})`];
   for (const c of r.components) {
     const what = c.role === 'tensors' ? 'values' : 'parameters';
-    lines.push(`  ${c.role.padEnd(13)} ${c.storage}: ${count(c.parameters)} ${what} in ${c.tensors} tensors (${dtypes(c)}), ${bytes(c.bytes)}`);
+    lines.push(
+      `  ${c.role.padEnd(13)} ${c.storage}: ${count(c.parameters)} ${what} in ${c.tensors} tensors ` +
+        `(${dtypes(c)}), ${bytes(c.bytes)}`,
+    );
     const cfg = describeConfig(c);
     if (cfg) lines.push(`  ${''.padEnd(13)} ${cfg}`);
     if (c.note) lines.push(`  ${''.padEnd(13)} ${c.note}`);
   }
-  if (r.components.length > 1) lines.push(`  ${'total'.padEnd(13)} ${count(r.parameters)} parameters, ${bytes(r.bytes)} on disk`);
+  if (r.components.length > 1)
+    lines.push(`  ${'total'.padEnd(13)} ${count(r.parameters)} parameters, ${bytes(r.bytes)} on disk`);
   if (r.memory) {
     const m = r.memory;
     const formats = (b: Record<string, number>) => `f32 ${bytes(b.f32)}, int8 ${bytes(b.int8)}, int4 ${bytes(b.int4)}`;
-    if (m.tokens) lines.push(`  ${'memory'.padEnd(13)} ${m.run}, ${m.tokens} tokens: ${formats(m.bytes)} (transformer, estimated peak)`);
+    if (m.tokens)
+      lines.push(
+        `  ${'memory'.padEnd(13)} ${m.run}, ${m.tokens} tokens: ${formats(m.bytes)} (transformer, estimated peak)`,
+      );
     if (m.textEncoders) {
-      lines.push(`  ${(m.tokens ? '' : 'memory').padEnd(13)} encoding one prompt: ${formats(m.textEncoders)} (T5 in that format, CLIP f32; released before the transformer loads)`);
+      lines.push(
+        `  ${(m.tokens ? '' : 'memory').padEnd(13)} encoding one prompt: ` +
+          `${formats(m.textEncoders)} (T5 in that format, CLIP f32; released before the transformer loads)`,
+      );
     }
   }
-  if (r.mini) lines.push(`  ${'sampling'.padEnd(13)} at ${r.mini.resolution}×${r.mini.resolution}, ${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}`);
+  if (r.mini)
+    lines.push(
+      `  ${'sampling'.padEnd(13)} at ${r.mini.resolution}×${r.mini.resolution}, ` +
+        `${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}`,
+    );
   return lines.join('\n');
 }
 
@@ -108,17 +139,33 @@ function describeConfig(c: ComponentReport): string | null {
   const p = c.config as Record<string, unknown> | null;
   if (!p) return null;
   if (c.role === 'transformer') {
-    return `hidden ${p.hidden_size}, ${p.num_heads} heads, ${p.depth} double + ${p.depth_single_blocks} single blocks, mlp ×${p.mlp_ratio}, ` +
-      `${p.in_channels} latent channels, text ${p.context_in_dim}, vec ${p.vec_in_dim}, ${p.guidance_embed ? 'guidance embedding' : 'no guidance embedding'}`;
+    return (
+      `hidden ${p.hidden_size}, ${p.num_heads} heads, ${p.depth} double + ${p.depth_single_blocks} single blocks, ` +
+      `mlp ×${p.mlp_ratio}, ${p.in_channels} latent channels, text ${p.context_in_dim}, vec ${p.vec_in_dim}, ` +
+      `${p.guidance_embed ? 'guidance embedding' : 'no guidance embedding'}`
+    );
   }
   if (c.role === 'autoencoder') {
-    return `ch ${p.ch} × [${(p.ch_mult as number[]).join(', ')}], ${p.num_res_blocks} res block(s), ${p.z_channels} latent channels, scale ${p.scale_factor}, shift ${p.shift_factor}`;
+    return (
+      `ch ${p.ch} × [${(p.ch_mult as number[]).join(', ')}], ${p.num_res_blocks} res block(s), ` +
+      `${p.z_channels} latent channels, scale ${p.scale_factor}, shift ${p.shift_factor}`
+    );
   }
   if (c.encoder === 'CLIP') {
-    return `CLIP text model: hidden ${p.hidden_size}, ${p.num_hidden_layers} layers, ${p.num_attention_heads} heads, vocabulary ${p.vocab_size}, up to ${p.max_position_embeddings} tokens`;
+    return (
+      `CLIP text model: hidden ${p.hidden_size}, ${p.num_hidden_layers} layers, ${p.num_attention_heads} heads, ` +
+      `vocabulary ${p.vocab_size}, up to ${p.max_position_embeddings} tokens`
+    );
   }
-  if (c.encoder === 'T5') return `T5 encoder: d_model ${p.d_model}, ${p.num_layers} blocks, ${p.num_heads} heads, d_ff ${p.d_ff}, vocabulary ${p.vocab_size}`;
-  return `dim ${p.dim}, ${p.depth} blocks, ${p.num_heads} heads, vocabulary ${p.vocab_size}, up to ${p.max_length} tokens`;
+  if (c.encoder === 'T5')
+    return (
+      `T5 encoder: d_model ${p.d_model}, ${p.num_layers} blocks, ${p.num_heads} heads, d_ff ${p.d_ff}, ` +
+      `vocabulary ${p.vocab_size}`
+    );
+  return (
+    `dim ${p.dim}, ${p.depth} blocks, ${p.num_heads} heads, vocabulary ${p.vocab_size}, ` +
+    `up to ${p.max_length} tokens`
+  );
 }
 
 /** A path relative to the working folder when it is inside it (the embedded model, run from a checkout). */

@@ -8,6 +8,7 @@ import { startService } from '../service/server.ts';
 import { closeOnSignals } from '../service/shutdown.ts';
 import type { Command } from './main.ts';
 
+const MAX_BODY_MIB = DEFAULT_LIMITS.maxBodyBytes / 2 ** 20;
 const HELP = `usage: kontext serve [options]
 
 A JSON API for generate, edit and multi-turn sessions; model runs are queued jobs with progress as Server-Sent
@@ -22,7 +23,7 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
   --max-pixels N       pixels per uploaded or generated image (default ${DEFAULT_LIMITS.maxPixels})
-  --max-body MIB       request body size in MiB, base64 images included (default ${DEFAULT_LIMITS.maxBodyBytes / 2 ** 20})
+  --max-body MIB       request body size in MiB, base64 images included (default ${MAX_BODY_MIB})
   --concurrency N      jobs run at once (default ${DEFAULTS.concurrency}; one model run already uses every core)
   --shutdown-timeout S on SIGINT/SIGTERM, seconds the running job may take to finish before it is cancelled
                        (default ${DEFAULTS.shutdownGraceMs / 1000})
@@ -49,15 +50,32 @@ const command: Command = {
     const { values: v } = parseArgs({
       args: argv,
       options: {
-        data: s, host: s, port: s, model: s, 'max-queue': s, 'max-steps': s, 'max-pixels': s, 'max-body': s,
-        concurrency: s, 'shutdown-timeout': s, redis: s, help: { type: 'boolean', short: 'h' },
+        data: s,
+        host: s,
+        port: s,
+        model: s,
+        'max-queue': s,
+        'max-steps': s,
+        'max-pixels': s,
+        'max-body': s,
+        concurrency: s,
+        'shutdown-timeout': s,
+        redis: s,
+        help: { type: 'boolean', short: 'h' },
       },
     });
-    if (v.help) return console.log(HELP), 0;
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
     const maxBody = num(v['max-body'], 'max-body', 0.001, false);
     const grace = num(v['shutdown-timeout'], 'shutdown-timeout', 0, false);
     const service = await startService({
-      data: v.data, host: v.host, model: v.model, redis: v.redis, log,
+      data: v.data,
+      host: v.host,
+      model: v.model,
+      redis: v.redis,
+      log,
       port: num(v.port, 'port', 0),
       maxQueue: num(v['max-queue'], 'max-queue', 0),
       maxSteps: num(v['max-steps'], 'max-steps', 1),
@@ -66,7 +84,10 @@ const command: Command = {
       concurrency: num(v.concurrency, 'concurrency', 1),
       shutdownGraceMs: grace === undefined ? undefined : grace * 1000,
     });
-    log(`listening on ${service.url} (model ${service.model.name}, data ${resolve(service.options.data)}); GET /openapi.json for the API`);
+    log(
+      `listening on ${service.url} (model ${service.model.name}, data ${resolve(service.options.data)}); ` +
+        `GET /openapi.json for the API`,
+    );
     await closeOnSignals(service, log);
     log('stopped');
     return 0;

@@ -29,7 +29,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[]
 
 function int(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) throw new UserError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+  if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max)
+    throw new UserError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
   return Number(v);
 }
 
@@ -43,11 +44,16 @@ function num(v: string | undefined, name: string): number | undefined {
 /** The positionals a subcommand needs, or a UserError showing its usage line. */
 function args(positionals: string[], names: string[], usage: string): string[] {
   if (positionals.length < names.length) throw new UserError(`missing ${names[positionals.length]}: ${usage}`);
-  if (positionals.length > names.length) throw new UserError(`unexpected argument '${positionals[names.length]}': ${usage}`);
+  if (positionals.length > names.length)
+    throw new UserError(`unexpected argument '${positionals[names.length]}': ${usage}`);
   return positionals;
 }
 
-async function withStore<T>(data: string | undefined, create: boolean, fn: (s: SessionStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  data: string | undefined,
+  create: boolean,
+  fn: (s: SessionStore) => Promise<T>,
+): Promise<T> {
   const store = await SessionStore.open(data ?? DEFAULT_DATA, { create });
   try {
     return await fn(store);
@@ -56,7 +62,8 @@ async function withStore<T>(data: string | undefined, create: boolean, fn: (s: S
   }
 }
 
-const print = (json: boolean | undefined, value: unknown, text: string) => console.log(json ? JSON.stringify(value, null, 2) : text);
+const print = (json: boolean | undefined, value: unknown, text: string) =>
+  console.log(json ? JSON.stringify(value, null, 2) : text);
 
 // ---- subcommands -----------------------------------------------------------------------------------------------
 
@@ -64,8 +71,12 @@ type Sub = (argv: string[]) => Promise<number>;
 
 const newSession: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'new', {});
-  if (v.help) return console.log(help.NEW_HELP), 0;
-  if (positionals.length > 1) throw new UserError(`unexpected argument '${positionals[1]}': kontext session new [NAME]`);
+  if (v.help) {
+    console.log(help.NEW_HELP);
+    return 0;
+  }
+  if (positionals.length > 1)
+    throw new UserError(`unexpected argument '${positionals[1]}': kontext session new [NAME]`);
   return withStore(v.data, true, async (store) => {
     const s = store.createSession(positionals[0]);
     print(v.json, { ...s, data: store.dir }, `created session ${s.id} in ${store.dir}`);
@@ -75,12 +86,26 @@ const newSession: Sub = async (argv) => {
 
 const edit: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'edit', {
-    image: { type: 'string', multiple: true }, from: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' },
-    steps: { type: 'string' }, guidance: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' }, out: { type: 'string' },
+    image: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    model: { type: 'string' },
+    seed: { type: 'string' },
+    steps: { type: 'string' },
+    guidance: { type: 'string' },
+    width: { type: 'string' },
+    height: { type: 'string' },
+    out: { type: 'string' },
     force: { type: 'boolean' },
   });
-  if (v.help) return console.log(help.EDIT_HELP), 0;
-  const [id, instruction] = args(positionals, ['SESSION', 'the instruction'], 'kontext session edit SESSION "make the circle blue"');
+  if (v.help) {
+    console.log(help.EDIT_HELP);
+    return 0;
+  }
+  const [id, instruction] = args(
+    positionals,
+    ['SESSION', 'the instruction'],
+    'kontext session edit SESSION "make the circle blue"',
+  );
   const from = int(v.from, '--from', 0, Number.MAX_SAFE_INTEGER);
   const opts = {
     instruction,
@@ -101,17 +126,27 @@ const edit: Sub = async (argv) => {
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     const { turn } = await editor.edit(id, { ...opts, images });
     const file = store.images.path(turn.output);
-    if (out) await (out.format === 'png' ? writeOutputBytes(await store.images.readPng(turn.output), out) : writeOutput(await store.images.get(turn.output), out));
+    if (out)
+      await (out.format === 'png'
+        ? writeOutputBytes(await store.images.readPng(turn.output), out)
+        : writeOutput(await store.images.get(turn.output), out));
     const from_ = turn.parent === null ? 'from the start' : `after turn ${turn.parent}`;
-    print(v.json, { ...turn, file, out: v.out ?? null },
-      `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`);
+    print(
+      v.json,
+      { ...turn, file, out: v.out ?? null },
+      `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ` +
+        `${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`,
+    );
     return 0;
   });
 };
 
 const list: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'list', {});
-  if (v.help) return console.log(help.LIST_HELP), 0;
+  if (v.help) {
+    console.log(help.LIST_HELP);
+    return 0;
+  }
   args(positionals, [], 'kontext session list');
   return withStore(v.data, false, async (store) => {
     const sessions = store.listSessions();
@@ -122,7 +157,10 @@ const list: Sub = async (argv) => {
 
 const show: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'show', {});
-  if (v.help) return console.log(help.SHOW_HELP), 0;
+  if (v.help) {
+    console.log(help.SHOW_HELP);
+    return 0;
+  }
   const [id] = args(positionals, ['SESSION'], 'kontext session show SESSION');
   return withStore(v.data, false, async (store) => {
     const session = store.session(id);
@@ -132,11 +170,15 @@ const show: Sub = async (argv) => {
   });
 };
 
-const headLine = (id: string, before: number | null, after: number | null) => `${id}: head ${before ?? 'start'} -> ${after ?? 'start'}`;
+const headLine = (id: string, before: number | null, after: number | null) =>
+  `${id}: head ${before ?? 'start'} -> ${after ?? 'start'}`;
 
 const undo: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'undo', {});
-  if (v.help) return console.log(help.UNDO_HELP), 0;
+  if (v.help) {
+    console.log(help.UNDO_HELP);
+    return 0;
+  }
   const [id] = args(positionals, ['SESSION'], 'kontext session undo SESSION');
   return withStore(v.data, false, async (store) => {
     const before = store.session(id).head;
@@ -148,20 +190,31 @@ const undo: Sub = async (argv) => {
 
 const branch: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'branch', {});
-  if (v.help) return console.log(help.BRANCH_HELP), 0;
+  if (v.help) {
+    console.log(help.BRANCH_HELP);
+    return 0;
+  }
   const [id, turnArg] = args(positionals, ['SESSION', 'TURN'], 'kontext session branch SESSION TURN');
   const n = int(turnArg, 'TURN', 0, Number.MAX_SAFE_INTEGER)!;
   return withStore(v.data, false, async (store) => {
     const before = store.session(id).head;
     const s = store.setHead(id, n === 0 ? null : n);
-    print(v.json, s, `${headLine(id, before, s.head)}; the next edit continues from ${s.head === null ? 'the start' : `turn ${s.head}`}`);
+    print(
+      v.json,
+      s,
+      `${headLine(id, before, s.head)}; the next edit continues from ` +
+        `${s.head === null ? 'the start' : `turn ${s.head}`}`,
+    );
     return 0;
   });
 };
 
 const exportCmd: Sub = async (argv) => {
   const { values: v, positionals } = parse(argv, 'export', { out: { type: 'string' } });
-  if (v.help) return console.log(help.EXPORT_HELP), 0;
+  if (v.help) {
+    console.log(help.EXPORT_HELP);
+    return 0;
+  }
   const [id] = args(positionals, ['SESSION'], 'kontext session export SESSION --out DIR');
   if (!v.out) throw new UserError('missing --out DIR: the folder to write the images and history.json into');
   return withStore(v.data, false, async (store) => {
@@ -182,7 +235,10 @@ const command: Command = {
       return sub ? 0 : 1;
     }
     const run = SUBCOMMANDS[sub];
-    if (!run) throw new UserError(`unknown subcommand '${sub}'; use ${Object.keys(SUBCOMMANDS).join(', ')} (kontext session --help)`);
+    if (!run)
+      throw new UserError(
+        `unknown subcommand '${sub}'; use ${Object.keys(SUBCOMMANDS).join(', ')} (kontext session --help)`,
+      );
     return run(rest);
   },
 };

@@ -50,25 +50,38 @@ const command: Command = {
     }
     const what = positionals[0];
     if (what === 'export') {
-      if (!positionals[1] || !v.out) throw new UserError(`usage: kontext train export <model dir> --out <dir> [--ae <file>]`);
+      if (!positionals[1] || !v.out)
+        throw new UserError(`usage: kontext train export <model dir> --out <dir> [--ae <file>]`);
       const { loadMini, loadMiniAe, saveMini } = await import('../mini/load.ts');
       const { MiniPipeline } = await import('../mini/pipeline.ts');
       let pipe = await loadMini(positionals[1]);
       if (v.ae) {
         const ae = await loadMiniAe(v.ae);
-        if (JSON.stringify({ ...ae.params }) !== JSON.stringify({ ...pipe.ae.params })) throw new UserError(`${v.ae} is not the same autoencoder configuration (latent scale/shift included) as the model's`);
+        if (JSON.stringify({ ...ae.params }) !== JSON.stringify({ ...pipe.ae.params }))
+          throw new UserError(
+            `${v.ae} is not the same autoencoder configuration (latent scale/shift included) as the model's`,
+          );
         pipe = new MiniPipeline(pipe.model, ae, pipe.tokenizer);
       }
       await saveMini(v.out, pipe, { dtype: 'float16' });
       console.error(`wrote ${v.out} (f16)`);
       return 0;
     }
-    if (what !== 'ae' && what !== 'flow') throw new UserError(`say what to train: kontext train ae|flow --config <json> --out <dir> (or kontext train export); see 'kontext train --help'`);
-    if (!v.config || !v.out) throw new UserError(`--config and --out are required: kontext train ${what} --config <json> --out <dir>; see 'kontext train --help'`);
+    if (what !== 'ae' && what !== 'flow')
+      throw new UserError(
+        `say what to train: kontext train ae|flow --config <json> --out <dir> (or kontext train export); ` +
+          `see 'kontext train --help'`,
+      );
+    if (!v.config || !v.out)
+      throw new UserError(
+        `--config and --out are required: kontext train ${what} --config <json> --out <dir>; ` +
+          `see 'kontext train --help'`,
+      );
     const cfg = readConfig(v.config);
     if (cfg.kind !== what) throw new UserError(`${v.config} is a '${cfg.kind}' config, not '${what}'`);
     const maxSteps = v['max-steps'] === undefined ? undefined : Number(v['max-steps']);
-    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new UserError(`--max-steps must be a positive integer, got '${v['max-steps']}'`);
+    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0))
+      throw new UserError(`--max-steps must be a positive integer, got '${v['max-steps']}'`);
     const o = { maxSteps, quiet: v.quiet };
     const r =
       what === 'ae'

@@ -34,7 +34,11 @@ const command: Command = {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length !== 1) throw new UserError(`expected one fixture folder, got ${positionals.length}: kontext verify <fixture-dir>; see 'kontext verify --help'`);
+    if (positionals.length !== 1)
+      throw new UserError(
+        `expected one fixture folder, got ${positionals.length}: kontext verify <fixture-dir>; ` +
+          `see 'kontext verify --help'`,
+      );
     const tol = Number(values.tolerance);
     if (!(tol > 0)) throw new UserError(`--tolerance must be a positive number, got '${values.tolerance}'`);
     let worst = 0;
@@ -42,7 +46,11 @@ const command: Command = {
       for (const o of r.outputs) {
         worst = Math.max(worst, o.relErr);
         const note = o.note && !(o.relErr <= tol) ? `  (${o.note})` : '';
-        if (!values.json) console.log(`${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ${o.relErr.toExponential(2)}${note}`);
+        if (!values.json)
+          console.log(
+            `${o.relErr <= tol ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(22)} ${r.kind.padEnd(12)} ${o.name.padEnd(26)} ` +
+              `${o.relErr.toExponential(2)}${note}`,
+          );
       }
     };
     const restore = values.ep ? await useExecutionProvider(parseExecutionProvider(values.ep)) : () => {};
@@ -52,9 +60,15 @@ const command: Command = {
     } finally {
       restore();
     }
-    const failed = results.flatMap((r) => r.outputs.filter((o) => !(o.relErr <= tol)).map((o) => `${r.name}:${o.name}`));
+    const failed = results.flatMap((r) =>
+      r.outputs.filter((o) => !(o.relErr <= tol)).map((o) => `${r.name}:${o.name}`),
+    );
     if (values.json) console.log(JSON.stringify({ tolerance: tol, worst, failed, cases: results }));
-    else console.log(`\n${results.length} cases, ${results.reduce((s, r) => s + r.outputs.length, 0)} outputs, worst ${worst.toExponential(2)} (tolerance ${tol}): ${failed.length ? `${failed.length} FAILED` : 'all ok'}`);
+    else
+      console.log(
+        `\n${results.length} cases, ${results.reduce((s, r) => s + r.outputs.length, 0)} outputs, ` +
+          `worst ${worst.toExponential(2)} (tolerance ${tol}): ${failed.length ? `${failed.length} FAILED` : 'all ok'}`,
+      );
     return failed.length ? 1 : 0;
   },
 };

@@ -37,13 +37,25 @@ const command: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        redis: s, data: s, model: s, concurrency: s, 'stall-timeout': s, 'shutdown-timeout': s,
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        redis: s,
+        data: s,
+        model: s,
+        concurrency: s,
+        'stall-timeout': s,
+        'shutdown-timeout': s,
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
-    if (v.help) return console.log(HELP), 0;
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
     if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'; see 'kontext worker --help'`);
-    if (!v.redis) throw new UserError("--redis URL is required: the Redis of 'kontext serve --redis URL' (e.g. redis://127.0.0.1:6379)");
+    if (!v.redis)
+      throw new UserError(
+        "--redis URL is required: the Redis of 'kontext serve --redis URL' (e.g. redis://127.0.0.1:6379)",
+      );
     const stall = numArg('--stall-timeout', v['stall-timeout'], 0.1, 86_400);
     const grace = numArg('--shutdown-timeout', v['shutdown-timeout'], 0, 86_400);
     const worker = await startWorker({

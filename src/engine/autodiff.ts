@@ -66,8 +66,15 @@ function layerNormGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | null)[]
 
 function convGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | null)[] {
   const [x, w, b] = ins(n);
-  const { stride, pads, dilation, groups } = n.meta as { stride: number; pads: number[]; dilation: number; groups: number };
-  const gx = needs[0] ? F.convTranspose2d(g, w, { stride, pads, dilation, groups, outputShape: [x.shape[2], x.shape[3]] }) : null;
+  const { stride, pads, dilation, groups } = n.meta as {
+    stride: number;
+    pads: number[];
+    dilation: number;
+    groups: number;
+  };
+  const gx = needs[0]
+    ? F.convTranspose2d(g, w, { stride, pads, dilation, groups, outputShape: [x.shape[2], x.shape[3]] })
+    : null;
   let gw: Tensor | null = null;
   if (needs[1]) {
     if (groups !== 1) throw new Error('autodiff: grouped convolution weights are not differentiable yet');
@@ -75,7 +82,11 @@ function convGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | null)[] {
     // with gᵀ as the kernel, stride and dilation swapped. Extra rows/columns from bottom/right padding are cut.
     const xT = F.transpose(x, [1, 0, 2, 3]);
     const gT = F.transpose(g, [1, 0, 2, 3]);
-    let c = F.conv2d(xT, gT, null, { stride: dilation, dilation: stride, padding: pads as [number, number, number, number] });
+    let c = F.conv2d(xT, gT, null, {
+      stride: dilation,
+      dilation: stride,
+      padding: pads as [number, number, number, number],
+    });
     c = F.slice(F.slice(c, 2, 0, w.shape[2]), 3, 0, w.shape[3]);
     gw = F.transpose(c, [1, 0, 2, 3]);
   }
@@ -108,7 +119,8 @@ function fusedAttentionGrads(n: Node, g: Tensor, needs: boolean[]): (Tensor | nu
   const H = n.meta.heads as number;
   const scale = n.meta.scale as number;
   const heads = (t: Tensor) => F.transpose(F.reshape(t, [t.shape[0], t.shape[1], H, t.shape[2] / H]), [0, 2, 1, 3]);
-  const merge = (t: Tensor) => F.reshape(F.transpose(t, [0, 2, 1, 3]), [t.shape[0], t.shape[2], t.shape[1] * t.shape[3]]);
+  const merge = (t: Tensor) =>
+    F.reshape(F.transpose(t, [0, 2, 1, 3]), [t.shape[0], t.shape[2], t.shape[1] * t.shape[3]]);
   const [q, k, v, gh] = [q3, k3, v3, g].map(heads);
   const p = F.softmax(F.matmul(F.mul(q, scale), F.mT(k)), -1);
   const gv = needs[2] ? merge(F.matmul(F.mT(p), gh)) : null;
@@ -129,7 +141,10 @@ export const RULES: Record<string, Rule> = {
   },
   Div: (n, [g], needs) => {
     const [a, b] = ins(n);
-    return [needs[0] ? unbroadcast(F.div(g, b), a.shape) : null, needs[1] ? unbroadcast(F.neg(F.div(F.mul(g, out(n)), b)), b.shape) : null];
+    return [
+      needs[0] ? unbroadcast(F.div(g, b), a.shape) : null,
+      needs[1] ? unbroadcast(F.neg(F.div(F.mul(g, out(n)), b)), b.shape) : null,
+    ];
   },
   Pow: (n, [g], needs) => {
     const [a, b] = ins(n);
@@ -242,7 +257,13 @@ export const RULES: Record<string, Rule> = {
     ]);
     const zeros = F.expand(x.graph.scalar(0, x.dtype), xs);
     const acc = F.scatterAdd(zeros, F.reshape(F.cast(idx, 'int64'), [...idx.shape, 1]), gFront);
-    return [F.transpose(acc, toFront.map((_, i) => toFront.indexOf(i))), null];
+    return [
+      F.transpose(
+        acc,
+        toFront.map((_, i) => toFront.indexOf(i)),
+      ),
+      null,
+    ];
   },
 };
 
@@ -267,7 +288,10 @@ export function gradients(loss: Tensor, wrt: Tensor[], seed?: Tensor): Tensor[] 
   const accumulate = (t: Tensor, g: Tensor, n: Node) => {
     // a rule that forgets to unbroadcast would otherwise be summed by broadcasting into a wrong-shaped gradient
     if (g.rank !== t.rank || g.shape.some((d, i) => d !== t.shape[i])) {
-      throw new Error(`autodiff: the ${n.op} rule${n.path ? ` (in ${n.path})` : ''} gave a gradient of shape [${g.shape}] for an input of shape [${t.shape}]`);
+      throw new Error(
+        `autodiff: the ${n.op} rule${n.path ? ` (in ${n.path})` : ''} gave a gradient of shape [${g.shape}] for ` +
+          `an input of shape [${t.shape}]`,
+      );
     }
     const prev = grads.get(t);
     grads.set(t, prev ? F.add(prev, g) : g);

@@ -14,14 +14,7 @@ export type DType =
   | 'uint8'
   | 'bool';
 
-export type HostArray =
-  | Float32Array
-  | Float64Array
-  | Uint16Array
-  | Uint8Array
-  | Int8Array
-  | Int32Array
-  | BigInt64Array;
+export type HostArray = Float32Array | Float64Array | Uint16Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
 
 /** A tensor held in JS memory: what feeds, fetches, checkpoints and fixtures are made of. */
 export interface HostTensor {

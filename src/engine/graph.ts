@@ -118,7 +118,8 @@ const ATTENTION_IMPLS: readonly AttentionImpl[] = ['auto', 'composite', 'fused',
 function attentionFromEnv(): AttentionImpl | undefined {
   const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KONTEXT_ATTENTION;
   if (!v) return undefined;
-  if (!ATTENTION_IMPLS.includes(v as AttentionImpl)) throw new Error(`KONTEXT_ATTENTION must be one of ${ATTENTION_IMPLS.join(', ')}, got '${v}'`);
+  if (!ATTENTION_IMPLS.includes(v as AttentionImpl))
+    throw new Error(`KONTEXT_ATTENTION must be one of ${ATTENTION_IMPLS.join(', ')}, got '${v}'`);
   return v as AttentionImpl;
 }
 
@@ -128,7 +129,9 @@ function attentionFromEnv(): AttentionImpl | undefined {
  * attention takes the plain-op forms there. onnxruntime-web's WebGPU kernel (a page has no process) is right.
  */
 export function targetsNodeWebGpu(): boolean {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KONTEXT_EP === 'webgpu';
+  return (
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KONTEXT_EP === 'webgpu'
+  );
 }
 
 export class Graph {
@@ -231,7 +234,14 @@ export class Graph {
     if (!t) {
       const q = p.quant;
       if (!q) throw new Error(`parameter ${p.key} is not quantized`);
-      t = new Tensor(this, quantPartShape(q, part), part === 'scales' ? 'float32' : 'uint8', null, { kind: 'param', param: p, part }, this.uniqueName(`${p.key}.${part}`));
+      t = new Tensor(
+        this,
+        quantPartShape(q, part),
+        part === 'scales' ? 'float32' : 'uint8',
+        null,
+        { kind: 'param', param: p, part },
+        this.uniqueName(`${p.key}.${part}`),
+      );
       this.partTensors.set(key, t);
     }
     return t;
@@ -268,7 +278,9 @@ export class Graph {
     const path = currentPath();
     const node: Node = { op, domain, inputs, outputs: [], attrs, path, meta };
     const base = (path ? `${path}/` : '') + op;
-    node.outputs = outs.map((o, i) => new Tensor(this, [...o.shape], o.dtype, node, i, this.uniqueName(`${base}_${i}`)));
+    node.outputs = outs.map(
+      (o, i) => new Tensor(this, [...o.shape], o.dtype, node, i, this.uniqueName(`${base}_${i}`)),
+    );
     this.nodes.push(node);
     return node.outputs;
   }

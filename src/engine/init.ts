@@ -22,13 +22,18 @@ export function defaultInit(p: Parameter): Init {
   return p.key.endsWith('bias') ? 'zeros' : 'ones';
 }
 
-export function initParameters(m: Module, seed = 0, overrides: (p: Parameter) => Init | undefined = () => undefined): void {
+export function initParameters(
+  m: Module,
+  seed = 0,
+  overrides: (p: Parameter) => Init | undefined = () => undefined,
+): void {
   const rand = mulberry32(seed);
   for (const [, p] of m.namedParameters()) {
     const how = overrides(p) ?? defaultInit(p);
     const data = new Float32Array(p.numel);
     if (how === 'ones') data.fill(1);
-    else if (how !== 'zeros' && 'uniform' in how) for (let i = 0; i < data.length; i++) data[i] = (2 * rand() - 1) * how.uniform;
+    else if (how !== 'zeros' && 'uniform' in how)
+      for (let i = 0; i < data.length; i++) data[i] = (2 * rand() - 1) * how.uniform;
     else if (how !== 'zeros') {
       for (let i = 0; i < data.length; i += 2) {
         const r = Math.sqrt(-2 * Math.log(1 - rand()));

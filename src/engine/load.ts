@@ -47,9 +47,13 @@ export async function loadParameters(module: Module, source: TensorSource, o: Lo
       throw new Error(`loadParameters: ${key} is [${shape}] in the checkpoint, the model expects [${p.shape}]`);
     }
     const data = await source.readF32(key);
-    if (data.length !== numel(p.shape)) throw new Error(`loadParameters: ${key} read ${data.length} values, expected ${numel(p.shape)}`);
+    if (data.length !== numel(p.shape))
+      throw new Error(`loadParameters: ${key} read ${data.length} values, expected ${numel(p.shape)}`);
     if (format !== 'f32' && !p.lookup && quantizable(key, p.shape, block)) {
-      p.setQuantized({ ...quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block), accuracyLevel: o.accuracyLevel });
+      p.setQuantized({
+        ...quantizeWeight(data, p.shape[0], p.shape[1], format === 'int4' ? 4 : 8, block),
+        accuracyLevel: o.accuracyLevel,
+      });
     } else {
       p.set({ dtype: 'float32', shape: [...p.shape], data });
     }

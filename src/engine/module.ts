@@ -56,9 +56,16 @@ export class Parameter {
   castTo(dtype: 'float32' | 'float64'): this {
     const v = this.value;
     if (this.quant || this.spilled) throw new Error(`parameter ${this.key}: cannot cast a quantized or spilled weight`);
-    if (v && v.dtype !== 'float32' && v.dtype !== 'float64') throw new Error(`parameter ${this.key}: cannot cast ${v.dtype}`);
+    if (v && v.dtype !== 'float32' && v.dtype !== 'float64')
+      throw new Error(`parameter ${this.key}: cannot cast ${v.dtype}`);
     this.dtype = dtype;
-    if (v) this.set({ dtype, shape: [...this.shape], data: dtype === 'float64' ? Float64Array.from(v.data as Float32Array) : Float32Array.from(v.data as Float64Array) });
+    if (v)
+      this.set({
+        dtype,
+        shape: [...this.shape],
+        data:
+          dtype === 'float64' ? Float64Array.from(v.data as Float32Array) : Float32Array.from(v.data as Float64Array),
+      });
     return this;
   }
 
@@ -70,7 +77,8 @@ export class Parameter {
     if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
       throw new Error(`parameter ${this.key}: expected shape [${this.shape}], got [${value.shape}]`);
     }
-    if (value.dtype !== this.dtype) throw new Error(`parameter ${this.key}: expected ${this.dtype}, got ${value.dtype}`);
+    if (value.dtype !== this.dtype)
+      throw new Error(`parameter ${this.key}: expected ${this.dtype}, got ${value.dtype}`);
     this.value = value;
     this.quant = null;
     this.spilled = null;

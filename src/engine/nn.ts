@@ -91,7 +91,8 @@ export class Embedding extends Module {
   }
   forward(ids: Tensor): Tensor {
     // a lookup table is read row by row: MatMulNBits' block layout does not apply, so it must stay float
-    if (this.weight.quant) throw new Error(`Embedding ${this.weight.key}: a quantized table cannot be gathered; load embeddings in float32`);
+    if (this.weight.quant)
+      throw new Error(`Embedding ${this.weight.key}: a quantized table cannot be gathered; load embeddings in float32`);
     return this.scope(() => F.gather(this.weight, ids, 0));
   }
 }

@@ -33,7 +33,10 @@ class Writer {
     this.length += this.pos - start;
   }
   smallVarint(v: number): void {
-    if (v < 0 || v > 0x7fffffff) return this.varint(v);
+    if (v < 0 || v > 0x7fffffff) {
+      this.varint(v);
+      return;
+    }
     this.ensure(5);
     const start = this.pos;
     while (v >= 0x80) {
@@ -107,7 +110,7 @@ export class Msg {
   packedFloats(field: number, vs: readonly number[]): this {
     const b = new Uint8Array(vs.length * 4);
     const dv = new DataView(b.buffer);
-    vs.forEach((v, i) => dv.setFloat32(i * 4, v, true));
+    for (const [i, v] of vs.entries()) dv.setFloat32(i * 4, v, true);
     return this.bytes(field, b);
   }
   finish(): Uint8Array {

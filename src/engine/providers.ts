@@ -5,11 +5,14 @@
 import { UserError } from '../errors.ts';
 
 const FIX: Record<string, string> = {
-  cuda: 'Install the CUDA add-on with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` on a machine with internet and CUDA 12, or use the cpu provider.',
+  cuda:
+    'Install the CUDA add-on with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` on a machine with ' +
+    'internet and CUDA 12, or use the cpu provider.',
   webgpu:
-    "ONNX Runtime's WebGPU provider runs on Vulkan: install a Vulkan driver (without a GPU, Mesa's lavapipe 23 or newer: on Debian 12 " +
-    '`apt-get install libvulkan1` and, with bookworm-backports in the apt sources, `apt-get install -t bookworm-backports mesa-vulkan-drivers`; ' +
-    "bookworm's own Mesa 22.3 is refused), or use the cpu provider.",
+    "ONNX Runtime's WebGPU provider runs on Vulkan: install a Vulkan driver (without a GPU, Mesa's lavapipe 23 or " +
+    'newer: on Debian 12 `apt-get install libvulkan1` and, with bookworm-backports in the apt sources, ' +
+    "`apt-get install -t bookworm-backports mesa-vulkan-drivers`; bookworm's own Mesa 22.3 is refused), " +
+    'or use the cpu provider.',
 };
 
 /** The error for a provider that ORT could not start, from ORT's message. */

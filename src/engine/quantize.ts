@@ -35,7 +35,8 @@ export function quantizeWeight(w: Float32Array, N: number, K: number, bits: 4 | 
       scales[n * kBlocks + b] = scale;
       const out = (n * kBlocks + b) * blob;
       if (bits === 8) {
-        for (let i = 0; i < blockSize; i++) packed[out + i] = Math.min(maxQ, Math.max(0, Math.round(w[base + i] * inv) + zp));
+        for (let i = 0; i < blockSize; i++)
+          packed[out + i] = Math.min(maxQ, Math.max(0, Math.round(w[base + i] * inv) + zp));
         zeroPoints[n * zpPerRow + b] = zp;
       } else {
         for (let i = 0; i < blockSize; i += 2) {

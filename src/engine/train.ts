@@ -59,8 +59,16 @@ export interface StepResult {
   logs: Record<string, number>;
 }
 
-const zerosLike = (t: HostTensor): HostTensor => ({ dtype: t.dtype, shape: [...t.shape], data: new (t.data.constructor as Float32ArrayConstructor)(t.data.length) });
-const copyOf = (t: HostTensor): HostTensor => ({ dtype: t.dtype, shape: [...t.shape], data: (t.data as Float32Array).slice() });
+const zerosLike = (t: HostTensor): HostTensor => ({
+  dtype: t.dtype,
+  shape: [...t.shape],
+  data: new (t.data.constructor as Float32ArrayConstructor)(t.data.length),
+});
+const copyOf = (t: HostTensor): HostTensor => ({
+  dtype: t.dtype,
+  shape: [...t.shape],
+  data: (t.data as Float32Array).slice(),
+});
 const scalar = (x: number): HostTensor => ({ dtype: 'float32', shape: [], data: new Float32Array([x]) });
 
 export class Trainer {
@@ -104,7 +112,13 @@ export class Trainer {
       const r = g.build(() => build(g));
       const { loss, logs = {} } = r instanceof Tensor ? { loss: r } : r;
       if (loss.size !== 1) throw new Error(`Trainer: the loss must be a scalar, got shape [${loss.shape}]`);
-      return { name, g, loss, logs, dataInputs: g.inputs.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })) };
+      return {
+        name,
+        g,
+        loss,
+        logs,
+        dataInputs: g.inputs.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype })),
+      };
     });
     // the union of parameters, in first-use order; a variant that does not use one still carries it (zero gradient)
     const params = [...new Set(built.flatMap((b) => b.g.params()))];
@@ -115,7 +129,8 @@ export class Trainer {
       const { g, loss } = b;
       const pts = params.map((p) => g.param(p));
       pts.forEach((t, i) => {
-        if (t.name !== params[i].key) throw new Error(`Trainer: parameter key '${params[i].key}' is missing or not unique`);
+        if (t.name !== params[i].key)
+          throw new Error(`Trainer: parameter key '${params[i].key}' is missing or not unique`);
       });
       const grads = g.build(() => grad(loss, pts));
       const states = params.map((p, i) => ({
@@ -149,8 +164,18 @@ export class Trainer {
     }
     const slots = params.map((p) => {
       if (!p.value) throw new Error(`Trainer: parameter ${p.key} has no initial value (call initParameters first)`);
-      const cur: State = { p: copyOf(p.value), m: zerosLike(p.value), v: zerosLike(p.value), e: opts.ema ? copyOf(p.value) : null };
-      const next: State = { p: zerosLike(p.value), m: zerosLike(p.value), v: zerosLike(p.value), e: opts.ema ? zerosLike(p.value) : null };
+      const cur: State = {
+        p: copyOf(p.value),
+        m: zerosLike(p.value),
+        v: zerosLike(p.value),
+        e: opts.ema ? copyOf(p.value) : null,
+      };
+      const next: State = {
+        p: zerosLike(p.value),
+        m: zerosLike(p.value),
+        v: zerosLike(p.value),
+        e: opts.ema ? zerosLike(p.value) : null,
+      };
       return { param: p, cur, next };
     });
     return new Trainer(variants, slots, !!opts.ema, opts);
@@ -163,7 +188,10 @@ export class Trainer {
   }
 
   /** One optimisation step on a batch (feeds for the data inputs of the chosen variant). */
-  async trainStep(batch: Record<string, HostTensor>, o: { variant?: string; emaDecay?: number } = {}): Promise<StepResult> {
+  async trainStep(
+    batch: Record<string, HostTensor>,
+    o: { variant?: string; emaDecay?: number } = {},
+  ): Promise<StepResult> {
     const v = this.variant(o.variant);
     this.step++;
     const feeds: Record<string, HostTensor> = { ...batch };
@@ -214,10 +242,17 @@ export class Trainer {
       tensors[`adam.v.${s.param.key}`] = s.cur.v;
       if (s.cur.e) tensors[`ema.${s.param.key}`] = s.cur.e;
     }
-    await writeSafetensors(path, tensors, { ...metadata, step: String(this.step), lr: String(this.lr), format: 'kontext-trainer' });
+    await writeSafetensors(path, tensors, {
+      ...metadata,
+      step: String(this.step),
+      lr: String(this.lr),
+      format: 'kontext-trainer',
+    });
   }
 
-  /** Restore what `save` wrote; the file must hold every trained parameter with the same shapes. Returns its metadata. */
+  /**
+   * Restore what `save` wrote; the file must hold every trained parameter with the same shapes. Returns its metadata.
+   */
   async load(path: string): Promise<Record<string, string>> {
     const f = await SafetensorsFile.open(path);
     const problems: string[] = [];
@@ -231,13 +266,15 @@ export class Trainer {
       for (const [key, into] of parts) {
         const x = f.has(key) ? await f.read(key) : null;
         if (!x) problems.push(`missing ${key}`);
-        else if (x.shape.join() !== into.shape.join()) problems.push(`${key} is [${x.shape}], expected [${into.shape}]`);
+        else if (x.shape.join() !== into.shape.join())
+          problems.push(`${key} is [${x.shape}], expected [${into.shape}]`);
         else (into.data as Float32Array).set(x.data as Float32Array);
       }
     }
     const metadata = { ...f.metadata };
     await f.close();
-    if (problems.length) throw new UserError(`cannot resume from ${path}: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ''}`);
+    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
+    if (problems.length) throw new UserError(`cannot resume from ${path}: ${problems.slice(0, 10).join('; ')}${more}`);
     this.step = Number(metadata.step ?? 0);
     return metadata;
   }

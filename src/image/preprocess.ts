@@ -1,7 +1,8 @@
 // Kontext image preprocessing (../shared/docs/kontext-reference.md §6.1–6.3, §7.5), after BFL `prepare_kontext`:
 //
 //   ar = W0 / H0 of the input (exact, not rounded)
-//   (w, h) = the preferred resolution minimising |ar − w/h|  (Python `min` over (|ar − w/h|, w, h): ties → smaller w, h)
+//   (w, h) = the preferred resolution minimising |ar − w/h|
+//            (Python `min` over (|ar − w/h|, w, h): ties → smaller w, h)
 //   resize to w × h with Lanczos, aspect NOT preserved exactly (PIL `resize`, no crop)
 //   x = uint8 / 127.5 − 1  → [1, 3, h, w] float32 (CHW)
 // and the inverse for the decoded output: clamp to [−1, 1], uint8 = trunc(127.5·(x + 1)) (BFL truncates).
@@ -53,9 +54,13 @@ export interface Size {
 
 /** The bucket list for an area: the reference list scaled by √(area / 1024²), sides rounded to multiples of 16. */
 export function kontextBuckets(area = REFERENCE_AREA): Size[] {
-  if (!(area >= SIZE_MULTIPLE * SIZE_MULTIPLE)) throw new UserError(`bucket area ${area} is too small (at least ${SIZE_MULTIPLE}² pixels)`);
+  if (!(area >= SIZE_MULTIPLE * SIZE_MULTIPLE))
+    throw new UserError(`bucket area ${area} is too small (at least ${SIZE_MULTIPLE}² pixels)`);
   if (!(area <= MAX_TARGET_PIXELS)) {
-    throw new UserError(`bucket area ${area} is too large (at most ${MAX_TARGET_PIXELS} pixels = ${MAX_TARGET_PIXELS / (1024 * 1024)} MP, the output limit); Kontext works best at 1048576 (1024²)`);
+    throw new UserError(
+      `bucket area ${area} is too large (at most ${MAX_TARGET_PIXELS} pixels ` +
+        `= ${MAX_TARGET_PIXELS / (1024 * 1024)} MP, the output limit); Kontext works best at 1048576 (1024²)`,
+    );
   }
   const s = Math.sqrt(area / REFERENCE_AREA);
   const round16 = (x: number) => Math.max(SIZE_MULTIPLE, Math.round((x * s) / SIZE_MULTIPLE) * SIZE_MULTIPLE);
@@ -79,7 +84,12 @@ export function chooseBucket(width: number, height: number, area = REFERENCE_ARE
   let best: [number, number, number] | undefined;
   for (const b of kontextBuckets(area)) {
     const key: [number, number, number] = [Math.abs(ar - b.width / b.height), b.width, b.height];
-    if (!best || key[0] < best[0] || (key[0] === best[0] && (key[1] < best[1] || (key[1] === best[1] && key[2] < best[2])))) best = key;
+    if (
+      !best ||
+      key[0] < best[0] ||
+      (key[0] === best[0] && (key[1] < best[1] || (key[1] === best[1] && key[2] < best[2])))
+    )
+      best = key;
   }
   return { width: best![1], height: best![2] };
 }
@@ -88,14 +98,18 @@ export function chooseBucket(width: number, height: number, area = REFERENCE_ARE
 export function checkTargetSize(size: Size, what = 'target size'): void {
   const { width, height } = size;
   const desc = `${what} ${width}x${height}`;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new UserError(`${desc}: width and height must be positive integers`);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new UserError(`${desc}: width and height must be positive integers`);
   if (width % SIZE_MULTIPLE !== 0 || height % SIZE_MULTIPLE !== 0) {
     const fix = (x: number) => Math.max(SIZE_MULTIPLE, Math.round(x / SIZE_MULTIPLE) * SIZE_MULTIPLE);
-    throw new UserError(`${desc}: both sides must be multiples of ${SIZE_MULTIPLE} (e.g. ${fix(width)}x${fix(height)})`);
+    throw new UserError(
+      `${desc}: both sides must be multiples of ${SIZE_MULTIPLE} (e.g. ${fix(width)}x${fix(height)})`,
+    );
   }
   if (width > MAX_TARGET_SIDE || height > MAX_TARGET_SIDE || width * height > MAX_TARGET_PIXELS) {
     throw new UserError(
-      `${desc} is too large (limit ${MAX_TARGET_SIDE} per side and ${MAX_TARGET_PIXELS / (1024 * 1024)} MP); Kontext works best around 1 MP`,
+      `${desc} is too large (limit ${MAX_TARGET_SIDE} per side and ${MAX_TARGET_PIXELS / (1024 * 1024)} MP); ` +
+        `Kontext works best around 1 MP`,
     );
   }
 }
@@ -113,7 +127,8 @@ export function aspectRatioSize(ratio: string | number, area = REFERENCE_AREA): 
     r = Number(m[1]) / Number(m[2]);
   }
   if (!(r > 0 && Number.isFinite(r))) throw new UserError(`aspect ratio ${ratio} must be positive`);
-  const roundHalfEven = (x: number) => (x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x)); // Python round
+  // Python round
+  const roundHalfEven = (x: number) => (x - Math.floor(x) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x));
   const floor16 = (x: number) => Math.floor(roundHalfEven(x) / SIZE_MULTIPLE) * SIZE_MULTIPLE;
   const size = { width: floor16(Math.sqrt(area * r)), height: floor16(Math.sqrt(area / r)) };
   checkTargetSize(size, `aspect ratio ${ratio} at ${area} pixels gives`);
@@ -149,7 +164,8 @@ export function toCHW(img: RGBImage): Float32Array {
  */
 export function toImage(chw: Float32Array, height: number, width: number): RGBImage {
   const n = width * height;
-  if (chw.length !== 3 * n) throw new RangeError(`toImage: ${chw.length} values, a 3x${height}x${width} image needs ${3 * n}`);
+  if (chw.length !== 3 * n)
+    throw new RangeError(`toImage: ${chw.length} values, a 3x${height}x${width} image needs ${3 * n}`);
   const F = Math.fround;
   const data = new Uint8Array(3 * n);
   for (let i = 0; i < n; i++) {
@@ -181,9 +197,12 @@ function checkRGB(img: RGBImage): void {
   const { width, height } = img;
   if (!(width > 0 && height > 0)) throw new UserError(`image has zero size (${width}x${height})`);
   if (width * height > MAX_INPUT_PIXELS) {
-    throw new UserError(`image is ${width}x${height}, above the limit of ${MAX_INPUT_PIXELS / (1024 * 1024)} MP; downscale it first`);
+    throw new UserError(
+      `image is ${width}x${height}, above the limit of ${MAX_INPUT_PIXELS / (1024 * 1024)} MP; downscale it first`,
+    );
   }
-  if (img.data.length !== width * height * 3) throw new UserError(`image data has ${img.data.length} bytes, ${width}x${height} RGB needs ${width * height * 3}`);
+  if (img.data.length !== width * height * 3)
+    throw new UserError(`image data has ${img.data.length} bytes, ${width}x${height} RGB needs ${width * height * 3}`);
 }
 
 /**
@@ -192,22 +211,34 @@ function checkRGB(img: RGBImage): void {
  * (decoded and checked by readImage: not an image, zero size, too many pixels).
  * The default output (target) size of Kontext is this same size (§6.3).
  */
-export async function preprocessKontextImage(input: RGBImage | string | Uint8Array, opts: PreprocessOptions = {}): Promise<KontextImage> {
+export async function preprocessKontextImage(
+  input: RGBImage | string | Uint8Array,
+  opts: PreprocessOptions = {},
+): Promise<KontextImage> {
   const img = typeof input === 'string' || input instanceof Uint8Array ? await readImage(input) : input;
   checkRGB(img);
   const size = opts.size ?? chooseBucket(img.width, img.height, opts.area);
   if (opts.size) checkTargetSize(opts.size, 'conditioning size');
   const resized = await resizeLanczos(img, size.width, size.height);
-  return { data: toCHW(resized), width: size.width, height: size.height, source: { width: img.width, height: img.height } };
+  return {
+    data: toCHW(resized),
+    width: size.width,
+    height: size.height,
+    source: { width: img.width, height: img.height },
+  };
 }
 
 /**
  * The output size: the conditioning size unless the caller asks for width/height (validated) or an aspect ratio
  * (BFL `--aspect_ratio`, about `area` pixels).
  */
-export function targetSize(conditioning: Size, opts: { width?: number; height?: number; aspectRatio?: string | number; area?: number } = {}): Size {
+export function targetSize(
+  conditioning: Size,
+  opts: { width?: number; height?: number; aspectRatio?: string | number; area?: number } = {},
+): Size {
   if (opts.aspectRatio !== undefined) {
-    if (opts.width !== undefined || opts.height !== undefined) throw new UserError('give either an aspect ratio or a width and height, not both');
+    if (opts.width !== undefined || opts.height !== undefined)
+      throw new UserError('give either an aspect ratio or a width and height, not both');
     return aspectRatioSize(opts.aspectRatio, opts.area);
   }
   if (opts.width !== undefined || opts.height !== undefined) {

@@ -29,26 +29,37 @@ export function createImage(width: number, height: number, fill: [number, number
 
 /** An error's message up to its first line break, without trailing punctuation (sharp's end in ':' or '\n'). */
 function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0].trim().replace(/[:.]+$/, '');
+  return String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .trim()
+    .replace(/[:.]+$/, '');
 }
 
-/** Decode PNG/JPEG/WebP (also GIF, TIFF, HEIF/AVIF; see RASTER_FORMATS) from a path or bytes into RGB (alpha is dropped, as PIL .convert("RGB")). */
+/**
+ * Decode PNG/JPEG/WebP (also GIF, TIFF, HEIF/AVIF; see RASTER_FORMATS) from a path or bytes into RGB (alpha is
+ * dropped, as PIL .convert("RGB")).
+ */
 export async function readImage(source: string | Uint8Array): Promise<RGBImage> {
   const what = typeof source === 'string' ? `'${source}'` : 'the given bytes';
   let meta: { width?: number; height?: number; format?: string };
   try {
     meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new UserError(`cannot read an image from ${what}: ${firstLine(err)}. Give a PNG, JPEG or WebP file.`, { cause: err });
+    throw new UserError(`cannot read an image from ${what}: ${firstLine(err)}. Give a PNG, JPEG or WebP file.`, {
+      cause: err,
+    });
   }
   if (!RASTER_FORMATS.has(meta.format ?? '')) {
-    throw new UserError(`${what} is ${meta.format === 'svg' ? 'an SVG drawing' : `a '${meta.format}' file`}, not a picture kontext reads. Give a PNG, JPEG or WebP file.`);
+    throw new UserError(
+      `${what} is ${meta.format === 'svg' ? 'an SVG drawing' : `a '${meta.format}' file`}, ` +
+        `not a picture kontext reads. Give a PNG, JPEG or WebP file.`,
+    );
   }
   const { width = 0, height = 0 } = meta;
   if (width === 0 || height === 0) throw new UserError(`image ${what} has zero size (${width}x${height})`);
   if (width * height > MAX_INPUT_PIXELS) {
     throw new UserError(
-      `image ${what} is ${width}x${height} = ${(width * height / 1e6).toFixed(1)} MP, above the limit of ` +
+      `image ${what} is ${width}x${height} = ${((width * height) / 1e6).toFixed(1)} MP, above the limit of ` +
         `${MAX_INPUT_PIXELS / (1024 * 1024)} MP; downscale it first (Kontext works at about 1 MP anyway)`,
     );
   }
@@ -60,7 +71,10 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
     .toBuffer({ resolveWithObject: true })
     .catch((err: unknown) => {
       // the header was readable, the pixels are not: typically a file cut short by an interrupted download or copy
-      throw new UserError(`cannot decode the image in ${what} (${firstLine(err)}): the file is truncated or corrupt. Give a complete PNG, JPEG or WebP file.`);
+      throw new UserError(
+        `cannot decode the image in ${what} (${firstLine(err)}): the file is truncated or corrupt. ` +
+          `Give a complete PNG, JPEG or WebP file.`,
+      );
     });
   if (info.channels !== 3) throw new UserError(`image ${what} decoded to ${info.channels} channels, expected RGB`);
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
@@ -81,7 +95,12 @@ export async function writePng(img: RGBImage, path: string): Promise<void> {
 
 /** The formats we write; the file name's extension says which (see imageFormatOf). */
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
-export const IMAGE_EXTENSIONS: Readonly<Record<string, ImageFormat>> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+export const IMAGE_EXTENSIONS: Readonly<Record<string, ImageFormat>> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+};
 
 /** The format a file name asks for by its extension (case-insensitive), or null for anything else. */
 export function imageFormatOf(path: string): ImageFormat | null {
@@ -92,6 +111,10 @@ export function imageFormatOf(path: string): ImageFormat | null {
 /** Encode as PNG (lossless), JPEG (quality 95) or WebP (lossless). */
 export async function encodeImage(img: RGBImage, format: ImageFormat): Promise<Buffer> {
   if (format === 'png') return encodePng(img);
-  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: 3 } });
-  return (format === 'jpeg' ? s.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }) : s.webp({ lossless: true })).toBuffer();
+  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  });
+  return (
+    format === 'jpeg' ? s.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }) : s.webp({ lossless: true })
+  ).toBuffer();
 }

@@ -117,7 +117,10 @@ function roundMini(ax: number, mbits: number, bias: number): number {
   return ((e + bias) << mbits) + (m - 2 ** mbits);
 }
 
-/** f32 → f8 e4m3fn bits, round to nearest even. Out of range: ±448 if `saturate` (the quantizer's choice), else NaN (torch's cast). */
+/**
+ * f32 → f8 e4m3fn bits, round to nearest even. Out of range: ±448 if `saturate` (the quantizer's choice), else NaN
+ * (torch's cast).
+ */
 export function f32ToF8e4m3Bits(x: number, saturate = true): number {
   if (Number.isNaN(x)) return 0x7f;
   const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;
@@ -126,7 +129,9 @@ export function f32ToF8e4m3Bits(x: number, saturate = true): number {
   return sign | mag;
 }
 
-/** f32 → f8 e5m2 bits, round to nearest even. Out of range: ±57344 if `saturate` (default), else ±inf (torch's cast). */
+/**
+ * f32 → f8 e5m2 bits, round to nearest even. Out of range: ±57344 if `saturate` (default), else ±inf (torch's cast).
+ */
 export function f32ToF8e5m2Bits(x: number, saturate = true): number {
   if (Number.isNaN(x)) return 0x7e;
   const sign = x < 0 || Object.is(x, -0) ? 0x80 : 0;

@@ -13,16 +13,21 @@ import path from 'node:path';
 const MAX_LINKS = 40;
 
 /** Where a name in a data file leads. */
-export type Inside =
-  | { ok: true; path: string }
-  | { ok: false; why: 'outside' | 'missing' | 'links' };
+export type Inside = { ok: true; path: string } | { ok: false; why: 'outside' | 'missing' | 'links' };
 
 /** Separators of names in data files: both, so that '..\\x' is refused everywhere. */
 const SEPARATORS = /[\\/]/;
 
 /** A relative name with no '..' segment, no root, no drive, no NUL: inside any folder by its text alone. */
 export function isRelativeInside(name: string): boolean {
-  if (name === '' || name.includes('\0') || path.isAbsolute(name) || path.win32.isAbsolute(name) || /^[A-Za-z]:/.test(name)) return false;
+  if (
+    name === '' ||
+    name.includes('\0') ||
+    path.isAbsolute(name) ||
+    path.win32.isAbsolute(name) ||
+    /^[A-Za-z]:/.test(name)
+  )
+    return false;
   return !name.split(SEPARATORS).includes('..');
 }
 

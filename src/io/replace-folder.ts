@@ -11,7 +11,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { realpathLoose } from './inside.ts';
 
-const PARTIAL = (base: string) => new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.partial-(\\d+)-[A-Za-z0-9]{6}(\\.old)?$`);
+const PARTIAL = (base: string) =>
+  new RegExp(`^\\.${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.partial-(\\d+)-[A-Za-z0-9]{6}(\\.old)?$`);
 
 function alive(pid: number): boolean {
   try {
@@ -34,7 +35,8 @@ async function tidy(target: string): Promise<void> {
     const m = pattern.exec(name);
     if (!m || alive(Number(m[1]))) continue;
     const p = path.join(parent, name);
-    if (m[2] && !(await exists(target))) await rename(p, target); // killed between the two renames
+    if (m[2] && !(await exists(target)))
+      await rename(p, target); // killed between the two renames
     else await rm(p, { recursive: true, force: true });
   }
 }
@@ -48,7 +50,10 @@ export async function replaceFolder<T>(dir: string, fill: (tmp: string) => Promi
   await mkdir(path.dirname(target), { recursive: true });
   await tidy(target);
   // mkdir, not mkdtemp: the folder becomes the dataset, so it gets the usual permissions (mkdtemp's are 0700)
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.partial-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const tmp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.partial-${process.pid}-${randomBytes(3).toString('hex')}`,
+  );
   await mkdir(tmp);
   let result: T;
   try {

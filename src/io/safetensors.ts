@@ -66,9 +66,11 @@ function assertLittleEndian(): void {
 /** What a file that is not safetensors probably is, from its first bytes (for a helpful message). */
 function sniff(first: Uint8Array): string {
   const ascii = String.fromCharCode(...first.subarray(0, 4));
-  if (first[0] === 0x50 && first[1] === 0x4b) return ' It looks like a zip file (a PyTorch .pt/.ckpt checkpoint?): convert it to safetensors first.';
+  if (first[0] === 0x50 && first[1] === 0x4b)
+    return ' It looks like a zip file (a PyTorch .pt/.ckpt checkpoint?): convert it to safetensors first.';
   if (ascii === 'GGUF') return ' It is a GGUF file, which kontext does not read.';
-  if (first[0] === 0x80 && first[1] <= 5) return ' It looks like a Python pickle (a PyTorch checkpoint?): convert it to safetensors first.';
+  if (first[0] === 0x80 && first[1] <= 5)
+    return ' It looks like a Python pickle (a PyTorch checkpoint?): convert it to safetensors first.';
   if (first[0] === 0x7b /* { */) return ' It starts with "{": a JSON file (a config or an index?), not the weights.';
   return '';
 }
@@ -94,17 +96,26 @@ function byteSize(shape: readonly number[], bytesPerElement: number): number {
  * Parse and validate a header. `headerLen` is N, `fileSize` the size of the whole file; `where` names the file in
  * errors. Exported so that the checks can be tested without files.
  */
-export function parseSafetensorsHeader(json: string, headerLen: number, fileSize: number, where: string): SafetensorsHeader {
+export function parseSafetensorsHeader(
+  json: string,
+  headerLen: number,
+  fileSize: number,
+  where: string,
+): SafetensorsHeader {
   const dataStart = 8 + headerLen;
   const dataSize = fileSize - dataStart;
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new UserError(`${where}: the header is not valid JSON (${(err as Error).message}); the file is corrupt or not safetensors`);
+    throw new UserError(
+      `${where}: the header is not valid JSON (${(err as Error).message}); the file is corrupt or not safetensors`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError(`${where}: the header must be a JSON object of tensors, got ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+    throw new UserError(
+      `${where}: the header must be a JSON object of tensors, got ${Array.isArray(raw) ? 'an array' : typeof raw}`,
+    );
   }
   const entries = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
@@ -115,20 +126,31 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
         throw new UserError(`${where}: "__metadata__" must be an object of strings, got ${preview(value)}`);
       }
       const bad = Object.entries(value).find(([, v]) => typeof v !== 'string');
-      if (bad) throw new UserError(`${where}: "__metadata__" must be an object of strings; '${shortName(bad[0])}' is ${preview(bad[1])}`);
+      if (bad)
+        throw new UserError(
+          `${where}: "__metadata__" must be an object of strings; '${shortName(bad[0])}' is ${preview(bad[1])}`,
+        );
       metadata = { ...(value as Record<string, string>) };
       continue;
     }
     const at = `${where}, tensor '${shortName(name)}'`;
     if (typeof value !== 'object' || value === null) throw new UserError(`${at}: header entry is not an object`);
-    const { dtype: st, shape, data_offsets: off } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const {
+      dtype: st,
+      shape,
+      data_offsets: off,
+    } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof st !== 'string') throw new UserError(`${at}: missing "dtype"`);
-    const dtype = Object.hasOwn(SAFETENSORS_DTYPE, st) ? SAFETENSORS_DTYPE[st] : undefined; // not 'constructor' → Object
+    // not 'constructor' → Object
+    const dtype = Object.hasOwn(SAFETENSORS_DTYPE, st) ? SAFETENSORS_DTYPE[st] : undefined;
     if (!dtype) {
-      throw new UserError(`${at}: unknown dtype '${shortName(st)}' (supported: ${Object.keys(SAFETENSORS_DTYPE).join(', ')})`);
+      throw new UserError(
+        `${at}: unknown dtype '${shortName(st)}' (supported: ${Object.keys(SAFETENSORS_DTYPE).join(', ')})`,
+      );
     }
     const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw new UserError(`${at}: "shape" must be an array of non-negative integers, got ${preview(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      throw new UserError(`${at}: "shape" must be an array of non-negative integers, got ${preview(shape)}`);
     if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount) || off[0] > off[1]) {
       throw new UserError(`${at}: "data_offsets" must be [begin, end] with 0 <= begin <= end, got ${preview(off)}`);
     }
@@ -136,7 +158,9 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
     const need = byteSize(shape as number[], BYTES[dtype]);
     if (end - begin !== need) {
       throw new UserError(
-        `${at}: shape [${(shape as number[]).slice(0, 8).join(', ')}${shape.length > 8 ? ', …' : ''}] of ${st} needs ${Number.isFinite(need) ? need : 'more than 2^53'} bytes but data_offsets [${begin}, ${end}] span ${end - begin}; the header is corrupt`,
+        `${at}: shape [${(shape as number[]).slice(0, 8).join(', ')}${shape.length > 8 ? ', …' : ''}] of ${st} needs ` +
+          `${Number.isFinite(need) ? need : 'more than 2^53'} bytes ` +
+          `but data_offsets [${begin}, ${end}] span ${end - begin}; the header is corrupt`,
       );
     }
     entries.set(name, { name, dtype, shape: shape.slice(), begin, end });
@@ -149,25 +173,36 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
     // a loop, not Math.max(...ends): spreading 200 000 entries as arguments overflows the stack
     const needSize = dataStart + sorted.reduce((m, e) => Math.max(m, e.end), 0);
     throw new UserError(
-      `${where}: the file is truncated: tensor '${shortName(beyond.name)}' occupies data bytes ${beyond.begin}..${beyond.end} but the ` +
-        `data area has only ${Math.max(dataSize, 0)} bytes (file is ${fileSize} bytes, the header says ${needSize}). Download or copy it again.`,
+      `${where}: the file is truncated: tensor '${shortName(beyond.name)}' occupies data bytes ` +
+        `${beyond.begin}..${beyond.end} but the data area has only ${Math.max(dataSize, 0)} bytes ` +
+        `(file is ${fileSize} bytes, the header says ${needSize}). Download or copy it again.`,
     );
   }
   let pos = 0;
   let prev: TensorEntry | undefined;
   for (const e of sorted) {
     if (e.begin < pos) {
-      throw new UserError(`${where}: tensors '${shortName(prev!.name)}' [${prev!.begin}, ${prev!.end}] and '${shortName(e.name)}' [${e.begin}, ${e.end}] overlap; the header is corrupt`);
+      throw new UserError(
+        `${where}: tensors '${shortName(prev!.name)}' [${prev!.begin}, ${prev!.end}] ` +
+          `and '${shortName(e.name)}' [${e.begin}, ${e.end}] overlap; the header is corrupt`,
+      );
     }
     if (e.begin > pos) {
-      const what = prev ? `between tensors '${shortName(prev.name)}' and '${shortName(e.name)}'` : `at the start of the data area, before tensor '${shortName(e.name)}'`;
-      throw new UserError(`${where}: ${e.begin - pos} unused bytes ${what} (safetensors data must be contiguous); the header is corrupt`);
+      const what = prev
+        ? `between tensors '${shortName(prev.name)}' and '${shortName(e.name)}'`
+        : `at the start of the data area, before tensor '${shortName(e.name)}'`;
+      throw new UserError(
+        `${where}: ${e.begin - pos} unused bytes ${what} (safetensors data must be contiguous); the header is corrupt`,
+      );
     }
     pos = e.end;
     prev = e;
   }
   if (pos !== dataSize) {
-    throw new UserError(`${where}: ${dataSize - pos} bytes after the last tensor's data (expected the file to end at byte ${dataStart + pos}); the file is corrupt`);
+    throw new UserError(
+      `${where}: ${dataSize - pos} bytes after the last tensor's data ` +
+        `(expected the file to end at byte ${dataStart + pos}); the file is corrupt`,
+    );
   }
   return { dataStart, entries, metadata };
 }
@@ -177,14 +212,21 @@ export function parseSafetensorsHeader(json: string, headerLen: number, fileSize
  * read or allocated: at most MAX_HEADER_BYTES, and inside the file.
  */
 function headerLength(first: Uint8Array, size: number, where: string): number {
-  if (size < 8) throw new UserError(`${where} has ${size} bytes: too small for the 8-byte header length; it is empty or truncated`);
+  if (size < 8)
+    throw new UserError(`${where} has ${size} bytes: too small for the 8-byte header length; it is empty or truncated`);
   const n64 = new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_BYTES)) {
-    throw new UserError(`${where}: header length ${n64} is absurd (limit ${MAX_HEADER_BYTES} bytes); this is not a safetensors file.${sniff(first)}`);
+    throw new UserError(
+      `${where}: header length ${n64} is absurd (limit ${MAX_HEADER_BYTES} bytes); ` +
+        `this is not a safetensors file.${sniff(first)}`,
+    );
   }
   const n = Number(n64);
   if (8 + n > size) {
-    throw new UserError(`${where}: header length ${n} runs past the end of the file (${size} bytes): the file is truncated or not safetensors.${sniff(first)}`);
+    throw new UserError(
+      `${where}: header length ${n} runs past the end of the file (${size} bytes): ` +
+        `the file is truncated or not safetensors.${sniff(first)}`,
+    );
   }
   return n;
 }
@@ -217,7 +259,9 @@ export class SafetensorsFile {
       fh = await openFile(path, 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${where} does not exist` : `cannot open ${where}: ${(err as Error).message}`);
+      throw new UserError(
+        code === 'ENOENT' ? `${where} does not exist` : `cannot open ${where}: ${(err as Error).message}`,
+      );
     }
     try {
       const { size } = await fh.stat();
@@ -276,13 +320,29 @@ export class SafetensorsFile {
   async readElements(name: string, start: number, count: number): Promise<HostArray> {
     const e = this.entry(name);
     const total = numel(e.shape);
-    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(count) && start >= 0 && count >= 0 && start + count <= total)) {
-      throw new RangeError(`safetensors file '${this.path}', tensor '${name}': elements [${start}, ${start + count}) outside [0, ${total})`);
+    if (
+      !(
+        Number.isSafeInteger(start) &&
+        Number.isSafeInteger(count) &&
+        start >= 0 &&
+        count >= 0 &&
+        start + count <= total
+      )
+    ) {
+      throw new RangeError(
+        `safetensors file '${this.path}', tensor '${name}': ` +
+          `elements [${start}, ${start + count}) outside [0, ${total})`,
+      );
     }
     const size = BYTES[e.dtype];
     const out = allocHost(e.dtype, count);
     const bytes = new Uint8Array(out.buffer, out.byteOffset, count * size);
-    await readInto(this.fh, this.header.dataStart + e.begin + start * size, bytes, `safetensors file '${this.path}', tensor '${name}'`);
+    await readInto(
+      this.fh,
+      this.header.dataStart + e.begin + start * size,
+      bytes,
+      `safetensors file '${this.path}', tensor '${name}'`,
+    );
     return out;
   }
 
@@ -306,7 +366,10 @@ async function readInto(fh: FileHandle, position: number, into: Uint8Array, wher
   while (done < into.length) {
     const length = Math.min(READ_CHUNK, into.length - done);
     const { bytesRead } = await fh.read(into, done, length, position + done);
-    if (bytesRead === 0) throw new UserError(`${where}: unexpected end of file at byte ${position + done} (was the file truncated while open?)`);
+    if (bytesRead === 0)
+      throw new UserError(
+        `${where}: unexpected end of file at byte ${position + done} (was the file truncated while open?)`,
+      );
     done += bytesRead;
   }
 }
@@ -356,7 +419,8 @@ export async function writeSafetensors(
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of list) {
-    if (name === '__metadata__' || name.length === 0) throw new Error(`writeSafetensors('${path}'): invalid tensor name '${name}'`);
+    if (name === '__metadata__' || name.length === 0)
+      throw new Error(`writeSafetensors('${path}'): invalid tensor name '${name}'`);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new Error(`writeSafetensors('${path}'), tensor '${name}': bad shape [${t.shape.join(', ')}]`);
     }
@@ -381,10 +445,16 @@ export async function writeSafetensors(
       const data = typeof t.data === 'function' ? await t.data() : t.data;
       const n = numel(t.shape);
       if (data.length !== n) {
-        throw new Error(`writeSafetensors('${path}'), tensor '${name}': ${t.dtype}[${t.shape.join(', ')}] needs ${n} elements, got ${data.length}`);
+        throw new Error(
+          `writeSafetensors('${path}'), tensor '${name}': ${t.dtype}[${t.shape.join(', ')}] needs ` +
+            `${n} elements, got ${data.length}`,
+        );
       }
       if (data.BYTES_PER_ELEMENT !== BYTES[t.dtype]) {
-        throw new Error(`writeSafetensors('${path}'), tensor '${name}': data array has ${data.BYTES_PER_ELEMENT}-byte elements, ${t.dtype} needs ${BYTES[t.dtype]}`);
+        throw new Error(
+          `writeSafetensors('${path}'), tensor '${name}': data array has ${data.BYTES_PER_ELEMENT}-byte elements, ` +
+            `${t.dtype} needs ${BYTES[t.dtype]}`,
+        );
       }
       await writeAll(fh, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }

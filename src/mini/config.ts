@@ -31,7 +31,9 @@ export function tokenSide(c: Pick<MiniConfig, 'resolution' | 'ae'>): number {
 
 /** Text length for a number of context images (the longest trained one beyond). */
 export function textLengthFor(c: Pick<MiniConfig, 'textLength'>, contexts: number): number {
-  const keys = Object.keys(c.textLength).map(Number).sort((a, b) => a - b);
+  const keys = Object.keys(c.textLength)
+    .map(Number)
+    .sort((a, b) => a - b);
   const k = keys.includes(contexts) ? contexts : keys[keys.length - 1];
   return c.textLength[String(k)];
 }

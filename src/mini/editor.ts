@@ -45,11 +45,13 @@ export class MiniEditor {
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
     if (typeof o.prompt !== 'string') throw new UserError('prompt must be a string');
     const images = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
-    if (images.length > 2) throw new UserError(`kontext-mini takes at most 2 images (content and style reference), got ${images.length}`);
+    if (images.length > 2)
+      throw new UserError(`kontext-mini takes at most 2 images (content and style reference), got ${images.length}`);
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
     const steps = o.numInferenceSteps;
-    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
+    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 1000))
+      throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
     const [out] = await this.pipe.run([{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }], {

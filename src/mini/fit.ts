@@ -31,14 +31,21 @@ function borderMean(img: RGBImage): [number, number, number] {
     for (let c = 0; c < 3; c++) s[c] += img.data[(y * img.width + x) * 3 + c];
     n++;
   };
-  for (let x = 0; x < img.width; x++) add(x, 0), add(x, img.height - 1);
-  for (let y = 1; y < img.height - 1; y++) add(0, y), add(img.width - 1, y);
+  for (let x = 0; x < img.width; x++) {
+    add(x, 0);
+    add(x, img.height - 1);
+  }
+  for (let y = 1; y < img.height - 1; y++) {
+    add(0, y);
+    add(img.width - 1, y);
+  }
   return s.map((v) => Math.round(v / n)) as [number, number, number];
 }
 
 /** Letterbox `img` into an S×S square. */
 export async function fitSquare(img: RGBImage, S: number): Promise<Fitted> {
-  if (img.width === S && img.height === S) return { image: img, box: { x: 0, y: 0, width: S, height: S }, width: S, height: S };
+  if (img.width === S && img.height === S)
+    return { image: img, box: { x: 0, y: 0, width: S, height: S }, width: S, height: S };
   const scale = S / Math.max(img.width, img.height);
   const w = Math.max(1, Math.round(img.width * scale));
   const h = Math.max(1, Math.round(img.height * scale));
@@ -57,7 +64,8 @@ export async function unfit(out: RGBImage, f: Pick<Fitted, 'box' | 'width' | 'he
   let cut = out;
   if (w !== out.width || h !== out.height) {
     const data = new Uint8Array(w * h * 3);
-    for (let r = 0; r < h; r++) data.set(out.data.subarray(((y + r) * out.width + x) * 3, ((y + r) * out.width + x + w) * 3), r * w * 3);
+    for (let r = 0; r < h; r++)
+      data.set(out.data.subarray(((y + r) * out.width + x) * 3, ((y + r) * out.width + x + w) * 3), r * w * 3);
     cut = { width: w, height: h, data };
   }
   return resizeLanczos(cut, f.width, f.height);

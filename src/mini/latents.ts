@@ -10,12 +10,20 @@ import { aeFactor } from './config.ts';
 
 const bucket = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
-function feedParams(inputs: { name: string }[], feeds: Record<string, HostTensor>, values?: Map<string, HostTensor>): void {
+function feedParams(
+  inputs: { name: string }[],
+  feeds: Record<string, HostTensor>,
+  values?: Map<string, HostTensor>,
+): void {
   if (values) for (const x of inputs) if (values.has(x.name)) feeds[x.name] = values.get(x.name)!;
 }
 
 /** Square images of side S → packed tokens [(S/f/2)², 4z] each. */
-export async function encodeImages(ae: AutoEncoder, images: RGBImage[], values?: Map<string, HostTensor>): Promise<Float32Array[]> {
+export async function encodeImages(
+  ae: AutoEncoder,
+  images: RGBImage[],
+  values?: Map<string, HostTensor>,
+): Promise<Float32Array[]> {
   if (!images.length) return [];
   const S = images[0].width;
   const f = aeFactor(ae.params);
@@ -28,19 +36,26 @@ export async function encodeImages(ae: AutoEncoder, images: RGBImage[], values?:
     const data = new Float32Array(B * 3 * S * S);
     for (let k = 0; k < B && i + k < images.length; k++) {
       const img = images[i + k];
-      if (img.width !== S || img.height !== S) throw new Error(`encodeImages: image ${i + k} is ${img.width}x${img.height}, expected ${S}x${S}`);
+      if (img.width !== S || img.height !== S)
+        throw new Error(`encodeImages: image ${i + k} is ${img.width}x${img.height}, expected ${S}x${S}`);
       data.set(toCHW(img), k * 3 * S * S);
     }
     const feeds: Record<string, HostTensor> = { image: { dtype: 'float32', shape: [B, 3, S, S], data } };
     feedParams(c.inputs, feeds, values);
     const lat = (await c.run(feeds)).latent.data as Float32Array;
-    for (let k = 0; k < B && i + k < images.length; k++) out.push(pack(lat.subarray(k * z * h * h, (k + 1) * z * h * h), 1, z, h, h));
+    for (let k = 0; k < B && i + k < images.length; k++)
+      out.push(pack(lat.subarray(k * z * h * h, (k + 1) * z * h * h), 1, z, h, h));
   }
   return out;
 }
 
 /** Packed tokens → images of side S. */
-export async function decodeTokens(ae: AutoEncoder, tokens: Float32Array[], S: number, values?: Map<string, HostTensor>): Promise<RGBImage[]> {
+export async function decodeTokens(
+  ae: AutoEncoder,
+  tokens: Float32Array[],
+  S: number,
+  values?: Map<string, HostTensor>,
+): Promise<RGBImage[]> {
   if (!tokens.length) return [];
   const f = aeFactor(ae.params);
   const z = ae.params.z_channels;
@@ -54,7 +69,8 @@ export async function decodeTokens(ae: AutoEncoder, tokens: Float32Array[], S: n
     const feeds: Record<string, HostTensor> = { latent: { dtype: 'float32', shape: [B, z, h, h], data } };
     feedParams(c.inputs, feeds, values);
     const px = (await c.run(feeds)).image.data as Float32Array;
-    for (let k = 0; k < B && i + k < tokens.length; k++) out.push(toImage(px.subarray(k * 3 * S * S, (k + 1) * 3 * S * S), S, S));
+    for (let k = 0; k < B && i + k < tokens.length; k++)
+      out.push(toImage(px.subarray(k * 3 * S * S, (k + 1) * 3 * S * S), S, S));
   }
   return out;
 }

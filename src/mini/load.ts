@@ -38,7 +38,11 @@ async function loadInto(m: Module, path: string, prefix: string): Promise<void> 
   try {
     const want = [...m.namedParameters()].map(([k]) => k.slice(prefix.length));
     const missing = want.filter((k) => !f.has(k));
-    if (missing.length) throw new UserError(`${path} lacks ${missing.length} tensors of the model (${missing.slice(0, 4).join(', ')}…): it does not belong to this config.json`);
+    if (missing.length)
+      throw new UserError(
+        `${path} lacks ${missing.length} tensors of the model (${missing.slice(0, 4).join(', ')}…): ` +
+          `it does not belong to this config.json`,
+      );
     await loadParameters(m, prefixed(f, prefix));
   } finally {
     await f.close();
@@ -50,7 +54,10 @@ export async function loadMiniAe(path: string): Promise<AutoEncoder> {
   const f = await SafetensorsFile.open(path);
   let params: AutoEncoderParams;
   try {
-    if (!f.metadata.config) throw new UserError(`${path} has no 'config' metadata: not a kontext-mini autoencoder (train one with \`kontext train ae\`)`);
+    if (!f.metadata.config)
+      throw new UserError(
+        `${path} has no 'config' metadata: not a kontext-mini autoencoder (train one with \`kontext train ae\`)`,
+      );
     params = JSON.parse(f.metadata.config);
   } finally {
     await f.close();
@@ -62,11 +69,18 @@ export async function loadMiniAe(path: string): Promise<AutoEncoder> {
 
 /** Load a kontext-mini folder. */
 export async function loadMini(dir: string): Promise<MiniPipeline> {
-  for (const f of ['config.json', 'tokenizer.json', 'transformer.safetensors', 'text_encoder.safetensors', 'ae.safetensors']) {
+  for (const f of [
+    'config.json',
+    'tokenizer.json',
+    'transformer.safetensors',
+    'text_encoder.safetensors',
+    'ae.safetensors',
+  ]) {
     if (!existsSync(join(dir, f))) throw new UserError(`${dir} is not a kontext-mini model folder: ${f} is missing`);
   }
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as MiniConfig;
-  if (config.format !== 'kontext-mini') throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
+  if (config.format !== 'kontext-mini')
+    throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
   const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
   const model = new MiniModel(config);
   await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');
@@ -99,6 +113,13 @@ export async function saveMini(dir: string, p: MiniPipeline, o: SaveMiniOptions 
   await writeFile(join(dir, 'tokenizer.json'), `${JSON.stringify(p.tokenizer.toJson())}\n`);
   const meta = { format: 'kontext-mini' };
   await writeSafetensors(join(dir, 'transformer.safetensors'), tensorsOf(p.model.transformer, 'transformer.', o), meta);
-  await writeSafetensors(join(dir, 'text_encoder.safetensors'), tensorsOf(p.model.text_encoder, 'text_encoder.', o), meta);
-  await writeSafetensors(join(dir, 'ae.safetensors'), tensorsOf(p.ae, '', { dtype: o.dtype }), { ...meta, config: JSON.stringify(p.ae.params) });
+  await writeSafetensors(
+    join(dir, 'text_encoder.safetensors'),
+    tensorsOf(p.model.text_encoder, 'text_encoder.', o),
+    meta,
+  );
+  await writeSafetensors(join(dir, 'ae.safetensors'), tensorsOf(p.ae, '', { dtype: o.dtype }), {
+    ...meta,
+    config: JSON.stringify(p.ae.params),
+  });
 }

@@ -49,7 +49,13 @@ export class MiniModel extends Module {
  * 't' [B], 'guidance' [] → 'velocity' [B, N, C] with classifier-free guidance v = v_u + g·(v_c − v_u), the
  * conditional and unconditional halves run as one batch of 2B.
  */
-export function velocityGraph(m: MiniModel, batch: number, contexts: number, textLength: number, mode: ParamMode = 'constant'): Graph {
+export function velocityGraph(
+  m: MiniModel,
+  batch: number,
+  contexts: number,
+  textLength: number,
+  mode: ParamMode = 'constant',
+): Graph {
   const c = m.config.transformer.in_channels;
   const N = tokenSide(m.config) ** 2;
   const g = new Graph(mode);

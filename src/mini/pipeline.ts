@@ -59,17 +59,23 @@ export class MiniPipeline {
   async run(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<RGBImage[]> {
     const cfg = this.model.config;
     const S = this.resolution;
-    for (const r of reqs) for (const img of r.images) if (img.width !== S || img.height !== S) throw new Error(`MiniPipeline: images must be ${S}x${S} (fit them first), got ${img.width}x${img.height}`);
+    for (const r of reqs)
+      for (const img of r.images)
+        if (img.width !== S || img.height !== S)
+          throw new Error(`MiniPipeline: images must be ${S}x${S} (fit them first), got ${img.width}x${img.height}`);
     const out: RGBImage[] = new Array(reqs.length);
     const groups = new Map<number, number[]>();
-    reqs.forEach((r, i) => groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]));
+    for (const [i, r] of reqs.entries()) groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]);
     const values = this.values?.model();
     const maxB = o.batch ?? 16;
     for (const [k, idx] of groups) {
       const T = textLengthFor(cfg, k);
       for (let s = 0; s < idx.length; s += maxB) {
         const part = idx.slice(s, s + maxB);
-        const ctx = await encodeImages(this.ae, part.flatMap((i) => reqs[i].images));
+        const ctx = await encodeImages(
+          this.ae,
+          part.flatMap((i) => reqs[i].images),
+        );
         const sreqs: SampleRequest[] = part.map((i, j) => ({
           ids: this.tokenizer.encode(reqs[i].prompt, T).ids,
           context: ctx.slice(j * k, (j + 1) * k),
@@ -82,7 +88,7 @@ export class MiniPipeline {
           onStep: o.onStep,
         });
         const images = await decodeTokens(this.ae, tokens, S);
-        part.forEach((i, j) => (out[i] = images[j]));
+        for (const [j, i] of part.entries()) out[i] = images[j];
       }
     }
     return out;

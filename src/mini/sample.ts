@@ -34,14 +34,15 @@ export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: Sampl
   const B = reqs.length;
   const T = reqs[0].ids.length;
   const k = reqs[0].context.length;
-  if (reqs.some((r) => r.ids.length !== T || r.context.length !== k)) throw new Error('sampleTokens: requests of one batch need the same text length and number of context images');
+  if (reqs.some((r) => r.ids.length !== T || r.context.length !== k))
+    throw new Error('sampleTokens: requests of one batch need the same text length and number of context images');
   const C = m.config.transformer.in_channels;
   const N = tokenSide(m.config) ** 2;
   const c = await compile(velocityGraph(m, B, k, T, o.values ? 'input' : 'constant'));
   const ids = new BigInt64Array(B * T);
   const uncond = new BigInt64Array(B * T).fill(BigInt(PAD));
   reqs.forEach((r, b) => {
-    r.ids.forEach((id, i) => (ids[b * T + i] = BigInt(id)));
+    for (const [i, id] of r.ids.entries()) ids[b * T + i] = BigInt(id);
     uncond[b * T] = BigInt(CLS);
   });
   const feeds: Record<string, HostTensor> = {
@@ -51,16 +52,23 @@ export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: Sampl
   };
   if (k) {
     const ctx = new Float32Array(B * k * N * C);
-    reqs.forEach((r, b) => r.context.forEach((t, i) => ctx.set(t, (b * k + i) * N * C)));
+    for (const [b, r] of reqs.entries()) {
+      for (const [i, t] of r.context.entries()) ctx.set(t, (b * k + i) * N * C);
+    }
     feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
   }
   feedParams(c.inputs, feeds, o.values);
   const x0 = new Float32Array(B * N * C);
-  reqs.forEach((r, b) => x0.set(r.noise, b * N * C));
-  const x = await euler(x0, getSchedule(o.numInferenceSteps, N), async (xt, t) => {
-    feeds.target = { dtype: 'float32', shape: [B, N, C], data: xt };
-    feeds.t = { dtype: 'float32', shape: [B], data: new Float32Array(B).fill(t) };
-    return (await c.run(feeds)).velocity.data as Float32Array;
-  }, o.onStep);
+  for (const [b, r] of reqs.entries()) x0.set(r.noise, b * N * C);
+  const x = await euler(
+    x0,
+    getSchedule(o.numInferenceSteps, N),
+    async (xt, t) => {
+      feeds.target = { dtype: 'float32', shape: [B, N, C], data: xt };
+      feeds.t = { dtype: 'float32', shape: [B], data: new Float32Array(B).fill(t) };
+      return (await c.run(feeds)).velocity.data as Float32Array;
+    },
+    o.onStep,
+  );
   return reqs.map((_, b) => x.slice(b * N * C, (b + 1) * N * C));
 }

@@ -16,10 +16,20 @@
 // that is not in the embedding cache releases the transformer before the encoder loads again.
 
 import { UserError } from '../errors.ts';
-import { AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
+import { type AutoEncoder, decoderGraph, encoderGraph } from '../autoencoder/model.ts';
 import { clearSessionCache, compile, type EngineOptions, releaseParameter } from '../engine/index.ts';
 import { toFloat32 } from '../io/floats.ts';
-import { checkTargetSize, chooseBucket, MAX_TARGET_PIXELS, MAX_TARGET_SIDE, preprocessKontextImage, REFERENCE_AREA, type Size, targetSize, toImage } from '../image/preprocess.ts';
+import {
+  checkTargetSize,
+  chooseBucket,
+  MAX_TARGET_PIXELS,
+  MAX_TARGET_SIDE,
+  preprocessKontextImage,
+  REFERENCE_AREA,
+  type Size,
+  targetSize,
+  toImage,
+} from '../image/preprocess.ts';
 import { readImage, type RGBImage } from '../image/rgb.ts';
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import type { FluxParams } from '../transformer/params.ts';
@@ -81,15 +91,24 @@ export const LIMITS = { guidanceScale: [0, 30], numInferenceSteps: [1, 500] } as
 function checkOptions(o: KontextOptions): void {
   const g = o.guidanceScale ?? DEFAULTS.guidanceScale;
   if (!(Number.isFinite(g) && g >= LIMITS.guidanceScale[0] && g <= LIMITS.guidanceScale[1])) {
-    throw new UserError(`guidanceScale ${g} is out of range [${LIMITS.guidanceScale.join(', ')}] (FLUX.1 Kontext [dev] uses 2.5)`);
+    throw new UserError(
+      `guidanceScale ${g} is out of range [${LIMITS.guidanceScale.join(', ')}] (FLUX.1 Kontext [dev] uses 2.5)`,
+    );
   }
   const n = o.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
   if (!(Number.isInteger(n) && n >= LIMITS.numInferenceSteps[0] && n <= LIMITS.numInferenceSteps[1])) {
-    throw new UserError(`numInferenceSteps ${n} must be an integer in [${LIMITS.numInferenceSteps.join(', ')}] (default ${DEFAULTS.numInferenceSteps})`);
+    throw new UserError(
+      `numInferenceSteps ${n} must be an integer in [${LIMITS.numInferenceSteps.join(', ')}] ` +
+        `(default ${DEFAULTS.numInferenceSteps})`,
+    );
   }
-  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
+  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0))
+    throw new UserError(`seed ${o.seed} must be a non-negative integer`);
   if (o.seed !== undefined && o.seed > MAX_SEED) {
-    throw new UserError(`seed ${o.seed} is above ${MAX_SEED}: the noise generator takes 32-bit seeds (it would give the noise of seed ${o.seed % 2 ** 32})`);
+    throw new UserError(
+      `seed ${o.seed} is above ${MAX_SEED}: the noise generator takes 32-bit seeds ` +
+        `(it would give the noise of seed ${o.seed % 2 ** 32})`,
+    );
   }
 }
 
@@ -98,13 +117,23 @@ function checkOptions(o: KontextOptions): void {
  * the first image (every context image is resized to it) and the output size. Throws a UserError for a bad
  * --area, a bucket or an output beyond the limits, or width/height that are not multiples of 16.
  */
-export function planSize(inputs: Size[], o: { width?: number; height?: number }, area = REFERENCE_AREA): { bucket: Size | null; target: Size } {
+export function planSize(
+  inputs: Size[],
+  o: { width?: number; height?: number },
+  area = REFERENCE_AREA,
+): { bucket: Size | null; target: Size } {
   const first = inputs[0];
   const bucket = first ? chooseBucket(first.width, first.height, area) : null;
-  if (bucket && (bucket.width > MAX_TARGET_SIDE || bucket.height > MAX_TARGET_SIDE || bucket.width * bucket.height > MAX_TARGET_PIXELS)) {
+  if (
+    bucket &&
+    (bucket.width > MAX_TARGET_SIDE ||
+      bucket.height > MAX_TARGET_SIDE ||
+      bucket.width * bucket.height > MAX_TARGET_PIXELS)
+  ) {
     throw new UserError(
-      `area ${area} gives a ${bucket.width}x${bucket.height} bucket for a ${first.width}x${first.height} image, above the output limit ` +
-        `(${MAX_TARGET_SIDE} per side, ${MAX_TARGET_PIXELS / (1024 * 1024)} MP); use a smaller area`,
+      `area ${area} gives a ${bucket.width}x${bucket.height} bucket for a ${first.width}x${first.height} image, ` +
+        `above the output limit (${MAX_TARGET_SIDE} per side, ` +
+        `${MAX_TARGET_PIXELS / (1024 * 1024)} MP); use a smaller area`,
     );
   }
   const target = targetSize(bucket ?? chooseBucket(1, 1, area), { width: o.width, height: o.height });
@@ -115,20 +144,38 @@ export function planSize(inputs: Size[], o: { width?: number; height?: number },
 /** The transformer and the autoencoder belong together: the packed latent channels are the transformer's input. */
 export function checkComponents(p: FluxParams, ae: AutoEncoderParams): void {
   if (p.in_channels !== 4 * ae.z_channels) {
-    throw new UserError(`transformer expects ${p.in_channels} input features, the autoencoder's ${ae.z_channels} latent channels pack to ${4 * ae.z_channels}`);
+    throw new UserError(
+      `transformer expects ${p.in_channels} input features, the autoencoder's ${ae.z_channels} latent channels ` +
+        `pack to ${4 * ae.z_channels}`,
+    );
   }
 }
 
 /** A text encoder fits the transformer: T5-XXL's 4096 features per token and CLIP-L's 768 pooled ones for FLUX. */
 export function checkTextEncoder(e: { contextDim: number; vecDim: number }, p: FluxParams): void {
-  if (e.contextDim !== p.context_in_dim) throw new UserError(`the T5 encoder gives ${e.contextDim} features per token, the transformer takes ${p.context_in_dim} (FLUX uses T5-XXL: 4096)`);
-  if (e.vecDim !== p.vec_in_dim) throw new UserError(`the CLIP encoder gives ${e.vecDim} pooled features, the transformer takes ${p.vec_in_dim} (FLUX uses CLIP-L: 768)`);
+  if (e.contextDim !== p.context_in_dim)
+    throw new UserError(
+      `the T5 encoder gives ${e.contextDim} features per token, ` +
+        `the transformer takes ${p.context_in_dim} (FLUX uses T5-XXL: 4096)`,
+    );
+  if (e.vecDim !== p.vec_in_dim)
+    throw new UserError(
+      `the CLIP encoder gives ${e.vecDim} pooled features, ` +
+        `the transformer takes ${p.vec_in_dim} (FLUX uses CLIP-L: 768)`,
+    );
 }
 
 /** Prompt embeddings fit the transformer: T5 features per token and the pooled CLIP vector's size. */
 export function checkEmbeds(e: PromptEmbeds, p: FluxParams): void {
-  if (e.txt.length !== e.tokens * p.context_in_dim) throw new UserError(`prompt embeddings have ${e.txt.length / e.tokens} features per token, the transformer expects ${p.context_in_dim}`);
-  if (e.vec.length !== p.vec_in_dim) throw new UserError(`pooled prompt embedding has ${e.vec.length} features, the transformer expects ${p.vec_in_dim}`);
+  if (e.txt.length !== e.tokens * p.context_in_dim)
+    throw new UserError(
+      `prompt embeddings have ${e.txt.length / e.tokens} features per token, ` +
+        `the transformer expects ${p.context_in_dim}`,
+    );
+  if (e.vec.length !== p.vec_in_dim)
+    throw new UserError(
+      `pooled prompt embedding has ${e.vec.length} features, the transformer expects ${p.vec_in_dim}`,
+    );
 }
 
 export class KontextPipeline {
@@ -176,8 +223,9 @@ export class KontextPipeline {
       const enc = this.textEncoder;
       if (!enc) {
         throw new UserError(
-          'this pipeline has no text encoder: load it with loadKontextPipeline (a checkpoint folder with text_encoder/, ' +
-            'text_encoder_2/ and the tokenizers), or pass promptEmbeds, e.g. loadPromptEmbeds() of a `kontext encode` file',
+          'this pipeline has no text encoder: load it with loadKontextPipeline ' +
+            '(a checkpoint folder with text_encoder/, text_encoder_2/ and the tokenizers), ' +
+            'or pass promptEmbeds, e.g. loadPromptEmbeds() of a `kontext encode` file',
         );
       }
       // encoder and transformer one at a time: the transformer goes before the encoder's weights load
@@ -192,13 +240,15 @@ export class KontextPipeline {
   /** Encode a [1, 3, h, w] image in [-1, 1] to a latent [1, z, h/8, w/8]. */
   async encode(chw: Float32Array, height: number, width: number): Promise<Float32Array> {
     const c = await compile(encoderGraph(this.ae, 1, height, width), { ...this.config.engine, outputs: ['latent'] });
-    return (await c.run({ image: { dtype: 'float32', shape: [1, 3, height, width], data: chw } })).latent.data as Float32Array;
+    return (await c.run({ image: { dtype: 'float32', shape: [1, 3, height, width], data: chw } })).latent
+      .data as Float32Array;
   }
 
   /** Decode a latent [1, z, h, w] to a [1, 3, 8h, 8w] image in (about) [-1, 1]. */
   async decode(latent: Float32Array, h: number, w: number): Promise<Float32Array> {
     const c = await compile(decoderGraph(this.ae, 1, h, w), this.config.engine);
-    return (await c.run({ latent: { dtype: 'float32', shape: [1, this.ae.params.z_channels, h, w], data: latent } })).image.data as Float32Array;
+    return (await c.run({ latent: { dtype: 'float32', shape: [1, this.ae.params.z_channels, h, w], data: latent } }))
+      .image.data as Float32Array;
   }
 
   async generate(o: KontextOptions): Promise<KontextResult> {
@@ -208,7 +258,9 @@ export class KontextPipeline {
     const z = this.ae.params.z_channels;
     const given = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
     // decode first, so that every size is checked before anything runs
-    const images = await Promise.all(given.map((img) => (typeof img === 'string' || img instanceof Uint8Array ? readImage(img) : img)));
+    const images = await Promise.all(
+      given.map((img) => (typeof img === 'string' || img instanceof Uint8Array ? readImage(img) : img)),
+    );
     const { bucket, target: size } = planSize(images, o, area);
 
     // 2. context images: every reference is resized to the first one's bucket (the multi-image convention, §6.7)
@@ -225,7 +277,11 @@ export class KontextPipeline {
     let context = null;
     if (tokens.length) {
       const all = new Float32Array(tokens.reduce((s, t) => s + t.length, 0));
-      tokens.reduce((off, t) => (all.set(t, off), off + t.length), 0);
+      let off = 0;
+      for (const t of tokens) {
+        all.set(t, off);
+        off += t.length;
+      }
       context = { tokens: all, ids: contextIds(grids, o.contextLayout ?? 'offset') };
     }
 
@@ -238,7 +294,10 @@ export class KontextPipeline {
     const cols = W / 2;
 
     // 4. sampling (a loader's transformer loads now, after the text encoder was released)
-    if (!this.flux) this.flux = await this.loader!.load(embeds.tokens + rows * cols + (context ? context.tokens.length / (4 * z) : 0));
+    if (!this.flux)
+      this.flux = await this.loader!.load(
+        embeds.tokens + rows * cols + (context ? context.tokens.length / (4 * z) : 0),
+      );
     const steps = o.numInferenceSteps ?? DEFAULTS.numInferenceSteps;
     const packed = await denoise(
       this.flux,

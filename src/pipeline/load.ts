@@ -15,7 +15,11 @@ import { inspectAutoEncoder, loadAutoEncoder } from '../autoencoder/load.ts';
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import type { WeightFormat } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
-import { FluxTextEncoder, type FluxTextEncoderOptions, type FluxTextEncoderPaths } from '../prompt/flux-text-encoder.ts';
+import {
+  FluxTextEncoder,
+  type FluxTextEncoderOptions,
+  type FluxTextEncoderPaths,
+} from '../prompt/flux-text-encoder.ts';
 import { checkFluxMemory, inspectFlux, loadFlux } from '../transformer/load.ts';
 import type { FluxParams } from '../transformer/params.ts';
 import { checkComponents, checkTextEncoder, KontextPipeline, type PipelineConfig } from './kontext.ts';
@@ -33,7 +37,9 @@ export interface KontextFiles {
   tokenizers?: string;
 }
 
-export interface KontextLoadOptions extends PipelineConfig, Pick<FluxTextEncoderOptions, 'clipConfig' | 't5Config' | 'accuracyLevel'> {
+export interface KontextLoadOptions
+  extends PipelineConfig,
+    Pick<FluxTextEncoderOptions, 'clipConfig' | 't5Config' | 'accuracyLevel'> {
   /** weight format of the transformer and of T5 (CLIP-L and the autoencoder stay float32) */
   weights?: WeightFormat;
   /** load the text encoders (default: yes; no when prompts come as embeddings) */
@@ -52,17 +58,25 @@ export interface InspectedKontext {
 }
 
 /** Every part's path: explicit ones first, then the model folder's; one line naming what is missing. */
-export function kontextPaths(f: KontextFiles, textEncoder = true): { transformer: string; ae: string; text: FluxTextEncoderPaths | null } {
+export function kontextPaths(
+  f: KontextFiles,
+  textEncoder = true,
+): { transformer: string; ae: string; text: FluxTextEncoderPaths | null } {
   const pick = (k: keyof KontextFiles, flag: string, what: string): string => {
     const p = f[k] ?? f.model;
-    if (p === undefined) throw new UserError(`no ${what}: give ${flag}, or --model with a diffusers FLUX.1 Kontext folder`);
+    if (p === undefined)
+      throw new UserError(`no ${what}: give ${flag}, or --model with a diffusers FLUX.1 Kontext folder`);
     return p;
   };
   return {
     transformer: pick('transformer', '--transformer', 'transformer'),
     ae: pick('ae', '--ae', 'autoencoder'),
     text: textEncoder
-      ? { clip: pick('clip', '--clip', 'CLIP text encoder'), t5: pick('t5', '--t5', 'T5 text encoder'), tokenizers: pick('tokenizers', '--tokenizers', 'tokenizers (the tokenizer/ and tokenizer_2/ folders)') }
+      ? {
+          clip: pick('clip', '--clip', 'CLIP text encoder'),
+          t5: pick('t5', '--t5', 'T5 text encoder'),
+          tokenizers: pick('tokenizers', '--tokenizers', 'tokenizers (the tokenizer/ and tokenizer_2/ folders)'),
+        }
       : null,
   };
 }

@@ -49,7 +49,11 @@ export interface MemoryEstimate {
 }
 
 /** Bytes of these weights in a format; `float` names tensors that stay float32 (embedding tables). */
-export function weightBytesOf(shapes: Map<string, number[]>, format: WeightFormat, float: ReadonlySet<string> = new Set()): number {
+export function weightBytesOf(
+  shapes: Map<string, number[]>,
+  format: WeightFormat,
+  float: ReadonlySet<string> = new Set(),
+): number {
   let total = 0;
   for (const [key, s] of shapes) {
     const n = s.reduce((a, b) => a * b, 1);
@@ -75,7 +79,10 @@ export function estimateTransformerMemory(r: TransformerRun, format: WeightForma
  * above a graph with the same inputs and output): composite +1.65 GB (ORT runs the softmax in place; this formula
  * says 3.2 GB), chunked by 1024 +0.40 GB (0.8 GB), fused +0.25 GB (0.34 GB).
  */
-export function attentionBytes(r: Pick<TransformerRun, 'batch' | 'heads' | 'hidden' | 'attention' | 'attentionChunk'>, L: number): number {
+export function attentionBytes(
+  r: Pick<TransformerRun, 'batch' | 'heads' | 'hidden' | 'attention' | 'attentionChunk'>,
+  L: number,
+): number {
   const form = r.attention ?? attentionFromEnv();
   if (form === 'fused') return 7 * r.batch * L * r.hidden * 4;
   const rows = form === 'chunked' ? Math.min(L, r.attentionChunk ?? DEFAULT_ATTENTION_CHUNK) : L;
@@ -104,19 +111,24 @@ export const fmtBytes = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(1)} GB` 
  * Refuse a transformer run that will not fit, naming the weight formats that would.
  * `available` defaults to this machine's available memory (tests pass their own).
  */
-export function checkTransformerMemory(r: TransformerRun, format: WeightFormat, available = availableMemory()): MemoryEstimate {
+export function checkTransformerMemory(
+  r: TransformerRun,
+  format: WeightFormat,
+  available = availableMemory(),
+): MemoryEstimate {
   const est = estimateTransformerMemory(r, format);
   if (est.total <= available) return est;
   // quantized formats are always loaded spilled
   const asInt = (f: WeightFormat) => estimateTransformerMemory({ ...r, spilled: true }, f).total;
   const fits = (['int8', 'int4'] as WeightFormat[]).filter((f) => f !== format && asInt(f) <= available);
   const alt = fits.length
-    ? ` Load the weights as ${fits.map((f) => `${f} (about ${fmtBytes(asInt(f))})`).join(' or ')} with --weights ${fits[0]}.`
+    ? ` Load the weights as ${fits.map((f) => `${f} (about ${fmtBytes(asInt(f))})`).join(' or ')} ` +
+      `with --weights ${fits[0]}.`
     : ' No weight format fits: use a smaller image (fewer tokens) or a machine with more memory.';
   throw new UserError(
-    `not enough memory: this run needs about ${fmtBytes(est.total)} (${format} weights ${fmtBytes(est.weights)} incl. the runtime's copies, ` +
-      `activations ${fmtBytes(est.activations)} for ${r.tokens} tokens), and this machine has ${fmtBytes(available)} available ` +
-      `of ${fmtBytes(totalmem())}.${alt}`,
+    `not enough memory: this run needs about ${fmtBytes(est.total)} (${format} weights ` +
+      `${fmtBytes(est.weights)} incl. the runtime's copies, activations ${fmtBytes(est.activations)} for ` +
+      `${r.tokens} tokens), and this machine has ${fmtBytes(available)} available of ${fmtBytes(totalmem())}.${alt}`,
   );
 }
 
@@ -140,7 +152,8 @@ export function estimateTextEncoderMemory(runs: EncoderRun[]): MemoryEstimate {
   let weights = 0;
   let activations = 0;
   for (const r of runs) {
-    weights += (r.spilled ? WEIGHT_COPIES.spilled : WEIGHT_COPIES.inMemory) * weightBytesOf(r.shapes, r.format, r.float);
+    weights +=
+      (r.spilled ? WEIGHT_COPIES.spilled : WEIGHT_COPIES.inMemory) * weightBytesOf(r.shapes, r.format, r.float);
     activations = Math.max(activations, r.activations); // one encoder runs at a time
   }
   return { weights, activations, total: weights + activations + RUNTIME_OVERHEAD };
@@ -151,14 +164,17 @@ export function checkTextEncoderMemory(runs: EncoderRun[], available = available
   const est = estimateTextEncoderMemory(runs);
   if (est.total <= available) return est;
   const t5 = runs.find((r) => r.name === 'T5');
-  const asInt = (f: WeightFormat) => estimateTextEncoderMemory(runs.map((r) => (r === t5 ? { ...r, format: f, spilled: true } : r))).total;
+  const asInt = (f: WeightFormat) =>
+    estimateTextEncoderMemory(runs.map((r) => (r === t5 ? { ...r, format: f, spilled: true } : r))).total;
   const fits = t5 ? (['int8', 'int4'] as WeightFormat[]).filter((f) => f !== t5.format && asInt(f) <= available) : [];
   const alt = fits.length
     ? ` Load T5 as ${fits.map((f) => `${f} (about ${fmtBytes(asInt(f))})`).join(' or ')} with --weights ${fits[0]}.`
-    : ' No weight format fits: compute the embeddings on a machine with more memory (kontext encode) and pass --prompt-embeds.';
+    : ' No weight format fits: compute the embeddings on a machine with more memory (kontext encode) ' +
+      'and pass --prompt-embeds.';
   const parts = runs.map((r) => `${r.name} ${r.format}`).join(', ');
   throw new UserError(
-    `not enough memory for the text encoders: they need about ${fmtBytes(est.total)} (${parts}: weights ${fmtBytes(est.weights)} incl. the runtime's copies), ` +
-      `and this machine has ${fmtBytes(available)} available of ${fmtBytes(totalmem())}.${alt}`,
+    `not enough memory for the text encoders: they need about ${fmtBytes(est.total)} (${parts}: ` +
+      `weights ${fmtBytes(est.weights)} incl. the runtime's copies), and this machine has ` +
+      `${fmtBytes(available)} available of ${fmtBytes(totalmem())}.${alt}`,
   );
 }

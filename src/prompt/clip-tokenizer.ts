@@ -36,13 +36,25 @@ export function parseMerges(text: string): [string, string][] {
 
 /** The tokenizer.json Hugging Face's CLIPTokenizerFast has for this vocabulary. */
 export function clipTokenizerJson(vocab: Record<string, number>, merges: [string, string][]): Record<string, unknown> {
-  const special = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
+  const special = (content: string) => ({
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: true,
+    special: true,
+  });
   return {
     version: '1.0',
     added_tokens: [special(CLIP_BOS), special(CLIP_EOS)],
     normalizer: {
       type: 'Sequence',
-      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: String.raw`\s+` }, content: ' ' }, { type: 'Lowercase' }],
+      normalizers: [
+        { type: 'NFC' },
+        { type: 'Replace', pattern: { Regex: String.raw`\s+` }, content: ' ' },
+        { type: 'Lowercase' },
+      ],
     },
     pre_tokenizer: {
       type: 'Sequence',
@@ -69,11 +81,21 @@ export function clipTokenizerJson(vocab: Record<string, number>, merges: [string
 }
 
 /** A CLIP tokenizer from vocab.json and merges.txt. */
-export function clipTokenizerFromFiles(vocab: Record<string, number>, merges: [string, string][], where: string): PromptTokenizer {
-  for (const t of [CLIP_BOS, CLIP_EOS]) if (!Number.isInteger(vocab[t])) throw new UserError(`${where}: vocab.json has no '${t}' token`);
+export function clipTokenizerFromFiles(
+  vocab: Record<string, number>,
+  merges: [string, string][],
+  where: string,
+): PromptTokenizer {
+  for (const t of [CLIP_BOS, CLIP_EOS])
+    if (!Number.isInteger(vocab[t])) throw new UserError(`${where}: vocab.json has no '${t}' token`);
   const tok = tokenizerFromJson(clipTokenizerJson(vocab, merges), where);
   const eos = requireToken(tok, CLIP_EOS, where);
-  return new PromptTokenizer('CLIP', tok, { maxLength: CLIP_MAX_LENGTH, bos: requireToken(tok, CLIP_BOS, where), eos, pad: eos });
+  return new PromptTokenizer('CLIP', tok, {
+    maxLength: CLIP_MAX_LENGTH,
+    bos: requireToken(tok, CLIP_BOS, where),
+    eos,
+    pad: eos,
+  });
 }
 
 /** The folder holding vocab.json + merges.txt: `path` itself, or the `tokenizer/` folder of a checkpoint at `path`. */
@@ -83,7 +105,10 @@ export function clipTokenizerFolder(path: string): string {
   const dir = !existsSync(join(path, 'vocab.json')) && existsSync(join(sub, 'vocab.json')) ? sub : path;
   for (const f of ['vocab.json', 'merges.txt']) {
     if (!existsSync(join(dir, f))) {
-      throw new UserError(`'${dir}' has no ${f}: a CLIP tokenizer folder holds vocab.json and merges.txt (the tokenizer/ folder of a FLUX checkpoint)`);
+      throw new UserError(
+        `'${dir}' has no ${f}: a CLIP tokenizer folder holds vocab.json and merges.txt ` +
+          `(the tokenizer/ folder of a FLUX checkpoint)`,
+      );
     }
   }
   return dir;
@@ -93,7 +118,8 @@ export function clipTokenizerFolder(path: string): string {
 export function loadClipTokenizer(path: string): PromptTokenizer {
   const dir = clipTokenizerFolder(path);
   const vocab = readJsonFile(join(dir, 'vocab.json'), 'CLIP vocabulary');
-  if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab)) throw new UserError(`'${join(dir, 'vocab.json')}' is not a token → id map`);
+  if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab))
+    throw new UserError(`'${join(dir, 'vocab.json')}' is not a token → id map`);
   const merges = parseMerges(readFileSync(join(dir, 'merges.txt'), 'utf8'));
   return clipTokenizerFromFiles(vocab as Record<string, number>, merges, `'${dir}'`);
 }

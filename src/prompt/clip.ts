@@ -39,18 +39,33 @@ export const CLIP_L: ClipTextConfig = {
   layer_norm_eps: 1e-5,
 };
 
-const INT_FIELDS = ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'max_position_embeddings'] as const;
+const INT_FIELDS = [
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'vocab_size',
+  'max_position_embeddings',
+] as const;
 
 /** Check a config object (e.g. parsed config.json), naming the field that is missing or wrong. */
 export function checkClipConfig(c: unknown, where = 'CLIP text config'): ClipTextConfig {
   const o = (c ?? {}) as Record<string, unknown>;
   for (const f of INT_FIELDS) {
-    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0) throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
+    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0)
+      throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
   }
-  if (o.hidden_act !== 'quick_gelu' && o.hidden_act !== 'gelu') throw new UserError(`${where}: hidden_act must be 'quick_gelu' or 'gelu', got ${JSON.stringify(o.hidden_act)}`);
-  if (typeof o.layer_norm_eps !== 'number' || !(o.layer_norm_eps > 0)) throw new UserError(`${where}: layer_norm_eps must be a positive number, got ${JSON.stringify(o.layer_norm_eps)}`);
-  const cfg = Object.fromEntries([...INT_FIELDS, 'hidden_act', 'layer_norm_eps'].map((f) => [f, o[f]])) as unknown as ClipTextConfig;
-  if (cfg.hidden_size % cfg.num_attention_heads) throw new UserError(`${where}: hidden_size ${cfg.hidden_size} is not divisible by num_attention_heads ${cfg.num_attention_heads}`);
+  if (o.hidden_act !== 'quick_gelu' && o.hidden_act !== 'gelu')
+    throw new UserError(`${where}: hidden_act must be 'quick_gelu' or 'gelu', got ${JSON.stringify(o.hidden_act)}`);
+  if (typeof o.layer_norm_eps !== 'number' || !(o.layer_norm_eps > 0))
+    throw new UserError(`${where}: layer_norm_eps must be a positive number, got ${JSON.stringify(o.layer_norm_eps)}`);
+  const cfg = Object.fromEntries(
+    [...INT_FIELDS, 'hidden_act', 'layer_norm_eps'].map((f) => [f, o[f]]),
+  ) as unknown as ClipTextConfig;
+  if (cfg.hidden_size % cfg.num_attention_heads)
+    throw new UserError(
+      `${where}: hidden_size ${cfg.hidden_size} is not divisible by num_attention_heads ${cfg.num_attention_heads}`,
+    );
   return cfg;
 }
 
@@ -127,7 +142,9 @@ class ClipEmbeddings extends Module {
   }
   /** token i gets position i */
   forward(ids: Tensor): Tensor {
-    return this.scope(() => F.add(this.token_embedding.forward(ids), F.slice(this.position_embedding.weight, 0, 0, ids.shape[1])));
+    return this.scope(() =>
+      F.add(this.token_embedding.forward(ids), F.slice(this.position_embedding.weight, 0, 0, ids.shape[1])),
+    );
   }
 }
 
@@ -135,7 +152,10 @@ class ClipEncoder extends Module {
   readonly layers: ModuleList<ClipEncoderLayer>;
   constructor(c: ClipTextConfig) {
     super();
-    this.layers = this.child('layers', new ModuleList(Array.from({ length: c.num_hidden_layers }, () => new ClipEncoderLayer(c))));
+    this.layers = this.child(
+      'layers',
+      new ModuleList(Array.from({ length: c.num_hidden_layers }, () => new ClipEncoderLayer(c))),
+    );
   }
 }
 
@@ -169,7 +189,8 @@ export class ClipTextModel extends Module {
   forward(ids: Tensor, taps: Taps = noTaps): ClipTextOutput {
     const [, L] = ids.shape;
     if (ids.rank !== 2 || ids.dtype !== 'int64') throw new Error(`ClipTextModel: ids must be int64 [B, L], got ${ids}`);
-    if (L > this.config.max_position_embeddings) throw new UserError(`CLIP: ${L} tokens, the model has ${this.config.max_position_embeddings} positions`);
+    if (L > this.config.max_position_embeddings)
+      throw new UserError(`CLIP: ${L} tokens, the model has ${this.config.max_position_embeddings} positions`);
     const tm = this.text_model;
     const mask = causalMask(ids.graph, L);
     let x = tm.embeddings.forward(ids);
@@ -202,14 +223,22 @@ export function firstEosRows(h: Tensor, ids: Tensor): Tensor {
   const [B, L, D] = h.shape;
   const idf = F.cast(ids, 'float32'); // ids < 2^24 are exact in float32
   const isMax = F.cast(F.equal(idf, F.reduceMax(idf, [1])), 'float32');
-  const rank = h.graph.constant({ dtype: 'float32', shape: [L], data: Float32Array.from({ length: L }, (_, i) => L - i) }, 'first_rank');
+  const rank = h.graph.constant(
+    { dtype: 'float32', shape: [L], data: Float32Array.from({ length: L }, (_, i) => L - i) },
+    'first_rank',
+  );
   const score = F.mul(isMax, rank);
   const onehot = F.cast(F.equal(score, F.reduceMax(score, [1])), 'float32'); // [B, L]
   return F.reshape(F.matmul(F.reshape(onehot, [B, 1, L]), h), [B, D]);
 }
 
 /** An inference graph: 'input_ids' [B, L] int64 → 'last_hidden_state', 'pooler_output' (+ 'trace.<tap>'). */
-export function clipTextGraph(model: ClipTextModel, batch: number, length: number, opts: { trace?: string[] } = {}): Graph {
+export function clipTextGraph(
+  model: ClipTextModel,
+  batch: number,
+  length: number,
+  opts: { trace?: string[] } = {},
+): Graph {
   const g = new Graph();
   g.build(() => {
     const trace = new Set(opts.trace ?? []);

@@ -54,30 +54,54 @@ const NAMES = [
 
 /** Read precomputed prompt embeddings (BFL `txt`/`vec` or diffusers `prompt_embeds`/`pooled_prompt_embeds`). */
 export async function loadPromptEmbeds(path: string): Promise<PromptEmbeds> {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`prompt embeddings '${path}' is a folder; give the safetensors file (e.g. output/noise.sft)`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UserError(`prompt embeddings '${path}' is a folder; give the safetensors file (e.g. output/noise.sft)`);
   const f = await SafetensorsFile.open(path);
   try {
     const pair = NAMES.find(([t, v]) => f.has(t) && f.has(v));
     if (!pair) {
       throw new UserError(
-        `'${path}' holds no prompt embeddings: expected tensors 'txt' and 'vec' (as in the BFL CLI's output/noise.sft) ` +
-          `or 'prompt_embeds' and 'pooled_prompt_embeds' (diffusers); found ${f.keys().slice(0, 8).join(', ')}`,
+        `'${path}' holds no prompt embeddings: expected tensors 'txt' and 'vec' ` +
+          `(as in the BFL CLI's output/noise.sft) or 'prompt_embeds' and 'pooled_prompt_embeds' (diffusers); ` +
+          `found ${f.keys().slice(0, 8).join(', ')}`,
       );
     }
     // shapes and dtypes from the header, before anything is allocated or read
     const [te, ve] = [f.entry(pair[0]), f.entry(pair[1])];
-    if (te.shape.length !== 3 || te.shape[0] !== 1) throw new UserError(`'${path}': ${pair[0]} must be [1, tokens, dim], got [${te.shape}]`);
-    if (ve.shape.length !== 2 || ve.shape[0] !== 1) throw new UserError(`'${path}': ${pair[1]} must be [1, dim], got [${ve.shape}]`);
+    if (te.shape.length !== 3 || te.shape[0] !== 1)
+      throw new UserError(`'${path}': ${pair[0]} must be [1, tokens, dim], got [${te.shape}]`);
+    if (ve.shape.length !== 2 || ve.shape[0] !== 1)
+      throw new UserError(`'${path}': ${pair[1]} must be [1, dim], got [${ve.shape}]`);
     const [, tokens, dim] = te.shape;
-    if (tokens === 0) throw new UserError(`'${path}': ${pair[0]} has zero tokens; the embeddings of a prompt have at least one (FLUX uses 512)`);
-    if (tokens > MAX_PROMPT_TOKENS) throw new UserError(`'${path}': ${pair[0]} has ${tokens} tokens, more than the ${MAX_PROMPT_TOKENS} accepted (FLUX uses 512); the file is not prompt embeddings or is corrupt`);
-    for (const [name, d] of [[pair[0], dim], [pair[1], ve.shape[1]]] as const) {
-      if (!(d >= 1 && d <= MAX_EMBED_DIM)) throw new UserError(`'${path}': ${name} has ${d} features, expected 1 to ${MAX_EMBED_DIM} (T5-XXL: 4096, CLIP-L: 768)`);
+    if (tokens === 0)
+      throw new UserError(
+        `'${path}': ${pair[0]} has zero tokens; the embeddings of a prompt have at least one (FLUX uses 512)`,
+      );
+    if (tokens > MAX_PROMPT_TOKENS)
+      throw new UserError(
+        `'${path}': ${pair[0]} has ${tokens} tokens, more than the ${MAX_PROMPT_TOKENS} accepted (FLUX uses 512); ` +
+          `the file is not prompt embeddings or is corrupt`,
+      );
+    for (const [name, d] of [
+      [pair[0], dim],
+      [pair[1], ve.shape[1]],
+    ] as const) {
+      if (!(d >= 1 && d <= MAX_EMBED_DIM))
+        throw new UserError(
+          `'${path}': ${name} has ${d} features, expected 1 to ${MAX_EMBED_DIM} (T5-XXL: 4096, CLIP-L: 768)`,
+        );
     }
-    for (const e of [te, ve]) if (!FLOAT_DTYPES.has(e.dtype)) throw new UserError(`'${path}': ${e.name} is ${e.dtype}, prompt embeddings are floating point (float32, float16 or bfloat16)`);
+    for (const e of [te, ve])
+      if (!FLOAT_DTYPES.has(e.dtype))
+        throw new UserError(
+          `'${path}': ${e.name} is ${e.dtype}, prompt embeddings are floating point (float32, float16 or bfloat16)`,
+        );
     const txt = toFloat32(await f.read(pair[0]));
     const vec = toFloat32(await f.read(pair[1]));
-    for (const [name, x, d] of [[pair[0], txt, dim], [pair[1], vec, vec.length]] as const) {
+    for (const [name, x, d] of [
+      [pair[0], txt, dim],
+      [pair[1], vec, vec.length],
+    ] as const) {
       const bad = firstNonFinite(x, d);
       if (bad) throw new UserError(`'${path}': ${name} has ${bad}; the embeddings are corrupt, compute them again`);
     }

@@ -51,7 +51,11 @@ function modelFor(kind: EncoderKind, source: CheckpointSource, given?: unknown):
  * model) and check every key and shape. Throws a one-line UserError naming a wrong model, a truncated file or the
  * missing keys. Reads no weights.
  */
-export async function inspectTextEncoder<K extends EncoderKind>(kind: K, path: string, config?: unknown): Promise<InspectedEncoder<K extends 'clip' ? ClipTextModel : T5EncoderModel>> {
+export async function inspectTextEncoder<K extends EncoderKind>(
+  kind: K,
+  path: string,
+  config?: unknown,
+): Promise<InspectedEncoder<K extends 'clip' ? ClipTextModel : T5EncoderModel>> {
   const source = await openCheckpoint(path, kind);
   try {
     let model: EncoderModel;
@@ -59,7 +63,9 @@ export async function inspectTextEncoder<K extends EncoderKind>(kind: K, path: s
       model = modelFor(kind, source, config);
     } catch (err) {
       // a config.json that is not this kind's is most likely beside another model: say which, from the keys
-      validateCheckpoint(source, (kind === 'clip' ? new ClipTextModel(CLIP_L) : new T5EncoderModel(T5_XXL)).shapes(), { oneLine: true });
+      validateCheckpoint(source, (kind === 'clip' ? new ClipTextModel(CLIP_L) : new T5EncoderModel(T5_XXL)).shapes(), {
+        oneLine: true,
+      });
       throw err;
     }
     validateCheckpoint(source, model.shapes(), { oneLine: true });
@@ -84,7 +90,12 @@ export async function loadTextEncoderWeights(enc: InspectedEncoder, o: EncoderLo
   try {
     validateCheckpoint(source, enc.model.shapes(), { oneLine: true }); // the files may have changed since inspection
     const weights = o.weights ?? 'f32';
-    await loadParameters(enc.model, source, { weights, spill: o.spill ?? weights !== 'f32', accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
+    await loadParameters(enc.model, source, {
+      weights,
+      spill: o.spill ?? weights !== 'f32',
+      accuracyLevel: o.accuracyLevel,
+      onProgress: o.onProgress,
+    });
   } finally {
     await source.close();
   }
@@ -108,5 +119,12 @@ export function encoderRun(enc: InspectedEncoder, format: WeightFormat, spilled:
     const L = CLIP_MAX_LENGTH;
     activations = 4 * (L * (6 * c.hidden_size + 2 * c.intermediate_size) + 3 * c.num_attention_heads * L * L);
   }
-  return { name: enc.kind === 'clip' ? 'CLIP' : 'T5', shapes: enc.model.shapes(), float: lookupKeys(enc.model), format, spilled, activations };
+  return {
+    name: enc.kind === 'clip' ? 'CLIP' : 'T5',
+    shapes: enc.model.shapes(),
+    float: lookupKeys(enc.model),
+    format,
+    spilled,
+    activations,
+  };
 }

@@ -12,14 +12,26 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CompiledGraph, compile, type EngineOptions, releaseParameter, type WeightFormat } from '../engine/index.ts';
+import {
+  type CompiledGraph,
+  compile,
+  type EngineOptions,
+  releaseParameter,
+  type WeightFormat,
+} from '../engine/index.ts';
 import { UserError } from '../errors.ts';
 import { checkTextEncoderMemory, type MemoryEstimate } from '../pipeline/memory.ts';
 import { type ClipTextModel, clipTextGraph } from './clip.ts';
 import { clipTokenizerFolder, loadClipTokenizer } from './clip-tokenizer.ts';
 import { type EmbeddingCache, embeddingCache } from './embedding-cache.ts';
 import type { PromptEmbeds, TextEncoder } from './embeddings.ts';
-import { type EncoderLoadOptions, encoderRun, type InspectedEncoder, inspectTextEncoder, loadTextEncoderWeights } from './encoder-files.ts';
+import {
+  type EncoderLoadOptions,
+  encoderRun,
+  type InspectedEncoder,
+  inspectTextEncoder,
+  loadTextEncoderWeights,
+} from './encoder-files.ts';
 import { loadT5Tokenizer, t5TokenizerFile } from './t5-tokenizer.ts';
 import { type T5EncoderModel, t5EncoderGraph } from './t5.ts';
 import type { PromptTokenizer } from './tokenizers.ts';
@@ -85,17 +97,28 @@ export class FluxTextEncoder implements TextEncoder {
     ] as const) {
       const { bos, eos, pad } = tok.framing;
       const top = Math.max(bos ?? 0, eos, pad);
-      if (top >= vocab) throw new UserError(`the ${tok.name} tokenizer in '${paths.tokenizers}' uses id ${top}, beyond the ${vocab} embeddings of '${where}': the tokenizer belongs to another model`);
+      if (top >= vocab)
+        throw new UserError(
+          `the ${tok.name} tokenizer in '${paths.tokenizers}' uses id ${top}, ` +
+            `beyond the ${vocab} embeddings of '${where}': the tokenizer belongs to another model`,
+        );
     }
     const weights = o.weights ?? 'f32';
-    const memory = checkTextEncoderMemory([encoderRun(clip, 'f32', false), encoderRun(t5, weights, weights !== 'f32')], o.available);
+    const memory = checkTextEncoderMemory(
+      [encoderRun(clip, 'f32', false), encoderRun(t5, weights, weights !== 'f32')],
+      o.available,
+    );
     const clipTokFolder = clipTokenizerFolder(paths.tokenizers);
     const id = createHash('sha256')
       .update(
         JSON.stringify({
           clip: stamp(clip.files),
           t5: stamp(t5.files),
-          tokenizers: stamp([join(clipTokFolder, 'vocab.json'), join(clipTokFolder, 'merges.txt'), t5TokenizerFile(paths.tokenizers)]),
+          tokenizers: stamp([
+            join(clipTokFolder, 'vocab.json'),
+            join(clipTokFolder, 'merges.txt'),
+            t5TokenizerFile(paths.tokenizers),
+          ]),
           weights,
           accuracyLevel: o.accuracyLevel ?? 0,
           configs: [clip.model.config, t5.model.config],
@@ -129,10 +152,17 @@ export class FluxTextEncoder implements TextEncoder {
   private load(): Promise<Loaded> {
     this.loading ??= (async () => {
       await loadTextEncoderWeights(this.clip, { weights: 'f32', spill: false });
-      await loadTextEncoderWeights(this.t5, { weights: this.weights, accuracyLevel: this.o.accuracyLevel, onProgress: this.o.onProgress });
+      await loadTextEncoderWeights(this.t5, {
+        weights: this.weights,
+        accuracyLevel: this.o.accuracyLevel,
+        onProgress: this.o.onProgress,
+      });
       const engine = { ...this.o.engine, noCache: true }; // our own sessions: release() must be able to close them
       return {
-        clip: await compile(clipTextGraph(this.clip.model, 1, this.clipTokenizer.maxLength), { ...engine, outputs: ['pooler_output'] }),
+        clip: await compile(clipTextGraph(this.clip.model, 1, this.clipTokenizer.maxLength), {
+          ...engine,
+          outputs: ['pooler_output'],
+        }),
         t5: await compile(t5EncoderGraph(this.t5.model, 1, this.t5Tokenizer.maxLength), engine),
       };
     })();
@@ -144,8 +174,10 @@ export class FluxTextEncoder implements TextEncoder {
     const hit = this.cache.get(this.id, prompt);
     if (hit) return hit;
     const s = await this.load();
-    const vec = (await s.clip.run({ input_ids: this.clipTokenizer.encodeBatch([prompt]) })).pooler_output.data as Float32Array;
-    const txt = (await s.t5.run({ input_ids: this.t5Tokenizer.encodeBatch([prompt]) })).last_hidden_state.data as Float32Array;
+    const vec = (await s.clip.run({ input_ids: this.clipTokenizer.encodeBatch([prompt]) })).pooler_output
+      .data as Float32Array;
+    const txt = (await s.t5.run({ input_ids: this.t5Tokenizer.encodeBatch([prompt]) })).last_hidden_state
+      .data as Float32Array;
     const e: PromptEmbeds = { txt, tokens: this.t5Tokenizer.maxLength, vec };
     this.cache.set(this.id, prompt, e);
     return e;

@@ -72,10 +72,14 @@ export class MiniTextEncoder extends Module {
   constructor(readonly params: MiniTextParams) {
     super();
     const p = params;
-    if (p.dim % p.num_heads) throw new Error(`MiniTextParams: dim ${p.dim} is not divisible by num_heads ${p.num_heads}`);
+    if (p.dim % p.num_heads)
+      throw new Error(`MiniTextParams: dim ${p.dim} is not divisible by num_heads ${p.num_heads}`);
     this.token_embedding = this.param('token_embedding', [p.vocab_size, p.dim]);
     this.position_embedding = this.param('position_embedding', [p.max_length, p.dim]);
-    this.layers = this.child('layers', new ModuleList(Array.from({ length: p.depth }, () => new Layer(p.dim, p.num_heads, p.mlp_ratio))));
+    this.layers = this.child(
+      'layers',
+      new ModuleList(Array.from({ length: p.depth }, () => new Layer(p.dim, p.num_heads, p.mlp_ratio))),
+    );
     this.final_norm = this.child('final_norm', new LayerNorm(p.dim, 1e-6));
   }
 
@@ -83,9 +87,15 @@ export class MiniTextEncoder extends Module {
   forward(ids: Tensor): { txt: Tensor; vec: Tensor } {
     return this.scope(() => {
       const [B, T] = ids.shape;
-      if (T > this.params.max_length) throw new Error(`MiniTextEncoder: ${T} tokens, at most ${this.params.max_length}`);
+      if (T > this.params.max_length)
+        throw new Error(`MiniTextEncoder: ${T} tokens, at most ${this.params.max_length}`);
       // attention bias from the ids: −1e4 where the key is padding
-      const bias = F.reshape(F.mul(F.cast(F.equal(ids, ids.graph.scalar(PAD, 'int64')), 'float32'), -1e4), [B, 1, 1, T]);
+      const bias = F.reshape(F.mul(F.cast(F.equal(ids, ids.graph.scalar(PAD, 'int64')), 'float32'), -1e4), [
+        B,
+        1,
+        1,
+        T,
+      ]);
       let x = F.add(F.gather(this.token_embedding, ids, 0), F.slice(this.position_embedding, 0, 0, T));
       for (const layer of this.layers.items) x = layer.forward(x, bias);
       const txt = this.final_norm.forward(x);
@@ -96,7 +106,12 @@ export class MiniTextEncoder extends Module {
 }
 
 /** An inference graph: input 'ids' [B, T] int64 → 'txt', 'vec'. */
-export function textEncoderGraph(enc: MiniTextEncoder, batch: number, length: number, mode: 'constant' | 'input' = 'constant'): Graph {
+export function textEncoderGraph(
+  enc: MiniTextEncoder,
+  batch: number,
+  length: number,
+  mode: 'constant' | 'input' = 'constant',
+): Graph {
   const g = new Graph(mode);
   g.build(() => {
     const r = enc.forward(g.input('ids', [batch, length], 'int64'));

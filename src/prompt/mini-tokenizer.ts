@@ -42,7 +42,8 @@ export class MiniTokenizer {
   }
 
   static fromJson(j: TokenizerJson): MiniTokenizer {
-    if (j?.type !== 'kontext-mini-words' || !Array.isArray(j.words)) throw new Error("not a kontext-mini tokenizer (expected type 'kontext-mini-words' and a words list)");
+    if (j?.type !== 'kontext-mini-words' || !Array.isArray(j.words))
+      throw new Error("not a kontext-mini tokenizer (expected type 'kontext-mini-words' and a words list)");
     return new MiniTokenizer(j.words);
   }
 
@@ -111,5 +112,8 @@ function isLabel(p: string): boolean {
 export function buildVocabulary(texts: Iterable<string>, minCount = 1): string[] {
   const counts = new Map<string, number>();
   for (const t of texts) for (const w of MiniTokenizer.words(t)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return [...counts].filter(([, n]) => n >= minCount).map(([w]) => w).sort();
+  return [...counts]
+    .filter(([, n]) => n >= minCount)
+    .map(([w]) => w)
+    .sort();
 }

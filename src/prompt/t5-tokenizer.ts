@@ -19,18 +19,32 @@ export const T5_MAX_LENGTH = 512; // FLUX.1 [dev] and Kontext; schnell uses 256
 export function t5TokenizerFile(path: string): string {
   if (!existsSync(path)) throw new UserError(`T5 tokenizer '${path}' does not exist`);
   if (statSync(path).isFile()) return path;
-  for (const f of [join(path, 'tokenizer.json'), join(path, 'tokenizer_2', 'tokenizer.json')]) if (existsSync(f)) return f;
+  for (const f of [join(path, 'tokenizer.json'), join(path, 'tokenizer_2', 'tokenizer.json')])
+    if (existsSync(f)) return f;
   const spiece = existsSync(join(path, 'spiece.model')) ? ' (spiece.model alone is not read)' : '';
-  throw new UserError(`'${path}' has no tokenizer.json${spiece}: give the tokenizer_2/ folder of a FLUX checkpoint, or its tokenizer.json`);
+  throw new UserError(
+    `'${path}' has no tokenizer.json${spiece}: ` +
+      `give the tokenizer_2/ folder of a FLUX checkpoint, or its tokenizer.json`,
+  );
 }
 
 /** A T5 tokenizer from a parsed tokenizer.json; it must be a unigram model with '</s>' and '<pad>'. */
 export function t5TokenizerFromJson(json: unknown, where: string, maxLength = T5_MAX_LENGTH): PromptTokenizer {
   const type = (json as { model?: { type?: unknown } } | null)?.model?.type;
-  const looksUnigram = type === 'Unigram' || (type === undefined && Array.isArray((json as { model?: { vocab?: unknown } })?.model?.vocab));
-  if (!looksUnigram) throw new UserError(`${where} is not a T5 (SentencePiece unigram) tokenizer: its model is ${JSON.stringify(type ?? null)}`);
+  const looksUnigram =
+    type === 'Unigram' ||
+    (type === undefined && Array.isArray((json as { model?: { vocab?: unknown } })?.model?.vocab));
+  if (!looksUnigram)
+    throw new UserError(
+      `${where} is not a T5 (SentencePiece unigram) tokenizer: its model is ${JSON.stringify(type ?? null)}`,
+    );
   const tok = tokenizerFromJson(json, where);
-  return new PromptTokenizer('T5', tok, { maxLength, bos: null, eos: requireToken(tok, '</s>', where), pad: requireToken(tok, '<pad>', where) });
+  return new PromptTokenizer('T5', tok, {
+    maxLength,
+    bos: null,
+    eos: requireToken(tok, '</s>', where),
+    pad: requireToken(tok, '<pad>', where),
+  });
 }
 
 /** Load the T5 tokenizer at `path` (see t5TokenizerFile). */

@@ -18,7 +18,17 @@
 //     all 512 (and the padding's states are part of txt).
 //   - `encoder.embed_tokens.weight` is the same tensor as `shared.weight` (tied); a file may hold either or both.
 
-import { Embedding, F, Graph, Linear, Module, ModuleList, type Parameter, type Tensor, type TensorSource } from '../engine/index.ts';
+import {
+  Embedding,
+  F,
+  Graph,
+  Linear,
+  Module,
+  ModuleList,
+  type Parameter,
+  type Tensor,
+  type TensorSource,
+} from '../engine/index.ts';
 import { UserError } from '../errors.ts';
 import { noTaps, type Taps } from '../transformer/layers.ts';
 import { attend, fromHeads, toHeads } from './attention.ts';
@@ -52,20 +62,41 @@ export const T5_XXL: T5Config = {
   layer_norm_epsilon: 1e-6,
 };
 
-const INT_FIELDS = ['d_model', 'd_kv', 'num_heads', 'd_ff', 'num_layers', 'vocab_size', 'relative_attention_num_buckets', 'relative_attention_max_distance'] as const;
+const INT_FIELDS = [
+  'd_model',
+  'd_kv',
+  'num_heads',
+  'd_ff',
+  'num_layers',
+  'vocab_size',
+  'relative_attention_num_buckets',
+  'relative_attention_max_distance',
+] as const;
 
 /** Check a config object (e.g. parsed config.json), naming the field that is missing or wrong. */
 export function checkT5Config(c: unknown, where = 'T5 config'): T5Config {
   const o = (c ?? {}) as Record<string, unknown>;
   for (const f of INT_FIELDS) {
-    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0) throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
+    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0)
+      throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
   }
   if (o.feed_forward_proj !== 'gated-gelu') {
-    throw new UserError(`${where}: feed_forward_proj must be 'gated-gelu' (T5 v1.1, as FLUX uses), got ${JSON.stringify(o.feed_forward_proj)}`);
+    throw new UserError(
+      `${where}: feed_forward_proj must be 'gated-gelu' (T5 v1.1, as FLUX uses), ` +
+        `got ${JSON.stringify(o.feed_forward_proj)}`,
+    );
   }
-  if (typeof o.layer_norm_epsilon !== 'number' || !(o.layer_norm_epsilon > 0)) throw new UserError(`${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(o.layer_norm_epsilon)}`);
-  if ((o.relative_attention_num_buckets as number) % 4) throw new UserError(`${where}: relative_attention_num_buckets must be a multiple of 4, got ${o.relative_attention_num_buckets}`);
-  return Object.fromEntries([...INT_FIELDS, 'feed_forward_proj', 'layer_norm_epsilon'].map((f) => [f, o[f]])) as unknown as T5Config;
+  if (typeof o.layer_norm_epsilon !== 'number' || !(o.layer_norm_epsilon > 0))
+    throw new UserError(
+      `${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(o.layer_norm_epsilon)}`,
+    );
+  if ((o.relative_attention_num_buckets as number) % 4)
+    throw new UserError(
+      `${where}: relative_attention_num_buckets must be a multiple of 4, got ${o.relative_attention_num_buckets}`,
+    );
+  return Object.fromEntries(
+    [...INT_FIELDS, 'feed_forward_proj', 'layer_norm_epsilon'].map((f) => [f, o[f]]),
+  ) as unknown as T5Config;
 }
 
 /** Checkpoint keys that name the same tensor as a module parameter: alias → parameter key. */
@@ -130,7 +161,9 @@ class T5Attention extends Module {
     this.k = this.child('k', new Linear(c.d_model, inner, false));
     this.v = this.child('v', new Linear(c.d_model, inner, false));
     this.o = this.child('o', new Linear(inner, c.d_model, false));
-    this.relative_attention_bias = hasBias ? this.child('relative_attention_bias', new Embedding(c.relative_attention_num_buckets, c.num_heads)) : null;
+    this.relative_attention_bias = hasBias
+      ? this.child('relative_attention_bias', new Embedding(c.relative_attention_num_buckets, c.num_heads))
+      : null;
   }
 
   /** The position bias [1, H, L, L] from this block's table. */
@@ -138,7 +171,18 @@ class T5Attention extends Module {
     const table = this.relative_attention_bias;
     if (!table) throw new Error(`${this.path}: only the first block has the relative attention bias`);
     return this.scope(() => {
-      const buckets = g.constant({ dtype: 'int64', shape: [L, L], data: relativePositionBuckets(L, this.c.relative_attention_num_buckets, this.c.relative_attention_max_distance) }, 'rel_buckets');
+      const buckets = g.constant(
+        {
+          dtype: 'int64',
+          shape: [L, L],
+          data: relativePositionBuckets(
+            L,
+            this.c.relative_attention_num_buckets,
+            this.c.relative_attention_max_distance,
+          ),
+        },
+        'rel_buckets',
+      );
       return F.unsqueeze(F.transpose(table.forward(buckets), [2, 0, 1]), 0); // [L, L, H] → [1, H, L, L]
     });
   }
@@ -212,7 +256,10 @@ class T5Stack extends Module {
   readonly final_layer_norm: T5LayerNorm;
   constructor(c: T5Config) {
     super();
-    this.block = this.child('block', new ModuleList(Array.from({ length: c.num_layers }, (_, i) => new T5Block(c, i === 0))));
+    this.block = this.child(
+      'block',
+      new ModuleList(Array.from({ length: c.num_layers }, (_, i) => new T5Block(c, i === 0))),
+    );
     this.final_layer_norm = this.child('final_layer_norm', new T5LayerNorm(c.d_model, c.layer_norm_epsilon));
   }
 }
@@ -237,7 +284,8 @@ export class T5EncoderModel extends Module {
 
   /** ids [B, L] int64 → last_hidden_state [B, L, d_model]. Taps: 'block.<i>' = hidden state after block i. */
   forward(ids: Tensor, taps: Taps = noTaps): Tensor {
-    if (ids.rank !== 2 || ids.dtype !== 'int64') throw new Error(`T5EncoderModel: ids must be int64 [B, L], got ${ids}`);
+    if (ids.rank !== 2 || ids.dtype !== 'int64')
+      throw new Error(`T5EncoderModel: ids must be int64 [B, L], got ${ids}`);
     const blocks = this.encoder.block.items;
     const bias = blocks[0].attention.SelfAttention.positionBias(ids.graph, ids.shape[1]);
     let x = this.shared.forward(ids);
@@ -265,7 +313,12 @@ export function withTiedKeys(source: TensorSource, tied: Readonly<Record<string,
 }
 
 /** An inference graph: 'input_ids' [B, L] int64 → 'last_hidden_state' (+ 'trace.<tap>'). */
-export function t5EncoderGraph(model: T5EncoderModel, batch: number, length: number, opts: { trace?: string[] } = {}): Graph {
+export function t5EncoderGraph(
+  model: T5EncoderModel,
+  batch: number,
+  length: number,
+  opts: { trace?: string[] } = {},
+): Graph {
   const g = new Graph();
   g.build(() => {
     const trace = new Set(opts.trace ?? []);

@@ -90,10 +90,20 @@ export class PromptTokenizer {
  * wants them present, null when unused); a malformed file is reported as the user's error, naming `where`.
  */
 export function tokenizerFromJson(json: unknown, where: string): Tokenizer {
-  if (!json || typeof json !== 'object' || Array.isArray(json) || !('model' in json) || typeof json.model !== 'object' || !json.model) {
+  if (
+    !json ||
+    typeof json !== 'object' ||
+    Array.isArray(json) ||
+    !('model' in json) ||
+    typeof json.model !== 'object' ||
+    !json.model
+  ) {
     throw new UserError(`${where} is not a Hugging Face tokenizer.json (no "model" section)`);
   }
-  const full = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...json } as Record<string, unknown>;
+  const full = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...json } as Record<
+    string,
+    unknown
+  >;
   full.added_tokens = Array.isArray(full.added_tokens) ? full.added_tokens : [];
   try {
     return new Tokenizer(full, {});

@@ -56,11 +56,16 @@ export async function denoise(model: Flux, inp: DenoiseInputs, o: DenoiseOptions
     ['txtIds', inp.txtIds, T * 3],
     ['vec', inp.vec, model.params.vec_in_dim],
   ] as const) {
-    if (!Number.isInteger(per) || arr.length !== B * per) throw new RangeError(`denoise: ${name} has ${arr.length} values, expected ${B}×${per}`);
+    if (!Number.isInteger(per) || arr.length !== B * per)
+      throw new RangeError(`denoise: ${name} has ${arr.length} values, expected ${B}×${per}`);
   }
-  if (inp.context && inp.context.ids.length !== B * M * 3) throw new RangeError(`denoise: context ids have ${inp.context.ids.length} values, expected ${B * M * 3}`);
+  if (inp.context && inp.context.ids.length !== B * M * 3)
+    throw new RangeError(`denoise: context ids have ${inp.context.ids.length} values, expected ${B * M * 3}`);
 
-  const compiled = await compile(fluxGraph(model, { batch: B, imgTokens: N + M, txtTokens: T }, { taps: o.taps }), o.engine);
+  const compiled = await compile(
+    fluxGraph(model, { batch: B, imgTokens: N + M, txtTokens: T }, { taps: o.taps }),
+    o.engine,
+  );
   const round = o.timestepRounding === 'bf16' ? bf16Time : (t: number) => t;
   const imgIn = new Float32Array(B * (N + M) * C);
   const idsIn = new Float32Array(B * (N + M) * 3);
@@ -80,15 +85,20 @@ export async function denoise(model: Flux, inp: DenoiseInputs, o: DenoiseOptions
     y: f32([B, model.params.vec_in_dim], inp.vec),
   };
   if (model.params.guidance_embed) feeds.guidance = f32([B], new Float32Array(B).fill(round(inp.guidance)));
-  return euler(inp.img, inp.timesteps, async (x, t) => {
-    for (let b = 0; b < B; b++) imgIn.set(x.subarray(b * N * C, (b + 1) * N * C), b * (N + M) * C);
-    feeds.timesteps = f32([B], new Float32Array(B).fill(round(t)));
-    const pred = (await compiled.run(feeds)).out.data as Float32Array;
-    if (M === 0) return pred;
-    const v = new Float32Array(B * N * C); // keep only the target tokens' predictions
-    for (let b = 0; b < B; b++) v.set(pred.subarray(b * (N + M) * C, b * (N + M) * C + N * C), b * N * C);
-    return v;
-  }, o.onStep);
+  return euler(
+    inp.img,
+    inp.timesteps,
+    async (x, t) => {
+      for (let b = 0; b < B; b++) imgIn.set(x.subarray(b * N * C, (b + 1) * N * C), b * (N + M) * C);
+      feeds.timesteps = f32([B], new Float32Array(B).fill(round(t)));
+      const pred = (await compiled.run(feeds)).out.data as Float32Array;
+      if (M === 0) return pred;
+      const v = new Float32Array(B * N * C); // keep only the target tokens' predictions
+      for (let b = 0; b < B; b++) v.set(pred.subarray(b * (N + M) * C, b * (N + M) * C + N * C), b * N * C);
+      return v;
+    },
+    o.onStep,
+  );
 }
 
 /**

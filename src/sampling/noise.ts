@@ -33,7 +33,8 @@ export class MT19937 {
   private index = 624;
 
   constructor(seed: number | bigint) {
-    if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    if (typeof seed === 'number' && !Number.isSafeInteger(seed))
+      throw new RangeError(`seed must be an integer, got ${seed}`);
     const s = this.state;
     s[0] = Number(BigInt.asUintN(32, BigInt(seed)));
     for (let j = 1; j < 624; j++) {
@@ -83,7 +84,8 @@ function fma32(a: number, b: number, c: number): number {
   let hi = fmaView.getUint32(0);
   let lo = fmaView.getUint32(4);
   if ((lo & 1) === 0) {
-    if (e > 0 === s > 0) lo = (lo + 1) >>> 0; // away from zero: the magnitude bits go up (lo is even: no carry)
+    if (e > 0 === s > 0)
+      lo = (lo + 1) >>> 0; // away from zero: the magnitude bits go up (lo is even: no carry)
     else if (lo === 0) [hi, lo] = [hi - 1, 0xffffffff];
     else lo -= 1;
     fmaView.setUint32(0, hi);
@@ -96,12 +98,12 @@ function fma32(a: number, b: number, c: number): number {
 // ---------------------------------------------------------------- avx_mathfun.h (Cephes), one lane
 // Constants are `float` in the C source: round them to f32 once.
 const LOG_P = [
-  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1,
-  -2.4999993993e-1, 3.3333331174e-1,
+  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
+  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
 ].map(F);
 const LOG_Q1 = F(-2.1219444e-4);
 const LOG_Q2 = F(0.693359375);
-const SQRTHF = F(0.707106781186547524);
+const SQRTHF = F(Math.SQRT1_2); // 0.707106781186547524 in the C source: the same double
 const MIN_NORM_POS = 2 ** -126;
 const f32buf = new Float32Array(1);
 const u32buf = new Uint32Array(f32buf.buffer);
@@ -130,8 +132,9 @@ function logPs(x: number): number {
 }
 
 const DP1 = F(-0.78515625);
-const DP2 = F(-2.4187564849853515625e-4);
-const DP3 = F(-3.77489497744594108e-8);
+// The C source spells these with more digits than a double holds; these are the same doubles, shortest spelling.
+const DP2 = F(-2.4187564849853516e-4);
+const DP3 = F(-3.774894977445941e-8);
 const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(F);
 const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(F);
 const FOPI = F(1.27323954473516); // 4/π
@@ -205,7 +208,9 @@ function boxMuller16Bf16(d: Float64Array, o: number): void {
 export function randn(seed: number | bigint, shape: number[], dtype: 'bf16' | 'f32'): HostTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(n) || n < 16) {
-    throw new Error(`randn: shape [${shape.join(', ')}] has ${n} elements; only tensors of 16 or more elements reproduce torch`);
+    throw new Error(
+      `randn: shape [${shape.join(', ')}] has ${n} elements; only tensors of 16 or more elements reproduce torch`,
+    );
   }
   const mt = new MT19937(seed);
   if (dtype === 'f32') {

@@ -67,7 +67,8 @@ export function timeShift(mu: number, t: Float32Array): Float32Array {
  * steps from t[i] to t[i+1]. `imageSeqLen` counts the target tokens only (not the Kontext context tokens, §6.6).
  */
 export function getSchedule(numSteps: number, imageSeqLen: number, opts: ScheduleOptions = {}): number[] {
-  if (!Number.isInteger(numSteps) || numSteps < 1) throw new RangeError(`getSchedule: numSteps must be a positive integer, got ${numSteps}`);
+  if (!Number.isInteger(numSteps) || numSteps < 1)
+    throw new RangeError(`getSchedule: numSteps must be a positive integer, got ${numSteps}`);
   if (!(imageSeqLen > 0)) throw new RangeError(`getSchedule: imageSeqLen must be positive, got ${imageSeqLen}`);
   const { baseShift = 0.5, maxShift = 1.15, shift = true } = opts;
   let t = linspaceF32(1, 0, numSteps + 1);

@@ -18,22 +18,39 @@ const VERSION = '0.1.0';
 export function allRoutes(ctx: ServiceContext): RouteSpec[] {
   const routes: RouteSpec[] = [];
   const openapi = () => buildOpenApi(routes, { version: VERSION, model: ctx.model.name });
-  routes.push(...healthRoutes(ctx, openapi), ...generateRoutes(ctx), ...jobRoutes(ctx), ...imageRoutes(ctx), ...sessionRoutes(ctx), ...webRoutes());
+  routes.push(
+    ...healthRoutes(ctx, openapi),
+    ...generateRoutes(ctx),
+    ...jobRoutes(ctx),
+    ...imageRoutes(ctx),
+    ...sessionRoutes(ctx),
+    ...webRoutes(),
+  );
   return routes;
 }
 
 /** Fastify's own errors (body too large, bad JSON, schema violations) as our messages. */
-function describe(err: FastifyError, ctx: ServiceContext, contentType: string | undefined): { status: number; message: string } {
+function describe(
+  err: FastifyError,
+  ctx: ServiceContext,
+  contentType: string | undefined,
+): { status: number; message: string } {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, message: bodyTooLarge(ctx.limits) };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, message: `send a JSON body with Content-Type: application/json (got ${contentType ? `'${contentType}'` : 'none'})` };
+      return {
+        status: 415,
+        message:
+          `send a JSON body with Content-Type: application/json ` +
+          `(got ${contentType ? `'${contentType}'` : 'none'})`,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: 'the body is empty; send a JSON object (e.g. {})' };
   }
   if (err.validation) return { status: 400, message: err.message };
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: err.statusCode, message: err.message }; // e.g. malformed JSON
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return { status: err.statusCode, message: err.message }; // e.g. malformed JSON
   return { status: statusOf(err), message: err.message };
 }
 
@@ -46,7 +63,10 @@ export function buildApp(ctx: ServiceContext, log: (line: string) => void = () =
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => {
       const e = errors[0];
-      if (e.keyword === 'additionalProperties') return new Error(`${dataVar} has an unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`);
+      if (e.keyword === 'additionalProperties')
+        return new Error(
+          `${dataVar} has an unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`,
+        );
       return new Error(`${dataVar}${e.instancePath.replace(/\//g, '.')} ${e.message}`);
     },
   });
@@ -54,17 +74,24 @@ export function buildApp(ctx: ServiceContext, log: (line: string) => void = () =
   app.removeContentTypeParser('text/plain'); // bodies are JSON only: anything else is answered 415
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, message } = err instanceof ServiceError ? { status: err.status, message: err.message } : describe(err, ctx, req.headers['content-type']);
+    const { status, message } =
+      err instanceof ServiceError
+        ? { status: err.status, message: err.message }
+        : describe(err, ctx, req.headers['content-type']);
     if (status >= 500) log(`internal error: ${err.stack ?? err.message}`);
     if (err instanceof ServiceError) reply.headers(err.headers);
     reply.code(status).send({ error: status >= 500 ? `internal error: ${message}` : message });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}; GET /openapi.json lists the routes` });
+    reply
+      .code(404)
+      .send({ error: `no route ${req.method} ${req.url.split('?')[0]}; GET /openapi.json lists the routes` });
   });
 
   const registered: { method: string; url: string }[] = [];
-  app.addHook('onRoute', (r) => void [r.method].flat().forEach((method) => registered.push({ method, url: r.url })));
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method, url: r.url });
+  });
   REGISTERED.set(app, registered);
 
   for (const r of allRoutes(ctx)) {

@@ -16,16 +16,21 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
 export function jobId(s: string): string {
-  if (!UUID.test(s)) throw badRequest(`${quote(s)} is not a job id (job ids are lower-case UUIDs, as returned when a job is submitted)`);
+  if (!UUID.test(s))
+    throw badRequest(`${quote(s)} is not a job id (job ids are lower-case UUIDs, as returned when a job is submitted)`);
   return s;
 }
 
 export function imageHash(s: string): string {
-  if (!isImageHash(s)) throw badRequest(`${quote(s)} is not an image hash (64 lower-case hex digits: the SHA-256 of the PNG)`);
+  if (!isImageHash(s))
+    throw badRequest(`${quote(s)} is not an image hash (64 lower-case hex digits: the SHA-256 of the PNG)`);
   return s;
 }
 
 export function sessionId(s: string): string {
-  if (!SESSION_ID.test(s)) throw badRequest(`${quote(s)} is not a session name (1-64 letters, digits, '.', '_' or '-', starting with a letter or digit)`);
+  if (!SESSION_ID.test(s))
+    throw badRequest(
+      `${quote(s)} is not a session name (1-64 letters, digits, '.', '_' or '-', starting with a letter or digit)`,
+    );
   return s;
 }

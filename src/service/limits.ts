@@ -7,11 +7,13 @@ import type { Limits } from './options.ts';
 
 export function checkText(text: string, field: string, l: Limits): void {
   if (!text.trim()) throw badRequest(`${field} is empty; say what to draw or change, e.g. "make the circle blue"`);
-  if (text.length > l.maxPromptChars) throw badRequest(`${field} is ${text.length} characters, above this server's limit of ${l.maxPromptChars}`);
+  if (text.length > l.maxPromptChars)
+    throw badRequest(`${field} is ${text.length} characters, above this server's limit of ${l.maxPromptChars}`);
 }
 
 export function checkSteps(steps: number | undefined, l: Limits): void {
-  if (steps !== undefined && steps > l.maxSteps) throw badRequest(`steps ${steps} is above this server's limit of ${l.maxSteps} (--max-steps)`);
+  if (steps !== undefined && steps > l.maxSteps)
+    throw badRequest(`steps ${steps} is above this server's limit of ${l.maxSteps} (--max-steps)`);
 }
 
 export function checkImageCount(n: number, l: Limits): void {
@@ -21,10 +23,14 @@ export function checkImageCount(n: number, l: Limits): void {
 /** An image of width x height (uploaded or asked for) against --max-pixels. */
 export function checkPixels(what: string, width: number, height: number, l: Limits): void {
   if (width * height > l.maxPixels) {
-    throw tooLarge(`${what} is ${width}x${height} = ${width * height} pixels, above this server's limit of ${l.maxPixels} pixels (--max-pixels)`);
+    throw tooLarge(
+      `${what} is ${width}x${height} = ${width * height} pixels, ` +
+        `above this server's limit of ${l.maxPixels} pixels (--max-pixels)`,
+    );
   }
 }
 
 /** The message for a body over --max-body (Fastify refuses it before it is read; see app.ts). */
 export const bodyTooLarge = (l: Limits) =>
-  `the request body is larger than this server's limit of ${l.maxBodyBytes} bytes (${(l.maxBodyBytes / 2 ** 20).toFixed(1)} MiB, --max-body); send smaller images`;
+  `the request body is larger than this server's limit of ${l.maxBodyBytes} bytes ` +
+  `(${(l.maxBodyBytes / 2 ** 20).toFixed(1)} MiB, --max-body); send smaller images`;

@@ -11,7 +11,16 @@ function operation(r: RouteSpec) {
   const responses = Object.fromEntries(
     Object.entries(r.responses).map(([status, { description, schema, mediaType }]) => [
       status,
-      { description, ...(schema || mediaType ? { content: { [mediaType ?? 'application/json']: schema ? { schema: { $ref: `#/components/schemas/${schema}` } } : {} } } : {}) },
+      {
+        description,
+        ...(schema || mediaType
+          ? {
+              content: {
+                [mediaType ?? 'application/json']: schema ? { schema: { $ref: `#/components/schemas/${schema}` } } : {},
+              },
+            }
+          : {}),
+      },
     ]),
   );
   return {
@@ -19,10 +28,22 @@ function operation(r: RouteSpec) {
     summary: r.summary,
     ...(r.description && { description: r.description }),
     ...(r.params && {
-      parameters: Object.entries(r.params).map(([name, description]) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } })),
+      parameters: Object.entries(r.params).map(([name, description]) => ({
+        name,
+        in: 'path',
+        required: true,
+        description,
+        schema: { type: 'string' },
+      })),
     }),
     ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } }),
-    responses: { ...responses, default: { description: 'an error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
+    responses: {
+      ...responses,
+      default: {
+        description: 'an error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    },
   };
 }
 
@@ -36,8 +57,9 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; model
       version: info.version,
       description:
         `In-context image generation and editing (model: ${info.model}). Model runs are jobs: submit, then follow ` +
-        'GET /jobs/{id} or its Server-Sent Events at GET /jobs/{id}/events; output images are at GET /images/{hash}. ' +
-        'Images are sent as base64 PNG or JPEG in JSON. Every error is {"error": "..."}. GET / is a web app over this API.',
+        'GET /jobs/{id} or its Server-Sent Events at GET /jobs/{id}/events; ' +
+        'output images are at GET /images/{hash}. Images are sent as base64 PNG or JPEG in JSON. ' +
+        'Every error is {"error": "..."}. GET / is a web app over this API.',
     },
     paths,
     components: { schemas: COMPONENTS },

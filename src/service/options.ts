@@ -68,7 +68,15 @@ export type ResolvedOptions = Limits & Required<Omit<ServiceOptions, keyof Limit
 
 export function resolveOptions(o: ServiceOptions): ResolvedOptions {
   const r = { ...DEFAULTS, ...DEFAULT_LIMITS, log: () => {}, ...stripUndefined(o) } as ResolvedOptions;
-  for (const k of ['maxQueue', 'maxSteps', 'maxPixels', 'maxBodyBytes', 'maxImages', 'maxPromptChars', 'concurrency'] as const) {
+  for (const k of [
+    'maxQueue',
+    'maxSteps',
+    'maxPixels',
+    'maxBodyBytes',
+    'maxImages',
+    'maxPromptChars',
+    'concurrency',
+  ] as const) {
     const min = k === 'maxQueue' ? 0 : 1; // --max-queue 0: run one job at a time and refuse the rest
     if (!(Number.isInteger(r[k]) && r[k] >= min)) throw new UserError(`${k} must be an integer >= ${min}, got ${r[k]}`);
   }

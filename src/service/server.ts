@@ -36,9 +36,19 @@ export interface Service {
 export async function startService(o: ServiceOptions = {}): Promise<Service> {
   const opts = resolveOptions(o);
   const log = opts.log;
-  if (opts.redis && o.model !== undefined) throw new UserError('--model belongs to the workers when jobs go to Redis: kontext worker --redis URL --model SPEC');
-  if (opts.redis && o.concurrency !== undefined) throw new UserError('--concurrency belongs to the workers when jobs go to Redis: kontext worker --redis URL --concurrency N');
-  const model = opts.redis ? WORKERS_MODEL : typeof opts.model === 'string' ? await loadServiceModel(opts.model) : opts.model;
+  if (opts.redis && o.model !== undefined)
+    throw new UserError(
+      '--model belongs to the workers when jobs go to Redis: kontext worker --redis URL --model SPEC',
+    );
+  if (opts.redis && o.concurrency !== undefined)
+    throw new UserError(
+      '--concurrency belongs to the workers when jobs go to Redis: kontext worker --redis URL --concurrency N',
+    );
+  const model = opts.redis
+    ? WORKERS_MODEL
+    : typeof opts.model === 'string'
+      ? await loadServiceModel(opts.model)
+      : opts.model;
   const store = await SessionStore.open(opts.data);
   const journal = JobJournal.open(store.dir);
   let queue: JobQueue | undefined;
@@ -77,8 +87,19 @@ async function redisQueue(opts: ResolvedOptions, journal: JobJournal): Promise<J
 }
 
 /** The default queue: jobs run in this process; those an earlier process left unfinished will never run. */
-function inProcess(opts: ResolvedOptions, store: SessionStore, model: ServiceModel, journal: JobJournal): InProcessQueue {
+function inProcess(
+  opts: ResolvedOptions,
+  store: SessionStore,
+  model: ServiceModel,
+  journal: JobJournal,
+): InProcessQueue {
   const lost = journal.failInterrupted();
   if (lost) opts.log(`${lost} job(s) left unfinished by an earlier run are marked failed`);
-  return new InProcessQueue({ runner: createRunner(store, model), journal, maxQueue: opts.maxQueue, concurrency: opts.concurrency, log: opts.log });
+  return new InProcessQueue({
+    runner: createRunner(store, model),
+    journal,
+    maxQueue: opts.maxQueue,
+    concurrency: opts.concurrency,
+    log: opts.log,
+  });
 }

@@ -6,7 +6,10 @@
 import type { Service } from './server.ts';
 
 /** Resolves once the service has shut down after a signal. */
-export function closeOnSignals(service: Pick<Service, 'close' | 'options'>, log: (line: string) => void): Promise<void> {
+export function closeOnSignals(
+  service: Pick<Service, 'close' | 'options'>,
+  log: (line: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -15,9 +18,12 @@ export function closeOnSignals(service: Pick<Service, 'close' | 'options'>, log:
         process.exit(130);
       }
       stopping = true;
-      log(service.options.redis
-        ? `${signal}: shutting down; the jobs stay in Redis with the workers`
-        : `${signal}: shutting down; the running job may finish (up to ${service.options.shutdownGraceMs / 1000}s), queued ones are cancelled`);
+      log(
+        service.options.redis
+          ? `${signal}: shutting down; the jobs stay in Redis with the workers`
+          : `${signal}: shutting down; the running job may finish ` +
+              `(up to ${service.options.shutdownGraceMs / 1000}s), queued ones are cancelled`,
+      );
       service.close().then(() => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -19,21 +19,35 @@ const isJpeg = (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && 
 /** Decode one upload; `name` (e.g. "images[0]") is used in error messages. */
 export async function decodeUpload(value: string, name: string, l: Limits): Promise<RGBImage> {
   const b64 = value.replace(DATA_URL, '');
-  if (!BASE64.test(b64)) throw badRequest(`${name} is not base64 (give the PNG or JPEG file's bytes in base64, optionally as a data:image/png;base64, URL)`);
+  if (!BASE64.test(b64))
+    throw badRequest(
+      `${name} is not base64 (give the PNG or JPEG file's bytes in base64, optionally as a data:image/png;base64, URL)`,
+    );
   const bytes = Buffer.from(b64, 'base64');
-  if (!isPng(bytes) && !isJpeg(bytes)) throw badRequest(`${name} is not a PNG or JPEG file (its first bytes say otherwise)`);
+  if (!isPng(bytes) && !isJpeg(bytes))
+    throw badRequest(`${name} is not a PNG or JPEG file (its first bytes say otherwise)`);
   let meta: { width?: number; height?: number };
   try {
     meta = await sharp(bytes).metadata(); // reads the header only
   } catch (e) {
-    throw badRequest(`${name} cannot be read as an image: ${(e as Error).message.split('\n')[0].trim().replace(/[:.]+$/, '')}`);
+    throw badRequest(
+      `${name} cannot be read as an image: ${(e as Error).message
+        .split('\n')[0]
+        .trim()
+        .replace(/[:.]+$/, '')}`,
+    );
   }
   checkPixels(name, meta.width ?? 0, meta.height ?? 0, l);
   return readImage(bytes); // a corrupt file is a UserError, answered 400
 }
 
 /** Decode and store uploads; returns their hashes, in order. Nothing is stored unless all of them are valid. */
-export async function storeUploads(store: SessionStore, values: string[], l: Limits, field = 'images'): Promise<string[]> {
+export async function storeUploads(
+  store: SessionStore,
+  values: string[],
+  l: Limits,
+  field = 'images',
+): Promise<string[]> {
   const images = await Promise.all(values.map((v, i) => decodeUpload(v, `${field}[${i}]`, l)));
   return Promise.all(images.map((img) => store.images.put(img)));
 }

@@ -17,7 +17,16 @@ import { join, resolve } from 'node:path';
 import { QueueEvents, UnrecoverableError, Worker, type QueueEventsListener } from 'bullmq';
 import { UserError } from '../errors.ts';
 import { SessionStore } from '../session/store.ts';
-import { CANCEL_EVENT, CANCELLED, checkRedis, MAX_STALLED, QUEUE_NAME, redactUrl, redisConnection, workerName } from './jobs/redis.ts';
+import {
+  CANCEL_EVENT,
+  CANCELLED,
+  checkRedis,
+  MAX_STALLED,
+  QUEUE_NAME,
+  redactUrl,
+  redisConnection,
+  workerName,
+} from './jobs/redis.ts';
 import { runJob } from './jobs/run.ts';
 import { createRunner } from './jobs/runner.ts';
 import type { JobResult, JobSpec } from './jobs/types.ts';
@@ -60,11 +69,15 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const connection = redisConnection(o.redis);
   const data = resolve(o.data ?? DEFAULTS.data);
   if (!existsSync(join(data, 'sessions.db'))) {
-    throw new UserError(`data folder ${data} has no sessions.db: give the --data of the \`kontext serve --redis\` process (workers and API share it), and start that first`);
+    throw new UserError(
+      `data folder ${data} has no sessions.db: give the --data of the \`kontext serve --redis\` process ` +
+        `(workers and API share it), and start that first`,
+    );
   }
   const concurrency = o.concurrency ?? 1;
   const stallMs = o.stallTimeoutMs ?? 30_000;
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new UserError(`concurrency must be an integer >= 1, got ${concurrency}`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new UserError(`concurrency must be an integer >= 1, got ${concurrency}`);
   if (!(stallMs >= 100)) throw new UserError(`the stall timeout must be at least 0.1 s, got ${stallMs / 1000} s`);
   await checkRedis(o.redis);
   const model = typeof o.model === 'object' ? o.model : await loadServiceModel(o.model ?? 'mini');
@@ -94,7 +107,15 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       // Unrecoverable: a model's failure would only fail again; cancelled jobs stay cancelled.
       throw new UnrecoverableError(outcome.status === 'cancelled' ? CANCELLED + outcome.error : outcome.error);
     },
-    { connection, concurrency, name, lockDuration: stallMs, stalledInterval: stallMs, maxStalledCount: MAX_STALLED, autorun: false },
+    {
+      connection,
+      concurrency,
+      name,
+      lockDuration: stallMs,
+      stalledInterval: stallMs,
+      maxStalledCount: MAX_STALLED,
+      autorun: false,
+    },
   );
   worker.on('error', (err) => log(`redis (worker): ${err.message}`));
 
@@ -107,7 +128,9 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await events.waitUntilReady();
   void worker.run().catch((err) => log(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
-  log(`worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}, data ${data}, ${concurrency} at once)`);
+  log(
+    `worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}, data ${data}, ${concurrency} at once)`,
+  );
 
   let closing: Promise<{ abandoned: number }> | null = null;
   const close = (graceMs: number) =>

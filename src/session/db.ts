@@ -42,7 +42,10 @@ CREATE TABLE turns (
 
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
-  if (version > SCHEMA_VERSION) throw new Error(`session database has schema version ${version}; this kontext knows up to ${SCHEMA_VERSION} (upgrade kontext)`);
+  if (version > SCHEMA_VERSION)
+    throw new Error(
+      `session database has schema version ${version}; this kontext knows up to ${SCHEMA_VERSION} (upgrade kontext)`,
+    );
   if (version === SCHEMA_VERSION) return;
   // One transaction, so two processes opening a new store at once cannot both create the tables.
   db.transaction(() => {

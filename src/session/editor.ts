@@ -36,17 +36,28 @@ export interface TurnResult {
 }
 
 function check(o: TurnOptions): void {
-  if (typeof o.instruction !== 'string' || !o.instruction.trim()) throw new UserError('the instruction is empty; say what to change, e.g. "make the circle blue"');
-  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
-  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1 && o.steps <= 1000)) throw new UserError(`steps must be an integer from 1 to 1000, got ${o.steps}`);
-  if (o.guidance !== undefined && !(Number.isFinite(o.guidance) && o.guidance >= 0)) throw new UserError(`guidance must be a number >= 0, got ${o.guidance}`);
-  for (const [k, v] of [['width', o.width], ['height', o.height]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 4096)) throw new UserError(`${k} must be an integer from 1 to 4096, got ${v}`);
+  if (typeof o.instruction !== 'string' || !o.instruction.trim())
+    throw new UserError('the instruction is empty; say what to change, e.g. "make the circle blue"');
+  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0))
+    throw new UserError(`seed must be a non-negative integer, got ${o.seed}`);
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1 && o.steps <= 1000))
+    throw new UserError(`steps must be an integer from 1 to 1000, got ${o.steps}`);
+  if (o.guidance !== undefined && !(Number.isFinite(o.guidance) && o.guidance >= 0))
+    throw new UserError(`guidance must be a number >= 0, got ${o.guidance}`);
+  for (const [k, v] of [
+    ['width', o.width],
+    ['height', o.height],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 4096))
+      throw new UserError(`${k} must be an integer from 1 to 4096, got ${v}`);
   }
 }
 
 export class SessionEditor {
-  constructor(readonly store: SessionStore, readonly model: SessionModel) {}
+  constructor(
+    readonly store: SessionStore,
+    readonly model: SessionModel,
+  ) {}
 
   async edit(session: string, o: TurnOptions): Promise<TurnResult> {
     check(o);
@@ -56,7 +67,10 @@ export class SessionEditor {
     // stored, so the turn can name them by hash and an export can reproduce the edit.
     const extra = o.images ?? [];
     const images = parent ? [await this.store.images.get(parent.output), ...extra] : extra;
-    const inputs = [...(parent ? [parent.output] : []), ...(await Promise.all(extra.map((img) => this.store.images.put(img))))];
+    const inputs = [
+      ...(parent ? [parent.output] : []),
+      ...(await Promise.all(extra.map((img) => this.store.images.put(img)))),
+    ];
 
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
     const first = images[0];

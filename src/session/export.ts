@@ -43,8 +43,12 @@ export async function exportSession(store: SessionStore, id: string, dir: string
     session: { id: session.id, createdAt: session.createdAt, head: session.head },
     /** the turns from the start to the head: the history of the current image */
     current: store.lineage(id).map((t) => t.n),
-    turns: turns.map(({ session: _s, inputs: ins, output, ...t }) => ({ ...t, inputs: ins.map(ref), output: { file: turnFile(t.n), sha256: output } })),
+    turns: turns.map(({ session: _s, inputs: ins, output, ...t }) => ({
+      ...t,
+      inputs: ins.map(ref),
+      output: { file: turnFile(t.n), sha256: output },
+    })),
   };
-  await writeFile(join(dir, 'history.json'), JSON.stringify(history, null, 2) + '\n');
+  await writeFile(join(dir, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   return { dir, turns: turns.length, files: turns.length + inputs.size + 1 };
 }

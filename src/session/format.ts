@@ -13,12 +13,24 @@ export function formatSessions(sessions: Session[]): string {
   const rows = sessions.map((s) => [s.id, String(s.turnCount), s.head === null ? '-' : String(s.head), s.createdAt]);
   const all = [['session', 'turns', 'head', 'created'], ...rows];
   const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  return all.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function describe(t: Turn): string {
-  const knobs = [t.steps !== null ? `steps ${t.steps}` : '', t.guidance !== null ? `guidance ${t.guidance}` : ''].filter(Boolean).join(' ');
-  return `${t.n}  ${JSON.stringify(t.instruction)}  ${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s`;
+  const knobs = [t.steps !== null ? `steps ${t.steps}` : '', t.guidance !== null ? `guidance ${t.guidance}` : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    `${t.n}  ${JSON.stringify(t.instruction)}  ` +
+    `${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s`
+  );
 }
 
 export function formatTree(session: Session, turns: Turn[]): string {
@@ -31,7 +43,7 @@ export function formatTree(session: Session, turns: Turn[]): string {
     lines.push(`${prefix}${branch}${describe(t)}${t.n === session.head ? '  <- head' : ''}`);
     const kids = children.get(t.n) ?? [];
     const under = branch ? prefix + (last ? '   ' : '│  ') : prefix;
-    kids.forEach((k, i) => walk(k, under, i === kids.length - 1 ? '└─ ' : '├─ ', i === kids.length - 1));
+    for (const [i, k] of kids.entries()) walk(k, under, i === kids.length - 1 ? '└─ ' : '├─ ', i === kids.length - 1);
   };
   for (const root of children.get(null) ?? []) walk(root, '', '', true);
   return lines.join('\n');

@@ -32,7 +32,8 @@ async function loadMini(dir: string): Promise<SessionModel> {
   const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
   const folder = dir || EMBEDDED_MODEL;
   if (!existsSync(folder)) {
-    throw new UserError(`model folder ${folder} does not exist${dir ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)'}; or pick another with --model`);
+    const hint = dir ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)';
+    throw new UserError(`model folder ${folder} does not exist${hint}; or pick another with --model`);
   }
   const editor = await MiniEditor.load(folder);
   const { numInferenceSteps, guidanceScale } = editor.pipe.model.config.sampling;
@@ -41,8 +42,14 @@ async function loadMini(dir: string): Promise<SessionModel> {
     defaults: { numInferenceSteps, guidanceScale },
     async edit(req) {
       const r = await editor.edit({
-        prompt: req.prompt, image: req.images, seed: req.seed, width: req.width, height: req.height,
-        numInferenceSteps: req.numInferenceSteps, guidanceScale: req.guidanceScale, onStep: req.onStep,
+        prompt: req.prompt,
+        image: req.images,
+        seed: req.seed,
+        width: req.width,
+        height: req.height,
+        numInferenceSteps: req.numInferenceSteps,
+        guidanceScale: req.guidanceScale,
+        onStep: req.onStep,
       });
       return r.image;
     },
@@ -53,7 +60,8 @@ export async function loadSessionModel(spec: string): Promise<SessionModel> {
   if (spec === 'mini' || spec.startsWith('mini:')) return loadMini(spec.slice('mini:'.length));
   const prefix = spec.split(':')[0];
   const known = knownModels().map((m) => m.prefix);
-  if (!known.includes(prefix)) throw new UserError(`unknown model '${spec}'; use ${known.join(', ')} (mini:<folder> for another kontext-mini)`);
+  if (!known.includes(prefix))
+    throw new UserError(`unknown model '${spec}'; use ${known.join(', ')} (mini:<folder> for another kontext-mini)`);
   // A session has no ground truth, so the oracle model refuses when asked for an edit.
   return resolveModel(spec, { groundTruth: () => null });
 }

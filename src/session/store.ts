@@ -19,21 +19,55 @@ import type { Session, Turn, TurnInput } from './types.ts';
 const DB_FILE = 'sessions.db';
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-interface SessionRow { id: string; created_at: string; head: number | null; turn_count: number }
+interface SessionRow {
+  id: string;
+  created_at: string;
+  head: number | null;
+  turn_count: number;
+}
 interface TurnRow {
-  session_id: string; n: number; parent: number | null; instruction: string; inputs: string; output: string;
-  width: number; height: number; steps: number | null; guidance: number | null; seed: number; model: string;
-  seconds: number; created_at: string;
+  session_id: string;
+  n: number;
+  parent: number | null;
+  instruction: string;
+  inputs: string;
+  output: string;
+  width: number;
+  height: number;
+  steps: number | null;
+  guidance: number | null;
+  seed: number;
+  model: string;
+  seconds: number;
+  created_at: string;
 }
 
-const toSession = (r: SessionRow): Session => ({ id: r.id, createdAt: r.created_at, head: r.head, turnCount: r.turn_count });
+const toSession = (r: SessionRow): Session => ({
+  id: r.id,
+  createdAt: r.created_at,
+  head: r.head,
+  turnCount: r.turn_count,
+});
 const toTurn = (r: TurnRow): Turn => ({
-  session: r.session_id, n: r.n, parent: r.parent, instruction: r.instruction, inputs: JSON.parse(r.inputs) as string[],
-  output: r.output, width: r.width, height: r.height, steps: r.steps, guidance: r.guidance, seed: r.seed, model: r.model,
-  seconds: r.seconds, createdAt: r.created_at,
+  session: r.session_id,
+  n: r.n,
+  parent: r.parent,
+  instruction: r.instruction,
+  inputs: JSON.parse(r.inputs) as string[],
+  output: r.output,
+  width: r.width,
+  height: r.height,
+  steps: r.steps,
+  guidance: r.guidance,
+  seed: r.seed,
+  model: r.model,
+  seconds: r.seconds,
+  createdAt: r.created_at,
 });
 
-const SESSION_SELECT = `SELECT s.id, s.created_at, s.head, (SELECT count(*) FROM turns t WHERE t.session_id = s.id) AS turn_count FROM sessions s`;
+const SESSION_SELECT =
+  `SELECT s.id, s.created_at, s.head, (SELECT count(*) FROM turns t WHERE t.session_id = s.id) ` +
+  `AS turn_count FROM sessions s`;
 
 export interface OpenOptions {
   /** create the folder and database when missing (default true); false: a missing store is a UserError */
@@ -41,10 +75,15 @@ export interface OpenOptions {
 }
 
 export class SessionStore {
-  private constructor(readonly dir: string, readonly db: DB, readonly images: ImageStore) {}
+  private constructor(
+    readonly dir: string,
+    readonly db: DB,
+    readonly images: ImageStore,
+  ) {}
 
   static async open(dir: string, o: OpenOptions = {}): Promise<SessionStore> {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`data folder '${dir}' is a file, not a folder`);
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new UserError(`data folder '${dir}' is a file, not a folder`);
     if (o.create === false && !existsSync(join(dir, DB_FILE))) {
       throw new UserError(`no sessions in '${dir}' (start one with 'kontext session new --data ${dir}')`);
     }
@@ -64,20 +103,28 @@ export class SessionStore {
   /** Create a session named `id`, or s1, s2, ... (the first free one) when no id is given. */
   createSession(id?: string): Session {
     if (id !== undefined && !SESSION_ID.test(id)) {
-      throw new UserError(`session name '${id}' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      throw new UserError(
+        `session name '${id}' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
     }
     const createdAt = new Date().toISOString();
-    return this.db.transaction(() => {
-      let name = id;
-      if (name === undefined) {
-        const [{ count }] = this.db.prepare('SELECT count(*) AS count FROM sessions').all() as { count: number }[];
-        for (let k = count + 1; ; k++) if (!this.findSession(`s${k}`)) { name = `s${k}`; break; }
-      } else if (this.findSession(name)) {
-        throw new UserError(`a session named '${name}' already exists`);
-      }
-      this.db.prepare('INSERT INTO sessions (id, created_at, head) VALUES (?, ?, NULL)').run(name, createdAt);
-      return { id: name!, createdAt, head: null, turnCount: 0 };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        let name = id;
+        if (name === undefined) {
+          const [{ count }] = this.db.prepare('SELECT count(*) AS count FROM sessions').all() as { count: number }[];
+          for (let k = count + 1; ; k++)
+            if (!this.findSession(`s${k}`)) {
+              name = `s${k}`;
+              break;
+            }
+        } else if (this.findSession(name)) {
+          throw new UserError(`a session named '${name}' already exists`);
+        }
+        this.db.prepare('INSERT INTO sessions (id, created_at, head) VALUES (?, ?, NULL)').run(name, createdAt);
+        return { id: name!, createdAt, head: null, turnCount: 0 };
+      })
+      .immediate();
   }
 
   findSession(id: string): Session | null {
@@ -101,12 +148,15 @@ export class SessionStore {
   /** All turns of a session (every branch), in order of creation. */
   turns(session: string): Turn[] {
     this.session(session);
-    return (this.db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY n').all(session) as TurnRow[]).map(toTurn);
+    return (this.db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY n').all(session) as TurnRow[]).map(
+      toTurn,
+    );
   }
 
   turn(session: string, n: number): Turn {
     const [row] = this.db.prepare('SELECT * FROM turns WHERE session_id = ? AND n = ?').all(session, n) as TurnRow[];
-    if (!row) throw new UserError(`session '${session}' has no turn ${n} ('kontext session show ${session}' lists its turns)`);
+    if (!row)
+      throw new UserError(`session '${session}' has no turn ${n} ('kontext session show ${session}' lists its turns)`);
     return toTurn(row);
   }
 
@@ -132,19 +182,42 @@ export class SessionStore {
    * order that keeps a crash from leaving a turn without its image); this is checked, not assumed.
    */
   addTurn(session: string, t: TurnInput): Turn {
-    for (const h of [...t.inputs, t.output]) if (!this.images.has(h)) throw new Error(`image ${h} is not stored; put() images before addTurn()`);
+    for (const h of [...t.inputs, t.output])
+      if (!this.images.has(h)) throw new Error(`image ${h} is not stored; put() images before addTurn()`);
     const createdAt = new Date().toISOString();
-    return this.db.transaction(() => {
-      this.session(session);
-      if (t.parent !== null) this.turn(session, t.parent);
-      const [{ next }] = this.db.prepare('SELECT coalesce(max(n), 0) + 1 AS next FROM turns WHERE session_id = ?').all(session) as { next: number }[];
-      this.db.prepare(
-        `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, seed, model, seconds, created_at)
+    return this.db
+      .transaction(() => {
+        this.session(session);
+        if (t.parent !== null) this.turn(session, t.parent);
+        const [{ next }] = this.db
+          .prepare('SELECT coalesce(max(n), 0) + 1 AS next FROM turns WHERE session_id = ?')
+          .all(session) as { next: number }[];
+        this.db
+          .prepare(
+            `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
+              `seed, model, seconds, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(session, next, t.parent, t.instruction, JSON.stringify(t.inputs), t.output, t.width, t.height, t.steps, t.guidance, t.seed, t.model, t.seconds, createdAt);
-      this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
-      return { ...t, session, n: next, createdAt };
-    }).immediate();
+          )
+          .run(
+            session,
+            next,
+            t.parent,
+            t.instruction,
+            JSON.stringify(t.inputs),
+            t.output,
+            t.width,
+            t.height,
+            t.steps,
+            t.guidance,
+            t.seed,
+            t.model,
+            t.seconds,
+            createdAt,
+          );
+        this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
+        return { ...t, session, n: next, createdAt };
+      })
+      .immediate();
   }
 
   /** Move the head to turn `n` (null: back to the start); the next edit continues from there, as a new branch. */
@@ -154,11 +227,13 @@ export class SessionStore {
 
   /** Undo: move the head to its parent. The undone turn stays in the tree (branch back to it to redo). */
   undo(session: string): Session {
-    return this.db.transaction(() => {
-      const head = this.head(session);
-      if (!head) throw new UserError(`session '${session}' is at its start; there is nothing to undo`);
-      return this.moveHead(session, head.parent);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const head = this.head(session);
+        if (!head) throw new UserError(`session '${session}' is at its start; there is nothing to undo`);
+        return this.moveHead(session, head.parent);
+      })
+      .immediate();
   }
 
   /** The head move itself; callers hold the transaction (SQLite transactions do not nest). */

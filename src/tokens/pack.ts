@@ -15,9 +15,12 @@ function like<T extends PackArray>(x: T, n: number): T {
 
 function check(what: string, len: number, B: number, C: number, H: number, W: number): void {
   if (H % 2 !== 0 || W % 2 !== 0) {
-    throw new RangeError(`${what}: latent size ${H}×${W} must be even on both sides (images must be multiples of 16 pixels)`);
+    throw new RangeError(
+      `${what}: latent size ${H}×${W} must be even on both sides (images must be multiples of 16 pixels)`,
+    );
   }
-  if (len !== B * C * H * W) throw new RangeError(`${what}: array has ${len} elements, [${B}, ${C}, ${H}, ${W}] needs ${B * C * H * W}`);
+  if (len !== B * C * H * W)
+    throw new RangeError(`${what}: array has ${len} elements, [${B}, ${C}, ${H}, ${W}] needs ${B * C * H * W}`);
 }
 
 /** [B, C, H, W] latent → [B, (H/2)(W/2), 4C] tokens. */

@@ -8,13 +8,13 @@
 // tolerates. (No pretrained network exists here for LPIPS, and a GAN would double the cost of a step.)
 // After training, scale and shift are set from data so that encoded latents have mean 0 and variance 1.
 
-import { AutoEncoder, encoderGraph } from '../autoencoder/model.ts';
+import { type AutoEncoder, encoderGraph } from '../autoencoder/model.ts';
 import { F, type Graph, type HostTensor, type Tensor } from '../engine/index.ts';
 import { compile } from '../engine/session.ts';
 import { toCHW } from '../image/preprocess.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
-import { Rng } from '../world/prng.ts';
+import type { Rng } from '../world/prng.ts';
 import type { Split } from '../world/split.ts';
 
 export interface AeLossWeights {
@@ -23,7 +23,13 @@ export interface AeLossWeights {
 }
 
 /** The AE loss graph for a batch [B, 3, S, S] (inputs 'image' and 'eps'). */
-export function aeLoss(ae: AutoEncoder, g: Graph, batch: number, size: number, w: AeLossWeights): { loss: Tensor; logs: Record<string, Tensor> } {
+export function aeLoss(
+  ae: AutoEncoder,
+  g: Graph,
+  batch: number,
+  size: number,
+  w: AeLossWeights,
+): { loss: Tensor; logs: Record<string, Tensor> } {
   const p = ae.params;
   const x = g.input('image', [batch, 3, size, size]);
   const moments = ae.encoder.forward(x);
@@ -33,17 +39,29 @@ export function aeLoss(ae: AutoEncoder, g: Graph, batch: number, size: number, w
   const z = F.add(mu, F.mul(F.exp(F.mul(logvar, 0.5)), eps));
   const y = ae.decoder.forward(z);
   const r = reconstructionLoss(g, x, y, size, w.edge);
-  const kl = F.mul(F.reduceMean(F.sub(F.add(F.mul(mu, mu), F.exp(logvar)), F.add(logvar, 1)), [0, 1, 2, 3], false), 0.5);
+  const kl = F.mul(
+    F.reduceMean(F.sub(F.add(F.mul(mu, mu), F.exp(logvar)), F.add(logvar, 1)), [0, 1, 2, 3], false),
+    0.5,
+  );
   return { loss: F.add(r.loss, F.mul(kl, w.kl)), logs: { ...r.logs, kl } };
 }
 
 /** |ŷ − x|₁ + λ_edge·(|∂x ŷ − ∂x x|₁ + |∂y ŷ − ∂y x|₁) for images [B, 3, S, S]. */
-export function reconstructionLoss(_g: Graph, x: Tensor, y: Tensor, size: number, edgeWeight: number): { loss: Tensor; logs: Record<string, Tensor> } {
+export function reconstructionLoss(
+  _g: Graph,
+  x: Tensor,
+  y: Tensor,
+  size: number,
+  edgeWeight: number,
+): { loss: Tensor; logs: Record<string, Tensor> } {
   const all = [0, 1, 2, 3];
   const l1 = F.reduceMean(F.abs(F.sub(y, x)), all, false);
   const dx = (t: Tensor) => F.sub(F.slice(t, 3, 1, size), F.slice(t, 3, 0, size - 1));
   const dy = (t: Tensor) => F.sub(F.slice(t, 2, 1, size), F.slice(t, 2, 0, size - 1));
-  const edge = F.add(F.reduceMean(F.abs(F.sub(dx(y), dx(x))), all, false), F.reduceMean(F.abs(F.sub(dy(y), dy(x))), all, false));
+  const edge = F.add(
+    F.reduceMean(F.abs(F.sub(dx(y), dx(x))), all, false),
+    F.reduceMean(F.abs(F.sub(dy(y), dy(x))), all, false),
+  );
   return { loss: F.add(l1, F.mul(edge, edgeWeight)), logs: { l1, edge } };
 }
 
@@ -91,7 +109,7 @@ export function imageBatch(images: RGBImage[]): HostTensor {
   const { width: w, height: h } = images[0];
   const n = 3 * w * h;
   const data = new Float32Array(images.length * n);
-  images.forEach((img, i) => data.set(toCHW(img), i * n));
+  for (const [i, img] of images.entries()) data.set(toCHW(img), i * n);
   return { dtype: 'float32', shape: [images.length, 3, h, w], data };
 }
 
@@ -112,7 +130,11 @@ export function gaussian(rng: Rng, shape: number[]): HostTensor {
  * Latent statistics of the encoder's mean over `images`: the shift and scale that give the latents mean 0 and
  * variance 1, as Flux's shift_factor and scale_factor do. `values` feeds parameters from a Trainer.
  */
-export async function latentStats(ae: AutoEncoder, images: RGBImage[], values?: Map<string, HostTensor>): Promise<{ shift_factor: number; scale_factor: number }> {
+export async function latentStats(
+  ae: AutoEncoder,
+  images: RGBImage[],
+  values?: Map<string, HostTensor>,
+): Promise<{ shift_factor: number; scale_factor: number }> {
   const B = 16;
   const S = images[0].width;
   const c = await compile(encoderGraph(ae, B, S, S, values ? 'input' : 'constant'), { outputs: ['moments'] });

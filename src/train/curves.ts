@@ -39,12 +39,17 @@ function valPanels(rows: LogRow[]): PlotPanel[] {
   const vals = rows.filter((r) => r.val);
   const keys = [...new Set(vals.flatMap((r) => Object.keys(r.val!)))];
   const series = (ks: string[]): PlotSeries[] =>
-    ks.map((k, i) => ({ label: k, color: SERIES_COLORS[i % SERIES_COLORS.length], points: vals.map((r): [number, number | null] => [r.step, r.val![k] ?? null]) }));
+    ks.map((k, i) => ({
+      label: k,
+      color: SERIES_COLORS[i % SERIES_COLORS.length],
+      points: vals.map((r): [number, number | null] => [r.step, r.val![k] ?? null]),
+    }));
   const big = keys.filter((k) => vals.some((r) => (r.val![k] ?? 0) > 1.5));
   const small = keys.filter((k) => !big.includes(k));
   const panels: PlotPanel[] = [];
   if (big.length) panels.push({ title: 'VALIDATION', xLabel: 'STEP', series: series(big), markers: vals.length < 40 });
-  if (small.length) panels.push({ title: 'VALIDATION', xLabel: 'STEP', series: series(small), yMin: 0, markers: vals.length < 40 });
+  if (small.length)
+    panels.push({ title: 'VALIDATION', xLabel: 'STEP', series: series(small), yMin: 0, markers: vals.length < 40 });
   return panels;
 }
 
@@ -65,7 +70,9 @@ export function curvePanels(rows: LogRow[]): PlotPanel[] {
 }
 
 function svgPanel(p: PlotPanel, w = 480, h = 300): string {
-  const pts = p.series.flatMap((s) => s.points.filter((q): q is [number, number] => q[1] !== null && (!p.log || q[1] > 0)));
+  const pts = p.series.flatMap((s) =>
+    s.points.filter((q): q is [number, number] => q[1] !== null && (!p.log || q[1] > 0)),
+  );
   if (!pts.length) return '';
   const tf = (v: number) => (p.log ? Math.log10(v) : v);
   const xs = pts.map((q) => q[0]);
@@ -81,11 +88,21 @@ function svgPanel(p: PlotPanel, w = 480, h = 300): string {
         .map(([x, y], k) => `${k ? 'L' : 'M'}${X(x).toFixed(1)},${Y(y).toFixed(1)}`)
         .join('');
       const [r, g, b] = s.color;
-      return `<path d="${d}" fill="none" stroke="rgb(${r},${g},${b})" stroke-width="1.5"><title>${s.label}</title></path><text x="${60 + 120 * i}" y="14" fill="rgb(${r},${g},${b})">${s.label}</text>`;
+      return (
+        `<path d="${d}" fill="none" stroke="rgb(${r},${g},${b})" stroke-width="1.5">` +
+        `<title>${s.label}</title></path>` +
+        `<text x="${60 + 120 * i}" y="14" fill="rgb(${r},${g},${b})">${s.label}</text>`
+      );
     })
     .join('');
   const fmt = (v: number) => String(+(p.log ? 10 ** v : v).toPrecision(3));
-  return `<svg width="${w}" height="${h}" font-family="sans-serif" font-size="11"><rect x="50" y="20" width="${w - 60}" height="${h - 50}" fill="none" stroke="#ccc"/>${lines}<text x="4" y="${Y(p.log ? 10 ** y1 : y1) + 4}">${fmt(y1)}</text><text x="4" y="${h - 26}">${fmt(y0)}</text><text x="50" y="${h - 8}">${x0}</text><text x="${w - 40}" y="${h - 8}">${x1}</text><text x="${w / 2}" y="${h - 8}">${p.xLabel.toLowerCase()}</text></svg>`;
+  return (
+    `<svg width="${w}" height="${h}" font-family="sans-serif" font-size="11">` +
+    `<rect x="50" y="20" width="${w - 60}" height="${h - 50}" fill="none" stroke="#ccc"/>${lines}` +
+    `<text x="4" y="${Y(p.log ? 10 ** y1 : y1) + 4}">${fmt(y1)}</text><text x="4" y="${h - 26}">${fmt(y0)}</text>` +
+    `<text x="50" y="${h - 8}">${x0}</text><text x="${w - 40}" y="${h - 8}">${x1}</text>` +
+    `<text x="${w / 2}" y="${h - 8}">${p.xLabel.toLowerCase()}</text></svg>`
+  );
 }
 
 /** Write curves.png and curves.html into the run folder from its log. */
@@ -96,11 +113,15 @@ export async function writeCurves(out: string): Promise<void> {
   await writePng(plotPanels(panels), join(out, 'curves.png'));
   const vals = rows.filter((r) => r.val);
   const keys = [...new Set(vals.flatMap((r) => Object.keys(r.val!)))];
+  const cell = (v: number | undefined) => `<td>${v === undefined ? '' : +v.toPrecision(4)}</td>`;
   const table = vals.length
     ? `<table><tr><th>step</th>${keys.map((k) => `<th>${k}</th>`).join('')}</tr>${vals
-        .map((r) => `<tr><td>${r.step}</td>${keys.map((k) => `<td>${r.val![k] === undefined ? '' : +r.val![k].toPrecision(4)}</td>`).join('')}</tr>`)
+        .map((r) => `<tr><td>${r.step}</td>${keys.map((k) => cell(r.val![k])).join('')}</tr>`)
         .join('')}</table>`
     : '';
-  const html = `<!doctype html><meta charset="utf-8"><title>training curves</title><style>body{font-family:sans-serif;margin:20px}td,th{padding:2px 8px;text-align:right}</style><h1>${out}</h1>${panels.map((p) => `<h3>${p.title.toLowerCase()}</h3>${svgPanel(p)}`).join('')}${table}`;
+  const style = 'body{font-family:sans-serif;margin:20px}td,th{padding:2px 8px;text-align:right}';
+  const head = `<!doctype html><meta charset="utf-8"><title>training curves</title><style>${style}</style>`;
+  const plots = panels.map((p) => `<h3>${p.title.toLowerCase()}</h3>${svgPanel(p)}`).join('');
+  const html = `${head}<h1>${out}</h1>${plots}${table}`;
   await writeFile(join(out, 'curves.html'), html);
 }

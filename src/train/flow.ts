@@ -32,13 +32,28 @@ export interface Example {
 
 /** A sample as an example; a multi-turn chain gives its turn `turn` (input: the previous turn's target). */
 export function exampleOf(s: Sample, turn = 0): Example {
-  if (!s.turns) return { family: s.family, task: s.task, instruction: s.instruction, inputs: s.inputs, target: s.target };
+  if (!s.turns)
+    return { family: s.family, task: s.task, instruction: s.instruction, inputs: s.inputs, target: s.target };
   const k = turn % s.turns.length;
   const t = s.turns[k];
-  return { family: s.family, task: t.task, instruction: t.instruction, inputs: [k === 0 ? s.inputs[0] : s.turns[k - 1].target], target: t.target };
+  return {
+    family: s.family,
+    task: t.task,
+    instruction: t.instruction,
+    inputs: [k === 0 ? s.inputs[0] : s.turns[k - 1].target],
+    target: t.target,
+  };
 }
 
-export const CONTEXTS: Record<Family, number> = { local: 1, global: 1, text: 1, style: 2, character: 1, t2i: 0, multiturn: 1 };
+export const CONTEXTS: Record<Family, number> = {
+  local: 1,
+  global: 1,
+  text: 1,
+  style: 2,
+  character: 1,
+  t2i: 0,
+  multiturn: 1,
+};
 
 /**
  * Streams of examples, one per family, each at its own position (the whole data state: a run resumes exactly).
@@ -55,7 +70,10 @@ export class ExampleStreams {
   next(family: Family): Example {
     const i = this.positions[family] ?? 0;
     this.positions[family] = i + 1;
-    const s = makeSample({ split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] }, i);
+    const s = makeSample(
+      { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] },
+      i,
+    );
     return exampleOf(s, i % 5);
   }
 }
@@ -121,7 +139,7 @@ export async function flowFeeds(
     const x = lat[at++];
     for (let i = 0; i < k; i++) ctx.set(lat[at++], (b * k + i) * N * C);
     const text = rng.next() < dropout ? '' : e.instruction;
-    tok.encode(text, T).ids.forEach((id, i) => (ids[b * T + i] = BigInt(id)));
+    for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
     const eps = normals(rng, N * C);
     const t = sampleT(rng, N);
     ts[b] = t;
@@ -139,4 +157,3 @@ export async function flowFeeds(
   if (k) feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
   return feeds;
 }
-

@@ -4,7 +4,8 @@
 // position and random state. Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves a checkpoint and exits.
 //
 // Run folder layout:
-//   config.json             the run's configuration (a resumed run must match it, except `steps`: a run can be extended)
+//   config.json             the run's configuration (a resumed run must match it, except `steps`: a run can
+//                           be extended)
 //   log.jsonl               one line per logged step ({step, loss, lr, ...}) and per validation ({step, val})
 //   curves.png, curves.html loss and validation metrics over steps
 //   checkpoints/step-N.safetensors + latest.json (which checkpoint, and the data state at that step)
@@ -74,10 +75,16 @@ async function resume(trainer: Trainer, o: LoopOptions): Promise<number> {
     const old = JSON.parse(await readFile(cfgPath, 'utf8')) as { steps?: unknown };
     const now = o.config as { steps?: unknown };
     if (!sameExceptSteps(old, now)) {
-      throw new UserError(`${o.out} holds a run with another configuration (config.json differs); use a new --out folder, or delete ${o.out} to start over`);
+      throw new UserError(
+        `${o.out} holds a run with another configuration (config.json differs); ` +
+          `use a new --out folder, or delete ${o.out} to start over`,
+      );
     }
     if (old.steps !== now.steps && !o.quiet) {
-      process.stderr.write(`extending the run: steps ${old.steps} -> ${now.steps} (the cosine schedule is recomputed for the new length)\n`);
+      process.stderr.write(
+        `extending the run: steps ${old.steps} -> ${now.steps} ` +
+          `(the cosine schedule is recomputed for the new length)\n`,
+      );
     }
   }
   await mkdir(ckDir, { recursive: true });
@@ -141,7 +148,8 @@ export async function trainLoop(trainer: Trainer, o: LoopOptions): Promise<LoopR
   const onSignal = (sig: string) => {
     if (stop) process.exit(130); // second Ctrl-C: leave now
     stop = sig;
-    if (!o.quiet) process.stderr.write(`\n${sig}: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)\n`);
+    if (!o.quiet)
+      process.stderr.write(`\n${sig}: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)\n`);
   };
   const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
   process.on('SIGINT', handlers.SIGINT);
@@ -158,20 +166,31 @@ export async function trainLoop(trainer: Trainer, o: LoopOptions): Promise<LoopR
       const step = trainer.step + 1;
       trainer.lr = learningRate(o.schedule, step);
       const b = await o.nextBatch(step);
-      const r = await trainer.trainStep(b.feeds, { variant: b.variant, emaDecay: o.ema !== undefined ? emaDecay(o.ema, step) : undefined });
+      const r = await trainer.trainStep(b.feeds, {
+        variant: b.variant,
+        emaDecay: o.ema !== undefined ? emaDecay(o.ema, step) : undefined,
+      });
       ran++;
       if (!Number.isFinite(r.loss)) {
-        throw new Error(`loss is ${r.loss} at step ${step} (variant ${b.variant ?? 'main'}); lower the learning rate or resume from the last checkpoint`);
+        throw new Error(
+          `loss is ${r.loss} at step ${step} (variant ${b.variant ?? 'main'}); ` +
+            `lower the learning rate or resume from the last checkpoint`,
+        );
       }
       progress.tick({ loss: r.loss });
       if (step % (o.logEvery ?? 10) === 0 || step === 1) {
-        pending.push(`${JSON.stringify({ step, loss: r.loss, lr: trainer.lr, gradNorm: r.gradNorm, variant: b.variant, ...r.logs, time: Date.now() })}\n`);
+        const entry = { step, loss: r.loss, lr: trainer.lr, gradNorm: r.gradNorm, variant: b.variant, ...r.logs };
+        pending.push(`${JSON.stringify({ ...entry, time: Date.now() })}\n`);
       }
       const last = step === total;
       if (o.validate && o.validateEvery && (step % o.validateEvery === 0 || last)) {
         const val = await o.validate(trainer);
         pending.push(`${JSON.stringify({ step, val, time: Date.now() })}\n`);
-        progress.note(`val @${step}: ${Object.entries(val).map(([k, v]) => `${k} ${+v.toFixed(4)}`).join(', ')}`);
+        progress.note(
+          `val @${step}: ${Object.entries(val)
+            .map(([k, v]) => `${k} ${+v.toFixed(4)}`)
+            .join(', ')}`,
+        );
       }
       if (step % o.checkpointEvery === 0 || last) {
         await flush();

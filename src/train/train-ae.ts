@@ -65,7 +65,11 @@ function cropBatch(images: RGBImage[], crop: number, align: number, rng: Rng): R
     const x0 = rng.int(cells + 1) * align;
     const y0 = rng.int(cells + 1) * align;
     const data = new Uint8Array(crop * crop * 3);
-    for (let y = 0; y < crop; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3), y * crop * 3);
+    for (let y = 0; y < crop; y++)
+      data.set(
+        img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3),
+        y * crop * 3,
+      );
     return { width: crop, height: crop, data };
   });
 }
@@ -75,7 +79,7 @@ export function validationImages(size: number, n: number, seed = 0): { image: RG
   const out: { image: RGBImage; scene: Scene }[] = [];
   for (let i = 0; out.length < n; i++) {
     const s = makeSample({ split: 'val', seed, size }, i);
-    s.inputs.forEach((image, k) => out.length < n && out.push({ image, scene: s.inputScenes[k] }));
+    for (const [k, image] of s.inputs.entries()) if (out.length < n) out.push({ image, scene: s.inputScenes[k] });
     if (out.length < n) out.push({ image: s.target, scene: s.after });
   }
   return out;
@@ -105,7 +109,8 @@ export async function roundTrip(
     const feeds: Record<string, HostTensor> = { image: imageBatch(chunk) };
     if (values) for (const x of c.inputs) if (values.has(x.name)) feeds[x.name] = values.get(x.name)!;
     const y = (await c.run(feeds)).image_out.data as Float32Array;
-    for (let k = 0; k < B && i + k < items.length; k++) outputs.push(toImage(y.subarray(k * 3 * S * S, (k + 1) * 3 * S * S), S, S));
+    for (let k = 0; k < B && i + k < items.length; k++)
+      outputs.push(toImage(y.subarray(k * 3 * S * S, (k + 1) * 3 * S * S), S, S));
   }
   let sum = 0;
   let reads = 0;
@@ -142,9 +147,12 @@ export async function exportAe(
   keepStats = false,
 ): Promise<AutoEncoderParams> {
   const images = validationImages(ae.params.resolution, 256, 1).map((x) => x.image);
-  const stats = keepStats ? { shift_factor: ae.params.shift_factor, scale_factor: ae.params.scale_factor } : await latentStats(ae, images, values);
+  const stats = keepStats
+    ? { shift_factor: ae.params.shift_factor, scale_factor: ae.params.scale_factor }
+    : await latentStats(ae, images, values);
   const tensors: Record<string, HostTensor> = {};
-  for (const [k] of ae.namedParameters()) tensors[k] = dtype === 'float32' ? values.get(k)! : castFloat(values.get(k)!, 'float16');
+  for (const [k] of ae.namedParameters())
+    tensors[k] = dtype === 'float32' ? values.get(k)! : castFloat(values.get(k)!, 'float16');
   const params = { ...ae.params, ...stats };
   await writeSafetensors(path, tensors, { format: 'kontext-ae', config: JSON.stringify(params) });
   return params;
@@ -161,7 +169,11 @@ function startSharp(ae: AutoEncoder): void {
   b.fill(-8, ae.params.z_channels);
 }
 
-export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
+export async function trainAe(
+  c: AeTrainConfig,
+  out: string,
+  o: { maxSteps?: number; quiet?: boolean } = {},
+): Promise<LoopResult> {
   if (c.decoderFrom) return trainDecoder(c, out, o);
   const ae = new AutoEncoder(aeParams(c));
   // zero-initialised residual branches (the second conv of every ResnetBlock, the attention's output projection):
@@ -201,11 +213,15 @@ export async function trainAe(c: AeTrainConfig, out: string, o: { maxSteps?: num
   });
 }
 
-
 /** The decoder-only phase (see AeTrainConfig.decoderFrom). */
-async function trainDecoder(c: AeTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean }): Promise<LoopResult> {
+async function trainDecoder(
+  c: AeTrainConfig,
+  out: string,
+  o: { maxSteps?: number; quiet?: boolean },
+): Promise<LoopResult> {
   const { loadMiniAe } = await import('../mini/load.ts');
-  if (!existsSync(c.decoderFrom!)) throw new UserError(`decoderFrom names ${c.decoderFrom}, which does not exist (train the AE first)`);
+  if (!existsSync(c.decoderFrom!))
+    throw new UserError(`decoderFrom names ${c.decoderFrom}, which does not exist (train the AE first)`);
   const ae = await loadMiniAe(c.decoderFrom!);
   const f = 2 ** (ae.params.ch_mult.length - 1);
   const zc = ae.params.z_channels;
@@ -233,7 +249,8 @@ async function trainDecoder(c: AeTrainConfig, out: string, o: { maxSteps?: numbe
       const z = new Float32Array(c.batch * zc * h * h);
       const eps = gaussian(rng, [z.length]).data as Float32Array;
       for (let b = 0; b < c.batch; b++) {
-        for (let i = 0; i < zc * h * h; i++) z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
+        for (let i = 0; i < zc * h * h; i++)
+          z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
       }
       return { feeds: { image, z: { dtype: 'float32', shape: [c.batch, zc, h, h], data: z } } };
     },

@@ -36,7 +36,10 @@ export interface FlowTrainConfig {
   ae: string;
   resolution: number;
   text: Omit<MiniTextParams, 'vocab_size'>;
-  transformer: Pick<FluxParams, 'hidden_size' | 'mlp_ratio' | 'num_heads' | 'depth' | 'depth_single_blocks' | 'axes_dim' | 'theta' | 'qkv_bias'>;
+  transformer: Pick<
+    FluxParams,
+    'hidden_size' | 'mlp_ratio' | 'num_heads' | 'depth' | 'depth_single_blocks' | 'axes_dim' | 'theta' | 'qkv_bias'
+  >;
   /** text tokens per number of context images */
   textLength: Record<string, number>;
   batch: number;
@@ -74,7 +77,8 @@ export function runVocabulary(seed: number, n: number, size: number): string[] {
 
 /** adaLN-Zero: modulations and the final projection start at zero; embeddings ~ N(0, 0.02). */
 function initOverride(p: Parameter) {
-  if (/(_mod|\.modulation|adaLN_modulation\.1)\.lin\.|adaLN_modulation\.1\.|final_layer\.linear\./.test(p.key)) return 'zeros' as const;
+  if (/(_mod|\.modulation|adaLN_modulation\.1)\.lin\.|adaLN_modulation\.1\.|final_layer\.linear\./.test(p.key))
+    return 'zeros' as const;
   if (p.key.endsWith('_embedding')) return { normal: 0.02 };
   return undefined;
 }
@@ -85,7 +89,14 @@ export function miniConfig(c: FlowTrainConfig, vocabSize: number, ae: MiniConfig
     format: 'kontext-mini',
     resolution: c.resolution,
     text: { ...c.text, vocab_size: vocabSize },
-    transformer: { ...c.transformer, in_channels: 4 * z, out_channels: 4 * z, vec_in_dim: c.text.dim, context_in_dim: c.text.dim, guidance_embed: false },
+    transformer: {
+      ...c.transformer,
+      in_channels: 4 * z,
+      out_channels: 4 * z,
+      vec_in_dim: c.text.dim,
+      context_in_dim: c.text.dim,
+      guidance_embed: false,
+    },
     ae,
     textLength: c.textLength,
     sampling: c.sampling,
@@ -98,14 +109,24 @@ interface ValItem {
 }
 
 /** Sample the validation examples and score them as the benchmark does. */
-export async function validateFlow(pipe: MiniPipeline, items: ValItem[], seed = 0, o: MiniRunOptions = {}): Promise<Record<string, number>> {
+export async function validateFlow(
+  pipe: MiniPipeline,
+  items: ValItem[],
+  seed = 0,
+  o: MiniRunOptions = {},
+): Promise<Record<string, number>> {
   const ex = items.map((it) => exampleOf(it.sample, 0));
-  const outs = await pipe.run(ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })), o);
+  const outs = await pipe.run(
+    ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })),
+    o,
+  );
   const by = new Map<string, { ok: number; n: number; psnr: number; unedited: number; nu: number }>();
   items.forEach((it, i) => {
     const s = it.sample;
     const turn = s.turns?.[0];
-    const [edit, before, after, mask] = turn ? [turn.edit, turn.before, turn.after, turn.mask] : [s.edit, s.before, s.after, s.mask];
+    const [edit, before, after, mask] = turn
+      ? [turn.edit, turn.before, turn.after, turn.mask]
+      : [s.edit, s.before, s.after, s.mask];
     const v = judge(edit, before, after, outs[i]);
     const r = by.get(it.family) ?? { ok: 0, n: 0, psnr: 0, unedited: 0, nu: 0 };
     r.n++;
@@ -140,15 +161,27 @@ export async function validateFlow(pipe: MiniPipeline, items: ValItem[], seed = 
 export function validationItems(perFamily: number, size: number): ValItem[] {
   const items: ValItem[] = [];
   for (const family of VAL_FAMILIES) {
-    for (let i = 0; i < perFamily; i++) items.push({ family, sample: makeSample({ split: 'val', seed: hashSeed(0, family), size, families: [family] }, i) });
+    for (let i = 0; i < perFamily; i++)
+      items.push({
+        family,
+        sample: makeSample({ split: 'val', seed: hashSeed(0, family), size, families: [family] }, i),
+      });
   }
   return items;
 }
 
-export async function trainFlow(c: FlowTrainConfig, out: string, o: { maxSteps?: number; quiet?: boolean } = {}): Promise<LoopResult> {
-  if (!existsSync(c.ae)) throw new UserError(`the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`);
+export async function trainFlow(
+  c: FlowTrainConfig,
+  out: string,
+  o: { maxSteps?: number; quiet?: boolean } = {},
+): Promise<LoopResult> {
+  if (!existsSync(c.ae))
+    throw new UserError(
+      `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,
+    );
   const ae = await loadMiniAe(c.ae);
-  if (ae.params.resolution !== c.resolution) throw new UserError(`the autoencoder was trained at ${ae.params.resolution} px, the config says ${c.resolution}`);
+  if (ae.params.resolution !== c.resolution)
+    throw new UserError(`the autoencoder was trained at ${ae.params.resolution} px, the config says ${c.resolution}`);
   // the vocabulary is a pure function of the config; cached in the run folder
   const vocabPath = join(out, 'tokenizer.json');
   const tokenizer = existsSync(vocabPath)
@@ -159,14 +192,23 @@ export async function trainFlow(c: FlowTrainConfig, out: string, o: { maxSteps?:
   initParameters(model, c.seed, initOverride);
   const N = tokenSide(cfg) ** 2;
   const C = cfg.transformer.in_channels;
-  const spec = (k: number): FlowBatchSpec => ({ batch: c.batch, contexts: k, textLength: c.textLength[String(k)], tokens: N, channels: C });
-  const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
-  const trainer = await Trainer.create(Object.fromEntries(variants.map((k) => [`ctx${k}`, (g) => flowLoss(model, g, spec(k))])), {
-    lr: c.lr,
-    weightDecay: c.weightDecay,
-    clipNorm: c.clipNorm,
-    ema: true,
+  const spec = (k: number): FlowBatchSpec => ({
+    batch: c.batch,
+    contexts: k,
+    textLength: c.textLength[String(k)],
+    tokens: N,
+    channels: C,
   });
+  const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
+  const trainer = await Trainer.create(
+    Object.fromEntries(variants.map((k) => [`ctx${k}`, (g) => flowLoss(model, g, spec(k))])),
+    {
+      lr: c.lr,
+      weightDecay: c.weightDecay,
+      clipNorm: c.clipNorm,
+      ema: true,
+    },
+  );
   const streams = new ExampleStreams('train', c.seed, c.resolution);
   const fams = Object.entries(c.mix.families) as [Family, number][];
   const famTotal = fams.reduce((s, [, w]) => s + w, 0);
@@ -189,8 +231,12 @@ export async function trainFlow(c: FlowTrainConfig, out: string, o: { maxSteps?:
       const rng = new Rng(hashSeed(c.seed, 'flow-step', step));
       const u = rng.next();
       const k = u < c.mix.ctx0 ? 0 : u < c.mix.ctx0 + c.mix.ctx2 ? 2 : 1;
-      const examples = Array.from({ length: c.batch }, () => streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)));
-      for (const e of examples) if (CONTEXTS[e.family] !== k) throw new Error(`family ${e.family} has ${CONTEXTS[e.family]} context images, not ${k}`);
+      const examples = Array.from({ length: c.batch }, () =>
+        streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)),
+      );
+      for (const e of examples)
+        if (CONTEXTS[e.family] !== k)
+          throw new Error(`family ${e.family} has ${CONTEXTS[e.family]} context images, not ${k}`);
       return { variant: `ctx${k}`, feeds: await flowFeeds(ae, tokenizer, examples, spec(k), rng, c.promptDropout) };
     },
     dataState: () => ({ ...streams.positions }),

@@ -30,7 +30,10 @@ export function embedND(ids: Tensor, axesDim: number[], theta: number): Tensor {
   const [B, L] = ids.shape;
   const angles = axesDim.map((dim, i) => {
     const pos = F.slice(ids, 2, i, i + 1); // [B, L, 1]
-    const omega = F.cast(ids.graph.constant({ dtype: 'float32', shape: [dim / 2], data: ropeOmega(dim, theta) }, 'rope_omega'), ids.dtype);
+    const omega = F.cast(
+      ids.graph.constant({ dtype: 'float32', shape: [dim / 2], data: ropeOmega(dim, theta) }, 'rope_omega'),
+      ids.dtype,
+    );
     return F.mul(pos, omega); // [B, L, dim/2]
   });
   const phi = F.concat(angles, -1); // [B, L, P]

@@ -24,8 +24,15 @@ export interface LoadFluxOptions extends InferOptions {
   onProgress?: (done: number, total: number, key: string) => void;
 }
 
-/** Refuse a transformer run that will not fit (what loadFlux checks before reading weights; callers may check earlier). */
-export function checkFluxMemory(params: FluxParams, o: Pick<LoadFluxOptions, 'weights' | 'spill' | 'tokens'> = {}, available?: number): MemoryEstimate {
+/**
+ * Refuse a transformer run that will not fit (what loadFlux checks before reading weights; callers may check
+ * earlier).
+ */
+export function checkFluxMemory(
+  params: FluxParams,
+  o: Pick<LoadFluxOptions, 'weights' | 'spill' | 'tokens'> = {},
+  available?: number,
+): MemoryEstimate {
   return checkTransformerMemory(
     {
       shapes: expectedFluxKeys(params),
@@ -49,7 +56,12 @@ export async function loadFlux(path: string, o: LoadFluxOptions = {}): Promise<F
     validateCheckpoint(source, expectedFluxKeys(params));
     checkFluxMemory(params, { ...o, spill });
     const model = new Flux(params);
-    await loadParameters(model, source, { weights: o.weights, spill, accuracyLevel: o.accuracyLevel, onProgress: o.onProgress });
+    await loadParameters(model, source, {
+      weights: o.weights,
+      spill,
+      accuracyLevel: o.accuracyLevel,
+      onProgress: o.onProgress,
+    });
     return model;
   } finally {
     await source.close();

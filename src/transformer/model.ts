@@ -6,7 +6,16 @@
 //   → velocity for every image token [B, N+M, 64]
 
 import { F, Graph, Linear, Module, ModuleList, type Tensor } from '../engine/index.ts';
-import { DoubleStreamBlock, embedND, LastLayer, MLPEmbedder, noTaps, SingleStreamBlock, type Taps, timestepEmbedding } from './layers.ts';
+import {
+  DoubleStreamBlock,
+  embedND,
+  LastLayer,
+  MLPEmbedder,
+  noTaps,
+  SingleStreamBlock,
+  type Taps,
+  timestepEmbedding,
+} from './layers.ts';
 import { checkFluxParams, type FluxParams } from './params.ts';
 
 export interface FluxInputs {
@@ -38,9 +47,15 @@ export class Flux extends Module {
     this.vector_in = this.child('vector_in', new MLPEmbedder(params.vec_in_dim, H));
     this.guidance_in = params.guidance_embed ? this.child('guidance_in', new MLPEmbedder(256, H)) : null;
     this.txt_in = this.child('txt_in', new Linear(params.context_in_dim, H));
-    const blocks = Array.from({ length: params.depth }, () => new DoubleStreamBlock(H, params.num_heads, params.mlp_ratio, params.qkv_bias));
+    const blocks = Array.from(
+      { length: params.depth },
+      () => new DoubleStreamBlock(H, params.num_heads, params.mlp_ratio, params.qkv_bias),
+    );
     this.double_blocks = this.child('double_blocks', new ModuleList(blocks));
-    const singles = Array.from({ length: params.depth_single_blocks }, () => new SingleStreamBlock(H, params.num_heads, params.mlp_ratio));
+    const singles = Array.from(
+      { length: params.depth_single_blocks },
+      () => new SingleStreamBlock(H, params.num_heads, params.mlp_ratio),
+    );
     this.single_blocks = this.child('single_blocks', new ModuleList(singles));
     this.final_layer = this.child('final_layer', new LastLayer(H, params.out_channels));
   }

@@ -41,5 +41,6 @@ export function checkFluxParams(p: FluxParams): void {
   }
   const headDim = p.hidden_size / p.num_heads;
   const sum = p.axes_dim.reduce((a, b) => a + b, 0);
-  if (sum !== headDim) throw new Error(`FluxParams: axes_dim ${JSON.stringify(p.axes_dim)} sums to ${sum}, head dim is ${headDim}`);
+  if (sum !== headDim)
+    throw new Error(`FluxParams: axes_dim ${JSON.stringify(p.axes_dim)} sums to ${sum}, head dim is ${headDim}`);
 }

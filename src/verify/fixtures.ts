@@ -60,22 +60,38 @@ async function loadFluxFixture(dir: string, weightsFile: string, params: FluxPar
   }
 }
 
-async function transformerCase(dir: string, name: string, cfg: { params: FluxParams; target_tokens_hw: number[] }): Promise<OutputResult[]> {
+async function transformerCase(
+  dir: string,
+  name: string,
+  cfg: { params: FluxParams; target_tokens_hw: number[] },
+): Promise<OutputResult[]> {
   const model = await loadFluxFixture(dir, `${name}.weights.safetensors`, cfg.params);
   const io = await SafetensorsFile.open(join(dir, `${name}.io.safetensors`));
   try {
     const img = await io.read('in.img');
     const txt = await io.read('in.txt');
-    const traces = io.keys().filter((k) => k.startsWith('trace.')).map((k) => k.slice('trace.'.length));
-    const g = fluxGraph(model, { batch: img.shape[0], imgTokens: img.shape[1], txtTokens: txt.shape[1] }, { trace: traces });
+    const traces = io
+      .keys()
+      .filter((k) => k.startsWith('trace.'))
+      .map((k) => k.slice('trace.'.length));
+    const g = fluxGraph(
+      model,
+      { batch: img.shape[0], imgTokens: img.shape[1], txtTokens: txt.shape[1] },
+      { trace: traces },
+    );
     const run = await compile(g, { noCache: true });
     const feeds: Record<string, HostTensor> = {};
-    for (const i of run.inputs) feeds[i.name] = { dtype: 'float32', shape: i.shape as number[], data: f32(await io.read(`in.${i.name}`)) };
+    for (const i of run.inputs)
+      feeds[i.name] = { dtype: 'float32', shape: i.shape as number[], data: f32(await io.read(`in.${i.name}`)) };
     const out = await run.run(feeds);
     await run.release();
     const full = out.out.data as Float32Array;
     const results: OutputResult[] = [];
-    for (const t of traces) results.push({ name: `trace.${t}`, relErr: maxRelErr(out[`trace.${t}`].data as Float32Array, f32(await io.read(`trace.${t}`))) });
+    for (const t of traces)
+      results.push({
+        name: `trace.${t}`,
+        relErr: maxRelErr(out[`trace.${t}`].data as Float32Array, f32(await io.read(`trace.${t}`))),
+      });
     results.push({ name: 'out.full', relErr: maxRelErr(full, f32(await io.read('out.full'))) });
     if (io.has('out.target')) {
       const [B, L, C] = img.shape;
@@ -108,7 +124,14 @@ async function paramsForWeights(dir: string, weightsFile: string): Promise<FluxP
 async function denoiseCase(
   dir: string,
   name: string,
-  cfg: { weights: string; steps: number; guidance: number; schedule: number[]; latent_hw: number[]; context_latent_hw?: number[] },
+  cfg: {
+    weights: string;
+    steps: number;
+    guidance: number;
+    schedule: number[];
+    latent_hw: number[];
+    context_latent_hw?: number[];
+  },
 ): Promise<OutputResult[]> {
   const model = await loadFluxFixture(dir, cfg.weights, await paramsForWeights(dir, cfg.weights));
   const io = await SafetensorsFile.open(join(dir, `${name}.io.safetensors`));
@@ -122,7 +145,10 @@ async function denoiseCase(
     let context = null;
     if (cfg.context_latent_hw && io.has('in.context_latent')) {
       const [cH, cW] = cfg.context_latent_hw;
-      context = { tokens: pack(f32(await io.read('in.context_latent')), 1, C, cH, cW), ids: contextIds([{ rows: cH / 2, cols: cW / 2 }]) };
+      context = {
+        tokens: pack(f32(await io.read('in.context_latent')), 1, C, cH, cW),
+        ids: contextIds([{ rows: cH / 2, cols: cW / 2 }]),
+      };
     }
     const out = await denoise(model, {
       img: pack(noise, 1, C, H, W),
@@ -159,16 +185,29 @@ async function autoencoderCase(dir: string, name: string, cfg: { params: AutoEnc
     const d = await dec.run({ latent: e.latent }); // decode our own latent: the whole path from in.image
     await dec.release();
     const results: OutputResult[] = [];
-    if (io.has('trace.encoder_moments')) results.push({ name: 'trace.encoder_moments', relErr: maxRelErr(e.moments.data as Float32Array, f32(await io.read('trace.encoder_moments'))) });
-    results.push({ name: 'out.latent', relErr: maxRelErr(e.latent.data as Float32Array, f32(await io.read('out.latent'))) });
-    results.push({ name: 'out.decoded', relErr: maxRelErr(d.image.data as Float32Array, f32(await io.read('out.decoded'))) });
+    if (io.has('trace.encoder_moments'))
+      results.push({
+        name: 'trace.encoder_moments',
+        relErr: maxRelErr(e.moments.data as Float32Array, f32(await io.read('trace.encoder_moments'))),
+      });
+    results.push({
+      name: 'out.latent',
+      relErr: maxRelErr(e.latent.data as Float32Array, f32(await io.read('out.latent'))),
+    });
+    results.push({
+      name: 'out.decoded',
+      relErr: maxRelErr(d.image.data as Float32Array, f32(await io.read('out.decoded'))),
+    });
     return results;
   } finally {
     await io.close();
   }
 }
 
-async function noiseCase(dir: string, cfg: { cases: { key: string; seed: number; shape: number[]; dtype: 'bf16' | 'f32' }[] }): Promise<OutputResult[]> {
+async function noiseCase(
+  dir: string,
+  cfg: { cases: { key: string; seed: number; shape: number[]; dtype: 'bf16' | 'f32' }[] },
+): Promise<OutputResult[]> {
   const io = await SafetensorsFile.open(join(dir, 'noise.safetensors'));
   try {
     const results: OutputResult[] = [];
@@ -209,7 +248,9 @@ async function guarded(dir: string, files: string[], run: () => Promise<OutputRe
 /** Run every case found in `dir`, calling `onCase` as each finishes. */
 export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void = () => {}): Promise<CaseResult[]> {
   if (!existsSync(dir)) throw new UserError(`fixture folder '${dir}' does not exist`);
-  const jsons = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const jsons = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const results: CaseResult[] = [];
   const textRoles = new Set<TextCaseRole>();
   for (const file of jsons) {
@@ -232,7 +273,9 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
       outputs = await text.run();
     } else if (params?.hidden_size) {
       kind = 'transformer';
-      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () => transformerCase(dir, name, cfg as never));
+      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () =>
+        transformerCase(dir, name, cfg as never),
+      );
     } else if (cfg.steps && cfg.schedule && cfg.weights) {
       kind = 'denoise';
       const weights = cfg.weights;
@@ -242,7 +285,9 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
           : [broken('weights', `"weights" must name a file inside '${dir}', got ${preview(weights)}`)];
     } else if (params?.ch_mult) {
       kind = 'autoencoder';
-      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () => autoencoderCase(dir, name, cfg as never));
+      outputs = await guarded(dir, [`${name}.weights.safetensors`, `${name}.io.safetensors`], () =>
+        autoencoderCase(dir, name, cfg as never),
+      );
     } else if (Array.isArray(cfg.cases) && name === 'noise') {
       kind = 'noise';
       outputs = await guarded(dir, [`${name}.safetensors`], () => noiseCase(dir, cfg as never));
@@ -261,6 +306,7 @@ export async function verifyFolder(dir: string, onCase: (r: CaseResult) => void 
     results.push(r);
     onCase(r);
   }
-  if (results.length === 0) throw new UserError(`no reference cases found in '${dir}' (expected <case>.json with <case>.io.safetensors)`);
+  if (results.length === 0)
+    throw new UserError(`no reference cases found in '${dir}' (expected <case>.json with <case>.io.safetensors)`);
   return results;
 }

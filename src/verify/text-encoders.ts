@@ -55,9 +55,11 @@ export function textEncoderCase(dir: string, name: string, cfg: Record<string, u
       }
     },
   });
-  if (cfg.kind === 'clip-text' || cfg.kind === 't5-encoder') return guard(cfg.kind, () => encoderCase(dir, name, cfg.kind as never, cfg.config));
+  if (cfg.kind === 'clip-text' || cfg.kind === 't5-encoder')
+    return guard(cfg.kind, () => encoderCase(dir, name, cfg.kind as never, cfg.config));
   const cases = cfg.cases;
-  if (Array.isArray(cases) && cases.some((c) => c && typeof c === 'object' && 'ids77' in c)) return guard('clip-tokenizer', async () => tokenizerCase(dir, name, cfg));
+  if (Array.isArray(cases) && cases.some((c) => c && typeof c === 'object' && 'ids77' in c))
+    return guard('clip-tokenizer', async () => tokenizerCase(dir, name, cfg));
   const shapes = cfg.shapes as Record<string, number[]> | undefined;
   if (shapes && typeof shapes === 'object') {
     const keys = Object.keys(shapes);
@@ -68,7 +70,10 @@ export function textEncoderCase(dir: string, name: string, cfg: Record<string, u
 }
 
 /** Failing results for the expected cases a folder lacks, once it has any of them. */
-export function missingTextCases(dir: string, found: ReadonlySet<TextCaseRole>): { name: string; kind: TextCaseKind; outputs: OutputResult[] }[] {
+export function missingTextCases(
+  dir: string,
+  found: ReadonlySet<TextCaseRole>,
+): { name: string; kind: TextCaseKind; outputs: OutputResult[] }[] {
   if (found.size === 0) return [];
   return (Object.keys(EXPECTED) as TextCaseRole[])
     .filter((r) => !found.has(r))
@@ -79,10 +84,17 @@ export function missingTextCases(dir: string, found: ReadonlySet<TextCaseRole>):
 
 const f32 = toFloat32;
 
-async function encoderCase(dir: string, name: string, kind: 'clip-text' | 't5-encoder', config: unknown): Promise<OutputResult[]> {
+async function encoderCase(
+  dir: string,
+  name: string,
+  kind: 'clip-text' | 't5-encoder',
+  config: unknown,
+): Promise<OutputResult[]> {
   const where = `${name}.json config`;
   const clip = kind === 'clip-text';
-  const model = clip ? new ClipTextModel(checkClipConfig(config, where)) : new T5EncoderModel(checkT5Config(config, where));
+  const model = clip
+    ? new ClipTextModel(checkClipConfig(config, where))
+    : new T5EncoderModel(checkT5Config(config, where));
   const files = [`${name}.weights.safetensors`, `${name}.io.safetensors`];
   const absent = files.filter((f) => !existsSync(join(dir, f)));
   if (absent.length) return [broken('files', `${absent.join(' and ')} missing from '${dir}'`)];
@@ -91,8 +103,12 @@ async function encoderCase(dir: string, name: string, kind: 'clip-text' | 't5-en
   try {
     const source = clip ? w : withTiedKeys(w);
     const diff = diffCheckpoint(new Map(source.keys().map((k) => [k, source.shape(k)])), model.shapes());
-    const problems = [...diff.missing.map((k) => `lacks ${k}`), ...diff.wrongShape.map((m) => `${m.key} is [${m.actual}], expected [${m.expected}]`)];
-    if (problems.length) return [broken('weights', `${files[0]}: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? `; ${problems.length - 4} more` : ''}`)];
+    const problems = [
+      ...diff.missing.map((k) => `lacks ${k}`),
+      ...diff.wrongShape.map((m) => `${m.key} is [${m.actual}], expected [${m.expected}]`),
+    ];
+    const more = problems.length > 4 ? `; ${problems.length - 4} more` : '';
+    if (problems.length) return [broken('weights', `${files[0]}: ${problems.slice(0, 4).join('; ')}${more}`)];
     await loadParameters(model, source);
   } finally {
     await w.close();
@@ -102,7 +118,8 @@ async function encoderCase(dir: string, name: string, kind: 'clip-text' | 't5-en
   try {
     if (!io.has('in.input_ids')) return [broken('in.input_ids', `missing from ${files[1]}`)];
     const ids = await io.read('in.input_ids');
-    if (ids.dtype !== 'int64' || ids.shape.length !== 2) return [broken('in.input_ids', `must be int64 [B, L], is ${ids.dtype} [${ids.shape}]`)];
+    if (ids.dtype !== 'int64' || ids.shape.length !== 2)
+      return [broken('in.input_ids', `must be int64 [B, L], is ${ids.dtype} [${ids.shape}]`)];
     const [B, L] = ids.shape;
     const layers = model instanceof ClipTextModel ? model.config.num_hidden_layers : model.config.num_layers;
     const expected = [
@@ -111,14 +128,19 @@ async function encoderCase(dir: string, name: string, kind: 'clip-text' | 't5-en
       ...(clip ? ['out.pooler_output'] : []),
     ];
     const trace = expected.filter((k) => k.startsWith('trace.') && io.has(k)).map((k) => k.slice('trace.'.length));
-    const g: Graph = model instanceof ClipTextModel ? clipTextGraph(model, B, L, { trace }) : t5EncoderGraph(model, B, L, { trace });
+    const g: Graph =
+      model instanceof ClipTextModel ? clipTextGraph(model, B, L, { trace }) : t5EncoderGraph(model, B, L, { trace });
     const run = await compile(g, { noCache: true });
     const out = await run.run({ input_ids: ids });
     await run.release();
     const results: OutputResult[] = [];
     for (const k of expected) {
       if (!io.has(k)) results.push(broken(k, `missing from ${files[1]}`));
-      else results.push({ name: k, relErr: maxRelErr(out[k.replace(/^out\./, '')].data as Float32Array, f32(await io.read(k))) });
+      else
+        results.push({
+          name: k,
+          relErr: maxRelErr(out[k.replace(/^out\./, '')].data as Float32Array, f32(await io.read(k))),
+        });
     }
     return results;
   } finally {
@@ -140,13 +162,24 @@ interface GoldenCase {
 
 function tokenizerCase(dir: string, name: string, cfg: Record<string, unknown>): OutputResult[] {
   const folder = join(dir, name.replace(/-golden$/, ''));
-  if (!existsSync(folder)) return [broken('tokenizer', `the tokenizer folder '${folder}' (vocab.json + merges.txt) is missing`)];
+  if (!existsSync(folder))
+    return [broken('tokenizer', `the tokenizer folder '${folder}' (vocab.json + merges.txt) is missing`)];
   clipTokenizerFolder(folder); // names a missing vocab.json / merges.txt
   const tok = loadClipTokenizer(folder);
   const results: OutputResult[] = [];
   const f = tok.framing;
-  for (const [field, ours] of [['bos', f.bos], ['eos', f.eos], ['pad', f.pad], ['max_length', f.maxLength]] as const) {
-    if (cfg[field] !== undefined) results.push({ name: field, relErr: cfg[field] === ours ? 0 : Infinity, note: cfg[field] === ours ? undefined : `ours ${ours}, golden ${cfg[field]}` });
+  for (const [field, ours] of [
+    ['bos', f.bos],
+    ['eos', f.eos],
+    ['pad', f.pad],
+    ['max_length', f.maxLength],
+  ] as const) {
+    if (cfg[field] !== undefined)
+      results.push({
+        name: field,
+        relErr: cfg[field] === ours ? 0 : Infinity,
+        note: cfg[field] === ours ? undefined : `ours ${ours}, golden ${cfg[field]}`,
+      });
   }
   (cfg.cases as GoldenCase[]).forEach((c, i) => {
     const label = `#${i} ${JSON.stringify(c.text.length > 24 ? `${c.text.slice(0, 23)}…` : c.text)}`;
@@ -171,10 +204,24 @@ function shapesCase(which: 'clip' | 't5', cfg: Record<string, unknown>): OutputR
     ...diff.wrongShape.map((m) => `${m.key} is [${m.actual}], expected [${m.expected}]`),
   ];
   const results: OutputResult[] = [
-    { name: 'keys and shapes', relErr: problems.length / Math.max(1, ref.size), note: problems.length ? problems.slice(0, 4).join('; ') : undefined },
+    {
+      name: 'keys and shapes',
+      relErr: problems.length / Math.max(1, ref.size),
+      note: problems.length ? problems.slice(0, 4).join('; ') : undefined,
+    },
   ];
   const count = model.parameters().reduce((s, p) => s + numel(p.shape), 0);
-  if (typeof cfg.params === 'number') results.push({ name: 'parameter count', relErr: Math.abs(count - cfg.params) / cfg.params, note: count === cfg.params ? undefined : `ours ${count}, expected ${cfg.params}` });
-  if (typeof cfg.tensors === 'number') results.push({ name: 'tensor count', relErr: Math.abs(ours.size - cfg.tensors) / cfg.tensors, note: ours.size === cfg.tensors ? undefined : `ours ${ours.size}, expected ${cfg.tensors}` });
+  if (typeof cfg.params === 'number')
+    results.push({
+      name: 'parameter count',
+      relErr: Math.abs(count - cfg.params) / cfg.params,
+      note: count === cfg.params ? undefined : `ours ${count}, expected ${cfg.params}`,
+    });
+  if (typeof cfg.tensors === 'number')
+    results.push({
+      name: 'tensor count',
+      relErr: Math.abs(ours.size - cfg.tensors) / cfg.tensors,
+      note: ours.size === cfg.tensors ? undefined : `ours ${ours.size}, expected ${cfg.tensors}`,
+    });
   return results;
 }

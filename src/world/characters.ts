@@ -55,8 +55,11 @@ export function identityTraits(id: number): Identity {
 
 export function identityId(t: Identity): number {
   const b = BODY_COLOR_NAMES.indexOf(t.body);
-  return ((b * EYES.length + EYES.indexOf(t.eyes)) * ACCESSORIES.length + ACCESSORIES.indexOf(t.accessory)) *
-    PATTERNS.length + PATTERNS.indexOf(t.pattern);
+  return (
+    ((b * EYES.length + EYES.indexOf(t.eyes)) * ACCESSORIES.length + ACCESSORIES.indexOf(t.accessory)) *
+      PATTERNS.length +
+    PATTERNS.indexOf(t.pattern)
+  );
 }
 
 const ACCESSORY_WORDS: Record<Accessory, string> = {
@@ -88,7 +91,11 @@ const BOW: RGB = [220, 40, 40];
 const GOLD: RGB = [250, 200, 30];
 
 function shade(c: RGB, f: number): RGB {
-  return [Math.min(255, Math.round(c[0] * f)), Math.min(255, Math.round(c[1] * f)), Math.min(255, Math.round(c[2] * f))];
+  return [
+    Math.min(255, Math.round(c[0] * f)),
+    Math.min(255, Math.round(c[1] * f)),
+    Math.min(255, Math.round(c[2] * f)),
+  ];
 }
 
 const within = (u: number, v: number, cu: number, cv: number, r: number): boolean =>
@@ -100,7 +107,8 @@ export function spriteAt(t: Identity, u: number, v: number): RGB | null {
   // accessory first: it sits on top of the head and wins where it overlaps
   switch (t.accessory) {
     case 'hat':
-      if ((u >= 0.32 && u <= 0.68 && v >= 0.04 && v <= 0.3) || (u >= 0.2 && u <= 0.8 && v >= 0.24 && v <= 0.31)) return INK;
+      if ((u >= 0.32 && u <= 0.68 && v >= 0.04 && v <= 0.3) || (u >= 0.2 && u <= 0.8 && v >= 0.24 && v <= 0.31))
+        return INK;
       break;
     case 'bow': {
       const du = Math.abs(u - 0.5);

@@ -48,7 +48,8 @@ export function randomBackground(rng: Rng, not?: Background): Background {
 
 /** Centres are kept this far from the lines between the 3x3 regions, so "at the top left" is never borderline. */
 export const REGION_CLEARANCE = 0.03;
-const nearRegionLine = (v: number): boolean => Math.abs(v - 1 / 3) < REGION_CLEARANCE || Math.abs(v - 2 / 3) < REGION_CLEARANCE;
+const nearRegionLine = (v: number): boolean =>
+  Math.abs(v - 1 / 3) < REGION_CLEARANCE || Math.abs(v - 2 / 3) < REGION_CLEARANCE;
 
 /**
  * A centre (x, y) for a w x h rectangle that stays inside the image, overlaps none of `taken` and, if given, has its
@@ -95,7 +96,13 @@ export function newObject(rng: Rng, policy: SplitPolicy, scene: Scene, opts: New
   if (!pair) return null;
   const size = opts.size ?? rng.pick(SIZE_NAMES);
   const side = SIZES[size];
-  const at = placeRect(rng, side, side, [...itemRects(scene), ...(opts.avoid ?? [])], opts.region && regionRect(opts.region));
+  const at = placeRect(
+    rng,
+    side,
+    side,
+    [...itemRects(scene), ...(opts.avoid ?? [])],
+    opts.region && regionRect(opts.region),
+  );
   if (!at) return null;
   return { id: nextObjectId(scene), shape: pair[0], color: pair[1], size, style: opts.style, x: at[0], y: at[1] };
 }

@@ -227,7 +227,10 @@ function checkReplaceable(dir: string): void {
   }
   // any version of the generator: a dataset is replaced as a whole
   if (typeof generator !== 'string' || !generator.startsWith('kontext synthetic world')) {
-    throw new UserError(`--out '${dir}' holds files but is not a dataset of 'kontext bench data' (no dataset.json of ours); give a new or empty folder, as the dataset replaces what is there`);
+    throw new UserError(
+      `--out '${dir}' holds files but is not a dataset of 'kontext bench data' (no dataset.json of ours); ` +
+        `give a new or empty folder, as the dataset replaces what is there`,
+    );
   }
 }
 
@@ -251,7 +254,8 @@ async function fillDataset(dir: string, opts: GenerateOptions & { n: number }): 
     for (let i = start; i < Math.min(opts.n, start + BATCH); i++) batch.push(writeSample(dir, makeSample(opts, i)));
     for (const row of await Promise.all(batch)) rows.push(JSON.stringify(row));
   }
-  await writeFile(join(dir, 'metadata.jsonl'), rows.join('\n') + '\n');
+  await writeFile(join(dir, 'metadata.jsonl'), `${rows.join('\n')}\n`);
+  const heldOutIdentities = Array.from({ length: IDENTITY_COUNT }, (_, i) => i).filter(isHeldOutIdentity).length;
   const info: DatasetInfo = {
     generator: GENERATOR,
     split: opts.split,
@@ -262,9 +266,9 @@ async function fillDataset(dir: string, opts: GenerateOptions & { n: number }): 
     heldOut: {
       pairs: HELD_OUT_PAIRS.map(([s, c]) => `${c} ${s}`),
       words: [...HELD_OUT_WORDS],
-      identities: `id % 7 == 3 (${Array.from({ length: IDENTITY_COUNT }, (_, i) => i).filter(isHeldOutIdentity).length} of ${IDENTITY_COUNT})`,
+      identities: `id % 7 == 3 (${heldOutIdentities} of ${IDENTITY_COUNT})`,
     },
   };
-  await writeFile(join(dir, 'dataset.json'), JSON.stringify(info, null, 2) + '\n');
+  await writeFile(join(dir, 'dataset.json'), `${JSON.stringify(info, null, 2)}\n`);
   return info;
 }

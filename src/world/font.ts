@@ -2,7 +2,8 @@
 // template matching against the same glyphs, and the benchmark plot labels its axes with it.
 //
 // Glyphs are 5 columns x 7 rows; letters are advanced by 6 columns (one blank column between letters). A glyph is
-// drawn at any scale by nearest-neighbour sampling: output pixel (x, y) shows glyph cell (floor(dx/unit), floor(dy/unit)).
+// drawn at any scale by nearest-neighbour sampling: output pixel (x, y) shows glyph cell
+// (floor(dx/unit), floor(dy/unit)).
 
 import type { RGBImage } from '../image/rgb.ts';
 import type { RGB } from './palette.ts';
@@ -60,7 +61,7 @@ const GLYPH_ROWS: Record<string, string[]> = {
   '(': ['...#.', '..#..', '.#...', '.#...', '.#...', '..#..', '...#.'],
   ')': ['.#...', '..#..', '...#.', '...#.', '...#.', '..#..', '.#...'],
   '=': ['.....', '.....', '#####', '.....', '#####', '.....', '.....'],
-  '_': ['.....', '.....', '.....', '.....', '.....', '.....', '#####'],
+  _: ['.....', '.....', '.....', '.....', '.....', '.....', '#####'],
 };
 
 /** Glyph bitmaps, 35 bytes each (row-major, 1 = ink). */

@@ -24,7 +24,8 @@ function fillRect(mask: Mask, size: number, r: Rect): void {
 /** 1 on every pixel an item of the scene (object, text, character) draws, 0 on background. */
 export function inkMask(scene: Scene, size: number): Mask {
   const m = new Uint8Array(size * size);
-  for (const o of scene.objects) forEachInk(o.shape, o.style, objectBox(o, size), size, size, (x, y) => (m[y * size + x] = 1));
+  for (const o of scene.objects)
+    forEachInk(o.shape, o.style, objectBox(o, size), size, size, (x, y) => (m[y * size + x] = 1));
   if (scene.text) {
     const t = scene.text;
     const unit = TEXT_UNIT * size;
@@ -34,7 +35,8 @@ export function inkMask(scene: Scene, size: number): Mask {
     const [a, b, c, d] = pixelRect(textRect(t), size, 0);
     for (let y = b; y < d; y++) {
       for (let x = a; x < c; x++) {
-        if (textInkAt(t.word, Math.floor((x + 0.5 - x0) / unit), Math.floor((y + 0.5 - y0) / unit))) m[y * size + x] = 1;
+        if (textInkAt(t.word, Math.floor((x + 0.5 - x0) / unit), Math.floor((y + 0.5 - y0) / unit)))
+          m[y * size + x] = 1;
       }
     }
   }

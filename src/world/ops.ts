@@ -74,7 +74,13 @@ export const recolor: Op = (rng, policy, scene) => {
     after.objects.find((p) => p.id === o.id)!.color = to;
     const instruction = phrase(
       rng,
-      ['make {obj} {to}', 'change the color of {obj} to {to}', 'recolor {obj} {to}', 'turn {obj} {to}', 'paint {obj} {to}'],
+      [
+        'make {obj} {to}',
+        'change the color of {obj} to {to}',
+        'recolor {obj} {to}',
+        'turn {obj} {to}',
+        'paint {obj} {to}',
+      ],
       { obj: objectName(rng, scene, o), to },
       policy,
     );
@@ -92,8 +98,8 @@ export const remove: Op = (rng, policy, scene) => {
     rng,
     ['remove {obj}', 'delete {obj}', 'take away {obj}', 'erase {obj} from the picture', 'get rid of {obj}'],
     { obj: objectName(rng, scene, o) },
-      policy,
-    );
+    policy,
+  );
   return { task: 'local.remove', instruction, edit: { op: 'remove', id: o.id }, after };
 };
 
@@ -130,8 +136,8 @@ export const move: Op = (rng, policy, scene) => {
         rng,
         ['move {obj} {to}', 'shift {obj} {to}', 'put {obj} {where} instead', 'relocate {obj} {to}'],
         { obj: objectName(rng, scene, o), to, where: regionPhrase(region) },
-      policy,
-    );
+        policy,
+      );
       return { task: 'local.move', instruction, edit: { op: 'move', id: o.id, region }, after };
     }
   }
@@ -166,7 +172,12 @@ export const background: Op = (rng, policy, scene) => {
     const instruction = phrase(
       rng,
       bg.kind === 'solid'
-        ? ['change the background to {bg}', 'make the background {bg}', 'use a {bg} background', 'replace the background with a plain {bg} one']
+        ? [
+            'change the background to {bg}',
+            'make the background {bg}',
+            'use a {bg} background',
+            'replace the background with a plain {bg} one',
+          ]
         : ['change the background to {bg}', 'make the background {bg}', 'replace the background with {bg}'],
       { bg: backgroundPhrase(bg) },
       policy,
@@ -182,11 +193,16 @@ export const dayNight: Op = (rng, policy, scene) => {
   const instruction = phrase(
     rng,
     to === 'night'
-      ? ['make it night', 'turn the scene into a night scene', 'change the time of day to night', 'show this scene at night']
+      ? [
+          'make it night',
+          'turn the scene into a night scene',
+          'change the time of day to night',
+          'show this scene at night',
+        ]
       : ['make it daytime', 'show this scene in daylight', 'turn the night into day', 'change the time of day to day'],
     {},
-      policy,
-    );
+    policy,
+  );
   return { task: 'global.daynight', instruction, edit: { op: 'time', to }, after };
 };
 
@@ -195,10 +211,15 @@ export const grayscale: Op = (rng, policy, scene) => {
   const after = { ...cloneScene(scene), grayscale: true };
   const instruction = phrase(
     rng,
-    ['make the image grayscale', 'convert the picture to black and white', 'remove all color from the image', 'turn the whole image into shades of gray'],
+    [
+      'make the image grayscale',
+      'convert the picture to black and white',
+      'remove all color from the image',
+      'turn the whole image into shades of gray',
+    ],
     {},
-      policy,
-    );
+    policy,
+  );
   return { task: 'global.grayscale', instruction, edit: { op: 'grayscale' }, after };
 };
 
@@ -217,10 +238,15 @@ export const restyle: Op = (rng, policy, scene) => {
   for (const o of after.objects) o.style = to;
   const instruction = phrase(
     rng,
-    ['redraw all the shapes in {name} style', 'change the style of every shape to {name}', 'make all objects {adj}', 'render the scene in {name} style'],
+    [
+      'redraw all the shapes in {name} style',
+      'change the style of every shape to {name}',
+      'make all objects {adj}',
+      'render the scene in {name} style',
+    ],
     { name: STYLE_NAME[to], adj: STYLE_ADJECTIVE[to] || 'solid filled' },
-      policy,
-    );
+    policy,
+  );
   return { task: 'global.style', instruction, edit: { op: 'style', to }, after };
 };
 
@@ -240,10 +266,15 @@ export const replaceWord: Op = (rng, policy, scene) => {
   after.text!.word = word;
   const instruction = phrase(
     rng,
-    ["replace '{from}' with '{to}'", "change the text '{from}' to '{to}'", "make the sign say '{to}' instead of '{from}'", "rewrite the word '{from}' as '{to}'"],
+    [
+      "replace '{from}' with '{to}'",
+      "change the text '{from}' to '{to}'",
+      "make the sign say '{to}' instead of '{from}'",
+      "rewrite the word '{from}' as '{to}'",
+    ],
     { from: text.word, to: word },
-      policy,
-    );
+    policy,
+  );
   return { task: 'text.replace', instruction, edit: { op: 'word', from: text.word, to: word }, after };
 };
 
@@ -257,10 +288,15 @@ export const recolorText: Op = (rng, policy, scene) => {
   after.text!.color = to;
   const instruction = phrase(
     rng,
-    ["make the text '{word}' {to}", "change the color of the word '{word}' to {to}", "color the letters of '{word}' {to}", "write '{word}' in {to} instead"],
+    [
+      "make the text '{word}' {to}",
+      "change the color of the word '{word}' to {to}",
+      "color the letters of '{word}' {to}",
+      "write '{word}' in {to} instead",
+    ],
     { word: text.word, to },
-      policy,
-    );
+    policy,
+  );
   return { task: 'text.recolor', instruction, edit: { op: 'textcolor', from: text.color, to }, after };
 };
 

@@ -12,21 +12,39 @@ import type { Background, Scene, SceneObject } from './scene.ts';
  * Fill a template: "make {obj} {color}" with vars {obj: 'the red circle', color: 'blue'}; first letter upper case.
  * With a split policy, the split's phrasings only (train and val never see the held-out templates).
  */
-export function phrase(rng: Rng, templates: readonly string[], vars: Record<string, string>, policy?: SplitPolicy): string {
+export function phrase(
+  rng: Rng,
+  templates: readonly string[],
+  vars: Record<string, string>,
+  policy?: SplitPolicy,
+): string {
   const t = rng.pick(policy ? policy.templates(templates) : templates);
   const out = t.replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = vars[k];
     if (v === undefined) throw new Error(`template '${t}' needs {${k}}`);
     return v;
   });
-  return out.replace(/\s+/g, ' ').trim().replace(/^./, (c) => c.toUpperCase());
+  return out
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^./, (c) => c.toUpperCase());
 }
 
 /** Adjective for an object's style ("" for filled, the default look). */
-export const STYLE_ADJECTIVE: Record<Style, string> = { filled: '', outline: 'outlined', striped: 'striped', dotted: 'dotted' };
+export const STYLE_ADJECTIVE: Record<Style, string> = {
+  filled: '',
+  outline: 'outlined',
+  striped: 'striped',
+  dotted: 'dotted',
+};
 
 /** Noun phrase for a whole-scene style ("in {…} style"). */
-export const STYLE_NAME: Record<Style, string> = { filled: 'solid filled', outline: 'outline', striped: 'striped', dotted: 'dotted' };
+export const STYLE_NAME: Record<Style, string> = {
+  filled: 'solid filled',
+  outline: 'outline',
+  striped: 'striped',
+  dotted: 'dotted',
+};
 
 /** "the red circle", or the shorter "the red shape" / "the circle" when that is still unique. */
 export function objectName(rng: Rng, scene: Scene, o: SceneObject): string {

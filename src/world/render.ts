@@ -44,7 +44,8 @@ export function drawBackground(img: RGBImage, bg: Background): void {
     data[row + 1] = g;
     data[row + 2] = b;
     // double the filled prefix until the row is full (a few memmoves instead of a per-pixel loop)
-    for (let done = 3; done < width * 3; done *= 2) data.copyWithin(row + done, row, row + Math.min(done, width * 3 - done));
+    for (let done = 3; done < width * 3; done *= 2)
+      data.copyWithin(row + done, row, row + Math.min(done, width * 3 - done));
   }
 }
 

@@ -120,9 +120,15 @@ export function pixelRect(r: Rect, size: number, pad = 1): [number, number, numb
 // ---- regions: how instructions say where ----------------------------------------------------------------------
 
 export const REGIONS = [
-  'top left', 'top', 'top right',
-  'left', 'center', 'right',
-  'bottom left', 'bottom', 'bottom right',
+  'top left',
+  'top',
+  'top right',
+  'left',
+  'center',
+  'right',
+  'bottom left',
+  'bottom',
+  'bottom right',
 ] as const;
 export type Region = (typeof REGIONS)[number];
 

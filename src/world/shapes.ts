@@ -71,8 +71,19 @@ const STRIPE_PERIOD = 6; // 3 ink + 3 gap along the diagonal
 const DOT_SPACING = 5;
 const DOT_RADIUS = 1.3;
 
+// The diagonal step of the outline test: 1/√2 to four digits. It stays that literal (not Math.SQRT1_2) because the
+// renderer defines the data: another value can move outline pixels, and images already made would no longer match.
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: frozen as part of the pixel definition (see above)
+const DIAGONAL = 0.7071;
 const NEIGHBOURS: [number, number][] = [
-  [1, 0], [-1, 0], [0, 1], [0, -1], [0.7071, 0.7071], [-0.7071, 0.7071], [0.7071, -0.7071], [-0.7071, -0.7071],
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+  [DIAGONAL, DIAGONAL],
+  [-DIAGONAL, DIAGONAL],
+  [DIAGONAL, -DIAGONAL],
+  [-DIAGONAL, -DIAGONAL],
 ];
 
 /** Does pixel (x, y) get ink for this shape, style and box? */
@@ -127,6 +138,7 @@ export function forEachInk(
 /** Do two styles give this object different pixels in this box? (A small thin star can be all outline.) */
 export function stylesDiffer(shape: Shape, a: Style, b: Style, box: PixelBox): boolean {
   const [x0, y0, x1, y1] = boxBounds(box, Infinity, Infinity);
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (inkAt(shape, a, box, x, y) !== inkAt(shape, b, box, x, y)) return true;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) if (inkAt(shape, a, box, x, y) !== inkAt(shape, b, box, x, y)) return true;
   return false;
 }

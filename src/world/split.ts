@@ -15,7 +15,7 @@
 // In the test split each draw of a pair / identity / word is a held-out one with probability HELD_OUT_RATE, so
 // about half of the test edits touch something the model has never seen in training.
 
-import { Rng } from './prng.ts';
+import type { Rng } from './prng.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
 import { SHAPES, type Shape } from './shapes.ts';
 import { IDENTITY_COUNT } from './characters.ts';
@@ -78,7 +78,9 @@ export function isHeldOutWord(word: string): boolean {
 
 export const HELD_OUT_RATE = 0.5;
 
-const ALL_PAIRS: [Shape, ObjectColor][] = SHAPES.flatMap((s) => OBJECT_COLOR_NAMES.map((c): [Shape, ObjectColor] => [s, c]));
+const ALL_PAIRS: [Shape, ObjectColor][] = SHAPES.flatMap((s) =>
+  OBJECT_COLOR_NAMES.map((c): [Shape, ObjectColor] => [s, c]),
+);
 const ALL_IDENTITIES = Array.from({ length: IDENTITY_COUNT }, (_, i) => i);
 
 /** What a split may draw from. */
@@ -151,6 +153,7 @@ export function heldOutIn(scene: {
   const found: string[] = [];
   for (const o of scene.objects) if (isHeldOutPair(o.shape, o.color)) found.push(`${o.shape}x${o.color}`);
   if (scene.text && isHeldOutWord(scene.text.word)) found.push(`word ${scene.text.word}`);
-  if (scene.character && isHeldOutIdentity(scene.character.identity)) found.push(`identity ${scene.character.identity}`);
+  if (scene.character && isHeldOutIdentity(scene.character.identity))
+    found.push(`identity ${scene.character.identity}`);
   return found;
 }

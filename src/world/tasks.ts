@@ -106,7 +106,15 @@ function single(name: string, family: Family, op: Op, scene: SceneOptions): Task
         const before = randomScene(rng, policy, scene);
         const step = op(rng, policy, before);
         if (!step) continue;
-        return { family, task: name, instruction: step.instruction, inputs: [before], before, after: step.after, edit: step.edit };
+        return {
+          family,
+          task: name,
+          instruction: step.instruction,
+          inputs: [before],
+          before,
+          after: step.after,
+          edit: step.edit,
+        };
       }
       throw new Error(`task ${name}: no applicable scene in 200 tries`);
     },
@@ -143,7 +151,15 @@ const styleReference: TaskDef = {
       {},
       policy,
     );
-    return { family: 'style', task: 'style.reference', instruction, inputs: [content, exemplar], before: content, after, edit: { op: 'styleref', to } };
+    return {
+      family: 'style',
+      task: 'style.reference',
+      instruction,
+      inputs: [content, exemplar],
+      before: content,
+      after,
+      edit: { op: 'styleref', to },
+    };
   },
 };
 
@@ -188,10 +204,23 @@ const characterScene: TaskDef = {
           'put the same creature {where} of a new picture: {bg}, {things}; draw it {size}',
           'draw this character again, {size} and {where}, in a scene with {bg} and {things}',
         ],
-        { size: sizeWord(size), where: regionPhrase(region), bg: backgroundNoun(after.background), things: list(things) },
-      policy,
-    );
-      return { family: 'character', task: 'character.scene', instruction, inputs: [before], before, after, edit: { op: 'character', region, newScene: true } };
+        {
+          size: sizeWord(size),
+          where: regionPhrase(region),
+          bg: backgroundNoun(after.background),
+          things: list(things),
+        },
+        policy,
+      );
+      return {
+        family: 'character',
+        task: 'character.scene',
+        instruction,
+        inputs: [before],
+        before,
+        after,
+        edit: { op: 'character', region, newScene: true },
+      };
     }
     throw new Error('character.scene: no layout in 200 tries');
   },
@@ -217,11 +246,23 @@ const characterPlace: TaskDef = {
         rng,
         size === old.size
           ? ['move the creature {to}', 'place this character {where} instead', 'shift the character {to}']
-          : ['move the creature {to} and make it {size}', 'place this character {where} and draw it {size}', 'make the character {size} and move it {to}'],
+          : [
+              'move the creature {to} and make it {size}',
+              'place this character {where} and draw it {size}',
+              'make the character {size} and move it {to}',
+            ],
         { to, where: regionPhrase(region), size: sizeWord(size) },
-      policy,
-    );
-      return { family: 'character', task: 'character.place', instruction, inputs: [before], before, after, edit: { op: 'character', region, newScene: false } };
+        policy,
+      );
+      return {
+        family: 'character',
+        task: 'character.place',
+        instruction,
+        inputs: [before],
+        before,
+        after,
+        edit: { op: 'character', region, newScene: false },
+      };
     }
     throw new Error('character.place: no layout in 200 tries');
   },
@@ -240,11 +281,15 @@ export function caption(rng: Rng, scene: Scene): string {
     parts.push(`the word '${t.word}' written in ${t.color} ${regionPhrase(regionOf(t.x, t.y))}`);
   }
   const night = scene.time === 'night' ? ', at night' : '';
-  return phrase(rng, ['{things} on {bg}{night}', 'a picture of {things} on {bg}{night}', 'an image showing {things}, on {bg}{night}'], {
-    things: list(parts),
-    bg: backgroundNoun(scene.background),
-    night,
-  });
+  return phrase(
+    rng,
+    ['{things} on {bg}{night}', 'a picture of {things} on {bg}{night}', 'an image showing {things}, on {bg}{night}'],
+    {
+      things: list(parts),
+      bg: backgroundNoun(scene.background),
+      night,
+    },
+  );
 }
 
 const t2i: TaskDef = {
@@ -252,7 +297,15 @@ const t2i: TaskDef = {
   family: 't2i',
   generate(rng, policy) {
     const after = randomScene(rng, policy, { objects: [1, 3], text: 0.4, character: 0.3, night: 0.2 });
-    return { family: 't2i', task: 't2i.caption', instruction: caption(rng, after), inputs: [], before: null, after, edit: { op: 'generate' } };
+    return {
+      family: 't2i',
+      task: 't2i.caption',
+      instruction: caption(rng, after),
+      inputs: [],
+      before: null,
+      after,
+      edit: { op: 'generate' },
+    };
   },
 };
 
@@ -274,7 +327,13 @@ const multiturn: TaskDef = {
           step = null;
         }
         if (!step) break;
-        turns.push({ task: step.task, instruction: step.instruction, edit: step.edit, before: scene, after: step.after });
+        turns.push({
+          task: step.task,
+          instruction: step.instruction,
+          edit: step.edit,
+          before: scene,
+          after: step.after,
+        });
         scene = step.after;
       }
       if (turns.length < TURNS) continue;
@@ -295,7 +354,8 @@ const multiturn: TaskDef = {
 
 export const TASKS: TaskDef[] = [
   single('local.recolor', 'local', recolor, { objects: [1, 4], ...COMMON }),
-  single('local.remove', 'local', remove, { objects: [2, 4], ...COMMON }), // ≥ 2: with one object, wiping the image would be the right answer
+  // ≥ 2: with one object, wiping the image would be the right answer
+  single('local.remove', 'local', remove, { objects: [2, 4], ...COMMON }),
   single('local.add', 'local', add, { objects: [0, 3], ...COMMON }),
   single('local.move', 'local', move, { objects: [1, 3], ...COMMON }),
   single('local.resize', 'local', resize, { objects: [1, 3], ...COMMON }),

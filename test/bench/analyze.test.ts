@@ -11,7 +11,14 @@ import { VOCABULARY } from '../../src/world/vocabulary.ts';
 import { textRect, type Scene } from '../../src/world/scene.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 
-const empty: Scene = { background: { kind: 'solid', color: 'white' }, time: 'day', grayscale: false, objects: [], text: null, character: null };
+const empty: Scene = {
+  background: { kind: 'solid', color: 'white' },
+  time: 'day',
+  grayscale: false,
+  objects: [],
+  text: null,
+  character: null,
+};
 const day = { time: 'day' as const, grayscale: false };
 
 describe('object reader', () => {
@@ -36,7 +43,15 @@ describe('object reader', () => {
 
   it('reads the drawing style of an object', () => {
     for (const style of STYLES) {
-      const o = { id: 0, shape: 'circle' as const, color: 'green' as const, size: 'large' as const, style, x: 0.5, y: 0.5 };
+      const o = {
+        id: 0,
+        shape: 'circle' as const,
+        color: 'green' as const,
+        size: 'large' as const,
+        style,
+        x: 0.5,
+        y: 0.5,
+      };
       const got = readStyle(render({ ...empty, objects: [o] }, 64), o, OBJECT_COLORS.green, day);
       expect(got.style).toBe(style);
     }
@@ -82,7 +97,10 @@ describe('identity reader', () => {
 
 describe('background reader', () => {
   it('reads solid and gradient backgrounds and the lighting', () => {
-    for (const background of [{ kind: 'solid', color: 'sky' }, { kind: 'gradient', from: 'cream', to: 'lavender' }] as const) {
+    for (const background of [
+      { kind: 'solid', color: 'sky' },
+      { kind: 'gradient', from: 'cream', to: 'lavender' },
+    ] as const) {
       for (const time of ['day', 'night'] as const) {
         const scene = { ...empty, background, time };
         const got = readBackground(render(scene, 64), backgroundPixels(scene, 64));
@@ -103,7 +121,10 @@ describe('judge', () => {
       if (s.inputs[0]) expect(judge(s.edit, before, after, s.inputs[0]).success, `${s.key} ${s.task}`).toBe(false);
     }
     // a wrong recolour: the red circle turned green where blue was asked
-    const before: Scene = { ...empty, objects: [{ id: 0, shape: 'circle', color: 'red', size: 'large', style: 'filled', x: 0.3, y: 0.3 }] };
+    const before: Scene = {
+      ...empty,
+      objects: [{ id: 0, shape: 'circle', color: 'red', size: 'large', style: 'filled', x: 0.3, y: 0.3 }],
+    };
     const after: Scene = { ...before, objects: [{ ...before.objects[0]!, color: 'blue' }] };
     const wrong: Scene = { ...before, objects: [{ ...before.objects[0]!, color: 'green' }] };
     const edit = { op: 'recolor' as const, id: 0, from: 'red' as const, to: 'blue' as const };
@@ -119,6 +140,8 @@ describe('judge', () => {
     const t2: Scene = { ...t, text: { ...t.text!, word: 'DOG' } };
     const wordEdit = { op: 'word' as const, from: 'CAT', to: 'DOG' };
     expect(judge(wordEdit, t, t2, render(t2, 64)).success).toBe(true);
-    expect(judge(wordEdit, t, t2, render({ ...t, text: { ...t.text!, word: 'DOT' } }, 64)).failures[0]).toMatch(/reads 'DOT', want 'DOG'/);
+    expect(judge(wordEdit, t, t2, render({ ...t, text: { ...t.text!, word: 'DOT' } }, 64)).failures[0]).toMatch(
+      /reads 'DOT', want 'DOG'/,
+    );
   });
 });

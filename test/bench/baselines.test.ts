@@ -49,7 +49,9 @@ describe('baselines per family', () => {
       expect(m.ssim, f).toBeCloseTo(1, 9);
       if (f !== 't2i') expect(m.uneditedPsnr, f).toBe(MAX_PSNR);
     }
-    expect(r.families.multiturn!.curve!.map((p) => [p.success, p.psnr, p.identity])).toEqual(Array(5).fill([1, MAX_PSNR, 1]));
+    expect(r.families.multiturn!.curve!.map((p) => [p.success, p.psnr, p.identity])).toEqual(
+      Array(5).fill([1, MAX_PSNR, 1]),
+    );
   });
 
   it('identity: 0% success and perfect preservation', () => {
@@ -83,7 +85,11 @@ describe('baselines per family', () => {
     const onDisk = JSON.parse(readFileSync(join(root, 'identity', 'results.json'), 'utf8')) as Results;
     expect(onDisk.families.local!.success).toBe(0);
     for (const s of onDisk.samples) expect(onDisk.tasks[s.task!]!.n).toBeGreaterThan(0);
-    for (const f of [...KONTEXT_FAMILIES, 't2i', 'multiturn']) expect(Object.keys(onDisk.tasks).some((t) => t.startsWith(`${f}.`)), f).toBe(true);
+    for (const f of [...KONTEXT_FAMILIES, 't2i', 'multiturn'])
+      expect(
+        Object.keys(onDisk.tasks).some((t) => t.startsWith(`${f}.`)),
+        f,
+      ).toBe(true);
     expect(onDisk.maxPsnr).toBe(MAX_PSNR);
     const written = await writeReport(r, join(root, 'identity'));
     const html = readFileSync(written[0]!, 'utf8');
@@ -106,7 +112,11 @@ describe('baselines per family', () => {
     expect(removes.length).toBeGreaterThan(3);
     expect(r.tasks['local.remove']!.success).toBe(0);
     // every one fails on the rest of the scene (the named object itself is usually gone)
-    for (const s of removes) expect(s.failures.some((f) => f.startsWith('rest of the scene:')), s.failures.join('; ')).toBe(true);
+    for (const s of removes)
+      expect(
+        s.failures.some((f) => f.startsWith('rest of the scene:')),
+        s.failures.join('; '),
+      ).toBe(true);
   });
 
   it('results.json records which model saw ground truth (only the oracle)', () => {

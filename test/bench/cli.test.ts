@@ -42,16 +42,40 @@ describe('kontext bench', () => {
 
   it('gives clear messages for bad input', async () => {
     const cases: [string[], RegExp][] = [
-      [['bench', 'data', '--out', join(root, 'x'), '--split', 'dev'], /unknown split 'dev'; use --split train, val or test/],
+      [
+        ['bench', 'data', '--out', join(root, 'x'), '--split', 'dev'],
+        /unknown split 'dev'; use --split train, val or test/,
+      ],
       [['bench', 'data', '--split', 'train'], /missing --out DIR/],
       [['bench', 'data', '--out', join(root, 'x'), '--n', 'ten'], /--n must be an integer >= 1, got 'ten'/],
-      [['bench', 'data', '--out', join(root, 'x'), '--size', '16'], /--size must be an integer from 32 to 256, got '16'/],
+      [
+        ['bench', 'data', '--out', join(root, 'x'), '--size', '16'],
+        /--size must be an integer from 32 to 256, got '16'/,
+      ],
       [['bench', 'data', '--out', join(root, 'x'), '--families', 'local,foo'], /unknown family 'foo' in --families/],
       [['bench', 'data', '--out', join(root, 'x'), '--bogus'], /Unknown option '--bogus'.*kontext bench data --help/],
-      [['bench', 'run', '--data', join(root, 'nope'), '--model', 'oracle', '--out', join(root, 'o')], /data folder '.*nope' does not exist/],
+      [
+        ['bench', 'run', '--data', join(root, 'nope'), '--model', 'oracle', '--out', join(root, 'o')],
+        /data folder '.*nope' does not exist/,
+      ],
       [['bench', 'run', '--data', root, '--model', 'oracle', '--out', join(root, 'o')], /no metadata.jsonl in/],
-      [['bench', 'run', '--data', join(root, 'd'), '--model', 'mini:' + join(root, 'no-model'), '--out', join(root, 'o')], /no-model is not a kontext-mini model folder: config.json is missing/],
-      [['bench', 'run', '--data', join(root, 'd'), '--model', 'kontext:/m', '--out', join(root, 'o')], /unknown model 'kontext:\/m'. Known models:[\s\S]*oracle[\s\S]*registerModel/],
+      [
+        [
+          'bench',
+          'run',
+          '--data',
+          join(root, 'd'),
+          '--model',
+          `mini:${join(root, 'no-model')}`,
+          '--out',
+          join(root, 'o'),
+        ],
+        /no-model is not a kontext-mini model folder: config.json is missing/,
+      ],
+      [
+        ['bench', 'run', '--data', join(root, 'd'), '--model', 'kontext:/m', '--out', join(root, 'o')],
+        /unknown model 'kontext:\/m'. Known models:[\s\S]*oracle[\s\S]*registerModel/,
+      ],
       [['bench', 'run', '--model', 'oracle', '--out', join(root, 'o')], /missing --data DIR/],
       [['bench', 'report', join(root, 'missing')], /results '.*missing' do not exist/],
       [['bench', 'frobnicate'], /unknown subcommand 'frobnicate'; use data, run or report/],
@@ -66,7 +90,10 @@ describe('kontext bench', () => {
   it('rejects a malformed metadata.jsonl with the line number', async () => {
     const bad = join(root, 'bad');
     await mkdir(bad, { recursive: true });
-    await writeFile(join(bad, 'metadata.jsonl'), '{"key":"a","category":"Text Editing","instruction":"x","file_name":"a.png"}\n{"key":"b"}\n');
+    await writeFile(
+      join(bad, 'metadata.jsonl'),
+      '{"key":"a","category":"Text Editing","instruction":"x","file_name":"a.png"}\n{"key":"b"}\n',
+    );
     expect(await cli('bench', 'run', '--data', bad, '--model', 'identity', '--out', join(root, 'o2'))).toBe(2);
     expect(errors.join('\n')).toMatch(/metadata.jsonl line 2 lacks the string field 'category'/);
   });

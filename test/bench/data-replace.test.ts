@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../../src/cli/main.ts';
 import { replaceFolder } from '../../src/io/replace-folder.ts';
 import { writeDataset } from '../../src/world/dataset.ts';
+import { joinRegExp } from '../regex.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -35,9 +36,17 @@ describe('bench data replaces its folder as a whole', () => {
     const nine = await files(d);
     await writeDataset(d, { split: 'val', seed: 1, n: 3, size: 32 });
     const three = await files(d);
-    const rows = (await readFile(join(d, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rows = (await readFile(join(d, 'metadata.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.length).toBe(3);
-    const named = rows.flatMap((r) => [...r.input_files, r.target_file, r.mask_file, ...(r.turns ?? []).flatMap((t: { target_file: string; mask_file: string }) => [t.target_file, t.mask_file])]);
+    const named = rows.flatMap((r) => [
+      ...r.input_files,
+      r.target_file,
+      r.mask_file,
+      ...(r.turns ?? []).flatMap((t: { target_file: string; mask_file: string }) => [t.target_file, t.mask_file]),
+    ]);
     expect(three).toEqual([...new Set([...named, 'dataset.json', 'metadata.jsonl'])].sort());
     expect(nine.length).toBeGreaterThan(three.length);
     expect(JSON.parse(await readFile(join(d, 'dataset.json'), 'utf8')).n).toBe(3);
@@ -66,7 +75,7 @@ describe('bench data replaces its folder as a whole', () => {
     expect(existsSync(sawTmp)).toBe(false);
   });
 
-  it('tidies what a killed run left: deletes its partial folder, and puts an old folder back that nothing replaced', async () => {
+  it('tidies what a killed run left: deletes its partial folder, restores an old folder nothing replaced', async () => {
     const d = join(root, 'killed');
     await mkdir(join(root, `.killed.partial-${DEAD_PID}-abc123`));
     await writeFile(join(root, `.killed.partial-${DEAD_PID}-abc123`, 'half.png'), 'x');
@@ -80,7 +89,9 @@ describe('bench data replaces its folder as a whole', () => {
       await writeFile(join(tmp, 'metadata.jsonl'), 'new rows\n');
     });
     expect(await readFile(join(d, 'metadata.jsonl'), 'utf8')).toBe('new rows\n');
-    expect((await readdir(root)).filter((n) => n.startsWith('.killed'))).toEqual([`.killed.partial-${process.pid}-ghi789`]);
+    expect((await readdir(root)).filter((n) => n.startsWith('.killed'))).toEqual([
+      `.killed.partial-${process.pid}-ghi789`,
+    ]);
     await rm(alive, { recursive: true });
   });
 
@@ -92,7 +103,12 @@ describe('bench data replaces its folder as a whole', () => {
     vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
     vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await main(['bench', 'data', '--out', d, '--n', '2', '--size', '32'])).toBe(2);
-    expect(errors.join('\n')).toMatch(/--out '.*mine' holds files but is not a dataset of 'kontext bench data' \(no dataset.json of ours\); give a new or empty folder, as the dataset replaces what is there/);
+    expect(errors.join('\n')).toMatch(
+      joinRegExp(
+        /--out '.*mine' holds files but is not a dataset of 'kontext bench data' \(no dataset.json of ours\); give a /,
+        /new or empty folder, as the dataset replaces what is there/,
+      ),
+    );
     expect(await files(d)).toEqual(['thesis.tex']);
     // an empty folder is fine
     const empty = join(root, 'empty');

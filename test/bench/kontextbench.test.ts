@@ -23,7 +23,7 @@ describe('real KontextBench layout', () => {
     expect(data.rows[0]!.inputFiles[0]).toBe(join(FIXTURE, 'test', 'images', 'base_0.png'));
   });
 
-  it('runs a model, writes outputs at the input size and an HTML grid by category, no ground-truth metrics', async () => {
+  it('runs a model; outputs at the input size and an HTML grid by category, no ground-truth metrics', async () => {
     const out = await mkdtemp(join(tmpdir(), 'kontext-kb-'));
     dirs.push(out);
     const r = await runBench({ data: FIXTURE, model: 'identity', out });
@@ -47,6 +47,8 @@ describe('real KontextBench layout', () => {
   it('the oracle needs ground truth, and says so', async () => {
     const out = await mkdtemp(join(tmpdir(), 'kontext-kb-'));
     dirs.push(out);
-    await expect(runBench({ data: FIXTURE, model: 'oracle', out })).rejects.toThrow(/oracle model needs ground-truth targets; this dataset has none/);
+    await expect(runBench({ data: FIXTURE, model: 'oracle', out })).rejects.toThrow(
+      /oracle model needs ground-truth targets; this dataset has none/,
+    );
   });
 });

@@ -18,11 +18,16 @@ describe('model registry', () => {
   });
 
   it('plugs in new models as prefix:arg and names the known ones for an unknown spec', async () => {
-    registerModel('constant', (arg) => ({ name: `constant:${arg}`, edit: async (r) => createImage(r.width, r.height, [Number(arg), 0, 0]) }));
+    registerModel('constant', (arg) => ({
+      name: `constant:${arg}`,
+      edit: async (r) => createImage(r.width, r.height, [Number(arg), 0, 0]),
+    }));
     const m = await resolveModel('constant:200', ctx);
     expect(m.name).toBe('constant:200');
     expect((await m.edit(req)).data[0]).toBe(200);
-    await expect(resolveModel('kontext:/nowhere', ctx)).rejects.toThrow(/unknown model 'kontext:\/nowhere'. Known models:\n  oracle/);
+    await expect(resolveModel('kontext:/nowhere', ctx)).rejects.toThrow(
+      /unknown model 'kontext:\/nowhere'. Known models:\n {2}oracle/,
+    );
     expect(() => registerModel('Bad Name', () => m)).toThrow(/lower-case/);
   });
 });

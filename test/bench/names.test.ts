@@ -45,18 +45,23 @@ describe('output names', () => {
     dirs.push(root);
     const data = join(root, 'data');
     await mkdir(data);
-    const colors: [number, number, number][] = [[255, 0, 0], [0, 255, 0], [0, 0, 255]];
+    const colors: [number, number, number][] = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ];
     const keys = ['a/b', 'a_b', 'a b'];
     const rows = [];
     for (const [i, key] of keys.entries()) {
       await writePng(createImage(4, 4, colors[i]), join(data, `${i}.png`));
       rows.push(JSON.stringify({ file_name: `${i}.png`, key, category: 'Text Editing', instruction: 'x' }));
     }
-    await writeFile(join(data, 'metadata.jsonl'), rows.join('\n') + '\n');
+    await writeFile(join(data, 'metadata.jsonl'), `${rows.join('\n')}\n`);
     const r = await runBench({ data, model: 'identity', out: join(root, 'out') });
     expect(new Set(r.samples.map((s) => s.output)).size).toBe(3);
     expect((await readdir(join(root, 'out', 'outputs'))).length).toBe(3);
     // each output is its own row's image (identity model), none overwritten
-    for (const [i, s] of r.samples.entries()) expect([...(await readImage(join(root, 'out', s.output))).data.slice(0, 3)]).toEqual(colors[i]);
+    for (const [i, s] of r.samples.entries())
+      expect([...(await readImage(join(root, 'out', s.output))).data.slice(0, 3)]).toEqual(colors[i]);
   });
 });

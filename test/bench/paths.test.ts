@@ -10,6 +10,7 @@ import { runBench } from '../../src/bench/run.ts';
 import { main } from '../../src/cli/main.ts';
 import { createImage, writePng } from '../../src/image/rgb.ts';
 import { writeDataset, type MetadataRow } from '../../src/world/dataset.ts';
+import { joinRegExp } from '../regex.ts';
 
 let root: string;
 let data: string; // the data folder
@@ -25,14 +26,21 @@ beforeAll(async () => {
 afterAll(async () => rm(root, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-const row = (file: unknown, key = 'kb-1') => JSON.stringify({ file_name: file, key, category: 'Text Editing', instruction: 'x' });
-const setRows = (...rows: string[]) => writeFile(join(data, 'metadata.jsonl'), rows.join('\n') + '\n');
+const row = (file: unknown, key = 'kb-1') =>
+  JSON.stringify({ file_name: file, key, category: 'Text Editing', instruction: 'x' });
+const setRows = (...rows: string[]) => writeFile(join(data, 'metadata.jsonl'), `${rows.join('\n')}\n`);
 const message = async (p: Promise<unknown>): Promise<string> => {
-  const err = await p.then(() => null, (e: Error) => e);
+  const err = await p.then(
+    () => null,
+    (e: Error) => e,
+  );
   expect(err, 'expected a refusal').not.toBeNull();
   return err!.message;
 };
-const LEAVES = /line 2 \(key 'kb-2'\): '.*' leads outside the data folder .*data; rows may name only files inside it \(no '\.\.', absolute paths or links that leave it\)/;
+const LEAVES = joinRegExp(
+  /line 2 \(key 'kb-2'\): '.*' leads outside the data folder .*data; rows may name only files inside it \(no /,
+  /'\.\.', absolute paths or links that leave it\)/,
+);
 
 /** The refusal for `name` with the outside file present and absent: asserted equal, returned once. */
 async function sameEitherWay(name: string): Promise<string> {
@@ -73,17 +81,27 @@ describe('paths in metadata.jsonl', () => {
     await symlink('images', join(data, 'pics'));
     await setRows(row('images/link.png'), row('pics/link.png', 'kb-2'));
     const loaded = await loadBench(data);
-    expect(loaded.rows.map((r) => r.inputFiles[0])).toEqual([join(data, 'images', 'a.png'), join(data, 'images', 'a.png')]);
+    expect(loaded.rows.map((r) => r.inputFiles[0])).toEqual([
+      join(data, 'images', 'a.png'),
+      join(data, 'images', 'a.png'),
+    ]);
     await unlink(link);
     await unlink(join(data, 'pics'));
   });
 
   it('names a missing file inside the folder as missing, and a link loop as a loop', async () => {
     await setRows(row('images/a.png'), row('images/nope.png', 'kb-2'));
-    expect(await message(loadBench(data))).toMatch(/line 2 \(key 'kb-2'\): 'images\/nope.png' does not exist in the data folder .*data; is the download or the dataset complete\?/);
+    expect(await message(loadBench(data))).toMatch(
+      joinRegExp(
+        /line 2 \(key 'kb-2'\): 'images\/nope.png' does not exist in the data folder .*data; is the download or the /,
+        /dataset complete\?/,
+      ),
+    );
     await symlink('loop.png', join(data, 'loop.png'));
     await setRows(row('loop.png'));
-    expect(await message(loadBench(data))).toMatch(/line 1 \(key 'kb-1'\): 'loop.png' goes through too many links \(a loop\?\); name the file itself/);
+    expect(await message(loadBench(data))).toMatch(
+      /line 1 \(key 'kb-1'\): 'loop.png' goes through too many links \(a loop\?\); name the file itself/,
+    );
     await unlink(join(data, 'loop.png'));
   });
 
@@ -100,12 +118,14 @@ describe('paths in metadata.jsonl', () => {
     for (const [spoil, field] of cases) {
       const r = structuredClone(good);
       spoil(r);
-      await writeFile(join(synth, 'metadata.jsonl'), JSON.stringify(r) + '\n');
-      expect(await message(loadBench(synth)), field).toMatch(/line 1 \(key 'val-000000'\): '.*' leads outside the data folder/);
+      await writeFile(join(synth, 'metadata.jsonl'), `${JSON.stringify(r)}\n`);
+      expect(await message(loadBench(synth)), field).toMatch(
+        /line 1 \(key 'val-000000'\): '.*' leads outside the data folder/,
+      );
     }
   });
 
-  it('bench run refuses the row (exit 2) and writes no output, where it used to copy the outside image and exit 0', async () => {
+  it('bench run refuses the row (exit 2), writes no output (it used to copy the outside image, exit 0)', async () => {
     await writePng(createImage(8, 8, [255, 0, 0]), join(outside, 'x.png'));
     await setRows(row('images/a.png'), row('../outside/x.png', 'kb-2'));
     const errors: string[] = [];
@@ -122,16 +142,22 @@ describe('bench run --out', () => {
   it('may not be the data folder or inside it', async () => {
     await setRows(row('images/a.png'));
     for (const out of [data, join(data, 'results'), join(data, 'images', 'deep', 'er')]) {
-      expect(await message(runBench({ data, model: 'identity', out }))).toMatch(/--out '.*' is inside the data folder '.*data'; write the results to a folder outside the dataset/);
+      expect(await message(runBench({ data, model: 'identity', out }))).toMatch(
+        /--out '.*' is inside the data folder '.*data'; write the results to a folder outside the dataset/,
+      );
     }
     expect(existsSync(join(data, 'results'))).toBe(false);
     expect(await readdir(join(data, 'images'))).toEqual(['a.png']);
     // also through a link to the data folder
     await symlink(data, join(root, 'data-link'));
-    expect(await message(runBench({ data, model: 'identity', out: join(root, 'data-link', 'r') }))).toMatch(/is inside the data folder/);
+    expect(await message(runBench({ data, model: 'identity', out: join(root, 'data-link', 'r') }))).toMatch(
+      /is inside the data folder/,
+    );
     // beside it is fine
     const r = await runBench({ data, model: 'identity', out: join(root, 'beside') });
     expect(r.n).toBe(1);
-    expect(JSON.parse(await readFile(join(root, 'beside', 'results.json'), 'utf8')).samples[0].inputs).toEqual(['../data/images/a.png']);
+    expect(JSON.parse(await readFile(join(root, 'beside', 'results.json'), 'utf8')).samples[0].inputs).toEqual([
+      '../data/images/a.png',
+    ]);
   });
 });

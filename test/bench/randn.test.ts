@@ -52,7 +52,10 @@ describe('bench randn', () => {
 
   it('is the only randn of the benchmarks (none draws "normal" numbers from a uniform)', () => {
     const dir = join(import.meta.dirname, '../../bench');
-    const own = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'util.ts' && /\b(const|function)\s+randn\b/.test(readFileSync(join(dir, f), 'utf8')));
+    const own = readdirSync(dir).filter(
+      (f) =>
+        f.endsWith('.ts') && f !== 'util.ts' && /\b(const|function)\s+randn\b/.test(readFileSync(join(dir, f), 'utf8')),
+    );
     expect(own).toEqual([]);
   });
 });

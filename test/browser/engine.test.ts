@@ -34,14 +34,19 @@ const pageErrors: string[] = [];
 const verifyInPage = (names: string[], executionProvider: 'wasm' | 'webgpu'): Promise<BrowserCaseResult[]> =>
   page.evaluate(
     ([names, executionProvider]) => {
-      const k = (globalThis as unknown as { kontext: { setWasmPaths(p: string): void; verifyCases(...a: unknown[]): Promise<BrowserCaseResult[]> } }).kontext;
+      const k = (
+        globalThis as unknown as {
+          kontext: { setWasmPaths(p: string): void; verifyCases(...a: unknown[]): Promise<BrowserCaseResult[]> };
+        }
+      ).kontext;
       k.setWasmPaths('/ort/');
       return k.verifyCases('/fixtures', names, { executionProvider });
     },
     [names, executionProvider] as const,
   );
 
-const outputs = (rs: BrowserCaseResult[]) => rs.flatMap((r) => r.outputs.map((o) => [`${r.name}:${o.name}`, o.relErr] as const));
+const outputs = (rs: BrowserCaseResult[]) =>
+  rs.flatMap((r) => r.outputs.map((o) => [`${r.name}:${o.name}`, o.relErr] as const));
 
 describe('engine bundle', () => {
   it('bundles model code with the browser engine in place of the Node one', async () => {
@@ -51,7 +56,7 @@ describe('engine bundle', () => {
     expect(js).toContain('InferenceSession'); // and onnxruntime-web
   });
 
-  it('a Node-only function that a page calls throws naming itself; pure functions of the same module work', async () => {
+  it('a Node-only function a page calls throws naming itself; pure functions of the same module work', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kontext-bundle-'));
     try {
       const io = entry('io/safetensors.ts');
@@ -74,7 +79,9 @@ SafetensorsFile.open('/x').catch((e) => console.log(e.message));`,
   });
 
   it('refuses a page that reaches onnxruntime-node around the seam, naming the importer', async () => {
-    await expect(bundleForBrowser(entry('engine/session.ts'))).rejects.toThrow(/onnxruntime-node cannot run in a browser \(imported by .*src\/engine\/session\.ts\)/);
+    await expect(bundleForBrowser(entry('engine/session.ts'))).rejects.toThrow(
+      /onnxruntime-node cannot run in a browser \(imported by .*src\/engine\/session\.ts\)/,
+    );
   });
 });
 
@@ -102,7 +109,9 @@ describe.skipIf(SKIP_BROWSER)('engine in Chromium (onnxruntime-web)', () => {
     const rs = await verifyInPage(['flux-tiny', 'flux-tiny-t2i-noguid', 'flux-tiny-denoise', 'ae-tiny'], 'wasm');
     expect(rs.map((r) => r.kind)).toEqual(['transformer', 'transformer', 'denoise', 'autoencoder']);
     const flux = rs[0].outputs.map((o) => o.name);
-    expect(flux).toEqual(expect.arrayContaining(['out.full', 'out.target', 'trace.pe', 'trace.double.1.img', 'trace.single.1.out']));
+    expect(flux).toEqual(
+      expect.arrayContaining(['out.full', 'out.target', 'trace.pe', 'trace.double.1.img', 'trace.single.1.out']),
+    );
     const all = outputs(rs);
     expect(all.length).toBeGreaterThan(30);
     for (const [name, err] of all) expect(err, name).toBeLessThanOrEqual(1e-4);
@@ -111,9 +120,16 @@ describe.skipIf(SKIP_BROWSER)('engine in Chromium (onnxruntime-web)', () => {
 
   it('WebGPU: runs where the page has an adapter (SwiftShader headless), within its sin/cos precision', async () => {
     if (noBrowser) throw noBrowser;
-    const gpu = await page.evaluate(() => (globalThis as unknown as { kontext: { webgpu(): Promise<{ present: boolean; adapter: string | null }> } }).kontext.webgpu());
+    const gpu = await page.evaluate(() =>
+      (
+        globalThis as unknown as { kontext: { webgpu(): Promise<{ present: boolean; adapter: string | null }> } }
+      ).kontext.webgpu(),
+    );
     if (!gpu.adapter) {
-      console.warn(`WebGPU: navigator.gpu ${gpu.present ? 'present but no adapter' : 'absent'} in this Chromium; only the error path is checked`);
+      console.warn(
+        `WebGPU: navigator.gpu ${gpu.present ? 'present but no adapter' : 'absent'} in this Chromium; ` +
+          `only the error path is checked`,
+      );
       return;
     }
     const rs = await verifyInPage(['flux-tiny', 'ae-tiny'], 'webgpu');
@@ -121,7 +137,8 @@ describe.skipIf(SKIP_BROWSER)('engine in Chromium (onnxruntime-web)', () => {
     // the input projections have no trigonometry: GPU MatMul is as exact as the CPU's
     expect(err['flux-tiny:trace.img_in.out']).toBeLessThanOrEqual(1e-6);
     expect(err['flux-tiny:trace.txt_in.out']).toBeLessThanOrEqual(1e-6);
-    for (const [name, e] of Object.entries(err)) expect(e, `${name} on ${gpu.adapter}`).toBeLessThanOrEqual(name.startsWith('ae-tiny') ? 1e-4 : 5e-4);
+    for (const [name, e] of Object.entries(err))
+      expect(e, `${name} on ${gpu.adapter}`).toBeLessThanOrEqual(name.startsWith('ae-tiny') ? 1e-4 : 5e-4);
     expect(pageErrors).toEqual([]);
   });
 
@@ -133,7 +150,11 @@ describe.skipIf(SKIP_BROWSER)('engine in Chromium (onnxruntime-web)', () => {
       await p.goto(`${server.url}/`);
       await p.waitForFunction(() => 'kontext' in globalThis);
       const tried = p.evaluate(() => {
-        const k = (globalThis as unknown as { kontext: { setWasmPaths(p: string): void; verifyCases(...a: unknown[]): Promise<unknown> } }).kontext;
+        const k = (
+          globalThis as unknown as {
+            kontext: { setWasmPaths(p: string): void; verifyCases(...a: unknown[]): Promise<unknown> };
+          }
+        ).kontext;
         k.setWasmPaths('/ort/');
         return k.verifyCases('/fixtures', ['ae-tiny'], { executionProvider: 'webgpu' });
       });

@@ -15,7 +15,8 @@ const TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
 };
 
-const PAGE = '<!doctype html><meta charset="utf-8"><title>kontext engine</title><script type="module" src="/kontext.js"></script>';
+const PAGE =
+  '<!doctype html><meta charset="utf-8"><title>kontext engine</title><script type="module" src="/kontext.js"></script>';
 
 export interface PageServer {
   url: string;

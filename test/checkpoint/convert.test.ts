@@ -53,7 +53,9 @@ describe('convertCheckpoint', () => {
     try {
       expect(f.entry('img_in.weight').dtype).toBe('float32');
       expect(f.entry('img_in.bias').dtype).toBe('bfloat16');
-      expect([...(await f.readF32('img_in.weight'))]).toEqual([...bf16ToF32(tiny.get('img_in.weight')!.data as Uint16Array)]);
+      expect([...(await f.readF32('img_in.weight'))]).toEqual([
+        ...bf16ToF32(tiny.get('img_in.weight')!.data as Uint16Array),
+      ]);
     } finally {
       await f.close();
     }

@@ -85,7 +85,10 @@ describe('configuration inference from keys and shapes', () => {
   });
 
   it('takes axes_dim and theta from the caller', async () => {
-    const p = inferFluxParams(await fileShapes('flux-tiny.weights.safetensors'), { axes_dim: [16, 16, 16], theta: 500 });
+    const p = inferFluxParams(await fileShapes('flux-tiny.weights.safetensors'), {
+      axes_dim: [16, 16, 16],
+      theta: 500,
+    });
     expect(p.axes_dim).toEqual([16, 16, 16]);
     expect(p.theta).toBe(500);
   });
@@ -94,13 +97,17 @@ describe('configuration inference from keys and shapes', () => {
     expect(defaultAxesDim(128)).toEqual([16, 56, 56]);
     expect(defaultAxesDim(48)).toEqual([8, 20, 20]);
     expect(defaultAxesDim(64)).toEqual([8, 28, 28]);
-    expect(() => defaultAxesDim(42)).toThrow('cannot choose a RoPE split (axes_dim) for head dim 42; pass axes_dim explicitly');
+    expect(() => defaultAxesDim(42)).toThrow(
+      'cannot choose a RoPE split (axes_dim) for head dim 42; pass axes_dim explicitly',
+    );
   });
 
   it('recovers FLUX_AE and the tiny AE config', async () => {
     expect(inferAEParams((await official()).ae)).toEqual(FLUX_AE);
     const tiny = await params<AutoEncoderParams>('ae-tiny.json');
-    expect(inferAEParams(await fileShapes('ae-tiny.weights.safetensors'), { resolution: tiny.resolution })).toEqual(tiny);
+    expect(inferAEParams(await fileShapes('ae-tiny.weights.safetensors'), { resolution: tiny.resolution })).toEqual(
+      tiny,
+    );
   });
 
   it('explains when a file is not the kind asked for', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/checkpoint/source.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
+import { joinRegExp } from '../regex.ts';
 
 let root: string;
 let comp: string; // the component folder holding the index
@@ -24,13 +25,25 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(root, { recursive: true, force: true }));
 
-const writeIndex = (map: Record<string, unknown>) => writeFile(index, JSON.stringify({ metadata: {}, weight_map: map }));
-const refusal = (p: string) => openCheckpoint(p, 'transformer').then(() => '', (e: Error) => e.message);
+const writeIndex = (map: Record<string, unknown>) =>
+  writeFile(index, JSON.stringify({ metadata: {}, weight_map: map }));
+const refusal = (p: string) =>
+  openCheckpoint(p, 'transformer').then(
+    () => '',
+    (e: Error) => e.message,
+  );
 
 describe('shard index weight_map', () => {
-  it("refuses '../../etc/passwd'-like entries without opening them, the same whether or not the file exists", async () => {
+  it("refuses '../../etc/passwd'-like entries without opening them, alike whether the file exists or not", async () => {
     const outsideFile = path.join(root, 'outside.safetensors');
-    for (const entry of ['../../outside.safetensors', path.join(root, 'outside.safetensors'), 'sub/x.safetensors', '..\\..\\outside.safetensors', '..', 'C:outside.safetensors']) {
+    for (const entry of [
+      '../../outside.safetensors',
+      path.join(root, 'outside.safetensors'),
+      'sub/x.safetensors',
+      '..\\..\\outside.safetensors',
+      '..',
+      'C:outside.safetensors',
+    ]) {
       await writeIndex({ 'x_embedder.weight': SHARD, 'x_embedder.bias': entry });
       await writeFile(outsideFile, SECRET);
       const present = await refusal(index);
@@ -38,7 +51,10 @@ describe('shard index weight_map', () => {
       const absent = await refusal(index);
       expect(absent, entry).toBe(present);
       expect(present, entry).toMatch(
-        /shard index '.*index.json' maps 'x_embedder.bias' to ".*", which is not a file name beside the index; weight_map may name only shard files in its folder \(no folders, '\.\.' or absolute paths\)/,
+        joinRegExp(
+          /shard index '.*index.json' maps 'x_embedder.bias' to ".*", which is not a file name beside the index; /,
+          /weight_map may name only shard files in its folder \(no folders, '\.\.' or absolute paths\)/,
+        ),
       );
       expect(present).not.toContain(SECRET);
     }
@@ -46,12 +62,14 @@ describe('shard index weight_map', () => {
 
   it('refuses entries that are not strings, from the repository folder too', async () => {
     await writeIndex({ 'x_embedder.weight': 3 });
-    expect(await refusal(path.join(root, 'repo'))).toMatch(/maps 'x_embedder.weight' to 3, which is not a file name beside the index/);
+    expect(await refusal(path.join(root, 'repo'))).toMatch(
+      /maps 'x_embedder.weight' to 3, which is not a file name beside the index/,
+    );
     await writeFile(index, JSON.stringify({ weight_map: ['a'] }));
     expect(await refusal(index)).toMatch(/shard index '.*' has no "weight_map" object/);
   });
 
-  it('accepts plain names, also when the shard is a link out of the folder (the Hugging Face cache layout)', async () => {
+  it('accepts plain names, also when the shard links out of the folder (the Hugging Face cache layout)', async () => {
     await writeIndex({ 'x_embedder.weight': SHARD });
     const s = await openCheckpoint(index, 'transformer');
     expect(s.keys()).toEqual(['img_in.weight']);

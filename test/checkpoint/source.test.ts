@@ -2,7 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, copyFile, unlink } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bflToDiffusersTransformer, bflToDiffusersVae, diffusersTransformerPlan } from '../../src/checkpoint/diffusers.ts';
+import {
+  bflToDiffusersTransformer,
+  bflToDiffusersVae,
+  diffusersTransformerPlan,
+} from '../../src/checkpoint/diffusers.ts';
 import type { KeyShapes } from '../../src/checkpoint/flux-keys.ts';
 import { openCheckpoint, type CheckpointSource } from '../../src/checkpoint/source.ts';
 import { bf16ToF32, type HostTensor } from '../../src/engine/dtype.ts';
@@ -24,7 +28,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function withSource<T>(p: string, which: 'transformer' | 'ae', fn: (s: CheckpointSource) => Promise<T>): Promise<T> {
+async function withSource<T>(
+  p: string,
+  which: 'transformer' | 'ae',
+  fn: (s: CheckpointSource) => Promise<T>,
+): Promise<T> {
   const s = await openCheckpoint(p, which);
   try {
     return await fn(s);
@@ -49,24 +57,37 @@ describe('diffusers → BFL mapping on the real layouts', () => {
   it('maps the 1160 diffusers keys of FLUX.1 Kontext [dev] to the 780 official BFL keys and shapes', async () => {
     const txt = await readFile(path.resolve(fixture(''), '../../docs/keys-diffusers-transformer.txt'), 'utf8');
     const diffusers: KeyShapes = new Map(
-      txt.trim().split('\n').map((line) => {
-        const [k, s] = line.split('\t');
-        return [k, JSON.parse(s)];
-      }),
+      txt
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [k, s] = line.split('\t');
+          return [k, JSON.parse(s)];
+        }),
     );
     expect(diffusers.size).toBe(1160);
     const plan = diffusersTransformerPlan(diffusers);
     expect(plan.unmapped).toEqual([]);
-    const official: KeyShapes = new Map(Object.entries(JSON.parse(await readFile(fixture('official-shapes.json'), 'utf8'))['flux1-kontext-dev']));
+    const official: KeyShapes = new Map(
+      Object.entries(JSON.parse(await readFile(fixture('official-shapes.json'), 'utf8'))['flux1-kontext-dev']),
+    );
     const mapped: KeyShapes = new Map([...plan.recipes].map(([k, r]) => [k, r.shape]));
     expect(sorted(mapped)).toEqual(sorted(official));
     expect(plan.recipes.get('double_blocks.3.img_attn.qkv.weight')).toEqual({
       op: 'concat',
-      srcs: ['transformer_blocks.3.attn.to_q.weight', 'transformer_blocks.3.attn.to_k.weight', 'transformer_blocks.3.attn.to_v.weight'],
+      srcs: [
+        'transformer_blocks.3.attn.to_q.weight',
+        'transformer_blocks.3.attn.to_k.weight',
+        'transformer_blocks.3.attn.to_v.weight',
+      ],
       shape: [9216, 3072],
     });
     expect(plan.recipes.get('single_blocks.0.linear1.bias')).toMatchObject({ op: 'concat', shape: [21504] });
-    expect(plan.recipes.get('final_layer.adaLN_modulation.1.weight')).toEqual({ op: 'swapHalves', src: 'norm_out.linear.weight', shape: [6144, 3072] });
+    expect(plan.recipes.get('final_layer.adaLN_modulation.1.weight')).toEqual({
+      op: 'swapHalves',
+      src: 'norm_out.linear.weight',
+      shape: [6144, 3072],
+    });
 
     // and the inverse produces exactly the diffusers names (checked on the tiny model: blocks 0 and 1)
     const names = [...bflToDiffusersTransformer(tiny).keys()].sort();
@@ -99,11 +120,14 @@ describe('openCheckpoint', () => {
   it('picks the transformer or the autoencoder out of an all-in-one file', async () => {
     const p = path.join(dir, 'all-in-one.safetensors');
     const clip: HostTensor = { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) };
-    await writeSafetensors(p, new Map<string, HostTensor>([
-      ...[...tiny].map(([k, t]) => [`model.diffusion_model.${k}`, t] as [string, HostTensor]),
-      ...[...ae].map(([k, t]) => [`first_stage_model.${k}`, t] as [string, HostTensor]),
-      ['text_encoders.clip_l.transformer.text_model.final_layer_norm.weight', clip],
-    ]));
+    await writeSafetensors(
+      p,
+      new Map<string, HostTensor>([
+        ...[...tiny].map(([k, t]) => [`model.diffusion_model.${k}`, t] as [string, HostTensor]),
+        ...[...ae].map(([k, t]) => [`first_stage_model.${k}`, t] as [string, HostTensor]),
+        ['text_encoders.clip_l.transformer.text_model.final_layer_norm.weight', clip],
+      ]),
+    );
     await withSource(p, 'transformer', (s) => expectSame(s, tiny));
     await withSource(p, 'ae', (s) => expectSame(s, ae));
   });
@@ -136,7 +160,7 @@ describe('openCheckpoint', () => {
     expect(mlp.shape).toEqual([384, H]); // linear1 rows 3H.. (mlp_ratio 4)
   });
 
-  it('reads a sharded diffusers folder (index.json + 3 shards), from the root, the component folder or the index', async () => {
+  it('reads a sharded diffusers folder (index.json + 3 shards) from the root, component folder or index', async () => {
     const root = path.join(dir, 'diffusers-sharded');
     const comp = await writeDiffusersComponent(root, 'transformer', bflToDiffusersTransformer(t2i), 3);
     for (const p of [root, comp, path.join(comp, 'diffusion_pytorch_model.safetensors.index.json')]) {
@@ -155,16 +179,22 @@ describe('openCheckpoint', () => {
     j.weight_map['transformer_blocks.0.attn.to_q.weight'] = 'diffusion_pytorch_model-00002-of-00002.safetensors';
     await writeFile(index, JSON.stringify(j));
     await expect(openCheckpoint(root, 'transformer')).rejects.toThrow(
-      "lists 'transformer_blocks.0.attn.to_q.weight' in '" + path.join(comp, 'diffusion_pytorch_model-00002-of-00002.safetensors') + "', but that shard has no such tensor",
+      "lists 'transformer_blocks.0.attn.to_q.weight' in '" +
+        path.join(comp, 'diffusion_pytorch_model-00002-of-00002.safetensors') +
+        "', but that shard has no such tensor",
     );
     await unlink(path.join(comp, 'diffusion_pytorch_model-00002-of-00002.safetensors'));
-    await expect(openCheckpoint(root, 'transformer')).rejects.toThrow(/shard '.*00002-of-00002.safetensors' listed in '.*index.json' is missing \(incomplete download\?\)/);
+    await expect(openCheckpoint(root, 'transformer')).rejects.toThrow(
+      /shard '.*00002-of-00002.safetensors' listed in '.*index.json' is missing \(incomplete download\?\)/,
+    );
   });
 
   it('reads a diffusers vae/ folder back to identical BFL autoencoder tensors', async () => {
     const d = bflToDiffusersVae(ae);
     expect(d.get('decoder.up_blocks.0.resnets.0.conv1.weight')).toBe(ae.get('decoder.up.3.block.0.conv1.weight'));
-    expect(d.get('encoder.down_blocks.2.resnets.0.conv_shortcut.weight')).toBe(ae.get('encoder.down.2.block.0.nin_shortcut.weight'));
+    expect(d.get('encoder.down_blocks.2.resnets.0.conv_shortcut.weight')).toBe(
+      ae.get('encoder.down.2.block.0.nin_shortcut.weight'),
+    );
     expect(d.get('decoder.mid_block.attentions.0.to_q.weight')!.shape).toEqual([64, 64]); // Linear in diffusers
     expect(d.has('encoder.conv_norm_out.weight') && d.has('decoder.mid_block.resnets.1.norm2.bias')).toBe(true);
     const root = path.join(dir, 'diffusers-vae');
@@ -190,14 +220,20 @@ describe('openCheckpoint', () => {
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     await writeFile(path.join(empty, 'README.md'), 'hi');
-    await expect(openCheckpoint(empty, 'ae')).rejects.toThrow(`no autoencoder checkpoint in '${empty}': expected 'ae.safetensors' or a 'vae/' folder`);
-    await expect(openCheckpoint(path.join(dir, 'nope'), 'transformer')).rejects.toThrow(`checkpoint path '${path.join(dir, 'nope')}' does not exist`);
+    await expect(openCheckpoint(empty, 'ae')).rejects.toThrow(
+      `no autoencoder checkpoint in '${empty}': expected 'ae.safetensors' or a 'vae/' folder`,
+    );
+    await expect(openCheckpoint(path.join(dir, 'nope'), 'transformer')).rejects.toThrow(
+      `checkpoint path '${path.join(dir, 'nope')}' does not exist`,
+    );
   });
 
   it('reports a truncated file when it is opened', async () => {
     const bytes = await readFile(fixture('flux-tiny.weights.safetensors'));
     const p = path.join(dir, 'cut.safetensors');
     await writeFile(p, bytes.subarray(0, bytes.length - 1000));
-    await expect(openCheckpoint(p, 'transformer')).rejects.toThrow(`safetensors file '${p}': the file is truncated: tensor 'final_layer.adaLN_modulation.1.weight'`);
+    await expect(openCheckpoint(p, 'transformer')).rejects.toThrow(
+      `safetensors file '${p}': the file is truncated: tensor 'final_layer.adaLN_modulation.1.weight'`,
+    );
   });
 });

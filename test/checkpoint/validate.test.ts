@@ -66,23 +66,48 @@ describe('validateCheckpoint', () => {
       await s.close();
     }
     const root = path.join(dir, 'diffusers');
-    await writeDiffusersComponent(root, 'transformer', bflToDiffusersTransformer(await loadMap(fixture('flux-tiny.weights.safetensors'))));
+    await writeDiffusersComponent(
+      root,
+      'transformer',
+      bflToDiffusersTransformer(await loadMap(fixture('flux-tiny.weights.safetensors'))),
+    );
     const s = await openCheckpoint(root, 'transformer');
     expect(() => validateCheckpoint(s, expectedFluxKeys(tinyParams))).not.toThrow();
     await s.close();
   });
 
   it('recognises a schnell-like checkpoint (no guidance_in)', async () => {
-    const msg = await failure(fixture('flux-tiny-t2i-noguid.weights.safetensors'), 'transformer', expectedFluxKeys({ ...t2iParams, guidance_embed: true }));
-    expect(msg).toContain("checkpoint '" + fixture('flux-tiny-t2i-noguid.weights.safetensors') + "' (single file, BFL names) does not match the expected transformer (80 tensors; the checkpoint has 76)");
-    expect(msg).toContain('likely cause: this looks like a flux-schnell checkpoint (no guidance_in): FLUX.1 Kontext [dev] needs the guidance embedding');
-    expect(msg).toContain('missing 4: guidance_in.in_layer.weight, guidance_in.in_layer.bias, guidance_in.out_layer.weight, guidance_in.out_layer.bias');
+    const msg = await failure(
+      fixture('flux-tiny-t2i-noguid.weights.safetensors'),
+      'transformer',
+      expectedFluxKeys({ ...t2iParams, guidance_embed: true }),
+    );
+    expect(msg).toContain(
+      "checkpoint '" +
+        fixture('flux-tiny-t2i-noguid.weights.safetensors') +
+        "' (single file, BFL names) does not match the expected transformer (80 tensors; the checkpoint has 76)",
+    );
+    expect(msg).toContain(
+      'likely cause: this looks like a flux-schnell checkpoint (no guidance_in): ' +
+        'FLUX.1 Kontext [dev] needs the guidance embedding',
+    );
+    expect(msg).toContain(
+      'missing 4: guidance_in.in_layer.weight, guidance_in.in_layer.bias, guidance_in.out_layer.weight, ' +
+        'guidance_in.out_layer.bias',
+    );
     expect(msg).not.toContain('unexpected');
   });
 
   it('says when the checkpoint has a guidance embedding the config does not expect', async () => {
-    const msg = await failure(fixture('flux-tiny.weights.safetensors'), 'transformer', expectedFluxKeys({ ...tinyParams, guidance_embed: false }));
-    expect(msg).toContain('likely cause: the checkpoint has a guidance embedding (guidance_in, as flux-dev and Kontext) but the configuration has guidance_embed = false');
+    const msg = await failure(
+      fixture('flux-tiny.weights.safetensors'),
+      'transformer',
+      expectedFluxKeys({ ...tinyParams, guidance_embed: false }),
+    );
+    expect(msg).toContain(
+      'likely cause: the checkpoint has a guidance embedding (guidance_in, as flux-dev and Kontext) ' +
+        'but the configuration has guidance_embed = false',
+    );
     expect(msg).toContain('unexpected 4: guidance_in.');
   });
 
@@ -95,11 +120,18 @@ describe('validateCheckpoint', () => {
   });
 
   it('explains a different model size and cuts long lists with counts', async () => {
-    const msg = await failure(fixture('flux-tiny.weights.safetensors'), 'transformer', expectedFluxKeys(FLUX_KONTEXT_DEV));
-    expect(msg).toContain('likely cause: the checkpoint has 2 double and 2 single blocks, the configuration expects 19 and 38');
+    const msg = await failure(
+      fixture('flux-tiny.weights.safetensors'),
+      'transformer',
+      expectedFluxKeys(FLUX_KONTEXT_DEV),
+    );
+    expect(msg).toContain(
+      'likely cause: the checkpoint has 2 double and 2 single blocks, the configuration expects 19 and 38',
+    );
     expect(msg).toContain("likely cause: the checkpoint's hidden size is 96, the configuration's 3072");
     expect(msg).toMatch(/missing 696: double_blocks\.2\.img_mod\.lin\.weight, .*, … and 688 more/);
-    expect(msg).toMatch(/wrong shape 83: img_in\.weight is \[96, 64\], expected \[3072, 64\], .*, … and 78 more/); // final_layer.linear.bias [64] matches;
+    // (final_layer.linear.bias [64] matches)
+    expect(msg).toMatch(/wrong shape 83: img_in\.weight is \[96, 64\], expected \[3072, 64\], .*, … and 78 more/);
   });
 
   it('reports a file that stops early (tail tensors missing)', async () => {
@@ -109,30 +141,56 @@ describe('validateCheckpoint', () => {
     await writeSafetensors(p, new Map(keys.slice(0, -3).map((k) => [k, all.get(k)!])));
     const msg = await failure(p, 'transformer', expectedFluxKeys(tinyParams));
     expect(msg).toContain(
-      "likely cause: the checkpoint stops after 'final_layer.linear.weight': its last 3 tensors are missing (the file is truncated or was written partially)",
+      "likely cause: the checkpoint stops after 'final_layer.linear.weight': " +
+        'its last 3 tensors are missing (the file is truncated or was written partially)',
     );
   });
 
-  it('recognises Canny/Fill input channels, q/k/v bias differences, LoRAs, quantized files and unknown prefixes', () => {
+  it('recognises Canny/Fill input channels, q/k/v bias differences, LoRAs, quantized files, unknown prefixes', () => {
     const kontext = expectedFluxKeys(FLUX_KONTEXT_DEV);
     expect(messageFor(expectedFluxKeys({ ...FLUX_KONTEXT_DEV, in_channels: 128 }), kontext)).toContain(
-      "likely cause: the checkpoint's img_in takes 128 input channels (as FLUX.1 Canny/Depth, which take a control image), the configuration 64",
+      "likely cause: the checkpoint's img_in takes 128 input channels (as FLUX.1 Canny/Depth, " +
+        'which take a control image), the configuration 64',
     );
     expect(messageFor(expectedFluxKeys({ ...FLUX_KONTEXT_DEV, qkv_bias: false }), kontext)).toContain(
       'likely cause: the checkpoint has no q/k/v biases but the configuration has qkv_bias = true',
     );
     const lora: KeyShapes = new Map([['double_blocks.0.img_attn.qkv.lora_A.weight', [16, 3072]]]);
-    expect(messageFor(lora, kontext)).toContain("likely cause: this is a LoRA file (keys like 'double_blocks.0.img_attn.qkv.lora_A.weight'), not a full checkpoint");
+    expect(messageFor(lora, kontext)).toContain(
+      "likely cause: this is a LoRA file (keys like 'double_blocks.0.img_attn.qkv.lora_A.weight'), " +
+        'not a full checkpoint',
+    );
     const quant = new Map([...kontext, ['img_in.weight_scale', [1]]]);
-    expect(messageFor(quant, kontext)).toContain("likely cause: this looks like a quantized checkpoint (keys like 'img_in.weight_scale')");
+    expect(messageFor(quant, kontext)).toContain(
+      "likely cause: this looks like a quantized checkpoint (keys like 'img_in.weight_scale')",
+    );
     const prefixed: KeyShapes = new Map([...kontext].map(([k, s]) => [`diffusion_model.${k}`, s]));
-    expect(messageFor(prefixed, kontext)).toContain("likely cause: the checkpoint's keys carry the prefix 'diffusion_model.' (780 keys); strip it");
+    expect(messageFor(prefixed, kontext)).toContain(
+      "likely cause: the checkpoint's keys carry the prefix 'diffusion_model.' (780 keys); strip it",
+    );
     const sdVae = expectedAEKeys({ ...FLUX_AE, z_channels: 4 });
-    expect(messageFor(sdVae, expectedAEKeys(FLUX_AE))).toContain('likely cause: this looks like a Stable Diffusion VAE (4 latent channels)');
+    expect(messageFor(sdVae, expectedAEKeys(FLUX_AE))).toContain(
+      'likely cause: this looks like a Stable Diffusion VAE (4 latent channels)',
+    );
   });
 
   it('diffCheckpoint lists missing, unexpected and wrong-shape keys', () => {
-    const d = diffCheckpoint(new Map([['a', [1]], ['b', [2, 3]], ['x', [1]]]), new Map([['a', [1]], ['b', [3, 2]], ['c', [4]]]));
-    expect(d).toEqual({ missing: ['c'], unexpected: ['x'], wrongShape: [{ key: 'b', expected: [3, 2], actual: [2, 3] }] });
+    const d = diffCheckpoint(
+      new Map([
+        ['a', [1]],
+        ['b', [2, 3]],
+        ['x', [1]],
+      ]),
+      new Map([
+        ['a', [1]],
+        ['b', [3, 2]],
+        ['c', [4]],
+      ]),
+    );
+    expect(d).toEqual({
+      missing: ['c'],
+      unexpected: ['x'],
+      wrongShape: [{ key: 'b', expected: [3, 2], actual: [2, 3] }],
+    });
   });
 });

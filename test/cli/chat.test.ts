@@ -15,10 +15,17 @@ import { cli } from './helpers.ts';
 const BIN = join(ROOT, 'bin/kontext.mjs');
 
 /** Run `kontext chat ARGS` with `input` on stdin. */
-function chat(args: string[], input: string, preload: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function chat(
+  args: string[],
+  input: string,
+  preload: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const pre = preload.length ? ['--import', 'tsx', ...preload.flatMap((p) => ['--import', p])] : [];
-    const child = spawn(process.execPath, [...pre, BIN, 'chat', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...pre, BIN, 'chat', ...args], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -29,7 +36,11 @@ function chat(args: string[], input: string, preload: string[] = []): Promise<{ 
   });
 }
 
-const lines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe('kontext chat', () => {
   let dir: string;
@@ -41,14 +52,17 @@ describe('kontext chat', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('reads instructions and commands line by line: numbered results, /s /n /g for the next edits, /undo, /q', async () => {
+  it('reads instructions and commands line by line: numbered results, /s /n /g for next edits, /undo, /q', async () => {
     const out = join(dir, 'identity');
     const input = 'make it red\n/s 7\n/n 3\n/g 1.5\nmake it blue\n/undo\n\nremove the star\n/q\nnever read\n';
     const r = await chat([photo, '--out', out, '--model', 'identity', '--json'], input);
     expect(r.code).toBe(0);
     const results = lines(r.stdout);
-    expect(results.map(({ n, parent, instruction, steps, guidance }) => ({ n, parent, instruction, steps, guidance }))).toEqual([
-      { n: 1, parent: 0, instruction: 'make it red', steps: null, guidance: null }, // identity has no steps or guidance of its own
+    expect(
+      results.map(({ n, parent, instruction, steps, guidance }) => ({ n, parent, instruction, steps, guidance })),
+    ).toEqual([
+      // identity has no steps or guidance of its own
+      { n: 1, parent: 0, instruction: 'make it red', steps: null, guidance: null },
       { n: 2, parent: 1, instruction: 'make it blue', steps: 3, guidance: 1.5 },
       { n: 3, parent: 1, instruction: 'remove the star', steps: 3, guidance: 1.5 }, // after /undo: from 001 again
     ]);
@@ -61,23 +75,38 @@ describe('kontext chat', () => {
     expect((await readImage(join(out, '003.png'))).data).toEqual((await readImage(photo)).data);
   });
 
-  it('each result is the next input, and /undo goes back to the image before (the slow test model adds 10 per edit)', async () => {
+  it('each result is the next input; /undo returns to the image before (the slow model adds 10 per edit)', async () => {
     const out = join(dir, 'slow');
-    const r = await chat([photo, '--out', out, '--model', 'slow:1', '--json'], 'brighter\nbrighter\n/undo\nbrighter\n', ['./test/service/slow-model.ts']);
+    const r = await chat(
+      [photo, '--out', out, '--model', 'slow:1', '--json'],
+      'brighter\nbrighter\n/undo\nbrighter\n',
+      ['./test/service/slow-model.ts'],
+    );
     expect(r.code).toBe(0);
     expect(lines(r.stdout).map((x) => x.parent)).toEqual([0, 1, 1]);
     const red = async (f: string) => (await readImage(join(out, f))).data[0];
-    expect([await red('000.png'), await red('001.png'), await red('002.png'), await red('003.png')]).toEqual([20, 30, 40, 40]);
+    expect([await red('000.png'), await red('001.png'), await red('002.png'), await red('003.png')]).toEqual([
+      20, 30, 40, 40,
+    ]);
   });
 
-  it('with the embedded model: two edits in a row at the input size, with the model\'s defaults', async () => {
+  it("with the embedded model: two edits in a row at the input size, with the model's defaults", async () => {
     const out = join(dir, 'mini');
     const r = await chat(['examples/scene.png', '--out', out, '--seed', '3'], 'make the circle blue\nmake it night\n');
     expect(r.code).toBe(0);
     const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
     const scene = await readImage('examples/scene.png');
     expect(history).toMatchObject([
-      { n: 1, parent: 0, seed: 3, steps: 12, guidance: 2, model: 'kontext-mini', width: scene.width, height: scene.height },
+      {
+        n: 1,
+        parent: 0,
+        seed: 3,
+        steps: 12,
+        guidance: 2,
+        model: 'kontext-mini',
+        width: scene.width,
+        height: scene.height,
+      },
       { n: 2, parent: 1, seed: 3, steps: 12, guidance: 2, model: 'kontext-mini' },
     ]);
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 12 steps, guidance 2,`);
@@ -86,9 +115,16 @@ describe('kontext chat', () => {
 
   it('a mistaken line from a pipe stops the loop with exit 2 and names the line; what was done stays', async () => {
     const cases: [string, string][] = [
-      ['make it red\n/s abc\nmore\n', "kontext chat: line 2: /s must be an integer from 0 to 4294967295 (seeds are 32-bit), got 'abc'"],
+      [
+        'make it red\n/s abc\nmore\n',
+        "kontext chat: line 2: /s must be an integer from 0 to 4294967295 (seeds are 32-bit), got 'abc'",
+      ],
       ['/undo\n', 'kontext chat: line 1: nothing to undo: this is the input image'],
-      ['/x 1\n', "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /undo, /help or /q (an instruction does not start with '/')"],
+      [
+        '/x 1\n',
+        "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /undo, /help or /q " +
+          "(an instruction does not start with '/')",
+      ],
       ['/n\n', 'kontext chat: line 1: /n needs a value: /n 12'],
       ['/g 99\n', "kontext chat: line 1: /g must be a number from 0 to 30, got '99'"],
     ];
@@ -106,19 +142,36 @@ describe('kontext chat', () => {
     await mkdir(full);
     await writeFile(join(full, 'x.txt'), 'x');
     const cases: [string[], string][] = [
-      [['--out', full], "kontext chat: give the image to edit: kontext chat photo.png --out steps/ (see 'kontext chat --help')"],
+      [
+        ['--out', full],
+        "kontext chat: give the image to edit: kontext chat photo.png --out steps/ (see 'kontext chat --help')",
+      ],
       [[photo], 'kontext chat: --out DIR is required: the folder for the numbered results (001.png, 002.png, ...)'],
-      [[photo, '--out', full], `kontext chat: --out ${full} is not empty; choose a new folder, or pass --force to replace its numbered files`],
+      [
+        [photo, '--out', full],
+        `kontext chat: --out ${full} is not empty; choose a new folder, or pass --force to replace its numbered files`,
+      ],
       [[photo, '--out', photo], `kontext chat: --out ${photo} is a file; give a folder for the numbered results`],
-      [[photo, '--out', join(dir, 'n'), '--steps', '0'], "kontext chat: --steps must be an integer from 1 to 1000, got '0'"],
-      [[join(dir, 'none.png'), '--out', join(dir, 'n')], `kontext chat: input image ${join(dir, 'none.png')} does not exist`],
-      [[photo, photo, '--out', join(dir, 'n')], `kontext chat: unexpected argument '${photo}': give one image; instructions come from stdin`],
+      [
+        [photo, '--out', join(dir, 'n'), '--steps', '0'],
+        "kontext chat: --steps must be an integer from 1 to 1000, got '0'",
+      ],
+      [
+        [join(dir, 'none.png'), '--out', join(dir, 'n')],
+        `kontext chat: input image ${join(dir, 'none.png')} does not exist`,
+      ],
+      [
+        [photo, photo, '--out', join(dir, 'n')],
+        `kontext chat: unexpected argument '${photo}': give one image; instructions come from stdin`,
+      ],
     ];
     for (const [argv, message] of cases) {
       const r = await cli('chat', ...argv, '--model', 'identity');
       expect([r.code, r.errors]).toEqual([2, [message]]);
     }
     expect(existsSync(join(dir, 'n'))).toBe(false);
-    expect((await cli('chat', '--help')).logs.join('\n')).toContain('/undo            go back to the image before the last edit');
+    expect((await cli('chat', '--help')).logs.join('\n')).toContain(
+      '/undo            go back to the image before the last edit',
+    );
   });
 });

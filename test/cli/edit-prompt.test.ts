@@ -18,6 +18,7 @@ import { FluxTextEncoder } from '../../src/prompt/flux-text-encoder.ts';
 import { loadFlux } from '../../src/transformer/load.ts';
 import { writeTinyKontextFolder } from '../prompt/encoder-fixtures.ts';
 import { cli } from './helpers.ts';
+import { joinRegExp } from '../regex.ts';
 
 // the transformer loader, watched: when it runs, the text encoders must already be released
 const encoderLoadedAtFluxLoad: boolean[] = [];
@@ -43,17 +44,27 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kontext-edit-prompt-'));
   model = at('FLUX.1-Kontext-tiny');
   await writeTinyKontextFolder(model);
-  await sharp({ create: { width: 96, height: 48, channels: 3, background: { r: 200, g: 40, b: 30 } } }).png().toFile(at('in.png'));
+  await sharp({ create: { width: 96, height: 48, channels: 3, background: { r: 200, g: 40, b: 30 } } })
+    .png()
+    .toFile(at('in.png'));
   RUN[1] = at('in.png');
 });
-afterAll(() => Promise.all([rm(root, { recursive: true, force: true }), rm(spillDir(), { recursive: true, force: true })]));
+afterAll(() =>
+  Promise.all([rm(root, { recursive: true, force: true }), rm(spillDir(), { recursive: true, force: true })]),
+);
 
 describe('kontext encode and kontext edit --prompt with a diffusers folder', () => {
   it('encode writes what our encoders compute, in the format --prompt-embeds reads', async () => {
     const r = await cli('encode', '--prompt', PROMPT, '--model', model, '--out', at('embeds.safetensors'), '--json');
     expect(r.code, r.errors.join('\n')).toBe(0);
     const enc = await FluxTextEncoder.open({ clip: model, t5: model, tokenizers: model });
-    expect(JSON.parse(r.logs.at(-1)!)).toMatchObject({ out: at('embeds.safetensors'), tokens: 512, contextDim: 64, vecDim: 64, encoder: enc.id });
+    expect(JSON.parse(r.logs.at(-1)!)).toMatchObject({
+      out: at('embeds.safetensors'),
+      tokens: 512,
+      contextDim: 64,
+      vecDim: 64,
+      encoder: enc.id,
+    });
     embeddingCache.clear(); // compute again, not from the entry the command left in this process's cache
     const ours = await enc.encode(PROMPT);
     await enc.release();
@@ -62,17 +73,30 @@ describe('kontext encode and kontext edit --prompt with a diffusers folder', () 
     expect(file.txt).toEqual(ours.txt);
     expect(file.vec).toEqual(ours.vec);
     const f = await SafetensorsFile.open(at('embeds.safetensors'));
-    expect([f.entry('txt').shape, f.entry('vec').shape, f.entry('txt').dtype]).toEqual([[1, 512, 64], [1, 64], 'float32']);
+    expect([f.entry('txt').shape, f.entry('vec').shape, f.entry('txt').dtype]).toEqual([
+      [1, 512, 64],
+      [1, 64],
+      'float32',
+    ]);
     expect(f.metadata).toMatchObject({ prompt: PROMPT, encoder: enc.id, t5_weights: 'f32' });
     await f.close();
   });
 
-  it('--prompt gives the same image as --prompt-embeds with the encoded file (tokenizer → encoders → transformer → AE)', async () => {
+  it('--prompt gives the image of --prompt-embeds of the encoded file (tokenizer → encoders → DiT → AE)', async () => {
     embeddingCache.clear();
     const a = await cli('edit', '--model', model, '--prompt', PROMPT, ...RUN, '--out', at('a.png'));
     expect(a.code, a.errors.join('\n')).toBe(0);
-    expect(a.stderr).toMatch(/loading T5 \d+\/\d+\n[^]*loading transformer \d+\/\d+\n/); // encoders first
-    const b = await cli('edit', '--model', model, '--prompt-embeds', at('embeds.safetensors'), ...RUN, '--out', at('b.png'));
+    expect(a.stderr).toMatch(/loading T5 \d+\/\d+\n[\s\S]*loading transformer \d+\/\d+\n/); // encoders first
+    const b = await cli(
+      'edit',
+      '--model',
+      model,
+      '--prompt-embeds',
+      at('embeds.safetensors'),
+      ...RUN,
+      '--out',
+      at('b.png'),
+    );
     expect(b.code, b.errors.join('\n')).toBe(0);
     expect(a.logs.at(-1)).toBe(`wrote ${at('a.png')} (96x48, seed 5)`);
     const [pa, pb] = await Promise.all([sharp(at('a.png')).raw().toBuffer(), sharp(at('b.png')).raw().toBuffer()]);
@@ -83,7 +107,7 @@ describe('kontext encode and kontext edit --prompt with a diffusers folder', () 
     expect((await sharp(at('c.png')).raw().toBuffer()).equals(pa)).toBe(false);
   });
 
-  it('KontextPipeline.generate({ prompt }): encoder released before the transformer loads; a new prompt swaps them again', async () => {
+  it('KontextPipeline.generate({ prompt }): encoder released before the transformer loads, and back', async () => {
     embeddingCache.clear();
     encoderLoadedAtFluxLoad.length = 0;
     vi.mocked(loadFlux).mockClear();
@@ -106,18 +130,104 @@ describe('kontext encode and kontext edit --prompt with a diffusers folder', () 
 
   it('refuses mistakes in one line before loading anything', async () => {
     const cases: [string[], RegExp][] = [
-      [['edit', '--model', model, ...RUN, '--out', at('x.png')], /^kontext edit: give the instruction as --prompt "\.\.\." \(encoded by the checkpoint's T5 and CLIP text encoders\) or as --prompt-embeds FILE \(/],
-      [['edit', '--model', model, '--prompt', PROMPT, '--prompt-embeds', at('embeds.safetensors'), ...RUN, '--out', at('x.png')], /or as --prompt-embeds FILE, not both/],
-      [['edit', '--model', model, '--prompt-embeds', at('embeds.safetensors'), '--t5', model, ...RUN, '--out', at('x.png')], /--t5 applies only with --prompt \(the text encoders\); --prompt-embeds are already encoded$/],
-      [['edit', '--transformer', join(model, 'transformer'), '--ae', join(model, 'vae'), '--prompt', PROMPT, ...RUN, '--out', at('x.png')], /--clip is required with --transformer: the CLIP-L text encoder, clip_l\.safetensors or a text_encoder\/ folder \(or --model DIR, a diffusers FLUX\.1 Kontext folder\)$/],
-      [['edit', '--model', model, '--prompt', PROMPT, '--t5', join(model, 'text_encoder'), ...RUN, '--out', at('x.png')], /does not match the expected T5 text encoder \(\d+ tensors; the checkpoint has 36\): likely cause: this is a CLIP text encoder file, not a T5 text encoder; /],
-      [['edit', '--model', model, '--prompt', PROMPT, '--tokenizers', at('none'), ...RUN, '--out', at('x.png')], /--tokenizers .*none does not exist/],
-      [['encode', '--prompt', PROMPT, '--model', model], /^kontext encode: --out is required: the safetensors file to write/],
-      [['encode', '--prompt', PROMPT, '--model', model, '--out', at('embeds.safetensors')], /embeds\.safetensors already exists; pass --force to replace it/],
-      [['encode', '--prompt', PROMPT, '--model', model, '--out', at('e.png')], /--out .*e\.png: name the file \.safetensors \(or \.sft/],
-      [['encode', '--prompt', PROMPT, '--out', at('e.safetensors')], /--clip is required: the CLIP-L text encoder, .* \(or --model DIR, a diffusers FLUX\.1 Kontext folder\)$/],
+      [
+        ['edit', '--model', model, ...RUN, '--out', at('x.png')],
+        joinRegExp(
+          /^kontext edit: give the instruction as --prompt "\.\.\." \(encoded by the checkpoint's T5 and CLIP text /,
+          /encoders\) or as --prompt-embeds FILE \(/,
+        ),
+      ],
+      [
+        [
+          'edit',
+          '--model',
+          model,
+          '--prompt',
+          PROMPT,
+          '--prompt-embeds',
+          at('embeds.safetensors'),
+          ...RUN,
+          '--out',
+          at('x.png'),
+        ],
+        /or as --prompt-embeds FILE, not both/,
+      ],
+      [
+        [
+          'edit',
+          '--model',
+          model,
+          '--prompt-embeds',
+          at('embeds.safetensors'),
+          '--t5',
+          model,
+          ...RUN,
+          '--out',
+          at('x.png'),
+        ],
+        /--t5 applies only with --prompt \(the text encoders\); --prompt-embeds are already encoded$/,
+      ],
+      [
+        [
+          'edit',
+          '--transformer',
+          join(model, 'transformer'),
+          '--ae',
+          join(model, 'vae'),
+          '--prompt',
+          PROMPT,
+          ...RUN,
+          '--out',
+          at('x.png'),
+        ],
+        joinRegExp(
+          /--clip is required with --transformer: the CLIP-L text encoder, clip_l\.safetensors or a text_encoder\/ /,
+          /folder \(or --model DIR, a diffusers FLUX\.1 Kontext folder\)$/,
+        ),
+      ],
+      [
+        [
+          'edit',
+          '--model',
+          model,
+          '--prompt',
+          PROMPT,
+          '--t5',
+          join(model, 'text_encoder'),
+          ...RUN,
+          '--out',
+          at('x.png'),
+        ],
+        joinRegExp(
+          /does not match the expected T5 text encoder \(\d+ tensors; the checkpoint has 36\): likely cause: this is /,
+          /a CLIP text encoder file, not a T5 text encoder; /,
+        ),
+      ],
+      [
+        ['edit', '--model', model, '--prompt', PROMPT, '--tokenizers', at('none'), ...RUN, '--out', at('x.png')],
+        /--tokenizers .*none does not exist/,
+      ],
+      [
+        ['encode', '--prompt', PROMPT, '--model', model],
+        /^kontext encode: --out is required: the safetensors file to write/,
+      ],
+      [
+        ['encode', '--prompt', PROMPT, '--model', model, '--out', at('embeds.safetensors')],
+        /embeds\.safetensors already exists; pass --force to replace it/,
+      ],
+      [
+        ['encode', '--prompt', PROMPT, '--model', model, '--out', at('e.png')],
+        /--out .*e\.png: name the file \.safetensors \(or \.sft/,
+      ],
+      [
+        ['encode', '--prompt', PROMPT, '--out', at('e.safetensors')],
+        /--clip is required: the CLIP-L text encoder, .* \(or --model DIR, a diffusers FLUX\.1 Kontext folder\)$/,
+      ],
       [['encode', '--model', model, '--out', at('e.safetensors')], /--prompt is required: the text to encode/],
-      [['encode', '--prompt', PROMPT, '--model', model, '--weights', 'int3', '--out', at('e.safetensors')], /--weights must be f32, int8 or int4, got 'int3'/],
+      [
+        ['encode', '--prompt', PROMPT, '--model', model, '--weights', 'int3', '--out', at('e.safetensors')],
+        /--weights must be f32, int8 or int4, got 'int3'/,
+      ],
     ];
     vi.mocked(loadFlux).mockClear();
     for (const [argv, message] of cases) {

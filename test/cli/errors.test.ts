@@ -39,7 +39,10 @@ afterEach(() => {
 /** A mistake: exit 2 and exactly one line, `kontext <command>: ...`, matching `message`. */
 async function expectMistake(argv: string[], message: RegExp): Promise<void> {
   const r = await cli(...argv);
-  expect({ argv, code: r.code, errors: r.errors }).toMatchObject({ code: 2, errors: [expect.stringMatching(new RegExp(`^kontext ${argv[0]}: `))] });
+  expect({ argv, code: r.code, errors: r.errors }).toMatchObject({
+    code: 2,
+    errors: [expect.stringMatching(new RegExp(`^kontext ${argv[0]}: `))],
+  });
   expect(r.errors[0], argv.join(' ')).toMatch(message);
   expect(r.errors[0].split('\n'), argv.join(' ')).toHaveLength(1);
 }
@@ -55,9 +58,19 @@ describe('kontext: parse errors and unknown commands', () => {
   it("node:util parseArgs errors become one line naming the command's --help", async () => {
     const cases: [string[], string][] = [
       [['edit', 'in.png', 'x', '--bogus'], `kontext edit: Unknown option '--bogus'; see 'kontext edit --help'`],
-      [['generate', 'x', '--out'], `kontext generate: Option '--out <value>' argument missing; see 'kontext generate --help'`],
-      [['generate', 'x', '--json=1'], `kontext generate: Option '--json' does not take an argument; see 'kontext generate --help'`],
-      [['edit', 'in.png', 'x', '--seed', '-1'], `kontext edit: Option '--seed' argument is ambiguous (a value that starts with '-' is written --seed=-1); see 'kontext edit --help'`],
+      [
+        ['generate', 'x', '--out'],
+        `kontext generate: Option '--out <value>' argument missing; see 'kontext generate --help'`,
+      ],
+      [
+        ['generate', 'x', '--json=1'],
+        `kontext generate: Option '--json' does not take an argument; see 'kontext generate --help'`,
+      ],
+      [
+        ['edit', 'in.png', 'x', '--seed', '-1'],
+        `kontext edit: Option '--seed' argument is ambiguous (a value that starts with '-' is written --seed=-1); ` +
+          `see 'kontext edit --help'`,
+      ],
       [['verify', '--bogus'], `kontext verify: Unknown option '--bogus'; see 'kontext verify --help'`],
       [['train', 'flow', '--bogus'], `kontext train: Unknown option '--bogus'; see 'kontext train --help'`],
     ];
@@ -68,28 +81,42 @@ describe('kontext: parse errors and unknown commands', () => {
   });
 
   it('usage mistakes of verify and train are one line too', async () => {
-    await expectMistake(['verify'], /^kontext verify: expected one fixture folder, got 0: kontext verify <fixture-dir>; see 'kontext verify --help'$/);
-    await expectMistake(['train', 'nothing'], /say what to train: kontext train ae\|flow .*; see 'kontext train --help'$/);
-    await expectMistake(['train', 'flow'], /--config and --out are required: kontext train flow --config <json> --out <dir>/);
+    await expectMistake(
+      ['verify'],
+      /^kontext verify: expected one fixture folder, got 0: kontext verify <fixture-dir>; see 'kontext verify --help'$/,
+    );
+    await expectMistake(
+      ['train', 'nothing'],
+      /say what to train: kontext train ae\|flow .*; see 'kontext train --help'$/,
+    );
+    await expectMistake(
+      ['train', 'flow'],
+      /--config and --out are required: kontext train flow --config <json> --out <dir>/,
+    );
   });
 });
 
 describe('kontext: internal failures', () => {
-  const run = (...extra: string[]) => cli('edit', at('in.png'), 'make it blue', '--out', at('internal.png'), '--model', model, '--quiet', ...extra);
+  const run = (...extra: string[]) =>
+    cli('edit', at('in.png'), 'make it blue', '--out', at('internal.png'), '--model', model, '--quiet', ...extra);
 
   it('exit 1 with one short line, no stack trace', async () => {
     vi.spyOn(MiniEditor, 'load').mockRejectedValue(new TypeError('boom\nsecond line'));
     const r = await run();
     expect(r.code).toBe(1);
     expect(r.errors).toEqual([
-      'kontext edit: internal error: TypeError: boom (a bug or a problem of this machine; run again with --debug or KONTEXT_DEBUG=1 for the stack trace)',
+      'kontext edit: internal error: TypeError: boom (a bug or a problem of this machine; ' +
+        'run again with --debug or KONTEXT_DEBUG=1 for the stack trace)',
     ]);
     expect(existsSync(at('internal.png'))).toBe(false);
   });
 
   it('the stack trace with --debug (anywhere on the line) or KONTEXT_DEBUG=1', async () => {
     vi.spyOn(MiniEditor, 'load').mockRejectedValue(new Error('boom'));
-    for (const r of [await run('--debug'), await cli('--debug', 'edit', at('in.png'), 'x', '--out', at('internal.png'), '--model', model)]) {
+    for (const r of [
+      await run('--debug'),
+      await cli('--debug', 'edit', at('in.png'), 'x', '--out', at('internal.png'), '--model', model),
+    ]) {
       expect(r.code).toBe(1);
       expect(r.errors).toHaveLength(1);
       expect(r.errors[0]).toMatch(/^kontext edit: internal error: boom\nError: boom\n\s+at /);
@@ -116,7 +143,10 @@ describe('kontext edit / generate (embedded model): everything is checked before
     const out = ['--out', at('o.png')];
     const cases: [string[], RegExp][] = [
       // numbers and seeds
-      [edit(...out, '--seed', '4294967296'), /--seed must be an integer from 0 to 4294967295 \(seeds are 32-bit\), got '4294967296'/],
+      [
+        edit(...out, '--seed', '4294967296'),
+        /--seed must be an integer from 0 to 4294967295 \(seeds are 32-bit\), got '4294967296'/,
+      ],
       [edit(...out, '--seed', 'abc'), /--seed must be an integer from 0 to 4294967295 .*got 'abc'/],
       [edit(...out, '--seed', '1.5'), /--seed must be an integer from 0 to 4294967295 .*got '1.5'/],
       [gen(...out, '--seed', '1e3'), /--seed must be an integer .*got '1e3'/],
@@ -125,27 +155,60 @@ describe('kontext edit / generate (embedded model): everything is checked before
       [gen(...out, '--width', '5000'), /--width must be an integer from 8 to 4096, got '5000'/],
       [gen(...out, '--height', ''), /--height must be an integer from 8 to 4096, got ''/],
       // options of the released-checkpoint mode
-      [edit(...out, '--width', '64'), /^kontext edit: --width applies only with --transformer .*answers at the input image's size$/],
+      [
+        edit(...out, '--width', '64'),
+        /^kontext edit: --width applies only with --transformer .*answers at the input image's size$/,
+      ],
       [edit(...out, '--area', '4096', '--weights', 'int4'), /--weights, --area apply only with --transformer/],
       // images
-      [['edit', at('in.png'), at('style.png'), at('in.png'), 'x', '--model', model, ...out], /kontext-mini takes at most 2 images .*got 3/],
+      [
+        ['edit', at('in.png'), at('style.png'), at('in.png'), 'x', '--model', model, ...out],
+        /kontext-mini takes at most 2 images .*got 3/,
+      ],
       [['edit', at('missing.png'), 'x', '--model', model, ...out], /input image .*missing\.png does not exist/],
-      [['edit', at('folder.png'), 'x', '--model', model, ...out], /input image .*folder\.png is a folder, not an image file/],
-      [['edit', at('truncated.png'), 'x', '--model', model, ...out], /cannot decode the image in '.*truncated\.png' \(.*\): the file is truncated or corrupt/],
-      [['edit', at('huge.png'), 'x', '--model', model, ...out], /image '.*huge\.png' is 9000x9000 = 81\.0 MP, above the limit of 64 MP; downscale it first/],
+      [
+        ['edit', at('folder.png'), 'x', '--model', model, ...out],
+        /input image .*folder\.png is a folder, not an image file/,
+      ],
+      [
+        ['edit', at('truncated.png'), 'x', '--model', model, ...out],
+        /cannot decode the image in '.*truncated\.png' \(.*\): the file is truncated or corrupt/,
+      ],
+      [
+        ['edit', at('huge.png'), 'x', '--model', model, ...out],
+        /image '.*huge\.png' is 9000x9000 = 81\.0 MP, above the limit of 64 MP; downscale it first/,
+      ],
       // the output file
       [edit(), /--out is required: the image file to write \(\.png, \.jpg, \.jpeg, \.webp\)/],
-      [gen('--out', at('no/such/folder/o.png')), /--out .*o\.png: folder .*no\/such\/folder does not exist; create it first \(mkdir -p /],
-      [gen('--out', at('folder.png')), /--out .*folder\.png is a folder; give a file name, e.g. .*folder\.png\/out\.png/],
-      [gen('--out', at('exists.png')), /--out .*exists\.png already exists; pass --force to replace it, or choose another name/],
+      [
+        gen('--out', at('no/such/folder/o.png')),
+        /--out .*o\.png: folder .*no\/such\/folder does not exist; create it first \(mkdir -p /,
+      ],
+      [
+        gen('--out', at('folder.png')),
+        /--out .*folder\.png is a folder; give a file name, e.g. .*folder\.png\/out\.png/,
+      ],
+      [
+        gen('--out', at('exists.png')),
+        /--out .*exists\.png already exists; pass --force to replace it, or choose another name/,
+      ],
       [gen('--out', at('in.png/o.png')), /--out .*: .*in\.png is not a folder/],
       [edit('--out', at('in.png')), /--out .*in\.png is also an input image; write the result to another file/],
       [edit('--out', at('in.png'), '--force'), /is also an input image/],
-      [gen('--out', at('o.gif')), /--out .*o\.gif: cannot write '\.gif' images; name the file \.png, \.jpg, \.jpeg, \.webp/],
+      [
+        gen('--out', at('o.gif')),
+        /--out .*o\.gif: cannot write '\.gif' images; name the file \.png, \.jpg, \.jpeg, \.webp/,
+      ],
       [gen('--out', at('output')), /--out .*output: the name has no extension/],
       // the model folder
-      [['generate', 'x', '--model', at('not-a-model'), ...out], /not-a-model is not a kontext-mini model folder: config\.json is missing/],
-      [['generate', 'x', '--model', at('in.png'), ...out], /--model .*in\.png is a file; give a kontext-mini model folder/],
+      [
+        ['generate', 'x', '--model', at('not-a-model'), ...out],
+        /not-a-model is not a kontext-mini model folder: config\.json is missing/,
+      ],
+      [
+        ['generate', 'x', '--model', at('in.png'), ...out],
+        /--model .*in\.png is a file; give a kontext-mini model folder/,
+      ],
     ];
     for (const [argv, message] of cases) await expectMistake(argv, message);
     expect(load).not.toHaveBeenCalled();
@@ -154,12 +217,29 @@ describe('kontext edit / generate (embedded model): everything is checked before
 
   it('an input reached by another name (a link) is not overwritten either', async () => {
     await symlink(at('in.png'), at('link.png'));
-    await expectMistake(['edit', at('link.png'), 'x', '--model', model, '--out', at('in.png'), '--force'], /in\.png is also an input image/);
+    await expectMistake(
+      ['edit', at('link.png'), 'x', '--model', model, '--out', at('in.png'), '--force'],
+      /in\.png is also an input image/,
+    );
   });
 
   it('the largest seed works; the extension sets the format; --force replaces', async () => {
     const webp = at('gen.webp');
-    let r = await cli('generate', 'a red circle', '--model', model, '--seed', '4294967295', '--width', '24', '--height', '16', '--out', webp, '--json');
+    let r = await cli(
+      'generate',
+      'a red circle',
+      '--model',
+      model,
+      '--seed',
+      '4294967295',
+      '--width',
+      '24',
+      '--height',
+      '16',
+      '--out',
+      webp,
+      '--json',
+    );
     expect(r.code, r.errors.join('\n')).toBe(0);
     expect(JSON.parse(r.logs.at(-1)!)).toMatchObject({ seed: 4294967295, width: 24, height: 16 });
     expect((await sharp(webp).metadata()).format).toBe('webp');
@@ -170,7 +250,10 @@ describe('kontext edit / generate (embedded model): everything is checked before
     expect((await sharp(jpg).metadata()).format).toBe('jpeg');
     expect(await readImage(jpg)).toMatchObject({ width: 48, height: 32 });
 
-    await expectMistake(['edit', at('in.png'), 'x', '--model', model, '--out', jpg], /edit\.JPG already exists; pass --force/);
+    await expectMistake(
+      ['edit', at('in.png'), 'x', '--model', model, '--out', jpg],
+      /edit\.JPG already exists; pass --force/,
+    );
     r = await cli('edit', at('in.png'), 'x', '--model', model, '--out', jpg, '--force', '--quiet');
     expect(r.code, r.errors.join('\n')).toBe(0);
   });

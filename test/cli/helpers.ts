@@ -18,7 +18,10 @@ export async function cli(...argv: string[]): Promise<CliResult> {
   const r: CliResult = { code: -1, errors: [], logs: [], stderr: '' };
   const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void r.errors.push(a.join(' ')));
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void r.logs.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((r.stderr += String(s)), true));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    r.stderr += String(s);
+    return true;
+  });
   try {
     r.code = await main(argv);
   } finally {

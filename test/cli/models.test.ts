@@ -1,7 +1,7 @@
 // `kontext models`: the built-in models; a kontext-mini folder, BFL files and a diffusers folder described from
 // their headers (layout, configuration, parameters by dtype, size, memory estimate); mistakes are exit 2.
 import { readFileSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedFluxKeys } from '../../src/checkpoint/flux-keys.ts';
@@ -13,6 +13,7 @@ import { FIXTURES } from '../fixtures-path.ts';
 import { CLIP_TINY, T5_TINY, tinyWeights, writeTinyTextEncoders } from '../prompt/encoder-fixtures.ts';
 import { tempDir } from '../service/helpers.ts';
 import { cli } from './helpers.ts';
+import { joinRegExp } from '../regex.ts';
 
 const json = async (...argv: string[]) => {
   const r = await cli('models', ...argv, '--json');
@@ -25,16 +26,21 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 describe('kontext models', () => {
   it('with no path: every --model spec, kontext-mini with its folder, parameters and size', async () => {
     const models = await json();
-    expect(models.map((m: { spec: string }) => m.spec)).toEqual(expect.arrayContaining(['mini', 'oracle', 'identity', 'noise']));
+    expect(models.map((m: { spec: string }) => m.spec)).toEqual(
+      expect.arrayContaining(['mini', 'oracle', 'identity', 'noise']),
+    );
     const mini = models.find((m: { spec: string }) => m.spec === 'mini');
     const files = ['transformer', 'text_encoder', 'ae'].map((f) => join(EMBEDDED_MODEL, `${f}.safetensors`));
     expect(mini).toMatchObject({ path: EMBEDDED_MODEL, bytes: files.reduce((n, f) => n + statSync(f).size, 0) });
-    expect(models.find((m: { spec: string }) => m.spec === 'identity')).toEqual({ spec: 'identity', help: 'returns the first input image unchanged (mid-gray for text-to-image)' });
+    expect(models.find((m: { spec: string }) => m.spec === 'identity')).toEqual({
+      spec: 'identity',
+      help: 'returns the first input image unchanged (mid-gray for text-to-image)',
+    });
     const text = await cli('models');
     expect(text.logs.join('\n')).toMatch(/^ {2}identity +returns the first input image unchanged/m);
   });
 
-  it('kontext-mini: its three parts with config.json, f16 weights, file sizes, and the memory estimate of one edit', async () => {
+  it('kontext-mini: three parts with config.json, f16 weights, file sizes, and the memory of one edit', async () => {
     const [r] = await json('models/kontext-mini');
     const config = JSON.parse(readFileSync('models/kontext-mini/config.json', 'utf8'));
     expect(r.layout).toBe('kontext-mini');
@@ -52,35 +58,89 @@ describe('kontext models', () => {
     // 56 text tokens for an edit + 8×8 target tokens + 8×8 context tokens, through the loader's estimate
     expect(r.memory.tokens).toBe(56 + 64 + 64);
     const t = config.transformer;
-    const est = estimateTransformerMemory({ shapes, hidden: t.hidden_size, heads: t.num_heads, mlpHidden: t.hidden_size * t.mlp_ratio, batch: 1, tokens: 184 }, 'f32');
+    const est = estimateTransformerMemory(
+      {
+        shapes,
+        hidden: t.hidden_size,
+        heads: t.num_heads,
+        mlpHidden: t.hidden_size * t.mlp_ratio,
+        batch: 1,
+        tokens: 184,
+      },
+      'f32',
+    );
     expect(r.memory.bytes.f32).toBe(est.total);
     expect(r.memory.bytes.int4).toBeLessThan(r.memory.bytes.int8);
   });
 
-  it('the reference fixtures folder: each file; the BFL transformer and autoencoder recognised, other tensors named as such', async () => {
+  it('the reference fixtures folder: each file; BFL transformer and AE recognised, others named so', async () => {
     const models = await json(FIXTURES);
     const byName = (n: string) => models.find((m: { path: string }) => m.path === join(FIXTURES, n));
     const flux = byName('flux-tiny.weights.safetensors');
     const params = JSON.parse(readFileSync(join(FIXTURES, 'flux-tiny.json'), 'utf8')).params;
-    expect(flux).toMatchObject({ layout: 'BFL', components: [{ role: 'transformer', storage: 'single file, BFL names', config: params, dtypes: { bfloat16: flux.parameters } }] });
+    expect(flux).toMatchObject({
+      layout: 'BFL',
+      components: [
+        {
+          role: 'transformer',
+          storage: 'single file, BFL names',
+          config: params,
+          dtypes: { bfloat16: flux.parameters },
+        },
+      ],
+    });
     expect(flux.parameters).toBe([...expectedFluxKeys(params).values()].reduce((n, s) => n + count(s), 0));
     expect(flux.memory.tokens).toBe(512 + 2 * 4096);
-    expect(byName('flux-tiny-t2i-noguid.weights.safetensors').components[0].config).toMatchObject({ guidance_embed: false, qkv_bias: false, mlp_ratio: 2 });
-    expect(byName('ae-tiny.weights.safetensors')).toMatchObject({ layout: 'BFL', memory: null, components: [{ role: 'autoencoder', config: { ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, z_channels: 16 } }] });
-    expect(byName('noise.safetensors')).toMatchObject({ layout: 'safetensors', components: [{ role: 'tensors', note: 'not a FLUX transformer, autoencoder or text encoder (its keys and shapes match none)' }] });
+    expect(byName('flux-tiny-t2i-noguid.weights.safetensors').components[0].config).toMatchObject({
+      guidance_embed: false,
+      qkv_bias: false,
+      mlp_ratio: 2,
+    });
+    expect(byName('ae-tiny.weights.safetensors')).toMatchObject({
+      layout: 'BFL',
+      memory: null,
+      components: [
+        { role: 'autoencoder', config: { ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, z_channels: 16 } },
+      ],
+    });
+    expect(byName('noise.safetensors')).toMatchObject({
+      layout: 'safetensors',
+      components: [
+        {
+          role: 'tensors',
+          note: 'not a FLUX transformer, autoencoder or text encoder (its keys and shapes match none)',
+        },
+      ],
+    });
 
     const text = (await cli('models', join(FIXTURES, 'flux-tiny.weights.safetensors'))).logs.join('\n');
     expect(text).toContain('transformer   single file, BFL names: 1.06 M parameters in 84 tensors (bfloat16), 2.0 MiB');
-    expect(text).toContain('hidden 96, 2 heads, 2 double + 2 single blocks, mlp ×4, 64 latent channels, text 48, vec 32, guidance embedding');
-    expect(text).toMatch(/memory +one 1024×1024 edit \(512 text tokens, one context image\), 8704 tokens: f32 [\d.]+ MiB, int8 [\d.]+ MiB, int4 [\d.]+ MiB/);
+    expect(text).toContain(
+      'hidden 96, 2 heads, 2 double + 2 single blocks, mlp ×4, 64 latent channels, text 48, vec 32, guidance embedding',
+    );
+    expect(text).toMatch(
+      joinRegExp(
+        /memory +one 1024×1024 edit \(512 text tokens, one context image\), 8704 tokens: f32 [\d.]+ MiB, int8 [\d.]+ /,
+        /MiB, int4 [\d.]+ MiB/,
+      ),
+    );
   });
 
   describe('a diffusers repository folder', () => {
     let dir: string;
     beforeAll(async () => {
       dir = await tempDir('kontext-models-');
-      await writeDiffusersComponent(dir, 'transformer', bflToDiffusersTransformer(await loadMap(join(FIXTURES, 'flux-tiny.weights.safetensors'))), 2);
-      await writeDiffusersComponent(dir, 'vae', bflToDiffusersVae(await loadMap(join(FIXTURES, 'ae-tiny.weights.safetensors'))));
+      await writeDiffusersComponent(
+        dir,
+        'transformer',
+        bflToDiffusersTransformer(await loadMap(join(FIXTURES, 'flux-tiny.weights.safetensors'))),
+        2,
+      );
+      await writeDiffusersComponent(
+        dir,
+        'vae',
+        bflToDiffusersVae(await loadMap(join(FIXTURES, 'ae-tiny.weights.safetensors'))),
+      );
       await writeTinyTextEncoders(dir); // text_encoder/, text_encoder_2/ (2 shards), tokenizer/, tokenizer_2/
     });
     afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -90,7 +150,12 @@ describe('kontext models', () => {
       const [bfl] = await json(join(FIXTURES, 'flux-tiny.weights.safetensors'));
       const [ae] = await json(join(FIXTURES, 'ae-tiny.weights.safetensors'));
       expect(r.layout).toBe('diffusers');
-      expect(r.components.map((c: { role: string; encoder?: string }) => c.encoder ?? c.role)).toEqual(['transformer', 'autoencoder', 'CLIP', 'T5']);
+      expect(r.components.map((c: { role: string; encoder?: string }) => c.encoder ?? c.role)).toEqual([
+        'transformer',
+        'autoencoder',
+        'CLIP',
+        'T5',
+      ]);
       expect(r.components[0].storage).toBe('diffusers folder, 2 shards, diffusers transformer names');
       expect(r.components[0].files).toHaveLength(2);
       expect(r.components[0].config).toEqual(bfl.components[0].config);
@@ -122,8 +187,15 @@ describe('kontext models', () => {
   it('mistakes: one line, exit 2', async () => {
     const cases: [string[], string][] = [
       [['no/such/model'], 'kontext models: no/such/model does not exist; give a checkpoint file or a model folder'],
-      [['README.md'], 'kontext models: README.md is not a .safetensors file (or a shard index .json); give a checkpoint or a model folder'],
-      [['a', 'b'], "kontext models: unexpected argument 'b': give one checkpoint file or model folder (kontext models --help)"],
+      [
+        ['README.md'],
+        'kontext models: README.md is not a .safetensors file (or a shard index .json); ' +
+          'give a checkpoint or a model folder',
+      ],
+      [
+        ['a', 'b'],
+        "kontext models: unexpected argument 'b': give one checkpoint file or model folder (kontext models --help)",
+      ],
       [['--bogus'], "kontext models: Unknown option '--bogus'; see 'kontext models --help'"],
     ];
     for (const [argv, message] of cases) {

@@ -4,7 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import { decoderGraph, encoderGraph, AutoEncoder } from '../../src/autoencoder/model.ts';
 import { FLUX_AE } from '../../src/autoencoder/params.ts';
-import { type AttentionImpl, compile, F, Graph, type HostTensor, liveNodes, mulberry32, type Tensor } from '../../src/engine/index.ts';
+import {
+  type AttentionImpl,
+  compile,
+  F,
+  Graph,
+  type HostTensor,
+  liveNodes,
+  mulberry32,
+  type Tensor,
+} from '../../src/engine/index.ts';
 import { serialize } from '../../src/engine/serialize.ts';
 import { Flux, fluxGraph } from '../../src/transformer/model.ts';
 import { FLUX_KONTEXT_DEV } from '../../src/transformer/params.ts';
@@ -15,7 +24,8 @@ function computed(g: Graph): Tensor[] {
 }
 
 /** Tensors shaped [.., L, L] (the scores of a length-L self-attention). */
-const scoresOf = (g: Graph, L: number) => computed(g).filter((t) => t.rank >= 2 && t.shape[t.rank - 1] === L && t.shape[t.rank - 2] === L);
+const scoresOf = (g: Graph, L: number) =>
+  computed(g).filter((t) => t.rank >= 2 && t.shape[t.rank - 1] === L && t.shape[t.rank - 2] === L);
 
 const opsOf = (g: Graph) => liveNodes(g, [...g.outputs.values()]).map((n) => n.op);
 
@@ -30,7 +40,11 @@ describe('full-size inference graphs use memory-efficient attention', () => {
     const mha = liveNodes(g, [...g.outputs.values()]).find((n) => n.op === 'MultiHeadAttention')!;
     expect(mha.domain).toBe('com.microsoft');
     expect(mha.attrs.num_heads).toEqual({ kind: 'int', value: 24 });
-    expect(mha.inputs.map((t) => t!.shape)).toEqual([[1, 8704, 3072], [1, 8704, 3072], [1, 8704, 3072]]);
+    expect(mha.inputs.map((t) => t!.shape)).toEqual([
+      [1, 8704, 3072],
+      [1, 8704, 3072],
+      [1, 8704, 3072],
+    ]);
   });
 
   it('the AE at 1024²: the mid-block attentions over 128² = 16384 positions have no [.., 16384, 16384] scores', () => {
@@ -81,7 +95,11 @@ describe('training graphs keep the differentiable composite form', () => {
 describe('chunked and fused attention equal the composite form', () => {
   const rand = (shape: number[], seed: number): HostTensor => {
     const r = mulberry32(seed);
-    return { dtype: 'float32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 3 * (2 * r() - 1)) };
+    return {
+      dtype: 'float32',
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 3 * (2 * r() - 1)),
+    };
   };
 
   async function run(impl: AttentionImpl, feeds: Record<string, HostTensor>, chunk?: number): Promise<Float32Array> {

@@ -10,11 +10,26 @@ import { Flux } from '../../src/transformer/model.ts';
 import type { FluxParams } from '../../src/transformer/params.ts';
 
 const PARAMS: FluxParams = {
-  in_channels: 8, out_channels: 8, vec_in_dim: 8, context_in_dim: 12, hidden_size: 32, mlp_ratio: 2, num_heads: 2,
-  depth: 1, depth_single_blocks: 1, axes_dim: [4, 6, 6], theta: 10000, qkv_bias: true, guidance_embed: true,
+  in_channels: 8,
+  out_channels: 8,
+  vec_in_dim: 8,
+  context_in_dim: 12,
+  hidden_size: 32,
+  mlp_ratio: 2,
+  num_heads: 2,
+  depth: 1,
+  depth_single_blocks: 1,
+  axes_dim: [4, 6, 6],
+  theta: 10000,
+  qkv_bias: true,
+  guidance_embed: true,
 };
 
-const f64 = (shape: number[], data: ArrayLike<number>): HostTensor => ({ dtype: 'float64', shape, data: Float64Array.from(data) });
+const f64 = (shape: number[], data: ArrayLike<number>): HostTensor => ({
+  dtype: 'float64',
+  shape,
+  data: Float64Array.from(data),
+});
 
 describe('tiny Flux, float64', () => {
   it('the gradient of every parameter matches central finite differences', async () => {
@@ -40,10 +55,16 @@ describe('tiny Flux, float64', () => {
       });
       const w = g.constant(f64([...out.shape], r(out.size)), 'w');
       const loss = F.reduceSum(F.mul(out, w), [0, 1, 2], false);
-      return { loss, grads: grad(loss, params.map((p) => g.param(p))) };
+      return {
+        loss,
+        grads: grad(
+          loss,
+          params.map((p) => g.param(p)),
+        ),
+      };
     });
     g.output('loss', loss);
-    grads.forEach((t, i) => g.output(`g${i}`, t));
+    for (const [i, t] of grads.entries()) g.output(`g${i}`, t);
     const run = await compile(g);
 
     const data: Record<string, HostTensor> = {
@@ -61,7 +82,11 @@ describe('tiny Flux, float64', () => {
       const f: Record<string, HostTensor> = { ...data };
       for (const [k, v] of values) {
         if (shift?.key !== k) f[k] = v;
-        else f[k] = f64(v.shape, (v.data as Float64Array).map((x, i) => x + shift.h * shift.dir[i]));
+        else
+          f[k] = f64(
+            v.shape,
+            (v.data as Float64Array).map((x, i) => x + shift.h * shift.dir[i]),
+          );
       }
       return f;
     };
@@ -72,9 +97,12 @@ describe('tiny Flux, float64', () => {
       const dir = Float64Array.from(r(p.numel));
       const gi = analytic[`g${i}`].data as Float64Array;
       const along = gi.reduce((s, x, j) => s + x * dir[j], 0);
-      const lossAt = async (sign: number) => (await run.run(feeds({ key: p.key, dir, h: sign * h }))).loss.data[0] as number;
+      const lossAt = async (sign: number) =>
+        (await run.run(feeds({ key: p.key, dir, h: sign * h }))).loss.data[0] as number;
       const numeric = ((await lossAt(1)) - (await lossAt(-1))) / (2 * h);
-      expect(Math.abs(along - numeric), `${p.key}: analytic ${along}, numeric ${numeric}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      expect(Math.abs(along - numeric), `${p.key}: analytic ${along}, numeric ${numeric}`).toBeLessThan(
+        1e-6 * Math.max(1, Math.abs(numeric)),
+      );
       if (Math.abs(numeric) > 1e-3) checked++;
     }
     // the check means something only if the gradients are not all (near) zero

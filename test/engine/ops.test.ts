@@ -24,7 +24,6 @@ const host = (dtype: DType, shape: number[], v: Float64Array): HostTensor => ({
   data: dtype === 'float64' ? Float64Array.from(v) : Float32Array.from(v),
 });
 
-
 describe('op forward vs float64 reference (float32 execution)', () => {
   for (const c of CASES) {
     it(c.name, async () => {
@@ -35,7 +34,9 @@ describe('op forward vs float64 reference (float32 execution)', () => {
       const feeds = Object.fromEntries(c.shapes.map((s, i) => [`x${i}`, host('float32', s, vals[i])]));
       const out = (await (await compile(g)).run(feeds)).y;
       // the reference sees the same float32-rounded inputs
-      const expected: Nd = c.ref(c.shapes.map((s, i) => ({ shape: s, data: Float64Array.from(Float32Array.from(vals[i])) })));
+      const expected: Nd = c.ref(
+        c.shapes.map((s, i) => ({ shape: s, data: Float64Array.from(Float32Array.from(vals[i])) })),
+      );
       expect(out.shape).toEqual(expected.shape);
       expect(maxRelErr(out.data as Float32Array, expected.data)).toBeLessThan(2e-6);
     });
@@ -58,7 +59,7 @@ describe('gradient rules vs central finite differences', () => {
       const w = g.constant(host(dtype, [...y.shape], wv), 'w');
       const loss = F.reduceSum(F.mul(y, w), [...y.shape.keys()], false);
       g.output('loss', loss);
-      grad(loss, xs).forEach((gx, i) => g.output(`g${i}`, gx));
+      for (const [i, gx] of grad(loss, xs).entries()) g.output(`g${i}`, gx);
       const run = await compile(g);
       const feeds = Object.fromEntries(c.shapes.map((s, i) => [`x${i}`, host(dtype, s, vals[i])]));
       const analytic = await run.run(feeds);

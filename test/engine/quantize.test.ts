@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { compile, dequantizeWeight, Graph, initParameters, Linear, quantizeWeight } from '../../src/engine/index.ts';
 import { maxRelErr as relErr } from '../../src/verify/compare.ts';
 
-
 describe('int4/int8 weights (MatMulNBits)', () => {
   for (const bits of [4, 8] as const) {
     it(`int${bits}: ORT's MatMulNBits computes x·dequant(W)ᵀ, and the quantization error is as expected`, async () => {
@@ -13,7 +12,8 @@ describe('int4/int8 weights (MatMulNBits)', () => {
       const run = async () => {
         const g = new Graph();
         g.output('y', lin.forward(g.input('x', [5, 128])));
-        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [5, 128], data: x } })).y.data as Float32Array;
+        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [5, 128], data: x } })).y
+          .data as Float32Array;
       };
       const exact = await run();
       const q = quantizeWeight(w, 96, 128, bits, 32);
@@ -54,7 +54,8 @@ describe('spilled weights', () => {
       const run = async () => {
         const g = new Graph();
         g.output('y', b.forward(F.gelu(a.forward(g.input('x', [3, 256])))));
-        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [3, 256], data: x } })).y.data as Float32Array;
+        return (await (await compile(g)).run({ x: { dtype: 'float32', shape: [3, 256], data: x } })).y
+          .data as Float32Array;
       };
       const inMemory = Float32Array.from(await run());
       const dir = mkdtempSync(join(tmpdir(), 'kontext-spill-'));

@@ -93,7 +93,13 @@ export function matmul(a: Nd, b: Nd): Nd {
   return o;
 }
 
-export function reduce(a: Nd, axes: number[], init: number, f: (acc: number, x: number) => number, fin = (x: number, _n: number) => x): Nd {
+export function reduce(
+  a: Nd,
+  axes: number[],
+  init: number,
+  f: (acc: number, x: number) => number,
+  fin = (x: number, _n: number) => x,
+): Nd {
   const ax = axes.map((d) => (d < 0 ? d + a.shape.length : d));
   const shape = a.shape.map((d, i) => (ax.includes(i) ? 1 : d));
   const o = nd(shape);
@@ -109,7 +115,14 @@ export function reduce(a: Nd, axes: number[], init: number, f: (acc: number, x: 
 }
 
 export const sum = (a: Nd, axes: number[]) => reduce(a, axes, 0, (s, x) => s + x);
-export const mean = (a: Nd, axes: number[]) => reduce(a, axes, 0, (s, x) => s + x, (s, n) => s / n);
+export const mean = (a: Nd, axes: number[]) =>
+  reduce(
+    a,
+    axes,
+    0,
+    (s, x) => s + x,
+    (s, n) => s / n,
+  );
 export const max = (a: Nd, axes: number[]) => reduce(a, axes, -Infinity, Math.max);
 
 export function softmax(a: Nd): Nd {
@@ -121,7 +134,10 @@ export function softmax(a: Nd): Nd {
 export function layerNorm(a: Nd, eps: number, w?: Nd, b?: Nd): Nd {
   const mu = mean(a, [-1]);
   const xc = map2(a, mu, (x, m) => x - m);
-  const v = mean(map(xc, (x) => x * x), [-1]);
+  const v = mean(
+    map(xc, (x) => x * x),
+    [-1],
+  );
   let y = map2(xc, v, (x, s) => x / Math.sqrt(s + eps));
   if (w) y = map2(y, w, (x, s) => x * s);
   if (b) y = map2(y, b, (x, s) => x + s);
@@ -129,8 +145,15 @@ export function layerNorm(a: Nd, eps: number, w?: Nd, b?: Nd): Nd {
 }
 
 export function rmsNorm(a: Nd, scale: Nd, eps: number): Nd {
-  const ms = mean(map(a, (x) => x * x), [-1]);
-  return map2(map2(a, ms, (x, s) => x / Math.sqrt(s + eps)), scale, (x, s) => x * s);
+  const ms = mean(
+    map(a, (x) => x * x),
+    [-1],
+  );
+  return map2(
+    map2(a, ms, (x, s) => x / Math.sqrt(s + eps)),
+    scale,
+    (x, s) => x * s,
+  );
 }
 
 export function groupNorm(a: Nd, G: number, w: Nd, b: Nd, eps: number): Nd {
@@ -138,7 +161,11 @@ export function groupNorm(a: Nd, G: number, w: Nd, b: Nd, eps: number): Nd {
   const inner = a.data.length / B / G;
   const y = layerNorm({ shape: [B, G, inner], data: a.data }, eps);
   const r = [C, ...a.shape.slice(2).map(() => 1)];
-  return map2(map2({ shape: a.shape, data: y.data }, { shape: r, data: w.data }, (x, s) => x * s), { shape: r, data: b.data }, (x, s) => x + s);
+  return map2(
+    map2({ shape: a.shape, data: y.data }, { shape: r, data: w.data }, (x, s) => x * s),
+    { shape: r, data: b.data },
+    (x, s) => x + s,
+  );
 }
 
 export function transpose(a: Nd, perm: number[]): Nd {
@@ -147,7 +174,7 @@ export function transpose(a: Nd, perm: number[]): Nd {
   for (let i = 0; i < o.data.length; i++) {
     const idx = unravel(i, shape);
     const src = Array(perm.length);
-    perm.forEach((p, k) => (src[p] = idx[k]));
+    for (const [k, p] of perm.entries()) src[p] = idx[k];
     o.data[i] = a.data[ravel(src, a.shape)];
   }
   return o;
@@ -221,7 +248,8 @@ export function conv2d(x: Nd, w: Nd, b: Nd | null, stride: number, pads: number[
               for (let q = 0; q < kw; q++) {
                 const y = i * stride + p * dil - pads[0];
                 const z = j * stride + q * dil - pads[1];
-                if (y >= 0 && y < H && z >= 0 && z < W) s += x.data[((bb * C + c) * H + y) * W + z] * w.data[((oc * C + c) * kh + p) * kw + q];
+                if (y >= 0 && y < H && z >= 0 && z < W)
+                  s += x.data[((bb * C + c) * H + y) * W + z] * w.data[((oc * C + c) * kh + p) * kw + q];
               }
           o.data[((bb * O + oc) * Ho + i) * Wo + j] = s;
         }
@@ -251,7 +279,16 @@ export function erf(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r : r - 1;
 }

@@ -12,9 +12,15 @@ const tmp = (prefix: string): string => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-const f32 = (shape: number[], data: ArrayLike<number>): HostTensor => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
+const f32 = (shape: number[], data: ArrayLike<number>): HostTensor => ({
+  dtype: 'float32',
+  shape,
+  data: Float32Array.from(data),
+});
 
 class MLP extends Module {
   readonly fc1 = this.child('fc1', new Linear(2, 32));
@@ -46,9 +52,8 @@ describe('training', () => {
     const vv = new Float64Array(6);
     for (let step = 1; step <= 5; step++) {
       const { loss } = await trainer.trainStep({ target: f32([2, 3], target) });
-      let refLoss = 0;
       const g = p.map((x, i) => 6 * (x - target[i]));
-      p.forEach((x, i) => (refLoss += 3 * (x - target[i]) ** 2));
+      const refLoss = p.reduce((s, x, i) => s + 3 * (x - target[i]) ** 2, 0);
       expect(loss).toBeCloseTo(refLoss, 4);
       const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
       const c = Math.min(1, opts.clipNorm / (norm + 1e-6));
@@ -72,12 +77,15 @@ describe('training', () => {
     const r = mulberry32(5);
     const xs = Array.from({ length: N * 2 }, () => 2 * r() - 1);
     const ys = Array.from({ length: N }, (_, i) => Math.sin(2 * xs[2 * i]) * xs[2 * i + 1]);
-    const trainer = await Trainer.create((g) => {
-      const x = g.input('x', [N, 2]);
-      const y = g.input('y', [N, 1]);
-      const d = F.sub(net.forward(x), y);
-      return F.reduceMean(F.mul(d, d), [0, 1], false);
-    }, { lr: 0.01 });
+    const trainer = await Trainer.create(
+      (g) => {
+        const x = g.input('x', [N, 2]);
+        const y = g.input('y', [N, 1]);
+        const d = F.sub(net.forward(x), y);
+        return F.reduceMean(F.mul(d, d), [0, 1], false);
+      },
+      { lr: 0.01 },
+    );
     const batch = { x: f32([N, 2], xs), y: f32([N, 1], ys) };
     const first = (await trainer.trainStep(batch)).loss;
     let last = first;

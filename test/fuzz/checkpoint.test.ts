@@ -6,7 +6,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffusersTransformerPlan, diffusersVaePlan, isDiffusersTransformer, isDiffusersVae, type Plan } from '../../src/checkpoint/diffusers.ts';
+import {
+  diffusersTransformerPlan,
+  diffusersVaePlan,
+  isDiffusersTransformer,
+  isDiffusersVae,
+  type Plan,
+} from '../../src/checkpoint/diffusers.ts';
 import { expectedFluxKeys, type KeyShapes } from '../../src/checkpoint/flux-keys.ts';
 import { openCheckpoint } from '../../src/checkpoint/source.ts';
 import { validateCheckpoint } from '../../src/checkpoint/validate.ts';
@@ -30,39 +36,133 @@ const param = fc.constantFrom('weight', 'bias', 'scale');
 /** Key names of every layout, some of them slightly wrong. */
 const keyName: fc.Arbitrary<string> = fc.oneof(
   // diffusers transformer
-  fc.tuple(block, fc.constantFrom('attn.to_q', 'attn.to_k', 'attn.to_v', 'attn.add_q_proj', 'attn.add_k_proj', 'attn.add_v_proj', 'attn.norm_q', 'attn.norm_added_k', 'norm1.linear', 'ff.net.2', 'attn.to_out.0'), param).map(([b, m, p]) => `transformer_blocks.${b}.${m}.${p}`),
-  fc.tuple(block, fc.constantFrom('attn.to_q', 'attn.to_k', 'attn.to_v', 'proj_mlp', 'norm.linear', 'attn.norm_k', 'proj_out'), param).map(([b, m, p]) => `single_transformer_blocks.${b}.${m}.${p}`),
-  fc.tuple(fc.constantFrom('x_embedder', 'context_embedder', 'norm_out.linear', 'proj_out', 'time_text_embed.timestep_embedder.linear_1'), param).map(([m, p]) => `${m}.${p}`),
+  fc
+    .tuple(
+      block,
+      fc.constantFrom(
+        'attn.to_q',
+        'attn.to_k',
+        'attn.to_v',
+        'attn.add_q_proj',
+        'attn.add_k_proj',
+        'attn.add_v_proj',
+        'attn.norm_q',
+        'attn.norm_added_k',
+        'norm1.linear',
+        'ff.net.2',
+        'attn.to_out.0',
+      ),
+      param,
+    )
+    .map(([b, m, p]) => `transformer_blocks.${b}.${m}.${p}`),
+  fc
+    .tuple(
+      block,
+      fc.constantFrom('attn.to_q', 'attn.to_k', 'attn.to_v', 'proj_mlp', 'norm.linear', 'attn.norm_k', 'proj_out'),
+      param,
+    )
+    .map(([b, m, p]) => `single_transformer_blocks.${b}.${m}.${p}`),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'x_embedder',
+        'context_embedder',
+        'norm_out.linear',
+        'proj_out',
+        'time_text_embed.timestep_embedder.linear_1',
+      ),
+      param,
+    )
+    .map(([m, p]) => `${m}.${p}`),
   // diffusers autoencoder
-  fc.tuple(fc.constantFrom('encoder', 'decoder'), fc.constantFrom('down_blocks', 'up_blocks'), block, fc.constantFrom('resnets.0.conv1', 'resnets.1.norm2', 'resnets.0.conv_shortcut', 'downsamplers.0.conv', 'upsamplers.0.conv'), param).map(
-    ([a, b, i, m, p]) => `${a}.${b}.${i}.${m}.${p}`,
-  ),
-  fc.tuple(fc.constantFrom('encoder', 'decoder'), fc.constantFrom('mid_block.attentions.0.to_q', 'mid_block.attentions.0.query', 'mid_block.attentions.0.group_norm', 'mid_block.resnets.1.conv2', 'conv_norm_out', 'conv_in'), param).map(
-    ([a, m, p]) => `${a}.${m}.${p}`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('encoder', 'decoder'),
+      fc.constantFrom('down_blocks', 'up_blocks'),
+      block,
+      fc.constantFrom(
+        'resnets.0.conv1',
+        'resnets.1.norm2',
+        'resnets.0.conv_shortcut',
+        'downsamplers.0.conv',
+        'upsamplers.0.conv',
+      ),
+      param,
+    )
+    .map(([a, b, i, m, p]) => `${a}.${b}.${i}.${m}.${p}`),
+  fc
+    .tuple(
+      fc.constantFrom('encoder', 'decoder'),
+      fc.constantFrom(
+        'mid_block.attentions.0.to_q',
+        'mid_block.attentions.0.query',
+        'mid_block.attentions.0.group_norm',
+        'mid_block.resnets.1.conv2',
+        'conv_norm_out',
+        'conv_in',
+      ),
+      param,
+    )
+    .map(([a, m, p]) => `${a}.${m}.${p}`),
   // BFL
-  fc.constantFrom('img_in.weight', 'txt_in.bias', 'double_blocks.0.img_attn.qkv.weight', 'single_blocks.0.linear1.weight', 'final_layer.adaLN_modulation.1.weight', 'decoder.mid.attn_1.q.weight', 'encoder.conv_in.weight', 'guidance_in.in_layer.weight'),
-  // parts named like Object.prototype members (a lookup table indexed by them must not find the prototype's)
-  fc.tuple(fc.constantFrom('encoder.down_blocks.0.resnets.0', 'decoder.mid_block.attentions.0', 'transformer_blocks.0', 'single_transformer_blocks.1', ''), fc.constantFrom('constructor', '__proto__', 'toString', 'valueOf'), param).map(
-    ([m, x, p]) => `${m ? `${m}.` : ''}${x}.${p}`,
+  fc.constantFrom(
+    'img_in.weight',
+    'txt_in.bias',
+    'double_blocks.0.img_attn.qkv.weight',
+    'single_blocks.0.linear1.weight',
+    'final_layer.adaLN_modulation.1.weight',
+    'decoder.mid.attn_1.q.weight',
+    'encoder.conv_in.weight',
+    'guidance_in.in_layer.weight',
   ),
+  // parts named like Object.prototype members (a lookup table indexed by them must not find the prototype's)
+  fc
+    .tuple(
+      fc.constantFrom(
+        'encoder.down_blocks.0.resnets.0',
+        'decoder.mid_block.attentions.0',
+        'transformer_blocks.0',
+        'single_transformer_blocks.1',
+        '',
+      ),
+      fc.constantFrom('constructor', '__proto__', 'toString', 'valueOf'),
+      param,
+    )
+    .map(([m, x, p]) => `${m ? `${m}.` : ''}${x}.${p}`),
   // odd ones
-  fc.constantFrom('weight', '', '.', 'x_embedder.', 'transformer_blocks.99999999999999999999.attn.to_q.weight', 'decoder.up_blocks.7.resnets.0.conv1.weight', 'lora_unet.x', '__proto__', 'constructor.weight'),
+  fc.constantFrom(
+    'weight',
+    '',
+    '.',
+    'x_embedder.',
+    'transformer_blocks.99999999999999999999.attn.to_q.weight',
+    'decoder.up_blocks.7.resnets.0.conv1.weight',
+    'lora_unet.x',
+    '__proto__',
+    'constructor.weight',
+  ),
   fc.string({ maxLength: 12 }),
 );
 
-const withPrefix = fc.tuple(fc.constantFrom('', '', '', 'model.diffusion_model.', 'first_stage_model.', 'vae.'), keyName).map(([p, k]) => p + k);
+const withPrefix = fc
+  .tuple(fc.constantFrom('', '', '', 'model.diffusion_model.', 'first_stage_model.', 'vae.'), keyName)
+  .map(([p, k]) => p + k);
 const shape: fc.Arbitrary<number[]> = fc.oneof(
   fc.constantFrom<number[]>([], [0], [1], [3], [2, 2], [4, 2], [6, 2], [3, 2], [2, 2, 1, 1]).map((s) => [...s]),
   fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }),
 );
-const keyShapes: fc.Arbitrary<KeyShapes> = fc.uniqueArray(fc.tuple(withPrefix, shape), { selector: ([k]) => k, maxLength: 14 }).map((kv) => new Map(kv));
+const keyShapes: fc.Arbitrary<KeyShapes> = fc
+  .uniqueArray(fc.tuple(withPrefix, shape), { selector: ([k]) => k, maxLength: 14 })
+  .map((kv) => new Map(kv));
 
 /** The plan openCheckpoint would make for these names. */
 function planOf(shapes: KeyShapes): Plan {
   if (isDiffusersTransformer(shapes.keys())) return diffusersTransformerPlan(shapes);
   if (isDiffusersVae(shapes.keys())) return diffusersVaePlan(shapes);
-  return { recipes: new Map([...shapes].map(([k, s]) => [k, { op: 'copy' as const, src: k, shape: s }])), unmapped: [] };
+  return {
+    recipes: new Map([...shapes].map(([k, s]) => [k, { op: 'copy' as const, src: k, shape: s }])),
+    unmapped: [],
+  };
 }
 
 const validShape = (s: number[]) => s.every((d) => Number.isSafeInteger(d) && d >= 0);
@@ -118,13 +218,40 @@ describe('fuzz: checkpoint layout detection', () => {
 
   /** A folder to open: where the files go, how they are split, what is broken. */
   const layout = fc.record({
-    shapes: keyShapes.map((m) => new Map([...m].filter(([k]) => k !== '' && k !== '__metadata__'))), // names the writer refuses
+    // names the writer refuses
+    shapes: keyShapes.map((m) => new Map([...m].filter(([k]) => k !== '' && k !== '__metadata__'))),
     dtypes: fc.array(fc.constantFrom(...DTYPES), { minLength: 14, maxLength: 14 }),
-    place: fc.constantFrom('root-bfl', 'root-ae', 'root-other', 'transformer', 'transformer', 'vae', 'vae', 'two-files'),
+    place: fc.constantFrom(
+      'root-bfl',
+      'root-ae',
+      'root-other',
+      'transformer',
+      'transformer',
+      'vae',
+      'vae',
+      'two-files',
+    ),
     shards: fc.integer({ min: 1, max: 3 }),
-    index: fc.constantFrom('ok', 'ok', 'ok', 'escape', 'absolute', 'subfolder', 'missing-shard', 'foreign-key', 'not-json', 'null', 'no-map', 'hostile', 'two-indexes'),
+    index: fc.constantFrom(
+      'ok',
+      'ok',
+      'ok',
+      'escape',
+      'absolute',
+      'subfolder',
+      'missing-shard',
+      'foreign-key',
+      'not-json',
+      'null',
+      'no-map',
+      'hostile',
+      'two-indexes',
+    ),
     hostile: hostileJsonText,
-    corrupt: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }) }),
+    corrupt: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }) },
+    ),
     which: fc.constantFrom('transformer' as const, 'ae' as const),
     openFile: fc.boolean(),
   });
@@ -139,7 +266,12 @@ describe('fuzz: checkpoint layout detection', () => {
     await mkdir(sub, { recursive: true });
     let opened: string = dir;
     if (l.place === 'root-bfl' || l.place === 'root-ae' || l.place === 'root-other' || l.place === 'two-files') {
-      const names: Record<string, string> = { 'root-bfl': 'flux1-kontext-dev.safetensors', 'root-ae': 'ae.safetensors', 'root-other': 'model.safetensors', 'two-files': 'a.safetensors' };
+      const names: Record<string, string> = {
+        'root-bfl': 'flux1-kontext-dev.safetensors',
+        'root-ae': 'ae.safetensors',
+        'root-other': 'model.safetensors',
+        'two-files': 'a.safetensors',
+      };
       const name = names[l.place];
       await writeSafetensors(path.join(dir, name), tensors);
       if (l.place === 'two-files') await writeSafetensors(path.join(dir, 'b.safetensors'), new Map());
@@ -163,7 +295,15 @@ describe('fuzz: checkpoint layout detection', () => {
       if (l.index === 'foreign-key') weightMap['not.in.any.shard'] = 'm-0.safetensors';
       const indexPath = path.join(sub, 'diffusion_pytorch_model.safetensors.index.json');
       const text =
-        l.index === 'not-json' ? '{"weight_map": ' : l.index === 'null' ? 'null' : l.index === 'no-map' ? '{"metadata": {}}' : l.index === 'hostile' ? `{"weight_map": {"k": ${l.hostile}}}` : JSON.stringify({ weight_map: weightMap });
+        l.index === 'not-json'
+          ? '{"weight_map": '
+          : l.index === 'null'
+            ? 'null'
+            : l.index === 'no-map'
+              ? '{"metadata": {}}'
+              : l.index === 'hostile'
+                ? `{"weight_map": {"k": ${l.hostile}}}`
+                : JSON.stringify({ weight_map: weightMap });
       await writeFile(indexPath, text);
       if (l.index === 'two-indexes') await writeFile(path.join(sub, 'other.safetensors.index.json'), text);
       if (l.openFile) opened = indexPath;
@@ -217,29 +357,45 @@ describe('fuzz: checkpoint layout detection', () => {
 });
 
 describe('checkpoint regressions found by fuzzing', () => {
-  it('a diffusers final modulation with odd rows or no rows is reported by validation, not a RangeError on read', () => {
+  it('a diffusers final modulation with odd or no rows is reported by validation, not a RangeError on read', () => {
     for (const s of [[3, 2], [], [5]]) {
-      const plan = diffusersTransformerPlan(new Map([['x_embedder.weight', [4, 2]], ['norm_out.linear.weight', s]]));
+      const plan = diffusersTransformerPlan(
+        new Map([
+          ['x_embedder.weight', [4, 2]],
+          ['norm_out.linear.weight', s],
+        ]),
+      );
       expect(plan.recipes.has('final_layer.adaLN_modulation.1.weight')).toBe(false);
       expect(plan.unmapped).toContain('norm_out.linear.weight');
     }
   });
 
   it('0-d parts of a fused q/k/v are not concatenated into a [NaN] tensor', () => {
-    const parts = ['to_q', 'to_k', 'to_v'].map((p) => [`transformer_blocks.0.attn.${p}.weight`, []] as [string, number[]]);
+    const parts = ['to_q', 'to_k', 'to_v'].map(
+      (p) => [`transformer_blocks.0.attn.${p}.weight`, []] as [string, number[]],
+    );
     const plan = diffusersTransformerPlan(new Map(parts));
     expect(plan.recipes.has('double_blocks.0.img_attn.qkv.weight')).toBe(false);
     expect(plan.unmapped.sort()).toEqual(parts.map(([k]) => k).sort());
   });
 
   it('old and new diffusers names of one VAE tensor: the second is reported, not dropped', () => {
-    const plan = diffusersVaePlan(new Map([['decoder.mid_block.attentions.0.to_q.weight', [2, 2]], ['decoder.mid_block.attentions.0.query.weight', [2, 2]]]));
+    const plan = diffusersVaePlan(
+      new Map([
+        ['decoder.mid_block.attentions.0.to_q.weight', [2, 2]],
+        ['decoder.mid_block.attentions.0.query.weight', [2, 2]],
+      ]),
+    );
     expect([...plan.recipes.keys()]).toEqual(['decoder.mid.attn_1.q.weight']);
     expect(plan.unmapped).toEqual(['decoder.mid_block.attentions.0.query.weight']);
   });
 
-  it("VAE names with a part called 'constructor' or '__proto__' map to nothing (not to 'function Object() {…}')", () => {
-    const keys = ['encoder.down_blocks.0.resnets.0.constructor.weight', 'decoder.mid_block.attentions.0.__proto__.weight', 'decoder.mid_block.attentions.0.toString.weight'];
+  it("VAE names with a part 'constructor' or '__proto__' map to nothing (not to 'function Object() {…}')", () => {
+    const keys = [
+      'encoder.down_blocks.0.resnets.0.constructor.weight',
+      'decoder.mid_block.attentions.0.__proto__.weight',
+      'decoder.mid_block.attentions.0.toString.weight',
+    ];
     const plan = diffusersVaePlan(new Map(keys.map((k) => [k, [2, 2]])));
     expect(plan.recipes.size).toBe(0);
     expect(plan.unmapped).toEqual(keys);
@@ -260,7 +416,9 @@ describe('checkpoint regressions found by fuzzing', () => {
     const file = path.join(root, 'mixed.safetensors');
     const t = (s: number[]): HostTensor => ({ dtype: 'float32', shape: s, data: new Float32Array(numel(s)) });
     await writeSafetensors(file, { 'x_embedder.weight': t([4, 2]), 'img_in.weight': t([4, 2]) });
-    await expect(openCheckpoint(file, 'transformer')).rejects.toThrow(/holds tensor 'img_in.weight' twice: under that name and as 'x_embedder.weight'/);
+    await expect(openCheckpoint(file, 'transformer')).rejects.toThrow(
+      /holds tensor 'img_in.weight' twice: under that name and as 'x_embedder.weight'/,
+    );
   });
 
   it('a shard index that is JSON null, or names a value nested deep, is a UserError', async () => {
@@ -270,6 +428,8 @@ describe('checkpoint regressions found by fuzzing', () => {
     await writeFile(index, 'null');
     await expect(openCheckpoint(index, 'transformer')).rejects.toThrow(UserError);
     await writeFile(index, `{"weight_map": {"k": ${'['.repeat(50_000)}${']'.repeat(50_000)}}}`);
-    await expect(openCheckpoint(index, 'transformer')).rejects.toThrow(/maps 'k' to \[\[\[\[…\]\]\]\], which is not a file name/);
+    await expect(openCheckpoint(index, 'transformer')).rejects.toThrow(
+      /maps 'k' to \[\[\[\[…\]\]\]\], which is not a file name/,
+    );
   });
 });

@@ -29,9 +29,17 @@ export async function check<Ts extends [unknown, ...unknown[]]>(
   const numRuns = runs(base);
   const t0 = performance.now();
   tally = {};
-  await fc.assert(property as fc.IAsyncProperty<Ts>, { numRuns, seed: SEED, plugins: opts.timeout ? [fc.timeout(opts.timeout)] : [] });
+  await fc.assert(property as fc.IAsyncProperty<Ts>, {
+    numRuns,
+    seed: SEED,
+    plugins: opts.timeout ? [fc.timeout(opts.timeout)] : [],
+  });
   const ms = performance.now() - t0;
-  if (REPORT) appendFileSync(REPORT, `${JSON.stringify({ name, runs: numRuns, ms: Math.round(ms), seed: SEED, outcomes: tally })}\n`);
+  if (REPORT)
+    appendFileSync(
+      REPORT,
+      `${JSON.stringify({ name, runs: numRuns, ms: Math.round(ms), seed: SEED, outcomes: tally })}\n`,
+    );
 }
 
 let tally: Record<string, number> = {};
@@ -56,7 +64,10 @@ export function expectDocumentedError(err: unknown, also: (new (...a: never[]) =
 }
 
 /** Run `fn`; returns its value, or undefined after checking that it failed with a documented error. */
-export async function valueOrDocumentedError<T>(fn: () => T | Promise<T>, also: (new (...a: never[]) => Error)[] = []): Promise<T | undefined> {
+export async function valueOrDocumentedError<T>(
+  fn: () => T | Promise<T>,
+  also: (new (...a: never[]) => Error)[] = [],
+): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {
@@ -74,9 +85,28 @@ export const deepArrayText = (depth: number): string => '['.repeat(depth) + ']'.
  */
 export const hostileJsonText: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.json({ maxDepth: 3 }) },
-  { weight: 2, arbitrary: fc.constantFrom('1e15', '1e400', '-1', '-0', '0.5', '9007199254740993', '18446744073709551616', 'null', 'true', '""', '[]', '{}') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '1e15',
+      '1e400',
+      '-1',
+      '-0',
+      '0.5',
+      '9007199254740993',
+      '18446744073709551616',
+      'null',
+      'true',
+      '""',
+      '[]',
+      '{}',
+    ),
+  },
   // names of Object.prototype's members: a lookup table indexed by a string from a file finds them too
-  { weight: 1, arbitrary: fc.constantFrom('"constructor"', '"__proto__"', '"toString"', '"hasOwnProperty"', '"valueOf"') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('"constructor"', '"__proto__"', '"toString"', '"hasOwnProperty"', '"valueOf"'),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 120_000 }).map(deepArrayText) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 50_000 }).map((n) => JSON.stringify('x'.repeat(n))) },
 );

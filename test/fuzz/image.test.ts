@@ -16,7 +16,9 @@ beforeAll(async () => {
   sharp.concurrency(1); // one libvips thread: the fuzzer must not take the machine
   sharp.cache(false);
   const px = (w: number, h: number, channels: 3 | 4) =>
-    sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => (i * 37) & 255)), { raw: { width: w, height: h, channels } });
+    sharp(Buffer.from(Array.from({ length: w * h * channels }, (_, i) => (i * 37) & 255)), {
+      raw: { width: w, height: h, channels },
+    });
   seeds.push(
     await px(7, 5, 3).png().toBuffer(),
     await px(6, 4, 4).png().toBuffer(),
@@ -66,7 +68,14 @@ const dimension = fc.oneof(
 );
 
 type Mutation = { kind: number; at: number; byte: number; len: number; w: number; h: number };
-const mutation: fc.Arbitrary<Mutation> = fc.record({ kind: fc.integer({ min: 0, max: 5 }), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), len: fc.integer({ min: 1, max: 32 }), w: dimension, h: dimension });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.integer({ min: 0, max: 5 }),
+  at: fc.nat(),
+  byte: fc.integer({ min: 0, max: 255 }),
+  len: fc.integer({ min: 1, max: 32 }),
+  w: dimension,
+  h: dimension,
+});
 
 function mutate(seed: Uint8Array, ms: Mutation[]): Uint8Array {
   let b: Uint8Array = Uint8Array.from(seed);
@@ -74,7 +83,8 @@ function mutate(seed: Uint8Array, ms: Mutation[]): Uint8Array {
     const at = b.length ? m.at % b.length : 0;
     if (m.kind === 0 && b.length) b[at] = m.byte;
     else if (m.kind === 1) b = b.subarray(0, at);
-    else if (m.kind === 2) b = Uint8Array.from([...b.subarray(0, at), ...new Uint8Array(m.len).fill(m.byte), ...b.subarray(at)]);
+    else if (m.kind === 2)
+      b = Uint8Array.from([...b.subarray(0, at), ...new Uint8Array(m.len).fill(m.byte), ...b.subarray(at)]);
     else if (m.kind === 3) b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(Math.min(b.length, at + m.len))]);
     else if (m.kind === 4 || m.kind === 5) {
       // a header that claims another size: small, just under or over the limit, or far past it (the decoders stop
@@ -87,9 +97,27 @@ function mutate(seed: Uint8Array, ms: Mutation[]): Uint8Array {
 
 const input: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: fc.nat().map((i) => seeds[i % seeds.length]) },
-  { weight: 8, arbitrary: fc.tuple(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([i, ms]) => mutate(seeds[i % seeds.length], ms)) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+      .map(([i, ms]) => mutate(seeds[i % seeds.length], ms)),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], [0xff, 0xd8, 0xff], [0x52, 0x49, 0x46, 0x46], [0x47, 0x49, 0x46, 0x38]), fc.uint8Array({ maxLength: 64 })).map(([magic, rest]) => Uint8Array.from([...magic, ...rest])) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+          [0xff, 0xd8, 0xff],
+          [0x52, 0x49, 0x46, 0x46],
+          [0x47, 0x49, 0x46, 0x38],
+        ),
+        fc.uint8Array({ maxLength: 64 }),
+      )
+      .map(([magic, rest]) => Uint8Array.from([...magic, ...rest])),
+  },
 );
 
 describe('fuzz: image headers into readImage', () => {
@@ -114,7 +142,9 @@ describe('fuzz: image headers into readImage', () => {
 describe('image regressions', () => {
   it('a PNG header claiming 65535 × 65535 pixels is refused before decoding', async () => {
     const t0 = performance.now();
-    await expect(readImage(pngWithSize(seeds[0], 65535, 65535))).rejects.toThrow(/is 65535x65535 = 4294\.8 MP, above the limit of 64 MP/);
+    await expect(readImage(pngWithSize(seeds[0], 65535, 65535))).rejects.toThrow(
+      /is 65535x65535 = 4294\.8 MP, above the limit of 64 MP/,
+    );
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
@@ -123,7 +153,9 @@ describe('image regressions', () => {
   });
 
   it('an SVG drawing is refused (a renderer that may follow links to files), raster formats decode', async () => {
-    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>');
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>',
+    );
     await expect(readImage(svg)).rejects.toThrow(/is an SVG drawing, not a picture kontext reads/);
     for (const s of seeds) expect((await readImage(s)).data.length).toBeGreaterThan(0);
   });

@@ -18,7 +18,8 @@ beforeAll(async () => {
   data = path.join(base, 'data');
   await mkdir(path.join(data, 'images', 'deeper'), { recursive: true });
   await mkdir(path.join(base, 'outside'), { recursive: true });
-  for (const f of ['images/a.png', 'images/b.png', 'images/deeper/c.png', 'target.png', 'mask.png']) await writeFile(path.join(data, f), 'x');
+  for (const f of ['images/a.png', 'images/b.png', 'images/deeper/c.png', 'target.png', 'mask.png'])
+    await writeFile(path.join(data, f), 'x');
   await writeFile(path.join(base, 'outside', 'secret.png'), 'secret');
   await symlink('../outside', path.join(data, 'link-out'));
   await symlink(path.join(base, 'outside', 'secret.png'), path.join(data, 'abs-out.png'));
@@ -32,26 +33,81 @@ afterAll(async () => {
 });
 
 const fileName = fc.oneof(
-  { weight: 30, arbitrary: fc.constantFrom('images/a.png', 'images/b.png', 'images/deeper/c.png', 'target.png', 'mask.png', 'link-in.png', 'abs-in.png', './images/a.png', 'images//b.png', 'dir-link/a.png') },
+  {
+    weight: 30,
+    arbitrary: fc.constantFrom(
+      'images/a.png',
+      'images/b.png',
+      'images/deeper/c.png',
+      'target.png',
+      'mask.png',
+      'link-in.png',
+      'abs-in.png',
+      './images/a.png',
+      'images//b.png',
+      'dir-link/a.png',
+    ),
+  },
   {
     weight: 4,
     arbitrary: fc.constantFrom(
-      '../outside/secret.png', 'link-out/secret.png', 'abs-out.png', 'images/../../outside/secret.png', '/etc/hostname', 'C:\\x.png', '..\\outside\\secret.png',
-      'a\0b.png', 'loop', 'loop/x', '.', '', 'images', 'images/', 'dir-link', 'missing.png', 'images/a.png/x', 'x'.repeat(5000),
+      '../outside/secret.png',
+      'link-out/secret.png',
+      'abs-out.png',
+      'images/../../outside/secret.png',
+      '/etc/hostname',
+      'C:\\x.png',
+      '..\\outside\\secret.png',
+      'a\0b.png',
+      'loop',
+      'loop/x',
+      '.',
+      '',
+      'images',
+      'images/',
+      'dir-link',
+      'missing.png',
+      'images/a.png/x',
+      'x'.repeat(5000),
     ),
   },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
 );
 
-const OPS = ['recolor', 'remove', 'add', 'move', 'resize', 'background', 'time', 'grayscale', 'style', 'word', 'textcolor', 'styleref', 'character', 'generate'];
+const OPS = [
+  'recolor',
+  'remove',
+  'add',
+  'move',
+  'resize',
+  'background',
+  'time',
+  'grayscale',
+  'style',
+  'word',
+  'textcolor',
+  'styleref',
+  'character',
+  'generate',
+];
 
 /** A row as raw JSON texts of its fields, so that a mutation can put anything in any field. */
 type Row = [string, string][];
 const q = JSON.stringify;
 
 const kontextRow: fc.Arbitrary<Row> = fc
-  .record({ file: fileName, key: fc.string({ minLength: 1, maxLength: 8 }), category: fc.constantFrom(...KONTEXTBENCH_CATEGORIES, 'Text to Image', 'Something Else'), instruction: fc.string({ maxLength: 10 }) })
-  .map((r) => [['file_name', q(r.file)], ['key', q(r.key)], ['category', q(r.category)], ['instruction', q(r.instruction)]]);
+  .record({
+    file: fileName,
+    key: fc.string({ minLength: 1, maxLength: 8 }),
+    category: fc.constantFrom(...KONTEXTBENCH_CATEGORIES, 'Text to Image', 'Something Else'),
+    instruction: fc.string({ maxLength: 10 }),
+  })
+  .map((r) => [
+    ['file_name', q(r.file)],
+    ['key', q(r.key)],
+    ['category', q(r.category)],
+    ['instruction', q(r.instruction)],
+  ]);
 
 const syntheticRow: fc.Arbitrary<Row> = fc
   .record({
@@ -70,13 +126,43 @@ const syntheticRow: fc.Arbitrary<Row> = fc
     ['mask_file', q(mask)],
     ['family', q(family)],
     ['edit', q({ op })],
-    ...(turns.length ? [['turns', q(turns.map((t) => ({ target_file: t.target, mask_file: t.mask, edit: { op: t.op } })))] as [string, string]] : []),
+    ...(turns.length
+      ? [
+          ['turns', q(turns.map((t) => ({ target_file: t.target, mask_file: t.mask, edit: { op: t.op } })))] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
   ]);
 
-const FIELDS = ['file_name', 'key', 'category', 'instruction', 'input_files', 'target_file', 'mask_file', 'family', 'edit', 'turns', '__proto__', 'other'];
+const FIELDS = [
+  'file_name',
+  'key',
+  'category',
+  'instruction',
+  'input_files',
+  'target_file',
+  'mask_file',
+  'family',
+  'edit',
+  'turns',
+  '__proto__',
+  'other',
+];
 
 const mutatedRow: fc.Arbitrary<Row> = fc
-  .tuple(fc.oneof(kontextRow, syntheticRow), fc.array(fc.record({ field: fc.constantFrom(...FIELDS), text: fc.oneof(hostileJsonText, fileName.map(q), fc.array(fileName).map(q)), drop: fc.boolean() }), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    fc.oneof(kontextRow, syntheticRow),
+    fc.array(
+      fc.record({
+        field: fc.constantFrom(...FIELDS),
+        text: fc.oneof(hostileJsonText, fileName.map(q), fc.array(fileName).map(q)),
+        drop: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  )
   .map(([row, ms]) => {
     let r = row;
     for (const m of ms) {
@@ -87,13 +173,31 @@ const mutatedRow: fc.Arbitrary<Row> = fc
   });
 
 const line: fc.Arbitrary<string> = fc.oneof(
-  { weight: 12, arbitrary: fc.oneof(kontextRow, syntheticRow).map((r) => `{${r.map(([k, v]) => `${q(k)}:${v}`).join(',')}}`) },
+  {
+    weight: 12,
+    arbitrary: fc.oneof(kontextRow, syntheticRow).map((r) => `{${r.map(([k, v]) => `${q(k)}:${v}`).join(',')}}`),
+  },
   { weight: 3, arbitrary: mutatedRow.map((r) => `{${r.map(([k, v]) => `${q(k)}:${v}`).join(',')}}`) },
-  { weight: 1, arbitrary: fc.constantFrom('', '   ', '[]', 'null', '"row"', '{', '{"key": "a"} trailing', deepArrayText(50_000), '\r') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '   ',
+      '[]',
+      'null',
+      '"row"',
+      '{',
+      '{"key": "a"} trailing',
+      deepArrayText(50_000),
+      '\r',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
 );
 
-const file = fc.record({ lines: fc.array(line, { minLength: 0, maxLength: 4 }), crlf: fc.boolean(), bom: fc.boolean() }).map(({ lines, crlf, bom }) => (bom ? '\uFEFF' : '') + lines.join(crlf ? '\r\n' : '\n'));
+const file = fc
+  .record({ lines: fc.array(line, { minLength: 0, maxLength: 4 }), crlf: fc.boolean(), bom: fc.boolean() })
+  .map(({ lines, crlf, bom }) => (bom ? '\uFEFF' : '') + lines.join(crlf ? '\r\n' : '\n'));
 
 describe('fuzz: metadata.jsonl rows', () => {
   it('loadBench: rows whose every file is a regular file inside the folder, or a UserError', async () => {
@@ -126,8 +230,10 @@ describe('fuzz: metadata.jsonl rows', () => {
 });
 
 describe('metadata.jsonl regressions found by fuzzing', () => {
-  const row = (extra: Record<string, unknown>) => JSON.stringify({ file_name: 'images/a.png', key: 'k', category: 'Text Editing', instruction: 'i', ...extra });
-  const synthetic = (extra: Record<string, unknown>) => row({ target_file: 'target.png', mask_file: 'mask.png', family: 'local', edit: { op: 'recolor' }, ...extra });
+  const row = (extra: Record<string, unknown>) =>
+    JSON.stringify({ file_name: 'images/a.png', key: 'k', category: 'Text Editing', instruction: 'i', ...extra });
+  const synthetic = (extra: Record<string, unknown>) =>
+    row({ target_file: 'target.png', mask_file: 'mask.png', family: 'local', edit: { op: 'recolor' }, ...extra });
   const load = async (text: string) => {
     await writeFile(path.join(data, 'metadata.jsonl'), text);
     return loadBench(data);
@@ -139,7 +245,8 @@ describe('metadata.jsonl regressions found by fuzzing', () => {
   });
 
   it('a name of a folder (".", "images", a link to a folder) is not a file', async () => {
-    for (const name of ['.', 'images', 'images/', 'dir-link']) await expect(load(row({ file_name: name }))).rejects.toThrow(/is not a file in the data folder/);
+    for (const name of ['.', 'images', 'images/', 'dir-link'])
+      await expect(load(row({ file_name: name }))).rejects.toThrow(/is not a file in the data folder/);
   });
 
   it('a synthetic row with an unknown family is refused (it would be counted under no family)', async () => {

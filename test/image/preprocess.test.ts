@@ -16,7 +16,9 @@ import {
 import { createImage } from '../../src/image/rgb.ts';
 
 async function solidPng(width: number, height: number, rgb: [number, number, number]): Promise<Uint8Array> {
-  const png = await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toBuffer();
   return new Uint8Array(png);
 }
 
@@ -71,7 +73,9 @@ describe('Kontext buckets', () => {
 
   it('validates target sizes: multiples of 16 and limits', () => {
     expect(() => checkTargetSize({ width: 1024, height: 768 })).not.toThrow();
-    expect(() => checkTargetSize({ width: 1000, height: 768 })).toThrow('target size 1000x768: both sides must be multiples of 16 (e.g. 1008x768)');
+    expect(() => checkTargetSize({ width: 1000, height: 768 })).toThrow(
+      'target size 1000x768: both sides must be multiples of 16 (e.g. 1008x768)',
+    );
     expect(() => checkTargetSize({ width: 8192, height: 16 })).toThrow('target size 8192x16 is too large');
     expect(() => checkTargetSize({ width: 4096, height: 4096 })).toThrow('limit 4096 per side and 4 MP');
     expect(() => checkTargetSize({ width: 0, height: 16 })).toThrow('width and height must be positive integers');
@@ -101,7 +105,9 @@ describe('preprocessKontextImage', () => {
     expect([small.width, small.height]).toEqual([352, 192]);
     const fixed = await preprocessKontextImage(img, { size: { width: 64, height: 48 } });
     expect([fixed.width, fixed.height, fixed.data.length]).toEqual([64, 48, 3 * 64 * 48]);
-    await expect(preprocessKontextImage(img, { size: { width: 60, height: 48 } })).rejects.toThrow('conditioning size 60x48: both sides must be multiples of 16');
+    await expect(preprocessKontextImage(img, { size: { width: 60, height: 48 } })).rejects.toThrow(
+      'conditioning size 60x48: both sides must be multiples of 16',
+    );
   });
 
   it('keeps the image content in place (a left/right split survives the resize)', async () => {
@@ -117,11 +123,15 @@ describe('preprocessKontextImage', () => {
     const err = await preprocessKontextImage(new TextEncoder().encode('not an image')).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toContain('cannot read an image from the given bytes');
-    await expect(preprocessKontextImage({ width: 0, height: 10, data: new Uint8Array(0) })).rejects.toThrow('image has zero size (0x10)');
+    await expect(preprocessKontextImage({ width: 0, height: 10, data: new Uint8Array(0) })).rejects.toThrow(
+      'image has zero size (0x10)',
+    );
     await expect(preprocessKontextImage({ width: 10000, height: 10000, data: new Uint8Array(0) })).rejects.toThrow(
       'image is 10000x10000, above the limit of 64 MP',
     );
-    await expect(preprocessKontextImage('/nonexistent/cup.png')).rejects.toThrow("cannot read an image from '/nonexistent/cup.png'");
+    await expect(preprocessKontextImage('/nonexistent/cup.png')).rejects.toThrow(
+      "cannot read an image from '/nonexistent/cup.png'",
+    );
   });
 });
 

@@ -41,8 +41,8 @@ describe('float16', () => {
     const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
     const back = f32ToF16(f16ToF32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-      if (isNaN) expect(Number.isNaN(f16BitsToF32(back[h]))).toBe(true);
+      const nan = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+      if (nan) expect(Number.isNaN(f16BitsToF32(back[h]))).toBe(true);
       else if (back[h] !== h) throw new Error(`0x${h.toString(16)} came back as 0x${back[h].toString(16)}`);
     }
   });
@@ -132,7 +132,10 @@ describe('toFloat32', () => {
     expect([...toFloat32({ dtype: 'float16', shape: [3], data: f32ToF16(f) })]).toEqual([1, -2.5, 0.15625]);
     expect([...toFloat32({ dtype: 'float8e4m3', shape: [2], data: new Uint8Array([0x38, 0xc0]) })]).toEqual([1, -2]);
     expect([...toFloat32({ dtype: 'float8e5m2', shape: [2], data: new Uint8Array([0x3c, 0xc0]) })]).toEqual([1, -2]);
-    expect([...toFloat32({ dtype: 'float64', shape: [2], data: new Float64Array([0.5, 1e300]) })]).toEqual([0.5, Infinity]);
+    expect([...toFloat32({ dtype: 'float64', shape: [2], data: new Float64Array([0.5, 1e300]) })]).toEqual([
+      0.5,
+      Infinity,
+    ]);
     expect([...toFloat32({ dtype: 'int64', shape: [2], data: new BigInt64Array([-3n, 7n]) })]).toEqual([-3, 7]);
   });
 });

@@ -16,7 +16,12 @@ afterAll(async () => {
 });
 
 /** Build a file from a header (object or raw JSON text), an optional explicit header length and data bytes. */
-async function rawFile(name: string, header: object | string, data = new Uint8Array(0), lengthField?: bigint): Promise<string> {
+async function rawFile(
+  name: string,
+  header: object | string,
+  data = new Uint8Array(0),
+  lengthField?: bigint,
+): Promise<string> {
   const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const len = new Uint8Array(8);
   new DataView(len.buffer).setBigUint64(0, lengthField ?? BigInt(json.length), true);
@@ -92,7 +97,13 @@ describe('writeSafetensors / SafetensorsFile round trip', () => {
       },
     });
     const p = path.join(dir, 'lazy.safetensors');
-    await writeSafetensors(p, new Map([['a', lazy('a', 1)], ['b', lazy('b', 2)]]));
+    await writeSafetensors(
+      p,
+      new Map([
+        ['a', lazy('a', 1)],
+        ['b', lazy('b', 2)],
+      ]),
+    );
     expect(order).toEqual(['a', 'b']);
     expect([...(await readSafetensors(p)).b.data]).toEqual([2, 2, 2, 2]);
 
@@ -106,7 +117,10 @@ describe('writeSafetensors / SafetensorsFile round trip', () => {
   it('streams a tensor in chunks and reads element ranges', async () => {
     const data = Float32Array.from({ length: 1000 }, (_, i) => i * 0.5);
     const p = path.join(dir, 'chunks.safetensors');
-    await writeSafetensors(p, { pad: { dtype: 'uint8', shape: [3], data: new Uint8Array(3) }, x: { dtype: 'float32', shape: [10, 100], data } });
+    await writeSafetensors(p, {
+      pad: { dtype: 'uint8', shape: [3], data: new Uint8Array(3) },
+      x: { dtype: 'float32', shape: [10, 100], data },
+    });
     const f = await SafetensorsFile.open(p);
     try {
       const pieces: number[] = [];
@@ -130,7 +144,14 @@ describe('reading the reference fixtures', () => {
   it('reads noise.safetensors (BF16 and F32 tensors) with the values torch wrote', async () => {
     const f = await SafetensorsFile.open(fixture('noise.safetensors'));
     try {
-      expect(f.keys()).toEqual(['seed0.bf16', 'seed0.f32', 'seed42.bf16', 'seed42.f32', 'seed1234567.bf16', 'seed1234567.f32']);
+      expect(f.keys()).toEqual([
+        'seed0.bf16',
+        'seed0.f32',
+        'seed42.bf16',
+        'seed42.f32',
+        'seed1234567.bf16',
+        'seed1234567.f32',
+      ]);
       const bf = await f.read('seed0.bf16');
       expect(bf.dtype).toBe('bfloat16');
       expect(bf.shape).toEqual([1, 16, 8, 12]);
@@ -140,7 +161,10 @@ describe('reading the reference fixtures', () => {
       const f32 = await f.read('seed0.f32');
       expect(f32.dtype).toBe('float32');
       // torch.manual_seed(0); torch.randn(...)[0] is the well-known -1.1258398
-      expect([...(f32.data as Float32Array).subarray(0, 2)]).toEqual([Math.fround(-1.1258398294448853), Math.fround(-1.152360200881958)]);
+      expect([...(f32.data as Float32Array).subarray(0, 2)]).toEqual([
+        Math.fround(-1.1258398294448853),
+        Math.fround(-1.152360200881958),
+      ]);
       const big = await f.readF32('seed1234567.f32');
       expect(big.length).toBe(16 * 128 * 128);
       expect(big.reduce((a, b) => a + b, 0)).toBeCloseTo(-124.687, 2);
@@ -179,7 +203,9 @@ describe('corrupt files give clear errors naming the file and the tensor', () =>
 
   it('rejects a header length past the end of the file', async () => {
     const p = await rawFile('short.safetensors', '{"a": 1}', undefined, 5000n);
-    expect((await openError(p)).message).toMatch(/header length 5000 runs past the end of the file \(\d+ bytes\): the file is truncated/);
+    expect((await openError(p)).message).toMatch(
+      /header length 5000 runs past the end of the file \(\d+ bytes\): the file is truncated/,
+    );
   });
 
   it('recognises a zip (PyTorch) file', async () => {
@@ -196,20 +222,40 @@ describe('corrupt files give clear errors naming the file and the tensor', () =>
   });
 
   it('rejects an unknown dtype', async () => {
-    const p = await rawFile('dtype.safetensors', { w: { dtype: 'I16', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4));
-    expect((await openError(p)).message).toContain("tensor 'w': unknown dtype 'I16' (supported: F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64");
+    const p = await rawFile(
+      'dtype.safetensors',
+      { w: { dtype: 'I16', shape: [2], data_offsets: [0, 4] } },
+      new Uint8Array(4),
+    );
+    expect((await openError(p)).message).toContain(
+      "tensor 'w': unknown dtype 'I16' (supported: F64, F32, F16, BF16, F8_E4M3, F8_E5M2, I64",
+    );
   });
 
   it('rejects a shape that does not match the byte length', async () => {
     const p = await rawFile('size.safetensors', { w: f32([2, 3], 0, 20) }, new Uint8Array(20));
-    expect((await openError(p)).message).toContain("tensor 'w': shape [2, 3] of F32 needs 24 bytes but data_offsets [0, 20] span 20");
+    expect((await openError(p)).message).toContain(
+      "tensor 'w': shape [2, 3] of F32 needs 24 bytes but data_offsets [0, 20] span 20",
+    );
   });
 
   it('rejects malformed offsets and shapes', async () => {
-    const p = await rawFile('offs.safetensors', { w: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, new Uint8Array(8));
-    expect((await openError(p)).message).toContain(`tensor 'w': "data_offsets" must be [begin, end] with 0 <= begin <= end, got [8,4]`);
-    const q = await rawFile('shape.safetensors', { w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, new Uint8Array(4));
-    expect((await openError(q)).message).toContain(`tensor 'w': "shape" must be an array of non-negative integers, got [-1]`);
+    const p = await rawFile(
+      'offs.safetensors',
+      { w: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } },
+      new Uint8Array(8),
+    );
+    expect((await openError(p)).message).toContain(
+      `tensor 'w': "data_offsets" must be [begin, end] with 0 <= begin <= end, got [8,4]`,
+    );
+    const q = await rawFile(
+      'shape.safetensors',
+      { w: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } },
+      new Uint8Array(4),
+    );
+    expect((await openError(q)).message).toContain(
+      `tensor 'w': "shape" must be an array of non-negative integers, got [-1]`,
+    );
   });
 
   it('reports a truncated file (data beyond the end), naming the tensor', async () => {
@@ -223,7 +269,10 @@ describe('corrupt files give clear errors naming the file and the tensor', () =>
     await writeFile(cut, bytes.subarray(0, bytes.length - 10));
     const err = await openError(cut);
     expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toContain(`safetensors file '${cut}': the file is truncated: tensor 'b' occupies data bytes 16..48 but the data area has only 38 bytes`);
+    expect(err.message).toContain(
+      `safetensors file '${cut}': the file is truncated: tensor 'b' occupies data bytes 16..48 but the ` +
+        `data area has only 38 bytes`,
+    );
   });
 
   it('rejects overlapping tensors', async () => {

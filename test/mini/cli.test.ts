@@ -39,7 +39,21 @@ async function cli(...argv: string[]): Promise<number> {
 describe('kontext edit / generate with a kontext-mini folder', () => {
   it('edits an image given as positional arguments; the answer has the input size', async () => {
     const out = join(root, 'out.png');
-    expect(await cli('edit', join(root, 'in.png'), 'make the circle blue', '--out', out, '--model', model, '--seed', '4', '--json', '--quiet')).toBe(0);
+    expect(
+      await cli(
+        'edit',
+        join(root, 'in.png'),
+        'make the circle blue',
+        '--out',
+        out,
+        '--model',
+        model,
+        '--seed',
+        '4',
+        '--json',
+        '--quiet',
+      ),
+    ).toBe(0);
     const r = JSON.parse(logs.at(-1)!);
     expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4 });
     const img = await readImage(out);
@@ -48,21 +62,50 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
 
   it('generates from words', async () => {
     const out = join(root, 'gen.png');
-    expect(await cli('generate', 'a red circle', '--out', out, '--model', model, '--width', '40', '--height', '40', '--quiet')).toBe(0);
+    expect(
+      await cli(
+        'generate',
+        'a red circle',
+        '--out',
+        out,
+        '--model',
+        model,
+        '--width',
+        '40',
+        '--height',
+        '40',
+        '--quiet',
+      ),
+    ).toBe(0);
     expect(logs.at(-1)).toMatch(/wrote .*gen.png \(40x40, seed \d+/);
     expect(existsSync(out)).toBe(true);
   });
 
   it('answers mistakes with exit 2 and one line that says what to fix', async () => {
     const cases: [string[], RegExp][] = [
-      [['edit', join(root, 'missing.png'), 'x', '--out', join(root, 'o.png'), '--model', model], /input image .*missing.png does not exist/],
-      [['edit', join(root, 'not-an-image.png'), 'x', '--out', join(root, 'o.png'), '--model', model], /cannot read .*not-an-image.png as an image/],
+      [
+        ['edit', join(root, 'missing.png'), 'x', '--out', join(root, 'o.png'), '--model', model],
+        /input image .*missing.png does not exist/,
+      ],
+      [
+        ['edit', join(root, 'not-an-image.png'), 'x', '--out', join(root, 'o.png'), '--model', model],
+        /cannot read .*not-an-image.png as an image/,
+      ],
       [['edit', 'make it blue', '--out', join(root, 'o.png'), '--model', model], /give the image and the instruction/],
       [['edit', join(root, 'in.png'), 'x', '--model', model], /--out is required/],
-      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', join(root, 'nope')], /model folder .*nope does not exist/],
-      [['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--seed', 'abc'], /--seed must be an integer from 0 to 4294967295 \(seeds are 32-bit\), got 'abc'/],
+      [
+        ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', join(root, 'nope')],
+        /model folder .*nope does not exist/,
+      ],
+      [
+        ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--seed', 'abc'],
+        /--seed must be an integer from 0 to 4294967295 \(seeds are 32-bit\), got 'abc'/,
+      ],
       [['generate', '--out', join(root, 'o.png'), '--model', model], /give one prompt/],
-      [['generate', 'x', '--out', join(root, 'o.png'), '--model', model, '--steps', '0'], /--steps must be an integer from 1 to 1000, got '0'/],
+      [
+        ['generate', 'x', '--out', join(root, 'o.png'), '--model', model, '--steps', '0'],
+        /--steps must be an integer from 1 to 1000, got '0'/,
+      ],
     ];
     for (const [argv, message] of cases) {
       expect(await cli(...argv), argv.join(' ')).toBe(2);

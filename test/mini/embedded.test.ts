@@ -10,7 +10,16 @@ import { EMBEDDED_MODEL, MiniEditor } from '../../src/mini/editor.ts';
 describe('the embedded model', () => {
   it('ships every file, in float16, within 40 MB', async () => {
     const files = readdirSync(EMBEDDED_MODEL).sort();
-    expect(files).toEqual(expect.arrayContaining(['README.md', 'ae.safetensors', 'config.json', 'text_encoder.safetensors', 'tokenizer.json', 'transformer.safetensors']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'ae.safetensors',
+        'config.json',
+        'text_encoder.safetensors',
+        'tokenizer.json',
+        'transformer.safetensors',
+      ]),
+    );
     const total = files.reduce((s, f) => s + statSync(join(EMBEDDED_MODEL, f)).size, 0);
     expect(total).toBeLessThan(40e6);
     for (const f of files.filter((x) => x.endsWith('.safetensors'))) {

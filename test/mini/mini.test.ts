@@ -18,7 +18,8 @@ const diff = (a: RGBImage, b: RGBImage) => a.data.reduce((m, v, i) => Math.max(m
 
 function pattern(w: number, h: number): RGBImage {
   const img = createImage(w, h, [200, 180, 40]);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x >> 2) % 2 === (y >> 2) % 2) img.data.set([20, 60, 220], (y * w + x) * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) if ((x >> 2) % 2 === (y >> 2) % 2) img.data.set([20, 60, 220], (y * w + x) * 3);
   return img;
 }
 
@@ -40,7 +41,8 @@ describe('kontext-mini pipeline', () => {
       { prompt: 'make the circle blue', images: [pattern(32, 32)], seed: 5 },
     ];
     const all = await p.run(reqs);
-    for (const [i, r] of reqs.entries()) expect(diff(all[i]!, (await p.run([r]))[0]!), `request ${i}`).toBeLessThanOrEqual(1);
+    for (const [i, r] of reqs.entries())
+      expect(diff(all[i]!, (await p.run([r]))[0]!), `request ${i}`).toBeLessThanOrEqual(1);
     expect(diff(all[0]!, all[2]!)).toBeGreaterThan(0); // different seeds and prompts differ
   });
 
@@ -52,7 +54,9 @@ describe('kontext-mini pipeline', () => {
   });
 
   it('refuses images that are not at the model resolution', async () => {
-    await expect(tinyPipeline().run([{ prompt: 'x', images: [pattern(40, 32)], seed: 0 }])).rejects.toThrow(/images must be 32x32 \(fit them first\), got 40x32/);
+    await expect(tinyPipeline().run([{ prompt: 'x', images: [pattern(40, 32)], seed: 0 }])).rejects.toThrow(
+      /images must be 32x32 \(fit them first\), got 40x32/,
+    );
   });
 
   it('names a folder that is not a model', async () => {
@@ -91,8 +95,14 @@ describe('MiniEditor', () => {
   it('rejects bad requests with messages that say what to fix', async () => {
     const ed = await MiniEditor.load(dir);
     const img = pattern(32, 32);
-    await expect(ed.edit({ prompt: 'x', image: [img, img, img] })).rejects.toThrow(/at most 2 images \(content and style reference\), got 3/);
-    await expect(ed.edit({ prompt: 'x', image: img, seed: -1 })).rejects.toThrow(/seed -1 must be a non-negative integer/);
-    await expect(ed.edit({ prompt: 'x', image: img, numInferenceSteps: 0 })).rejects.toThrow(/numInferenceSteps must be an integer from 1 to 1000, got 0/);
+    await expect(ed.edit({ prompt: 'x', image: [img, img, img] })).rejects.toThrow(
+      /at most 2 images \(content and style reference\), got 3/,
+    );
+    await expect(ed.edit({ prompt: 'x', image: img, seed: -1 })).rejects.toThrow(
+      /seed -1 must be a non-negative integer/,
+    );
+    await expect(ed.edit({ prompt: 'x', image: img, numInferenceSteps: 0 })).rejects.toThrow(
+      /numInferenceSteps must be an integer from 1 to 1000, got 0/,
+    );
   });
 });

@@ -28,16 +28,29 @@ beforeAll(async () => {
   const ae = await loadAutoEncoder(join(FIXTURES, 'ae-tiny.weights.safetensors'));
   pipe = new KontextPipeline(transformer, ae, null, { area: AREA, timestepRounding: 'none' });
   const T = 5;
-  embeds = { txt: new Float32Array(T * 48).map((_, i) => Math.sin(i)), tokens: T, vec: new Float32Array(32).map((_, i) => Math.cos(i)) };
+  embeds = {
+    txt: new Float32Array(T * 48).map((_, i) => Math.sin(i)),
+    tokens: T,
+    vec: new Float32Array(32).map((_, i) => Math.cos(i)),
+  };
   // a 2:1 test picture: left half red, right half a blue gradient
   const raw = Buffer.alloc(96 * 48 * 3);
-  for (let y = 0; y < 48; y++) for (let x = 0; x < 96; x++) raw.set(x < 48 ? [200, 30, 30] : [0, 2 * x, 255 - y], (y * 96 + x) * 3);
-  photo = await sharp(raw, { raw: { width: 96, height: 48, channels: 3 } }).png().toBuffer();
+  for (let y = 0; y < 48; y++)
+    for (let x = 0; x < 96; x++) raw.set(x < 48 ? [200, 30, 30] : [0, 2 * x, 255 - y], (y * 96 + x) * 3);
+  photo = await sharp(raw, { raw: { width: 96, height: 48, channels: 3 } })
+    .png()
+    .toBuffer();
 });
 
 describe('KontextPipeline', () => {
   it('an edit equals the composition of the verified parts (preprocess, encode, noise, denoise, decode)', async () => {
-    const r = await pipe.generate({ promptEmbeds: embeds, image: photo, numInferenceSteps: 3, seed: 42, guidanceScale: 2.5 });
+    const r = await pipe.generate({
+      promptEmbeds: embeds,
+      image: photo,
+      numInferenceSteps: 3,
+      seed: 42,
+      guidanceScale: 2.5,
+    });
     const bucket = chooseBucket(96, 48, AREA); // 2:1 at 64² pixels
     expect([r.width, r.height]).toEqual([bucket.width, bucket.height]);
     expect([r.image.width, r.image.height]).toEqual([bucket.width, bucket.height]);
@@ -48,7 +61,10 @@ describe('KontextPipeline', () => {
     const manual = await denoise(pipe.transformer, {
       img: pack(toFloat32(fluxNoise(42, r.height, r.width)), 1, 16, H, W),
       imgIds: targetIds(H / 2, W / 2),
-      context: { tokens: pack(ctxLatent, 1, 16, pre.height / 8, pre.width / 8), ids: contextIds([{ rows: pre.height / 16, cols: pre.width / 16 }]) },
+      context: {
+        tokens: pack(ctxLatent, 1, 16, pre.height / 8, pre.width / 8),
+        ids: contextIds([{ rows: pre.height / 16, cols: pre.width / 16 }]),
+      },
       txt: embeds.txt,
       txtIds: textIds(5),
       vec: embeds.vec,
@@ -66,9 +82,17 @@ describe('KontextPipeline', () => {
     const c = await run(2);
     expect(Buffer.from(b.image.data).equals(Buffer.from(a.image.data))).toBe(true);
     expect(Buffer.from(c.image.data).equals(Buffer.from(a.image.data))).toBe(false);
-    const t2i = await pipe.generate({ promptEmbeds: embeds, numInferenceSteps: 2, seed: 1 }); // text-to-image: a square of the bucket area
+    // text-to-image: a square of the bucket area
+    const t2i = await pipe.generate({ promptEmbeds: embeds, numInferenceSteps: 2, seed: 1 });
     expect([t2i.width, t2i.height]).toEqual([64, 64]);
-    const sized = await pipe.generate({ promptEmbeds: embeds, image: photo, numInferenceSteps: 1, seed: 1, width: 48, height: 32 });
+    const sized = await pipe.generate({
+      promptEmbeds: embeds,
+      image: photo,
+      numInferenceSteps: 1,
+      seed: 1,
+      width: 48,
+      height: 32,
+    });
     expect([sized.image.width, sized.image.height]).toEqual([48, 32]);
   });
 
@@ -81,7 +105,13 @@ describe('KontextPipeline', () => {
 
   it('reports progress through encode, every denoising step and decode', async () => {
     const events: string[] = [];
-    await pipe.generate({ promptEmbeds: embeds, image: photo, numInferenceSteps: 3, seed: 0, onProgress: (e) => events.push(`${e.stage}:${e.step}/${e.total}`) });
+    await pipe.generate({
+      promptEmbeds: embeds,
+      image: photo,
+      numInferenceSteps: 3,
+      seed: 0,
+      onProgress: (e) => events.push(`${e.stage}:${e.step}/${e.total}`),
+    });
     expect(events).toEqual(['encode:0/1', 'denoise:1/3', 'denoise:2/3', 'denoise:3/3', 'decode:0/1']);
   });
 
@@ -95,16 +125,32 @@ describe('KontextPipeline', () => {
       }
       throw new Error('no error');
     };
-    expect(await bad({ promptEmbeds: embeds, guidanceScale: 100 })).toBe('guidanceScale 100 is out of range [0, 30] (FLUX.1 Kontext [dev] uses 2.5)');
-    expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 0 })).toBe('numInferenceSteps 0 must be an integer in [1, 500] (default 30)');
-    expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 2.5 })).toContain('numInferenceSteps 2.5 must be an integer');
+    expect(await bad({ promptEmbeds: embeds, guidanceScale: 100 })).toBe(
+      'guidanceScale 100 is out of range [0, 30] (FLUX.1 Kontext [dev] uses 2.5)',
+    );
+    expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 0 })).toBe(
+      'numInferenceSteps 0 must be an integer in [1, 500] (default 30)',
+    );
+    expect(await bad({ promptEmbeds: embeds, numInferenceSteps: 2.5 })).toContain(
+      'numInferenceSteps 2.5 must be an integer',
+    );
     expect(await bad({ promptEmbeds: embeds, seed: -1 })).toBe('seed -1 must be a non-negative integer');
-    expect(await bad({ promptEmbeds: embeds, seed: 2 ** 32 + 5 })).toBe('seed 4294967301 is above 4294967295: the noise generator takes 32-bit seeds (it would give the noise of seed 5)');
+    expect(await bad({ promptEmbeds: embeds, seed: 2 ** 32 + 5 })).toBe(
+      'seed 4294967301 is above 4294967295: the noise generator takes 32-bit seeds (it would give the noise of seed 5)',
+    );
     expect(await bad({ prompt: 'make it blue' })).toContain('this pipeline has no text encoder');
     expect(await bad({})).toBe('give a prompt (or promptEmbeds)');
-    expect(await bad({ promptEmbeds: { ...embeds, vec: new Float32Array(7) } })).toBe('pooled prompt embedding has 7 features, the transformer expects 32');
-    expect(await bad({ promptEmbeds: embeds, image: new TextEncoder().encode('not an image at all') })).toMatch(/^cannot read an image from the given bytes/);
-    expect(await bad({ promptEmbeds: embeds, image: photo, width: 50, height: 32 })).toBe('target size 50x32: both sides must be multiples of 16 (e.g. 48x32)');
-    expect(await bad({ promptEmbeds: embeds, image: { width: 0, height: 0, data: new Uint8Array(0) } })).toBe('image has zero size (0x0)');
+    expect(await bad({ promptEmbeds: { ...embeds, vec: new Float32Array(7) } })).toBe(
+      'pooled prompt embedding has 7 features, the transformer expects 32',
+    );
+    expect(await bad({ promptEmbeds: embeds, image: new TextEncoder().encode('not an image at all') })).toMatch(
+      /^cannot read an image from the given bytes/,
+    );
+    expect(await bad({ promptEmbeds: embeds, image: photo, width: 50, height: 32 })).toBe(
+      'target size 50x32: both sides must be multiples of 16 (e.g. 48x32)',
+    );
+    expect(await bad({ promptEmbeds: embeds, image: { width: 0, height: 0, data: new Uint8Array(0) } })).toBe(
+      'image has zero size (0x0)',
+    );
   });
 });

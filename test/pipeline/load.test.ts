@@ -11,6 +11,7 @@ import { checkTransformerMemory, estimateTransformerMemory } from '../../src/pip
 import { loadFlux } from '../../src/transformer/load.ts';
 import { FLUX_KONTEXT_DEV } from '../../src/transformer/params.ts';
 import { FIXTURES } from '../fixtures-path.ts';
+import { joinRegExp } from '../regex.ts';
 
 // temporary folders of this file, removed when it ends
 const dirs: string[] = [];
@@ -20,10 +21,19 @@ const tmp = (prefix: string): string => {
   return d;
 };
 // int4 runs spill weights to a per-process folder that is removed on exit, which a test worker may never reach
-afterAll(() => [...dirs, spillDir()].forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of [...dirs, spillDir()]) rmSync(d, { recursive: true, force: true });
+});
 
 const GB = 1024 ** 3;
-const kontextRun = (tokens: number) => ({ shapes: expectedFluxKeys(FLUX_KONTEXT_DEV), hidden: 3072, heads: 24, mlpHidden: 12288, batch: 1, tokens });
+const kontextRun = (tokens: number) => ({
+  shapes: expectedFluxKeys(FLUX_KONTEXT_DEV),
+  hidden: 3072,
+  heads: 24,
+  mlpHidden: 12288,
+  batch: 1,
+  tokens,
+});
 
 describe('memory estimate', () => {
   it('weights: 11.9B parameters are 47.6 GB in f32, ~7.1 GB in int4 (4.5 bits per weight with the scales) ', () => {
@@ -36,8 +46,9 @@ describe('memory estimate', () => {
     expect(spilled.weights).toBeCloseTo((int4.weights * 1.5) / 2.5, -3);
   });
 
-  it('activations: fused attention (inference) is linear in the sequence, the composite form (training) quadratic', () => {
-    const act = (tokens: number, attention?: 'composite' | 'chunked' | 'fused') => estimateTransformerMemory({ ...kontextRun(tokens), attention }, 'int4').activations;
+  it('activations: fused attention (inference) is linear in the sequence, composite (training) quadratic', () => {
+    const act = (tokens: number, attention?: 'composite' | 'chunked' | 'fused') =>
+      estimateTransformerMemory({ ...kontextRun(tokens), attention }, 'int4').activations;
     vi.stubEnv('KONTEXT_ATTENTION', '');
     try {
       expect(act(8704)).toBe(act(8704, 'fused')); // the default: what inference graphs run
@@ -57,11 +68,18 @@ describe('memory estimate', () => {
 
   it('refuses a run that does not fit and names the format that would', () => {
     expect(() => checkTransformerMemory(kontextRun(2560), 'f32', 23 * GB)).toThrow(
-      /^not enough memory: this run needs about 1\d\d\.\d GB \(f32 weights .* this machine has 23\.0 GB available .* Load the weights as int8 \(about 2\d\.\d GB\) or int4 \(about 1\d\.\d GB\) with --weights int8\.$/,
+      joinRegExp(
+        /^not enough memory: this run needs about 1\d\d\.\d GB \(f32 weights .* this machine has 23\.0 GB available /,
+        /.* Load the weights as int8 \(about 2\d\.\d GB\) or int4 \(about 1\d\.\d GB\) with --weights int8\.$/,
+      ),
     );
     expect(() => checkTransformerMemory({ ...kontextRun(2560), spilled: true }, 'int4', 23 * GB)).not.toThrow();
-    expect(() => checkTransformerMemory(kontextRun(2560), 'f32', 16 * GB)).toThrow(/Load the weights as int4 \(about 1\d\.\d GB\) with --weights int4\.$/);
-    expect(() => checkTransformerMemory(kontextRun(2560), 'int4', 4 * GB)).toThrow(/No weight format fits: use a smaller image/);
+    expect(() => checkTransformerMemory(kontextRun(2560), 'f32', 16 * GB)).toThrow(
+      /Load the weights as int4 \(about 1\d\.\d GB\) with --weights int4\.$/,
+    );
+    expect(() => checkTransformerMemory(kontextRun(2560), 'int4', 4 * GB)).toThrow(
+      /No weight format fits: use a smaller image/,
+    );
   });
 });
 
@@ -81,15 +99,38 @@ describe('kontext edit (CLI)', () => {
       vec: { dtype: 'float32', shape: [1, 32], data: new Float32Array(32).fill(0.1) },
     });
     const input = join(dir, 'in.png');
-    await sharp({ create: { width: 100, height: 60, channels: 3, background: { r: 10, g: 200, b: 90 } } }).png().toFile(input);
+    await sharp({ create: { width: 100, height: 60, channels: 3, background: { r: 10, g: 200, b: 90 } } })
+      .png()
+      .toFile(input);
     // no config given: inferred from the file (axes_dim [8, 20, 20] is the default for head dim 48)
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const outs: Buffer[] = [];
     for (const weights of ['f32', 'int4']) {
       const out = join(dir, `out-${weights}.png`);
-      const args = ['edit', '--transformer', join(FIXTURES, 'flux-tiny.weights.safetensors'), '--ae', join(FIXTURES, 'ae-tiny.weights.safetensors')];
-      args.push('--prompt-embeds', embeds, '--image', input, '--out', out, '--steps', '2', '--seed', '7', '--area', '4096', '--weights', weights);
+      const args = [
+        'edit',
+        '--transformer',
+        join(FIXTURES, 'flux-tiny.weights.safetensors'),
+        '--ae',
+        join(FIXTURES, 'ae-tiny.weights.safetensors'),
+      ];
+      args.push(
+        '--prompt-embeds',
+        embeds,
+        '--image',
+        input,
+        '--out',
+        out,
+        '--steps',
+        '2',
+        '--seed',
+        '7',
+        '--area',
+        '4096',
+        '--weights',
+        weights,
+      );
       expect(await main(args)).toBe(0);
       const meta = await sharp(out).metadata();
       expect([meta.width, meta.height]).toEqual([80, 48]); // 100:60 → the 1.66 bucket (1328×800 scaled to 64² pixels)

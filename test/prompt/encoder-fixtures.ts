@@ -28,7 +28,12 @@ export function cast(tensors: Map<string, HostTensor>, dtype: FloatDType): Map<s
 }
 
 /** A transformers-style component folder: config.json and one model.safetensors, or `shards` files and an index. */
-export async function writeTextEncoderFolder(dir: string, config: object, tensors: Map<string, HostTensor>, shards = 1): Promise<string> {
+export async function writeTextEncoderFolder(
+  dir: string,
+  config: object,
+  tensors: Map<string, HostTensor>,
+  shards = 1,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   if (shards === 1) {
@@ -44,12 +49,19 @@ export async function writeTextEncoderFolder(dir: string, config: object, tensor
     for (const k of part.keys()) weightMap[k] = name;
     await writeSafetensors(join(dir, name), part, { format: 'pt' });
   }
-  await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
+  await writeFile(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }),
+  );
   return dir;
 }
 
 /** A safetensors file whose header lists these tensors and whose data area is a hole of the right size. */
-export async function writeHeaderOnly(path: string, entries: Iterable<[string, number[]]>, dtype: DType | ((key: string) => DType)): Promise<void> {
+export async function writeHeaderOnly(
+  path: string,
+  entries: Iterable<[string, number[]]>,
+  dtype: DType | ((key: string) => DType),
+): Promise<void> {
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, shape] of entries) {
@@ -73,19 +85,58 @@ export async function writeHeaderOnly(path: string, entries: Iterable<[string, n
 }
 
 /** Hugging Face config.json contents for the tiny encoders (the fields transformers writes, and the model type). */
-export const clipConfigJson = (c = CLIP_TINY) => ({ architectures: ['CLIPTextModel'], model_type: 'clip_text_model', ...c });
-export const t5ConfigJson = (c = T5_TINY) => ({ architectures: ['T5EncoderModel'], model_type: 't5', is_gated_act: true, dense_act_fn: 'gelu_new', ...c });
+export const clipConfigJson = (c = CLIP_TINY) => ({
+  architectures: ['CLIPTextModel'],
+  model_type: 'clip_text_model',
+  ...c,
+});
+export const t5ConfigJson = (c = T5_TINY) => ({
+  architectures: ['T5EncoderModel'],
+  model_type: 't5',
+  is_gated_act: true,
+  dense_act_fn: 'gelu_new',
+  ...c,
+});
 
 /**
  * A small SentencePiece-unigram tokenizer.json as tokenizer_2/ holds it: <pad> 0, </s> 1, <unk> 2, then pieces;
  * ids stay far below T5's 32128 embeddings.
  */
 export function t5TokenizerJson(): Record<string, unknown> {
-  const words = ['make', 'the', 'cup', 'red', 'blue', 'a', 'circle', 'square', 'on', 'white', 'background', 'it', 'in', 'style', 'of'];
-  const vocab: [string, number][] = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['▁', -3]];
+  const words = [
+    'make',
+    'the',
+    'cup',
+    'red',
+    'blue',
+    'a',
+    'circle',
+    'square',
+    'on',
+    'white',
+    'background',
+    'it',
+    'in',
+    'style',
+    'of',
+  ];
+  const vocab: [string, number][] = [
+    ['<pad>', 0],
+    ['</s>', 0],
+    ['<unk>', 0],
+    ['▁', -3],
+  ];
   for (const w of words) vocab.push([`▁${w}`, -2]);
   for (const ch of 'abcdefghijklmnopqrstuvwxyz') vocab.push([ch, -5]);
-  const special = (id: number) => ({ id, content: vocab[id][0], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (id: number) => ({
+    id,
+    content: vocab[id][0],
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     added_tokens: [special(0), special(1), special(2)],
@@ -100,7 +151,8 @@ export function t5TokenizerJson(): Record<string, unknown> {
 export async function writeTokenizers(root: string): Promise<void> {
   await mkdir(join(root, 'tokenizer'), { recursive: true });
   await mkdir(join(root, 'tokenizer_2'), { recursive: true });
-  for (const f of ['vocab.json', 'merges.txt']) await copyFile(join(TEXT_FIXTURES, 'clip-tokenizer', f), join(root, 'tokenizer', f));
+  for (const f of ['vocab.json', 'merges.txt'])
+    await copyFile(join(TEXT_FIXTURES, 'clip-tokenizer', f), join(root, 'tokenizer', f));
   await writeFile(join(root, 'tokenizer_2', 'tokenizer.json'), JSON.stringify(t5TokenizerJson()));
 }
 
@@ -121,7 +173,9 @@ export async function tinyTransformerFor64(): Promise<Map<string, HostTensor>> {
     const w = castFloat(t.get(key)!, 'float32');
     const [H, K] = w.shape;
     const data = new Float32Array(H * 64);
-    for (let r = 0; r < H; r++) for (let c = 0; c < 64; c++) data[r * 64 + c] = c < K ? (w.data as Float32Array)[r * K + c] : 0.05 * Math.sin(r * 64 + c);
+    for (let r = 0; r < H; r++)
+      for (let c = 0; c < 64; c++)
+        data[r * 64 + c] = c < K ? (w.data as Float32Array)[r * K + c] : 0.05 * Math.sin(r * 64 + c);
     t.set(key, castFloat({ dtype: 'float32', shape: [H, 64], data }, 'bfloat16'));
   }
   return t;
@@ -133,7 +187,11 @@ export async function tinyTransformerFor64(): Promise<Map<string, HostTensor>> {
  */
 export async function writeTinyKontextFolder(root: string): Promise<void> {
   await writeDiffusersComponent(root, 'transformer', bflToDiffusersTransformer(await tinyTransformerFor64()), 2);
-  await writeDiffusersComponent(root, 'vae', bflToDiffusersVae(await loadMap(join(FIXTURES, 'ae-tiny.weights.safetensors'))));
+  await writeDiffusersComponent(
+    root,
+    'vae',
+    bflToDiffusersVae(await loadMap(join(FIXTURES, 'ae-tiny.weights.safetensors'))),
+  );
   await writeTinyTextEncoders(root);
   await writeFile(join(root, 'model_index.json'), JSON.stringify({ _class_name: 'FluxKontextPipeline' }));
 }

@@ -9,7 +9,14 @@ import { toFloat32 } from '../../src/io/floats.ts';
 import { SafetensorsFile } from '../../src/io/safetensors.ts';
 import { CLIP_L, checkClipConfig, ClipTextModel, clipTextGraph } from '../../src/prompt/clip.ts';
 import { idsTensor } from '../../src/prompt/tokenizers.ts';
-import { checkT5Config, relativePositionBuckets, T5_XXL, T5EncoderModel, t5EncoderGraph, withTiedKeys } from '../../src/prompt/t5.ts';
+import {
+  checkT5Config,
+  relativePositionBuckets,
+  T5_XXL,
+  T5EncoderModel,
+  t5EncoderGraph,
+  withTiedKeys,
+} from '../../src/prompt/t5.ts';
 import { maxRelErr } from '../../src/verify/compare.ts';
 import { TEXT_FIXTURES } from '../fixtures-path.ts';
 
@@ -22,7 +29,11 @@ async function readIo(name: string): Promise<Record<string, HostTensor>> {
   return out;
 }
 
-async function loadFrom<M extends ClipTextModel | T5EncoderModel>(model: M, file: string, wrap: (s: TensorSource) => TensorSource = (s) => s): Promise<M> {
+async function loadFrom<M extends ClipTextModel | T5EncoderModel>(
+  model: M,
+  file: string,
+  wrap: (s: TensorSource) => TensorSource = (s) => s,
+): Promise<M> {
   const w = await SafetensorsFile.open(join(TEXT_FIXTURES, file));
   await loadParameters(model, wrap(w));
   await w.close();
@@ -33,7 +44,10 @@ describe('CLIP text model (tiny fixture)', () => {
   let model: ClipTextModel;
   let io: Record<string, HostTensor>;
   beforeAll(async () => {
-    model = await loadFrom(new ClipTextModel(checkClipConfig(json('clip-tiny.json').config)), 'clip-tiny.weights.safetensors');
+    model = await loadFrom(
+      new ClipTextModel(checkClipConfig(json('clip-tiny.json').config)),
+      'clip-tiny.weights.safetensors',
+    );
     io = await readIo('clip-tiny');
   });
 
@@ -60,7 +74,9 @@ describe('CLIP text model (tiny fixture)', () => {
     const pooled = out.pooler_output.data as Float32Array;
     const D = 64;
     [2, 76, 0].forEach((pos, b) => {
-      expect([...pooled.subarray(b * D, (b + 1) * D)]).toEqual([...h.subarray((b * 77 + pos) * D, (b * 77 + pos + 1) * D)]);
+      expect([...pooled.subarray(b * D, (b + 1) * D)]).toEqual([
+        ...h.subarray((b * 77 + pos) * D, (b * 77 + pos + 1) * D),
+      ]);
     });
   });
 
@@ -80,7 +96,10 @@ describe('T5 v1.1 encoder (tiny fixture)', () => {
   let io: Record<string, HostTensor>;
   let out: Record<string, HostTensor>;
   beforeAll(async () => {
-    model = await loadFrom(new T5EncoderModel(checkT5Config(json('t5-tiny.json').config)), 't5-tiny.weights.safetensors');
+    model = await loadFrom(
+      new T5EncoderModel(checkT5Config(json('t5-tiny.json').config)),
+      't5-tiny.weights.safetensors',
+    );
     io = await readIo('t5-tiny');
     const [B, L] = io['in.input_ids'].shape;
     const run = await compile(t5EncoderGraph(model, B, L, { trace: ['block.0', 'block.1'] }), { noCache: true });
@@ -88,7 +107,7 @@ describe('T5 v1.1 encoder (tiny fixture)', () => {
     await run.release();
   });
 
-  it('matches a plain float64 implementation of the conventions (no scaling, shared position bias, gated GELU)', async () => {
+  it('matches a plain float64 version of the conventions (no scaling, shared position bias, gated GELU)', async () => {
     // independent of the engine: loops over the weights, for two of the six sequences
     const params = new Map(model.namedParameters());
     const w = (k: string) => params.get(k)!.value!.data as Float32Array;
@@ -101,11 +120,12 @@ describe('T5 v1.1 encoder (tiny fixture)', () => {
     const table = w('encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight');
     const lin = (x: Float64Array, W: Float32Array, outF: number, inF: number) => {
       const y = new Float64Array(L * outF);
-      for (let t = 0; t < L; t++) for (let o = 0; o < outF; o++) {
-        let s = 0;
-        for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
-        y[t * outF + o] = s;
-      }
+      for (let t = 0; t < L; t++)
+        for (let o = 0; o < outF; o++) {
+          let s = 0;
+          for (let i = 0; i < inF; i++) s += x[t * inF + i] * W[o * inF + i];
+          y[t * outF + o] = s;
+        }
       return y;
     };
     const rms = (x: Float64Array, g: Float32Array) => {
@@ -129,24 +149,31 @@ describe('T5 v1.1 encoder (tiny fixture)', () => {
         const [q, k, v] = ['q', 'k', 'v'].map((n) => lin(h, w(`${p}0.SelfAttention.${n}.weight`), H * K, D));
         const att = new Float64Array(L * H * K);
         const s = new Float64Array(L);
-        for (let hd = 0; hd < H; hd++) for (let i = 0; i < L; i++) {
-          let mx = -Infinity;
-          for (let j = 0; j < L; j++) {
-            let d = table[Number(buckets[i * L + j]) * H + hd];
-            for (let e = 0; e < K; e++) d += q[i * H * K + hd * K + e] * k[j * H * K + hd * K + e];
-            s[j] = d;
-            mx = Math.max(mx, d);
+        for (let hd = 0; hd < H; hd++)
+          for (let i = 0; i < L; i++) {
+            let mx = -Infinity;
+            for (let j = 0; j < L; j++) {
+              let d = table[Number(buckets[i * L + j]) * H + hd];
+              for (let e = 0; e < K; e++) d += q[i * H * K + hd * K + e] * k[j * H * K + hd * K + e];
+              s[j] = d;
+              mx = Math.max(mx, d);
+            }
+            let z = 0;
+            for (let j = 0; j < L; j++) z += s[j] = Math.exp(s[j] - mx);
+            for (let j = 0; j < L; j++)
+              for (let e = 0; e < K; e++) att[i * H * K + hd * K + e] += (s[j] / z) * v[j * H * K + hd * K + e];
           }
-          let z = 0;
-          for (let j = 0; j < L; j++) z += s[j] = Math.exp(s[j] - mx);
-          for (let j = 0; j < L; j++) for (let e = 0; e < K; e++) att[i * H * K + hd * K + e] += (s[j] / z) * v[j * H * K + hd * K + e];
-        }
         const o = lin(att, w(`${p}0.SelfAttention.o.weight`), D, H * K);
         x = x.map((xv, j) => xv + o[j]);
         const h2 = rms(x, w(`${p}1.layer_norm.weight`));
         const g0 = lin(h2, w(`${p}1.DenseReluDense.wi_0.weight`), c.d_ff, D);
         const g1 = lin(h2, w(`${p}1.DenseReluDense.wi_1.weight`), c.d_ff, D);
-        const f = lin(g0.map((a, j) => gelu(a) * g1[j]), w(`${p}1.DenseReluDense.wo.weight`), D, c.d_ff);
+        const f = lin(
+          g0.map((a, j) => gelu(a) * g1[j]),
+          w(`${p}1.DenseReluDense.wo.weight`),
+          D,
+          c.d_ff,
+        );
         x = x.map((xv, j) => xv + f[j]);
         const ours = (out[`trace.block.${blk}`].data as Float32Array).subarray(b * L * D, (b + 1) * L * D);
         // float32 vs float64 rounding only (~1e-5: unscaled scores make T5's softmax peaked and sensitive)
@@ -170,9 +197,15 @@ describe('T5 v1.1 encoder (tiny fixture)', () => {
   it('loads shared.weight from its tied alias encoder.embed_tokens.weight', async () => {
     const renamed = (s: TensorSource): TensorSource => {
       const map = (k: string) => (k === 'encoder.embed_tokens.weight' ? 'shared.weight' : k);
-      return { keys: () => s.keys().map((k) => (k === 'shared.weight' ? 'encoder.embed_tokens.weight' : k)), shape: (k) => s.shape(map(k)), readF32: (k) => s.readF32(map(k)) };
+      return {
+        keys: () => s.keys().map((k) => (k === 'shared.weight' ? 'encoder.embed_tokens.weight' : k)),
+        shape: (k) => s.shape(map(k)),
+        readF32: (k) => s.readF32(map(k)),
+      };
     };
-    const tied = await loadFrom(new T5EncoderModel(model.config), 't5-tiny.weights.safetensors', (s) => withTiedKeys(renamed(s)));
+    const tied = await loadFrom(new T5EncoderModel(model.config), 't5-tiny.weights.safetensors', (s) =>
+      withTiedKeys(renamed(s)),
+    );
     const bytes = (p: typeof model.shared.weight) => Buffer.from((p.value!.data as Float32Array).buffer);
     expect(bytes(tied.shared.weight).equals(bytes(model.shared.weight))).toBe(true);
   });
@@ -184,9 +217,9 @@ describe('T5 relative position buckets', () => {
     const b = relativePositionBuckets(L, 32, 128);
     const at = (q: number, k: number) => Number(b[q * L + k]);
     // key before the query (or the query itself): buckets 0..15
-    expect([0, 1, 7, 8, 11, 12, 16, 22, 23, 32, 45, 46, 64, 90, 91, 127, 128, 299].map((d) => at(299, 299 - d))).toEqual([
-      0, 1, 7, 8, 8, 9, 10, 10, 11, 12, 12, 13, 14, 14, 15, 15, 15, 15,
-    ]);
+    expect(
+      [0, 1, 7, 8, 11, 12, 16, 22, 23, 32, 45, 46, 64, 90, 91, 127, 128, 299].map((d) => at(299, 299 - d)),
+    ).toEqual([0, 1, 7, 8, 8, 9, 10, 10, 11, 12, 12, 13, 14, 14, 15, 15, 15, 15]);
     // key after the query: the same, plus 16
     expect([1, 7, 8, 16, 32, 64, 128, 299].map((d) => at(0, d))).toEqual([17, 23, 24, 26, 28, 30, 31, 31]);
   });
@@ -214,11 +247,21 @@ describe('full-size module trees (no weights allocated)', () => {
 
 describe('bad configs', () => {
   it('name the field', () => {
-    expect(() => checkClipConfig({ ...CLIP_L, hidden_act: 'relu' })).toThrow("CLIP text config: hidden_act must be 'quick_gelu' or 'gelu', got \"relu\"");
-    expect(() => checkClipConfig({ ...CLIP_L, num_attention_heads: 7 })).toThrow('hidden_size 768 is not divisible by num_attention_heads 7');
+    expect(() => checkClipConfig({ ...CLIP_L, hidden_act: 'relu' })).toThrow(
+      "CLIP text config: hidden_act must be 'quick_gelu' or 'gelu', got \"relu\"",
+    );
+    expect(() => checkClipConfig({ ...CLIP_L, num_attention_heads: 7 })).toThrow(
+      'hidden_size 768 is not divisible by num_attention_heads 7',
+    );
     const { d_kv: _, ...noKv } = T5_XXL;
-    expect(() => checkT5Config(noKv, 'config.json')).toThrow('config.json: d_kv must be a positive integer, got undefined');
-    expect(() => checkT5Config({ ...T5_XXL, feed_forward_proj: 'relu' })).toThrow("feed_forward_proj must be 'gated-gelu' (T5 v1.1, as FLUX uses), got \"relu\"");
-    expect(() => new ClipTextModel({ ...CLIP_L, layer_norm_eps: 0 })).toThrow('layer_norm_eps must be a positive number');
+    expect(() => checkT5Config(noKv, 'config.json')).toThrow(
+      'config.json: d_kv must be a positive integer, got undefined',
+    );
+    expect(() => checkT5Config({ ...T5_XXL, feed_forward_proj: 'relu' })).toThrow(
+      'feed_forward_proj must be \'gated-gelu\' (T5 v1.1, as FLUX uses), got "relu"',
+    );
+    expect(() => new ClipTextModel({ ...CLIP_L, layer_norm_eps: 0 })).toThrow(
+      'layer_norm_eps must be a positive number',
+    );
   });
 });

@@ -21,7 +21,9 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kontext-flux-text-'));
   await writeTinyTextEncoders(root);
 });
-afterAll(() => Promise.all([rm(root, { recursive: true, force: true }), rm(spillDir(), { recursive: true, force: true })]));
+afterAll(() =>
+  Promise.all([rm(root, { recursive: true, force: true }), rm(spillDir(), { recursive: true, force: true })]),
+);
 
 const paths = () => ({ clip: root, t5: root, tokenizers: root });
 const PROMPT = 'make the cup red';
@@ -30,15 +32,21 @@ const PROMPT = 'make the cup red';
 async function reference(prompt: string): Promise<{ txt: Float32Array; vec: Float32Array; t5Ids: number[] }> {
   const clip = new ClipTextModel(checkClipConfig(CLIP_TINY));
   const t5 = new T5EncoderModel(checkT5Config(T5_TINY));
-  for (const [m, f] of [[clip, 'clip'], [t5, 't5']] as const) {
+  for (const [m, f] of [
+    [clip, 'clip'],
+    [t5, 't5'],
+  ] as const) {
     const w = await SafetensorsFile.open(join(TEXT_FIXTURES, `${f}-tiny.weights.safetensors`));
     await loadParameters(m, w);
     await w.close();
   }
   const clipIds = loadClipTokenizer(root).encodeBatch([prompt]);
   const t5Tok = loadT5Tokenizer(root);
-  const vec = (await (await compile(clipTextGraph(clip, 1, 77), { noCache: true })).run({ input_ids: clipIds })).pooler_output.data as Float32Array;
-  const txt = (await (await compile(t5EncoderGraph(t5, 1, 512), { noCache: true })).run({ input_ids: t5Tok.encodeBatch([prompt]) })).last_hidden_state.data as Float32Array;
+  const vec = (await (await compile(clipTextGraph(clip, 1, 77), { noCache: true })).run({ input_ids: clipIds }))
+    .pooler_output.data as Float32Array;
+  const txt = (
+    await (await compile(t5EncoderGraph(t5, 1, 512), { noCache: true })).run({ input_ids: t5Tok.encodeBatch([prompt]) })
+  ).last_hidden_state.data as Float32Array;
   return { txt, vec, t5Ids: t5Tok.encode(prompt).ids };
 }
 
@@ -77,7 +85,7 @@ describe('FluxTextEncoder', () => {
     expect(c.cached(PROMPT)).toBe(false);
   });
 
-  it('release closes the sessions, drops the weights and deletes the spilled files; a later encode loads again', async () => {
+  it('release closes the sessions, drops the weights, deletes spilled files; a later encode loads again', async () => {
     // parameter files are p<id>v<version>[.part].bin (graph constants, c<id>.bin, go with the folder at exit)
     const bins = () => readdirSync(spillDir()).filter((f) => /^p\d+v\d+.*\.bin$/.test(f)).length;
     const before = bins();
@@ -99,7 +107,12 @@ describe('FluxTextEncoder', () => {
   });
 
   it('names a missing tokenizer folder in one line', async () => {
-    const err = await FluxTextEncoder.open({ ...paths(), tokenizers: join(root, 'text_encoder') }).catch((e: Error) => e.message);
-    expect(err).toBe(`'${join(root, 'text_encoder')}' has no vocab.json: a CLIP tokenizer folder holds vocab.json and merges.txt (the tokenizer/ folder of a FLUX checkpoint)`);
+    const err = await FluxTextEncoder.open({ ...paths(), tokenizers: join(root, 'text_encoder') }).catch(
+      (e: Error) => e.message,
+    );
+    expect(err).toBe(
+      `'${join(root, 'text_encoder')}' has no vocab.json: a CLIP tokenizer folder holds vocab.json and merges.txt ` +
+        `(the tokenizer/ folder of a FLUX checkpoint)`,
+    );
   });
 });

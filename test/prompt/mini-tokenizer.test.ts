@@ -27,7 +27,8 @@ describe('MiniTokenizer', () => {
       expect(e).toHaveLength(32);
       expect(e.every((i) => Number.isInteger(i) && i >= 0 && i < tok.vocabSize)).toBe(true);
     }
-    expect(tok.decode([CLS, ...tok.pieces('paint it ☃')])).toBe('[CLS] [SPELL] paint [SPELL] it☃') // a symbol is its bytes, no [SPELL];
+    // a symbol is its bytes, no [SPELL]
+    expect(tok.decode([CLS, ...tok.pieces('paint it ☃')])).toBe('[CLS] [SPELL] paint [SPELL] it☃');
   });
 
   it('says when a text was cut', () => {

@@ -27,7 +27,9 @@ const tmp = (prefix: string): string => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('CLIP tokenizer', () => {
   it('gives openai/CLIP golden ids for every case: the BPE ids and the 77 ids FLUX feeds', () => {
@@ -48,8 +50,13 @@ describe('CLIP tokenizer', () => {
 
   it('lower-cases, collapses whitespace, splits contractions, digits one by one', () => {
     expect(clip.pieces('  HELLO\t\n  World  ')).toEqual(clip.pieces('hello world'));
-    expect(clip.pieces("it's 2024")).toEqual([clip.tokenToId('it</w>'), clip.tokenToId("'s</w>"), ...'2024'.split('').map((d) => clip.tokenToId(`${d}</w>`))]);
-    expect(clip.decode(clip.encode('A Red  CAR!').ids)).toBe('a red car!'); // decoding cleans up the space before punctuation, as Hugging Face does
+    expect(clip.pieces("it's 2024")).toEqual([
+      clip.tokenToId('it</w>'),
+      clip.tokenToId("'s</w>"),
+      ...'2024'.split('').map((d) => clip.tokenToId(`${d}</w>`)),
+    ]);
+    // decoding cleans up the space before punctuation, as Hugging Face does
+    expect(clip.decode(clip.encode('A Red  CAR!').ids)).toBe('a red car!');
   });
 
   it('cuts long prompts to 75 text tokens, keeping <|endoftext|> last', () => {
@@ -85,10 +92,14 @@ describe('CLIP tokenizer', () => {
   });
 
   it('bad input: a missing folder, a folder lacking vocab.json or merges.txt, a broken vocab', () => {
-    expect(() => loadClipTokenizer('/nonexistent/tokenizer')).toThrow("CLIP tokenizer folder '/nonexistent/tokenizer' does not exist");
+    expect(() => loadClipTokenizer('/nonexistent/tokenizer')).toThrow(
+      "CLIP tokenizer folder '/nonexistent/tokenizer' does not exist",
+    );
     const noVocab = tmp('clip-novocab');
     copyFileSync(join(CLIP_DIR, 'merges.txt'), join(noVocab, 'merges.txt'));
-    expect(() => loadClipTokenizer(noVocab)).toThrow(`'${noVocab}' has no vocab.json: a CLIP tokenizer folder holds vocab.json and merges.txt`);
+    expect(() => loadClipTokenizer(noVocab)).toThrow(
+      `'${noVocab}' has no vocab.json: a CLIP tokenizer folder holds vocab.json and merges.txt`,
+    );
     const noMerges = tmp('clip-nomerges');
     copyFileSync(join(CLIP_DIR, 'vocab.json'), join(noMerges, 'vocab.json'));
     expect(() => loadClipTokenizer(noMerges)).toThrow(`'${noMerges}' has no merges.txt`);
@@ -125,7 +136,15 @@ const PIECES: [string, number][] = [
 ];
 
 function t5Json(): Record<string, unknown> {
-  const special = (id: number) => ({ id, content: PIECES[id][0], single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (id: number) => ({
+    id,
+    content: PIECES[id][0],
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     truncation: null,
@@ -176,21 +195,28 @@ describe('T5 tokenizer (unigram)', () => {
     const file = join(root, 'tokenizer_2', 'tokenizer.json');
     writeFileSync(file, JSON.stringify(t5Json()));
     writeFileSync(join(root, 'tokenizer_2', 'spiece.model'), 'binary');
-    for (const p of [root, join(root, 'tokenizer_2'), file]) expect(loadT5Tokenizer(p).encode('the cats').ids.slice(0, 4)).toEqual([4, 5, 8, 1]);
+    for (const p of [root, join(root, 'tokenizer_2'), file])
+      expect(loadT5Tokenizer(p).encode('the cats').ids.slice(0, 4)).toEqual([4, 5, 8, 1]);
   });
 
   it('bad input: no tokenizer.json, a BPE tokenizer.json, missing </s>, broken JSON', () => {
-    expect(() => loadT5Tokenizer('/nonexistent/tokenizer_2')).toThrow("T5 tokenizer '/nonexistent/tokenizer_2' does not exist");
+    expect(() => loadT5Tokenizer('/nonexistent/tokenizer_2')).toThrow(
+      "T5 tokenizer '/nonexistent/tokenizer_2' does not exist",
+    );
     const spOnly = tmp('t5-sp');
     writeFileSync(join(spOnly, 'spiece.model'), 'binary');
     expect(() => loadT5Tokenizer(spOnly)).toThrow(`'${spOnly}' has no tokenizer.json (spiece.model alone is not read)`);
     const clipJson = clipTokenizerJson({ a: 0, '<|startoftext|>': 1, '<|endoftext|>': 2 }, []);
-    expect(() => t5TokenizerFromJson(clipJson, 'clip.json')).toThrow('clip.json is not a T5 (SentencePiece unigram) tokenizer: its model is "BPE"');
+    expect(() => t5TokenizerFromJson(clipJson, 'clip.json')).toThrow(
+      'clip.json is not a T5 (SentencePiece unigram) tokenizer: its model is "BPE"',
+    );
     const noEos = t5Json();
     (noEos.model as { vocab: [string, number][] }).vocab = PIECES.map(([p, s]) => [p === '</s>' ? '<eos>' : p, s]);
     noEos.added_tokens = [];
     expect(() => t5TokenizerFromJson(noEos, 'eos.json')).toThrow("eos.json has no '</s>' token");
-    expect(() => t5TokenizerFromJson({ vocab: [] }, 'v.json')).toThrow('v.json is not a T5 (SentencePiece unigram) tokenizer');
+    expect(() => t5TokenizerFromJson({ vocab: [] }, 'v.json')).toThrow(
+      'v.json is not a T5 (SentencePiece unigram) tokenizer',
+    );
     const broken = tmp('t5-broken');
     writeFileSync(join(broken, 'tokenizer.json'), '{"model": ');
     expect(() => loadT5Tokenizer(broken)).toThrow(/T5 tokenizer '.*tokenizer\.json' is not valid JSON/);
@@ -199,8 +225,16 @@ describe('T5 tokenizer (unigram)', () => {
 
 describe('framing', () => {
   it('BOS? + text + EOS + padding; the int64 batch tensor', () => {
-    expect(frame([5, 6], { maxLength: 6, bos: 9, eos: 8, pad: 0 })).toEqual({ ids: [9, 5, 6, 8, 0, 0], tokens: 2, truncated: false });
-    expect(frame([5, 6, 7], { maxLength: 3, bos: null, eos: 1, pad: 0 })).toEqual({ ids: [5, 6, 1], tokens: 2, truncated: true });
+    expect(frame([5, 6], { maxLength: 6, bos: 9, eos: 8, pad: 0 })).toEqual({
+      ids: [9, 5, 6, 8, 0, 0],
+      tokens: 2,
+      truncated: false,
+    });
+    expect(frame([5, 6, 7], { maxLength: 3, bos: null, eos: 1, pad: 0 })).toEqual({
+      ids: [5, 6, 1],
+      tokens: 2,
+      truncated: true,
+    });
     const t = idsTensor([
       [1, 2],
       [3, 4],

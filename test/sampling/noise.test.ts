@@ -43,7 +43,14 @@ describe('MT19937', () => {
 
 describe('randn reproduces torch.randn on the CPU (fixtures/noise.safetensors, torch 1.13)', () => {
   it('covers all six fixture cases', () => {
-    expect(cases.map((c) => c.key)).toEqual(['seed0.bf16', 'seed0.f32', 'seed42.bf16', 'seed42.f32', 'seed1234567.bf16', 'seed1234567.f32']);
+    expect(cases.map((c) => c.key)).toEqual([
+      'seed0.bf16',
+      'seed0.f32',
+      'seed42.bf16',
+      'seed42.f32',
+      'seed1234567.bf16',
+      'seed1234567.f32',
+    ]);
   });
 
   for (const dtype of ['bf16', 'f32'] as const) {

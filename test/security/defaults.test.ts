@@ -28,7 +28,14 @@ describe('secure defaults', () => {
 
   it('every request limit of the service has a finite default', () => {
     for (const [k, v] of Object.entries(DEFAULT_LIMITS)) expect(Number.isSafeInteger(v) && v >= 1, k).toBe(true);
-    expect(DEFAULT_LIMITS).toEqual({ maxQueue: 16, maxSteps: 50, maxPixels: 4 * 2 ** 20, maxBodyBytes: 32 * 2 ** 20, maxImages: 4, maxPromptChars: 2000 });
+    expect(DEFAULT_LIMITS).toEqual({
+      maxQueue: 16,
+      maxSteps: 50,
+      maxPixels: 4 * 2 ** 20,
+      maxBodyBytes: 32 * 2 ** 20,
+      maxImages: 4,
+      maxPromptChars: 2000,
+    });
   });
 
   it('the input bounds are the ones SECURITY.md states', () => {

@@ -32,13 +32,30 @@ describe('service API', () => {
   it('GET /health says ok, names the model and shows the queue and limits', async () => {
     const r = await call(s, 'GET', '/health');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'ok', model: 'identity', queue: { queued: 0, running: 0, maxQueue: 16, concurrency: 1, accepting: true }, limits: { maxSteps: 50 } });
-    expect(Object.keys(r.body.limits).sort()).toEqual(['maxBodyBytes', 'maxImages', 'maxPixels', 'maxPromptChars', 'maxQueue', 'maxSteps']);
+    expect(r.body).toMatchObject({
+      status: 'ok',
+      model: 'identity',
+      queue: { queued: 0, running: 0, maxQueue: 16, concurrency: 1, accepting: true },
+      limits: { maxSteps: 50 },
+    });
+    expect(Object.keys(r.body.limits).sort()).toEqual([
+      'maxBodyBytes',
+      'maxImages',
+      'maxPixels',
+      'maxPromptChars',
+      'maxQueue',
+      'maxSteps',
+    ]);
   });
 
   it('generate: a job that draws an image of the asked size, served at /images/<hash>', async () => {
     const job = await run('/generate', { prompt: 'a red circle', width: 12, height: 10, seed: 7 });
-    expect(job).toMatchObject({ kind: 'generate', status: 'done', error: null, result: { width: 12, height: 10, seed: 7, model: 'identity' } });
+    expect(job).toMatchObject({
+      kind: 'generate',
+      status: 'done',
+      error: null,
+      result: { width: 12, height: 10, seed: 7, model: 'identity' },
+    });
     expect(job.startedAt && job.finishedAt).toBeTruthy();
     expect(await image(job.result.image)).toEqual(solid([128, 128, 128], 12, 10)); // identity draws mid-gray
   });
@@ -49,7 +66,9 @@ describe('service API', () => {
     expect(job.result).toMatchObject({ width: 9, height: 7, seed: 1 });
     expect(await image(job.result.image)).toEqual(img);
 
-    const jpeg = await sharp(Buffer.from(img.data), { raw: { width: 9, height: 7, channels: 3 } }).jpeg({ quality: 100 }).toBuffer();
+    const jpeg = await sharp(Buffer.from(img.data), { raw: { width: 9, height: 7, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
     const j2 = await run('/edit', { prompt: 'keep it', images: [jpeg.toString('base64')] });
     expect(j2.result).toMatchObject({ width: 9, height: 7 });
 
@@ -66,7 +85,12 @@ describe('service API', () => {
 
     const start = solid([1, 2, 3], 4, 4);
     const t1 = await run('/sessions/cup/turns', { instruction: 'one', images: [await b64png(start)] });
-    expect(t1).toMatchObject({ kind: 'session-edit', session: 'cup', status: 'done', result: { turn: { n: 1, parent: null, instruction: 'one' } } });
+    expect(t1).toMatchObject({
+      kind: 'session-edit',
+      session: 'cup',
+      status: 'done',
+      result: { turn: { n: 1, parent: null, instruction: 'one' } },
+    });
     expect(t1.result.image).toBe(t1.result.turn.output);
     const t2 = await run('/sessions/cup/turns', { instruction: 'two' });
     expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, inputs: [t1.result.image] }); // edits the head's output
@@ -77,7 +101,8 @@ describe('service API', () => {
     expect((await call(s, 'POST', '/sessions/cup/branch', { turn: 2 })).body).toMatchObject({ head: 2 });
     const t4 = await run('/sessions/cup/turns', { instruction: 'four', from: 3 });
     expect(t4.result.turn).toMatchObject({ n: 4, parent: 3 });
-    const t5 = await run('/sessions/cup/turns', { instruction: 'five', from: 0, width: 6, height: 5 }); // start over: text-to-image
+    // start over: text-to-image
+    const t5 = await run('/sessions/cup/turns', { instruction: 'five', from: 0, width: 6, height: 5 });
     expect(t5.result.turn).toMatchObject({ n: 5, parent: null, inputs: [], width: 6, height: 5 });
 
     const shown = await call(s, 'GET', '/sessions/cup');
@@ -91,21 +116,44 @@ describe('service API', () => {
   });
 
   it('session mistakes are 4xx: unknown session or turn, a taken name, undo at the start', async () => {
-    expect(await call(s, 'GET', '/sessions/nope')).toMatchObject({ status: 404, body: { error: "no session 'nope' (GET /sessions lists them)" } });
+    expect(await call(s, 'GET', '/sessions/nope')).toMatchObject({
+      status: 404,
+      body: { error: "no session 'nope' (GET /sessions lists them)" },
+    });
     expect((await call(s, 'POST', '/sessions/nope/turns', { instruction: 'x' })).status).toBe(404);
     await call(s, 'POST', '/sessions', { name: 'b' });
-    expect(await call(s, 'POST', '/sessions', { name: 'b' })).toMatchObject({ status: 409, body: { error: "a session named 'b' already exists" } });
-    expect(await call(s, 'POST', '/sessions/b/undo')).toMatchObject({ status: 409, body: { error: "session 'b' is at its start; there is nothing to undo" } });
-    expect(await call(s, 'POST', '/sessions/b/branch', { turn: 3 })).toMatchObject({ status: 404, body: { error: "session 'b' has no turn 3 (GET /sessions/b lists its turns)" } });
+    expect(await call(s, 'POST', '/sessions', { name: 'b' })).toMatchObject({
+      status: 409,
+      body: { error: "a session named 'b' already exists" },
+    });
+    expect(await call(s, 'POST', '/sessions/b/undo')).toMatchObject({
+      status: 409,
+      body: { error: "session 'b' is at its start; there is nothing to undo" },
+    });
+    expect(await call(s, 'POST', '/sessions/b/branch', { turn: 3 })).toMatchObject({
+      status: 404,
+      body: { error: "session 'b' has no turn 3 (GET /sessions/b lists its turns)" },
+    });
     expect((await call(s, 'POST', '/sessions/b/turns', { instruction: 'x', from: 9 })).status).toBe(404);
   });
 
   it('a job whose model fails ends failed, says why, and stores no turn', async () => {
-    const broken = await startTestService({ model: { name: 'broken', edit: async () => { throw new UserError('kontext-mini takes at most 2 images') } } });
+    const broken = await startTestService({
+      model: {
+        name: 'broken',
+        edit: async () => {
+          throw new UserError('kontext-mini takes at most 2 images');
+        },
+      },
+    });
     try {
       await call(broken, 'POST', '/sessions', { name: 'f' });
       const r = await call(broken, 'POST', '/sessions/f/turns', { instruction: 'x' });
-      expect(await finished(broken, r.body.id)).toMatchObject({ status: 'failed', error: 'kontext-mini takes at most 2 images', result: null });
+      expect(await finished(broken, r.body.id)).toMatchObject({
+        status: 'failed',
+        error: 'kontext-mini takes at most 2 images',
+        result: null,
+      });
       expect((await call(broken, 'GET', '/sessions/f')).body.session).toMatchObject({ head: null, turnCount: 0 });
       const g = await call(broken, 'POST', '/generate', { prompt: 'x' });
       expect(await finished(broken, g.body.id)).toMatchObject({ status: 'failed' });
@@ -117,7 +165,13 @@ describe('service API', () => {
   it('unknown jobs, images and routes are 404 with a JSON error', async () => {
     const r = await call(s, 'GET', `/jobs/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`);
     expect(r).toMatchObject({ status: 404, body: { error: expect.stringMatching(/^no job /) } });
-    expect(await call(s, 'GET', `/images/${'a'.repeat(64)}`)).toMatchObject({ status: 404, body: { error: `no image ${'a'.repeat(64)}` } });
-    expect(await call(s, 'GET', '/nowhere')).toMatchObject({ status: 404, body: { error: 'no route GET /nowhere; GET /openapi.json lists the routes' } });
+    expect(await call(s, 'GET', `/images/${'a'.repeat(64)}`)).toMatchObject({
+      status: 404,
+      body: { error: `no image ${'a'.repeat(64)}` },
+    });
+    expect(await call(s, 'GET', '/nowhere')).toMatchObject({
+      status: 404,
+      body: { error: 'no route GET /nowhere; GET /openapi.json lists the routes' },
+    });
   });
 });

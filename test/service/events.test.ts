@@ -11,13 +11,26 @@ describe('GET /jobs/:id/events', () => {
   it('queued, started, step 1..N, done — in order, with increasing ids, and then the stream ends', async () => {
     const { body: job } = await call(s, 'POST', '/generate', { prompt: 'a circle', steps: 6, width: 4, height: 4 });
     const events = await readEvents(s, job.id);
-    expect(events.map((e) => e.type)).toEqual(['queued', 'started', 'step', 'step', 'step', 'step', 'step', 'step', 'done']);
+    expect(events.map((e) => e.type)).toEqual([
+      'queued',
+      'started',
+      'step',
+      'step',
+      'step',
+      'step',
+      'step',
+      'step',
+      'done',
+    ]);
     expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(events[0].data).toEqual({ type: 'queued', position: 1 });
-    expect(events.filter((e) => e.type === 'step').map((e) => e.data)).toEqual([1, 2, 3, 4, 5, 6].map((step) => ({ type: 'step', step, total: 6 })));
+    expect(events.filter((e) => e.type === 'step').map((e) => e.data)).toEqual(
+      [1, 2, 3, 4, 5, 6].map((step) => ({ type: 'step', step, total: 6 })),
+    );
     const done = events.at(-1)!.data;
     expect(done.result).toMatchObject({ width: 4, height: 4, model: 'slow' });
-    expect((await call(s, 'GET', `/jobs/${job.id}`)).body.result).toEqual(done.result); // the event carries the job's result
+    // the event carries the job's result
+    expect((await call(s, 'GET', `/jobs/${job.id}`)).body.result).toEqual(done.result);
   });
 
   it('a job waiting behind others sees its position move up, then runs', async () => {

@@ -14,7 +14,6 @@ export async function tempDir(prefix = 'kontext-service-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-
 export interface TestService extends Service {
   dir: string;
   /** close the service (if still open) and remove the data folder */
@@ -34,14 +33,26 @@ export async function startTestService(o: ServiceOptions = {}): Promise<TestServ
   });
 }
 
-export interface Answer<T = any> {
+/**
+ * Parsed JSON from the API. Tests read it field by field and let expect() check the shape, so it is left untyped
+ * here, in this one place, rather than cast at every use.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export interface Answer<T = Json> {
   status: number;
   headers: Headers;
   body: T;
 }
 
 /** A JSON request (body given: POST with Content-Type application/json). */
-export async function call<T = any>(s: { url: string }, method: string, path: string, body?: unknown): Promise<Answer<T>> {
+export async function call<T = Json>(
+  s: { url: string },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer<T>> {
   const res = await fetch(s.url + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -53,14 +64,24 @@ export async function call<T = any>(s: { url: string }, method: string, path: st
 }
 
 /** A request whose path goes out exactly as written (fetch would resolve '../' and normalise '%2e%2e'). */
-export function rawRequest(s: { port: number }, method: string, path: string, body?: string): Promise<{ status: number; body: string; type: string }> {
+export function rawRequest(
+  s: { port: number },
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: s.port, method, path, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text, type: String(res.headers['content-type'] ?? '') }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: s.port, method, path, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, body: text, type: String(res.headers['content-type'] ?? '') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -76,17 +97,24 @@ export async function b64png(img: RGBImage): Promise<string> {
 export interface SseEvent {
   id: number;
   type: string;
-  data: any;
+  data: Json;
 }
 
 /**
  * Read a job's event stream until the server ends it; `onEvent` sees each event as it arrives (to act mid-job).
  * Resolves with all events, in the order received.
  */
-export async function readEvents(s: { url: string }, jobId: string, o: { lastEventId?: number; onEvent?: (e: SseEvent) => void } = {}): Promise<SseEvent[]> {
-  const res = await fetch(`${s.url}/jobs/${jobId}/events`, { headers: o.lastEventId ? { 'last-event-id': String(o.lastEventId) } : {} });
+export async function readEvents(
+  s: { url: string },
+  jobId: string,
+  o: { lastEventId?: number; onEvent?: (e: SseEvent) => void } = {},
+): Promise<SseEvent[]> {
+  const res = await fetch(`${s.url}/jobs/${jobId}/events`, {
+    headers: o.lastEventId ? { 'last-event-id': String(o.lastEventId) } : {},
+  });
   if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error(`events: content-type ${res.headers.get('content-type')}`);
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream'))
+    throw new Error(`events: content-type ${res.headers.get('content-type')}`);
   const events: SseEvent[] = [];
   const decoder = new TextDecoder();
   let buf = '';
@@ -96,7 +124,12 @@ export async function readEvents(s: { url: string }, jobId: string, o: { lastEve
     while ((end = buf.indexOf('\n\n')) >= 0) {
       const block = buf.slice(0, end);
       buf = buf.slice(end + 2);
-      const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      const fields = Object.fromEntries(
+        block
+          .split('\n')
+          .filter((l) => !l.startsWith(':') && l.includes(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       if (!fields.event) continue; // a comment block
       const e = { id: Number(fields.id), type: fields.event, data: JSON.parse(fields.data) };
       events.push(e);
@@ -107,10 +140,19 @@ export async function readEvents(s: { url: string }, jobId: string, o: { lastEve
 }
 
 /** Follow a job's events: `opened` resolves at the first event (the stream is then surely open), `all` at the end. */
-export function follow(s: { url: string }, jobId: string, onEvent?: (e: SseEvent) => void): { opened: Promise<void>; all: Promise<SseEvent[]> } {
+export function follow(
+  s: { url: string },
+  jobId: string,
+  onEvent?: (e: SseEvent) => void,
+): { opened: Promise<void>; all: Promise<SseEvent[]> } {
   let open!: () => void;
   const opened = new Promise<void>((r) => (open = r));
-  const all = readEvents(s, jobId, { onEvent: (e) => (open(), onEvent?.(e)) });
+  const all = readEvents(s, jobId, {
+    onEvent: (e) => {
+      open();
+      onEvent?.(e);
+    },
+  });
   return { opened: Promise.race([opened, all.then(() => {})]), all };
 }
 
@@ -126,7 +168,7 @@ export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs
 }
 
 /** Wait for a job to finish; its final state. */
-export async function finished(s: { url: string }, id: string): Promise<any> {
+export async function finished(s: { url: string }, id: string): Promise<Json> {
   return until(async () => {
     const { body } = await call(s, 'GET', `/jobs/${id}`);
     return ['done', 'failed', 'cancelled'].includes(body.status) && body;

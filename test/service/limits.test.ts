@@ -7,7 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { b64png, call, finished, solid, startTestService, type TestService } from './helpers.ts';
 
 let s: TestService;
-beforeAll(async () => void (s = await startTestService({ model: 'slow:40', maxQueue: 1, maxSteps: 10, maxPixels: 100, maxBodyBytes: 64 * 1024, maxImages: 2, maxPromptChars: 50 })));
+beforeAll(
+  async () =>
+    void (s = await startTestService({
+      model: 'slow:40',
+      maxQueue: 1,
+      maxSteps: 10,
+      maxPixels: 100,
+      maxBodyBytes: 64 * 1024,
+      maxImages: 2,
+      maxPromptChars: 50,
+    })),
+);
 afterAll(async () => s.dispose());
 
 const small = () => b64png(solid([1, 2, 3], 10, 10)); // exactly 100 pixels
@@ -16,30 +27,49 @@ describe('limits', () => {
   it('body size: 413, naming --max-body', async () => {
     const r = await call(s, 'POST', '/edit', { prompt: 'x', images: ['A'.repeat(70 * 1024)] });
     expect(r.status).toBe(413);
-    expect(r.body.error).toBe("the request body is larger than this server's limit of 65536 bytes (0.1 MiB, --max-body); send smaller images");
+    expect(r.body.error).toBe(
+      "the request body is larger than this server's limit of 65536 bytes (0.1 MiB, --max-body); send smaller images",
+    );
   });
 
   it('image pixels: 413, naming the image and --max-pixels (uploads and requested sizes)', async () => {
     const big = await b64png(solid([1, 2, 3], 11, 10));
     const edit = await call(s, 'POST', '/edit', { prompt: 'x', images: [await small(), big] });
-    expect(edit).toMatchObject({ status: 413, body: { error: "images[1] is 11x10 = 110 pixels, above this server's limit of 100 pixels (--max-pixels)" } });
+    expect(edit).toMatchObject({
+      status: 413,
+      body: { error: "images[1] is 11x10 = 110 pixels, above this server's limit of 100 pixels (--max-pixels)" },
+    });
     const gen = await call(s, 'POST', '/generate', { prompt: 'x', width: 20, height: 20 });
-    expect(gen).toMatchObject({ status: 413, body: { error: "the requested image is 20x20 = 400 pixels, above this server's limit of 100 pixels (--max-pixels)" } });
+    expect(gen).toMatchObject({
+      status: 413,
+      body: {
+        error: "the requested image is 20x20 = 400 pixels, above this server's limit of 100 pixels (--max-pixels)",
+      },
+    });
     await call(s, 'POST', '/sessions', { name: 'p' });
     expect((await call(s, 'POST', '/sessions/p/turns', { instruction: 'x', images: [big] })).status).toBe(413);
   });
 
   it('steps: 400, naming --max-steps', async () => {
     const r = await call(s, 'POST', '/generate', { prompt: 'x', width: 5, height: 5, steps: 11 });
-    expect(r).toMatchObject({ status: 400, body: { error: "steps 11 is above this server's limit of 10 (--max-steps)" } });
+    expect(r).toMatchObject({
+      status: 400,
+      body: { error: "steps 11 is above this server's limit of 10 (--max-steps)" },
+    });
     await call(s, 'POST', '/sessions', { name: 'st' });
-    expect((await call(s, 'POST', '/sessions/st/turns', { instruction: 'x', steps: 11, width: 5, height: 5 })).body.error).toMatch(/--max-steps/);
+    expect(
+      (await call(s, 'POST', '/sessions/st/turns', { instruction: 'x', steps: 11, width: 5, height: 5 })).body.error,
+    ).toMatch(/--max-steps/);
   });
 
   it('image count and prompt length: 400 with the limit', async () => {
     const img = await small();
-    expect((await call(s, 'POST', '/edit', { prompt: 'x', images: [img, img, img] })).body).toEqual({ error: '3 images given; this server takes at most 2 per request' });
-    expect((await call(s, 'POST', '/generate', { prompt: 'y'.repeat(51) })).body).toEqual({ error: "prompt is 51 characters, above this server's limit of 50" });
+    expect((await call(s, 'POST', '/edit', { prompt: 'x', images: [img, img, img] })).body).toEqual({
+      error: '3 images given; this server takes at most 2 per request',
+    });
+    expect((await call(s, 'POST', '/generate', { prompt: 'y'.repeat(51) })).body).toEqual({
+      error: "prompt is 51 characters, above this server's limit of 50",
+    });
   });
 
   it('queue length: 429 with Retry-After, naming --max-queue; accepted again once there is room', async () => {
@@ -49,7 +79,10 @@ describe('limits', () => {
     const refused = await call(s, 'POST', '/generate', { prompt: 'c', width: 5, height: 5 });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('10');
-    expect(refused.body.error).toBe("the job queue is full: 1 jobs are waiting and this server's limit is 1 (--max-queue); try again when one has finished");
+    expect(refused.body.error).toBe(
+      "the job queue is full: 1 jobs are waiting and this server's limit is 1 (--max-queue); " +
+        'try again when one has finished',
+    );
     const before = (await readdir(join(s.dir, 'images'))).length;
     const edit = await call(s, 'POST', '/edit', { prompt: 'e', images: [await b64png(solid([9, 8, 7], 5, 5))] });
     expect(edit.status).toBe(429);
@@ -61,7 +94,7 @@ describe('limits', () => {
 
   it('malformed requests: 400/415 saying what is wrong', async () => {
     const noise = solid([0, 0, 0], 10, 10);
-    noise.data.forEach((_, i) => (noise.data[i] = (i * 7919) % 251)); // incompressible, so the PNG is long
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = (i * 7919) % 251; // incompressible, so the PNG is long
     const png = await encodePng(noise);
     const truncated = png.subarray(0, png.length >> 1);
     const cases: [string, unknown, number, string | RegExp][] = [
@@ -74,9 +107,24 @@ describe('limits', () => {
       ['/generate', { prompt: '   ' }, 400, /^prompt is empty/],
       ['/edit', { prompt: 'x', images: [] }, 400, 'body.images must NOT have fewer than 1 items'],
       ['/edit', { prompt: 'x', images: ['not base64!'] }, 400, /^images\[0\] is not base64/],
-      ['/edit', { prompt: 'x', images: [Buffer.from('GIF89a....').toString('base64')] }, 400, 'images[0] is not a PNG or JPEG file (its first bytes say otherwise)'],
-      ['/edit', { prompt: 'x', images: [Buffer.from('\x89PNG\r\n\x1a\n no header', 'latin1').toString('base64')] }, 400, /^images\[0\] cannot be read as an image/],
-      ['/edit', { prompt: 'x', images: [truncated.toString('base64')] }, 400, /truncated or corrupt|cannot read an image/], // header fine, pixels cut off
+      [
+        '/edit',
+        { prompt: 'x', images: [Buffer.from('GIF89a....').toString('base64')] },
+        400,
+        'images[0] is not a PNG or JPEG file (its first bytes say otherwise)',
+      ],
+      [
+        '/edit',
+        { prompt: 'x', images: [Buffer.from('\x89PNG\r\n\x1a\n no header', 'latin1').toString('base64')] },
+        400,
+        /^images\[0\] cannot be read as an image/,
+      ],
+      [
+        '/edit',
+        { prompt: 'x', images: [truncated.toString('base64')] },
+        400,
+        /truncated or corrupt|cannot read an image/,
+      ], // header fine, pixels cut off
       ['/sessions', { name: '../x' }, 400, /is not a session name/],
       ['/sessions/p/branch', {}, 400, "body must have required property 'turn'"],
       ['/generate', '{"prompt": ', 400, /JSON/],
@@ -86,7 +134,11 @@ describe('limits', () => {
       expect(r.status, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`).toBe(status);
       expect(r.body.error).toMatch(message);
     }
-    const form = await fetch(`${s.url}/generate`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'prompt=x' });
+    const form = await fetch(`${s.url}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'prompt=x',
+    });
     expect(form.status).toBe(415);
     expect((await form.json()).error).toBe("send a JSON body with Content-Type: application/json (got 'text/plain')");
   });

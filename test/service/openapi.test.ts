@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/service/app.ts';
 import { openApiPath } from '../../src/service/openapi.ts';
-import { call, startTestService, type TestService } from './helpers.ts';
+import { call, type Json, startTestService, type TestService } from './helpers.ts';
 
 let s: TestService;
 beforeAll(async () => void (s = await startTestService()));
@@ -10,39 +10,60 @@ afterAll(async () => s.dispose());
 
 /** The API the apps issue asks for. */
 const EXPECTED = [
-  'GET /health', 'GET /openapi.json', 'POST /generate', 'POST /edit',
-  'GET /jobs/{id}', 'GET /jobs/{id}/events', 'DELETE /jobs/{id}', 'GET /images/{hash}',
-  'POST /sessions', 'GET /sessions', 'GET /sessions/{id}', 'POST /sessions/{id}/undo', 'POST /sessions/{id}/branch', 'POST /sessions/{id}/turns',
-  'GET /', 'GET /web/{file}', // the web app: its page and its allow-listed scripts and styles
+  'GET /health',
+  'GET /openapi.json',
+  'POST /generate',
+  'POST /edit',
+  'GET /jobs/{id}',
+  'GET /jobs/{id}/events',
+  'DELETE /jobs/{id}',
+  'GET /images/{hash}',
+  'POST /sessions',
+  'GET /sessions',
+  'GET /sessions/{id}',
+  'POST /sessions/{id}/undo',
+  'POST /sessions/{id}/branch',
+  'POST /sessions/{id}/turns',
+  'GET /',
+  'GET /web/{file}', // the web app: its page and its allow-listed scripts and styles
 ];
 
 describe('GET /openapi.json', () => {
-  it('lists exactly the routes Fastify registered (HEAD, derived from GET, aside), and all the expected ones', async () => {
+  it('lists exactly the routes Fastify registered (HEAD, derived from GET, aside): all the expected ones', async () => {
     const { status, body: doc } = await call(s, 'GET', '/openapi.json');
     expect(status).toBe(200);
     expect(doc.openapi).toBe('3.1.0');
-    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    const registered = registeredRoutes(s.app).filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${openApiPath(r.url)}`);
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const registered = registeredRoutes(s.app)
+      .filter((r) => r.method !== 'HEAD')
+      .map((r) => `${r.method} ${openApiPath(r.url)}`);
     expect(documented.sort()).toEqual(registered.sort());
     expect(documented.sort()).toEqual([...EXPECTED].sort());
   });
 
   it('each operation has an id, a summary, its path parameters, its body schema and an error response', async () => {
     const { body: doc } = await call(s, 'GET', '/openapi.json');
-    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         const where = `${method} ${path}`;
         expect(op.operationId, where).toBeTruthy();
         expect(op.summary, where).toBeTruthy();
         const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-        expect((op.parameters ?? []).map((p: { name: string }) => p.name), where).toEqual(params);
+        expect(
+          (op.parameters ?? []).map((p: { name: string }) => p.name),
+          where,
+        ).toEqual(params);
         expect(op.responses.default.content['application/json'].schema.$ref, where).toBe('#/components/schemas/Error');
-        if (method === 'post' && !path.endsWith('/undo')) expect(op.requestBody.content['application/json'].schema.type, where).toBe('object');
+        if (method === 'post' && !path.endsWith('/undo'))
+          expect(op.requestBody.content['application/json'].schema.type, where).toBe('object');
       }
     }
     expect(doc.paths['/jobs/{id}/events'].get.responses[200].content['text/event-stream']).toBeTruthy();
     expect(doc.paths['/images/{hash}'].get.responses[200].content['image/png']).toBeTruthy();
     // every $ref points at a component that exists
-    for (const [, name] of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas[name], name).toBeTruthy();
+    for (const [, name] of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g))
+      expect(doc.components.schemas[name], name).toBeTruthy();
   });
 });

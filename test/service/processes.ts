@@ -49,7 +49,10 @@ export function startProcess(cmd: string, args: string[], o: { cwd?: string; nam
   child.stderr!.on('data', onData);
   const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   let exited = false;
-  void exit.then(() => ((exited = true), [...waiters].forEach((w) => w())));
+  void exit.then(() => {
+    exited = true;
+    for (const w of [...waiters]) w();
+  });
   const name = o.name ?? `${cmd} ${args[0] ?? ''}`;
   return {
     child,
@@ -57,7 +60,10 @@ export function startProcess(cmd: string, args: string[], o: { cwd?: string; nam
     exit,
     waitFor(re, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`${name}: no ${re} within ${timeoutMs} ms; output:\n${out}`))), timeoutMs);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${name}: no ${re} within ${timeoutMs} ms; output:\n${out}`));
+        }, timeoutMs);
         const check = () => {
           const m = re.exec(out);
           if (m || exited) {
@@ -84,7 +90,9 @@ export function startProcess(cmd: string, args: string[], o: { cwd?: string; nam
 /** `node bin/kontext.mjs ARGS`; `preload` modules are imported first (e.g. one that registers a test model). */
 export function kontext(args: string[], o: { preload?: string[]; name?: string } = {}): Proc {
   const pre = (o.preload ?? []).flatMap((p) => ['--import', p]);
-  return startProcess(process.execPath, [...(pre.length ? ['--import', 'tsx', ...pre] : []), BIN, ...args], { name: o.name ?? `kontext ${args[0]}` });
+  return startProcess(process.execPath, [...(pre.length ? ['--import', 'tsx', ...pre] : []), BIN, ...args], {
+    name: o.name ?? `kontext ${args[0]}`,
+  });
 }
 
 /** `kontext serve ARGS`, once it listens: its URL. */
@@ -111,7 +119,11 @@ export async function startRedis(dir: string): Promise<Redis> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed (apt-get install redis-server)');
   const port = await freePort();
-  const p = startProcess(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { name: 'redis-server' });
+  const p = startProcess(
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { name: 'redis-server' },
+  );
   await p.waitFor(/Ready to accept connections/, 20_000);
   return { url: `redis://127.0.0.1:${port}`, stop: p.stop };
 }

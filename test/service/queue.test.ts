@@ -42,15 +42,25 @@ describe('InProcessQueue', () => {
   });
 
   it('--max-queue 0: a job runs when a worker is free; one that would have to wait is refused with 429', async () => {
-    const q = new InProcessQueue({ runner: async () => (await sleep(50), RESULT), journal, maxQueue: 0, concurrency: 1 });
+    const q = new InProcessQueue({
+      runner: async () => {
+        await sleep(50);
+        return RESULT;
+      },
+      journal,
+      maxQueue: 0,
+      concurrency: 1,
+    });
     const a = q.submit({ kind: 'generate', prompt: 'a' });
-    expect(() => q.submit({ kind: 'generate', prompt: 'b' })).toThrow(/the job queue is full: 0 jobs are waiting and this server's limit is 0/);
+    expect(() => q.submit({ kind: 'generate', prompt: 'b' })).toThrow(
+      /the job queue is full: 0 jobs are waiting and this server's limit is 0/,
+    );
     await until(() => q.get(a.id)!.status === 'done', 'a');
     expect(q.submit({ kind: 'generate', prompt: 'c' }).status).toBe('running');
     await q.shutdown(1000);
   });
 
-  it('a cancel that arrives after the last step, while results are being stored, does not undo a finished job', async () => {
+  it('a cancel arriving after the last step, while results are stored, does not undo a finished job', async () => {
     let storing!: () => void;
     const stored = new Promise<void>((r) => (storing = r));
     const runner: JobRunner = async (_spec, ctx) => {
@@ -70,7 +80,14 @@ describe('InProcessQueue', () => {
   });
 
   it('an error inside the runner fails the job with the message; a non-user error is marked internal', async () => {
-    const q = new InProcessQueue({ runner: async () => { throw new TypeError('x is undefined'); }, journal, maxQueue: 10, concurrency: 1 });
+    const q = new InProcessQueue({
+      runner: async () => {
+        throw new TypeError('x is undefined');
+      },
+      journal,
+      maxQueue: 10,
+      concurrency: 1,
+    });
     const job = q.submit({ kind: 'generate', prompt: 'x' });
     await until(() => q.get(job.id)!.status === 'failed', 'failure');
     expect(q.get(job.id)!.error).toBe('internal error: x is undefined');

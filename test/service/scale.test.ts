@@ -16,7 +16,11 @@ const STEP_MS = 150;
 const STEPS = 6;
 
 const redisBin = redisServerPath();
-if (!redisBin) console.warn('scale.test.ts: skipped: /usr/bin/redis-server is missing (apt-get install redis-server; KONTEXT_REDIS_SERVER names another)');
+if (!redisBin)
+  console.warn(
+    'scale.test.ts: skipped: /usr/bin/redis-server is missing (apt-get install redis-server; ' +
+      'KONTEXT_REDIS_SERVER names another)',
+  );
 
 describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () => {
   let dir: string;
@@ -31,7 +35,12 @@ describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () 
     const data = join(dir, 'data');
     api = await serve(['--redis', redis.url, '--data', data]);
     const args = ['--redis', redis.url, '--data', data, '--model', `slow:${STEP_MS}`, '--stall-timeout', '2'];
-    workers.push(...(await Promise.all([worker(args, { preload: SLOW, name: 'worker A' }), worker(args, { preload: SLOW, name: 'worker B' })])));
+    workers.push(
+      ...(await Promise.all([
+        worker(args, { preload: SLOW, name: 'worker A' }),
+        worker(args, { preload: SLOW, name: 'worker B' }),
+      ])),
+    );
   });
 
   afterAll(async () => {
@@ -43,24 +52,44 @@ describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () 
   /** One session turn per job, each in a session of its own (so a second completion would show as a second turn). */
   async function submit(name: string) {
     expect((await call(api, 'POST', '/sessions', { name })).status).toBe(201);
-    const r = await call(api, 'POST', `/sessions/${name}/turns`, { instruction: 'brighter', images: [await b64png(solid([20, 40, 60]))], steps: STEPS });
+    const r = await call(api, 'POST', `/sessions/${name}/turns`, {
+      instruction: 'brighter',
+      images: [await b64png(solid([20, 40, 60]))],
+      steps: STEPS,
+    });
     expect(r.status).toBe(202);
     return r.body.id as string;
   }
 
-  const doneLines = (p: Proc, id: string) => p.output().split('\n').filter((l) => l.includes(`job ${id} (session-edit) done`)).length;
+  const doneLines = (p: Proc, id: string) =>
+    p
+      .output()
+      .split('\n')
+      .filter((l) => l.includes(`job ${id} (session-edit) done`)).length;
 
-  it('a worker killed mid-job: the job runs again on the other worker and completes once; every job completes once', async () => {
+  it('a worker killed mid-job: the job runs again on the other worker; every job completes exactly once', async () => {
     const ids = await Promise.all(['j1', 'j2', 'j3', 'j4', 'j5'].map(submit));
     const streams = new Map(ids.map((id) => [id, follow(api, id)]));
 
     // Wait until both workers have a job in hand and one of them is half-way through it, then kill that worker.
-    const [victim, survivor] = (await until(() => {
-      const midJob = workers.find((w) => ids.some((id) => w.output().includes(`job ${id} (session-edit) started`) && !doneLines(w, id)));
-      return midJob && ([midJob, workers.find((w) => w !== midJob)!] as const);
-    }, 'a worker to start a job', 30_000))!;
-    const running = ids.find((id) => victim.output().includes(`job ${id} (session-edit) started`) && !doneLines(victim, id))!;
-    await until(async () => ((await call(api, 'GET', `/jobs/${running}`)).body.progress?.step ?? 0) >= 2, 'the job to be half-way', 10_000);
+    const [victim, survivor] = (await until(
+      () => {
+        const midJob = workers.find((w) =>
+          ids.some((id) => w.output().includes(`job ${id} (session-edit) started`) && !doneLines(w, id)),
+        );
+        return midJob && ([midJob, workers.find((w) => w !== midJob)!] as const);
+      },
+      'a worker to start a job',
+      30_000,
+    ))!;
+    const running = ids.find(
+      (id) => victim.output().includes(`job ${id} (session-edit) started`) && !doneLines(victim, id),
+    )!;
+    await until(
+      async () => ((await call(api, 'GET', `/jobs/${running}`)).body.progress?.step ?? 0) >= 2,
+      'the job to be half-way',
+      10_000,
+    );
     victim.child.kill('SIGKILL');
     expect(await victim.exit).toBe(null); // killed, not exited
 
@@ -71,7 +100,10 @@ describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () 
       const job = (await call(api, 'GET', `/jobs/${id}`)).body;
       expect(job, id).toMatchObject({ status: 'done', error: null });
       const finals = events.get(id)!.filter((e) => ['done', 'failed', 'cancelled'].includes(e.type));
-      expect(finals.map((e) => e.type), id).toEqual(['done']);
+      expect(
+        finals.map((e) => e.type),
+        id,
+      ).toEqual(['done']);
       // completed exactly once across both workers' logs (the victim never finished its job)
       expect(doneLines(victim, id) + doneLines(survivor, id), id).toBe(1);
     }
@@ -79,7 +111,9 @@ describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () 
     // The killed job: started by the victim, started again by the survivor, finished there; its subscribers saw it
     // queued again after the kill, then running to the end.
     expect(doneLines(victim, running)).toBe(0);
-    expect(survivor.output()).toContain(`job ${running} (session-edit) started (again: a worker stopped while running it)`);
+    expect(survivor.output()).toContain(
+      `job ${running} (session-edit) started (again: a worker stopped while running it)`,
+    );
     expect(doneLines(survivor, running)).toBe(1);
     const story = events.get(running)!.map((e) => e.type);
     expect(story.filter((t) => t === 'started')).toHaveLength(2);
@@ -99,12 +133,22 @@ describe.skipIf(!redisBin)('kontext serve --redis with two kontext workers', () 
     workers.splice(workers.indexOf(victim), 1);
   });
 
-  it('cancel: a waiting job is removed from Redis; a running one stops at its next step on the worker running it', async () => {
+  it('cancel: a waiting job is removed from Redis; a running one stops at its next step on its worker', async () => {
     const running = await submit('c1');
     const waiting = await submit('c2'); // one worker left, busy with c1: this one waits
-    await until(async () => ((await call(api, 'GET', `/jobs/${running}`)).body.progress?.step ?? 0) >= 1, 'c1 to step', 20_000);
-    expect(await call(api, 'DELETE', `/jobs/${waiting}`)).toMatchObject({ status: 200, body: { status: 'cancelled', error: 'cancelled by request before it started' } });
-    expect(await call(api, 'DELETE', `/jobs/${running}`)).toMatchObject({ status: 200, body: { status: 'running', cancelRequested: true } });
+    await until(
+      async () => ((await call(api, 'GET', `/jobs/${running}`)).body.progress?.step ?? 0) >= 1,
+      'c1 to step',
+      20_000,
+    );
+    expect(await call(api, 'DELETE', `/jobs/${waiting}`)).toMatchObject({
+      status: 200,
+      body: { status: 'cancelled', error: 'cancelled by request before it started' },
+    });
+    expect(await call(api, 'DELETE', `/jobs/${running}`)).toMatchObject({
+      status: 200,
+      body: { status: 'running', cancelRequested: true },
+    });
     const events = await follow(api, running).all;
     expect(events.at(-1)).toMatchObject({ type: 'cancelled', data: { reason: 'cancelled by request while running' } });
     expect(events.filter((e) => e.type === 'step').length).toBeLessThan(STEPS);
@@ -129,12 +173,13 @@ describe.skipIf(!redisBin)('kontext serve --redis: a restart of the API process'
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('loses no job: one that ended while it was down is read back from Redis, one still waiting is followed again', async () => {
+  it('loses no job: one that ended while it was down is read from Redis, one still waiting is followed', async () => {
     const data = join(dir, 'data');
     const api = () => startService({ redis: redis.url, data, port: 0 });
     const lines: string[] = [];
     const runWorker = () => startWorker({ redis: redis.url, data, model: 'identity', log: (l) => lines.push(l) });
-    const edit = async (s: { url: string }) => (await call(s, 'POST', '/edit', { prompt: 'x', images: [await b64png(solid([1, 2, 3]))] })).body.id as string;
+    const edit = async (s: { url: string }) =>
+      (await call(s, 'POST', '/edit', { prompt: 'x', images: [await b64png(solid([1, 2, 3]))] })).body.id as string;
 
     // 1. a job submitted, the API stopped, the job run by a worker meanwhile
     let s = await api();

@@ -16,12 +16,20 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-interface Server { child: ChildProcess; url: string; stderr: () => string; exit: Promise<number | null> }
+interface Server {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
 
 /** Start `kontext serve ARGS`; resolves once it says where it listens. */
 function serve(args: string[]): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'serve', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     child.stderr!.on('data', (d: Buffer) => {
@@ -37,7 +45,13 @@ function serve(args: string[]): Promise<Server> {
 /** A session turn of `steps` slow steps; resolves once it has reported a step. */
 async function startTurn(server: Server, steps: number) {
   await call(server, 'POST', '/sessions', { name: 'w' });
-  const job = (await call(server, 'POST', '/sessions/w/turns', { instruction: 'x', images: [await b64png(solid([3, 3, 3]))], steps })).body;
+  const job = (
+    await call(server, 'POST', '/sessions/w/turns', {
+      instruction: 'x',
+      images: [await b64png(solid([3, 3, 3]))],
+      steps,
+    })
+  ).body;
   let stepped!: () => void;
   const first = new Promise<void>((r) => (stepped = r));
   const { all } = follow(server, job.id, (e) => e.type === 'step' && stepped());
@@ -66,21 +80,27 @@ describe('kontext serve', () => {
     journal.close();
   });
 
-  it('SIGINT past --shutdown-timeout: the running job is cancelled at its next step, nothing half-stored, exit 0', async () => {
+  it('SIGINT past --shutdown-timeout: a running job stops at its next step, nothing half-stored, exit 0', async () => {
     const data = await tempDir();
     dirs.push(data);
     const server = await serve(['--model', 'slow:60', '--port', '0', '--data', data, '--shutdown-timeout', '0.2']);
     const { events } = await startTurn(server, 50);
     server.child.kill('SIGINT');
     expect(await server.exit).toBe(0);
-    expect((await events).at(-1)).toMatchObject({ type: 'cancelled', data: { reason: 'the server shut down and the job did not finish within 0.2s' } });
+    expect((await events).at(-1)).toMatchObject({
+      type: 'cancelled',
+      data: { reason: 'the server shut down and the job did not finish within 0.2s' },
+    });
     const store = await SessionStore.open(data, { create: false });
     expect(store.session('w')).toMatchObject({ head: null, turnCount: 0 });
     store.close();
   });
 
   it('a bad option is one line and exit 2', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'serve', '--max-queue', 'lots'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'serve', '--max-queue', 'lots'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     expect(await new Promise((r) => child.on('close', r))).toBe(2);

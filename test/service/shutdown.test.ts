@@ -20,7 +20,13 @@ async function dataDir() {
 /** Submit a session turn and resolve once it is running (its first step is reported); its events keep coming in. */
 async function runningTurn(s: { url: string }, session: string, steps: number) {
   await call(s, 'POST', '/sessions', { name: session });
-  const job = (await call(s, 'POST', `/sessions/${session}/turns`, { instruction: 'slow', images: [await b64png(solid([7, 7, 7]))], steps })).body;
+  const job = (
+    await call(s, 'POST', `/sessions/${session}/turns`, {
+      instruction: 'slow',
+      images: [await b64png(solid([7, 7, 7]))],
+      steps,
+    })
+  ).body;
   expect(job.id, JSON.stringify(job)).toBeTruthy();
   let onStep!: () => void;
   const stepped = new Promise<void>((r) => (onStep = r));
@@ -30,7 +36,7 @@ async function runningTurn(s: { url: string }, session: string, steps: number) {
 }
 
 describe('graceful shutdown', () => {
-  it('finishes the running job and stores it, cancels the queued ones, refuses new work; a restart still has it', async () => {
+  it('finishes and stores the running job, cancels the queued ones, refuses new work; a restart has it', async () => {
     const data = await dataDir();
     const s = await startTestService({ model: 'slow:40', data });
     const { job, events } = await runningTurn(s, 'g', 10);
@@ -41,7 +47,10 @@ describe('graceful shutdown', () => {
     const t0 = Date.now();
     const closing = s.close();
     // new work is refused: the port is closed (or, on a kept-alive connection, 503)
-    const late = await fetch(`${s.url}/health`).then((r) => r.status, () => 'refused');
+    const late = await fetch(`${s.url}/health`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     expect([503, 'refused']).toContain(late);
 
     const seen: SseEvent[] = await events;
@@ -58,13 +67,19 @@ describe('graceful shutdown', () => {
     store.close();
     const journal = JobJournal.open(data);
     expect(journal.get(job.id)).toMatchObject({ status: 'done', result: { image: turn.output, turn: { n: 1 } } });
-    expect(journal.get(queued.id)).toMatchObject({ status: 'cancelled', error: 'the server shut down before this job started' });
+    expect(journal.get(queued.id)).toMatchObject({
+      status: 'cancelled',
+      error: 'the server shut down before this job started',
+    });
     journal.close();
 
     // a new process on the same data folder answers for the finished jobs
     const again = await startTestService({ data });
     try {
-      expect((await call(again, 'GET', `/jobs/${job.id}`)).body).toMatchObject({ status: 'done', result: { image: turn.output } });
+      expect((await call(again, 'GET', `/jobs/${job.id}`)).body).toMatchObject({
+        status: 'done',
+        result: { image: turn.output },
+      });
       expect((await fetch(`${again.url}/images/${turn.output}`)).status).toBe(200);
       const replay = await readEvents(again, job.id);
       expect(replay.map((e) => e.type)).toEqual(['done']); // its final state, from the journal
@@ -82,7 +97,10 @@ describe('graceful shutdown', () => {
     await s.close();
     expect(Date.now() - t0).toBeLessThan(3_000);
     const seen = await events;
-    expect(seen.at(-1)).toMatchObject({ type: 'cancelled', data: { reason: 'the server shut down and the job did not finish within 0.15s' } });
+    expect(seen.at(-1)).toMatchObject({
+      type: 'cancelled',
+      data: { reason: 'the server shut down and the job did not finish within 0.15s' },
+    });
     const store = await SessionStore.open(data, { create: false });
     expect(store.session('c')).toMatchObject({ head: null, turnCount: 0 });
     store.close();
@@ -97,12 +115,33 @@ describe('graceful shutdown', () => {
     await s.close();
     const journal = JobJournal.open(data);
     const id = '11111111-2222-4333-8444-555555555555';
-    const job = { id, kind: 'generate', status: 'running', session: null, createdAt: new Date().toISOString() } as const;
-    journal.insert({ ...job, startedAt: null, finishedAt: null, position: null, progress: null, cancelRequested: false, result: null, error: null }, { kind: 'generate', prompt: 'x' });
+    const job = {
+      id,
+      kind: 'generate',
+      status: 'running',
+      session: null,
+      createdAt: new Date().toISOString(),
+    } as const;
+    journal.insert(
+      {
+        ...job,
+        startedAt: null,
+        finishedAt: null,
+        position: null,
+        progress: null,
+        cancelRequested: false,
+        result: null,
+        error: null,
+      },
+      { kind: 'generate', prompt: 'x' },
+    );
     journal.close();
     const again = await startTestService({ data });
     try {
-      expect((await call(again, 'GET', `/jobs/${id}`)).body).toMatchObject({ status: 'failed', error: 'the server stopped before this job finished; submit it again' });
+      expect((await call(again, 'GET', `/jobs/${id}`)).body).toMatchObject({
+        status: 'failed',
+        error: 'the server stopped before this job finished; submit it again',
+      });
     } finally {
       await again.close();
     }

@@ -10,16 +10,20 @@ import type { StepRequest } from '../../src/service/model.ts';
  * steps (default 5) of that many ms each and reporting each through onStep — which throws once the job is
  * cancelled, as the real model's does.
  */
-registerModel('slow', (arg) => ({
-  name: 'slow',
-  async edit(req) {
-    const { onStep, numInferenceSteps } = req as StepRequest;
-    const total = numInferenceSteps ?? 5;
-    for (let s = 1; s <= total; s++) {
-      await sleep(Number(arg || 40));
-      onStep?.(s, total);
-    }
-    const src = req.images[0] ?? createImage(req.width, req.height, [100, 100, 100]);
-    return { width: src.width, height: src.height, data: src.data.map((v) => Math.min(255, v + 10)) };
-  },
-}), 'test model: slow steps');
+registerModel(
+  'slow',
+  (arg) => ({
+    name: 'slow',
+    async edit(req) {
+      const { onStep, numInferenceSteps } = req as StepRequest;
+      const total = numInferenceSteps ?? 5;
+      for (let s = 1; s <= total; s++) {
+        await sleep(Number(arg || 40));
+        onStep?.(s, total);
+      }
+      const src = req.images[0] ?? createImage(req.width, req.height, [100, 100, 100]);
+      return { width: src.width, height: src.height, data: src.data.map((v) => Math.min(255, v + 10)) };
+    },
+  }),
+  'test model: slow steps',
+);

@@ -67,7 +67,9 @@ describe('path traversal', () => {
   });
 
   it('a well-formed id is refused by shape before any lookup: 400 naming what an id looks like', async () => {
-    expect((await rawRequest(s, 'GET', '/images/%2e%2e%2fsecret.png')).body).toContain('is not an image hash (64 lower-case hex digits');
+    expect((await rawRequest(s, 'GET', '/images/%2e%2e%2fsecret.png')).body).toContain(
+      'is not an image hash (64 lower-case hex digits',
+    );
     expect((await rawRequest(s, 'GET', '/jobs/..%2F..%2Fjobs.db')).body).toContain('is not a job id');
     expect((await rawRequest(s, 'GET', '/sessions/%2Fetc%2Fpasswd')).body).toContain('is not a session name');
     expect((await call(s, 'POST', '/sessions', { name: '../../evil' })).status).toBe(400);

@@ -43,9 +43,32 @@ describe('kontext session', () => {
     expect(await cli('new', 'cup', ...d, '--json')).toBe(0);
     expect(json()).toMatchObject({ id: 'cup', head: null, turnCount: 0 });
 
-    expect(await cli('edit', 's1', 'make it brighter', '--image', join(root, 'in.png'), '--model', 'identity', '--seed', '3', ...d, '--json')).toBe(0);
+    expect(
+      await cli(
+        'edit',
+        's1',
+        'make it brighter',
+        '--image',
+        join(root, 'in.png'),
+        '--model',
+        'identity',
+        '--seed',
+        '3',
+        ...d,
+        '--json',
+      ),
+    ).toBe(0);
     const t1 = json();
-    expect(t1).toMatchObject({ n: 1, parent: null, instruction: 'make it brighter', seed: 3, model: 'identity', steps: null, width: 8, height: 6 });
+    expect(t1).toMatchObject({
+      n: 1,
+      parent: null,
+      instruction: 'make it brighter',
+      seed: 3,
+      model: 'identity',
+      steps: null,
+      width: 8,
+      height: 6,
+    });
     expect(sha256(await readFile(t1.file))).toBe(t1.output);
 
     const out = join(root, 'turn2.png');
@@ -56,7 +79,10 @@ describe('kontext session', () => {
     expect(await cli('list', ...d)).toBe(0);
     const table = logs[0].split('\n');
     expect(table[0]).toMatch(/^session\s+turns\s+head\s+created$/);
-    expect(table.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([['s1', '2', '2'], ['cup', '0', '-']]);
+    expect(table.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['s1', '2', '2'],
+      ['cup', '0', '-'],
+    ]);
 
     expect(await cli('undo', 's1', ...d)).toBe(0);
     expect(logs).toEqual(['s1: head 2 -> 1']);
@@ -81,10 +107,15 @@ describe('kontext session', () => {
     expect(await cli('export', 's1', '--out', exp, ...d)).toBe(0);
     expect(logs).toEqual([`exported s1 (3 turns, 4 files) to ${exp}`]);
     const files = (await readdir(exp)).sort();
-    expect(files).toEqual(['history.json', 'turn-001.png', 'turn-002.png', 'turn-003.png']); // turn 1's input = its output (identity)
+    // turn 1's input = its output (identity)
+    expect(files).toEqual(['history.json', 'turn-001.png', 'turn-002.png', 'turn-003.png']);
     const history = JSON.parse(await readFile(join(exp, 'history.json'), 'utf8'));
     expect(history).toMatchObject({ format: 'kontext-session', session: { id: 's1', head: null }, current: [] });
-    expect(history.turns.map((t: { n: number; parent: number | null }) => [t.n, t.parent])).toEqual([[1, null], [2, 1], [3, 1]]);
+    expect(history.turns.map((t: { n: number; parent: number | null }) => [t.n, t.parent])).toEqual([
+      [1, null],
+      [2, 1],
+      [3, 1],
+    ]);
     for (const t of history.turns) expect(sha256(await readFile(join(exp, t.output.file)))).toBe(t.output.sha256);
     expect(history.turns[1].inputs).toEqual([{ file: 'turn-001.png', sha256: t1.output }]);
   });
@@ -94,7 +125,23 @@ describe('kontext session', () => {
     try {
       const d = ['--data', join(root, 'mini-data')];
       expect(await cli('new', ...d)).toBe(0);
-      expect(await cli('edit', 's1', 'make the circle blue', '--image', join(root, 'in.png'), '--model', `mini:${model}`, '--steps', '1', '--guidance', '1.5', ...d, '--json')).toBe(0);
+      expect(
+        await cli(
+          'edit',
+          's1',
+          'make the circle blue',
+          '--image',
+          join(root, 'in.png'),
+          '--model',
+          `mini:${model}`,
+          '--steps',
+          '1',
+          '--guidance',
+          '1.5',
+          ...d,
+          '--json',
+        ),
+      ).toBe(0);
       expect(json()).toMatchObject({ steps: 1, guidance: 1.5, width: 8, height: 6, model: `kontext-mini (${model})` });
       expect(await cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, ...d, '--json')).toBe(0);
       expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2 }); // the model folder's defaults
@@ -119,30 +166,57 @@ describe('kontext session', () => {
     await mkdir(join(root, 'full'));
     await writeFile(join(root, 'full', 'x'), 'x');
     const missingData = join(root, 'nowhere');
-    const setup: string[][] = [['new', ...d], ['new', 'cup', ...d]];
+    const setup: string[][] = [
+      ['new', ...d],
+      ['new', 'cup', ...d],
+    ];
     for (const a of setup) expect(await cli(...a)).toBe(0);
     const cases: [string[], RegExp][] = [
-      [['frobnicate'], /unknown subcommand 'frobnicate'; use new, edit, list, show, undo, branch, export \(kontext session --help\)/],
-      [['list', '--data', missingData], /no sessions in '.*nowhere' \(start one with 'kontext session new --data .*nowhere'\)/],
+      [
+        ['frobnicate'],
+        /unknown subcommand 'frobnicate'; use new, edit, list, show, undo, branch, export \(kontext session --help\)/,
+      ],
+      [
+        ['list', '--data', missingData],
+        /no sessions in '.*nowhere' \(start one with 'kontext session new --data .*nowhere'\)/,
+      ],
       [['show', 'nope', ...d], /no session 'nope' in '.*bad' \('kontext session list' shows the sessions\)/],
       [['show', ...d], /missing SESSION: kontext session show SESSION/],
       [['new', 'cup', ...d], /a session named 'cup' already exists/],
       [['new', 'a b', ...d], /session name 'a b' must be 1-64 letters, digits/],
       [['new', 'x', 'y', ...d], /unexpected argument 'y': kontext session new \[NAME\]/],
       [['edit', 's1', ...d], /missing the instruction: kontext session edit SESSION "make the circle blue"/],
-      [['edit', 's1', 'x', '--image', join(root, 'missing.png'), '--model', 'identity', ...d], /input image .*missing.png does not exist/],
-      [['edit', 's1', 'x', '--image', join(root, 'not-an-image.png'), '--model', 'identity', ...d], /cannot read .*not-an-image.png as an image/],
+      [
+        ['edit', 's1', 'x', '--image', join(root, 'missing.png'), '--model', 'identity', ...d],
+        /input image .*missing.png does not exist/,
+      ],
+      [
+        ['edit', 's1', 'x', '--image', join(root, 'not-an-image.png'), '--model', 'identity', ...d],
+        /cannot read .*not-an-image.png as an image/,
+      ],
       [['edit', 's1', 'x', '--steps', 'many', ...d], /--steps must be an integer from 1 to 1000, got 'many'/],
       [['edit', 's1', 'x', '--guidance=-1', ...d], /--guidance must be a number >= 0, got '-1'/],
-      [['edit', 's1', 'x', '--from', '4', ...d], /session 's1' has no turn 4 \('kontext session show s1' lists its turns\)/],
+      [
+        ['edit', 's1', 'x', '--from', '4', ...d],
+        /session 's1' has no turn 4 \('kontext session show s1' lists its turns\)/,
+      ],
       [['edit', 's1', 'x', '--model', 'bogus', ...d], /unknown model 'bogus'; use oracle, identity, noise, mini/],
-      [['edit', 's1', 'x', '--model', `mini:${join(root, 'no-model')}`, ...d], /model folder .*no-model does not exist/],
-      [['edit', 's1', 'x', '--bogus', ...d], /^kontext session: Unknown option '--bogus'; see 'kontext session edit --help'$/],
+      [
+        ['edit', 's1', 'x', '--model', `mini:${join(root, 'no-model')}`, ...d],
+        /model folder .*no-model does not exist/,
+      ],
+      [
+        ['edit', 's1', 'x', '--bogus', ...d],
+        /^kontext session: Unknown option '--bogus'; see 'kontext session edit --help'$/,
+      ],
       [['undo', 's1', ...d], /session 's1' is at its start; there is nothing to undo/],
       [['branch', 's1', 'two', ...d], /TURN must be an integer from 0 to \d+, got 'two'/],
       [['branch', 's1', '7', ...d], /session 's1' has no turn 7/],
       [['export', 's1', ...d], /missing --out DIR: the folder to write the images and history.json into/],
-      [['export', 's1', '--out', join(root, 'full'), ...d], /export folder '.*full' already exists and is not empty; give a new folder/],
+      [
+        ['export', 's1', '--out', join(root, 'full'), ...d],
+        /export folder '.*full' already exists and is not empty; give a new folder/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const code = await cli(...argv);

@@ -38,7 +38,13 @@ describe('SessionEditor', () => {
   it('records parameters: given ones, else the model defaults; a random seed when none is given', async () => {
     const editor = new SessionEditor(store, fakeModel());
     const { id } = store.createSession();
-    const { turn: a } = await editor.edit(id, { instruction: 'x', images: [solid(1, 1, 1)], steps: 9, guidance: 3.5, seed: 11 });
+    const { turn: a } = await editor.edit(id, {
+      instruction: 'x',
+      images: [solid(1, 1, 1)],
+      steps: 9,
+      guidance: 3.5,
+      seed: 11,
+    });
     expect(a).toMatchObject({ steps: 9, guidance: 3.5, seed: 11, model: 'fake' });
     expect(a.seconds).toBeGreaterThanOrEqual(0);
     const { turn: b } = await editor.edit(id, { instruction: 'y' });
@@ -81,9 +87,15 @@ describe('SessionEditor', () => {
     const editor = new SessionEditor(store, model);
     const { id } = store.createSession();
     await expect(editor.edit(id, { instruction: '  ' })).rejects.toThrow(/the instruction is empty/);
-    await expect(editor.edit(id, { instruction: 'x', steps: 0 })).rejects.toThrow('steps must be an integer from 1 to 1000, got 0');
-    await expect(editor.edit(id, { instruction: 'x', seed: -1 })).rejects.toThrow('seed must be a non-negative integer, got -1');
-    await expect(editor.edit(id, { instruction: 'x', guidance: Number.NaN })).rejects.toThrow('guidance must be a number >= 0, got NaN');
+    await expect(editor.edit(id, { instruction: 'x', steps: 0 })).rejects.toThrow(
+      'steps must be an integer from 1 to 1000, got 0',
+    );
+    await expect(editor.edit(id, { instruction: 'x', seed: -1 })).rejects.toThrow(
+      'seed must be a non-negative integer, got -1',
+    );
+    await expect(editor.edit(id, { instruction: 'x', guidance: Number.NaN })).rejects.toThrow(
+      'guidance must be a number >= 0, got NaN',
+    );
     await expect(editor.edit(id, { instruction: 'x', from: 3 })).rejects.toThrow(/session 's1' has no turn 3/);
     await expect(editor.edit('zz', { instruction: 'x' })).rejects.toThrow(/no session 'zz'/);
     expect(model.requests).toHaveLength(0);
@@ -91,7 +103,12 @@ describe('SessionEditor', () => {
   });
 
   it('a failing model leaves no turn behind', async () => {
-    const editor = new SessionEditor(store, { name: 'broken', edit: async () => { throw new Error('out of memory'); } });
+    const editor = new SessionEditor(store, {
+      name: 'broken',
+      edit: async () => {
+        throw new Error('out of memory');
+      },
+    });
     const { id } = store.createSession();
     await expect(editor.edit(id, { instruction: 'x', images: [solid(1, 2, 3)] })).rejects.toThrow('out of memory');
     expect(store.session(id)).toMatchObject({ head: null, turnCount: 0 });

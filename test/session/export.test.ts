@@ -31,15 +31,28 @@ it('writes every turn, the user-given inputs and a history that names them by fi
   const out = join(dir, 'out');
   const r = await exportSession(store, id, out);
   expect(r).toEqual({ dir: out, turns: 3, files: 6 });
-  const user = [solid(10, 20, 30), solid(0, 0, 255)].map(async (img) => `input-${(await store.images.put(img)).slice(0, 16)}.png`);
-  expect((await readdir(out)).sort()).toEqual(['history.json', 'turn-001.png', 'turn-002.png', 'turn-003.png', ...(await Promise.all(user))].sort());
+  const user = [solid(10, 20, 30), solid(0, 0, 255)].map(
+    async (img) => `input-${(await store.images.put(img)).slice(0, 16)}.png`,
+  );
+  expect((await readdir(out)).sort()).toEqual(
+    ['history.json', 'turn-001.png', 'turn-002.png', 'turn-003.png', ...(await Promise.all(user))].sort(),
+  );
 
   const h = JSON.parse(await readFile(join(out, 'history.json'), 'utf8'));
   expect(h).toMatchObject({ format: 'kontext-session', version: 1, session: { id, head: 3 }, current: [1, 3] });
-  expect(h.turns[1]).toMatchObject({ n: 2, parent: 1, instruction: 'two', seed: 2, steps: 4, guidance: 1.5, model: 'fake' });
+  expect(h.turns[1]).toMatchObject({
+    n: 2,
+    parent: 1,
+    instruction: 'two',
+    seed: 2,
+    steps: 4,
+    guidance: 1.5,
+    model: 'fake',
+  });
   expect(h.turns[1].inputs[0].file).toBe('turn-001.png'); // the parent's output, by its turn file
   expect(h.turns[1].inputs[1].file).toMatch(/^input-[0-9a-f]{16}\.png$/);
-  for (const t of h.turns) for (const ref of [...t.inputs, t.output]) expect(sha256(await readFile(join(out, ref.file)))).toBe(ref.sha256);
+  for (const t of h.turns)
+    for (const ref of [...t.inputs, t.output]) expect(sha256(await readFile(join(out, ref.file)))).toBe(ref.sha256);
   expect(await readImage(join(out, 'turn-003.png'))).toEqual(solid(30, 40, 50));
 });
 
@@ -48,9 +61,12 @@ it('refuses a folder that already has files, and an unknown session', async () =
   const full = join(dir, 'full');
   await mkdir(full);
   await writeFile(join(full, 'keep.txt'), 'mine');
-  await expect(exportSession(store, 's1', full)).rejects.toThrow(`export folder '${full}' already exists and is not empty; give a new folder`);
+  await expect(exportSession(store, 's1', full)).rejects.toThrow(
+    `export folder '${full}' already exists and is not empty; give a new folder`,
+  );
   await expect(exportSession(store, 's9', join(dir, 'x'))).rejects.toThrow(/no session 's9'/);
   const empty = join(dir, 'empty');
   await mkdir(empty);
-  await expect(exportSession(store, 's1', empty)).resolves.toMatchObject({ turns: 0, files: 1 }); // an empty folder is fine
+  // an empty folder is fine
+  await expect(exportSession(store, 's1', empty)).resolves.toMatchObject({ turns: 0, files: 1 });
 });

@@ -4,14 +4,34 @@ import { formatSessions, formatTree } from '../../src/session/format.ts';
 import type { Turn } from '../../src/session/types.ts';
 
 const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn => ({
-  session: 's1', n, parent, instruction: `edit ${n}`, inputs: [], output: 'a'.repeat(64), width: 64, height: 64,
-  steps: null, guidance: null, seed: n, model: 'identity', seconds: 0.25, createdAt: '2025-01-01T00:00:00.000Z', ...extra,
+  session: 's1',
+  n,
+  parent,
+  instruction: `edit ${n}`,
+  inputs: [],
+  output: 'a'.repeat(64),
+  width: 64,
+  height: 64,
+  steps: null,
+  guidance: null,
+  seed: n,
+  model: 'identity',
+  seconds: 0.25,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  ...extra,
 });
 
 it('draws branches with ├─ / └─, keeps the rails of open branches, and marks the head', () => {
   // 1 ─ 2 ─ 3        5 is a second root (start over)
   //   └ 4 ─ 6
-  const turns = [turn(1, null, { steps: 20, guidance: 2.5 }), turn(2, 1), turn(3, 2), turn(4, 1), turn(5, null), turn(6, 4)];
+  const turns = [
+    turn(1, null, { steps: 20, guidance: 2.5 }),
+    turn(2, 1),
+    turn(3, 2),
+    turn(4, 1),
+    turn(5, null),
+    turn(6, 4),
+  ];
   const text = formatTree({ id: 's1', createdAt: '', head: 6, turnCount: 6 }, turns);
   expect(text.split('\n')).toEqual([
     'session s1: 6 turns, head 6',
@@ -27,10 +47,12 @@ it('draws branches with ├─ / └─, keeps the rails of open branches, and m
 
 it('lists sessions as an aligned table, or says how to start one', () => {
   expect(formatSessions([])).toBe('no sessions yet (kontext session new)');
-  expect(formatSessions([
-    { id: 's1', createdAt: '2025-01-01T00:00:00.000Z', head: 12, turnCount: 14 },
-    { id: 'a-longer-name', createdAt: '2025-01-02T00:00:00.000Z', head: null, turnCount: 0 },
-  ]).split('\n')).toEqual([
+  expect(
+    formatSessions([
+      { id: 's1', createdAt: '2025-01-01T00:00:00.000Z', head: 12, turnCount: 14 },
+      { id: 'a-longer-name', createdAt: '2025-01-02T00:00:00.000Z', head: null, turnCount: 0 },
+    ]).split('\n'),
+  ).toEqual([
     'session        turns  head  created',
     's1             14     12    2025-01-01T00:00:00.000Z',
     'a-longer-name  0      -     2025-01-02T00:00:00.000Z',

@@ -21,7 +21,10 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 /** Run the child until it has committed at least one turn, then SIGKILL it after a random delay; its reported turns. */
 function runAndKill(maxDelayMs: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const reported: number[] = [];
     let buf = '';
     let err = '';

@@ -21,7 +21,19 @@ afterEach(async () => {
 /** A turn record whose output is a stored solid image of the given shade. */
 async function turn(parent: number | null, shade: number, instruction = `shade ${shade}`): Promise<TurnInput> {
   const output = await store.images.put(solid(shade, 0, 0));
-  return { parent, instruction, inputs: [], output, width: 8, height: 6, steps: 2, guidance: 2.5, seed: shade, model: 'test', seconds: 0.5 };
+  return {
+    parent,
+    instruction,
+    inputs: [],
+    output,
+    width: 8,
+    height: 6,
+    steps: 2,
+    guidance: 2.5,
+    seed: shade,
+    model: 'test',
+    seconds: 0.5,
+  };
 }
 
 describe('sessions', () => {
@@ -52,7 +64,18 @@ describe('turns: history, undo, branch', () => {
     expect([t1.n, t2.n]).toEqual([1, 2]);
     expect(store.session(id)).toMatchObject({ head: 2, turnCount: 2 });
     expect(store.turn(id, 2)).toEqual(t2);
-    expect(t2).toMatchObject({ session: id, parent: 1, instruction: 'shade 20', steps: 2, guidance: 2.5, seed: 20, model: 'test', seconds: 0.5, width: 8, height: 6 });
+    expect(t2).toMatchObject({
+      session: id,
+      parent: 1,
+      instruction: 'shade 20',
+      steps: 2,
+      guidance: 2.5,
+      seed: 20,
+      model: 'test',
+      seconds: 0.5,
+      width: 8,
+      height: 6,
+    });
     expect(Date.parse(t2.createdAt)).toBeGreaterThan(0);
     expect(store.lineage(id).map((t) => t.n)).toEqual([1, 2]);
   });
@@ -69,7 +92,12 @@ describe('turns: history, undo, branch', () => {
     expect(t4).toMatchObject({ n: 4, parent: 1 });
     expect(store.lineage(id).map((t) => t.n)).toEqual([1, 4]);
     expect(store.lineage(id, 3).map((t) => t.n)).toEqual([1, 2, 3]); // the old branch is intact
-    expect(store.turns(id).map((t) => [t.n, t.parent])).toEqual([[1, null], [2, 1], [3, 2], [4, 1]]);
+    expect(store.turns(id).map((t) => [t.n, t.parent])).toEqual([
+      [1, null],
+      [2, 1],
+      [3, 2],
+      [4, 1],
+    ]);
     // branch back to 3 = redo
     expect(store.setHead(id, 3).head).toBe(3);
     expect(store.undo(id).head).toBe(2);

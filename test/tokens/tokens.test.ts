@@ -19,8 +19,12 @@ const f32 = (t: HostTensor) => [...(t.data as Float32Array)];
 describe('pack / unpack (2×2 patchify)', () => {
   it('pack(in.noise) equals trace.packed_noise and pack(in.context_latent) equals trace.packed_context', () => {
     expect(denoise['in.noise'].shape).toEqual([1, 16, 8, 12]);
-    expect([...pack(denoise['in.noise'].data as Float32Array, 1, 16, 8, 12)]).toEqual(f32(denoise['trace.packed_noise']));
-    expect([...pack(denoise['in.context_latent'].data as Float32Array, 1, 16, 8, 8)]).toEqual(f32(denoise['trace.packed_context']));
+    expect([...pack(denoise['in.noise'].data as Float32Array, 1, 16, 8, 12)]).toEqual(
+      f32(denoise['trace.packed_noise']),
+    );
+    expect([...pack(denoise['in.context_latent'].data as Float32Array, 1, 16, 8, 8)]).toEqual(
+      f32(denoise['trace.packed_context']),
+    );
   });
 
   it('unpack(out.packed) equals out.latent', () => {
@@ -32,7 +36,12 @@ describe('pack / unpack (2×2 patchify)', () => {
     const x = Float32Array.from({ length: B * C * H * W }, (_, i) => i);
     const p = pack(x, B, C, H, W);
     const w = W / 2;
-    for (const [b, c, y, xx] of [[0, 0, 0, 0], [1, 2, 3, 5], [0, 1, 2, 3], [1, 0, 1, 4]]) {
+    for (const [b, c, y, xx] of [
+      [0, 0, 0, 0],
+      [1, 2, 3, 5],
+      [0, 1, 2, 3],
+      [1, 0, 1, 4],
+    ]) {
       const t = (y >> 1) * w + (xx >> 1);
       const f = c * 4 + (y & 1) * 2 + (xx & 1);
       expect(p[(b * (H / 2) * w + t) * 4 * C + f]).toBe(((b * C + c) * H + y) * W + xx);
@@ -76,9 +85,26 @@ describe('position ids', () => {
   });
 
   it("'index' layout numbers the images 1, 2, 3 at the same positions", () => {
-    const p = contextPlacements([{ rows: 2, cols: 3 }, { rows: 4, cols: 4 }, { rows: 1, cols: 1 }], 'index');
-    expect(p.map((x) => [x.index, x.rowOffset, x.colOffset])).toEqual([[1, 0, 0], [2, 0, 0], [3, 0, 0]]);
-    const ids = contextIds([{ rows: 1, cols: 2 }, { rows: 1, cols: 1 }], 'index');
+    const p = contextPlacements(
+      [
+        { rows: 2, cols: 3 },
+        { rows: 4, cols: 4 },
+        { rows: 1, cols: 1 },
+      ],
+      'index',
+    );
+    expect(p.map((x) => [x.index, x.rowOffset, x.colOffset])).toEqual([
+      [1, 0, 0],
+      [2, 0, 0],
+      [3, 0, 0],
+    ]);
+    const ids = contextIds(
+      [
+        { rows: 1, cols: 2 },
+        { rows: 1, cols: 1 },
+      ],
+      'index',
+    );
     expect([...ids]).toEqual([1, 0, 0, 1, 0, 1, 2, 0, 0]);
   });
 
@@ -86,12 +112,31 @@ describe('position ids', () => {
     // 1st at the origin; h = w = 4. 2nd (4×4): 4+4 > 4+4 is false -> below (row offset 4); h = 8.
     // 3rd (2×6): 2+8 > 6+4 is false -> below (row offset 8); h = 10, w = 6.
     // 4th (8×2): 8+10 > 2+6 -> right (col offset 6).
-    const p = contextPlacements([{ rows: 4, cols: 4 }, { rows: 4, cols: 4 }, { rows: 2, cols: 6 }, { rows: 8, cols: 2 }]);
-    expect(p.map((x) => [x.index, x.rowOffset, x.colOffset])).toEqual([[1, 0, 0], [1, 4, 0], [1, 8, 0], [1, 0, 6]]);
+    const p = contextPlacements([
+      { rows: 4, cols: 4 },
+      { rows: 4, cols: 4 },
+      { rows: 2, cols: 6 },
+      { rows: 8, cols: 2 },
+    ]);
+    expect(p.map((x) => [x.index, x.rowOffset, x.colOffset])).toEqual([
+      [1, 0, 0],
+      [1, 4, 0],
+      [1, 8, 0],
+      [1, 0, 6],
+    ]);
     // a tall first image puts the next one to its right
-    const q = contextPlacements([{ rows: 6, cols: 2 }, { rows: 3, cols: 3 }]);
-    expect(q.map((x) => [x.rowOffset, x.colOffset])).toEqual([[0, 0], [0, 2]]);
-    const ids = contextIds([{ rows: 1, cols: 1 }, { rows: 1, cols: 1 }]);
+    const q = contextPlacements([
+      { rows: 6, cols: 2 },
+      { rows: 3, cols: 3 },
+    ]);
+    expect(q.map((x) => [x.rowOffset, x.colOffset])).toEqual([
+      [0, 0],
+      [0, 2],
+    ]);
+    const ids = contextIds([
+      { rows: 1, cols: 1 },
+      { rows: 1, cols: 1 },
+    ]);
     expect([...ids]).toEqual([1, 0, 0, 1, 1, 0]);
   });
 

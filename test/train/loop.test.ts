@@ -18,7 +18,11 @@ const tmp = async () => {
   return d;
 };
 
-const f32 = (shape: number[], data: number[] | Float32Array): HostTensor => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
+const f32 = (shape: number[], data: number[] | Float32Array): HostTensor => ({
+  dtype: 'float32',
+  shape,
+  data: Float32Array.from(data),
+});
 
 /** y = W x regression on a seeded stream: the data position is the only state of the stream. */
 async function setup() {
@@ -29,7 +33,10 @@ async function setup() {
     const d = F.sub(net.forward(x), g.input('y', [n, 2]));
     return { loss: F.reduceMean(F.mul(d, d), [0, 1], false), logs: { first: F.reduceMean(d, [0, 1], false) } };
   };
-  const trainer = await Trainer.create({ small: (g) => loss(g, 2), large: (g) => loss(g, 4) }, { lr: 0.05, ema: true, clipNorm: 1 });
+  const trainer = await Trainer.create(
+    { small: (g) => loss(g, 2), large: (g) => loss(g, 4) },
+    { lr: 0.05, ema: true, clipNorm: 1 },
+  );
   let pos = 0;
   const batch = (n: number) => {
     const rng = new Rng(pos++);
@@ -45,11 +52,15 @@ async function setup() {
     checkpointEvery: 4,
     maxSteps,
     quiet: true,
-    nextBatch: (step: number) => (step % 3 === 0 ? { variant: 'large', feeds: batch(4) } : { variant: 'small', feeds: batch(2) }),
+    nextBatch: (step: number) =>
+      step % 3 === 0 ? { variant: 'large', feeds: batch(4) } : { variant: 'small', feeds: batch(2) },
     dataState: () => ({ pos }),
     restoreDataState: (s: unknown) => void (pos = (s as { pos: number }).pos),
   });
-  const snapshot = () => [...trainer.values('params').values(), ...trainer.values('ema').values()].map((t) => Array.from(t.data as Float32Array));
+  const snapshot = () =>
+    [...trainer.values('params').values(), ...trainer.values('ema').values()].map((t) =>
+      Array.from(t.data as Float32Array),
+    );
   return { trainer, opts, snapshot };
 }
 
@@ -69,9 +80,16 @@ describe('trainLoop', () => {
     expect(second.snapshot()).not.toEqual((await setup()).snapshot()); // and training did change them
 
     // two checkpoints kept, latest.json names the last; the log has losses, both variants and the logged terms
-    expect(readdirSync(join(b, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(['step-0000008.safetensors', 'step-0000009.safetensors']);
+    expect(
+      readdirSync(join(b, 'checkpoints'))
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort(),
+    ).toEqual(['step-0000008.safetensors', 'step-0000009.safetensors']);
     expect(JSON.parse(readFileSync(join(b, 'checkpoints', 'latest.json'), 'utf8')).step).toBe(9);
-    const log = readFileSync(join(b, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(b, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log[0]).toMatchObject({ step: 1, variant: 'small' });
     expect(typeof log[0].first).toBe('number');
     expect(existsSync(join(b, 'curves.png'))).toBe(true);
@@ -82,7 +100,9 @@ describe('trainLoop', () => {
     const s = await setup();
     await trainLoop(s.trainer, s.opts(out, 4));
     const t = await setup();
-    await expect(trainLoop(t.trainer, { ...t.opts(out), config: { lr: 0.1 } })).rejects.toThrow(/holds a run with another configuration \(config.json differs\); use a new --out folder/);
+    await expect(trainLoop(t.trainer, { ...t.opts(out), config: { lr: 0.1 } })).rejects.toThrow(
+      /holds a run with another configuration \(config.json differs\); use a new --out folder/,
+    );
   });
 
   it('extends a run whose config differs only in steps, continuing from its checkpoint', async () => {
@@ -91,9 +111,16 @@ describe('trainLoop', () => {
     const o = s.opts(out);
     await trainLoop(s.trainer, { ...o, config: { lr: 0.05, steps: 9 } });
     const t = await setup();
-    const r = await trainLoop(t.trainer, { ...t.opts(out), config: { lr: 0.05, steps: 12 }, schedule: { ...o.schedule, steps: 12 } });
+    const r = await trainLoop(t.trainer, {
+      ...t.opts(out),
+      config: { lr: 0.05, steps: 12 },
+      schedule: { ...o.schedule, steps: 12 },
+    });
     expect(r.step).toBe(12);
-    const log = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number });
+    const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number });
     expect(log.filter((l) => l.step > 9).length).toBeGreaterThan(0);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ lr: 0.05, steps: 12 });
   });

@@ -17,17 +17,28 @@ const folder = (files: string[]): string => {
   for (const f of files) copyFileSync(join(FIXTURES, f), join(d, f));
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** The failing outputs of a folder, as 'case:output (note)'. */
 async function failures(dir: string): Promise<string[]> {
   const results = await verifyFolder(dir);
-  return results.flatMap((r) => r.outputs.filter((o) => !(o.relErr <= 1e-4)).map((o) => `${r.name}:${o.name} (${o.note ?? ''})`));
+  return results.flatMap((r) =>
+    r.outputs.filter((o) => !(o.relErr <= 1e-4)).map((o) => `${r.name}:${o.name} (${o.note ?? ''})`),
+  );
 }
 
 describe('kontext verify: missing or incomplete cases fail', () => {
   it('a case whose .io or .weights file is missing fails naming the file (it was skipped before)', async () => {
-    const dir = folder(['flux-tiny.json', 'flux-tiny.weights.safetensors', 'ae-tiny.json', 'ae-tiny.io.safetensors', 'noise.json', 'schedules.json']);
+    const dir = folder([
+      'flux-tiny.json',
+      'flux-tiny.weights.safetensors',
+      'ae-tiny.json',
+      'ae-tiny.io.safetensors',
+      'noise.json',
+      'schedules.json',
+    ]);
     const failed = await failures(dir);
     expect(failed).toEqual([
       expect.stringMatching(/^ae-tiny:files \(ae-tiny\.weights\.safetensors missing from /),
@@ -39,7 +50,9 @@ describe('kontext verify: missing or incomplete cases fail', () => {
     try {
       expect(await main(['verify', dir])).toBe(1);
       const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
-      expect(printed).toMatch(/FAIL\s+flux-tiny\s+transformer\s+files\s+Infinity\s+\(flux-tiny\.io\.safetensors missing/);
+      expect(printed).toMatch(
+        /FAIL\s+flux-tiny\s+transformer\s+files\s+Infinity\s+\(flux-tiny\.io\.safetensors missing/,
+      );
       expect(printed).toMatch(/ok\s+schedules/);
     } finally {
       log.mockRestore();
@@ -48,23 +61,47 @@ describe('kontext verify: missing or incomplete cases fail', () => {
 
   it('a denoise case whose weights file is missing or named outside the folder fails', async () => {
     const dir = folder(['flux-tiny-denoise.json', 'flux-tiny-denoise.io.safetensors']);
-    expect(await failures(dir)).toEqual([expect.stringMatching(/^flux-tiny-denoise:files \(flux-tiny\.weights\.safetensors missing from /)]);
+    expect(await failures(dir)).toEqual([
+      expect.stringMatching(/^flux-tiny-denoise:files \(flux-tiny\.weights\.safetensors missing from /),
+    ]);
     const cfg = JSON.parse(readFileSync(join(dir, 'flux-tiny-denoise.json'), 'utf8'));
-    writeFileSync(join(dir, 'flux-tiny-denoise.json'), JSON.stringify({ ...cfg, weights: '../flux-reference/flux-tiny.weights.safetensors' }));
-    expect(await failures(dir)).toEqual([expect.stringMatching(/^flux-tiny-denoise:weights \("weights" must name a file inside .*got "\.\.\/flux-reference/)]);
+    writeFileSync(
+      join(dir, 'flux-tiny-denoise.json'),
+      JSON.stringify({ ...cfg, weights: '../flux-reference/flux-tiny.weights.safetensors' }),
+    );
+    expect(await failures(dir)).toEqual([
+      expect.stringMatching(
+        /^flux-tiny-denoise:weights \("weights" must name a file inside .*got "\.\.\/flux-reference/,
+      ),
+    ]);
   });
 
   it('a tensor missing from a case file, or a truncated file, fails that case and the others still run', async () => {
-    const dir = folder(['noise.json', 'noise.safetensors', 'schedules.json', 'flux-tiny.json', 'flux-tiny.weights.safetensors']);
+    const dir = folder([
+      'noise.json',
+      'noise.safetensors',
+      'schedules.json',
+      'flux-tiny.json',
+      'flux-tiny.weights.safetensors',
+    ]);
     const io = await SafetensorsFile.open(join(FIXTURES, 'flux-tiny.io.safetensors'));
-    const tensors = Object.fromEntries(await Promise.all(io.keys().filter((k) => k !== 'out.full').map(async (k) => [k, await io.read(k)] as const)));
+    const tensors = Object.fromEntries(
+      await Promise.all(
+        io
+          .keys()
+          .filter((k) => k !== 'out.full')
+          .map(async (k) => [k, await io.read(k)] as const),
+      ),
+    );
     await io.close();
     await writeSafetensors(join(dir, 'flux-tiny.io.safetensors'), tensors);
     const noise = readFileSync(join(FIXTURES, 'noise.safetensors'));
     writeFileSync(join(dir, 'noise.safetensors'), noise.subarray(0, noise.length - 10));
 
     const results = await verifyFolder(dir);
-    const failed = results.flatMap((r) => r.outputs.filter((o) => !(o.relErr <= 1e-4)).map((o) => `${r.name}:${o.name} (${o.note ?? ''})`));
+    const failed = results.flatMap((r) =>
+      r.outputs.filter((o) => !(o.relErr <= 1e-4)).map((o) => `${r.name}:${o.name} (${o.note ?? ''})`),
+    );
     expect(failed).toEqual([
       expect.stringMatching(/^flux-tiny:case \(.*has no tensor 'out\.full'\)$/),
       expect.stringMatching(/^noise:case \(.*the file is truncated/),

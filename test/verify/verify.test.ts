@@ -14,17 +14,27 @@ const tmp = (prefix: string): string => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('kontext verify', () => {
   it('reproduces every reference output in the shared fixtures within 1e-4', async () => {
     const results = await verifyFolder(FIXTURES);
-    expect(results.map((r) => r.kind).sort()).toEqual(['autoencoder', 'denoise', 'noise', 'schedule', 'transformer', 'transformer']);
+    expect(results.map((r) => r.kind).sort()).toEqual([
+      'autoencoder',
+      'denoise',
+      'noise',
+      'schedule',
+      'transformer',
+      'transformer',
+    ]);
     const outputs = results.flatMap((r) => r.outputs.map((o) => [`${r.name}:${o.name}`, o.relErr] as const));
     expect(outputs.length).toBeGreaterThan(40);
     for (const [name, err] of outputs) expect(err, name).toBeLessThanOrEqual(1e-4);
     // the noise and the schedules are bit-exact
-    for (const r of results.filter((x) => x.kind === 'noise' || x.kind === 'schedule')) for (const o of r.outputs) expect(o.relErr, o.name).toBe(0);
+    for (const r of results.filter((x) => x.kind === 'noise' || x.kind === 'schedule'))
+      for (const o of r.outputs) expect(o.relErr, o.name).toBe(0);
   });
 
   it('exits 0 on the fixtures and 1 when weights are perturbed, naming the failing outputs', async () => {
@@ -43,7 +53,8 @@ describe('kontext verify', () => {
     expect(await main(['verify', dir])).toBe(1);
     const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
     expect(printed).toMatch(/FAIL\s+flux-tiny\s+transformer\s+out\.full/);
-    expect(printed).toMatch(/ok\s+flux-tiny\s+transformer\s+trace\.double\.1\.img/); // blocks before the change still match
+    // blocks before the change still match
+    expect(printed).toMatch(/ok\s+flux-tiny\s+transformer\s+trace\.double\.1\.img/);
     log.mockRestore();
   });
 

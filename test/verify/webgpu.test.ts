@@ -15,7 +15,10 @@ const run = promisify(execFile);
 
 // what onnxruntime-node 1.30 throws when Dawn finds no adapter (the first line of its message)
 const ORT_NO_ADAPTER =
-  '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\n';
+  '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 ' +
+  'onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> ' +
+  'adapter_result.status == wgpu::RequestAdapterStatus::Success was false. ' +
+  'Failed to get a WebGPU adapter: No supported adapters\n';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -26,14 +29,18 @@ describe('kontext verify --ep webgpu', () => {
   it("ORT's no-adapter error becomes one line that names the packages to install", () => {
     const msg = providerUnavailable('webgpu', ORT_NO_ADAPTER).message;
     expect(msg).not.toContain('\n');
-    expect(msg).toMatch(/^execution provider 'webgpu' is not available: Failed to get a WebGPU adapter: No supported adapters\. /);
+    expect(msg).toMatch(
+      /^execution provider 'webgpu' is not available: Failed to get a WebGPU adapter: No supported adapters\. /,
+    );
     expect(msg).toContain('apt-get install -t bookworm-backports mesa-vulkan-drivers');
   });
 
   it("'auto' attention avoids MultiHeadAttention for the WebGPU provider, whose kernel is wrong from 32 tokens", () => {
     const ops = () => {
       const g = new Graph();
-      g.build(() => g.output('o', F.sdpa(g.input('q', [1, 2, 40, 48]), g.input('k', [1, 2, 40, 48]), g.input('v', [1, 2, 40, 48]))));
+      g.build(() =>
+        g.output('o', F.sdpa(g.input('q', [1, 2, 40, 48]), g.input('k', [1, 2, 40, 48]), g.input('v', [1, 2, 40, 48]))),
+      );
       return g.nodes.map((n) => n.op);
     };
     vi.stubEnv('KONTEXT_ATTENTION', ''); // no override: the choice under test
@@ -44,19 +51,30 @@ describe('kontext verify --ep webgpu', () => {
     expect(ops()).toContain('Softmax');
   });
 
-  it('passes every reference output within 1e-4 where the provider starts, else fails naming the fix', { timeout: 600_000 }, async () => {
+  it('passes every reference output within 1e-4 where the provider starts, else fails naming the fix', {
+    timeout: 600_000,
+  }, async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     const code = await main(['verify', '--ep', 'webgpu', '--json', FIXTURES]);
     if (code === 2) {
-      expect(err.mock.calls[0][0]).toMatch(/^kontext verify: execution provider 'webgpu' is not available: .*mesa-vulkan-drivers/);
+      expect(err.mock.calls[0][0]).toMatch(
+        /^kontext verify: execution provider 'webgpu' is not available: .*mesa-vulkan-drivers/,
+      );
       console.warn('WebGPU provider unavailable here (no Vulkan driver): only the error path was checked');
       return;
     }
     const report = JSON.parse(String(log.mock.calls.at(-1)?.[0]));
     expect(report.failed).toEqual([]);
     expect(report.worst).toBeLessThanOrEqual(1e-4);
-    expect(report.cases.map((c: { kind: string }) => c.kind).sort()).toEqual(['autoencoder', 'denoise', 'noise', 'schedule', 'transformer', 'transformer']);
+    expect(report.cases.map((c: { kind: string }) => c.kind).sort()).toEqual([
+      'autoencoder',
+      'denoise',
+      'noise',
+      'schedule',
+      'transformer',
+      'transformer',
+    ]);
     expect(code).toBe(0);
     expect(process.env.KONTEXT_EP).toBeUndefined(); // --ep is undone when the command ends
   });
@@ -72,7 +90,9 @@ describe('kontext verify --ep webgpu', () => {
     expect(r.stdout).toBe(''); // nothing verified before the check
     const ours = r.stderr.split('\n').filter((l) => l.startsWith('kontext verify:')); // Dawn's own warnings come first
     expect(ours).toHaveLength(1);
-    expect(ours[0]).toMatch(/execution provider 'webgpu' is not available: .*install a Vulkan driver.*or use the cpu provider\.$/);
+    expect(ours[0]).toMatch(
+      /execution provider 'webgpu' is not available: .*install a Vulkan driver.*or use the cpu provider\.$/,
+    );
   });
 
   it('--ep must name a provider', async () => {

@@ -22,7 +22,8 @@ const STEP_MS = 120;
 /** r,g,b → g,b,r: red becomes blue, blue becomes green; white stays white. */
 const rotate = (img: RGBImage): RGBImage => {
   const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < data.length; i += 3) [data[i], data[i + 1], data[i + 2]] = [img.data[i + 1], img.data[i + 2], img.data[i]];
+  for (let i = 0; i < data.length; i += 3)
+    [data[i], data[i + 1], data[i + 2]] = [img.data[i + 1], img.data[i + 2], img.data[i]];
   return { width: img.width, height: img.height, data };
 };
 
@@ -74,7 +75,8 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: fileURLToPath(new URL(`${name}.png`, shots)), fullPage });
+  const shot = (page: Page, name: string, fullPage = false) =>
+    page.screenshot({ path: fileURLToPath(new URL(`${name}.png`, shots)), fullPage });
 
   /** A page with its progress texts recorded and its errors collected. */
   async function open(viewport = { width: 1280, height: 900 }) {
@@ -105,9 +107,11 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
     await page.waitForSelector(`#timeline li.is-head[data-turn="${n}"]`);
     await idle(page);
   };
-  const progressLog = (page: Page) => page.evaluate(() => (window as unknown as { progressLog: string[] }).progressLog.splice(0));
+  const progressLog = (page: Page) =>
+    page.evaluate(() => (window as unknown as { progressLog: string[] }).progressLog.splice(0));
   const session = async () => (await call(s, 'GET', '/sessions/s1')).body;
-  const imageAt = async (hash: string) => readImage(new Uint8Array(await (await fetch(`${s.url}/images/${hash}`)).arrayBuffer()));
+  const imageAt = async (hash: string) =>
+    readImage(new Uint8Array(await (await fetch(`${s.url}/images/${hash}`)).arrayBuffer()));
   const turnText = (page: Page, n: number) => page.textContent(`#timeline li[data-turn="${n}"]`);
 
   it('upload, two edits, undo, branch, reload: the session is intact', async () => {
@@ -129,12 +133,23 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.fill('#instruction', 'make the red square blue');
       await page.press('#instruction', 'Enter');
       await headIs(page, 1);
-      expect(await progressLog(page)).toEqual(expect.arrayContaining(['Step 1 of 4', 'Step 2 of 4', 'Step 3 of 4', 'Step 4 of 4']));
+      expect(await progressLog(page)).toEqual(
+        expect.arrayContaining(['Step 1 of 4', 'Step 2 of 4', 'Step 3 of 4', 'Step 4 of 4']),
+      );
       expect(await page.textContent('#progress-text')).toMatch(/^Done: turn 1 in \d+\.\d s$/);
       expect(await page.inputValue('#instruction')).toBe(''); // cleared for the next one
       let d = await session();
       const t1 = d.turns[0];
-      expect(t1).toMatchObject({ n: 1, parent: null, instruction: 'make the red square blue', steps: 4, guidance: 2.5, model: 'rotate', width: 48, height: 32 });
+      expect(t1).toMatchObject({
+        n: 1,
+        parent: null,
+        instruction: 'make the red square blue',
+        steps: 4,
+        guidance: 2.5,
+        model: 'rotate',
+        width: 48,
+        height: 32,
+      });
       expect(centre(await imageAt(t1.inputs[0]))).toEqual([255, 0, 0]);
       expect(centre(await imageAt(t1.output))).toEqual([0, 0, 255]); // the model did change it
       // the stage: before/after of turn 1, its parameters, a download link
@@ -145,7 +160,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await page.getAttribute('#download', 'download')).toBe('s1-turn1.png');
       expect(await page.textContent('#turn-params')).toContain(`Seed${t1.seed}`);
       expect(await turnText(page, 1)).toContain(`seed ${t1.seed} · 4 steps · guidance 2.5 · 48×32 · rotate`);
-      expect(await page.evaluate(() => (document.getElementById('after-img') as HTMLImageElement).naturalWidth)).toBe(48); // it loaded
+      expect(await page.evaluate(() => (document.getElementById('after-img') as HTMLImageElement).naturalWidth)).toBe(
+        48,
+      ); // it loaded
       // the compare slider, by keyboard
       await page.focus('#compare-range');
       await page.keyboard.press('Home');
@@ -166,7 +183,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([bytes], 'style.png', { type: 'image/png' }));
-        document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        document
+          .getElementById('drop')!
+          .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       }, ref);
       expect(await page.textContent('#picks')).toContain('style.png (reference)');
       await page.fill('#instruction', 'now make it green');
@@ -190,7 +209,8 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await headIs(page, 1);
       expect((await session()).session).toMatchObject({ head: 1, turnCount: 2 });
       expect(await page.getAttribute('#timeline li[data-turn="1"] button', 'aria-current')).toBe('step');
-      expect(await page.getAttribute('#timeline li[data-turn="2"]', 'class')).not.toContain('on-path'); // kept, off the path
+      // kept, off the path
+      expect(await page.getAttribute('#timeline li[data-turn="2"]', 'class')).not.toContain('on-path');
       expect(await page.textContent('#stage-title')).toBe('Turn 1: make the red square blue');
       await shot(page, '03-undo');
 
@@ -202,7 +222,12 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       d = await session();
       expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3 });
       expect(await turnText(page, 3)).toContain('from turn 1'); // shown as a branch
-      expect(await page.$$eval('#timeline li', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(['0', '1', '2', '3']);
+      expect(await page.$$eval('#timeline li', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual([
+        '0',
+        '1',
+        '2',
+        '3',
+      ]);
 
       // click turn 2: the head moves back to it (the next edit would continue from it)
       await page.click('#timeline li[data-turn="2"] button');
@@ -211,7 +236,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(d.session).toMatchObject({ head: 2, turnCount: 3 });
       expect(d.current).toEqual([1, 2]);
       expect(await page.textContent('#stage-title')).toBe('Turn 2: now make it green');
-      expect(await page.evaluate(() => (document.activeElement?.closest('li') as HTMLElement | null)?.dataset.turn)).toBe('2'); // focus kept
+      expect(
+        await page.evaluate(() => (document.activeElement?.closest('li') as HTMLElement | null)?.dataset.turn),
+      ).toBe('2'); // focus kept
       await shot(page, '04-branch');
 
       // reload: the same session, its three turns, turn 2 as the head
@@ -219,10 +246,19 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await ready(page);
       expect(new URL(page.url()).hash).toBe('#session=s1');
       expect(await page.inputValue('#session-select')).toBe('s1');
-      expect(await page.$$eval('#timeline li', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(['0', '1', '2', '3']);
-      expect(await page.$$eval('#timeline li.is-head', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(['2']);
+      expect(await page.$$eval('#timeline li', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual([
+        '0',
+        '1',
+        '2',
+        '3',
+      ]);
+      expect(await page.$$eval('#timeline li.is-head', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(
+        ['2'],
+      );
       expect(await page.getAttribute('#timeline li[data-turn="2"] button', 'aria-current')).toBe('step');
-      expect(await page.$$eval('#timeline li.on-path', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(['0', '1', '2']);
+      expect(await page.$$eval('#timeline li.on-path', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual(
+        ['0', '1', '2'],
+      );
       expect(await turnText(page, 2)).toContain('seed 42');
       expect(await turnText(page, 3)).toContain('from turn 1');
       expect(await page.textContent('#stage-title')).toBe('Turn 2: now make it green');
@@ -234,7 +270,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.fill('#steps', '40');
       await page.fill('#instruction', 'something slow');
       await page.press('#instruction', 'Enter');
-      await page.waitForFunction(() => /^Step \d+ of 40$/.test(document.getElementById('progress-text')!.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /^Step \d+ of 40$/.test(document.getElementById('progress-text')!.textContent ?? ''),
+      );
       await page.keyboard.press('Escape');
       await page.waitForFunction(() => document.getElementById('progress-text')!.textContent === 'Cancelled');
       await idle(page);
@@ -244,7 +282,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       // a reload while an edit runs: the page picks the job up again and shows its turn when it is done
       await page.fill('#steps', '10');
       await page.press('#instruction', 'Enter');
-      await page.waitForFunction(() => /^Step \d+ of 10$/.test(document.getElementById('progress-text')!.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /^Step \d+ of 10$/.test(document.getElementById('progress-text')!.textContent ?? ''),
+      );
       await page.reload();
       await ready(page);
       await headIs(page, 4);
@@ -288,7 +328,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
     }
   });
 
-  it('fits a phone (one column, timeline below the editor, no sideways scrolling) and a small laptop (two columns)', async () => {
+  it('fits a phone (one column, timeline under the editor, no sideways scroll), a laptop (two columns)', async () => {
     const { page, errors } = await open({ width: 390, height: 844 });
     try {
       await page.goto(`${s.url}/#session=s1`);

@@ -9,11 +9,16 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const SKIP_BROWSER = process.env.KONTEXT_SKIP_BROWSER === '1';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 const HOW_TO_FIX =
-  'install it with `apt-get install -y chromium` (.ci/run does this), point KONTEXT_CHROMIUM at a Chrome or Chromium binary, ' +
-  'or set KONTEXT_SKIP_BROWSER=1 to skip the browser tests';
+  'install it with `apt-get install -y chromium` (.ci/run does this), point KONTEXT_CHROMIUM at a Chrome or Chromium ' +
+  'binary, or set KONTEXT_SKIP_BROWSER=1 to skip the browser tests';
 
 export function chromiumPath(): string {
   const given = process.env.KONTEXT_CHROMIUM;
@@ -22,7 +27,10 @@ export function chromiumPath(): string {
     return given;
   }
   const found = CANDIDATES.find((p) => existsSync(p));
-  if (!found) throw new Error(`the browser tests need Chromium, and none was found (looked for ${CANDIDATES.join(', ')}); ${HOW_TO_FIX}`);
+  if (!found)
+    throw new Error(
+      `the browser tests need Chromium, and none was found (looked for ${CANDIDATES.join(', ')}); ${HOW_TO_FIX}`,
+    );
   return found;
 }
 
@@ -38,12 +46,21 @@ export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Brow
       headless: true,
       timeout: 60_000,
       // --no-sandbox: Chromium refuses its sandbox as root (CI containers); /dev/shm is small in containers
-      args: ['--no-sandbox', '--disable-dev-shm-usage', o.webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu', '--no-first-run', '--disable-extensions'],
+      args: [
+        '--no-sandbox',
+        '--disable-dev-shm-usage',
+        o.webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu',
+        '--no-first-run',
+        '--disable-extensions',
+      ],
     });
   } catch (err) {
     // Playwright's message, then the browser's own stderr lines (the usual cause: a missing library, no sandbox)
     const lines = String((err as Error)?.message ?? err).split('\n');
-    const said = lines.filter((l) => /\[err\]/.test(l)).slice(0, 3).map((l) => l.replace(/^.*?\[err\]\s*/, ''));
+    const said = lines
+      .filter((l) => /\[err\]/.test(l))
+      .slice(0, 3)
+      .map((l) => l.replace(/^.*?\[err\]\s*/, ''));
     const why = [lines[0], ...said].filter(Boolean).join(' | ');
     throw new Error(`Chromium (${executablePath}) could not be launched: ${why}; ${HOW_TO_FIX}`);
   }

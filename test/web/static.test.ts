@@ -59,9 +59,24 @@ describe('the web app, served', () => {
   it('anything else under /web/ is a 404 JSON error: other files, traversal, prototype names', async () => {
     const names = [
       'index.html', // the page is at / only
-      'web.ts', 'server.ts', 'package.json', '..', '%2e%2e', '..%2fapp.ts', '..%2F..%2F..%2Fpackage.json',
-      '%2e%2e%2f%2e%2e%2fserver.ts', '..%5cserver.ts', '%2Fetc%2Fpasswd', 'app.js%00', 'APP.JS', 'app.js.map', 'app.js%2f',
-      'constructor', '__proto__', 'toString', 'hasOwnProperty',
+      'web.ts',
+      'server.ts',
+      'package.json',
+      '..',
+      '%2e%2e',
+      '..%2fapp.ts',
+      '..%2F..%2F..%2Fpackage.json',
+      '%2e%2e%2f%2e%2e%2fserver.ts',
+      '..%5cserver.ts',
+      '%2Fetc%2Fpasswd',
+      'app.js%00',
+      'APP.JS',
+      'app.js.map',
+      'app.js%2f',
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
     ];
     for (const name of names) {
       const r = await rawRequest(s, 'GET', `/web/${name}`);

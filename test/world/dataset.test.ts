@@ -13,7 +13,12 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from
 
 /** every scene a sample contains: inputs, before, after, every turn */
 function scenesOf(s: Sample): Scene[] {
-  return [...s.inputScenes, ...(s.before ? [s.before] : []), s.after, ...(s.turns ?? []).flatMap((t) => [t.before, t.after])];
+  return [
+    ...s.inputScenes,
+    ...(s.before ? [s.before] : []),
+    s.after,
+    ...(s.turns ?? []).flatMap((t) => [t.before, t.after]),
+  ];
 }
 
 const N = 700; // 100 per family
@@ -42,7 +47,7 @@ describe('samples', () => {
 
   it('cover every family and task, interleaved, with categories in KontextBench spelling', () => {
     expect(new Set(train.map((s) => s.task))).toEqual(new Set(TASKS.map((t) => t.name)));
-    train.forEach((s, i) => expect(s.family).toBe(FAMILIES[i % FAMILIES.length]));
+    for (const [i, s] of train.entries()) expect(s.family).toBe(FAMILIES[i % FAMILIES.length]);
     expect(CATEGORY.local).toBe('Instruction Editing - Local');
     expect(CATEGORY.global).toBe('Instruction Editing - Global');
     expect(CATEGORY.text).toBe('Text Editing');
@@ -52,7 +57,9 @@ describe('samples', () => {
 
   it('have several phrasings per task', () => {
     for (const t of TASKS.filter((t) => !['t2i.caption', 'multiturn.chain'].includes(t.name))) {
-      const starts = new Set(train.filter((s) => s.task === t.name).map((s) => s.instruction.split(' ').slice(0, 2).join(' ')));
+      const starts = new Set(
+        train.filter((s) => s.task === t.name).map((s) => s.instruction.split(' ').slice(0, 2).join(' ')),
+      );
       expect(starts.size, t.name).toBeGreaterThanOrEqual(2);
     }
   });
@@ -76,7 +83,8 @@ describe('samples', () => {
       const o = s.before!.objects.find((p) => p.id === id)!;
       const others = s.before!.objects.filter((p) => p.id !== id);
       const text = s.instruction.toLowerCase();
-      if (text.includes(`the ${o.color} ${o.shape}`)) expect(others.some((p) => p.color === o.color && p.shape === o.shape)).toBe(false);
+      if (text.includes(`the ${o.color} ${o.shape}`))
+        expect(others.some((p) => p.color === o.color && p.shape === o.shape)).toBe(false);
       else if (text.includes(`the ${o.color} shape`)) expect(others.some((p) => p.color === o.color)).toBe(false);
       else if (text.includes(`the ${o.shape}`)) expect(others.some((p) => p.shape === o.shape)).toBe(false);
       else expect.fail(`'${s.instruction}' does not name the ${o.color} ${o.shape}`);
@@ -91,7 +99,10 @@ describe('samples', () => {
         let changed = 0;
         let leaked = 0;
         for (let i = 0; i < st.mask.length; i++) {
-          const differs = st.target.data[i * 3] !== input!.data[i * 3] || st.target.data[i * 3 + 1] !== input!.data[i * 3 + 1] || st.target.data[i * 3 + 2] !== input!.data[i * 3 + 2];
+          const differs =
+            st.target.data[i * 3] !== input!.data[i * 3] ||
+            st.target.data[i * 3 + 1] !== input!.data[i * 3 + 1] ||
+            st.target.data[i * 3 + 2] !== input!.data[i * 3 + 2];
           if (!differs) continue;
           if (st.mask[i]) changed++;
           else leaked++;
@@ -104,7 +115,8 @@ describe('samples', () => {
   });
 
   it('targets are the renders of the after scenes; regions named in instructions are where the object goes', () => {
-    for (const s of train.slice(0, 100)) expect(same(s.target.data, render(s.turns ? s.turns[0]!.after : s.after, 64).data)).toBe(true);
+    for (const s of train.slice(0, 100))
+      expect(same(s.target.data, render(s.turns ? s.turns[0]!.after : s.after, 64).data)).toBe(true);
     for (const s of train.filter((s) => !s.turns && (s.edit.op === 'add' || s.edit.op === 'move'))) {
       const e = s.edit as { id: number; region: string };
       const o = s.after.objects.find((p) => p.id === e.id)!;
@@ -112,7 +124,8 @@ describe('samples', () => {
       if (s.edit.op === 'move') {
         const old = s.before!.objects.find((p) => p.id === e.id)!;
         const [a, b] = [objectRect(old), objectRect(o)];
-        expect(a[0] >= b[2] || b[0] >= a[2] || a[1] >= b[3] || b[1] >= a[3]).toBe(true); // old and new boxes are disjoint
+        // old and new boxes are disjoint
+        expect(a[0] >= b[2] || b[0] >= a[2] || a[1] >= b[3] || b[1] >= a[3]).toBe(true);
       }
     }
   });
@@ -152,17 +165,29 @@ describe('writeDataset', () => {
     dirs.push(dir);
     const info = await writeDataset(dir, { split: 'val', seed: 4, n: 14, size: 64 });
     expect(info.n).toBe(14);
-    const rows = (await readFile(join(dir, 'metadata.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as MetadataRow);
+    const rows = (await readFile(join(dir, 'metadata.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MetadataRow);
     expect(rows.length).toBe(14);
     for (const r of rows) {
-      for (const f of ['key', 'category', 'instruction']) expect(typeof (r as unknown as Record<string, unknown>)[f]).toBe('string');
+      for (const f of ['key', 'category', 'instruction'])
+        expect(typeof (r as unknown as Record<string, unknown>)[f]).toBe('string');
       expect(Object.values(CATEGORY)).toContain(r.category);
-      for (const f of [...r.input_files, r.target_file, r.mask_file, ...(r.turns ?? []).flatMap((t) => [t.target_file, t.mask_file])]) expect(existsSync(join(dir, f)), f).toBe(true);
+      for (const f of [
+        ...r.input_files,
+        r.target_file,
+        r.mask_file,
+        ...(r.turns ?? []).flatMap((t) => [t.target_file, t.mask_file]),
+      ])
+        expect(existsSync(join(dir, f)), f).toBe(true);
       expect(r.file_name).toBe(r.input_files[0] ?? r.target_file);
       if (r.family === 'style') expect(r.input_files.length).toBe(2);
       if (r.family === 't2i') expect([r.file_name, r.input_files.length]).toEqual([r.target_file, 0]);
       expect(r.scene_after).toBeTruthy();
     }
-    expect(JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8')).heldOut.pairs.length).toBe(HELD_OUT_PAIRS.length);
+    expect(JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8')).heldOut.pairs.length).toBe(
+      HELD_OUT_PAIRS.length,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { hashSeed, Rng } from '../../src/world/prng.ts';
 import { DEFAULT_SIZE, render } from '../../src/world/render.ts';
-import { OBJECT_COLOR_NAMES, colorDistance, OBJECT_COLORS, BACKGROUND_COLORS, lightPixel } from '../../src/world/palette.ts';
+import {
+  OBJECT_COLOR_NAMES,
+  colorDistance,
+  OBJECT_COLORS,
+  BACKGROUND_COLORS,
+  lightPixel,
+} from '../../src/world/palette.ts';
 import { SHAPES, SIZE_NAMES, STYLES } from '../../src/world/shapes.ts';
 import { GLYPHS, LETTERS } from '../../src/world/font.ts';
 import { IDENTITY_COUNT, identityId, identityTraits } from '../../src/world/characters.ts';
@@ -35,7 +41,14 @@ describe('prng', () => {
 
   it('hashSeed separates its parts', () => {
     expect(hashSeed(1, 'train', 0)).toBe(hashSeed(1, 'train', 0));
-    const hs = new Set([hashSeed(1, 'train', 0), hashSeed(1, 'val', 0), hashSeed(1, 'train', 1), hashSeed(2, 'train', 0), hashSeed('ab', 'c'), hashSeed('a', 'bc')]);
+    const hs = new Set([
+      hashSeed(1, 'train', 0),
+      hashSeed(1, 'val', 0),
+      hashSeed(1, 'train', 1),
+      hashSeed(2, 'train', 0),
+      hashSeed('ab', 'c'),
+      hashSeed('a', 'bc'),
+    ]);
     expect(hs.size).toBe(6);
   });
 });
@@ -87,7 +100,9 @@ describe('world inventory', () => {
     expect(OBJECT_COLOR_NAMES.length).toBeGreaterThanOrEqual(8);
     expect(SIZE_NAMES.length).toBeGreaterThanOrEqual(3);
     expect(STYLES).toEqual(expect.arrayContaining(['filled', 'outline', 'striped', 'dotted']));
-    for (const a of OBJECT_COLOR_NAMES) for (const b of OBJECT_COLOR_NAMES) if (a < b) expect(colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[b])).toBeGreaterThan(80);
+    for (const a of OBJECT_COLOR_NAMES)
+      for (const b of OBJECT_COLOR_NAMES)
+        if (a < b) expect(colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[b])).toBeGreaterThan(80);
   });
 
   it('has >= 50 character identities that all render differently', () => {
@@ -95,7 +110,10 @@ describe('world inventory', () => {
     const seen = new Set<string>();
     for (let id = 0; id < IDENTITY_COUNT; id++) {
       expect(identityId(identityTraits(id))).toBe(id);
-      const img = render({ ...scene, objects: [], text: null, character: { identity: id, size: 'large', x: 0.5, y: 0.5 } }, 64);
+      const img = render(
+        { ...scene, objects: [], text: null, character: { identity: id, size: 'large', x: 0.5, y: 0.5 } },
+        64,
+      );
       seen.add(Buffer.from(img.data).toString('base64'));
     }
     expect(seen.size).toBe(IDENTITY_COUNT);

@@ -30,7 +30,10 @@ export class JobBook {
   private readonly open = new Map<string, Entry>();
   private readonly ended = new Map<string, Entry>();
 
-  constructor(private readonly journal: JobJournal, private readonly log?: (line: string) => void) {}
+  constructor(
+    private readonly journal: JobJournal,
+    private readonly log?: (line: string) => void,
+  ) {}
 
   /** A new job, as submitted: recorded in the journal before anyone hears of it. */
   add(job: Job, spec: JobSpec): Entry {
@@ -135,8 +138,17 @@ export function finalEvent(job: Job): JobEvent {
 /** A new job's first state. */
 export function newJob(id: string, spec: JobSpec): Job {
   return {
-    id, kind: spec.kind, status: 'queued', session: spec.kind === 'session-edit' ? spec.session : null,
-    createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, position: null, progress: null,
-    cancelRequested: false, result: null, error: null,
+    id,
+    kind: spec.kind,
+    status: 'queued',
+    session: spec.kind === 'session-edit' ? spec.session : null,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    position: null,
+    progress: null,
+    cancelRequested: false,
+    result: null,
+    error: null,
   };
 }

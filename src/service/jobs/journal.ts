@@ -27,8 +27,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 `;
 
 interface Row {
-  id: string; kind: JobKind; session: string | null; status: JobStatus; created_at: string;
-  started_at: string | null; finished_at: string | null; result: string | null; error: string | null;
+  id: string;
+  kind: JobKind;
+  session: string | null;
+  status: JobStatus;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  result: string | null;
+  error: string | null;
 }
 
 export class JobJournal {
@@ -53,7 +60,9 @@ export class JobJournal {
 
   /** Jobs not yet finished, oldest first (with Redis, workers may still be running them: see RedisQueue.reconcile). */
   unfinished(): Job[] {
-    const rows = this.db.prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`).all() as { id: string }[];
+    const rows = this.db
+      .prepare(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`)
+      .all() as { id: string }[];
     return rows.map((r) => this.get(r.id)!);
   }
 
@@ -77,9 +86,18 @@ export class JobJournal {
     const [r] = this.db.prepare('SELECT * FROM jobs WHERE id = ?').all(id) as Row[];
     if (!r) return null;
     return {
-      id: r.id, kind: r.kind, status: r.status, session: r.session, createdAt: r.created_at, startedAt: r.started_at,
-      finishedAt: r.finished_at, position: null, progress: null, cancelRequested: false,
-      result: r.result ? (JSON.parse(r.result) as JobResult) : null, error: r.error,
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      session: r.session,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      position: null,
+      progress: null,
+      cancelRequested: false,
+      result: r.result ? (JSON.parse(r.result) as JobResult) : null,
+      error: r.error,
     };
   }
 

@@ -34,12 +34,14 @@ export class InProcessQueue implements JobQueue {
   }
 
   checkRoom(): void {
-    if (!this.accepting) throw new ServiceError(503, 'the server is shutting down and takes no new jobs; try again after it restarts');
+    if (!this.accepting)
+      throw new ServiceError(503, 'the server is shutting down and takes no new jobs; try again after it restarts');
     // A job that finds a worker free starts at once and never waits, so it fits even with --max-queue 0.
     if (this.waiting.length >= this.o.maxQueue && this.running.size >= this.o.concurrency) {
       throw new ServiceError(
         429,
-        `the job queue is full: ${this.waiting.length} jobs are waiting and this server's limit is ${this.o.maxQueue} (--max-queue); try again when one has finished`,
+        `the job queue is full: ${this.waiting.length} jobs are waiting and this server's limit ` +
+          `is ${this.o.maxQueue} (--max-queue); try again when one has finished`,
         { 'retry-after': '10' },
       );
     }
@@ -65,7 +67,8 @@ export class InProcessQueue implements JobQueue {
       if (old) throw conflict(`job ${id} has already finished (${old.status}); there is nothing to cancel`);
       return null;
     }
-    if (isFinished(e.job.status)) throw conflict(`job ${id} has already finished (${e.job.status}); there is nothing to cancel`);
+    if (isFinished(e.job.status))
+      throw conflict(`job ${id} has already finished (${e.job.status}); there is nothing to cancel`);
     const i = this.waiting.findIndex((t) => t.entry === e);
     if (i >= 0) {
       this.waiting.splice(i, 1);
@@ -83,12 +86,19 @@ export class InProcessQueue implements JobQueue {
   }
 
   stats() {
-    return { queued: this.waiting.length, running: this.running.size, maxQueue: this.o.maxQueue, concurrency: this.o.concurrency, accepting: this.accepting };
+    return {
+      queued: this.waiting.length,
+      running: this.running.size,
+      maxQueue: this.o.maxQueue,
+      concurrency: this.o.concurrency,
+      accepting: this.accepting,
+    };
   }
 
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
-    for (const t of this.waiting.splice(0)) this.book.finish(t.entry, 'cancelled', null, 'the server shut down before this job started');
+    for (const t of this.waiting.splice(0))
+      this.book.finish(t.entry, 'cancelled', null, 'the server shut down before this job started');
     const settled = () => Promise.all([...this.running.values()].map((r) => r.settled));
     if (this.running.size === 0) return;
     this.o.log?.(`waiting up to ${graceMs / 1000}s for ${this.running.size} running job(s) to finish`);
@@ -151,7 +161,8 @@ export class InProcessQueue implements JobQueue {
 
   /** Jobs from index `from` on moved up the queue: tell their subscribers their new position. */
   private announcePositions(from: number): void {
-    for (let i = from; i < this.waiting.length; i++) this.book.emit(this.waiting[i].entry, { type: 'queued', position: i + 1 });
+    for (let i = from; i < this.waiting.length; i++)
+      this.book.emit(this.waiting[i].entry, { type: 'queued', position: i + 1 });
   }
 
   private view(e: Entry): Job {

@@ -18,7 +18,17 @@ import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { conflict, ServiceError } from '../errors.ts';
 import { JobBook, newJob, type Entry, type Listener } from './book.ts';
 import type { JobJournal } from './journal.ts';
-import { CANCEL_EVENT, CANCELLED, checkRedis, failureMessage, JOB_OPTIONS, QUEUE_NAME, redactUrl, redisConnection, workerCapacity } from './redis.ts';
+import {
+  CANCEL_EVENT,
+  CANCELLED,
+  checkRedis,
+  failureMessage,
+  JOB_OPTIONS,
+  QUEUE_NAME,
+  redactUrl,
+  redisConnection,
+  workerCapacity,
+} from './redis.ts';
 import { isFinished, type Job, type JobQueue, type JobResult, type JobSpec, type QueueStats } from './types.ts';
 
 export interface RedisQueueOptions {
@@ -60,18 +70,23 @@ export class RedisQueue implements JobQueue {
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), producer.waitUntilReady()]);
     const q = new RedisQueue(o, queue, events, producer);
     await q.reconcile();
-    o.log?.(`jobs go to Redis at ${redactUrl(o.url)} (queue ${QUEUE_NAME}); start workers with: kontext worker --redis URL --data DIR`);
+    o.log?.(
+      `jobs go to Redis at ${redactUrl(o.url)} (queue ${QUEUE_NAME}); ` +
+        `start workers with: kontext worker --redis URL --data DIR`,
+    );
     return q;
   }
 
   async checkRoom(): Promise<void> {
-    if (!this.accepting) throw new ServiceError(503, 'the server is shutting down and takes no new jobs; try again after it restarts');
+    if (!this.accepting)
+      throw new ServiceError(503, 'the server is shutting down and takes no new jobs; try again after it restarts');
     const { waiting, active } = await this.counts();
     // As in-process: a job that finds a worker free starts at once and never waits, so it fits even with --max-queue 0.
     if (waiting >= this.o.maxQueue && active + waiting >= (await this.workerCapacity())) {
       throw new ServiceError(
         429,
-        `the job queue is full: ${waiting} jobs are waiting for a worker and this server's limit is ${this.o.maxQueue} (--max-queue); try again when one has finished, or start more workers`,
+        `the job queue is full: ${waiting} jobs are waiting for a worker and this server's limit ` +
+          `is ${this.o.maxQueue} (--max-queue); try again when one has finished, or start more workers`,
         { 'retry-after': '10' },
       );
     }
@@ -102,12 +117,17 @@ export class RedisQueue implements JobQueue {
       e = isFinished(job.status) ? undefined : this.book.follow(job);
       if (!e) throw conflict(`job ${id} has already finished (${job.status}); there is nothing to cancel`);
     }
-    if (isFinished(e.job.status)) throw conflict(`job ${id} has already finished (${e.job.status}); there is nothing to cancel`);
+    if (isFinished(e.job.status))
+      throw conflict(`job ${id} has already finished (${e.job.status}); there is nothing to cancel`);
     if (e.job.status === 'queued' && (await this.removeWaiting(id))) {
       this.book.finish(e, 'cancelled', null, 'cancelled by request before it started');
     } else if (!e.job.cancelRequested) {
       e.job.cancelRequested = true;
-      await this.producer.publishEvent({ eventName: CANCEL_EVENT, jobId: id, reason: 'cancelled by request while running' });
+      await this.producer.publishEvent({
+        eventName: CANCEL_EVENT,
+        jobId: id,
+        reason: 'cancelled by request while running',
+      });
     }
     return this.view(e);
   }
@@ -118,7 +138,13 @@ export class RedisQueue implements JobQueue {
 
   async stats(): Promise<QueueStats> {
     const { waiting, active } = await this.counts();
-    return { queued: waiting, running: active, maxQueue: this.o.maxQueue, concurrency: await this.workerCapacity(), accepting: this.accepting };
+    return {
+      queued: waiting,
+      running: active,
+      maxQueue: this.o.maxQueue,
+      concurrency: await this.workerCapacity(),
+      accepting: this.accepting,
+    };
   }
 
   /** The jobs are the workers': they go on running. This process stops taking jobs and following them. */
@@ -126,7 +152,8 @@ export class RedisQueue implements JobQueue {
     if (!this.accepting) return;
     this.accepting = false;
     const open = this.book.unfinished().length;
-    if (open) this.o.log?.(`${open} unfinished job(s) stay with the workers; GET /jobs/:id on any API process follows them`);
+    if (open)
+      this.o.log?.(`${open} unfinished job(s) stay with the workers; GET /jobs/:id on any API process follows them`);
     this.book.endAll();
     await Promise.all([this.events.close(), this.producer.close(), this.queue.close()]);
   }
@@ -144,7 +171,9 @@ export class RedisQueue implements JobQueue {
         this.book.emit(e, { type: 'step', step, total });
       }),
     );
-    ev.on('completed', ({ jobId, returnvalue }) => this.with(jobId, (e) => this.book.finish(e, 'done', returnvalue as unknown as JobResult, null)));
+    ev.on('completed', ({ jobId, returnvalue }) =>
+      this.with(jobId, (e) => this.book.finish(e, 'done', returnvalue as unknown as JobResult, null)),
+    );
     ev.on('failed', ({ jobId, failedReason }) => this.with(jobId, (e) => this.failed(e, failedReason)));
     // A worker stopped renewing the job's lock (it died): BullMQ puts the job back for another worker.
     ev.on('stalled', ({ jobId }) =>
@@ -184,7 +213,8 @@ export class RedisQueue implements JobQueue {
       const state = bull ? await bull.getState() : 'unknown';
       if (state === 'completed') this.book.finish(e, 'done', bull!.returnvalue as JobResult, null);
       else if (state === 'failed') this.failed(e, bull!.failedReason ?? 'failed');
-      else if (state === 'unknown') this.book.finish(e, 'failed', null, 'the job queue (Redis) no longer has this job; submit it again');
+      else if (state === 'unknown')
+        this.book.finish(e, 'failed', null, 'the job queue (Redis) no longer has this job; submit it again');
       // still waiting or running: its subscribers start from where it is
       else if (state !== 'active') this.book.emit(e, { type: 'queued', position: this.position(e) ?? 1 });
       else if (e.job.status === 'queued') this.book.started(e);

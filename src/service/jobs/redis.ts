@@ -32,7 +32,10 @@ export const CANCELLED = 'cancelled: ';
 /** The worker-side words of BullMQ for a job that lost its worker too often, as a client should read them. */
 export function failureMessage(reason: string): string {
   if (/stalled more than allowable limit/.test(reason)) {
-    return `the workers running this job stopped ${MAX_STALLED + 1} times before it finished (${reason}); submit it again`;
+    return (
+      `the workers running this job stopped ${MAX_STALLED + 1} times before it finished (${reason}); ` +
+      `submit it again`
+    );
   }
   return reason;
 }
@@ -57,7 +60,8 @@ export function redisConnection(url: string): ConnectionOptions {
   } catch {
     throw new UserError(`--redis must be a URL like redis://127.0.0.1:6379, got '${url}'`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UserError(`--redis must be a redis:// or rediss:// URL, got '${redactUrl(url)}'`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UserError(`--redis must be a redis:// or rediss:// URL, got '${redactUrl(url)}'`);
   return { url };
 }
 
@@ -66,7 +70,12 @@ export function redisConnection(url: string): ConnectionOptions {
  * background and the process would sit silent. Throws a UserError naming the URL and the reason.
  */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const connection = { ...(redisConnection(url) as object), connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 };
+  const connection = {
+    ...(redisConnection(url) as object),
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  };
   const probe = new Queue(QUEUE_NAME, { connection });
   let last: Error | undefined;
   probe.on('error', (err) => (last = err));
@@ -74,7 +83,10 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   try {
     await Promise.race([
       probe.waitUntilReady(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs))),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs)),
+      ),
     ]);
   } catch (err) {
     const why = (last ?? (err as Error)).message || String(err);

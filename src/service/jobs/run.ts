@@ -26,7 +26,8 @@ export async function runJob(runner: JobRunner, spec: JobSpec, o: RunOptions): P
     id: o.id,
     signal,
     checkCancelled: () => {
-      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new JobCancelled(String(signal.reason));
+      if (signal.aborted)
+        throw signal.reason instanceof Error ? signal.reason : new JobCancelled(String(signal.reason));
     },
     onStep: (step, total) => {
       o.onStep?.(step, total);

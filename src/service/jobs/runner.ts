@@ -29,8 +29,14 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
     if (spec.kind === 'session-edit') {
       // SessionEditor stores the output image, then the turn, then moves the head (see src/session/editor.ts).
       const { turn } = await new SessionEditor(store, m).edit(spec.session, {
-        instruction: spec.instruction, images, from: spec.from, seed: spec.seed, steps: spec.steps,
-        guidance: spec.guidance, width: spec.width, height: spec.height,
+        instruction: spec.instruction,
+        images,
+        from: spec.from,
+        seed: spec.seed,
+        steps: spec.steps,
+        guidance: spec.guidance,
+        width: spec.width,
+        height: spec.height,
       });
       const { output: image, width, height, seed, model: name, seconds } = turn;
       return { image, width, height, seed, model: name, seconds, turn };

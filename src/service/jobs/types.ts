@@ -18,7 +18,15 @@ interface Sampling {
 export type JobSpec =
   | ({ kind: 'generate'; prompt: string; width?: number; height?: number } & Sampling)
   | ({ kind: 'edit'; prompt: string; images: string[] } & Sampling)
-  | ({ kind: 'session-edit'; session: string; instruction: string; images: string[]; from?: number | null; width?: number; height?: number } & Sampling);
+  | ({
+      kind: 'session-edit';
+      session: string;
+      instruction: string;
+      images: string[];
+      from?: number | null;
+      width?: number;
+      height?: number;
+    } & Sampling);
 
 export type JobKind = JobSpec['kind'];
 
@@ -122,7 +130,12 @@ export interface JobQueue {
    * happens; `onEnd` once no more will come (after the last event, or when the queue shuts down). Returns null
    * for an unknown job; call the returned function to stop listening.
    */
-  subscribe(id: string, listener: (seq: number, e: JobEvent) => void, after?: number, onEnd?: () => void): MaybePromise<(() => void) | null>;
+  subscribe(
+    id: string,
+    listener: (seq: number, e: JobEvent) => void,
+    after?: number,
+    onEnd?: () => void,
+  ): MaybePromise<(() => void) | null>;
   stats(): MaybePromise<QueueStats>;
   /** stop taking jobs, and end this process's part: the in-process queue cancels the queued jobs and lets the
    *  running ones finish for up to graceMs, then cancels them; the Redis queue leaves them to the workers */

@@ -9,9 +9,20 @@ import { storeUploads } from '../uploads.ts';
 import { EDIT_BODY, GENERATE_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
-interface Sampling { seed?: number; steps?: number; guidance?: number }
-interface GenerateBody extends Sampling { prompt: string; width?: number; height?: number }
-interface EditBody extends Sampling { prompt: string; images: string[] }
+interface Sampling {
+  seed?: number;
+  steps?: number;
+  guidance?: number;
+}
+interface GenerateBody extends Sampling {
+  prompt: string;
+  width?: number;
+  height?: number;
+}
+interface EditBody extends Sampling {
+  prompt: string;
+  images: string[];
+}
 
 /** 202 Accepted: the job is queued; Location says where to follow it. */
 export function accepted(reply: FastifyReply, job: Job): Job {
@@ -30,19 +41,28 @@ export const JOB_RESPONSES = {
 export function generateRoutes({ store, queue, limits }: ServiceContext): RouteSpec[] {
   return [
     {
-      method: 'POST', url: '/generate', operationId: 'generate', summary: 'Text-to-image: queue a job that draws an image from a prompt',
-      body: GENERATE_BODY, responses: JOB_RESPONSES,
+      method: 'POST',
+      url: '/generate',
+      operationId: 'generate',
+      summary: 'Text-to-image: queue a job that draws an image from a prompt',
+      body: GENERATE_BODY,
+      responses: JOB_RESPONSES,
       async handler(req, reply) {
         const { prompt, width, height, seed, steps, guidance } = bodyOf<GenerateBody>(req);
         checkText(prompt, 'prompt', limits);
         checkSteps(steps, limits);
-        if (width !== undefined || height !== undefined) checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
+        if (width !== undefined || height !== undefined)
+          checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
         return accepted(reply, await queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance }));
       },
     },
     {
-      method: 'POST', url: '/edit', operationId: 'edit', summary: 'Edit an image from an instruction: queue a job (the output has the first image\'s size)',
-      body: EDIT_BODY, responses: JOB_RESPONSES,
+      method: 'POST',
+      url: '/edit',
+      operationId: 'edit',
+      summary: "Edit an image from an instruction: queue a job (the output has the first image's size)",
+      body: EDIT_BODY,
+      responses: JOB_RESPONSES,
       async handler(req, reply) {
         const { prompt, images, seed, steps, guidance } = bodyOf<EditBody>(req);
         checkText(prompt, 'prompt', limits);

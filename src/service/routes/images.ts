@@ -8,7 +8,10 @@ import { paramsOf, type RouteSpec, type ServiceContext } from './spec.ts';
 export function imageRoutes({ store }: ServiceContext): RouteSpec[] {
   return [
     {
-      method: 'GET', url: '/images/:hash', operationId: 'getImage', summary: 'A stored image (an upload or an output) as PNG',
+      method: 'GET',
+      url: '/images/:hash',
+      operationId: 'getImage',
+      summary: 'A stored image (an upload or an output) as PNG',
       params: { hash: 'the SHA-256 of the PNG, as in a job result or a turn' },
       responses: {
         200: { description: 'the PNG', mediaType: 'image/png' },

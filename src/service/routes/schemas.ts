@@ -3,7 +3,12 @@
 
 import type { JsonSchema } from './spec.ts';
 
-const int = (minimum: number, maximum?: number, description?: string) => ({ type: 'integer', minimum, ...(maximum && { maximum }), ...(description && { description }) });
+const int = (minimum: number, maximum?: number, description?: string) => ({
+  type: 'integer',
+  minimum,
+  ...(maximum && { maximum }),
+  ...(description && { description }),
+});
 
 const SAMPLING = {
   // seeds are 32-bit: the noise generator (as torch's) keeps the low 32 bits, so a larger one would alias a smaller
@@ -18,7 +23,12 @@ const IMAGES = {
   description: "at most the server's image count and --max-pixels each",
 };
 
-const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({ type: 'object', additionalProperties: false, required, properties });
+const object = (properties: Record<string, unknown>, required: string[] = []): JsonSchema => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
 
 export const GENERATE_BODY = object(
   { prompt: { type: 'string', description: 'what to draw' }, width: int(1, 4096), height: int(1, 4096), ...SAMPLING },
@@ -26,16 +36,31 @@ export const GENERATE_BODY = object(
 );
 
 export const EDIT_BODY = object(
-  { prompt: { type: 'string', description: 'the edit instruction' }, images: { ...IMAGES, minItems: 1, description: 'the image to edit, then optional references (e.g. a style exemplar)' }, ...SAMPLING },
+  {
+    prompt: { type: 'string', description: 'the edit instruction' },
+    images: {
+      ...IMAGES,
+      minItems: 1,
+      description: 'the image to edit, then optional references (e.g. a style exemplar)',
+    },
+    ...SAMPLING,
+  },
   ['prompt', 'images'],
 );
 
-export const CREATE_SESSION_BODY = object({ name: { type: 'string', description: 'default: s1, s2, ... (the first free one)' } });
+export const CREATE_SESSION_BODY = object({
+  name: { type: 'string', description: 'default: s1, s2, ... (the first free one)' },
+});
 
 export const SESSION_TURN_BODY = object(
   {
     instruction: { type: 'string' },
-    images: { ...IMAGES, description: "images after the head's output (e.g. a style exemplar); for a session at its start, the images to edit (none: text-to-image)" },
+    images: {
+      ...IMAGES,
+      description:
+        "images after the head's output (e.g. a style exemplar); for a session at its start, " +
+        'the images to edit (none: text-to-image)',
+    },
     from: int(0, undefined, 'continue from this turn instead of the head (a new branch); 0 = start over from `images`'),
     width: int(1, 4096, 'size of a text-to-image turn'),
     height: int(1, 4096),
@@ -44,7 +69,9 @@ export const SESSION_TURN_BODY = object(
   ['instruction'],
 );
 
-export const BRANCH_BODY = object({ turn: int(0, undefined, 'the turn the next edit continues from; 0 = the start') }, ['turn']);
+export const BRANCH_BODY = object({ turn: int(0, undefined, 'the turn the next edit continues from; 0 = the start') }, [
+  'turn',
+]);
 
 // ---- responses (documentation only) ----------------------------------------------------------------------------
 
@@ -52,30 +79,58 @@ const str = { type: 'string' };
 const nullable = (t: string) => ({ type: [t, 'null'] });
 
 const TURN = object({
-  session: str, n: { type: 'integer' }, parent: nullable('integer'), instruction: str, inputs: { type: 'array', items: str },
-  output: { ...str, description: 'image hash: GET /images/{hash}' }, width: { type: 'integer' }, height: { type: 'integer' },
-  steps: nullable('integer'), guidance: nullable('number'), seed: { type: 'integer' }, model: str, seconds: { type: 'number' }, createdAt: str,
+  session: str,
+  n: { type: 'integer' },
+  parent: nullable('integer'),
+  instruction: str,
+  inputs: { type: 'array', items: str },
+  output: { ...str, description: 'image hash: GET /images/{hash}' },
+  width: { type: 'integer' },
+  height: { type: 'integer' },
+  steps: nullable('integer'),
+  guidance: nullable('number'),
+  seed: { type: 'integer' },
+  model: str,
+  seconds: { type: 'number' },
+  createdAt: str,
 });
 
 const JOB_RESULT = object({
-  image: { ...str, description: 'hash of the output image: GET /images/{hash}' }, width: { type: 'integer' }, height: { type: 'integer' },
-  seed: { type: 'integer' }, model: str, seconds: { type: 'number' }, turn: { $ref: '#/components/schemas/Turn' },
+  image: { ...str, description: 'hash of the output image: GET /images/{hash}' },
+  width: { type: 'integer' },
+  height: { type: 'integer' },
+  seed: { type: 'integer' },
+  model: str,
+  seconds: { type: 'number' },
+  turn: { $ref: '#/components/schemas/Turn' },
 });
 
 const SESSION = object({ id: str, createdAt: str, head: nullable('integer'), turnCount: { type: 'integer' } });
 
 export const COMPONENTS: Record<string, JsonSchema> = {
-  Error: object({ error: { ...str, description: 'what was wrong; for a limit, which one and the option that sets it' } }, ['error']),
+  Error: object(
+    { error: { ...str, description: 'what was wrong; for a limit, which one and the option that sets it' } },
+    ['error'],
+  ),
   Job: object({
-    id: str, kind: { enum: ['generate', 'edit', 'session-edit'] }, status: { enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
-    session: nullable('string'), createdAt: str, startedAt: nullable('string'), finishedAt: nullable('string'),
+    id: str,
+    kind: { enum: ['generate', 'edit', 'session-edit'] },
+    status: { enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
+    session: nullable('string'),
+    createdAt: str,
+    startedAt: nullable('string'),
+    finishedAt: nullable('string'),
     position: { type: ['integer', 'null'], description: '1 = next to run; while queued' },
     progress: { type: ['object', 'null'], properties: { step: { type: 'integer' }, total: { type: 'integer' } } },
-    cancelRequested: { type: 'boolean' }, result: { oneOf: [{ $ref: '#/components/schemas/JobResult' }, { type: 'null' }] }, error: nullable('string'),
+    cancelRequested: { type: 'boolean' },
+    result: { oneOf: [{ $ref: '#/components/schemas/JobResult' }, { type: 'null' }] },
+    error: nullable('string'),
   }),
   JobResult: JOB_RESULT,
   JobEvent: {
-    description: 'one Server-Sent Event: `event:` is the type, `data:` this JSON, `id:` its sequence number (send Last-Event-ID to resume)',
+    description:
+      'one Server-Sent Event: `event:` is the type, `data:` this JSON, `id:` its sequence number ' +
+      '(send Last-Event-ID to resume)',
     oneOf: [
       object({ type: { const: 'queued' }, position: { type: 'integer' } }),
       object({ type: { const: 'started' } }),
@@ -86,12 +141,24 @@ export const COMPONENTS: Record<string, JsonSchema> = {
     ],
   },
   Session: SESSION,
-  SessionDetail: object({ session: { $ref: '#/components/schemas/Session' }, current: { type: 'array', items: { type: 'integer' }, description: 'the turns from a root to the head' }, turns: { type: 'array', items: { $ref: '#/components/schemas/Turn' } } }),
+  SessionDetail: object({
+    session: { $ref: '#/components/schemas/Session' },
+    current: { type: 'array', items: { type: 'integer' }, description: 'the turns from a root to the head' },
+    turns: { type: 'array', items: { $ref: '#/components/schemas/Turn' } },
+  }),
   SessionList: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
   Turn: TURN,
   Health: object({
-    status: str, model: str, uptimeSeconds: { type: 'number' },
-    queue: object({ queued: { type: 'integer' }, running: { type: 'integer' }, maxQueue: { type: 'integer' }, concurrency: { type: 'integer' }, accepting: { type: 'boolean' } }),
+    status: str,
+    model: str,
+    uptimeSeconds: { type: 'number' },
+    queue: object({
+      queued: { type: 'integer' },
+      running: { type: 'integer' },
+      maxQueue: { type: 'integer' },
+      concurrency: { type: 'integer' },
+      accepting: { type: 'boolean' },
+    }),
     limits: { type: 'object' },
   }),
 };

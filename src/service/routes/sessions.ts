@@ -11,12 +11,21 @@ import { BRANCH_BODY, CREATE_SESSION_BODY, SESSION_TURN_BODY } from './schemas.t
 import { bodyOf, paramsOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
 interface TurnBody {
-  instruction: string; images?: string[]; from?: number; width?: number; height?: number;
-  seed?: number; steps?: number; guidance?: number;
+  instruction: string;
+  images?: string[];
+  from?: number;
+  width?: number;
+  height?: number;
+  seed?: number;
+  steps?: number;
+  guidance?: number;
 }
 
 const ID = { id: "the session's name" };
-const ERRORS = { 400: { description: 'malformed request', schema: 'Error' }, 404: { description: 'no such session (or turn)', schema: 'Error' } };
+const ERRORS = {
+  400: { description: 'malformed request', schema: 'Error' },
+  404: { description: 'no such session (or turn)', schema: 'Error' },
+};
 
 export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSpec[] {
   /** The session named in the path, or 404. */
@@ -37,23 +46,39 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
 
   return [
     {
-      method: 'POST', url: '/sessions', operationId: 'createSession', summary: 'Create a session', body: CREATE_SESSION_BODY,
-      responses: { 201: { description: 'the new session', schema: 'Session' }, 400: ERRORS[400], 409: { description: 'the name is taken', schema: 'Error' } },
+      method: 'POST',
+      url: '/sessions',
+      operationId: 'createSession',
+      summary: 'Create a session',
+      body: CREATE_SESSION_BODY,
+      responses: {
+        201: { description: 'the new session', schema: 'Session' },
+        400: ERRORS[400],
+        409: { description: 'the name is taken', schema: 'Error' },
+      },
       async handler(req, reply) {
         const { name } = bodyOf<{ name?: string }>(req);
-        if (name !== undefined && store.findSession(sessionId(name))) throw conflict(`a session named '${name}' already exists`);
+        if (name !== undefined && store.findSession(sessionId(name)))
+          throw conflict(`a session named '${name}' already exists`);
         const s = store.createSession(name);
         reply.code(201).header('location', `/sessions/${s.id}`);
         return s;
       },
     },
     {
-      method: 'GET', url: '/sessions', operationId: 'listSessions', summary: 'All sessions, oldest first',
+      method: 'GET',
+      url: '/sessions',
+      operationId: 'listSessions',
+      summary: 'All sessions, oldest first',
       responses: { 200: { description: 'the sessions', schema: 'SessionList' } },
       handler: async () => store.listSessions(),
     },
     {
-      method: 'GET', url: '/sessions/:id', operationId: 'getSession', params: ID, summary: 'A session with all its turns (every branch) and the path to its head',
+      method: 'GET',
+      url: '/sessions/:id',
+      operationId: 'getSession',
+      params: ID,
+      summary: 'A session with all its turns (every branch) and the path to its head',
       responses: { 200: { description: 'the session', schema: 'SessionDetail' }, ...ERRORS },
       async handler(req) {
         const s = session(paramsOf(req).id);
@@ -61,8 +86,16 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
       },
     },
     {
-      method: 'POST', url: '/sessions/:id/undo', operationId: 'undo', params: ID, summary: "Undo: move the head to its parent (the turn stays; branch back to redo)",
-      responses: { 200: { description: 'the session', schema: 'Session' }, ...ERRORS, 409: { description: 'the session is at its start', schema: 'Error' } },
+      method: 'POST',
+      url: '/sessions/:id/undo',
+      operationId: 'undo',
+      params: ID,
+      summary: 'Undo: move the head to its parent (the turn stays; branch back to redo)',
+      responses: {
+        200: { description: 'the session', schema: 'Session' },
+        ...ERRORS,
+        409: { description: 'the session is at its start', schema: 'Error' },
+      },
       async handler(req) {
         const s = session(paramsOf(req).id);
         if (s.head === null) throw conflict(`session '${s.id}' is at its start; there is nothing to undo`);
@@ -70,7 +103,11 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
       },
     },
     {
-      method: 'POST', url: '/sessions/:id/branch', operationId: 'branch', params: ID, body: BRANCH_BODY,
+      method: 'POST',
+      url: '/sessions/:id/branch',
+      operationId: 'branch',
+      params: ID,
+      body: BRANCH_BODY,
       summary: 'Move the head to a turn (0 = the start); the next edit continues from there as a new branch',
       responses: { 200: { description: 'the session', schema: 'Session' }, ...ERRORS },
       async handler(req) {
@@ -79,7 +116,11 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
       },
     },
     {
-      method: 'POST', url: '/sessions/:id/turns', operationId: 'editSession', params: ID, body: SESSION_TURN_BODY,
+      method: 'POST',
+      url: '/sessions/:id/turns',
+      operationId: 'editSession',
+      params: ID,
+      body: SESSION_TURN_BODY,
       summary: "Edit the session's head (or turn `from`): queue a job that adds a turn and moves the head to it",
       responses: { ...JOB_RESPONSES, 404: ERRORS[404] },
       async handler(req, reply) {
@@ -88,12 +129,27 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
         checkText(b.instruction, 'instruction', limits);
         checkSteps(b.steps, limits);
         checkImageCount(b.images?.length ?? 0, limits);
-        if (b.width !== undefined || b.height !== undefined) checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
+        if (b.width !== undefined || b.height !== undefined)
+          checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const images = await storeUploads(store, b.images ?? [], limits);
         const { instruction, width, height, seed, steps, guidance } = b;
-        return accepted(reply, await queue.submit({ kind: 'session-edit', session: s.id, instruction, images, from, width, height, seed, steps, guidance }));
+        return accepted(
+          reply,
+          await queue.submit({
+            kind: 'session-edit',
+            session: s.id,
+            instruction,
+            images,
+            from,
+            width,
+            height,
+            seed,
+            steps,
+            guidance,
+          }),
+        );
       },
     },
   ];

@@ -34,8 +34,14 @@ export const WEB_FILES: ReadonlyMap<string, string> = new Map([
  * and talk only to this server; it cannot be framed.
  */
 const CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:", "connect-src 'self'",
-  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const SECURITY_HEADERS = {
@@ -47,7 +53,12 @@ const SECURITY_HEADERS = {
 
 export function webRoutes(): RouteSpec[] {
   /** Send one of the app's files; `name` is the page or a key of WEB_FILES (checked before this is called). */
-  const send = async (name: string, type: string, req: Parameters<RouteSpec['handler']>[0], reply: Parameters<RouteSpec['handler']>[1]) => {
+  const send = async (
+    name: string,
+    type: string,
+    req: Parameters<RouteSpec['handler']>[0],
+    reply: Parameters<RouteSpec['handler']>[1],
+  ) => {
     const bytes = await readFile(new URL(name, WEB_DIR));
     // Revalidated on every load (no-cache), so an upgraded server is picked up at once; unchanged files are a 304.
     const etag = `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`;
@@ -58,23 +69,37 @@ export function webRoutes(): RouteSpec[] {
 
   return [
     {
-      method: 'GET', url: '/', operationId: 'webApp', summary: 'The web app: edit images in sessions from a browser (HTML)',
-      description: 'Drop an image, type an instruction, watch the steps; a timeline of the session with undo and branches.',
-      responses: { 200: { description: 'the page', mediaType: 'text/html' }, 304: { description: 'not modified (If-None-Match had its ETag)' } },
+      method: 'GET',
+      url: '/',
+      operationId: 'webApp',
+      summary: 'The web app: edit images in sessions from a browser (HTML)',
+      description:
+        'Drop an image, type an instruction, watch the steps; a timeline of the session with undo and branches.',
+      responses: {
+        200: { description: 'the page', mediaType: 'text/html' },
+        304: { description: 'not modified (If-None-Match had its ETag)' },
+      },
       handler: (req, reply) => send(WEB_PAGE, 'text/html; charset=utf-8', req, reply),
     },
     {
-      method: 'GET', url: '/web/:file', operationId: 'webAsset', summary: "A script or stylesheet of the web app (a fixed list of files)",
+      method: 'GET',
+      url: '/web/:file',
+      operationId: 'webAsset',
+      summary: 'A script or stylesheet of the web app (a fixed list of files)',
       params: { file: `one of ${[...WEB_FILES.keys()].join(', ')}` },
       responses: {
         200: { description: 'the file (text/javascript or text/css)', mediaType: 'text/javascript' },
         304: { description: 'not modified (If-None-Match had its ETag)' },
-        404: { description: 'not one of the app\'s files', schema: 'Error' },
+        404: { description: "not one of the app's files", schema: 'Error' },
       },
       async handler(req, reply) {
         const requested = paramsOf(req).file;
         const type = WEB_FILES.get(requested);
-        if (type === undefined) throw notFound(`no file ${JSON.stringify(requested.slice(0, 80))} in the web app (it serves ${[...WEB_FILES.keys()].join(', ')})`);
+        if (type === undefined)
+          throw notFound(
+            `no file ${JSON.stringify(requested.slice(0, 80))} in the web app ` +
+              `(it serves ${[...WEB_FILES.keys()].join(', ')})`,
+          );
         return send(requested, type, req, reply);
       },
     },

@@ -27,7 +27,11 @@ export async function api(method, path, body) {
   }
   const type = res.headers.get('content-type') ?? '';
   const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
-  if (!res.ok) throw new ApiError(res.status, (data && typeof data === 'object' && data.error) || `${method} ${path}: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      (data && typeof data === 'object' && data.error) || `${method} ${path}: HTTP ${res.status}`,
+    );
   return data;
 }
 
@@ -61,7 +65,8 @@ export function followJob(id, onEvent) {
       es.close(); // otherwise EventSource would reconnect after the server ends the stream
       resolve(e);
     };
-    for (const type of ['queued', 'started', 'step']) es.addEventListener(type, (m) => !ended && onEvent(JSON.parse(m.data)));
+    for (const type of ['queued', 'started', 'step'])
+      es.addEventListener(type, (m) => !ended && onEvent(JSON.parse(m.data)));
     for (const type of FINAL) {
       es.addEventListener(type, (m) => {
         if (ended) return;
@@ -72,14 +77,17 @@ export function followJob(id, onEvent) {
     }
     es.onerror = () => {
       if (ended || es.readyState !== EventSource.CLOSED) return; // CONNECTING: the browser is retrying
-      pollJob(id).then((e) => {
-        if (ended) return;
-        onEvent(e);
-        end(e);
-      }, (err) => {
-        ended = true;
-        reject(err);
-      });
+      pollJob(id).then(
+        (e) => {
+          if (ended) return;
+          onEvent(e);
+          end(e);
+        },
+        (err) => {
+          ended = true;
+          reject(err);
+        },
+      );
     };
   });
 }

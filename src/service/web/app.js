@@ -14,17 +14,46 @@ import { describeTurn, referenceCount, renderTimeline } from './timeline.js';
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
 const el = {
-  model: $('model'), sessionSelect: $('session-select'), newSession: $('new-session'),
-  stageTitle: $('stage-title'), stageEmpty: $('stage-empty'), stageActions: $('stage-actions'), download: $('download'),
-  reuse: $('reuse'), params: $('turn-params'),
-  form: $('edit-form'), drop: $('drop'), fileInput: $('file-input'), dropHint: $('drop-hint'), picks: $('picks'),
-  startOverLabel: $('start-over-label'), startOver: $('start-over'), instruction: $('instruction'),
-  seed: $('seed'), steps: $('steps'), guidance: $('guidance'), width: $('width'), height: $('height'),
-  submit: $('submit'), cancel: $('cancel'), progress: $('progress'), progressBar: $('progress-bar'),
-  progressText: $('progress-text'), error: $('error'), undo: $('undo'), timeline: $('timeline'), announce: $('announce'),
+  model: $('model'),
+  sessionSelect: $('session-select'),
+  newSession: $('new-session'),
+  stageTitle: $('stage-title'),
+  stageEmpty: $('stage-empty'),
+  stageActions: $('stage-actions'),
+  download: $('download'),
+  reuse: $('reuse'),
+  params: $('turn-params'),
+  form: $('edit-form'),
+  drop: $('drop'),
+  fileInput: $('file-input'),
+  dropHint: $('drop-hint'),
+  picks: $('picks'),
+  startOverLabel: $('start-over-label'),
+  startOver: $('start-over'),
+  instruction: $('instruction'),
+  seed: $('seed'),
+  steps: $('steps'),
+  guidance: $('guidance'),
+  width: $('width'),
+  height: $('height'),
+  submit: $('submit'),
+  cancel: $('cancel'),
+  progress: $('progress'),
+  progressBar: $('progress-bar'),
+  progressText: $('progress-text'),
+  error: $('error'),
+  undo: $('undo'),
+  timeline: $('timeline'),
+  announce: $('announce'),
 };
 
-const compare = createCompare({ box: $('compare'), before: $('before-img'), after: $('after-img'), control: $('compare-control'), range: $('compare-range') });
+const compare = createCompare({
+  box: $('compare'),
+  before: $('before-img'),
+  after: $('after-img'),
+  control: $('compare-control'),
+  range: $('compare-range'),
+});
 
 const state = {
   /** GET health: model name and limits */
@@ -84,7 +113,8 @@ async function loadSessions() {
   const sel = el.sessionSelect;
   sel.replaceChildren();
   if (!state.sessions.length) sel.append(new Option('(no sessions yet)', ''));
-  for (const s of state.sessions) sel.append(new Option(`${s.id} — ${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`, s.id));
+  for (const s of state.sessions)
+    sel.append(new Option(`${s.id} — ${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`, s.id));
   sel.value = sessionId() ?? '';
   sel.disabled = !state.sessions.length;
 }
@@ -124,7 +154,8 @@ function addFiles(files) {
   if (!images.length) return showError('those are not images; pick PNG or JPEG files (WebP and GIF are converted)');
   const max = state.health?.limits.maxImages ?? 4;
   const room = max - state.picks.length;
-  if (images.length > room) showError(`this server takes at most ${max} images per edit; ${images.length - Math.max(room, 0)} left out`);
+  if (images.length > room)
+    showError(`this server takes at most ${max} images per edit; ${images.length - Math.max(room, 0)} left out`);
   else showError(null);
   for (const file of images.slice(0, Math.max(room, 0))) state.picks.push({ file, url: URL.createObjectURL(file) });
   render();
@@ -154,7 +185,10 @@ function numberField(input, name, integer) {
   if (raw === '') return undefined;
   const v = Number(raw);
   if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < Number(input.min || 0)) {
-    throw new ApiError(0, `${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${input.min || 0}, got '${raw}'`);
+    throw new ApiError(
+      0,
+      `${name} must be ${integer ? 'a whole number' : 'a number'} ≥ ${input.min || 0}, got '${raw}'`,
+    );
   }
   return v;
 }
@@ -215,7 +249,12 @@ async function runJob(job, fresh) {
   let final;
   try {
     final = await followJob(job.id, (e) => {
-      if (e.type === 'queued') setProgress(e.position > 1 ? `Waiting: ${e.position - 1} edit${e.position === 2 ? '' : 's'} ahead` : 'Waiting: next to run');
+      if (e.type === 'queued')
+        setProgress(
+          e.position > 1
+            ? `Waiting: ${e.position - 1} edit${e.position === 2 ? '' : 's'} ahead`
+            : 'Waiting: next to run',
+        );
       else if (e.type === 'started') setProgress('Started…');
       else if (e.type === 'step') {
         el.progressBar.max = e.total;
@@ -287,7 +326,11 @@ const branch = (n) => {
     if (!id || (n === 0 ? head() === null : n === head())) return;
     await api('POST', `sessions/${encodeURIComponent(id)}/branch`, { turn: n });
     await reloadSession();
-    announce(n === 0 ? 'Back at the start: the next edit starts over' : `Turn ${n} is the head: the next edit continues from it`);
+    announce(
+      n === 0
+        ? 'Back at the start: the next edit starts over'
+        : `Turn ${n} is the head: the next edit continues from it`,
+    );
   });
 };
 
@@ -322,9 +365,12 @@ function renderStage() {
     el.stageEmpty.hidden = true;
     const before = t.inputs[0] ?? null;
     compare.show({
-      after: imageUrl(t.output), afterAlt: `After: the output of turn ${t.n}, "${t.instruction}"`,
-      before: before && imageUrl(before), beforeAlt: `Before: the image turn ${t.n} edited`,
-      width: t.width, height: t.height,
+      after: imageUrl(t.output),
+      afterAlt: `After: the output of turn ${t.n}, "${t.instruction}"`,
+      before: before && imageUrl(before),
+      beforeAlt: `Before: the image turn ${t.n} edited`,
+      width: t.width,
+      height: t.height,
     });
     el.stageActions.hidden = false;
     el.download.href = imageUrl(t.output);
@@ -359,7 +405,15 @@ function renderStage() {
       el.stageEmpty.hidden = true;
       // the natural size is only known once the preview has loaded
       const img = new Image();
-      img.onload = () => state.picks[0] === first && !turnOf(head()) && compare.show({ after: first.url, afterAlt: `The picked image ${first.file.name}`, width: img.naturalWidth, height: img.naturalHeight });
+      img.onload = () =>
+        state.picks[0] === first &&
+        !turnOf(head()) &&
+        compare.show({
+          after: first.url,
+          afterAlt: `The picked image ${first.file.name}`,
+          width: img.naturalWidth,
+          height: img.naturalHeight,
+        });
       img.src = first.url;
     } else {
       compare.hide();
@@ -391,9 +445,10 @@ function renderPicks() {
     el.picks.append(li);
   });
   el.startOverLabel.hidden = !(head() !== null && state.picks.length > 0);
-  el.dropHint.textContent = head() === null
-    ? 'The first image is the one to edit; more are references (e.g. a style). None: the instruction draws an image.'
-    : `The next edit changes turn ${head()}'s image; images picked here are references (e.g. a style).`;
+  el.dropHint.textContent =
+    head() === null
+      ? 'The first image is the one to edit; more are references (e.g. a style). None: the instruction draws an image.'
+      : `The next edit changes turn ${head()}'s image; images picked here are references (e.g. a style).`;
   el.submit.textContent = head() === null && !state.picks.length ? 'Draw' : 'Edit';
 }
 
@@ -465,7 +520,9 @@ document.addEventListener('paste', (e) => {
 });
 
 const isTextField = (t) =>
-  t instanceof HTMLTextAreaElement || t?.isContentEditable || (t instanceof HTMLInputElement && !['checkbox', 'radio', 'range', 'button', 'submit', 'file'].includes(t.type));
+  t instanceof HTMLTextAreaElement ||
+  t?.isContentEditable ||
+  (t instanceof HTMLInputElement && !['checkbox', 'radio', 'range', 'button', 'submit', 'file'].includes(t.type));
 
 document.addEventListener('keydown', (e) => {
   // Ctrl/Cmd+Z undoes a turn — except in a text field, where it undoes typing as usual
@@ -490,7 +547,8 @@ async function start() {
     await loadSessions();
     const wanted = sessionFromHash();
     const known = state.sessions.map((s) => s.id);
-    if (wanted && !known.includes(wanted)) showError(`there is no session '${wanted}' on this server; pick one or start a new one`);
+    if (wanted && !known.includes(wanted))
+      showError(`there is no session '${wanted}' on this server; pick one or start a new one`);
     const id = wanted && known.includes(wanted) ? wanted : known.at(-1);
     if (id) await openSession(id);
   } catch (err) {

@@ -6,7 +6,9 @@
 // CSSOM is allowed by the page's Content-Security-Policy, which forbids inline style attributes.
 
 /**
- * @param {{ box: HTMLElement, before: HTMLImageElement, after: HTMLImageElement, control: HTMLElement, range: HTMLInputElement }} el
+ * @param {{
+ *   box: HTMLElement, before: HTMLImageElement, after: HTMLImageElement, control: HTMLElement, range: HTMLInputElement
+ * }} el
  */
 export function createCompare(el) {
   const set = (/** @type {number} */ pos) => {
@@ -38,7 +40,9 @@ export function createCompare(el) {
   return {
     /**
      * Show an image, with its "before" when given.
-     * @param {{ after: string, afterAlt: string, before?: string | null, beforeAlt?: string, width: number, height: number }} v
+     * @param {{
+     *   after: string, afterAlt: string, before?: string | null, beforeAlt?: string, width: number, height: number
+     * }} v
      */
     show(v) {
       const compare = Boolean(v.before);

@@ -17,9 +17,9 @@ export function treeOrder(turns) {
   const out = [];
   const walk = (t, depth) => {
     out.push({ turn: t, depth, follows: out.length > 0 && out[out.length - 1].turn.n === t.parent });
-    (children.get(t.n) ?? []).forEach((k, i) => walk(k, depth + (i > 0 ? 1 : 0)));
+    for (const [i, k] of (children.get(t.n) ?? []).entries()) walk(k, depth + (i > 0 ? 1 : 0));
   };
-  (children.get(null) ?? []).forEach((root, i) => walk(root, i > 0 ? 1 : 0));
+  for (const [i, root] of (children.get(null) ?? []).entries()) walk(root, i > 0 ? 1 : 0);
   return out;
 }
 
@@ -32,7 +32,9 @@ export function describeTurn(t) {
     `${t.width}×${t.height}`,
     t.model,
     `${t.seconds.toFixed(2)} s`,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** The number of reference images a turn had besides the one it edited. */
