@@ -37,6 +37,7 @@ export async function benchAutoencoder1024(size = 1024): Promise<Record<string, 
     ae1024DecodeSessionSeconds: +decSession.toFixed(1),
     ae1024DecodeSeconds: +decSeconds.toFixed(1),
     ae1024PeakRssMiB: peakRssMiB(),
-    ae1024OutputFinite: (image.data as Float32Array).every(Number.isFinite) && image.shape.join() === `1,3,${size},${size}` ? 1 : 0,
+    ae1024OutputFinite:
+      (image.data as Float32Array).every(Number.isFinite) && image.shape.join() === `1,3,${size},${size}` ? 1 : 0,
   };
 }

@@ -7,7 +7,19 @@
 import * as ort from 'onnxruntime-node';
 import { compile, F, Graph, type HostTensor, initParameters, Trainer } from '../src/engine/index.ts';
 import type { Node } from '../src/engine/graph.ts';
-import { Msg, ModelProto as M, GraphProto as G, NodeProto as N, OperatorSetIdProto as OP, TensorShapeProto as TS, Dimension as D, TensorProto as TP, TypeProto, TypeProtoTensor as TT, ValueInfoProto as V } from '../src/engine/onnx-proto.ts';
+import {
+  Msg,
+  ModelProto as M,
+  GraphProto as G,
+  NodeProto as N,
+  OperatorSetIdProto as OP,
+  TensorShapeProto as TS,
+  Dimension as D,
+  TensorProto as TP,
+  TypeProto,
+  TypeProtoTensor as TT,
+  ValueInfoProto as V,
+} from '../src/engine/onnx-proto.ts';
 import { DoubleStreamBlock } from '../src/transformer/layers.ts';
 import { Flux } from '../src/transformer/model.ts';
 import { timeit } from './util.ts';
@@ -50,18 +62,32 @@ async function matmulBench(n = 1024): Promise<{ engineMs: number; rawMs: number;
   const vi = (name: string) => {
     const s = new Msg();
     for (const d of [n, n]) s.msg(TS.dim, new Msg().int(D.dim_value, d));
-    return new Msg().str(V.name, name).msg(V.type, new Msg().msg(TypeProto.tensor_type, new Msg().int(TT.elem_type, 1).msg(TT.shape, s)));
+    return new Msg()
+      .str(V.name, name)
+      .msg(V.type, new Msg().msg(TypeProto.tensor_type, new Msg().int(TT.elem_type, 1).msg(TT.shape, s)));
   };
-  const weight = new Msg().packedInts(TP.dims, [n, n]).int(TP.data_type, 1).str(TP.name, 'B').bytes(TP.raw_data, new Uint8Array(b.buffer));
+  const weight = new Msg()
+    .packedInts(TP.dims, [n, n])
+    .int(TP.data_type, 1)
+    .str(TP.name, 'B')
+    .bytes(TP.raw_data, new Uint8Array(b.buffer));
   const graph = new Msg()
     .msg(G.node, new Msg().str(N.input, 'A').str(N.input, 'B').str(N.output, 'Y').str(N.op_type, 'MatMul'))
     .str(G.name, 'raw')
     .msg(G.initializer, weight)
     .msg(G.input, vi('A'))
     .msg(G.output, vi('Y'));
-  const model = new Msg().int(M.ir_version, 10).msg(M.opset_import, new Msg().str(OP.domain, '').int(OP.version, 21)).msg(M.graph, graph).finish();
+  const model = new Msg()
+    .int(M.ir_version, 10)
+    .msg(M.opset_import, new Msg().str(OP.domain, '').int(OP.version, 21))
+    .msg(M.graph, graph)
+    .finish();
   const threads = (await import('node:os')).availableParallelism();
-  const raw = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const raw = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const feeds = { A: new ort.Tensor('float32', a, [n, n]) };
 
   const g = new Graph();
@@ -116,7 +142,13 @@ async function doubleBlockBench(): Promise<{ ms: number; gflops: number }> {
   return { ms, gflops: flops / (ms * 1e6) };
 }
 
-async function trainBench(): Promise<{ msPerStep: number; gflops: number; flopsPerStep: number; loss0: number; loss: number }> {
+async function trainBench(): Promise<{
+  msPerStep: number;
+  gflops: number;
+  flopsPerStep: number;
+  loss0: number;
+  loss: number;
+}> {
   const B = 8;
   const txtTokens = 64;
   const imgTokens = 192; // 256 tokens in all
@@ -158,7 +190,8 @@ async function trainBench(): Promise<{ msPerStep: number; gflops: number; flopsP
   );
   const flopsPerStep = matmulFlops(nodes);
   const ids = new Float32Array(B * imgTokens * 3);
-  for (let b = 0; b < B; b++) for (let i = 0; i < imgTokens; i++) ids.set([0, Math.floor(i / 16), i % 16], (b * imgTokens + i) * 3);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < imgTokens; i++) ids.set([0, Math.floor(i / 16), i % 16], (b * imgTokens + i) * 3);
   const batch = {
     img: f32([B, imgTokens, 64], rand(B * imgTokens * 64)),
     target: f32([B, imgTokens, 64], rand(B * imgTokens * 64, 0.5)),
@@ -170,9 +203,12 @@ async function trainBench(): Promise<{ msPerStep: number; gflops: number; flopsP
   };
   const loss0 = (await trainer.trainStep(batch)).loss;
   let loss = loss0;
-  const ms = await timeit(async () => {
-    loss = (await trainer.trainStep(batch)).loss;
-  }, { warmup: 2, runs: 10 });
+  const ms = await timeit(
+    async () => {
+      loss = (await trainer.trainStep(batch)).loss;
+    },
+    { warmup: 2, runs: 10 },
+  );
   return { msPerStep: ms, gflops: flopsPerStep / (ms * 1e6), flopsPerStep, loss0, loss };
 }
 

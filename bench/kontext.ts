@@ -10,7 +10,15 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, Graph, type HostTensor, loadParameters, mulberry32, spillDir, spillParameter } from '../src/engine/index.ts';
+import {
+  compile,
+  type Graph,
+  type HostTensor,
+  loadParameters,
+  mulberry32,
+  spillDir,
+  spillParameter,
+} from '../src/engine/index.ts';
 import { SafetensorsFile } from '../src/io/safetensors.ts';
 import { estimateTransformerMemory } from '../src/pipeline/memory.ts';
 import { contextIds, targetIds, textIds } from '../src/tokens/ids.ts';
@@ -53,7 +61,9 @@ async function randomInt4(model: Flux, accuracyLevel: number): Promise<void> {
  * One denoising step of a size×size edit with one size×size context image (512: 1024 + 1024 image tokens; 1024:
  * 4096 + 4096) and 512 text tokens. Keys of the result carry the size when it is not 512 (`full1024StepSeconds`).
  */
-export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?: number; size?: number } = {}): Promise<Record<string, number>> {
+export async function benchKontextFull(
+  o: { depthScale?: number; accuracyLevel?: number; size?: number } = {},
+): Promise<Record<string, number>> {
   const shapes = JSON.parse(readFileSync(join(FIXTURES, 'official-shapes.json'), 'utf8'));
   const k = o.depthScale ?? 1;
   const params: FluxParams = { ...FLUX_KONTEXT_DEV, depth: Math.ceil(19 / k), depth_single_blocks: Math.ceil(38 / k) };
@@ -66,9 +76,18 @@ export async function benchKontextFull(o: { depthScale?: number; accuracyLevel?:
   // check our module tree against the released checkpoint's names and shapes
   const official = new Map<string, number[]>(Object.entries(shapes['flux1-kontext-dev']) as [string, number[]][]);
   let mismatches = 0;
-  if (k === 1) for (const [key, p] of model.namedParameters()) if (official.get(key)?.join() !== p.shape.join()) mismatches++;
+  if (k === 1)
+    for (const [key, p] of model.namedParameters()) if (official.get(key)?.join() !== p.shape.join()) mismatches++;
   const est = estimateTransformerMemory(
-    { shapes: model.shapes(), hidden: params.hidden_size, heads: params.num_heads, mlpHidden: params.hidden_size * params.mlp_ratio, batch: 1, tokens: T + N + M, spilled: true },
+    {
+      shapes: model.shapes(),
+      hidden: params.hidden_size,
+      heads: params.num_heads,
+      mlpHidden: params.hidden_size * params.mlp_ratio,
+      batch: 1,
+      tokens: T + N + M,
+      spilled: true,
+    },
     'int4',
   );
   let t0 = performance.now();
@@ -138,7 +157,11 @@ export async function benchTiny(): Promise<Record<string, number>> {
   const ms = await timeit(() => c.run(feeds), { warmup: 5, runs: 50 });
   const flops = matmulFlops(g.nodes);
   await c.release();
-  return { tinyForwardMs: +ms.toFixed(3), tinyForwardMflop: +(flops / 1e6).toFixed(2), tinyForwardGflops: +(flops / (ms * 1e6)).toFixed(2) };
+  return {
+    tinyForwardMs: +ms.toFixed(3),
+    tinyForwardMflop: +(flops / 1e6).toFixed(2),
+    tinyForwardGflops: +(flops / (ms * 1e6)).toFixed(2),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

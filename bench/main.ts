@@ -1,15 +1,18 @@
-// `npm run bench [-- --json] [--only engine,kontext,full,full-1024,ae-1024,world,mini,mini-steps]`
+// `npm run bench [-- --json] [--only SECTION,...]`, sections: engine, kontext, full, full-1024, ae-1024, world,
+// mini, mini-steps, t5, serve, reference, weights, overhead (all by default).
 //
 // Runs the benchmarks and prints a summary; with --json the last line is one JSON object with every number
 // (including `overhead` and `trainEfficiency`). Results are recorded by hand in BENCHMARKS.md with the machine
 // and the date. The full-size Kontext step ('full') takes several minutes and ~13 GB of memory; 'full-1024' (a
 // 1024×1024 edit) and 'ae-1024' are the flagship sizes, run each in its own process for its peak RSS.
+// 'reference' times the same blocks in the official PyTorch code (python3 with torch; bench/pytorch), 'weights'
+// the memory of one model compiled for three shapes, 'overhead' the engine against raw ORT and compile times.
 
 import { benchEngine } from './engine.ts';
 import { benchKontextFull, benchTiny } from './kontext.ts';
 import { machine } from './util.ts';
 
-const SECTIONS: Record<string, () => Promise<Record<string, number>>> = {
+const SECTIONS: Record<string, () => Promise<Record<string, number | string>>> = {
   engine: benchEngine,
   kontext: benchTiny,
   full: () => benchKontextFull(),
@@ -20,13 +23,17 @@ const SECTIONS: Record<string, () => Promise<Record<string, number>>> = {
   'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(),
   t5: async () => (await import('./text-encoders.ts')).benchTextEncoders(),
   serve: async () => (await import('./serve.ts')).benchServe(),
+  reference: async () => (await import('./reference.ts')).benchReference(),
+  weights: async () => (await import('./weights.ts')).benchWeights(),
+  overhead: async () => (await import('./overhead.ts')).benchOverhead(),
 };
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : Object.keys(SECTIONS);
-for (const s of only) if (!SECTIONS[s]) throw new Error(`unknown section '${s}' (sections: ${Object.keys(SECTIONS).join(', ')})`);
+for (const s of only)
+  if (!SECTIONS[s]) throw new Error(`unknown section '${s}' (sections: ${Object.keys(SECTIONS).join(', ')})`);
 
 const results: Record<string, unknown> = { machine: machine() };
 for (const name of only) {

@@ -47,7 +47,16 @@ export async function benchMiniSteps(): Promise<Record<string, number>> {
   const editor = await MiniEditor.load();
   const items = validationItems(8, editor.resolution);
   const out: Record<string, number> = {};
-  for (const [steps, guidance] of [[2, 2], [4, 2], [8, 2], [12, 2], [20, 2], [12, 1], [12, 3], [12, 4]]) {
+  for (const [steps, guidance] of [
+    [2, 2],
+    [4, 2],
+    [8, 2],
+    [12, 2],
+    [20, 2],
+    [12, 1],
+    [12, 3],
+    [12, 4],
+  ]) {
     const t0 = performance.now();
     const m = await validateFlow(editor.pipe, items, 0, { numInferenceSteps: steps, guidanceScale: guidance });
     const tag = `s${steps}g${guidance}`;

@@ -100,7 +100,8 @@ async function load(url: string, runners: Proc[], doneLine: (id: string) => RegE
   };
 }
 
-const prefixed = (prefix: string, r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [`${prefix}.${k}`, v]));
+const prefixed = (prefix: string, r: Record<string, number>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [`${prefix}.${k}`, v]));
 
 async function inProcess(dir: string): Promise<Record<string, number>> {
   const api = await serve(['--model', 'identity', '--data', join(dir, 'memory'), '--max-queue', String(MAX_QUEUE)]);
@@ -136,7 +137,8 @@ export async function benchServe(): Promise<Record<string, number>> {
   try {
     const out = prefixed('serve.memory', await inProcess(dir));
     if (redisServerPath()) Object.assign(out, prefixed('serve.redis', await withRedis(dir)));
-    else console.error('bench serve: redis-server is missing (apt-get install redis-server): the Redis setup is skipped');
+    else
+      console.error('bench serve: redis-server is missing (apt-get install redis-server): the Redis setup is skipped');
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Text-encoder benchmarks (issue 10, `npm run bench -- --only t5`):
+// Text-encoder benchmarks (`npm run bench -- --only t5`):
 //  - full-size T5-XXL encoder (4.76B parameters, every name and shape as shapes-t5xxl.json) encoding a 512-token
 //    prompt, with random int4 and then int8 weights (Linear layers as MatMulNBits, spilled to files ORT maps; the
 //    32128×4096 embedding table in float32, as the loader keeps it): weight setup, session creation, encode time
@@ -12,7 +12,16 @@
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, type Graph, type Module, mulberry32, releaseParameter, spillDir, spillParameter, type WeightFormat } from '../src/engine/index.ts';
+import {
+  compile,
+  type Graph,
+  type Module,
+  mulberry32,
+  releaseParameter,
+  spillDir,
+  spillParameter,
+  type WeightFormat,
+} from '../src/engine/index.ts';
 import { estimateTextEncoderMemory } from '../src/pipeline/memory.ts';
 import { CLIP_L, ClipTextModel, clipTextGraph } from '../src/prompt/clip.ts';
 import { lookupKeys } from '../src/prompt/encoder-files.ts';
@@ -44,7 +53,9 @@ async function randomWeights(m: Module, format: WeightFormat, spill: boolean): P
       p.setQuantized({ bits, blockSize: 32, N, K, packed, scales, zeroPoints });
     } else {
       const norm = p.shape.length === 1;
-      const data = norm ? new Float32Array(p.numel).fill(1) : randn(p.numel, r, tables.has(key) ? 1 : 1 / Math.sqrt(p.shape[1]));
+      const data = norm
+        ? new Float32Array(p.numel).fill(1)
+        : randn(p.numel, r, tables.has(key) ? 1 : 1 / Math.sqrt(p.shape[1]));
       p.set({ dtype: 'float32', shape: [...p.shape], data });
     }
     if (spill) await spillParameter(p, dir);
@@ -61,7 +72,14 @@ function flops(g: Graph): number {
 async function benchT5(format: 'int8' | 'int4', layers: number): Promise<Record<string, number>> {
   const model = new T5EncoderModel({ ...T5_XXL, num_layers: layers });
   const est = estimateTextEncoderMemory([
-    { name: 'T5', shapes: model.shapes(), float: lookupKeys(model), format, spilled: true, activations: 4 * (512 * (6 * 4096 + 3 * 10240) + 3 * 64 * 512 * 512) },
+    {
+      name: 'T5',
+      shapes: model.shapes(),
+      float: lookupKeys(model),
+      format,
+      spilled: true,
+      activations: 4 * (512 * (6 * 4096 + 3 * 10240) + 3 * 64 * 512 * 512),
+    },
   ]);
   let t0 = performance.now();
   await randomWeights(model, format, true);

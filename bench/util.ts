@@ -2,7 +2,10 @@
 
 import { cpus } from 'node:os';
 
-export async function timeit(fn: () => Promise<unknown>, opts: { warmup?: number; runs?: number; minMs?: number } = {}): Promise<number> {
+export async function timeit(
+  fn: () => Promise<unknown>,
+  opts: { warmup?: number; runs?: number; minMs?: number } = {},
+): Promise<number> {
   const { warmup = 2, runs = 7, minMs = 0 } = opts;
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
@@ -18,7 +21,12 @@ export async function timeit(fn: () => Promise<unknown>, opts: { warmup?: number
 
 export function machine(): Record<string, string | number> {
   const c = cpus();
-  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, node: process.version, date: new Date().toISOString().slice(0, 10) };
+  return {
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    node: process.version,
+    date: new Date().toISOString().slice(0, 10),
+  };
 }
 
 export function peakRssMiB(): number {

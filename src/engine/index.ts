@@ -12,3 +12,5 @@ export * from './train.ts';
 export * from './quantize.ts';
 export * from './load.ts';
 export * from './spill.ts';
+export { liveSessionCount, releaseAllSessions } from './lifetime.ts';
+export type { WeightsMode } from './shared-weights.ts';

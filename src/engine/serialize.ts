@@ -5,6 +5,11 @@
 // the model bytes small (they are hashed for the session cache) and sidesteps protobuf's 2 GB limit.
 // The external "file" names encode the identity of the data (parameter id and version, or a per-array id), so
 // the model bytes alone are a complete signature of what the session computes.
+//
+// With `bindParams`, float parameters are not initializers at all but graph inputs (`bound`), which the session
+// feeds from the parameters' own host arrays at every run (ORT wraps them without a copy). Every session of a
+// model, whatever its input shape, then uses the one copy of the weights, and a new value is seen without
+// recompiling. ORT's per-session copy and pre-packed layout of each initializer is what this avoids.
 
 import { BYTES, type DType, type HostArray, numel, ONNX_DTYPE } from './dtype.ts';
 import { type Attr, type Graph, type Leaf, liveNodes, type Tensor } from './graph.ts';
@@ -41,7 +46,20 @@ export interface SerializedModel {
   weightsDir: string | null;
   inputs: Tensor[];
   outputNames: string[];
+  /** parameters written as graph inputs (bindParams), to be fed from their values at run time */
+  bound: { name: string; param: Parameter }[];
 }
+
+export interface SerializeOptions {
+  /** float parameters become graph inputs instead of initializers (see above); default false */
+  bindParams?: boolean;
+}
+
+/**
+ * Ops whose weights stay initializers even with bindParams: ORT's CPU provider reorders constant Conv weights
+ * into its blocked NCHWc layout at session creation, and without it the AE decoder runs 2–8× slower.
+ */
+const BAKED_CONSUMERS = new Set(['Conv', 'ConvTranspose']);
 
 let nextArrayId = 0;
 const arrayIds = new WeakMap<HostArray, number>();
@@ -95,15 +113,22 @@ interface LeafData {
 /** The data behind a leaf in 'constant' position: a constant, a parameter value or a quantized part. */
 function leafData(t: Tensor, leaf: Leaf): LeafData {
   const base = { dtype: t.dtype, shape: [...t.shape] };
-  if (leaf.kind === 'constant') return { ...base, bytes: bytesOf(leaf.value.data), location: `c${arrayId(leaf.value.data)}.bin`, spilled: null };
+  if (leaf.kind === 'constant')
+    return { ...base, bytes: bytesOf(leaf.value.data), location: `c${arrayId(leaf.value.data)}.bin`, spilled: null };
   if (leaf.kind !== 'param') throw new Error('inputs have no data');
   const p = leaf.param;
   const location = paramLocation(p, leaf.part);
   // spill.ts writes exactly the tensors above the inline limit to files
-  if (p.spilled && numel(t.shape) * BYTES[t.dtype] > INLINE_LIMIT) return { ...base, bytes: null, location, spilled: p.spilled };
+  if (p.spilled && numel(t.shape) * BYTES[t.dtype] > INLINE_LIMIT)
+    return { ...base, bytes: null, location, spilled: p.spilled };
   if (leaf.part) {
     const q = p.quant!;
-    return { ...base, bytes: bytesOf(leaf.part === 'packed' ? q.packed : leaf.part === 'scales' ? q.scales : q.zeroPoints), location, spilled: null };
+    return {
+      ...base,
+      bytes: bytesOf(leaf.part === 'packed' ? q.packed : leaf.part === 'scales' ? q.scales : q.zeroPoints),
+      location,
+      spilled: null,
+    };
   }
   if (!p.value) throw new Error(`parameter ${p.key} has no value: load weights before building an inference graph`);
   return { ...base, bytes: bytesOf(p.value.data), location, spilled: null };
@@ -112,7 +137,8 @@ function leafData(t: Tensor, leaf: Leaf): LeafData {
 function initializer(name: string, d: LeafData, ext: ExternalData[]): Msg {
   const m = new Msg().packedInts(TP.dims, d.shape).int(TP.data_type, ONNX_DTYPE[d.dtype]).str(TP.name, name);
   const length = numel(d.shape) * BYTES[d.dtype];
-  if (d.bytes && d.bytes.length !== length) throw new Error(`initializer ${name}: ${d.bytes.length} bytes, expected ${length}`);
+  if (d.bytes && d.bytes.length !== length)
+    throw new Error(`initializer ${name}: ${d.bytes.length} bytes, expected ${length}`);
   if (d.bytes && length <= INLINE_LIMIT) return m.bytes(TP.raw_data, d.bytes);
   if (d.bytes && !ext.some((e) => e.path === d.location)) ext.push({ path: d.location, data: d.bytes });
   return m
@@ -123,7 +149,11 @@ function initializer(name: string, d: LeafData, ext: ExternalData[]): Msg {
 }
 
 /** Serialize the part of `graph` needed for `outputs` (default: all marked outputs). */
-export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.outputs): SerializedModel {
+export function serialize(
+  graph: Graph,
+  outputs: Map<string, Tensor> = graph.outputs,
+  o: SerializeOptions = {},
+): SerializedModel {
   if (outputs.size === 0) throw new Error('serialize: the graph has no outputs');
   const targets = [...outputs.values()];
   const nodes = liveNodes(graph, targets);
@@ -141,11 +171,22 @@ export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.out
   };
   for (const n of nodes) n.inputs.forEach(visit);
   targets.forEach(visit);
+  const baked = new Set<Tensor>();
+  for (const n of nodes) if (BAKED_CONSUMERS.has(n.op)) for (const x of n.inputs) if (x) baked.add(x);
+  const bound: { name: string; param: Parameter }[] = [];
+  const boundInputs: Tensor[] = [];
   let weightsDir: string | null = null;
   for (const t of leaves) {
-    const d = leafData(t, t.source as Leaf);
+    const leaf = t.source as Leaf;
+    if (o.bindParams && bindable(t, leaf) && !baked.has(t)) {
+      bound.push({ name: t.name, param: (leaf as { param: Parameter }).param });
+      boundInputs.push(t);
+      continue;
+    }
+    const d = leafData(t, leaf);
     if (d.spilled) {
-      if (weightsDir && weightsDir !== d.spilled) throw new Error(`parameters spilled to two directories (${weightsDir}, ${d.spilled}); use one per model`);
+      if (weightsDir && weightsDir !== d.spilled)
+        throw new Error(`parameters spilled to two directories (${weightsDir}, ${d.spilled}); use one per model`);
       weightsDir = d.spilled;
     }
     g.msg(G.initializer, initializer(t.name, d, ext));
@@ -166,6 +207,7 @@ export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.out
     g.msg(G.output, valueInfo(name, t));
   }
   for (const t of graph.inputs) g.msg(G.input, valueInfo(t.name, t));
+  for (const t of boundInputs) g.msg(G.input, valueInfo(t.name, t));
 
   const model = new Msg()
     .int(M.ir_version, 10)
@@ -173,5 +215,22 @@ export function serialize(graph: Graph, outputs: Map<string, Tensor> = graph.out
     .msg(M.opset_import, new Msg().str(OP.domain, 'com.microsoft').int(OP.version, 1))
     .str(M.producer_name, 'kontext')
     .msg(M.graph, g);
-  return { bytes: model.finish(), externalData: ext, weightsDir, inputs: [...graph.inputs], outputNames: [...outputs.keys()] };
+  return {
+    bytes: model.finish(),
+    externalData: ext,
+    weightsDir,
+    inputs: [...graph.inputs],
+    outputNames: [...outputs.keys()],
+    bound,
+  };
+}
+
+/** dtypes an ORT tensor can wrap from a host array (bf16 and f8 parameters stay initializers) */
+const BINDABLE = new Set<DType>(['float32', 'float16', 'float64']);
+
+/** A whole float parameter held in host memory, large enough to be external data (small ones are inlined). */
+function bindable(t: Tensor, leaf: Leaf): boolean {
+  if (leaf.kind !== 'param' || leaf.part) return false;
+  const p = leaf.param;
+  return !!p.value && !p.spilled && !p.quant && BINDABLE.has(t.dtype) && numel(t.shape) * BYTES[t.dtype] > INLINE_LIMIT;
 }

@@ -1,16 +1,21 @@
 // Running graphs with ONNX Runtime: compile (serialize + create an InferenceSession), cache compiled sessions by
 // graph signature, convert host tensors to and from ORT tensors, and choose the execution provider and threads.
+// Sessions of one model share its weights by default (shared-weights.ts) and are freed with dispose() or, at the
+// latest, on exit (lifetime.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { UserError } from '../errors.ts';
 import type { DType, HostArray, HostTensor } from './dtype.ts';
 import type { Graph, Tensor } from './graph.ts';
+import { trackSession, untrackSession } from './lifetime.ts';
+import type { Parameter } from './module.ts';
+import { providerUnavailable } from './providers.ts';
 import { type SerializedModel, serialize } from './serialize.ts';
+import { bindsWeights, boundTensor, type WeightsMode } from './shared-weights.ts';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 
@@ -20,12 +25,16 @@ export interface EngineOptions {
   /** intra-op threads; default: all cores */
   threads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** how sessions hold parameters: 'shared' (one host copy fed to every session), 'baked' (initializers, a copy
+   *  per session), 'auto' (default: shared on cpu); see shared-weights.ts. KONTEXT_WEIGHTS sets the default. */
+  weights?: WeightsMode;
 }
 
 const defaults: Required<EngineOptions> = {
   executionProvider: (process.env.KONTEXT_EP as ExecutionProvider) || 'cpu',
   threads: Number(process.env.KONTEXT_THREADS) || availableParallelism(),
   graphOptimizationLevel: 'all',
+  weights: (process.env.KONTEXT_WEIGHTS as WeightsMode) || 'auto',
 };
 
 /** Change the engine-wide defaults (execution provider, threads). */
@@ -58,19 +67,32 @@ export function fromOrt(t: ort.Tensor): HostTensor {
 
 /** A compiled graph: feed host tensors by input name, get host tensors by output name. */
 export class CompiledGraph {
+  private disposed: Promise<void> | null = null;
+  /** set while the session is in the compile cache (so dispose() takes it out) */
+  cached = false;
+
   constructor(
     readonly session: ort.InferenceSession,
     readonly inputs: { name: string; shape: readonly number[]; dtype: DType }[],
     readonly outputs: { name: string; shape: readonly number[]; dtype: DType }[],
     readonly signature: string,
-  ) {}
+    /** parameters fed from host memory at each run ('shared' weights), by graph input name */
+    readonly bound: readonly { name: string; param: Parameter }[] = [],
+  ) {
+    trackSession(this);
+  }
 
   /**
    * Run once. `into` may hold preallocated host tensors for some outputs; ORT then writes straight into them
    * (the training loop uses this to keep parameters and optimizer state in place between steps).
    */
-  async run(feeds: Record<string, HostTensor>, into: Record<string, HostTensor> = {}): Promise<Record<string, HostTensor>> {
+  async run(
+    feeds: Record<string, HostTensor>,
+    into: Record<string, HostTensor> = {},
+  ): Promise<Record<string, HostTensor>> {
+    if (this.disposed) throw new Error('this compiled graph was disposed; compile it again');
     const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const b of this.bound) ortFeeds[b.name] = boundTensor(b.param);
     for (const i of this.inputs) {
       const f = feeds[i.name];
       if (!f) throw new Error(`missing feed '${i.name}' (${i.dtype}[${i.shape}])`);
@@ -87,8 +109,19 @@ export class CompiledGraph {
     return out;
   }
 
+  /** Free the native session (and take it out of the compile cache). Idempotent; later runs throw. */
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      untrackSession(this);
+      if (this.cached) forget(this);
+      this.disposed = this.session.release();
+    }
+    return this.disposed;
+  }
+
+  /** = dispose() */
   release(): Promise<void> {
-    return this.session.release();
+    return this.dispose();
   }
 }
 
@@ -103,7 +136,13 @@ export function setSessionCacheLimit(n: number): void {
 export async function clearSessionCache(): Promise<void> {
   const all = [...cache.values()];
   cache.clear();
-  for (const p of all) await (await p).release().catch(() => {});
+  for (const p of all) await (await p).dispose().catch(() => {});
+}
+
+function forget(c: CompiledGraph): void {
+  c.cached = false;
+  const p = cache.get(c.signature);
+  if (p) p.then((hit) => hit === c && cache.get(c.signature) === p && cache.delete(c.signature)).catch(() => {});
 }
 
 export interface CompileOptions extends EngineOptions {
@@ -121,10 +160,13 @@ function epConfig(ep: ExecutionProvider): ort.InferenceSession.ExecutionProvider
 export async function compile(graph: Graph, o: CompileOptions = {}): Promise<CompiledGraph> {
   const opts = { ...defaults, ...o };
   const chosen = o.outputs ? new Map(o.outputs.map((n) => [n, mustOutput(graph, n)])) : graph.outputs;
-  const model = serialize(graph, chosen);
+  const model = serialize(graph, chosen, { bindParams: bindsWeights(opts.weights, opts.executionProvider) });
+  // bound parameters appear in the model bytes by name only: their identity completes the signature (their
+  // version does not: the session reads whatever value they hold at run time)
   const signature = createHash('sha256')
     .update(model.bytes)
     .update(`|${opts.executionProvider}|${opts.threads}|${opts.graphOptimizationLevel}`)
+    .update(`|${model.bound.map((b) => b.param.id).join(',')}`)
     .digest('hex');
   const hit = !o.noCache && cache.get(signature);
   if (hit) {
@@ -146,20 +188,21 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
       if (model.weightsDir) {
         // Spilled weights: ORT reads (memory-maps) the external data files next to a model file.
         const path = await writeModelFiles(model, signature);
-        session = await ort.InferenceSession.create(path, sessionOptions);
+        try {
+          session = await ort.InferenceSession.create(path, sessionOptions);
+        } finally {
+          await rm(path, { force: true }); // read at creation; the weight files it points to are what ORT maps
+        }
       } else {
-        session = await ort.InferenceSession.create(model.bytes, { ...sessionOptions, externalData: model.externalData } as ort.InferenceSession.SessionOptions);
+        session = await ort.InferenceSession.create(model.bytes, {
+          ...sessionOptions,
+          externalData: model.externalData,
+        } as ort.InferenceSession.SessionOptions);
       }
     } catch (err) {
       const msg = (err as Error).message;
-      if (opts.executionProvider !== 'cpu' && /provider|backend|EP|cuda|webgpu/i.test(msg)) {
-        throw new UserError(
-          `execution provider '${opts.executionProvider}' is not available: ${msg}. ` +
-            (opts.executionProvider === 'cuda'
-              ? 'Install the CUDA add-on with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` on a machine with internet and CUDA 12, or use the cpu provider.'
-              : 'Use the cpu provider.'),
-        );
-      }
+      if (opts.executionProvider !== 'cpu' && /provider|backend|EP|cuda|webgpu/i.test(msg))
+        throw providerUnavailable(opts.executionProvider, msg);
       throw err;
     }
     const info = (t: Tensor, name = t.name) => ({ name, shape: t.shape, dtype: t.dtype });
@@ -168,10 +211,12 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
       model.inputs.map((t) => info(t)),
       [...chosen].map(([name, t]) => info(t, name)),
       signature,
+      model.bound,
     );
   })();
   if (!o.noCache) {
     cache.set(signature, made);
+    made.then((c) => (c.cached = true)).catch(() => {});
     made.catch(() => cache.delete(signature));
     while (cache.size > cacheLimit) {
       // Evicted sessions are only forgotten, not released: a caller may still be running one.
@@ -200,7 +245,11 @@ function mustOutput(graph: Graph, name: string): Tensor {
 }
 
 /** Build-and-run convenience for tests and one-off computations. */
-export async function evaluate(graph: Graph, feeds: Record<string, HostTensor> = {}, o: CompileOptions = {}): Promise<Record<string, HostTensor>> {
+export async function evaluate(
+  graph: Graph,
+  feeds: Record<string, HostTensor> = {},
+  o: CompileOptions = {},
+): Promise<Record<string, HostTensor>> {
   const c = await compile(graph, o);
   return c.run(feeds);
 }

@@ -2,11 +2,12 @@
 // memory-maps the file when it builds a session, so a model's weights are in memory once (in ORT) instead of
 // twice (ours and ORT's). This is how a 12B-parameter checkpoint quantized to int4 loads into ~20 GB.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostArray } from './dtype.ts';
+import { removeOnExit, sweepStale } from './lifetime.ts';
 import type { Parameter } from './module.ts';
 import { paramLocation } from './serialize.ts';
 
@@ -55,13 +56,18 @@ export async function releaseParameter(p: Parameter): Promise<void> {
 }
 
 let sessionDir: string | null = null;
+const PREFIX = 'kontext-weights-';
 
-/** A per-process temporary directory for spilled weights, removed when the process exits. */
+/**
+ * A per-process temporary directory for spilled weights, removed when the process exits (lifetime.ts: normal
+ * exit, exceptions, signals). Its name carries the pid, so the folders of processes that were killed outright
+ * are removed by the next one.
+ */
 export function spillDir(): string {
   if (!sessionDir) {
-    const dir = mkdtempSync(join(tmpdir(), 'kontext-weights-'));
-    sessionDir = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    sweepStale(tmpdir(), PREFIX);
+    sessionDir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    removeOnExit(sessionDir);
   }
   return sessionDir;
 }
