@@ -8,7 +8,7 @@
 // (training graphs, or KONTEXT_ATTENTION=composite) holds the scores and their softmax, quadratic in L.
 // Weight copies: in memory, our host copy + ORT's copy + its pre-packed kernel layout (peak ≈ 2.5×); spilled to
 // files (engine/spill.ts), ORT maps the files and keeps the packed layout (≈ 1.5×).
-// Calibrated against peak RSS of the full-size int4 benchmark (BENCHMARKS.md).
+// Calibrated against peak RSS of the full-size int4 benchmarks (BENCHMARKS.md).
 
 import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
@@ -41,6 +41,12 @@ export interface TransformerRun {
 export type AttentionForm = 'composite' | 'chunked' | 'fused';
 
 const WEIGHT_COPIES = { inMemory: 2.5, spilled: 1.5 };
+/**
+ * Live activations are about twice the tensors counted below: ORT keeps a node's inputs while its outputs are
+ * written, and its arena holds freed blocks at their peak size. Fitted on the full-size int4 1024×1024 edit (8704
+ * tokens: 15,050 MiB peak, where the uncorrected estimate said 13,160); checked on the 512×512 edit (BENCHMARKS.md).
+ */
+const ACTIVATION_COPIES = 2;
 
 export interface MemoryEstimate {
   weights: number;
@@ -67,7 +73,7 @@ export function estimateTransformerMemory(r: TransformerRun, format: WeightForma
   const L = r.tokens;
   const attention = attentionBytes(r, L);
   const streams = r.batch * L * (4 * r.hidden + 2 * r.mlpHidden) * 4; // qkv, residual, mlp in/out
-  const activations = attention + streams;
+  const activations = ACTIVATION_COPIES * (attention + streams);
   return { weights, activations, total: weights + activations + RUNTIME_OVERHEAD };
 }
 

@@ -58,9 +58,10 @@ describe('memory estimate', () => {
     // 1024² edit (8704 tokens) vs 512² edit (2560 tokens)
     expect(act(8704, 'fused') / act(2560, 'fused')).toBeCloseTo(8704 / 2560, 6);
     expect(act(8704, 'composite')).toBeGreaterThan(8 * act(2560, 'composite'));
-    // at 1024²: one score tensor [1, 24, 8704, 8704] is 7.3 GB; fused, the whole block needs under 2 GB
+    // at 1024²: one score tensor [1, 24, 8704, 8704] is 7.3 GB; fused, the whole run's activations are under 4 GB
+    // (measured: 3.7 GB above the weights and runtime, BENCHMARKS.md)
     expect(act(8704, 'composite')).toBeGreaterThan(2 * 7.2e9);
-    expect(act(8704, 'fused')).toBeLessThan(2 * GB);
+    expect(act(8704, 'fused')).toBeLessThan(4 * GB);
     // chunked: scores for one block of 1024 queries, between the two
     expect(act(8704, 'chunked')).toBeLessThan(act(8704, 'composite') / 4);
     expect(act(8704, 'chunked')).toBeGreaterThan(act(8704, 'fused'));
