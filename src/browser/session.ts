@@ -11,9 +11,10 @@
 // - no spilled weights (there are no files): parameters are always in-memory external data.
 
 import * as ort from 'onnxruntime-web';
-import type { DType, HostArray, HostTensor } from '../engine/dtype.ts';
+import type { DType, HostTensor } from '../engine/dtype.ts';
 import type { Graph, Tensor } from '../engine/graph.ts';
 import { serialize } from '../engine/serialize.ts';
+import { ortTensorCodec } from '../engine/ort-tensors.ts';
 
 export type ExecutionProvider = 'cpu' | 'wasm' | 'webgpu';
 
@@ -50,28 +51,9 @@ export function setWasmPaths(prefix: string): void {
   ort.env.wasm.wasmPaths = prefix;
 }
 
-const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
-  float32: 'float32',
-  float64: 'float64',
-  float16: 'float16',
-  int64: 'int64',
-  int32: 'int32',
-  int8: 'int8',
-  uint8: 'uint8',
-  bool: 'bool',
-};
-
-export function toOrt(t: HostTensor): ort.Tensor {
-  const type = ORT_TYPE[t.dtype];
-  if (!type) throw new Error(`dtype ${t.dtype} cannot be passed to ONNX Runtime directly; convert it first`);
-  return new ort.Tensor(type, t.data as never, t.shape);
-}
-
-export function fromOrt(t: ort.Tensor): HostTensor {
-  const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.type);
-  if (!dtype) throw new Error(`unsupported ORT output type ${t.type}`);
-  return { dtype, shape: [...t.dims], data: t.data as HostArray };
-}
+export const { toOrt, fromOrt } = ortTensorCodec(
+  (type, data, dims) => new ort.Tensor(type as ort.Tensor.Type, data as never, dims),
+);
 
 /** A compiled graph: feed host tensors by input name, get host tensors by output name (as in the Node engine). */
 export class CompiledGraph {

@@ -5,7 +5,7 @@
 // Conventions: shapes are numpy-style, axes may be negative, binary elementwise ops broadcast like numpy.
 // Scalars (plain numbers) are turned into constants of the other operand's dtype.
 
-import { BYTES, type DType, type HostTensor, isFloat } from './dtype.ts';
+import { BYTES, type DType, type HostTensor, isFloat, ONNX_DTYPE } from './dtype.ts';
 import {
   type AttentionImpl,
   attr,
@@ -144,19 +144,9 @@ export function gelu(x: TensorLike, approximate: 'tanh' | 'none' = 'tanh'): Tens
 export function cast(a: TensorLike, to: DType): Tensor {
   const x = T(a);
   if (x.dtype === to) return x;
-  const codes: Record<string, number> = {
-    float32: 1,
-    uint8: 2,
-    int8: 3,
-    int32: 6,
-    int64: 7,
-    bool: 9,
-    float16: 10,
-    float64: 11,
-    bfloat16: 16,
-  };
-  if (!(to in codes)) fail('Cast', `cannot cast to ${to}`);
-  return x.graph.addNode('Cast', [x], [{ shape: x.shape, dtype: to }], { to: attr.int(codes[to]) })[0];
+  // float8 is a storage format only here: f8 weights are widened on the host when loaded, graphs never make it
+  if (to.startsWith('float8')) fail('Cast', `cannot cast to ${to}`);
+  return x.graph.addNode('Cast', [x], [{ shape: x.shape, dtype: to }], { to: attr.int(ONNX_DTYPE[to]) })[0];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import type { DType, HostArray, HostTensor } from './dtype.ts';
+import type { DType, HostTensor } from './dtype.ts';
 import type { Graph, Tensor } from './graph.ts';
 import { trackSession, untrackSession } from './lifetime.ts';
 import type { Parameter } from './module.ts';
 import { providerUnavailable } from './providers.ts';
 import { type SerializedModel, serialize } from './serialize.ts';
+import { ortTensorCodec } from './ort-tensors.ts';
 import { bindsWeights, boundTensor, type WeightsMode } from './shared-weights.ts';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
@@ -42,28 +43,9 @@ export function configureEngine(o: EngineOptions): void {
   Object.assign(defaults, o);
 }
 
-const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
-  float32: 'float32',
-  float64: 'float64',
-  float16: 'float16',
-  int64: 'int64',
-  int32: 'int32',
-  int8: 'int8',
-  uint8: 'uint8',
-  bool: 'bool',
-};
-
-export function toOrt(t: HostTensor): ort.Tensor {
-  const type = ORT_TYPE[t.dtype];
-  if (!type) throw new Error(`dtype ${t.dtype} cannot be passed to ONNX Runtime directly; convert it first`);
-  return new ort.Tensor(type, t.data as never, t.shape);
-}
-
-export function fromOrt(t: ort.Tensor): HostTensor {
-  const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.type);
-  if (!dtype) throw new Error(`unsupported ORT output type ${t.type}`);
-  return { dtype, shape: [...t.dims], data: t.data as HostArray };
-}
+export const { toOrt, fromOrt } = ortTensorCodec(
+  (type, data, dims) => new ort.Tensor(type as ort.Tensor.Type, data as never, dims),
+);
 
 /** A compiled graph: feed host tensors by input name, get host tensors by output name. */
 export class CompiledGraph {
