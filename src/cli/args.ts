@@ -5,6 +5,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import {
   encodeImage,
@@ -17,6 +18,27 @@ import {
 import { MAX_SEED } from '../sampling/noise.ts';
 
 export { MAX_SEED };
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * parseArgs as every command uses it: `--help`/`-h` added, positionals allowed. With `--help` the command's help is
+ * printed and the result is null (the command then exits 0); unknown options throw parseArgs' own errors, which
+ * the central error path (main.ts) turns into one line and exit 2.
+ */
+export function parseCommand<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  help: string,
+  options: O,
+) {
+  const config = { args: argv, allowPositionals: true as const, options: { ...options, ...HELP_OPTION } };
+  const parsed = parseArgs<typeof config>(config);
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(help);
+    return null;
+  }
+  return parsed;
+}
 
 /** An integer option in [min, max] (decimal digits only: no '1e3', '0x10' or '7.0'), or undefined when not given. */
 export function intArg(flag: string, value: string | undefined, min: number, max: number): number | undefined {

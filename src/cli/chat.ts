@@ -10,12 +10,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
-import { intArg, numArg, readInputImage, seedArg, writeOutput } from './args.ts';
+import { intArg, numArg, readInputImage, seedArg, writeOutput, parseCommand } from './args.ts';
 import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
 import type { Command } from './main.ts';
 
@@ -83,25 +82,18 @@ const command: Command = {
   summary: 'interactive editing loop: instructions from stdin, each result the next input',
   async run(argv) {
     const s = { type: 'string' } as const;
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        out: s,
-        model: s,
-        seed: s,
-        steps: s,
-        guidance: s,
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      out: s,
+      model: s,
+      seed: s,
+      steps: s,
+      guidance: s,
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     if (positionals.length !== 1) {
       throw new UserError(
         positionals.length

@@ -9,7 +9,6 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { MAX_TARGET_PIXELS, MAX_TARGET_SIDE, REFERENCE_AREA, SIZE_MULTIPLE } from '../image/preprocess.ts';
 import { checkEmbeds, DEFAULTS, LIMITS, planSize } from '../pipeline/kontext.ts';
@@ -26,6 +25,7 @@ import {
   requirePath,
   seedArg,
   writeOutput,
+  parseCommand,
 } from './args.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
@@ -214,35 +214,28 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
 const command: Command = {
   summary: 'edit an image (or generate one) with a Kontext checkpoint',
   async run(argv) {
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        prompt: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        force: { type: 'boolean' },
-        transformer: { type: 'string' },
-        ae: { type: 'string' },
-        'prompt-embeds': { type: 'string' },
-        ...TEXT_ENCODER_OPTIONS,
-        image: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        steps: { type: 'string' },
-        guidance: { type: 'string' },
-        seed: { type: 'string' },
-        width: { type: 'string' },
-        height: { type: 'string' },
-        weights: { type: 'string' },
-        area: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      force: { type: 'boolean' },
+      transformer: { type: 'string' },
+      ae: { type: 'string' },
+      'prompt-embeds': { type: 'string' },
+      ...TEXT_ENCODER_OPTIONS,
+      image: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      seed: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      weights: { type: 'string' },
+      area: { type: 'string' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     return v.transformer === undefined && !isFluxFolder(v.model)
       ? editMini(v, positionals)
       : editReleased(v, positionals);

@@ -5,12 +5,12 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { kontextPaths } from '../pipeline/load.ts';
 import { saveEmbeds } from '../prompt/embeddings.ts';
 import { FluxTextEncoder } from '../prompt/flux-text-encoder.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
+import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext encode --prompt "instruction" --model <FLUX.1-Kontext-dev dir> --out <embeds.safetensors>
@@ -46,25 +46,18 @@ function checkOut(out: string | undefined, force: boolean): string {
 const command: Command = {
   summary: "encode a prompt with FLUX's T5 and CLIP text encoders (for --prompt-embeds)",
   async run(argv) {
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        prompt: { type: 'string' },
-        model: { type: 'string' },
-        ...TEXT_ENCODER_OPTIONS,
-        weights: { type: 'string' },
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      prompt: { type: 'string' },
+      model: { type: 'string' },
+      ...TEXT_ENCODER_OPTIONS,
+      weights: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     if (positionals.length)
       throw new UserError(
         `unexpected argument '${positionals[0]}': give the text as --prompt "..." (see 'kontext encode --help')`,

@@ -1,9 +1,8 @@
 // `kontext generate "prompt" --out OUT`: text-to-image with the embedded model (or --model DIR). Arguments are
 // checked here, files in runMini, all before the model is loaded.
 
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
-import { intArg, MAX_SEED, numArg, seedArg } from './args.ts';
+import { intArg, MAX_SEED, numArg, seedArg, parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 import { runMini } from './mini.ts';
 
@@ -27,27 +26,20 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
 const command: Command = {
   summary: 'generate an image from words with the embedded model',
   async run(argv) {
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        steps: { type: 'string' },
-        guidance: { type: 'string' },
-        seed: { type: 'string' },
-        width: { type: 'string' },
-        height: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      model: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      seed: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     if (positionals.length !== 1) {
       const got = positionals.length > 1 ? ` (got ${positionals.length} arguments)` : '';
       throw new UserError(

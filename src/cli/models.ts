@@ -3,11 +3,11 @@
 
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { knownModels } from '../bench/model.ts';
 import { inspectModels, type ComponentReport, type ModelReport } from '../checkpoint/inspect.ts';
 import { UserError } from '../errors.ts';
 import { EMBEDDED_MODEL } from '../mini/editor.ts';
+import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext models [PATH] [--json]
@@ -32,15 +32,9 @@ Examples:
 const command: Command = {
   summary: 'list the built-in models, or inspect a checkpoint or model folder',
   async run(argv) {
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const parsed = parseCommand(argv, HELP, { json: { type: 'boolean' } });
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     if (positionals.length > 1)
       throw new UserError(
         `unexpected argument '${positionals[1]}': give one checkpoint file or model folder (kontext models --help)`,

@@ -1,11 +1,11 @@
 // `kontext serve`: the HTTP service (src/service/) in the foreground until SIGINT/SIGTERM.
 
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { DEFAULT_LIMITS, DEFAULTS } from '../service/options.ts';
 import { startService } from '../service/server.ts';
 import { closeOnSignals } from '../service/shutdown.ts';
+import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const MAX_BODY_MIB = DEFAULT_LIMITS.maxBodyBytes / 2 ** 20;
@@ -47,27 +47,23 @@ const command: Command = {
   summary: 'HTTP service: JSON API with queued jobs, progress events and sessions',
   async run(argv) {
     const s = { type: 'string' } as const;
-    const { values: v } = parseArgs({
-      args: argv,
-      options: {
-        data: s,
-        host: s,
-        port: s,
-        model: s,
-        'max-queue': s,
-        'max-steps': s,
-        'max-pixels': s,
-        'max-body': s,
-        concurrency: s,
-        'shutdown-timeout': s,
-        redis: s,
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      data: s,
+      host: s,
+      port: s,
+      model: s,
+      'max-queue': s,
+      'max-steps': s,
+      'max-pixels': s,
+      'max-body': s,
+      concurrency: s,
+      'shutdown-timeout': s,
+      redis: s,
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v } = parsed;
+    if (parsed.positionals.length)
+      throw new UserError(`unexpected argument '${parsed.positionals[0]}'; see 'kontext serve --help'`);
     const maxBody = num(v['max-body'], 'max-body', 0.001, false);
     const grace = num(v['shutdown-timeout'], 'shutdown-timeout', 0, false);
     const service = await startService({

@@ -2,8 +2,8 @@
 // resumes from its folder's last checkpoint; Ctrl-C saves one and exits.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
+import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-steps N]
@@ -32,22 +32,15 @@ function readConfig(path: string): { kind: string } & Record<string, unknown> {
 const command: Command = {
   summary: 'train the embedded model (autoencoder, flow transformer)',
   async run(argv) {
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        out: { type: 'string' },
-        ae: { type: 'string' },
-        'max-steps': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      config: { type: 'string' },
+      out: { type: 'string' },
+      ae: { type: 'string' },
+      'max-steps': { type: 'string' },
+      quiet: { type: 'boolean' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     const what = positionals[0];
     if (what === 'export') {
       if (!positionals[1] || !v.out)

@@ -1,9 +1,9 @@
 // `kontext verify <dir>`: reference parity on a fixture folder (see src/verify/fixtures.ts).
 
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { type CaseResult, verifyFolder } from '../verify/fixtures.ts';
 import { parseExecutionProvider, useExecutionProvider } from './ep.ts';
+import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext verify <fixture-dir> [--tolerance 1e-4] [--ep cpu|webgpu|cuda] [--json]
@@ -20,20 +20,13 @@ start (webgpu without a Vulkan driver, cuda without the add-on) is one error tha
 const command: Command = {
   summary: 'check parity with the reference PyTorch outputs in a fixture folder',
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        tolerance: { type: 'string', default: '1e-4' },
-        ep: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      tolerance: { type: 'string', default: '1e-4' },
+      ep: { type: 'string' },
+      json: { type: 'boolean', default: false },
     });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     if (positionals.length !== 1)
       throw new UserError(
         `expected one fixture folder, got ${positionals.length}: kontext verify <fixture-dir>; ` +

@@ -1,11 +1,10 @@
 // `kontext worker`: runs the jobs that `kontext serve --redis URL` queues (src/service/worker.ts), in the
 // foreground until SIGINT/SIGTERM. Start as many as the machines allow; they share the API's data folder.
 
-import { parseArgs } from 'node:util';
 import { UserError } from '../errors.ts';
 import { DEFAULTS } from '../service/options.ts';
 import { startWorker } from '../service/worker.ts';
-import { intArg, numArg } from './args.ts';
+import { intArg, numArg, parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext worker --redis URL [options]
@@ -33,24 +32,17 @@ const command: Command = {
   summary: 'run the jobs of `kontext serve --redis` (scale-out worker)',
   async run(argv) {
     const s = { type: 'string' } as const;
-    const { values: v, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        redis: s,
-        data: s,
-        model: s,
-        concurrency: s,
-        'stall-timeout': s,
-        'shutdown-timeout': s,
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const parsed = parseCommand(argv, HELP, {
+      redis: s,
+      data: s,
+      model: s,
+      concurrency: s,
+      'stall-timeout': s,
+      'shutdown-timeout': s,
+      json: { type: 'boolean' },
     });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
+    if (!parsed) return 0;
+    const { values: v, positionals } = parsed;
     if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'; see 'kontext worker --help'`);
     if (!v.redis)
       throw new UserError(
