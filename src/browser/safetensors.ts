@@ -1,13 +1,13 @@
 // safetensors fetched over HTTP into a page: the whole file in memory, its header checked by the same parser the
 // Node reader uses (parseSafetensorsBytes), tensors copied out on request. A TensorSource, so loadParameters
-// takes it like a file.
+// takes it like a file, and a FixtureFile, so the shared reference cases (src/verify/cases.ts) read it like one.
 
 import { allocHost, type HostTensor, numel } from '../engine/dtype.ts';
-import type { TensorSource } from '../engine/load.ts';
 import { toFloat32 } from '../io/floats.ts';
 import { parseSafetensorsBytes, type SafetensorsHeader } from '../io/safetensors.ts';
+import type { FixtureFile } from '../verify/cases.ts';
 
-export class FetchedSafetensors implements TensorSource {
+export class FetchedSafetensors implements FixtureFile {
   private constructor(
     readonly url: string,
     private readonly bytes: Uint8Array,
@@ -45,6 +45,11 @@ export class FetchedSafetensors implements TensorSource {
 
   async readF32(key: string): Promise<Float32Array> {
     return toFloat32(this.read(key));
+  }
+
+  /** Nothing to release (the bytes are garbage-collected); for parity with a file. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 
   private entry(key: string) {
