@@ -227,12 +227,11 @@ const dims = (s: number[]) => `[${s.join(', ')}]`;
 /**
  * Throw one UserError if the checkpoint's names and shapes differ from `expected` (expectedFluxKeys/expectedAEKeys of
  * a configuration): likely causes first, then the missing, unexpected and wrong-shape keys (lists cut at 8, with
- * counts), one per line, or all on one line with `oneLine`. Returns silently when everything matches.
+ * counts), on one line like every user error. Returns silently when everything matches.
  */
 export function validateCheckpoint(
   source: { path?: string; layout?: string; shapes(): KeyShapes },
   expected: KeyShapes,
-  o: { oneLine?: boolean } = {},
 ): void {
   const actual = source.shapes();
   const diff = diffCheckpoint(actual, expected);
@@ -256,11 +255,9 @@ export function validateCheckpoint(
     lines.push(`  wrong shape ${diff.wrongShape.length}: ${list(items, 5)}`);
   }
   throw new UserError(
-    o.oneLine
-      ? lines
-          .map((l) => l.trim())
-          .join('; ')
-          .replace(/:; /, ': ')
-      : lines.join('\n'),
+    lines
+      .map((l) => l.trim())
+      .join('; ')
+      .replace(/:; /, ': '),
   );
 }

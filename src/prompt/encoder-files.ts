@@ -63,12 +63,10 @@ export async function inspectTextEncoder<K extends EncoderKind>(
       model = modelFor(kind, source, config);
     } catch (err) {
       // a config.json that is not this kind's is most likely beside another model: say which, from the keys
-      validateCheckpoint(source, (kind === 'clip' ? new ClipTextModel(CLIP_L) : new T5EncoderModel(T5_XXL)).shapes(), {
-        oneLine: true,
-      });
+      validateCheckpoint(source, (kind === 'clip' ? new ClipTextModel(CLIP_L) : new T5EncoderModel(T5_XXL)).shapes());
       throw err;
     }
-    validateCheckpoint(source, model.shapes(), { oneLine: true });
+    validateCheckpoint(source, model.shapes());
     return { kind, path, files: source.files, layout: source.layout, model: model as never };
   } finally {
     await source.close();
@@ -88,7 +86,7 @@ export interface EncoderLoadOptions {
 export async function loadTextEncoderWeights(enc: InspectedEncoder, o: EncoderLoadOptions = {}): Promise<void> {
   const source = await openCheckpoint(enc.path, enc.kind);
   try {
-    validateCheckpoint(source, enc.model.shapes(), { oneLine: true }); // the files may have changed since inspection
+    validateCheckpoint(source, enc.model.shapes()); // the files may have changed since inspection
     const weights = o.weights ?? 'f32';
     await loadParameters(enc.model, source, {
       weights,
