@@ -59,11 +59,11 @@ export async function resolveModel(spec: string, ctx: ModelContext): Promise<Edi
   const entry = REGISTRY.get(prefix);
   if (!entry) {
     const known = knownModels()
-      .map((m) => `  ${m.prefix}${m.help ? `  ${m.help}` : ''}`)
-      .join('\n');
+      .map((m) => m.prefix)
+      .join(', ');
     throw new UserError(
-      `unknown model '${spec}'. Known models:\n${known}\n(other models register with ` +
-        `registerModel() in src/bench/model.ts)`,
+      `unknown model '${spec}'; known models: ${known} ('kontext models' describes them; other models register ` +
+        `with registerModel() in src/bench/model.ts)`,
     );
   }
   return entry.factory(arg, ctx);
