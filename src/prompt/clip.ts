@@ -12,6 +12,7 @@
 
 import { Embedding, F, Graph, LayerNorm, Linear, Module, ModuleList, type Tensor } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
+import { requirePositiveIntegers, requirePositiveNumber } from './config-fields.ts';
 import { noTaps, type Taps } from '../transformer/layers.ts';
 import { attend, fromHeads, toHeads } from './attention.ts';
 
@@ -51,14 +52,10 @@ const INT_FIELDS = [
 /** Check a config object (e.g. parsed config.json), naming the field that is missing or wrong. */
 export function checkClipConfig(c: unknown, where = 'CLIP text config'): ClipTextConfig {
   const o = (c ?? {}) as Record<string, unknown>;
-  for (const f of INT_FIELDS) {
-    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0)
-      throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
-  }
+  requirePositiveIntegers(o, INT_FIELDS, where);
   if (o.hidden_act !== 'quick_gelu' && o.hidden_act !== 'gelu')
     throw new UserError(`${where}: hidden_act must be 'quick_gelu' or 'gelu', got ${JSON.stringify(o.hidden_act)}`);
-  if (typeof o.layer_norm_eps !== 'number' || !(o.layer_norm_eps > 0))
-    throw new UserError(`${where}: layer_norm_eps must be a positive number, got ${JSON.stringify(o.layer_norm_eps)}`);
+  requirePositiveNumber(o, 'layer_norm_eps', where);
   const cfg = Object.fromEntries(
     [...INT_FIELDS, 'hidden_act', 'layer_norm_eps'].map((f) => [f, o[f]]),
   ) as unknown as ClipTextConfig;

@@ -30,6 +30,7 @@ import {
   type TensorSource,
 } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
+import { requirePositiveIntegers, requirePositiveNumber } from './config-fields.ts';
 import { noTaps, type Taps } from '../transformer/layers.ts';
 import { attend, fromHeads, toHeads } from './attention.ts';
 
@@ -76,20 +77,14 @@ const INT_FIELDS = [
 /** Check a config object (e.g. parsed config.json), naming the field that is missing or wrong. */
 export function checkT5Config(c: unknown, where = 'T5 config'): T5Config {
   const o = (c ?? {}) as Record<string, unknown>;
-  for (const f of INT_FIELDS) {
-    if (!Number.isInteger(o[f]) || (o[f] as number) <= 0)
-      throw new UserError(`${where}: ${f} must be a positive integer, got ${JSON.stringify(o[f])}`);
-  }
+  requirePositiveIntegers(o, INT_FIELDS, where);
   if (o.feed_forward_proj !== 'gated-gelu') {
     throw new UserError(
       `${where}: feed_forward_proj must be 'gated-gelu' (T5 v1.1, as FLUX uses), ` +
         `got ${JSON.stringify(o.feed_forward_proj)}`,
     );
   }
-  if (typeof o.layer_norm_epsilon !== 'number' || !(o.layer_norm_epsilon > 0))
-    throw new UserError(
-      `${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(o.layer_norm_epsilon)}`,
-    );
+  requirePositiveNumber(o, 'layer_norm_epsilon', where);
   if ((o.relative_attention_num_buckets as number) % 4)
     throw new UserError(
       `${where}: relative_attention_num_buckets must be a multiple of 4, got ${o.relative_attention_num_buckets}`,
