@@ -12,6 +12,7 @@ import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
 import { realpathLoose, within } from '../io/inside.ts';
 import { hashSeed } from '../world/prng.ts';
+import type { Edit } from '../world/ops.ts';
 import type { Scene } from '../world/scene.ts';
 import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord } from '../world/split.ts';
 import type { Family } from '../world/tasks.ts';
@@ -114,6 +115,11 @@ async function ask(
   return { img: resized ? resizeNearest(img, req.width, req.height) : img, resized, seconds };
 }
 
+/** The analyzers' verdict on one output (the edit carried out, the rest intact) and its distance to the target. */
+function scored(t: { edit: Edit; scene_before: Scene | null; scene_after: Scene }, img: RGBImage, target: RGBImage) {
+  const verdict = judge(t.edit, t.scene_before, t.scene_after, img);
+  return { success: verdict.success, failures: verdict.failures, psnr: psnr(img, target), ssim: ssim(img, target) };
+}
 export async function runBench(opts: RunOptions): Promise<Results> {
   const data: BenchData = await loadBench(opts.data);
   // results written into the dataset would mix with its files, and an output could replace one of them
@@ -204,7 +210,6 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       });
       const file = join(outputs, names.claim(row.key)[0]!);
       await writePng(out.img, file);
-      const verdict = judge(t.edit, t.scene_before, t.scene_after, out.img);
       return {
         key: row.key,
         family: t.family,
@@ -215,10 +220,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         output: rel(file),
         target: rel(dataPath(row, t.target_file)),
         mask: rel(dataPath(row, t.mask_file)),
-        success: verdict.success,
-        failures: verdict.failures,
-        psnr: psnr(out.img, target),
-        ssim: ssim(out.img, target),
+        ...scored(t, out.img, target),
         uneditedPsnr: inputs[0] && sameSize(inputs[0], out.img) ? uneditedPsnr(out.img, inputs[0], mask) : null,
         resized: out.resized,
         seconds: out.seconds,
@@ -255,7 +257,6 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       resized ||= out.resized;
       const file = join(outputs, files[k]!);
       await writePng(out.img, file);
-      const verdict = judge(turn.edit, turn.scene_before, turn.scene_after, out.img);
       const who = turn.scene_after.character;
       turns.push({
         turn: k + 1,
@@ -265,10 +266,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         output: rel(file),
         target: rel(dataPath(row, turn.target_file)),
         mask: rel(dataPath(row, turn.mask_file)),
-        success: verdict.success,
-        failures: verdict.failures,
-        psnr: psnr(out.img, target),
-        ssim: ssim(out.img, target),
+        ...scored(turn, out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
         driftPsnr: psnr(out.img, target, (i) => touched[i] === 0),
         identity: who ? identityIn(out.img, turn.scene_after) === who.identity : null,
