@@ -128,21 +128,39 @@ export function t5TokenizerJson(): Record<string, unknown> {
   ];
   for (const w of words) vocab.push([`▁${w}`, -2]);
   for (const ch of 'abcdefghijklmnopqrstuvwxyz') vocab.push([ch, -5]);
-  const special = (id: number) => ({
+  return unigramTokenizerJson(vocab);
+}
+
+/**
+ * A tokenizer.json in the layout of T5's (google/t5-v1_1-xxl has the same sections): a SentencePiece unigram model
+ * over `vocab` (<pad> 0, </s> 1, <unk> 2, then pieces with log-probabilities), Metaspace '▁', "$A </s>" template;
+ * `special` names the ids that are added tokens.
+ */
+export function unigramTokenizerJson(vocab: [string, number][], special = [0, 1, 2]): Record<string, unknown> {
+  const added = (id: number) => ({
     id,
-    content: vocab[id][0],
+    content: vocab[id]![0],
     single_word: false,
     lstrip: false,
     rstrip: false,
     normalized: false,
     special: true,
   });
+  const metaspace = { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always' };
   return {
     version: '1.0',
-    added_tokens: [special(0), special(1), special(2)],
+    truncation: null,
+    padding: null,
+    added_tokens: special.map(added),
     normalizer: { type: 'Sequence', normalizers: [{ type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always' },
-    decoder: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always' },
+    pre_tokenizer: metaspace,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [],
+      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+    },
+    decoder: metaspace,
     model: { type: 'Unigram', unk_id: 2, vocab },
   };
 }

@@ -9,6 +9,7 @@ import { clipTokenizerJson, loadClipTokenizer, parseMerges } from '../../src/pro
 import { loadT5Tokenizer, t5TokenizerFromJson } from '../../src/prompt/t5-tokenizer.ts';
 import { frame, idsTensor } from '../../src/prompt/tokenizers.ts';
 import { TEXT_FIXTURES } from '../fixtures-path.ts';
+import { unigramTokenizerJson } from './encoder-fixtures.ts';
 
 const CLIP_DIR = join(TEXT_FIXTURES, 'clip-tokenizer');
 const golden = JSON.parse(readFileSync(join(TEXT_FIXTURES, 'clip-tokenizer-golden.json'), 'utf8')) as {
@@ -114,8 +115,8 @@ describe('CLIP tokenizer', () => {
   });
 });
 
-// A small SentencePiece-style unigram vocabulary in the layout of T5's tokenizer.json (google/t5-v1_1-xxl has the
-// same sections: <pad> 0, </s> 1, <unk> 2, pieces with log-probabilities, Metaspace '▁', "$A </s>" template).
+// A small SentencePiece-style unigram vocabulary (<pad> 0, </s> 1, <unk> 2, pieces with log-probabilities) in the
+// layout of T5's tokenizer.json (unigramTokenizerJson).
 const PIECES: [string, number][] = [
   ['<pad>', 0],
   ['</s>', 0],
@@ -135,33 +136,7 @@ const PIECES: [string, number][] = [
   ['<extra_id_0>', 0],
 ];
 
-function t5Json(): Record<string, unknown> {
-  const special = (id: number) => ({
-    id,
-    content: PIECES[id][0],
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special(0), special(1), special(2), special(15)],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      pair: [],
-      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
-    },
-    decoder: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always' },
-    model: { type: 'Unigram', unk_id: 2, vocab: PIECES },
-  };
-}
+const t5Json = () => unigramTokenizerJson(PIECES, [0, 1, 2, 15]);
 
 describe('T5 tokenizer (unigram)', () => {
   const t5 = t5TokenizerFromJson(t5Json(), 'test tokenizer.json');
