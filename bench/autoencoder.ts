@@ -6,8 +6,8 @@
 
 import { AutoEncoder, decoderGraph, encoderGraph } from '../src/autoencoder/model.ts';
 import { FLUX_AE } from '../src/autoencoder/params.ts';
-import { compile, type HostTensor, initParameters, mulberry32 } from '../src/engine/index.ts';
-import { peakRssMiB, randn } from './util.ts';
+import { compile, type HostTensor, initParameters, mulberry32, randn } from '../src/engine/index.ts';
+import { peakRssMiB } from './util.ts';
 
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });
 

@@ -16,6 +16,7 @@ import {
   type HostTensor,
   loadParameters,
   mulberry32,
+  randn,
   spillDir,
   spillParameter,
 } from '../src/engine/index.ts';
@@ -25,7 +26,7 @@ import { contextIds, targetIds, textIds } from '../src/tokens/ids.ts';
 import { Flux, fluxGraph } from '../src/transformer/model.ts';
 import { FLUX_KONTEXT_DEV, type FluxParams } from '../src/transformer/params.ts';
 import { matmulFlops } from './engine.ts';
-import { peakRssMiB, randn, timeit } from './util.ts';
+import { peakRssMiB, timeit } from './util.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../shared/fixtures/flux-reference');
 const f32 = (shape: number[], data: Float32Array): HostTensor => ({ dtype: 'float32', shape, data });

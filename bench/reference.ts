@@ -23,13 +23,13 @@ import {
   type HostTensor,
   initParameters,
   mulberry32,
+  randn,
 } from '../src/engine/index.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { contextIds, targetIds, textIds } from '../src/tokens/ids.ts';
 import { DoubleStreamBlock, SingleStreamBlock } from '../src/transformer/layers.ts';
 import { Flux, fluxGraph } from '../src/transformer/model.ts';
 import type { FluxParams } from '../src/transformer/params.ts';
-import { randn } from './util.ts';
 
 const BLOCK = { hidden: 3072, heads: 24, mlpRatio: 4, imgTokens: 1024, txtTokens: 512, axes: [16, 56, 56] };
 export const SMALL_FLUX: FluxParams = {

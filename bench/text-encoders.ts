@@ -17,6 +17,7 @@ import {
   type Graph,
   type Module,
   mulberry32,
+  randn,
   releaseParameter,
   spillDir,
   spillParameter,
@@ -28,7 +29,7 @@ import { lookupKeys } from '../src/prompt/encoder-files.ts';
 import { idsTensor } from '../src/prompt/tokenizers.ts';
 import { T5_XXL, T5EncoderModel, t5EncoderGraph } from '../src/prompt/t5.ts';
 import { matmulFlops } from './engine.ts';
-import { peakRssMiB, randn, timeit } from './util.ts';
+import { peakRssMiB, timeit } from './util.ts';
 
 const TEXT_FIXTURES = join(import.meta.dirname, '../../shared/fixtures/text-encoders');
 const seconds = (t0: number) => +((performance.now() - t0) / 1000).toFixed(1);

@@ -32,19 +32,3 @@ export function machine(): Record<string, string | number> {
 export function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
-
-/**
- * n samples of a normal distribution N(0, scale²), from a uniform generator on [0, 1) such as mulberry32 (Box–Muller:
- * each pair of uniforms gives two independent normals). Benchmark inputs and weights that stand for activations
- * and trained parameters are drawn from it.
- */
-export function randn(n: number, r: () => number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const radius = Math.sqrt(-2 * Math.log(1 - r())) * scale; // 1 − r() is in (0, 1]: log never sees 0
-    const theta = 2 * Math.PI * r();
-    out[i] = radius * Math.cos(theta);
-    if (i + 1 < n) out[i + 1] = radius * Math.sin(theta);
-  }
-  return out;
-}

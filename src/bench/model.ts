@@ -13,7 +13,7 @@
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
-import { Rng } from '../world/prng.ts';
+import { Rng } from '../engine/random.ts';
 
 export interface EditRequest {
   prompt: string;

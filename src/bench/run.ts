@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { readImage, writePng, type RGBImage } from '../image/rgb.ts';
 import { UserError } from '../errors.ts';
 import { realpathLoose, within } from '../io/inside.ts';
-import { hashSeed } from '../world/prng.ts';
+import { hashSeed } from '../engine/random.ts';
 import type { Edit } from '../world/ops.ts';
 import type { Scene } from '../world/scene.ts';
 import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord } from '../world/split.ts';

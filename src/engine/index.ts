@@ -7,6 +7,7 @@ export * from './session.ts';
 export * from './nn.ts';
 export { grad, gradients } from './autodiff.ts';
 export * from './init.ts';
+export * from './random.ts';
 export * from './optim.ts';
 export * from './train.ts';
 export * from './quantize.ts';

@@ -14,7 +14,7 @@ import { compile } from '../engine/session.ts';
 import { toCHW } from '../image/preprocess.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
-import type { Rng } from '../world/prng.ts';
+import type { Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 
 export interface AeLossWeights {
@@ -113,17 +113,9 @@ export function imageBatch(images: RGBImage[]): HostTensor {
   return { dtype: 'float32', shape: [images.length, 3, h, w], data };
 }
 
-/** Standard normal noise of a shape, from a seeded generator (Box–Muller). */
+/** Standard normal noise of a shape, from a seeded generator. */
 export function gaussian(rng: Rng, shape: number[]): HostTensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
-    const th = 2 * Math.PI * rng.next();
-    data[i] = r * Math.cos(th);
-    if (i + 1 < n) data[i + 1] = r * Math.sin(th);
-  }
-  return { dtype: 'float32', shape, data };
+  return { dtype: 'float32', shape, data: rng.normals(shape.reduce((a, b) => a * b, 1)) };
 }
 
 /**

@@ -16,8 +16,8 @@ import { encodeImages } from '../mini/latents.ts';
 import type { MiniModel } from '../mini/model.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { shiftMu } from '../sampling/schedule.ts';
-import { makeSample, type Sample } from '../world/dataset.ts';
-import { hashSeed, type Rng } from '../world/prng.ts';
+import { type Sample, streamSamples } from '../world/dataset.ts';
+import { hashSeed, type Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import type { Family } from '../world/tasks.ts';
 
@@ -56,11 +56,13 @@ export const CONTEXTS: Record<Family, number> = {
 };
 
 /**
- * Streams of examples, one per family, each at its own position (the whole data state: a run resumes exactly).
- * Family f's sample i is makeSample with seed hash(seed, f), so families do not share scenes.
+ * Streams of examples, one per family: family f reads the world's `streamSamples` with seed hash(seed, f), so
+ * families do not share scenes. Each stream's position is the whole data state: a run resumes exactly by setting
+ * `positions` (a stream is reopened at its position whenever the two disagree).
  */
 export class ExampleStreams {
   positions: Record<string, number> = {};
+  private streams = new Map<Family, { at: number; samples: Generator<Sample> }>();
   constructor(
     readonly split: Split,
     readonly seed: number,
@@ -69,30 +71,21 @@ export class ExampleStreams {
 
   next(family: Family): Example {
     const i = this.positions[family] ?? 0;
-    this.positions[family] = i + 1;
-    const s = makeSample(
-      { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] },
-      i,
-    );
+    let stream = this.streams.get(family);
+    if (stream?.at !== i) {
+      const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
+      stream = { at: i, samples: streamSamples({ ...opts, start: i }) };
+      this.streams.set(family, stream);
+    }
+    const s = stream.samples.next().value as Sample;
+    stream.at = this.positions[family] = i + 1;
     return exampleOf(s, i % 5);
   }
 }
 
-/** Standard normal values (Box–Muller) from a seeded generator. */
-export function normals(rng: Rng, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - rng.next()));
-    const th = 2 * Math.PI * rng.next();
-    out[i] = r * Math.cos(th);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
-  }
-  return out;
-}
-
 /** Logit-normal t, shifted for `tokens` image tokens like the sampler's schedule. */
 export function sampleT(rng: Rng, tokens: number): number {
-  const u = 1 / (1 + Math.exp(-normals(rng, 1)[0]));
+  const u = 1 / (1 + Math.exp(-rng.normals(1)[0]));
   const e = Math.exp(shiftMu(tokens));
   return e / (e + (1 / u - 1));
 }
@@ -140,7 +133,7 @@ export async function flowFeeds(
     for (let i = 0; i < k; i++) ctx.set(lat[at++], (b * k + i) * N * C);
     const text = rng.next() < dropout ? '' : e.instruction;
     for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
-    const eps = normals(rng, N * C);
+    const eps = rng.normals(N * C);
     const t = sampleT(rng, N);
     ts[b] = t;
     for (let i = 0; i < N * C; i++) {

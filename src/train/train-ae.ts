@@ -18,7 +18,7 @@ import { writeSafetensors } from '../io/safetensors.ts';
 import { toImage } from '../image/preprocess.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
-import { hashSeed, Rng } from '../world/prng.ts';
+import { hashSeed, Rng } from '../engine/random.ts';
 import type { Scene } from '../world/scene.ts';
 import { aeLoss, gaussian, ImageStream, imageBatch, latentStats, reconstructionLoss } from './ae.ts';
 import { loopSettings, trainLoop, type LoopResult } from './loop.ts';

@@ -25,7 +25,7 @@ import type { MiniTextParams } from '../prompt/mini-encoder.ts';
 import { buildVocabulary, MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import type { FluxParams } from '../transformer/params.ts';
 import { makeSample, type Sample } from '../world/dataset.ts';
-import { hashSeed, Rng } from '../world/prng.ts';
+import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
 import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
 import { loopSettings, trainLoop, type LoopResult } from './loop.ts';

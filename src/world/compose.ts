@@ -2,7 +2,7 @@
 // circle" always names exactly one object. Everything is drawn from an Rng and a SplitPolicy, so the held-out
 // combinations of src/world/split.ts only ever appear in the test split.
 
-import type { Rng } from './prng.ts';
+import type { Rng } from '../engine/random.ts';
 import {
   BACKGROUND_COLORS,
   BACKGROUND_COLOR_NAMES,

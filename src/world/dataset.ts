@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { replaceFolder } from '../io/replace-folder.ts';
 import { writePng, type RGBImage } from '../image/rgb.ts';
-import { hashSeed, Rng } from './prng.ts';
+import { hashSeed, Rng } from '../engine/random.ts';
 import { checkSize, DEFAULT_SIZE, render } from './render.ts';
 import { editMask, type Mask } from './masks.ts';
 import type { Edit } from './ops.ts';

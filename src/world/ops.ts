@@ -5,7 +5,7 @@
 // The Edit record is what the analyzer (src/bench/analyze.ts) needs on top of the scenes before and after to
 // decide whether an output image shows the edit: which object, and the region an instruction named.
 
-import type { Rng } from './prng.ts';
+import type { Rng } from '../engine/random.ts';
 import type { ObjectColor, TextColor, TimeOfDay } from './palette.ts';
 import { SIZE_NAMES, SIZES, STYLES, stylesDiffer, type Size, type Style } from './shapes.ts';
 import { objectBox } from './render.ts';

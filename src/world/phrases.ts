@@ -2,7 +2,7 @@
 // object an instruction refers to is unique in the scene (scenes never hold two objects of the same colour and
 // shape, and the shorter names "the red shape" / "the circle" are only used when colour or shape alone is unique).
 
-import type { Rng } from './prng.ts';
+import type { Rng } from '../engine/random.ts';
 import type { SplitPolicy } from './split.ts';
 import { BACKGROUND_WORDS } from './palette.ts';
 import type { Style } from './shapes.ts';

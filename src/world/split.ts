@@ -15,7 +15,7 @@
 // In the test split each draw of a pair / identity / word is a held-out one with probability HELD_OUT_RATE, so
 // about half of the test edits touch something the model has never seen in training.
 
-import type { Rng } from './prng.ts';
+import type { Rng } from '../engine/random.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
 import { SHAPES, type Shape } from './shapes.ts';
 import { IDENTITY_COUNT } from './characters.ts';

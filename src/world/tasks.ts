@@ -21,7 +21,7 @@
 //   multiturn  multiturn.chain      scene with a character     5 chained edits; the character is never touched,
 //                                                              and no turn asks for what the first image already shows
 
-import type { Rng } from './prng.ts';
+import type { Rng } from '../engine/random.ts';
 import { describeIdentity, type CharacterSize } from './characters.ts';
 import { newCharacter, newObject, randomBackground, randomScene, type SceneOptions } from './compose.ts';
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage } from '../../src/image/rgb.ts';
 import { MAX_PSNR, mean, psnr, resizeNearest, ssim, uneditedPsnr } from '../../src/bench/metrics.ts';
-import { Rng } from '../../src/world/prng.ts';
+import { Rng } from '../../src/engine/random.ts';
 import { render } from '../../src/world/render.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { F, type Graph, type HostTensor, initParameters, Linear, Trainer } from '../../src/engine/index.ts';
 import { trainLoop } from '../../src/train/loop.ts';
 import { emaDecay, learningRate } from '../../src/train/schedule.ts';
-import { Rng } from '../../src/world/prng.ts';
+import { Rng } from '../../src/engine/random.ts';
 
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashSeed, Rng } from '../../src/world/prng.ts';
+import { hashSeed, Rng } from '../../src/engine/random.ts';
 import { DEFAULT_SIZE, render } from '../../src/world/render.ts';
 import {
   OBJECT_COLOR_NAMES,

@@ -1,10 +1,10 @@
-// The benchmarks' random normal generator (bench/util.ts randn) must be normal: the Kontext benchmark drew its
+// The project's random normal generator (engine/random.ts randn) must be normal: the Kontext benchmark drew its
 // "randn" inputs and weights from a uniform distribution on [-scale, scale] (a standard deviation of 0.58·scale).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { randn } from '../../bench/util.ts';
-import { mulberry32 } from '../../src/engine/init.ts';
+
+import { mulberry32, randn } from '../../src/engine/random.ts';
 
 function moments(x: Float32Array): { mean: number; variance: number; skew: number; kurtosis: number } {
   const n = x.length;

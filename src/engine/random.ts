@@ -1,8 +1,10 @@
-// A small seeded PRNG for the synthetic world. Everything the world draws comes from here, never from Math.random,
-// so a (seed, split, index) triple names exactly one sample on every machine.
+// The one seeded random source of the project: the synthetic world, parameter initialisation, training noise and
+// benchmark inputs all draw from here, never from Math.random, so a (seed, split, index) triple names exactly one
+// world sample and a seed names one initialisation on every machine.
 //
 // mulberry32: 32-bit state, one multiply-xorshift round per draw. Not cryptographic, but well mixed, tiny and fast,
-// which is all a procedural scene generator needs.
+// which is all a procedural scene generator or an initialiser needs. Normals come from pairs of uniforms
+// (Box–Muller). (The sampler's initial noise is not drawn here: it reproduces PyTorch's generators, sampling/noise.ts.)
 
 /** Mix any number of 32-bit integers (and strings) into one seed. FNV-1a over the parts, then a murmur finaliser. */
 export function hashSeed(...parts: (number | string)[]): number {
@@ -55,6 +57,11 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** n standard normal values (Box–Muller over this generator's draws) */
+  normals(n: number): Float32Array {
+    return randn(n, () => this.next());
+  }
+
   /** uniform integer in [0, n) */
   int(n: number): number {
     return Math.floor(this.next() * n);
@@ -88,4 +95,25 @@ export class Rng {
   fork(label: string | number): Rng {
     return new Rng(hashSeed(this.int(0x100000000), label));
   }
+}
+
+/** The generator as a plain function of no arguments: uniform floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
+}
+
+/**
+ * n samples of N(0, scale²) from a uniform generator on [0, 1) such as mulberry32 (Box–Muller: each pair of
+ * uniforms gives two independent normals).
+ */
+export function randn(n: number, r: () => number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - r())) * scale; // 1 − r() is in (0, 1]: log never sees 0
+    const theta = 2 * Math.PI * r();
+    out[i] = radius * Math.cos(theta);
+    if (i + 1 < n) out[i + 1] = radius * Math.sin(theta);
+  }
+  return out;
 }
