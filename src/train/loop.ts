@@ -118,9 +118,27 @@ export interface LoopResult {
   interrupted: boolean;
 }
 
+/** What every training config (`kontext train ae|flow --config`) holds besides its model and data. */
+export interface RunConfig {
+  batch: number;
+  /** length of the schedule; the one field a resumed run may change */
+  steps: number;
+  /** AdamW peak learning rate, reached after `warmup` linear steps, then cosine decay */
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  /** global gradient-norm clip */
+  clipNorm: number;
+  /** EMA decay of the weights that are validated and exported */
+  ema: number;
+  seed: number;
+  checkpointEvery: number;
+  validateEvery: number;
+}
+
 /** The loop options every training config shares (schedule, EMA, cadence) plus the command's stop/quiet flags. */
 export function loopSettings(
-  c: { lr: number; warmup: number; steps: number; ema: number; checkpointEvery: number; validateEvery: number },
+  c: RunConfig,
   o: { maxSteps?: number; quiet?: boolean },
 ): Pick<LoopOptions, 'schedule' | 'ema' | 'checkpointEvery' | 'validateEvery' | 'maxSteps' | 'quiet'> {
   return {

@@ -21,9 +21,9 @@ import { makeSample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Scene } from '../world/scene.ts';
 import { aeLoss, gaussian, ImageStream, imageBatch, latentStats, reconstructionLoss } from './ae.ts';
-import { loopSettings, trainLoop, type LoopResult } from './loop.ts';
+import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
-export interface AeTrainConfig {
+export interface AeTrainConfig extends RunConfig {
   kind: 'ae';
   /** the architecture (scale and shift are measured after training) */
   ae: Omit<AutoEncoderParams, 'scale_factor' | 'shift_factor'>;
@@ -31,17 +31,7 @@ export interface AeTrainConfig {
   imageSize: number;
   /** training crop side (≤ imageSize, a multiple of the AE's downsampling factor) */
   crop: number;
-  batch: number;
-  steps: number;
-  lr: number;
-  warmup: number;
-  weightDecay: number;
-  clipNorm: number;
-  ema: number;
   loss: { edge: number; kl: number };
-  seed: number;
-  checkpointEvery: number;
-  validateEvery: number;
   /** validation images (val split) */
   valImages: number;
   /**

@@ -28,9 +28,9 @@ import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
 import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
-import { loopSettings, trainLoop, type LoopResult } from './loop.ts';
+import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
-export interface FlowTrainConfig {
+export interface FlowTrainConfig extends RunConfig {
   kind: 'flow';
   /** the trained autoencoder (a `kontext train ae` run's ae.safetensors) */
   ae: string;
@@ -42,22 +42,12 @@ export interface FlowTrainConfig {
   >;
   /** text tokens per number of context images */
   textLength: Record<string, number>;
-  batch: number;
-  steps: number;
-  lr: number;
-  warmup: number;
-  weightDecay: number;
-  clipNorm: number;
-  ema: number;
   /** shares of the steps by number of context images, and of the families within the one-image steps */
   mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>> };
   /** share of prompts replaced by the empty prompt (for classifier-free guidance) */
   promptDropout: number;
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
-  seed: number;
-  checkpointEvery: number;
-  validateEvery: number;
   /** validation examples per family */
   valPerFamily: number;
   sampling: { numInferenceSteps: number; guidanceScale: number };
