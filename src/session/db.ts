@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -40,6 +40,13 @@ CREATE TABLE turns (
 );
 `;
 
+// v2: the service job that made a turn. A job whose worker died after storing the turn but before the queue
+// heard of it runs again; it finds its turn by this key instead of recording a second one.
+const SCHEMA_V2 = `
+ALTER TABLE turns ADD COLUMN job TEXT;
+CREATE UNIQUE INDEX turns_job ON turns (session_id, job) WHERE job IS NOT NULL;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -51,6 +58,7 @@ function migrate(db: DB): void {
   db.transaction(() => {
     const [{ user_version: now }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
     if (now < 1) db.exec(SCHEMA_V1);
+    if (now < 2) db.exec(SCHEMA_V2);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

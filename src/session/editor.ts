@@ -28,6 +28,11 @@ export interface TurnOptions {
   /** size of a text-to-image turn (edits answer at their first image's size) */
   width?: number;
   height?: number;
+  /**
+   * The service job making this turn. If that job already recorded a turn (its worker died before the queue
+   * heard it finish, and the job ran again), the edit returns that turn and runs nothing: one job, one turn.
+   */
+  job?: string;
 }
 
 export interface TurnResult {
@@ -61,6 +66,8 @@ export class SessionEditor {
 
   async edit(session: string, o: TurnOptions): Promise<TurnResult> {
     check(o);
+    const done = o.job === undefined ? null : this.store.turnOfJob(session, o.job);
+    if (done) return { turn: done, image: await this.store.images.get(done.output) };
     const parentN = o.from !== undefined ? o.from : this.store.session(session).head;
     const parent = parentN === null ? null : this.store.turn(session, parentN);
     // The inputs: the parent's output first (the image being edited), then the extra images. All of them are
@@ -99,6 +106,7 @@ export class SessionEditor {
       seed,
       model: this.model.name,
       seconds,
+      ...(o.job === undefined ? {} : { job: o.job }),
     });
     return { turn, image: out };
   }

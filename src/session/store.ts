@@ -40,6 +40,7 @@ interface TurnRow {
   model: string;
   seconds: number;
   created_at: string;
+  job: string | null;
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -63,6 +64,7 @@ const toTurn = (r: TurnRow): Turn => ({
   model: r.model,
   seconds: r.seconds,
   createdAt: r.created_at,
+  ...(r.job === null ? {} : { job: r.job }),
 });
 
 const SESSION_SELECT =
@@ -160,6 +162,14 @@ export class SessionStore {
     return toTurn(row);
   }
 
+  /** The turn the service job `job` recorded in this session, or null if it has recorded none. */
+  turnOfJob(session: string, job: string): Turn | null {
+    const [row] = this.db
+      .prepare('SELECT * FROM turns WHERE session_id = ? AND job = ?')
+      .all(session, job) as TurnRow[];
+    return row ? toTurn(row) : null;
+  }
+
   /** The head turn, or null when the session is at its start. */
   head(session: string): Turn | null {
     const { head } = this.session(session);
@@ -188,6 +198,8 @@ export class SessionStore {
     return this.db
       .transaction(() => {
         this.session(session);
+        const done = t.job === undefined ? null : this.turnOfJob(session, t.job);
+        if (done) return done; // the job ran again after a crash: its turn is already recorded
         if (t.parent !== null) this.turn(session, t.parent);
         const [{ next }] = this.db
           .prepare('SELECT coalesce(max(n), 0) + 1 AS next FROM turns WHERE session_id = ?')
@@ -195,8 +207,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `seed, model, seconds, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `seed, model, seconds, created_at, job)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -213,6 +225,7 @@ export class SessionStore {
             t.model,
             t.seconds,
             createdAt,
+            t.job ?? null,
           );
         this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
         return { ...t, session, n: next, createdAt };

@@ -38,6 +38,8 @@ export interface TurnInput {
   model: string;
   /** wall time of the model call, seconds */
   seconds: number;
+  /** the service job that made this turn, if any: a job run twice (after a crash) records one turn */
+  job?: string;
 }
 
 export interface Turn extends TurnInput {

@@ -35,6 +35,20 @@ describe('SessionEditor', () => {
     expect(store.session(id).head).toBe(2);
   });
 
+  it('a job that already made its turn (run again after a crash) returns that turn without running the model', async () => {
+    const model = fakeModel();
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    const r1 = await editor.edit(id, { instruction: 'brighter', images: [solid(50, 60, 70)], job: 'job-1' });
+    const r2 = await editor.edit(id, { instruction: 'brighter', images: [solid(50, 60, 70)], job: 'job-1' });
+    expect(model.requests).toHaveLength(1);
+    expect(r2).toEqual(r1);
+    expect(r1.turn.job).toBe('job-1');
+    expect(store.session(id).turnCount).toBe(1);
+    await editor.edit(id, { instruction: 'brighter', job: 'job-2' }); // another job is another turn
+    expect(store.session(id).turnCount).toBe(2);
+  });
+
   it('records parameters: given ones, else the model defaults; a random seed when none is given', async () => {
     const editor = new SessionEditor(store, fakeModel());
     const { id } = store.createSession();

@@ -2,6 +2,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/session/db.ts';
 import { sha256 } from '../../src/session/images.ts';
 import { SessionStore } from '../../src/session/store.ts';
 import type { TurnInput } from '../../src/session/types.ts';
@@ -114,6 +115,20 @@ describe('turns: history, undo, branch', () => {
     expect(store.session(id).turnCount).toBe(0);
   });
 
+  it("a job's turn is recorded once: adding it again returns the first, changing nothing", async () => {
+    const { id } = store.createSession();
+    const first = store.addTurn(id, { ...(await turn(null, 10)), job: 'j1' });
+    store.addTurn(id, await turn(1, 20)); // another turn moves the head on
+    const again = store.addTurn(id, { ...(await turn(null, 30)), job: 'j1' }); // the job ran again after a crash
+    expect(again).toEqual(first);
+    expect(store.turnOfJob(id, 'j1')).toEqual(first);
+    expect(store.turnOfJob(id, 'j2')).toBeNull();
+    expect(store.session(id)).toMatchObject({ head: 2, turnCount: 2 });
+    expect(store.turn(id, 2).job).toBeUndefined(); // turns made outside the service carry no job
+    const other = store.createSession().id; // job ids are per session
+    expect(store.addTurn(other, { ...(await turn(null, 40)), job: 'j1' }).n).toBe(1);
+  });
+
   it('keeps sessions apart', async () => {
     const a = store.createSession().id;
     const b = store.createSession().id;
@@ -161,6 +176,20 @@ describe('persistence', () => {
     expect(await store.images.get(before.turns[1].output)).toEqual(solid(20, 0, 0));
     const t3 = store.addTurn(id, await turn(1, 30));
     expect(t3.n).toBe(3); // numbering continues after a reopen
+  });
+
+  it('a version-1 store (no job column) is upgraded in place, its turns kept', async () => {
+    const { id } = store.createSession('old');
+    store.addTurn(id, await turn(null, 10));
+    const before = store.turns(id);
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
+    db.exec('DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; PRAGMA user_version = 1');
+    expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
+    db.close();
+    store = await SessionStore.open(dir);
+    expect(store.turns(id)).toEqual(before);
+    expect(store.addTurn(id, { ...(await turn(1, 20)), job: 'j' }).job).toBe('j');
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {

@@ -28,6 +28,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
 
     if (spec.kind === 'session-edit') {
       // SessionEditor stores the output image, then the turn, then moves the head (see src/session/editor.ts).
+      // The turn carries the job's id: a job run again after its worker died finds its turn, never adds a second.
       const { turn } = await new SessionEditor(store, m).edit(spec.session, {
         instruction: spec.instruction,
         images,
@@ -37,6 +38,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         guidance: spec.guidance,
         width: spec.width,
         height: spec.height,
+        job: ctx.id,
       });
       const { output: image, width, height, seed, model: name, seconds } = turn;
       return { image, width, height, seed, model: name, seconds, turn };
