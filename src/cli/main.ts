@@ -5,6 +5,9 @@
 //     `kontext <command>: <the problem and the fix>`, and exit 2;
 //   - anything else is an internal failure: one short line and exit 1; the stack trace with --debug (anywhere on
 //     the command line) or KONTEXT_DEBUG=1.
+// `--ep cpu|webgpu|cuda` (anywhere on the command line, like --debug) runs every command's graphs on that ONNX
+// Runtime execution provider, as KONTEXT_EP does; the provider is started before the command, so a missing
+// driver is one line naming what to install.
 // Commands check their arguments, files and images before loading a model (see args.ts).
 
 import { UserError } from '../errors.ts';
@@ -37,6 +40,10 @@ function usage(): string {
     ...lines,
     '',
     'kontext <command> --help for details',
+    '',
+    'options of every command:',
+    '  --ep cpu|webgpu|cuda   ONNX Runtime execution provider (default cpu; or KONTEXT_EP)',
+    '  --debug                stack traces for internal errors (or KONTEXT_DEBUG=1)',
   ].join('\n');
 }
 
@@ -53,6 +60,25 @@ function takeDebug(argv: string[]): { args: string[]; debug: boolean } {
   const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
   const env = process.env.KONTEXT_DEBUG;
   return { args, debug: args.length !== argv.length || (!!env && env !== '0' && env !== 'false') };
+}
+
+/** --ep VALUE or --ep=VALUE anywhere before a '--' (taken out of the arguments; the last one wins). */
+function takeEp(argv: string[]): { args: string[]; ep?: string } {
+  const args: string[] = [];
+  let ep: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--ep') {
+      if (i + 1 >= argv.length) throw new UserError('--ep needs a value: cpu, webgpu or cuda');
+      ep = argv[++i];
+    } else if (a.startsWith('--ep=')) ep = a.slice(5);
+    else args.push(a);
+  }
+  return { args, ep };
 }
 
 /** Print an error the one way and return the exit code: 2 for the user's mistakes, 1 for internal failures. */
@@ -98,9 +124,17 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`kontext: unknown command '${name}'; use ${Object.keys(COMMANDS).join(', ')} (kontext --help)`);
     return 2;
   }
+  let restore = () => {};
   try {
-    return await (await load()).run(rest);
+    const { args: cmdArgs, ep } = takeEp(rest);
+    if (ep !== undefined) {
+      const { parseExecutionProvider, useExecutionProvider } = await import('./ep.ts');
+      restore = await useExecutionProvider(parseExecutionProvider(ep));
+    }
+    return await (await load()).run(cmdArgs);
   } catch (err) {
     return reportError(err, name, debug);
+  } finally {
+    restore();
   }
 }

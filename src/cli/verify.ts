@@ -2,7 +2,6 @@
 
 import { UserError } from '../errors.ts';
 import { type CaseResult, verifyFolder } from '../verify/fixtures.ts';
-import { parseExecutionProvider, useExecutionProvider } from './ep.ts';
 import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
@@ -14,15 +13,15 @@ schedules.json; or like shared/fixtures/text-encoders: CLIP and T5 encoder cases
 full-size key/shape lists) and prints each output's max relative error max|ours - ref| / max|ref| (for token ids:
 the fraction that differ). Exits 1 if any error exceeds the tolerance or a case is missing or incomplete.
 
---ep runs the graphs on another ONNX Runtime execution provider (as KONTEXT_EP does); a provider that cannot
-start (webgpu without a Vulkan driver, cuda without the add-on) is one error that names what to install.`;
+--ep (an option of every command) runs the graphs on another ONNX Runtime execution provider (as KONTEXT_EP
+does); a provider that cannot start (webgpu without a Vulkan driver, cuda without the add-on) is one error that
+names what to install.`;
 
 const command: Command = {
   summary: 'check parity with the reference PyTorch outputs in a fixture folder',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       tolerance: { type: 'string', default: '1e-4' },
-      ep: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     if (!parsed) return 0;
@@ -46,13 +45,7 @@ const command: Command = {
           );
       }
     };
-    const restore = values.ep ? await useExecutionProvider(parseExecutionProvider(values.ep)) : () => {};
-    let results: CaseResult[];
-    try {
-      results = await verifyFolder(positionals[0], print);
-    } finally {
-      restore();
-    }
+    const results = await verifyFolder(positionals[0], print);
     const failed = results.flatMap((r) =>
       r.outputs.filter((o) => !(o.relErr <= tol)).map((o) => `${r.name}:${o.name}`),
     );

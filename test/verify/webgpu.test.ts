@@ -3,13 +3,17 @@
 // where it cannot, the command fails once with one line naming what to install. The failure path is also
 // forced (a Vulkan loader pointed at no driver) so it is checked on every machine.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { F, Graph } from '../../src/engine/index.ts';
+import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { providerUnavailable } from '../../src/engine/providers.ts';
 import { FIXTURES, REPO } from '../fixtures-path.ts';
+import { tinyModelDir } from '../mini/tiny.ts';
 
 const run = promisify(execFile);
 
@@ -95,9 +99,60 @@ describe('kontext verify --ep webgpu', () => {
     );
   });
 
-  it('--ep must name a provider', async () => {
+  it('--ep must name a provider, for every command', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await main(['verify', '--ep', 'metal', FIXTURES])).toBe(2);
     expect(err.mock.calls[0][0]).toBe("kontext verify: --ep must be one of cpu, webgpu, cuda, got 'metal'");
+    expect(await main(['models', '--ep=metal'])).toBe(2);
+    expect(err.mock.calls[1][0]).toBe("kontext models: --ep must be one of cpu, webgpu, cuda, got 'metal'");
+    expect(await main(['edit', 'in.png', 'make it blue', '--ep'])).toBe(2);
+    expect(err.mock.calls[2][0]).toBe('kontext edit: --ep needs a value: cpu, webgpu or cuda');
+  });
+});
+
+describe('kontext edit --ep webgpu', () => {
+  it('edits with the embedded-model code on the WebGPU provider, giving the CPU image', {
+    timeout: 300_000,
+  }, async () => {
+    const model = await tinyModelDir();
+    const root = await mkdtemp(join(tmpdir(), 'kontext-ep-'));
+    try {
+      await writePng(createImage(32, 32, [30, 90, 200]), join(root, 'in.png'));
+      vi.spyOn(console, 'log').mockImplementation(() => {});
+      const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const edit = (ep: string, out: string) =>
+        main([
+          'edit',
+          join(root, 'in.png'),
+          'make the circle red',
+          '--model',
+          model,
+          '--seed',
+          '2',
+          '--quiet',
+          '--out',
+          join(root, out),
+          '--ep',
+          ep,
+        ]);
+      expect(await edit('cpu', 'cpu.png')).toBe(0);
+      const code = await edit('webgpu', 'gpu.png');
+      if (code === 2) {
+        expect(String(err.mock.calls.at(-1)?.[0])).toMatch(
+          /^kontext edit: execution provider 'webgpu' is not available/,
+        );
+        console.warn('WebGPU provider unavailable here (no Vulkan driver): only the error path was checked');
+        return;
+      }
+      expect(code).toBe(0);
+      const [a, b] = [await readImage(join(root, 'cpu.png')), await readImage(join(root, 'gpu.png'))];
+      let worst = 0;
+      for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+      expect(worst).toBeLessThanOrEqual(1); // 8-bit pixels: at most one level of rounding apart
+      expect(process.env.KONTEXT_EP).toBeUndefined();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(dirname(model), { recursive: true, force: true });
+    }
   });
 });
