@@ -53,32 +53,27 @@ function isParseArgsError(err: unknown): err is Error & { code: string } {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
 
-/** --debug anywhere before a '--' turns on stack traces (and is not passed on); so does KONTEXT_DEBUG=1. */
-function takeDebug(argv: string[]): { args: string[]; debug: boolean } {
-  const end = argv.indexOf('--');
-  const head = end < 0 ? argv : argv.slice(0, end);
-  const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
-  const env = process.env.KONTEXT_DEBUG;
-  return { args, debug: args.length !== argv.length || (!!env && env !== '0' && env !== 'false') };
-}
-
-/** --ep VALUE or --ep=VALUE anywhere before a '--' (taken out of the arguments; the last one wins). */
-function takeEp(argv: string[]): { args: string[]; ep?: string } {
+/**
+ * The options of every command, taken out of the arguments wherever they stand before a '--': --debug (stack
+ * traces; also KONTEXT_DEBUG=1) and --ep VALUE / --ep=VALUE (the last one wins; null: --ep without a value).
+ */
+function takeGlobalOptions(argv: string[]): { args: string[]; debug: boolean; ep?: string | null } {
   const args: string[] = [];
-  let ep: string | undefined;
+  let debug = false;
+  let ep: string | null | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
       args.push(...argv.slice(i));
       break;
     }
-    if (a === '--ep') {
-      if (i + 1 >= argv.length) throw new UserError('--ep needs a value: cpu, webgpu or cuda');
-      ep = argv[++i];
-    } else if (a.startsWith('--ep=')) ep = a.slice(5);
+    if (a === '--debug') debug = true;
+    else if (a === '--ep') ep = i + 1 < argv.length ? argv[++i] : null;
+    else if (a.startsWith('--ep=')) ep = a.slice(5);
     else args.push(a);
   }
-  return { args, ep };
+  const env = process.env.KONTEXT_DEBUG;
+  return { args, debug: debug || (!!env && env !== '0' && env !== 'false'), ep };
 }
 
 /** Print an error the one way and return the exit code: 2 for the user's mistakes, 1 for internal failures. */
@@ -113,7 +108,7 @@ export function reportError(err: unknown, command: string, debug = false): numbe
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { args, debug } = takeDebug(argv);
+  const { args, debug, ep } = takeGlobalOptions(argv);
   const [name, ...rest] = args;
   if (!name || name === '--help' || name === '-h') {
     console.log(usage());
@@ -126,12 +121,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   let restore = () => {};
   try {
-    const { args: cmdArgs, ep } = takeEp(rest);
+    if (ep === null) throw new UserError('--ep needs a value: cpu, webgpu or cuda');
     if (ep !== undefined) {
       const { parseExecutionProvider, useExecutionProvider } = await import('./ep.ts');
       restore = await useExecutionProvider(parseExecutionProvider(ep));
     }
-    return await (await load()).run(cmdArgs);
+    return await (await load()).run(rest);
   } catch (err) {
     return reportError(err, name, debug);
   } finally {

@@ -7,6 +7,7 @@ import { useExecutionProvider } from '../../src/cli/ep.ts';
 import { Rng, Trainer } from '../../src/engine/index.ts';
 import { ExampleStreams, type FlowBatchSpec, flowFeeds, flowLoss } from '../../src/train/flow.ts';
 import { tinyPipeline } from '../mini/tiny.ts';
+import { webgpuMissing } from '../webgpu-missing.ts';
 
 let restore = () => {};
 afterEach(() => restore());
@@ -41,8 +42,7 @@ describe('a flow training step on the WebGPU provider', () => {
     try {
       restore = await useExecutionProvider('webgpu');
     } catch (err) {
-      expect((err as Error).message).toMatch(/^execution provider 'webgpu' is not available: .*mesa-vulkan-drivers/);
-      console.warn('WebGPU provider unavailable here (no Vulkan driver): only the error path was checked');
+      webgpuMissing((err as Error).message, /^execution provider 'webgpu' is not available: .*mesa-vulkan-drivers/);
       return;
     }
     const gpu = await twoSteps();
