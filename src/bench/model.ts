@@ -127,14 +127,15 @@ registerModel(
 // The model receives EditRequest.images in the dataset's order (style reference: content, then exemplar) and must
 // return an image of EditRequest.width x EditRequest.height (other sizes are resized, nearest, and flagged).
 
-registerModel(
-  'mini',
-  async (dir) => {
+/** kontext-mini through its editor (as `kontext edit` runs it), with or without keeping the input's pixels. */
+function miniModel(preserve: boolean) {
+  return async (dir: string) => {
     const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
     const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
+    const name = `kontext-mini${preserve ? '' : '-raw'}`;
     return {
-      name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
-      async edit(req) {
+      name: dir ? `${name} (${dir})` : name,
+      async edit(req: EditRequest) {
         return (
           await editor.edit({
             prompt: req.prompt,
@@ -142,32 +143,41 @@ registerModel(
             seed: req.seed,
             width: req.width,
             height: req.height,
+            preserve: preserve ? undefined : false,
           })
         ).image;
       },
     };
-  },
-  'kontext-mini, the embedded model (mini:<folder> for another trained one)',
+  };
+}
+
+registerModel('mini', miniModel(true), 'kontext-mini, the embedded model (mini:<folder> for another trained one)');
+registerModel(
+  'mini-raw',
+  miniModel(false),
+  "kontext-mini without keeping the input's pixels outside the edit: the transformer's own pixels everywhere",
 );
 
 registerModel(
   'ae-ceiling',
   async (dir, ctx) => {
-    const { EMBEDDED_MODEL } = await import('../mini/editor.ts');
-    const { loadMini } = await import('../mini/load.ts');
-    const { encodeImages, decodeTokens } = await import('../mini/latents.ts');
-    const pipe = await loadMini(dir || EMBEDDED_MODEL);
+    const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
+    const { fitSquare } = await import('../mini/fit.ts');
+    const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
+    const S = editor.resolution;
     return {
       name: 'ae-ceiling',
-      async edit() {
+      async edit(req) {
         const t = ctx.groundTruth();
         if (!t) throw new UserError('ae-ceiling needs ground-truth targets (synthetic datasets only)');
-        if (t.width !== pipe.resolution || t.height !== pipe.resolution)
-          throw new UserError(`ae-ceiling: the dataset must be at the model's ${pipe.resolution} px`);
-        return (await decodeTokens(pipe.ae, await encodeImages(pipe.ae, [t]), pipe.resolution))[0]!;
+        if (t.width !== S || t.height !== S)
+          throw new UserError(`ae-ceiling: the dataset must be at the model's ${S} px`);
+        const [out] = await editor.pipe.roundTrip([t]);
+        const input = req.images[0];
+        return input ? editor.answer(out!, input, await fitSquare(input, S)) : out!;
       },
     };
   },
-  "diagnostic: the exact target through kontext-mini's autoencoder (sees ground truth): " +
-    'the best any model in this latent space can score',
+  "diagnostic: the exact target through kontext-mini's autoencoder and its output step (keeping the input's " +
+    'pixels outside the edit, when the model does) (sees ground truth): the best any model in this latent space can score',
 );

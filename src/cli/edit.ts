@@ -56,6 +56,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   IMAGE2          a second image: style reference ("make it in the style of the second image")
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
   --prompt P      the instruction (instead of the last positional argument)
+  --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
+                  changed nothing, src/mini/preserve.ts)
 
   With a released FLUX.1 Kontext checkpoint:
 ${TEXT_ENCODER_HELP}
@@ -121,6 +123,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     guidance: numArg('--guidance', v.guidance as string | undefined, LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]),
     json: v.json as boolean | undefined,
     quiet: v.quiet as boolean | undefined,
+    preserve: v['no-preserve'] ? false : undefined,
   });
 }
 
@@ -128,6 +131,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
 async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
+  refuseOptions(v, ['no-preserve'], 'only with the embedded model (a released checkpoint keeps no pixels of its own)');
   if (positionals.length)
     throw new UserError(
       `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
@@ -233,6 +237,7 @@ const command: Command = {
       height: { type: 'string' },
       weights: { type: 'string' },
       area: { type: 'string' },
+      'no-preserve': { type: 'boolean' },
     });
     if (!parsed) return 0;
     const { values: v, positionals } = parsed;

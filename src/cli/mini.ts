@@ -27,6 +27,8 @@ export interface MiniCliOptions {
   height?: number;
   json?: boolean;
   quiet?: boolean;
+  /** false: the transformer's pixels everywhere (MiniEditOptions.preserve) */
+  preserve?: boolean;
 }
 
 function checkModelFolder(dir: string, given: boolean): void {
@@ -68,6 +70,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     guidanceScale: o.guidance,
     width: o.width,
     height: o.height,
+    preserve: o.preserve,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet || o.json, every: 1 });
       bar.tick({}, step);

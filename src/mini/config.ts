@@ -5,6 +5,7 @@
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import type { MiniTextParams } from '../prompt/mini-encoder.ts';
 import type { FluxParams } from '../transformer/params.ts';
+import type { PreserveOptions } from './preserve.ts';
 
 export interface MiniConfig {
   format: 'kontext-mini';
@@ -15,8 +16,8 @@ export interface MiniConfig {
   ae: AutoEncoderParams;
   /** text tokens per number of context images (0: text-to-image, 1: edit, 2: style reference) */
   textLength: Record<string, number>;
-  /** sampling defaults */
-  sampling: { numInferenceSteps: number; guidanceScale: number };
+  /** sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off */
+  sampling: { numInferenceSteps: number; guidanceScale: number; preserve?: PreserveOptions };
 }
 
 /** The AE's downsampling factor: one ×2 per level but the last. */

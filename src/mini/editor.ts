@@ -5,9 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { fitSquare, unfit } from './fit.ts';
+import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
+import { composite, editMask, maskImage } from './preserve.ts';
 
 /** The shipped model folder. */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/kontext-mini', import.meta.url));
@@ -20,6 +21,11 @@ export interface MiniEditOptions {
   seed?: number;
   numInferenceSteps?: number;
   guidanceScale?: number;
+  /**
+   * keep the first image's own pixels wherever the model did not change it (preserve.ts); default: the model's
+   * setting (`sampling.preserve` in its config.json). false: the transformer's pixels everywhere.
+   */
+  preserve?: boolean;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
   width?: number;
   height?: number;
@@ -59,8 +65,25 @@ export class MiniEditor {
       guidanceScale: o.guidanceScale,
       onStep: o.onStep,
     });
-    const size = fitted[0] ?? { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S };
-    return { image: await unfit(out, size), seed };
+    if (fitted[0]) return { image: await this.answer(out, images[0], fitted[0], o.preserve !== false), seed };
+    return {
+      image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
+      seed,
+    };
+  }
+
+  /**
+   * An S×S output for `input` (fitted as `fitted`) at the input's size; with `preserve` and the model's setting,
+   * the edit mask is computed at the model's size, scaled like the output, and the output composited over the
+   * caller's own image (preserve.ts).
+   */
+  async answer(out: RGBImage, input: RGBImage, fitted: Fitted, preserve = true): Promise<RGBImage> {
+    const answer = await unfit(out, fitted);
+    const keep = this.pipe.model.config.sampling.preserve;
+    if (!preserve || !keep) return answer;
+    const [roundTrip] = await this.pipe.roundTrip([fitted.image]);
+    const mask = await unfit(maskImage(editMask(out, roundTrip, keep), this.resolution, this.resolution), fitted);
+    return composite(answer, input, mask);
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

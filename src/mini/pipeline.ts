@@ -55,6 +55,11 @@ export class MiniPipeline {
     return pack(randn(seed, [1, z, h, h], 'f32').data as Float32Array, 1, z, h, h);
   }
 
+  /** Images through the autoencoder and back: what the model would give for "change nothing" at best. */
+  async roundTrip(images: RGBImage[]): Promise<RGBImage[]> {
+    return decodeTokens(this.ae, await encodeImages(this.ae, images), this.resolution);
+  }
+
   /** Run requests; outputs in request order. */
   async run(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<RGBImage[]> {
     const cfg = this.model.config;

@@ -59,9 +59,12 @@ interface Latest {
 
 const stepName = (s: number) => `step-${String(s).padStart(7, '0')}.safetensors`;
 
-/** Two run configurations agree on everything but `steps` (a run may be extended or shortened). */
-function sameExceptSteps(a: object, b: object): boolean {
-  const strip = (c: object) => JSON.stringify({ ...c, steps: undefined });
+/**
+ * Two run configurations agree on everything that shapes training: all but `steps` (a run may be extended or
+ * shortened) and `sampling` (the exported model's inference defaults).
+ */
+function sameTraining(a: object, b: object): boolean {
+  const strip = (c: object) => JSON.stringify({ ...c, steps: undefined, sampling: undefined });
   return strip(a) === strip(b);
 }
 
@@ -74,7 +77,7 @@ async function resume(trainer: Trainer, o: LoopOptions): Promise<number> {
   if (existsSync(cfgPath) && existsSync(latestPath)) {
     const old = JSON.parse(await readFile(cfgPath, 'utf8')) as { steps?: unknown };
     const now = o.config as { steps?: unknown };
-    if (!sameExceptSteps(old, now)) {
+    if (!sameTraining(old, now)) {
       throw new UserError(
         `${o.out} holds a run with another configuration (config.json differs); ` +
           `use a new --out folder, or delete ${o.out} to start over`,

@@ -20,7 +20,16 @@ import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Scene } from '../world/scene.ts';
-import { aeLoss, gaussian, ImageStream, imageBatch, latentStats, reconstructionLoss } from './ae.ts';
+import {
+  type AeLossWeights,
+  aeLoss,
+  detailWeights,
+  gaussian,
+  ImageStream,
+  imageBatch,
+  latentStats,
+  reconstructionLoss,
+} from './ae.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface AeTrainConfig extends RunConfig {
@@ -31,7 +40,7 @@ export interface AeTrainConfig extends RunConfig {
   imageSize: number;
   /** training crop side (≤ imageSize, a multiple of the AE's downsampling factor) */
   crop: number;
-  loss: { edge: number; kl: number };
+  loss: AeLossWeights;
   /** validation images (val split) */
   valImages: number;
   /**
@@ -189,7 +198,8 @@ export async function trainAe(
     nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'ae-step', step));
       const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
-      return { feeds: { image: imageBatch(images), eps: gaussian(rng, zShape) } };
+      const feeds = { image: imageBatch(images), eps: gaussian(rng, zShape) };
+      return { feeds: c.loss.detail ? { ...feeds, weight: detailWeights(images, c.loss.detail) } : feeds };
     },
     dataState: () => stream.position,
     restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),
@@ -220,7 +230,8 @@ async function trainDecoder(
     (g) => {
       const x = g.input('image', [c.batch, 3, c.crop, c.crop]);
       const y = ae.decoder.forward(g.input('z', [c.batch, zc, h, h]));
-      return reconstructionLoss(g, x, y, c.crop, c.loss.edge);
+      const weight = c.loss.detail ? g.input('weight', [c.batch, 1, c.crop, c.crop]) : undefined;
+      return reconstructionLoss(g, x, y, c.crop, c.loss.edge, weight);
     },
     { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, ema: true },
   );
@@ -234,7 +245,8 @@ async function trainDecoder(
     ...loopSettings(c, o),
     async nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'decoder-step', step));
-      const image = imageBatch(cropBatch(stream.take(c.batch), c.crop, f, rng));
+      const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
+      const image = imageBatch(images);
       const m = (await encoder.run({ image })).moments.data as Float32Array;
       const z = new Float32Array(c.batch * zc * h * h);
       const eps = gaussian(rng, [z.length]).data as Float32Array;
@@ -242,7 +254,8 @@ async function trainDecoder(
         for (let i = 0; i < zc * h * h; i++)
           z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
       }
-      return { feeds: { image, z: { dtype: 'float32', shape: [c.batch, zc, h, h], data: z } } };
+      const feeds = { image, z: { dtype: 'float32' as const, shape: [c.batch, zc, h, h], data: z } };
+      return { feeds: c.loss.detail ? { ...feeds, weight: detailWeights(images, c.loss.detail) } : feeds };
     },
     dataState: () => stream.position,
     restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),

@@ -50,7 +50,8 @@ export interface FlowTrainConfig extends RunConfig {
   vocabSamples: number;
   /** validation examples per family */
   valPerFamily: number;
-  sampling: { numInferenceSteps: number; guidanceScale: number };
+  /** the exported model's inference defaults */
+  sampling: MiniConfig['sampling'];
 }
 
 const VAL_FAMILIES: Family[] = ['local', 'global', 'text', 'style', 'character', 't2i', 'multiturn'];

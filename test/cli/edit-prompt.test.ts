@@ -204,6 +204,10 @@ describe('kontext encode and kontext edit --prompt with a diffusers folder', () 
         ),
       ],
       [
+        ['edit', '--model', model, '--prompt', PROMPT, '--no-preserve', ...RUN, '--out', at('x.png')],
+        /--no-preserve applies only with the embedded model \(a released checkpoint keeps no pixels of its own\)$/,
+      ],
+      [
         ['edit', '--model', model, '--prompt', PROMPT, '--tokenizers', at('none'), ...RUN, '--out', at('x.png')],
         /--tokenizers .*none does not exist/,
       ],

@@ -1,7 +1,7 @@
 // `kontext edit IMAGE "instruction"` and `kontext generate` with a model folder (a tiny random one here; the
 // shipped model is exercised the same way by the README's first command and the benchmark).
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -79,6 +79,27 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     ).toBe(0);
     expect(logs.at(-1)).toMatch(/wrote .*gen.png \(40x40, seed \d+/);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('keeps the input where the model changed nothing (its config.json says how); --no-preserve does not', async () => {
+    const keeping = await tinyModelDir('float16');
+    try {
+      // threshold 254: no pixel of the random model counts as edited, so every pixel is the input's own
+      const cfg = JSON.parse(await readFile(join(keeping, 'config.json'), 'utf8'));
+      cfg.sampling.preserve = { threshold: 254, grow: 1 };
+      await writeFile(join(keeping, 'config.json'), JSON.stringify(cfg));
+      const input = await readImage(join(root, 'in.png'));
+      const run = async (name: string, ...flags: string[]) => {
+        const out = join(root, name);
+        const argv = ['edit', join(root, 'in.png'), 'make the circle blue', '--out', out, '--model', keeping];
+        expect(await cli(...argv, '--seed', '4', '--quiet', ...flags)).toBe(0);
+        return readImage(out);
+      };
+      expect((await run('kept.png')).data).toEqual(input.data);
+      expect((await run('raw.png', '--no-preserve')).data).not.toEqual(input.data);
+    } finally {
+      await rm(dirname(keeping), { recursive: true, force: true });
+    }
   });
 
   it('answers mistakes with exit 2 and one line that says what to fix', async () => {

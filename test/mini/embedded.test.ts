@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readImage } from '../../src/image/rgb.ts';
+import { type RGBImage, readImage } from '../../src/image/rgb.ts';
 import { SafetensorsFile } from '../../src/io/safetensors.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../../src/mini/editor.ts';
 
@@ -41,5 +41,22 @@ describe('the embedded model', () => {
     let err = 0;
     for (let i = 0; i < input.width * 4 * 3; i++) err += Math.abs(image.data[i]! - input.data[i]!);
     expect(err / (input.width * 4 * 3)).toBeLessThan(12);
+  });
+
+  it('keeps the example’s own pixels outside the edit (its config sets preserve); --no-preserve does not', async () => {
+    const ed = await MiniEditor.load();
+    expect(ed.pipe.model.config.sampling.preserve).toEqual({ threshold: 32, grow: 1 });
+    const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
+    const exact = (img: RGBImage) => {
+      let n = 0;
+      for (let p = 0; p < img.width * img.height; p++)
+        if ([0, 1, 2].every((c) => img.data[p * 3 + c] === input.data[p * 3 + c])) n++;
+      return n / (img.width * img.height);
+    };
+    const req = { prompt: 'make the blue circle red', image: input, seed: 0 };
+    const kept = exact((await ed.edit(req)).image);
+    const raw = exact((await ed.edit({ ...req, preserve: false })).image);
+    expect(kept).toBeGreaterThan(0.5); // most of the scene is untouched by this edit
+    expect(raw).toBeLessThan(0.2); // the transformer's own pixels: through the autoencoder, rarely exact
   });
 });

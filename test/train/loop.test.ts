@@ -105,15 +105,16 @@ describe('trainLoop', () => {
     );
   });
 
-  it('extends a run whose config differs only in steps, continuing from its checkpoint', async () => {
+  it('extends a run whose config differs only in steps and sampling defaults, continuing from its checkpoint', async () => {
     const out = await tmp();
     const s = await setup();
     const o = s.opts(out);
     await trainLoop(s.trainer, { ...o, config: { lr: 0.05, steps: 9 } });
     const t = await setup();
+    const sampling = { numInferenceSteps: 12, guidanceScale: 2, preserve: { threshold: 32, grow: 2 } };
     const r = await trainLoop(t.trainer, {
       ...t.opts(out),
-      config: { lr: 0.05, steps: 12 },
+      config: { lr: 0.05, steps: 12, sampling },
       schedule: { ...o.schedule, steps: 12 },
     });
     expect(r.step).toBe(12);
@@ -122,7 +123,7 @@ describe('trainLoop', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { step: number });
     expect(log.filter((l) => l.step > 9).length).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ lr: 0.05, steps: 12 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ lr: 0.05, steps: 12, sampling });
   });
 });
 

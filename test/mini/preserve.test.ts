@@ -1,0 +1,124 @@
+// Keeping the input's pixels outside the edit: the mask's rules on drawn cases, and the editor's wiring (full-size
+// composite over the caller's own image) on the tiny random model.
+import { describe, expect, it } from 'vitest';
+import { createImage, type RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { composite, editMask, maskImage, type PreserveOptions } from '../../src/mini/preserve.ts';
+import { tinyPipeline } from './tiny.ts';
+
+const opts: PreserveOptions = { threshold: 32, grow: 2 };
+
+function scene(): RGBImage {
+  const img = createImage(24, 24, [200, 200, 200]);
+  for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) img.data.set([30, 60, 200], (y * 24 + x) * 3);
+  return img;
+}
+
+/** `img` with the square [x0, x1)² painted `rgb`. */
+function paint(img: RGBImage, x0: number, x1: number, rgb: [number, number, number]): RGBImage {
+  const out = { ...img, data: img.data.slice() };
+  for (let y = x0; y < x1; y++) for (let x = x0; x < x1; x++) out.data.set(rgb, (y * img.width + x) * 3);
+  return out;
+}
+
+/** `img` with every value moved by `d` (clamped): what an autoencoder's blur does to a flat scene, at most. */
+const shifted = (img: RGBImage, d: number): RGBImage => ({
+  ...img,
+  data: img.data.map((v) => Math.min(255, Math.max(0, v + d))),
+});
+
+const at = (m: Float32Array, x: number, y: number) => m[y * 24 + x]!;
+
+describe('edit mask', () => {
+  it('an output equal to the round trip is all kept: the composite is the input, exactly', () => {
+    const input = scene();
+    const roundTrip = shifted(input, 9);
+    const m = editMask(roundTrip, roundTrip, opts);
+    expect(Math.max(...m)).toBe(0);
+    expect(composite(roundTrip, input, maskImage(m, 24, 24)).data).toEqual(input.data);
+  });
+
+  it('differences at or under the threshold are the autoencoder, not the edit', () => {
+    const roundTrip = scene();
+    const m = editMask(shifted(roundTrip, 32), roundTrip, opts);
+    expect(Math.max(...m)).toBe(0);
+    expect(Math.max(...editMask(shifted(roundTrip, 33), roundTrip, opts))).toBe(1);
+  });
+
+  it('an edited square keeps the model’s pixels on it and its rim, the input’s far away, feathered between', () => {
+    const input = scene();
+    const roundTrip = shifted(input, -5);
+    const output = paint(roundTrip, 12, 16, [220, 40, 40]); // the edit: a red square at 12..15
+    const m = editMask(output, roundTrip, opts);
+    // grown by 2 (10..17), then blurred: 1 on 11..16, a seam of 2/3 and 1/3 outside
+    for (let y = 11; y < 17; y++) for (let x = 11; x < 17; x++) expect(at(m, x, y), `(${x},${y})`).toBe(1);
+    expect(at(m, 10, 13)).toBeCloseTo(2 / 3, 6);
+    expect(at(m, 9, 13)).toBeCloseTo(1 / 3, 6);
+    expect(at(m, 8, 13)).toBe(0);
+    expect(at(m, 3, 3)).toBe(0); // the untouched blue square
+    const out = composite(output, input, maskImage(m, 24, 24));
+    for (let y = 12; y < 16; y++)
+      for (let x = 12; x < 16; x++)
+        expect([...out.data.subarray((y * 24 + x) * 3, (y * 24 + x) * 3 + 3)]).toEqual([220, 40, 40]);
+    expect(out.data.subarray(0, 24 * 8 * 3)).toEqual(input.data.subarray(0, 24 * 8 * 3)); // rows 0..7: the input's own
+  });
+
+  it('an edit reaching the border stays whole up to the border', () => {
+    const roundTrip = scene();
+    const m = editMask(paint(roundTrip, 0, 4, [0, 0, 0]), roundTrip, opts);
+    expect(at(m, 0, 0)).toBe(1);
+  });
+
+  it('a global edit passes through: every pixel is the model’s', () => {
+    const roundTrip = scene();
+    const output = shifted(roundTrip, 60);
+    const m = editMask(output, roundTrip, opts);
+    expect(Math.min(...m)).toBe(1);
+    expect(composite(output, scene(), maskImage(m, 24, 24)).data).toEqual(output.data);
+  });
+
+  it('refuses bad options and mismatched sizes, saying which', () => {
+    const a = scene();
+    expect(() => editMask(a, a, { threshold: 32, grow: 0 })).toThrow(/grow must be an integer ≥ 1, got 0/);
+    expect(() => editMask(a, a, { threshold: 255, grow: 2 })).toThrow(/threshold must be from 0 to 254, got 255/);
+    expect(() => editMask(a, createImage(24, 20), opts)).toThrow(/editMask: sizes differ \(24x24 and 24x20\)/);
+  });
+});
+
+describe('MiniEditor with preserve', () => {
+  /** The tiny random model with a preservation setting. */
+  function editor(preserve?: PreserveOptions): MiniEditor {
+    const pipe = tinyPipeline();
+    pipe.model.config.sampling.preserve = preserve;
+    return new MiniEditor(pipe);
+  }
+  const input = () => {
+    const img = createImage(50, 30, [200, 180, 40]);
+    for (let y = 0; y < 30; y++)
+      for (let x = 0; x < 50; x++) if ((x >> 3) % 2) img.data.set([20, 60, 220], (y * 50 + x) * 3);
+    return img;
+  };
+  const req = { prompt: 'make the circle blue', seed: 4 };
+
+  it('where nothing counts as edited, the answer is the caller’s image at its own size, exactly', async () => {
+    const img = input();
+    const { image } = await editor({ threshold: 254, grow: 1 }).edit({ ...req, image: img });
+    expect([image.width, image.height]).toEqual([50, 30]);
+    expect(image.data).toEqual(img.data);
+  });
+
+  it('where everything counts as edited, or preserve is off, the answer is the transformer’s', async () => {
+    const raw = (await editor().edit({ ...req, image: input() })).image;
+    const all = (await editor({ threshold: 0, grow: 3 }).edit({ ...req, image: input() })).image;
+    const off = (await editor({ threshold: 254, grow: 1 }).edit({ ...req, image: input(), preserve: false })).image;
+    expect(all.data).toEqual(raw.data);
+    expect(off.data).toEqual(raw.data);
+    expect(raw.data).not.toEqual(input().data);
+  });
+
+  it('text-to-image has nothing to keep', async () => {
+    const a = (await editor({ threshold: 254, grow: 1 }).generate(req)).image;
+    const b = (await editor().generate(req)).image;
+    expect(a.data).toEqual(b.data);
+  });
+});
