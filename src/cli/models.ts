@@ -124,7 +124,10 @@ function formatReport(r: ModelReport): string {
   if (r.mini)
     lines.push(
       `  ${'sampling'.padEnd(13)} at ${r.mini.resolution}×${r.mini.resolution}, ` +
-        `${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}`,
+        `${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}` +
+        (r.mini.sampling.preserve
+          ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
+          : ''),
     );
   return lines.join('\n');
 }

@@ -55,6 +55,9 @@ describe('kontext models', () => {
     const shapes = expectedFluxKeys(config.transformer);
     expect(r.components[0].parameters).toBe([...shapes.values()].reduce((n, s) => n + count(s), 0));
     expect(r.mini).toEqual({ resolution: 64, textLength: config.textLength, sampling: config.sampling });
+    expect((await cli('models', 'models/kontext-mini')).logs.join('\n')).toMatch(
+      /^ {2}sampling +at 64×64, 12 steps, guidance 2; keeps the input outside the edit \(threshold 32\)$/m,
+    );
     // 56 text tokens for an edit + 8×8 target tokens + 8×8 context tokens, through the loader's estimate
     expect(r.memory.tokens).toBe(56 + 64 + 64);
     const t = config.transformer;
