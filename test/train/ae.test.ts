@@ -10,6 +10,7 @@ import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { loadMiniAe } from '../../src/mini/load.ts';
 import { DETAIL_STEP, detailWeights, imageBatch, reconstructionLoss } from '../../src/train/ae.ts';
 import { type AeTrainConfig, trainAe } from '../../src/train/train-ae.ts';
+import { tinyConfig } from '../mini/tiny.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -67,18 +68,11 @@ describe('detail weights', () => {
 });
 
 describe('trainAe with detail weights', () => {
+  // the tiny test model's autoencoder (scale and shift are measured by the run)
+  const { scale_factor: _s, shift_factor: _f, ...ae } = tinyConfig(1).ae;
   const config: AeTrainConfig = {
     kind: 'ae',
-    ae: {
-      resolution: 32,
-      in_channels: 3,
-      ch: 8,
-      out_ch: 3,
-      ch_mult: [1, 2],
-      num_res_blocks: 1,
-      z_channels: 4,
-      norm_groups: 1,
-    },
+    ae,
     imageSize: 32,
     crop: 8,
     batch: 2,
