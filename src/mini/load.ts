@@ -81,6 +81,15 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as MiniConfig;
   if (config.format !== 'kontext-mini')
     throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
+  const keep = config.sampling?.preserve;
+  if (
+    keep !== undefined &&
+    !(Number.isInteger(keep?.grow) && keep.grow >= 1 && keep.threshold >= 0 && keep.threshold < 255)
+  )
+    throw new UserError(
+      `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1 }, ` +
+        `got ${JSON.stringify(keep)}`,
+    );
   const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
   const model = new MiniModel(config);
   await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');

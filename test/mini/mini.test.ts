@@ -1,6 +1,6 @@
 // kontext-mini's plumbing on a tiny random model: folder round trip, batching, letterboxing, the editor API.
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
@@ -57,6 +57,21 @@ describe('kontext-mini pipeline', () => {
     await expect(tinyPipeline().run([{ prompt: 'x', images: [pattern(40, 32)], seed: 0 }])).rejects.toThrow(
       /images must be 32x32 \(fit them first\), got 40x32/,
     );
+  });
+
+  it('refuses a config.json whose preserve setting is malformed, naming the file and the form', async () => {
+    const bad = await tinyModelDir();
+    try {
+      const path = join(bad, 'config.json');
+      const cfg = JSON.parse(await readFile(path, 'utf8'));
+      cfg.sampling.preserve = { threshold: 300, grow: 1 };
+      await writeFile(path, JSON.stringify(cfg));
+      await expect(loadMini(bad)).rejects.toThrow(
+        /config\.json: sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1 \}, got \{"threshold":300,"grow":1\}/,
+      );
+    } finally {
+      await rm(dirname(bad), { recursive: true, force: true });
+    }
   });
 
   it('names a folder that is not a model', async () => {
