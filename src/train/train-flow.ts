@@ -27,6 +27,7 @@ import type { FluxParams } from '../transformer/params.ts';
 import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
+import { warmStart } from './warm-start.ts';
 import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
@@ -50,6 +51,11 @@ export interface FlowTrainConfig extends RunConfig {
   vocabSamples: number;
   /** validation examples per family */
   valPerFamily: number;
+  /**
+   * a kontext-mini folder to start from (warm-start.ts): every tensor whose shape agrees is copied (a new
+   * autoencoder changes only the layers that touch latent features); only when the run starts, not on resume
+   */
+  initFrom?: string;
   /** the exported model's inference defaults */
   sampling: MiniConfig['sampling'];
 }
@@ -181,6 +187,13 @@ export async function trainFlow(
   const cfg = miniConfig(c, tokenizer.vocabSize, ae.params);
   const model = new MiniModel(cfg);
   initParameters(model, c.seed, initOverride);
+  if (c.initFrom && !existsSync(join(out, 'checkpoints', 'latest.json'))) {
+    const w = await warmStart(model, c.initFrom, tokenizer);
+    if (!o.quiet)
+      process.stderr.write(
+        `warm start from ${c.initFrom}: ${w.copied} of ${w.total} tensors; initialised: ${w.kept.join(', ') || 'none'}\n`,
+      );
+  }
   const N = tokenSide(cfg) ** 2;
   const C = cfg.transformer.in_channels;
   const spec = (k: number): FlowBatchSpec => ({
