@@ -19,6 +19,7 @@ import { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import type { MiniConfig } from './config.ts';
 import { MiniModel } from './model.ts';
 import { MiniPipeline } from './pipeline.ts';
+import { preserveProblem } from './preserve.ts';
 
 /** A source whose keys are another's with a prefix added (the module tree's `transformer.` over a BFL file). */
 function prefixed(src: TensorSource, prefix: string): TensorSource {
@@ -82,10 +83,7 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
   if (config.format !== 'kontext-mini')
     throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
   const keep = config.sampling?.preserve;
-  if (
-    keep !== undefined &&
-    !(Number.isInteger(keep?.grow) && keep.grow >= 1 && keep.threshold >= 0 && keep.threshold < 255)
-  )
+  if (keep !== undefined && preserveProblem(keep) !== null)
     throw new UserError(
       `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1 }, ` +
         `got ${JSON.stringify(keep)}`,

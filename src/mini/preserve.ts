@@ -31,6 +31,13 @@ export interface PreserveOptions {
 
 export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
 
+/** What is wrong with a setting (one rule for the editor and for a model's config.json), or null. */
+export function preserveProblem(o: PreserveOptions): string | null {
+  if (!(Number.isInteger(o?.grow) && o.grow >= 1)) return `grow must be an integer ≥ 1, got ${o?.grow}`;
+  if (!(o.threshold >= 0 && o.threshold < 255)) return `threshold must be from 0 to 254, got ${o.threshold}`;
+  return null;
+}
+
 function sameSize(a: RGBImage, b: RGBImage, what: string): void {
   if (a.width !== b.width || a.height !== b.height)
     throw new Error(`${what}: sizes differ (${a.width}x${a.height} and ${b.width}x${b.height})`);
@@ -39,10 +46,8 @@ function sameSize(a: RGBImage, b: RGBImage, what: string): void {
 /** Per-pixel edit mask in [0, 1] (1: take the model's pixel), width×height, row-major. */
 export function editMask(output: RGBImage, roundTrip: RGBImage, o: PreserveOptions = DEFAULT_PRESERVE): Float32Array {
   sameSize(output, roundTrip, 'editMask');
-  if (!(Number.isInteger(o.grow) && o.grow >= 1))
-    throw new Error(`editMask: grow must be an integer ≥ 1, got ${o.grow}`);
-  if (!(o.threshold >= 0 && o.threshold < 255))
-    throw new Error(`editMask: threshold must be from 0 to 254, got ${o.threshold}`);
+  const problem = preserveProblem(o);
+  if (problem) throw new Error(`editMask: ${problem}`);
   const { width: W, height: H } = output;
   const edited = new Uint8Array(W * H);
   for (let p = 0; p < W * H; p++) {

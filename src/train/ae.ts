@@ -58,6 +58,20 @@ export function detailWeights(images: RGBImage[], detail: number): HostTensor {
   return { dtype: 'float32', shape: [images.length, 1, H, W], data };
 }
 
+/** The graph input of the detail weights, when the loss has them (feed it with detailFeeds). */
+export function detailInput(g: Graph, w: AeLossWeights, batch: number, size: number): Tensor | undefined {
+  return w.detail ? g.input('weight', [batch, 1, size, size]) : undefined;
+}
+
+/** `feeds` with the detail weights of `images` added, when the loss has them. */
+export function detailFeeds(
+  feeds: Record<string, HostTensor>,
+  images: RGBImage[],
+  w: AeLossWeights,
+): Record<string, HostTensor> {
+  return w.detail ? { ...feeds, weight: detailWeights(images, w.detail) } : feeds;
+}
+
 /** The AE loss graph for a batch [B, 3, S, S] (inputs 'image' and 'eps'). */
 export function aeLoss(
   ae: AutoEncoder,
@@ -74,7 +88,7 @@ export function aeLoss(
   const eps = g.input('eps', mu.shape);
   const z = F.add(mu, F.mul(F.exp(F.mul(logvar, 0.5)), eps));
   const y = ae.decoder.forward(z);
-  const r = reconstructionLoss(g, x, y, size, w.edge, w.detail ? g.input('weight', [batch, 1, size, size]) : undefined);
+  const r = reconstructionLoss(g, x, y, size, w.edge, detailInput(g, w, batch, size));
   const kl = F.mul(
     F.reduceMean(F.sub(F.add(F.mul(mu, mu), F.exp(logvar)), F.add(logvar, 1)), [0, 1, 2, 3], false),
     0.5,

@@ -23,7 +23,8 @@ import type { Scene } from '../world/scene.ts';
 import {
   type AeLossWeights,
   aeLoss,
-  detailWeights,
+  detailFeeds,
+  detailInput,
   gaussian,
   ImageStream,
   imageBatch,
@@ -199,7 +200,7 @@ export async function trainAe(
       const rng = new Rng(hashSeed(c.seed, 'ae-step', step));
       const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
       const feeds = { image: imageBatch(images), eps: gaussian(rng, zShape) };
-      return { feeds: c.loss.detail ? { ...feeds, weight: detailWeights(images, c.loss.detail) } : feeds };
+      return { feeds: detailFeeds(feeds, images, c.loss) };
     },
     dataState: () => stream.position,
     restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),
@@ -230,8 +231,7 @@ async function trainDecoder(
     (g) => {
       const x = g.input('image', [c.batch, 3, c.crop, c.crop]);
       const y = ae.decoder.forward(g.input('z', [c.batch, zc, h, h]));
-      const weight = c.loss.detail ? g.input('weight', [c.batch, 1, c.crop, c.crop]) : undefined;
-      return reconstructionLoss(g, x, y, c.crop, c.loss.edge, weight);
+      return reconstructionLoss(g, x, y, c.crop, c.loss.edge, detailInput(g, c.loss, c.batch, c.crop));
     },
     { lr: c.lr, weightDecay: c.weightDecay, clipNorm: c.clipNorm, ema: true },
   );
@@ -255,7 +255,7 @@ async function trainDecoder(
           z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
       }
       const feeds = { image, z: { dtype: 'float32' as const, shape: [c.batch, zc, h, h], data: z } };
-      return { feeds: c.loss.detail ? { ...feeds, weight: detailWeights(images, c.loss.detail) } : feeds };
+      return { feeds: detailFeeds(feeds, images, c.loss) };
     },
     dataState: () => stream.position,
     restoreDataState: (s) => stream.seek(s as { next: number; queued: number }),
