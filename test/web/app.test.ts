@@ -306,6 +306,8 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await ready(page);
       await page.click('#new-session');
       await page.waitForFunction(() => location.hash === '#session=s2');
+      // the page sets the URL before it renders the new session: wait for the render, not only the hash
+      await page.waitForFunction(() => document.querySelector('#submit')?.textContent === 'Draw').catch(() => {});
       expect(await page.textContent('#submit')).toBe('Draw');
       await page.click('.param-fields summary');
       await page.fill('#width', '20');
