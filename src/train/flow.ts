@@ -8,8 +8,16 @@
 // samples have none. Shapes are static per graph, so batches are homogeneous in the number of context images and
 // the trainer holds one graph variant per count ('ctx0', 'ctx1', 'ctx2'). A share of prompts is dropped (replaced by
 // the empty prompt) so that classifier-free guidance works at inference.
+//
+// Changed-token weight (optional, `loss.changed` = λ): an edit changes a few tokens and copies the rest, so the
+// plain loss is dominated by copying and the model learns that returning the input is nearly optimal (the flow's
+// version of the autoencoder's fading details, see ae.ts). With λ, a target token whose 8×8-pixel patch differs
+// from the first context image's (some pixel, some channel, by more than DETAIL_STEP) weighs 1 + λ, the others 1,
+// normalised per sample to mean 1 — so samples without an aligned input (style, character scenes, t2i: every
+// token or none differs) keep the plain loss, and only the balance inside an edit moves.
 
 import type { AutoEncoder } from '../autoencoder/model.ts';
+import { DETAIL_STEP } from './ae.ts';
 import { F, type Graph, type HostTensor, type Tensor } from '../engine/index.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { encodeImages } from '../mini/latents.ts';
@@ -96,6 +104,40 @@ export interface FlowBatchSpec {
   textLength: number;
   tokens: number;
   channels: number;
+  /** λ of the changed-token weight (0 or absent: plain loss, no 'weight' input) */
+  changed?: number;
+}
+
+/**
+ * Per-token loss weights [B, N, 1]: 1 + λ where the target's patch differs from the first input's, normalised to
+ * mean 1 per example; all 1 for an example without inputs.
+ */
+export function changedWeights(examples: Example[], side: number, lambda: number): HostTensor {
+  const N = side * side;
+  const data = new Float32Array(examples.length * N).fill(1);
+  for (const [b, e] of examples.entries()) {
+    const input = e.inputs[0];
+    if (!input) continue;
+    const { width: W, data: y } = e.target;
+    const x = input.data;
+    const p = W / side;
+    const w = data.subarray(b * N, (b + 1) * N);
+    for (let i = 0; i < N; i++) {
+      const r0 = Math.floor(i / side) * p;
+      const c0 = (i % side) * p;
+      let changed = false;
+      for (let r = r0; r < r0 + p && !changed; r++)
+        for (let k = (r * W + c0) * 3; k < (r * W + c0 + p) * 3; k++)
+          if (Math.abs(y[k] - x[k]) > DETAIL_STEP) {
+            changed = true;
+            break;
+          }
+      if (changed) w[i] += lambda;
+    }
+    const mean = w.reduce((s, v) => s + v, 0) / N;
+    for (let i = 0; i < N; i++) w[i] /= mean;
+  }
+  return { dtype: 'float32', shape: [examples.length, N, 1], data };
 }
 
 /** The loss graph of one variant: inputs ids, target (z_t), context, t, v. */
@@ -107,7 +149,8 @@ export function flowLoss(m: MiniModel, g: Graph, s: FlowBatchSpec): Tensor {
   const t = g.input('t', [B]);
   const v = g.input('v', [B, N, C]);
   const d = F.sub(m.velocity(ids, zt, ctx, t), v);
-  return F.reduceMean(F.mul(d, d), [0, 1, 2], false);
+  const d2 = F.mul(d, d);
+  return F.reduceMean(s.changed ? F.mul(d2, g.input('weight', [B, N, 1])) : d2, [0, 1, 2], false);
 }
 
 /** Feeds of one step: noise, t and z_t drawn from `rng`; prompts dropped with probability `dropout`. */
@@ -148,5 +191,6 @@ export async function flowFeeds(
     v: { dtype: 'float32', shape: [B, N, C], data: v },
   };
   if (k) feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
+  if (s.changed) feeds.weight = changedWeights(examples, Math.round(Math.sqrt(N)), s.changed);
   return feeds;
 }

@@ -85,7 +85,7 @@ async function resume(trainer: Trainer, o: LoopOptions): Promise<number> {
     }
     if (old.steps !== now.steps && !o.quiet) {
       process.stderr.write(
-        `extending the run: steps ${old.steps} -> ${now.steps} ` +
+        `${Number(now.steps) > Number(old.steps) ? 'extending' : 'shortening'} the run: steps ${old.steps} -> ${now.steps} ` +
           `(the cosine schedule is recomputed for the new length)\n`,
       );
     }

@@ -47,6 +47,8 @@ export interface FlowTrainConfig extends RunConfig {
   mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>> };
   /** share of prompts replaced by the empty prompt (for classifier-free guidance) */
   promptDropout: number;
+  /** loss terms beyond the plain rectified-flow loss: λ of the changed-token weight (flow.ts) */
+  loss?: { changed?: number };
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
   /** validation examples per family */
@@ -202,6 +204,7 @@ export async function trainFlow(
     textLength: c.textLength[String(k)],
     tokens: N,
     channels: C,
+    changed: c.loss?.changed,
   });
   const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
   const trainer = await Trainer.create(

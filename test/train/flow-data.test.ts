@@ -1,10 +1,23 @@
 // The flow trainer's data: per-family example streams over the world's streamSamples (exact resume), and the
-// logit-normal t of the rectified-flow loss.
+// logit-normal t of the rectified-flow loss, and the optional changed-token weight of that loss.
 import { describe, expect, it } from 'vitest';
+import { compile, Graph, type HostTensor } from '../../src/engine/index.ts';
 import { hashSeed, Rng } from '../../src/engine/random.ts';
+import { createImage } from '../../src/image/rgb.ts';
 import { shiftMu } from '../../src/sampling/schedule.ts';
-import { ExampleStreams, exampleOf, sampleT } from '../../src/train/flow.ts';
+import { DETAIL_STEP } from '../../src/train/ae.ts';
+import {
+  changedWeights,
+  type Example,
+  ExampleStreams,
+  exampleOf,
+  type FlowBatchSpec,
+  flowFeeds,
+  flowLoss,
+  sampleT,
+} from '../../src/train/flow.ts';
 import { makeSample } from '../../src/world/dataset.ts';
+import { tinyPipeline } from '../mini/tiny.ts';
 
 describe('ExampleStreams', () => {
   it("gives family f's world samples in order, a multi-turn chain's turn i % 5 at position i", () => {
@@ -48,5 +61,70 @@ describe('sampleT', () => {
       const mu = shiftMu(tokens);
       expect(Math.abs(ts[2000] - 1 / (1 + Math.exp(-mu)))).toBeLessThan(0.03);
     }
+  });
+});
+
+describe('changedWeights', () => {
+  const grey = () => createImage(64, 64, [100, 100, 100]);
+  const edit = (inputs: number, changes: [number, number, number][]): Example => {
+    const target = grey();
+    for (const [x, y, by] of changes) target.data[(y * 64 + x) * 3 + 1] += by;
+    return { family: 'local', task: 'x', instruction: '', inputs: Array.from({ length: inputs }, grey), target };
+  };
+
+  it('weighs 1 + λ the tokens whose 8×8 patch changed by more than DETAIL_STEP, normalised to mean 1', () => {
+    const w = changedWeights(
+      [
+        edit(1, [
+          [10, 20, DETAIL_STEP + 1],
+          [63, 63, 200],
+          [40, 0, DETAIL_STEP],
+        ]),
+        edit(1, []),
+        edit(0, [[0, 0, 99]]),
+      ],
+      8,
+      4,
+    );
+    expect(w.shape).toEqual([3, 64, 1]);
+    const d = w.data as Float32Array;
+    const changed = [2 * 8 + 1, 63]; // (row 2, col 1) and the last patch; the third change is not above the step
+    const mean = (62 + 2 * 5) / 64;
+    for (let i = 0; i < 64; i++) expect(d[i]).toBeCloseTo((changed.includes(i) ? 5 : 1) / mean, 6);
+    for (let i = 64; i < 192; i++) expect(d[i]).toBe(1); // nothing changed; no input to compare with
+  });
+
+  it('makes the loss graph a weighted mean: linear in the weights, the plain loss at weight 1', async () => {
+    const pipe = tinyPipeline(4);
+    const spec: FlowBatchSpec = { batch: 2, contexts: 1, textLength: 16, tokens: 64, channels: 16 };
+    const streams = new ExampleStreams('train', 0, 32);
+    const examples = [streams.next('local'), streams.next('text')];
+    const feeds = await flowFeeds(pipe.ae, pipe.tokenizer, examples, { ...spec, changed: 3 }, new Rng(2), 0);
+    const expected = changedWeights(examples, 8, 3);
+    expect(feeds.weight.data).toEqual(expected.data);
+    const loss = async (s: FlowBatchSpec, weight?: Float32Array) => {
+      const g = new Graph();
+      g.build(() => g.output('loss', flowLoss(pipe.model, g, s)));
+      const w: Record<string, HostTensor> = weight
+        ? { weight: { dtype: 'float32', shape: [2, 64, 1], data: weight } }
+        : {};
+      const { weight: _, ...rest } = feeds;
+      return ((await (await compile(g)).run({ ...rest, ...w })).loss.data as Float32Array)[0];
+    };
+    const plain = await loss(spec);
+    const ones = await loss({ ...spec, changed: 3 }, new Float32Array(128).fill(1));
+    expect(ones).toBeCloseTo(plain, 6);
+    const a = Float32Array.from({ length: 128 }, (_, i) => (i % 5) / 2);
+    const b = Float32Array.from({ length: 128 }, (_, i) => (i % 3 === 0 ? 2 : 0));
+    const [la, lb, lab] = [
+      await loss({ ...spec, changed: 3 }, a),
+      await loss({ ...spec, changed: 3 }, b),
+      await loss(
+        { ...spec, changed: 3 },
+        a.map((v, i) => v + 2 * b[i]),
+      ),
+    ];
+    expect(lab).toBeCloseTo(la + 2 * lb, 5);
+    expect(la).not.toBeCloseTo(plain * (a.reduce((s, v) => s + v) / 128), 3); // tokens really weigh differently
   });
 });
