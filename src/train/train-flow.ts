@@ -174,6 +174,12 @@ export async function trainFlow(
   out: string,
   o: { maxSteps?: number; quiet?: boolean } = {},
 ): Promise<LoopResult> {
+  const changed = c.loss?.changed;
+  if (changed !== undefined && !(typeof changed === 'number' && Number.isFinite(changed) && changed >= 0))
+    throw new UserError(
+      `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
+        `loss), got ${JSON.stringify(changed)}`,
+    );
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,

@@ -93,6 +93,11 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow'],
       /--config and --out are required: kontext train flow --config <json> --out <dir>/,
     );
+    await writeFile(at('bad-flow.json'), JSON.stringify({ kind: 'flow', ae: at('none'), loss: { changed: -2 } }));
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-flow.json'), '--out', at('bad-run')],
+      /^kontext train: loss\.changed must be a number >= 0 \(the extra weight of tokens the edit changes; 0 or absent: the plain loss\), got -2$/,
+    );
   });
 });
 
