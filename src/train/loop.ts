@@ -60,11 +60,12 @@ interface Latest {
 const stepName = (s: number) => `step-${String(s).padStart(7, '0')}.safetensors`;
 
 /**
- * Two run configurations agree on everything that shapes training: all but `steps` (a run may be extended or
- * shortened) and `sampling` (the exported model's inference defaults).
+ * Two run configurations agree on everything that shapes training from here on: all but `steps` (a run may be
+ * extended or shortened), `sampling` (the exported model's inference defaults) and `initFrom` (where the weights
+ * came from when the run started; the folder may have moved since).
  */
 function sameTraining(a: object, b: object): boolean {
-  const strip = (c: object) => JSON.stringify({ ...c, steps: undefined, sampling: undefined });
+  const strip = (c: object) => JSON.stringify({ ...c, steps: undefined, sampling: undefined, initFrom: undefined });
   return strip(a) === strip(b);
 }
 

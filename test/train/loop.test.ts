@@ -105,16 +105,16 @@ describe('trainLoop', () => {
     );
   });
 
-  it('extends a run whose config differs only in steps and sampling defaults, continuing from its checkpoint', async () => {
+  it('extends a run whose config differs only in steps, sampling defaults and initFrom, continuing from its checkpoint', async () => {
     const out = await tmp();
     const s = await setup();
     const o = s.opts(out);
-    await trainLoop(s.trainer, { ...o, config: { lr: 0.05, steps: 9 } });
+    await trainLoop(s.trainer, { ...o, config: { lr: 0.05, steps: 9, initFrom: 'old/place' } });
     const t = await setup();
     const sampling = { numInferenceSteps: 12, guidanceScale: 2, preserve: { threshold: 32, grow: 2 } };
     const r = await trainLoop(t.trainer, {
       ...t.opts(out),
-      config: { lr: 0.05, steps: 12, sampling },
+      config: { lr: 0.05, steps: 12, sampling, initFrom: 'new/place' },
       schedule: { ...o.schedule, steps: 12 },
     });
     expect(r.step).toBe(12);
@@ -123,7 +123,12 @@ describe('trainLoop', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { step: number });
     expect(log.filter((l) => l.step > 9).length).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ lr: 0.05, steps: 12, sampling });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({
+      lr: 0.05,
+      steps: 12,
+      sampling,
+      initFrom: 'new/place',
+    });
   });
 });
 
