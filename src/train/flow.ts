@@ -11,10 +11,11 @@
 //
 // Changed-token weight (optional, `loss.changed` = λ): an edit changes a few tokens and copies the rest, so the
 // plain loss is dominated by copying and the model learns that returning the input is nearly optimal (the flow's
-// version of the autoencoder's fading details, see ae.ts). With λ, a target token whose 8×8-pixel patch differs
-// from the first context image's (some pixel, some channel, by more than DETAIL_STEP) weighs 1 + λ, the others 1,
-// normalised per sample to mean 1 — so samples without an aligned input (style, character scenes, t2i: every
-// token or none differs) keep the plain loss, and only the balance inside an edit moves.
+// version of the autoencoder's fading details, see ae.ts). With λ, a target token whose patch (8×8 pixels at
+// 64 px) differs from the first context image's (some pixel, some channel, by more than DETAIL_STEP) weighs 1 + λ,
+// the others 1, normalised per sample to mean 1 — so a sample whose target is not aligned with an input (a
+// character in a new scene: every token differs) or has none (t2i) keeps the plain loss, and only the balance
+// inside an edit moves.
 
 import type { AutoEncoder } from '../autoencoder/model.ts';
 import { DETAIL_STEP } from './ae.ts';
