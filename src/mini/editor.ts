@@ -60,12 +60,18 @@ export class MiniEditor {
       throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
-    const [out] = await this.pipe.run([{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }], {
-      numInferenceSteps: steps,
-      guidanceScale: o.guidanceScale,
-      onStep: o.onStep,
-    });
-    if (fitted[0]) return { image: await this.answer(out, images[0], fitted[0], o.preserve !== false), seed };
+    const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];
+    const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, onStep: o.onStep };
+    const preserve = o.preserve !== false;
+    if (fitted[0]) {
+      // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
+      const { images: outs, roundTrips } =
+        preserve && this.pipe.model.config.sampling.preserve
+          ? await this.pipe.runWithRoundTrips(reqs, run)
+          : { images: await this.pipe.run(reqs, run), roundTrips: [] };
+      return { image: await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]), seed };
+    }
+    const [out] = await this.pipe.run(reqs, run);
     return {
       image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
       seed,
@@ -75,13 +81,19 @@ export class MiniEditor {
   /**
    * An S×S output for `input` (fitted as `fitted`) at the input's size; with `preserve` and the model's setting,
    * the edit mask is computed at the model's size, scaled like the output, and the output composited over the
-   * caller's own image (preserve.ts).
+   * caller's own image (preserve.ts). `roundTrip`: the fitted input through the autoencoder, if already made.
    */
-  async answer(out: RGBImage, input: RGBImage, fitted: Fitted, preserve = true): Promise<RGBImage> {
+  async answer(
+    out: RGBImage,
+    input: RGBImage,
+    fitted: Fitted,
+    preserve = true,
+    roundTrip?: RGBImage,
+  ): Promise<RGBImage> {
     const answer = await unfit(out, fitted);
     const keep = this.pipe.model.config.sampling.preserve;
     if (!preserve || !keep) return answer;
-    const [roundTrip] = await this.pipe.roundTrip([fitted.image]);
+    roundTrip ??= (await this.pipe.roundTrip([fitted.image]))[0];
     const mask = await unfit(maskImage(editMask(out, roundTrip, keep), this.resolution, this.resolution), fitted);
     return composite(answer, input, mask);
   }

@@ -35,6 +35,13 @@ export interface MiniRunOptions {
   onStep?: (step: number, total: number) => void;
 }
 
+/** run's images, and each request's first context image through the autoencoder and back (its round trip) */
+export interface MiniRunResult {
+  images: RGBImage[];
+  /** from the context tokens the transformer saw (no second encode); undefined for text-to-image */
+  roundTrips: (RGBImage | undefined)[];
+}
+
 export class MiniPipeline {
   constructor(
     readonly model: MiniModel,
@@ -62,6 +69,15 @@ export class MiniPipeline {
 
   /** Run requests; outputs in request order. */
   async run(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<RGBImage[]> {
+    return (await this.sample(reqs, o, false)).images;
+  }
+
+  /** run, plus each first input's round trip decoded from the tokens already encoded (for preserve.ts). */
+  runWithRoundTrips(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<MiniRunResult> {
+    return this.sample(reqs, o, true);
+  }
+
+  private async sample(reqs: MiniRequest[], o: MiniRunOptions, withRoundTrips: boolean): Promise<MiniRunResult> {
     const cfg = this.model.config;
     const S = this.resolution;
     for (const r of reqs)
@@ -69,6 +85,7 @@ export class MiniPipeline {
         if (img.width !== S || img.height !== S)
           throw new Error(`MiniPipeline: images must be ${S}x${S} (fit them first), got ${img.width}x${img.height}`);
     const out: RGBImage[] = new Array(reqs.length);
+    const roundTrips: (RGBImage | undefined)[] = new Array(reqs.length).fill(undefined);
     const groups = new Map<number, number[]>();
     for (const [i, r] of reqs.entries()) groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]);
     const values = this.values?.model();
@@ -81,6 +98,14 @@ export class MiniPipeline {
           this.ae,
           part.flatMap((i) => reqs[i].images),
         );
+        if (withRoundTrips && k > 0) {
+          const back = await decodeTokens(
+            this.ae,
+            part.map((_, j) => ctx[j * k]),
+            S,
+          );
+          for (const [j, i] of part.entries()) roundTrips[i] = back[j];
+        }
         const sreqs: SampleRequest[] = part.map((i, j) => ({
           ids: this.tokenizer.encode(reqs[i].prompt, T).ids,
           context: ctx.slice(j * k, (j + 1) * k),
@@ -96,6 +121,6 @@ export class MiniPipeline {
         for (const [j, i] of part.entries()) out[i] = images[j];
       }
     }
-    return out;
+    return { images: out, roundTrips };
   }
 }

@@ -46,6 +46,25 @@ describe('kontext-mini pipeline', () => {
     expect(diff(all[0]!, all[2]!)).toBeGreaterThan(0); // different seeds and prompts differ
   });
 
+  it('runWithRoundTrips: the same outputs, and each first input round-tripped as roundTrip() does it', async () => {
+    const p = tinyPipeline();
+    const a = pattern(32, 32);
+    const b = createImage(32, 32, [30, 140, 90]);
+    const reqs = [
+      { prompt: 'make the circle red', images: [a], seed: 1 },
+      { prompt: 'a blue circle', images: [], seed: 2 },
+      { prompt: 'in the style of this', images: [b, a], seed: 5 },
+    ];
+    const { images, roundTrips } = await p.runWithRoundTrips(reqs);
+    const plain = await p.run(reqs);
+    for (const i of [0, 1, 2]) expect(diff(images[i]!, plain[i]!), `output ${i}`).toBe(0);
+    const [ra, rb] = await p.roundTrip([a, b]);
+    expect(diff(roundTrips[0]!, ra!)).toBeLessThanOrEqual(1);
+    expect(roundTrips[1]).toBeUndefined(); // text-to-image has no input
+    expect(diff(roundTrips[2]!, rb!)).toBeLessThanOrEqual(1); // the first image (content), not the reference
+    expect(diff(ra!, rb!)).toBeGreaterThan(10);
+  });
+
   it('the seed fixes the output; another seed changes it', async () => {
     const p = tinyPipeline();
     const r = (seed: number) => p.run([{ prompt: 'make the circle blue', images: [pattern(32, 32)], seed }]);
