@@ -1,8 +1,8 @@
 // `kontext train ae|flow --config FILE --out DIR`: train the parts of the embedded model (src/train). A run
 // resumes from its folder's last checkpoint; Ctrl-C saves one and exits.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
+import { readConfig } from '../train/config.ts';
 import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
@@ -13,21 +13,12 @@ const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-st
 
   ae      the autoencoder (configs/ae-mini.json)
   flow    the flow transformer and its text encoder (configs/flow-mini.json; needs a trained AE, named in the config)
-  --config      training configuration (JSON; see configs/)
+  --config      training configuration (JSON; see configs/; "extends": "base.json" gives only what differs)
   --out         run folder: checkpoints, log.jsonl, curves.png/html, the exported model; an existing run resumes
   --max-steps N stop after N steps in this process (the schedule still runs to the config's steps)
   --quiet       no progress line
 
 Ctrl-C finishes the current step, saves a checkpoint and exits; run the same command again to resume.`;
-
-function readConfig(path: string): { kind: string } & Record<string, unknown> {
-  if (!existsSync(path)) throw new UserError(`config file ${path} does not exist (the shipped ones are in configs/)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-}
 
 const command: Command = {
   summary: 'train the embedded model (autoencoder, flow transformer)',
