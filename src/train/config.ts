@@ -3,9 +3,10 @@
 // value, and `null` removes a key. The resolved config — what a run stores in its folder and compares on resume —
 // has no `extends` left, so a file rewritten to extend another still resumes the runs it started.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
+import { readJsonFile } from '../prompt/tokenizers.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,12 +31,7 @@ export function readConfig(path: string, seen: string[] = []): { kind: string } 
     const from = seen.length ? ` (extended by ${seen[seen.length - 1]})` : ' (the shipped ones are in configs/)';
     throw new UserError(`config file ${path} does not exist${from}`);
   }
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  const cfg = readJsonFile(path, 'config file');
   if (!isObject(cfg)) throw new UserError(`config file ${path} must hold a JSON object`);
   const { extends: base, ...own } = cfg;
   if (base === undefined) return own as { kind: string } & Json;
