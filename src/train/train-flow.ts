@@ -75,7 +75,10 @@ export function runVocabulary(seed: number, n: number, size: number): string[] {
 }
 
 /** adaLN-Zero: modulations and the final projection start at zero; embeddings ~ N(0, 0.02). */
-function initOverride(p: Parameter) {
+/** The flow run's initialisation (adaLN-Zero): modulations and the final layer at zero, embeddings N(0, 0.02²).
+ * A block whose modulation is zero has gate 0 and adds nothing, so a warm start into a deeper model begins as the
+ * shallower model's function exactly. */
+export function flowInit(p: Parameter) {
   if (/(_mod|\.modulation|adaLN_modulation\.1)\.lin\.|adaLN_modulation\.1\.|final_layer\.linear\./.test(p.key))
     return 'zeros' as const;
   if (p.key.endsWith('_embedding')) return { normal: 0.02 };
@@ -194,7 +197,7 @@ export async function trainFlow(
     : new MiniTokenizer(runVocabulary(c.seed, c.vocabSamples, c.resolution));
   const cfg = miniConfig(c, tokenizer.vocabSize, ae.params);
   const model = new MiniModel(cfg);
-  initParameters(model, c.seed, initOverride);
+  initParameters(model, c.seed, flowInit);
   if (c.initFrom && !existsSync(join(out, 'checkpoints', 'latest.json'))) {
     const w = await warmStart(model, c.initFrom, tokenizer);
     if (!o.quiet)

@@ -5,6 +5,8 @@
 // modulations, attention between target and context tokens. Only the layers that touch latent features directly
 // change shape when the latent channels do (`img_in`: features → hidden, `final_layer.linear`: hidden →
 // features); they keep their fresh initialisation and everything else starts from the trained model.
+// The same copy grows a model deeper: blocks the folder lacks keep the run's adaLN-Zero initialisation (train-flow's
+// flowInit: gate 0, so each adds nothing), and the deeper model starts as exactly the shallower one's function.
 // The vocabulary must be the same (the embedding rows are words).
 
 import { existsSync } from 'node:fs';

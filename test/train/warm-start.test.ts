@@ -1,11 +1,15 @@
 // Warm start of a flow run from a trained folder: tensors of the same shape copied, the latent-facing layers of
-// another latent width left at their initialisation, another vocabulary refused.
+// another latent width left at their initialisation, a deeper model starting as the same function, another
+// vocabulary refused.
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostTensor, initParameters } from '../../src/engine/index.ts';
+import { createImage } from '../../src/image/rgb.ts';
 import { MiniModel } from '../../src/mini/model.ts';
+import { MiniPipeline } from '../../src/mini/pipeline.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
+import { flowInit } from '../../src/train/train-flow.ts';
 import { warmStart } from '../../src/train/warm-start.ts';
 import { tinyConfig, tinyModelDir, tinyPipeline } from '../mini/tiny.ts';
 
@@ -37,6 +41,33 @@ describe('warmStart', () => {
     expect(r.copied).toBe(r.total - kept.length);
     const now = values(model);
     for (const [k, v] of now) expect(v, k).toEqual(kept.includes(k) ? fresh.get(k) : trained.get(k));
+  });
+
+  it('a deeper model warm-started from a shallower one gives the same images (new blocks start as the identity)', async () => {
+    const shallow = tinyPipeline(); // 1 double + 1 single block, every weight random (what tinyModelDir saved)
+    const { tokenizer, ae } = shallow;
+    const cfg = tinyConfig(tokenizer.vocabSize);
+    cfg.transformer = { ...cfg.transformer, depth: 3, depth_single_blocks: 2 };
+    const model = new MiniModel(cfg);
+    initParameters(model, 9, flowInit);
+    const r = await warmStart(model, dir, tokenizer);
+    expect(r.kept.length).toBeGreaterThan(0);
+    expect(r.kept.every((k) => /double_blocks\.[12]\.|single_blocks\.1\./.test(k))).toBe(true);
+    const deep = new MiniPipeline(model, ae, tokenizer);
+    const image = createImage(32, 32, [200, 180, 40]);
+    for (let i = 0; i < 32 * 12; i++) image.data.set([20, 60, 220], (32 * 10 + i) * 3);
+    const reqs = [
+      { prompt: 'make the circle blue', images: [image], seed: 3 },
+      { prompt: 'red circle', images: [], seed: 4 },
+    ];
+    const [a, b] = [await shallow.run(reqs), await deep.run(reqs)];
+    for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
+    // and the new blocks are there to learn: without the zero modulation the same warm start changes the images
+    const noisy = new MiniModel(cfg);
+    initParameters(noisy, 9);
+    await warmStart(noisy, dir, tokenizer);
+    const c = await new MiniPipeline(noisy, ae, tokenizer).run(reqs);
+    expect(Array.from(c[0]!.data)).not.toEqual(Array.from(a[0]!.data));
   });
 
   it('refuses a folder with another vocabulary', async () => {
