@@ -74,7 +74,6 @@ export function runVocabulary(seed: number, n: number, size: number): string[] {
   return buildVocabulary(texts);
 }
 
-/** adaLN-Zero: modulations and the final projection start at zero; embeddings ~ N(0, 0.02). */
 /** The flow run's initialisation (adaLN-Zero): modulations and the final layer at zero, embeddings N(0, 0.02²).
  * A block whose modulation is zero has gate 0 and adds nothing, so a warm start into a deeper model begins as the
  * shallower model's function exactly. */

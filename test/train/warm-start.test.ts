@@ -62,7 +62,7 @@ describe('warmStart', () => {
     ];
     const [a, b] = [await shallow.run(reqs), await deep.run(reqs)];
     for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
-    // and the new blocks are there to learn: without the zero modulation the same warm start changes the images
+    // the identity is flowInit's doing: with the default initialisation the same warm start changes the images
     const noisy = new MiniModel(cfg);
     initParameters(noisy, 9);
     await warmStart(noisy, dir, tokenizer);
