@@ -25,10 +25,11 @@ import { encodeImages } from '../mini/latents.ts';
 import type { MiniModel } from '../mini/model.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { shiftMu } from '../sampling/schedule.ts';
-import { type Sample, streamSamples } from '../world/dataset.ts';
-import { hashSeed, type Rng } from '../engine/random.ts';
+import { makeSample, type Sample, taskOf } from '../world/dataset.ts';
+import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
-import type { Family } from '../world/tasks.ts';
+import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
+import { UserError } from '../errors.ts';
 
 /** One training example: instruction, context images (0…2), target. */
 export interface Example {
@@ -65,31 +66,55 @@ export const CONTEXTS: Record<Family, number> = {
 };
 
 /**
- * Streams of examples, one per family: family f reads the world's `streamSamples` with seed hash(seed, f), so
- * families do not share scenes. Each stream's position is the whole data state: a run resumes exactly by setting
- * `positions` (a stream is reopened at its position whenever the two disagree).
+ * Streams of examples, one per family: family f reads the world's samples with seed hash(seed, f), so families do
+ * not share scenes. Each stream's position is the whole data state: a run resumes exactly by setting `positions`.
+ *
+ * Task weights (`mix.tasks` of a flow config) tilt a family toward some of its tasks: the world draws a family's
+ * tasks uniformly, and a sample of task T is kept with probability w(T) / max w over the family (a hash of its
+ * position decides, so resuming stays exact); a skipped sample is never rendered. Absent tasks weigh 1.
  */
 export class ExampleStreams {
   positions: Record<string, number> = {};
-  private streams = new Map<Family, { at: number; samples: Generator<Sample> }>();
   constructor(
     readonly split: Split,
     readonly seed: number,
     readonly size: number,
-  ) {}
+    readonly taskWeights: Readonly<Record<string, number>> = {},
+  ) {
+    checkTaskWeights(taskWeights);
+  }
 
   next(family: Family): Example {
-    const i = this.positions[family] ?? 0;
-    let stream = this.streams.get(family);
-    if (stream?.at !== i) {
-      const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
-      stream = { at: i, samples: streamSamples({ ...opts, start: i }) };
-      this.streams.set(family, stream);
+    const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
+    const weight = (task: string) => this.taskWeights[task] ?? 1;
+    const top = Math.max(...tasksOf(family).map((t) => weight(t.name)));
+    let i = this.positions[family] ?? 0;
+    for (; ; i++) {
+      const w = weight(taskOf(opts, i));
+      if (w >= top || new Rng(hashSeed(this.seed, 'task-weight', family, i)).next() * top < w) break;
     }
-    const s = stream.samples.next().value as Sample;
-    stream.at = this.positions[family] = i + 1;
-    return exampleOf(s, i % 5);
+    this.positions[family] = i + 1;
+    return exampleOf(makeSample(opts, i), i % 5);
   }
+}
+
+/** Task weights name world tasks, are numbers >= 0, and leave every family some task to draw. */
+export function checkTaskWeights(weights: Readonly<Record<string, number>>): void {
+  for (const [task, w] of Object.entries(weights)) {
+    if (!TASKS.some((t) => t.name === task))
+      throw new UserError(
+        `mix.tasks names the task '${task}', which the world does not have; tasks: ${TASKS.map((t) => t.name).join(', ')}`,
+      );
+    if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0))
+      throw new UserError(
+        `mix.tasks.${task} must be a number >= 0 (its weight within its family), got ${JSON.stringify(w)}`,
+      );
+  }
+  for (const f of new Set(TASKS.map((t) => t.family)))
+    if (tasksOf(f).every((t) => (weights[t.name] ?? 1) === 0))
+      throw new UserError(
+        `mix.tasks gives every task of the family '${f}' weight 0; leave one above 0 or drop the family`,
+      );
 }
 
 /** Logit-normal t, shifted for `tokens` image tokens like the sampler's schedule. */

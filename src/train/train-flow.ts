@@ -28,7 +28,15 @@ import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
 import { warmStart } from './warm-start.ts';
-import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
+import {
+  CONTEXTS,
+  checkTaskWeights,
+  ExampleStreams,
+  exampleOf,
+  type FlowBatchSpec,
+  flowFeeds,
+  flowLoss,
+} from './flow.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface FlowTrainConfig extends RunConfig {
@@ -43,8 +51,11 @@ export interface FlowTrainConfig extends RunConfig {
   >;
   /** text tokens per number of context images */
   textLength: Record<string, number>;
-  /** shares of the steps by number of context images, and of the families within the one-image steps */
-  mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>> };
+  /**
+   * shares of the steps by number of context images, of the families within the one-image steps, and (optional)
+   * weights of tasks within their family (absent: 1; see ExampleStreams)
+   */
+  mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>>; tasks?: Record<string, number> };
   /** share of prompts replaced by the empty prompt (for classifier-free guidance) */
   promptDropout: number;
   /** loss terms beyond the plain rectified-flow loss: λ of the changed-token weight (flow.ts) */
@@ -182,6 +193,7 @@ export async function trainFlow(
       `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
         `loss), got ${JSON.stringify(changed)}`,
     );
+  checkTaskWeights(c.mix?.tasks ?? {});
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,
@@ -224,7 +236,7 @@ export async function trainFlow(
       ema: true,
     },
   );
-  const streams = new ExampleStreams('train', c.seed, c.resolution);
+  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix.tasks);
   const fams = Object.entries(c.mix.families) as [Family, number][];
   const famTotal = fams.reduce((s, [, w]) => s + w, 0);
   const pickFamily = (rng: Rng): Family => {

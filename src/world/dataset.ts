@@ -18,7 +18,7 @@ import { editMask, type Mask } from './masks.ts';
 import type { Edit } from './ops.ts';
 import type { Scene } from './scene.ts';
 import { HELD_OUT_PAIRS, HELD_OUT_WORDS, isHeldOutIdentity, SplitPolicy, type Split } from './split.ts';
-import { CATEGORY, FAMILIES, tasksOf, type Family, type Turn } from './tasks.ts';
+import { CATEGORY, FAMILIES, type TaskDef, tasksOf, type Family, type Turn } from './tasks.ts';
 import { IDENTITY_COUNT } from './characters.ts';
 
 export interface SampleTurn extends Turn {
@@ -67,14 +67,24 @@ export function sampleKey(split: Split, index: number): string {
   return `${split}-${String(index).padStart(6, '0')}`;
 }
 
+/** Sample `index`'s first draw: its family (by position) and task, and the random source the rest draws from. */
+function drawTask(opts: GenerateOptions, index: number): { family: Family; def: TaskDef; rng: Rng } {
+  const families = opts.families ?? FAMILIES;
+  const family = families[index % families.length]!;
+  const rng = new Rng(hashSeed(opts.seed, opts.split, index));
+  return { family, def: rng.pick(tasksOf(family)), rng };
+}
+
+/** The task sample `index` will be (e.g. 'local.move'), known without rendering it. */
+export function taskOf(opts: GenerateOptions, index: number): string {
+  return drawTask(opts, index).def.name;
+}
+
 /** Make sample `index` of a split: draw the task, render inputs and targets, compute masks. */
 export function makeSample(opts: GenerateOptions, index: number): Sample {
   const size = opts.size ?? DEFAULT_SIZE;
   checkSize(size);
-  const families = opts.families ?? FAMILIES;
-  const family = families[index % families.length]!;
-  const rng = new Rng(hashSeed(opts.seed, opts.split, index));
-  const def = rng.pick(tasksOf(family));
+  const { family, def, rng } = drawTask(opts, index);
   const t = def.generate(rng, policyFor(opts.split));
   const inputs = t.inputs.map((s) => render(s, size));
   const sample: Sample = {

@@ -98,6 +98,12 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-flow.json'), '--out', at('bad-run')],
       /^kontext train: loss\.changed must be a number >= 0 \(the extra weight of tokens the edit changes; 0 or absent: the plain loss\), got -2$/,
     );
+    const mix = { ctx0: 0.1, ctx2: 0.1, families: { local: 1 }, tasks: { 'local.shrink': 2 } };
+    await writeFile(at('bad-mix.json'), JSON.stringify({ kind: 'flow', ae: at('none'), mix }));
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-mix.json'), '--out', at('bad-run')],
+      /^kontext train: mix\.tasks names the task 'local\.shrink', which the world does not have; tasks: local\.recolor, .*, multiturn\.chain$/,
+    );
   });
 });
 

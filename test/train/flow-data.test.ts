@@ -51,6 +51,52 @@ describe('ExampleStreams', () => {
   });
 });
 
+describe('ExampleStreams with task weights', () => {
+  const weights = { 'local.add': 0, 'local.move': 3 };
+
+  it('keeps a sample of task T with probability w(T) / max w: the kept ones are the unweighted stream minus skips', () => {
+    const streams = new ExampleStreams('train', 5, 32, weights);
+    const opts = { split: 'train' as const, seed: hashSeed(5, 'local'), size: 32, families: ['local' as const] };
+    const n = 300;
+    const got = Array.from({ length: n }, () => streams.next('local'));
+    const count = (t: string) => got.filter((e) => e.task === t).length;
+    expect(count('local.add')).toBe(0);
+    // move weighs 3, recolor/remove/resize 1 each: shares 1/2 and 1/6 (binomial sd ≈ 0.029 and 0.022 at n = 300)
+    expect(Math.abs(count('local.move') / n - 1 / 2)).toBeLessThan(0.1);
+    for (const t of ['local.recolor', 'local.remove', 'local.resize'])
+      expect(Math.abs(count(t) / n - 1 / 6)).toBeLessThan(0.08);
+    // every kept example is the world's sample at some position, positions increasing, the move ones never skipped
+    const all = Array.from({ length: streams.positions.local }, (_, i) => makeSample(opts, i));
+    let at = 0;
+    for (const e of got) {
+      while (all[at].instruction !== e.instruction) {
+        expect(all[at].task).not.toBe('local.move');
+        at++;
+      }
+      expect(all[at].target.data).toEqual(e.target.data);
+      at++;
+    }
+    expect(at).toBe(all.length);
+  });
+
+  it('resumes exactly, and refuses weights that name no task or leave a family nothing', () => {
+    const a = new ExampleStreams('train', 2, 32, weights);
+    for (let i = 0; i < 7; i++) a.next('local');
+    const b = new ExampleStreams('train', 2, 32, weights);
+    b.positions = { ...a.positions };
+    for (let i = 0; i < 3; i++) expect(b.next('local').instruction).toBe(a.next('local').instruction);
+    expect(() => new ExampleStreams('train', 0, 32, { 'local.shrink': 2 })).toThrow(
+      /^mix\.tasks names the task 'local\.shrink', which the world does not have; tasks: local\.recolor, local\.remove, /,
+    );
+    expect(() => new ExampleStreams('train', 0, 32, { 'local.move': -1 })).toThrow(
+      'mix.tasks.local.move must be a number >= 0 (its weight within its family), got -1',
+    );
+    expect(() => new ExampleStreams('train', 0, 32, { 'text.replace': 0, 'text.recolor': 0 })).toThrow(
+      "mix.tasks gives every task of the family 'text' weight 0; leave one above 0 or drop the family",
+    );
+  });
+});
+
 describe('sampleT', () => {
   it('is logit-normal shifted like the schedule: median sigmoid(μ(tokens)), inside (0, 1)', () => {
     const rng = new Rng(1);
