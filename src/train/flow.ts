@@ -25,7 +25,7 @@ import { encodeImages } from '../mini/latents.ts';
 import type { MiniModel } from '../mini/model.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { shiftMu } from '../sampling/schedule.ts';
-import { makeSample, type Sample, taskOf } from '../world/dataset.ts';
+import { type Sample, streamSamples } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
@@ -75,6 +75,7 @@ export const CONTEXTS: Record<Family, number> = {
  */
 export class ExampleStreams {
   positions: Record<string, number> = {};
+  private streams = new Map<Family, { at: number; samples: Generator<Sample> }>();
   constructor(
     readonly split: Split,
     readonly seed: number,
@@ -85,16 +86,25 @@ export class ExampleStreams {
   }
 
   next(family: Family): Example {
-    const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
+    const i = this.positions[family] ?? 0;
+    let stream = this.streams.get(family);
+    if (stream?.at !== i) {
+      const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
+      stream = { at: i, samples: streamSamples({ ...opts, start: i, keep: this.keeper(family) }) };
+      this.streams.set(family, stream);
+    }
+    const s = stream.samples.next().value as Sample;
+    stream.at = this.positions[family] = s.index + 1;
+    return exampleOf(s, s.index % 5);
+  }
+
+  /** Keep task T at position i with probability w(T) / max w of the family; undefined when nothing is skipped. */
+  private keeper(family: Family): ((task: string, index: number) => boolean) | undefined {
     const weight = (task: string) => this.taskWeights[task] ?? 1;
     const top = Math.max(...tasksOf(family).map((t) => weight(t.name)));
-    let i = this.positions[family] ?? 0;
-    for (; ; i++) {
-      const w = weight(taskOf(opts, i));
-      if (w >= top || new Rng(hashSeed(this.seed, 'task-weight', family, i)).next() * top < w) break;
-    }
-    this.positions[family] = i + 1;
-    return exampleOf(makeSample(opts, i), i % 5);
+    if (tasksOf(family).every((t) => weight(t.name) === top)) return undefined;
+    return (task, i) =>
+      weight(task) >= top || new Rng(hashSeed(this.seed, 'task-weight', family, i)).next() * top < weight(task);
   }
 }
 
