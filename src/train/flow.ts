@@ -25,7 +25,7 @@ import { encodeImages } from '../mini/latents.ts';
 import type { MiniModel } from '../mini/model.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { shiftMu } from '../sampling/schedule.ts';
-import { type Sample, streamSamples } from '../world/dataset.ts';
+import { type Sample, type SampleFilter, streamSamples } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
@@ -99,7 +99,7 @@ export class ExampleStreams {
   }
 
   /** Keep task T at position i with probability w(T) / max w of the family; undefined when nothing is skipped. */
-  private keeper(family: Family): ((task: string, index: number) => boolean) | undefined {
+  private keeper(family: Family): SampleFilter | undefined {
     const weight = (task: string) => this.taskWeights[task] ?? 1;
     const top = Math.max(...tasksOf(family).map((t) => weight(t.name)));
     if (tasksOf(family).every((t) => weight(t.name) === top)) return undefined;
@@ -109,7 +109,7 @@ export class ExampleStreams {
 }
 
 /** Task weights name world tasks, are numbers >= 0, and leave every family some task to draw. */
-export function checkTaskWeights(weights: Readonly<Record<string, number>>): void {
+function checkTaskWeights(weights: Readonly<Record<string, number>>): void {
   for (const [task, w] of Object.entries(weights)) {
     if (!TASKS.some((t) => t.name === task))
       throw new UserError(

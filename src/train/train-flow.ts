@@ -28,15 +28,7 @@ import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
 import { warmStart } from './warm-start.ts';
-import {
-  CONTEXTS,
-  checkTaskWeights,
-  ExampleStreams,
-  exampleOf,
-  type FlowBatchSpec,
-  flowFeeds,
-  flowLoss,
-} from './flow.ts';
+import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface FlowTrainConfig extends RunConfig {
@@ -193,7 +185,8 @@ export async function trainFlow(
       `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
         `loss), got ${JSON.stringify(changed)}`,
     );
-  checkTaskWeights(c.mix?.tasks ?? {});
+  // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
+  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks);
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,
@@ -236,7 +229,6 @@ export async function trainFlow(
       ema: true,
     },
   );
-  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix.tasks);
   const fams = Object.entries(c.mix.families) as [Family, number][];
   const famTotal = fams.reduce((s, [, w]) => s + w, 0);
   const pickFamily = (rng: Rng): Family => {

@@ -116,13 +116,16 @@ export function makeSample(opts: GenerateOptions, index: number): Sample {
   return sample;
 }
 
+/** Which samples a stream keeps, decided from the task and position alone (before rendering). */
+export type SampleFilter = (task: string, index: number) => boolean;
+
 /**
  * Fresh samples on the fly, without files: the streaming generator for training. Deterministic by seed; infinite
  * unless `count` is given. Start at `start` to resume. `keep(task, index)`, if given, skips the indices it refuses
  * before they are rendered (a sample's `index` says where the stream is; `count` counts indices, kept or not).
  */
 export function* streamSamples(
-  opts: GenerateOptions & { start?: number; count?: number; keep?: (task: string, index: number) => boolean },
+  opts: GenerateOptions & { start?: number; count?: number; keep?: SampleFilter },
 ): Generator<Sample> {
   const end = opts.count === undefined ? Infinity : (opts.start ?? 0) + opts.count;
   for (let i = opts.start ?? 0; i < end; i++)
