@@ -206,7 +206,9 @@ export async function trainFlow(
     const w = await warmStart(model, c.initFrom, tokenizer);
     if (!o.quiet)
       process.stderr.write(
-        `warm start from ${c.initFrom}: ${w.copied} of ${w.total} tensors; initialised: ${w.kept.join(', ') || 'none'}\n`,
+        `warm start from ${c.initFrom}: ${w.copied} of ${w.total} tensors` +
+          (w.grown.length ? ` (${w.grown.length} MLP layers grown wider)` : '') +
+          `; initialised: ${w.kept.join(', ') || 'none'}\n`,
       );
   }
   const N = tokenSide(cfg) ** 2;

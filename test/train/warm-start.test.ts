@@ -70,6 +70,56 @@ describe('warmStart', () => {
     expect(Array.from(c[0]!.data)).not.toEqual(Array.from(a[0]!.data));
   });
 
+  it('a model with wider MLPs warm-started from a narrower one gives the same images (new hidden units read out with zeros)', async () => {
+    const narrow = tinyPipeline();
+    const { tokenizer, ae } = narrow;
+    const cfg = tinyConfig(tokenizer.vocabSize);
+    const ratio = cfg.transformer.mlp_ratio;
+    cfg.transformer = { ...cfg.transformer, mlp_ratio: 2 * ratio };
+    const model = new MiniModel(cfg);
+    initParameters(model, 9, flowInit);
+    const r = await warmStart(model, dir, tokenizer);
+    expect(r.kept).toEqual([]);
+    expect(r.copied).toBe(r.total);
+    expect(r.grown).toEqual([
+      'transformer.double_blocks.0.img_mlp.0.weight',
+      'transformer.double_blocks.0.img_mlp.0.bias',
+      'transformer.double_blocks.0.img_mlp.2.weight',
+      'transformer.double_blocks.0.txt_mlp.0.weight',
+      'transformer.double_blocks.0.txt_mlp.0.bias',
+      'transformer.double_blocks.0.txt_mlp.2.weight',
+      'transformer.single_blocks.0.linear1.weight',
+      'transformer.single_blocks.0.linear1.bias',
+      'transformer.single_blocks.0.linear2.weight',
+    ]);
+    // the old units are copied, the new ones read in at their initialisation and out with zeros
+    const h = cfg.transformer.hidden_size;
+    const old = values(narrow.model).get('transformer.single_blocks.0.linear2.weight') as number[];
+    const now = values(model).get('transformer.single_blocks.0.linear2.weight') as number[];
+    const oldCols = h + h * ratio;
+    const newCols = h + 2 * h * ratio;
+    expect(now.length).toBe(h * newCols);
+    for (let row = 0; row < h; row++) {
+      expect(now.slice(row * newCols, row * newCols + oldCols)).toEqual(old.slice(row * oldCols, (row + 1) * oldCols));
+      expect(now.slice(row * newCols + oldCols, (row + 1) * newCols).every((x) => x === 0)).toBe(true);
+    }
+    const fresh = new MiniModel(cfg);
+    initParameters(fresh, 9, flowInit);
+    const w0 = values(fresh).get('transformer.double_blocks.0.img_mlp.0.weight') as number[];
+    const w1 = values(model).get('transformer.double_blocks.0.img_mlp.0.weight') as number[];
+    expect(w1.slice(h * h * ratio)).toEqual(w0.slice(h * h * ratio)); // new rows: the run's initialisation
+    expect(w1.slice(h * h * ratio).some((x) => x !== 0)).toBe(true);
+    const wide = new MiniPipeline(model, ae, tokenizer);
+    const image = createImage(32, 32, [200, 180, 40]);
+    for (let i = 0; i < 32 * 12; i++) image.data.set([20, 60, 220], (32 * 10 + i) * 3);
+    const reqs = [
+      { prompt: 'make the circle blue', images: [image], seed: 3 },
+      { prompt: 'red circle', images: [], seed: 4 },
+    ];
+    const [a, b] = [await narrow.run(reqs), await wide.run(reqs)];
+    for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
+  });
+
   it('refuses a folder with another vocabulary', async () => {
     const tok = new MiniTokenizer(['make', 'the', 'square', 'green']);
     const model = new MiniModel(tinyConfig(tok.vocabSize));
