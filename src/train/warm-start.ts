@@ -55,7 +55,7 @@ function growInto(dst: Float32Array, to: readonly number[], src: Float32Array, f
   }
 }
 
-/** Copy every parameter of `model` whose key and shape a kontext-mini folder `dir` has. */
+/** Copy every parameter of `model` whose key and shape a kontext-mini folder `dir` has (MLP layers: or narrower). */
 export async function warmStart(model: MiniModel, dir: string, tokenizer: MiniTokenizer): Promise<WarmStart> {
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath))
