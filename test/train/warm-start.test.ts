@@ -22,6 +22,16 @@ afterAll(async () => rm(dirname(dir), { recursive: true, force: true }));
 const values = (m: MiniModel) =>
   new Map([...m.namedParameters()].map(([k, p]) => [k, Array.from((p.value as HostTensor).data as Float32Array)]));
 
+/** An edit of a yellow image with a blue band, and a text-to-image request: both paths of the pipeline. */
+function requests() {
+  const image = createImage(32, 32, [200, 180, 40]);
+  for (let i = 0; i < 32 * 12; i++) image.data.set([20, 60, 220], (32 * 10 + i) * 3);
+  return [
+    { prompt: 'make the circle blue', images: [image], seed: 3 },
+    { prompt: 'red circle', images: [], seed: 4 },
+  ];
+}
+
 describe('warmStart', () => {
   it('copies every tensor whose shape agrees; a wider latent keeps img_in and the final projection fresh', async () => {
     const trained = values(tinyPipeline().model); // what tinyModelDir saved
@@ -54,12 +64,7 @@ describe('warmStart', () => {
     expect(r.kept.length).toBeGreaterThan(0);
     expect(r.kept.every((k) => /double_blocks\.[12]\.|single_blocks\.1\./.test(k))).toBe(true);
     const deep = new MiniPipeline(model, ae, tokenizer);
-    const image = createImage(32, 32, [200, 180, 40]);
-    for (let i = 0; i < 32 * 12; i++) image.data.set([20, 60, 220], (32 * 10 + i) * 3);
-    const reqs = [
-      { prompt: 'make the circle blue', images: [image], seed: 3 },
-      { prompt: 'red circle', images: [], seed: 4 },
-    ];
+    const reqs = requests();
     const [a, b] = [await shallow.run(reqs), await deep.run(reqs)];
     for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
     // the identity is flowInit's doing: with the default initialisation the same warm start changes the images
@@ -110,12 +115,7 @@ describe('warmStart', () => {
     expect(w1.slice(h * h * ratio)).toEqual(w0.slice(h * h * ratio)); // new rows: the run's initialisation
     expect(w1.slice(h * h * ratio).some((x) => x !== 0)).toBe(true);
     const wide = new MiniPipeline(model, ae, tokenizer);
-    const image = createImage(32, 32, [200, 180, 40]);
-    for (let i = 0; i < 32 * 12; i++) image.data.set([20, 60, 220], (32 * 10 + i) * 3);
-    const reqs = [
-      { prompt: 'make the circle blue', images: [image], seed: 3 },
-      { prompt: 'red circle', images: [], seed: 4 },
-    ];
+    const reqs = requests();
     const [a, b] = [await narrow.run(reqs), await wide.run(reqs)];
     for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
   });
