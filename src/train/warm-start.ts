@@ -55,7 +55,7 @@ function growInto(dst: Float32Array, to: readonly number[], src: Float32Array, f
   }
 }
 
-/** Copy every parameter of `model` whose key and shape a kontext-mini folder `dir` has (MLP layers: or narrower). */
+/** Copy every parameter of `model` whose key and shape a kontext-mini folder `dir` has (an MLP layer also from a narrower one). */
 export async function warmStart(model: MiniModel, dir: string, tokenizer: MiniTokenizer): Promise<WarmStart> {
   const tokPath = join(dir, 'tokenizer.json');
   if (!existsSync(tokPath))
@@ -78,11 +78,11 @@ export async function warmStart(model: MiniModel, dir: string, tokenizer: MiniTo
         r.total++;
         const name = key.slice(prefix.length);
         const shape = f.has(name) ? f.shape(name) : null;
-        const same = shape?.length === p.shape.length;
-        if (same && shape.every((d, i) => d === p.shape[i])) {
+        const sameRank = shape?.length === p.shape.length;
+        if (sameRank && shape.every((d, i) => d === p.shape[i])) {
           p.set({ dtype: 'float32', shape: [...p.shape], data: await f.readF32(name) });
           r.copied++;
-        } else if (same && MLP_LAYER.test(key) && shape.every((d, i) => d <= p.shape[i])) {
+        } else if (sameRank && MLP_LAYER.test(key) && shape.every((d, i) => d <= p.shape[i])) {
           const data = Float32Array.from((p.value as HostTensor).data as Float32Array);
           growInto(data, p.shape, await f.readF32(name), shape);
           p.set({ dtype: 'float32', shape: [...p.shape], data });
