@@ -3,7 +3,7 @@
 // Weights are not copied into the protobuf: every parameter and every large constant becomes an initializer
 // with *external data*, whose bytes are handed to ONNX Runtime as in-memory buffers next to the model. This keeps
 // the model bytes small (they are hashed for the session cache) and sidesteps protobuf's 2 GB limit.
-// The external "file" names encode the identity of the data (parameter id and version, or a per-array id), so
+// The external "file" names encode the identity of the data (parameter id and version, or a constant's content), so
 // the model bytes alone are a complete signature of what the session computes.
 //
 // With `bindParams`, float parameters are not initializers at all but graph inputs (`bound`), which the session
@@ -61,12 +61,49 @@ export interface SerializeOptions {
  */
 const BAKED_CONSUMERS = new Set(['Conv', 'ConvTranspose']);
 
-let nextArrayId = 0;
-const arrayIds = new WeakMap<HostArray, number>();
-function arrayId(a: HostArray): number {
-  let id = arrayIds.get(a);
-  if (id === undefined) arrayIds.set(a, (id = nextArrayId++));
-  return id;
+/**
+ * The external-data name of a constant: from its content (two 32-bit hash lanes and the length), so that a graph
+ * rebuilt with freshly made but equal constants (RoPE tables, masks, shape tensors) serializes to the same bytes and
+ * finds its session in the compile cache. Named by identity instead, every rebuild was a new model: each training
+ * step compiled a new AE encoder session and each edit a new transformer session. Memoised per array (constants
+ * are not mutated once in a graph).
+ */
+const contentNames = new WeakMap<HostArray, string>();
+function contentName(a: HostArray): string {
+  let name = contentNames.get(a);
+  if (name === undefined) contentNames.set(a, (name = `c${hashBytes(bytesOf(a))}_${a.byteLength}`));
+  return name;
+}
+
+/** 64 bits of hash: an FNV-1a lane and a MurmurHash3 lane over 32-bit words (the tail zero-padded). */
+export function hashBytes(b: Uint8Array): string {
+  const n = b.byteLength >>> 2;
+  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, n) : null;
+  const view = words ? null : new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  const mix = (w: number) => {
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h2 ^= k;
+    h2 = (Math.imul((h2 << 13) | (h2 >>> 19), 5) + 0xe6546b64) | 0;
+  };
+  for (let i = 0; i < n; i++) mix(words ? words[i] : view!.getUint32(i * 4, true));
+  let tail = 0;
+  for (let i = n * 4; i < b.byteLength; i++) tail |= b[i] << (8 * (i - n * 4));
+  if (b.byteLength % 4) mix(tail);
+  const fmix = (h: number) => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  return (
+    fmix(h1).toString(16).padStart(8, '0') +
+    fmix(h2 ^ b.byteLength)
+      .toString(16)
+      .padStart(8, '0')
+  );
 }
 
 function bytesOf(a: HostArray): Uint8Array {
@@ -114,7 +151,7 @@ interface LeafData {
 function leafData(t: Tensor, leaf: Leaf): LeafData {
   const base = { dtype: t.dtype, shape: [...t.shape] };
   if (leaf.kind === 'constant')
-    return { ...base, bytes: bytesOf(leaf.value.data), location: `c${arrayId(leaf.value.data)}.bin`, spilled: null };
+    return { ...base, bytes: bytesOf(leaf.value.data), location: `${contentName(leaf.value.data)}.bin`, spilled: null };
   if (leaf.kind !== 'param') throw new Error('inputs have no data');
   const p = leaf.param;
   const location = paramLocation(p, leaf.part);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, F, Graph, Linear, Module, ModuleList, ShapeError } from '../../src/engine/index.ts';
 import { joinRegExp } from '../regex.ts';
+import { hashBytes, serialize } from '../../src/engine/serialize.ts';
 
 class Block extends Module {
   readonly qkv = this.child('qkv', new Linear(8, 24));
@@ -67,6 +68,45 @@ describe('modules', () => {
     const g3 = new Graph();
     g3.output('y', F.mul(g3.input('x', [3]), 3));
     expect(await compile(g3)).not.toBe(a);
+  });
+
+  it('a graph rebuilt with fresh but equal large constants finds its cached session; other values do not', async () => {
+    // large constants (RoPE tables, masks) are external data; they were named by array identity, so every rebuild
+    // (each AE encode of a training step, each edit) compiled a new session and never released the old one
+    const table = (v: number) => ({ dtype: 'float32' as const, shape: [2048], data: new Float32Array(2048).fill(v) });
+    const make = (v: number) => {
+      const g = new Graph();
+      g.output('y', F.add(g.input('x', [2048]), g.constant(table(v))));
+      return g;
+    };
+    const a = await compile(make(0.5));
+    expect(serialize(make(0.5)).bytes).toEqual(serialize(make(0.5)).bytes);
+    expect(await compile(make(0.5))).toBe(a);
+    const b = await compile(make(0.25));
+    expect(b).not.toBe(a);
+    const x = { x: { dtype: 'float32' as const, shape: [2048], data: new Float32Array(2048).fill(1) } };
+    expect((await a.run(x)).y.data[2047]).toBe(1.5);
+    expect((await b.run(x)).y.data[2047]).toBe(1.25);
+    // one value differing in the last element is another constant
+    const c = table(0.5);
+    c.data[2047] = 0;
+    const g = new Graph();
+    g.output('y', F.add(g.input('x', [2048]), g.constant(c)));
+    expect(await compile(g)).not.toBe(a);
+  });
+
+  it('hashBytes covers every byte, any alignment and the length', () => {
+    const b = new Uint8Array(4099).map((_, i) => (i * 7) & 255);
+    const h = hashBytes(b);
+    expect(hashBytes(b.slice())).toBe(h);
+    expect(hashBytes(new Uint8Array([0, ...b]).subarray(1))).toBe(h); // unaligned view
+    for (const i of [0, 1000, 4095, 4098]) {
+      const d = b.slice();
+      d[i] ^= 1;
+      expect(hashBytes(d)).not.toBe(h);
+    }
+    expect(hashBytes(b.subarray(0, 4098))).not.toBe(h);
+    expect(hashBytes(new Uint8Array(8))).not.toBe(hashBytes(new Uint8Array(4)));
   });
 
   it('weights are baked in by value identity: a new value gives a new session with the new numbers', async () => {
