@@ -81,6 +81,8 @@ export class ExampleStreams {
     readonly seed: number,
     readonly size: number,
     readonly taskWeights: Readonly<Record<string, number>> = {},
+    /** the world's placement grid for drawn objects, normalised (GenerateOptions.grid); absent: none */
+    readonly grid?: number,
   ) {
     checkTaskWeights(taskWeights);
   }
@@ -89,7 +91,13 @@ export class ExampleStreams {
     const i = this.positions[family] ?? 0;
     let stream = this.streams.get(family);
     if (stream?.at !== i) {
-      const opts = { split: this.split, seed: hashSeed(this.seed, family), size: this.size, families: [family] };
+      const opts = {
+        split: this.split,
+        seed: hashSeed(this.seed, family),
+        size: this.size,
+        families: [family],
+        grid: this.grid,
+      };
       stream = { at: i, samples: streamSamples({ ...opts, start: i, keep: this.keeper(family) }) };
       this.streams.set(family, stream);
     }

@@ -50,6 +50,11 @@ export interface FlowTrainConfig extends RunConfig {
   mix: { ctx0: number; ctx2: number; families: Partial<Record<Family, number>>; tasks?: Record<string, number> };
   /** share of prompts replaced by the empty prompt (for classifier-free guidance) */
   promptDropout: number;
+  /**
+   * training data: objects that edits add or move land on a grid of this many pixels (the token side: the AE's
+   * factor × 2), added ones at a cell's centre and moved ones by whole cells (GenerateOptions.grid); absent: anywhere
+   */
+  grid?: number;
   /** loss terms beyond the plain rectified-flow loss: λ of the changed-token weight (flow.ts) */
   loss?: { changed?: number };
   /** train samples whose instructions make the tokenizer's vocabulary */
@@ -185,8 +190,12 @@ export async function trainFlow(
       `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
         `loss), got ${JSON.stringify(changed)}`,
     );
+  if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
+    throw new UserError(
+      `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
+    );
   // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
-  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks);
+  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, c.grid && c.grid / c.resolution);
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,

@@ -53,9 +53,16 @@ const nearRegionLine = (v: number): boolean =>
 
 /**
  * A centre (x, y) for a w x h rectangle that stays inside the image, overlaps none of `taken` and, if given, has its
- * centre inside `within`. Rejection sampling; null when 60 tries fail.
+ * centre inside `within` and, if `grid` is given, on it. Rejection sampling; null when 60 tries fail.
  */
-export function placeRect(rng: Rng, w: number, h: number, taken: Rect[], within?: Rect): [number, number] | null {
+export function placeRect(
+  rng: Rng,
+  w: number,
+  h: number,
+  taken: Rect[],
+  within?: Rect,
+  grid?: Grid,
+): [number, number] | null {
   const xlo = Math.max(BORDER + w / 2, within ? within[0] + 1e-6 : 0);
   const xhi = Math.min(1 - BORDER - w / 2, within ? within[2] - 1e-6 : 1);
   const ylo = Math.max(BORDER + h / 2, within ? within[1] + 1e-6 : 0);
@@ -63,13 +70,32 @@ export function placeRect(rng: Rng, w: number, h: number, taken: Rect[], within?
   if (xlo > xhi || ylo > yhi) return null;
   for (let t = 0; t < 60; t++) {
     // positions on a 1/128 grid (half a pixel at 64 px): short in JSON, and exact in binary
-    const x = Math.round(rng.range(xlo, xhi) * 128) / 128;
-    const y = Math.round(rng.range(ylo, yhi) * 128) / 128;
+    const x = grid ? onGrid(rng, xlo, xhi, grid.step, grid.x0) : Math.round(rng.range(xlo, xhi) * 128) / 128;
+    const y = grid ? onGrid(rng, ylo, yhi, grid.step, grid.y0) : Math.round(rng.range(ylo, yhi) * 128) / 128;
+    if (x === null || y === null) return null;
     if (x < xlo || x > xhi || y < ylo || y > yhi || nearRegionLine(x) || nearRegionLine(y)) continue;
     const r: Rect = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
     if (!taken.some((o) => rectsOverlap(r, o))) return [x, y];
   }
   return null;
+}
+
+/**
+ * Centres restricted to x0 + i·step, y0 + j·step (normalised). Training data may draw new objects on the
+ * transformer's token grid (GenerateOptions.grid): then an added shape is always the same pixels up to whole
+ * tokens, and a moved one moves by whole tokens.
+ */
+export interface Grid {
+  step: number;
+  x0: number;
+  y0: number;
+}
+
+/** A random point of {v0 + k·step} in [lo, hi], or null if there is none. */
+function onGrid(rng: Rng, lo: number, hi: number, step: number, v0: number): number | null {
+  const k0 = Math.ceil((lo - v0) / step);
+  const k1 = Math.floor((hi - v0) / step);
+  return k0 > k1 ? null : v0 + step * (k0 + Math.floor(rng.next() * (k1 - k0 + 1)));
 }
 
 export function nextObjectId(scene: Scene): number {
@@ -86,6 +112,8 @@ export interface NewObjectOptions {
   region?: Region;
   /** extra rectangles to keep clear of (e.g. where a moved object used to be) */
   avoid?: Rect[];
+  /** centres only on this grid (placeRect) */
+  grid?: Grid;
   /** only pairs passing this test */
   ok?: (shape: Shape, color: ObjectColor) => boolean;
 }
@@ -102,6 +130,7 @@ export function newObject(rng: Rng, policy: SplitPolicy, scene: Scene, opts: New
     side,
     [...itemRects(scene), ...(opts.avoid ?? [])],
     opts.region && regionRect(opts.region),
+    opts.grid,
   );
   if (!at) return null;
   return { id: nextObjectId(scene), shape: pair[0], color: pair[1], size, style: opts.style, x: at[0], y: at[1] };

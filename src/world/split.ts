@@ -88,7 +88,11 @@ export class SplitPolicy {
   readonly seen: { pairs: [Shape, ObjectColor][]; identities: number[]; words: string[] };
   readonly heldOut: { pairs: [Shape, ObjectColor][]; identities: number[]; words: string[] };
 
-  constructor(readonly split: Split) {
+  constructor(
+    readonly split: Split,
+    /** training data only: the step of the grid new objects are drawn on (GenerateOptions.grid) */
+    readonly grid?: number,
+  ) {
     this.seen = {
       pairs: ALL_PAIRS.filter(([s, c]) => !isHeldOutPair(s, c)),
       identities: ALL_IDENTITIES.filter((i) => !isHeldOutIdentity(i)),

@@ -104,6 +104,11 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-mix.json'), '--out', at('bad-run')],
       /^kontext train: mix\.tasks names the task 'local\.shrink', which the world does not have; tasks: local\.recolor, .*, multiturn\.chain$/,
     );
+    await writeFile(at('bad-grid.json'), JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, grid: 2.5 }));
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-grid.json'), '--out', at('bad-run')],
+      /^kontext train: grid must be a whole number of pixels between 1 and the resolution \(the token side, e\.g\. 8\), got 2\.5$/,
+    );
   });
 });
 

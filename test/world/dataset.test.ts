@@ -191,3 +191,68 @@ describe('writeDataset', () => {
     );
   });
 });
+
+describe('grid placement (training data)', () => {
+  const G = 8 / 64; // kontext-mini's token side over the image side
+  const onGrid = (v: number, v0: number) => Math.abs((v - v0) / G - Math.round((v - v0) / G)) < 1e-9;
+  const gridded = Array.from({ length: 700 }, (_, i) => makeSample({ split: 'train', seed: 11, size: 64, grid: G }, i));
+  const turnsOf = (s: Sample) =>
+    (s.turns ?? [{ edit: s.edit, before: s.before!, after: s.after }]).filter((t) => t.before);
+
+  it('adds at a cell centre and moves by whole cells; other tasks, and everything without a grid, unchanged', () => {
+    let adds = 0;
+    let moves = 0;
+    for (const s of gridded)
+      for (const t of turnsOf(s)) {
+        if (t.edit.op === 'add') {
+          const o = t.after.objects.find((p) => p.id === (t.edit as { id: number }).id)!;
+          expect(onGrid(o.x, G / 2) && onGrid(o.y, G / 2)).toBe(true);
+          expect(regionOf(o.x, o.y)).toBe((t.edit as { region: string }).region);
+          adds++;
+        }
+        if (t.edit.op === 'move') {
+          const id = (t.edit as { id: number }).id;
+          const [a, b] = [t.before.objects.find((p) => p.id === id)!, t.after.objects.find((p) => p.id === id)!];
+          expect(onGrid(b.x, a.x) && onGrid(b.y, a.y)).toBe(true);
+          expect(a.x !== b.x || a.y !== b.y).toBe(true);
+          expect(regionOf(b.x, b.y)).toBe((t.edit as { region: string }).region);
+          moves++;
+        }
+      }
+    expect(adds).toBeGreaterThan(20);
+    expect(moves).toBeGreaterThan(20);
+    // the grid changes only where added and moved objects go: recolours draw the same samples as without it
+    for (const [i, s] of gridded.entries())
+      if (s.task === 'local.recolor' || s.task === 'global.style')
+        expect(same(s.target.data, train[i].target.data)).toBe(true);
+    // and without a grid, placements are off it (the benchmark's data is unchanged)
+    const off = train.flatMap(turnsOf).filter((t) => t.edit.op === 'add');
+    const offGrid = off.filter((t) => {
+      const o = t.after.objects.find((p) => p.id === (t.edit as { id: number }).id)!;
+      return !(onGrid(o.x, G / 2) && onGrid(o.y, G / 2));
+    });
+    expect(offGrid.length).toBeGreaterThan(off.length / 2);
+  });
+
+  it('a moved shape is the same pixels a whole number of cells away', () => {
+    let checked = 0;
+    for (const s of gridded) {
+      if (s.task !== 'local.move' || s.before!.background.kind !== 'solid') continue;
+      const id = (s.edit as { id: number }).id;
+      const [a, b] = [s.before!.objects.find((p) => p.id === id)!, s.after.objects.find((p) => p.id === id)!];
+      // the object alone on its background, before and after
+      const alone = (o: typeof a) => render({ ...s.before!, objects: [o], text: null, character: null }, 64);
+      const [ia, ib] = [alone(a), alone(b)];
+      const [dx, dy] = [Math.round((b.x - a.x) * 64), Math.round((b.y - a.y) * 64)];
+      expect(dx % 8 === 0 && dy % 8 === 0).toBe(true);
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++) {
+          const [u, v] = [x + dx, y + dy];
+          if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
+          for (let c = 0; c < 3; c++) expect(ib.data[(v * 64 + u) * 3 + c]).toBe(ia.data[(y * 64 + x) * 3 + c]);
+        }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+});
