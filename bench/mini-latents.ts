@@ -1,0 +1,88 @@
+// Where the embedded model's drawing fails: its latents or the decoder? For test-split edits of each kind, the
+// RMS difference between the transformer's final latents (shipped sampling) and the exact target's latents, in the
+// tokens the edit changes and in those it keeps; and how many edits the benchmark's analyzer accepts from the
+// exact target's latents decoded as they are and with Gaussian noise of σ added (the decoder's tolerance), against
+// the model's own. Decoded without the output step, so what is counted is the latents alone.
+
+import { judge } from '../src/bench/analyze.ts';
+import { Rng } from '../src/engine/random.ts';
+import { textLengthFor } from '../src/mini/config.ts';
+import { MiniEditor } from '../src/mini/editor.ts';
+import { decodeTokens, encodeImages } from '../src/mini/latents.ts';
+import { sampleTokens } from '../src/mini/sample.ts';
+import { type Sample, streamSamples } from '../src/world/dataset.ts';
+import type { Family } from '../src/world/tasks.ts';
+
+const TASKS = ['local.add', 'local.move', 'local.resize', 'local.recolor', 'local.remove', 'text.replace'];
+const PER_TASK = 16;
+const SIGMAS = [0.1, 0.2, 0.3];
+
+export async function benchMiniLatents(): Promise<Record<string, number>> {
+  const editor = await MiniEditor.load();
+  const { pipe } = editor;
+  const S = editor.resolution;
+  const T = textLengthFor(pipe.model.config, 1);
+  const rng = new Rng(1);
+  const out: Record<string, number> = {};
+  for (const task of TASKS) {
+    const family = task.split('.')[0] as Family;
+    const samples: Sample[] = [];
+    for (const s of streamSamples({ split: 'test', seed: 0, size: S, families: [family], keep: (t) => t === task })) {
+      samples.push(s);
+      if (samples.length === PER_TASK) break;
+    }
+    const target = await encodeImages(
+      pipe.ae,
+      samples.map((s) => s.target),
+    );
+    const input = await encodeImages(
+      pipe.ae,
+      samples.map((s) => s.inputs[0]),
+    );
+    const model = await sampleTokens(
+      pipe.model,
+      samples.map((s, i) => ({
+        ids: pipe.tokenizer.encode(s.instruction, T).ids,
+        context: [input[i]],
+        noise: pipe.noise(i),
+      })),
+      {
+        numInferenceSteps: pipe.model.config.sampling.numInferenceSteps,
+        guidanceScale: pipe.model.config.sampling.guidanceScale,
+      },
+    );
+    // per token: changed if the target's latent differs from the input's (mean square > 0.01)
+    const C = pipe.model.config.transformer.in_channels;
+    const err = { changed: [0, 0], kept: [0, 0] };
+    for (const [i, t] of target.entries())
+      for (let k = 0; k < t.length / C; k++) {
+        let d = 0;
+        let c = 0;
+        for (let j = k * C; j < (k + 1) * C; j++) {
+          d += (model[i][j] - t[j]) ** 2;
+          c += (t[j] - input[i][j]) ** 2;
+        }
+        const e = c / C > 0.01 ? err.changed : err.kept;
+        e[0] += d / C;
+        e[1]++;
+      }
+    const accepted = async (tokens: Float32Array[]) =>
+      (await decodeTokens(pipe.ae, tokens, S)).filter(
+        (img, i) => judge(samples[i].edit, samples[i].before, samples[i].after, img).success,
+      ).length;
+    const tag = task.replace('.', '_');
+    out[`${tag}N`] = samples.length;
+    out[`${tag}ErrChanged`] = +Math.sqrt(err.changed[0] / err.changed[1]).toFixed(3);
+    out[`${tag}ErrKept`] = +Math.sqrt(err.kept[0] / Math.max(1, err.kept[1])).toFixed(3);
+    out[`${tag}Model`] = await accepted(model);
+    out[`${tag}Exact`] = await accepted(target);
+    for (const s of SIGMAS)
+      out[`${tag}Noise${s}`] = await accepted(
+        target.map((t) => {
+          const n = rng.normals(t.length);
+          return t.map((v, j) => v + s * n[j]);
+        }),
+      );
+  }
+  return out;
+}
