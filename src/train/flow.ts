@@ -25,7 +25,7 @@ import { encodeImages } from '../mini/latents.ts';
 import type { MiniModel } from '../mini/model.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { shiftMu } from '../sampling/schedule.ts';
-import { type Sample, type SampleFilter, streamSamples } from '../world/dataset.ts';
+import { type GenerateOptions, type Sample, type SampleFilter, streamSamples } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
@@ -81,8 +81,8 @@ export class ExampleStreams {
     readonly seed: number,
     readonly size: number,
     readonly taskWeights: Readonly<Record<string, number>> = {},
-    /** the world's placement grid for drawn objects, normalised (GenerateOptions.grid); absent: none */
-    readonly grid?: number,
+    /** the world's placement grid for what edits draw (GenerateOptions.grid, gridCharacters); absent: none */
+    readonly world: Pick<GenerateOptions, 'grid' | 'gridCharacters'> = {},
   ) {
     checkTaskWeights(taskWeights);
   }
@@ -96,7 +96,7 @@ export class ExampleStreams {
         seed: hashSeed(this.seed, family),
         size: this.size,
         families: [family],
-        grid: this.grid,
+        ...this.world,
       };
       stream = { at: i, samples: streamSamples({ ...opts, start: i, keep: this.keeper(family) }) };
       this.streams.set(family, stream);

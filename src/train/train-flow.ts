@@ -55,6 +55,8 @@ export interface FlowTrainConfig extends RunConfig {
    * factor × 2), added ones at a cell's centre and moved ones by whole cells (GenerateOptions.grid); absent: anywhere
    */
   grid?: number;
+  /** with `grid`: characters too (GenerateOptions.gridCharacters) */
+  gridCharacters?: boolean;
   /** loss terms beyond the plain rectified-flow loss: λ of the changed-token weight (flow.ts) */
   loss?: { changed?: number };
   /** train samples whose instructions make the tokenizer's vocabulary */
@@ -195,7 +197,12 @@ export async function trainFlow(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
     );
   // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
-  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, c.grid && c.grid / c.resolution);
+  if (c.gridCharacters !== undefined && !(typeof c.gridCharacters === 'boolean' && c.grid))
+    throw new UserError(`gridCharacters must be true or false, with a grid (e.g. "grid": 8)`);
+  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, {
+    grid: c.grid && c.grid / c.resolution,
+    gridCharacters: c.gridCharacters,
+  });
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,

@@ -91,6 +91,21 @@ export interface Grid {
   y0: number;
 }
 
+/**
+ * The grid (if the policy draws on one: training data) for an item an edit draws: through `from` when the item
+ * moves unchanged (whole cells away, so its pixels move by whole tokens), else through the cells' centres (one
+ * pattern per item, up to whole tokens).
+ */
+export function drawGrid(
+  policy: SplitPolicy,
+  from?: { x: number; y: number },
+  item: 'object' | 'character' = 'object',
+): Grid | undefined {
+  const step = policy.grid;
+  if (!step || (item === 'character' && !policy.gridCharacters)) return undefined;
+  return from ? { step, x0: from.x, y0: from.y } : { step, x0: step / 2, y0: step / 2 };
+}
+
 /** A random point of {v0 + k·step} in [lo, hi], or null if there is none. */
 function onGrid(rng: Rng, lo: number, hi: number, step: number, v0: number): number | null {
   const k0 = Math.ceil((lo - v0) / step);
@@ -156,12 +171,12 @@ export function newCharacter(
   rng: Rng,
   identity: number,
   scene: Scene,
-  opts: { size?: CharacterSize; region?: Region; avoid?: Rect[] } = {},
+  opts: { size?: CharacterSize; region?: Region; avoid?: Rect[]; grid?: Grid } = {},
 ): Scene['character'] {
   const size = opts.size ?? (rng.chance(0.5) ? 'small' : 'large');
   const side = CHARACTER_SIZES[size];
   const taken = [...itemRects(scene), ...(opts.avoid ?? [])];
-  const at = placeRect(rng, side, side, taken, opts.region && regionRect(opts.region));
+  const at = placeRect(rng, side, side, taken, opts.region && regionRect(opts.region), opts.grid);
   if (!at) return null;
   return { identity, size, x: at[0], y: at[1] };
 }

@@ -57,17 +57,19 @@ export interface GenerateOptions {
   /**
    * Training data only: the objects an edit draws land on a grid of this step (normalised: the transformer's token
    * side over the image side), added ones at the centre of a cell and moved ones by whole cells, so that what a
-   * model must draw is one pattern per object up to whole tokens. The benchmark accepts any place in the named
+   * model must draw is one pattern per object up to whole tokens, or a copy by whole tokens. The benchmark accepts any place in the named
    * region. Absent (benchmarks, and the default): anywhere.
    */
   grid?: number;
+  /** with `grid`: characters too (placed or re-drawn at their size: by whole cells; resized: at a cell's centre) */
+  gridCharacters?: boolean;
 }
 
 const policies = new Map<string, SplitPolicy>();
-function policyFor(split: Split, grid?: number): SplitPolicy {
-  const key = `${split}:${grid ?? ''}`;
+function policyFor(split: Split, grid?: number, gridCharacters = false): SplitPolicy {
+  const key = `${split}:${grid ?? ''}:${gridCharacters}`;
   let p = policies.get(key);
-  if (!p) policies.set(key, (p = new SplitPolicy(split, grid)));
+  if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters)));
   return p;
 }
 
@@ -93,7 +95,7 @@ export function makeSample(opts: GenerateOptions, index: number): Sample {
   const size = opts.size ?? DEFAULT_SIZE;
   checkSize(size);
   const { family, def, rng } = drawTask(opts, index);
-  const t = def.generate(rng, policyFor(opts.split, opts.grid));
+  const t = def.generate(rng, policyFor(opts.split, opts.grid, opts.gridCharacters));
   const inputs = t.inputs.map((s) => render(s, size));
   const sample: Sample = {
     key: sampleKey(opts.split, index),

@@ -24,7 +24,7 @@ import {
   type Scene,
   type SceneObject,
 } from './scene.ts';
-import { hasPair, newObject, placeRect, randomBackground, readableTextColors } from './compose.ts';
+import { drawGrid, hasPair, newObject, placeRect, randomBackground, readableTextColors } from './compose.ts';
 import { backgroundPhrase, describeObject, objectName, phrase, STYLE_ADJECTIVE, STYLE_NAME } from './phrases.ts';
 import type { SplitPolicy } from './split.ts';
 
@@ -107,8 +107,7 @@ export const add: Op = (rng, policy, scene) => {
   if (scene.objects.length >= 4) return null;
   const style = sceneStyle(scene) ?? rng.pick(STYLES);
   for (const region of rng.shuffle(REGIONS)) {
-    const g = policy.grid; // on the grid (training data): at a cell's centre, one pattern per object
-    const o = newObject(rng, policy, scene, { style, region, grid: g ? { step: g, x0: g / 2, y0: g / 2 } : undefined });
+    const o = newObject(rng, policy, scene, { style, region, grid: drawGrid(policy) });
     if (!o) continue;
     const after = cloneScene(scene);
     after.objects.push(o);
@@ -128,9 +127,14 @@ export const move: Op = (rng, policy, scene) => {
     const from = regionOf(o.x, o.y);
     const side = SIZES[o.size];
     for (const region of rng.shuffle(REGIONS.filter((r) => r !== from))) {
-      // on the grid (training data): by whole cells, so the object's pixels move by whole tokens
-      const grid = policy.grid ? { step: policy.grid, x0: o.x, y0: o.y } : undefined;
-      const at = placeRect(rng, side, side, [...others(scene, o), objectRect(o)], regionRect(region), grid);
+      const at = placeRect(
+        rng,
+        side,
+        side,
+        [...others(scene, o), objectRect(o)],
+        regionRect(region),
+        drawGrid(policy, o),
+      );
       if (!at) continue;
       const after = cloneScene(scene);
       Object.assign(after.objects.find((p) => p.id === o.id)!, { x: at[0], y: at[1] });

@@ -92,6 +92,8 @@ export class SplitPolicy {
     readonly split: Split,
     /** training data only: the step of the grid new objects are drawn on (GenerateOptions.grid) */
     readonly grid?: number,
+    /** and whether characters are drawn on it too (GenerateOptions.gridCharacters) */
+    readonly gridCharacters = false,
   ) {
     this.seen = {
       pairs: ALL_PAIRS.filter(([s, c]) => !isHeldOutPair(s, c)),

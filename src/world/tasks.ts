@@ -23,7 +23,7 @@
 
 import type { Rng } from '../engine/random.ts';
 import { describeIdentity, type CharacterSize } from './characters.ts';
-import { newCharacter, newObject, randomBackground, randomScene, type SceneOptions } from './compose.ts';
+import { drawGrid, newCharacter, newObject, randomBackground, randomScene, type SceneOptions } from './compose.ts';
 import {
   add,
   alreadyIn,
@@ -187,7 +187,8 @@ const characterScene: TaskDef = {
       };
       const size: CharacterSize = rng.chance(0.5) ? 'small' : 'large';
       const region = rng.pick(REGIONS);
-      after.character = newCharacter(rng, old.identity, after, { size, region, avoid: [characterRect(old)] });
+      const grid = drawGrid(policy, size === old.size ? old : undefined, 'character');
+      after.character = newCharacter(rng, old.identity, after, { size, region, avoid: [characterRect(old)], grid });
       if (!after.character) continue;
       const style = rng.pick(STYLES);
       const n = 1 + rng.int(2);
@@ -238,7 +239,8 @@ const characterPlace: TaskDef = {
       const size: CharacterSize = rng.chance(0.5) ? old.size : old.size === 'small' ? 'large' : 'small';
       const region = rng.pick(REGIONS.filter((r) => r !== from));
       const rest = { ...before, character: null };
-      const placed = newCharacter(rng, old.identity, rest, { size, region, avoid: [characterRect(old)] });
+      const grid = drawGrid(policy, size === old.size ? old : undefined, 'character');
+      const placed = newCharacter(rng, old.identity, rest, { size, region, avoid: [characterRect(old)], grid });
       if (!placed) continue;
       const after = { ...cloneScene(before), character: placed };
       const to = region === 'center' ? 'to the center' : `to the ${region}`;

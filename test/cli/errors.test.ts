@@ -109,6 +109,14 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-grid.json'), '--out', at('bad-run')],
       /^kontext train: grid must be a whole number of pixels between 1 and the resolution \(the token side, e\.g\. 8\), got 2\.5$/,
     );
+    await writeFile(
+      at('bad-gridc.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, gridCharacters: true }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-gridc.json'), '--out', at('bad-run')],
+      /^kontext train: gridCharacters must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
+    );
   });
 });
 

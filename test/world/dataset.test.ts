@@ -195,11 +195,17 @@ describe('writeDataset', () => {
 describe('grid placement (training data)', () => {
   const G = 8 / 64; // kontext-mini's token side over the image side
   const onGrid = (v: number, v0: number) => Math.abs((v - v0) / G - Math.round((v - v0) / G)) < 1e-9;
-  const gridded = Array.from({ length: 700 }, (_, i) => makeSample({ split: 'train', seed: 11, size: 64, grid: G }, i));
+  const gridded = Array.from({ length: 700 }, (_, i) =>
+    makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridCharacters: true }, i),
+  );
+  // the sixth model's data: objects on the grid, characters where they were
+  const objectsOnly = Array.from({ length: 700 }, (_, i) =>
+    makeSample({ split: 'train', seed: 11, size: 64, grid: G }, i),
+  );
   const turnsOf = (s: Sample) =>
     (s.turns ?? [{ edit: s.edit, before: s.before!, after: s.after }]).filter((t) => t.before);
 
-  it('adds at a cell centre and moves by whole cells; other tasks, and everything without a grid, unchanged', () => {
+  it('adds at a cell centre and moves by whole cells (objects and characters); other tasks, and everything without a grid, unchanged', () => {
     let adds = 0;
     let moves = 0;
     for (const s of gridded)
@@ -221,6 +227,24 @@ describe('grid placement (training data)', () => {
       }
     expect(adds).toBeGreaterThan(20);
     expect(moves).toBeGreaterThan(20);
+    // characters: kept at their size, moved (or put in a new scene) by whole cells; resized, at a cell's centre
+    let kept = 0;
+    let resized = 0;
+    for (const s of gridded)
+      if (s.family === 'character') {
+        const [a, b] = [s.before!.character!, s.after.character!];
+        if (a.size === b.size) {
+          expect(onGrid(b.x, a.x) && onGrid(b.y, a.y)).toBe(true);
+          kept++;
+        } else {
+          expect(onGrid(b.x, G / 2) && onGrid(b.y, G / 2)).toBe(true);
+          resized++;
+        }
+      }
+    expect(kept).toBeGreaterThan(10);
+    expect(resized).toBeGreaterThan(10);
+    for (const [i, s] of objectsOnly.entries())
+      if (s.family === 'character') expect(s.after.character).toEqual(train[i].after.character);
     // the grid changes only where added and moved objects go: recolours draw the same samples as without it
     for (const [i, s] of gridded.entries())
       if (s.task === 'local.recolor' || s.task === 'global.style')
@@ -251,6 +275,29 @@ describe('grid placement (training data)', () => {
           if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
           for (let c = 0; c < 3; c++) expect(ib.data[(v * 64 + u) * 3 + c]).toBe(ia.data[(y * 64 + x) * 3 + c]);
         }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+
+  it('a character kept at its size is the same pixels a whole number of cells away', () => {
+    let checked = 0;
+    for (const s of gridded) {
+      if (s.task !== 'character.place' || s.before!.background.kind !== 'solid') continue;
+      const [a, b] = [s.before!.character!, s.after.character!];
+      if (a.size !== b.size) continue;
+      const alone = (c: typeof a) => render({ ...s.before!, objects: [], text: null, character: c }, 64);
+      const [ia, ib] = [alone(a), alone(b)];
+      const [dx, dy] = [Math.round((b.x - a.x) * 64), Math.round((b.y - a.y) * 64)];
+      expect(dx % 8 === 0 && dy % 8 === 0).toBe(true);
+      let differ = 0;
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++) {
+          const [u, v] = [x + dx, y + dy];
+          if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
+          for (let c = 0; c < 3; c++) if (ib.data[(v * 64 + u) * 3 + c] !== ia.data[(y * 64 + x) * 3 + c]) differ++;
+        }
+      expect(differ).toBe(0);
       checked++;
     }
     expect(checked).toBeGreaterThan(3);
