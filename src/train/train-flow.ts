@@ -196,9 +196,9 @@ export async function trainFlow(
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
     );
-  // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
   if (c.gridCharacters !== undefined && !(typeof c.gridCharacters === 'boolean' && c.grid))
     throw new UserError(`gridCharacters must be true or false, with a grid (e.g. "grid": 8)`);
+  // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
   const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, {
     grid: c.grid && c.grid / c.resolution,
     gridCharacters: c.gridCharacters,

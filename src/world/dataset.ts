@@ -57,8 +57,8 @@ export interface GenerateOptions {
   /**
    * Training data only: the objects an edit draws land on a grid of this step (normalised: the transformer's token
    * side over the image side), added ones at the centre of a cell and moved ones by whole cells, so that what a
-   * model must draw is one pattern per object up to whole tokens, or a copy by whole tokens. The benchmark accepts any place in the named
-   * region. Absent (benchmarks, and the default): anywhere.
+   * model must draw is one pattern per object up to whole tokens, or a copy by whole tokens. The benchmark accepts
+   * any place in the named region. Absent (benchmarks, and the default): anywhere.
    */
   grid?: number;
   /** with `grid`: characters too (placed or re-drawn at their size: by whole cells; resized: at a cell's centre) */
