@@ -8,6 +8,7 @@ import { objectRect, regionOf, sceneIsValid, type Scene } from '../../src/world/
 import { heldOutIn, HELD_OUT_PAIRS, HELD_OUT_WORDS, isHeldOutIdentity } from '../../src/world/split.ts';
 import { CATEGORY, FAMILIES, TASKS, TURNS } from '../../src/world/tasks.ts';
 import { render } from '../../src/world/render.ts';
+import type { RGBImage } from '../../src/image/rgb.ts';
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
@@ -258,23 +259,28 @@ describe('grid placement (training data)', () => {
     expect(offGrid.length).toBeGreaterThan(off.length / 2);
   });
 
+  /** the item before and after, each drawn alone on its background: moved by whole cells, and the same pixels there */
+  function expectCopiedByCells(ia: RGBImage, ib: RGBImage, from: { x: number; y: number }, to: typeof from) {
+    const [dx, dy] = [Math.round((to.x - from.x) * 64), Math.round((to.y - from.y) * 64)];
+    expect(dx % 8 === 0 && dy % 8 === 0).toBe(true);
+    let differ = 0;
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        const [u, v] = [x + dx, y + dy];
+        if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
+        for (let c = 0; c < 3; c++) if (ib.data[(v * 64 + u) * 3 + c] !== ia.data[(y * 64 + x) * 3 + c]) differ++;
+      }
+    expect(differ).toBe(0);
+  }
+
   it('a moved shape is the same pixels a whole number of cells away', () => {
     let checked = 0;
     for (const s of gridded) {
       if (s.task !== 'local.move' || s.before!.background.kind !== 'solid') continue;
       const id = (s.edit as { id: number }).id;
       const [a, b] = [s.before!.objects.find((p) => p.id === id)!, s.after.objects.find((p) => p.id === id)!];
-      // the object alone on its background, before and after
       const alone = (o: typeof a) => render({ ...s.before!, objects: [o], text: null, character: null }, 64);
-      const [ia, ib] = [alone(a), alone(b)];
-      const [dx, dy] = [Math.round((b.x - a.x) * 64), Math.round((b.y - a.y) * 64)];
-      expect(dx % 8 === 0 && dy % 8 === 0).toBe(true);
-      for (let y = 0; y < 64; y++)
-        for (let x = 0; x < 64; x++) {
-          const [u, v] = [x + dx, y + dy];
-          if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
-          for (let c = 0; c < 3; c++) expect(ib.data[(v * 64 + u) * 3 + c]).toBe(ia.data[(y * 64 + x) * 3 + c]);
-        }
+      expectCopiedByCells(alone(a), alone(b), a, b);
       checked++;
     }
     expect(checked).toBeGreaterThan(3);
@@ -287,17 +293,7 @@ describe('grid placement (training data)', () => {
       const [a, b] = [s.before!.character!, s.after.character!];
       if (a.size !== b.size) continue;
       const alone = (c: typeof a) => render({ ...s.before!, objects: [], text: null, character: c }, 64);
-      const [ia, ib] = [alone(a), alone(b)];
-      const [dx, dy] = [Math.round((b.x - a.x) * 64), Math.round((b.y - a.y) * 64)];
-      expect(dx % 8 === 0 && dy % 8 === 0).toBe(true);
-      let differ = 0;
-      for (let y = 0; y < 64; y++)
-        for (let x = 0; x < 64; x++) {
-          const [u, v] = [x + dx, y + dy];
-          if (u < 0 || v < 0 || u >= 64 || v >= 64) continue;
-          for (let c = 0; c < 3; c++) if (ib.data[(v * 64 + u) * 3 + c] !== ia.data[(y * 64 + x) * 3 + c]) differ++;
-        }
-      expect(differ).toBe(0);
+      expectCopiedByCells(alone(a), alone(b), a, b);
       checked++;
     }
     expect(checked).toBeGreaterThan(3);
