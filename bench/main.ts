@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only SECTION,...]`, sections: engine, kontext, full, full-1024, ae-1024, world,
+// `npm run bench [-- --json] [--only SECTION,...] [--model DIR]`, sections: engine, kontext, full, full-1024, ae-1024, world,
 // mini, mini-steps, mini-latents, t5, serve, reference, weights, overhead (all by default).
 //
 // Runs the benchmarks and prints a summary; with --json the last line is one JSON object with every number
@@ -7,10 +7,15 @@
 // 1024×1024 edit) and 'ae-1024' are the flagship sizes, run each in its own process for its peak RSS.
 // 'reference' times the same blocks in the official PyTorch code (python3 with torch; bench/pytorch), 'weights'
 // the memory of one model compiled for three shapes, 'overhead' the engine against raw ORT and compile times.
+// --model DIR: the kontext-mini folder the mini sections measure (default: the embedded model).
 
 import { benchEngine } from './engine.ts';
 import { benchKontextFull, benchTiny } from './kontext.ts';
 import { machine } from './util.ts';
+
+const args = process.argv.slice(2);
+const modelArg = args.indexOf('--model');
+const miniDir = modelArg >= 0 ? args[modelArg + 1] : undefined;
 
 const SECTIONS: Record<string, () => Promise<Record<string, number | string>>> = {
   engine: benchEngine,
@@ -19,9 +24,9 @@ const SECTIONS: Record<string, () => Promise<Record<string, number | string>>> =
   'full-1024': () => benchKontextFull({ size: 1024 }),
   'ae-1024': async () => (await import('./autoencoder.ts')).benchAutoencoder1024(),
   world: async () => (await import('./world.ts')).benchWorld(),
-  mini: async () => (await import('./mini.ts')).benchMini(),
-  'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(),
-  'mini-latents': async () => (await import('./mini-latents.ts')).benchMiniLatents(),
+  mini: async () => (await import('./mini.ts')).benchMini(miniDir),
+  'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(miniDir),
+  'mini-latents': async () => (await import('./mini-latents.ts')).benchMiniLatents(miniDir),
   t5: async () => (await import('./text-encoders.ts')).benchTextEncoders(),
   serve: async () => (await import('./serve.ts')).benchServe(),
   reference: async () => (await import('./reference.ts')).benchReference(),
@@ -29,7 +34,6 @@ const SECTIONS: Record<string, () => Promise<Record<string, number | string>>> =
   overhead: async () => (await import('./overhead.ts')).benchOverhead(),
 };
 
-const args = process.argv.slice(2);
 const json = args.includes('--json');
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? args[onlyArg + 1].split(',') : Object.keys(SECTIONS);

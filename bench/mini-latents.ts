@@ -3,6 +3,13 @@
 // tokens the edit changes and in those it keeps; and how many edits the benchmark's analyzer accepts from the
 // exact target's latents decoded as they are and with Gaussian noise of σ added (the decoder's tolerance), against
 // the model's own. Decoded without the output step, so what is counted is the latents alone.
+//
+// And text-to-image's first step: the sampler starts at t = 1 from pure noise, where nothing about the image can be
+// read from z, so a model that learned the end of the schedule predicts the same x̂ = z − v for every noise draw
+// (the mean image the caption describes) and one that reads a layout into the noise varies with the seed. For
+// test-split captions, x̂ at t = 1 (one Euler step from t = 1 to 0, shipped guidance) for SEEDS noise draws: its
+// spread across the draws (RMS of the per-element standard deviation; 0 for a model that reads nothing from pure
+// noise) and its RMS distance to the target's latents, per draw and for the mean over the draws.
 
 import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
@@ -16,9 +23,10 @@ import type { Family } from '../src/world/tasks.ts';
 const TASKS = ['local.add', 'local.move', 'local.resize', 'local.recolor', 'local.remove', 'text.replace'];
 const PER_TASK = 16;
 const SIGMAS = [0.1, 0.2, 0.3];
+const SEEDS = 4;
 
-export async function benchMiniLatents(): Promise<Record<string, number>> {
-  const editor = await MiniEditor.load();
+export async function benchMiniLatents(dir?: string): Promise<Record<string, number>> {
+  const editor = await MiniEditor.load(dir);
   const { pipe } = editor;
   const S = editor.resolution;
   const T = textLengthFor(pipe.model.config, 1);
@@ -84,5 +92,51 @@ export async function benchMiniLatents(): Promise<Record<string, number>> {
         }),
       );
   }
-  return out;
+  return { ...out, ...(await firstStep(editor.pipe)) };
+}
+
+async function firstStep(pipe: MiniEditor['pipe']): Promise<Record<string, number>> {
+  const samples: Sample[] = [];
+  for (const s of streamSamples({ split: 'test', seed: 0, size: pipe.resolution, families: ['t2i'] })) {
+    samples.push(s);
+    if (samples.length === PER_TASK) break;
+  }
+  const T = textLengthFor(pipe.model.config, 0);
+  const target = await encodeImages(
+    pipe.ae,
+    samples.map((s) => s.target),
+  );
+  const draws: Float32Array[][] = [];
+  for (let k = 0; k < SEEDS; k++)
+    draws.push(
+      await sampleTokens(
+        pipe.model,
+        samples.map((s, i) => ({
+          ids: pipe.tokenizer.encode(s.instruction, T).ids,
+          context: [],
+          noise: pipe.noise(1000 * k + i),
+        })),
+        { numInferenceSteps: 1, guidanceScale: pipe.model.config.sampling.guidanceScale },
+      ),
+    );
+  let spread = 0;
+  let errDraw = 0;
+  let errMean = 0;
+  let n = 0;
+  for (const [i, x] of target.entries())
+    for (let j = 0; j < x.length; j++) {
+      const v = draws.map((d) => d[i][j]);
+      const m = v.reduce((a, b) => a + b, 0) / SEEDS;
+      spread += v.reduce((a, b) => a + (b - m) ** 2, 0) / SEEDS;
+      errDraw += v.reduce((a, b) => a + (b - x[j]) ** 2, 0) / SEEDS;
+      errMean += (m - x[j]) ** 2;
+      n++;
+    }
+  return {
+    t2iFirstStepN: samples.length,
+    t2iFirstStepSeeds: SEEDS,
+    t2iFirstStepSpread: +Math.sqrt(spread / n).toFixed(3),
+    t2iFirstStepErrDraw: +Math.sqrt(errDraw / n).toFixed(3),
+    t2iFirstStepErrMean: +Math.sqrt(errMean / n).toFixed(3),
+  };
 }

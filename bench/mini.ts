@@ -6,10 +6,10 @@ import { createImage } from '../src/image/rgb.ts';
 import { MiniEditor } from '../src/mini/editor.ts';
 import { makeSample } from '../src/world/dataset.ts';
 
-export async function benchMini(): Promise<Record<string, number>> {
+export async function benchMini(dir?: string): Promise<Record<string, number>> {
   const s = makeSample({ split: 'test', seed: 0, size: 64, families: ['local'] }, 0);
   const t0 = performance.now();
-  const editor = await MiniEditor.load();
+  const editor = await MiniEditor.load(dir);
   const loadMs = performance.now() - t0;
   await editor.edit({ prompt: s.instruction, image: s.inputs[0], seed: 0 });
   const coldEditMs = performance.now() - t0;
@@ -42,9 +42,9 @@ export async function benchMini(): Promise<Record<string, number>> {
  * Quality against sampling steps and guidance on the val split (56 examples, 8 per family): success and PSNR to
  * the target, with the cost per edit. Shows what few-step sampling gives up.
  */
-export async function benchMiniSteps(): Promise<Record<string, number>> {
+export async function benchMiniSteps(dir?: string): Promise<Record<string, number>> {
   const { validateFlow, validationItems } = await import('../src/train/train-flow.ts');
-  const editor = await MiniEditor.load();
+  const editor = await MiniEditor.load(dir);
   const items = validationItems(8, editor.resolution);
   const out: Record<string, number> = {};
   for (const [steps, guidance] of [

@@ -135,8 +135,15 @@ function checkTaskWeights(weights: Readonly<Record<string, number>>): void {
       );
 }
 
-/** Logit-normal t, shifted for `tokens` image tokens like the sampler's schedule. */
-export function sampleT(rng: Rng, tokens: number): number {
+/**
+ * Logit-normal t, shifted for `tokens` image tokens like the sampler's schedule; with `uniform` > 0, that share of
+ * the draws is uniform on [0, 1) instead. The logit-normal alone almost never draws t near 1 (at 64 tokens, t > 0.97
+ * in 0.1 % of draws), yet the sampler's first step is taken at t = 1 exactly, from pure noise: a model that never
+ * learned that nothing can be read from z there reads a layout into the noise (the seed, not the prompt, decides
+ * where and how many objects a text-to-image sample draws). The uniform share teaches the ends.
+ */
+export function sampleT(rng: Rng, tokens: number, uniform = 0): number {
+  if (uniform > 0 && rng.next() < uniform) return rng.next();
   const u = 1 / (1 + Math.exp(-rng.normals(1)[0]));
   const e = Math.exp(shiftMu(tokens));
   return e / (e + (1 / u - 1));
@@ -150,6 +157,8 @@ export interface FlowBatchSpec {
   channels: number;
   /** λ of the changed-token weight (0 or absent: plain loss, no 'weight' input) */
   changed?: number;
+  /** share of t drawn uniformly instead of logit-normal (sampleT; 0 or absent: none) */
+  uniformT?: number;
 }
 
 /**
@@ -221,7 +230,7 @@ export async function flowFeeds(
     const text = rng.next() < dropout ? '' : e.instruction;
     for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
     const eps = rng.normals(N * C);
-    const t = sampleT(rng, N);
+    const t = sampleT(rng, N, s.uniformT);
     ts[b] = t;
     for (let i = 0; i < N * C; i++) {
       zt[b * N * C + i] = (1 - t) * x[i] + t * eps[i];

@@ -57,8 +57,11 @@ export interface FlowTrainConfig extends RunConfig {
   grid?: number;
   /** with `grid`: characters too (GenerateOptions.gridCharacters) */
   gridCharacters?: boolean;
-  /** loss terms beyond the plain rectified-flow loss: λ of the changed-token weight (flow.ts) */
-  loss?: { changed?: number };
+  /**
+   * loss terms beyond the plain rectified-flow loss: λ of the changed-token weight, and the share of noise levels t
+   * drawn uniformly on [0, 1) instead of logit-normal (`uniformT`; flow.ts sampleT)
+   */
+  loss?: { changed?: number; uniformT?: number };
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
   /** validation examples per family */
@@ -192,6 +195,12 @@ export async function trainFlow(
       `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
         `loss), got ${JSON.stringify(changed)}`,
     );
+  const uniformT = c.loss?.uniformT;
+  if (uniformT !== undefined && !(typeof uniformT === 'number' && uniformT >= 0 && uniformT <= 1))
+    throw new UserError(
+      `loss.uniformT must be a number from 0 to 1 (the share of noise levels drawn uniformly instead of ` +
+        `logit-normal; 0 or absent: none), got ${JSON.stringify(uniformT)}`,
+    );
   if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
@@ -236,6 +245,7 @@ export async function trainFlow(
     tokens: N,
     channels: C,
     changed: c.loss?.changed,
+    uniformT,
   });
   const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
   const trainer = await Trainer.create(

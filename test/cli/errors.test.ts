@@ -98,6 +98,11 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-flow.json'), '--out', at('bad-run')],
       /^kontext train: loss\.changed must be a number >= 0 \(the extra weight of tokens the edit changes; 0 or absent: the plain loss\), got -2$/,
     );
+    await writeFile(at('bad-t.json'), JSON.stringify({ kind: 'flow', ae: at('none'), loss: { uniformT: 1.5 } }));
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-t.json'), '--out', at('bad-run')],
+      /^kontext train: loss\.uniformT must be a number from 0 to 1 \(the share of noise levels drawn uniformly instead of logit-normal; 0 or absent: none\), got 1\.5$/,
+    );
     const mix = { ctx0: 0.1, ctx2: 0.1, families: { local: 1 }, tasks: { 'local.shrink': 2 } };
     await writeFile(at('bad-mix.json'), JSON.stringify({ kind: 'flow', ae: at('none'), mix }));
     await expectMistake(

@@ -108,6 +108,30 @@ describe('sampleT', () => {
       expect(Math.abs(ts[2000] - 1 / (1 + Math.exp(-mu)))).toBeLessThan(0.03);
     }
   });
+
+  it('with a uniform share draws t near the ends that often; without one, the same draws as before', () => {
+    const draw = (uniform?: number) => {
+      const rng = new Rng(2);
+      return Array.from({ length: 40000 }, () => sampleT(rng, 64, uniform));
+    };
+    const plain = draw();
+    expect(draw(0)).toEqual(plain);
+    const share = (ts: number[], f: (t: number) => boolean) => ts.filter(f).length / ts.length;
+    const high = (t: number) => t > 0.97;
+    const low = (t: number) => t < 0.03;
+    // the logit-normal alone: t > 0.97 in ~0.1 % of draws, t < 0.03 even more rarely
+    expect(share(plain, high)).toBeLessThan(0.003);
+    expect(share(plain, low)).toBeLessThan(0.003);
+    // a quarter uniform: 0.25 × 3 % more at each end (±30 %)
+    const mixed = draw(0.25);
+    for (const end of [high, low]) {
+      const extra = share(mixed, end) - 0.75 * share(plain, end);
+      expect(extra).toBeGreaterThan(0.0075 * 0.7);
+      expect(extra).toBeLessThan(0.0075 * 1.3);
+    }
+    expect(Math.min(...mixed)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...mixed)).toBeLessThan(1);
+  });
 });
 
 describe('changedWeights', () => {
