@@ -9,7 +9,8 @@
 // (the mean image the caption describes) and one that reads a layout into the noise varies with the seed. For
 // test-split captions, x̂ at t = 1 (one Euler step from t = 1 to 0, shipped guidance) for SEEDS noise draws: its
 // spread across the draws (RMS of the per-element standard deviation; 0 for a model that reads nothing from pure
-// noise) and its RMS distance to the target's latents, per draw and for the mean over the draws.
+// noise) and its RMS distance to the target's latents, per draw and for the mean over the draws. The same for adds
+// and moves, in the tokens they change (where the new object goes is the edit's one free choice).
 
 import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
@@ -33,12 +34,7 @@ export async function benchMiniLatents(dir?: string): Promise<Record<string, num
   const rng = new Rng(1);
   const out: Record<string, number> = {};
   for (const task of TASKS) {
-    const family = task.split('.')[0] as Family;
-    const samples: Sample[] = [];
-    for (const s of streamSamples({ split: 'test', seed: 0, size: S, families: [family], keep: (t) => t === task })) {
-      samples.push(s);
-      if (samples.length === PER_TASK) break;
-    }
+    const samples = testSamples(task, S);
     const target = await encodeImages(
       pipe.ae,
       samples.map((s) => s.target),
@@ -92,51 +88,75 @@ export async function benchMiniLatents(dir?: string): Promise<Record<string, num
         }),
       );
   }
-  return { ...out, ...(await firstStep(editor.pipe)) };
+  for (const task of ['t2i.caption', 'local.add', 'local.move']) Object.assign(out, await firstStep(pipe, task));
+  return out;
 }
 
-async function firstStep(pipe: MiniEditor['pipe']): Promise<Record<string, number>> {
+/** The first PER_TASK test-split samples of a task. */
+function testSamples(task: string, size: number): Sample[] {
   const samples: Sample[] = [];
-  for (const s of streamSamples({ split: 'test', seed: 0, size: pipe.resolution, families: ['t2i'] })) {
+  const family = task.split('.')[0] as Family;
+  for (const s of streamSamples({ split: 'test', seed: 0, size, families: [family], keep: (t) => t === task })) {
     samples.push(s);
     if (samples.length === PER_TASK) break;
   }
-  const T = textLengthFor(pipe.model.config, 0);
+  return samples;
+}
+
+/** x̂ at t = 1 for SEEDS noise draws (text-to-image: every token; an edit: the tokens it changes). */
+async function firstStep(pipe: MiniEditor['pipe'], task: string): Promise<Record<string, number>> {
+  const samples = testSamples(task, pipe.resolution);
+  const k = samples[0].inputs.length;
+  const T = textLengthFor(pipe.model.config, k);
   const target = await encodeImages(
     pipe.ae,
     samples.map((s) => s.target),
   );
+  const input = k
+    ? await encodeImages(
+        pipe.ae,
+        samples.map((s) => s.inputs[0]),
+      )
+    : [];
   const draws: Float32Array[][] = [];
-  for (let k = 0; k < SEEDS; k++)
+  for (let d = 0; d < SEEDS; d++)
     draws.push(
       await sampleTokens(
         pipe.model,
         samples.map((s, i) => ({
           ids: pipe.tokenizer.encode(s.instruction, T).ids,
-          context: [],
-          noise: pipe.noise(1000 * k + i),
+          context: input.slice(i, i + k),
+          noise: pipe.noise(1000 * d + i),
         })),
         { numInferenceSteps: 1, guidanceScale: pipe.model.config.sampling.guidanceScale },
       ),
     );
+  const C = pipe.model.config.transformer.in_channels;
   let spread = 0;
   let errDraw = 0;
   let errMean = 0;
   let n = 0;
   for (const [i, x] of target.entries())
-    for (let j = 0; j < x.length; j++) {
-      const v = draws.map((d) => d[i][j]);
-      const m = v.reduce((a, b) => a + b, 0) / SEEDS;
-      spread += v.reduce((a, b) => a + (b - m) ** 2, 0) / SEEDS;
-      errDraw += v.reduce((a, b) => a + (b - x[j]) ** 2, 0) / SEEDS;
-      errMean += (m - x[j]) ** 2;
-      n++;
+    for (let tok = 0; tok < x.length / C; tok++) {
+      if (k) {
+        let c = 0;
+        for (let j = tok * C; j < (tok + 1) * C; j++) c += (x[j] - input[i][j]) ** 2;
+        if (c / C <= 0.01) continue;
+      }
+      for (let j = tok * C; j < (tok + 1) * C; j++) {
+        const v = draws.map((d) => d[i][j]);
+        const m = v.reduce((a, b) => a + b, 0) / SEEDS;
+        spread += v.reduce((a, b) => a + (b - m) ** 2, 0) / SEEDS;
+        errDraw += v.reduce((a, b) => a + (b - x[j]) ** 2, 0) / SEEDS;
+        errMean += (m - x[j]) ** 2;
+        n++;
+      }
     }
+  const tag = task.replace('.', '_');
   return {
-    t2iFirstStepN: samples.length,
-    t2iFirstStepSeeds: SEEDS,
-    t2iFirstStepSpread: +Math.sqrt(spread / n).toFixed(3),
-    t2iFirstStepErrDraw: +Math.sqrt(errDraw / n).toFixed(3),
-    t2iFirstStepErrMean: +Math.sqrt(errMean / n).toFixed(3),
+    [`${tag}FirstStepN`]: samples.length,
+    [`${tag}FirstStepSpread`]: +Math.sqrt(spread / n).toFixed(3),
+    [`${tag}FirstStepErrDraw`]: +Math.sqrt(errDraw / n).toFixed(3),
+    [`${tag}FirstStepErrMean`]: +Math.sqrt(errMean / n).toFixed(3),
   };
 }
