@@ -148,14 +148,15 @@ export class Trainer {
         g.output('grad_norm', upd.gradNorm);
         for (const [k, t] of Object.entries(b.logs)) g.output(`log.${k}`, t);
         const emaDecay = opts.ema ? g.input('ema.decay', [], 'float32') : null;
+        const emaRate = emaDecay ? F.sub(1, emaDecay) : null; // 1 − d, once per step
         params.forEach((p, i) => {
           g.output(`new.${p.key}`, upd.params[i]);
           g.output(`new.adam.m.${p.key}`, upd.m[i]);
           g.output(`new.adam.v.${p.key}`, upd.v[i]);
-          if (emaDecay) {
+          if (emaRate) {
             const e = g.input(`ema.${p.key}`, p.shape, p.dtype);
             // e ← e + (1 − d)·(p_new − e)
-            g.output(`new.ema.${p.key}`, F.add(e, F.mul(F.sub(upd.params[i], e), F.sub(1, emaDecay))));
+            g.output(`new.ema.${p.key}`, F.add(e, F.mul(F.sub(upd.params[i], e), emaRate)));
           }
         });
       });
