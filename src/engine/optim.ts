@@ -8,8 +8,8 @@
 // The last line is the same update as p − lr·(m̂/(sqrt(v̂)+ε) + λ·p), in the order torch.optim.AdamW computes
 // it. Everything that is one number per step (the clip factor, bias corrections, lr/(1−β1ᵗ), 1 − lr·λ) is
 // computed once as a scalar and folded into the per-tensor products, and g² is shared by the gradient norm and v:
-// a step runs 14–15 ops over each parameter tensor instead of 17–19 (memory-bound passes; at ~150 tensors
-// the per-node overhead counts too).
+// a step runs 14–15 ops over each parameter tensor instead of 17–19. (No wall-time gain was measurable on the
+// 2-core VM, whose run-to-run drift is larger: BENCHMARKS 2026-12-03.)
 
 import type { Tensor } from './graph.ts';
 import * as F from './ops.ts';

@@ -31,7 +31,7 @@ class MLP extends Module {
 }
 
 describe('training', () => {
-  // clipping that bites (the gradient norm is ~10) and weight decay, then neither (the scalars folded into the
+  // clipping that bites (the gradient norm is over 10) and weight decay, then neither (the scalars folded into the
   // per-tensor products must fall back to the plain constants)
   it.each([
     { lr: 0.05, betas: [0.8, 0.95] as [number, number], eps: 1e-6, weightDecay: 0.1, clipNorm: 1.0 },
