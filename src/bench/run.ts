@@ -141,6 +141,15 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     },
   });
   const rel = (p: string): string => relative(opts.out, p).split('\\').join('/');
+  // the fields every result starts with: which row, what it asked, from which inputs
+  const head = (row: BenchRow, family: Family | null, task: string | null, instruction: string) => ({
+    key: row.key,
+    family,
+    task,
+    category: row.category,
+    instruction,
+    inputs: row.inputFiles.map(rel),
+  });
   const seed = opts.seed ?? 0;
   const samples: SampleResult[] = [];
   const names = new OutputNames();
@@ -174,12 +183,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     const file = join(outputs, names.claim(row.key)[0]!);
     await writePng(out.img, file);
     return {
-      key: row.key,
-      family: row.family,
-      task: null,
-      category: row.category,
-      instruction: row.instruction,
-      inputs: row.inputFiles.map(rel),
+      ...head(row, row.family, null, row.instruction),
       output: rel(file),
       target: null,
       mask: null,
@@ -211,12 +215,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       const file = join(outputs, names.claim(row.key)[0]!);
       await writePng(out.img, file);
       return {
-        key: row.key,
-        family: t.family,
-        task: t.task,
-        category: row.category,
-        instruction: t.instruction,
-        inputs: row.inputFiles.map(rel),
+        ...head(row, t.family, t.task, t.instruction),
         output: rel(file),
         target: rel(dataPath(row, t.target_file)),
         mask: rel(dataPath(row, t.mask_file)),
@@ -276,12 +275,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     }
     const last = turns[turns.length - 1]!;
     return {
-      key: row.key,
-      family: t.family,
-      task: t.task,
-      category: row.category,
-      instruction: t.instruction,
-      inputs: row.inputFiles.map(rel),
+      ...head(row, t.family, t.task, t.instruction),
       output: last.output,
       target: last.target,
       mask: turns[0]!.mask,
