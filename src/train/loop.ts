@@ -135,6 +135,11 @@ export interface RunConfig {
   clipNorm: number;
   /** EMA decay of the weights that are validated and exported */
   ema: number;
+  /**
+   * decides the initialisation and the data: the world's example streams and each step's batch (flow runs: its t
+   * and ε too). A run that continues another (`initFrom`) should take a seed the earlier runs did not, or it replays
+   * their examples in the same order
+   */
   seed: number;
   checkpointEvery: number;
   validateEvery: number;
