@@ -68,8 +68,8 @@ export interface FlowTrainConfig extends RunConfig {
   valPerFamily: number;
   /**
    * a kontext-mini folder to start from (warm-start.ts): every tensor whose shape agrees is copied (a new
-   * autoencoder changes only the layers that touch latent features); only when the run starts, not on resume.
-   * Give such a run a new `seed`: the same seed replays the examples the earlier run trained on
+   * autoencoder changes only the layers that touch latent features); only when the run starts, not on resume
+   * (and with a new `seed`, RunConfig)
    */
   initFrom?: string;
   /** the exported model's inference defaults */
