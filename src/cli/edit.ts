@@ -56,6 +56,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   IMAGE2          a second image: style reference ("make it in the style of the second image")
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
   --prompt P      the instruction (instead of the last positional argument)
+  --candidates N  sample N answers (seeds S … S+N−1) and keep the one the model finds most likely, 1-16
+                  (default: the model's setting; N times slower, src/mini/rerank.ts)
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
 
@@ -121,6 +123,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     seed: seedArg(v.seed as string | undefined),
     steps: intArg('--steps', v.steps as string | undefined, 1, 1000),
     guidance: numArg('--guidance', v.guidance as string | undefined, LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]),
+    candidates: intArg('--candidates', v.candidates as string | undefined, 1, 16),
     json: v.json as boolean | undefined,
     quiet: v.quiet as boolean | undefined,
     preserve: v['no-preserve'] ? false : undefined,
@@ -132,6 +135,7 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
   refuseOptions(v, ['no-preserve'], 'only with the embedded model (a released checkpoint keeps no pixels of its own)');
+  refuseOptions(v, ['candidates'], 'only with the embedded model (kontext-mini)');
   if (positionals.length)
     throw new UserError(
       `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
@@ -238,6 +242,7 @@ const command: Command = {
       weights: { type: 'string' },
       area: { type: 'string' },
       'no-preserve': { type: 'boolean' },
+      candidates: { type: 'string' },
     });
     if (!parsed) return 0;
     const { values: v, positionals } = parsed;

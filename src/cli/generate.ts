@@ -19,6 +19,8 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
                   own size, then scales)
   --steps N       denoising steps, 1-1000 (default: the model's)
   --guidance G    classifier-free guidance scale, 0-30 (default: the model's)
+  --candidates N  sample N images (seeds S … S+N−1) and keep the one the model finds most likely, 1-16
+                  (default: the model's setting; N times slower, src/mini/rerank.ts)
   --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
   --json          print one JSON line (out, size, seed, timings)
   --quiet         no progress line`;
@@ -32,6 +34,7 @@ const command: Command = {
       force: { type: 'boolean' },
       steps: { type: 'string' },
       guidance: { type: 'string' },
+      candidates: { type: 'string' },
       seed: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
@@ -55,6 +58,7 @@ const command: Command = {
       seed: seedArg(v.seed),
       steps: intArg('--steps', v.steps, 1, 1000),
       guidance: numArg('--guidance', v.guidance, 0, 30),
+      candidates: intArg('--candidates', v.candidates, 1, 16),
       width: intArg('--width', v.width, MIN_SIDE, MAX_SIDE),
       height: intArg('--height', v.height, MIN_SIDE, MAX_SIDE),
       json: v.json,

@@ -23,6 +23,8 @@ export interface MiniCliOptions {
   seed?: number;
   steps?: number;
   guidance?: number;
+  /** samples to choose from (MiniEditOptions.candidates) */
+  candidates?: number;
   width?: number;
   height?: number;
   json?: boolean;
@@ -68,6 +70,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     seed: o.seed,
     numInferenceSteps: o.steps,
     guidanceScale: o.guidance,
+    candidates: o.candidates,
     width: o.width,
     height: o.height,
     preserve: o.preserve,

@@ -16,8 +16,11 @@ export interface MiniConfig {
   ae: AutoEncoderParams;
   /** text tokens per number of context images (0: text-to-image, 1: edit, 2: style reference) */
   textLength: Record<string, number>;
-  /** sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off */
-  sampling: { numInferenceSteps: number; guidanceScale: number; preserve?: PreserveOptions };
+  /**
+   * sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off;
+   * `candidates`: samples per request, the most likely kept (rerank.ts), absent = 1
+   */
+  sampling: { numInferenceSteps: number; guidanceScale: number; preserve?: PreserveOptions; candidates?: number };
 }
 
 /** The AE's downsampling factor: one ×2 per level but the last. */

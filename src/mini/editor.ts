@@ -22,6 +22,11 @@ export interface MiniEditOptions {
   numInferenceSteps?: number;
   guidanceScale?: number;
   /**
+   * samples drawn (seeds seed … seed + n − 1), the one the model finds most likely kept (rerank.ts); 1–16, default
+   * the model's setting (`sampling.candidates` in its config.json, else 1). n times the sampling time and more.
+   */
+  candidates?: number;
+  /**
    * keep the first image's own pixels wherever the model did not change it (preserve.ts); default: the model's
    * setting (`sampling.preserve` in its config.json). false: the transformer's pixels everywhere.
    */
@@ -58,10 +63,13 @@ export class MiniEditor {
     const steps = o.numInferenceSteps;
     if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 1000))
       throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
+    const n = o.candidates;
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 16))
+      throw new UserError(`candidates must be an integer from 1 to 16, got ${n}`);
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
     const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];
-    const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, onStep: o.onStep };
+    const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     const preserve = o.preserve !== false;
     if (fitted[0]) {
       // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two

@@ -88,6 +88,11 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
       `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1 }, ` +
         `got ${JSON.stringify(keep)}`,
     );
+  const n = config.sampling?.candidates;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 16))
+    throw new UserError(
+      `${join(dir, 'config.json')}: sampling.candidates must be an integer from 1 to 16, got ${JSON.stringify(n)}`,
+    );
   const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
   const model = new MiniModel(config);
   await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');

@@ -4,7 +4,8 @@
 //   1. prompt  → MiniTokenizer ids (cut to the text length the model was trained with for that many images)
 //   2. images  → AE encode → packed context tokens (index i for image i)
 //   3. seed    → torch-identical f32 noise [z, S/f, S/f] → packed target tokens
-//   4. Euler on the shifted schedule with classifier-free guidance (sample.ts)
+//   4. Euler on the shifted schedule with classifier-free guidance (sample.ts); with n candidates, n noises per
+//      request and the one the model finds most likely kept (rerank.ts)
 //   5. tokens  → AE decode → RGB
 //
 // Fitting images of other sizes to the model (letterbox) is the caller's business (see fit.ts).
@@ -18,6 +19,7 @@ import { pack } from '../tokens/pack.ts';
 import { aeFactor, textLengthFor } from './config.ts';
 import { decodeTokens, encodeImages } from './latents.ts';
 import type { MiniModel } from './model.ts';
+import { bestOf, scoreCandidates } from './rerank.ts';
 import { type SampleRequest, sampleTokens } from './sample.ts';
 
 export interface MiniRequest {
@@ -30,6 +32,11 @@ export interface MiniRequest {
 export interface MiniRunOptions {
   numInferenceSteps?: number;
   guidanceScale?: number;
+  /**
+   * candidates sampled per request (seeds seed … seed + n − 1), the one with the lowest flow loss kept (rerank.ts);
+   * default the model's `sampling.candidates`, else 1
+   */
+  candidates?: number;
   /** largest batch per transformer call (default 16) */
   batch?: number;
   onStep?: (step: number, total: number) => void;
@@ -89,11 +96,14 @@ export class MiniPipeline {
     const groups = new Map<number, number[]>();
     for (const [i, r] of reqs.entries()) groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]);
     const values = this.values?.model();
-    const maxB = o.batch ?? 16;
+    const n = o.candidates ?? cfg.sampling.candidates ?? 1;
+    if (!(Number.isInteger(n) && n >= 1 && n <= 16))
+      throw new RangeError(`MiniPipeline: candidates must be an integer from 1 to 16, got ${n}`);
+    const perCall = Math.max(1, Math.floor((o.batch ?? 16) / n));
     for (const [k, idx] of groups) {
       const T = textLengthFor(cfg, k);
-      for (let s = 0; s < idx.length; s += maxB) {
-        const part = idx.slice(s, s + maxB);
+      for (let s = 0; s < idx.length; s += perCall) {
+        const part = idx.slice(s, s + perCall);
         const ctx = await encodeImages(
           this.ae,
           part.flatMap((i) => reqs[i].images),
@@ -106,17 +116,26 @@ export class MiniPipeline {
           );
           for (const [j, i] of part.entries()) roundTrips[i] = back[j];
         }
-        const sreqs: SampleRequest[] = part.map((i, j) => ({
-          ids: this.tokenizer.encode(reqs[i].prompt, T).ids,
-          context: ctx.slice(j * k, (j + 1) * k),
-          noise: this.noise(reqs[i].seed),
-        }));
-        const tokens = await sampleTokens(this.model, sreqs, {
+        // candidate c of request i: noise of seed + c (candidate 0 is what a single sample would be)
+        const sreqs: SampleRequest[] = part.flatMap((i, j) => {
+          const ids = this.tokenizer.encode(reqs[i].prompt, T).ids;
+          const context = ctx.slice(j * k, (j + 1) * k);
+          return Array.from({ length: n }, (_, c) => ({ ids, context, noise: this.noise(reqs[i].seed + c) }));
+        });
+        let tokens = await sampleTokens(this.model, sreqs, {
           numInferenceSteps: o.numInferenceSteps ?? cfg.sampling.numInferenceSteps,
           guidanceScale: o.guidanceScale ?? cfg.sampling.guidanceScale,
           values,
           onStep: o.onStep,
         });
+        if (n > 1) {
+          const cands = sreqs.map((request, c) => ({
+            request,
+            tokens: tokens[c],
+            scoreSeed: reqs[part[Math.floor(c / n)]].seed,
+          }));
+          tokens = bestOf(await scoreCandidates(this.model, cands, values), n).map((c) => tokens[c]);
+        }
         const images = await decodeTokens(this.ae, tokens, S);
         for (const [j, i] of part.entries()) out[i] = images[j];
       }

@@ -28,6 +28,40 @@ export interface SampleOptions {
   onStep?: (step: number, total: number) => void;
 }
 
+/**
+ * The feeds of the sampling graph that stay fixed over the steps: instruction ids, the empty prompt ([CLS] then
+ * padding) for the unconditional half, the guidance scale and the context tokens.
+ */
+export function textFeeds(
+  reqs: SampleRequest[],
+  N: number,
+  C: number,
+  guidanceScale: number,
+): Record<string, HostTensor> {
+  const B = reqs.length;
+  const T = reqs[0].ids.length;
+  const k = reqs[0].context.length;
+  const ids = new BigInt64Array(B * T);
+  const uncond = new BigInt64Array(B * T).fill(BigInt(PAD));
+  reqs.forEach((r, b) => {
+    for (const [i, id] of r.ids.entries()) ids[b * T + i] = BigInt(id);
+    uncond[b * T] = BigInt(CLS);
+  });
+  const feeds: Record<string, HostTensor> = {
+    ids: { dtype: 'int64', shape: [B, T], data: ids },
+    uncond_ids: { dtype: 'int64', shape: [B, T], data: uncond },
+    guidance: { dtype: 'float32', shape: [], data: new Float32Array([guidanceScale]) },
+  };
+  if (k) {
+    const ctx = new Float32Array(B * k * N * C);
+    for (const [b, r] of reqs.entries()) {
+      for (const [i, t] of r.context.entries()) ctx.set(t, (b * k + i) * N * C);
+    }
+    feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
+  }
+  return feeds;
+}
+
 /** The final target tokens of every request. */
 export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: SampleOptions): Promise<Float32Array[]> {
   if (!reqs.length) return [];
@@ -39,24 +73,7 @@ export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: Sampl
   const C = m.config.transformer.in_channels;
   const N = tokenSide(m.config) ** 2;
   const c = await compile(velocityGraph(m, B, k, T, o.values ? 'input' : 'constant'));
-  const ids = new BigInt64Array(B * T);
-  const uncond = new BigInt64Array(B * T).fill(BigInt(PAD));
-  reqs.forEach((r, b) => {
-    for (const [i, id] of r.ids.entries()) ids[b * T + i] = BigInt(id);
-    uncond[b * T] = BigInt(CLS);
-  });
-  const feeds: Record<string, HostTensor> = {
-    ids: { dtype: 'int64', shape: [B, T], data: ids },
-    uncond_ids: { dtype: 'int64', shape: [B, T], data: uncond },
-    guidance: { dtype: 'float32', shape: [], data: new Float32Array([o.guidanceScale]) },
-  };
-  if (k) {
-    const ctx = new Float32Array(B * k * N * C);
-    for (const [b, r] of reqs.entries()) {
-      for (const [i, t] of r.context.entries()) ctx.set(t, (b * k + i) * N * C);
-    }
-    feeds.context = { dtype: 'float32', shape: [B, k * N, C], data: ctx };
-  }
+  const feeds = textFeeds(reqs, N, C, o.guidanceScale);
   feedParams(c.inputs, feeds, o.values);
   const x0 = new Float32Array(B * N * C);
   for (const [b, r] of reqs.entries()) x0.set(r.noise, b * N * C);

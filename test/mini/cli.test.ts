@@ -81,6 +81,20 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  it('--candidates N answers with the best of seeds S … S+N−1: the same as one of them run alone', async () => {
+    const run = async (name: string, seed: string, ...flags: string[]) => {
+      const out = join(root, name);
+      const argv = ['edit', join(root, 'in.png'), 'make the circle blue', '--out', out, '--model', model];
+      expect(await cli(...argv, '--seed', seed, '--quiet', '--json', ...flags)).toBe(0);
+      return readImage(out);
+    };
+    const best = await run('best.png', '9', '--candidates', '2');
+    expect(JSON.parse(logs.at(-1)!).seed).toBe(9);
+    const singles = [await run('s9.png', '9'), await run('s10.png', '10')];
+    expect(singles[0]!.data).not.toEqual(singles[1]!.data);
+    expect(singles.some((s) => Buffer.from(s.data).equals(Buffer.from(best.data)))).toBe(true);
+  });
+
   it('keeps the input where the model changed nothing (its config.json says how); --no-preserve does not', async () => {
     const keeping = await tinyModelDir('float16');
     try {
@@ -126,6 +140,24 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       [
         ['generate', 'x', '--out', join(root, 'o.png'), '--model', model, '--steps', '0'],
         /--steps must be an integer from 1 to 1000, got '0'/,
+      ],
+      [
+        ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--candidates', '17'],
+        /--candidates must be an integer from 1 to 16, got '17'/,
+      ],
+      [
+        [
+          'edit',
+          '--transformer',
+          join(root, 't.safetensors'),
+          '--prompt',
+          'x',
+          '--out',
+          join(root, 'o.png'),
+          '--candidates',
+          '2',
+        ],
+        /--candidates applies only with the embedded model/,
       ],
     ];
     for (const [argv, message] of cases) {

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type RGBImage, readImage } from '../../src/image/rgb.ts';
 import { SafetensorsFile } from '../../src/io/safetensors.ts';
+import { textLengthFor } from '../../src/mini/config.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../../src/mini/editor.ts';
+import { encodeImages } from '../../src/mini/latents.ts';
+import { scoreCandidates } from '../../src/mini/rerank.ts';
+import { makeSample } from '../../src/world/dataset.ts';
 
 describe('the embedded model', () => {
   it('ships every file, in float16, within 40 MB', async () => {
@@ -58,5 +62,23 @@ describe('the embedded model', () => {
     const raw = exact((await ed.edit({ ...req, preserve: false })).image);
     expect(kept).toBeGreaterThan(0.5); // most of the scene is untouched by this edit
     expect(raw).toBeLessThan(0.2); // the transformer's own pixels: through the autoencoder, rarely exact
+  });
+
+  it("scores the world's true answer as more likely than another scene's (rerank.ts's score)", async () => {
+    const ed = await MiniEditor.load();
+    const p = ed.pipe;
+    const T = textLengthFor(p.model.config, 1);
+    const families = ['local', 'global', 'text'] as const;
+    for (let i = 0; i < 6; i++) {
+      const s = makeSample({ split: 'val', seed: 7, families }, i);
+      const other = makeSample({ split: 'val', seed: 8, families }, i);
+      const [ctx, target, wrong] = await encodeImages(p.ae, [s.inputs[0]!, s.target, other.target]);
+      const request = { ids: p.tokenizer.encode(s.instruction, T).ids, context: [ctx!], noise: ctx! };
+      const [a, b] = await scoreCandidates(
+        p.model,
+        [target!, wrong!].map((tokens) => ({ request, tokens, scoreSeed: i })),
+      );
+      expect(a, s.instruction).toBeLessThan(b! / 2);
+    }
   });
 });

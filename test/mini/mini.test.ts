@@ -78,7 +78,7 @@ describe('kontext-mini pipeline', () => {
     );
   });
 
-  it('refuses a config.json whose preserve setting is malformed, naming the file and the form', async () => {
+  it('refuses a config.json whose preserve or candidates setting is malformed, naming the file and the form', async () => {
     const bad = await tinyModelDir();
     try {
       const path = join(bad, 'config.json');
@@ -87,6 +87,12 @@ describe('kontext-mini pipeline', () => {
       await writeFile(path, JSON.stringify(cfg));
       await expect(loadMini(bad)).rejects.toThrow(
         /config\.json: sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1 \}, got \{"threshold":300,"grow":1\}/,
+      );
+      cfg.sampling.preserve = { threshold: 32, grow: 1 };
+      cfg.sampling.candidates = 0;
+      await writeFile(path, JSON.stringify(cfg));
+      await expect(loadMini(bad)).rejects.toThrow(
+        /config\.json: sampling\.candidates must be an integer from 1 to 16, got 0/,
       );
     } finally {
       await rm(dirname(bad), { recursive: true, force: true });
@@ -137,6 +143,9 @@ describe('MiniEditor', () => {
     );
     await expect(ed.edit({ prompt: 'x', image: img, numInferenceSteps: 0 })).rejects.toThrow(
       /numInferenceSteps must be an integer from 1 to 1000, got 0/,
+    );
+    await expect(ed.edit({ prompt: 'x', image: img, candidates: 20 })).rejects.toThrow(
+      /candidates must be an integer from 1 to 16, got 20/,
     );
   });
 });
