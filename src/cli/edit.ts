@@ -29,6 +29,7 @@ import {
 } from './args.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
+import { MAX_CANDIDATES } from '../mini/rerank.ts';
 import { runMini } from './mini.ts';
 
 const MAX_STEPS = LIMITS.numInferenceSteps[1];
@@ -56,7 +57,7 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   IMAGE2          a second image: style reference ("make it in the style of the second image")
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
   --prompt P      the instruction (instead of the last positional argument)
-  --candidates N  sample N answers (seeds S … S+N−1) and keep the one the model finds most likely, 1-16
+  --candidates N  sample N answers (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
@@ -123,7 +124,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     seed: seedArg(v.seed as string | undefined),
     steps: intArg('--steps', v.steps as string | undefined, 1, 1000),
     guidance: numArg('--guidance', v.guidance as string | undefined, LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]),
-    candidates: intArg('--candidates', v.candidates as string | undefined, 1, 16),
+    candidates: intArg('--candidates', v.candidates as string | undefined, 1, MAX_CANDIDATES),
     json: v.json as boolean | undefined,
     quiet: v.quiet as boolean | undefined,
     preserve: v['no-preserve'] ? false : undefined,

@@ -4,6 +4,7 @@
 import { UserError } from '../errors.ts';
 import { intArg, MAX_SEED, numArg, seedArg, parseCommand } from './args.ts';
 import type { Command } from './main.ts';
+import { MAX_CANDIDATES } from '../mini/rerank.ts';
 import { runMini } from './mini.ts';
 
 /** Output sides of the embedded model's text-to-image (it draws at its square and scales). */
@@ -19,7 +20,7 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
                   own size, then scales)
   --steps N       denoising steps, 1-1000 (default: the model's)
   --guidance G    classifier-free guidance scale, 0-30 (default: the model's)
-  --candidates N  sample N images (seeds S … S+N−1) and keep the one the model finds most likely, 1-16
+  --candidates N  sample N images (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
   --json          print one JSON line (out, size, seed, timings)
@@ -58,7 +59,7 @@ const command: Command = {
       seed: seedArg(v.seed),
       steps: intArg('--steps', v.steps, 1, 1000),
       guidance: numArg('--guidance', v.guidance, 0, 30),
-      candidates: intArg('--candidates', v.candidates, 1, 16),
+      candidates: intArg('--candidates', v.candidates, 1, MAX_CANDIDATES),
       width: intArg('--width', v.width, MIN_SIDE, MAX_SIDE),
       height: intArg('--height', v.height, MIN_SIDE, MAX_SIDE),
       json: v.json,

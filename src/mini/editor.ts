@@ -9,6 +9,7 @@ import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
+import { candidatesProblem } from './rerank.ts';
 
 /** The shipped model folder. */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/kontext-mini', import.meta.url));
@@ -64,8 +65,8 @@ export class MiniEditor {
     if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 1000))
       throw new UserError(`numInferenceSteps must be an integer from 1 to 1000, got ${steps}`);
     const n = o.candidates;
-    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 16))
-      throw new UserError(`candidates must be an integer from 1 to 16, got ${n}`);
+    const bad = n === undefined ? null : candidatesProblem(n);
+    if (bad) throw new UserError(`candidates ${bad}`);
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
     const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];

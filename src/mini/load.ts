@@ -20,6 +20,7 @@ import type { MiniConfig } from './config.ts';
 import { MiniModel } from './model.ts';
 import { MiniPipeline } from './pipeline.ts';
 import { preserveProblem } from './preserve.ts';
+import { candidatesProblem } from './rerank.ts';
 
 /** A source whose keys are another's with a prefix added (the module tree's `transformer.` over a BFL file). */
 function prefixed(src: TensorSource, prefix: string): TensorSource {
@@ -89,10 +90,8 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
         `got ${JSON.stringify(keep)}`,
     );
   const n = config.sampling?.candidates;
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 16))
-    throw new UserError(
-      `${join(dir, 'config.json')}: sampling.candidates must be an integer from 1 to 16, got ${JSON.stringify(n)}`,
-    );
+  const bad = n === undefined ? null : candidatesProblem(n);
+  if (bad) throw new UserError(`${join(dir, 'config.json')}: sampling.candidates ${bad}`);
   const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
   const model = new MiniModel(config);
   await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');

@@ -19,7 +19,7 @@ import { pack } from '../tokens/pack.ts';
 import { aeFactor, textLengthFor } from './config.ts';
 import { decodeTokens, encodeImages } from './latents.ts';
 import type { MiniModel } from './model.ts';
-import { bestOf, scoreCandidates } from './rerank.ts';
+import { bestOf, candidatesProblem, scoreCandidates } from './rerank.ts';
 import { type SampleRequest, sampleTokens } from './sample.ts';
 
 export interface MiniRequest {
@@ -97,8 +97,8 @@ export class MiniPipeline {
     for (const [i, r] of reqs.entries()) groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]);
     const values = this.values?.model();
     const n = o.candidates ?? cfg.sampling.candidates ?? 1;
-    if (!(Number.isInteger(n) && n >= 1 && n <= 16))
-      throw new RangeError(`MiniPipeline: candidates must be an integer from 1 to 16, got ${n}`);
+    const bad = candidatesProblem(n);
+    if (bad) throw new RangeError(`MiniPipeline: candidates ${bad}`);
     const perCall = Math.max(1, Math.floor((o.batch ?? 16) / n));
     for (const [k, idx] of groups) {
       const T = textLengthFor(cfg, k);

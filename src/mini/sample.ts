@@ -41,6 +41,8 @@ export function textFeeds(
   const B = reqs.length;
   const T = reqs[0].ids.length;
   const k = reqs[0].context.length;
+  if (reqs.some((r) => r.ids.length !== T || r.context.length !== k))
+    throw new Error('requests of one batch need the same text length and number of context images');
   const ids = new BigInt64Array(B * T);
   const uncond = new BigInt64Array(B * T).fill(BigInt(PAD));
   reqs.forEach((r, b) => {
@@ -68,8 +70,6 @@ export async function sampleTokens(m: MiniModel, reqs: SampleRequest[], o: Sampl
   const B = reqs.length;
   const T = reqs[0].ids.length;
   const k = reqs[0].context.length;
-  if (reqs.some((r) => r.ids.length !== T || r.context.length !== k))
-    throw new Error('sampleTokens: requests of one batch need the same text length and number of context images');
   const C = m.config.transformer.in_channels;
   const N = tokenSide(m.config) ** 2;
   const c = await compile(velocityGraph(m, B, k, T, o.values ? 'input' : 'constant'));
