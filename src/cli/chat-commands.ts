@@ -2,6 +2,7 @@
 // what the next instructions use. Each line becomes one action; a malformed one is a UserError naming the fix.
 
 import { UserError } from '../errors.ts';
+import { MAX_CANDIDATES } from '../mini/config.ts';
 import { intArg, numArg, seedArg } from './args.ts';
 
 export type ChatAction =
@@ -10,6 +11,7 @@ export type ChatAction =
   | { kind: 'seed'; seed: number | null }
   | { kind: 'steps'; steps: number }
   | { kind: 'guidance'; guidance: number }
+  | { kind: 'candidates'; candidates: number }
   | { kind: 'undo' }
   | { kind: 'help' }
   | { kind: 'quit' }
@@ -19,6 +21,7 @@ export const CHAT_COMMANDS = `  an instruction   edit the current image; the res
   /s N             seed N for the next edits (/s alone: a new random seed each time again)
   /n N             denoising steps for the next edits
   /g X             guidance scale for the next edits
+  /c N             best of N for the next edits (kontext-mini: N samples, the most likely kept; /c 1: one)
   /undo            go back to the image before the last edit (the file stays)
   /help            this list
   /q               quit (end of input does too)`;
@@ -46,6 +49,8 @@ export function parseChatLine(raw: string): ChatAction {
       return { kind: 'steps', steps: intArg('/n', need('/n 12'), 1, 1000)! };
     case '/g':
       return { kind: 'guidance', guidance: numArg('/g', need('/g 2.5'), ...GUIDANCE_RANGE)! };
+    case '/c':
+      return { kind: 'candidates', candidates: intArg('/c', need('/c 4'), 1, MAX_CANDIDATES)! };
     case '/undo':
       return none({ kind: 'undo' });
     case '/help':
@@ -56,7 +61,7 @@ export function parseChatLine(raw: string): ChatAction {
       return none({ kind: 'quit' });
     default:
       throw new UserError(
-        `unknown command '${cmd}': use /s, /n, /g, /undo, /help or /q (an instruction does not start with '/')`,
+        `unknown command '${cmd}': use /s, /n, /g, /c, /undo, /help or /q (an instruction does not start with '/')`,
       );
   }
 }

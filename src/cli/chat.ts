@@ -1,7 +1,7 @@
 // `kontext chat IMAGE --out DIR`: the interactive loop of the reference CLI. Instructions come from stdin, one per
 // line; each edits the current image and its result becomes the current image, saved as DIR/001.png, 002.png, ...
 // (the input as 000.png) with one line per result in DIR/history.jsonl. Commands between instructions set the
-// seed, steps and guidance, or step back (chat-commands.ts).
+// seed, steps, guidance and candidates, or step back (chat-commands.ts).
 //
 // On a terminal a mistake is reported and the loop goes on; from a pipe or a file (a script) it stops with exit 2,
 // so that a script does not go on editing with settings it did not ask for.
@@ -15,6 +15,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
 import { intArg, numArg, readInputImage, seedArg, writeOutput, parseCommand } from './args.ts';
+import { MAX_CANDIDATES } from '../mini/config.ts';
 import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
 import type { Command } from './main.ts';
 
@@ -22,7 +23,8 @@ const HELP = `usage: kontext chat IMAGE --out DIR [options]          (then type 
 
 Edit an image step by step: each line read from stdin is an instruction for the current image, and the result
 becomes the current image. Results are saved as DIR/001.png, 002.png, ... (the input as DIR/000.png), and
-DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, model, seconds).
+DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, candidates, model,
+seconds).
 
 ${CHAT_COMMANDS}
 
@@ -32,6 +34,8 @@ ${CHAT_COMMANDS}
   --seed S        the seed to start with (default: a new random seed for each edit)
   --steps N       denoising steps to start with (default: the model's)
   --guidance G    guidance scale to start with, ${GUIDANCE_RANGE[0]}-${GUIDANCE_RANGE[1]} (default: the model's)
+  --candidates N  best of N to start with: sample N answers, keep the one the model finds most likely,
+                  1-${MAX_CANDIDATES} (kontext-mini only; default the model's, 1)
   --json          one JSON line per result on stdout (the history.jsonl line)
   --quiet         no progress line and no prompt
 
@@ -45,6 +49,7 @@ interface Settings {
   seed: number | null;
   steps?: number;
   guidance?: number;
+  candidates?: number;
 }
 
 /** One result, as history.jsonl and --json have it. */
@@ -57,6 +62,8 @@ interface Result {
   seed: number;
   steps: number | null;
   guidance: number | null;
+  /** samples the answer was chosen from; null for a model without best of n */
+  candidates: number | null;
   model: string;
   width: number;
   height: number;
@@ -88,6 +95,7 @@ const command: Command = {
       seed: s,
       steps: s,
       guidance: s,
+      candidates: s,
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -106,6 +114,7 @@ const command: Command = {
       seed: seedArg(v.seed) ?? null,
       steps: intArg('--steps', v.steps, 1, 1000),
       guidance: numArg('--guidance', v.guidance, ...GUIDANCE_RANGE),
+      candidates: intArg('--candidates', v.candidates, 1, MAX_CANDIDATES),
     };
     const input = await readInputImage(positionals[0]);
     const out = checkOutFolder(v.out, !!v.force);
@@ -153,6 +162,7 @@ async function loop(o: LoopState): Promise<number> {
       if (action.kind === 'seed') o.settings.seed = action.seed;
       else if (action.kind === 'steps') o.settings.steps = action.steps;
       else if (action.kind === 'guidance') o.settings.guidance = action.guidance;
+      else if (action.kind === 'candidates') o.settings.candidates = action.candidates;
       else if (action.kind === 'help') console.error(CHAT_COMMANDS);
       else if (action.kind === 'undo') {
         if (stack.length === 1) throw new UserError('nothing to undo: this is the input image');
@@ -192,6 +202,7 @@ async function edit(
     seed,
     numInferenceSteps: o.settings.steps,
     guidanceScale: o.settings.guidance,
+    candidates: o.settings.candidates,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
       bar.tick({}, step);
@@ -209,6 +220,7 @@ async function edit(
     seed,
     steps: o.settings.steps ?? o.model.defaults?.numInferenceSteps ?? null,
     guidance: o.settings.guidance ?? o.model.defaults?.guidanceScale ?? null,
+    candidates: o.settings.candidates ?? o.model.defaults?.candidates ?? null,
     model: o.model.name,
     width: out.width,
     height: out.height,
@@ -223,6 +235,7 @@ function describe(r: Result): string {
     `seed ${r.seed}`,
     r.steps !== null && `${r.steps} steps`,
     r.guidance !== null && `guidance ${r.guidance}`,
+    r.candidates !== null && r.candidates > 1 && `best of ${r.candidates}`,
   ]
     .filter(Boolean)
     .join(', ');

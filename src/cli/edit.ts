@@ -29,7 +29,7 @@ import {
 } from './args.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
-import { MAX_CANDIDATES } from '../mini/rerank.ts';
+import { MAX_CANDIDATES } from '../mini/config.ts';
 import { runMini } from './mini.ts';
 
 const MAX_STEPS = LIMITS.numInferenceSteps[1];

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.ts';
 import { intArg, MAX_SEED, numArg, seedArg, parseCommand } from './args.ts';
 import type { Command } from './main.ts';
-import { MAX_CANDIDATES } from '../mini/rerank.ts';
+import { MAX_CANDIDATES } from '../mini/config.ts';
 import { runMini } from './mini.ts';
 
 /** Output sides of the embedded model's text-to-image (it draws at its square and scales). */

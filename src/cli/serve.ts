@@ -22,6 +22,7 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
                        sharing --data to run (this process then loads no model: give --model to the workers)
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
+  --max-candidates N   samples per job for best of n, each about one more run (default ${DEFAULT_LIMITS.maxCandidates})
   --max-pixels N       pixels per uploaded or generated image (default ${DEFAULT_LIMITS.maxPixels})
   --max-body MIB       request body size in MiB, base64 images included (default ${MAX_BODY_MIB})
   --concurrency N      jobs run at once (default ${DEFAULTS.concurrency}; one model run already uses every core)
@@ -54,6 +55,7 @@ const command: Command = {
       model: s,
       'max-queue': s,
       'max-steps': s,
+      'max-candidates': s,
       'max-pixels': s,
       'max-body': s,
       concurrency: s,
@@ -75,6 +77,7 @@ const command: Command = {
       port: num(v.port, 'port', 0),
       maxQueue: num(v['max-queue'], 'max-queue', 0),
       maxSteps: num(v['max-steps'], 'max-steps', 1),
+      maxCandidates: num(v['max-candidates'], 'max-candidates', 1),
       maxPixels: num(v['max-pixels'], 'max-pixels', 1),
       maxBodyBytes: maxBody === undefined ? undefined : Math.round(maxBody * 2 ** 20),
       concurrency: num(v.concurrency, 'concurrency', 1),

@@ -1,5 +1,7 @@
 // Help texts of `kontext session` and its subcommands (printed by --help, and named in error messages).
 
+import { MAX_CANDIDATES } from '../mini/config.ts';
+
 const DATA = `  --data DIR         the data folder: sessions.db + images/ (default ./kontext-data)
   --json             print JSON instead of text`;
 
@@ -36,6 +38,8 @@ export const EDIT_HELP = `usage: kontext session edit SESSION "instruction" [opt
   --seed S           noise seed, 0-4294967295 (default: random, recorded)
   --steps N          denoising steps (default: the model's, recorded)
   --guidance G       guidance scale (default: the model's, recorded)
+  --candidates N     best of N: sample N answers, keep the one the model finds most likely, 1-${MAX_CANDIDATES}
+                     (kontext-mini only; default the model's, recorded)
   --width W --height H   size of a generated first turn (default 64)
   --out FILE         also write the output image here (.png, .jpg or .webp: the extension sets the format)
   --force            replace --out if it exists

@@ -9,6 +9,7 @@ import { formatSessions, formatTree } from '../session/format.ts';
 import { SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
+import { MAX_CANDIDATES } from '../mini/config.ts';
 import { checkOutput, readInputImage, seedArg, writeOutput, writeOutputBytes } from './args.ts';
 import type { Command } from './main.ts';
 import * as help from './session-help.ts';
@@ -92,6 +93,7 @@ const edit: Sub = async (argv) => {
     seed: { type: 'string' },
     steps: { type: 'string' },
     guidance: { type: 'string' },
+    candidates: { type: 'string' },
     width: { type: 'string' },
     height: { type: 'string' },
     out: { type: 'string' },
@@ -112,6 +114,7 @@ const edit: Sub = async (argv) => {
     seed: seedArg(v.seed),
     steps: int(v.steps, '--steps', 1, 1000),
     guidance: num(v.guidance, '--guidance'),
+    candidates: int(v.candidates, '--candidates', 1, MAX_CANDIDATES),
     width: int(v.width, '--width', 1, 4096),
     height: int(v.height, '--height', 1, 4096),
     from: from === undefined ? undefined : from === 0 ? null : from,

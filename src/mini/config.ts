@@ -23,6 +23,16 @@ export interface MiniConfig {
   sampling: { numInferenceSteps: number; guidanceScale: number; preserve?: PreserveOptions; candidates?: number };
 }
 
+/** The most candidates one request may ask for (sampling.candidates, a request's `candidates`). */
+export const MAX_CANDIDATES = 16;
+
+/** Why a candidate count is unusable (a phrase to follow the option's name), or null if it is fine. */
+export function candidatesProblem(n: unknown): string | null {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CANDIDATES
+    ? null
+    : `must be an integer from 1 to ${MAX_CANDIDATES}, got ${JSON.stringify(n)}`;
+}
+
 /** The AE's downsampling factor: one ×2 per level but the last. */
 export function aeFactor(ae: Pick<AutoEncoderParams, 'ch_mult'>): number {
   return 2 ** (ae.ch_mult.length - 1);

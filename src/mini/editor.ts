@@ -9,7 +9,7 @@ import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
-import { candidatesProblem } from './rerank.ts';
+import { candidatesProblem } from './config.ts';
 
 /** The shipped model folder. */
 export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/kontext-mini', import.meta.url));

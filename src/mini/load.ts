@@ -16,11 +16,10 @@ import { UserError } from '../errors.ts';
 import { castFloat } from '../io/floats.ts';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
-import type { MiniConfig } from './config.ts';
+import { candidatesProblem, type MiniConfig } from './config.ts';
 import { MiniModel } from './model.ts';
 import { MiniPipeline } from './pipeline.ts';
 import { preserveProblem } from './preserve.ts';
-import { candidatesProblem } from './rerank.ts';
 
 /** A source whose keys are another's with a prefix added (the module tree's `transformer.` over a BFL file). */
 function prefixed(src: TensorSource, prefix: string): TensorSource {

@@ -16,10 +16,10 @@ import type { RGBImage } from '../image/rgb.ts';
 import type { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { randn } from '../sampling/noise.ts';
 import { pack } from '../tokens/pack.ts';
-import { aeFactor, textLengthFor } from './config.ts';
+import { aeFactor, candidatesProblem, textLengthFor } from './config.ts';
 import { decodeTokens, encodeImages } from './latents.ts';
 import type { MiniModel } from './model.ts';
-import { bestOf, candidatesProblem, scoreCandidates } from './rerank.ts';
+import { bestOf, scoreCandidates } from './rerank.ts';
 import { type SampleRequest, sampleTokens } from './sample.ts';
 
 export interface MiniRequest {

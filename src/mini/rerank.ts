@@ -21,16 +21,6 @@ import { feedParams } from './latents.ts';
 import { type MiniModel, velocityGraph } from './model.ts';
 import { type SampleRequest, textFeeds } from './sample.ts';
 
-/** The most candidates one request may ask for. */
-export const MAX_CANDIDATES = 16;
-
-/** Why a candidate count is unusable (a phrase to follow the option's name), or null if it is fine. */
-export function candidatesProblem(n: unknown): string | null {
-  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CANDIDATES
-    ? null
-    : `must be an integer from 1 to ${MAX_CANDIDATES}, got ${JSON.stringify(n)}`;
-}
-
 /** The noise levels the loss is averaged over (the sampler spends most of its steps above 0.5 too). */
 export const SCORE_TIMES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 

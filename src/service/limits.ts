@@ -16,6 +16,12 @@ export function checkSteps(steps: number | undefined, l: Limits): void {
     throw badRequest(`steps ${steps} is above this server's limit of ${l.maxSteps} (--max-steps)`);
 }
 
+/** Best of n multiplies a job's time by about n: --max-candidates caps it as --max-steps caps the steps. */
+export function checkCandidates(candidates: number | undefined, l: Limits): void {
+  if (candidates !== undefined && candidates > l.maxCandidates)
+    throw badRequest(`candidates ${candidates} is above this server's limit of ${l.maxCandidates} (--max-candidates)`);
+}
+
 export function checkImageCount(n: number, l: Limits): void {
   if (n > l.maxImages) throw badRequest(`${n} images given; this server takes at most ${l.maxImages} per request`);
 }

@@ -10,6 +10,8 @@ export interface Limits {
   maxQueue: number;
   /** denoising steps per job (--max-steps) */
   maxSteps: number;
+  /** samples per job for best of n (--max-candidates): each costs the steps again, plus its scoring */
+  maxCandidates: number;
   /** pixels per uploaded image and per generated image (--max-pixels) */
   maxPixels: number;
   /** bytes per request body, base64 images included (--max-body, in MiB on the command line) */
@@ -42,6 +44,7 @@ export interface ServiceOptions extends Partial<Limits> {
 export const DEFAULT_LIMITS: Limits = {
   maxQueue: 16,
   maxSteps: 50,
+  maxCandidates: 4,
   maxPixels: 4 * 1024 * 1024, // 4 MP: Kontext works at about 1 MP; larger inputs only cost decode time
   maxBodyBytes: 32 * 1024 * 1024, // a 4 MP PNG is up to ~16 MB, ~22 MB as base64
   maxImages: 4,
@@ -60,8 +63,8 @@ export const DEFAULTS = {
 
 /** Just the limits of resolved options (what /health shows). */
 export function limitsOf(o: Limits): Limits {
-  const { maxQueue, maxSteps, maxPixels, maxBodyBytes, maxImages, maxPromptChars } = o;
-  return { maxQueue, maxSteps, maxPixels, maxBodyBytes, maxImages, maxPromptChars };
+  const { maxQueue, maxSteps, maxCandidates, maxPixels, maxBodyBytes, maxImages, maxPromptChars } = o;
+  return { maxQueue, maxSteps, maxCandidates, maxPixels, maxBodyBytes, maxImages, maxPromptChars };
 }
 
 export type ResolvedOptions = Limits & Required<Omit<ServiceOptions, keyof Limits>>;
@@ -71,6 +74,7 @@ export function resolveOptions(o: ServiceOptions): ResolvedOptions {
   for (const k of [
     'maxQueue',
     'maxSteps',
+    'maxCandidates',
     'maxPixels',
     'maxBodyBytes',
     'maxImages',

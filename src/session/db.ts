@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -47,6 +47,11 @@ ALTER TABLE turns ADD COLUMN job TEXT;
 CREATE UNIQUE INDEX turns_job ON turns (session_id, job) WHERE job IS NOT NULL;
 `;
 
+// v3: how many samples a turn's answer was chosen from (best of n); NULL for the turns stored before.
+const SCHEMA_V3 = `
+ALTER TABLE turns ADD COLUMN candidates INTEGER;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -59,6 +64,7 @@ function migrate(db: DB): void {
     const [{ user_version: now }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
     if (now < 1) db.exec(SCHEMA_V1);
     if (now < 2) db.exec(SCHEMA_V2);
+    if (now < 3) db.exec(SCHEMA_V3);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -4,6 +4,7 @@
 
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
+import { candidatesProblem } from '../mini/config.ts';
 import type { SessionModel } from './model.ts';
 import type { SessionStore } from './store.ts';
 import type { Turn } from './types.ts';
@@ -25,6 +26,8 @@ export interface TurnOptions {
   /** default: the model's (recorded in the turn) */
   steps?: number;
   guidance?: number;
+  /** best of n (kontext-mini only): samples to choose from; default the model's (recorded in the turn) */
+  candidates?: number;
   /** size of a text-to-image turn (edits answer at their first image's size) */
   width?: number;
   height?: number;
@@ -49,6 +52,8 @@ function check(o: TurnOptions): void {
     throw new UserError(`steps must be an integer from 1 to 1000, got ${o.steps}`);
   if (o.guidance !== undefined && !(Number.isFinite(o.guidance) && o.guidance >= 0))
     throw new UserError(`guidance must be a number >= 0, got ${o.guidance}`);
+  const bad = o.candidates === undefined ? null : candidatesProblem(o.candidates);
+  if (bad) throw new UserError(`candidates ${bad}`);
   for (const [k, v] of [
     ['width', o.width],
     ['height', o.height],
@@ -90,6 +95,7 @@ export class SessionEditor {
       seed,
       numInferenceSteps: o.steps,
       guidanceScale: o.guidance,
+      candidates: o.candidates,
     });
     const seconds = (performance.now() - t0) / 1000;
 
@@ -103,6 +109,7 @@ export class SessionEditor {
       height: out.height,
       steps: o.steps ?? this.model.defaults?.numInferenceSteps ?? null,
       guidance: o.guidance ?? this.model.defaults?.guidanceScale ?? null,
+      candidates: o.candidates ?? this.model.defaults?.candidates ?? null,
       seed,
       model: this.model.name,
       seconds,

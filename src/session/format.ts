@@ -24,7 +24,11 @@ export function formatSessions(sessions: Session[]): string {
 }
 
 function describe(t: Turn): string {
-  const knobs = [t.steps !== null ? `steps ${t.steps}` : '', t.guidance !== null ? `guidance ${t.guidance}` : '']
+  const knobs = [
+    t.steps !== null ? `steps ${t.steps}` : '',
+    t.guidance !== null ? `guidance ${t.guidance}` : '',
+    t.candidates !== null && t.candidates > 1 ? `best of ${t.candidates}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (

@@ -15,6 +15,11 @@ export interface SessionEditRequest extends EditRequest {
   numInferenceSteps?: number;
   /** guidance scale; undefined = the model's default */
   guidanceScale?: number;
+  /**
+   * samples to choose from, the one the model finds most likely kept (best of n, src/mini/rerank.ts); undefined =
+   * the model's default. Only models that list it in `defaults` take it; the others refuse more than 1.
+   */
+  candidates?: number;
   /** called after each denoising step; throws to stop the run (a cancelled job) */
   onStep?: (step: number, total: number) => void;
   /** aborted when the job is cancelled, for models that can stop inside a step */
@@ -23,8 +28,8 @@ export interface SessionEditRequest extends EditRequest {
 
 export interface SessionModel {
   name: string;
-  /** the steps and guidance used when a request gives none; absent for models without these knobs */
-  defaults?: { numInferenceSteps: number; guidanceScale: number };
+  /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
+  defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
 }
 
@@ -36,10 +41,10 @@ async function loadMini(dir: string): Promise<SessionModel> {
     throw new UserError(`model folder ${folder} does not exist${hint}; or pick another with --model`);
   }
   const editor = await MiniEditor.load(folder);
-  const { numInferenceSteps, guidanceScale } = editor.pipe.model.config.sampling;
+  const { numInferenceSteps, guidanceScale, candidates = 1 } = editor.pipe.model.config.sampling;
   return {
     name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
-    defaults: { numInferenceSteps, guidanceScale },
+    defaults: { numInferenceSteps, guidanceScale, candidates },
     async edit(req) {
       const r = await editor.edit({
         prompt: req.prompt,
@@ -49,6 +54,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
         height: req.height,
         numInferenceSteps: req.numInferenceSteps,
         guidanceScale: req.guidanceScale,
+        candidates: req.candidates,
         onStep: req.onStep,
       });
       return r.image;
@@ -63,5 +69,23 @@ export async function loadSessionModel(spec: string): Promise<SessionModel> {
   if (!known.includes(prefix))
     throw new UserError(`unknown model '${spec}'; use ${known.join(', ')} (mini:<folder> for another kontext-mini)`);
   // A session has no ground truth, so the oracle model refuses when asked for an edit.
-  return resolveModel(spec, { groundTruth: () => null });
+  return oneAnswer(await resolveModel(spec, { groundTruth: () => null }));
+}
+
+/**
+ * A model without best of n (identity, noise, registered ones) refuses a request for more than one candidate
+ * instead of quietly answering with one sample.
+ */
+function oneAnswer(m: SessionModel): SessionModel {
+  return {
+    name: m.name,
+    defaults: m.defaults,
+    async edit(req) {
+      if (req.candidates !== undefined && req.candidates !== 1 && m.defaults?.candidates === undefined)
+        throw new UserError(
+          `${m.name} samples one answer; candidates ${req.candidates} (best of n) needs kontext-mini (--model mini)`,
+        );
+      return m.edit(req);
+    },
+  };
 }

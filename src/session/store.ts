@@ -36,6 +36,7 @@ interface TurnRow {
   height: number;
   steps: number | null;
   guidance: number | null;
+  candidates: number | null;
   seed: number;
   model: string;
   seconds: number;
@@ -60,6 +61,7 @@ const toTurn = (r: TurnRow): Turn => ({
   height: r.height,
   steps: r.steps,
   guidance: r.guidance,
+  candidates: r.candidates,
   seed: r.seed,
   model: r.model,
   seconds: r.seconds,
@@ -207,8 +209,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `seed, model, seconds, created_at, job)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `candidates, seed, model, seconds, created_at, job)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -221,6 +223,7 @@ export class SessionStore {
             t.height,
             t.steps,
             t.guidance,
+            t.candidates,
             t.seed,
             t.model,
             t.seconds,

@@ -33,6 +33,9 @@ export interface TurnInput {
   /** denoising steps and guidance the model used; null where the model has no such knob (identity, noise) */
   steps: number | null;
   guidance: number | null;
+  /** samples the answer was chosen from (best of n); null where the model has no such knob, and for turns stored
+   *  before the knob existed (those sampled one) */
+  candidates: number | null;
   seed: number;
   /** the model's name (EditModel.name) */
   model: string;

@@ -90,9 +90,12 @@ describe('kontext chat', () => {
     ]);
   });
 
-  it("with the embedded model: two edits in a row at the input size, with the model's defaults", async () => {
+  it("with the embedded model: two edits in a row at the input size, with the model's defaults, then /c 2", async () => {
     const out = join(dir, 'mini');
-    const r = await chat(['examples/scene.png', '--out', out, '--seed', '3'], 'make the circle blue\nmake it night\n');
+    const r = await chat(
+      ['examples/scene.png', '--out', out, '--seed', '3'],
+      'make the circle blue\nmake it night\n/c 2\nremove the star\n',
+    );
     expect(r.code).toBe(0);
     const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
     const scene = await readImage('examples/scene.png');
@@ -103,13 +106,18 @@ describe('kontext chat', () => {
         seed: 3,
         steps: 12,
         guidance: 2,
+        candidates: 1,
         model: 'kontext-mini',
         width: scene.width,
         height: scene.height,
       },
-      { n: 2, parent: 1, seed: 3, steps: 12, guidance: 2, model: 'kontext-mini' },
+      { n: 2, parent: 1, seed: 3, steps: 12, guidance: 2, candidates: 1, model: 'kontext-mini' },
+      { n: 3, parent: 2, seed: 3, candidates: 2 },
     ]);
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 12 steps, guidance 2,`);
+    expect(r.stdout).toContain(
+      `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 12 steps, guidance 2, best of 2,`,
+    );
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
   });
 
@@ -122,11 +130,16 @@ describe('kontext chat', () => {
       ['/undo\n', 'kontext chat: line 1: nothing to undo: this is the input image'],
       [
         '/x 1\n',
-        "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /undo, /help or /q " +
+        "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /c, /undo, /help or /q " +
           "(an instruction does not start with '/')",
       ],
       ['/n\n', 'kontext chat: line 1: /n needs a value: /n 12'],
       ['/g 99\n', "kontext chat: line 1: /g must be a number from 0 to 30, got '99'"],
+      ['/c 0\n', "kontext chat: line 1: /c must be an integer from 1 to 16, got '0'"],
+      [
+        '/c 3\nmake it red\n',
+        'kontext chat: line 2: identity samples one answer; candidates 3 (best of n) needs kontext-mini (--model mini)',
+      ],
     ];
     for (const [i, [input, message]] of cases.entries()) {
       const out = join(dir, `bad${i}`);
@@ -155,6 +168,10 @@ describe('kontext chat', () => {
       [
         [photo, '--out', join(dir, 'n'), '--steps', '0'],
         "kontext chat: --steps must be an integer from 1 to 1000, got '0'",
+      ],
+      [
+        [photo, '--out', join(dir, 'n'), '--candidates', 'x'],
+        "kontext chat: --candidates must be an integer from 1 to 16, got 'x'",
       ],
       [
         [join(dir, 'none.png'), '--out', join(dir, 'n')],

@@ -31,6 +31,7 @@ describe('secure defaults', () => {
     expect(DEFAULT_LIMITS).toEqual({
       maxQueue: 16,
       maxSteps: 50,
+      maxCandidates: 4,
       maxPixels: 4 * 2 ** 20,
       maxBodyBytes: 32 * 2 ** 20,
       maxImages: 4,

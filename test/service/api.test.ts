@@ -1,9 +1,12 @@
 // The happy paths of the JSON API with the identity model: health, generate, edit (PNG, JPEG, data: URL), images,
-// and a whole session (create, turns, undo, branch, show, list).
+// and a whole session (create, turns, undo, branch, show, list); best of n with a tiny kontext-mini.
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { readImage } from '../../src/image/rgb.ts';
+import { tinyModelDir } from '../mini/tiny.ts';
 import { b64png, call, finished, solid, startTestService, type TestService } from './helpers.ts';
 
 let s: TestService;
@@ -40,6 +43,7 @@ describe('service API', () => {
     });
     expect(Object.keys(r.body.limits).sort()).toEqual([
       'maxBodyBytes',
+      'maxCandidates',
       'maxImages',
       'maxPixels',
       'maxPromptChars',
@@ -159,6 +163,37 @@ describe('service API', () => {
       expect(await finished(broken, g.body.id)).toMatchObject({ status: 'failed' });
     } finally {
       await broken.dispose();
+    }
+  });
+
+  it('best of n: a model without it fails the job saying so; kontext-mini (tiny here) records it in the turn', async () => {
+    const g = await call(s, 'POST', '/generate', { prompt: 'x', width: 4, height: 4, candidates: 2 });
+    expect(g.status).toBe(202);
+    expect(await finished(s, g.body.id)).toMatchObject({
+      status: 'failed',
+      error: 'identity samples one answer; candidates 2 (best of n) needs kontext-mini (--model mini)',
+    });
+    const one = await run('/generate', { prompt: 'x', width: 4, height: 4, candidates: 1 });
+    expect(one.status).toBe('done');
+
+    const dir = await tinyModelDir();
+    const mini = await startTestService({ model: `mini:${dir}` });
+    try {
+      await call(mini, 'POST', '/sessions', { name: 'bo' });
+      const img = await b64png(solid([200, 40, 40], 8, 6));
+      const t1 = await finished(
+        mini,
+        (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'x', images: [img], seed: 5, candidates: 2 }))
+          .body.id,
+      );
+      expect(t1).toMatchObject({ status: 'done', result: { turn: { n: 1, candidates: 2, seed: 5 } } });
+      const t2 = await finished(mini, (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y' })).body.id);
+      expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, candidates: 1 }); // the model's default
+      const shown = await call(mini, 'GET', '/sessions/bo');
+      expect(shown.body.turns.map((t: { candidates: number }) => t.candidates)).toEqual([2, 1]);
+    } finally {
+      await mini.dispose();
+      await rm(dirname(dir), { recursive: true, force: true });
     }
   });
 

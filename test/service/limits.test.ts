@@ -13,6 +13,7 @@ beforeAll(
       model: 'slow:40',
       maxQueue: 1,
       maxSteps: 10,
+      maxCandidates: 2,
       maxPixels: 100,
       maxBodyBytes: 64 * 1024,
       maxImages: 2,
@@ -60,6 +61,26 @@ describe('limits', () => {
     expect(
       (await call(s, 'POST', '/sessions/st/turns', { instruction: 'x', steps: 11, width: 5, height: 5 })).body.error,
     ).toMatch(/--max-steps/);
+  });
+
+  it('candidates (best of n): 400, naming --max-candidates; outside 1-16 the schema refuses it', async () => {
+    expect(await call(s, 'POST', '/generate', { prompt: 'x', width: 5, height: 5, candidates: 3 })).toMatchObject({
+      status: 400,
+      body: { error: "candidates 3 is above this server's limit of 2 (--max-candidates)" },
+    });
+    const img = await small();
+    expect((await call(s, 'POST', '/edit', { prompt: 'x', images: [img], candidates: 3 })).body.error).toMatch(
+      /--max-candidates/,
+    );
+    await call(s, 'POST', '/sessions', { name: 'bo' });
+    expect((await call(s, 'POST', '/sessions/bo/turns', { instruction: 'x', candidates: 3 })).body.error).toMatch(
+      /--max-candidates/,
+    );
+    for (const candidates of [0, 17, 1.5]) {
+      const r = await call(s, 'POST', '/generate', { prompt: 'x', candidates });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/candidates/);
+    }
   });
 
   it('image count and prompt length: 400 with the limit', async () => {

@@ -120,7 +120,7 @@ describe('kontext session', () => {
     expect(history.turns[1].inputs).toEqual([{ file: 'turn-001.png', sha256: t1.output }]);
   });
 
-  it('records the steps and guidance of the embedded kind of model (a tiny kontext-mini here)', async () => {
+  it('records the steps, guidance and candidates of the embedded kind of model (a tiny kontext-mini here)', async () => {
     const model = await tinyModelDir();
     try {
       const d = ['--data', join(root, 'mini-data')];
@@ -138,13 +138,25 @@ describe('kontext session', () => {
           '1',
           '--guidance',
           '1.5',
+          '--candidates',
+          '2',
           ...d,
           '--json',
         ),
       ).toBe(0);
-      expect(json()).toMatchObject({ steps: 1, guidance: 1.5, width: 8, height: 6, model: `kontext-mini (${model})` });
+      expect(json()).toMatchObject({
+        steps: 1,
+        guidance: 1.5,
+        candidates: 2,
+        width: 8,
+        height: 6,
+        model: `kontext-mini (${model})`,
+      });
       expect(await cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, ...d, '--json')).toBe(0);
-      expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2 }); // the model folder's defaults
+      // the model folder's defaults (no sampling.candidates: one sample)
+      expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2, candidates: 1 });
+      expect(await cli('show', 's1', ...d)).toBe(0);
+      expect(logs.at(-1)).toMatch(/seed \d+ steps 1 guidance 1\.5 best of 2 kontext-mini/);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }
@@ -196,6 +208,7 @@ describe('kontext session', () => {
       ],
       [['edit', 's1', 'x', '--steps', 'many', ...d], /--steps must be an integer from 1 to 1000, got 'many'/],
       [['edit', 's1', 'x', '--guidance=-1', ...d], /--guidance must be a number >= 0, got '-1'/],
+      [['edit', 's1', 'x', '--candidates', '17', ...d], /--candidates must be an integer from 1 to 16, got '17'/],
       [
         ['edit', 's1', 'x', '--from', '4', ...d],
         /session 's1' has no turn 4 \('kontext session show s1' lists its turns\)/,

@@ -50,19 +50,23 @@ describe('SessionEditor', () => {
   });
 
   it('records parameters: given ones, else the model defaults; a random seed when none is given', async () => {
-    const editor = new SessionEditor(store, fakeModel());
+    const model = fakeModel();
+    const editor = new SessionEditor(store, model);
     const { id } = store.createSession();
     const { turn: a } = await editor.edit(id, {
       instruction: 'x',
       images: [solid(1, 1, 1)],
       steps: 9,
       guidance: 3.5,
+      candidates: 3,
       seed: 11,
     });
-    expect(a).toMatchObject({ steps: 9, guidance: 3.5, seed: 11, model: 'fake' });
+    expect(model.requests[0]).toMatchObject({ numInferenceSteps: 9, guidanceScale: 3.5, candidates: 3, seed: 11 });
+    expect(a).toMatchObject({ steps: 9, guidance: 3.5, candidates: 3, seed: 11, model: 'fake' });
     expect(a.seconds).toBeGreaterThanOrEqual(0);
     const { turn: b } = await editor.edit(id, { instruction: 'y' });
-    expect(b).toMatchObject({ steps: 4, guidance: 1.5 });
+    expect(model.requests[1].candidates).toBeUndefined(); // the model decides its default
+    expect(b).toMatchObject({ steps: 4, guidance: 1.5, candidates: 1 });
     expect(Number.isInteger(b.seed) && b.seed >= 0).toBe(true);
   });
 
@@ -71,7 +75,18 @@ describe('SessionEditor', () => {
     const { id } = store.createSession();
     const start = solid(5, 6, 7);
     const { turn } = await editor.edit(id, { instruction: 'keep it', images: [start] });
-    expect(turn).toMatchObject({ model: 'identity', steps: null, guidance: null, output: turn.inputs[0] });
+    expect(turn).toMatchObject({
+      model: 'identity',
+      steps: null,
+      guidance: null,
+      candidates: null,
+      output: turn.inputs[0],
+    });
+    // best of n is kontext-mini's: a model that samples one answer says so rather than quietly ignoring it
+    await expect(editor.edit(id, { instruction: 'keep it', candidates: 4 })).rejects.toThrow(
+      'identity samples one answer; candidates 4 (best of n) needs kontext-mini (--model mini)',
+    );
+    expect(store.session(id).turnCount).toBe(1);
     // text-to-image first turn: mid-gray at the requested size
     const s2 = store.createSession().id;
     const g = await editor.edit(s2, { instruction: 'a circle', width: 12, height: 10 });
@@ -109,6 +124,12 @@ describe('SessionEditor', () => {
     );
     await expect(editor.edit(id, { instruction: 'x', guidance: Number.NaN })).rejects.toThrow(
       'guidance must be a number >= 0, got NaN',
+    );
+    await expect(editor.edit(id, { instruction: 'x', candidates: 0 })).rejects.toThrow(
+      'candidates must be an integer from 1 to 16, got 0',
+    );
+    await expect(editor.edit(id, { instruction: 'x', candidates: 2.5 })).rejects.toThrow(
+      'candidates must be an integer from 1 to 16, got 2.5',
     );
     await expect(editor.edit(id, { instruction: 'x', from: 3 })).rejects.toThrow(/session 's1' has no turn 3/);
     await expect(editor.edit('zz', { instruction: 'x' })).rejects.toThrow(/no session 'zz'/);

@@ -31,6 +31,7 @@ async function turn(parent: number | null, shade: number, instruction = `shade $
     height: 6,
     steps: 2,
     guidance: 2.5,
+    candidates: 4,
     seed: shade,
     model: 'test',
     seconds: 0.5,
@@ -178,18 +179,37 @@ describe('persistence', () => {
     expect(t3.n).toBe(3); // numbering continues after a reopen
   });
 
-  it('a version-1 store (no job column) is upgraded in place, its turns kept', async () => {
+  it('a version-1 store (no job, no candidates column) is upgraded in place, its turns kept', async () => {
     const { id } = store.createSession('old');
-    store.addTurn(id, await turn(null, 10));
+    store.addTurn(id, { ...(await turn(null, 10)), candidates: null });
     const before = store.turns(id);
     store.close();
     const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
-    db.exec('DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; PRAGMA user_version = 1');
+    db.exec(
+      'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; ALTER TABLE turns DROP COLUMN candidates; ' +
+        'PRAGMA user_version = 1',
+    );
     expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
     db.close();
     store = await SessionStore.open(dir);
     expect(store.turns(id)).toEqual(before);
     expect(store.addTurn(id, { ...(await turn(1, 20)), job: 'j' }).job).toBe('j');
+  });
+
+  it('a version-2 store (no candidates column) is upgraded: old turns read candidates null, new ones record it', async () => {
+    const { id } = store.createSession('v2');
+    store.addTurn(id, await turn(null, 10));
+    const [old] = store.turns(id);
+    expect(old.candidates).toBe(4);
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db'));
+    db.exec('ALTER TABLE turns DROP COLUMN candidates; PRAGMA user_version = 2');
+    db.close();
+    store = await SessionStore.open(dir);
+    expect(store.turns(id)).toEqual([{ ...old, candidates: null }]);
+    store.addTurn(id, await turn(1, 20));
+    expect(store.turns(id).map((t) => t.candidates)).toEqual([null, 4]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 3 }]);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {

@@ -36,6 +36,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         seed: spec.seed,
         steps: spec.steps,
         guidance: spec.guidance,
+        candidates: spec.candidates,
         width: spec.width,
         height: spec.height,
         job: ctx.id,
@@ -55,6 +56,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
       seed,
       numInferenceSteps: spec.steps,
       guidanceScale: spec.guidance,
+      candidates: spec.candidates,
     });
     const seconds = (performance.now() - t0) / 1000;
     const image = await store.images.put(out);

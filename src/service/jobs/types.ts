@@ -13,6 +13,8 @@ interface Sampling {
   /** default: the model's */
   steps?: number;
   guidance?: number;
+  /** best of n: samples to choose from (kontext-mini); default the model's */
+  candidates?: number;
 }
 
 export type JobSpec =

@@ -4,7 +4,7 @@
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_SIZE } from '../../session/editor.ts';
 import type { Job } from '../jobs/types.ts';
-import { checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
+import { checkCandidates, checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { EDIT_BODY, GENERATE_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
@@ -13,6 +13,7 @@ interface Sampling {
   seed?: number;
   steps?: number;
   guidance?: number;
+  candidates?: number;
 }
 interface GenerateBody extends Sampling {
   prompt: string;
@@ -48,12 +49,16 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
       body: GENERATE_BODY,
       responses: JOB_RESPONSES,
       async handler(req, reply) {
-        const { prompt, width, height, seed, steps, guidance } = bodyOf<GenerateBody>(req);
+        const { prompt, width, height, seed, steps, guidance, candidates } = bodyOf<GenerateBody>(req);
         checkText(prompt, 'prompt', limits);
         checkSteps(steps, limits);
+        checkCandidates(candidates, limits);
         if (width !== undefined || height !== undefined)
           checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
-        return accepted(reply, await queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance }));
+        return accepted(
+          reply,
+          await queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance, candidates }),
+        );
       },
     },
     {
@@ -64,13 +69,17 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
       body: EDIT_BODY,
       responses: JOB_RESPONSES,
       async handler(req, reply) {
-        const { prompt, images, seed, steps, guidance } = bodyOf<EditBody>(req);
+        const { prompt, images, seed, steps, guidance, candidates } = bodyOf<EditBody>(req);
         checkText(prompt, 'prompt', limits);
         checkSteps(steps, limits);
+        checkCandidates(candidates, limits);
         checkImageCount(images.length, limits);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const hashes = await storeUploads(store, images, limits);
-        return accepted(reply, await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance }));
+        return accepted(
+          reply,
+          await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance, candidates }),
+        );
       },
     },
   ];

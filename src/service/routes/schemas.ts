@@ -1,6 +1,7 @@
 // JSON Schemas: request bodies (validated by Fastify with additionalProperties: false, so a misspelt field is an
 // error rather than silently ignored) and the response shapes that /openapi.json documents.
 
+import { MAX_CANDIDATES } from '../../mini/config.ts';
 import type { JsonSchema } from './spec.ts';
 
 const int = (minimum: number, maximum?: number, description?: string) => ({
@@ -15,6 +16,11 @@ const SAMPLING = {
   seed: int(0, 2 ** 32 - 1, 'noise seed; default random (the one used is in the result)'),
   steps: int(1, undefined, "denoising steps; default the model's; at most the server's --max-steps"),
   guidance: { type: 'number', minimum: 0, description: "guidance scale; default the model's" },
+  candidates: int(
+    1,
+    MAX_CANDIDATES,
+    "best of n: sample n answers and keep the one the model finds most likely (kontext-mini only); default the model's; at most the server's --max-candidates",
+  ),
 };
 
 const IMAGES = {
@@ -89,6 +95,7 @@ const TURN = object({
   height: { type: 'integer' },
   steps: nullable('integer'),
   guidance: nullable('number'),
+  candidates: { ...nullable('integer'), description: 'samples the answer was chosen from (best of n)' },
   seed: { type: 'integer' },
   model: str,
   seconds: { type: 'number' },

@@ -4,7 +4,7 @@
 import { DEFAULT_SIZE } from '../../session/editor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { sessionId } from '../ids.ts';
-import { checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
+import { checkCandidates, checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { accepted, JOB_RESPONSES } from './generate.ts';
 import { BRANCH_BODY, CREATE_SESSION_BODY, SESSION_TURN_BODY } from './schemas.ts';
@@ -19,6 +19,7 @@ interface TurnBody {
   seed?: number;
   steps?: number;
   guidance?: number;
+  candidates?: number;
 }
 
 const ID = { id: "the session's name" };
@@ -128,13 +129,14 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
         const b = bodyOf<TurnBody>(req);
         checkText(b.instruction, 'instruction', limits);
         checkSteps(b.steps, limits);
+        checkCandidates(b.candidates, limits);
         checkImageCount(b.images?.length ?? 0, limits);
         if (b.width !== undefined || b.height !== undefined)
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const images = await storeUploads(store, b.images ?? [], limits);
-        const { instruction, width, height, seed, steps, guidance } = b;
+        const { instruction, width, height, seed, steps, guidance, candidates } = b;
         return accepted(
           reply,
           await queue.submit({
@@ -148,6 +150,7 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
             seed,
             steps,
             guidance,
+            candidates,
           }),
         );
       },

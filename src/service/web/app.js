@@ -34,6 +34,7 @@ const el = {
   seed: $('seed'),
   steps: $('steps'),
   guidance: $('guidance'),
+  candidates: $('candidates'),
   width: $('width'),
   height: $('height'),
   submit: $('submit'),
@@ -209,6 +210,7 @@ async function submit() {
     const seed = numberField(el.seed, 'seed', true);
     const steps = numberField(el.steps, 'steps', true);
     const guidance = numberField(el.guidance, 'guidance', false);
+    const candidates = numberField(el.candidates, 'best of', true);
     const width = numberField(el.width, 'width', true);
     const height = numberField(el.height, 'height', true);
     if (!sessionId()) await createSession();
@@ -221,6 +223,7 @@ async function submit() {
     if (seed !== undefined) body.seed = seed;
     if (steps !== undefined) body.steps = steps;
     if (guidance !== undefined) body.guidance = guidance;
+    if (candidates !== undefined) body.candidates = candidates;
     if (startOver && !state.picks.length) {
       if (width !== undefined) body.width = width;
       if (height !== undefined) body.height = height;
@@ -340,6 +343,7 @@ function reuse() {
   el.seed.value = String(t.seed);
   el.steps.value = t.steps === null ? '' : String(t.steps);
   el.guidance.value = t.guidance === null ? '' : String(t.guidance);
+  el.candidates.value = t.candidates == null ? '' : String(t.candidates);
   el.seed.closest('details').open = true;
   announce(`Seed ${t.seed} and the parameters of turn ${t.n} are set for the next edit`);
 }
@@ -379,6 +383,7 @@ function renderStage() {
       ['Seed', String(t.seed)],
       ['Steps', t.steps === null ? '—' : String(t.steps)],
       ['Guidance', t.guidance === null ? '—' : String(t.guidance)],
+      ['Best of', t.candidates == null ? '—' : String(t.candidates)],
       ['Size', `${t.width}×${t.height}`],
       ['Model', t.model],
       ['Time', `${t.seconds.toFixed(2)} s`],
@@ -544,6 +549,7 @@ async function start() {
     state.health = await api('GET', 'health');
     el.model.textContent = `model: ${state.health.model}`;
     el.steps.max = String(state.health.limits.maxSteps);
+    el.candidates.max = String(state.health.limits.maxCandidates);
     await loadSessions();
     const wanted = sessionFromHash();
     const known = state.sessions.map((s) => s.id);

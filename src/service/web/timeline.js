@@ -23,12 +23,13 @@ export function treeOrder(turns) {
   return out;
 }
 
-/** "seed 7 · 8 steps · guidance 2.5 · 64×64 · kontext-mini · 1.2 s" */
+/** "seed 7 · 8 steps · guidance 2.5 · best of 4 · 64×64 · kontext-mini · 1.2 s" (best of n only when n > 1) */
 export function describeTurn(t) {
   return [
     `seed ${t.seed}`,
     t.steps === null ? null : `${t.steps} step${t.steps === 1 ? '' : 's'}`,
     t.guidance === null ? null : `guidance ${t.guidance}`,
+    t.candidates > 1 ? `best of ${t.candidates}` : null,
     `${t.width}×${t.height}`,
     t.model,
     `${t.seconds.toFixed(2)} s`,
