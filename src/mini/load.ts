@@ -85,7 +85,8 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
   const keep = config.sampling?.preserve;
   if (keep !== undefined && preserveProblem(keep) !== null)
     throw new UserError(
-      `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1 }, ` +
+      `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1, ` +
+        `"chroma": 0–254 (optional) }, ` +
         `got ${JSON.stringify(keep)}`,
     );
   const n = config.sampling?.candidates;

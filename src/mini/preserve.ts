@@ -27,6 +27,11 @@ export interface PreserveOptions {
   threshold: number;
   /** pixels the edited region is grown by before feathering (≥ 1) */
   grow: number;
+  /**
+   * a pixel whose colourfulness (max − min of r, g, b) differs from the round trip's by more than this also counts
+   * as edited: a pastel turned grey moves each channel by less than the threshold; absent = not used
+   */
+  chroma?: number;
 }
 
 export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
@@ -35,6 +40,8 @@ export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
 export function preserveProblem(o: PreserveOptions): string | null {
   if (!(Number.isInteger(o?.grow) && o.grow >= 1)) return `grow must be an integer ≥ 1, got ${o?.grow}`;
   if (!(o.threshold >= 0 && o.threshold < 255)) return `threshold must be from 0 to 254, got ${o.threshold}`;
+  if (o.chroma !== undefined && !(o.chroma >= 0 && o.chroma < 255))
+    return `chroma must be from 0 to 254, got ${o.chroma}`;
   return null;
 }
 
@@ -53,10 +60,21 @@ export function editMask(output: RGBImage, roundTrip: RGBImage, o: PreserveOptio
   for (let p = 0; p < W * H; p++) {
     let d = 0;
     for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(output.data[p * 3 + c] - roundTrip.data[p * 3 + c]));
-    edited[p] = d > o.threshold ? 1 : 0;
+    edited[p] =
+      d > o.threshold || (o.chroma !== undefined && Math.abs(chroma(output, p) - chroma(roundTrip, p)) > o.chroma)
+        ? 1
+        : 0;
   }
   const grown = boxFilter(edited, W, H, o.grow, (n) => (n > 0 ? 1 : 0));
   return boxFilter(grown, W, H, 1, (n) => n / 9, true);
+}
+
+/** max − min of pixel p's r, g, b: 0 for a grey */
+function chroma(img: RGBImage, p: number): number {
+  const r = img.data[p * 3];
+  const g = img.data[p * 3 + 1];
+  const b = img.data[p * 3 + 2];
+  return Math.max(r, g, b) - Math.min(r, g, b);
 }
 
 /**

@@ -83,11 +83,16 @@ describe('kontext-mini pipeline', () => {
     try {
       const path = join(bad, 'config.json');
       const cfg = JSON.parse(await readFile(path, 'utf8'));
+      const form =
+        /sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1, "chroma": 0–254 \(optional\) \}/;
       cfg.sampling.preserve = { threshold: 300, grow: 1 };
       await writeFile(path, JSON.stringify(cfg));
-      await expect(loadMini(bad)).rejects.toThrow(
-        /config\.json: sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1 \}, got \{"threshold":300,"grow":1\}/,
-      );
+      await expect(loadMini(bad)).rejects.toThrow(form);
+      await expect(loadMini(bad)).rejects.toThrow('config.json: sampling.preserve must be');
+      await expect(loadMini(bad)).rejects.toThrow('got {"threshold":300,"grow":1}');
+      cfg.sampling.preserve = { threshold: 32, grow: 1, chroma: 255 };
+      await writeFile(path, JSON.stringify(cfg));
+      await expect(loadMini(bad)).rejects.toThrow('got {"threshold":32,"grow":1,"chroma":255}');
       cfg.sampling.preserve = { threshold: 32, grow: 1 };
       cfg.sampling.candidates = 0;
       await writeFile(path, JSON.stringify(cfg));

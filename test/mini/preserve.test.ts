@@ -77,10 +77,23 @@ describe('edit mask', () => {
     expect(composite(output, scene(), maskImage(m, 24, 24)).data).toEqual(output.data);
   });
 
+  it('with `chroma`, a pastel turned grey counts as edited though no channel moved past the threshold', () => {
+    const roundTrip = createImage(24, 24, [250, 225, 210]); // a pastel: chroma 40
+    const grey = createImage(24, 24, [228, 228, 228]); // each channel within 22 of it: chroma 0
+    expect(Math.max(...editMask(grey, roundTrip, opts))).toBe(0); // by channel alone: reverted to the pastel
+    expect(Math.min(...editMask(grey, roundTrip, { ...opts, chroma: 24 }))).toBe(1); // chroma fell by 40 > 24
+    expect(Math.max(...editMask(grey, roundTrip, { ...opts, chroma: 40 }))).toBe(0); // not more than 40
+    // a shift that keeps the colourfulness (the autoencoder's kind of error) is still not an edit
+    expect(Math.max(...editMask(shifted(roundTrip, -20), roundTrip, { ...opts, chroma: 24 }))).toBe(0);
+  });
+
   it('refuses bad options and mismatched sizes, saying which', () => {
     const a = scene();
     expect(() => editMask(a, a, { threshold: 32, grow: 0 })).toThrow(/grow must be an integer ≥ 1, got 0/);
     expect(() => editMask(a, a, { threshold: 255, grow: 2 })).toThrow(/threshold must be from 0 to 254, got 255/);
+    expect(() => editMask(a, a, { threshold: 32, grow: 1, chroma: -1 })).toThrow(
+      /chroma must be from 0 to 254, got -1/,
+    );
     expect(() => editMask(a, createImage(24, 20), opts)).toThrow(/editMask: sizes differ \(24x24 and 24x20\)/);
   });
 });
