@@ -19,7 +19,7 @@ import { pack } from '../tokens/pack.ts';
 import { aeFactor, candidatesProblem, textLengthFor } from './config.ts';
 import { decodeTokens, encodeImages } from './latents.ts';
 import type { MiniModel } from './model.ts';
-import { bestOf, scoreCandidates } from './rerank.ts';
+import { bestOf, SCORE_TIMES, scoreCandidates } from './rerank.ts';
 import { type SampleRequest, sampleTokens } from './sample.ts';
 
 export interface MiniRequest {
@@ -100,6 +100,10 @@ export class MiniPipeline {
     const bad = candidatesProblem(n);
     if (bad) throw new RangeError(`MiniPipeline: candidates ${bad}`);
     const perCall = Math.max(1, Math.floor((o.batch ?? 16) / n));
+    const steps = o.numInferenceSteps ?? cfg.sampling.numInferenceSteps;
+    // with best of n the scorer's calls count as steps too, so the progress ends when the answer is there
+    const total = steps + (n > 1 ? SCORE_TIMES.length : 0);
+    const onStep = o.onStep && ((done: number) => o.onStep?.(done, total));
     for (const [k, idx] of groups) {
       const T = textLengthFor(cfg, k);
       for (let s = 0; s < idx.length; s += perCall) {
@@ -123,10 +127,10 @@ export class MiniPipeline {
           return Array.from({ length: n }, (_, c) => ({ ids, context, noise: this.noise(reqs[i].seed + c) }));
         });
         let tokens = await sampleTokens(this.model, sreqs, {
-          numInferenceSteps: o.numInferenceSteps ?? cfg.sampling.numInferenceSteps,
+          numInferenceSteps: steps,
           guidanceScale: o.guidanceScale ?? cfg.sampling.guidanceScale,
           values,
-          onStep: o.onStep,
+          onStep,
         });
         if (n > 1) {
           const cands = sreqs.map((request, c) => ({
@@ -134,7 +138,8 @@ export class MiniPipeline {
             tokens: tokens[c],
             scoreSeed: reqs[part[Math.floor(c / n)]].seed,
           }));
-          tokens = bestOf(await scoreCandidates(this.model, cands, values), n).map((c) => tokens[c]);
+          const scores = await scoreCandidates(this.model, cands, values, onStep && ((j) => onStep(steps + j)));
+          tokens = bestOf(scores, n).map((c) => tokens[c]);
         }
         const images = await decodeTokens(this.ae, tokens, S);
         for (const [j, i] of part.entries()) out[i] = images[j];

@@ -32,11 +32,15 @@ export interface Candidate {
   scoreSeed: number;
 }
 
-/** L(x) of each candidate (lower: more likely under the model); all candidates share T and the context count. */
+/**
+ * L(x) of each candidate (lower: more likely under the model); all candidates share T and the context count.
+ * `onCall(j)` after the j-th of the SCORE_TIMES.length transformer calls (progress).
+ */
 export async function scoreCandidates(
   m: MiniModel,
   cands: Candidate[],
   values?: Map<string, HostTensor>,
+  onCall?: (done: number) => void,
 ): Promise<number[]> {
   if (!cands.length) return [];
   const B = cands.length;
@@ -74,6 +78,7 @@ export async function scoreCandidates(
       }
       loss[b] += s / (N * C * SCORE_TIMES.length);
     }
+    onCall?.(j + 1);
   }
   return loss;
 }

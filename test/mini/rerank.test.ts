@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { textLengthFor } from '../../src/mini/config.ts';
 import { encodeImages } from '../../src/mini/latents.ts';
-import { bestOf, type Candidate, scoreCandidates } from '../../src/mini/rerank.ts';
+import { bestOf, type Candidate, SCORE_TIMES, scoreCandidates } from '../../src/mini/rerank.ts';
 import { sampleTokens } from '../../src/mini/sample.ts';
 import { tinyPipeline } from './tiny.ts';
 
@@ -60,6 +60,18 @@ describe('best of n (rerank.ts)', () => {
     expect(diff(chosen!, singles[best]!)).toBeLessThanOrEqual(1);
     // and not merely any of them: the others differ from it
     for (const c of [0, 1, 2].filter((c) => c !== best)) expect(diff(chosen!, singles[c]!)).toBeGreaterThan(1);
+  });
+
+  it("progress counts the scorer's calls as steps: one run reports 1 … steps + 9 of that total", async () => {
+    const p = tinyPipeline();
+    const req = { prompt: 'make the circle blue', images: [pattern()], seed: 3 };
+    const seen: string[] = [];
+    await p.run([req], { candidates: 2, numInferenceSteps: 2, onStep: (s, t) => void seen.push(`${s}/${t}`) });
+    const total = 2 + SCORE_TIMES.length;
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => `${i + 1}/${total}`));
+    seen.length = 0;
+    await p.run([req], { numInferenceSteps: 2, onStep: (s, t) => void seen.push(`${s}/${t}`) }); // one sample: no scoring
+    expect(seen).toEqual(['1/2', '2/2']);
   });
 
   it('batches several requests with their candidates in request order', async () => {
