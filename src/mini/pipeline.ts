@@ -103,7 +103,8 @@ export class MiniPipeline {
     const steps = o.numInferenceSteps ?? cfg.sampling.numInferenceSteps;
     // with best of n the scorer's calls count as steps too, so the progress ends when the answer is there
     const total = steps + (n > 1 ? SCORE_TIMES.length : 0);
-    const onStep = o.onStep && ((done: number) => o.onStep?.(done, total));
+    const report = o.onStep;
+    const onStep = report && ((done: number) => report(done, total));
     for (const [k, idx] of groups) {
       const T = textLengthFor(cfg, k);
       for (let s = 0; s < idx.length; s += perCall) {

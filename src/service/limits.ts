@@ -3,6 +3,7 @@
 // and the option that sets it, so "why was this refused?" never needs the server's logs.
 
 import { badRequest, tooLarge } from './errors.ts';
+import type { Sampling } from './jobs/types.ts';
 import type { Limits } from './options.ts';
 
 export function checkText(text: string, field: string, l: Limits): void {
@@ -11,13 +12,10 @@ export function checkText(text: string, field: string, l: Limits): void {
     throw badRequest(`${field} is ${text.length} characters, above this server's limit of ${l.maxPromptChars}`);
 }
 
-export function checkSteps(steps: number | undefined, l: Limits): void {
+/** A job's cost: --max-steps caps the steps, --max-candidates the best-of-n samples (each about one more run). */
+export function checkSampling({ steps, candidates }: Sampling, l: Limits): void {
   if (steps !== undefined && steps > l.maxSteps)
     throw badRequest(`steps ${steps} is above this server's limit of ${l.maxSteps} (--max-steps)`);
-}
-
-/** Best of n multiplies a job's time by about n: --max-candidates caps it as --max-steps caps the steps. */
-export function checkCandidates(candidates: number | undefined, l: Limits): void {
   if (candidates !== undefined && candidates > l.maxCandidates)
     throw badRequest(`candidates ${candidates} is above this server's limit of ${l.maxCandidates} (--max-candidates)`);
 }

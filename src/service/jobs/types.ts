@@ -7,7 +7,8 @@
 
 import type { Turn } from '../../session/types.ts';
 
-interface Sampling {
+/** The sampling knobs a request may set (the routes' bodies and the jobs carry the same ones). */
+export interface Sampling {
   /** default: random (the one used is in the result) */
   seed?: number;
   /** default: the model's */

@@ -3,18 +3,12 @@
 
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_SIZE } from '../../session/editor.ts';
-import type { Job } from '../jobs/types.ts';
-import { checkCandidates, checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
+import type { Job, Sampling } from '../jobs/types.ts';
+import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { EDIT_BODY, GENERATE_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
-interface Sampling {
-  seed?: number;
-  steps?: number;
-  guidance?: number;
-  candidates?: number;
-}
 interface GenerateBody extends Sampling {
   prompt: string;
   width?: number;
@@ -51,8 +45,7 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
       async handler(req, reply) {
         const { prompt, width, height, seed, steps, guidance, candidates } = bodyOf<GenerateBody>(req);
         checkText(prompt, 'prompt', limits);
-        checkSteps(steps, limits);
-        checkCandidates(candidates, limits);
+        checkSampling({ steps, candidates }, limits);
         if (width !== undefined || height !== undefined)
           checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
         return accepted(
@@ -71,8 +64,7 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
       async handler(req, reply) {
         const { prompt, images, seed, steps, guidance, candidates } = bodyOf<EditBody>(req);
         checkText(prompt, 'prompt', limits);
-        checkSteps(steps, limits);
-        checkCandidates(candidates, limits);
+        checkSampling({ steps, candidates }, limits);
         checkImageCount(images.length, limits);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const hashes = await storeUploads(store, images, limits);

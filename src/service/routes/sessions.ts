@@ -4,22 +4,19 @@
 import { DEFAULT_SIZE } from '../../session/editor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { sessionId } from '../ids.ts';
-import { checkCandidates, checkImageCount, checkPixels, checkSteps, checkText } from '../limits.ts';
+import type { Sampling } from '../jobs/types.ts';
+import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { accepted, JOB_RESPONSES } from './generate.ts';
 import { BRANCH_BODY, CREATE_SESSION_BODY, SESSION_TURN_BODY } from './schemas.ts';
 import { bodyOf, paramsOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
-interface TurnBody {
+interface TurnBody extends Sampling {
   instruction: string;
   images?: string[];
   from?: number;
   width?: number;
   height?: number;
-  seed?: number;
-  steps?: number;
-  guidance?: number;
-  candidates?: number;
 }
 
 const ID = { id: "the session's name" };
@@ -128,8 +125,7 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
         const s = session(paramsOf(req).id);
         const b = bodyOf<TurnBody>(req);
         checkText(b.instruction, 'instruction', limits);
-        checkSteps(b.steps, limits);
-        checkCandidates(b.candidates, limits);
+        checkSampling(b, limits);
         checkImageCount(b.images?.length ?? 0, limits);
         if (b.width !== undefined || b.height !== undefined)
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
