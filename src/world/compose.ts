@@ -190,6 +190,8 @@ export interface SceneOptions {
   /** probability of a night scene */
   night?: number;
   style?: Style;
+  /** the scene is what a model draws from words (text-to-image): its objects and character on the policy's grid */
+  drawn?: boolean;
 }
 
 const want = (rng: Rng, p: number | boolean): boolean => (typeof p === 'boolean' ? p : rng.chance(p));
@@ -199,6 +201,10 @@ const want = (rng: Rng, p: number | boolean): boolean => (typeof p === 'boolean'
  * the layout is redrawn (forced items) or the item is dropped (optional objects beyond the minimum).
  */
 export function randomScene(rng: Rng, policy: SplitPolicy, opts: SceneOptions): Scene {
+  const grids =
+    opts.drawn && policy.gridScenes
+      ? { object: drawGrid(policy), character: drawGrid(policy, undefined, 'character') }
+      : undefined;
   for (let attempt = 0; attempt < 100; attempt++) {
     const scene: Scene = {
       background: randomBackground(rng),
@@ -209,7 +215,7 @@ export function randomScene(rng: Rng, policy: SplitPolicy, opts: SceneOptions): 
       character: null,
     };
     if (want(rng, opts.character)) {
-      scene.character = newCharacter(rng, policy.identity(rng), scene);
+      scene.character = newCharacter(rng, policy.identity(rng), scene, { grid: grids?.character });
       if (!scene.character) continue;
     }
     if (want(rng, opts.text)) {
@@ -219,7 +225,7 @@ export function randomScene(rng: Rng, policy: SplitPolicy, opts: SceneOptions): 
     const style = opts.style ?? rng.pick(STYLES);
     const n = opts.objects[0] + rng.int(opts.objects[1] - opts.objects[0] + 1);
     for (let i = 0; i < n; i++) {
-      const o = newObject(rng, policy, scene, { style });
+      const o = newObject(rng, policy, scene, { style, grid: grids?.object });
       if (o) scene.objects.push(o);
     }
     if (scene.objects.length < opts.objects[0]) continue;

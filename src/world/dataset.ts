@@ -63,13 +63,15 @@ export interface GenerateOptions {
   grid?: number;
   /** with `grid`: characters too (placed or re-drawn at their size: by whole cells; resized: at a cell's centre) */
   gridCharacters?: boolean;
+  /** with `grid`: text-to-image scenes too (their objects, and characters with gridCharacters, at cells' centres) */
+  gridScenes?: boolean;
 }
 
 const policies = new Map<string, SplitPolicy>();
-function policyFor(split: Split, grid?: number, gridCharacters = false): SplitPolicy {
-  const key = `${split}:${grid ?? ''}:${gridCharacters}`;
+function policyFor(split: Split, grid?: number, gridCharacters = false, gridScenes = false): SplitPolicy {
+  const key = `${split}:${grid ?? ''}:${gridCharacters}:${gridScenes}`;
   let p = policies.get(key);
-  if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters)));
+  if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters, gridScenes)));
   return p;
 }
 
@@ -95,7 +97,7 @@ export function makeSample(opts: GenerateOptions, index: number): Sample {
   const size = opts.size ?? DEFAULT_SIZE;
   checkSize(size);
   const { family, def, rng } = drawTask(opts, index);
-  const t = def.generate(rng, policyFor(opts.split, opts.grid, opts.gridCharacters));
+  const t = def.generate(rng, policyFor(opts.split, opts.grid, opts.gridCharacters, opts.gridScenes));
   const inputs = t.inputs.map((s) => render(s, size));
   const sample: Sample = {
     key: sampleKey(opts.split, index),

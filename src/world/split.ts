@@ -94,6 +94,8 @@ export class SplitPolicy {
     readonly grid?: number,
     /** and whether characters are drawn on it too (GenerateOptions.gridCharacters) */
     readonly gridCharacters = false,
+    /** and whether text-to-image scenes are drawn on it (GenerateOptions.gridScenes) */
+    readonly gridScenes = false,
   ) {
     this.seen = {
       pairs: ALL_PAIRS.filter(([s, c]) => !isHeldOutPair(s, c)),

@@ -298,7 +298,7 @@ const t2i: TaskDef = {
   name: 't2i.caption',
   family: 't2i',
   generate(rng, policy) {
-    const after = randomScene(rng, policy, { objects: [1, 3], text: 0.4, character: 0.3, night: 0.2 });
+    const after = randomScene(rng, policy, { objects: [1, 3], text: 0.4, character: 0.3, night: 0.2, drawn: true });
     return {
       family: 't2i',
       task: 't2i.caption',

@@ -122,6 +122,14 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-gridc.json'), '--out', at('bad-run')],
       /^kontext train: gridCharacters must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
     );
+    await writeFile(
+      at('bad-grids.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, grid: 8, gridScenes: 'yes' }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-grids.json'), '--out', at('bad-run')],
+      /^kontext train: gridScenes must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
+    );
   });
 });
 

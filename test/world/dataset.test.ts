@@ -259,6 +259,38 @@ describe('grid placement (training data)', () => {
     expect(offGrid.length).toBeGreaterThan(off.length / 2);
   });
 
+  it('gridScenes puts text-to-image scenes on cell centres (objects, and characters with gridCharacters); without it they are unchanged', () => {
+    const scenes = Array.from({ length: 350 }, (_, i) =>
+      makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridCharacters: true, gridScenes: true }, i),
+    ).filter((s) => s.family === 't2i');
+    let objects = 0;
+    let characters = 0;
+    for (const s of scenes) {
+      for (const o of s.after.objects) {
+        expect(onGrid(o.x, G / 2) && onGrid(o.y, G / 2)).toBe(true);
+        objects++;
+      }
+      const c = s.after.character;
+      if (c) {
+        expect(onGrid(c.x, G / 2) && onGrid(c.y, G / 2)).toBe(true);
+        characters++;
+      }
+    }
+    expect(objects).toBeGreaterThan(20);
+    expect(characters).toBeGreaterThan(5);
+    // without gridScenes a text-to-image sample is the same as without a grid; with it, every other sample is too
+    for (const [i, s] of gridded.slice(0, 140).entries())
+      if (s.family === 't2i') {
+        expect(same(s.target.data, train[i].target.data)).toBe(true);
+        expect(s.instruction).toBe(train[i].instruction);
+      }
+    const withScenes = Array.from({ length: 140 }, (_, i) =>
+      makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridCharacters: true, gridScenes: true }, i),
+    );
+    for (const [i, s] of withScenes.entries())
+      if (s.family !== 't2i') expect(same(s.target.data, gridded[i].target.data)).toBe(true);
+  });
+
   /** the item before and after, each drawn alone on its background: moved by whole cells, and the same pixels there */
   function expectCopiedByCells(ia: RGBImage, ib: RGBImage, from: { x: number; y: number }, to: typeof from) {
     const [dx, dy] = [Math.round((to.x - from.x) * 64), Math.round((to.y - from.y) * 64)];
