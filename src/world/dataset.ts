@@ -68,7 +68,8 @@ export interface GenerateOptions {
 }
 
 const policies = new Map<string, SplitPolicy>();
-function policyFor(split: Split, grid?: number, gridCharacters = false, gridScenes = false): SplitPolicy {
+/** One policy per split and placement grid (they are pure functions of these options). */
+function policyFor({ split, grid, gridCharacters = false, gridScenes = false }: GenerateOptions): SplitPolicy {
   const key = `${split}:${grid ?? ''}:${gridCharacters}:${gridScenes}`;
   let p = policies.get(key);
   if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters, gridScenes)));
@@ -97,7 +98,7 @@ export function makeSample(opts: GenerateOptions, index: number): Sample {
   const size = opts.size ?? DEFAULT_SIZE;
   checkSize(size);
   const { family, def, rng } = drawTask(opts, index);
-  const t = def.generate(rng, policyFor(opts.split, opts.grid, opts.gridCharacters, opts.gridScenes));
+  const t = def.generate(rng, policyFor(opts));
   const inputs = t.inputs.map((s) => render(s, size));
   const sample: Sample = {
     key: sampleKey(opts.split, index),

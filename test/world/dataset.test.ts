@@ -260,9 +260,10 @@ describe('grid placement (training data)', () => {
   });
 
   it('gridScenes puts text-to-image scenes on cell centres (objects, and characters with gridCharacters); without it they are unchanged', () => {
-    const scenes = Array.from({ length: 350 }, (_, i) =>
+    const withScenes = Array.from({ length: 350 }, (_, i) =>
       makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridCharacters: true, gridScenes: true }, i),
-    ).filter((s) => s.family === 't2i');
+    );
+    const scenes = withScenes.filter((s) => s.family === 't2i');
     let objects = 0;
     let characters = 0;
     for (const s of scenes) {
@@ -284,10 +285,7 @@ describe('grid placement (training data)', () => {
         expect(same(s.target.data, train[i].target.data)).toBe(true);
         expect(s.instruction).toBe(train[i].instruction);
       }
-    const withScenes = Array.from({ length: 140 }, (_, i) =>
-      makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridCharacters: true, gridScenes: true }, i),
-    );
-    for (const [i, s] of withScenes.entries())
+    for (const [i, s] of withScenes.slice(0, 140).entries())
       if (s.family !== 't2i') expect(same(s.target.data, gridded[i].target.data)).toBe(true);
   });
 
