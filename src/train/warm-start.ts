@@ -12,6 +12,8 @@
 // read out with zero weights (the new input columns of `mlp.2` / `linear2` are zero), so they add nothing until
 // trained and the wider model starts as exactly the narrower one's function. The single blocks' fused `linear1`
 // puts the MLP after q, k, v, and `linear2` reads [attention; MLP], so the new units sit at the end there too.
+// The text encoder grows deeper the same way: a layer the folder lacks has its residual outputs (`attn.proj`,
+// `fc2`) set to zero, so it adds nothing to the stream and the deeper encoder starts as exactly the shallower one.
 // The vocabulary must be the same (the embedding rows are words).
 
 import { existsSync } from 'node:fs';
@@ -36,6 +38,9 @@ export interface WarmStart {
 
 /** The MLP layers of the double- and single-stream blocks: those whose hidden width `mlp_ratio` sets. */
 const MLP_LAYER = /\.(img_mlp|txt_mlp)\.[02]\.(weight|bias)$|single_blocks\.\d+\.linear[12]\.(weight|bias)$/;
+
+/** The text encoder layers' residual outputs: zero in a layer the folder lacks, so that the layer adds nothing. */
+const TEXT_RESIDUAL_OUT = /^text_encoder\.layers\.\d+\.(attn\.proj|fc2)\.(weight|bias)$/;
 
 /**
  * Copy `src` (shape `from`) into the leading block of `dst` (shape `to`, each dimension ≥ `from`'s). A weight
@@ -88,7 +93,15 @@ export async function warmStart(model: MiniModel, dir: string, tokenizer: MiniTo
           p.set({ dtype: 'float32', shape: [...p.shape], data });
           r.copied++;
           r.grown.push(key);
-        } else r.kept.push(key);
+        } else {
+          r.kept.push(key);
+          if (!shape && TEXT_RESIDUAL_OUT.test(key))
+            p.set({
+              dtype: 'float32',
+              shape: [...p.shape],
+              data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)),
+            });
+        }
       }
     } finally {
       await f.close();

@@ -75,6 +75,30 @@ describe('warmStart', () => {
     expect(Array.from(c[0]!.data)).not.toEqual(Array.from(a[0]!.data));
   });
 
+  it('a deeper text encoder warm-started from a shallower one gives the same images (new layers add nothing)', async () => {
+    const shallow = tinyPipeline();
+    const { tokenizer, ae } = shallow;
+    const cfg = tinyConfig(tokenizer.vocabSize);
+    const depth = cfg.text.depth;
+    cfg.text = { ...cfg.text, depth: depth + 2 };
+    const model = new MiniModel(cfg);
+    initParameters(model, 9); // the default initialisation: the warm start alone must make the new layers identities
+    const r = await warmStart(model, dir, tokenizer);
+    expect(r.kept.length).toBe(2 * 12); // 2 layers × (2 norms, qkv, proj, fc1, fc2) × (weight, bias)
+    expect(r.kept.every((k) => new RegExp(`^text_encoder\\.layers\\.(${depth}|${depth + 1})\\.`).test(k))).toBe(true);
+    const now = values(model);
+    // the residual outputs are zeroed; the layers' inputs keep their initialisation, so they can learn
+    for (const k of r.kept.filter((k) => /\.(attn\.proj|fc2|attn\.qkv|fc1)\.weight$/.test(k)))
+      expect(
+        now.get(k)!.every((x) => x === 0),
+        k,
+      ).toBe(/\.(attn\.proj|fc2)\./.test(k));
+    const deep = new MiniPipeline(model, ae, tokenizer);
+    const reqs = requests();
+    const [a, b] = [await shallow.run(reqs), await deep.run(reqs)];
+    for (const i of [0, 1]) expect(Array.from(b[i]!.data)).toEqual(Array.from(a[i]!.data));
+  });
+
   it('a model with wider MLPs warm-started from a narrower one gives the same images (new hidden units read out with zeros)', async () => {
     const narrow = tinyPipeline();
     const { tokenizer, ae } = narrow;
