@@ -37,6 +37,11 @@ export class MiniTokenizer {
     if (this.index.size !== words.length) throw new Error('tokenizer vocabulary has duplicate words');
   }
 
+  /** Is this lower-case word in the vocabulary (looked up rather than spelled)? */
+  knows(word: string): boolean {
+    return this.index.has(word);
+  }
+
   get vocabSize(): number {
     return WORD0 + this.words.length;
   }

@@ -30,6 +30,7 @@ import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
 import { UserError } from '../errors.ts';
+import { withUnknownWords } from './phrasing.ts';
 
 /** One training example: instruction, context images (0…2), target. */
 export interface Example {
@@ -159,6 +160,8 @@ export interface FlowBatchSpec {
   changed?: number;
   /** share of t drawn uniformly instead of logit-normal (sampleT; 0 or absent: none) */
   uniformT?: number;
+  /** share of edit instructions given made-up words for their phrasing words (phrasing.ts; 0 or absent: none) */
+  unknownWords?: number;
 }
 
 /**
@@ -227,7 +230,9 @@ export async function flowFeeds(
   examples.forEach((e, b) => {
     const x = lat[at++];
     for (let i = 0; i < k; i++) ctx.set(lat[at++], (b * k + i) * N * C);
-    const text = rng.next() < dropout ? '' : e.instruction;
+    let text = rng.next() < dropout ? '' : e.instruction;
+    if (s.unknownWords && text && e.inputs.length && rng.next() < s.unknownWords)
+      text = withUnknownWords(text, rng, (w) => tok.knows(w));
     for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
     const eps = rng.normals(N * C);
     const t = sampleT(rng, N, s.uniformT);

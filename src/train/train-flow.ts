@@ -64,6 +64,11 @@ export interface FlowTrainConfig extends RunConfig {
    * drawn uniformly on [0, 1) instead of logit-normal (`uniformT`; flow.ts sampleT)
    */
   loss?: { changed?: number; uniformT?: number };
+  /**
+   * share of edit instructions whose phrasing words are replaced by made-up words (phrasing.ts), so that the model
+   * reads an edit from its content words when a phrasing is new; 0 or absent: none
+   */
+  unknownWords?: number;
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
   /** validation examples per family */
@@ -204,6 +209,12 @@ export async function trainFlow(
       `loss.uniformT must be a number from 0 to 1 (the share of noise levels drawn uniformly instead of ` +
         `logit-normal; 0 or absent: none), got ${JSON.stringify(uniformT)}`,
     );
+  const unknownWords = c.unknownWords;
+  if (unknownWords !== undefined && !(typeof unknownWords === 'number' && unknownWords >= 0 && unknownWords <= 1))
+    throw new UserError(
+      `unknownWords must be a number from 0 to 1 (the share of edit instructions given made-up words for their ` +
+        `phrasing; 0 or absent: none), got ${JSON.stringify(unknownWords)}`,
+    );
   if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
@@ -252,6 +263,7 @@ export async function trainFlow(
     channels: C,
     changed: c.loss?.changed,
     uniformT,
+    unknownWords,
   });
   const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
   const trainer = await Trainer.create(

@@ -130,6 +130,14 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-grids.json'), '--out', at('bad-run')],
       /^kontext train: gridScenes must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
     );
+    await writeFile(
+      at('bad-unknown.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, unknownWords: 1.5 }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-unknown.json'), '--out', at('bad-run')],
+      /^kontext train: unknownWords must be a number from 0 to 1 \(the share of edit instructions given made-up words for their phrasing; 0 or absent: none\), got 1\.5$/,
+    );
   });
 });
 
