@@ -192,6 +192,12 @@ export function validationItems(perFamily: number, size: number): ValItem[] {
   return items;
 }
 
+/** A config value that is a share (0 to 1; absent: none), or a UserError naming the key and what it means. */
+function share(key: string, v: unknown, what: string): number | undefined {
+  if (v === undefined || (typeof v === 'number' && v >= 0 && v <= 1)) return v;
+  throw new UserError(`${key} must be a number from 0 to 1 (${what}; 0 or absent: none), got ${JSON.stringify(v)}`);
+}
+
 export async function trainFlow(
   c: FlowTrainConfig,
   out: string,
@@ -203,18 +209,16 @@ export async function trainFlow(
       `loss.changed must be a number >= 0 (the extra weight of tokens the edit changes; 0 or absent: the plain ` +
         `loss), got ${JSON.stringify(changed)}`,
     );
-  const uniformT = c.loss?.uniformT;
-  if (uniformT !== undefined && !(typeof uniformT === 'number' && uniformT >= 0 && uniformT <= 1))
-    throw new UserError(
-      `loss.uniformT must be a number from 0 to 1 (the share of noise levels drawn uniformly instead of ` +
-        `logit-normal; 0 or absent: none), got ${JSON.stringify(uniformT)}`,
-    );
-  const unknownWords = c.unknownWords;
-  if (unknownWords !== undefined && !(typeof unknownWords === 'number' && unknownWords >= 0 && unknownWords <= 1))
-    throw new UserError(
-      `unknownWords must be a number from 0 to 1 (the share of edit instructions given made-up words for their ` +
-        `phrasing; 0 or absent: none), got ${JSON.stringify(unknownWords)}`,
-    );
+  const uniformT = share(
+    'loss.uniformT',
+    c.loss?.uniformT,
+    'the share of noise levels drawn uniformly instead of logit-normal',
+  );
+  const unknownWords = share(
+    'unknownWords',
+    c.unknownWords,
+    'the share of edit instructions given made-up words for their phrasing',
+  );
   if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,

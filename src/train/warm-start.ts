@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HostTensor, Module } from '../engine/index.ts';
+import { type HostTensor, type Module, numel } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
 import { SafetensorsFile } from '../io/safetensors.ts';
 import type { MiniModel } from '../mini/model.ts';
@@ -96,11 +96,7 @@ export async function warmStart(model: MiniModel, dir: string, tokenizer: MiniTo
         } else {
           r.kept.push(key);
           if (!shape && TEXT_RESIDUAL_OUT.test(key))
-            p.set({
-              dtype: 'float32',
-              shape: [...p.shape],
-              data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)),
-            });
+            p.set({ dtype: 'float32', shape: [...p.shape], data: new Float32Array(numel(p.shape)) });
         }
       }
     } finally {
