@@ -14,8 +14,10 @@
 //   style       every object reads as the new drawing style
 //   word        the word read by template matching is the new word
 //   textcolor   most glyph pixels read as the new colour
-//   character   the identity read in the character's box is the character's (new scene: and the new background)
-//   generate    every described object in its region, the background, the word and the character identity
+//   character   the character's identity, at its size, with its centre anywhere in the named region (the words name a
+//               region, not a place); moved within its scene: its old box shows the background and the rest of the
+//               scene is intact; new scene: the new background and every described object in its region
+//   generate    every described object and the character in its region, the background and the word
 
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
@@ -23,10 +25,24 @@ import { OBJECT_COLORS, TEXT_COLORS } from '../world/palette.ts';
 import { inkMask } from '../world/masks.ts';
 import type { Edit } from '../world/ops.ts';
 import { render } from '../world/render.ts';
-import { itemRects, objectRect, pixelRect, regionOf, textRect, type Scene, type SceneObject } from '../world/scene.ts';
+import { CHARACTER_SIZES } from '../world/characters.ts';
+import {
+  BORDER,
+  characterRect,
+  itemRects,
+  objectRect,
+  pixelRect,
+  regionOf,
+  regionRect,
+  textRect,
+  type Rect,
+  type Scene,
+  type SceneObject,
+} from '../world/scene.ts';
 import {
   dominantColor,
   findObjects,
+  identityAmong,
   lit,
   pixelDistance,
   readBackground,
@@ -72,12 +88,12 @@ export function objectPresent(img: RGBImage, o: SceneObject, look: Look, where: 
   );
 }
 
-/** Share of the pixels in object o's box that show the scene's background. */
-export function backgroundShare(img: RGBImage, o: SceneObject, scene: Scene): number {
+/** Share of the pixels in a box (an object's, a character's) that show the scene's background. */
+export function backgroundShare(img: RGBImage, box: Rect, scene: Scene): number {
   const S = img.width;
   const look = lookOf(scene);
   const tol = tolerance(look);
-  const [x0, y0, x1, y1] = pixelRect(objectRect(o), S, 0);
+  const [x0, y0, x1, y1] = pixelRect(box, S, 0);
   let hit = 0;
   for (let y = y0; y < y1; y++) {
     const c = lit(backgroundRow(scene.background, y, S), look);
@@ -119,8 +135,32 @@ export function identityIn(img: RGBImage, scene: Scene): number | null {
   return readIdentity(img, scene.character, scene.background, lookOf(scene))?.identity ?? null;
 }
 
-function checkCharacter(img: RGBImage, scene: Scene, failures: string[]): void {
+/**
+ * Is the scene's character drawn with its identity and size anywhere its centre may lie in its 3x3 region (the
+ * world's placement rule: centre inside the region, box inside the image's border, on the 1/128 lattice)?
+ */
+export function characterInRegion(img: RGBImage, scene: Scene): boolean {
   const c = scene.character!;
+  const half = CHARACTER_SIZES[c.size] / 2;
+  const [rx0, ry0, rx1, ry1] = regionRect(regionOf(c.x, c.y));
+  const lattice = (lo: number, hi: number): number[] => {
+    const out: number[] = [];
+    for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++) out.push(k / 128);
+    return out;
+  };
+  const xs = lattice(Math.max(BORDER + half, rx0), Math.min(1 - BORDER - half, rx1));
+  const ys = lattice(Math.max(BORDER + half, ry0), Math.min(1 - BORDER - half, ry1));
+  const centres = ys.flatMap((y) => xs.map((x) => ({ x, y })));
+  return identityAmong(img, c.identity, c.size, centres, scene.background, lookOf(scene));
+}
+
+function checkCharacter(img: RGBImage, scene: Scene, where: 'place' | 'region', failures: string[]): void {
+  const c = scene.character!;
+  if (where === 'region') {
+    if (!characterInRegion(img, scene))
+      failures.push(`no ${c.size} character of identity ${c.identity} in the ${regionOf(c.x, c.y)}`);
+    return;
+  }
   const got = identityIn(img, scene);
   if (got !== c.identity)
     failures.push(`character in ${at(c)} reads as ${got ?? 'nothing'}, want identity ${c.identity}`);
@@ -199,14 +239,18 @@ function checkGray(img: RGBImage, after: Scene, failures: string[]): void {
 
 /**
  * Does the image show the whole scene as it is: every object (but those in `except`) with its shape, colour and
- * size at its place, the word, the character's identity and (unless told otherwise) the background?
+ * size at its place, the word, and (unless told otherwise) the character's identity and the background?
  */
-export function sceneReads(img: RGBImage, scene: Scene, o: { except?: number[]; background?: boolean } = {}): Verdict {
+export function sceneReads(
+  img: RGBImage,
+  scene: Scene,
+  o: { except?: number[]; background?: boolean; character?: boolean } = {},
+): Verdict {
   const failures: string[] = [];
   const kept = { ...scene, objects: scene.objects.filter((p) => !o.except?.includes(p.id)) };
   checkObjects(img, kept, 'place', failures);
   if (scene.text) checkWord(img, scene, failures);
-  if (scene.character) checkCharacter(img, scene, failures);
+  if (scene.character && (o.character ?? true)) checkCharacter(img, scene, 'place', failures);
   if (o.background ?? true) checkBackground(img, scene, failures);
   return { success: failures.length === 0, failures };
 }
@@ -252,13 +296,14 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
     if (!o) throw new Error(`edit refers to object ${id}, which the scene lacks`);
     return o;
   };
-  const gone = (o: SceneObject): void => {
-    const share = backgroundShare(output, o, after);
+  const gone = (box: Rect, what: string): void => {
+    const share = backgroundShare(output, box, after);
     if (share < BACKGROUND_SHARE)
       failures.push(
-        `old box of the ${name(o)} is ${(share * 100).toFixed(0)}% background (want ${BACKGROUND_SHARE * 100}%)`,
+        `old box of the ${what} is ${(share * 100).toFixed(0)}% background (want ${BACKGROUND_SHARE * 100}%)`,
       );
   };
+  const goneObject = (o: SceneObject): void => gone(objectRect(o), name(o));
   const present = (o: SceneObject, where: 'place' | 'region'): void => {
     if (!objectPresent(output, o, lookOf(after), where))
       failures.push(`no ${name(o)} ${where === 'place' ? `near ${at(o)}` : `in the ${regionOf(o.x, o.y)}`}`);
@@ -269,14 +314,14 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
       present(find(after, edit.id), 'place');
       break;
     case 'remove':
-      gone(find(before, edit.id));
+      goneObject(find(before, edit.id));
       break;
     case 'add':
       present(find(after, edit.id), 'region');
       break;
     case 'move':
       present(find(after, edit.id), 'region');
-      gone(find(before, edit.id));
+      goneObject(find(before, edit.id));
       break;
     case 'background':
       checkBackground(output, after, failures);
@@ -298,15 +343,21 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
     case 'textcolor':
       checkTextColor(output, after, failures);
       break;
-    case 'character':
-      checkCharacter(output, after, failures);
-      if (edit.newScene) checkBackground(output, after, failures);
+    case 'character': {
+      if (!after.character) throw new Error('a character edit needs a character in the target scene');
+      checkCharacter(output, after, 'region', failures);
+      if (edit.newScene) {
+        // a new scene described in words: its background and every described object in its region, as text-to-image
+        checkBackground(output, after, failures);
+        checkObjects(output, after, 'region', failures);
+      } else if (before?.character) gone(characterRect(before.character), 'character');
       break;
+    }
     case 'generate':
       checkBackground(output, after, failures);
       checkObjects(output, after, 'region', failures);
       if (after.text) checkWord(output, after, failures);
-      if (after.character) checkCharacter(output, after, failures);
+      if (after.character) checkCharacter(output, after, 'region', failures);
       break;
     default: {
       // no check for this op would mean no failure, and a success: refuse instead
@@ -317,12 +368,17 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
       );
     }
   }
-  // local edits and background changes must leave the rest of the scene as it was: every object the instruction
-  // does not name at its place with its shape and colour, the word, the character (and the background, unless
-  // it was the edit). A model that wipes the image cannot pass a remove.
-  if (INTACT_OPS.has(edit.op)) {
+  // local edits, background changes and a character moved within its scene must leave the rest of the scene as it
+  // was: every object the instruction does not name at its place with its shape and colour, the word, the character
+  // (unless it was the edit) and the background (unless it was the edit). A model that wipes the image cannot pass
+  // a remove.
+  if (INTACT_OPS.has(edit.op) || (edit.op === 'character' && !edit.newScene)) {
     const named = 'id' in edit ? [edit.id] : [];
-    const rest = sceneReads(output, after, { except: named, background: edit.op !== 'background' });
+    const rest = sceneReads(output, after, {
+      except: named,
+      background: edit.op !== 'background',
+      character: edit.op !== 'character',
+    });
     failures.push(...rest.failures.map((f) => `rest of the scene: ${f}`));
   }
   return { success: failures.length === 0, failures };

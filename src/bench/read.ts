@@ -608,3 +608,48 @@ export function readIdentity(
   if (!best || best.error > IDENTITY_TOLERANCE * lightingGain(look.time)) return null;
   return best;
 }
+
+/**
+ * Is this identity drawn, at this size, with its centre at one of `centres`? The words of an edit name a region, not
+ * a place, so the analyzers look for the character over every centre the region allows. Each centre is first scored
+ * cheaply — the mean absolute error of the identity's own opaque sprite pixels there — and the 3 best are then read
+ * against all identities (readIdentity, which also tries ±2 pixels): the answer needs the same positive evidence as
+ * at a known place.
+ */
+export function identityAmong(
+  img: RGBImage,
+  identity: number,
+  size: CharacterPlacement['size'],
+  centres: { x: number; y: number }[],
+  bg: Background,
+  look: Look,
+): boolean {
+  const S = img.width;
+  const side = CHARACTER_SIZES[size] * S;
+  const scored = centres.map((p) => {
+    const r = characterRect({ ...p, size, identity });
+    const ox = r[0] * S;
+    const oy = r[1] * S;
+    const bx0 = Math.floor(ox);
+    const by0 = Math.floor(oy);
+    const bw = Math.ceil(ox + side) - bx0;
+    const bh = Math.ceil(oy + side) - by0;
+    const sp = spriteTable(side, ox - bx0, oy - by0, bw, bh, look)[identity]!;
+    let err = 0;
+    let n = 0;
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        const i = (y * bw + x) * 3;
+        if (sp[i]! < 0) continue;
+        const gx = bx0 + x;
+        const gy = by0 + y;
+        const inside = gx >= 0 && gy >= 0 && gx < S && gy < img.height;
+        for (let k = 0; k < 3; k++) err += Math.abs((inside ? img.data[(gy * S + gx) * 3 + k]! : 0) - sp[i + k]!);
+        n += 3;
+      }
+    }
+    return { p, error: err / Math.max(1, n) };
+  });
+  scored.sort((a, b) => a.error - b.error);
+  return scored.slice(0, 3).some(({ p }) => readIdentity(img, { size, ...p }, bg, look)?.identity === identity);
+}

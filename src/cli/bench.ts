@@ -2,7 +2,7 @@
 // the real KontextBench), and report the numbers.
 
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
@@ -13,6 +13,7 @@ import { SPLITS, type Split } from '../world/split.ts';
 import { FAMILIES, type Family } from '../world/tasks.ts';
 import { knownModels } from '../bench/model.ts';
 import { formatTable, writeReport, type Results } from '../bench/report.ts';
+import { rejudge } from '../bench/rejudge.ts';
 import { runBench } from '../bench/run.ts';
 
 const USAGE = `usage: kontext bench <data|run|report> [options]
@@ -23,8 +24,9 @@ const USAGE = `usage: kontext bench <data|run|report> [options]
   kontext bench run    --data DIR [--model SPEC] --out RESULTS [--limit N] [--seed S] [--examples N] [--quiet]
       Run a model on a benchmark folder (synthetic, or the real KontextBench with metadata.jsonl), save outputs,
       and write RESULTS/results.json, report.html and multiturn.png.
-  kontext bench report RESULTS [--examples N]
-      Print the table of a finished run and rewrite its report.html and multiturn.png.
+  kontext bench report RESULTS [--examples N] [--rejudge [--data DIR]]
+      Print the table of a finished run and rewrite its report.html and multiturn.png; --rejudge first judges
+      its saved outputs again with the current analyzers.
 
 kontext bench <data|run|report> --help for the options of one subcommand`;
 
@@ -51,10 +53,14 @@ const RUN_HELP = () => `usage: kontext bench run --data DIR [--model SPEC] --out
   --examples N       samples shown per group in report.html (default 12)
   --quiet            no progress lines`;
 
-const REPORT_HELP = `usage: kontext bench report RESULTS [--examples N]
+const REPORT_HELP = `usage: kontext bench report RESULTS [--examples N] [--rejudge [--data DIR]]
 
   RESULTS            a folder written by 'kontext bench run' (or its results.json)
-  --examples N       samples shown per group in report.html (default 12)`;
+  --examples N       samples shown per group in report.html (default 12)
+  --rejudge          judge the saved outputs again with the analyzers as they are now (after a check changed),
+                     rewrite results.json (the old one is kept as results.previous.json) and list the rows whose
+                     verdict changed; no model runs
+  --data DIR         the run's dataset, if it moved (default: the folder results.json names)`;
 
 function parse<T extends ParseArgsConfig['options']>(argv: string[], options: T, sub: string, positionals = false) {
   try {
@@ -177,7 +183,12 @@ async function run(argv: string[]): Promise<number> {
 }
 
 async function report(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { examples: { type: 'string' } }, 'report', true);
+  const { values, positionals } = parse(
+    argv,
+    { examples: { type: 'string' }, rejudge: { type: 'boolean' }, data: { type: 'string' } },
+    'report',
+    true,
+  );
   if (values.help) {
     console.log(REPORT_HELP);
     return 0;
@@ -198,6 +209,16 @@ async function report(argv: string[]): Promise<number> {
   }
   if (!results || !Array.isArray(results.samples) || !results.families)
     throw new UserError(`${file} is not a results file of kontext bench run`);
+  if (values.data && !values.rejudge) throw new UserError('--data goes with --rejudge');
+  if (values.rejudge) {
+    const r = await rejudge(results, dir, values.data);
+    await writeFile(join(dir, 'results.previous.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFile(file, `${JSON.stringify(r.results, null, 2)}\n`);
+    results = r.results;
+    console.log(`re-judged ${results.samples.length} rows: ${r.gained.length} now succeed, ${r.lost.length} now fail`);
+    if (r.gained.length) console.log(`  now succeed: ${r.gained.join(' ')}`);
+    if (r.lost.length) console.log(`  now fail: ${r.lost.join(' ')}`);
+  }
   const written = await writeReport(results, dir, intOption(values.examples, '--examples', 12, 0));
   console.log(formatTable(results));
   console.log(`wrote ${written.join(', ')}`);

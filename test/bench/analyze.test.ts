@@ -6,9 +6,19 @@ import { backgroundPixels } from '../../src/bench/analyze.ts';
 import { render } from '../../src/world/render.ts';
 import { OBJECT_COLORS, TEXT_COLORS } from '../../src/world/palette.ts';
 import { SHAPES, SIZE_NAMES, STYLES } from '../../src/world/shapes.ts';
-import { IDENTITY_COUNT } from '../../src/world/characters.ts';
+import { CHARACTER_SIZES, IDENTITY_COUNT } from '../../src/world/characters.ts';
 import { VOCABULARY } from '../../src/world/vocabulary.ts';
-import { textRect, type Scene } from '../../src/world/scene.ts';
+import {
+  BORDER,
+  characterRect,
+  itemRects,
+  pixelRect,
+  rectsOverlap,
+  regionOf,
+  regionRect,
+  textRect,
+  type Scene,
+} from '../../src/world/scene.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 
 const empty: Scene = {
@@ -143,5 +153,73 @@ describe('judge', () => {
     expect(judge(wordEdit, t, t2, render({ ...t, text: { ...t.text!, word: 'DOT' } }, 64)).failures[0]).toMatch(
       /reads 'DOT', want 'DOG'/,
     );
+  });
+});
+
+describe('character edits', () => {
+  // The words name a region ("move the creature to the left"), not a place: the character counts anywhere its centre
+  // may lie in that region; moved within its scene, its old box must show the background, like a moved object's.
+  const samples = Array.from({ length: 200 }, (_, i) => makeSample({ split: 'test', seed: 5, size: 64 }, i));
+  const place = samples.find((s) => s.task === 'character.place')!;
+  const scene = samples.find((s) => s.task === 'character.scene')!;
+
+  /** The target with its character moved by dx pixels (kept inside its region and the image). */
+  const shifted = (s: typeof place, dx: number): Scene => {
+    const c = s.after.character!;
+    return { ...s.after, character: { ...c, x: c.x + dx / 64 } };
+  };
+  /** A shift of a few pixels that keeps the character's centre in its region, its box inside the image and clear. */
+  const regionShift = (s: typeof place): number => {
+    const c = s.after.character!;
+    const half = CHARACTER_SIZES[c.size] / 2;
+    const [rx0, , rx1] = regionRect(regionOf(c.x, c.y));
+    const others = itemRects({ ...s.after, character: null });
+    const dx = [4, -4, 6, -6].find((d) => {
+      const x = c.x + d / 64;
+      const box = characterRect({ ...c, x });
+      return (
+        x >= Math.max(BORDER + half, rx0) &&
+        x <= Math.min(1 - BORDER - half, rx1) &&
+        !others.some((r) => rectsOverlap(box, r, 0))
+      );
+    });
+    if (dx === undefined) throw new Error(`no room to shift the character of ${s.key}`);
+    return dx;
+  };
+
+  it('accepts the character anywhere in the named region, not only at the target place', () => {
+    for (const s of [place, scene]) {
+      const dx = regionShift(s);
+      const moved = shifted(s, dx);
+      expect(regionOf(moved.character!.x, moved.character!.y)).toBe(
+        regionOf(s.after.character!.x, s.after.character!.y),
+      );
+      const v = judge(s.edit, s.before, s.after, render(moved, 64));
+      expect(v.failures, s.task).toEqual([]);
+      expect(v.success).toBe(true);
+    }
+  });
+
+  it('rejects the character in another region, another identity, and a ghost left in the old box', () => {
+    const c = place.after.character!;
+    // another region: the column beside
+    const away = { ...place.after, character: { ...c, x: c.x < 0.5 ? c.x + 1 / 3 : c.x - 1 / 3 } };
+    const far = judge(place.edit, place.before, place.after, render(away, 64));
+    expect(far.success).toBe(false);
+    expect(far.failures.join('; ')).toMatch(new RegExp(`no ${c.size} character of identity ${c.identity} in the `));
+    // the right place, another identity
+    const other = { ...place.after, character: { ...c, identity: (c.identity + 1) % IDENTITY_COUNT } };
+    expect(judge(place.edit, place.before, place.after, render(other, 64)).failures[0]).toMatch(/no .* character/);
+    // drawn at its new place but also left at its old one: the old box is not background
+    const before = place.before!;
+    const both = render(place.after, 64);
+    const ghost = render(before, 64);
+    const [x0, y0, x1, y1] = pixelRect(characterRect(before.character!), 64, 0);
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++)
+        for (let k = 0; k < 3; k++) both.data[(y * 64 + x) * 3 + k] = ghost.data[(y * 64 + x) * 3 + k]!;
+    const v = judge(place.edit, place.before, place.after, both);
+    expect(v.success).toBe(false);
+    expect(v.failures.join('; ')).toMatch(/old box of the character is \d+% background/);
   });
 });

@@ -40,6 +40,29 @@ describe('kontext bench', () => {
     expect(logs.join('\n')).toMatch(/--split NAME/);
   });
 
+  it('report --rejudge judges the saved outputs again and keeps the old results', async () => {
+    const data = join(root, 'rj-data');
+    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '4', '--families', 'character')).toBe(0);
+    const out = join(root, 'rj');
+    expect(await cli('bench', 'run', '--data', data, '--model', 'oracle', '--out', out, '--quiet')).toBe(0);
+    const before = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(before.families.character.success).toBe(1);
+    // replace one saved output by its input (the character not moved): judged again, that row now fails
+    const row = before.samples[0];
+    await writeFile(join(out, row.output), await readFile(join(out, row.inputs[0])));
+    expect(await cli('bench', 'report', out, '--rejudge')).toBe(0);
+    expect(logs.join('\n')).toMatch(new RegExp(`re-judged 4 rows: 0 now succeed, 1 now fail\\n  now fail: ${row.key}`));
+    const after = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(after.families.character.success).toBe(0.75);
+    expect(after.samples[0].success).toBe(false);
+    expect(after.samples[0].failures.length).toBeGreaterThan(0);
+    // the pixel metrics are the run's own, and the old results are kept
+    expect(after.samples[0].psnr).toBe(row.psnr);
+    expect(JSON.parse(await readFile(join(out, 'results.previous.json'), 'utf8')).samples[0].success).toBe(true);
+    expect(await cli('bench', 'report', out, '--data', data)).toBe(2);
+    expect(errors.join('\n')).toMatch(/--data goes with --rejudge/);
+  });
+
   it('gives clear messages for bad input', async () => {
     const cases: [string[], RegExp][] = [
       [

@@ -1,0 +1,80 @@
+// Re-judging a finished run: read the outputs a `kontext bench run` saved and judge them again with the analyzers
+// as they are now, against the same dataset's ground truth. When a check changes (a fairer rule, a fixed reader),
+// every earlier run can be scored by the new rule without running its model again, so old and new numbers stay
+// comparable. Only the verdicts change (success, failures, the character identity of chain turns): the outputs and
+// the pixel metrics are the run's own.
+
+import { join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { readImage, type RGBImage } from '../image/rgb.ts';
+import { identityIn, judge } from './analyze.ts';
+import { loadBench } from './kontextbench.ts';
+import { summarize, type Results } from './report.ts';
+import type { SampleResult } from './run.ts';
+
+export interface RejudgeSummary {
+  results: Results;
+  /** rows whose verdict changed, by direction */
+  gained: string[];
+  lost: string[];
+}
+
+/** Judge again every synthetic row of `results` (written in `dir`) against the dataset at `data`. */
+export async function rejudge(results: Results, dir: string, data: string = results.data): Promise<RejudgeSummary> {
+  const bench = await loadBench(data);
+  const rows = new Map(bench.rows.map((r) => [r.key, r]));
+  const output = async (s: SampleResult, file: string): Promise<RGBImage> => {
+    try {
+      return await readImage(join(dir, file));
+    } catch (err) {
+      throw new UserError(`row '${s.key}': cannot read its saved output '${file}': ${(err as Error).message}`);
+    }
+  };
+  const gained: string[] = [];
+  const lost: string[] = [];
+  const samples: SampleResult[] = [];
+  for (const s of results.samples) {
+    const truth = rows.get(s.key)?.truth;
+    if (s.success === null) {
+      samples.push(s); // a real KontextBench row: nothing to judge
+      continue;
+    }
+    if (!truth) throw new UserError(`row '${s.key}' of the results is not in the dataset '${data}' (give --data)`);
+    let next: SampleResult;
+    if (!s.turns) {
+      const v = judge(truth.edit, truth.scene_before, truth.scene_after, await output(s, s.output));
+      next = { ...s, success: v.success, failures: v.failures };
+    } else {
+      if (truth.turns?.length !== s.turns.length)
+        throw new UserError(`row '${s.key}': the dataset's turns do not match the results' (give the run's --data)`);
+      const turns = [];
+      for (const [k, t] of s.turns.entries()) {
+        const want = truth.turns[k]!;
+        const img = await output(s, t.output);
+        const v = judge(want.edit, want.scene_before, want.scene_after, img);
+        const who = want.scene_after.character;
+        turns.push({
+          ...t,
+          success: v.success,
+          failures: v.failures,
+          identity: who ? identityIn(img, want.scene_after) === who.identity : null,
+        });
+      }
+      next = {
+        ...s,
+        turns,
+        success: turns.every((t) => t.success),
+        failures: turns.flatMap((t) => t.failures.map((f) => `turn ${t.turn}: ${f}`)),
+      };
+    }
+    if (next.success && !s.success) gained.push(s.key);
+    if (!next.success && s.success) lost.push(s.key);
+    samples.push(next);
+  }
+  const { model, modelSpec, synthetic, sawGroundTruth } = results;
+  return {
+    results: summarize(samples, { model, modelSpec, data: bench.root, synthetic, sawGroundTruth }),
+    gained,
+    lost,
+  };
+}
