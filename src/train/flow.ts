@@ -82,8 +82,8 @@ export class ExampleStreams {
     readonly seed: number,
     readonly size: number,
     readonly taskWeights: Readonly<Record<string, number>> = {},
-    /** the world's placement grid for what edits draw (GenerateOptions.grid, gridCharacters, gridScenes); absent: none */
-    readonly world: Pick<GenerateOptions, 'grid' | 'gridCharacters' | 'gridScenes'> = {},
+    /** the world's placement grid for what edits draw (GenerateOptions.grid, gridCharacters, ...); absent: none */
+    readonly world: Pick<GenerateOptions, 'grid' | 'gridCharacters' | 'gridScenes' | 'gridResize'> = {},
   ) {
     checkTaskWeights(taskWeights);
   }

@@ -59,6 +59,8 @@ export interface FlowTrainConfig extends RunConfig {
   gridCharacters?: boolean;
   /** with `grid`: text-to-image scenes too (GenerateOptions.gridScenes) */
   gridScenes?: boolean;
+  /** with `grid`: the scenes of single-turn resizes too (GenerateOptions.gridResize) */
+  gridResize?: boolean;
   /**
    * loss terms beyond the plain rectified-flow loss: λ of the changed-token weight, and the share of noise levels t
    * drawn uniformly on [0, 1) instead of logit-normal (`uniformT`; flow.ts sampleT)
@@ -225,13 +227,15 @@ export async function trainFlow(
     );
   if (c.gridCharacters !== undefined && !(typeof c.gridCharacters === 'boolean' && c.grid))
     throw new UserError(`gridCharacters must be true or false, with a grid (e.g. "grid": 8)`);
-  if (c.gridScenes !== undefined && !(typeof c.gridScenes === 'boolean' && c.grid))
-    throw new UserError(`gridScenes must be true or false, with a grid (e.g. "grid": 8)`);
+  for (const k of ['gridScenes', 'gridResize'] as const)
+    if (c[k] !== undefined && !(typeof c[k] === 'boolean' && c.grid))
+      throw new UserError(`${k} must be true or false, with a grid (e.g. "grid": 8)`);
   // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
   const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, {
     grid: c.grid && c.grid / c.resolution,
     gridCharacters: c.gridCharacters,
     gridScenes: c.gridScenes,
+    gridResize: c.gridResize,
   });
   if (!existsSync(c.ae))
     throw new UserError(

@@ -192,6 +192,8 @@ export interface SceneOptions {
   style?: Style;
   /** the scene is what a model draws from words (text-to-image): its objects and character on the policy's grid */
   drawn?: boolean;
+  /** the scene of a resize: its objects on the policy's grid when it puts resizes there (gridResize) */
+  resized?: boolean;
 }
 
 const want = (rng: Rng, p: number | boolean): boolean => (typeof p === 'boolean' ? p : rng.chance(p));
@@ -204,7 +206,9 @@ export function randomScene(rng: Rng, policy: SplitPolicy, opts: SceneOptions): 
   const grids =
     opts.drawn && policy.gridScenes
       ? { object: drawGrid(policy), character: drawGrid(policy, undefined, 'character') }
-      : undefined;
+      : opts.resized && policy.gridResize
+        ? { object: drawGrid(policy), character: undefined }
+        : undefined;
   for (let attempt = 0; attempt < 100; attempt++) {
     const scene: Scene = {
       background: randomBackground(rng),

@@ -65,14 +65,25 @@ export interface GenerateOptions {
   gridCharacters?: boolean;
   /** with `grid`: text-to-image scenes too (their objects, and characters with gridCharacters, at cells' centres) */
   gridScenes?: boolean;
+  /**
+   * with `grid`: the scenes of single-turn resizes too (their objects at cells' centres, so the resized object is one
+   * pattern per object up to whole tokens before and after; chains unchanged)
+   */
+  gridResize?: boolean;
 }
 
 const policies = new Map<string, SplitPolicy>();
 /** One policy per split and placement grid (they are pure functions of these options). */
-function policyFor({ split, grid, gridCharacters = false, gridScenes = false }: GenerateOptions): SplitPolicy {
-  const key = `${split}:${grid ?? ''}:${gridCharacters}:${gridScenes}`;
+function policyFor({
+  split,
+  grid,
+  gridCharacters = false,
+  gridScenes = false,
+  gridResize = false,
+}: GenerateOptions): SplitPolicy {
+  const key = `${split}:${grid ?? ''}:${gridCharacters}:${gridScenes}:${gridResize}`;
   let p = policies.get(key);
-  if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters, gridScenes)));
+  if (!p) policies.set(key, (p = new SplitPolicy(split, grid, gridCharacters, gridScenes, gridResize)));
   return p;
 }
 

@@ -96,6 +96,8 @@ export class SplitPolicy {
     readonly gridCharacters = false,
     /** and whether text-to-image scenes are drawn on it (GenerateOptions.gridScenes) */
     readonly gridScenes = false,
+    /** and whether the scenes of single-turn resizes are drawn on it (GenerateOptions.gridResize) */
+    readonly gridResize = false,
   ) {
     this.seen = {
       pairs: ALL_PAIRS.filter(([s, c]) => !isHeldOutPair(s, c)),

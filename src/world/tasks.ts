@@ -360,7 +360,7 @@ export const TASKS: TaskDef[] = [
   single('local.remove', 'local', remove, { objects: [2, 4], ...COMMON }),
   single('local.add', 'local', add, { objects: [0, 3], ...COMMON }),
   single('local.move', 'local', move, { objects: [1, 3], ...COMMON }),
-  single('local.resize', 'local', resize, { objects: [1, 3], ...COMMON }),
+  single('local.resize', 'local', resize, { objects: [1, 3], ...COMMON, resized: true }),
   single('global.background', 'global', background, { objects: [1, 3], ...COMMON }),
   single('global.daynight', 'global', dayNight, { objects: [1, 3], ...COMMON, night: 0.5 }),
   single('global.grayscale', 'global', grayscale, { objects: [1, 3], ...COMMON }),

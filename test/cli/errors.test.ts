@@ -131,6 +131,14 @@ describe('kontext: parse errors and unknown commands', () => {
       /^kontext train: gridScenes must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
     );
     await writeFile(
+      at('bad-gridr.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, gridResize: true }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-gridr.json'), '--out', at('bad-run')],
+      /^kontext train: gridResize must be true or false, with a grid \(e\.g\. "grid": 8\)$/,
+    );
+    await writeFile(
       at('bad-unknown.json'),
       JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, unknownWords: 1.5 }),
     );

@@ -289,6 +289,27 @@ describe('grid placement (training data)', () => {
       if (s.family !== 't2i') expect(same(s.target.data, gridded[i].target.data)).toBe(true);
   });
 
+  it('gridResize puts the objects of single-turn resizes on cell centres, before and after; nothing else changes', () => {
+    const withResize = Array.from({ length: 700 }, (_, i) =>
+      makeSample({ split: 'train', seed: 11, size: 64, grid: G, gridResize: true }, i),
+    );
+    const resizes = withResize.filter((s) => s.task === 'local.resize');
+    expect(resizes.length).toBeGreaterThan(5);
+    for (const s of resizes) {
+      for (const scene of [s.before!, s.after])
+        for (const o of scene.objects) expect(onGrid(o.x, G / 2) && onGrid(o.y, G / 2), s.key).toBe(true);
+      const id = (s.edit as { id: number }).id;
+      const [a, b] = [s.before!, s.after].map((sc) => sc.objects.find((o) => o.id === id)!);
+      expect([a.x, a.y]).toEqual([b.x, b.y]);
+      expect(a.size).not.toBe(b.size);
+    }
+    // without it, resizes lie anywhere (as the benchmark's); every other sample is the same with or without it
+    const plain = objectsOnly.filter((s) => s.task === 'local.resize');
+    expect(plain.some((s) => s.before!.objects.some((o) => !(onGrid(o.x, G / 2) && onGrid(o.y, G / 2))))).toBe(true);
+    for (const [i, s] of withResize.entries())
+      if (s.task !== 'local.resize') expect(same(s.target.data, objectsOnly[i]!.target.data), s.key).toBe(true);
+  });
+
   /** the item before and after, each drawn alone on its background: moved by whole cells, and the same pixels there */
   function expectCopiedByCells(ia: RGBImage, ib: RGBImage, from: { x: number; y: number }, to: typeof from) {
     const [dx, dy] = [Math.round((to.x - from.x) * 64), Math.round((to.y - from.y) * 64)];
