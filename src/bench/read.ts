@@ -506,6 +506,17 @@ function spriteTable(side: number, fx: number, fy: number, bw: number, bh: numbe
   return table;
 }
 
+/** The whole-pixel box a character at this place covers in an S-pixel image, and the sprite's offset inside it. */
+function spriteBox(place: Pick<CharacterPlacement, 'size' | 'x' | 'y'>, S: number) {
+  const r = characterRect({ ...place, identity: 0 });
+  const side = CHARACTER_SIZES[place.size] * S;
+  const ox = r[0] * S;
+  const oy = r[1] * S;
+  const bx0 = Math.floor(ox);
+  const by0 = Math.floor(oy);
+  return { side, bx0, by0, bw: Math.ceil(ox + side) - bx0, bh: Math.ceil(oy + side) - by0, fx: ox - bx0, fy: oy - by0 };
+}
+
 /** Accept an identity reading when the mean absolute error over the box is below this (scaled by lighting gain). */
 export const IDENTITY_TOLERANCE = 16;
 
@@ -521,14 +532,7 @@ export function readIdentity(
   look: Look,
 ): { identity: number; error: number } | null {
   const S = img.width;
-  const r = characterRect({ ...place, identity: 0 });
-  const side = CHARACTER_SIZES[place.size] * S;
-  const ox = r[0] * S;
-  const oy = r[1] * S;
-  const bx0 = Math.floor(ox);
-  const by0 = Math.floor(oy);
-  const bw = Math.ceil(ox + side) - bx0;
-  const bh = Math.ceil(oy + side) - by0;
+  const { side, bx0, by0, bw, bh, fx, fy } = spriteBox(place, S);
   const SHIFT = 2;
   // the output crop, with a SHIFT-pixel frame (pixels outside the image count as black)
   const cw = bw + 2 * SHIFT;
@@ -554,7 +558,7 @@ export function readIdentity(
     for (const x of sides) for (let k = 0; k < 3; k++) c[k]! += img.data[(gy * S + x) * 3 + k]! / sides.length;
     return [c[0]!, c[1]!, c[2]!];
   });
-  const sprites = spriteTable(side, ox - bx0, oy - by0, bw, bh, look);
+  const sprites = spriteTable(side, fx, fy, bw, bh, look);
   const renderCandidate = (id: number): Float32Array => {
     const sp = sprites[id]!;
     const cand = new Float32Array(bw * bh * 3);
@@ -625,16 +629,9 @@ export function identityAmong(
   look: Look,
 ): boolean {
   const S = img.width;
-  const side = CHARACTER_SIZES[size] * S;
   const scored = centres.map((p) => {
-    const r = characterRect({ ...p, size, identity });
-    const ox = r[0] * S;
-    const oy = r[1] * S;
-    const bx0 = Math.floor(ox);
-    const by0 = Math.floor(oy);
-    const bw = Math.ceil(ox + side) - bx0;
-    const bh = Math.ceil(oy + side) - by0;
-    const sp = spriteTable(side, ox - bx0, oy - by0, bw, bh, look)[identity]!;
+    const { side, bx0, by0, bw, bh, fx, fy } = spriteBox({ ...p, size }, S);
+    const sp = spriteTable(side, fx, fy, bw, bh, look)[identity]!;
     let err = 0;
     let n = 0;
     for (let y = 0; y < bh; y++) {
