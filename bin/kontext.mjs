@@ -2,5 +2,6 @@
 // The `kontext` command: registers the TypeScript loader, then runs the CLI from source.
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('../src/cli/main.ts');
+const { main, quietOnClosedPipe } = await import('../src/cli/main.ts');
+quietOnClosedPipe(process.stdout);
 process.exitCode = await main(process.argv.slice(2));

@@ -107,6 +107,17 @@ export function reportError(err: unknown, command: string, debug = false): numbe
   return 1;
 }
 
+/**
+ * A reader that stops early (`kontext bench report R | head`) closes the pipe under our output; stop quietly then,
+ * as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream, exit: (code: number) => void = process.exit): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') exit(0);
+    else throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { args, debug, ep } = takeGlobalOptions(argv);
   const [name, ...rest] = args;
