@@ -61,6 +61,19 @@ describe('kontext bench', () => {
     expect(JSON.parse(await readFile(join(out, 'results.previous.json'), 'utf8')).samples[0].success).toBe(true);
     expect(await cli('bench', 'report', out, '--data', data)).toBe(2);
     expect(errors.join('\n')).toMatch(/--data goes with --rejudge/);
+    // another dataset than the run's: the rows are named, not judged against the wrong truth
+    const other = join(root, 'rj-other');
+    expect(await cli('bench', 'data', '--out', other, '--split', 'test', '--n', '2', '--families', 'local')).toBe(0);
+    expect(await cli('bench', 'report', out, '--rejudge', '--data', other)).toBe(2);
+    expect(errors.join('\n')).toMatch(
+      /row 'val-000000' of the results is not in the dataset '.*rj-other' \(give --data\)/,
+    );
+    // a saved output gone: named with its row
+    await rm(join(out, before.samples[1].output));
+    expect(await cli('bench', 'report', out, '--rejudge')).toBe(2);
+    expect(errors.join('\n')).toMatch(
+      new RegExp(`row '${before.samples[1].key}': cannot read its saved output '${before.samples[1].output}'`),
+    );
   });
 
   it('gives clear messages for bad input', async () => {
