@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { readImage, type RGBImage } from '../image/rgb.ts';
-import { identityIn, judge } from './analyze.ts';
+import { judge } from './analyze.ts';
 import { loadBench } from './kontextbench.ts';
 import { summarize, type Results } from './report.ts';
-import type { SampleResult } from './run.ts';
+import { chainVerdict, identityKept, type SampleResult } from './run.ts';
 
 export interface RejudgeSummary {
   results: Results;
@@ -52,20 +52,9 @@ export async function rejudge(results: Results, dir: string, data: string = resu
         const want = truth.turns[k]!;
         const img = await output(s, t.output);
         const v = judge(want.edit, want.scene_before, want.scene_after, img);
-        const who = want.scene_after.character;
-        turns.push({
-          ...t,
-          success: v.success,
-          failures: v.failures,
-          identity: who ? identityIn(img, want.scene_after) === who.identity : null,
-        });
+        turns.push({ ...t, success: v.success, failures: v.failures, identity: identityKept(img, want.scene_after) });
       }
-      next = {
-        ...s,
-        turns,
-        success: turns.every((t) => t.success),
-        failures: turns.flatMap((t) => t.failures.map((f) => `turn ${t.turn}: ${f}`)),
-      };
+      next = { ...s, turns, ...chainVerdict(turns) };
     }
     if (next.success && !s.success) gained.push(s.key);
     if (!next.success && s.success) lost.push(s.key);

@@ -120,6 +120,19 @@ function scored(t: { edit: Edit; scene_before: Scene | null; scene_after: Scene 
   const verdict = judge(t.edit, t.scene_before, t.scene_after, img);
   return { success: verdict.success, failures: verdict.failures, psnr: psnr(img, target), ssim: ssim(img, target) };
 }
+
+/** Whether a chain turn's output still shows the scene's character as itself (null when the scene has none). */
+export function identityKept(img: RGBImage, after: Scene): boolean | null {
+  return after.character ? identityIn(img, after) === after.character.identity : null;
+}
+
+/** A chain succeeds when every turn does; its failures are the turns', each named by its turn. */
+export function chainVerdict(turns: TurnResult[]): { success: boolean; failures: string[] } {
+  return {
+    success: turns.every((r) => r.success),
+    failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
+  };
+}
 export async function runBench(opts: RunOptions): Promise<Results> {
   const data: BenchData = await loadBench(opts.data);
   // results written into the dataset would mix with its files, and an output could replace one of them
@@ -256,7 +269,6 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       resized ||= out.resized;
       const file = join(outputs, files[k]!);
       await writePng(out.img, file);
-      const who = turn.scene_after.character;
       turns.push({
         turn: k + 1,
         task: turn.task,
@@ -268,7 +280,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         ...scored(turn, out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
         driftPsnr: psnr(out.img, target, (i) => touched[i] === 0),
-        identity: who ? identityIn(out.img, turn.scene_after) === who.identity : null,
+        identity: identityKept(out.img, turn.scene_after),
       });
       current = out.img;
       currentFile = file;
@@ -279,8 +291,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       output: last.output,
       target: last.target,
       mask: turns[0]!.mask,
-      success: turns.every((r) => r.success),
-      failures: turns.flatMap((r) => r.failures.map((f) => `turn ${r.turn}: ${f}`)),
+      ...chainVerdict(turns),
       psnr: last.psnr,
       ssim: last.ssim,
       uneditedPsnr: null,
