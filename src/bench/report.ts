@@ -13,7 +13,7 @@ import { writePng } from '../image/rgb.ts';
 import { CATEGORY, FAMILIES, KONTEXT_FAMILIES } from '../world/tasks.ts';
 import { MAX_PSNR, mean } from './metrics.ts';
 import { plotCurves } from './plot.ts';
-import type { SampleResult, TurnResult } from './run.ts';
+import type { Novelty, SampleResult, TurnResult } from './run.ts';
 
 export interface Metrics {
   n: number;
@@ -27,6 +27,16 @@ export interface CurvePoint extends Metrics {
   turn: number;
   driftPsnr: number | null;
   identity: number | null;
+}
+
+/** Held-out rows against their own tasks: `success` is theirs, `expected` the mean over the same rows of their task's
+ *  success among the rows without the held-out kind. The seen rows are a different task mix (a held-out template
+ *  may phrase only a hard task), so this, not `seen`, says what the held-out thing itself costs. Rows whose task has
+ *  no row to compare with are left out of both (n counts the rest). */
+export interface TaskMatched {
+  n: number;
+  success: number;
+  expected: number;
 }
 
 export interface FamilyMetrics extends Metrics {
@@ -50,8 +60,9 @@ export interface Results {
   overall: Metrics;
   families: Record<string, FamilyMetrics>;
   tasks: Record<string, Metrics>;
-  /** rows that involve each held-out kind (novel) against the rows without any held-out thing (seen) */
-  heldOut: Record<string, { novel: Metrics; seen: Metrics }>;
+  /** rows that involve each held-out kind (novel) against the rows without any held-out thing (seen), and against
+   *  their own tasks' rows without that kind (matched) */
+  heldOut: Record<string, { novel: Metrics; seen: Metrics; matched?: TaskMatched | null }>;
   /** row counts per KontextBench category string */
   categories: Record<string, number>;
   samples: SampleResult[];
@@ -87,6 +98,23 @@ function curveOf(chains: SampleResult[]): CurvePoint[] {
   });
 }
 
+function taskMatched(single: SampleResult[], kind: Novelty): TaskMatched | null {
+  const judged = single.filter((s) => s.success !== null);
+  const rateWithout = new Map<string | null, number | null>();
+  for (const task of new Set(judged.map((s) => s.task)))
+    rateWithout.set(
+      task,
+      rate(judged.filter((s) => s.task === task && !s.novel?.includes(kind)).map((s) => s.success)),
+    );
+  const rows = judged.filter((s) => s.novel?.includes(kind) && rateWithout.get(s.task) != null);
+  if (!rows.length) return null;
+  return {
+    n: rows.length,
+    success: rows.filter((s) => s.success).length / rows.length,
+    expected: rows.reduce((a, s) => a + rateWithout.get(s.task)!, 0) / rows.length,
+  };
+}
+
 export function summarize(
   samples: SampleResult[],
   meta: { model: string; modelSpec: string; data: string; synthetic: boolean; sawGroundTruth: boolean },
@@ -119,7 +147,7 @@ export function summarize(
   const heldOut: Results['heldOut'] = {};
   for (const k of ['template', 'pair', 'word', 'identity'] as const) {
     const of = single.filter((s) => s.novel?.includes(k));
-    if (of.length) heldOut[k] = { novel: metricsOf(of), seen };
+    if (of.length) heldOut[k] = { novel: metricsOf(of), seen, matched: taskMatched(single, k) };
   }
   const categories: Record<string, number> = {};
   for (const s of samples) categories[s.category] = (categories[s.category] ?? 0) + 1;
@@ -168,6 +196,13 @@ export function formatTable(r: Results): string {
   if (held.length) {
     lines.push(row('seen (nothing held out)', held[0][1].seen));
     for (const [k, v] of held) lines.push(row(`held-out ${k}`, v.novel));
+    const matched = held.filter(([, v]) => v.matched);
+    if (matched.length) lines.push("  held-out rows against their own tasks' other rows (same task mix):");
+    for (const [k, v] of matched)
+      lines.push(
+        `    ${k.padEnd(10)} ${String(v.matched!.n).padStart(5)} rows ${fmt(v.matched!.success, true).padStart(7)} ` +
+          `vs ${fmt(v.matched!.expected, true)} at their tasks' rate without it`,
+      );
   }
   const curve = r.families.multiturn?.curve;
   if (curve?.length) {
@@ -259,6 +294,16 @@ export function renderHtml(r: Results, examples: number): string {
           ['seen (nothing held out)', held[0][1].seen],
           ...held.map(([k, v]): [string, Metrics] => [`held-out ${k}`, v.novel]),
         ]),
+        '<p>Against their own tasks (the seen rows are another task mix):</p><ul>' +
+          held
+            .filter(([, v]) => v.matched)
+            .map(
+              ([k, v]) =>
+                `<li>held-out ${esc(k)}: ${fmt(v.matched!.success, true)} of ${v.matched!.n} rows, ` +
+                `${fmt(v.matched!.expected, true)} at their tasks' rate without it</li>`,
+            )
+            .join('') +
+          '</ul>',
       );
     const curve = r.families.multiturn?.curve;
     if (curve?.length) {
