@@ -18,6 +18,7 @@ import { writeSafetensors } from '../io/safetensors.ts';
 import { toImage } from '../image/preprocess.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { makeSample } from '../world/dataset.ts';
+import { applyGlobal } from '../world/render.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Scene } from '../world/scene.ts';
 import {
@@ -51,6 +52,12 @@ export interface AeTrainConfig extends RunConfig {
   decoderFrom?: string;
   /** noise (in normalised latent units) added to the latents the decoder sees, so it tolerates the flow's errors */
   latentNoise?: number;
+  /**
+   * Share of training images shown in the world's grayscale (applyGlobal), beside the grey scenes the stream has
+   * anyway (~2 %: targets of grayscale edits). A decoder that seldom sees grey paints colour fringes at the edges
+   * of a grey image, and the grayscale check allows almost none (GRAY_COLORED_SHARE).
+   */
+  grayShare?: number;
 }
 
 export function aeParams(c: AeTrainConfig, stats = { scale_factor: 1, shift_factor: 0 }): AutoEncoderParams {
@@ -71,6 +78,18 @@ function cropBatch(images: RGBImage[], crop: number, align: number, rng: Rng): R
         y * crop * 3,
       );
     return { width: crop, height: crop, data };
+  });
+}
+
+/** Crops of the next training batch, a `grayShare` of them turned grey (copies: the stream's images stay as drawn). */
+export function trainingCrops(stream: ImageStream, c: AeTrainConfig, align: number, rng: Rng): RGBImage[] {
+  const images = cropBatch(stream.take(c.batch), c.crop, align, rng);
+  if (!c.grayShare) return images;
+  return images.map((img) => {
+    if (!rng.chance(c.grayShare!)) return img;
+    const grey = { ...img, data: img.data.slice() };
+    applyGlobal(grey, { time: 'day', grayscale: true });
+    return grey;
   });
 }
 
@@ -198,7 +217,7 @@ export async function trainAe(
     ...loopSettings(c, o),
     nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'ae-step', step));
-      const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
+      const images = trainingCrops(stream, c, f, rng);
       const feeds = { image: imageBatch(images), eps: gaussian(rng, zShape) };
       return { feeds: detailFeeds(feeds, images, c.loss) };
     },
@@ -245,7 +264,7 @@ async function trainDecoder(
     ...loopSettings(c, o),
     async nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'decoder-step', step));
-      const images = cropBatch(stream.take(c.batch), c.crop, f, rng);
+      const images = trainingCrops(stream, c, f, rng);
       const image = imageBatch(images);
       const m = (await encoder.run({ image })).moments.data as Float32Array;
       const z = new Float32Array(c.batch * zc * h * h);

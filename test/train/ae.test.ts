@@ -9,7 +9,10 @@ import { compile, Graph } from '../../src/engine/index.ts';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { loadMiniAe } from '../../src/mini/load.ts';
 import { DETAIL_STEP, detailWeights, imageBatch, reconstructionLoss } from '../../src/train/ae.ts';
-import { type AeTrainConfig, trainAe } from '../../src/train/train-ae.ts';
+import { type AeTrainConfig, trainAe, trainingCrops } from '../../src/train/train-ae.ts';
+import { ImageStream } from '../../src/train/ae.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { luma } from '../../src/world/palette.ts';
 import { tinyConfig } from '../mini/tiny.ts';
 
 const dirs: string[] = [];
@@ -88,6 +91,28 @@ describe('trainAe with detail weights', () => {
     validateEvery: 4,
     valImages: 4,
   };
+
+  it('grayShare turns that share of the crops into the world’s grayscale of the same crops, and no others', () => {
+    const batch = (grayShare: number) =>
+      trainingCrops(new ImageStream('train', 0, 32), { ...config, crop: 32, batch: 64, grayShare }, 4, new Rng(5));
+    const colour = batch(0);
+    const some = batch(0.25);
+    const all = batch(1);
+    const isGrey = (img: RGBImage) =>
+      img.data.every((v, i) => i % 3 || (v === img.data[i + 1] && v === img.data[i + 2]));
+    expect(colour.filter(isGrey).length).toBeLessThan(4); // the stream's own grey scenes are rare
+    expect(all.every(isGrey)).toBe(true);
+    const turned = some.filter((img, k) => isGrey(img) && !isGrey(colour[k])).length;
+    expect(turned).toBeGreaterThan(6);
+    expect(turned).toBeLessThan(28);
+    // a turned crop is the luma of the crop drawn without grayShare; an unturned one is that crop unchanged
+    some.forEach((img, k) => {
+      const c = colour[k].data;
+      if (isGrey(img) && !isGrey(colour[k])) {
+        for (let i = 0; i < c.length; i += 3) expect(img.data[i]).toBe(luma(c[i], c[i + 1], c[i + 2]));
+      } else expect(img.data).toEqual(c);
+    });
+  });
 
   it('trains, validates, exports a loadable AE and resumes to a longer schedule', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'kontext-ae-')), 'run');
