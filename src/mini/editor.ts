@@ -8,6 +8,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
+import { applyColorMap, globalColorMap } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 
@@ -103,8 +104,11 @@ export class MiniEditor {
     const keep = this.pipe.model.config.sampling.preserve;
     if (!preserve || !keep) return answer;
     roundTrip ??= (await this.pipe.roundTrip([fitted.image]))[0];
-    const mask = await unfit(maskImage(editMask(out, roundTrip, keep), this.resolution, this.resolution), fitted);
-    return composite(answer, input, mask);
+    // a global tone edit keeps the input through the colour map the model applied (colormap.ts)
+    const map = keep.colorMap === undefined ? null : globalColorMap(out, roundTrip, keep.colorMap);
+    const base = map ? applyColorMap(roundTrip, map) : roundTrip;
+    const mask = await unfit(maskImage(editMask(out, base, keep), this.resolution, this.resolution), fitted);
+    return composite(answer, map ? applyColorMap(input, map) : input, mask);
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

@@ -86,7 +86,7 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
   if (keep !== undefined && preserveProblem(keep) !== null)
     throw new UserError(
       `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1, ` +
-        `"chroma": 0–254 (optional) }, ` +
+        `"chroma": 0–254 (optional), "colorMap": a share in (0, 1] (optional) }, ` +
         `got ${JSON.stringify(keep)}`,
     );
   const n = config.sampling?.candidates;

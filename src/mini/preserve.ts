@@ -32,6 +32,11 @@ export interface PreserveOptions {
    * as edited: a pastel turned grey moves each channel by less than the threshold; absent = not used
    */
   chroma?: number;
+  /**
+   * keep the input through the global colour map the model applied (colormap.ts), when one explains at least this
+   * share of the pixels (0–1): night lighting and grayscale then keep the input's own shapes; absent = not used
+   */
+  colorMap?: number;
 }
 
 export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
@@ -42,6 +47,8 @@ export function preserveProblem(o: PreserveOptions): string | null {
   if (!(o.threshold >= 0 && o.threshold < 255)) return `threshold must be from 0 to 254, got ${o.threshold}`;
   if (o.chroma !== undefined && !(o.chroma >= 0 && o.chroma < 255))
     return `chroma must be from 0 to 254, got ${o.chroma}`;
+  if (o.colorMap !== undefined && !(o.colorMap > 0 && o.colorMap <= 1))
+    return `colorMap must be a share above 0 and at most 1, got ${o.colorMap}`;
   return null;
 }
 

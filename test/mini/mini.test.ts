@@ -84,7 +84,7 @@ describe('kontext-mini pipeline', () => {
       const path = join(bad, 'config.json');
       const cfg = JSON.parse(await readFile(path, 'utf8'));
       const form =
-        /sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1, "chroma": 0–254 \(optional\) \}/;
+        /sampling\.preserve must be \{ "threshold": 0–254, "grow": an integer ≥ 1, "chroma": 0–254 \(optional\), "colorMap": a share in \(0, 1\] \(optional\) \}/;
       cfg.sampling.preserve = { threshold: 300, grow: 1 };
       await writeFile(path, JSON.stringify(cfg));
       await expect(loadMini(bad)).rejects.toThrow(form);
@@ -93,6 +93,9 @@ describe('kontext-mini pipeline', () => {
       cfg.sampling.preserve = { threshold: 32, grow: 1, chroma: 255 };
       await writeFile(path, JSON.stringify(cfg));
       await expect(loadMini(bad)).rejects.toThrow('got {"threshold":32,"grow":1,"chroma":255}');
+      cfg.sampling.preserve = { threshold: 32, grow: 1, colorMap: 1.5 };
+      await writeFile(path, JSON.stringify(cfg));
+      await expect(loadMini(bad)).rejects.toThrow('got {"threshold":32,"grow":1,"colorMap":1.5}');
       cfg.sampling.preserve = { threshold: 32, grow: 1 };
       cfg.sampling.candidates = 0;
       await writeFile(path, JSON.stringify(cfg));

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
+import { fitSquare } from '../../src/mini/fit.ts';
 import { composite, editMask, maskImage, type PreserveOptions } from '../../src/mini/preserve.ts';
 import { tinyPipeline } from './tiny.ts';
 
@@ -127,6 +128,26 @@ describe('MiniEditor with preserve', () => {
     expect(all.data).toEqual(raw.data);
     expect(off.data).toEqual(raw.data);
     expect(raw.data).not.toEqual(input().data);
+  });
+
+  it('with colorMap, a grey answer keeps the caller’s image through the map: its luma at its own size', async () => {
+    const img = input(); // 50×30: letterboxed into the tiny model's square
+    const ed = editor({ threshold: 32, grow: 1, colorMap: 0.9 });
+    const fitted = await fitSquare(img, ed.resolution);
+    // as if the model had turned the input's round trip (here: the fitted input itself) grey
+    const luma = (d: Uint8Array, i: number) => Math.round(0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]);
+    const grey = (x: RGBImage): RGBImage => {
+      const data = new Uint8Array(x.data.length);
+      for (let i = 0; i < data.length; i += 3) data.fill(luma(x.data, i), i, i + 3);
+      return { ...x, data };
+    };
+    const answer = await ed.answer(grey(fitted.image), img, fitted, true, fitted.image);
+    expect([answer.width, answer.height]).toEqual([50, 30]);
+    for (let i = 0; i < img.data.length; i += 3)
+      for (let c = 0; c < 3; c++) expect(Math.abs(answer.data[i + c] - luma(img.data, i))).toBeLessThanOrEqual(1);
+    // without colorMap the same answer is the model's grey scaled back (the stripes' edges blurred by the resize)
+    const plain = await editor({ threshold: 32, grow: 1 }).answer(grey(fitted.image), img, fitted, true, fitted.image);
+    expect(plain.data).not.toEqual(answer.data);
   });
 
   it('text-to-image has nothing to keep', async () => {

@@ -1,0 +1,143 @@
+// A global colour change, read off the model's output: the output step's companion for global edits.
+//
+// The output step (preserve.ts) keeps the input's own pixels wherever the model did not change them. A global
+// tone edit — night lighting, grayscale — changes every pixel, so the step passes the model's pixels through
+// everywhere, and with them the model's blur: small objects drawn again at night come back as smudges, a grey
+// image keeps colour fringes at its edges. Yet such an edit is one map of colours, the same at every pixel:
+//
+//   output(p) ≈ M · [r, g, b, 1](roundTrip(p))        M: 3×4, affine in the colour (night: a gain and a floor
+//                                                    per channel; grayscale: the luma row three times)
+//
+// When one affine map explains nearly the whole output, the step can keep the input's pixels *through that map*:
+// compare the output with M(roundTrip) instead of roundTrip, and composite over M(input) instead of input. What
+// the map explains comes from the input, crisp and at the caller's size; what it does not (an object the edit
+// also changed) still comes from the model.
+//
+// When is the map used? Only for a change the identity does not explain (most pixels moved by more than CHANGED
+// levels: local edits move at most a fifth, global ones nearly all) and the map does (at least `explain` of the
+// pixels within FIT levels of it). A new background is not a colour map — the objects keep their colours while
+// the background's changes — so the map leaves too many pixels unexplained and the step stays as it was.
+// No ground truth and no reading of the instruction: only the output and the input's own round trip.
+
+import type { RGBImage } from '../image/rgb.ts';
+
+/** A pixel moved by more than this (0–255, any channel) has changed. */
+export const CHANGED = 8;
+/** A pixel within this of the map's prediction (0–255, every channel) is explained by the map. */
+export const FIT = 12;
+
+/** An affine colour map: out_c = Σ_k m[c·4 + k]·[r, g, b, 1]_k, in 0–255 units. */
+export type ColorMap = Float64Array;
+
+/** The share of pixels whose largest channel difference between `a` and `b` exceeds `tol`. */
+function shareBeyond(a: RGBImage, b: RGBImage, tol: number, map?: ColorMap): number {
+  let n = 0;
+  const px = a.width * a.height;
+  const y = [0, 0, 0];
+  for (let p = 0; p < px; p++) {
+    apply3(map, b.data, p * 3, y);
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(a.data[p * 3 + c] - y[c]));
+    if (d > tol) n++;
+  }
+  return n / px;
+}
+
+/** y ← map([r, g, b, 1] at data[i…]) (the identity when map is undefined). */
+function apply3(map: ColorMap | undefined, data: ArrayLike<number>, i: number, y: number[]): void {
+  const r = data[i];
+  const g = data[i + 1];
+  const b = data[i + 2];
+  if (!map) {
+    y[0] = r;
+    y[1] = g;
+    y[2] = b;
+    return;
+  }
+  for (let c = 0; c < 3; c++) y[c] = map[c * 4] * r + map[c * 4 + 1] * g + map[c * 4 + 2] * b + map[c * 4 + 3];
+}
+
+/**
+ * Least squares of output ≈ M·[roundTrip, 1] over the pixels `use` selects, pulled gently towards the identity
+ * (a scene of two or three colours does not fix all twelve numbers; the pull keeps the rest sensible).
+ */
+function fit(output: RGBImage, roundTrip: RGBImage, use: (p: number) => boolean): ColorMap {
+  const A = new Float64Array(16); // Σ a aᵀ, a = [r, g, b, 1] / 255
+  const B = new Float64Array(12); // Σ o_c a, per output channel c
+  let n = 0;
+  for (let p = 0; p < output.width * output.height; p++) {
+    if (!use(p)) continue;
+    n++;
+    const a = [roundTrip.data[p * 3] / 255, roundTrip.data[p * 3 + 1] / 255, roundTrip.data[p * 3 + 2] / 255, 1];
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) A[i * 4 + j] += a[i] * a[j];
+      for (let c = 0; c < 3; c++) B[c * 4 + i] += (output.data[p * 3 + c] / 255) * a[i];
+    }
+  }
+  const ridge = 1e-6 * Math.max(n, 1);
+  const M = new Float64Array(12);
+  for (let c = 0; c < 3; c++) {
+    const S = Float64Array.from(A);
+    const rhs = B.slice(c * 4, c * 4 + 4);
+    for (let i = 0; i < 4; i++) {
+      S[i * 4 + i] += ridge;
+      if (i === c) rhs[i] += ridge; // towards out_c = in_c
+    }
+    const w = solve4(S, rhs);
+    for (let k = 0; k < 4; k++) M[c * 4 + k] = k === 3 ? w[k] * 255 : w[k];
+  }
+  return M;
+}
+
+/** x with S x = b for a symmetric positive definite 4×4 S (Gaussian elimination with partial pivoting). */
+function solve4(S: Float64Array, b: Float64Array): Float64Array {
+  const m = Array.from({ length: 4 }, (_, i) => [...S.slice(i * 4, i * 4 + 4), b[i]]);
+  for (let k = 0; k < 4; k++) {
+    let piv = k;
+    for (let i = k + 1; i < 4; i++) if (Math.abs(m[i][k]) > Math.abs(m[piv][k])) piv = i;
+    [m[k], m[piv]] = [m[piv], m[k]];
+    for (let i = k + 1; i < 4; i++) {
+      const f = m[i][k] / m[k][k];
+      for (let j = k; j < 5; j++) m[i][j] -= f * m[k][j];
+    }
+  }
+  const x = new Float64Array(4);
+  for (let i = 3; i >= 0; i--) {
+    let s = m[i][4];
+    for (let j = i + 1; j < 4; j++) s -= m[i][j] * x[j];
+    x[i] = s / m[i][i];
+  }
+  return x;
+}
+
+/**
+ * The global colour map the model applied, or null when there is none to use: the identity explains the output
+ * (a local edit), or no affine map explains at least `explain` of its pixels within FIT levels (a new
+ * background, a restyle). Fitted three times, each time on the pixels the previous map explains, so the pixels
+ * an edit changed otherwise do not pull it.
+ */
+export function globalColorMap(output: RGBImage, roundTrip: RGBImage, explain: number): ColorMap | null {
+  if (shareBeyond(output, roundTrip, CHANGED) <= 0.5) return null;
+  let map = fit(output, roundTrip, () => true);
+  const y = [0, 0, 0];
+  for (let round = 0; round < 2; round++) {
+    const m = map;
+    map = fit(output, roundTrip, (p) => {
+      apply3(m, roundTrip.data, p * 3, y);
+      for (let c = 0; c < 3; c++) if (Math.abs(output.data[p * 3 + c] - y[c]) > FIT) return false;
+      return true;
+    });
+  }
+  return 1 - shareBeyond(output, roundTrip, FIT, map) >= explain ? map : null;
+}
+
+/** The image with every pixel passed through the map (rounded, clamped to 0–255). */
+export function applyColorMap(img: RGBImage, map: ColorMap): RGBImage {
+  const data = new Uint8Array(img.data.length);
+  const y = [0, 0, 0];
+  for (let i = 0; i < img.data.length; i += 3) {
+    apply3(map, img.data, i, y);
+    for (let c = 0; c < 3; c++) data[i + c] = Math.min(255, Math.max(0, Math.round(y[c])));
+  }
+  return { width: img.width, height: img.height, data };
+}

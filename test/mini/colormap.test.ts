@@ -1,0 +1,66 @@
+// The global colour map of the output step (src/mini/colormap.ts), on world scenes whose exact edit is known: night
+// lighting and grayscale are found and reproduce the target from the input; a local edit and a change no colour map
+// makes are refused, so the output step stays as it was for them.
+import { describe, expect, it } from 'vitest';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { applyColorMap, globalColorMap } from '../../src/mini/colormap.ts';
+import { makeSample, type Sample } from '../../src/world/dataset.ts';
+
+/** The first val sample of `task` (and `instruction` matching, if given). */
+function sampleOf(task: string, instruction?: RegExp): Sample {
+  for (let i = 0; i < 2000; i++) {
+    const s = makeSample({ split: 'val', seed: 0, size: 64 }, i);
+    if (s.task === task && (!instruction || instruction.test(s.instruction))) return s;
+  }
+  throw new Error(`no ${task} sample`);
+}
+
+/** Largest channel difference between two images of one size, and the share of pixels off by more than `tol`. */
+function diff(a: RGBImage, b: RGBImage, tol: number): { max: number; share: number } {
+  let max = 0;
+  let n = 0;
+  for (let p = 0; p < a.width * a.height; p++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(a.data[p * 3 + c] - b.data[p * 3 + c]));
+    max = Math.max(max, d);
+    if (d > tol) n++;
+  }
+  return { max, share: n / (a.width * a.height) };
+}
+
+describe('globalColorMap', () => {
+  for (const [task, instruction] of [
+    ['global.daynight', /night/i],
+    ['global.daynight', /day/i],
+    ['global.grayscale', undefined],
+  ] as const) {
+    it(`finds the map of ${task} (${instruction ?? 'grey'}) and gives the target back from the input`, () => {
+      const s = sampleOf(task, instruction);
+      const [input] = s.inputs;
+      expect(diff(s.target, input, 8).share).toBeGreaterThan(0.5); // the edit moved most pixels
+      const map = globalColorMap(s.target, input, 0.9);
+      expect(map).not.toBeNull();
+      const mapped = applyColorMap(input, map!);
+      const d = diff(mapped, s.target, 3);
+      expect(d.share).toBeLessThan(0.01);
+    });
+  }
+
+  it('leaves a local edit alone: the identity explains it', () => {
+    const s = sampleOf('local.recolor');
+    expect(globalColorMap(s.target, s.inputs[0], 0.9)).toBeNull();
+  });
+
+  it('refuses a change no colour map makes (half the image replaced by noise)', () => {
+    const s = sampleOf('global.grayscale');
+    const [input] = s.inputs;
+    const out = { ...s.target, data: s.target.data.slice() };
+    let seed = 1;
+    for (let i = 0; i < out.data.length * 0.6; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      out.data[i] = seed % 256;
+    }
+    expect(globalColorMap(out, input, 0.9)).toBeNull();
+    expect(globalColorMap(s.target, input, 0.9)).not.toBeNull(); // the same scene without the noise: found
+  });
+});
