@@ -2,14 +2,16 @@
 // resumes from its folder's last checkpoint; Ctrl-C saves one and exits.
 
 import { UserError } from '../errors.ts';
+import type { PreserveOptions } from '../mini/preserve.ts';
 import { readConfig } from '../train/config.ts';
 import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 
 const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-steps N]
-       kontext train export <model dir> --out <dir> [--ae <file>]
+       kontext train export <model dir> --out <dir> [--ae <file>] [--preserve <json>]
            a run's model/ as f16, for shipping; --ae swaps in another autoencoder with the same encoder (a
-           decoder-only run's ae.safetensors)
+           decoder-only run's ae.safetensors); --preserve sets the output step of its config.json
+           (sampling.preserve, e.g. '{"threshold":32,"grow":1,"colorMap":0.9}'; 'off' removes it)
 
   ae      the autoencoder (configs/ae-mini.json)
   flow    the flow transformer and its text encoder (configs/flow-mini.json; needs a trained AE, named in the config)
@@ -20,6 +22,21 @@ const HELP = `usage: kontext train ae|flow --config <json> --out <dir> [--max-st
 
 Ctrl-C finishes the current step, saves a checkpoint and exits; run the same command again to resume.`;
 
+/** The output-step setting `--preserve` names: a JSON object preserve.ts accepts, or 'off'. */
+async function exportPreserve(text: string): Promise<PreserveOptions | undefined> {
+  if (text === 'off') return undefined;
+  const { preserveProblem } = await import('../mini/preserve.ts');
+  let o: PreserveOptions;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw new UserError(`--preserve must be JSON such as '{"threshold":32,"grow":1}' or 'off', got ${text}`);
+  }
+  const problem = preserveProblem(o);
+  if (problem) throw new UserError(`--preserve: ${problem}`);
+  return o;
+}
+
 const command: Command = {
   summary: 'train the embedded model (autoencoder, flow transformer)',
   async run(argv) {
@@ -27,6 +44,7 @@ const command: Command = {
       config: { type: 'string' },
       out: { type: 'string' },
       ae: { type: 'string' },
+      preserve: { type: 'string' },
       'max-steps': { type: 'string' },
       quiet: { type: 'boolean' },
     });
@@ -35,7 +53,7 @@ const command: Command = {
     const what = positionals[0];
     if (what === 'export') {
       if (!positionals[1] || !v.out)
-        throw new UserError(`usage: kontext train export <model dir> --out <dir> [--ae <file>]`);
+        throw new UserError(`usage: kontext train export <model dir> --out <dir> [--ae <file>] [--preserve <json>]`);
       const { loadMini, loadMiniAe, saveMini } = await import('../mini/load.ts');
       const { MiniPipeline } = await import('../mini/pipeline.ts');
       let pipe = await loadMini(positionals[1]);
@@ -47,6 +65,7 @@ const command: Command = {
           );
         pipe = new MiniPipeline(pipe.model, ae, pipe.tokenizer);
       }
+      if (v.preserve !== undefined) pipe.model.config.sampling.preserve = await exportPreserve(v.preserve);
       await saveMini(v.out, pipe, { dtype: 'float16' });
       console.error(`wrote ${v.out} (f16)`);
       return 0;

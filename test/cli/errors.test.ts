@@ -2,7 +2,7 @@
 // short line and exit 1 (the stack with --debug or KONTEXT_DEBUG=1); and, for the embedded model (edit, generate),
 // every argument, image and the output file are checked before the model is loaded.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -78,6 +78,27 @@ describe('kontext: parse errors and unknown commands', () => {
       const r = await cli(...argv);
       expect({ argv, code: r.code, errors: r.errors }).toEqual({ argv, code: 2, errors: [line] });
     }
+  });
+
+  it('train export --preserve sets the output step of the exported config.json; a bad setting is one line', async () => {
+    const out = at('exported');
+    const setting = { threshold: 32, grow: 1, colorMap: 0.9 };
+    expect((await cli('train', 'export', model, '--out', out, '--preserve', JSON.stringify(setting))).code).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.sampling.preserve).toEqual(setting);
+    expect((await cli('train', 'export', out, '--out', at('exported-off'), '--preserve', 'off')).code).toBe(0);
+    expect(JSON.parse(await readFile(join(at('exported-off'), 'config.json'), 'utf8')).sampling.preserve).toBe(
+      undefined,
+    );
+    await expectMistake(
+      ['train', 'export', model, '--out', at('x'), '--preserve', '{threshold: 32}'],
+      /^kontext train: --preserve must be JSON such as '\{"threshold":32,"grow":1\}' or 'off', got \{threshold: 32\}$/,
+    );
+    await expectMistake(
+      ['train', 'export', model, '--out', at('x'), '--preserve', '{"threshold":32,"grow":1,"colorMap":2}'],
+      /^kontext train: --preserve: colorMap must be a share above 0 and at most 1, got 2$/,
+    );
+    expect(existsSync(at('x'))).toBe(false);
   });
 
   it('usage mistakes of verify and train are one line too', async () => {
