@@ -61,7 +61,7 @@ function apply3(map: ColorMap | undefined, data: ArrayLike<number>, i: number, y
  * Least squares of output ≈ M·[roundTrip, 1] over the pixels `use` selects, pulled gently towards the identity
  * (a scene of two or three colours does not fix all twelve numbers; the pull keeps the rest sensible).
  */
-function fit(output: RGBImage, roundTrip: RGBImage, use: (p: number) => boolean): ColorMap {
+function fitMap(output: RGBImage, roundTrip: RGBImage, use: (p: number) => boolean): ColorMap {
   const A = new Float64Array(16); // Σ a aᵀ, a = [r, g, b, 1] / 255
   const B = new Float64Array(12); // Σ o_c a, per output channel c
   let n = 0;
@@ -118,11 +118,11 @@ function solve4(S: Float64Array, b: Float64Array): Float64Array {
  */
 export function globalColorMap(output: RGBImage, roundTrip: RGBImage, explain: number): ColorMap | null {
   if (shareBeyond(output, roundTrip, CHANGED) <= 0.5) return null;
-  let map = fit(output, roundTrip, () => true);
+  let map = fitMap(output, roundTrip, () => true);
   const y = [0, 0, 0];
   for (let round = 0; round < 2; round++) {
     const m = map;
-    map = fit(output, roundTrip, (p) => {
+    map = fitMap(output, roundTrip, (p) => {
       apply3(m, roundTrip.data, p * 3, y);
       for (let c = 0; c < 3; c++) if (Math.abs(output.data[p * 3 + c] - y[c]) > FIT) return false;
       return true;
