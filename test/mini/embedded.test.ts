@@ -49,7 +49,7 @@ describe('the embedded model', () => {
 
   it('keeps the example’s own pixels outside the edit (its config sets preserve); --no-preserve does not', async () => {
     const ed = await MiniEditor.load();
-    expect(ed.pipe.model.config.sampling.preserve).toEqual({ threshold: 32, grow: 1 });
+    expect(ed.pipe.model.config.sampling.preserve).toEqual({ threshold: 32, grow: 1, colorMap: 0.9 });
     const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
     const exact = (img: RGBImage) => {
       let n = 0;
@@ -62,6 +62,33 @@ describe('the embedded model', () => {
     const raw = exact((await ed.edit({ ...req, preserve: false })).image);
     expect(kept).toBeGreaterThan(0.5); // most of the scene is untouched by this edit
     expect(raw).toBeLessThan(0.2); // the transformer's own pixels: through the autoencoder, rarely exact
+  });
+
+  it('answers night and grey through one colour map of the input (colormap.ts); its own pixels do not', async () => {
+    const ed = await MiniEditor.load();
+    const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
+    // the share of pixels whose answer is the commonest answer among the pixels of the same input colour: 1 when
+    // the answer is a function of the input's colour (a colour map), lower where the model redrew the shapes
+    const mapped = (out: RGBImage) => {
+      const groups = new Map<number, Map<number, number>>();
+      for (let i = 0; i < input.data.length; i += 3) {
+        const key = (input.data[i] << 16) | (input.data[i + 1] << 8) | input.data[i + 2];
+        const val = (out.data[i] << 16) | (out.data[i + 1] << 8) | out.data[i + 2];
+        const g = groups.get(key) ?? new Map<number, number>();
+        g.set(val, (g.get(val) ?? 0) + 1);
+        groups.set(key, g);
+      }
+      let n = 0;
+      for (const g of groups.values()) n += Math.max(...g.values());
+      return n / (input.width * input.height);
+    };
+    for (const prompt of ['make the image grayscale', 'show this scene at night']) {
+      const req = { prompt, image: input, seed: 0 };
+      const kept = mapped((await ed.edit(req)).image);
+      const raw = mapped((await ed.edit({ ...req, preserve: false })).image);
+      expect(kept, prompt).toBeGreaterThan(0.9);
+      expect(raw, prompt).toBeLessThan(kept - 0.2);
+    }
   });
 
   it("scores the world's true answer as more likely than another scene's (rerank.ts's score)", async () => {
