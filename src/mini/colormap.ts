@@ -17,6 +17,10 @@
 // levels: local edits move at most a fifth, global ones nearly all) and the map does (at least `explain` of the
 // pixels within FIT levels of it). A new background is not a colour map — the objects keep their colours while
 // the background's changes — so the map leaves too many pixels unexplained and the step stays as it was.
+// The same holds for one edited region (regionColorMaps): a recolour sends the object's colours to new ones and
+// keeps the rest, a removal sends them to the flat ground around — one affine map over the region, and the region
+// can come from the input through it, its outlines and stripes crisp; a shape drawn anew (an add, the new place of
+// a moved object) sends one input colour to several, no map explains it, and it stays the model's.
 // No ground truth and no reading of the instruction: only the output and the input's own round trip.
 
 import type { RGBImage } from '../image/rgb.ts';
@@ -118,17 +122,26 @@ function solve4(S: Float64Array, b: Float64Array): Float64Array {
  */
 export function globalColorMap(output: RGBImage, roundTrip: RGBImage, explain: number): ColorMap | null {
   if (shareBeyond(output, roundTrip, CHANGED) <= 0.5) return null;
-  let map = fitMap(output, roundTrip, () => true);
-  const y = [0, 0, 0];
+  const map = robustMap(output, roundTrip, () => true);
+  return 1 - shareBeyond(output, roundTrip, FIT, map) >= explain ? map : null;
+}
+
+/** Fitted three times over the pixels `use` selects, each time on those the previous map explains (within FIT). */
+function robustMap(output: RGBImage, roundTrip: RGBImage, use: (p: number) => boolean): ColorMap {
+  let map = fitMap(output, roundTrip, use);
   for (let round = 0; round < 2; round++) {
     const m = map;
-    map = fitMap(output, roundTrip, (p) => {
-      apply3(m, roundTrip.data, p * 3, y);
-      for (let c = 0; c < 3; c++) if (Math.abs(output.data[p * 3 + c] - y[c]) > FIT) return false;
-      return true;
-    });
+    map = fitMap(output, roundTrip, (p) => use(p) && explains(m, output, roundTrip, p));
   }
-  return 1 - shareBeyond(output, roundTrip, FIT, map) >= explain ? map : null;
+  return map;
+}
+
+/** Whether pixel p of the output is within FIT levels of the map applied to the round trip, in every channel. */
+function explains(map: ColorMap, output: RGBImage, roundTrip: RGBImage, p: number): boolean {
+  const y = [0, 0, 0];
+  apply3(map, roundTrip.data, p * 3, y);
+  for (let c = 0; c < 3; c++) if (Math.abs(output.data[p * 3 + c] - y[c]) > FIT) return false;
+  return true;
 }
 
 /** The image with every pixel passed through the map (rounded, clamped to 0–255). */
@@ -140,4 +153,47 @@ export function applyColorMap(img: RGBImage, map: ColorMap): RGBImage {
     for (let c = 0; c < 3; c++) data[i + c] = Math.min(255, Math.max(0, Math.round(y[c])));
   }
   return { width: img.width, height: img.height, data };
+}
+
+/**
+ * The same idea per edited region: where the edit mask (> 0) forms a connected region whose change one affine
+ * map explains (at least `explain` of its pixels within FIT levels) — a recolour, a removal onto a flat
+ * background —, the region's pixels become the map applied to `input` (the fitted input at the model's size):
+ * the input's own shapes in the model's new colours. Regions no map explains (a shape drawn anew) keep the model's.
+ */
+export function regionColorMaps(
+  output: RGBImage,
+  roundTrip: RGBImage,
+  input: RGBImage,
+  mask: Float32Array,
+  explain: number,
+): RGBImage {
+  const W = output.width;
+  const H = output.height;
+  const label = new Int32Array(W * H).fill(-1);
+  const data = output.data.slice();
+  const y = [0, 0, 0];
+  for (let s = 0; s < W * H; s++) {
+    if (mask[s] <= 0 || label[s] >= 0) continue;
+    const region: number[] = [];
+    label[s] = s;
+    for (let stack = [s]; stack.length; ) {
+      const p = stack.pop()!;
+      region.push(p);
+      const px = p % W;
+      for (const q of [p - W, p + W, px > 0 ? p - 1 : -1, px < W - 1 ? p + 1 : -1])
+        if (q >= 0 && q < W * H && mask[q] > 0 && label[q] < 0) {
+          label[q] = s;
+          stack.push(q);
+        }
+    }
+    if (region.length < 4) continue;
+    const map = robustMap(output, roundTrip, (p) => label[p] === s);
+    if (region.filter((p) => explains(map, output, roundTrip, p)).length < explain * region.length) continue;
+    for (const p of region) {
+      apply3(map, input.data, p * 3, y);
+      for (let c = 0; c < 3; c++) data[p * 3 + c] = Math.min(255, Math.max(0, Math.round(y[c])));
+    }
+  }
+  return { width: W, height: H, data };
 }

@@ -8,7 +8,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
-import { applyColorMap, globalColorMap } from './colormap.ts';
+import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 
@@ -104,11 +104,17 @@ export class MiniEditor {
     const keep = this.pipe.model.config.sampling.preserve;
     if (!preserve || !keep) return answer;
     roundTrip ??= (await this.pipe.roundTrip([fitted.image]))[0];
-    // a global tone edit keeps the input through the colour map the model applied (colormap.ts)
-    const map = keep.colorMap === undefined ? null : globalColorMap(out, roundTrip, keep.colorMap);
-    const base = map ? applyColorMap(roundTrip, map) : roundTrip;
-    const mask = await unfit(maskImage(editMask(out, base, keep), this.resolution, this.resolution), fitted);
-    return composite(answer, map ? applyColorMap(input, map) : input, mask);
+    // a global tone edit keeps the input through the colour map the model applied, and so does an edited region
+    // whose change is one colour map (a recolour, a removal onto flat ground): colormap.ts
+    const share = keep.colorMap;
+    const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
+    const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep);
+    const drawn =
+      share === undefined || map
+        ? answer
+        : await unfit(regionColorMaps(out, roundTrip, fitted.image, edited, share), fitted);
+    const mask = await unfit(maskImage(edited, this.resolution, this.resolution), fitted);
+    return composite(drawn, map ? applyColorMap(input, map) : input, mask);
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

@@ -33,8 +33,9 @@ export interface PreserveOptions {
    */
   chroma?: number;
   /**
-   * keep the input through the global colour map the model applied (colormap.ts), when one explains at least this
-   * share of the pixels (0–1): night lighting and grayscale then keep the input's own shapes; absent = not used
+   * keep the input through the colour map the model applied (colormap.ts), when one explains at least this share of
+   * the pixels (0–1) — of the whole image (night lighting, grayscale) or of one edited region (a recolour, a
+   * removal onto flat ground): the input's own shapes in the model's colours; absent = not used
    */
   colorMap?: number;
 }

@@ -3,7 +3,8 @@
 // makes are refused, so the output step stays as it was for them.
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
-import { applyColorMap, globalColorMap } from '../../src/mini/colormap.ts';
+import { applyColorMap, globalColorMap, regionColorMaps } from '../../src/mini/colormap.ts';
+import { editMask } from '../../src/mini/preserve.ts';
 import { makeSample, type Sample } from '../../src/world/dataset.ts';
 
 /** The first val sample of `task` (and `instruction` matching, if given). */
@@ -62,5 +63,35 @@ describe('globalColorMap', () => {
     }
     expect(globalColorMap(out, input, 0.9)).toBeNull();
     expect(globalColorMap(s.target, input, 0.9)).not.toBeNull(); // the same scene without the noise: found
+  });
+});
+
+describe('regionColorMaps', () => {
+  const opts = { threshold: 32, grow: 1 };
+
+  it('gives a recolour back as the input’s shapes in the new colour', () => {
+    const s = sampleOf('local.recolor');
+    const [input] = s.inputs;
+    // the model's answer: the target with noise of up to ±8 levels where it changed
+    const mask = editMask(s.target, input, opts);
+    const noisy = { ...s.target, data: s.target.data.slice() };
+    let seed = 3;
+    for (let p = 0; p < mask.length; p++)
+      if (mask[p] > 0)
+        for (let c = 0; c < 3; c++) {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          noisy.data[p * 3 + c] = Math.min(255, Math.max(0, noisy.data[p * 3 + c] + (seed % 17) - 8));
+        }
+    expect(diff(noisy, s.target, 2).share).toBeGreaterThan(0.02);
+    const out = regionColorMaps(noisy, input, input, mask, 0.9);
+    expect(diff(out, s.target, 2).share).toBeLessThan(0.005);
+  });
+
+  it('keeps the model’s pixels where a region is a shape drawn anew (an add)', () => {
+    const s = sampleOf('local.add');
+    const [input] = s.inputs;
+    const mask = editMask(s.target, input, opts);
+    expect(Math.max(...mask)).toBe(1);
+    expect(regionColorMaps(s.target, input, input, mask, 0.8).data).toEqual(s.target.data);
   });
 });
