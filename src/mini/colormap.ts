@@ -33,18 +33,27 @@ export const FIT = 12;
 /** An affine colour map: out_c = Σ_k m[c·4 + k]·[r, g, b, 1]_k, in 0–255 units. */
 export type ColorMap = Float64Array;
 
-/** The share of pixels whose largest channel difference between `a` and `b` exceeds `tol`. */
+/** The share of pixels whose largest channel difference between `a` and map(`b`) exceeds `tol`. */
 function shareBeyond(a: RGBImage, b: RGBImage, tol: number, map?: ColorMap): number {
   let n = 0;
   const px = a.width * a.height;
-  const y = [0, 0, 0];
-  for (let p = 0; p < px; p++) {
-    apply3(map, b.data, p * 3, y);
-    let d = 0;
-    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(a.data[p * 3 + c] - y[c]));
-    if (d > tol) n++;
-  }
+  for (let p = 0; p < px; p++) if (offBy(map, a, b, p, tol)) n++;
   return n / px;
+}
+
+const scratch = [0, 0, 0];
+
+/** Whether pixel p of `a` differs from the map applied to pixel p of `b` by more than `tol` in some channel. */
+function offBy(map: ColorMap | undefined, a: RGBImage, b: RGBImage, p: number, tol: number): boolean {
+  apply3(map, b.data, p * 3, scratch);
+  for (let c = 0; c < 3; c++) if (Math.abs(a.data[p * 3 + c] - scratch[c]) > tol) return true;
+  return false;
+}
+
+/** dst[i…i+2] ← map(src[i…i+2]), rounded and clamped to 0–255. */
+function mapInto(map: ColorMap, src: ArrayLike<number>, dst: Uint8Array, i: number): void {
+  apply3(map, src, i, scratch);
+  for (let c = 0; c < 3; c++) dst[i + c] = Math.min(255, Math.max(0, Math.round(scratch[c])));
 }
 
 /** y ← map([r, g, b, 1] at data[i…]) (the identity when map is undefined). */
@@ -138,20 +147,13 @@ function robustMap(output: RGBImage, roundTrip: RGBImage, use: (p: number) => bo
 
 /** Whether pixel p of the output is within FIT levels of the map applied to the round trip, in every channel. */
 function explains(map: ColorMap, output: RGBImage, roundTrip: RGBImage, p: number): boolean {
-  const y = [0, 0, 0];
-  apply3(map, roundTrip.data, p * 3, y);
-  for (let c = 0; c < 3; c++) if (Math.abs(output.data[p * 3 + c] - y[c]) > FIT) return false;
-  return true;
+  return !offBy(map, output, roundTrip, p, FIT);
 }
 
 /** The image with every pixel passed through the map (rounded, clamped to 0–255). */
 export function applyColorMap(img: RGBImage, map: ColorMap): RGBImage {
   const data = new Uint8Array(img.data.length);
-  const y = [0, 0, 0];
-  for (let i = 0; i < img.data.length; i += 3) {
-    apply3(map, img.data, i, y);
-    for (let c = 0; c < 3; c++) data[i + c] = Math.min(255, Math.max(0, Math.round(y[c])));
-  }
+  for (let i = 0; i < img.data.length; i += 3) mapInto(map, img.data, data, i);
   return { width: img.width, height: img.height, data };
 }
 
@@ -172,7 +174,6 @@ export function regionColorMaps(
   const H = output.height;
   const label = new Int32Array(W * H).fill(-1);
   const data = output.data.slice();
-  const y = [0, 0, 0];
   for (let s = 0; s < W * H; s++) {
     if (mask[s] <= 0 || label[s] >= 0) continue;
     const region: number[] = [];
@@ -190,10 +191,7 @@ export function regionColorMaps(
     if (region.length < 4) continue;
     const map = robustMap(output, roundTrip, (p) => label[p] === s);
     if (region.filter((p) => explains(map, output, roundTrip, p)).length < explain * region.length) continue;
-    for (const p of region) {
-      apply3(map, input.data, p * 3, y);
-      for (let c = 0; c < 3; c++) data[p * 3 + c] = Math.min(255, Math.max(0, Math.round(y[c])));
-    }
+    for (const p of region) mapInto(map, input.data, data, p * 3);
   }
   return { width: W, height: H, data };
 }
