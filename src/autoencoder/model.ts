@@ -163,13 +163,14 @@ export class Decoder extends Module {
   constructor(p: AutoEncoderParams) {
     super();
     const groups = p.norm_groups ?? 32;
-    let blockIn = p.ch * p.ch_mult[p.ch_mult.length - 1];
+    const ch = p.decoder_ch ?? p.ch;
+    let blockIn = ch * p.ch_mult[p.ch_mult.length - 1];
     this.conv_in = this.child('conv_in', new Conv2d(p.z_channels, blockIn, 3, { padding: 1 }));
     this.mid = this.child('mid', new Mid(blockIn, groups));
     // up.0 is the full-resolution level, but levels are built (and run) from the lowest resolution up.
     const levels: Level[] = [];
     for (let i = p.ch_mult.length - 1; i >= 0; i--) {
-      const blockOut = p.ch * p.ch_mult[i];
+      const blockOut = ch * p.ch_mult[i];
       const blocks: ResnetBlock[] = [];
       for (let j = 0; j < p.num_res_blocks + 1; j++) {
         blocks.push(new ResnetBlock(blockIn, blockOut, groups));

@@ -12,6 +12,11 @@ export interface AutoEncoderParams {
   shift_factor: number;
   /** GroupNorm groups (FLUX: 32, its default); a small AE needs several channels per group */
   norm_groups?: number;
+  /**
+   * base width of the decoder when it differs from the encoder's `ch` (not in FLUX, whose two halves share `ch`):
+   * a decoder trained wider on a fixed encoder's latents draws finer detail from the same latent space
+   */
+  decoder_ch?: number;
 }
 
 /** The FLUX.1 autoencoder (`ae.safetensors`), shared by all FLUX.1 models. */

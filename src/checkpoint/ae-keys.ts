@@ -54,13 +54,14 @@ export function expectedAEKeys(p: AutoEncoderParams): KeyShapes {
   m.conv('encoder.conv_out', 2 * p.z_channels, c, 3); // mean and log-variance
 
   // decoder: built from the deepest level up (num_res_blocks + 1 resnets each) but stored by level index
-  c = p.ch * p.ch_mult[levels - 1];
+  const dch = p.decoder_ch ?? p.ch; // kontext-mini may widen its decoder alone (autoencoder/widen.ts)
+  c = dch * p.ch_mult[levels - 1];
   m.conv('decoder.conv_in', c, p.z_channels, 3);
   m.mid('decoder.mid', c);
   const up: Layout[] = [];
   for (let l = levels - 1; l >= 0; l--) {
     const level = (up[l] = new Layout());
-    const out = p.ch * p.ch_mult[l];
+    const out = dch * p.ch_mult[l];
     for (let b = 0; b <= p.num_res_blocks; b++, c = out) level.resnet(`decoder.up.${l}.block.${b}`, c, out);
     if (l !== 0) level.conv(`decoder.up.${l}.upsample.conv`, c, c, 3);
   }

@@ -144,7 +144,8 @@ function describeConfig(c: ComponentReport): string | null {
   }
   if (c.role === 'autoencoder') {
     return (
-      `ch ${p.ch} × [${(p.ch_mult as number[]).join(', ')}], ${p.num_res_blocks} res block(s), ` +
+      `ch ${p.ch}${p.decoder_ch ? ` (decoder ${p.decoder_ch})` : ''} × [${(p.ch_mult as number[]).join(', ')}], ` +
+      `${p.num_res_blocks} res block(s), ` +
       `${p.z_channels} latent channels, scale ${p.scale_factor}, shift ${p.shift_factor}`
     );
   }
