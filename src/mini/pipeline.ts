@@ -84,15 +84,22 @@ export class MiniPipeline {
     return this.sample(reqs, o, true);
   }
 
-  private async sample(reqs: MiniRequest[], o: MiniRunOptions, withRoundTrips: boolean): Promise<MiniRunResult> {
+  /**
+   * The sampled target tokens of each request (packed, normalised latents), before the decoder: what a decoder is
+   * fitted to (train/adapt.ts). `onContext(i, tokens)` sees request i's first context image as encoded.
+   */
+  async latents(
+    reqs: MiniRequest[],
+    o: MiniRunOptions = {},
+    onContext?: (i: number, tokens: Float32Array) => void,
+  ): Promise<Float32Array[]> {
     const cfg = this.model.config;
     const S = this.resolution;
     for (const r of reqs)
       for (const img of r.images)
         if (img.width !== S || img.height !== S)
           throw new Error(`MiniPipeline: images must be ${S}x${S} (fit them first), got ${img.width}x${img.height}`);
-    const out: RGBImage[] = new Array(reqs.length);
-    const roundTrips: (RGBImage | undefined)[] = new Array(reqs.length).fill(undefined);
+    const out: Float32Array[] = new Array(reqs.length);
     const groups = new Map<number, number[]>();
     for (const [i, r] of reqs.entries()) groups.set(r.images.length, [...(groups.get(r.images.length) ?? []), i]);
     const values = this.values?.model();
@@ -113,14 +120,7 @@ export class MiniPipeline {
           this.ae,
           part.flatMap((i) => reqs[i].images),
         );
-        if (withRoundTrips && k > 0) {
-          const back = await decodeTokens(
-            this.ae,
-            part.map((_, j) => ctx[j * k]),
-            S,
-          );
-          for (const [j, i] of part.entries()) roundTrips[i] = back[j];
-        }
+        if (onContext && k > 0) for (const [j, i] of part.entries()) onContext(i, ctx[j * k]);
         // candidate c of request i: noise of seed + c (candidate 0 is what a single sample would be)
         const sreqs: SampleRequest[] = part.flatMap((i, j) => {
           const ids = this.tokenizer.encode(reqs[i].prompt, T).ids;
@@ -142,10 +142,22 @@ export class MiniPipeline {
           const scores = await scoreCandidates(this.model, cands, values, onStep && ((j) => onStep(steps + j)));
           tokens = bestOf(scores, n).map((c) => tokens[c]);
         }
-        const images = await decodeTokens(this.ae, tokens, S);
-        for (const [j, i] of part.entries()) out[i] = images[j];
+        for (const [j, i] of part.entries()) out[i] = tokens[j];
       }
     }
-    return { images: out, roundTrips };
+    return out;
+  }
+
+  private async sample(reqs: MiniRequest[], o: MiniRunOptions, withRoundTrips: boolean): Promise<MiniRunResult> {
+    const ctx: { i: number; tokens: Float32Array }[] = [];
+    const tokens = await this.latents(reqs, o, withRoundTrips ? (i, t) => ctx.push({ i, tokens: t }) : undefined);
+    const roundTrips: (RGBImage | undefined)[] = new Array(reqs.length).fill(undefined);
+    const back = await decodeTokens(
+      this.ae,
+      ctx.map((c) => c.tokens),
+      this.resolution,
+    );
+    for (const [j, c] of ctx.entries()) roundTrips[c.i] = back[j];
+    return { images: await decodeTokens(this.ae, tokens, this.resolution), roundTrips };
   }
 }

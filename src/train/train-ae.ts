@@ -32,6 +32,8 @@ import {
   latentStats,
   reconstructionLoss,
 } from './ae.ts';
+import { widenDecoder } from '../autoencoder/widen.ts';
+import type { AdaptConfig, ModelPairs } from './adapt.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface AeTrainConfig extends RunConfig {
@@ -58,6 +60,8 @@ export interface AeTrainConfig extends RunConfig {
    * of a grey image, and the grayscale check allows almost none (GRAY_COLORED_SHARE).
    */
   grayShare?: number;
+  /** decoder-only runs: fit the decoder to a flow model's own latents too (adapt.ts) */
+  adapt?: AdaptConfig;
 }
 
 export function aeParams(c: AeTrainConfig, stats = { scale_factor: 1, shift_factor: 0 }): AutoEncoderParams {
@@ -242,7 +246,9 @@ async function trainDecoder(
   const { loadMiniAe } = await import('../mini/load.ts');
   if (!existsSync(c.decoderFrom!))
     throw new UserError(`decoderFrom names ${c.decoderFrom}, which does not exist (train the AE first)`);
-  const ae = await loadMiniAe(c.decoderFrom!);
+  const narrow = await loadMiniAe(c.decoderFrom!);
+  // a wider decoder (ae.decoder_ch) starts as the trained one widened, drawing the same images (widen.ts)
+  const ae = c.ae.decoder_ch ? widenDecoder(narrow, c.ae.decoder_ch, hashSeed(c.seed, 'widen')) : narrow;
   const f = 2 ** (ae.params.ch_mult.length - 1);
   const zc = ae.params.z_channels;
   const h = c.crop / f;
@@ -258,6 +264,8 @@ async function trainDecoder(
   const noise = (c.latentNoise ?? 0) / ae.params.scale_factor; // normalised units → raw latent units
   const stream = new ImageStream('train', c.seed, c.imageSize);
   const val = validationImages(c.imageSize, c.valImages);
+  const adapt = c.adapt ? await import('./adapt.ts') : null;
+  const pairs = c.adapt ? await adaptPairs(c, narrow, o.quiet) : null;
   return trainLoop(trainer, {
     out,
     config: c,
@@ -265,11 +273,25 @@ async function trainDecoder(
     async nextBatch(step) {
       const rng = new Rng(hashSeed(c.seed, 'decoder-step', step));
       const images = trainingCrops(stream, c, f, rng);
+      // the first rows of the batch: the model's latents and their targets instead of round trips
+      const fromModel = pairs ? Math.round(c.adapt!.share * c.batch) : 0;
+      const own: Float32Array[] = [];
+      for (let b = 0; b < fromModel; b++) {
+        const cells = (c.imageSize - c.crop) / f;
+        const [x0, y0] = [rng.int(cells + 1) * f, rng.int(cells + 1) * f];
+        const p = adapt!.cropPair(pairs!, rng.int(pairs!.targets.length), c.crop, f, x0, y0);
+        images[b] = p.image;
+        own.push(p.latent);
+      }
       const image = imageBatch(images);
       const m = (await encoder.run({ image })).moments.data as Float32Array;
       const z = new Float32Array(c.batch * zc * h * h);
       const eps = gaussian(rng, [z.length]).data as Float32Array;
       for (let b = 0; b < c.batch; b++) {
+        if (b < fromModel) {
+          z.set(own[b], b * zc * h * h);
+          continue;
+        }
         for (let i = 0; i < zc * h * h; i++)
           z[b * zc * h * h + i] = m[b * 2 * zc * h * h + i] + noise * eps[b * zc * h * h + i];
       }
@@ -285,5 +307,22 @@ async function trainDecoder(
     async onCheckpoint(t) {
       await exportAe(ae, join(out, 'ae.safetensors'), withOwn(ae, t.values('ema')), 'float32', true);
     },
+  });
+}
+
+/** The model's sampled pairs of an `adapt` run, with progress on stderr (sampling takes minutes). */
+async function adaptPairs(c: AeTrainConfig, ae: AutoEncoder, quiet?: boolean): Promise<ModelPairs> {
+  const a = c.adapt!;
+  if (!(a.share > 0 && a.share <= 1) || !(Number.isInteger(a.pairs) && a.pairs > 0))
+    throw new UserError(`adapt: share must be in (0, 1] and pairs a positive integer, got ${a.share} and ${a.pairs}`);
+  if (!existsSync(join(a.model, 'transformer.safetensors')))
+    throw new UserError(`adapt.model names ${a.model}, which holds no kontext-mini transformer (export one first)`);
+  const { modelPairs } = await import('./adapt.ts');
+  const t0 = Date.now();
+  return modelPairs(a, ae, c.seed, c.imageSize, (done, total) => {
+    if (!quiet)
+      process.stderr.write(
+        `adapt: sampled ${done}/${total} examples with ${a.model} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+      );
   });
 }
