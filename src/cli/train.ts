@@ -59,9 +59,12 @@ const command: Command = {
       let pipe = await loadMini(positionals[1]);
       if (v.ae) {
         const ae = await loadMiniAe(v.ae);
-        if (JSON.stringify({ ...ae.params }) !== JSON.stringify({ ...pipe.ae.params }))
+        // the latent space must be the model's; the decoder alone may differ (a wider one: decoder_ch)
+        const space = ({ decoder_ch: _, ...p }: typeof ae.params) => JSON.stringify(p);
+        if (space(ae.params) !== space(pipe.ae.params))
           throw new UserError(
-            `${v.ae} is not the same autoencoder configuration (latent scale/shift included) as the model's`,
+            `${v.ae} is not the model's latent space: its encoder configuration or latent scale/shift differ from ` +
+              `those of ${positionals[1]}'s autoencoder (only the decoder may change, e.g. decoder_ch)`,
           );
         pipe = new MiniPipeline(pipe.model, ae, pipe.tokenizer);
       }

@@ -101,6 +101,25 @@ describe('kontext: parse errors and unknown commands', () => {
     expect(existsSync(at('x'))).toBe(false);
   });
 
+  it('train export --ae takes a wider decoder of the same latent space and refuses another latent space', async () => {
+    const { loadMiniAe } = await import('../../src/mini/load.ts');
+    const { widenDecoder } = await import('../../src/autoencoder/widen.ts');
+    const { exportAe } = await import('../../src/train/train-ae.ts');
+    const ae = await loadMiniAe(join(model, 'ae.safetensors'));
+    const wide = widenDecoder(ae, 16, 1);
+    const values = new Map([...wide.namedParameters()].map(([k, p]) => [k, p.value!]));
+    await exportAe(wide, at('wide-ae.safetensors'), values, 'float32', true);
+    expect((await cli('train', 'export', model, '--out', at('wide'), '--ae', at('wide-ae.safetensors'))).code).toBe(0);
+    expect(JSON.parse(await readFile(join(at('wide'), 'config.json'), 'utf8')).ae.decoder_ch).toBe(16);
+    // another latent scale: the transformer's latents would be read wrongly
+    await exportAe(ae, at('other-ae.safetensors'), new Map([...ae.namedParameters()].map(([k, p]) => [k, p.value!])));
+    await expectMistake(
+      ['train', 'export', model, '--out', at('y'), '--ae', at('other-ae.safetensors')],
+      /^kontext train: .*other-ae\.safetensors is not the model's latent space: its encoder configuration or latent scale\/shift differ from those of .*'s autoencoder \(only the decoder may change, e\.g\. decoder_ch\)$/,
+    );
+    expect(existsSync(at('y'))).toBe(false);
+  });
+
   it('usage mistakes of verify and train are one line too', async () => {
     await expectMistake(
       ['verify'],
