@@ -8,6 +8,7 @@ import { widenDecoder } from '../../src/autoencoder/widen.ts';
 import { compile, initParameters } from '../../src/engine/index.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { loadMiniAe } from '../../src/mini/load.ts';
+import { tinyConfig } from '../mini/tiny.ts';
 
 async function decode(ae: AutoEncoder, z: Float32Array, h: number): Promise<Float32Array> {
   const c = await compile(decoderGraph(ae, 1, h, h));
@@ -39,18 +40,7 @@ describe('widenDecoder', () => {
   });
 
   it('several channels per group, widened 3×: same image; copies differ', async () => {
-    const ae = new AutoEncoder({
-      resolution: 16,
-      in_channels: 3,
-      ch: 8,
-      out_ch: 3,
-      ch_mult: [1, 2],
-      num_res_blocks: 1,
-      z_channels: 4,
-      scale_factor: 1,
-      shift_factor: 0,
-      norm_groups: 4,
-    });
+    const ae = new AutoEncoder(tinyConfig(1).ae); // ch 8, 4 GroupNorm groups
     initParameters(ae, 7);
     const wide = widenDecoder(ae, 24, 2);
     const z = new Rng(5).normals(4 * 8 * 8);

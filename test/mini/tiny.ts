@@ -9,6 +9,7 @@ import { saveMini } from '../../src/mini/load.ts';
 import { MiniModel } from '../../src/mini/model.ts';
 import { MiniPipeline } from '../../src/mini/pipeline.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
+import type { AeTrainConfig } from '../../src/train/train-ae.ts';
 
 export function tinyConfig(vocab: number): MiniConfig {
   return {
@@ -44,6 +45,29 @@ export function tinyConfig(vocab: number): MiniConfig {
     },
     textLength: { '0': 24, '1': 16, '2': 8 },
     sampling: { numInferenceSteps: 2, guidanceScale: 2 },
+  };
+}
+
+/** A few-step `kontext train ae` config for the tiny model's autoencoder (scale and shift measured by the run). */
+export function tinyAeConfig(): AeTrainConfig {
+  const { scale_factor: _s, shift_factor: _f, ...ae } = tinyConfig(1).ae;
+  return {
+    kind: 'ae',
+    ae,
+    imageSize: 32,
+    crop: 8,
+    batch: 2,
+    steps: 4,
+    lr: 3e-4,
+    warmup: 1,
+    weightDecay: 0,
+    clipNorm: 1,
+    ema: 0.9,
+    loss: { edge: 1, kl: 1e-6, detail: 4 },
+    seed: 0,
+    checkpointEvery: 2,
+    validateEvery: 4,
+    valImages: 4,
   };
 }
 

@@ -13,7 +13,7 @@ import { cropPair, modelPairs } from '../../src/train/adapt.ts';
 import { exampleOf } from '../../src/train/flow.ts';
 import { type AeTrainConfig, trainAe } from '../../src/train/train-ae.ts';
 import { makeSample } from '../../src/world/dataset.ts';
-import { tinyConfig, tinyModelDir, tinyPipeline } from '../mini/tiny.ts';
+import { tinyAeConfig, tinyModelDir, tinyPipeline } from '../mini/tiny.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -59,27 +59,10 @@ describe('adapt pairs', () => {
 });
 
 describe('trainAe with adapt', () => {
-  const { scale_factor: _s, shift_factor: _f, ...ae } = tinyConfig(1).ae;
-  const base = (decoderFrom: string, model: string): AeTrainConfig => ({
-    kind: 'ae',
-    ae: { ...ae, decoder_ch: 16 },
-    decoderFrom,
-    adapt: { model, pairs: 4, share: 0.5 },
-    imageSize: 32,
-    crop: 8,
-    batch: 2,
-    steps: 2,
-    lr: 1e-4,
-    warmup: 1,
-    weightDecay: 0,
-    clipNorm: 1,
-    ema: 0.9,
-    loss: { edge: 1, kl: 1e-6, detail: 4 },
-    seed: 0,
-    checkpointEvery: 2,
-    validateEvery: 2,
-    valImages: 2,
-  });
+  const base = (decoderFrom: string, model: string): AeTrainConfig => {
+    const c = tinyAeConfig();
+    return { ...c, ae: { ...c.ae, decoder_ch: 16 }, decoderFrom, adapt: { model, pairs: 4, share: 0.5 }, steps: 2 };
+  };
 
   it('trains a widened decoder on the model’s pairs and exports it', async () => {
     const model = await tinyModelDir();

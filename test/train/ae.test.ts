@@ -13,7 +13,7 @@ import { type AeTrainConfig, trainAe, trainingCrops } from '../../src/train/trai
 import { ImageStream } from '../../src/train/ae.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { luma } from '../../src/world/palette.ts';
-import { tinyConfig } from '../mini/tiny.ts';
+import { tinyAeConfig } from '../mini/tiny.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -71,26 +71,7 @@ describe('detail weights', () => {
 });
 
 describe('trainAe with detail weights', () => {
-  // the tiny test model's autoencoder (scale and shift are measured by the run)
-  const { scale_factor: _s, shift_factor: _f, ...ae } = tinyConfig(1).ae;
-  const config: AeTrainConfig = {
-    kind: 'ae',
-    ae,
-    imageSize: 32,
-    crop: 8,
-    batch: 2,
-    steps: 4,
-    lr: 3e-4,
-    warmup: 1,
-    weightDecay: 0,
-    clipNorm: 1,
-    ema: 0.9,
-    loss: { edge: 1, kl: 1e-6, detail: 4 },
-    seed: 0,
-    checkpointEvery: 2,
-    validateEvery: 4,
-    valImages: 4,
-  };
+  const config = tinyAeConfig();
 
   it('grayShare turns that share of the crops into the world’s grayscale of the same crops, and no others', () => {
     const batch = (grayShare: number) =>
