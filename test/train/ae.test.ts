@@ -9,7 +9,7 @@ import { compile, Graph } from '../../src/engine/index.ts';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { loadMiniAe } from '../../src/mini/load.ts';
 import { DETAIL_STEP, detailWeights, imageBatch, reconstructionLoss } from '../../src/train/ae.ts';
-import { type AeTrainConfig, trainAe, trainingCrops } from '../../src/train/train-ae.ts';
+import { trainAe, trainingCrops } from '../../src/train/train-ae.ts';
 import { ImageStream } from '../../src/train/ae.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { luma } from '../../src/world/palette.ts';
