@@ -11,13 +11,17 @@
 // The pairs are drawn once at the start of the run (and again, identically, on resume): the train split's
 // examples, every family, sampled by the model folder's transformer with its shipped steps and guidance.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AutoEncoder } from '../autoencoder/model.ts';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
+import { aeFactor } from '../mini/config.ts';
 import { loadMini } from '../mini/load.ts';
 import { unpack } from '../tokens/pack.ts';
 import { hashSeed } from '../engine/random.ts';
 import { makeSample } from '../world/dataset.ts';
+import { cropAt } from './ae.ts';
 import { exampleOf } from './flow.ts';
 
 /** Examples sampled per call (progress is reported after each). */
@@ -38,26 +42,34 @@ export interface ModelPairs {
   targets: RGBImage[];
 }
 
-/** Sample `pairs` train examples (seed hash(seed, 'adapt')) with the folder's transformer. */
+/**
+ * Sample `pairs` train examples (seed hash(seed, 'adapt')) with the folder's transformer; progress on stderr unless
+ * `quiet` (sampling takes minutes).
+ */
 export async function modelPairs(
   a: AdaptConfig,
   encoder: AutoEncoder,
   seed: number,
   size: number,
-  progress?: (done: number, total: number) => void,
+  quiet?: boolean,
 ): Promise<ModelPairs> {
+  if (!(a.share > 0 && a.share <= 1) || !(Number.isInteger(a.pairs) && a.pairs > 0))
+    throw new UserError(`adapt: share must be in (0, 1] and pairs a positive integer, got ${a.share} and ${a.pairs}`);
+  if (!existsSync(join(a.model, 'transformer.safetensors')))
+    throw new UserError(`adapt.model names ${a.model}, which holds no kontext-mini transformer (export one first)`);
   const pipe = await loadMini(a.model);
   sameEncoder(pipe.ae, encoder, a.model);
   const cfg = pipe.model.config;
   if (cfg.resolution !== size) throw new Error(`adapt.model ${a.model} is ${cfg.resolution}px, the AE run ${size}px`);
   const { z_channels: z, scale_factor, shift_factor } = pipe.ae.params;
-  const h = size / 2 ** (pipe.ae.params.ch_mult.length - 1);
+  const h = size / aeFactor(pipe.ae.params);
   const dataSeed = hashSeed(seed, 'adapt');
   const exs = Array.from({ length: a.pairs }, (_, i) => {
     const s = makeSample({ split: 'train', seed: dataSeed, size }, i);
     return exampleOf(s, s.index % 5);
   });
   // in chunks, so a long sampling shows progress
+  const t0 = Date.now();
   const latents: Float32Array[] = [];
   for (let s = 0; s < exs.length; s += CHUNK) {
     const part = exs.slice(s, s + CHUNK);
@@ -65,7 +77,10 @@ export async function modelPairs(
       part.map((e, j) => ({ prompt: e.instruction, images: e.inputs, seed: hashSeed(dataSeed, 'noise', s + j) })),
     );
     for (const t of tokens) latents.push(unpack(t, 1, z, h, h).map((v) => v / scale_factor + shift_factor));
-    progress?.(latents.length, exs.length);
+    if (!quiet)
+      process.stderr.write(
+        `adapt: sampled ${latents.length}/${exs.length} examples with ${a.model} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+      );
   }
   return { latents, targets: exs.map((e) => e.target) };
 }
@@ -95,9 +110,6 @@ export function cropPair(
   y0: number,
 ): { image: RGBImage; latent: Float32Array } {
   const img = p.targets[i];
-  const data = new Uint8Array(crop * crop * 3);
-  for (let y = 0; y < crop; y++)
-    data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3), y * crop * 3);
   const H = img.width / f;
   const c = crop / f;
   const zc = p.latents[i].length / (H * H);
@@ -105,5 +117,5 @@ export function cropPair(
   for (let ch = 0; ch < zc; ch++)
     for (let y = 0; y < c; y++)
       for (let x = 0; x < c; x++) latent[(ch * c + y) * c + x] = p.latents[i][(ch * H + y + y0 / f) * H + x + x0 / f];
-  return { image: { width: crop, height: crop, data }, latent };
+  return { image: cropAt(img, crop, x0, y0), latent };
 }

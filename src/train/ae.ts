@@ -204,3 +204,18 @@ export async function latentStats(
   const mean = sum / n;
   return { shift_factor: mean, scale_factor: 1 / Math.sqrt(sq / n - mean * mean) };
 }
+
+/** A random crop position: x0, y0 multiples of `align` with the `crop`² square inside a `size`² image. */
+export function cropOffset(size: number, crop: number, align: number, rng: Rng): [number, number] {
+  const cells = (size - crop) / align;
+  const x0 = rng.int(cells + 1) * align;
+  return [x0, rng.int(cells + 1) * align];
+}
+
+/** The `crop`² pixels of `img` at (x0, y0). */
+export function cropAt(img: RGBImage, crop: number, x0: number, y0: number): RGBImage {
+  const data = new Uint8Array(crop * crop * 3);
+  for (let y = 0; y < crop; y++)
+    data.set(img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3), y * crop * 3);
+  return { width: crop, height: crop, data };
+}

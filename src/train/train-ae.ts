@@ -24,6 +24,8 @@ import type { Scene } from '../world/scene.ts';
 import {
   type AeLossWeights,
   aeLoss,
+  cropAt,
+  cropOffset,
   detailFeeds,
   detailInput,
   gaussian,
@@ -33,7 +35,7 @@ import {
   reconstructionLoss,
 } from './ae.ts';
 import { widenDecoder } from '../autoencoder/widen.ts';
-import type { AdaptConfig, ModelPairs } from './adapt.ts';
+import type { AdaptConfig } from './adapt.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface AeTrainConfig extends RunConfig {
@@ -70,19 +72,9 @@ export function aeParams(c: AeTrainConfig, stats = { scale_factor: 1, shift_fact
 
 /** Random aligned crops of a batch of images. */
 function cropBatch(images: RGBImage[], crop: number, align: number, rng: Rng): RGBImage[] {
-  return images.map((img) => {
-    if (crop === img.width) return img;
-    const cells = (img.width - crop) / align;
-    const x0 = rng.int(cells + 1) * align;
-    const y0 = rng.int(cells + 1) * align;
-    const data = new Uint8Array(crop * crop * 3);
-    for (let y = 0; y < crop; y++)
-      data.set(
-        img.data.subarray(((y0 + y) * img.width + x0) * 3, ((y0 + y) * img.width + x0 + crop) * 3),
-        y * crop * 3,
-      );
-    return { width: crop, height: crop, data };
-  });
+  return images.map((img) =>
+    crop === img.width ? img : cropAt(img, crop, ...cropOffset(img.width, crop, align, rng)),
+  );
 }
 
 /** Crops of the next training batch, a `grayShare` of them turned grey (copies: the stream's images stay as drawn). */
@@ -265,7 +257,7 @@ async function trainDecoder(
   const stream = new ImageStream('train', c.seed, c.imageSize);
   const val = validationImages(c.imageSize, c.valImages);
   const adapt = c.adapt ? await import('./adapt.ts') : null;
-  const pairs = c.adapt ? await adaptPairs(c, narrow, o.quiet) : null;
+  const pairs = adapt ? await adapt.modelPairs(c.adapt!, narrow, c.seed, c.imageSize, o.quiet) : null;
   return trainLoop(trainer, {
     out,
     config: c,
@@ -277,8 +269,7 @@ async function trainDecoder(
       const fromModel = pairs ? Math.round(c.adapt!.share * c.batch) : 0;
       const own: Float32Array[] = [];
       for (let b = 0; b < fromModel; b++) {
-        const cells = (c.imageSize - c.crop) / f;
-        const [x0, y0] = [rng.int(cells + 1) * f, rng.int(cells + 1) * f];
+        const [x0, y0] = cropOffset(c.imageSize, c.crop, f, rng);
         const p = adapt!.cropPair(pairs!, rng.int(pairs!.targets.length), c.crop, f, x0, y0);
         images[b] = p.image;
         own.push(p.latent);
@@ -307,22 +298,5 @@ async function trainDecoder(
     async onCheckpoint(t) {
       await exportAe(ae, join(out, 'ae.safetensors'), withOwn(ae, t.values('ema')), 'float32', true);
     },
-  });
-}
-
-/** The model's sampled pairs of an `adapt` run, with progress on stderr (sampling takes minutes). */
-async function adaptPairs(c: AeTrainConfig, ae: AutoEncoder, quiet?: boolean): Promise<ModelPairs> {
-  const a = c.adapt!;
-  if (!(a.share > 0 && a.share <= 1) || !(Number.isInteger(a.pairs) && a.pairs > 0))
-    throw new UserError(`adapt: share must be in (0, 1] and pairs a positive integer, got ${a.share} and ${a.pairs}`);
-  if (!existsSync(join(a.model, 'transformer.safetensors')))
-    throw new UserError(`adapt.model names ${a.model}, which holds no kontext-mini transformer (export one first)`);
-  const { modelPairs } = await import('./adapt.ts');
-  const t0 = Date.now();
-  return modelPairs(a, ae, c.seed, c.imageSize, (done, total) => {
-    if (!quiet)
-      process.stderr.write(
-        `adapt: sampled ${done}/${total} examples with ${a.model} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
-      );
   });
 }

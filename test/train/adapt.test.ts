@@ -25,7 +25,7 @@ describe('adapt pairs', () => {
     const dir = await tinyModelDir();
     dirs.push(dir);
     const pipe = await loadMini(dir);
-    const pairs = await modelPairs({ model: dir, pairs: 3, share: 0.5 }, pipe.ae, 7, 32);
+    const pairs = await modelPairs({ model: dir, pairs: 3, share: 0.5 }, pipe.ae, 7, 32, true);
     expect(pairs.latents.length).toBe(3);
     const dataSeed = hashSeed(7, 'adapt');
     const s = makeSample({ split: 'train', seed: dataSeed, size: 32 }, 1);
