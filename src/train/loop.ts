@@ -143,18 +143,25 @@ export interface RunConfig {
   seed: number;
   checkpointEvery: number;
   validateEvery: number;
+  /** how often the loss is written to log.jsonl (default every 10 steps; 1 for a loss per batch) */
+  logEvery?: number;
 }
 
 /** The loop options every training config shares (schedule, EMA, cadence) plus the command's stop/quiet flags. */
 export function loopSettings(
   c: RunConfig,
   o: { maxSteps?: number; quiet?: boolean },
-): Pick<LoopOptions, 'schedule' | 'ema' | 'checkpointEvery' | 'validateEvery' | 'maxSteps' | 'quiet'> {
+): Pick<LoopOptions, 'schedule' | 'ema' | 'checkpointEvery' | 'validateEvery' | 'logEvery' | 'maxSteps' | 'quiet'> {
+  if (c.logEvery !== undefined && !(Number.isInteger(c.logEvery) && c.logEvery >= 1))
+    throw new UserError(
+      `logEvery must be a whole number of steps >= 1 (default 10), got ${JSON.stringify(c.logEvery)}`,
+    );
   return {
     schedule: { lr: c.lr, warmup: c.warmup, steps: c.steps },
     ema: c.ema,
     checkpointEvery: c.checkpointEvery,
     validateEvery: c.validateEvery,
+    logEvery: c.logEvery,
     maxSteps: o.maxSteps,
     quiet: o.quiet,
   };

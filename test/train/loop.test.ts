@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { F, type Graph, type HostTensor, initParameters, Linear, Trainer } from '../../src/engine/index.ts';
-import { trainLoop } from '../../src/train/loop.ts';
+import { loopSettings, type RunConfig, trainLoop } from '../../src/train/loop.ts';
 import { emaDecay, learningRate } from '../../src/train/schedule.ts';
 import { Rng } from '../../src/engine/random.ts';
 
@@ -129,6 +129,33 @@ describe('trainLoop', () => {
       sampling,
       initFrom: 'new/place',
     });
+  });
+
+  it('logEvery from the config sets how often the loss is logged; a bad value is refused by name', async () => {
+    const out = await tmp();
+    const s = await setup();
+    const run: RunConfig = {
+      batch: 2,
+      steps: 9,
+      lr: 0.05,
+      warmup: 2,
+      weightDecay: 0,
+      clipNorm: 1,
+      ema: 0.9,
+      seed: 0,
+      checkpointEvery: 4,
+      validateEvery: 0,
+      logEvery: 1,
+    };
+    await trainLoop(s.trainer, { ...s.opts(out), ...loopSettings(run, { quiet: true }) });
+    const steps = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(() => loopSettings({ ...run, logEvery: 0 }, {})).toThrow(
+      'logEvery must be a whole number of steps >= 1 (default 10), got 0',
+    );
   });
 });
 
