@@ -63,4 +63,18 @@ describe('training configs: extends', () => {
     expect(plain).not.toHaveProperty('loss');
     expect({ ...plain, initFrom: 0, steps: 0, lr: 0 }).toEqual({ ...base, initFrom: 0, steps: 0, lr: 0 });
   });
+
+  it('the width study: each measuring config has the architecture of its run, logs every batch and leaves the weights alone', () => {
+    for (const h of [64, 128, 192, 256]) {
+      const run = readConfig(`configs/flow-scratch-h${h}.json`);
+      const ev = readConfig(`configs/flow-scratch-eval-h${h}.json`);
+      expect(run).not.toHaveProperty('initFrom');
+      expect(run.transformer).toMatchObject({ hidden_size: h, num_heads: h / 64 });
+      expect(ev.transformer).toEqual(run.transformer);
+      expect(ev.text).toEqual(run.text);
+      expect(ev).toMatchObject({ initFrom: `runs/scale-h${h}/model`, logEvery: 1, validateEvery: 0 });
+      expect(ev.lr as number).toBeLessThan(1e-9);
+      expect(ev.seed).not.toBe(run.seed); // batches no run trained on
+    }
+  });
 });
