@@ -1,5 +1,5 @@
 // The session store: history, branching and undo semantics, content-addressed images, persistence across reopen.
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/session/db.ts';
@@ -159,7 +159,10 @@ describe('images', () => {
   it('old temporaries of killed writers are swept, never read as images', async () => {
     await writeFile(join(dir, 'images', '.tmp-1-abc'), 'half a png');
     expect(await store.images.sweepTemporaries(60_000)).toBe(0); // young: may still be being written
-    expect(await store.images.sweepTemporaries(0)).toBe(1);
+    // an hour old (set explicitly: a fresh file's sub-millisecond mtime can be ahead of Date.now())
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(dir, 'images', '.tmp-1-abc'), hourAgo, hourAgo);
+    expect(await store.images.sweepTemporaries()).toBe(1);
     expect(await readdir(join(dir, 'images'))).toEqual([]);
   });
 });
