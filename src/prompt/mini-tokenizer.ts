@@ -8,6 +8,11 @@
 // UTF-8 bytes after a [SPELL] marker, so every string tokenizes, unseen words included, and the model learns the
 // letters of the labels it must draw rather than one opaque id per word (held-out words are new spellings of known
 // letters). Ids: 0 [PAD], 1 [CLS] (its feature is the pooled vector), 2 [SPELL], 3..258 bytes, 259… words.
+//
+// Quotes: the training instructions always write a label in straight single quotes ('FLUX'); people write "FLUX",
+// “FLUX”, ‘FLUX’ or FLUX alone. So every quote mark reads as ', and a label (or a run of labels) that lacks a quote
+// on either side gets one: "make the word FLUX red" tokenizes as "make the word 'FLUX' red", the phrasing the model
+// was trained on (unquoted, the embedded model recolours the wrong object; quoted, the word).
 
 export const PAD = 0;
 export const CLS = 1;
@@ -28,6 +33,8 @@ export interface Tokenized {
 }
 
 const PIECES = /\p{L}+|\p{N}+|\S/gu;
+/** quote marks read as the straight single quote the training instructions use */
+const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
 const utf8 = new TextEncoder();
 
 export class MiniTokenizer {
@@ -64,14 +71,21 @@ export class MiniTokenizer {
   /** Token ids without [CLS] and padding. */
   pieces(text: string): number[] {
     const ids: number[] = [];
-    for (const p of text.normalize('NFC').match(PIECES) ?? []) {
-      const id = isLabel(p) ? undefined : this.index.get(p.toLowerCase());
+    const parts = text.normalize('NFC').replace(QUOTES, "'").match(PIECES) ?? [];
+    const quote = this.index.get("'");
+    // a label with a neighbour that is neither a quote nor another label of its run gets a quote on that side
+    const bare = (q: string | undefined) => quote !== undefined && q !== "'" && !(q !== undefined && isLabel(q));
+    for (const [i, p] of parts.entries()) {
+      const label = isLabel(p);
+      const id = label ? undefined : this.index.get(p.toLowerCase());
       if (id !== undefined) {
         ids.push(id);
         continue;
       }
+      if (label && bare(parts[i - 1])) ids.push(quote!);
       if (p.length > 1 || /\p{L}|\p{N}/u.test(p)) ids.push(SPELL);
-      for (const b of utf8.encode(isLabel(p) ? p : p.toLowerCase())) ids.push(BYTE0 + b);
+      for (const b of utf8.encode(label ? p : p.toLowerCase())) ids.push(BYTE0 + b);
+      if (label && bare(parts[i + 1])) ids.push(quote!);
     }
     return ids;
   }

@@ -91,6 +91,34 @@ describe('the embedded model', () => {
     }
   });
 
+  it('recolours the word when its label is typed without quotes (the tokenizer quotes it), not another object', async () => {
+    const ed = await MiniEditor.load();
+    const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
+    const W = input.width;
+    const at = (img: RGBImage, x: number, y: number) => [0, 1, 2].map((c) => img.data[(y * W + x) * 3 + c]!);
+    const bg = at(input, 1, 1);
+    // the example's ink (anything unlike the background) in the word's corner (top left) and the circle's (bottom left)
+    const ink = (x0: number, y0: number, x1: number, y1: number) => {
+      const out: [number, number][] = [];
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) if (at(input, x, y).some((v, c) => Math.abs(v - bg[c]!) > 40)) out.push([x, y]);
+      return out;
+    };
+    const word = ink(0, 0, 36, 26);
+    const circle = ink(0, 36, 26, 64);
+    const red = (img: RGBImage, pts: [number, number][]) =>
+      pts.filter(([x, y]) => {
+        const [r, g, b] = at(img, x, y);
+        return r! > 150 && g! < 110 && b! < 110;
+      }).length / pts.length;
+    expect(red(input, word)).toBe(0);
+    for (const prompt of ['make the word FLUX red', 'make the word "FLUX" red']) {
+      const { image } = await ed.edit({ prompt, image: input, seed: 0 });
+      expect(red(image, word), prompt).toBeGreaterThan(0.9);
+      expect(red(image, circle), prompt).toBeLessThan(0.05);
+    }
+  });
+
   it("scores the world's true answer as more likely than another scene's (rerank.ts's score)", async () => {
     const ed = await MiniEditor.load();
     const p = ed.pipe;
