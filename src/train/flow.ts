@@ -30,7 +30,7 @@ import { hashSeed, Rng } from '../engine/random.ts';
 import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
 import { UserError } from '../errors.ts';
-import { withUnknownWords } from './phrasing.ts';
+import { withExtraWords, withUnknownWords } from './phrasing.ts';
 
 /** One training example: instruction, context images (0…2), target. */
 export interface Example {
@@ -162,6 +162,8 @@ export interface FlowBatchSpec {
   uniformT?: number;
   /** share of edit instructions given made-up words for their phrasing words (phrasing.ts; 0 or absent: none) */
   unknownWords?: number;
+  /** share of instructions given made-up words around them (phrasing.ts withExtraWords; 0 or absent: none) */
+  extraWords?: number;
 }
 
 /**
@@ -233,6 +235,10 @@ export async function flowFeeds(
     let text = rng.next() < dropout ? '' : e.instruction;
     if (s.unknownWords && text && e.inputs.length && rng.next() < s.unknownWords)
       text = withUnknownWords(text, rng, (w) => tok.knows(w));
+    if (s.extraWords && text && rng.next() < s.extraWords) {
+      const longer = withExtraWords(text, rng, (w) => tok.knows(w));
+      if (!tok.encode(longer, T).truncated) text = longer;
+    }
     for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
     const eps = rng.normals(N * C);
     const t = sampleT(rng, N, s.uniformT);

@@ -71,6 +71,11 @@ export interface FlowTrainConfig extends RunConfig {
    * reads an edit from its content words when a phrasing is new; 0 or absent: none
    */
   unknownWords?: number;
+  /**
+   * share of instructions given made-up words before and/or after them (phrasing.ts withExtraWords), so that words
+   * around an instruction that carry nothing ("Please …") do not change the edit; 0 or absent: none
+   */
+  extraWords?: number;
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
   /** validation examples per family */
@@ -221,6 +226,7 @@ export async function trainFlow(
     c.unknownWords,
     'the share of edit instructions given made-up words for their phrasing',
   );
+  const extraWords = share('extraWords', c.extraWords, 'the share of instructions given made-up words around them');
   if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
@@ -272,6 +278,7 @@ export async function trainFlow(
     changed: c.loss?.changed,
     uniformT,
     unknownWords,
+    extraWords,
   });
   const variants = [0, 1, 2].filter((k) => c.textLength[String(k)] !== undefined);
   const trainer = await Trainer.create(

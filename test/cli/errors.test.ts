@@ -186,6 +186,14 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-unknown.json'), '--out', at('bad-run')],
       /^kontext train: unknownWords must be a number from 0 to 1 \(the share of edit instructions given made-up words for their phrasing; 0 or absent: none\), got 1\.5$/,
     );
+    await writeFile(
+      at('bad-extra.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, extraWords: 'some' }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-extra.json'), '--out', at('bad-run')],
+      /^kontext train: extraWords must be a number from 0 to 1 \(the share of instructions given made-up words around them; 0 or absent: none\), got "some"$/,
+    );
   });
 });
 

@@ -54,6 +54,22 @@ describe('MiniTokenizer', () => {
     expect(bare.decode([CLS, ...bare.pieces('the text MOON')])).toBe('[CLS] the text [SPELL] MOON');
   });
 
+  it('leaves out sentence marks (. ! ?) the vocabulary lacks; other symbols stay', () => {
+    const plain = tok.encode('make the circle blue', 16);
+    for (const s of [
+      'make the circle blue.',
+      'Make the circle blue!',
+      'make the circle blue?!',
+      'make. the circle blue',
+    ])
+      expect(tok.encode(s, 16), s).toEqual(plain);
+    expect(tok.decode(tok.encode('make the text MOON.', 16).ids)).toBe("[CLS] make the text ' [SPELL] MOON '");
+    expect(tok.encode('make the circle blue;', 16)).not.toEqual(plain);
+    // a vocabulary that knows the full stop keeps it
+    const dotted = new MiniTokenizer(['.', 'blue']);
+    expect(dotted.decode([CLS, ...dotted.pieces('blue.')])).toBe('[CLS] blue .');
+  });
+
   it("leaves the world's instructions as they were: their labels are quoted already", () => {
     const world = new MiniTokenizer(buildVocabulary(WORLD.map((s) => s.instruction)));
     const labelled = WORLD.filter((s) => /'\p{Lu}{2,}'/u.test(s.instruction));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
 import { ExampleStreams, type FlowBatchSpec, flowFeeds } from '../../src/train/flow.ts';
-import { withUnknownWords } from '../../src/train/phrasing.ts';
+import { withExtraWords, withUnknownWords } from '../../src/train/phrasing.ts';
 import { runVocabulary } from '../../src/train/train-flow.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 import { HELD_OUT_TEMPLATES } from '../../src/world/split.ts';
@@ -73,5 +73,76 @@ describe('withUnknownWords', () => {
       await flowFeeds(pipe.ae, pipe.tokenizer, t2i, { ...s0, unknownWords: 1 }, new Rng(2), 0),
     ];
     expect(c1.ids.data).toEqual(c0.ids.data);
+  });
+});
+
+describe('withExtraWords', () => {
+  it('puts 1–3 made-up words before and/or 1–2 after the instruction, which stays as it was', () => {
+    const rng = new Rng(3);
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < 300; i++) {
+      const s = makeSample({ split: 'train', seed: 0, size: 64 }, i);
+      const out = withExtraWords(s.instruction, rng, known).split(' ');
+      const words = s.instruction.split(' ');
+      // find the instruction inside (its first letter lower-cased when words come before it)
+      const at = out.findIndex(
+        (_, j) =>
+          out
+            .slice(j, j + words.length)
+            .join(' ')
+            .toLowerCase() === s.instruction.toLowerCase(),
+      );
+      expect(at, out.join(' ')).toBeGreaterThanOrEqual(0);
+      expect(out.slice(at + 1, at + words.length)).toEqual(words.slice(1));
+      const extra = [...out.slice(0, at), ...out.slice(at + words.length)];
+      expect(at).toBeLessThanOrEqual(3);
+      expect(out.length - at - words.length).toBeLessThanOrEqual(2);
+      expect(extra.length).toBeGreaterThan(0);
+      for (const w of extra) {
+        const made = w.toLowerCase();
+        expect(made).toMatch(/^[a-z]{3,8}$/);
+        expect(known(made)).toBe(false);
+        expect(heldOutWords.has(made)).toBe(false);
+        expect(['please', 'can', 'you', 'could', 'thanks']).not.toContain(made);
+      }
+      if (at) expect(out[0]![0]).toBe(out[0]![0]!.toUpperCase());
+      if (at) before++;
+      if (out.length > at + words.length) after++;
+    }
+    expect(before).toBeGreaterThan(150);
+    expect(after).toBeGreaterThan(80);
+  });
+
+  it('changes the ids of edits and captions alike, only when the longer text fits, and nothing when off', async () => {
+    const pipe = tinyPipeline(4);
+    const spec: FlowBatchSpec = { batch: 3, contexts: 1, textLength: 96, tokens: 64, channels: 16 };
+    const streams = new ExampleStreams('train', 0, 32);
+    const examples = [streams.next('local'), streams.next('text'), streams.next('global')];
+    const feeds = (s: FlowBatchSpec) => flowFeeds(pipe.ae, pipe.tokenizer, examples, s, new Rng(2), 0);
+    const [off, zero, on] = [
+      await feeds(spec),
+      await feeds({ ...spec, extraWords: 0 }),
+      await feeds({ ...spec, extraWords: 1 }),
+    ];
+    for (const k of Object.keys(off)) expect(zero[k].data, k).toEqual(off[k].data);
+    const rows = (ids: BigInt64Array, T: number) => [0, 1, 2].map((b) => Array.from(ids.subarray(b * T, (b + 1) * T)));
+    const [a, b] = [rows(off.ids.data as BigInt64Array, 96), rows(on.ids.data as BigInt64Array, 96)];
+    for (let i = 0; i < 3; i++) expect(b[i]).not.toEqual(a[i]);
+    const t2i = [streams.next('t2i')];
+    const s0: FlowBatchSpec = { ...spec, batch: 1, contexts: 0, textLength: 192 };
+    const [c0, c1] = [
+      await flowFeeds(pipe.ae, pipe.tokenizer, t2i, s0, new Rng(2), 0),
+      await flowFeeds(pipe.ae, pipe.tokenizer, t2i, { ...s0, extraWords: 1 }, new Rng(2), 0),
+    ];
+    expect(c1.ids.data).not.toEqual(c0.ids.data);
+    // a text length the instruction alone just fills: the longer one would be cut, so the instruction stays
+    const T = pipe.tokenizer.encode(examples[0]!.instruction, 200).ids.indexOf(0);
+    const tight = { ...spec, batch: 1, textLength: T };
+    const [t0, t1] = [
+      await flowFeeds(pipe.ae, pipe.tokenizer, examples.slice(0, 1), tight, new Rng(2), 0),
+      await flowFeeds(pipe.ae, pipe.tokenizer, examples.slice(0, 1), { ...tight, extraWords: 1 }, new Rng(2), 0),
+    ];
+    expect(t1.ids.data).toEqual(t0.ids.data);
   });
 });
