@@ -127,6 +127,8 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       // a session, an image, an instruction, Enter
       await page.click('#new-session');
       await page.waitForFunction(() => location.hash === '#session=s1');
+      // the hash is set before the session list has loaded; an Enter while the form is still pending is ignored
+      await idle(page);
       await page.setInputFiles('#file-input', input);
       expect(await page.textContent('#picks')).toContain('scene.png (to edit)');
       await page.waitForSelector('#compare[data-mode="single"]:not([hidden])'); // the picked image, previewed
