@@ -23,6 +23,28 @@ const heldOutWords = new Set(
 const CONTENT =
   /^('.*'|red|orange|yellow|green|cyan|blue|purple|pink|black|white|circle|square|triangle|diamond|star|cross|small|medium|large|top|bottom|left|right|center|night|day|background|word|text|image)$/;
 
+/**
+ * Feeds of a local, a text and a global edit with `option` absent, 0 and 1: absent and 0 give the same feeds, and 1
+ * changes every edit's ids. Returns what the caller checks further with.
+ */
+async function offZeroOn(option: 'unknownWords' | 'extraWords', T: number) {
+  const pipe = tinyPipeline(4);
+  const spec: FlowBatchSpec = { batch: 3, contexts: 1, textLength: T, tokens: 64, channels: 16 };
+  const streams = new ExampleStreams('train', 0, 32);
+  const examples = [streams.next('local'), streams.next('text'), streams.next('global')];
+  const feeds = (s: FlowBatchSpec) => flowFeeds(pipe.ae, pipe.tokenizer, examples, s, new Rng(2), 0);
+  const [off, zero, on] = [
+    await feeds(spec),
+    await feeds({ ...spec, [option]: 0 }),
+    await feeds({ ...spec, [option]: 1 }),
+  ];
+  for (const k of Object.keys(off)) expect(zero[k]!.data, k).toEqual(off[k]!.data);
+  const rows = (ids: BigInt64Array) => [0, 1, 2].map((b) => Array.from(ids.subarray(b * T, (b + 1) * T)));
+  const [a, b] = [rows(off.ids!.data as BigInt64Array), rows(on.ids!.data as BigInt64Array)];
+  for (let i = 0; i < 3; i++) expect(b[i]).not.toEqual(a[i]);
+  return { pipe, spec, streams, examples };
+}
+
 describe('withUnknownWords', () => {
   it('replaces the verb and some phrasing words with unknown, non-held-out words, and keeps every content word', () => {
     const rng = new Rng(1);
@@ -51,20 +73,7 @@ describe('withUnknownWords', () => {
   });
 
   it('changes only the ids of edit examples, and nothing when off', async () => {
-    const pipe = tinyPipeline(4);
-    const spec: FlowBatchSpec = { batch: 3, contexts: 1, textLength: 24, tokens: 64, channels: 16 };
-    const streams = new ExampleStreams('train', 0, 32);
-    const examples = [streams.next('local'), streams.next('text'), streams.next('global')];
-    const feeds = (s: FlowBatchSpec) => flowFeeds(pipe.ae, pipe.tokenizer, examples, s, new Rng(2), 0);
-    const [off, zero, on] = [
-      await feeds(spec),
-      await feeds({ ...spec, unknownWords: 0 }),
-      await feeds({ ...spec, unknownWords: 1 }),
-    ];
-    for (const k of Object.keys(off)) expect(zero[k].data, k).toEqual(off[k].data);
-    const rows = (ids: BigInt64Array) => [0, 1, 2].map((b) => Array.from(ids.subarray(b * 24, (b + 1) * 24)));
-    const [a, b] = [rows(off.ids.data as BigInt64Array), rows(on.ids.data as BigInt64Array)];
-    for (let i = 0; i < 3; i++) expect(b[i]).not.toEqual(a[i]);
+    const { pipe, spec, streams } = await offZeroOn('unknownWords', 24);
     // text-to-image captions are left alone
     const t2i = [streams.next('t2i')];
     const s0: FlowBatchSpec = { ...spec, batch: 1, contexts: 0 };
@@ -115,20 +124,7 @@ describe('withExtraWords', () => {
   });
 
   it('changes the ids of edits and captions alike, only when the longer text fits, and nothing when off', async () => {
-    const pipe = tinyPipeline(4);
-    const spec: FlowBatchSpec = { batch: 3, contexts: 1, textLength: 96, tokens: 64, channels: 16 };
-    const streams = new ExampleStreams('train', 0, 32);
-    const examples = [streams.next('local'), streams.next('text'), streams.next('global')];
-    const feeds = (s: FlowBatchSpec) => flowFeeds(pipe.ae, pipe.tokenizer, examples, s, new Rng(2), 0);
-    const [off, zero, on] = [
-      await feeds(spec),
-      await feeds({ ...spec, extraWords: 0 }),
-      await feeds({ ...spec, extraWords: 1 }),
-    ];
-    for (const k of Object.keys(off)) expect(zero[k].data, k).toEqual(off[k].data);
-    const rows = (ids: BigInt64Array, T: number) => [0, 1, 2].map((b) => Array.from(ids.subarray(b * T, (b + 1) * T)));
-    const [a, b] = [rows(off.ids.data as BigInt64Array, 96), rows(on.ids.data as BigInt64Array, 96)];
-    for (let i = 0; i < 3; i++) expect(b[i]).not.toEqual(a[i]);
+    const { pipe, spec, streams, examples } = await offZeroOn('extraWords', 96);
     const t2i = [streams.next('t2i')];
     const s0: FlowBatchSpec = { ...spec, batch: 1, contexts: 0, textLength: 192 };
     const [c0, c1] = [
