@@ -78,7 +78,7 @@ export class MiniTokenizer {
     const parts = text.normalize('NFC').replace(QUOTES, "'").match(PIECES) ?? [];
     const quote = this.index.get("'");
     // a label with a neighbour that is neither a quote nor another label of its run gets a quote on that side
-    const bare = (q: string | undefined) => quote !== undefined && q !== "'" && !(q !== undefined && isLabel(q));
+    const bare = (q?: string) => quote !== undefined && q !== "'" && !(q && isLabel(q));
     for (const [i, p] of parts.entries()) {
       if (SENTENCE_MARKS.has(p) && !this.index.has(p)) continue;
       const label = isLabel(p);

@@ -235,11 +235,15 @@ export async function flowFeeds(
     let text = rng.next() < dropout ? '' : e.instruction;
     if (s.unknownWords && text && e.inputs.length && rng.next() < s.unknownWords)
       text = withUnknownWords(text, rng, (w) => tok.knows(w));
+    let enc = tok.encode(text, T);
     if (s.extraWords && text && rng.next() < s.extraWords) {
-      const longer = withExtraWords(text, rng, (w) => tok.knows(w));
-      if (!tok.encode(longer, T).truncated) text = longer;
+      const longer = tok.encode(
+        withExtraWords(text, rng, (w) => tok.knows(w)),
+        T,
+      );
+      if (!longer.truncated) enc = longer;
     }
-    for (const [i, id] of tok.encode(text, T).ids.entries()) ids[b * T + i] = BigInt(id);
+    for (const [i, id] of enc.ids.entries()) ids[b * T + i] = BigInt(id);
     const eps = rng.normals(N * C);
     const t = sampleT(rng, N, s.uniformT);
     ts[b] = t;

@@ -12,7 +12,8 @@
 //
 // People also wrap an instruction in words that carry nothing: "Please make the circle blue", "can you …", "… thanks".
 // Those are words the vocabulary lacks too, spelled, but before the verb or after the edit — a place no training
-// instruction had one, and the twelfth model lost a third of its test edits to a leading "Please" (104 → 68 of 360).
+// instruction had one: of the 104 test edits the twelfth model makes as written, "Please …" keeps 96 and
+// "…, thank you." 74.
 // So for a share of the instructions (`extraWords`) made-up words are added around the instruction instead: 1–3
 // before it and/or 1–2 after it. The real fillers ("please", "can you") are never among them, so they stay a test.
 
