@@ -127,7 +127,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       // a session, an image, an instruction, Enter
       await page.click('#new-session');
       await page.waitForFunction(() => location.hash === '#session=s1');
-      // the hash is set before the session list has loaded; an Enter while the form is still pending is ignored
+      // the hash is set before the session list has loaded (an Enter meanwhile waits for it: tested below)
       await idle(page);
       await page.setInputFiles('#file-input', input);
       expect(await page.textContent('#picks')).toContain('scene.png (to edit)');
@@ -332,6 +332,47 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.close();
     } catch (err) {
       await shot(page, 'failure-text-to-image', true).catch(() => {});
+      throw err;
+    }
+  });
+
+  it('an Enter pressed while a new session is still loading is sent once it has loaded, once', async () => {
+    const { page, errors } = await open();
+    try {
+      await page.goto(`${s.url}/`);
+      await ready(page);
+      const before = await page.evaluate(() => location.hash);
+      // hold the session list back so that the form is still pending when Enter is pressed
+      let held = 0;
+      await page.route(/\/sessions$/, async (route) => {
+        if (route.request().method() === 'GET') {
+          held++;
+          await sleep(800);
+        }
+        await route.continue();
+      });
+      await page.click('#new-session');
+      await page.waitForFunction((h) => location.hash !== h, before);
+      const id = (await page.evaluate(() => location.hash)).replace('#session=', '');
+      await page.fill('#instruction', 'a red square');
+      expect(await page.getAttribute('#edit-form', 'data-state')).toBe('pending');
+      await page.press('#instruction', 'Enter');
+      await headIs(page, 1);
+      expect(held).toBeGreaterThan(0);
+      const { body: d } = await call(s, 'GET', `/sessions/${id}`);
+      expect(d.turns.map((t: { instruction: string }) => t.instruction)).toEqual(['a red square']);
+      // an Enter while the edit runs is answered, not dropped without a word, and sends nothing
+      await page.fill('#instruction', 'make it blue');
+      await page.press('#instruction', 'Enter');
+      await page.waitForSelector('#edit-form[data-state="running"]');
+      await page.press('#instruction', 'Enter');
+      expect(await page.textContent('#error')).toBe('an edit is still running: wait for it, or press Esc to cancel it');
+      await headIs(page, 2);
+      expect((await call(s, 'GET', `/sessions/${id}`)).body.turns).toHaveLength(2);
+      expect(errors).toEqual([]);
+      await page.close();
+    } catch (err) {
+      await shot(page, 'failure-queued-enter', true).catch(() => {});
       throw err;
     }
   });

@@ -66,8 +66,12 @@ const state = {
   picks: /** @type {{ file: File, url: string }[]} */ ([]),
   /** the job being followed */
   job: /** @type {{ id: string, session: string } | null} */ (null),
-  /** an action (undo, branch, load) in flight */
+  /** an action (undo, branch, load) or the sending of an edit in flight */
   pending: false,
+  /** an edit being sent (uploads, POST turns), before its job exists */
+  sending: false,
+  /** Enter was pressed while an action was in flight: the edit is sent once it ends */
+  queued: false,
   /** the timeline entry to give the focus back to once it is drawn again (keyboard users keep their place) */
   refocus: /** @type {number | null} */ (null),
 };
@@ -82,7 +86,7 @@ const busy = () => state.job !== null || state.pending;
 
 function showError(err) {
   el.error.textContent = err ? (err instanceof Error ? err.message : String(err)) : '';
-  if (err && !(err instanceof ApiError)) console.error(err);
+  if (err instanceof Error && !(err instanceof ApiError)) console.error(err); // a bug, not a message of ours
 }
 
 /** A polite screen-reader message for actions whose result is otherwise only visual. */
@@ -104,6 +108,10 @@ async function action(fn) {
   } finally {
     state.pending = false;
     render();
+  }
+  if (state.queued) {
+    state.queued = false;
+    submit();
   }
 }
 
@@ -195,7 +203,13 @@ function numberField(input, name, integer) {
 }
 
 async function submit() {
-  if (busy()) return;
+  if (busy()) {
+    // not dropped silently: an Enter while a session loads (or an undo runs) is sent when that ends; one while an
+    // edit runs is answered (its own sending is already under way)
+    if (state.job) showError('an edit is still running: wait for it, or press Esc to cancel it');
+    else if (!state.sending) state.queued = true;
+    return;
+  }
   showError(null);
   const instruction = el.instruction.value.trim();
   if (!instruction) {
@@ -204,6 +218,7 @@ async function submit() {
     return;
   }
   state.pending = true;
+  state.sending = true;
   renderControls();
   try {
     const body = { instruction };
@@ -236,6 +251,7 @@ async function submit() {
     showError(err);
   } finally {
     state.pending = false;
+    state.sending = false;
     render();
   }
 }
