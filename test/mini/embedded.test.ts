@@ -91,7 +91,7 @@ describe('the embedded model', () => {
     }
   });
 
-  it('recolours the word when its label is typed without quotes (the tokenizer quotes it), not another object', async () => {
+  it('recolours the word when its label is typed without quotes or in lower case (the tokenizer reads it as the label), not another object', async () => {
     const ed = await MiniEditor.load();
     const input = await readImage(join(EMBEDDED_MODEL, '../../examples/scene.png'));
     const W = input.width;
@@ -112,7 +112,12 @@ describe('the embedded model', () => {
         return r! > 150 && g! < 110 && b! < 110;
       }).length / pts.length;
     expect(red(input, word)).toBe(0);
-    for (const prompt of ['make the word FLUX red', 'make the word "FLUX" red']) {
+    for (const prompt of [
+      'make the word FLUX red',
+      'make the word "FLUX" red',
+      'make the word flux red',
+      'Please make the word "flux" red, thank you.',
+    ]) {
       const { image } = await ed.edit({ prompt, image: input, seed: 0 });
       expect(red(image, word), prompt).toBeGreaterThan(0.9);
       expect(red(image, circle), prompt).toBeLessThan(0.05);

@@ -1,7 +1,9 @@
 // The embedded model's tokenizer: any string tokenizes (unseen words and labels are spelled as bytes), the vocabulary
 // comes from the training instructions, and it round-trips through JSON.
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/random.ts';
 import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
+import { withUnknownWords } from '../../src/train/phrasing.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
 const tok = new MiniTokenizer(buildVocabulary(['make the circle blue', "change the text 'MOON' to 'FROG'"]));
@@ -70,8 +72,70 @@ describe('MiniTokenizer', () => {
     expect(dotted.decode([CLS, ...dotted.pieces('blue.')])).toBe('[CLS] blue .');
   });
 
+  it('reads a label typed in lower case as the label where nothing else can be meant', () => {
+    const quoted = "[CLS] change the text ' [SPELL] MOON ' to ' [SPELL] FROG '";
+    for (const s of [
+      "change the text 'moon' to 'frog'",
+      'change the text "Moon" to \u201cfrog\u201d',
+      'change the text moon to frog',
+      'change the text MOON to frog',
+    ])
+      expect(tok.decode(tok.encode(s, 32).ids), s).toBe(quoted);
+    const texty = new MiniTokenizer(
+      buildVocabulary(["make the word 'A' blue", "replace 'A' with 'B'", 'the letters of']),
+    );
+    const read = (s: string) => texty.decode([CLS, ...texty.pieces(s)]);
+    expect(read('make the word flux blue')).toBe("[CLS] make the word ' [SPELL] FLUX ' blue");
+    expect(read('replace zebra with key')).toBe("[CLS] replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '");
+    expect(read('the letters of key')).toBe("[CLS] the letters of ' [SPELL] KEY '");
+    // a vocabulary word after a cue stays itself, and "with" is a cue only shortly after a label
+    expect(read('make the word blue')).toBe('[CLS] make the word blue');
+    expect(read('make the word blue the')).toBe('[CLS] make the word blue the');
+    expect(read('make the blue with teal')).toBe('[CLS] make the blue with [SPELL] teal');
+    // a vocabulary word in capitals is that word shouted, unless quoted, cued or beside a label
+    expect(read('MAKE THE BLUE')).toBe('[CLS] make the blue');
+    expect(read('make the word BLUE')).toBe("[CLS] make the word ' [SPELL] BLUE '");
+    expect(read("make 'BLUE'")).toBe("[CLS] make ' [SPELL] BLUE '");
+    expect(read('the word FLUX BLUE')).toBe("[CLS] the word ' [SPELL] FLUX [SPELL] BLUE '");
+    expect(read("replace 'ZEBRA' WITH 'KEY'")).toBe("[CLS] replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '");
+    expect(read("make the word 'FLUX' THE")).toBe("[CLS] make the word ' [SPELL] FLUX ' the");
+    // an apostrophe is no quote: "it's" stays a word
+    expect(read("it's blue")).toBe("[CLS] [SPELL] it ' [SPELL] s blue");
+  });
+
+  it('drops courtesy words around an instruction when the vocabulary lacks them', () => {
+    const plain = tok.encode('make the circle blue', 16);
+    for (const s of [
+      'Please make the circle blue',
+      'please, make the circle blue.',
+      'Could you please make the circle blue?',
+      'can you make the circle blue',
+      'Kindly make the circle blue!',
+      'make the circle blue please',
+      'Make the circle blue, thank you.',
+      'make the circle blue, thanks so much!',
+      'Please make the circle blue, thanks',
+    ])
+      expect(tok.encode(s, 16), s).toEqual(plain);
+    // only around it, and only words the vocabulary lacks
+    expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
+    const polite = new MiniTokenizer(['please', 'blue']);
+    expect(polite.decode([CLS, ...polite.pieces('please blue')])).toBe('[CLS] please blue');
+  });
+
   it("leaves the world's instructions as they were: their labels are quoted already", () => {
     const world = new MiniTokenizer(buildVocabulary(WORLD.map((s) => s.instruction)));
+    // the world's instructions and their made-up phrasings (training's unknownWords) lose no word and gain no label
+    const rng = new Rng(5);
+    const texts = WORLD.flatMap((s) => [s.instruction, withUnknownWords(s.instruction, rng, (w) => world.knows(w))]);
+    const plainly = (s: string) => (s.toLowerCase().match(/\p{L}+|[^\s'\p{L}]/gu) ?? []).join(' ');
+    for (const text of texts) {
+      const { ids, truncated } = world.encode(text, 400);
+      expect(truncated).toBe(false);
+      const back = world.decode(ids).replace(/\[CLS\]|\[SPELL\]/g, '');
+      expect(plainly(back), text).toBe(plainly(text));
+      expect(back.split("'").length, text).toBe(text.split("'").length);
+    }
     const labelled = WORLD.filter((s) => /'\p{Lu}{2,}'/u.test(s.instruction));
     expect(labelled.length).toBeGreaterThan(20);
     for (const s of labelled) {
