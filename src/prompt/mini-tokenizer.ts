@@ -23,6 +23,7 @@
 // - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
 //   model 17 of its 104 test edits), and so are courtesy words around an instruction ("Please", "Could you please",
 //   ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing "thank you" 30).
+// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
 
 export const PAD = 0;
 export const CLS = 1;
@@ -58,6 +59,15 @@ const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;
 const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', 'rewrite']);
 /** …and these too shortly after a label ("change the text piano to ghost", "say star instead of quiz") */
 const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
+/** British spellings of vocabulary words, read as the training instructions spell them */
+const AMERICAN = new Map([
+  ['colour', 'color'],
+  ['colours', 'colors'],
+  ['grey', 'gray'],
+  ['greyscale', 'grayscale'],
+  ['centre', 'center'],
+  ['recolour', 'recolor'],
+]);
 const utf8 = new TextEncoder();
 
 export class MiniTokenizer {
@@ -69,7 +79,12 @@ export class MiniTokenizer {
 
   /** Is this lower-case word in the vocabulary (looked up rather than spelled)? */
   knows(word: string): boolean {
-    return this.index.has(word);
+    return this.id(word) !== undefined;
+  }
+
+  /** The id of a lower-case word, in either spelling ("grey" is "gray"); undefined when the vocabulary lacks it. */
+  private id(word: string): number | undefined {
+    return this.index.get(word) ?? this.index.get(AMERICAN.get(word) ?? '');
   }
 
   get vocabSize(): number {
@@ -101,7 +116,7 @@ export class MiniTokenizer {
     for (const [i, p] of parts.entries()) {
       if (SENTENCE_MARKS.has(p) && !this.index.has(p)) continue;
       const label = isLabel(p);
-      const id = label ? undefined : this.index.get(p.toLowerCase());
+      const id = label ? undefined : this.id(p.toLowerCase());
       if (id !== undefined) {
         ids.push(id);
         continue;
@@ -121,7 +136,7 @@ export class MiniTokenizer {
       again = false;
       for (const re of COURTESY) {
         const m = re.exec(t);
-        if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => this.index.has(w.toLowerCase())))
+        if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => this.knows(w.toLowerCase())))
           continue;
         t = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
         again = true;
@@ -131,21 +146,16 @@ export class MiniTokenizer {
     const quoted = new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
     const found = [...t.matchAll(PIECES)];
     const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : m[0]));
-    const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !this.index.has(q.toLowerCase());
+    const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !this.knows(q.toLowerCase());
     for (const [i, p] of labels.entries()) {
       const cue = labels[i - 1]?.toLowerCase() ?? '';
       const named = LABEL_CUES.has(cue) || (cue === 'of' && labels[i - 2]?.toLowerCase() === 'letters');
       const second = SECOND_LABEL_CUES.has(cue) && labels.slice(Math.max(0, i - 4), i).some(isLabel);
-      if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !this.index.has(p)) labels[i] = p.toUpperCase();
+      if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !this.knows(p)) labels[i] = p.toUpperCase();
       // a vocabulary word in capitals that nothing marks as a label (quotes, a cue, a label beside it) is that word
       // shouted: "make it RED", "MAKE IT NIGHT"; after "to" it is taken for the word ("… the word 'OWL' to BLACK")
       const marked = quoted.has(found[i]!.index) || named || (second && cue !== 'to');
-      if (
-        isLabel(p) &&
-        this.index.has(p.toLowerCase()) &&
-        !marked &&
-        ![labels[i - 1], labels[i + 1]].some(unknownLabel)
-      )
+      if (isLabel(p) && this.knows(p.toLowerCase()) && !marked && ![labels[i - 1], labels[i + 1]].some(unknownLabel))
         labels[i] = p.toLowerCase();
     }
     return labels;

@@ -123,6 +123,16 @@ describe('MiniTokenizer', () => {
     expect(polite.decode([CLS, ...polite.pieces('please blue')])).toBe('[CLS] please blue');
   });
 
+  it('reads British spellings of vocabulary words as the vocabulary spells them', () => {
+    const us = new MiniTokenizer(buildVocabulary(['change the color of the gray circle in the center']));
+    const plain = us.encode('change the color of the gray circle in the center', 16);
+    expect(us.encode('Change the colour of the grey circle in the centre', 16)).toEqual(plain);
+    expect(us.knows('grey')).toBe(true);
+    // a vocabulary that has the British word keeps it; a word neither has is spelled
+    const uk = new MiniTokenizer(['grey']);
+    expect(uk.decode([CLS, ...uk.pieces('grey gray')])).toBe('[CLS] grey [SPELL] gray');
+  });
+
   it("leaves the world's instructions as they were: their labels are quoted already", () => {
     const world = new MiniTokenizer(buildVocabulary(WORLD.map((s) => s.instruction)));
     // the world's instructions and their made-up phrasings (training's unknownWords) lose no word and gain no label
