@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../mini/editor.ts';
+import { unknownWordsNote } from '../prompt/mini-tokenizer.ts';
 import { Progress } from '../progress.ts';
 import { checkOutput, readInputImage, writeOutput } from './args.ts';
 
@@ -63,6 +64,8 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
+  const note = unknownWordsNote(editor.unknownWords(o.prompt));
+  if (note && !o.quiet && !o.json) console.error(`note: ${note}`);
   let bar: Progress | null = null;
   const r = await editor.edit({
     prompt: o.prompt,
@@ -89,6 +92,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         width: r.image.width,
         height: r.image.height,
         seed: r.seed,
+        unknownWords: r.unknownWords,
         model: dir,
         loadSeconds,
         seconds,

@@ -42,6 +42,8 @@ export interface MiniEditOptions {
 export interface MiniEditResult {
   image: RGBImage;
   seed: number;
+  /** words of the prompt the model does not know (MiniTokenizer.unknownWords): most likely ignored */
+  unknownWords: string[];
 }
 
 export class MiniEditor {
@@ -53,6 +55,11 @@ export class MiniEditor {
 
   get resolution(): number {
     return this.pipe.resolution;
+  }
+
+  /** Words of a prompt this model does not know: spelled, not understood, so most likely ignored. */
+  unknownWords(prompt: string): string[] {
+    return this.pipe.tokenizer.unknownWords(prompt);
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
@@ -79,12 +86,14 @@ export class MiniEditor {
         preserve && this.pipe.model.config.sampling.preserve
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
-      return { image: await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]), seed };
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]);
+      return { image, seed, unknownWords: this.unknownWords(o.prompt) };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
       image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
       seed,
+      unknownWords: this.unknownWords(o.prompt),
     };
   }
 

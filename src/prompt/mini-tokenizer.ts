@@ -106,6 +106,15 @@ export class MiniTokenizer {
     return (text.match(PIECES) ?? []).filter((p) => !isLabel(p)).map((p) => p.toLowerCase());
   }
 
+  /**
+   * The words of a text that the vocabulary lacks and that are not labels, in order, each once: spelled letter by
+   * letter, they mean nothing to a model trained on the vocabulary's words ("make the circle crimson" → crimson).
+   */
+  unknownWords(text: string): string[] {
+    const words = this.split(text).filter((p) => /^\p{L}+$/u.test(p) && !isLabel(p) && !this.knows(p.toLowerCase()));
+    return [...new Set(words.map((w) => w.toLowerCase()))];
+  }
+
   /** Token ids without [CLS] and padding. */
   pieces(text: string): number[] {
     const ids: number[] = [];
@@ -191,6 +200,17 @@ export class MiniTokenizer {
     flush();
     return out.join(' ');
   }
+}
+
+/** What to tell a user whose prompt has words the model does not know (null when there are none). */
+export function unknownWordsNote(words: readonly string[]): string | null {
+  if (!words.length) return null;
+  const list = words.map((w) => `"${w}"`).join(', ');
+  return (
+    `the model does not know ${list} and will most likely ignore ${words.length === 1 ? 'it' : 'them'}: ` +
+    "it reads the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
+    "characters; its tokenizer.json lists them) and a label's letters, such as 'FLUX'"
+  );
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */

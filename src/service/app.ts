@@ -9,6 +9,7 @@ import { generateRoutes } from './routes/generate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { imageRoutes } from './routes/images.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { promptRoutes } from './routes/prompts.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import type { RouteSpec, ServiceContext } from './routes/spec.ts';
 import { webRoutes } from './routes/web.ts';
@@ -24,6 +25,7 @@ export function allRoutes(ctx: ServiceContext): RouteSpec[] {
     ...jobRoutes(ctx),
     ...imageRoutes(ctx),
     ...sessionRoutes(ctx),
+    ...promptRoutes(ctx),
     ...webRoutes(),
   );
   return routes;

@@ -31,6 +31,8 @@ export interface SessionModel {
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
   defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
+  /** words of a prompt the model does not know (kontext-mini: MiniTokenizer.unknownWords); absent where unknown */
+  unknownWords?(prompt: string): string[];
 }
 
 async function loadMini(dir: string): Promise<SessionModel> {
@@ -59,6 +61,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
       });
       return r.image;
     },
+    unknownWords: (prompt) => editor.unknownWords(prompt),
   };
 }
 

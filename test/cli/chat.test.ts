@@ -90,11 +90,11 @@ describe('kontext chat', () => {
     ]);
   });
 
-  it("with the embedded model: two edits in a row at the input size, with the model's defaults, then /c 2", async () => {
+  it("with the embedded model: edits in a row at the input size, with the model's defaults, then /c 2", async () => {
     const out = join(dir, 'mini');
     const r = await chat(
       ['examples/scene.png', '--out', out, '--seed', '3'],
-      'make the circle blue\nmake it night\n/c 2\nremove the star\n',
+      'make the circle blue\nmake it night\n/c 2\nremove the star\n/c 1\nmake the square crimson\n',
     );
     expect(r.code).toBe(0);
     const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
@@ -113,6 +113,11 @@ describe('kontext chat', () => {
       },
       { n: 2, parent: 1, seed: 3, steps: 12, guidance: 2, candidates: 1, model: 'kontext-mini' },
       { n: 3, parent: 2, seed: 3, candidates: 2 },
+      { n: 4, parent: 3, instruction: 'make the square crimson' },
+    ]);
+    // the one word the model does not know is named, once
+    expect(r.stderr.match(/note: .*/g)).toEqual([
+      expect.stringMatching(/^note: the model does not know "crimson" and will most likely ignore it: /),
     ]);
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 12 steps, guidance 2,`);
     expect(r.stdout).toContain(

@@ -55,9 +55,34 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       ),
     ).toBe(0);
     const r = JSON.parse(logs.at(-1)!);
-    expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4 });
+    expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4, unknownWords: [] });
     const img = await readImage(out);
     expect([img.width, img.height]).toEqual([48, 32]);
+  });
+
+  it('says which words of the instruction the model does not know (they are most likely ignored)', async () => {
+    const out = join(root, 'unknown.png');
+    const run = (...more: string[]) =>
+      cli(
+        'edit',
+        join(root, 'in.png'),
+        'Please make the crimson circle BLUE',
+        '--out',
+        out,
+        '--force',
+        '--model',
+        model,
+        ...more,
+      );
+    expect(await run()).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      'note: the model does not know "crimson" and will most likely ignore it: ' +
+        "it reads the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
+        "characters; its tokenizer.json lists them) and a label's letters, such as 'FLUX'",
+    ]);
+    expect(await run('--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).unknownWords).toEqual(['crimson']);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
   });
 
   it('generates from words', async () => {

@@ -2,7 +2,7 @@
 // comes from the training instructions, and it round-trips through JSON.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
+import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL, unknownWordsNote } from '../../src/prompt/mini-tokenizer.ts';
 import { withUnknownWords } from '../../src/train/phrasing.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
@@ -121,6 +121,17 @@ describe('MiniTokenizer', () => {
     expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
     const polite = new MiniTokenizer(['please', 'blue']);
     expect(polite.decode([CLS, ...polite.pieces('please blue')])).toBe('[CLS] please blue');
+  });
+
+  it('lists the words it does not know (not labels, not courtesy, not British spellings of known words), once each', () => {
+    const t = new MiniTokenizer(buildVocabulary(['make the word circle gray']));
+    expect(t.unknownWords('Please make the crimson circle crimson and grey, thank you.')).toEqual(['crimson', 'and']);
+    expect(t.unknownWords('make the word flux gray')).toEqual([]);
+    expect(t.unknownWords("make the circle 'MOON' 42 ☃")).toEqual([]);
+    expect(unknownWordsNote([])).toBeNull();
+    expect(unknownWordsNote(['crimson', 'and'])).toMatch(
+      /^the model does not know "crimson", "and" and will most likely ignore them: /,
+    );
   });
 
   it('reads British spellings of vocabulary words as the vocabulary spells them', () => {

@@ -191,10 +191,33 @@ describe('service API', () => {
       expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, candidates: 1 }); // the model's default
       const shown = await call(mini, 'GET', '/sessions/bo');
       expect(shown.body.turns.map((t: { candidates: number }) => t.candidates)).toEqual([2, 1]);
+      // the words of a prompt the model does not know, before anything runs (the tiny model knows five words)
+      const check = await call(mini, 'POST', '/prompts/check', { prompt: 'Please make the circle crimson.' });
+      expect(check).toMatchObject({
+        status: 200,
+        body: {
+          unknownWords: ['crimson'],
+          note: expect.stringMatching(/^the model does not know "crimson" and will most likely ignore it: /),
+        },
+      });
+      const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });
+      expect(known.body).toEqual({ unknownWords: [], note: null });
     } finally {
       await mini.dispose();
       await rm(dirname(dir), { recursive: true, force: true });
     }
+  });
+
+  it('a prompt check: null where the model cannot tell, 400 for an empty prompt or a wrong body', async () => {
+    expect(await call(s, 'POST', '/prompts/check', { prompt: 'make the circle crimson' })).toMatchObject({
+      status: 200,
+      body: { unknownWords: null, note: null },
+    });
+    expect(await call(s, 'POST', '/prompts/check', { prompt: '  ' })).toMatchObject({
+      status: 400,
+      body: { error: 'prompt is empty; say what to draw or change, e.g. "make the circle blue"' },
+    });
+    expect((await call(s, 'POST', '/prompts/check', { text: 'x' })).status).toBe(400);
   });
 
   it('unknown jobs, images and routes are 404 with a JSON error', async () => {

@@ -24,6 +24,7 @@ const EXPECTED = [
   'POST /sessions/{id}/undo',
   'POST /sessions/{id}/branch',
   'POST /sessions/{id}/turns',
+  'POST /prompts/check',
   'GET /',
   'GET /web/{file}', // the web app: its page and its allow-listed scripts and styles
 ];

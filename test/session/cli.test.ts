@@ -157,6 +157,11 @@ describe('kontext session', () => {
       expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2, candidates: 1 });
       expect(await cli('show', 's1', ...d)).toBe(0);
       expect(logs.at(-1)).toMatch(/seed \d+ steps 1 guidance 1\.5 best of 2 kontext-mini/);
+      // words the model does not know are named before the edit runs
+      expect(await cli('edit', 's1', 'make the circle crimson', '--model', `mini:${model}`, ...d)).toBe(0);
+      expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+        expect.stringMatching(/^note: the model does not know "crimson" and will most likely ignore it: /),
+      ]);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }

@@ -39,6 +39,8 @@ const model: ServiceModel = {
     }
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
+  // the words it "does not know", as kontext-mini's tokenizer would list them
+  unknownWords: (prompt) => prompt.split(' ').filter((w) => w.startsWith('crimson')),
 };
 
 /** 48x32 white, with a red square in the middle. */
@@ -336,7 +338,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
     }
   });
 
-  it('an Enter pressed while a new session is still loading is sent once it has loaded, once', async () => {
+  it('an Enter pressed while a new session loads is sent once it has loaded, once; unknown words are named', async () => {
     const { page, errors } = await open();
     try {
       await page.goto(`${s.url}/`);
@@ -361,12 +363,16 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(held).toBeGreaterThan(0);
       const { body: d } = await call(s, 'GET', `/sessions/${id}`);
       expect(d.turns.map((t: { instruction: string }) => t.instruction)).toEqual(['a red square']);
-      // an Enter while the edit runs is answered, not dropped without a word, and sends nothing
-      await page.fill('#instruction', 'make it blue');
+      expect(await page.textContent('#note')).toBe('');
+      // an Enter while the edit runs is answered, not dropped without a word, and sends nothing; a word the model
+      // does not know is named beside the edit
+      await page.fill('#instruction', 'make it crimson');
       await page.press('#instruction', 'Enter');
       await page.waitForSelector('#edit-form[data-state="running"]');
       await page.press('#instruction', 'Enter');
       expect(await page.textContent('#error')).toBe('an edit is still running: wait for it, or press Esc to cancel it');
+      await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
+      expect(await page.textContent('#note')).toMatch(/^the model does not know "crimson" and will most likely/);
       await headIs(page, 2);
       expect((await call(s, 'GET', `/sessions/${id}`)).body.turns).toHaveLength(2);
       expect(errors).toEqual([]);

@@ -79,6 +79,10 @@ export const BRANCH_BODY = object({ turn: int(0, undefined, 'the turn the next e
   'turn',
 ]);
 
+export const PROMPT_CHECK_BODY = object({ prompt: { type: 'string', description: 'an instruction or a caption' } }, [
+  'prompt',
+]);
+
 // ---- responses (documentation only) ----------------------------------------------------------------------------
 
 const str = { type: 'string' };
@@ -134,6 +138,14 @@ export const COMPONENTS: Record<string, JsonSchema> = {
     error: nullable('string'),
   }),
   JobResult: JOB_RESULT,
+  PromptCheck: object({
+    unknownWords: {
+      type: ['array', 'null'],
+      items: str,
+      description: 'lower-cased, in order, each once; null when the model cannot tell',
+    },
+    note: nullable('string'),
+  }),
   JobEvent: {
     description:
       'one Server-Sent Event: `event:` is the type, `data:` this JSON, `id:` its sequence number ' +

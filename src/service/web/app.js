@@ -43,6 +43,7 @@ const el = {
   progressBar: $('progress-bar'),
   progressText: $('progress-text'),
   error: $('error'),
+  note: $('note'),
   undo: $('undo'),
   timeline: $('timeline'),
   announce: $('announce'),
@@ -87,6 +88,20 @@ const busy = () => state.job !== null || state.pending;
 function showError(err) {
   el.error.textContent = err ? (err instanceof Error ? err.message : String(err)) : '';
   if (err instanceof Error && !(err instanceof ApiError)) console.error(err); // a bug, not a message of ours
+}
+
+/**
+ * What the model makes of an instruction, shown beside the edit while it runs: the words it does not know (it will
+ * most likely ignore them). A server that cannot tell, or an older one without the route, shows nothing.
+ */
+function checkPrompt(prompt) {
+  el.note.textContent = '';
+  api('POST', 'prompts/check', { prompt }).then(
+    (r) => {
+      if (el.instruction.value.trim() === prompt || !el.instruction.value) el.note.textContent = r.note ?? '';
+    },
+    () => {},
+  );
 }
 
 /** A polite screen-reader message for actions whose result is otherwise only visual. */
@@ -220,6 +235,7 @@ async function submit() {
   state.pending = true;
   state.sending = true;
   renderControls();
+  checkPrompt(instruction);
   try {
     const body = { instruction };
     const seed = numberField(el.seed, 'seed', true);

@@ -1,0 +1,30 @@
+// What the model makes of a prompt before anything runs: the words it does not know, which it will most likely
+// ignore (the web app shows them beside the edit; `kontext edit` prints the same note).
+
+import { unknownWordsNote } from '../../prompt/mini-tokenizer.ts';
+import { checkText } from '../limits.ts';
+import { PROMPT_CHECK_BODY } from './schemas.ts';
+import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
+
+export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
+  return [
+    {
+      method: 'POST',
+      url: '/prompts/check',
+      operationId: 'checkPrompt',
+      body: PROMPT_CHECK_BODY,
+      summary: 'The words of a prompt the model does not know (and will most likely ignore), before it runs',
+      responses: {
+        200: { description: 'the words, and a note for the user (null when there are none)', schema: 'PromptCheck' },
+        400: { description: "an empty prompt, or one over the server's prompt length limit", schema: 'Error' },
+      },
+      async handler(req) {
+        const { prompt } = bodyOf<{ prompt: string }>(req);
+        checkText(prompt, 'prompt', limits);
+        // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
+        const unknownWords = model.unknownWords?.(prompt) ?? null;
+        return { unknownWords, note: unknownWords && unknownWordsNote(unknownWords) };
+      },
+    },
+  ];
+}
