@@ -9,6 +9,13 @@ import { streamSamples } from '../../src/world/dataset.ts';
 const tok = new MiniTokenizer(buildVocabulary(['make the circle blue', "change the text 'MOON' to 'FROG'"]));
 const WORLD = [...streamSamples({ split: 'train', seed: 3, count: 200, size: 64, families: ['text', 't2i'] })];
 
+/** Each text tokenizes exactly as 'make the circle blue' does; that encoding is returned. */
+function readAsPlain(texts: string[]) {
+  const plain = tok.encode('make the circle blue', 16);
+  for (const s of texts) expect(tok.encode(s, 16), s).toEqual(plain);
+  return plain;
+}
+
 describe('MiniTokenizer', () => {
   it('builds the vocabulary from lower-cased words, leaving labels in capitals out', () => {
     expect(tok.words).toEqual(["'", 'blue', 'change', 'circle', 'make', 'text', 'the', 'to']);
@@ -57,14 +64,12 @@ describe('MiniTokenizer', () => {
   });
 
   it('leaves out sentence marks (. ! ?) the vocabulary lacks; other symbols stay', () => {
-    const plain = tok.encode('make the circle blue', 16);
-    for (const s of [
+    const plain = readAsPlain([
       'make the circle blue.',
       'Make the circle blue!',
       'make the circle blue?!',
       'make. the circle blue',
-    ])
-      expect(tok.encode(s, 16), s).toEqual(plain);
+    ]);
     expect(tok.decode(tok.encode('make the text MOON.', 16).ids)).toBe("[CLS] make the text ' [SPELL] MOON '");
     expect(tok.encode('make the circle blue;', 16)).not.toEqual(plain);
     // a vocabulary that knows the full stop keeps it
@@ -84,28 +89,29 @@ describe('MiniTokenizer', () => {
     const texty = new MiniTokenizer(
       buildVocabulary(["make the word 'A' blue", "replace 'A' with 'B'", 'the letters of']),
     );
-    const read = (s: string) => texty.decode([CLS, ...texty.pieces(s)]);
-    expect(read('make the word flux blue')).toBe("[CLS] make the word ' [SPELL] FLUX ' blue");
-    expect(read('replace zebra with key')).toBe("[CLS] replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '");
-    expect(read('the letters of key')).toBe("[CLS] the letters of ' [SPELL] KEY '");
-    // a vocabulary word after a cue stays itself, and "with" is a cue only shortly after a label
-    expect(read('make the word blue')).toBe('[CLS] make the word blue');
-    expect(read('make the word blue the')).toBe('[CLS] make the word blue the');
-    expect(read('make the blue with teal')).toBe('[CLS] make the blue with [SPELL] teal');
-    // a vocabulary word in capitals is that word shouted, unless quoted, cued or beside a label
-    expect(read('MAKE THE BLUE')).toBe('[CLS] make the blue');
-    expect(read('make the word BLUE')).toBe("[CLS] make the word ' [SPELL] BLUE '");
-    expect(read("make 'BLUE'")).toBe("[CLS] make ' [SPELL] BLUE '");
-    expect(read('the word FLUX BLUE')).toBe("[CLS] the word ' [SPELL] FLUX [SPELL] BLUE '");
-    expect(read("replace 'ZEBRA' WITH 'KEY'")).toBe("[CLS] replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '");
-    expect(read("make the word 'FLUX' THE")).toBe("[CLS] make the word ' [SPELL] FLUX ' the");
-    // an apostrophe is no quote: "it's" stays a word
-    expect(read("it's blue")).toBe("[CLS] [SPELL] it ' [SPELL] s blue");
+    const cases: [string, string][] = [
+      ['make the word flux blue', "make the word ' [SPELL] FLUX ' blue"],
+      ['replace zebra with key', "replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '"],
+      ['the letters of key', "the letters of ' [SPELL] KEY '"],
+      // a vocabulary word after a cue stays itself, and "with" is a cue only shortly after a label
+      ['make the word blue', 'make the word blue'],
+      ['make the word blue the', 'make the word blue the'],
+      ['make the blue with teal', 'make the blue with [SPELL] teal'],
+      // a vocabulary word in capitals is that word shouted, unless quoted, cued or beside a label
+      ['MAKE THE BLUE', 'make the blue'],
+      ['make the word BLUE', "make the word ' [SPELL] BLUE '"],
+      ["make 'BLUE'", "make ' [SPELL] BLUE '"],
+      ['the word FLUX BLUE', "the word ' [SPELL] FLUX [SPELL] BLUE '"],
+      ["replace 'ZEBRA' WITH 'KEY'", "replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '"],
+      ["make the word 'FLUX' THE", "make the word ' [SPELL] FLUX ' the"],
+      // an apostrophe is no quote: "it's" stays a word
+      ["it's blue", "[SPELL] it ' [SPELL] s blue"],
+    ];
+    for (const [text, read] of cases) expect(texty.decode([CLS, ...texty.pieces(text)]), text).toBe(`[CLS] ${read}`);
   });
 
   it('drops courtesy words around an instruction when the vocabulary lacks them', () => {
-    const plain = tok.encode('make the circle blue', 16);
-    for (const s of [
+    const plain = readAsPlain([
       'Please make the circle blue',
       'please, make the circle blue.',
       'Could you please make the circle blue?',
@@ -115,8 +121,7 @@ describe('MiniTokenizer', () => {
       'Make the circle blue, thank you.',
       'make the circle blue, thanks so much!',
       'Please make the circle blue, thanks',
-    ])
-      expect(tok.encode(s, 16), s).toEqual(plain);
+    ]);
     // only around it, and only words the vocabulary lacks
     expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
     const polite = new MiniTokenizer(['please', 'blue']);
