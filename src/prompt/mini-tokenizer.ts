@@ -18,8 +18,9 @@
 // - Case: a label typed in lower case is read in capitals where nothing else can be meant: between quotes ('flux'),
 //   a word the vocabulary lacks right after "word", "text", "say", "replace", "write" or "letters of" ("the word
 //   flux"), or after "to", "as", "with" or "of" shortly after a label ("change the text piano to ghost"). A
-//   vocabulary word in capitals that nothing marks as a label is the word shouted ("make the circle RED"); so a
-//   label that is also a vocabulary word ("star") needs quotes or a cue.
+//   vocabulary word in capitals that nothing marks as a label is the word shouted ("make the circle RED"), and an
+//   instruction all in capitals is read in lower case but for its quoted words; so a label that is also a vocabulary
+//   word ("star") needs quotes or a cue.
 // - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
 //   model 17 of its 104 test edits), and so are courtesy words around an instruction ("Please", "Could you please",
 //   ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing "thank you" 30).
@@ -154,7 +155,10 @@ export class MiniTokenizer {
     // a quoted word is a label, in capitals
     const quoted = new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
     const found = [...t.matchAll(PIECES)];
-    const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : m[0]));
+    // a whole instruction in capitals (three words or more) is shouted: its unquoted words are read in lower case
+    const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
+    const shouted = words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
+    const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
     const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !this.knows(q.toLowerCase());
     for (const [i, p] of labels.entries()) {
       const cue = labels[i - 1]?.toLowerCase() ?? '';

@@ -99,6 +99,9 @@ describe('MiniTokenizer', () => {
       ['make the blue with teal', 'make the blue with [SPELL] teal'],
       // a vocabulary word in capitals is that word shouted, unless quoted, cued or beside a label
       ['MAKE THE BLUE', 'make the blue'],
+      // …and so is a whole instruction in capitals, but for its quoted words and the labels its cues name
+      ['MAKE THE WORD FLUX BLUE', "make the word ' [SPELL] FLUX ' blue"],
+      ["REPLACE 'ZEBRA' WITH KEY", "replace ' [SPELL] ZEBRA ' with ' [SPELL] KEY '"],
       ['make the word BLUE', "make the word ' [SPELL] BLUE '"],
       ["make 'BLUE'", "make ' [SPELL] BLUE '"],
       ['the word FLUX BLUE', "the word ' [SPELL] FLUX [SPELL] BLUE '"],
