@@ -148,6 +148,12 @@ export class MiniTokenizer {
         const m = re.exec(t);
         if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => this.knows(w.toLowerCase())))
           continue;
+        // "make the sign say thank you": the words are the label, not courtesy
+        const before = t
+          .slice(0, m.index)
+          .match(/\p{L}+$/u)?.[0]
+          .toLowerCase();
+        if (before && LABEL_CUES.has(before)) continue;
         t = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
         again = true;
       }

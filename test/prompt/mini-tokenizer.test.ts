@@ -125,8 +125,12 @@ describe('MiniTokenizer', () => {
       'make the circle blue, thanks so much!',
       'Please make the circle blue, thanks',
     ]);
-    // only around it, and only words the vocabulary lacks
+    // only around it, only words the vocabulary lacks, and not a label's ("say thank you")
     expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
+    const sign = new MiniTokenizer(["'", 'make', 'say', 'sign', 'the']);
+    expect(sign.decode([CLS, ...sign.pieces('make the sign say thank you')])).toBe(
+      "[CLS] make the sign say ' [SPELL] THANK ' [SPELL] you",
+    );
     const polite = new MiniTokenizer(['please', 'blue']);
     expect(polite.decode([CLS, ...polite.pieces('please blue')])).toBe('[CLS] please blue');
   });
