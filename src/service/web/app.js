@@ -98,7 +98,8 @@ function checkPrompt(prompt) {
   el.note.textContent = '';
   api('POST', 'prompts/check', { prompt }).then(
     (r) => {
-      if (el.instruction.value.trim() === prompt || !el.instruction.value) el.note.textContent = r.note ?? '';
+      if (el.instruction.value.trim() === prompt || !el.instruction.value)
+        el.note.textContent = r.note ? r.note[0].toUpperCase() + r.note.slice(1) : '';
     },
     () => {},
   );
