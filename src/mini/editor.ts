@@ -42,7 +42,7 @@ export interface MiniEditOptions {
 export interface MiniEditResult {
   image: RGBImage;
   seed: number;
-  /** words of the prompt the model does not know (MiniTokenizer.unknownWords): most likely ignored */
+  /** words of the prompt the model does not know (MiniTokenizer.unknownWords): read without meaning */
   unknownWords: string[];
 }
 
@@ -57,7 +57,7 @@ export class MiniEditor {
     return this.pipe.resolution;
   }
 
-  /** Words of a prompt this model does not know: spelled, not understood, so most likely ignored. */
+  /** Words of a prompt this model does not know: spelled letter by letter, read without meaning. */
   unknownWords(prompt: string): string[] {
     return this.pipe.tokenizer.unknownWords(prompt);
   }

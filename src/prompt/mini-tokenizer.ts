@@ -217,8 +217,8 @@ export function unknownWordsNote(words: readonly string[]): string | null {
   if (!words.length) return null;
   const list = words.map((w) => `"${w}"`).join(', ');
   return (
-    `the model does not know ${list} and will most likely ignore ${words.length === 1 ? 'it' : 'them'}: ` +
-    "it reads the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
+    `the model does not know ${list} and reads ${words.length === 1 ? 'it' : 'them'} without meaning: ` +
+    "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
     "characters; its tokenizer.json lists them) and a label's letters, such as 'FLUX'"
   );
 }

@@ -117,7 +117,7 @@ describe('kontext chat', () => {
     ]);
     // the one word the model does not know is named, once
     expect(r.stderr.match(/note: .*/g)).toEqual([
-      expect.stringMatching(/^note: the model does not know "crimson" and will most likely ignore it: /),
+      expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
     ]);
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 12 steps, guidance 2,`);
     expect(r.stdout).toContain(

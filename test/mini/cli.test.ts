@@ -60,7 +60,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect([img.width, img.height]).toEqual([48, 32]);
   });
 
-  it('says which words of the instruction the model does not know (they are most likely ignored)', async () => {
+  it('says which words of the instruction the model does not know (it reads them without meaning)', async () => {
     const out = join(root, 'unknown.png');
     const run = (...more: string[]) =>
       cli(
@@ -76,8 +76,8 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       );
     expect(await run()).toBe(0);
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
-      'note: the model does not know "crimson" and will most likely ignore it: ' +
-        "it reads the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
+      'note: the model does not know "crimson" and reads it without meaning: ' +
+        "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
         "characters; its tokenizer.json lists them) and a label's letters, such as 'FLUX'",
     ]);
     expect(await run('--json')).toBe(0);

@@ -142,7 +142,7 @@ describe('MiniTokenizer', () => {
     expect(t.unknownWords("make the circle 'MOON' 42 ☃")).toEqual([]);
     expect(unknownWordsNote([])).toBeNull();
     expect(unknownWordsNote(['crimson', 'and'])).toMatch(
-      /^the model does not know "crimson", "and" and will most likely ignore them: /,
+      /^the model does not know "crimson", "and" and reads them without meaning: /,
     );
   });
 

@@ -197,7 +197,7 @@ describe('service API', () => {
         status: 200,
         body: {
           unknownWords: ['crimson'],
-          note: expect.stringMatching(/^the model does not know "crimson" and will most likely ignore it: /),
+          note: expect.stringMatching(/^the model does not know "crimson" and reads it without meaning: /),
         },
       });
       const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });

@@ -160,7 +160,7 @@ describe('kontext session', () => {
       // words the model does not know are named before the edit runs
       expect(await cli('edit', 's1', 'make the circle crimson', '--model', `mini:${model}`, ...d)).toBe(0);
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
-        expect.stringMatching(/^note: the model does not know "crimson" and will most likely ignore it: /),
+        expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
       ]);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });

@@ -372,7 +372,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.press('#instruction', 'Enter');
       expect(await page.textContent('#error')).toBe('an edit is still running: wait for it, or press Esc to cancel it');
       await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
-      expect(await page.textContent('#note')).toMatch(/^The model does not know "crimson" and will most likely/);
+      expect(await page.textContent('#note')).toMatch(
+        /^The model does not know "crimson" and reads it without meaning/,
+      );
       await headIs(page, 2);
       expect((await call(s, 'GET', `/sessions/${id}`)).body.turns).toHaveLength(2);
       expect(errors).toEqual([]);

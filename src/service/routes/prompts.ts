@@ -13,7 +13,7 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
       url: '/prompts/check',
       operationId: 'checkPrompt',
       body: PROMPT_CHECK_BODY,
-      summary: 'The words of a prompt the model does not know (and will most likely ignore), before it runs',
+      summary: 'The words of a prompt the model does not know (and reads without meaning), before it runs',
       responses: {
         200: { description: 'the words, and a note for the user (null when there are none)', schema: 'PromptCheck' },
         400: { description: "an empty prompt, or one over the server's prompt length limit", schema: 'Error' },

@@ -92,7 +92,7 @@ function showError(err) {
 
 /**
  * What the model makes of an instruction, shown beside the edit while it runs: the words it does not know (it will
- * most likely ignore them). A server that cannot tell, or an older one without the route, shows nothing.
+ * read without meaning). A server that cannot tell, or an older one without the route, shows nothing.
  */
 function checkPrompt(prompt) {
   el.note.textContent = '';
