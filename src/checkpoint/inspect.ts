@@ -12,6 +12,7 @@ import type { WeightFormat } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
 import { SafetensorsFile } from '../io/safetensors.ts';
 import { type MiniConfig, textLengthFor, tokenSide } from '../mini/config.ts';
+import { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
 import { estimateTextEncoderMemory, estimateTransformerMemory } from '../pipeline/memory.ts';
 import type { ClipTextConfig } from '../prompt/clip.ts';
 import { encoderRun, type InspectedEncoder, inspectTextEncoder } from '../prompt/encoder-files.ts';
@@ -58,8 +59,8 @@ export interface ModelReport {
   parameters: number;
   bytes: number;
   memory: MemoryReport | null;
-  /** kontext-mini: the square it works at and its sampling defaults */
-  mini?: Pick<MiniConfig, 'resolution' | 'textLength' | 'sampling'>;
+  /** kontext-mini: the square it works at, its sampling defaults and the words it knows (its tokenizer's) */
+  mini?: Pick<MiniConfig, 'resolution' | 'textLength' | 'sampling'> & { words: string[] };
 }
 
 const FORMATS: WeightFormat[] = ['f32', 'int8', 'int4'];
@@ -248,7 +249,17 @@ async function inspectMini(dir: string): Promise<ModelReport> {
     `one ${config.resolution}×${config.resolution} edit (${textLengthFor(config, 1)} text tokens, one context image)`,
   );
   const { resolution, textLength, sampling } = config;
-  return { ...summarise(dir, 'kontext-mini', components, memory), mini: { resolution, textLength, sampling } };
+  const tokenizer = join(dir, 'tokenizer.json');
+  if (!existsSync(tokenizer))
+    throw new UserError(`${dir} is not a complete kontext-mini folder: tokenizer.json is missing`);
+  // the vocabulary's words (its punctuation aside): what the model reads with meaning, labels' letters besides
+  const words = MiniTokenizer.fromJson(JSON.parse(await readFile(tokenizer, 'utf8'))).words.filter((w) =>
+    /\p{L}/u.test(w),
+  );
+  return {
+    ...summarise(dir, 'kontext-mini', components, memory),
+    mini: { resolution, textLength, sampling, words },
+  };
 }
 
 // ---- pieces ------------------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ const HELP = `usage: kontext models [PATH] [--json]
 
 With no PATH: the models --model accepts (kontext edit, session edit, serve, worker, bench run).
 With PATH: what a checkpoint or model folder holds, from the file headers only (nothing large is read):
-  - a kontext-mini folder (config.json, transformer/text_encoder/ae.safetensors),
+  - a kontext-mini folder (config.json, transformer/text_encoder/ae.safetensors, tokenizer.json; with the words it
+    knows), or mini (the embedded one) or mini:DIR as --model names them,
   - a FLUX.1 Kontext checkpoint: BFL files (flux1-kontext-dev.safetensors, ae.safetensors) or a diffusers folder
     (transformer/, vae/, text_encoder/, text_encoder_2/, sharded or not), or one component file or folder,
   - the text encoders' single files (clip_l.safetensors, t5xxl_fp16.safetensors, t5xxl_fp8_e4m3fn.safetensors),
@@ -26,7 +27,7 @@ f32, int8 or int4 weights (the estimate kontext edit checks before loading; for 
 
 Examples:
   kontext models
-  kontext models models/kontext-mini
+  kontext models mini
   kontext models ~/FLUX.1-Kontext-dev --json`;
 
 const command: Command = {
@@ -44,7 +45,10 @@ const command: Command = {
       console.log(v.json ? JSON.stringify({ models }, null, 2) : formatBuiltins(models));
       return 0;
     }
-    const models = await inspectModels(positionals[0]);
+    // the --model spec of a kontext-mini folder names it too: mini (the embedded one), mini:DIR
+    const [spec] = positionals;
+    const path = spec === 'mini' ? EMBEDDED_MODEL : spec.startsWith('mini:') ? spec.slice('mini:'.length) : spec;
+    const models = await inspectModels(path);
     console.log(v.json ? JSON.stringify({ models }, null, 2) : models.map(formatReport).join('\n\n'));
     return 0;
   },
@@ -129,7 +133,22 @@ function formatReport(r: ModelReport): string {
           ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
           : ''),
     );
+  if (r.mini) lines.push(...wrap(`${r.mini.words.length} it knows: ${r.mini.words.join(' ')}`, 'words'));
   return lines.join('\n');
+}
+
+/** A long value under a 13-wide label, wrapped at 118 columns. */
+function wrap(text: string, label: string): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > 118 - 16) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(line);
+  return out.map((l, i) => `  ${(i ? '' : label).padEnd(13)} ${l}`);
 }
 
 function describeConfig(c: ComponentReport): string | null {

@@ -219,7 +219,7 @@ export function unknownWordsNote(words: readonly string[]): string | null {
   return (
     `the model does not know ${list} and reads ${words.length === 1 ? 'it' : 'them'} without meaning: ` +
     "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
-    "characters; its tokenizer.json lists them) and a label's letters, such as 'FLUX'"
+    "characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'"
   );
 }
 

@@ -54,10 +54,23 @@ describe('kontext models', () => {
     // the transformer file holds exactly the parameters its configuration implies
     const shapes = expectedFluxKeys(config.transformer);
     expect(r.components[0].parameters).toBe([...shapes.values()].reduce((n, s) => n + count(s), 0));
-    expect(r.mini).toEqual({ resolution: 64, textLength: config.textLength, sampling: config.sampling });
-    expect((await cli('models', 'models/kontext-mini')).logs.join('\n')).toMatch(
+    // the words it knows: its tokenizer's, punctuation aside
+    const { words } = JSON.parse(readFileSync('models/kontext-mini/tokenizer.json', 'utf8'));
+    const known = words.filter((w: string) => /^[a-z]+$/.test(w));
+    expect(known).toContain('circle');
+    expect(r.mini).toEqual({ resolution: 64, textLength: config.textLength, sampling: config.sampling, words: known });
+    const text = (await cli('models', 'models/kontext-mini')).logs.join('\n');
+    expect(text).toMatch(
       /^ {2}sampling +at 64×64, 12 steps, guidance 2; keeps the input outside the edit \(threshold 32\)$/m,
     );
+    expect(text).toMatch(new RegExp(`^ {2}words +${known.length} it knows: a add all `, 'm'));
+    const listed = text
+      .slice(text.indexOf(' it knows: ') + 11)
+      .split(/\s+/)
+      .filter(Boolean);
+    expect(listed).toEqual(known);
+    // named as --model names it: mini is the embedded folder
+    expect((await cli('models', 'mini')).logs.join('\n')).toBe(text.replace('models/kontext-mini', EMBEDDED_MODEL));
     // 56 text tokens for an edit + 8×8 target tokens + 8×8 context tokens, through the loader's estimate
     expect(r.memory.tokens).toBe(56 + 64 + 64);
     const t = config.transformer;
