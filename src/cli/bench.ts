@@ -228,7 +228,6 @@ async function report(argv: string[]): Promise<number> {
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { data, run, report };
 
 const command: Command = {
-  summary: 'synthetic datasets with exact targets, benchmark runs (also on the real KontextBench), reports',
   async run(argv) {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') {

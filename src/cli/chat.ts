@@ -87,7 +87,6 @@ function checkOutFolder(out: string | undefined, force: boolean): string {
 }
 
 const command: Command = {
-  summary: 'interactive editing loop: instructions from stdin, each result the next input',
   async run(argv) {
     const s = { type: 'string' } as const;
     const parsed = parseCommand(argv, HELP, {

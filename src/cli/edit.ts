@@ -221,7 +221,6 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
 }
 
 const command: Command = {
-  summary: 'edit an image (or generate one) with a Kontext checkpoint',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       model: { type: 'string' },

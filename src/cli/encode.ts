@@ -44,7 +44,6 @@ function checkOut(out: string | undefined, force: boolean): string {
 }
 
 const command: Command = {
-  summary: "encode a prompt with FLUX's T5 and CLIP text encoders (for --prompt-embeds)",
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       prompt: { type: 'string' },

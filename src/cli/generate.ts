@@ -27,7 +27,6 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
   --quiet         no progress line`;
 
 const command: Command = {
-  summary: 'generate an image from words with the embedded model',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       model: { type: 'string' },

@@ -13,26 +13,50 @@
 import { UserError } from '../errors.ts';
 
 export interface Command {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  edit: async () => (await import('./edit.ts')).default,
-  generate: async () => (await import('./generate.ts')).default,
-  encode: async () => (await import('./encode.ts')).default,
-  verify: async () => (await import('./verify.ts')).default,
-  bench: async () => (await import('./bench.ts')).default,
-  train: async () => (await import('./train.ts')).default,
-  session: async () => (await import('./session.ts')).default,
-  serve: async () => (await import('./serve.ts')).default,
-  worker: async () => (await import('./worker.ts')).default,
-  models: async () => (await import('./models.ts')).default,
-  chat: async () => (await import('./chat.ts')).default,
+/** The commands: what each does (for `kontext --help`, without loading them) and its module, loaded when run. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+  edit: {
+    summary: 'edit an image from words (the embedded model, or a FLUX.1 Kontext checkpoint)',
+    load: () => import('./edit.ts'),
+  },
+  generate: { summary: 'generate an image from words with the embedded model', load: () => import('./generate.ts') },
+  chat: {
+    summary: 'interactive editing loop: instructions from stdin, each result the next input',
+    load: () => import('./chat.ts'),
+  },
+  session: {
+    summary: 'multi-turn editing sessions: new, edit, list, show, undo, branch, export',
+    load: () => import('./session.ts'),
+  },
+  serve: {
+    summary: 'HTTP service and web app: JSON API with queued jobs, progress events and sessions',
+    load: () => import('./serve.ts'),
+  },
+  worker: { summary: 'run the jobs of `kontext serve --redis` (scale-out worker)', load: () => import('./worker.ts') },
+  models: {
+    summary: 'list the built-in models, or inspect a checkpoint or model folder',
+    load: () => import('./models.ts'),
+  },
+  encode: {
+    summary: "encode a prompt with FLUX's T5 and CLIP text encoders (for --prompt-embeds)",
+    load: () => import('./encode.ts'),
+  },
+  verify: {
+    summary: 'check parity with the reference PyTorch outputs in a fixture folder',
+    load: () => import('./verify.ts'),
+  },
+  bench: {
+    summary: 'synthetic datasets with exact targets, benchmark runs (also on the real KontextBench), reports',
+    load: () => import('./bench.ts'),
+  },
+  train: { summary: 'train the embedded model (autoencoder, flow transformer)', load: () => import('./train.ts') },
 };
 
 function usage(): string {
-  const lines = Object.keys(COMMANDS).map((name) => `  kontext ${name}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return [
     'usage: kontext <command> [options]',
     '',
@@ -125,8 +149,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 1;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
     console.error(`kontext: unknown command '${name}'; use ${Object.keys(COMMANDS).join(', ')} (kontext --help)`);
     return 2;
   }
@@ -137,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       const { parseExecutionProvider, useExecutionProvider } = await import('./ep.ts');
       restore = await useExecutionProvider(parseExecutionProvider(ep));
     }
-    return await (await load()).run(rest);
+    return await (await command.load()).default.run(rest);
   } catch (err) {
     return reportError(err, name, debug);
   } finally {

@@ -31,7 +31,6 @@ Examples:
   kontext models ~/FLUX.1-Kontext-dev --json`;
 
 const command: Command = {
-  summary: 'list the built-in models, or inspect a checkpoint or model folder',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, { json: { type: 'boolean' } });
     if (!parsed) return 0;

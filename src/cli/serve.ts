@@ -45,7 +45,6 @@ function num(v: string | undefined, name: string, min: number, integer = true): 
 const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
 
 const command: Command = {
-  summary: 'HTTP service: JSON API with queued jobs, progress events and sessions',
   async run(argv) {
     const s = { type: 'string' } as const;
     const parsed = parseCommand(argv, HELP, {

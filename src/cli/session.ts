@@ -233,7 +233,6 @@ const exportCmd: Sub = async (argv) => {
 const SUBCOMMANDS: Record<string, Sub> = { new: newSession, edit, list, show, undo, branch, export: exportCmd };
 
 const command: Command = {
-  summary: 'multi-turn editing sessions: new, edit, list, show, undo, branch, export',
   async run(argv) {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') {

@@ -38,7 +38,6 @@ async function exportPreserve(text: string): Promise<PreserveOptions | undefined
 }
 
 const command: Command = {
-  summary: 'train the embedded model (autoencoder, flow transformer)',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       config: { type: 'string' },

@@ -18,7 +18,6 @@ does); a provider that cannot start (webgpu without a Vulkan driver, cuda withou
 names what to install.`;
 
 const command: Command = {
-  summary: 'check parity with the reference PyTorch outputs in a fixture folder',
   async run(argv) {
     const parsed = parseCommand(argv, HELP, {
       tolerance: { type: 'string', default: '1e-4' },

@@ -29,7 +29,6 @@ Example:
 const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
 
 const command: Command = {
-  summary: 'run the jobs of `kontext serve --redis` (scale-out worker)',
   async run(argv) {
     const s = { type: 'string' } as const;
     const parsed = parseCommand(argv, HELP, {

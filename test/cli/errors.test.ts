@@ -55,6 +55,35 @@ describe('kontext: parse errors and unknown commands', () => {
     expect(r.errors[0]).toMatch(/^kontext: unknown command 'frobnicate'; use edit, generate, .* \(kontext --help\)$/);
   });
 
+  it('a name of an object property is no command either ("constructor"), and --help says what each command does', async () => {
+    const r = await cli('constructor');
+    expect(r.code).toBe(2);
+    expect(r.errors[0]).toMatch(/^kontext: unknown command 'constructor'; use edit, /);
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    const listed = help.logs
+      .join('\n')
+      .match(/^ {2}(\w+) +\S.*$/gm)!
+      .map((l) => l.trim().split(/ +/)[0]);
+    expect(listed).toEqual([
+      'edit',
+      'generate',
+      'chat',
+      'session',
+      'serve',
+      'worker',
+      'models',
+      'encode',
+      'verify',
+      'bench',
+      'train',
+    ]);
+    expect(help.logs.join('\n')).toMatch(
+      /^ {2}edit {7}edit an image from words \(the embedded model, or a FLUX\.1 Kontext/m,
+    );
+    for (const name of listed) expect((await cli(name, '--help')).code, name).toBe(0); // each one loads
+  });
+
   it("node:util parseArgs errors become one line naming the command's --help", async () => {
     const cases: [string[], string][] = [
       [['edit', 'in.png', 'x', '--bogus'], `kontext edit: Unknown option '--bogus'; see 'kontext edit --help'`],
