@@ -115,6 +115,12 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     throw new UserError(
       `give the image and the instruction: kontext edit photo.png "make the circle blue" --out out.png (${SEE_HELP})`,
     );
+  const missing = images.find((p) => !existsSync(p));
+  if (missing !== undefined && v.prompt === undefined && existsSync(prompt))
+    throw new UserError(
+      `'${missing}' is not a file and '${prompt}' is: the images come first, the instruction last: ` +
+        `kontext edit ${prompt} "${missing}" --out out.png`,
+    );
   return runMini({
     model: v.model as string | undefined,
     images,

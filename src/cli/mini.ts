@@ -55,6 +55,12 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         `(the image to edit and a style reference), got ${o.images.length}`,
     );
   }
+  if (!o.prompt.trim())
+    throw new UserError(
+      o.images.length
+        ? 'the instruction is empty; say what to change, e.g. "make the circle blue"'
+        : 'the prompt is empty; say what to draw, e.g. "a red circle on a blue background"',
+    );
   const images = [];
   for (const path of o.images) images.push(await readInputImage(path));
   const out = checkOutput(o.out, { inputs: o.images, force: o.force });

@@ -308,6 +308,19 @@ describe('kontext edit / generate (embedded model): everything is checked before
         ['edit', at('huge.png'), 'x', '--model', model, ...out],
         /image '.*huge\.png' is 9000x9000 = 81\.0 MP, above the limit of 64 MP; downscale it first/,
       ],
+      // the instruction: empty, or before the image
+      [
+        ['edit', at('in.png'), '  ', '--model', model, ...out],
+        /^kontext edit: the instruction is empty; say what to change, e\.g\. "make the circle blue"$/,
+      ],
+      [
+        ['generate', '', '--model', model, ...out],
+        /^kontext generate: the prompt is empty; say what to draw, e\.g\. "a red circle on a blue background"$/,
+      ],
+      [
+        ['edit', 'make it blue', at('in.png'), '--model', model, ...out],
+        /^kontext edit: 'make it blue' is not a file and '.*in\.png' is: the images come first, the instruction last: kontext edit .*in\.png "make it blue" --out out\.png$/,
+      ],
       // the output file
       [edit(), /--out is required: the image file to write \(\.png, \.jpg, \.jpeg, \.webp\)/],
       [
