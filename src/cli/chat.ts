@@ -11,7 +11,6 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.ts';
-import { unknownWordsNote } from '../prompt/mini-tokenizer.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
@@ -192,7 +191,7 @@ async function edit(
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const note = unknownWordsNote(o.model.unknownWords?.(instruction) ?? []);
+  const note = o.model.checkPrompt?.(instruction).note;
   if (note && !o.quiet) console.error(`note: ${note}`);
   let bar: Progress | null = null;
   const t0 = performance.now();

@@ -7,7 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../mini/editor.ts';
-import { unknownWordsNote } from '../prompt/mini-tokenizer.ts';
 import { Progress } from '../progress.ts';
 import { checkOutput, readInputImage, writeOutput } from './args.ts';
 
@@ -70,7 +69,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const note = unknownWordsNote(editor.unknownWords(o.prompt));
+  const { note } = editor.checkPrompt(o.prompt);
   if (note && !o.quiet && !o.json) console.error(`note: ${note}`);
   let bar: Progress | null = null;
   const r = await editor.edit({

@@ -4,7 +4,6 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
-import { unknownWordsNote } from '../prompt/mini-tokenizer.ts';
 import { exportSession } from '../session/export.ts';
 import { formatSessions, formatTree } from '../session/format.ts';
 import { SessionEditor } from '../session/editor.ts';
@@ -128,7 +127,7 @@ const edit: Sub = async (argv) => {
     for (const path of v.image ?? []) images.push(await readInputImage(path));
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
-    const note = unknownWordsNote(editor.model.unknownWords?.(instruction) ?? []);
+    const note = editor.model.checkPrompt?.(instruction).note;
     if (note && !v.json) console.error(`note: ${note}`);
     const { turn } = await editor.edit(id, { ...opts, images });
     const file = store.images.path(turn.output);

@@ -8,6 +8,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
+import type { PromptCheck } from '../prompt/mini-tokenizer.ts';
 import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
@@ -57,9 +58,9 @@ export class MiniEditor {
     return this.pipe.resolution;
   }
 
-  /** Words of a prompt this model does not know: spelled letter by letter, read without meaning. */
-  unknownWords(prompt: string): string[] {
-    return this.pipe.tokenizer.unknownWords(prompt);
+  /** Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note. */
+  checkPrompt(prompt: string): PromptCheck {
+    return this.pipe.tokenizer.check(prompt);
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
@@ -87,13 +88,13 @@ export class MiniEditor {
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]);
-      return { image, seed, unknownWords: this.unknownWords(o.prompt) };
+      return { image, seed, unknownWords: this.checkPrompt(o.prompt).unknownWords };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
       image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
       seed,
-      unknownWords: this.unknownWords(o.prompt),
+      unknownWords: this.checkPrompt(o.prompt).unknownWords,
     };
   }
 

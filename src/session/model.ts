@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { knownModels, resolveModel, type EditRequest } from '../bench/model.ts';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
+import type { PromptCheck } from '../prompt/mini-tokenizer.ts';
 
 export interface SessionEditRequest extends EditRequest {
   /** denoising steps; undefined = the model's default */
@@ -31,8 +32,8 @@ export interface SessionModel {
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
   defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
-  /** words of a prompt the model does not know (kontext-mini: MiniTokenizer.unknownWords); absent where unknown */
-  unknownWords?(prompt: string): string[];
+  /** the words of a prompt the model does not know, and a note (kontext-mini: MiniTokenizer.check); absent: can't tell */
+  checkPrompt?(prompt: string): PromptCheck;
 }
 
 async function loadMini(dir: string): Promise<SessionModel> {
@@ -61,7 +62,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
       });
       return r.image;
     },
-    unknownWords: (prompt) => editor.unknownWords(prompt),
+    checkPrompt: (prompt) => editor.checkPrompt(prompt),
   };
 }
 

@@ -141,6 +141,18 @@ describe('MiniTokenizer', () => {
     expect(t.unknownWords('make the word flux gray')).toEqual([]);
     expect(t.unknownWords("make the circle 'MOON' 42 ☃")).toEqual([]);
     expect(unknownWordsNote([])).toBeNull();
+    // a typo gets the known word it is one edit from (when just one is)
+    const shapes = new MiniTokenizer(buildVocabulary(['make the circle square star blue']));
+    expect(shapes.check('make the cirle bleu, the sqaure red and the stra tiny')).toEqual({
+      unknownWords: ['cirle', 'bleu', 'sqaure', 'red', 'and', 'stra', 'tiny'],
+      note:
+        'the model does not know "cirle" (did you mean "circle"?), "bleu" (did you mean "blue"?), ' +
+        '"sqaure" (did you mean "square"?), "red", "and", "stra" (did you mean "star"?), "tiny" and reads them ' +
+        "without meaning: it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day " +
+        "and night, styles, characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'",
+    });
+    expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], note: null });
+    expect(new MiniTokenizer(['cart', 'card']).closestWord('carx')).toBeUndefined(); // two at one edit: no guess
     expect(unknownWordsNote(['crimson', 'and'])).toMatch(
       /^the model does not know "crimson", "and" and reads them without meaning: /,
     );

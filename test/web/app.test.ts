@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, encodePng, readImage, type RGBImage } from '../../src/image/rgb.ts';
+import { unknownWordsNote } from '../../src/prompt/mini-tokenizer.ts';
 import type { ServiceModel, StepRequest } from '../../src/service/model.ts';
 import { call, startTestService, tempDir, type TestService } from '../service/helpers.ts';
 import { artifactsDir, launchChromium, SKIP_BROWSER } from './chromium.ts';
@@ -39,8 +40,11 @@ const model: ServiceModel = {
     }
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
-  // the words it "does not know", as kontext-mini's tokenizer would list them
-  unknownWords: (prompt) => prompt.split(' ').filter((w) => w.startsWith('crimson')),
+  // the words it "does not know", told as kontext-mini's tokenizer tells them
+  checkPrompt(prompt) {
+    const unknownWords = prompt.split(' ').filter((w) => w.startsWith('crimson'));
+    return { unknownWords, note: unknownWordsNote(unknownWords) };
+  },
 };
 
 /** 48x32 white, with a red square in the middle. */

@@ -1,7 +1,6 @@
 // What the model makes of a prompt before anything runs: the words it does not know, which it will most likely
 // ignore (the web app shows them beside the edit; `kontext edit` prints the same note).
 
-import { unknownWordsNote } from '../../prompt/mini-tokenizer.ts';
 import { checkText } from '../limits.ts';
 import { PROMPT_CHECK_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
@@ -22,8 +21,7 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
         const { prompt } = bodyOf<{ prompt: string }>(req);
         checkText(prompt, 'prompt', limits);
         // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
-        const unknownWords = model.unknownWords?.(prompt) ?? null;
-        return { unknownWords, note: unknownWords && unknownWordsNote(unknownWords) };
+        return model.checkPrompt?.(prompt) ?? { unknownWords: null, note: null };
       },
     },
   ];
