@@ -8,7 +8,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { type Fitted, fitSquare, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
-import type { PromptCheck } from '../prompt/mini-tokenizer.ts';
+import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';

@@ -9,22 +9,12 @@
 // letters of the labels it must draw rather than one opaque id per word (held-out words are new spellings of known
 // letters). Ids: 0 [PAD], 1 [CLS] (its feature is the pooled vector), 2 [SPELL], 3..258 bytes, 259… words.
 //
-// People type instructions otherwise than the training instructions are written; the tokenizer brings what it safely
-// can back to that phrasing (the world's own 11,390 instructions tokenize the same either way):
-// - Quotes: the training instructions always write a label in straight single quotes ('FLUX'); people write "FLUX",
-//   “FLUX”, ‘FLUX’ or FLUX alone. Every quote mark reads as ', and a label (or a run of labels) that lacks a quote on
-//   either side gets one: "make the word FLUX red" reads as "make the word 'FLUX' red" (unquoted, the embedded model
-//   recoloured the circle; quoted, the word).
-// - Case: a label typed in lower case is read in capitals where nothing else can be meant: between quotes ('flux'),
-//   a word the vocabulary lacks right after "word", "text", "say", "replace", "write" or "letters of" ("the word
-//   flux"), or after "to", "as", "with" or "of" shortly after a label ("change the text piano to ghost"). A
-//   vocabulary word in capitals that nothing marks as a label is the word shouted ("make the circle RED"), and an
-//   instruction all in capitals is read in lower case but for its quoted words; so a label that is also a vocabulary
-//   word ("star") needs quotes or a cue.
-// - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
-//   model 17 of its 104 test edits), and so are courtesy words around an instruction ("Please", "Could you please",
-//   ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing "thank you" 30).
-// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+// People type instructions otherwise than the training instructions are written (quotes, case, sentence marks,
+// courtesy words, British spellings): typed-text.ts reads them back to that phrasing before the lookup.
+// unknown-words.ts tells the user what the vocabulary lacks.
+
+import { americanSpelling, isLabel, PIECES, readTyped } from './typed-text.ts';
+import { closestWord, type PromptCheck, unknownWordsNote } from './unknown-words.ts';
 
 export const PAD = 0;
 export const CLS = 1;
@@ -44,31 +34,6 @@ export interface Tokenized {
   truncated: boolean;
 }
 
-const PIECES = /\p{L}+|\p{N}+|\S/gu;
-/** marks that end a sentence: left out when the vocabulary lacks them */
-const SENTENCE_MARKS = new Set(['.', '!', '?']);
-/** quote marks read as the straight single quote the training instructions use */
-const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
-/** courtesy words before and after an instruction: they ask for nothing, so they are dropped (unless known words) */
-const COURTESY = [
-  /^(?:please|kindly|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
-  /[\s,]*\b(?:please|thanks|thank you)(?: (?:so|very) much)?[\s.!?]*$/iu,
-];
-/** a word between quotes (opened after a space or the start, closed before one or the end): a label */
-const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;
-/** words after which a word the vocabulary lacks can only be a label: "the word flux", "replace zebra with …" */
-const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', 'rewrite']);
-/** …and these too shortly after a label ("change the text piano to ghost", "say star instead of quiz") */
-const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
-/** British spellings of vocabulary words, read as the training instructions spell them */
-const AMERICAN = new Map([
-  ['colour', 'color'],
-  ['colours', 'colors'],
-  ['grey', 'gray'],
-  ['greyscale', 'grayscale'],
-  ['centre', 'center'],
-  ['recolour', 'recolor'],
-]);
 const utf8 = new TextEncoder();
 
 export class MiniTokenizer {
@@ -85,7 +50,7 @@ export class MiniTokenizer {
 
   /** The id of a lower-case word, in either spelling ("grey" is "gray"); undefined when the vocabulary lacks it. */
   private id(word: string): number | undefined {
-    return this.index.get(word) ?? this.index.get(AMERICAN.get(word) ?? '');
+    return this.index.get(word) ?? this.index.get(americanSpelling(word) ?? '');
   }
 
   get vocabSize(): number {
@@ -116,11 +81,9 @@ export class MiniTokenizer {
     return [...new Set(words.map((w) => w.toLowerCase()))];
   }
 
-  /** A vocabulary word one typo away from `word` (a letter added, left out, changed or two swapped), if just one is. */
+  /** A vocabulary word one typo away from `word`, if just one is (unknown-words.ts). */
   closestWord(word: string): string | undefined {
-    if (word.length < 4) return undefined; // short words are too close to too many others
-    const near = this.words.filter((w) => /^\p{L}+$/u.test(w) && oneEditApart(word, w));
-    return near.length === 1 ? near[0] : undefined;
+    return closestWord(word, this.words);
   }
 
   /** The unknown words of a text and what to tell the user about them (null when there are none). */
@@ -137,7 +100,6 @@ export class MiniTokenizer {
     // a label with a neighbour that is neither a quote nor another label of its run gets a quote on that side
     const bare = (q?: string) => quote !== undefined && q !== "'" && !(q && isLabel(q));
     for (const [i, p] of parts.entries()) {
-      if (SENTENCE_MARKS.has(p) && !this.index.has(p)) continue;
       const label = isLabel(p);
       const id = label ? undefined : this.id(p.toLowerCase());
       if (id !== undefined) {
@@ -152,45 +114,9 @@ export class MiniTokenizer {
     return ids;
   }
 
-  /** The pieces of a text as the training instructions write them: one quote mark, no courtesy, labels in capitals. */
+  /** The pieces of a text as the training instructions write them (typed-text.ts). */
   private split(text: string): string[] {
-    let t = text.normalize('NFC').replace(QUOTES, "'").trim();
-    for (let again = true; again; ) {
-      again = false;
-      for (const re of COURTESY) {
-        const m = re.exec(t);
-        if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => this.knows(w.toLowerCase())))
-          continue;
-        // "make the sign say thank you": the words are the label, not courtesy
-        const before = t
-          .slice(0, m.index)
-          .match(/\p{L}+$/u)?.[0]
-          .toLowerCase();
-        if (before && LABEL_CUES.has(before)) continue;
-        t = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
-        again = true;
-      }
-    }
-    // a quoted word is a label, in capitals
-    const quoted = new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
-    const found = [...t.matchAll(PIECES)];
-    // a whole instruction in capitals (three words or more) is shouted: its unquoted words are read in lower case
-    const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
-    const shouted = words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
-    const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
-    const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !this.knows(q.toLowerCase());
-    for (const [i, p] of labels.entries()) {
-      const cue = labels[i - 1]?.toLowerCase() ?? '';
-      const named = LABEL_CUES.has(cue) || (cue === 'of' && labels[i - 2]?.toLowerCase() === 'letters');
-      const second = SECOND_LABEL_CUES.has(cue) && labels.slice(Math.max(0, i - 4), i).some(isLabel);
-      if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !this.knows(p)) labels[i] = p.toUpperCase();
-      // a vocabulary word in capitals that nothing marks as a label (quotes, a cue, a label beside it) is that word
-      // shouted: "make it RED", "MAKE IT NIGHT"; after "to" it is taken for the word ("… the word 'OWL' to BLACK")
-      const marked = quoted.has(found[i]!.index) || named || (second && cue !== 'to');
-      if (isLabel(p) && this.knows(p.toLowerCase()) && !marked && ![labels[i - 1], labels[i + 1]].some(unknownLabel))
-        labels[i] = p.toLowerCase();
-    }
-    return labels;
+    return readTyped(text, (w) => this.knows(w));
   }
 
   /** [CLS] + pieces, cut or padded with [PAD] to `length`. */
@@ -223,52 +149,6 @@ export class MiniTokenizer {
     flush();
     return out.join(' ');
   }
-}
-
-export interface PromptCheck {
-  /** lower-cased, in order, each once */
-  unknownWords: string[];
-  note: string | null;
-}
-
-/**
- * What to tell a user whose prompt has words the model does not know (null when there are none); `closest` offers
- * a known word for a typo ("cirle" → did you mean "circle"?).
- */
-export function unknownWordsNote(
-  words: readonly string[],
-  closest: (word: string) => string | undefined = () => undefined,
-): string | null {
-  if (!words.length) return null;
-  const list = words
-    .map((w) => {
-      const c = closest(w);
-      return c ? `"${w}" (did you mean "${c}"?)` : `"${w}"`;
-    })
-    .join(', ');
-  return (
-    `the model does not know ${list} and reads ${words.length === 1 ? 'it' : 'them'} without meaning: ` +
-    "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
-    "characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'"
-  );
-}
-
-/** Are a and b one edit apart: one letter inserted, deleted or changed, or two neighbours swapped? */
-function oneEditApart(a: string, b: string): boolean {
-  if (a === b || Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  if (a.length === b.length) {
-    const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
-    return swapped || a.slice(i + 1) === b.slice(i + 1);
-  }
-  const [long, short] = a.length > b.length ? [a, b] : [b, a];
-  return long.slice(i + 1) === short.slice(i);
-}
-
-/** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */
-function isLabel(p: string): boolean {
-  return p.length >= 2 && /^\p{Lu}+$/u.test(p);
 }
 
 /** A vocabulary from texts: every looked-up word that occurs at least `minCount` times, sorted. */

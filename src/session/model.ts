@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { knownModels, resolveModel, type EditRequest } from '../bench/model.ts';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import type { PromptCheck } from '../prompt/mini-tokenizer.ts';
+import type { PromptCheck } from '../prompt/unknown-words.ts';
 
 export interface SessionEditRequest extends EditRequest {
   /** denoising steps; undefined = the model's default */

@@ -2,7 +2,8 @@
 // comes from the training instructions, and it round-trips through JSON.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL, unknownWordsNote } from '../../src/prompt/mini-tokenizer.ts';
+import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
+import { unknownWordsNote } from '../../src/prompt/unknown-words.ts';
 import { withUnknownWords } from '../../src/train/phrasing.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 

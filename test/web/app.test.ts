@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, encodePng, readImage, type RGBImage } from '../../src/image/rgb.ts';
-import { unknownWordsNote } from '../../src/prompt/mini-tokenizer.ts';
+import { unknownWordsNote } from '../../src/prompt/unknown-words.ts';
 import type { ServiceModel, StepRequest } from '../../src/service/model.ts';
 import { call, startTestService, tempDir, type TestService } from '../service/helpers.ts';
 import { artifactsDir, launchChromium, SKIP_BROWSER } from './chromium.ts';

@@ -1,0 +1,98 @@
+// Reading instructions as people type them the way the training instructions are written, before the tokenizer
+// looks words up (mini-tokenizer.ts). The world's own 11,390 instructions read the same either way.
+//
+// What is read back, where it can be done safely:
+// - Quotes: the training instructions always write a label in straight single quotes ('FLUX'); people write "FLUX",
+//   “FLUX”, ‘FLUX’ or FLUX alone. Every quote mark reads as ', and a label (or a run of labels) that lacks a quote on
+//   either side gets one: "make the word FLUX red" reads as "make the word 'FLUX' red" (unquoted, the embedded model
+//   recoloured the circle; quoted, the word).
+// - Case: a label typed in lower case is read in capitals where nothing else can be meant: between quotes ('flux'),
+//   a word the vocabulary lacks right after "word", "text", "say", "replace", "write" or "letters of" ("the word
+//   flux"), or after "to", "as", "with" or "of" shortly after a label ("change the text piano to ghost"). A
+//   vocabulary word in capitals that nothing marks as a label is the word shouted ("make the circle RED"), and an
+//   instruction all in capitals is read in lower case but for its quoted words; so a label that is also a vocabulary
+//   word ("star") needs quotes or a cue.
+// - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
+//   model 17 of its 104 test edits), and so are courtesy words around an instruction ("Please", "Could you please",
+//   ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing "thank you" 30).
+// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+
+/** words, numbers and single other characters: the tokenizer's pieces */
+export const PIECES = /\p{L}+|\p{N}+|\S/gu;
+/** marks that end a sentence: left out when the vocabulary lacks them */
+const SENTENCE_MARKS = new Set(['.', '!', '?']);
+/** quote marks read as the straight single quote the training instructions use */
+const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
+/** courtesy words before and after an instruction: they ask for nothing, so they are dropped (unless known words) */
+const COURTESY = [
+  /^(?:please|kindly|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
+  /[\s,]*\b(?:please|thanks|thank you)(?: (?:so|very) much)?[\s.!?]*$/iu,
+];
+/** a word between quotes (opened after a space or the start, closed before one or the end): a label */
+const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;
+/** words after which a word the vocabulary lacks can only be a label: "the word flux", "replace zebra with …" */
+const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', 'rewrite']);
+/** …and these too shortly after a label ("change the text piano to ghost", "say star instead of quiz") */
+const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
+/** British spellings of vocabulary words, read as the training instructions spell them */
+const AMERICAN = new Map([
+  ['colour', 'color'],
+  ['colours', 'colors'],
+  ['grey', 'gray'],
+  ['greyscale', 'grayscale'],
+  ['centre', 'center'],
+  ['recolour', 'recolor'],
+]);
+
+/** The vocabulary's spelling of a British one ("grey" → "gray"), if it is one. */
+export function americanSpelling(word: string): string | undefined {
+  return AMERICAN.get(word);
+}
+
+/**
+ * The pieces of a typed text as the training instructions write them: one quote mark, no courtesy words, labels in
+ * capitals, shouted words in lower case. `knows`: is this lower-case word in the vocabulary (either spelling)?
+ */
+export function readTyped(text: string, knows: (word: string) => boolean): string[] {
+  let t = text.normalize('NFC').replace(QUOTES, "'").trim();
+  for (let again = true; again; ) {
+    again = false;
+    for (const re of COURTESY) {
+      const m = re.exec(t);
+      if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => knows(w.toLowerCase()))) continue;
+      // "make the sign say thank you": the words are the label, not courtesy
+      const before = t
+        .slice(0, m.index)
+        .match(/\p{L}+$/u)?.[0]
+        .toLowerCase();
+      if (before && LABEL_CUES.has(before)) continue;
+      t = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
+      again = true;
+    }
+  }
+  // a quoted word is a label, in capitals
+  const quoted = new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
+  const found = [...t.matchAll(PIECES)];
+  // a whole instruction in capitals (three words or more) is shouted: its unquoted words are read in lower case
+  const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
+  const shouted = words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
+  const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
+  const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !knows(q.toLowerCase());
+  for (const [i, p] of labels.entries()) {
+    const cue = labels[i - 1]?.toLowerCase() ?? '';
+    const named = LABEL_CUES.has(cue) || (cue === 'of' && labels[i - 2]?.toLowerCase() === 'letters');
+    const second = SECOND_LABEL_CUES.has(cue) && labels.slice(Math.max(0, i - 4), i).some(isLabel);
+    if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !knows(p)) labels[i] = p.toUpperCase();
+    // a vocabulary word in capitals that nothing marks as a label (quotes, a cue, a label beside it) is that word
+    // shouted: "make it RED", "MAKE IT NIGHT"; after "to" it is taken for the word ("… the word 'OWL' to BLACK")
+    const marked = quoted.has(found[i]!.index) || named || (second && cue !== 'to');
+    if (isLabel(p) && knows(p.toLowerCase()) && !marked && ![labels[i - 1], labels[i + 1]].some(unknownLabel))
+      labels[i] = p.toLowerCase();
+  }
+  return labels.filter((p) => !SENTENCE_MARKS.has(p) || knows(p));
+}
+
+/** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */
+export function isLabel(p: string): boolean {
+  return p.length >= 2 && /^\p{Lu}+$/u.test(p);
+}
