@@ -380,6 +380,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
         /^The model does not know "crimson" and reads it without meaning/,
       );
       await headIs(page, 2);
+      expect(await page.textContent('#error')).toBe(''); // the edit is over: the message went with it
       expect((await call(s, 'GET', `/sessions/${id}`)).body.turns).toHaveLength(2);
       expect(errors).toEqual([]);
       await page.close();

@@ -218,11 +218,13 @@ function numberField(input, name, integer) {
   return v;
 }
 
+const STILL_RUNNING = 'an edit is still running: wait for it, or press Esc to cancel it';
+
 async function submit() {
   if (busy()) {
     // not dropped silently: an Enter while a session loads (or an undo runs) is sent when that ends; one while an
     // edit runs is answered (its own sending is already under way)
-    if (state.job) showError('an edit is still running: wait for it, or press Esc to cancel it');
+    if (state.job) showError(STILL_RUNNING);
     else if (!state.sending) state.queued = true;
     return;
   }
@@ -304,6 +306,7 @@ async function runJob(job, fresh) {
   }
   localStorage.removeItem(pendingKey(job.session));
   state.job = null;
+  if (el.error.textContent === STILL_RUNNING) showError(null); // it no longer is
   if (final.type === 'done') {
     el.progressBar.max = 1;
     el.progressBar.value = 1;
