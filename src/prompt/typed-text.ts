@@ -13,8 +13,9 @@
 //   instruction all in capitals is read in lower case but for its quoted words; so a label that is also a vocabulary
 //   word ("star") needs quotes or a cue.
 // - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
-//   model 17 of its 104 test edits), and so are courtesy words around an instruction ("Please", "Could you please",
-//   ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing "thank you" 30).
+//   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
+//   please", "Now", "OK, also", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
+//   "thank you" 30).
 // - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
 
 /** words, numbers and single other characters: the tokenizer's pieces */
@@ -23,9 +24,12 @@ export const PIECES = /\p{L}+|\p{N}+|\S/gu;
 const SENTENCE_MARKS = new Set(['.', '!', '?']);
 /** quote marks read as the straight single quote the training instructions use */
 const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
-/** courtesy words before and after an instruction: they ask for nothing, so they are dropped (unless known words) */
+/**
+ * courtesy and chat words before and after an instruction ("please", "could you", "now", "ok, also"): they ask for
+ * nothing, so they are dropped (unless the vocabulary knows them)
+ */
 const COURTESY = [
-  /^(?:please|kindly|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
+  /^(?:please|kindly|now|also|then|next|ok|okay|alright|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
   /[\s,]*\b(?:please|thanks|thank you)(?: (?:so|very) much)?[\s.!?]*$/iu,
 ];
 /** a word between quotes (opened after a space or the start, closed before one or the end): a label */

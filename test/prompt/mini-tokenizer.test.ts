@@ -114,7 +114,7 @@ describe('MiniTokenizer', () => {
     for (const [text, read] of cases) expect(texty.decode([CLS, ...texty.pieces(text)]), text).toBe(`[CLS] ${read}`);
   });
 
-  it('drops courtesy words around an instruction when the vocabulary lacks them', () => {
+  it('drops courtesy and chat words around an instruction when the vocabulary lacks them', () => {
     const plain = readAsPlain([
       'Please make the circle blue',
       'please, make the circle blue.',
@@ -125,6 +125,9 @@ describe('MiniTokenizer', () => {
       'Make the circle blue, thank you.',
       'make the circle blue, thanks so much!',
       'Please make the circle blue, thanks',
+      'Now make the circle blue',
+      'OK, also make the circle blue',
+      'next, make the circle blue',
     ]);
     // only around it, only words the vocabulary lacks, and not a label's ("say thank you")
     expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
