@@ -14,7 +14,7 @@
 //   word ("star") needs quotes or a cue.
 // - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
 //   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
-//   please", "Now", "OK, also", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
+//   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
 // - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
 
@@ -25,12 +25,12 @@ const SENTENCE_MARKS = new Set(['.', '!', '?']);
 /** quote marks read as the straight single quote the training instructions use */
 const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
 /**
- * courtesy and chat words before and after an instruction ("please", "could you", "now", "ok, also"): they ask for
+ * courtesy and chat words before and after an instruction ("please", "could you", "now", "ok, also", "too"): they ask for
  * nothing, so they are dropped (unless the vocabulary knows them)
  */
 const COURTESY = [
   /^(?:please|kindly|now|also|then|next|ok|okay|alright|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
-  /[\s,]*\b(?:please|thanks|thank you)(?: (?:so|very) much)?[\s.!?]*$/iu,
+  /[\s,]*\b(?:please|thanks|thank you|too|now)(?: (?:so|very) much)?[\s.!?]*$/iu,
 ];
 /** a word between quotes (opened after a space or the start, closed before one or the end): a label */
 const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;

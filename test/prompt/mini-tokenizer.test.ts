@@ -128,6 +128,7 @@ describe('MiniTokenizer', () => {
       'Now make the circle blue',
       'OK, also make the circle blue',
       'next, make the circle blue',
+      'make the circle blue too',
     ]);
     // only around it, only words the vocabulary lacks, and not a label's ("say thank you")
     expect(tok.encode('make please the circle blue', 16)).not.toEqual(plain);
