@@ -173,6 +173,35 @@ describe('MiniTokenizer', () => {
     expect(uk.decode([CLS, ...uk.pieces('grey gray')])).toBe('[CLS] grey [SPELL] gray');
   });
 
+  it("reads the world's instructions typed in many ways as they are written (quotes, case, courtesy, spelling)", () => {
+    const samples = [...streamSamples({ split: 'train', seed: 5, count: 300, size: 64 })];
+    const world = new MiniTokenizer(buildVocabulary(samples.map((s) => s.instruction)));
+    const rng = new Rng(11);
+    const british: [RegExp, string][] = [
+      [/\bcolor\b/g, 'colour'],
+      [/\bgray\b/g, 'grey'],
+      [/\bcenter\b/g, 'centre'],
+    ];
+    let typed = 0;
+    for (const s of samples) {
+      for (let k = 0; k < 4; k++) {
+        let t = s.instruction;
+        const quoted = rng.chance(0.5);
+        const quote = rng.pick(["'", '"', '\u201c', '`']);
+        t = t.replace(/'(\p{Lu}{2,})'/gu, (_, w: string) =>
+          quoted ? `${quote}${rng.chance(0.5) ? w.toLowerCase() : w}${quote === '\u201c' ? '\u201d' : quote}` : w,
+        );
+        if (quoted && rng.chance(0.3)) t = t.toUpperCase(); // shouted, labels still quoted
+        for (const [from, to] of british) if (rng.chance(0.5)) t = t.replace(from, to);
+        if (rng.chance(0.5)) t = `${rng.pick(['Please', 'Could you please', 'Now', 'OK, also', 'Kindly'])} ${t}`;
+        if (rng.chance(0.5)) t = `${t}${rng.pick(['.', '!', ', thanks', ' please', ', thank you.', ' too'])}`;
+        if (t !== s.instruction) typed++;
+        expect(world.encode(t, 120), `${t} (${s.instruction})`).toEqual(world.encode(s.instruction, 120));
+      }
+    }
+    expect(typed).toBeGreaterThan(900);
+  });
+
   it("leaves the world's instructions as they were: their labels are quoted already", () => {
     const world = new MiniTokenizer(buildVocabulary(WORLD.map((s) => s.instruction)));
     // the world's instructions and their made-up phrasings (training's unknownWords) lose no word and gain no label
