@@ -234,12 +234,13 @@ async function inspectMini(dir: string): Promise<ModelReport> {
     ['text_encoder.safetensors', 'text encoder', config.text],
     ['ae.safetensors', 'autoencoder', config.ae],
   ];
-  const components = [];
-  for (const [file, role, cfg] of parts) {
+  const need = (file: string) => {
     const path = join(dir, file);
     if (!existsSync(path)) throw new UserError(`${dir} is not a complete kontext-mini folder: ${file} is missing`);
-    components.push(await fileComponent(path, role, cfg));
-  }
+    return path;
+  };
+  const components = [];
+  for (const [file, role, cfg] of parts) components.push(await fileComponent(need(file), role, cfg));
   // one edit at the model's square: the text of an edit, the target's and the context image's tokens
   const side = tokenSide(config);
   const tokens = textLengthFor(config, 1) + 2 * side * side;
@@ -249,13 +250,9 @@ async function inspectMini(dir: string): Promise<ModelReport> {
     `one ${config.resolution}×${config.resolution} edit (${textLengthFor(config, 1)} text tokens, one context image)`,
   );
   const { resolution, textLength, sampling } = config;
-  const tokenizer = join(dir, 'tokenizer.json');
-  if (!existsSync(tokenizer))
-    throw new UserError(`${dir} is not a complete kontext-mini folder: tokenizer.json is missing`);
   // the vocabulary's words (its punctuation aside): what the model reads with meaning, labels' letters besides
-  const words = MiniTokenizer.fromJson(JSON.parse(await readFile(tokenizer, 'utf8'))).words.filter((w) =>
-    /\p{L}/u.test(w),
-  );
+  const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(need('tokenizer.json'), 'utf8')));
+  const words = tokenizer.words.filter((w) => /\p{L}/u.test(w));
   return {
     ...summarise(dir, 'kontext-mini', components, memory),
     mini: { resolution, textLength, sampling, words },

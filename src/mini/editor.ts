@@ -78,6 +78,7 @@ export class MiniEditor {
     if (bad) throw new UserError(`candidates ${bad}`);
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
+    const unknownWords = this.pipe.tokenizer.unknownWords(o.prompt);
     const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     const preserve = o.preserve !== false;
@@ -88,13 +89,13 @@ export class MiniEditor {
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]);
-      return { image, seed, unknownWords: this.checkPrompt(o.prompt).unknownWords };
+      return { image, seed, unknownWords };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
       image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
       seed,
-      unknownWords: this.checkPrompt(o.prompt).unknownWords,
+      unknownWords,
     };
   }
 

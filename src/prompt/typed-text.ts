@@ -63,7 +63,7 @@ export function readTyped(text: string, knows: (word: string) => boolean): strin
     again = false;
     for (const re of COURTESY) {
       const m = re.exec(t);
-      if (!m || m[0].trim() === '' || (m[0].match(/\p{L}+/gu) ?? []).some((w) => knows(w.toLowerCase()))) continue;
+      if (!m || (m[0].match(/\p{L}+/gu) ?? []).some((w) => knows(w.toLowerCase()))) continue;
       // "make the sign say thank you": the words are the label, not courtesy
       const before = t
         .slice(0, m.index)
@@ -80,20 +80,20 @@ export function readTyped(text: string, knows: (word: string) => boolean): strin
   // a whole instruction in capitals (three words or more) is shouted: its unquoted words are read in lower case
   const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
   const shouted = words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
-  const labels = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
+  const pieces = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
   const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !knows(q.toLowerCase());
-  for (const [i, p] of labels.entries()) {
-    const cue = labels[i - 1]?.toLowerCase() ?? '';
-    const named = LABEL_CUES.has(cue) || (cue === 'of' && labels[i - 2]?.toLowerCase() === 'letters');
-    const second = SECOND_LABEL_CUES.has(cue) && labels.slice(Math.max(0, i - 4), i).some(isLabel);
-    if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !knows(p)) labels[i] = p.toUpperCase();
+  for (const [i, p] of pieces.entries()) {
+    const cue = pieces[i - 1]?.toLowerCase() ?? '';
+    const named = LABEL_CUES.has(cue) || (cue === 'of' && pieces[i - 2]?.toLowerCase() === 'letters');
+    const second = SECOND_LABEL_CUES.has(cue) && pieces.slice(Math.max(0, i - 4), i).some(isLabel);
+    if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !knows(p)) pieces[i] = p.toUpperCase();
     // a vocabulary word in capitals that nothing marks as a label (quotes, a cue, a label beside it) is that word
     // shouted: "make it RED", "MAKE IT NIGHT"; after "to" it is taken for the word ("… the word 'OWL' to BLACK")
     const marked = quoted.has(found[i]!.index) || named || (second && cue !== 'to');
-    if (isLabel(p) && knows(p.toLowerCase()) && !marked && ![labels[i - 1], labels[i + 1]].some(unknownLabel))
-      labels[i] = p.toLowerCase();
+    if (isLabel(p) && knows(p.toLowerCase()) && !marked && ![pieces[i - 1], pieces[i + 1]].some(unknownLabel))
+      pieces[i] = p.toLowerCase();
   }
-  return labels.filter((p) => !SENTENCE_MARKS.has(p) || knows(p));
+  return pieces.filter((p) => !SENTENCE_MARKS.has(p) || knows(p));
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */
