@@ -37,7 +37,8 @@ function firstLine(err: unknown): string {
 
 /**
  * Decode PNG/JPEG/WebP (also GIF, TIFF, HEIF/AVIF; see RASTER_FORMATS) from a path or bytes into RGB (alpha is
- * dropped, as PIL .convert("RGB")).
+ * dropped, as PIL .convert("RGB")), turned upright by its EXIF orientation as viewers show it (diffusers'
+ * load_image does the same with exif_transpose; a phone's portrait photo is stored as landscape pixels plus a tag).
  */
 export async function readImage(source: string | Uint8Array): Promise<RGBImage> {
   const what = typeof source === 'string' ? `'${source}'` : 'the given bytes';
@@ -64,7 +65,7 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
     );
   }
   // the same bound again, enforced by libvips on what it decodes (the first page's header)
-  const { data, info } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS })
+  const { data, info } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()

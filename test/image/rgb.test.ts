@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createImage, encodePng, readImage } from '../../src/image/rgb.ts';
+import sharp from 'sharp';
+import { createImage, encodePng, type RGBImage, readImage } from '../../src/image/rgb.ts';
 
 describe('RGB images', () => {
   it('createImage fills every pixel (odd sizes too) and survives a PNG round trip', async () => {
@@ -17,5 +18,49 @@ describe('RGB images', () => {
       expect(Buffer.from(back.data).equals(Buffer.from(img.data))).toBe(true);
     }
     expect(createImage(0, 4).data.length).toBe(0);
+  });
+});
+
+describe('readImage and EXIF orientation', () => {
+  // A phone stores a portrait photo as landscape pixels plus an EXIF tag saying "turn me 90° clockwise"
+  // (orientation 6). Viewers, browsers and diffusers' load_image (exif_transpose) show it turned; so must we, or
+  // the edit is made on a sideways picture and the answer comes back sideways.
+  const stored = async (orientation: number, format: 'jpeg' | 'tiff') => {
+    // stored pixels: 40 wide, 20 high; left half red, right half blue
+    const img = createImage(40, 20, [0, 0, 255]);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) img.data.set([255, 0, 0], (y * 40 + x) * 3);
+    const raw = sharp(Buffer.from(img.data), { raw: { width: 40, height: 20, channels: 3 } });
+    const out = format === 'jpeg' ? raw.jpeg({ quality: 100, chromaSubsampling: '4:4:4' }) : raw.tiff();
+    return new Uint8Array(await out.withMetadata({ orientation }).toBuffer());
+  };
+  const at = (img: RGBImage, x: number, y: number) =>
+    Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+  const near = (got: number[], want: number[]) => got.every((v, c) => Math.abs(v - want[c]) <= 8);
+
+  it.each(['jpeg', 'tiff'] as const)(
+    'turns a %s tagged "rotate 90° clockwise" upright, as viewers show it',
+    async (format) => {
+      const img = await readImage(await stored(6, format));
+      expect([img.width, img.height]).toEqual([20, 40]);
+      // turned clockwise, the stored left (red) half is now the top half
+      expect(near(at(img, 10, 5), [255, 0, 0])).toBe(true);
+      expect(near(at(img, 10, 35), [0, 0, 255])).toBe(true);
+    },
+  );
+
+  it('reads an untagged or upright-tagged image as stored', async () => {
+    for (const orientation of [1]) {
+      const img = await readImage(await stored(orientation, 'tiff'));
+      expect([img.width, img.height]).toEqual([40, 20]);
+      expect(near(at(img, 5, 10), [255, 0, 0])).toBe(true);
+      expect(near(at(img, 35, 10), [0, 0, 255])).toBe(true);
+    }
+  });
+
+  it('mirrors an image tagged "flip horizontally" (orientation 2)', async () => {
+    const img = await readImage(await stored(2, 'tiff'));
+    expect([img.width, img.height]).toEqual([40, 20]);
+    expect(near(at(img, 5, 10), [0, 0, 255])).toBe(true);
+    expect(near(at(img, 35, 10), [255, 0, 0])).toBe(true);
   });
 });
