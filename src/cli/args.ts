@@ -184,3 +184,8 @@ export async function writeOutputBytes(bytes: Uint8Array, out: OutputFile): Prom
     throw new UserError(`cannot write ${out.path}: ${firstLine(e)}`);
   }
 }
+
+/** The note on a prompt's unknown words (PromptCheck.note) on stderr, with the command that lists the known ones. */
+export function printPromptNote(note: string | null | undefined): void {
+  if (note) console.error(`note: ${note}; \`kontext models mini\` lists the words it knows`);
+}

@@ -14,7 +14,7 @@ import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
-import { intArg, numArg, readInputImage, seedArg, writeOutput, parseCommand } from './args.ts';
+import { intArg, numArg, parseCommand, printPromptNote, readInputImage, seedArg, writeOutput } from './args.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
 import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
 import type { Command } from './main.ts';
@@ -191,8 +191,7 @@ async function edit(
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const note = o.model.checkPrompt?.(instruction).note;
-  if (note && !o.quiet) console.error(`note: ${note}`);
+  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction).note);
   let bar: Progress | null = null;
   const t0 = performance.now();
   const out = await o.model.edit({

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { EMBEDDED_MODEL, MiniEditor } from '../mini/editor.ts';
 import { Progress } from '../progress.ts';
-import { checkOutput, readInputImage, writeOutput } from './args.ts';
+import { checkOutput, printPromptNote, readInputImage, writeOutput } from './args.ts';
 
 /** kontext-mini takes at most two images: the one to edit and a style reference. */
 export const MINI_MAX_IMAGES = 2;
@@ -70,7 +70,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
   const { note } = editor.checkPrompt(o.prompt);
-  if (note && !o.quiet && !o.json) console.error(`note: ${note}`);
+  if (!o.quiet && !o.json) printPromptNote(note);
   let bar: Progress | null = null;
   const r = await editor.edit({
     prompt: o.prompt,

@@ -9,7 +9,8 @@ export interface PromptCheck {
 
 /**
  * What to tell a user whose prompt has words the model does not know (null when there are none); `closest` offers
- * a known word for a typo ("cirle" → did you mean "circle"?).
+ * a known word for a typo ("cirle" → did you mean "circle"?). It names no command: the CLI adds where the list of
+ * known words is (printPromptNote), the web app shows it as it is.
  */
 export function unknownWordsNote(
   words: readonly string[],
@@ -25,7 +26,7 @@ export function unknownWordsNote(
   return (
     `the model does not know ${list} and reads ${words.length === 1 ? 'it' : 'them'} without meaning: ` +
     "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
-    "characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'"
+    "characters) and a label's letters, such as 'FLUX'"
   );
 }
 

@@ -78,7 +78,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
       'note: the model does not know "crimson" and reads it without meaning: ' +
         "it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, " +
-        "characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'",
+        "characters) and a label's letters, such as 'FLUX'; `kontext models mini` lists the words it knows",
     ]);
     expect(await run('--json')).toBe(0);
     expect(JSON.parse(logs.at(-1)!).unknownWords).toEqual(['crimson']);

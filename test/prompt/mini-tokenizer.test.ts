@@ -154,7 +154,7 @@ describe('MiniTokenizer', () => {
         'the model does not know "cirle" (did you mean "circle"?), "bleu" (did you mean "blue"?), ' +
         '"sqaure" (did you mean "square"?), "red", "and", "stra" (did you mean "star"?), "tiny" and reads them ' +
         "without meaning: it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day " +
-        "and night, styles, characters; `kontext models mini` lists them) and a label's letters, such as 'FLUX'",
+        "and night, styles, characters) and a label's letters, such as 'FLUX'",
     });
     expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], note: null });
     expect(new MiniTokenizer(['cart', 'card']).closestWord('carx')).toBeUndefined(); // two at one edit: no guess

@@ -379,6 +379,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await page.textContent('#note')).toMatch(
         /^The model does not know "crimson" and reads it without meaning/,
       );
+      expect(await page.textContent('#note')).not.toContain('kontext models'); // a web user has no CLI to run
       await headIs(page, 2);
       expect(await page.textContent('#error')).toBe(''); // the edit is over: the message went with it
       expect((await call(s, 'GET', `/sessions/${id}`)).body.turns).toHaveLength(2);
