@@ -1,5 +1,5 @@
-// `kontext bench data|run|report`: make synthetic datasets with exact ground truth, run a model on them (or on
-// the real KontextBench), and report the numbers.
+// `kontext bench data|run|report|compare`: make synthetic datasets with exact ground truth, run a model on them (or
+// on the real KontextBench), report the numbers, and tell whether one run is better than another.
 
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,11 +12,12 @@ import { MAX_SIZE, MIN_SIZE } from '../world/render.ts';
 import { SPLITS, type Split } from '../world/split.ts';
 import { FAMILIES, type Family } from '../world/tasks.ts';
 import { knownModels } from '../bench/model.ts';
+import { compareRuns, formatComparison } from '../bench/compare.ts';
 import { formatTable, writeReport, type Results } from '../bench/report.ts';
 import { rejudge } from '../bench/rejudge.ts';
 import { runBench } from '../bench/run.ts';
 
-const USAGE = `usage: kontext bench <data|run|report> [options]
+const USAGE = `usage: kontext bench <data|run|report|compare> [options]
 
   kontext bench data   --out DIR [--split train|val|test] [--n N] [--seed S] [--size PX] [--families LIST]
       Generate N synthetic samples (PNGs + metadata.jsonl in the KontextBench row format, plus targets, masks,
@@ -27,8 +28,22 @@ const USAGE = `usage: kontext bench <data|run|report> [options]
   kontext bench report RESULTS [--examples N] [--rejudge [--data DIR]]
       Print the table of a finished run and rewrite its report.html and multiturn.png; --rejudge first judges
       its saved outputs again with the current analyzers.
+  kontext bench compare A B [--json]
+      Is A better than B? Two runs on the same data, row by row: the rows only one gets right, and the exact
+      McNemar test on them, per family and task (A and B may be comma-separated runs, paired in order).
 
-kontext bench <data|run|report> --help for the options of one subcommand`;
+kontext bench <data|run|report|compare> --help for the options of one subcommand`;
+
+const COMPARE_HELP = `usage: kontext bench compare A B [--json]
+
+  A, B               RESULTS folders of 'kontext bench run' on the same --data (or their results.json); each may
+                     be a comma-separated list (e.g. the runs at bench seeds 0-3), run i of A paired with run i of B
+  --json             the counts as JSON instead of the table
+
+  Rows are paired by key. Per family and task: success of each, the rows only A / only B get right, the exact
+  McNemar p-value on those (the chance that two equally good models split them this unevenly), and the paired
+  mean difference of PSNR to the target. Chain turns are compared apart, paired by row and turn. Pooled seeds
+  count a row once per seed, and a row's seeds are not independent, so their p-value is somewhat too small.`;
 
 const DATA_HELP = `usage: kontext bench data --out DIR [options]
 
@@ -182,19 +197,8 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function report(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { examples: { type: 'string' }, rejudge: { type: 'boolean' }, data: { type: 'string' } },
-    'report',
-    true,
-  );
-  if (values.help) {
-    console.log(REPORT_HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UserError('give exactly one RESULTS folder (written by kontext bench run)');
-  const target = positionals[0]!;
+/** A finished run: RESULTS is its folder or its results.json. */
+async function readResults(target: string): Promise<{ results: Results; dir: string; file: string }> {
   if (!existsSync(target))
     throw new UserError(`results '${target}' do not exist; run 'kontext bench run --out ${target} ...' first`);
   const dir = statSync(target).isDirectory() ? target : join(target, '..');
@@ -209,6 +213,22 @@ async function report(argv: string[]): Promise<number> {
   }
   if (!results || !Array.isArray(results.samples) || !results.families)
     throw new UserError(`${file} is not a results file of kontext bench run`);
+  return { results, dir, file };
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { examples: { type: 'string' }, rejudge: { type: 'boolean' }, data: { type: 'string' } },
+    'report',
+    true,
+  );
+  if (values.help) {
+    console.log(REPORT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UserError('give exactly one RESULTS folder (written by kontext bench run)');
+  let { results, dir, file } = await readResults(positionals[0]!);
   if (values.data && !values.rejudge) throw new UserError('--data goes with --rejudge');
   if (values.rejudge) {
     const r = await rejudge(results, dir, values.data);
@@ -225,7 +245,22 @@ async function report(argv: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { data, run, report };
+async function compare(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'compare', true);
+  if (values.help) {
+    console.log(COMPARE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 2)
+    throw new UserError('give two runs to compare, A and B (kontext bench compare A B; lists: A0,A1 B0,B1)');
+  const [a, b] = positionals.map((p) => p.split(',').filter(Boolean));
+  const read = async (names: string[]) => Promise.all(names.map(async (n) => (await readResults(n)).results));
+  const c = compareRuns(await read(a!), await read(b!), { a: a!, b: b! });
+  console.log(values.json ? JSON.stringify(c, null, 2) : formatComparison(c));
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { data, run, report, compare };
 
 const command: Command = {
   async run(argv) {
@@ -235,7 +270,8 @@ const command: Command = {
       return sub ? 0 : 1;
     }
     const fn = SUBCOMMANDS[sub];
-    if (!fn) throw new UserError(`unknown subcommand '${sub}'; use data, run or report (kontext bench --help)`);
+    if (!fn)
+      throw new UserError(`unknown subcommand '${sub}'; use data, run, report or compare (kontext bench --help)`);
     return fn(rest);
   },
 };

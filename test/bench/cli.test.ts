@@ -76,6 +76,31 @@ describe('kontext bench', () => {
     );
   });
 
+  it('compare tells which of two runs on the same rows is better, and refuses runs on other data', async () => {
+    const data = join(root, 'cmp-data');
+    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '10', '--families', 'local,text')).toBe(
+      0,
+    );
+    for (const model of ['oracle', 'identity'])
+      expect(
+        await cli('bench', 'run', '--data', data, '--model', model, '--out', join(root, `cmp-${model}`), '--quiet'),
+      ).toBe(0);
+    expect(await cli('bench', 'compare', join(root, 'cmp-oracle'), join(root, 'cmp-identity'))).toBe(0);
+    const text = logs.join('\n');
+    expect(text).toMatch(/overall \(single-turn\)\s+10\s+100\.0%\s+0\.0%\s+10\s+0\s+0\.002/);
+    expect(text).toMatch(/A makes more single-turn edits succeed: 10 rows against 0 \(exact McNemar p = 0\.002\)/);
+    expect(await cli('bench', 'compare', join(root, 'cmp-identity'), join(root, 'cmp-identity'), '--json')).toBe(0);
+    expect(JSON.parse(logs.join('\n')).overall).toMatchObject({ n: 10, a: 0, b: 0, aOnly: 0, bOnly: 0, p: 1 });
+    // the same keys on another dataset (another seed): refused, not compared
+    const other = join(root, 'cmp-other');
+    expect(await cli('bench', 'data', '--out', other, '--split', 'val', '--n', '10', '--seed', '5')).toBe(0);
+    expect(
+      await cli('bench', 'run', '--data', other, '--model', 'identity', '--out', join(root, 'cmp-o'), '--quiet'),
+    ).toBe(0);
+    expect(await cli('bench', 'compare', join(root, 'cmp-oracle'), join(root, 'cmp-o'))).toBe(2);
+    expect(errors.join('\n')).toMatch(/the two runs are on different datasets; compare runs of the same --data/);
+  });
+
   it('gives clear messages for bad input', async () => {
     const cases: [string[], RegExp][] = [
       [
@@ -114,7 +139,9 @@ describe('kontext bench', () => {
       ],
       [['bench', 'run', '--model', 'oracle', '--out', join(root, 'o')], /missing --data DIR/],
       [['bench', 'report', join(root, 'missing')], /results '.*missing' do not exist/],
-      [['bench', 'frobnicate'], /unknown subcommand 'frobnicate'; use data, run or report/],
+      [['bench', 'frobnicate'], /unknown subcommand 'frobnicate'; use data, run, report or compare/],
+      [['bench', 'compare', join(root, 'r')], /give two runs to compare, A and B/],
+      [['bench', 'compare', join(root, 'r'), join(root, 'missing')], /results '.*missing' do not exist/],
     ];
     for (const [argv, message] of cases) {
       expect(await cli(...argv), argv.join(' ')).toBe(2);
