@@ -29,7 +29,7 @@ import {
 import { serialize } from '../src/engine/serialize.ts';
 import { SafetensorsFile } from '../src/io/safetensors.ts';
 import { aeFactor, textLengthFor } from '../src/mini/config.ts';
-import { EMBEDDED_MODEL } from '../src/mini/editor.ts';
+import { EMBEDDED_MODEL } from '../src/mini/embedded.ts';
 import { loadMini } from '../src/mini/load.ts';
 import { velocityGraph } from '../src/mini/model.ts';
 import { Flux, fluxGraph } from '../src/transformer/model.ts';

@@ -17,7 +17,15 @@ export {
   type KontextFiles,
   type KontextLoadOptions,
 } from './pipeline/load.ts';
+export {
+  MiniEditor,
+  type MiniEditOptions,
+  type MiniEditorOptions,
+  type MiniEditResult,
+} from './mini/editor.ts';
+export { EMBEDDED_MODEL } from './mini/embedded.ts';
 export { readImage, writePng, encodePng, type RGBImage } from './image/rgb.ts';
+export { resampleLanczos } from './image/resample.ts';
 export { chooseBucket, kontextBuckets, preprocessKontextImage } from './image/preprocess.ts';
 export { denoise } from './sampling/denoise.ts';
 export { fluxNoise, randn } from './sampling/noise.ts';

@@ -130,7 +130,8 @@ registerModel(
 /** kontext-mini through its editor (as `kontext edit` runs it), with or without keeping the input's pixels. */
 function miniModel(preserve: boolean) {
   return async (dir: string) => {
-    const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
+    const { MiniEditor } = await import('../mini/editor.ts');
+    const { EMBEDDED_MODEL } = await import('../mini/embedded.ts');
     const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
     const name = `kontext-mini${preserve ? '' : '-raw'}`;
     return {
@@ -161,7 +162,8 @@ registerModel(
 registerModel(
   'ae-ceiling',
   async (dir, ctx) => {
-    const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
+    const { MiniEditor } = await import('../mini/editor.ts');
+    const { EMBEDDED_MODEL } = await import('../mini/embedded.ts');
     const { fitSquare } = await import('../mini/fit.ts');
     const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
     const S = editor.resolution;

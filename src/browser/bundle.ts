@@ -5,9 +5,9 @@
 // onnxruntime-web. Model code is bundled as it is, never copied.
 //
 // Shared modules may hold Node-only functions beside pure ones (src/io/safetensors.ts has the file reader and
-// the in-memory parser). Their `node:` imports resolve to stubs with the same export names whose functions throw
-// when called, naming themselves, so the pure functions work in the page and a Node-only one fails loudly if a
-// page ever calls it.
+// the in-memory parser). Their `node:` imports, and sharp, resolve to stubs with the same export names whose
+// functions throw when called, naming themselves, so the pure functions work in the page and a Node-only one fails
+// loudly if a page ever calls it.
 // onnxruntime-node is refused outright: reaching it means the seam was bypassed.
 
 import { dirname, resolve } from 'node:path';
@@ -47,7 +47,8 @@ const browserSeam: Plugin = {
         },
       ],
     }));
-    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
+    // Node built-ins, and sharp (native libvips: readImage and the Node resize; a page scales with resample.ts)
+    b.onResolve({ filter: /^(node:|sharp$)/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
     b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (args) => ({
       contents: await nodeStub(args.path),
       loader: 'js',

@@ -25,6 +25,11 @@ export class FetchedSafetensors implements FixtureFile {
     return [...this.header.entries.keys()];
   }
 
+  /** the header's "__metadata__" strings */
+  get metadata(): Record<string, string> {
+    return this.header.metadata;
+  }
+
   has(key: string): boolean {
     return this.header.entries.has(key);
   }

@@ -6,8 +6,9 @@
 // - execution providers are 'wasm' (ORT's CPU kernels compiled to WebAssembly; 'cpu' means the same) and
 //   'webgpu' (JSEP kernels on navigator.gpu; ORT runs the few ops JSEP lacks on its CPU kernels). A page without
 //   a WebGPU adapter gets onnxruntime-web's error, not a silent run on wasm;
-// - no session cache: pages compile a graph once and keep the CompiledGraph (denoise does); hashing the model
-//   bytes would need the async WebCrypto digest for no gain here;
+// - the session cache is keyed by a hash of the model and its weights (SHA-256 by WebCrypto where the page is a
+//   secure context, else FNV-1a in script): model code that compiles its graphs at every call (src/mini does, as
+//   Node's cache makes that free) then compiles once per page, not once per edit, and does not pile up sessions;
 // - no spilled weights (there are no files): parameters are always in-memory external data.
 
 import * as ort from 'onnxruntime-web';
@@ -30,7 +31,7 @@ export interface EngineOptions {
 
 export interface CompileOptions extends EngineOptions {
   outputs?: string[];
-  /** accepted for parity with the Node engine; the browser engine never caches */
+  /** skip the session cache (a one-off graph the caller releases itself) */
   noCache?: boolean;
 }
 
@@ -92,7 +93,10 @@ export class CompiledGraph {
     return out;
   }
 
+  /** Free the session (and take it out of the compile cache). */
   release(): Promise<void> {
+    const p = cache.get(this.signature);
+    if (p) void p.then((hit) => hit === this && cache.get(this.signature) === p && cache.delete(this.signature));
     return this.session.release();
   }
 
@@ -108,13 +112,68 @@ function mustOutput(graph: Graph, name: string): Tensor {
   return t;
 }
 
-/** Serialize a graph and create an onnxruntime-web session for it. */
+// ---- session cache (LRU), keyed by a hash of the model bytes, its weights and the options ----
+const cache = new Map<string, Promise<CompiledGraph>>();
+const CACHE_LIMIT = 6;
+
+/** FNV-1a, two 32-bit lanes with different offsets (a page that is not a secure context has no crypto.subtle). */
+function fnv(parts: Uint8Array[]): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      a = Math.imul(a ^ p[i]!, 0x01000193);
+      b = Math.imul(b ^ p[i]!, 0x01000193) ^ (b >>> 15);
+    }
+    a = Math.imul(a ^ p.length, 0x01000193);
+  }
+  return `fnv:${(a >>> 0).toString(16)}${(b >>> 0).toString(16)}`;
+}
+
+async function signatureOf(parts: Uint8Array[]): Promise<string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return fnv(parts);
+  const digests = await Promise.all(parts.map((p) => subtle.digest('SHA-256', p as Uint8Array<ArrayBuffer>)));
+  const all = new Uint8Array(digests.length * 32);
+  for (const [i, d] of digests.entries()) all.set(new Uint8Array(d), i * 32);
+  const hex = [...new Uint8Array(await subtle.digest('SHA-256', all))];
+  return hex.map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Serialize a graph and create an onnxruntime-web session for it, or return the cached one for the same graph. */
 export async function compile(graph: Graph, o: CompileOptions = {}): Promise<CompiledGraph> {
   const opts = { ...defaults, ...o };
   const chosen = o.outputs ? new Map(o.outputs.map((n) => [n, mustOutput(graph, n)])) : graph.outputs;
   const model = serialize(graph, chosen);
   if (model.weightsDir)
     throw new Error('spilled weights (files) cannot be used in a browser; load parameters into memory');
+  if (o.noCache) return create(model, chosen, opts, 'uncached');
+  const settings = `|${opts.executionProvider}|${opts.threads}|${opts.graphOptimizationLevel}|${[...chosen.keys()]}`;
+  const signature = await signatureOf([
+    model.bytes,
+    ...model.externalData.map((e) => e.data),
+    new TextEncoder().encode(settings),
+  ]);
+  const hit = cache.get(signature);
+  if (hit) {
+    cache.delete(signature); // refresh the LRU position
+    cache.set(signature, hit);
+    return hit;
+  }
+  const made = create(model, chosen, opts, signature);
+  cache.set(signature, made);
+  made.catch(() => cache.delete(signature));
+  // evicted sessions are only forgotten, not released: a caller may still be running one
+  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  return made;
+}
+
+async function create(
+  model: ReturnType<typeof serialize>,
+  chosen: Map<string, Tensor>,
+  opts: Required<EngineOptions>,
+  signature: string,
+): Promise<CompiledGraph> {
   ort.env.wasm.numThreads = opts.threads;
   if (opts.verbose) ort.env.logLevel = 'verbose';
   const ep = opts.executionProvider === 'cpu' ? 'wasm' : opts.executionProvider;
@@ -130,17 +189,17 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
     session,
     model.inputs.map((t) => info(t)),
     [...chosen].map(([name, t]) => info(t, name)),
-    `${ep}:${model.bytes.length}`,
+    signature,
   );
 }
 
-/** Build-and-run convenience. */
+/** Build-and-run convenience (compiled outside the cache, released after the run). */
 export async function evaluate(
   graph: Graph,
   feeds: Record<string, HostTensor> = {},
   o: CompileOptions = {},
 ): Promise<Record<string, HostTensor>> {
-  const c = await compile(graph, o);
+  const c = await compile(graph, { ...o, noCache: true });
   try {
     return await c.run(feeds);
   } finally {

@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'HTTP service and web app: JSON API with queued jobs, progress events and sessions',
     load: () => import('./serve.ts'),
   },
+  page: {
+    summary: 'write a static web page that edits with the embedded model in the browser (no server)',
+    load: () => import('./page.ts'),
+  },
   worker: { summary: 'run the jobs of `kontext serve --redis` (scale-out worker)', load: () => import('./worker.ts') },
   models: {
     summary: 'list the built-in models, or inspect a checkpoint or model folder',

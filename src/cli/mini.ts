@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { EMBEDDED_MODEL, MiniEditor } from '../mini/editor.ts';
+import { MiniEditor } from '../mini/editor.ts';
+import { EMBEDDED_MODEL } from '../mini/embedded.ts';
 import { Progress } from '../progress.ts';
 import { checkOutput, printPromptNote, readInputImage, writeOutput } from './args.ts';
 

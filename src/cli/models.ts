@@ -6,7 +6,7 @@ import { isAbsolute, relative } from 'node:path';
 import { knownModels } from '../bench/model.ts';
 import { inspectModels, type ComponentReport, type ModelReport } from '../checkpoint/inspect.ts';
 import { UserError } from '../errors.ts';
-import { EMBEDDED_MODEL } from '../mini/editor.ts';
+import { EMBEDDED_MODEL } from '../mini/embedded.ts';
 import { parseCommand } from './args.ts';
 import type { Command } from './main.ts';
 

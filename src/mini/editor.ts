@@ -2,19 +2,15 @@
 // `generate({ prompt })`. Images of any size go in (letterboxed to the model's square, see fit.ts) and come back
 // at the first input's size. The model folder defaults to the one shipped in the repo (models/kontext-mini).
 
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { type Fitted, fitSquare, unfit } from './fit.ts';
+import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
-
-/** The shipped model folder. */
-export const EMBEDDED_MODEL = fileURLToPath(new URL('../../models/kontext-mini', import.meta.url));
 
 export interface MiniEditOptions {
   prompt: string;
@@ -47,11 +43,25 @@ export interface MiniEditResult {
   unknownWords: string[];
 }
 
-export class MiniEditor {
-  constructor(readonly pipe: MiniPipeline) {}
+export interface MiniEditorOptions {
+  /** how images are scaled in and out of the model's square (default sharp's Lanczos; a browser page, which has
+   *  no sharp, passes resampleLanczos from src/image/resample.ts) */
+  resize?: Resize;
+}
 
-  static async load(dir = EMBEDDED_MODEL): Promise<MiniEditor> {
-    return new MiniEditor(await loadMini(dir));
+export class MiniEditor {
+  private readonly resize: Resize | undefined;
+
+  constructor(
+    readonly pipe: MiniPipeline,
+    o: MiniEditorOptions = {},
+  ) {
+    this.resize = o.resize;
+  }
+
+  /** A kontext-mini folder on disk; default the shipped one (models/kontext-mini). */
+  static async load(dir?: string): Promise<MiniEditor> {
+    return new MiniEditor(await loadMini(dir ?? (await import('./embedded.ts')).EMBEDDED_MODEL));
   }
 
   get resolution(): number {
@@ -77,7 +87,7 @@ export class MiniEditor {
     const bad = n === undefined ? null : candidatesProblem(n);
     if (bad) throw new UserError(`candidates ${bad}`);
     const S = this.resolution;
-    const fitted = await Promise.all(images.map((img) => fitSquare(img, S)));
+    const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     const unknownWords = this.pipe.tokenizer.unknownWords(o.prompt);
     const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
@@ -93,7 +103,11 @@ export class MiniEditor {
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
-      image: await unfit(out, { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S }),
+      image: await unfit(
+        out,
+        { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S },
+        this.resize,
+      ),
       seed,
       unknownWords,
     };
@@ -111,7 +125,7 @@ export class MiniEditor {
     preserve = true,
     roundTrip?: RGBImage,
   ): Promise<RGBImage> {
-    const answer = await unfit(out, fitted);
+    const answer = await unfit(out, fitted, this.resize);
     const keep = this.pipe.model.config.sampling.preserve;
     if (!preserve || !keep) return answer;
     roundTrip ??= (await this.pipe.roundTrip([fitted.image]))[0];
@@ -123,8 +137,8 @@ export class MiniEditor {
     const drawn =
       share === undefined || map
         ? answer
-        : await unfit(regionColorMaps(out, roundTrip, fitted.image, edited, share), fitted);
-    const mask = await unfit(maskImage(edited, this.resolution, this.resolution), fitted);
+        : await unfit(regionColorMaps(out, roundTrip, fitted.image, edited, share), fitted, this.resize);
+    const mask = await unfit(maskImage(edited, this.resolution, this.resolution), fitted, this.resize);
     return composite(drawn, map ? applyColorMap(input, map) : input, mask);
   }
 

@@ -4,9 +4,13 @@
 // mean colour of the image's border (the world's backgrounds are flat, so the margin reads as more background).
 // The answer is cut back to the same box and scaled to the input's width and height, so the output has the
 // input's size and aspect. An image that already is S×S passes through untouched, both ways.
+// The scaling is sharp's Lanczos in Node; a browser page, which has no sharp, passes resampleLanczos (plain TS).
 
 import { resizeLanczos } from '../image/preprocess.ts';
 import type { RGBImage } from '../image/rgb.ts';
+
+/** Scale an image to width×height (Lanczos). */
+export type Resize = (img: RGBImage, width: number, height: number) => RGBImage | Promise<RGBImage>;
 
 export interface Box {
   x: number;
@@ -43,13 +47,13 @@ function borderMean(img: RGBImage): [number, number, number] {
 }
 
 /** Letterbox `img` into an S×S square. */
-export async function fitSquare(img: RGBImage, S: number): Promise<Fitted> {
+export async function fitSquare(img: RGBImage, S: number, resize: Resize = resizeLanczos): Promise<Fitted> {
   if (img.width === S && img.height === S)
     return { image: img, box: { x: 0, y: 0, width: S, height: S }, width: S, height: S };
   const scale = S / Math.max(img.width, img.height);
   const w = Math.max(1, Math.round(img.width * scale));
   const h = Math.max(1, Math.round(img.height * scale));
-  const scaled = await resizeLanczos(img, w, h);
+  const scaled = await resize(img, w, h);
   const box = { x: Math.floor((S - w) / 2), y: Math.floor((S - h) / 2), width: w, height: h };
   const fill = borderMean(img);
   const data = new Uint8Array(S * S * 3);
@@ -59,7 +63,11 @@ export async function fitSquare(img: RGBImage, S: number): Promise<Fitted> {
 }
 
 /** The model's S×S answer back at the input's size: cut out the box, scale to width×height. */
-export async function unfit(out: RGBImage, f: Pick<Fitted, 'box' | 'width' | 'height'>): Promise<RGBImage> {
+export async function unfit(
+  out: RGBImage,
+  f: Pick<Fitted, 'box' | 'width' | 'height'>,
+  resize: Resize = resizeLanczos,
+): Promise<RGBImage> {
   const { x, y, width: w, height: h } = f.box;
   let cut = out;
   if (w !== out.width || h !== out.height) {
@@ -68,5 +76,5 @@ export async function unfit(out: RGBImage, f: Pick<Fitted, 'box' | 'width' | 'he
       data.set(out.data.subarray(((y + r) * out.width + x) * 3, ((y + r) * out.width + x + w) * 3), r * w * 3);
     cut = { width: w, height: h, data };
   }
-  return resizeLanczos(cut, f.width, f.height);
+  return resize(cut, f.width, f.height);
 }

@@ -4,11 +4,12 @@
 //   transformer.safetensors   the Flux transformer, BFL key names (readable by loadFlux / any BFL tool)
 //   text_encoder.safetensors  the small text encoder
 //   ae.safetensors            the autoencoder, BFL key names, with its latent scale/shift in the metadata
-// Weights may be f32, f16 or bf16 (converted to f32 when loaded).
+// Weights may be f32, f16 or bf16 (converted to f32 when loaded). The files come from a MiniSource: a folder on
+// disk here (loadMini), or URLs a browser page fetches (src/browser/mini.ts); loadMiniFrom checks and loads either.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AutoEncoder } from '../autoencoder/model.ts';
 import type { AutoEncoderParams } from '../autoencoder/params.ts';
 import { type HostTensor, loadParameters, type Module, type TensorSource } from '../engine/index.ts';
@@ -34,8 +35,34 @@ function prefixed(src: TensorSource, prefix: string): TensorSource {
   };
 }
 
-async function loadInto(m: Module, path: string, prefix: string): Promise<void> {
-  const f = await SafetensorsFile.open(path);
+/** A safetensors file as loading needs it: SafetensorsFile on disk, FetchedSafetensors in a page. */
+export interface MiniTensorFile extends TensorSource {
+  has(key: string): boolean;
+  readonly metadata: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Where a kontext-mini folder's files come from. */
+export interface MiniSource {
+  /** a file's path or URL, for messages */
+  name(file: string): string;
+  /** a text file's contents */
+  text(file: string): Promise<string>;
+  open(file: string): Promise<MiniTensorFile>;
+}
+
+/** The files of a folder on disk. */
+export function folderSource(dir: string): MiniSource {
+  return {
+    name: (file) => join(dir, file),
+    text: (file) => readFile(join(dir, file), 'utf8'),
+    open: (file) => SafetensorsFile.open(join(dir, file)),
+  };
+}
+
+async function loadInto(m: Module, src: MiniSource, file: string, prefix: string): Promise<void> {
+  const path = src.name(file);
+  const f = await src.open(file);
   try {
     const want = [...m.namedParameters()].map(([k]) => k.slice(prefix.length));
     const missing = want.filter((k) => !f.has(k));
@@ -52,7 +79,12 @@ async function loadInto(m: Module, path: string, prefix: string): Promise<void> 
 
 /** The autoencoder of a mini model (its config, with the latent scale and shift, is in the file's metadata). */
 export async function loadMiniAe(path: string): Promise<AutoEncoder> {
-  const f = await SafetensorsFile.open(path);
+  return loadMiniAeFrom(folderSource(dirname(path)), basename(path));
+}
+
+async function loadMiniAeFrom(src: MiniSource, file: string): Promise<AutoEncoder> {
+  const path = src.name(file);
+  const f = await src.open(file);
   let params: AutoEncoderParams;
   try {
     if (!f.metadata.config)
@@ -64,39 +96,53 @@ export async function loadMiniAe(path: string): Promise<AutoEncoder> {
     await f.close();
   }
   const ae = new AutoEncoder(params);
-  await loadInto(ae, path, '');
+  await loadInto(ae, src, file, '');
   return ae;
 }
 
+/** The files of a kontext-mini folder. */
+export const MINI_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'transformer.safetensors',
+  'text_encoder.safetensors',
+  'ae.safetensors',
+] as const;
+
 /** Load a kontext-mini folder. */
 export async function loadMini(dir: string): Promise<MiniPipeline> {
-  for (const f of [
-    'config.json',
-    'tokenizer.json',
-    'transformer.safetensors',
-    'text_encoder.safetensors',
-    'ae.safetensors',
-  ]) {
+  for (const f of MINI_FILES) {
     if (!existsSync(join(dir, f))) throw new UserError(`${dir} is not a kontext-mini model folder: ${f} is missing`);
   }
-  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as MiniConfig;
-  if (config.format !== 'kontext-mini')
-    throw new UserError(`${join(dir, 'config.json')} is not a kontext-mini config (format '${config.format}')`);
+  return loadMiniFrom(folderSource(dir));
+}
+
+/** Load a kontext-mini model from its files, wherever they come from. */
+export async function loadMiniFrom(src: MiniSource): Promise<MiniPipeline> {
+  const configFile = src.name('config.json');
+  let config: MiniConfig;
+  try {
+    config = JSON.parse(await src.text('config.json')) as MiniConfig;
+  } catch (err) {
+    throw new UserError(`${configFile} is not valid JSON (${(err as Error).message})`);
+  }
+  if (config?.format !== 'kontext-mini')
+    throw new UserError(`${configFile} is not a kontext-mini config (format '${config?.format}')`);
   const keep = config.sampling?.preserve;
   if (keep !== undefined && preserveProblem(keep) !== null)
     throw new UserError(
-      `${join(dir, 'config.json')}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1, ` +
+      `${configFile}: sampling.preserve must be { "threshold": 0–254, "grow": an integer ≥ 1, ` +
         `"chroma": 0–254 (optional), "colorMap": a share in (0, 1] (optional) }, ` +
         `got ${JSON.stringify(keep)}`,
     );
   const n = config.sampling?.candidates;
   const bad = n === undefined ? null : candidatesProblem(n);
-  if (bad) throw new UserError(`${join(dir, 'config.json')}: sampling.candidates ${bad}`);
-  const tokenizer = MiniTokenizer.fromJson(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
+  if (bad) throw new UserError(`${configFile}: sampling.candidates ${bad}`);
+  const tokenizer = MiniTokenizer.fromJson(JSON.parse(await src.text('tokenizer.json')));
   const model = new MiniModel(config);
-  await loadInto(model.transformer, join(dir, 'transformer.safetensors'), 'transformer.');
-  await loadInto(model.text_encoder, join(dir, 'text_encoder.safetensors'), 'text_encoder.');
-  const ae = await loadMiniAe(join(dir, 'ae.safetensors'));
+  await loadInto(model.transformer, src, 'transformer.safetensors', 'transformer.');
+  await loadInto(model.text_encoder, src, 'text_encoder.safetensors', 'text_encoder.');
+  const ae = await loadMiniAeFrom(src, 'ae.safetensors');
   return new MiniPipeline(model, ae, tokenizer);
 }
 

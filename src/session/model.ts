@@ -37,7 +37,8 @@ export interface SessionModel {
 }
 
 async function loadMini(dir: string): Promise<SessionModel> {
-  const { EMBEDDED_MODEL, MiniEditor } = await import('../mini/editor.ts');
+  const { MiniEditor } = await import('../mini/editor.ts');
+  const { EMBEDDED_MODEL } = await import('../mini/embedded.ts');
   const folder = dir || EMBEDDED_MODEL;
   if (!existsSync(folder)) {
     const hint = dir ? '' : ' (the embedded model ships in models/kontext-mini; is this a full checkout?)';

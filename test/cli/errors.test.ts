@@ -71,6 +71,7 @@ describe('kontext: parse errors and unknown commands', () => {
       'chat',
       'session',
       'serve',
+      'page',
       'worker',
       'models',
       'encode',

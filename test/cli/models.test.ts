@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedFluxKeys } from '../../src/checkpoint/flux-keys.ts';
 import { bflToDiffusersTransformer, bflToDiffusersVae } from '../../src/checkpoint/diffusers.ts';
-import { EMBEDDED_MODEL } from '../../src/mini/editor.ts';
+import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
 import { estimateTransformerMemory } from '../../src/pipeline/memory.ts';
 import { loadMap, writeDiffusersComponent } from '../checkpoint/helpers.ts';
 import { FIXTURES } from '../fixtures-path.ts';

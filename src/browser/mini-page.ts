@@ -1,0 +1,134 @@
+// The page `kontext page` writes (mini-page.html + this script, bundled): edit an image from words with
+// kontext-mini inside the browser. The model files lie in ./model/, onnxruntime-web's in ./ort/, an example image
+// in ./example.png. Each answer can become the next input ("Edit this one"): multi-turn editing, on the page.
+// `globalThis.kontextPage` exposes the page's state for tests and the console.
+
+import { UserError } from '../errors.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import type { MiniEditor } from '../mini/editor.ts';
+import { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
+import { setWasmPaths } from './session.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $<HTMLParagraphElement>('status');
+const note = $<HTMLParagraphElement>('note');
+const error = $<HTMLParagraphElement>('error');
+const editButton = $<HTMLButtonElement>('edit');
+const download = $<HTMLAnchorElement>('download');
+const again = $<HTMLButtonElement>('again');
+
+const state: { editor: MiniEditor | null; input: RGBImage | null; output: RGBImage | null; busy: boolean } = {
+  editor: null,
+  input: null,
+  output: null,
+  busy: false,
+};
+
+function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const p = toRGBA(img);
+  canvas.getContext('2d')!.putImageData(new ImageData(p.data, p.width, p.height), 0, 0);
+}
+
+/** A picture file (or the example) → RGB, upright as the browser shows it (EXIF orientation applied). */
+async function decode(blob: Blob): Promise<RGBImage> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob);
+  } catch {
+    throw new UserError('this file is not a picture the browser can read; choose a PNG, JPEG or WebP image');
+  }
+  const c = document.createElement('canvas');
+  c.width = bitmap.width;
+  c.height = bitmap.height;
+  const ctx = c.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  return fromRGBA(ctx.getImageData(0, 0, c.width, c.height));
+}
+
+function setInput(img: RGBImage): void {
+  state.input = img;
+  draw($('input'), img);
+}
+
+function showError(err: unknown): void {
+  error.textContent = err instanceof Error ? err.message : String(err);
+}
+
+async function edit(): Promise<void> {
+  const { editor, input } = state;
+  if (!editor || !input || state.busy) return;
+  const prompt = $<HTMLInputElement>('instruction').value.trim();
+  error.textContent = '';
+  if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
+  const seedText = $<HTMLInputElement>('seed').value.trim();
+  const seed = seedText === '' ? undefined : Number(seedText);
+  note.textContent = editor.checkPrompt(prompt).note ?? '';
+  state.busy = true;
+  editButton.disabled = true;
+  const t0 = performance.now();
+  try {
+    const r = await editor.edit({
+      prompt,
+      image: input,
+      seed,
+      onStep: (step, total) => {
+        status.textContent = `Editing… step ${step} of ${total}`;
+      },
+    });
+    state.output = r.image;
+    draw($('output'), r.image);
+    download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
+    download.hidden = false;
+    again.hidden = false;
+    status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}).`;
+  } catch (err) {
+    status.textContent = 'Ready.';
+    showError(err);
+  } finally {
+    state.busy = false;
+    editButton.disabled = false;
+  }
+}
+
+async function start(): Promise<void> {
+  setWasmPaths(new URL('ort/', location.href).href);
+  const webgpu = new URLSearchParams(location.search).get('ep') === 'webgpu';
+  // WebAssembly threads need a cross-origin-isolated page (`kontext page --serve` sends the headers)
+  const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  const [editor, example] = await Promise.all([
+    loadMiniEditor('model', { executionProvider: webgpu ? 'webgpu' : 'wasm', threads }),
+    fetch('example.png').then((r) => r.blob()),
+  ]);
+  state.editor = editor;
+  setInput(await decode(example));
+  const where = webgpu ? 'WebGPU' : `WebAssembly, ${threads} thread${threads > 1 ? 's' : ''}`;
+  status.textContent = `Ready: kontext-mini (${editor.resolution} px) on ${where}. Type an instruction and press Edit.`;
+  editButton.disabled = false;
+}
+
+$<HTMLFormElement>('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void edit();
+});
+$<HTMLInputElement>('file').addEventListener('change', async (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (!file) return;
+  error.textContent = '';
+  try {
+    setInput(await decode(file));
+  } catch (err) {
+    showError(err);
+  }
+});
+again.addEventListener('click', () => {
+  if (state.output) setInput(state.output);
+});
+
+const ready = start().catch((err) => {
+  status.textContent = 'The model could not be loaded.';
+  showError(err);
+  throw err;
+});
+(globalThis as Record<string, unknown>).kontextPage = { state, ready };

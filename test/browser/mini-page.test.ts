@@ -1,0 +1,183 @@
+// kontext-mini inside a browser page (`kontext page`): the folder the CLI writes, served by its static server, run
+// in Debian's Chromium (playwright-core; test/web/chromium.ts for KONTEXT_SKIP_BROWSER). The page edits with the
+// same loader, pipeline and editor as Node on onnxruntime-web, so its answer must be Node's, pixel for pixel
+// within a level of rounding.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writePage } from '../../src/browser/export-page.ts';
+import { serveFolder, type StaticServer } from '../../src/browser/static-server.ts';
+import { main } from '../../src/cli/main.ts';
+import { readImage, type RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
+import { launchChromium, SKIP_BROWSER } from '../web/chromium.ts';
+
+let root: string;
+let site: string;
+let errors: string[];
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kontext-page-'));
+  site = join(root, 'site');
+  await writePage(site, { model: EMBEDDED_MODEL });
+});
+afterAll(async () => rm(root, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<number> {
+  errors = [];
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    return await main(argv);
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('kontext page', () => {
+  it('writes the page, the model, the runtime and the example; names mistakes', async () => {
+    const out = join(root, 'cli-site');
+    expect(await cli('page', '--out', out)).toBe(0);
+    const written = JSON.parse(await readFile(join(out, 'kontext-page.json'), 'utf8')).files;
+    expect(written).toEqual(
+      expect.arrayContaining([
+        'index.html',
+        'kontext-mini.js',
+        'model/config.json',
+        'model/transformer.safetensors',
+        'ort/ort-wasm-simd-threaded.jsep.wasm',
+        'example.png',
+      ]),
+    );
+    const js = await readFile(join(out, 'kontext-mini.js'), 'utf8');
+    expect(js).not.toContain('onnxruntime-node');
+    expect(await cli('page', '--out', out)).toBe(0); // an earlier page may be written again
+    const busy = join(root, 'busy');
+    expect(await cli('page', '--out', busy)).toBe(0);
+    await rm(join(busy, 'kontext-page.json'));
+    await writeFile(join(busy, 'notes.txt'), 'mine');
+    const cases: [string[], string][] = [
+      [['page'], 'missing --out DIR: the folder to write the page into'],
+      [['page', '--out', busy], `--out ${busy} is not empty; choose a new folder, or pass --force to write into it`],
+      [['page', '--out', join(root, 'x'), '--port', '80'], '--port and --host go with --serve'],
+      [['page', '--out', join(root, 'x'), '--model', root], `${root} is not a kontext-mini model folder: config.json`],
+    ];
+    for (const [argv, message] of cases) {
+      expect(await cli(...argv), argv.join(' ')).toBe(2);
+      expect(errors.join('\n'), argv.join(' ')).toContain(message);
+    }
+  });
+
+  it('serves only the files under its folder, cross-origin isolated', async () => {
+    const server = await serveFolder(site);
+    try {
+      const ok = await fetch(`${server.url}index.html`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      expect(ok.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect((await fetch(server.url)).status).toBe(200); // / is index.html
+      // raw paths (fetch would resolve the dots before sending): a file beside the folder stays out of reach
+      const raw = (path: string) =>
+        new Promise<number>((done, fail) =>
+          get(`${server.url.replace(/\/$/, '')}${path}`, { path }, (res) => {
+            res.resume();
+            done(res.statusCode!);
+          }).on('error', fail),
+        );
+      await writeFile(join(root, 'secret.txt'), 'not for the web');
+      for (const path of [
+        '/../secret.txt',
+        '/%2e%2e/secret.txt',
+        '/..%2fsecret.txt',
+        '/model/..%2f..%2fsecret.txt',
+        '/nope.js',
+      ])
+        expect(await raw(path), path).toBe(404);
+      expect(await raw('/model/config.json')).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () => {
+  let browser: Browser;
+  let server: StaticServer;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const status = () => page.textContent('#status');
+  const pixels = (id: string) =>
+    page.evaluate((id) => {
+      const c = document.getElementById(id) as HTMLCanvasElement;
+      return {
+        width: c.width,
+        height: c.height,
+        rgba: [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data],
+      };
+    }, id);
+  const rgbOf = (p: { width: number; height: number; rgba: number[] }): RGBImage => ({
+    width: p.width,
+    height: p.height,
+    data: Uint8Array.from(p.rgba.filter((_, i) => i % 4 !== 3)),
+  });
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    server = await serveFolder(site);
+    page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Ready'), null, {
+      timeout: 60_000,
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('edits the example as Node does, and each answer can be edited again', async () => {
+    expect(await status()).toMatch(/^Ready: kontext-mini \(64 px\) on WebAssembly, \d threads?\./);
+    const example = await readImage(join(site, 'example.png'));
+    expect(rgbOf(await pixels('input'))).toEqual(example);
+    await page.fill('#instruction', 'make the background sky blue');
+    await page.fill('#seed', '0');
+    await page.click('#edit');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'), null, {
+      timeout: 120_000,
+    });
+    expect(await status()).toMatch(/^Done in [\d.]+ s \(seed 0\)\.$/);
+    const out = rgbOf(await pixels('output'));
+    const node = (
+      await (await MiniEditor.load()).edit({ prompt: 'make the background sky blue', image: example, seed: 0 })
+    ).image;
+    expect([out.width, out.height]).toEqual([node.width, node.height]);
+    let worst = 0;
+    let changed = 0;
+    for (let i = 0; i < out.data.length; i++) {
+      worst = Math.max(worst, Math.abs(out.data[i]! - node.data[i]!));
+      if (out.data[i] !== example.data[i]) changed++;
+    }
+    expect(worst).toBeLessThanOrEqual(2); // WebAssembly and native kernels round differently
+    expect(changed).toBeGreaterThan(out.data.length / 4); // and it did edit: the background is new
+    expect(await page.getAttribute('#download', 'href')).toMatch(/^data:image\/png;base64,/);
+
+    // the answer becomes the input; an unknown word is named; an empty instruction is refused, not run
+    await page.click('#again');
+    expect(rgbOf(await pixels('input'))).toEqual(out);
+    await page.fill('#instruction', 'make the circle crimson');
+    await page.click('#edit');
+    await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
+    expect(await page.textContent('#note')).toMatch(/^the model does not know "crimson" and reads it without meaning/);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
+    await page.fill('#instruction', '  ');
+    await page.click('#edit');
+    expect(await page.textContent('#error')).toBe(
+      'the instruction is empty; say what to change, e.g. "make the circle blue"',
+    );
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
