@@ -7,18 +7,17 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePage } from '../../src/browser/export-page.ts';
 import { serveFolder, type StaticServer } from '../../src/browser/static-server.ts';
-import { main } from '../../src/cli/main.ts';
 import { readImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
+import { cli } from '../cli/helpers.ts';
 import { launchChromium, SKIP_BROWSER } from '../web/chromium.ts';
 
 let root: string;
 let site: string;
-let errors: string[];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kontext-page-'));
   site = join(root, 'site');
@@ -26,21 +25,10 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(root, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<number> {
-  errors = [];
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return await main(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 describe('kontext page', () => {
   it('writes the page, the model, the runtime and the example; names mistakes', async () => {
     const out = join(root, 'cli-site');
-    expect(await cli('page', '--out', out)).toBe(0);
+    expect((await cli('page', '--out', out)).code).toBe(0);
     const written = JSON.parse(await readFile(join(out, 'kontext-page.json'), 'utf8')).files;
     expect(written).toEqual(
       expect.arrayContaining([
@@ -54,9 +42,9 @@ describe('kontext page', () => {
     );
     const js = await readFile(join(out, 'kontext-mini.js'), 'utf8');
     expect(js).not.toContain('onnxruntime-node');
-    expect(await cli('page', '--out', out)).toBe(0); // an earlier page may be written again
+    expect((await cli('page', '--out', out)).code).toBe(0); // an earlier page may be written again
     const busy = join(root, 'busy');
-    expect(await cli('page', '--out', busy)).toBe(0);
+    expect((await cli('page', '--out', busy)).code).toBe(0);
     await rm(join(busy, 'kontext-page.json'));
     await writeFile(join(busy, 'notes.txt'), 'mine');
     const cases: [string[], string][] = [
@@ -66,8 +54,9 @@ describe('kontext page', () => {
       [['page', '--out', join(root, 'x'), '--model', root], `${root} is not a kontext-mini model folder: config.json`],
     ];
     for (const [argv, message] of cases) {
-      expect(await cli(...argv), argv.join(' ')).toBe(2);
-      expect(errors.join('\n'), argv.join(' ')).toContain(message);
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.errors.join('\n'), argv.join(' ')).toContain(message);
     }
   });
 
