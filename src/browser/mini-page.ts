@@ -112,8 +112,8 @@ $<HTMLFormElement>('form').addEventListener('submit', (e) => {
   e.preventDefault();
   void edit();
 });
-$<HTMLInputElement>('file').addEventListener('change', async (e) => {
-  const file = (e.target as HTMLInputElement).files?.[0];
+/** A picked, dropped or pasted file becomes the input. */
+async function useFile(file: Blob | null | undefined): Promise<void> {
   if (!file) return;
   error.textContent = '';
   try {
@@ -121,6 +121,16 @@ $<HTMLInputElement>('file').addEventListener('change', async (e) => {
   } catch (err) {
     showError(err);
   }
+}
+$<HTMLInputElement>('file').addEventListener('change', (e) => useFile((e.target as HTMLInputElement).files?.[0]));
+document.addEventListener('dragover', (e) => e.preventDefault());
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  void useFile(e.dataTransfer?.files[0]);
+});
+document.addEventListener('paste', (e) => {
+  const item = [...(e.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+  if (item) void useFile(item.getAsFile());
 });
 again.addEventListener('click', () => {
   if (state.output) setInput(state.output);

@@ -10,7 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePage } from '../../src/browser/export-page.ts';
 import { serveFolder, type StaticServer } from '../../src/browser/static-server.ts';
-import { readImage, type RGBImage } from '../../src/image/rgb.ts';
+import { readImage, type RGBImage, writePng } from '../../src/image/rgb.ts';
+import { resampleLanczos } from '../../src/image/resample.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
 import { cli } from '../cli/helpers.ts';
@@ -167,6 +168,30 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(await page.textContent('#error')).toBe(
       'the instruction is empty; say what to change, e.g. "make the circle blue"',
     );
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+
+  it('takes a picked picture of any size and answers at its size; refuses a file that is no picture', async () => {
+    const wide = join(root, 'wide.png');
+    await writePng(resampleLanczos(await readImage(join(site, 'example.png')), 96, 48), wide);
+    await page.setInputFiles('#file', wide);
+    await page.waitForFunction(() => (document.getElementById('input') as HTMLCanvasElement).width === 96);
+    await page.evaluate(() => {
+      document.getElementById('status')!.textContent = '';
+    });
+    await page.fill('#instruction', 'make the background sky blue');
+    await page.click('#edit');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'), null, {
+      timeout: 120_000,
+    });
+    const out = await pixels('output');
+    expect([out.width, out.height]).toEqual([96, 48]);
+    await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
+    await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+    expect(await page.textContent('#error')).toBe(
+      'this file is not a picture the browser can read; choose a PNG, JPEG or WebP image',
+    );
+    expect((await pixels('input')).width).toBe(96); // the input stays what it was
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });
