@@ -165,6 +165,7 @@ export function compareRuns(a: Results[], b: Results[], names: { a: string[]; b:
 }
 
 const pct = (k: number, n: number): string => (n ? `${((100 * k) / n).toFixed(1)}%` : '-');
+const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
 /** "= 0.004" or "< 0.001" */
 const pFmt = (p: number): string => (p < 0.001 ? '< 0.001' : `= ${p.toFixed(3)}`);
 
@@ -189,9 +190,9 @@ export function formatComparison(c: Comparison): string {
   const o = c.overall;
   lines.push(
     o.p < 0.05
-      ? `${o.aOnly > o.bOnly ? 'A' : 'B'} makes more single-turn edits succeed: ${Math.max(o.aOnly, o.bOnly)} rows ` +
+      ? `${o.aOnly > o.bOnly ? 'A' : 'B'} makes more single-turn edits succeed: ${rows(Math.max(o.aOnly, o.bOnly))} ` +
           `against ${Math.min(o.aOnly, o.bOnly)} (exact McNemar p ${pFmt(o.p)})`
-      : `no difference the rows can show: ${o.aOnly} rows only A gets right, ${o.bOnly} only B ` +
+      : `no difference the rows can show: ${rows(o.aOnly)} only A gets right, ${o.bOnly} only B ` +
           `(exact McNemar p ${pFmt(o.p)}; equally good models split them this unevenly ${Math.round(o.p * 100)} % of the time)`,
   );
   return lines.join('\n');

@@ -83,7 +83,9 @@ describe('bench compare', () => {
       /no difference the rows can show: 6 rows only A gets right, 1 only B \(exact McNemar p = 0\.125/,
     );
     // swapped, the same p, the other sign
-    expect(compareRuns([b], [a], { a: ['B'], b: ['A'] }).overall).toMatchObject({ aOnly: 1, bOnly: 6, psnrDiff: -2 });
+    const swapped = compareRuns([b], [a], { a: ['B'], b: ['A'] });
+    expect(swapped.overall).toMatchObject({ aOnly: 1, bOnly: 6, psnrDiff: -2 });
+    expect(formatComparison(swapped)).toContain('no difference the rows can show: 1 row only A gets right, 6 only B');
   });
 
   it('pools several runs per side, pairing them in order; chain turns apart', () => {
