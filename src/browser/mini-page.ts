@@ -64,7 +64,8 @@ async function edit(): Promise<void> {
   if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
   const seedText = $<HTMLInputElement>('seed').value.trim();
   const seed = seedText === '' ? undefined : Number(seedText);
-  note.textContent = editor.checkPrompt(prompt).note ?? '';
+  const n = editor.checkPrompt(prompt).note;
+  note.textContent = n ? n[0]!.toUpperCase() + n.slice(1) : '';
   state.busy = true;
   editButton.disabled = true;
   const t0 = performance.now();

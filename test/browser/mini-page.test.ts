@@ -161,7 +161,7 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     await page.fill('#instruction', 'make the circle crimson');
     await page.click('#edit');
     await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
-    expect(await page.textContent('#note')).toMatch(/^the model does not know "crimson" and reads it without meaning/);
+    expect(await page.textContent('#note')).toMatch(/^The model does not know "crimson" and reads it without meaning/);
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
     await page.fill('#instruction', '  ');
     await page.click('#edit');
