@@ -120,9 +120,10 @@ export async function loadMini(dir: string): Promise<MiniPipeline> {
 /** Load a kontext-mini model from its files, wherever they come from. */
 export async function loadMiniFrom(src: MiniSource): Promise<MiniPipeline> {
   const configFile = src.name('config.json');
+  const text = await src.text('config.json');
   let config: MiniConfig;
   try {
-    config = JSON.parse(await src.text('config.json')) as MiniConfig;
+    config = JSON.parse(text) as MiniConfig;
   } catch (err) {
     throw new UserError(`${configFile} is not valid JSON (${(err as Error).message})`);
   }
