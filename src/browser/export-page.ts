@@ -26,14 +26,18 @@ function ortDist(): string {
   return dirname(createRequire(import.meta.url).resolve('onnxruntime-web')); // its dist/ folder
 }
 
-/** Refuse to write into a folder that has other things in it (unless `force`, or an earlier page is there). */
-async function checkOut(out: string, force: boolean): Promise<void> {
+/**
+ * Refuse to write into a folder that has other things in it (unless `force`, or an earlier page is there).
+ * Returns whether an earlier page is there (its model/ and ort/ are then replaced whole).
+ */
+async function checkOut(out: string, force: boolean): Promise<boolean> {
   const st = await stat(out).catch(() => null);
-  if (!st) return;
+  if (!st) return false;
   if (!st.isDirectory()) throw new UserError(`--out ${out} is a file; give a folder to write the page into`);
   const entries = await readdir(out);
   if (entries.length && !entries.includes(MARKER) && !force)
     throw new UserError(`--out ${out} is not empty; choose a new folder, or pass --force to write into it anyway`);
+  return entries.includes(MARKER);
 }
 
 /** Write the page for the kontext-mini folder `model` into `out`; returns the files written (relative paths). */
@@ -42,9 +46,9 @@ export async function writePage(out: string, o: { model: string; force?: boolean
     const st = await stat(join(o.model, f)).catch(() => null);
     if (!st?.isFile()) throw new UserError(`${o.model} is not a kontext-mini model folder: ${f} is missing`);
   }
-  await checkOut(out, o.force ?? false);
+  const earlier = await checkOut(out, o.force ?? false);
   const js = await bundleForBrowser(join(HERE, 'mini-page.ts'));
-  for (const dir of ['model', 'ort']) await rm(join(out, dir), { recursive: true, force: true });
+  if (earlier) for (const dir of ['model', 'ort']) await rm(join(out, dir), { recursive: true, force: true });
   await mkdir(join(out, 'model'), { recursive: true });
   await mkdir(join(out, 'ort'), { recursive: true });
   const written: string[] = [];

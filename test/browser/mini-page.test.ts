@@ -59,6 +59,13 @@ describe('kontext page', () => {
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.errors.join('\n'), argv.join(' ')).toContain(message);
     }
+    // --force writes beside what is there and deletes nothing of it
+    await writeFile(join(busy, 'model', 'mine.txt'), 'mine too');
+    expect((await cli('page', '--out', busy, '--force')).code).toBe(0);
+    expect(await readFile(join(busy, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(await readFile(join(busy, 'model', 'mine.txt'), 'utf8')).toBe('mine too');
+    const r = await cli('page', '--out', join(busy, 'notes.txt'));
+    expect(r.errors.join('\n')).toContain('is a file; give a folder to write the page into');
   });
 
   it('serves only the files under its folder, cross-origin isolated', async () => {
