@@ -178,6 +178,18 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(pageErrors).toEqual([]);
   }, 180_000);
 
+  it('opened as a file (double-clicked), says to serve the folder instead of loading forever', async () => {
+    const p = await browser.newPage();
+    try {
+      await p.goto(`file://${join(site, 'index.html')}`);
+      await p.waitForFunction(() => document.getElementById('error')!.textContent !== '');
+      expect(await p.textContent('#status')).toBe('The model could not be loaded.');
+      expect(await p.textContent('#error')).toMatch(/^This page was opened as a file, .* serve the folder instead/);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('takes a picked picture of any size and answers at its size; refuses a file that is no picture', async () => {
     const wide = join(root, 'wide.png');
     await writePng(resampleLanczos(await readImage(join(site, 'example.png')), 96, 48), wide);
