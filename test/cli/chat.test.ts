@@ -104,14 +104,14 @@ describe('kontext chat', () => {
         n: 1,
         parent: 0,
         seed: 3,
-        steps: 12,
+        steps: 8,
         guidance: 2,
         candidates: 1,
         model: 'kontext-mini',
         width: scene.width,
         height: scene.height,
       },
-      { n: 2, parent: 1, seed: 3, steps: 12, guidance: 2, candidates: 1, model: 'kontext-mini' },
+      { n: 2, parent: 1, seed: 3, steps: 8, guidance: 2, candidates: 1, model: 'kontext-mini' },
       { n: 3, parent: 2, seed: 3, candidates: 2 },
       { n: 4, parent: 3, instruction: 'make the square crimson' },
     ]);
@@ -119,9 +119,9 @@ describe('kontext chat', () => {
     expect(r.stderr.match(/note: .*/g)).toEqual([
       expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
     ]);
-    expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 12 steps, guidance 2,`);
+    expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 8 steps, guidance 2,`);
     expect(r.stdout).toContain(
-      `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 12 steps, guidance 2, best of 2,`,
+      `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 8 steps, guidance 2, best of 2,`,
     );
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
   });

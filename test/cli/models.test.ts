@@ -61,7 +61,7 @@ describe('kontext models', () => {
     expect(r.mini).toEqual({ resolution: 64, textLength: config.textLength, sampling: config.sampling, words: known });
     const text = (await cli('models', 'models/kontext-mini')).logs.join('\n');
     expect(text).toMatch(
-      /^ {2}sampling +at 64×64, 12 steps, guidance 2; keeps the input outside the edit \(threshold 32\)$/m,
+      /^ {2}sampling +at 64×64, 8 steps, guidance 2; keeps the input outside the edit \(threshold 32\)$/m,
     );
     expect(text).toMatch(new RegExp(`^ {2}words +${known.length} it knows: a add all `, 'm'));
     const listed = text
