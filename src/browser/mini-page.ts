@@ -9,137 +9,143 @@ import type { MiniEditor } from '../mini/editor.ts';
 import { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
 import { setWasmPaths } from './session.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const status = $<HTMLParagraphElement>('status');
-const note = $<HTMLParagraphElement>('note');
-const error = $<HTMLParagraphElement>('error');
-const editButton = $<HTMLButtonElement>('edit');
-const download = $<HTMLAnchorElement>('download');
-const again = $<HTMLButtonElement>('again');
+/** The page itself: ORT's proxy worker loads this same script (as its own), where there is no document. */
+function page(): void {
+  const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+  const status = $<HTMLParagraphElement>('status');
+  const note = $<HTMLParagraphElement>('note');
+  const error = $<HTMLParagraphElement>('error');
+  const editButton = $<HTMLButtonElement>('edit');
+  const download = $<HTMLAnchorElement>('download');
+  const again = $<HTMLButtonElement>('again');
 
-const state: { editor: MiniEditor | null; input: RGBImage | null; output: RGBImage | null; busy: boolean } = {
-  editor: null,
-  input: null,
-  output: null,
-  busy: false,
-};
+  const state: { editor: MiniEditor | null; input: RGBImage | null; output: RGBImage | null; busy: boolean } = {
+    editor: null,
+    input: null,
+    output: null,
+    busy: false,
+  };
 
-function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
-  canvas.width = img.width;
-  canvas.height = img.height;
-  const p = toRGBA(img);
-  canvas.getContext('2d')!.putImageData(new ImageData(p.data, p.width, p.height), 0, 0);
-}
-
-/** A picture file (or the example) → RGB, upright as the browser shows it (EXIF orientation applied). */
-async function decode(blob: Blob): Promise<RGBImage> {
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(blob);
-  } catch {
-    throw new UserError('this file is not a picture the browser can read; choose a PNG, JPEG or WebP image');
+  function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const p = toRGBA(img);
+    canvas.getContext('2d')!.putImageData(new ImageData(p.data, p.width, p.height), 0, 0);
   }
-  const c = document.createElement('canvas');
-  c.width = bitmap.width;
-  c.height = bitmap.height;
-  const ctx = c.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  return fromRGBA(ctx.getImageData(0, 0, c.width, c.height));
-}
 
-function setInput(img: RGBImage): void {
-  state.input = img;
-  draw($('input'), img);
-}
+  /** A picture file (or the example) → RGB, upright as the browser shows it (EXIF orientation applied). */
+  async function decode(blob: Blob): Promise<RGBImage> {
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(blob);
+    } catch {
+      throw new UserError('this file is not a picture the browser can read; choose a PNG, JPEG or WebP image');
+    }
+    const c = document.createElement('canvas');
+    c.width = bitmap.width;
+    c.height = bitmap.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(bitmap, 0, 0);
+    return fromRGBA(ctx.getImageData(0, 0, c.width, c.height));
+  }
 
-function showError(err: unknown): void {
-  error.textContent = err instanceof Error ? err.message : String(err);
-}
+  function setInput(img: RGBImage): void {
+    state.input = img;
+    draw($('input'), img);
+  }
 
-async function edit(): Promise<void> {
-  const { editor, input } = state;
-  if (!editor || !input || state.busy) return;
-  const prompt = $<HTMLInputElement>('instruction').value.trim();
-  error.textContent = '';
-  if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
-  const seedText = $<HTMLInputElement>('seed').value.trim();
-  const seed = seedText === '' ? undefined : Number(seedText);
-  const n = editor.checkPrompt(prompt).note;
-  note.textContent = n ? n[0]!.toUpperCase() + n.slice(1) : '';
-  state.busy = true;
-  editButton.disabled = true;
-  const t0 = performance.now();
-  try {
-    const r = await editor.edit({
-      prompt,
-      image: input,
-      seed,
-      onStep: (step, total) => {
-        status.textContent = `Editing… step ${step} of ${total}`;
-      },
-    });
-    state.output = r.image;
-    draw($('output'), r.image);
-    download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
-    download.hidden = false;
-    again.hidden = false;
-    status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}).`;
-  } catch (err) {
-    status.textContent = 'Ready.';
-    showError(err);
-  } finally {
-    state.busy = false;
+  function showError(err: unknown): void {
+    error.textContent = err instanceof Error ? err.message : String(err);
+  }
+
+  async function edit(): Promise<void> {
+    const { editor, input } = state;
+    if (!editor || !input || state.busy) return;
+    const prompt = $<HTMLInputElement>('instruction').value.trim();
+    error.textContent = '';
+    if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
+    const seedText = $<HTMLInputElement>('seed').value.trim();
+    const seed = seedText === '' ? undefined : Number(seedText);
+    const n = editor.checkPrompt(prompt).note;
+    note.textContent = n ? n[0]!.toUpperCase() + n.slice(1) : '';
+    state.busy = true;
+    editButton.disabled = true;
+    const t0 = performance.now();
+    try {
+      const r = await editor.edit({
+        prompt,
+        image: input,
+        seed,
+        onStep: (step, total) => {
+          status.textContent = `Editing… step ${step} of ${total}`;
+        },
+      });
+      state.output = r.image;
+      draw($('output'), r.image);
+      download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
+      download.hidden = false;
+      again.hidden = false;
+      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}).`;
+    } catch (err) {
+      status.textContent = 'Ready.';
+      showError(err);
+    } finally {
+      state.busy = false;
+      editButton.disabled = false;
+    }
+  }
+
+  async function start(): Promise<void> {
+    setWasmPaths(new URL('ort/', location.href).href);
+    const webgpu = new URLSearchParams(location.search).get('ep') === 'webgpu';
+    // WebAssembly threads need a cross-origin-isolated page (`kontext page --serve` sends the headers)
+    const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+    const [editor, example] = await Promise.all([
+      // WebAssembly in ORT's worker (proxy): the page keeps drawing the progress and answering during an edit
+      loadMiniEditor('model', { executionProvider: webgpu ? 'webgpu' : 'wasm', threads, proxy: !webgpu }),
+      fetch('example.png').then((r) => r.blob()),
+    ]);
+    state.editor = editor;
+    setInput(await decode(example));
+    const where = webgpu ? 'WebGPU' : `WebAssembly, ${threads} thread${threads > 1 ? 's' : ''}`;
+    status.textContent = `Ready: kontext-mini (${editor.resolution} px) on ${where}. Type an instruction and press Edit.`;
     editButton.disabled = false;
   }
-}
 
-async function start(): Promise<void> {
-  setWasmPaths(new URL('ort/', location.href).href);
-  const webgpu = new URLSearchParams(location.search).get('ep') === 'webgpu';
-  // WebAssembly threads need a cross-origin-isolated page (`kontext page --serve` sends the headers)
-  const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-  const [editor, example] = await Promise.all([
-    loadMiniEditor('model', { executionProvider: webgpu ? 'webgpu' : 'wasm', threads }),
-    fetch('example.png').then((r) => r.blob()),
-  ]);
-  state.editor = editor;
-  setInput(await decode(example));
-  const where = webgpu ? 'WebGPU' : `WebAssembly, ${threads} thread${threads > 1 ? 's' : ''}`;
-  status.textContent = `Ready: kontext-mini (${editor.resolution} px) on ${where}. Type an instruction and press Edit.`;
-  editButton.disabled = false;
-}
-
-$<HTMLFormElement>('form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  void edit();
-});
-/** A picked, dropped or pasted file becomes the input. */
-async function useFile(file: Blob | null | undefined): Promise<void> {
-  if (!file) return;
-  error.textContent = '';
-  try {
-    setInput(await decode(file));
-  } catch (err) {
-    showError(err);
+  $<HTMLFormElement>('form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    void edit();
+  });
+  /** A picked, dropped or pasted file becomes the input. */
+  async function useFile(file: Blob | null | undefined): Promise<void> {
+    if (!file) return;
+    error.textContent = '';
+    try {
+      setInput(await decode(file));
+    } catch (err) {
+      showError(err);
+    }
   }
-}
-$<HTMLInputElement>('file').addEventListener('change', (e) => useFile((e.target as HTMLInputElement).files?.[0]));
-document.addEventListener('dragover', (e) => e.preventDefault());
-document.addEventListener('drop', (e) => {
-  e.preventDefault();
-  void useFile(e.dataTransfer?.files[0]);
-});
-document.addEventListener('paste', (e) => {
-  const item = [...(e.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
-  if (item) void useFile(item.getAsFile());
-});
-again.addEventListener('click', () => {
-  if (state.output) setInput(state.output);
-});
+  $<HTMLInputElement>('file').addEventListener('change', (e) => useFile((e.target as HTMLInputElement).files?.[0]));
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    void useFile(e.dataTransfer?.files[0]);
+  });
+  document.addEventListener('paste', (e) => {
+    const item = [...(e.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+    if (item) void useFile(item.getAsFile());
+  });
+  again.addEventListener('click', () => {
+    if (state.output) setInput(state.output);
+  });
 
-const ready = start().catch((err) => {
-  status.textContent = 'The model could not be loaded.';
-  showError(err);
-  throw err;
-});
-(globalThis as Record<string, unknown>).kontextPage = { state, ready };
+  const ready = start().catch((err) => {
+    status.textContent = 'The model could not be loaded.';
+    showError(err);
+    throw err;
+  });
+  (globalThis as Record<string, unknown>).kontextPage = { state, ready };
+}
+
+if (typeof document !== 'undefined') page();

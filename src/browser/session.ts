@@ -27,6 +27,11 @@ export interface EngineOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** ORT's verbose log on the console: among much else, which nodes each execution provider took */
   verbose?: boolean;
+  /**
+   * run WebAssembly in onnxruntime-web's own worker, so that the page's thread stays free to draw and answer during
+   * a run (without it an edit freezes the page); 'wasm' only, ORT-wide, fixed by the first session
+   */
+  proxy?: boolean;
 }
 
 export interface CompileOptions extends EngineOptions {
@@ -40,6 +45,7 @@ const defaults: Required<EngineOptions> = {
   threads: 1,
   graphOptimizationLevel: 'all',
   verbose: false,
+  proxy: false,
 };
 
 /** Change the engine-wide defaults. The thread count is ORT-wide in onnxruntime-web and fixed by its first session. */
@@ -52,8 +58,15 @@ export function setWasmPaths(prefix: string): void {
   ort.env.wasm.wasmPaths = prefix;
 }
 
+// In proxy mode ORT transfers a feed's buffer to its worker, which detaches it here: feeds get a copy, so that the
+// caller's arrays (token ids, latents reused from step to step) stay whole.
 export const { toOrt, fromOrt } = ortTensorCodec(
-  (type, data, dims) => new ort.Tensor(type as ort.Tensor.Type, data as never, dims),
+  (type, data, dims) =>
+    new ort.Tensor(
+      type as ort.Tensor.Type,
+      (ort.env.wasm.proxy ? (data as { slice(): unknown }).slice() : data) as never,
+      dims,
+    ),
 );
 
 /** A compiled graph: feed host tensors by input name, get host tensors by output name (as in the Node engine). */
@@ -175,6 +188,7 @@ async function create(
   signature: string,
 ): Promise<CompiledGraph> {
   ort.env.wasm.numThreads = opts.threads;
+  ort.env.wasm.proxy = opts.proxy;
   if (opts.verbose) ort.env.logLevel = 'verbose';
   const ep = opts.executionProvider === 'cpu' ? 'wasm' : opts.executionProvider;
   const session = await ort.InferenceSession.create(model.bytes, {

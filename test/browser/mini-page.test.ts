@@ -166,10 +166,20 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     await page.click('#again');
     expect(rgbOf(await pixels('input'))).toEqual(out);
     await page.fill('#instruction', 'make the circle crimson');
+    // the page reports each step as it goes
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: string[] };
+      const status = document.getElementById('status')!;
+      status.textContent = '';
+      w.seen = [];
+      new MutationObserver(() => w.seen.push(status.textContent ?? '')).observe(status, { childList: true });
+    });
     await page.click('#edit');
     await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
     expect(await page.textContent('#note')).toMatch(/^The model does not know "crimson" and reads it without meaning/);
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.slice(0, 8)).toEqual(Array.from({ length: 8 }, (_, i) => `Editing… step ${i + 1} of 8`));
     await page.fill('#instruction', '  ');
     await page.click('#edit');
     expect(await page.textContent('#error')).toBe(
