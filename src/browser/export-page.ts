@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
-import { MINI_FILES } from '../mini/load.ts';
+import { checkMiniFolder, MINI_FILES } from '../mini/load.ts';
 import { bundleForBrowser } from './bundle.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -42,10 +42,7 @@ async function checkOut(out: string, force: boolean): Promise<boolean> {
 
 /** Write the page for the kontext-mini folder `model` into `out`; returns the files written (relative paths). */
 export async function writePage(out: string, o: { model: string; force?: boolean }): Promise<string[]> {
-  for (const f of MINI_FILES) {
-    const st = await stat(join(o.model, f)).catch(() => null);
-    if (!st?.isFile()) throw new UserError(`${o.model} is not a kontext-mini model folder: ${f} is missing`);
-  }
+  checkMiniFolder(o.model);
   const earlier = await checkOut(out, o.force ?? false);
   const js = await bundleForBrowser(join(HERE, 'mini-page.ts'));
   if (earlier) for (const dir of ['model', 'ort']) await rm(join(out, dir), { recursive: true, force: true });

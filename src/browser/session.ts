@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-web';
 import type { DType, HostTensor } from '../engine/dtype.ts';
 import type { Graph, Tensor } from '../engine/graph.ts';
 import { serialize } from '../engine/serialize.ts';
+import { SessionCache } from '../engine/session-cache.ts';
 import { ortTensorCodec } from '../engine/ort-tensors.ts';
 
 export type ExecutionProvider = 'cpu' | 'wasm' | 'webgpu';
@@ -108,8 +109,7 @@ export class CompiledGraph {
 
   /** Free the session (and take it out of the compile cache). */
   release(): Promise<void> {
-    const p = cache.get(this.signature);
-    if (p) void p.then((hit) => hit === this && cache.get(this.signature) === p && cache.delete(this.signature));
+    cache.forget(this.signature, this);
     return this.session.release();
   }
 
@@ -126,8 +126,7 @@ function mustOutput(graph: Graph, name: string): Tensor {
 }
 
 // ---- session cache (LRU), keyed by a hash of the model bytes, its weights and the options ----
-const cache = new Map<string, Promise<CompiledGraph>>();
-const CACHE_LIMIT = 6;
+const cache = new SessionCache<CompiledGraph>(6);
 
 /** FNV-1a, two 32-bit lanes with different offsets (a page that is not a secure context has no crypto.subtle). */
 function fnv(parts: Uint8Array[]): string {
@@ -168,16 +167,9 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
     new TextEncoder().encode(settings),
   ]);
   const hit = cache.get(signature);
-  if (hit) {
-    cache.delete(signature); // refresh the LRU position
-    cache.set(signature, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const made = create(model, chosen, opts, signature);
-  cache.set(signature, made);
-  made.catch(() => cache.delete(signature));
-  // evicted sessions are only forgotten, not released: a caller may still be running one
-  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.add(signature, made);
   return made;
 }
 

@@ -13,6 +13,7 @@ import type { DType, HostTensor } from './dtype.ts';
 import type { Graph, Tensor } from './graph.ts';
 import { trackSession, untrackSession } from './lifetime.ts';
 import type { Parameter } from './module.ts';
+import { SessionCache } from './session-cache.ts';
 import { providerUnavailable } from './providers.ts';
 import { type SerializedModel, serialize } from './serialize.ts';
 import { ortTensorCodec } from './ort-tensors.ts';
@@ -108,23 +109,19 @@ export class CompiledGraph {
 }
 
 // ---- session cache (LRU), keyed by model signature + options ----
-const cache = new Map<string, Promise<CompiledGraph>>();
-let cacheLimit = 6;
+const cache = new SessionCache<CompiledGraph>(6);
 
 export function setSessionCacheLimit(n: number): void {
-  cacheLimit = n;
+  cache.limit = n;
 }
 
 export async function clearSessionCache(): Promise<void> {
-  const all = [...cache.values()];
-  cache.clear();
-  for (const p of all) await (await p).dispose().catch(() => {});
+  for (const p of cache.drain()) await (await p).dispose().catch(() => {});
 }
 
 function forget(c: CompiledGraph): void {
   c.cached = false;
-  const p = cache.get(c.signature);
-  if (p) p.then((hit) => hit === c && cache.get(c.signature) === p && cache.delete(c.signature)).catch(() => {});
+  cache.forget(c.signature, c);
 }
 
 export interface CompileOptions extends EngineOptions {
@@ -151,11 +148,7 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
     .update(`|${model.bound.map((b) => b.param.id).join(',')}`)
     .digest('hex');
   const hit = !o.noCache && cache.get(signature);
-  if (hit) {
-    cache.delete(signature); // refresh LRU position
-    cache.set(signature, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const made = (async () => {
     let session: ort.InferenceSession;
     try {
@@ -197,13 +190,8 @@ export async function compile(graph: Graph, o: CompileOptions = {}): Promise<Com
     );
   })();
   if (!o.noCache) {
-    cache.set(signature, made);
+    cache.add(signature, made);
     made.then((c) => (c.cached = true)).catch(() => {});
-    made.catch(() => cache.delete(signature));
-    while (cache.size > cacheLimit) {
-      // Evicted sessions are only forgotten, not released: a caller may still be running one.
-      cache.delete(cache.keys().next().value!);
-    }
   }
   return made;
 }

@@ -109,11 +109,16 @@ export const MINI_FILES = [
   'ae.safetensors',
 ] as const;
 
-/** Load a kontext-mini folder. */
-export async function loadMini(dir: string): Promise<MiniPipeline> {
+/** Refuse a folder that lacks one of the model's files, naming it. */
+export function checkMiniFolder(dir: string): void {
   for (const f of MINI_FILES) {
     if (!existsSync(join(dir, f))) throw new UserError(`${dir} is not a kontext-mini model folder: ${f} is missing`);
   }
+}
+
+/** Load a kontext-mini folder. */
+export async function loadMini(dir: string): Promise<MiniPipeline> {
+  checkMiniFolder(dir);
   return loadMiniFrom(folderSource(dir));
 }
 
