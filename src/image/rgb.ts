@@ -1,5 +1,6 @@
 // The one image type of the project: 8-bit RGB, row-major, interleaved (r,g,b per pixel).
 // The synthetic world draws into it, the pipeline reads and writes it, the benchmark compares it.
+import { statSync } from 'node:fs';
 import sharp from 'sharp';
 import { UserError } from '../errors.ts';
 
@@ -35,6 +36,16 @@ function firstLine(err: unknown): string {
     .replace(/[:.]+$/, '');
 }
 
+/** Bytes in a path's file or a buffer (-1 when the path cannot be read: sharp's own error says why). */
+function byteLength(source: string | Uint8Array): number {
+  if (typeof source !== 'string') return source.length;
+  try {
+    return statSync(source).size;
+  } catch {
+    return -1;
+  }
+}
+
 /**
  * Decode PNG/JPEG/WebP (also GIF, TIFF, HEIF/AVIF; see RASTER_FORMATS) from a path or bytes into RGB (alpha is
  * dropped, as PIL .convert("RGB")), turned upright by its EXIF orientation as viewers show it (diffusers'
@@ -46,6 +57,8 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
   try {
     meta = await sharp(source, { limitInputPixels: false }).metadata();
   } catch (err) {
+    // an empty file (an upload or a copy that wrote nothing) says so instead of libvips' "unsupported image format"
+    if (byteLength(source) === 0) throw new UserError(`${what} is empty (0 bytes). Give a PNG, JPEG or WebP file.`);
     throw new UserError(`cannot read an image from ${what}: ${firstLine(err)}. Give a PNG, JPEG or WebP file.`, {
       cause: err,
     });

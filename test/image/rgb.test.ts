@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { createImage, encodePng, type RGBImage, readImage } from '../../src/image/rgb.ts';
@@ -62,5 +65,22 @@ describe('readImage and EXIF orientation', () => {
     expect([img.width, img.height]).toEqual([40, 20]);
     expect(near(at(img, 5, 10), [0, 0, 255])).toBe(true);
     expect(near(at(img, 35, 10), [255, 0, 0])).toBe(true);
+  });
+});
+
+describe('readImage on an empty file', () => {
+  // an upload or a copy that wrote nothing: libvips says "unsupported image format", which sends the user looking
+  // for a format problem; the message says the file is empty instead
+  it('names an empty file and empty bytes as empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kontext-empty-'));
+    const path = join(dir, 'photo.png');
+    writeFileSync(path, '');
+    await expect(readImage(path)).rejects.toThrow(`'${path}' is empty (0 bytes). Give a PNG, JPEG or WebP file.`);
+    await expect(readImage(new Uint8Array(0))).rejects.toThrow('the given bytes is empty (0 bytes)');
+    // a file with bytes that are no image keeps libvips' reason
+    writeFileSync(path, 'hello');
+    await expect(readImage(path)).rejects.toThrow(
+      /^cannot read an image from .*photo\.png': .*unsupported image format/,
+    );
   });
 });
