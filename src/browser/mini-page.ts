@@ -19,12 +19,14 @@ function page(): void {
   const download = $<HTMLAnchorElement>('download');
   const again = $<HTMLButtonElement>('again');
 
-  const state: { editor: MiniEditor | null; input: RGBImage | null; output: RGBImage | null; busy: boolean } = {
-    editor: null,
-    input: null,
-    output: null,
-    busy: false,
-  };
+  const state: {
+    editor: MiniEditor | null;
+    input: RGBImage | null;
+    output: RGBImage | null;
+    busy: boolean;
+    /** the warm-up edit, while it runs (see start) */
+    warming: Promise<void> | null;
+  } = { editor: null, input: null, output: null, busy: false, warming: null };
 
   function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
     canvas.width = img.width;
@@ -72,6 +74,10 @@ function page(): void {
     editButton.disabled = true;
     const t0 = performance.now();
     try {
+      if (state.warming) {
+        status.textContent = 'Getting the model ready…';
+        await state.warming;
+      }
       const r = await editor.edit({
         prompt,
         image: input,
@@ -110,6 +116,19 @@ function page(): void {
     const where = webgpu ? 'WebGPU' : `WebAssembly, ${threads} thread${threads > 1 ? 's' : ''}`;
     status.textContent = `Ready: kontext-mini (${editor.resolution} px) on ${where}. Type an instruction and press Edit.`;
     editButton.disabled = false;
+    // Warm-up: the first run of each graph is slow in WebAssembly (its sessions made, its kernels prepared: about
+    // 5 s of a first edit here). One throwaway 1-step edit of the example does that while the user picks a picture
+    // and types; an edit asked for meanwhile waits for it. Its answer is not shown, and a failure is left to the real
+    // edit to report.
+    state.warming = editor
+      .edit({ prompt: 'make the circle blue', image: state.input!, seed: 0, numInferenceSteps: 1 })
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        state.warming = null;
+      });
   }
 
   $<HTMLFormElement>('form').addEventListener('submit', (e) => {

@@ -142,11 +142,33 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(rgbOf(await pixels('input'))).toEqual(example);
     await page.fill('#instruction', 'make the background sky blue');
     await page.fill('#seed', '0');
-    await page.click('#edit');
+    // after Ready the page warms its graphs up with a throwaway 1-step edit; an edit asked for meanwhile waits for it
+    // (and says so), and its answer is the same as without the warm-up
+    const warmingAtClick = await page.evaluate(() => {
+      const w = window as unknown as {
+        firstSeen: string[];
+        firstWatch: MutationObserver;
+        kontextPage: { state: { warming: unknown } };
+      };
+      const status = document.getElementById('status')!;
+      w.firstSeen = [];
+      w.firstWatch = new MutationObserver(() => w.firstSeen.push(status.textContent ?? ''));
+      w.firstWatch.observe(status, { childList: true });
+      const warming = w.kontextPage.state.warming !== null;
+      document.getElementById('edit')!.click();
+      return warming;
+    });
+    expect(warmingAtClick).toBe(true);
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'), null, {
       timeout: 120_000,
     });
     expect(await status()).toMatch(/^Done in [\d.]+ s \(seed 0\)\.$/);
+    const firstSeen = await page.evaluate(() => {
+      const w = window as unknown as { firstSeen: string[]; firstWatch: MutationObserver };
+      w.firstWatch.disconnect();
+      return w.firstSeen;
+    });
+    expect(firstSeen.slice(0, 2)).toEqual(['Getting the model ready…', 'Editing… step 1 of 8']);
     const out = rgbOf(await pixels('output'));
     const node = (
       await (await MiniEditor.load()).edit({ prompt: 'make the background sky blue', image: example, seed: 0 })
