@@ -1,6 +1,7 @@
 // `kontext page`: a folder of static files that edits images with kontext-mini inside a browser — no server runs
 // the model, any static file host serves it. What it holds:
-//   index.html, kontext-mini.js   the page (mini-page.html) and its script (mini-page.ts bundled with the engine)
+//   index.html, kontext-mini.js   the page (mini-page.html) and its script (mini-page.ts bundled with the engine),
+//                                 which is also the library for your own pages (its exports: mini-page.ts)
 //   model/                        the model folder's five files (config, tokenizer, three safetensors)
 //   ort/                          onnxruntime-web's runtime (its JSEP build: WebAssembly on the CPU, and WebGPU)
 //   example.png                   the first input, until the user picks an image

@@ -2,6 +2,14 @@
 // kontext-mini inside the browser. The model files lie in ./model/, onnxruntime-web's in ./ort/, an example image
 // in ./example.png. Each answer can become the next input ("Edit this one"): multi-turn editing, on the page.
 // `globalThis.kontextPage` exposes the page's state for tests and the console.
+//
+// The same script is the library for your own page: imported from a page without the marker (`data-kontext-page`
+// on mini-page.html's <main>), it runs nothing and offers the exports below.
+//
+//   import { loadMiniEditor, setWasmPaths, fromRGBA, toRGBA } from './kontext-mini.js';
+//   setWasmPaths(new URL('ort/', location.href).href);
+//   const editor = await loadMiniEditor('model', { proxy: true });
+//   const { image } = await editor.edit({ prompt: 'make the circle blue', image: fromRGBA(imageData) });
 
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
@@ -167,4 +175,8 @@ function page(): void {
   (globalThis as Record<string, unknown>).kontextPage = { state, ready };
 }
 
-if (typeof document !== 'undefined') page();
+export { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
+export { setWasmPaths } from './session.ts';
+
+// the page's own document only: not in ORT's proxy worker (no document), nor in a page that imports the library
+if (typeof document !== 'undefined' && document.querySelector('[data-kontext-page]')) page();

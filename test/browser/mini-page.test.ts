@@ -222,6 +222,47 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     }
   });
 
+  it("is a library for another page: its exports edit as Node does, and it leaves that page's document alone", async () => {
+    // a developer's own page beside the folder's files, importing the page script as a library
+    await writeFile(
+      join(site, 'mine.html'),
+      `<!doctype html><meta charset="utf-8"><p id="status">mine</p><script type="module">
+        import * as kontext from './kontext-mini.js';
+        window.kontext = kontext;
+      </script>`,
+    );
+    const p = await browser.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await p.goto(`${server.url}mine.html`);
+      await p.waitForFunction(() => 'kontext' in window);
+      const example = await readImage(join(site, 'example.png'));
+      const out = await p.evaluate(
+        async ({ w, h, rgb }) => {
+          type Lib = typeof import('../../src/browser/mini-page.ts');
+          const k = (window as unknown as { kontext: Lib }).kontext;
+          k.setWasmPaths(new URL('ort/', location.href).href);
+          const editor = await k.loadMiniEditor('model', { proxy: true });
+          const rgba = k.toRGBA({ width: w, height: h, data: Uint8Array.from(rgb) });
+          const r = await editor.edit({ prompt: 'make the background sky blue', image: k.fromRGBA(rgba), seed: 0 });
+          return { width: r.image.width, height: r.image.height, data: [...r.image.data] };
+        },
+        { w: example.width, h: example.height, rgb: [...example.data] },
+      );
+      const node = (
+        await (await MiniEditor.load()).edit({ prompt: 'make the background sky blue', image: example, seed: 0 })
+      ).image;
+      expect([out.width, out.height]).toEqual([node.width, node.height]);
+      expect(Math.max(...out.data.map((v, i) => Math.abs(v - node.data[i]!)))).toBeLessThanOrEqual(2);
+      expect(await p.textContent('#status')).toBe('mine'); // the page script did not take this page over
+      expect(await p.evaluate(() => 'kontextPage' in window)).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }, 180_000);
+
   it('takes a picked picture of any size and answers at its size; refuses a file that is no picture', async () => {
     const wide = join(root, 'wide.png');
     await writePng(resampleLanczos(await readImage(join(site, 'example.png')), 96, 48), wide);
