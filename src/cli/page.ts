@@ -13,7 +13,8 @@ const HELP = `usage: kontext page --out DIR [--model DIR] [--force] [--serve [--
 
 Write a static web page that edits images from words with kontext-mini inside the browser: the model runs on
 onnxruntime-web (WebAssembly; WebGPU with ?ep=webgpu in the address), nothing is sent to a server. Any static file
-host serves the folder (about 42 MB: the model, onnxruntime-web's runtime, the page).
+host serves the folder (about 42 MB: the model, onnxruntime-web's runtime, the page). Its kontext-mini.js is
+also a library for your own page beside it (README, "In the browser, no server").
 
   --out DIR      folder to write (new, empty, or an earlier page)
   --model DIR    a kontext-mini folder (default: the embedded model)
