@@ -14,6 +14,7 @@ import {
   type ImageFormat,
   readImage,
   type RGBImage,
+  transparentShare,
 } from '../image/rgb.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
 
@@ -107,6 +108,26 @@ export async function readInputImage(path: string, what = 'input image'): Promis
       `cannot read ${path} as an image (PNG, JPEG, WebP): ${firstLine(e instanceof UserError ? e.cause : e)}`,
     );
   }
+}
+
+/** The input images with transparent pixels, each with its share of them (see transparentShare). */
+export async function transparentInputs(paths: string[]): Promise<{ path: string; share: number }[]> {
+  const found = [];
+  for (const path of paths) {
+    const share = await transparentShare(path);
+    if (share > 0) found.push({ path, share });
+  }
+  return found;
+}
+
+/** One note per transparent input: what the model sees there, and the fix. */
+export function printTransparencyNotes(found: { path: string; share: number }[]): void {
+  for (const { path, share } of found)
+    console.error(
+      `note: ${path} is ${share < 0.001 ? '< 0.1' : (100 * share).toFixed(1)} % transparent; its transparent ` +
+        'pixels are read with the colours stored under them (often black; diffusers reads them the same way) and ' +
+        'the answer is opaque: flatten the picture onto a background first if that is not what you want',
+    );
 }
 
 export interface OutputFile {

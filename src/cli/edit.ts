@@ -20,7 +20,9 @@ import {
   intArg,
   MAX_SEED,
   numArg,
+  printTransparencyNotes,
   readInputImage,
+  transparentInputs,
   refuseOptions,
   requirePath,
   seedArg,
@@ -179,6 +181,8 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const paths = (v.image as string[] | undefined) ?? [];
   const images = [];
   for (const p of paths) images.push(await readInputImage(p));
+  const transparent = await transparentInputs(paths);
+  if (!v.quiet && !v.json) printTransparencyNotes(transparent);
   const { bucket, target } = planSize(images, { width, height }, area ?? REFERENCE_AREA);
 
   // 3. the output file
@@ -221,7 +225,16 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   });
   status('\n');
   await writeOutput(r.image, out);
-  if (v.json) console.log(JSON.stringify({ out: out.path, width: r.width, height: r.height, seed: r.seed }));
+  if (v.json)
+    console.log(
+      JSON.stringify({
+        out: out.path,
+        width: r.width,
+        height: r.height,
+        seed: r.seed,
+        transparentInputs: transparent.map((t) => t.path),
+      }),
+    );
   else console.log(`wrote ${out.path} (${r.width}x${r.height}, seed ${r.seed})`);
   return 0;
 }

@@ -9,7 +9,14 @@ import { UserError } from '../errors.ts';
 import { MiniEditor } from '../mini/editor.ts';
 import { EMBEDDED_MODEL } from '../mini/embedded.ts';
 import { Progress } from '../progress.ts';
-import { checkOutput, printPromptNote, readInputImage, writeOutput } from './args.ts';
+import {
+  checkOutput,
+  printPromptNote,
+  printTransparencyNotes,
+  readInputImage,
+  transparentInputs,
+  writeOutput,
+} from './args.ts';
 
 /** kontext-mini takes at most two images: the one to edit and a style reference. */
 export const MINI_MAX_IMAGES = 2;
@@ -71,7 +78,11 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
   const { note } = editor.checkPrompt(o.prompt);
-  if (!o.quiet && !o.json) printPromptNote(note);
+  const transparent = await transparentInputs(o.images);
+  if (!o.quiet && !o.json) {
+    printPromptNote(note);
+    printTransparencyNotes(transparent);
+  }
   let bar: Progress | null = null;
   const r = await editor.edit({
     prompt: o.prompt,
@@ -99,6 +110,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         height: r.image.height,
         seed: r.seed,
         unknownWords: r.unknownWords,
+        transparentInputs: transparent.map((t) => t.path),
         model: dir,
         loadSeconds,
         seconds,

@@ -94,6 +94,24 @@ export async function readImage(source: string | Uint8Array): Promise<RGBImage> 
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
+/**
+ * The share of an image's pixels that are not opaque (alpha < 255; 0 without an alpha channel). readImage drops
+ * alpha and keeps the colours stored under it (as PIL's convert("RGB") and so diffusers do), which a viewer never
+ * shows — often black — so callers say so when this is above 0.
+ */
+export async function transparentShare(source: string | Uint8Array): Promise<number> {
+  const meta = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+  if (!meta.hasAlpha) return 0;
+  const { data } = await sharp(source, { limitInputPixels: MAX_INPUT_PIXELS })
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i]! < 255) n++;
+  return n / (data.length / 4);
+}
+
 export async function encodePng(img: RGBImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: 3 },

@@ -213,7 +213,7 @@ describe.skipIf(!existsSync(FLUX))('kontext edit --transformer: checks before lo
     const out = at('edited.webp');
     let r = await cli(...args({ out }, '--json'));
     expect(r.code, r.errors.join('\n')).toBe(0);
-    expect(JSON.parse(r.logs.at(-1)!)).toEqual({ out, width: 80, height: 48, seed: 7 });
+    expect(JSON.parse(r.logs.at(-1)!)).toEqual({ out, width: 80, height: 48, seed: 7, transparentInputs: [] });
     expect((await sharp(out).metadata()).format).toBe('webp');
     expect(loadFlux).toHaveBeenCalledTimes(1);
     await expectMistake(args({ out }), /edited\.webp already exists; pass --force/);

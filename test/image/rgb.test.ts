@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { createImage, encodePng, type RGBImage, readImage } from '../../src/image/rgb.ts';
+import { createImage, encodePng, type RGBImage, readImage, transparentShare } from '../../src/image/rgb.ts';
 
 describe('RGB images', () => {
   it('createImage fills every pixel (odd sizes too) and survives a PNG round trip', async () => {
@@ -82,5 +82,22 @@ describe('readImage on an empty file', () => {
     await expect(readImage(path)).rejects.toThrow(
       /^cannot read an image from .*photo\.png': .*unsupported image format/,
     );
+  });
+});
+
+describe('transparentShare', () => {
+  it('counts the pixels a viewer shows (partly) see-through, whatever the channel layout', async () => {
+    const raw = (channels: 1 | 2 | 3 | 4, px: (i: number) => number[]) => {
+      const b = Buffer.alloc(8 * 4 * channels);
+      for (let i = 0; i < 32; i++) b.set(px(i), i * channels);
+      return sharp(b, { raw: { width: 8, height: 4, channels } })
+        .png()
+        .toBuffer();
+    };
+    expect(await transparentShare(await raw(3, () => [1, 2, 3]))).toBe(0); // no alpha
+    expect(await transparentShare(await raw(4, () => [1, 2, 3, 255]))).toBe(0); // alpha, all opaque
+    expect(await transparentShare(await raw(4, (i) => [1, 2, 3, i < 8 ? 0 : 255]))).toBe(0.25);
+    expect(await transparentShare(await raw(4, (i) => [1, 2, 3, i < 4 ? 254 : 255]))).toBe(0.125); // partly
+    expect(await transparentShare(await raw(2, (i) => [90, i % 2 ? 0 : 255]))).toBe(0.5); // grey + alpha
   });
 });

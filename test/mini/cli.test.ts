@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
@@ -83,6 +84,36 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(await run('--json')).toBe(0);
     expect(JSON.parse(logs.at(-1)!).unknownWords).toEqual(['crimson']);
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
+  });
+
+  it('says when an input is transparent (its hidden colours are what the model sees), and only then', async () => {
+    // 40×20 RGBA: the left half opaque blue, the right half fully transparent over black, as many exporters store it
+    const rgba = Buffer.alloc(40 * 20 * 4);
+    for (let i = 0; i < 40 * 20; i++) if (i % 40 < 20) rgba.set([30, 90, 200, 255], 4 * i);
+    const sprite = join(root, 'sprite.png');
+    await sharp(rgba, { raw: { width: 40, height: 20, channels: 4 } })
+      .png()
+      .toFile(sprite);
+    const opaque = join(root, 'opaque-rgba.png');
+    await sharp(rgba, { raw: { width: 40, height: 20, channels: 4 } })
+      .removeAlpha()
+      .ensureAlpha()
+      .png()
+      .toFile(opaque);
+    const out = join(root, 'sprite-out.png');
+    const run = (input: string, ...more: string[]) =>
+      cli('edit', input, 'make the circle blue', '--out', out, '--force', '--model', model, ...more);
+    expect(await run(sprite)).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      `note: ${sprite} is 50.0 % transparent; its transparent pixels are read with the colours stored under them ` +
+        '(often black; diffusers reads them the same way) and the answer is opaque: flatten the picture onto a ' +
+        'background first if that is not what you want',
+    ]);
+    expect(await run(sprite, '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).transparentInputs).toEqual([sprite]);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result
+    expect(await run(opaque)).toBe(0); // an alpha channel that is all opaque is no news
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
   });
 
   it('generates from words', async () => {
