@@ -14,7 +14,17 @@ import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
-import { intArg, numArg, parseCommand, printPromptNote, readInputImage, seedArg, writeOutput } from './args.ts';
+import {
+  intArg,
+  numArg,
+  parseCommand,
+  printPromptNote,
+  printTransparencyNotes,
+  readInputImage,
+  seedArg,
+  transparentInputs,
+  writeOutput,
+} from './args.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
 import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
 import type { Command } from './main.ts';
@@ -119,6 +129,7 @@ const command: Command = {
     const out = checkOutFolder(v.out, !!v.force);
     const quiet = !!(v.quiet || v.json);
     const say = (line: string) => void (quiet || console.error(line));
+    if (!quiet) printTransparencyNotes(await transparentInputs([positionals[0]]));
 
     const model = await loadSessionModel(v.model ?? 'mini');
     await mkdir(out, { recursive: true });

@@ -10,7 +10,16 @@ import { SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
-import { checkOutput, printPromptNote, readInputImage, seedArg, writeOutput, writeOutputBytes } from './args.ts';
+import {
+  checkOutput,
+  printPromptNote,
+  printTransparencyNotes,
+  readInputImage,
+  seedArg,
+  transparentInputs,
+  writeOutput,
+  writeOutputBytes,
+} from './args.ts';
 import type { Command } from './main.ts';
 import * as help from './session-help.ts';
 
@@ -127,7 +136,10 @@ const edit: Sub = async (argv) => {
     for (const path of v.image ?? []) images.push(await readInputImage(path));
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
-    if (!v.json) printPromptNote(editor.model.checkPrompt?.(instruction).note);
+    if (!v.json) {
+      printPromptNote(editor.model.checkPrompt?.(instruction).note);
+      printTransparencyNotes(await transparentInputs(v.image ?? []));
+    }
     const { turn } = await editor.edit(id, { ...opts, images });
     const file = store.images.path(turn.output);
     if (out)

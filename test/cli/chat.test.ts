@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, readImage } from '../../src/image/rgb.ts';
 import { solid, tempDir } from '../service/helpers.ts';
@@ -124,6 +125,23 @@ describe('kontext chat', () => {
       `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 8 steps, guidance 2, best of 2,`,
     );
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
+  });
+
+  it('notes a transparent input (the model sees the colours stored under it), not with --json', async () => {
+    const sprite = join(dir, 'sprite.png');
+    const rgba = Buffer.alloc(8 * 8 * 4); // all transparent black but the first row, opaque white
+    rgba.fill(255, 0, 8 * 4);
+    await sharp(rgba, { raw: { width: 8, height: 8, channels: 4 } })
+      .png()
+      .toFile(sprite);
+    const r = await chat([sprite, '--out', join(dir, 'sprite'), '--model', 'identity'], 'make it red\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `note: ${sprite} is 87.5 % transparent; its transparent pixels are read with the colours`,
+    );
+    const j = await chat([sprite, '--out', join(dir, 'sprite-json'), '--model', 'identity', '--json'], 'make it red\n');
+    expect(j.code).toBe(0);
+    expect(j.stderr).not.toContain('transparent');
   });
 
   it('a mistaken line from a pipe stops the loop with exit 2 and names the line; what was done stays', async () => {

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
@@ -165,6 +166,21 @@ describe('kontext session', () => {
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }
+  });
+
+  it('notes a transparent --image (the model sees the colours stored under it)', async () => {
+    const d = ['--data', join(root, 'transparent-data')];
+    const sprite = join(root, 'sprite.png');
+    const rgba = Buffer.alloc(4 * 4 * 4); // transparent black but one opaque pixel
+    rgba.set([255, 255, 255, 255], 0);
+    await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } })
+      .png()
+      .toFile(sprite);
+    expect(await cli('new', ...d)).toBe(0);
+    expect(await cli('edit', 's1', 'make it red', '--image', sprite, '--model', 'identity', ...d)).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      expect.stringMatching(new RegExp(`^note: .*sprite\\.png is 93\\.8 % transparent; its transparent pixels`)),
+    ]);
   });
 
   it('prints help for the command and every subcommand', async () => {
