@@ -34,7 +34,9 @@ function page(): void {
     busy: boolean;
     /** the warm-up edit, while it runs (see start) */
     warming: Promise<void> | null;
-  } = { editor: null, input: null, output: null, busy: false, warming: null };
+    /** what to say about the input itself (its transparency), shown beside the instruction's note */
+    inputNote: string;
+  } = { editor: null, input: null, output: null, busy: false, warming: null, inputNote: '' };
 
   function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
     canvas.width = img.width;
@@ -56,7 +58,17 @@ function page(): void {
     c.height = bitmap.height;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(bitmap, 0, 0);
-    return fromRGBA(ctx.getImageData(0, 0, c.width, c.height));
+    const pixels = ctx.getImageData(0, 0, c.width, c.height);
+    // a canvas keeps no colour under a transparent pixel: alpha dropped, those parts are black to the model
+    let clear = 0;
+    for (let i = 3; i < pixels.data.length; i += 4) if (pixels.data[i]! < 255) clear++;
+    const share = clear / (c.width * c.height);
+    state.inputNote = share
+      ? `This picture is ${share < 0.001 ? '< 0.1' : (100 * share).toFixed(1)} % transparent: the model sees its ` +
+        'transparent parts as black, and the answer is opaque. Flatten it onto a background first if that is not ' +
+        'what you want.'
+      : '';
+    return fromRGBA(pixels);
   }
 
   function setInput(img: RGBImage): void {
@@ -77,7 +89,7 @@ function page(): void {
     const seedText = $<HTMLInputElement>('seed').value.trim();
     const seed = seedText === '' ? undefined : Number(seedText);
     const n = editor.checkPrompt(prompt).note;
-    note.textContent = n ? n[0]!.toUpperCase() + n.slice(1) : '';
+    note.textContent = [n ? `${n[0]!.toUpperCase()}${n.slice(1)}.` : '', state.inputNote].filter(Boolean).join(' ');
     state.busy = true;
     editButton.disabled = true;
     const t0 = performance.now();
@@ -149,6 +161,7 @@ function page(): void {
     error.textContent = '';
     try {
       setInput(await decode(file));
+      note.textContent = state.inputNote;
     } catch (err) {
       showError(err);
     }

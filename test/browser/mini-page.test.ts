@@ -7,6 +7,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePage } from '../../src/browser/export-page.ts';
 import { serveFolder, type StaticServer } from '../../src/browser/static-server.ts';
@@ -278,6 +279,21 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     });
     const out = await pixels('output');
     expect([out.width, out.height]).toEqual([96, 48]);
+    // a transparent picture: the page says what the model sees there; an opaque one clears the note
+    const rgba = Buffer.alloc(8 * 8 * 4); // transparent, but for the top half, opaque white
+    rgba.fill(255, 0, 8 * 4 * 4);
+    const sprite = await sharp(rgba, { raw: { width: 8, height: 8, channels: 4 } })
+      .png()
+      .toBuffer();
+    await page.setInputFiles('#file', { name: 'sprite.png', mimeType: 'image/png', buffer: sprite });
+    await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
+    expect(await page.textContent('#note')).toBe(
+      'This picture is 50.0 % transparent: the model sees its transparent parts as black, and the answer is ' +
+        'opaque. Flatten it onto a background first if that is not what you want.',
+    );
+    expect(rgbOf(await pixels('input')).data.slice(-3)).toEqual(Uint8Array.from([0, 0, 0])); // black, as said
+    await page.setInputFiles('#file', wide);
+    await page.waitForFunction(() => document.getElementById('note')!.textContent === '');
     await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('not a png') });
     await page.waitForFunction(() => document.getElementById('error')!.textContent !== '');
     expect(await page.textContent('#error')).toBe(
