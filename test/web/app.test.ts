@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, encodePng, readImage, type RGBImage } from '../../src/image/rgb.ts';
 import { unknownWordsNote } from '../../src/prompt/unknown-words.ts';
@@ -388,6 +389,35 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
     } catch (err) {
       await shot(page, 'failure-queued-enter', true).catch(() => {});
       throw err;
+    }
+  });
+
+  it('notes a picked image with transparent pixels (the model sees the colours stored under them)', async () => {
+    const { page, errors } = await open();
+    const sprite = join(work, 'sprite.png');
+    const rgba = Buffer.alloc(8 * 8 * 4); // transparent black, but for the top half, opaque white
+    rgba.fill(255, 0, 8 * 4 * 4);
+    await sharp(rgba, { raw: { width: 8, height: 8, channels: 4 } })
+      .png()
+      .toFile(sprite);
+    const opaque = join(work, 'opaque.png');
+    await writeFile(opaque, await encodePng(scene()));
+    try {
+      await page.goto(`${s.url}/`);
+      await ready(page);
+      const before = await page.evaluate(() => location.hash);
+      await page.click('#new-session');
+      await page.waitForFunction((h) => location.hash !== h, before);
+      await idle(page);
+      await page.setInputFiles('#file-input', [opaque, sprite]); // only the transparent one is named
+      await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
+      expect(await page.textContent('#note')).toBe(
+        'sprite.png is 50.0 % transparent: the model sees the colours stored under its transparent pixels ' +
+          '(often black), and the answer is opaque. Flatten it onto a background first if that is not what you want.',
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
     }
   });
 

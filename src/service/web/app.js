@@ -64,7 +64,7 @@ const state = {
   /** GET sessions/:id — { session, current, turns } */
   detail: /** @type {any} */ (null),
   /** picked files, in order: the first is edited (at the start), the rest are references */
-  picks: /** @type {{ file: File, url: string }[]} */ ([]),
+  picks: /** @type {{ file: File, url: string, transparent: number }[]} */ ([]),
   /** the job being followed */
   job: /** @type {{ id: string, session: string } | null} */ (null),
   /** an action (undo, branch, load) or the sending of an edit in flight */
@@ -95,14 +95,51 @@ function showError(err) {
  * read without meaning). A server that cannot tell, or an older one without the route, shows nothing.
  */
 function checkPrompt(prompt) {
-  el.note.textContent = '';
+  const picks = picksNote();
+  el.note.textContent = picks;
   api('POST', 'prompts/check', { prompt }).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
-        el.note.textContent = r.note ? r.note[0].toUpperCase() + r.note.slice(1) : '';
+        el.note.textContent = [r.note ? `${r.note[0].toUpperCase()}${r.note.slice(1)}.` : '', picks]
+          .filter(Boolean)
+          .join(' ');
     },
     () => {},
   );
+}
+
+/**
+ * What to say about the picked images themselves: the server drops alpha (as diffusers does), so the model sees
+ * the colours stored under transparent pixels, which no viewer shows (often black).
+ */
+function picksNote() {
+  return state.picks
+    .filter((p) => p.transparent > 0)
+    .map(
+      (p) =>
+        `${p.file.name} is ${p.transparent < 0.001 ? '< 0.1' : (100 * p.transparent).toFixed(1)} % transparent: ` +
+        'the model sees the colours stored under its transparent pixels (often black), and the answer is opaque. ' +
+        'Flatten it onto a background first if that is not what you want.',
+    )
+    .join(' ');
+}
+
+/** The share of an image file's pixels that are not opaque (0 when the browser cannot read it: the server says). */
+async function transparentShare(file) {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let clear = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] < 255) clear++;
+    return clear / (canvas.width * canvas.height);
+  } catch {
+    return 0;
+  }
 }
 
 /** A polite screen-reader message for actions whose result is otherwise only visual. */
@@ -182,13 +219,22 @@ function addFiles(files) {
   if (images.length > room)
     showError(`this server takes at most ${max} images per edit; ${images.length - Math.max(room, 0)} left out`);
   else showError(null);
-  for (const file of images.slice(0, Math.max(room, 0))) state.picks.push({ file, url: URL.createObjectURL(file) });
+  for (const file of images.slice(0, Math.max(room, 0))) {
+    const pick = { file, url: URL.createObjectURL(file), transparent: 0 };
+    state.picks.push(pick);
+    transparentShare(file).then((share) => {
+      pick.transparent = share;
+      if (!busy()) el.note.textContent = picksNote();
+    });
+  }
+  el.note.textContent = picksNote();
   render();
 }
 
 function removePick(i) {
   const [p] = state.picks.splice(i, 1);
   if (p) URL.revokeObjectURL(p.url);
+  if (!busy()) el.note.textContent = picksNote();
   render();
 }
 
