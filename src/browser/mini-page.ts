@@ -12,7 +12,7 @@
 //   const { image } = await editor.edit({ prompt: 'make the circle blue', image: fromRGBA(imageData) });
 
 import { UserError } from '../errors.ts';
-import type { RGBImage } from '../image/rgb.ts';
+import { clearShareRGBA, percentText, type RGBImage } from '../image/rgb.ts';
 import type { MiniEditor } from '../mini/editor.ts';
 import { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
 import { setWasmPaths } from './session.ts';
@@ -60,11 +60,9 @@ function page(): void {
     ctx.drawImage(bitmap, 0, 0);
     const pixels = ctx.getImageData(0, 0, c.width, c.height);
     // a canvas keeps no colour under a transparent pixel: alpha dropped, those parts are black to the model
-    let clear = 0;
-    for (let i = 3; i < pixels.data.length; i += 4) if (pixels.data[i]! < 255) clear++;
-    const share = clear / (c.width * c.height);
+    const share = clearShareRGBA(pixels.data);
     state.inputNote = share
-      ? `This picture is ${share < 0.001 ? '< 0.1' : (100 * share).toFixed(1)} % transparent: the model sees its ` +
+      ? `This picture is ${percentText(share)} % transparent: the model sees its ` +
         'transparent parts as black, and the answer is opaque. Flatten it onto a background first if that is not ' +
         'what you want.'
       : '';

@@ -14,6 +14,7 @@ import {
   type ImageFormat,
   readImage,
   type RGBImage,
+  percentText,
   transparentShare,
 } from '../image/rgb.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
@@ -124,7 +125,7 @@ export async function transparentInputs(paths: string[]): Promise<{ path: string
 export function printTransparencyNotes(found: { path: string; share: number }[]): void {
   for (const { path, share } of found)
     console.error(
-      `note: ${path} is ${share < 0.001 ? '< 0.1' : (100 * share).toFixed(1)} % transparent; its transparent ` +
+      `note: ${path} is ${percentText(share)} % transparent; its transparent ` +
         'pixels are read with the colours stored under them (often black; diffusers reads them the same way) and ' +
         'the answer is opaque: flatten the picture onto a background first if that is not what you want',
     );

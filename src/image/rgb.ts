@@ -107,9 +107,19 @@ export async function transparentShare(source: string | Uint8Array): Promise<num
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
+  return clearShareRGBA(data);
+}
+
+/** The share of RGBA pixels (4 bytes each) whose alpha is below 255: the counting behind transparentShare. */
+export function clearShareRGBA(rgba: Uint8Array | Uint8ClampedArray): number {
   let n = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i]! < 255) n++;
-  return n / (data.length / 4);
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i]! < 255) n++;
+  return rgba.length ? n / (rgba.length / 4) : 0;
+}
+
+/** A transparent share as a note writes it: "50.0", or "< 0.1" for a few pixels of a large picture. */
+export function percentText(share: number): string {
+  return share < 0.001 ? '< 0.1' : (100 * share).toFixed(1);
 }
 
 export async function encodePng(img: RGBImage): Promise<Buffer> {
