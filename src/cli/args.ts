@@ -14,7 +14,7 @@ import {
   type ImageFormat,
   readImage,
   type RGBImage,
-  percentText,
+  transparencyNote,
   transparentShare,
 } from '../image/rgb.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
@@ -123,12 +123,7 @@ export async function transparentInputs(paths: string[]): Promise<{ path: string
 
 /** One note per transparent input: what the model sees there, and the fix. */
 export function printTransparencyNotes(found: { path: string; share: number }[]): void {
-  for (const { path, share } of found)
-    console.error(
-      `note: ${path} is ${percentText(share)} % transparent; its transparent ` +
-        'pixels are read with the colours stored under them (often black; diffusers reads them the same way) and ' +
-        'the answer is opaque: flatten the picture onto a background first if that is not what you want',
-    );
+  for (const { path, share } of found) console.error(`note: ${transparencyNote(path, share)}`);
 }
 
 export interface OutputFile {

@@ -122,6 +122,15 @@ export function percentText(share: number): string {
   return share < 0.001 ? '< 0.1' : (100 * share).toFixed(1);
 }
 
+/** The note for a transparent input named `name` (a path, or "images[0]"): what the model sees there, and the fix. */
+export function transparencyNote(name: string, share: number): string {
+  return (
+    `${name} is ${percentText(share)} % transparent; its transparent pixels are read with the colours stored ` +
+    'under them (often black; diffusers reads them the same way) and the answer is opaque: flatten the picture ' +
+    'onto a background first if that is not what you want'
+  );
+}
+
 export async function encodePng(img: RGBImage): Promise<Buffer> {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: 3 },

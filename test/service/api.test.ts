@@ -80,6 +80,34 @@ describe('service API', () => {
     expect(j3.result.image).toBe(job.result.image); // same pixels, same content hash
   });
 
+  it("a transparent upload is named in the job's notes (edit and session turn), an opaque one is not", async () => {
+    // 4×2 RGBA: the left half opaque red, the right half fully transparent (black stored under it)
+    const rgba = Buffer.alloc(4 * 2 * 4);
+    for (let p = 0; p < 8; p++) if (p % 4 < 2) rgba.set([255, 0, 0, 255], p * 4);
+    const clear = (
+      await sharp(rgba, { raw: { width: 4, height: 2, channels: 4 } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
+    const opaque = await b64png(solid([9, 9, 9], 4, 2));
+    const r = await call(s, 'POST', '/edit', { prompt: 'keep it', images: [opaque, clear] });
+    expect(r.status).toBe(202);
+    expect(r.body.notes).toHaveLength(1); // in the 202 answer already
+    expect(r.body.notes[0]).toMatch(/^images\[1\] is 50\.0 % transparent; .*colours stored under them.*opaque/);
+    const job = await finished(s, r.body.id);
+    expect(job.notes).toEqual(r.body.notes); // and when followed
+    expect(await image(job.result.image)).toEqual(solid([9, 9, 9], 4, 2));
+    expect((await run('/edit', { prompt: 'keep it', images: [opaque] })).notes).toEqual([]);
+
+    await call(s, 'POST', '/sessions', { name: 'clear' });
+    const t = await run('/sessions/clear/turns', { instruction: 'one', images: [clear] });
+    expect(t.notes).toEqual([r.body.notes[0].replace('images[1]', 'images[0]')]);
+    // what the model was given: the colours under the alpha (black), as the CLI reads them
+    const input = await image(t.result.turn.inputs[0]);
+    expect([...input.data.subarray(0, 6)]).toEqual([255, 0, 0, 255, 0, 0]);
+    expect([...input.data.subarray(6, 12)]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it('a session: create, edit with an image, edit the head, undo, branch, show, list', async () => {
     const created = await call(s, 'POST', '/sessions', { name: 'cup' });
     expect(created.status).toBe(201);

@@ -117,7 +117,7 @@ describe('graceful shutdown', () => {
     const id = '11111111-2222-4333-8444-555555555555';
     const job = {
       id,
-      kind: 'generate',
+      kind: 'edit',
       status: 'running',
       session: null,
       createdAt: new Date().toISOString(),
@@ -132,8 +132,9 @@ describe('graceful shutdown', () => {
         cancelRequested: false,
         result: null,
         error: null,
+        notes: ['images[0] is 50.0 % transparent'],
       },
-      { kind: 'generate', prompt: 'x' },
+      { kind: 'edit', prompt: 'x', images: [], notes: ['images[0] is 50.0 % transparent'] },
     );
     journal.close();
     const again = await startTestService({ data });
@@ -141,6 +142,7 @@ describe('graceful shutdown', () => {
       expect((await call(again, 'GET', `/jobs/${id}`)).body).toMatchObject({
         status: 'failed',
         error: 'the server stopped before this job finished; submit it again',
+        notes: ['images[0] is 50.0 % transparent'], // read back from the journal's spec
       });
     } finally {
       await again.close();

@@ -150,5 +150,9 @@ export function newJob(id: string, spec: JobSpec): Job {
     cancelRequested: false,
     result: null,
     error: null,
+    notes: notesOf(spec),
   };
 }
+
+/** The notes a job's spec carries (generate jobs have no uploads, so none). */
+export const notesOf = (spec: JobSpec): string[] => ('notes' in spec && spec.notes) || [];

@@ -9,6 +9,7 @@
 
 import { join } from 'node:path';
 import Database from 'libsql';
+import { notesOf } from './book.ts';
 import type { Job, JobKind, JobResult, JobSpec, JobStatus } from './types.ts';
 
 const SCHEMA = `
@@ -36,6 +37,8 @@ interface Row {
   finished_at: string | null;
   result: string | null;
   error: string | null;
+  /** the JobSpec as JSON */
+  spec: string;
 }
 
 export class JobJournal {
@@ -98,6 +101,7 @@ export class JobJournal {
       cancelRequested: false,
       result: r.result ? (JSON.parse(r.result) as JobResult) : null,
       error: r.error,
+      notes: notesOf(JSON.parse(r.spec) as JobSpec),
     };
   }
 

@@ -18,9 +18,15 @@ export interface Sampling {
   candidates?: number;
 }
 
+/** What the API tells the client about a job's request, beside its result (set when it is submitted). */
+export interface Notes {
+  /** e.g. an upload with transparent pixels, which the model reads with the colours under them */
+  notes?: string[];
+}
+
 export type JobSpec =
   | ({ kind: 'generate'; prompt: string; width?: number; height?: number } & Sampling)
-  | ({ kind: 'edit'; prompt: string; images: string[] } & Sampling)
+  | ({ kind: 'edit'; prompt: string; images: string[] } & Sampling & Notes)
   | ({
       kind: 'session-edit';
       session: string;
@@ -29,7 +35,8 @@ export type JobSpec =
       from?: number | null;
       width?: number;
       height?: number;
-    } & Sampling);
+    } & Sampling &
+      Notes);
 
 export type JobKind = JobSpec['kind'];
 
@@ -70,6 +77,8 @@ export interface Job {
   result: JobResult | null;
   /** why it failed or was cancelled */
   error: string | null;
+  /** what the client should know about its request (e.g. a transparent upload); empty when nothing */
+  notes: string[];
 }
 
 /** What happens to a job, in order; the last event of every job is done, failed or cancelled. */

@@ -67,10 +67,10 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
         checkSampling({ steps, candidates }, limits);
         checkImageCount(images.length, limits);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
-        const hashes = await storeUploads(store, images, limits);
+        const { hashes, notes } = await storeUploads(store, images, limits);
         return accepted(
           reply,
-          await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance, candidates }),
+          await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance, candidates, notes }),
         );
       },
     },

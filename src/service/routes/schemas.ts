@@ -136,6 +136,12 @@ export const COMPONENTS: Record<string, JsonSchema> = {
     cancelRequested: { type: 'boolean' },
     result: { oneOf: [{ $ref: '#/components/schemas/JobResult' }, { type: 'null' }] },
     error: nullable('string'),
+    notes: {
+      type: 'array',
+      items: str,
+      description:
+        "what the client should know about its request, e.g. an upload's transparent pixels (read with the colours under them)",
+    },
   }),
   JobResult: JOB_RESULT,
   PromptCheck: object({

@@ -131,7 +131,7 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
         await queue.checkRoom(); // refuse before storing uploads that would not be used
-        const images = await storeUploads(store, b.images ?? [], limits);
+        const { hashes: images, notes } = await storeUploads(store, b.images ?? [], limits);
         const { instruction, width, height, seed, steps, guidance, candidates } = b;
         return accepted(
           reply,
@@ -147,6 +147,7 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
             steps,
             guidance,
             candidates,
+            notes,
           }),
         );
       },
