@@ -17,6 +17,7 @@ import {
   transparencyNote,
   transparentShare,
 } from '../image/rgb.ts';
+import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
 
 export { MAX_SEED };
@@ -202,7 +203,12 @@ export async function writeOutputBytes(bytes: Uint8Array, out: OutputFile): Prom
   }
 }
 
-/** The note on a prompt's unknown words (PromptCheck.note) on stderr, with the command that lists the known ones. */
-export function printPromptNote(note: string | null | undefined): void {
-  if (note) console.error(`note: ${note}; \`kontext models mini\` lists the words it knows`);
+/**
+ * A prompt's note (PromptCheck.note: unknown words, colours the world never draws) on stderr; with unknown words,
+ * the command that lists the known ones.
+ */
+export function printPromptNote(check: PromptCheck | undefined): void {
+  if (!check?.note) return;
+  const list = check.unknownWords.length ? '; `kontext models mini` lists the words it knows' : '';
+  console.error(`note: ${check.note}${list}`);
 }

@@ -202,7 +202,7 @@ async function edit(
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction).note);
+  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction));
   let bar: Progress | null = null;
   const t0 = performance.now();
   const out = await o.model.edit({

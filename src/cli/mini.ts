@@ -77,10 +77,10 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const { note } = editor.checkPrompt(o.prompt);
+  const check = editor.checkPrompt(o.prompt);
   const transparent = await transparentInputs(o.images);
   if (!o.quiet && !o.json) {
-    printPromptNote(note);
+    printPromptNote(check);
     printTransparencyNotes(transparent);
   }
   let bar: Progress | null = null;
@@ -110,6 +110,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         height: r.image.height,
         seed: r.seed,
         unknownWords: r.unknownWords,
+        note: check.note,
         transparentInputs: transparent.map((t) => t.path),
         model: dir,
         loadSeconds,

@@ -137,7 +137,7 @@ const edit: Sub = async (argv) => {
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     if (!v.json) {
-      printPromptNote(editor.model.checkPrompt?.(instruction).note);
+      printPromptNote(editor.model.checkPrompt?.(instruction));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn } = await editor.edit(id, { ...opts, images });

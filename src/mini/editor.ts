@@ -8,6 +8,7 @@ import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
+import { outsideWorldNotes } from '../world/outside.ts';
 import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
@@ -68,9 +69,14 @@ export class MiniEditor {
     return this.pipe.resolution;
   }
 
-  /** Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note. */
+  /**
+   * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
+   * them and on colours it asks of things the world never draws in them ("make the background red").
+   */
   checkPrompt(prompt: string): PromptCheck {
-    return this.pipe.tokenizer.check(prompt);
+    const check = this.pipe.tokenizer.check(prompt);
+    const notes = [check.note, ...outsideWorldNotes(prompt)].filter((n) => n !== null);
+    return { ...check, note: notes.length ? notes.join('; ') : null };
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {

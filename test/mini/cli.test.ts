@@ -86,6 +86,28 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
   });
 
+  it('says when the instruction asks a colour the world never draws (the shipped model: known words, so no word list)', async () => {
+    const out = join(root, 'red-bg.png');
+    const run = (...more: string[]) =>
+      cli('edit', join(root, 'in.png'), 'make the background red', '--out', out, '--force', ...more);
+    expect(await run()).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      'note: the model has drawn backgrounds only in white, cream, sky blue, mint green, lavender, peach, light gray ' +
+        'and sand (plain, or a gradient between two), so a "red" background is outside what it learnt',
+    ]);
+    expect(await run('--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({
+      unknownWords: [],
+      note: expect.stringContaining('"red" background'),
+    });
+    // both notes, one line: an unknown word and a colour outside the world
+    expect(await cli('edit', join(root, 'in.png'), 'make the crimson circle black', '--out', out, '--force')).toBe(0);
+    const [note] = errors.filter((e) => e.startsWith('note:'));
+    expect(note).toMatch(
+      /^note: the model does not know "crimson" .*; the model draws shapes only in .* so a "black" circle is outside what it learnt; `kontext models mini` lists the words it knows$/,
+    );
+  });
+
   it('says when an input is transparent (its hidden colours are what the model sees), and only then', async () => {
     // 40×20 RGBA: the left half opaque blue, the right half fully transparent over black, as many exporters store it
     const rgba = Buffer.alloc(40 * 20 * 4);

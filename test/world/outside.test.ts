@@ -1,0 +1,55 @@
+// The note on colours the world never draws (src/world/outside.ts): it names what users ask outside the world, and
+// never fires on an instruction or caption the world itself writes (every family, split and chain turn).
+import { describe, expect, it } from 'vitest';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { outsideWorldNotes } from '../../src/world/outside.ts';
+import type { Split } from '../../src/world/split.ts';
+
+describe('outsideWorldNotes', () => {
+  it('names a background, shape or word colour the world never draws, with the ones it has', () => {
+    const [bg] = outsideWorldNotes('make the background red');
+    expect(bg).toBe(
+      'the model has drawn backgrounds only in white, cream, sky blue, mint green, lavender, peach, light gray and sand ' +
+        '(plain, or a gradient between two), so a "red" background is outside what it learnt',
+    );
+    expect(outsideWorldNotes('change the background to a plain light blue one')[0]).toContain(
+      'a "light blue" background',
+    );
+    expect(outsideWorldNotes('use a navy background')[0]).toContain('a "navy" background');
+    expect(outsideWorldNotes('make the circle black')).toEqual([
+      'the model draws shapes only in red, orange, yellow, green, cyan, blue, purple and pink, so a "black" circle is ' +
+        'outside what it learnt',
+    ]);
+    expect(outsideWorldNotes('turn the stars sky blue please')[0]).toContain('a "sky blue" star');
+    expect(outsideWorldNotes("make the word 'FLUX' yellow")).toEqual([
+      'the model writes words only in black, red, orange, green, blue and purple, so "yellow" letters are outside what it learnt',
+    ]);
+  });
+
+  it('says nothing of colours the world has, or of prompts that ask no colour of a thing', () => {
+    for (const p of [
+      'make the background sky blue',
+      'make the background light gray',
+      'use a peach background',
+      'make the circle blue',
+      "make the word 'FLUX' black",
+      'make the picture gray',
+      'remove the red circle',
+      'make it night',
+      '',
+    ])
+      expect(outsideWorldNotes(p), p).toEqual([]);
+  });
+
+  it('never fires on what the world writes: 2,100 samples of each split, chain turns included', () => {
+    let n = 0;
+    for (const split of ['train', 'val', 'test'] as Split[])
+      for (const s of streamSamples({ split, seed: 3, size: 32, count: 2100 })) {
+        for (const text of [s.instruction, ...(s.turns ?? []).map((t) => t.instruction)]) {
+          expect(outsideWorldNotes(text), text).toEqual([]);
+          n++;
+        }
+      }
+    expect(n).toBeGreaterThan(3 * 2100);
+  });
+});
