@@ -1,12 +1,14 @@
 // Requests the synthetic world never makes. A model trained on it (kontext-mini) reads every word of "make the
 // background red" — but its world draws backgrounds only in eight pastels, so it has never seen a red one and
 // answers with a washed-out guess. The words are known, so the unknown-words note (src/prompt/unknown-words.ts)
-// says nothing; this names the colour and the ones the world has, before the edit runs.
+// says nothing; these notes say it before the edit runs.
 //
-// Three cases, each a colour asked of a thing the world never gives it: a background, an object (a shape) and a
-// word. The rules look at the words right after (or before) the thing, as the world's instructions are written
-// ("make the background sky blue", "turn the circle red", "a peach background"); no instruction the world writes
-// gets a note (test/world/outside.test.ts checks thousands of them).
+// Two kinds. Two edits in one instruction ("make the circle blue and the background red"): the world asks one per
+// instruction, and joined they are rarely both done (model card, Known limits). A colour asked of a thing the world
+// never gives it, for a background, an object (a shape) and a word: the rules look at the words right after (or
+// before) the thing, as the world's instructions are written ("make the background sky blue", "turn the circle
+// red", "a peach background"). No instruction the world writes gets a note, and two of its chain turns joined by
+// "and" always do (test/world/outside.test.ts checks thousands of them).
 
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
@@ -51,14 +53,61 @@ function colorBefore(words: string[], i: number): string[] | null {
 const quoted = (color: string[]) => `"${color.join(' ')}"`;
 const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
-/** Notes for the colours a prompt asks of things the world never gives them (empty when none). */
-export function outsideWorldNotes(prompt: string): string[] {
-  // words as the tokenizer's pieces would be, lower-cased; a quoted label ('FLUX') is not a word here
-  const words = prompt
+/** Words as the tokenizer's pieces would be, lower-cased; a quoted label ('FLUX') is not a word here. */
+const wordsOf = (text: string) =>
+  text
     .replace(/(['"])[^'"]*\1/g, ' ')
     .toLowerCase()
     .split(/[^\p{L}]+/u)
     .filter(Boolean);
+
+/**
+ * Notes for what a prompt asks that the world never does (empty when none): two edits at once, and colours asked
+ * of things the world never draws in them (per clause: "make the circle blue and the background red").
+ */
+export function outsideWorldNotes(prompt: string): string[] {
+  // split() with a captured break gives clause, break, clause, …
+  const parts = prompt.split(CLAUSE_BREAK);
+  const clauses = parts.filter((_, i) => i % 2 === 0 && parts[i]!.trim());
+  const edits = parts.filter((c, i) => i === 0 || (i % 2 === 0 && isEdit(wordsOf(c), /then/i.test(parts[i - 1]!))));
+  const notes: string[] =
+    edits.length > 1
+      ? [
+          `the model learnt one edit per instruction, and this asks for ${edits.length} at once ` +
+            `(${edits.map((c) => `"${c.trim()}"`).join(', ')}), which it rarely carries out: ask for one at a ` +
+            'time, each on the last answer (kontext chat, or a session)',
+        ]
+      : [];
+  return [...notes, ...clauses.flatMap(colorNotes)];
+}
+
+/** "… and …", "…, then …", "…; …": where a second edit may start. */
+const CLAUSE_BREAK = /(\s*;\s*|,?\s+(?:and\s+then|and|then)\s+)/i;
+
+/** Verbs that start an edit of the world's (and a few more users type). */
+const EDIT_VERBS = new Set([
+  ...['make', 'turn', 'change', 'move', 'remove', 'add', 'put', 'place', 'recolor', 'recolour', 'replace', 'delete'],
+  ...['erase', 'shift', 'paint', 'color', 'colour', 'write', 'draw', 'redraw', 'convert', 'relocate', 'swap', 'set'],
+  ...['take', 'get', 'apply', 'restyle', 'rewrite', 'show', 'use', 'give', 'fill', 'rename'],
+]);
+/** Things an elliptical clause names before its colour: "and the background red". */
+const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
+
+/**
+ * Does a clause after a break ask for an edit of its own? After "then" any verb; after "and" or ";" a verb with its
+ * own object ("and make the square red"), not one on the same thing ("move the creature left and make it small", as
+ * the world writes); or an elliptical "the <thing> <colour>" ("and the background red").
+ */
+function isEdit(words: string[], afterThen: boolean): boolean {
+  if (EDIT_VERBS.has(words[0]!)) return afterThen || !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it');
+  const thing = words[1] ?? '';
+  const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));
+  return words[0] === 'the' && named && COLOR_WORDS.has(words.at(-1) ?? '');
+}
+
+/** Notes for the colours a clause asks of things the world never gives them (empty when none). */
+function colorNotes(clause: string): string[] {
+  const words = wordsOf(clause);
   const notes: string[] = [];
   const bg = words.indexOf('background');
   if (bg >= 0) {

@@ -1,5 +1,6 @@
-// The note on colours the world never draws (src/world/outside.ts): it names what users ask outside the world, and
-// never fires on an instruction or caption the world itself writes (every family, split and chain turn).
+// The notes on requests the world never makes (src/world/outside.ts): two edits in one instruction, and colours the
+// world never draws. They name what users ask outside the world, and never fire on an instruction or caption the
+// world itself writes (every family, split and chain turn); two of its chain turns joined by "and" always get one.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { outsideWorldNotes } from '../../src/world/outside.ts';
@@ -39,6 +40,35 @@ describe('outsideWorldNotes', () => {
       '',
     ])
       expect(outsideWorldNotes(p), p).toEqual([]);
+  });
+
+  it('names two edits joined by "and", ", then" or ";", each clause checked for colours on its own', () => {
+    expect(outsideWorldNotes('make the circle blue and the background red')).toEqual([
+      'the model learnt one edit per instruction, and this asks for 2 at once ("make the circle blue", "the ' +
+        'background red"), which it rarely carries out: ask for one at a time, each on the last answer (kontext ' +
+        'chat, or a session)',
+      expect.stringContaining('a "red" background'),
+    ]);
+    expect(outsideWorldNotes("remove the star; make the word 'CAT' red, then make it night")[0]).toContain(
+      'asks for 3 at once ("remove the star", "make the word \'CAT\' red", "make it night")',
+    );
+    // one edit of one thing, as the world writes them: no note
+    for (const p of ['move the creature to the left and make it small', 'remove the circle and the square'])
+      expect(outsideWorldNotes(p), p).toEqual([]);
+  });
+
+  it('names every pair of the world\'s own chain turns joined by "and" (400 pairs)', () => {
+    const lower = (t: string) => t.replace(/^./, (c) => c.toLowerCase());
+    let n = 0;
+    for (const s of streamSamples({ split: 'val', seed: 5, size: 32, families: ['multiturn'], count: 100 }))
+      for (const [i, t] of s.turns!.slice(1).entries()) {
+        const joined = `${s.turns![i]!.instruction} and ${lower(t.instruction)}`;
+        expect(outsideWorldNotes(joined)[0], joined).toMatch(
+          /^the model learnt one edit per instruction, .* 2 at once/,
+        );
+        n++;
+      }
+    expect(n).toBe(400);
   });
 
   it('never fires on what the world writes: 2,100 samples of each split, chain turns included', () => {
