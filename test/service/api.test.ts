@@ -230,6 +230,14 @@ describe('service API', () => {
       });
       const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });
       expect(known.body).toEqual({ unknownWords: [], note: null });
+      // known words asking what the world never draws, and two edits at once: named too (src/world/outside.ts)
+      const outside = await call(mini, 'POST', '/prompts/check', {
+        prompt: 'make the circle blue and the circle crimson',
+      });
+      expect(outside.body.unknownWords).toEqual(['and', 'crimson']); // the tiny model's five words lack 'and'
+      expect(outside.body.note).toMatch(
+        /^the model does not know "and", "crimson" .*; the model learnt one edit per instruction, and this asks for 2 at once .*; the model draws shapes only in .* so a "crimson" circle is outside what it learnt$/,
+      );
     } finally {
       await mini.dispose();
       await rm(dirname(dir), { recursive: true, force: true });
