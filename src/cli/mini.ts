@@ -111,12 +111,16 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         seed: r.seed,
         unknownWords: r.unknownWords,
         note: check.note,
+        edits: r.edits ?? [o.prompt],
         transparentInputs: transparent.map((t) => t.path),
         model: dir,
         loadSeconds,
         seconds,
       }),
     );
-  else console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, seed ${r.seed}, ${seconds.toFixed(2)} s)`);
+  else {
+    const made = r.edits ? `${r.edits.length} edits one after the other, ` : '';
+    console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, ${made}seed ${r.seed}, ${seconds.toFixed(2)} s)`);
+  }
   return 0;
 }

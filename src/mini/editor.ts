@@ -8,7 +8,7 @@ import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
-import { outsideWorldNotes } from '../world/outside.ts';
+import { outsideWorldNotes, splitEdits } from '../world/outside.ts';
 import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
@@ -31,6 +31,12 @@ export interface MiniEditOptions {
    * setting (`sampling.preserve` in its config.json). false: the transformer's pixels everywhere.
    */
   preserve?: boolean;
+  /**
+   * an edit of one image whose prompt asks for several ("make the circle blue and the background red") is made as
+   * that many edits, one after the other, each on the last answer, with seeds seed, seed + 1, … (default true):
+   * the model learnt one edit per instruction (src/world/outside.ts, splitEdits). false: the prompt as one.
+   */
+  oneByOne?: boolean;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
   width?: number;
   height?: number;
@@ -42,6 +48,8 @@ export interface MiniEditResult {
   seed: number;
   /** words of the prompt the model does not know (MiniTokenizer.unknownWords): read without meaning */
   unknownWords: string[];
+  /** the edits made one after the other when the prompt asked for several (see oneByOne); absent for one */
+  edits?: string[];
 }
 
 export interface MiniEditorOptions {
@@ -92,6 +100,8 @@ export class MiniEditor {
     const n = o.candidates;
     const bad = n === undefined ? null : candidatesProblem(n);
     if (bad) throw new UserError(`candidates ${bad}`);
+    const edits = images.length === 1 && o.oneByOne !== false ? splitEdits(o.prompt) : [o.prompt];
+    if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     const unknownWords = this.pipe.tokenizer.unknownWords(o.prompt);
@@ -146,6 +156,21 @@ export class MiniEditor {
         : await unfit(regionColorMaps(out, roundTrip, fitted.image, edited, share), fitted, this.resize);
     const mask = await unfit(maskImage(edited, this.resolution, this.resolution), fitted, this.resize);
     return composite(drawn, map ? applyColorMap(input, map) : input, mask);
+  }
+
+  /** Several edits one after the other, each on the last answer (edit's oneByOne); progress counts them all. */
+  private async oneByOne(
+    edits: string[],
+    image: RGBImage,
+    o: MiniEditOptions & { seed: number },
+  ): Promise<MiniEditResult> {
+    let answer = image;
+    for (const [i, prompt] of edits.entries()) {
+      const onStep = o.onStep && ((step: number, total: number) => o.onStep!(i * total + step, edits.length * total));
+      const r = await this.edit({ ...o, prompt, image: answer, seed: o.seed + i, oneByOne: false, onStep });
+      answer = r.image;
+    }
+    return { image: answer, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits };
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

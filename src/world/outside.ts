@@ -3,8 +3,9 @@
 // answers with a washed-out guess. The words are known, so the unknown-words note (src/prompt/unknown-words.ts)
 // says nothing; these notes say it before the edit runs.
 //
-// Two kinds. Two edits in one instruction ("make the circle blue and the background red"): the world asks one per
-// instruction, and joined they are rarely both done (model card, Known limits). A colour asked of a thing the world
+// Two kinds. Several edits in one instruction ("make the circle blue and the background red"): the world asks one
+// per instruction, and sent as one they are rarely done (model card, Known limits), so splitEdits gives them as
+// instructions of their own, which the editor makes one after the other. A colour asked of a thing the world
 // never gives it, for a background, an object (a shape) and a word: the rules look at the words right after (or
 // before) the thing, as the world's instructions are written ("make the background sky blue", "turn the circle
 // red", "a peach background"). No instruction the world writes gets a note, and two of its chain turns joined by
@@ -62,23 +63,46 @@ const wordsOf = (text: string) =>
     .filter(Boolean);
 
 /**
+ * The edits an instruction asks for, in order: itself when it is one, else its clauses, each an instruction of its
+ * own — an elliptical one takes the first clause's verb ("make the circle blue and the background red" → "make the
+ * circle blue", "make the background red"). A clause that is not an edit of its own stays with the one before
+ * ("move the creature to the left and make it small" is one edit, as the world writes it).
+ */
+export function splitEdits(prompt: string): string[] {
+  // split() with a captured break gives clause, break, clause, …
+  const parts = prompt.split(CLAUSE_BREAK);
+  const edits = [parts[0]!];
+  for (let i = 2; i < parts.length; i += 2) {
+    const words = wordsOf(parts[i]!);
+    const before = wordsOf(edits.at(-1)!);
+    if (parts[i]!.trim() && isEdit(words, /then/i.test(parts[i - 1]!), before)) edits.push(parts[i]!);
+    else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
+  }
+  const verb = /^\s*(.*?)\bthe\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change "
+  return edits.map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim())).filter(Boolean);
+}
+
+/**
  * Notes for what a prompt asks that the world never does (empty when none): two edits at once, and colours asked
  * of things the world never draws in them (per clause: "make the circle blue and the background red").
  */
 export function outsideWorldNotes(prompt: string): string[] {
-  // split() with a captured break gives clause, break, clause, …
-  const parts = prompt.split(CLAUSE_BREAK);
-  const clauses = parts.filter((_, i) => i % 2 === 0 && parts[i]!.trim());
-  const edits = parts.filter((c, i) => i === 0 || (i % 2 === 0 && isEdit(wordsOf(c), /then/i.test(parts[i - 1]!))));
+  const edits = splitEdits(prompt);
   const notes: string[] =
     edits.length > 1
       ? [
-          `the model learnt one edit per instruction, and this asks for ${edits.length} at once ` +
-            `(${edits.map((c) => `"${c.trim()}"`).join(', ')}), which it rarely carries out: ask for one at a ` +
-            'time, each on the last answer (kontext chat, or a session)',
+          `the model learnt one edit per instruction, and this asks for ${edits.length} (` +
+            `${edits.map((c) => `"${c}"`).join(', ')}): kontext-mini makes them one after the other, each on the ` +
+            'last answer',
         ]
       : [];
-  return [...notes, ...clauses.flatMap(colorNotes)];
+  return [
+    ...notes,
+    ...prompt
+      .split(CLAUSE_BREAK)
+      .filter((_, i) => i % 2 === 0)
+      .flatMap(colorNotes),
+  ];
 }
 
 /** "… and …", "…, then …", "…; …": where a second edit may start. */
@@ -96,13 +120,15 @@ const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'charac
 /**
  * Does a clause after a break ask for an edit of its own? After "then" any verb; after "and" or ";" a verb with its
  * own object ("and make the square red"), not one on the same thing ("move the creature left and make it small", as
- * the world writes); or an elliptical "the <thing> <colour>" ("and the background red").
+ * the world writes); or an elliptical "the <thing> <colour>" ("and the background red") after a clause that ends
+ * with its own colour (not "make the circle and the square blue", one edit of two things).
  */
-function isEdit(words: string[], afterThen: boolean): boolean {
+function isEdit(words: string[], afterThen: boolean, before: string[]): boolean {
   if (EDIT_VERBS.has(words[0]!)) return afterThen || !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it');
   const thing = words[1] ?? '';
   const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));
-  return words[0] === 'the' && named && COLOR_WORDS.has(words.at(-1) ?? '');
+  const colored = (w: string[]) => COLOR_WORDS.has(w.at(-1) ?? '');
+  return words[0] === 'the' && named && colored(words) && colored(before);
 }
 
 /** Notes for the colours a clause asks of things the world never gives them (empty when none). */

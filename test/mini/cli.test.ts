@@ -86,7 +86,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
   });
 
-  it('says when the instruction asks a colour the world never draws (the shipped model: known words, so no word list)', async () => {
+  it('says when the instruction asks a colour the world never draws, or two edits (made one after the other)', async () => {
     const out = join(root, 'red-bg.png');
     const run = (...more: string[]) =>
       cli('edit', join(root, 'in.png'), 'make the background red', '--out', out, '--force', ...more);
@@ -106,6 +106,29 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(note).toMatch(
       /^note: the model does not know "crimson" .*; the model draws shapes only in .* so a "black" circle is outside what it learnt; `kontext models mini` lists the words it knows$/,
     );
+    // two edits at once: made one after the other, and said so
+    expect(
+      await cli('edit', join(root, 'in.png'), 'make the circle blue and the background red', '--out', out, '--force'),
+    ).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))[0]).toBe(
+      'note: the model learnt one edit per instruction, and this asks for 2 ("make the circle blue", "make the ' +
+        'background red"): kontext-mini makes them one after the other, each on the last answer; the model has ' +
+        'drawn backgrounds only in white, cream, sky blue, mint green, lavender, peach, light gray and sand (plain, ' +
+        'or a gradient between two), so a "red" background is outside what it learnt',
+    );
+    expect(logs.at(-1)).toMatch(/^wrote .*red-bg\.png \(48x32, 2 edits one after the other, seed \d+, /);
+    expect(
+      await cli(
+        'edit',
+        join(root, 'in.png'),
+        'make the circle blue, then make it night',
+        '--out',
+        out,
+        '--force',
+        '--json',
+      ),
+    ).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).edits).toEqual(['make the circle blue', 'make it night']);
   });
 
   it('says when an input is transparent (its hidden colours are what the model sees), and only then', async () => {

@@ -140,6 +140,41 @@ describe('MiniEditor', () => {
     expect([g.image.width, g.image.height]).toEqual([48, 48]);
   });
 
+  it('makes two edits asked at once one after the other (seeds S, S + 1), exactly as two calls would', async () => {
+    const ed = await MiniEditor.load(dir);
+    const img = pattern(40, 24);
+    const steps: [number, number][] = [];
+    const both = await ed.edit({
+      prompt: 'make the circle blue and the background red',
+      image: img,
+      seed: 7,
+      numInferenceSteps: 2,
+      onStep: (s, t) => void steps.push([s, t]),
+    });
+    expect(both.edits).toEqual(['make the circle blue', 'make the background red']);
+    expect(steps.map(([s, t]) => `${s}/${t}`)).toEqual(['1/4', '2/4', '3/4', '4/4']); // one progress over both
+    const first = await ed.edit({ prompt: 'make the circle blue', image: img, seed: 7, numInferenceSteps: 2 });
+    const second = await ed.edit({
+      prompt: 'make the background red',
+      image: first.image,
+      seed: 8,
+      numInferenceSteps: 2,
+    });
+    expect(both.image).toEqual(second.image);
+    expect(both.seed).toBe(7);
+    // as one prompt: one edit, another answer; one edit asked: no `edits`
+    const asOne = await ed.edit({
+      prompt: 'make the circle blue and the background red',
+      image: img,
+      seed: 7,
+      numInferenceSteps: 2,
+      oneByOne: false,
+    });
+    expect(asOne.edits).toBeUndefined();
+    expect(diff(asOne.image, both.image)).toBeGreaterThan(0);
+    expect(first.edits).toBeUndefined();
+  });
+
   it('rejects bad requests with messages that say what to fix', async () => {
     const ed = await MiniEditor.load(dir);
     const img = pattern(32, 32);

@@ -236,7 +236,7 @@ describe('service API', () => {
       });
       expect(outside.body.unknownWords).toEqual(['and', 'crimson']); // the tiny model's five words lack 'and'
       expect(outside.body.note).toMatch(
-        /^the model does not know "and", "crimson" .*; the model learnt one edit per instruction, and this asks for 2 at once .*; the model draws shapes only in .* so a "crimson" circle is outside what it learnt$/,
+        /^the model does not know "and", "crimson" .*; the model learnt one edit per instruction, and this asks for 2 .*; the model draws shapes only in .* so a "crimson" circle is outside what it learnt$/,
       );
     } finally {
       await mini.dispose();

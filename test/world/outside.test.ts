@@ -3,7 +3,7 @@
 // world itself writes (every family, split and chain turn); two of its chain turns joined by "and" always get one.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { outsideWorldNotes } from '../../src/world/outside.ts';
+import { outsideWorldNotes, splitEdits } from '../../src/world/outside.ts';
 import type { Split } from '../../src/world/split.ts';
 
 describe('outsideWorldNotes', () => {
@@ -44,17 +44,32 @@ describe('outsideWorldNotes', () => {
 
   it('names two edits joined by "and", ", then" or ";", each clause checked for colours on its own', () => {
     expect(outsideWorldNotes('make the circle blue and the background red')).toEqual([
-      'the model learnt one edit per instruction, and this asks for 2 at once ("make the circle blue", "the ' +
-        'background red"), which it rarely carries out: ask for one at a time, each on the last answer (kontext ' +
-        'chat, or a session)',
+      'the model learnt one edit per instruction, and this asks for 2 ("make the circle blue", "make the ' +
+        'background red"): kontext-mini makes them one after the other, each on the last answer',
       expect.stringContaining('a "red" background'),
     ]);
     expect(outsideWorldNotes("remove the star; make the word 'CAT' red, then make it night")[0]).toContain(
-      'asks for 3 at once ("remove the star", "make the word \'CAT\' red", "make it night")',
+      'asks for 3 ("remove the star", "make the word \'CAT\' red", "make it night")',
     );
     // one edit of one thing, as the world writes them: no note
     for (const p of ['move the creature to the left and make it small', 'remove the circle and the square'])
       expect(outsideWorldNotes(p), p).toEqual([]);
+  });
+
+  it("splitEdits: the clauses as instructions, an elliptical one with the first clause's verb", () => {
+    expect(splitEdits('change the circle to blue and the background to red')).toEqual([
+      'change the circle to blue',
+      'change the background to red',
+    ]);
+    expect(splitEdits('Remove the star, then make it night')).toEqual(['Remove the star', 'make it night']);
+    // one edit: as it was typed
+    for (const p of [
+      'move the creature to the left and make it small',
+      'make the circle and the square blue', // two things, one colour: one edit (the first clause has no colour)
+      'make the circle blue',
+      'draw this character again, small and at the top, in a scene with a peach background and a red star',
+    ])
+      expect(splitEdits(p), p).toEqual([p]);
   });
 
   it('names every pair of the world\'s own chain turns joined by "and" (400 pairs)', () => {
@@ -63,8 +78,9 @@ describe('outsideWorldNotes', () => {
     for (const s of streamSamples({ split: 'val', seed: 5, size: 32, families: ['multiturn'], count: 100 }))
       for (const [i, t] of s.turns!.slice(1).entries()) {
         const joined = `${s.turns![i]!.instruction} and ${lower(t.instruction)}`;
+        expect(splitEdits(joined), joined).toEqual([s.turns![i]!.instruction, lower(t.instruction)]);
         expect(outsideWorldNotes(joined)[0], joined).toMatch(
-          /^the model learnt one edit per instruction, .* 2 at once/,
+          /^the model learnt one edit per instruction, and this asks for 2 \(/,
         );
         n++;
       }
@@ -77,6 +93,7 @@ describe('outsideWorldNotes', () => {
       for (const s of streamSamples({ split, seed: 3, size: 32, count: 2100 })) {
         for (const text of [s.instruction, ...(s.turns ?? []).map((t) => t.instruction)]) {
           expect(outsideWorldNotes(text), text).toEqual([]);
+          expect(splitEdits(text), text).toEqual([text]);
           n++;
         }
       }
