@@ -238,6 +238,19 @@ describe('service API', () => {
       expect(outside.body.note).toMatch(
         /^the model does not know "and", "crimson" .*; the model learnt one edit per instruction, and this asks for 2 .*; the model draws shapes only in .* so a "crimson" circle is outside what it learnt$/,
       );
+      // the same note comes with a job, for clients that submit without checking first
+      const job = await call(mini, 'POST', '/edit', {
+        prompt: 'make the circle blue and the circle crimson',
+        images: [img],
+      });
+      expect(job.body.notes).toEqual([outside.body.note]);
+      const turn = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'make the circle crimson' });
+      expect(turn.body.notes).toEqual([expect.stringMatching(/^the model does not know "crimson" /)]);
+      const drawn = await call(mini, 'POST', '/generate', { prompt: 'the crimson circle' });
+      expect(drawn.body.notes).toEqual([expect.stringMatching(/^the model does not know "crimson" /)]);
+      expect((await call(mini, 'POST', '/generate', { prompt: 'make the circle blue' })).body.notes).toEqual([]);
+      for (const id of [job.body.id, turn.body.id, drawn.body.id])
+        expect((await finished(mini, id)).status).toBe('done');
     } finally {
       await mini.dispose();
       await rm(dirname(dir), { recursive: true, force: true });

@@ -154,5 +154,5 @@ export function newJob(id: string, spec: JobSpec): Job {
   };
 }
 
-/** The notes a job's spec carries (generate jobs have no uploads, so none). */
-export const notesOf = (spec: JobSpec): string[] => ('notes' in spec && spec.notes) || [];
+/** The notes a job's spec carries. */
+export const notesOf = (spec: JobSpec): string[] => spec.notes ?? [];

@@ -20,12 +20,12 @@ export interface Sampling {
 
 /** What the API tells the client about a job's request, beside its result (set when it is submitted). */
 export interface Notes {
-  /** e.g. an upload with transparent pixels, which the model reads with the colours under them */
+  /** e.g. words the model does not know, or an upload with transparent pixels (read with the colours under them) */
   notes?: string[];
 }
 
 export type JobSpec =
-  | ({ kind: 'generate'; prompt: string; width?: number; height?: number } & Sampling)
+  | ({ kind: 'generate'; prompt: string; width?: number; height?: number } & Sampling & Notes)
   | ({ kind: 'edit'; prompt: string; images: string[] } & Sampling & Notes)
   | ({
       kind: 'session-edit';

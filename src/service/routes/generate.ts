@@ -6,6 +6,7 @@ import { DEFAULT_SIZE } from '../../session/editor.ts';
 import type { Job, Sampling } from '../jobs/types.ts';
 import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
+import { promptNotes } from './prompts.ts';
 import { EDIT_BODY, GENERATE_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
@@ -33,7 +34,7 @@ export const JOB_RESPONSES = {
   503: { description: 'the server is shutting down', schema: 'Error' },
 };
 
-export function generateRoutes({ store, queue, limits }: ServiceContext): RouteSpec[] {
+export function generateRoutes({ store, queue, model, limits }: ServiceContext): RouteSpec[] {
   return [
     {
       method: 'POST',
@@ -50,7 +51,11 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
           checkPixels('the requested image', width ?? DEFAULT_SIZE, height ?? DEFAULT_SIZE, limits);
         return accepted(
           reply,
-          await queue.submit({ kind: 'generate', prompt, width, height, seed, steps, guidance, candidates }),
+          await queue.submit({
+            kind: 'generate',
+            ...{ prompt, width, height, seed, steps, guidance, candidates },
+            notes: promptNotes(model, prompt),
+          }),
         );
       },
     },
@@ -70,7 +75,11 @@ export function generateRoutes({ store, queue, limits }: ServiceContext): RouteS
         const { hashes, notes } = await storeUploads(store, images, limits);
         return accepted(
           reply,
-          await queue.submit({ kind: 'edit', prompt, images: hashes, seed, steps, guidance, candidates, notes }),
+          await queue.submit({
+            kind: 'edit',
+            ...{ prompt, images: hashes, seed, steps, guidance, candidates },
+            notes: [...promptNotes(model, prompt), ...notes],
+          }),
         );
       },
     },

@@ -2,6 +2,7 @@
 // ignore (the web app shows them beside the edit; `kontext edit` prints the same note).
 
 import { checkText } from '../limits.ts';
+import type { ServiceModel } from '../model.ts';
 import { PROMPT_CHECK_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
@@ -25,4 +26,10 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
       },
     },
   ];
+}
+
+/** The prompt's note (unknown words, several edits, colours the world never draws) for a job's notes; [] if none. */
+export function promptNotes(model: ServiceModel, prompt: string): string[] {
+  const note = model.checkPrompt?.(prompt)?.note;
+  return note ? [note] : [];
 }

@@ -8,6 +8,7 @@ import type { Sampling } from '../jobs/types.ts';
 import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { accepted, JOB_RESPONSES } from './generate.ts';
+import { promptNotes } from './prompts.ts';
 import { BRANCH_BODY, CREATE_SESSION_BODY, SESSION_TURN_BODY } from './schemas.ts';
 import { bodyOf, paramsOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
@@ -25,7 +26,7 @@ const ERRORS = {
   404: { description: 'no such session (or turn)', schema: 'Error' },
 };
 
-export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSpec[] {
+export function sessionRoutes({ store, queue, model, limits }: ServiceContext): RouteSpec[] {
   /** The session named in the path, or 404. */
   const session = (raw: string) => {
     const s = store.findSession(sessionId(raw));
@@ -147,7 +148,7 @@ export function sessionRoutes({ store, queue, limits }: ServiceContext): RouteSp
             steps,
             guidance,
             candidates,
-            notes,
+            notes: [...promptNotes(model, instruction), ...notes],
           }),
         );
       },
