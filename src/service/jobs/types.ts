@@ -77,7 +77,7 @@ export interface Job {
   result: JobResult | null;
   /** why it failed or was cancelled */
   error: string | null;
-  /** what the client should know about its request (e.g. a transparent upload); empty when nothing */
+  /** what the client should know about its request (the prompt's note, a transparent upload); empty when nothing */
   notes: string[];
 }
 

@@ -140,7 +140,7 @@ export const COMPONENTS: Record<string, JsonSchema> = {
       type: 'array',
       items: str,
       description:
-        "what the client should know about its request, e.g. an upload's transparent pixels (read with the colours under them)",
+        "what the client should know about its request: the prompt's note (as POST /prompts/check gives it) and an upload's transparent pixels (read with the colours under them)",
     },
   }),
   JobResult: JOB_RESULT,
