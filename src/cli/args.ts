@@ -204,8 +204,8 @@ export async function writeOutputBytes(bytes: Uint8Array, out: OutputFile): Prom
 }
 
 /**
- * A prompt's note (PromptCheck.note: unknown words, colours the world never draws) on stderr; with unknown words,
- * the command that lists the known ones.
+ * A prompt's note (PromptCheck.note: unknown words, several edits, colours the world never draws) on stderr; with
+ * unknown words, the command that lists the known ones.
  */
 export function printPromptNote(check: PromptCheck | undefined): void {
   if (!check?.note) return;

@@ -79,7 +79,8 @@ export class MiniEditor {
 
   /**
    * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
-   * them and on colours it asks of things the world never draws in them ("make the background red").
+   * them, on several edits asked at once (made one after the other) and on colours asked of things the world never
+   * draws in them ("make the background red"): src/world/outside.ts.
    */
   checkPrompt(prompt: string): PromptCheck {
     const check = this.pipe.tokenizer.check(prompt);
