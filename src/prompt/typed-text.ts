@@ -70,6 +70,9 @@ export function readTyped(text: string, knows: (word: string) => boolean): strin
         .match(/\p{L}+$/u)?.[0]
         .toLowerCase();
       if (before && LABEL_CUES.has(before)) continue;
+      // "make the sign say ME TOO": a closing courtesy word in capitals in a sentence that is not shouted is the
+      // label's last word
+      if (re === COURTESY[1] && /\p{Lu}{2,}/u.test(m[0]) && /\p{Ll}/u.test(t)) continue;
       t = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
       again = true;
     }

@@ -136,6 +136,13 @@ describe('MiniTokenizer', () => {
     expect(sign.decode([CLS, ...sign.pieces('make the sign say thank you')])).toBe(
       "[CLS] make the sign say ' [SPELL] THANK ' [SPELL] you",
     );
+    // a courtesy word in capitals is the label's, unless the whole instruction is shouted
+    expect(sign.decode([CLS, ...sign.pieces('make the sign say ME TOO')])).toBe(
+      "[CLS] make the sign say ' [SPELL] ME [SPELL] TOO '",
+    );
+    expect(sign.decode([CLS, ...sign.pieces('MAKE THE SIGN SAY FLUX TOO')])).toBe(
+      "[CLS] make the sign say ' [SPELL] FLUX '",
+    );
     const polite = new MiniTokenizer(['please', 'blue']);
     expect(polite.decode([CLS, ...polite.pieces('please blue')])).toBe('[CLS] please blue');
   });
