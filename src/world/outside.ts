@@ -63,7 +63,7 @@ const wordsOf = (text: string) =>
     .filter(Boolean);
 
 /**
- * The edits an instruction asks for, in order: itself when it is one, else its clauses, each an instruction of its
+ * The edits an instruction asks for, in order: [prompt] when it is one, else its clauses, each an instruction of its
  * own — an elliptical one takes the first clause's verb ("make the circle blue and the background red" → "make the
  * circle blue", "make the background red"). A clause that is not an edit of its own stays with the one before
  * ("move the creature to the left and make it small" is one edit, as the world writes it).
@@ -79,7 +79,8 @@ export function splitEdits(prompt: string): string[] {
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
   const verb = /^\s*(.*?)\bthe\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change "
-  return edits.map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim())).filter(Boolean);
+  const out = edits.map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()));
+  return out.filter(Boolean).length > 1 ? out.filter(Boolean) : [prompt];
 }
 
 /**
