@@ -67,6 +67,9 @@ describe('outsideWorldNotes', () => {
       'move the creature to the left and make it small',
       'make the circle and the square blue', // two things, one colour: one edit (the first clause has no colour)
       'make the circle blue',
+      '',
+      ' and make the square red', // nothing before the break: one edit, as typed
+      'make the circle blue and',
       'draw this character again, small and at the top, in a scene with a peach background and a red star',
     ])
       expect(splitEdits(p), p).toEqual([p]);
