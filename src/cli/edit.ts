@@ -57,6 +57,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   With the embedded model (kontext-mini, ${'models/kontext-mini'}):
   IMAGE           the image to edit (any size: letterboxed to the model's square, answered at IMAGE's size)
   IMAGE2          a second image: style reference ("make it in the style of the second image")
+  "instruction"   one edit, as the model learnt them; several ("make the circle blue and the background red",
+                  "…, then …") are made one after the other, each on the last answer (seeds S, S+1, …)
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
   --prompt P      the instruction (instead of the last positional argument)
   --candidates N  sample N answers (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
