@@ -29,6 +29,8 @@ const BACKGROUND_PHRASES = new Set<string>([...Object.values(BACKGROUND_WORDS), 
 /** Words that may stand between a thing and its colour: "change the background to a plain red one". */
 const FILLERS = new Set(['to', 'into', 'with', 'a', 'an', 'the', 'plain', 'solid', 'be', 'is', 'as', 'in', 'all']);
 const SHADES = new Set(['light', 'dark', 'pale', 'bright', 'deep']);
+/** Words that may open a colour of two words: a shade ("light blue"), or the first of "sky blue", "mint green". */
+const opensColor = (w: string | undefined) => w !== undefined && (SHADES.has(w) || w === 'sky' || w === 'mint');
 
 const TEXT_WORDS = new Set(['word', 'words', 'text', 'letters', 'sign', 'label', 'writing']);
 const COURTESY = new Set(['please', 'thanks', 'thank', 'you', 'now', 'instead', 'too', 'also', 'ok']);
@@ -38,7 +40,7 @@ function colorAfter(words: string[], i: number): string[] | null {
   let j = i + 1;
   while (j < words.length && FILLERS.has(words[j]!)) j++;
   const start = j;
-  while (j < words.length && (SHADES.has(words[j]!) || words[j] === 'sky' || words[j] === 'mint')) j++;
+  while (j < words.length && opensColor(words[j])) j++;
   if (j < words.length && COLOR_WORDS.has(words[j]!)) return words.slice(start, j + 1);
   return j > start && COLOR_WORDS.has(words[j - 1]!) ? words.slice(start, j) : null; // "sky", "mint" alone
 }
@@ -47,7 +49,7 @@ function colorAfter(words: string[], i: number): string[] | null {
 function colorBefore(words: string[], i: number): string[] | null {
   let j = i - 1;
   if (j < 0 || !COLOR_WORDS.has(words[j]!)) return null;
-  while (j > 0 && (SHADES.has(words[j - 1]!) || words[j - 1] === 'sky' || words[j - 1] === 'mint')) j--;
+  while (j > 0 && opensColor(words[j - 1])) j--;
   return words.slice(j, i);
 }
 
@@ -79,8 +81,10 @@ export function splitEdits(prompt: string): string[] {
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
   const verb = /^\s*(.*?)\bthe\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change "
-  const out = edits.map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()));
-  return out.filter(Boolean).length > 1 ? out.filter(Boolean) : [prompt];
+  const out = edits
+    .map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
+    .filter(Boolean);
+  return out.length > 1 ? out : [prompt];
 }
 
 /**
