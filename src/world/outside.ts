@@ -119,17 +119,20 @@ const EDIT_VERBS = new Set([
   ...['erase', 'shift', 'paint', 'color', 'colour', 'write', 'draw', 'redraw', 'convert', 'relocate', 'swap', 'set'],
   ...['take', 'get', 'apply', 'restyle', 'rewrite', 'show', 'use', 'give', 'fill', 'rename'],
 ]);
+/** What only the whole image can be: "…; make it night" is an edit of its own, whatever the clause before named. */
+const WHOLE = new Set(['night', 'day', 'daytime', 'daylight', 'grayscale', 'greyscale', 'monochrome']);
 /** Things an elliptical clause names before its colour: "and the background red". */
 const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
 
 /**
  * Does a clause after a break ask for an edit of its own? After "then" any verb; after "and" or ";" a verb with its
- * own object ("and make the square red"), not one on the same thing ("move the creature left and make it small", as
- * the world writes); or an elliptical "the <thing> <colour>" ("and the background red") after a clause that ends
+ * own object ("and make the square red") or one that only the whole image can take ("; make it night"), not one on
+ * the same thing ("move the creature left and make it small", as the world writes); or an elliptical "the <thing> <colour>" ("and the background red") after a clause that ends
  * with its own colour (not "make the circle and the square blue", one edit of two things).
  */
 function isEdit(words: string[], afterThen: boolean, before: string[]): boolean {
-  if (EDIT_VERBS.has(words[0]!)) return afterThen || !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it');
+  if (EDIT_VERBS.has(words[0]!))
+    return afterThen || !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') || WHOLE.has(words[2] ?? '');
   const thing = words[1] ?? '';
   const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));
   const colored = (w: string[]) => COLOR_WORDS.has(w.at(-1) ?? '');

@@ -62,6 +62,9 @@ describe('outsideWorldNotes', () => {
       'change the background to red',
     ]);
     expect(splitEdits('Remove the star, then make it night')).toEqual(['Remove the star', 'make it night']);
+    // "it" that only the whole image can be: an edit of its own after "and" or ";" too
+    expect(splitEdits('make the circle blue; make it night')).toEqual(['make the circle blue', 'make it night']);
+    expect(splitEdits('remove the star and turn it grayscale')).toEqual(['remove the star', 'turn it grayscale']);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
