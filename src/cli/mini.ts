@@ -110,6 +110,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         height: r.image.height,
         seed: r.seed,
         unknownWords: r.unknownWords,
+        typos: check.typos ?? [],
         note: check.note,
         edits: r.edits ?? [o.prompt],
         transparentInputs: transparent.map((t) => t.path),

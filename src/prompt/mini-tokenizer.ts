@@ -10,11 +10,11 @@
 // letters). Ids: 0 [PAD], 1 [CLS] (its feature is the pooled vector), 2 [SPELL], 3..258 bytes, 259… words.
 //
 // People type instructions otherwise than the training instructions are written (quotes, case, sentence marks,
-// courtesy words, British spellings): typed-text.ts reads them back to that phrasing before the lookup.
-// unknown-words.ts tells the user what the vocabulary lacks.
+// courtesy words, British spellings, typos): typed-text.ts reads them back to that phrasing before the lookup.
+// unknown-words.ts tells the user what the vocabulary lacks and which typos were read as which words.
 
 import { americanSpelling, isLabel, PIECES, readTyped } from './typed-text.ts';
-import { closestWord, type PromptCheck, unknownWordsNote } from './unknown-words.ts';
+import { closestWord, type PromptCheck, type Typo, typoOf, typosNote, unknownWordsNote } from './unknown-words.ts';
 
 export const PAD = 0;
 export const CLS = 1;
@@ -77,19 +77,56 @@ export class MiniTokenizer {
    * letter, they mean nothing to a model trained on the vocabulary's words ("make the circle crimson" → crimson).
    */
   unknownWords(text: string): string[] {
-    const words = this.split(text).filter((p) => /^\p{L}+$/u.test(p) && !isLabel(p) && !this.knows(p.toLowerCase()));
+    return this.lacked(this.split(text));
+  }
+
+  /** The words of a text read as the vocabulary words they are typos of ("cirlce" → "circle"), in order, each once. */
+  typos(text: string): Typo[] {
+    const read = new Map<string, string>();
+    readTyped(
+      text,
+      (w) => this.knows(w),
+      (w) => {
+        const r = this.typoOf(w);
+        if (r) read.set(w, r);
+        return r;
+      },
+    );
+    const at = (w: string) => (text.toLowerCase().match(PIECES) ?? ([] as string[])).indexOf(w);
+    return [...read].sort((a, b) => at(a[0]) - at(b[0])).map(([typed, r]) => ({ typed, read: r }));
+  }
+
+  /** Lower-cased words of pieces that the vocabulary lacks and that are not labels, in order, each once. */
+  private lacked(pieces: string[]): string[] {
+    const words = pieces.filter((p) => /^\p{L}+$/u.test(p) && !isLabel(p) && !this.knows(p.toLowerCase()));
     return [...new Set(words.map((w) => w.toLowerCase()))];
   }
 
-  /** A vocabulary word one typo away from `word`, if just one is (unknown-words.ts). */
+  /** A vocabulary word one typo away from `word`, if just one is (unknown-words.ts): the note's guess. */
   closestWord(word: string): string | undefined {
     return closestWord(word, this.words);
   }
 
-  /** The unknown words of a text and what to tell the user about them (null when there are none). */
+  /**
+   * Is this lower-case word read as a vocabulary word: itself, its British spelling or a typo of one? A made-up word
+   * (training's phrasing.ts) must not be: it has to be read without meaning.
+   */
+  reads(word: string): boolean {
+    return this.knows(word) || this.typoOf(word) !== undefined;
+  }
+
+  /** The vocabulary word `word` is read as, a typo of it and no English word of its own (unknown-words.ts). */
+  typoOf(word: string): string | undefined {
+    return typoOf(word, this.words);
+  }
+
+  /** The unknown words of a text, its typos read as known words, and what to tell the user (null when nothing). */
   check(text: string): PromptCheck {
     const unknownWords = this.unknownWords(text);
-    return { unknownWords, note: unknownWordsNote(unknownWords, (w) => this.closestWord(w)) };
+    const typos = this.typos(text);
+    const notes = [typosNote(typos), unknownWordsNote(unknownWords, (w) => this.closestWord(w))];
+    const note = notes.filter((n) => n !== null).join('; ') || null;
+    return { unknownWords, typos, note };
   }
 
   /** Token ids without [CLS] and padding. */
@@ -114,9 +151,13 @@ export class MiniTokenizer {
     return ids;
   }
 
-  /** The pieces of a text as the training instructions write them (typed-text.ts). */
+  /** The pieces of a text as the training instructions write them, typos read as the words meant (typed-text.ts). */
   private split(text: string): string[] {
-    return readTyped(text, (w) => this.knows(w));
+    return readTyped(
+      text,
+      (w) => this.knows(w),
+      (w) => this.typoOf(w),
+    );
   }
 
   /** [CLS] + pieces, cut or padded with [PAD] to `length`. */

@@ -8,15 +8,19 @@
 //   recoloured the circle; quoted, the word).
 // - Case: a label typed in lower case is read in capitals where nothing else can be meant: between quotes ('flux'),
 //   a word the vocabulary lacks right after "word", "text", "say", "replace", "write" or "letters of" ("the word
-//   flux"), or after "to", "as", "with" or "of" shortly after a label ("change the text piano to ghost"). A
-//   vocabulary word in capitals that nothing marks as a label is the word shouted ("make the circle RED"), and an
-//   instruction all in capitals is read in lower case but for its quoted words; so a label that is also a vocabulary
-//   word ("star") needs quotes or a cue.
+//   flux"), or after "to", "as", "with" or "of" shortly after a label ("change the text piano to ghost"; but not a
+//   typo of a vocabulary word: "… 'SHOP' to grene" is green). A vocabulary word in capitals that nothing marks as a
+//   label is the word shouted ("make the circle RED"), and an instruction all in capitals is read in lower case but
+//   for its quoted words; so a label that is also a vocabulary word ("star") needs quotes or a cue.
 // - Sentence marks (. ! ?) are left out unless the vocabulary knows them (a trailing full stop cost the twelfth
 //   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
 // - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+// - Typos: a word the vocabulary lacks that is one typo from just one vocabulary word (of several, just one with the
+//   same letters), and no English word of its own, is read as that word ("cirlce" → "circle"; "blur" stays blur).
+//   With two letters swapped in one word of each test instruction the twelfth model did 61 of 360 edits, against
+//   104 as written; read back, 104 (model card, "Typos").
 
 /** words, numbers and single other characters: the tokenizer's pieces */
 export const PIECES = /\p{L}+|\p{N}+|\S/gu;
@@ -55,9 +59,15 @@ export function americanSpelling(word: string): string | undefined {
 
 /**
  * The pieces of a typed text as the training instructions write them: one quote mark, no courtesy words, labels in
- * capitals, shouted words in lower case. `knows`: is this lower-case word in the vocabulary (either spelling)?
+ * capitals, shouted words in lower case, typos read as the words meant. `knows`: is this lower-case word in the
+ * vocabulary (either spelling)? `typo`: the vocabulary word a lower-case word it lacks is a typo of (unknown-words.ts
+ * typoOf); without it typos are left as typed.
  */
-export function readTyped(text: string, knows: (word: string) => boolean): string[] {
+export function readTyped(
+  text: string,
+  knows: (word: string) => boolean,
+  typo: (word: string) => string | undefined = () => undefined,
+): string[] {
   let t = text.normalize('NFC').replace(QUOTES, "'").trim();
   for (let again = true; again; ) {
     again = false;
@@ -89,14 +99,18 @@ export function readTyped(text: string, knows: (word: string) => boolean): strin
     const cue = pieces[i - 1]?.toLowerCase() ?? '';
     const named = LABEL_CUES.has(cue) || (cue === 'of' && pieces[i - 2]?.toLowerCase() === 'letters');
     const second = SECOND_LABEL_CUES.has(cue) && pieces.slice(Math.max(0, i - 4), i).some(isLabel);
-    if ((named || second) && /^\p{Ll}{2,}$/u.test(p) && !knows(p)) pieces[i] = p.toUpperCase();
+    // (after "to" … a typo of a vocabulary word is that word: "change the word 'SHOP' to grene")
+    const label = /^\p{Ll}{2,}$/u.test(p) && !knows(p) && (named || (second && typo(p) === undefined));
+    if (label) pieces[i] = p.toUpperCase();
     // a vocabulary word in capitals that nothing marks as a label (quotes, a cue, a label beside it) is that word
     // shouted: "make it RED", "MAKE IT NIGHT"; after "to" it is taken for the word ("… the word 'OWL' to BLACK")
     const marked = quoted.has(found[i]!.index) || named || (second && cue !== 'to');
     if (isLabel(p) && knows(p.toLowerCase()) && !marked && ![pieces[i - 1], pieces[i + 1]].some(unknownLabel))
       pieces[i] = p.toLowerCase();
   }
-  return pieces.filter((p) => !SENTENCE_MARKS.has(p) || knows(p));
+  return pieces
+    .filter((p) => !SENTENCE_MARKS.has(p) || knows(p))
+    .map((p) => (/^\p{L}+$/u.test(p) && !isLabel(p) && !knows(p.toLowerCase()) ? (typo(p.toLowerCase()) ?? p) : p));
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */

@@ -1,10 +1,31 @@
 // What to tell a user about the words of a prompt the model cannot read: words its vocabulary lacks are spelled
-// letter by letter and read without meaning, so they are named before an edit runs, with a guess for a typo.
+// letter by letter and read without meaning, so they are named before an edit runs. A typo of a vocabulary word
+// ("cirlce") is read as that word, and the note says so; an English word one typo from one ("blur", not "blue")
+// is not a typo: it stays unknown, with the guess offered ("did you mean").
+
+import { ENGLISH_NEAR_WORDS } from './english-near-words.ts';
 
 export interface PromptCheck {
-  /** lower-cased, in order, each once */
+  /** lower-cased, in order, each once: the words read without meaning (typos read as known words are not among them) */
   unknownWords: string[];
+  /** typed words read as the vocabulary words they are typos of, in order, each once */
+  typos?: Typo[];
   note: string | null;
+}
+
+export interface Typo {
+  /** lower-cased, as typed */
+  typed: string;
+  /** the vocabulary word it is read as */
+  read: string;
+}
+
+/** What to tell a user whose typos were read as known words (null when there were none). */
+export function typosNote(typos: readonly Typo[]): string | null {
+  if (!typos.length) return null;
+  const [first, ...rest] = typos.map((t) => `"${t.typed}" as "${t.read}"`);
+  const list = rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first;
+  return `read ${list}, ${typos.length === 1 ? 'a typo of a word' : 'typos of words'} the model knows`;
 }
 
 /**
@@ -43,9 +64,22 @@ function oneEditApart(a: string, b: string): boolean {
   return long.slice(i + 1) === short.slice(i);
 }
 
-/** A vocabulary word one typo away from `word` (a letter added, left out, changed or two swapped), if just one is. */
+/**
+ * The vocabulary word that `word` is a typo of: the one vocabulary word one typo away, unless `word` is an English
+ * word of its own (english-near-words.ts): "cirlce" → "circle", "blur" → undefined.
+ */
+export function typoOf(word: string, vocabulary: readonly string[]): string | undefined {
+  return ENGLISH_NEAR_WORDS.has(word) ? undefined : closestWord(word, vocabulary);
+}
+
+/**
+ * A vocabulary word one typo away from `word` (a letter added, left out, changed or two swapped), if just one is; of
+ * several, the one with the same letters if just one has them ("palce": "place", not "pale").
+ */
 export function closestWord(word: string, vocabulary: readonly string[]): string | undefined {
   if (word.length < 4) return undefined; // short words are too close to too many others
   const near = vocabulary.filter((w) => /^\p{L}+$/u.test(w) && oneEditApart(word, w));
-  return near.length === 1 ? near[0] : undefined;
+  const letters = (w: string) => [...w].sort().join('');
+  const swapped = near.filter((w) => letters(w) === letters(word));
+  return near.length === 1 ? near[0] : swapped.length === 1 ? swapped[0] : undefined;
 }

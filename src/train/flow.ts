@@ -229,18 +229,17 @@ export async function flowFeeds(
   const ctx = new Float32Array(B * k * N * C);
   const ts = new Float32Array(B);
   let at = 0;
+  // a made-up word must be read without meaning: not a vocabulary word, nor a typo the tokenizer reads as one
+  const reads = (w: string) => tok.reads(w);
   examples.forEach((e, b) => {
     const x = lat[at++];
     for (let i = 0; i < k; i++) ctx.set(lat[at++], (b * k + i) * N * C);
     let text = rng.next() < dropout ? '' : e.instruction;
     if (s.unknownWords && text && e.inputs.length && rng.next() < s.unknownWords)
-      text = withUnknownWords(text, rng, (w) => tok.knows(w));
+      text = withUnknownWords(text, rng, reads);
     let enc = tok.encode(text, T);
     if (s.extraWords && text && rng.next() < s.extraWords) {
-      const longer = tok.encode(
-        withExtraWords(text, rng, (w) => tok.knows(w)),
-        T,
-      );
+      const longer = tok.encode(withExtraWords(text, rng, reads), T);
       if (!longer.truncated) enc = longer;
     }
     for (const [i, id] of enc.ids.entries()) ids[b * T + i] = BigInt(id);

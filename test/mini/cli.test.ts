@@ -86,6 +86,25 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
   });
 
+  it('reads a typo of a word the model knows as that word, says so, and edits as if it were spelled right', async () => {
+    const edit = (prompt: string, out: string, ...more: string[]) =>
+      cli('edit', join(root, 'in.png'), prompt, '--out', out, '--force', '--model', model, '--seed', '5', ...more);
+    expect(await edit('make the cirlce bleu', join(root, 'typo.png'))).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      'note: read "cirlce" as "circle" and "bleu" as "blue", typos of words the model knows',
+    ]);
+    expect(await edit('make the circle blue', join(root, 'spelled.png'))).toBe(0);
+    expect(await readFile(join(root, 'typo.png'))).toEqual(await readFile(join(root, 'spelled.png')));
+    expect(await edit('make the cirlce bleu', join(root, 'typo.png'), '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({
+      unknownWords: [],
+      typos: [
+        { typed: 'cirlce', read: 'circle' },
+        { typed: 'bleu', read: 'blue' },
+      ],
+    });
+  });
+
   it('says when the instruction asks a colour the world never draws, or two edits (made one after the other)', async () => {
     const out = join(root, 'red-bg.png');
     const run = (...more: string[]) =>

@@ -1,5 +1,6 @@
 // The embedded model's tokenizer: any string tokenizes (unseen words and labels are spelled as bytes), the vocabulary
 // comes from the training instructions, and it round-trips through JSON.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
@@ -153,21 +154,101 @@ describe('MiniTokenizer', () => {
     expect(t.unknownWords('make the word flux gray')).toEqual([]);
     expect(t.unknownWords("make the circle 'MOON' 42 ☃")).toEqual([]);
     expect(unknownWordsNote([])).toBeNull();
-    // a typo gets the known word it is one edit from (when just one is)
-    const shapes = new MiniTokenizer(buildVocabulary(['make the circle square star blue']));
+    // a typo is read as the known word it is one edit from (when just one is), and said; the rest are guessed
+    const shapes = new MiniTokenizer(buildVocabulary(['make the circle square star blue white']));
     expect(shapes.check('make the cirle bleu, the sqaure red and the stra tiny')).toEqual({
-      unknownWords: ['cirle', 'bleu', 'sqaure', 'red', 'and', 'stra', 'tiny'],
+      unknownWords: ['red', 'and', 'tiny'],
+      typos: [
+        { typed: 'cirle', read: 'circle' },
+        { typed: 'bleu', read: 'blue' },
+        { typed: 'sqaure', read: 'square' },
+        { typed: 'stra', read: 'star' },
+      ],
       note:
-        'the model does not know "cirle" (did you mean "circle"?), "bleu" (did you mean "blue"?), ' +
-        '"sqaure" (did you mean "square"?), "red", "and", "stra" (did you mean "star"?), "tiny" and reads them ' +
-        "without meaning: it knows the synthetic world's words (shapes, colours, sizes, places, backgrounds, day " +
-        "and night, styles, characters) and a label's letters, such as 'FLUX'",
+        'read "cirle" as "circle", "bleu" as "blue", "sqaure" as "square" and "stra" as "star", typos of words the ' +
+        'model knows; the model does not know "red", "and", "tiny" and reads them without meaning: it knows the ' +
+        "synthetic world's words (shapes, colours, sizes, places, backgrounds, day and night, styles, characters) " +
+        "and a label's letters, such as 'FLUX'",
     });
-    expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], note: null });
+    // an English word one typo from a known word is no typo: unknown, with the guess offered
+    expect(shapes.check('blur the circle')).toMatchObject({
+      unknownWords: ['blur'],
+      typos: [],
+      note: expect.stringMatching(/^the model does not know "blur" \(did you mean "blue"\?\) and reads it /),
+    });
+    expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], typos: [], note: null });
     expect(new MiniTokenizer(['cart', 'card']).closestWord('carx')).toBeUndefined(); // two at one edit: no guess
     expect(unknownWordsNote(['crimson', 'and'])).toMatch(
       /^the model does not know "crimson", "and" and reads them without meaning: /,
     );
+  });
+
+  it('reads a typo of a vocabulary word as that word, never as another one; an English word is no typo', () => {
+    const samples = [...streamSamples({ split: 'train', seed: 5, count: 300, size: 64 })];
+    const world = new MiniTokenizer(buildVocabulary(samples.map((s) => s.instruction)));
+    expect(world.decode([CLS, ...world.pieces('Mvoe the trinagle to the rigth')])).toBe(
+      '[CLS] move the triangle to the right',
+    );
+    expect(world.typos('MAKE THE CIRLCE BLUE')).toEqual([{ typed: 'cirlce', read: 'circle' }]);
+    // after "to" near a label, a typo of a colour is the colour, not a second label; after "word", a label
+    expect(world.decode([CLS, ...world.pieces("change the word 'SHOP' to grene")])).toBe(
+      "[CLS] change the word ' [SPELL] SHOP ' to green",
+    );
+    expect(world.decode([CLS, ...world.pieces('make the word cirlce red')])).toBe(
+      "[CLS] make the word ' [SPELL] CIRLCE ' red",
+    );
+    expect(world.typos('make the word cirlce red')).toEqual([]);
+    // English words one typo from a vocabulary word stay as typed: "blur" is not "blue", nor "back" "black"
+    for (const w of ['blur', 'back', 'line', 'snow', 'write'])
+      expect(world.decode([CLS, ...world.pieces(`${w} the circle`)]), w).toBe(`[CLS] [SPELL] ${w} the circle`);
+    // every vocabulary word of 5 letters or more in 300 world instructions, two neighbouring letters swapped or one
+    // left out: read back as the instruction, or left unknown (two words one typo away, or an English word), never
+    // read as another word (spelled: unknown, or a label after "to" near one)
+    const tried = { swap: 0, swapBack: 0, drop: 0, dropBack: 0 };
+    for (const s of samples) {
+      for (const m of s.instruction.matchAll(/(?<!')\b[a-z]{5,}\b(?!')/g)) {
+        const w = m[0];
+        if (!world.knows(w)) continue;
+        // (a typo that is the British spelling, "centre", is read as the word anyway)
+        for (let i = 1; i < w.length - 1; i++) {
+          for (const kind of ['swap', 'drop'] as const) {
+            const typo =
+              kind === 'swap' ? w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2) : w.slice(0, i) + w.slice(i + 1);
+            if (typo === w || world.knows(typo)) continue;
+            const text = s.instruction.slice(0, m.index) + typo + s.instruction.slice(m.index + w.length);
+            const read = world.typos(text);
+            tried[kind]++;
+            if (read.length) {
+              expect(read, text).toEqual([{ typed: typo, read: w }]);
+              expect(world.encode(text, 120), text).toEqual(world.encode(s.instruction, 120));
+              tried[`${kind}Back`]++;
+            } else {
+              const spelled = world.decode([CLS, ...world.pieces(text)]).toLowerCase();
+              expect(spelled, text).toContain(`[spell] ${typo}`); // unknown, or a label ("… 'PARK' to back")
+            }
+          }
+        }
+      }
+    }
+    expect(tried.swap).toBeGreaterThan(1000);
+    expect(tried.swapBack / tried.swap).toBeGreaterThan(0.9);
+    expect(tried.dropBack / tried.drop).toBeGreaterThan(0.8);
+    // of several words one typo away, the one with the same letters: "palce" is place, not pale
+    expect(world.typos('Palce a star at the top')).toEqual([{ typed: 'palce', read: 'place' }]);
+  });
+
+  it("reads none of the world's own words as a typo with the embedded model's vocabulary", () => {
+    const shipped = MiniTokenizer.fromJson(
+      JSON.parse(readFileSync(new URL('../../models/kontext-mini/tokenizer.json', import.meta.url), 'utf8')),
+    );
+    let n = 0;
+    for (const split of ['train', 'val', 'test'] as const)
+      for (const s of streamSamples({ split, seed: 3, size: 32, count: 700 }))
+        for (const text of [s.instruction, ...(s.turns ?? []).map((t) => t.instruction)]) {
+          expect(shipped.typos(text), text).toEqual([]);
+          n++;
+        }
+    expect(n).toBeGreaterThan(3 * 700);
   });
 
   it('reads British spellings of vocabulary words as the vocabulary spells them', () => {
@@ -175,9 +256,10 @@ describe('MiniTokenizer', () => {
     const plain = us.encode('change the color of the gray circle in the center', 16);
     expect(us.encode('Change the colour of the grey circle in the centre', 16)).toEqual(plain);
     expect(us.knows('grey')).toBe(true);
-    // a vocabulary that has the British word keeps it; a word neither has is spelled
+    // a vocabulary that has the British word keeps it (the American one, a letter off, reads as it: a typo's rule);
+    // a word neither has is spelled
     const uk = new MiniTokenizer(['grey']);
-    expect(uk.decode([CLS, ...uk.pieces('grey gray')])).toBe('[CLS] grey [SPELL] gray');
+    expect(uk.decode([CLS, ...uk.pieces('grey gray colour')])).toBe('[CLS] grey grey [SPELL] colour');
   });
 
   it("reads the world's instructions typed in many ways as they are written (quotes, case, courtesy, spelling)", () => {
@@ -213,7 +295,7 @@ describe('MiniTokenizer', () => {
     const world = new MiniTokenizer(buildVocabulary(WORLD.map((s) => s.instruction)));
     // the world's instructions and their made-up phrasings (training's unknownWords) lose no word and gain no label
     const rng = new Rng(5);
-    const texts = WORLD.flatMap((s) => [s.instruction, withUnknownWords(s.instruction, rng, (w) => world.knows(w))]);
+    const texts = WORLD.flatMap((s) => [s.instruction, withUnknownWords(s.instruction, rng, (w) => world.reads(w))]);
     const plainly = (s: string) => (s.toLowerCase().match(/\p{L}+|[^\s'\p{L}]/gu) ?? []).join(' ');
     for (const text of texts) {
       const { ids, truncated } = world.encode(text, 400);

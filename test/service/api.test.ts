@@ -228,8 +228,15 @@ describe('service API', () => {
           note: expect.stringMatching(/^the model does not know "crimson" and reads it without meaning: /),
         },
       });
+      // a typo of a known word is read as it, and said
+      const typo = await call(mini, 'POST', '/prompts/check', { prompt: 'make the cirlce blue' });
+      expect(typo.body).toEqual({
+        unknownWords: [],
+        typos: [{ typed: 'cirlce', read: 'circle' }],
+        note: 'read "cirlce" as "circle", a typo of a word the model knows',
+      });
       const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });
-      expect(known.body).toEqual({ unknownWords: [], note: null });
+      expect(known.body).toEqual({ unknownWords: [], typos: [], note: null });
       // known words asking what the world never draws, and two edits at once: named too (src/world/outside.ts)
       const outside = await call(mini, 'POST', '/prompts/check', {
         prompt: 'make the circle blue and the circle crimson',

@@ -150,6 +150,11 @@ export const COMPONENTS: Record<string, JsonSchema> = {
       items: str,
       description: 'lower-cased, in order, each once; null when the model cannot tell',
     },
+    typos: {
+      type: 'array',
+      items: object({ typed: str, read: str }, ['typed', 'read']),
+      description: 'typed words read as the known words they are typos of ("cirlce" as "circle"), in order, each once',
+    },
     note: nullable('string'),
   }),
   JobEvent: {
