@@ -96,6 +96,21 @@ export class MiniTokenizer {
     return [...read].sort((a, b) => at(a[0]) - at(b[0])).map(([typed, r]) => ({ typed, read: r }));
   }
 
+  /**
+   * The text with its typos written as the words they are read as ("make the cirlce blue and the backgrund red" →
+   * "… circle … background …"), for what reads the words without the tokenizer (splitting edits, colour notes).
+   */
+  withTyposRead(text: string): string {
+    let out = text;
+    for (const { typed, read } of this.typos(text)) {
+      // whole words, in lower case or with a capital first (a label in capitals or quotes stays)
+      out = out.replace(new RegExp(`(?<!['\\p{L}])${typed}(?![\\p{L}'])`, 'giu'), (m) =>
+        isLabel(m) ? m : m[0] === m[0]!.toUpperCase() ? read[0]!.toUpperCase() + read.slice(1) : read,
+      );
+    }
+    return out;
+  }
+
   /** Lower-cased words of pieces that the vocabulary lacks and that are not labels, in order, each once. */
   private lacked(pieces: string[]): string[] {
     const words = pieces.filter((p) => /^\p{L}+$/u.test(p) && !isLabel(p) && !this.knows(p.toLowerCase()));

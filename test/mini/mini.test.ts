@@ -171,6 +171,17 @@ describe('MiniEditor', () => {
       oneByOne: false,
     });
     expect(asOne.edits).toBeUndefined();
+    // typos are read before the split ("the cirlce red" names the circle), and before the colour notes
+    const typo = await ed.edit({
+      prompt: 'make the circle blue and the cirlce red',
+      image: img,
+      seed: 7,
+      numInferenceSteps: 2,
+    });
+    expect(typo.edits).toEqual(['make the circle blue', 'make the circle red']);
+    expect(ed.checkPrompt('make the cirlce black').note).toMatch(
+      /^read "cirlce" as "circle", a typo of a word the model knows; .*so a "black" circle is outside what it learnt$/,
+    );
     expect(diff(asOne.image, both.image)).toBeGreaterThan(0);
     expect(first.edits).toBeUndefined();
   });

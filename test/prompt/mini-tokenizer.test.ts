@@ -233,6 +233,10 @@ describe('MiniTokenizer', () => {
     expect(tried.swap).toBeGreaterThan(1000);
     expect(tried.swapBack / tried.swap).toBeGreaterThan(0.9);
     expect(tried.dropBack / tried.drop).toBeGreaterThan(0.8);
+    // the text with its typos written as read, for what reads words without the tokenizer; labels stay
+    expect(world.withTyposRead("Cirlce: make it bleu, and the word 'BLEU' bleu too")).toBe(
+      "Circle: make it blue, and the word 'BLEU' blue too",
+    );
     // of several words one typo away, the one with the same letters: "palce" is place, not pale
     expect(world.typos('Palce a star at the top')).toEqual([{ typed: 'palce', read: 'place' }]);
   });
