@@ -132,7 +132,13 @@ function formatReport(r: ModelReport): string {
           ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
           : ''),
     );
-  if (r.mini) lines.push(...wrap(`${r.mini.words.length} it knows: ${r.mini.words.join(' ')}`, 'words'));
+  if (r.mini) {
+    const reads =
+      'the words below as typed, in British spelling (colour, grey, centre) or one typo off (cirlce); a label ' +
+      "('FLUX', in quotes or capitals) letter by letter; any other word without meaning";
+    lines.push(...wrap(reads, 'reads'));
+    lines.push(...wrap(`${r.mini.words.length} it knows: ${r.mini.words.join(' ')}`, 'words'));
+  }
   return lines.join('\n');
 }
 
