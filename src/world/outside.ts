@@ -110,8 +110,8 @@ export function outsideWorldNotes(prompt: string): string[] {
   ];
 }
 
-/** "… and …", "…, then …", "…; …": where a second edit may start. */
-const CLAUSE_BREAK = /(\s*;\s*|,?\s+(?:and\s+then|and|then)\s+)/i;
+/** "… and …", "…, then …", "…; …": where a second edit may start (not the "and" of "black and white"). */
+const CLAUSE_BREAK = /(\s*;\s*|(?:(?<!\bblack)|(?!,?\s+and\s+white\b)),?\s+(?:and\s+then|and|then)\s+)/i;
 
 /** Verbs that start an edit of the world's (and a few more users type). */
 const EDIT_VERBS = new Set([
@@ -120,7 +120,16 @@ const EDIT_VERBS = new Set([
   ...['take', 'get', 'apply', 'restyle', 'rewrite', 'show', 'use', 'give', 'fill', 'rename'],
 ]);
 /** What only the whole image can be: "…; make it night" is an edit of its own, whatever the clause before named. */
-const WHOLE = new Set(['night', 'day', 'daytime', 'daylight', 'grayscale', 'greyscale', 'monochrome']);
+const WHOLE = new Set([
+  'night',
+  'day',
+  'daytime',
+  'daylight',
+  'grayscale',
+  'greyscale',
+  'monochrome',
+  'black and white',
+]);
 /** Things an elliptical clause names before its colour: "and the background red". */
 const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
 
@@ -132,7 +141,11 @@ const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'charac
  */
 function isEdit(words: string[], afterThen: boolean, before: string[]): boolean {
   if (EDIT_VERBS.has(words[0]!))
-    return afterThen || !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') || WHOLE.has(words[2] ?? '');
+    return (
+      afterThen ||
+      !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') ||
+      WHOLE.has(words.slice(2).join(' '))
+    );
   const thing = words[1] ?? '';
   const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));
   const colored = (w: string[]) => COLOR_WORDS.has(w.at(-1) ?? '');

@@ -65,6 +65,10 @@ describe('outsideWorldNotes', () => {
     // "it" that only the whole image can be: an edit of its own after "and" or ";" too
     expect(splitEdits('make the circle blue; make it night')).toEqual(['make the circle blue', 'make it night']);
     expect(splitEdits('remove the star and turn it grayscale')).toEqual(['remove the star', 'turn it grayscale']);
+    expect(splitEdits('remove the star and make it black and white')).toEqual([
+      'remove the star',
+      'make it black and white',
+    ]);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
@@ -73,6 +77,8 @@ describe('outsideWorldNotes', () => {
       '',
       ' and make the square red', // nothing before the break: one edit, as typed
       'make the circle blue and',
+      'make it black and white',
+      'make the star black and white', // a colour the world never draws, but one edit
       'draw this character again, small and at the top, in a scene with a peach background and a red star',
     ])
       expect(splitEdits(p), p).toEqual([p]);
