@@ -27,7 +27,11 @@ const COLOR_WORDS = new Set<string>([
 const BACKGROUND_PHRASES = new Set<string>([...Object.values(BACKGROUND_WORDS), 'gray', 'grey', 'light grey']);
 
 /** Words that may stand between a thing and its colour: "change the background to a plain red one". */
-const FILLERS = new Set(['to', 'into', 'with', 'a', 'an', 'the', 'plain', 'solid', 'be', 'is', 'as', 'in', 'all']);
+const FILLERS = new Set([
+  ...['to', 'into', 'with', 'a', 'an', 'the', 'plain', 'solid', 'be', 'is', 'as', 'in', 'all'],
+  // "change the background colour to red", "make the background of the image red"
+  ...['color', 'colour', 'of', 'image', 'picture', 'scene'],
+]);
 const SHADES = new Set(['light', 'dark', 'pale', 'bright', 'deep']);
 /** Words that may open a colour of two words: a shade ("light blue"), or the first of "sky blue", "mint green". */
 const opensColor = (w: string | undefined) => w !== undefined && (SHADES.has(w) || w === 'sky' || w === 'mint');

@@ -17,6 +17,9 @@ describe('outsideWorldNotes', () => {
       'a "light blue" background',
     );
     expect(outsideWorldNotes('use a navy background')[0]).toContain('a "navy" background');
+    // the colour a few words on: "colour to …", "of the image …"
+    for (const p of ['change the background colour to red', 'make the background of the image red'])
+      expect(outsideWorldNotes(p)[0], p).toContain('a "red" background');
     expect(outsideWorldNotes('make the circle black')).toEqual([
       'the model draws shapes only in red, orange, yellow, green, cyan, blue, purple and pink, so a "black" circle is ' +
         'outside what it learnt',
