@@ -17,6 +17,8 @@
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
 // - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+// - Hyphens between two vocabulary words are spaces ("top-left", "sky-blue", "black-and-white"), as the training
+//   instructions write them, but in the world's own "bare-headed".
 // - Typos: a word the vocabulary lacks that is one typo from just one vocabulary word (of several, just one with the
 //   same letters), and no English word of its own, is read as that word ("cirlce" → "circle"; "blur" stays blur).
 //   With two letters swapped in one word of each test instruction the twelfth model did 61 of 360 edits, against
@@ -42,6 +44,8 @@ const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;
 const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', 'rewrite']);
 /** …and these too shortly after a label ("change the text piano to ghost", "say star instead of quiz") */
 const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
+/** the hyphenated words the world writes (characters.ts): their hyphen stays */
+const HYPHENATED = new Set(['bare-headed']);
 /** British spellings of vocabulary words, read as the training instructions spell them */
 const AMERICAN = new Map([
   ['colour', 'color'],
@@ -108,9 +112,14 @@ export function readTyped(
     if (isLabel(p) && knows(p.toLowerCase()) && !marked && ![pieces[i - 1], pieces[i + 1]].some(unknownLabel))
       pieces[i] = p.toLowerCase();
   }
-  return pieces
+  const read = pieces
     .filter((p) => !SENTENCE_MARKS.has(p) || knows(p))
     .map((p) => (/^\p{L}+$/u.test(p) && !isLabel(p) && !knows(p.toLowerCase()) ? (typo(p.toLowerCase()) ?? p) : p));
+  // a hyphen between two vocabulary words is a space ("top-left", "sky-blue"), but in the world's own compounds
+  const word = (p?: string) => p !== undefined && /^\p{L}+$/u.test(p) && !isLabel(p) && knows(p.toLowerCase());
+  const joins = (a?: string, b?: string) =>
+    word(a) && word(b) && !HYPHENATED.has(`${a!.toLowerCase()}-${b!.toLowerCase()}`);
+  return read.filter((p, i) => p !== '-' || !joins(read[i - 1], read[i + 1]));
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */

@@ -255,6 +255,25 @@ describe('MiniTokenizer', () => {
     expect(n).toBeGreaterThan(3 * 700);
   });
 
+  it("reads a hyphen between two vocabulary words as a space, but in the world's own 'bare-headed'", () => {
+    const world = new MiniTokenizer(
+      buildVocabulary([
+        'move the cross to the bottom right and make the background sky blue, then black and white',
+        'a plain and bare-headed creature',
+      ]),
+    );
+    const same = (typed: string, written: string) =>
+      expect(world.encode(typed, 40), typed).toEqual(world.encode(written, 40));
+    same('Move the cross to the bottom-right', 'Move the cross to the bottom right');
+    same('make the background sky-blue', 'make the background sky blue');
+    same('make it black-and-white', 'make it black and white');
+    // the world's compound keeps its hyphen; words the vocabulary lacks keep theirs
+    expect(world.decode([CLS, ...world.pieces('a plain and bare-headed creature')])).toBe(
+      '[CLS] a plain and bare - headed creature',
+    );
+    expect(world.decode([CLS, ...world.pieces('move the x-ray')])).toBe('[CLS] move the [SPELL] x - [SPELL] ray');
+  });
+
   it('reads British spellings of vocabulary words as the vocabulary spells them', () => {
     const us = new MiniTokenizer(buildVocabulary(['change the color of the gray circle in the center']));
     const plain = us.encode('change the color of the gray circle in the center', 16);
