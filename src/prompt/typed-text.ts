@@ -17,6 +17,8 @@
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
 // - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+// - "corner" after a corner ("the top left corner") and "side" after a side ("the left side") are left out unless
+//   the vocabulary knows them: the world names the place alone.
 // - Hyphens between two vocabulary words are spaces ("top-left", "sky-blue", "black-and-white"), as the training
 //   instructions write them, but in the world's own "bare-headed".
 // - Typos: a word the vocabulary lacks that is one typo from just one vocabulary word (of several, just one with the
@@ -119,7 +121,15 @@ export function readTyped(
   const word = (p?: string) => p !== undefined && /^\p{L}+$/u.test(p) && !isLabel(p) && knows(p.toLowerCase());
   const joins = (a?: string, b?: string) =>
     word(a) && word(b) && !HYPHENATED.has(`${a!.toLowerCase()}-${b!.toLowerCase()}`);
-  return read.filter((p, i) => p !== '-' || !joins(read[i - 1], read[i + 1]));
+  const spaced = read.filter((p, i) => p !== '-' || !joins(read[i - 1], read[i + 1]));
+  // "corner" after a corner ("the top left corner") and "side" after a side ("the left side") say no more than the
+  // place, which is all the world writes
+  const is = (i: number, re: RegExp) => re.test(spaced[i] ?? '');
+  const place = (p: string, i: number) =>
+    !knows(p.toLowerCase()) &&
+    ((/^corner$/i.test(p) && is(i - 1, /^(?:left|right)$/i) && is(i - 2, /^(?:top|bottom)$/i)) ||
+      (/^side$/i.test(p) && is(i - 1, /^(?:left|right|top|bottom)$/i)));
+  return spaced.filter((p, i) => !place(p, i));
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */

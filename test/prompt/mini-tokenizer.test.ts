@@ -274,6 +274,18 @@ describe('MiniTokenizer', () => {
     expect(world.decode([CLS, ...world.pieces('move the x-ray')])).toBe('[CLS] move the [SPELL] x - [SPELL] ray');
   });
 
+  it('leaves out "corner" after a corner and "side" after a side: the world names the place alone', () => {
+    const world = new MiniTokenizer(buildVocabulary(['move the cross to the bottom right, the top left or the left']));
+    const same = (typed: string, written: string) =>
+      expect(world.encode(typed, 40), typed).toEqual(world.encode(written, 40));
+    same('Move the cross to the bottom right corner', 'Move the cross to the bottom right');
+    same('move the cross to the top-left corner', 'move the cross to the top left');
+    same('move the cross to the left side', 'move the cross to the left');
+    // elsewhere they are words the vocabulary lacks, and named
+    expect(world.unknownWords('move the cross to the corner')).toEqual(['corner']);
+    expect(world.unknownWords('move the cross to the side')).toEqual(['side']);
+  });
+
   it('reads British spellings of vocabulary words as the vocabulary spells them', () => {
     const us = new MiniTokenizer(buildVocabulary(['change the color of the gray circle in the center']));
     const plain = us.encode('change the color of the gray circle in the center', 16);
