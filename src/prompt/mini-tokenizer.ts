@@ -13,7 +13,7 @@
 // courtesy words, British spellings, typos): typed-text.ts reads them back to that phrasing before the lookup.
 // unknown-words.ts tells the user what the vocabulary lacks and which typos were read as which words.
 
-import { americanSpelling, isLabel, PIECES, readTyped } from './typed-text.ts';
+import { isLabel, PIECES, readTyped, vocabularyWord } from './typed-text.ts';
 import { closestWord, type PromptCheck, type Typo, typoOf, typosNote, unknownWordsNote } from './unknown-words.ts';
 
 export const PAD = 0;
@@ -48,9 +48,12 @@ export class MiniTokenizer {
     return this.id(word) !== undefined;
   }
 
-  /** The id of a lower-case word, in either spelling ("grey" is "gray"); undefined when the vocabulary lacks it. */
+  /**
+   * The id of a lower-case word, or of the vocabulary's word for it ("grey" is "gray", "middle" "center",
+   * typed-text.ts); undefined when the vocabulary lacks it.
+   */
   private id(word: string): number | undefined {
-    return this.index.get(word) ?? this.index.get(americanSpelling(word) ?? '');
+    return this.index.get(word) ?? this.index.get(vocabularyWord(word) ?? '');
   }
 
   get vocabSize(): number {

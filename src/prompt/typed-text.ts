@@ -16,7 +16,8 @@
 //   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
-// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them.
+// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them, and
+//   "middle" as the world's "center".
 // - "corner" after a corner ("the top left corner") and "side" after a side ("the left side") are left out unless
 //   the vocabulary knows them: the world names the place alone.
 // - Hyphens between two vocabulary words are spaces ("top-left", "sky-blue", "black-and-white"), as the training
@@ -48,19 +49,23 @@ const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', '
 const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
 /** the hyphenated words the world writes (characters.ts): their hyphen stays */
 const HYPHENATED = new Set(['bare-headed']);
-/** British spellings of vocabulary words, read as the training instructions spell them */
-const AMERICAN = new Map([
+/**
+ * British spellings of vocabulary words, read as the training instructions spell them, and other words people use for
+ * a place the world names one way ("the middle" is its "center")
+ */
+const VOCABULARY_WORD = new Map([
   ['colour', 'color'],
   ['colours', 'colors'],
   ['grey', 'gray'],
   ['greyscale', 'grayscale'],
   ['centre', 'center'],
   ['recolour', 'recolor'],
+  ['middle', 'center'],
 ]);
 
-/** The vocabulary's spelling of a British one ("grey" → "gray"), if it is one. */
-export function americanSpelling(word: string): string | undefined {
-  return AMERICAN.get(word);
+/** The vocabulary's word for a British spelling of it ("grey" → "gray") or another word for it ("middle"), if any. */
+export function vocabularyWord(word: string): string | undefined {
+  return VOCABULARY_WORD.get(word);
 }
 
 /**

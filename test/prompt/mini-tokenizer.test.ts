@@ -290,6 +290,7 @@ describe('MiniTokenizer', () => {
     const us = new MiniTokenizer(buildVocabulary(['change the color of the gray circle in the center']));
     const plain = us.encode('change the color of the gray circle in the center', 16);
     expect(us.encode('Change the colour of the grey circle in the centre', 16)).toEqual(plain);
+    expect(us.encode('change the color of the gray circle in the middle', 16)).toEqual(plain); // the world's center
     expect(us.knows('grey')).toBe(true);
     // a vocabulary that has the British word keeps it (the American one, a letter off, reads as it: a typo's rule);
     // a word neither has is spelled
