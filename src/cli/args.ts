@@ -205,8 +205,7 @@ export async function writeOutputBytes(bytes: Uint8Array, out: OutputFile): Prom
 
 /**
  * A prompt's note (PromptCheck.note: typos read as known words, unknown words, several edits, colours the world never
- * draws) on stderr; with
- * unknown words, the command that lists the known ones.
+ * draws) on stderr; with unknown words, the command that lists the known ones.
  */
 export function printPromptNote(check: PromptCheck | undefined): void {
   if (!check?.note) return;

@@ -84,9 +84,8 @@ export class MiniEditor {
    */
   checkPrompt(prompt: string): PromptCheck {
     const check = this.pipe.tokenizer.check(prompt);
-    const notes = [check.note, ...outsideWorldNotes(this.pipe.tokenizer.withTyposRead(prompt))].filter(
-      (n) => n !== null,
-    );
+    const read = this.pipe.tokenizer.withTyposRead(prompt, check.typos);
+    const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
     return { ...check, note: notes.length ? notes.join('; ') : null };
   }
 
@@ -104,8 +103,8 @@ export class MiniEditor {
     const bad = n === undefined ? null : candidatesProblem(n);
     if (bad) throw new UserError(`candidates ${bad}`);
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
-    const split = () => splitEdits(this.pipe.tokenizer.withTyposRead(o.prompt));
-    const edits = images.length === 1 && o.oneByOne !== false ? split() : [o.prompt];
+    const one = images.length !== 1 || o.oneByOne === false;
+    const edits = one ? [o.prompt] : splitEdits(this.pipe.tokenizer.withTyposRead(o.prompt));
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));

@@ -95,17 +95,20 @@ export class MiniTokenizer {
         return r;
       },
     );
-    const at = (w: string) => (text.toLowerCase().match(PIECES) ?? ([] as string[])).indexOf(w);
-    return [...read].sort((a, b) => at(a[0]) - at(b[0])).map(([typed, r]) => ({ typed, read: r }));
+    const order: string[] = text.toLowerCase().match(PIECES) ?? [];
+    return [...read]
+      .sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+      .map(([typed, r]) => ({ typed, read: r }));
   }
 
   /**
    * The text with its typos written as the words they are read as ("make the cirlce blue and the backgrund red" →
-   * "… circle … background …"), for what reads the words without the tokenizer (splitting edits, colour notes).
+   * "… circle … background …"), for what reads the words without the tokenizer (splitting edits, colour notes);
+   * `typos`: the text's, when already found.
    */
-  withTyposRead(text: string): string {
+  withTyposRead(text: string, typos: readonly Typo[] = this.typos(text)): string {
     let out = text;
-    for (const { typed, read } of this.typos(text)) {
+    for (const { typed, read } of typos) {
       // whole words, in lower case or with a capital first (a label in capitals or quotes stays)
       out = out.replace(new RegExp(`(?<!['\\p{L}])${typed}(?![\\p{L}'])`, 'giu'), (m) =>
         isLabel(m) ? m : m[0] === m[0]!.toUpperCase() ? read[0]!.toUpperCase() + read.slice(1) : read,
