@@ -134,8 +134,8 @@ function formatReport(r: ModelReport): string {
     );
   if (r.mini) {
     const reads =
-      'the words below as typed, in British spelling (colour, grey, centre) or one typo off (cirlce); a label ' +
-      "('FLUX', in quotes or capitals) letter by letter; any other word without meaning";
+      'the words below as typed, in British spelling (colour, grey, centre), in the plural (circles) or one typo ' +
+      "off (cirlce); a label ('FLUX', in quotes or capitals) letter by letter; any other word without meaning";
     lines.push(...wrap(reads, 'reads'));
     lines.push(...wrap(`${r.mini.words.length} it knows: ${r.mini.words.join(' ')}`, 'words'));
   }

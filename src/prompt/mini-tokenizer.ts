@@ -10,10 +10,10 @@
 // letters). Ids: 0 [PAD], 1 [CLS] (its feature is the pooled vector), 2 [SPELL], 3..258 bytes, 259… words.
 //
 // People type instructions otherwise than the training instructions are written (quotes, case, sentence marks,
-// courtesy words, British spellings, typos): typed-text.ts reads them back to that phrasing before the lookup.
+// courtesy words, British spellings, plurals, typos): typed-text.ts reads them back to that phrasing before the lookup.
 // unknown-words.ts tells the user what the vocabulary lacks and which typos were read as which words.
 
-import { isLabel, PIECES, readTyped, vocabularyWord } from './typed-text.ts';
+import { isLabel, PIECES, readTyped, singulars, vocabularyWord } from './typed-text.ts';
 import { closestWord, type PromptCheck, type Typo, typoOf, typosNote, unknownWordsNote } from './unknown-words.ts';
 
 export const PAD = 0;
@@ -49,11 +49,17 @@ export class MiniTokenizer {
   }
 
   /**
-   * The id of a lower-case word, or of the vocabulary's word for it ("grey" is "gray", "middle" "center",
-   * typed-text.ts); undefined when the vocabulary lacks it.
+   * The id of a lower-case word, of the vocabulary's word for it ("grey" is "gray", "middle" "center",
+   * typed-text.ts) or of its singular ("circles" is "circle"); undefined when the vocabulary lacks them.
    */
   private id(word: string): number | undefined {
-    return this.index.get(word) ?? this.index.get(vocabularyWord(word) ?? '');
+    const as = (w: string) => this.index.get(w) ?? this.index.get(vocabularyWord(w) ?? '');
+    return (
+      as(word) ??
+      singulars(word)
+        .map(as)
+        .find((id) => id !== undefined)
+    );
   }
 
   get vocabSize(): number {

@@ -16,8 +16,10 @@
 //   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
-// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them, and
-//   "middle" as the world's "center".
+// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them,
+//   "middle" as the world's "center", "nighttime" as its "night", and a plural the vocabulary lacks as its singular
+//   ("move the circles left": the world names one object at a time, so "circles" was spelled and read without
+//   meaning).
 // - "corner" after a corner ("the top left corner") and "side" after a side ("the left side") are left out unless
 //   the vocabulary knows them: the world names the place alone.
 // - Hyphens between two vocabulary words are spaces ("top-left", "sky-blue", "black-and-white"), as the training
@@ -61,11 +63,27 @@ const VOCABULARY_WORD = new Map([
   ['centre', 'center'],
   ['recolour', 'recolor'],
   ['middle', 'center'],
+  ['nighttime', 'night'],
 ]);
 
 /** The vocabulary's word for a British spelling of it ("grey" → "gray") or another word for it ("middle"), if any. */
 export function vocabularyWord(word: string): string | undefined {
   return VOCABULARY_WORD.get(word);
+}
+
+/** plurals whose singular is another word ("news" is not more than one "new") */
+const NOT_PLURALS = new Set(['news', 'lens', 'series', 'species']);
+
+/**
+ * The singulars a word may be the plural of, most likely first: "circles" → circle, "crosses" → crosse, cross,
+ * "berries" → berrie, berry. Empty for words of three letters or less ("its", "has") and for those that end in "ss".
+ */
+export function singulars(word: string): string[] {
+  if (word.length <= 3 || !word.endsWith('s') || word.endsWith('ss') || NOT_PLURALS.has(word)) return [];
+  const out = [word.slice(0, -1)];
+  if (word.endsWith('es')) out.push(word.slice(0, -2));
+  if (word.endsWith('ies')) out.push(`${word.slice(0, -3)}y`);
+  return out.filter((w) => w.length >= 3);
 }
 
 /**

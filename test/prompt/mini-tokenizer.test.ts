@@ -298,6 +298,22 @@ describe('MiniTokenizer', () => {
     expect(uk.decode([CLS, ...uk.pieces('grey gray colour')])).toBe('[CLS] grey grey [SPELL] colour');
   });
 
+  it('reads a plural the vocabulary lacks as its singular, and "nighttime" as the world\'s "night"', () => {
+    const world = new MiniTokenizer(
+      buildVocabulary(['move the circle left', 'turn the cross and the size blue', 'make it night', 'add new shapes']),
+    );
+    const same = (typed: string, written: string) =>
+      expect(world.encode(typed, 24), typed).toEqual(world.encode(written, 24));
+    same('move the circles left', 'move the circle left');
+    same('turn the crosses and the sizes blue', 'turn the cross and the size blue'); // -es, and -s of a word in -e
+    same('make it nighttime', 'make it night');
+    expect(world.unknownWords('move the circles left, make it nighttime')).toEqual([]);
+    // a plural the vocabulary has is its own word; words that only end like plurals are not read as singulars
+    expect(world.decode([CLS, ...world.pieces('add new shapes')])).toBe('[CLS] add new shapes');
+    expect(world.unknownWords('the news, its ones, addss')).toEqual(['news', 'its', 'ones', 'addss']);
+    expect(world.check('move the circles left').note).toBeNull();
+  });
+
   it("reads the world's instructions typed in many ways as they are written (quotes, case, courtesy, spelling)", () => {
     const samples = [...streamSamples({ split: 'train', seed: 5, count: 300, size: 64 })];
     const world = new MiniTokenizer(buildVocabulary(samples.map((s) => s.instruction)));
