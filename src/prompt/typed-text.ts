@@ -27,7 +27,7 @@
 // - Typos: a word the vocabulary lacks that is one typo from just one vocabulary word (of several, just one with the
 //   same letters), and no English word of its own, is read as that word ("cirlce" → "circle"; "blur" stays blur).
 //   With two letters swapped in one word of each test instruction the twelfth model did 61 of 360 edits, against
-//   104 as written; read back, 104 (model card, "Typos").
+//   104 as written; read back, 104 (the lab notes, models/kontext-mini/NOTES.md, "Typos and hyphens").
 
 /** words, numbers and single other characters: the tokenizer's pieces */
 export const PIECES = /\p{L}+|\p{N}+|\S/gu;

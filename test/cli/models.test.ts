@@ -64,7 +64,7 @@ describe('kontext models', () => {
       /^ {2}sampling +at 64×64, 8 steps, guidance 2; keeps the input outside the edit \(threshold 32\)$/m,
     );
     expect(text).toMatch(
-      /^ {2}reads +the words below as typed, in British spelling \(colour, grey, centre\) or one typo off/m,
+      /^ {2}reads +the words below as typed, in British spelling \(colour, grey, centre\), in the plural \(circles\) or/m,
     );
     expect(text).toMatch(new RegExp(`^ {2}words +${known.length} it knows: a add all `, 'm'));
     const listed = text
