@@ -13,7 +13,7 @@
 // courtesy words, British spellings, plurals, typos): typed-text.ts reads them back to that phrasing before the lookup.
 // unknown-words.ts tells the user what the vocabulary lacks and which typos were read as which words.
 
-import { isLabel, PIECES, readTyped, singulars, vocabularyWord } from './typed-text.ts';
+import { isLabel, isShouted, PIECES, QUOTE_MARKS, readTyped, singulars, vocabularyWord } from './typed-text.ts';
 import { closestWord, type PromptCheck, type Typo, typoOf, typosNote, unknownWordsNote } from './unknown-words.ts';
 
 export const PAD = 0;
@@ -114,10 +114,18 @@ export class MiniTokenizer {
    */
   withTyposRead(text: string, typos: readonly Typo[] = this.typos(text)): string {
     let out = text;
+    // in a shouted text a word in capitals is a word ("MAKE THE CIRLCE BLUE"), elsewhere a label, which stays
+    const shouted = isShouted(text);
     for (const { typed, read } of typos) {
-      // whole words, in lower case or with a capital first (a label in capitals or quotes stays)
-      out = out.replace(new RegExp(`(?<!['\\p{L}])${typed}(?![\\p{L}'])`, 'giu'), (m) =>
-        isLabel(m) ? m : m[0] === m[0]!.toUpperCase() ? read[0]!.toUpperCase() + read.slice(1) : read,
+      // whole words outside quotes, in lower case, with a capital first, or in capitals when shouted
+      out = out.replace(new RegExp(`(?<![${QUOTE_MARKS}\\p{L}])${typed}(?![\\p{L}${QUOTE_MARKS}])`, 'giu'), (m) =>
+        isLabel(m)
+          ? shouted
+            ? read.toUpperCase()
+            : m
+          : m[0] === m[0]!.toUpperCase()
+            ? read[0]!.toUpperCase() + read.slice(1)
+            : read,
       );
     }
     return out;

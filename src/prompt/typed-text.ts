@@ -33,8 +33,9 @@
 export const PIECES = /\p{L}+|\p{N}+|\S/gu;
 /** marks that end a sentence: left out when the vocabulary lacks them */
 const SENTENCE_MARKS = new Set(['.', '!', '?']);
-/** quote marks read as the straight single quote the training instructions use */
-const QUOTES = /["\u2018\u2019\u201c\u201d`]/g;
+/** quote marks: the straight single quote the training instructions use, and those read as it */
+export const QUOTE_MARKS = `'"\u2018\u2019\u201c\u201d\``;
+const QUOTES = new RegExp(`[${QUOTE_MARKS.slice(1)}]`, 'g');
 /**
  * courtesy and chat words before and after an instruction ("please", "could you", "now", "ok, also", "too"): they ask for
  * nothing, so they are dropped (unless the vocabulary knows them)
@@ -117,13 +118,13 @@ export function readTyped(
     }
   }
   // a quoted word is a label, in capitals
-  const quoted = new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
+  const quoted = quotedAt(t);
   const found = [...t.matchAll(PIECES)];
-  // a whole instruction in capitals (three words or more) is shouted: its unquoted words are read in lower case
-  const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
-  const shouted = words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
+  const shouted = isShouted(t);
   const pieces = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
-  const unknownLabel = (q?: string) => q !== undefined && isLabel(q) && !knows(q.toLowerCase());
+  // (a place's "corner" or "side" in capitals, left out below, makes no label of the place: "the TOP LEFT CORNER")
+  const unknownLabel = (q?: string) =>
+    q !== undefined && isLabel(q) && !knows(q.toLowerCase()) && !/^(?:CORNER|SIDE)$/.test(q);
   for (const [i, p] of pieces.entries()) {
     const cue = pieces[i - 1]?.toLowerCase() ?? '';
     const named = LABEL_CUES.has(cue) || (cue === 'of' && pieces[i - 2]?.toLowerCase() === 'letters');
@@ -153,6 +154,22 @@ export function readTyped(
     ((/^corner$/i.test(p) && is(i - 1, /^(?:left|right)$/i) && is(i - 2, /^(?:top|bottom)$/i)) ||
       (/^side$/i.test(p) && is(i - 1, /^(?:left|right|top|bottom)$/i)));
   return spaced.filter((p, i) => !place(p, i));
+}
+
+/** Where the quoted words of a text (its quotes read as ') start: labels, whatever their case. */
+function quotedAt(t: string): Set<number> {
+  return new Set([...t.matchAll(QUOTED_WORD)].map((m) => m.index));
+}
+
+/**
+ * Is a text shouted: three words or more outside quotes, all in capitals ("MAKE THE CIRCLE RED")? Its unquoted
+ * words are then read in lower case, as words, not labels.
+ */
+export function isShouted(text: string): boolean {
+  const t = text.normalize('NFC').replace(QUOTES, "'");
+  const quoted = quotedAt(t);
+  const words = [...t.matchAll(PIECES)].filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
+  return words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
 }
 
 /** A label: a word written in capitals (two letters or more), spelled so that its letters are seen. */

@@ -237,6 +237,11 @@ describe('MiniTokenizer', () => {
     expect(world.withTyposRead("Cirlce: make it bleu, and the word 'BLEU' bleu too")).toBe(
       "Circle: make it blue, and the word 'BLEU' blue too",
     );
+    // in a shouted instruction a word in capitals is a word, so its typo is read too; a quoted label stays
+    expect(world.withTyposRead('MAKE THE CIRLCE BLEU AND THE BACKGRUND PINK')).toBe(
+      'MAKE THE CIRCLE BLUE AND THE BACKGROUND PINK',
+    );
+    expect(world.withTyposRead('MAKE THE WORD \u201cBLEU\u201d BLEU')).toBe('MAKE THE WORD \u201cBLEU\u201d BLUE');
     // of several words one typo away, the one with the same letters: "palce" is place, not pale
     expect(world.typos('Palce a star at the top')).toEqual([{ typed: 'palce', read: 'place' }]);
   });
@@ -281,6 +286,9 @@ describe('MiniTokenizer', () => {
     same('Move the cross to the bottom right corner', 'Move the cross to the bottom right');
     same('move the cross to the top-left corner', 'move the cross to the top left');
     same('move the cross to the left side', 'move the cross to the left');
+    // in capitals too, and the place's words are then no label beside an unknown word
+    same('move the cross to the TOP LEFT CORNER', 'move the cross to the top left');
+    same('MOVE THE CROSS TO THE BOTTOM RIGHT CORNER', 'move the cross to the bottom right');
     // elsewhere they are words the vocabulary lacks, and named
     expect(world.unknownWords('move the cross to the corner')).toEqual(['corner']);
     expect(world.unknownWords('move the cross to the side')).toEqual(['side']);
