@@ -176,7 +176,8 @@ registerModel(
           throw new UserError(`ae-ceiling: the dataset must be at the model's ${S} px`);
         const [out] = await editor.pipe.roundTrip([t]);
         const input = req.images[0];
-        return input ? editor.answer(out!, input, await fitSquare(input, S)) : out!;
+        if (!input) return out!;
+        return editor.answer(out!, input, await fitSquare(input, S), true, undefined, editor.toneOf(req.prompt));
       },
     };
   },

@@ -150,6 +150,57 @@ function explains(map: ColorMap, output: RGBImage, roundTrip: RGBImage, p: numbe
   return !offBy(map, output, roundTrip, p, FIT);
 }
 
+/**
+ * The map with every channel's row their mean: its answers are grey (r = g = b). A grayscale edit's map fitted to a
+ * model's answer leaves saturated colours faintly coloured where the answer had few of them to fit.
+ */
+export function grayMap(map: ColorMap): ColorMap {
+  const gray = new Float64Array(12);
+  for (let k = 0; k < 4; k++) {
+    const mean = (map[k] + map[4 + k] + map[8 + k]) / 3;
+    for (let c = 0; c < 3; c++) gray[c * 4 + k] = mean;
+  }
+  return gray;
+}
+
+/**
+ * A gain and an offset per channel (out_c = a_c·in_c + b_c), fitted on the pixels `map` explains: a change of
+ * lighting (night ↔ day). A full affine map fitted to a scene of a few colours mixes the channels where its pixels do
+ * not pin them down, and sends the colour of an object the answer barely shows astray (a pink square made grey).
+ */
+export function lightingMap(output: RGBImage, roundTrip: RGBImage, map: ColorMap): ColorMap {
+  const light = new Float64Array(12);
+  const n = output.width * output.height;
+  for (let c = 0; c < 3; c++) {
+    // least squares of out on in over the explained pixels, pulled gently towards out = in (as fitMap)
+    let m = 0;
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let sxy = 0;
+    for (let p = 0; p < n; p++) {
+      if (!explains(map, output, roundTrip, p)) continue;
+      const x = roundTrip.data[p * 3 + c] / 255;
+      const y = output.data[p * 3 + c] / 255;
+      m++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    const ridge = 1e-6 * Math.max(m, 1);
+    // [sxx + r, sx; sx, m + r] [a; b] = [sxy + r; sy]
+    const a11 = sxx + ridge;
+    const a22 = m + ridge;
+    const det = a11 * a22 - sx * sx;
+    const gain = ((sxy + ridge) * a22 - sx * sy) / det;
+    const offset = (a11 * sy - sx * (sxy + ridge)) / det;
+    light[c * 4 + c] = gain;
+    light[c * 4 + 3] = offset * 255;
+  }
+  return light;
+}
+
 /** The image with every pixel passed through the map (rounded, clamped to 0–255). */
 export function applyColorMap(img: RGBImage, map: ColorMap): RGBImage {
   const data = new Uint8Array(img.data.length);

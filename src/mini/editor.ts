@@ -9,7 +9,8 @@ import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, splitEdits } from '../world/outside.ts';
-import { applyColorMap, globalColorMap, regionColorMaps } from './colormap.ts';
+import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
+import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 
@@ -118,7 +119,7 @@ export class MiniEditor {
         preserve && this.pipe.model.config.sampling.preserve
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0]);
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], this.toneOf(o.prompt));
       return { image, seed, unknownWords };
     }
     const [out] = await this.pipe.run(reqs, run);
@@ -133,10 +134,18 @@ export class MiniEditor {
     };
   }
 
+  /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
+  toneOf(prompt: string): ToneEdit | null {
+    return toneEdit(this.pipe.tokenizer.withTyposRead(prompt));
+  }
+
   /**
    * An S×S output for `input` (fitted as `fitted`) at the input's size; with `preserve` and the model's setting,
    * the edit mask is computed at the model's size, scaled like the output, and the output composited over the
    * caller's own image (preserve.ts). `roundTrip`: the fitted input through the autoencoder, if already made.
+   * `tone`: the instruction asks only for the whole image's colour taken away or its lighting changed
+   * (src/world/tone-edits.ts); where the model's answer is one colour map of the input, the answer is then the input
+   * through that map everywhere — made grey for 'gray', a gain and an offset per channel for 'light'.
    */
   async answer(
     out: RGBImage,
@@ -144,6 +153,7 @@ export class MiniEditor {
     fitted: Fitted,
     preserve = true,
     roundTrip?: RGBImage,
+    tone: ToneEdit | null = null,
   ): Promise<RGBImage> {
     const answer = await unfit(out, fitted, this.resize);
     const keep = this.pipe.model.config.sampling.preserve;
@@ -153,6 +163,8 @@ export class MiniEditor {
     // whose change is one colour map (a recolour, a removal onto flat ground): colormap.ts
     const share = keep.colorMap;
     const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
+    // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
+    if (map && tone) return applyColorMap(input, tone === 'gray' ? grayMap(map) : lightingMap(out, roundTrip, map));
     const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep);
     const drawn =
       share === undefined || map

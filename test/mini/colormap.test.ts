@@ -3,7 +3,7 @@
 // makes are refused, so the output step stays as it was for them.
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
-import { applyColorMap, globalColorMap, regionColorMaps } from '../../src/mini/colormap.ts';
+import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from '../../src/mini/colormap.ts';
 import { editMask } from '../../src/mini/preserve.ts';
 import { makeSample, type Sample } from '../../src/world/dataset.ts';
 
@@ -46,6 +46,26 @@ describe('globalColorMap', () => {
       expect(d.share).toBeLessThan(0.01);
     });
   }
+
+  it("a tone edit's own form of the map: grey answers stay grey, and a lighting change is a gain and an offset", () => {
+    // an answer that shows few colours pins a full affine map down only where it has pixels; the tone edit's own
+    // form (grey: one row for every channel; lighting: per channel) sends every colour where the world does
+    for (const [task, instruction] of [
+      ['global.grayscale', undefined],
+      ['global.daynight', /day/i],
+      ['global.daynight', /night/i],
+    ] as const) {
+      const s = sampleOf(task, instruction);
+      const [input] = s.inputs;
+      const map = globalColorMap(s.target, input, 0.9)!;
+      const own = task === 'global.grayscale' ? grayMap(map) : lightingMap(s.target, input, map);
+      expect(diff(applyColorMap(input, own), s.target, 2).share, `${task} ${s.instruction}`).toBeLessThan(0.002);
+      if (task === 'global.grayscale') {
+        const out = applyColorMap(input, own).data;
+        for (let i = 0; i < out.length; i += 3) expect(out[i] === out[i + 1] && out[i] === out[i + 2]).toBe(true);
+      } else for (const k of [1, 2, 4, 6, 8, 9]) expect(own[k]).toBe(0); // no channel mixes into another
+    }
+  });
 
   it('leaves a local edit alone: the identity explains it', () => {
     const s = sampleOf('local.recolor');

@@ -90,6 +90,13 @@ describe('the embedded model', () => {
       expect(kept, prompt).toBeGreaterThan(0.9);
       expect(raw, prompt).toBeLessThan(kept - 0.2);
     }
+    // a tone edit is a colour map everywhere (src/world/tone-edits.ts): every pixel of one input colour answers alike;
+    // grey answers are grey; the instruction is read as the tokenizer reads it, typos too
+    const grey = (await ed.edit({ prompt: 'Make teh image grayscale', image: input, seed: 0 })).image;
+    expect(mapped(grey)).toBe(1);
+    for (let i = 0; i < grey.data.length; i += 3)
+      expect(grey.data[i] === grey.data[i + 1] && grey.data[i] === grey.data[i + 2]).toBe(true);
+    expect(mapped((await ed.edit({ prompt: 'show this scene at nigth', image: input, seed: 0 })).image)).toBe(1);
   });
 
   it('recolours the word when its label is typed without quotes or in lower case (the tokenizer reads it as the label), not another object', async () => {

@@ -150,6 +150,23 @@ describe('MiniEditor with preserve', () => {
     expect(plain.data).not.toEqual(answer.data);
   });
 
+  it('a tone edit is the input through the map everywhere: what else the model changed is dropped', async () => {
+    const img = input();
+    const ed = editor({ threshold: 32, grow: 1, colorMap: 0.9 });
+    const fitted = await fitSquare(img, ed.resolution);
+    // as if the model had darkened the fitted input by a gain and an offset, and smudged one patch besides
+    const dark = { ...fitted.image, data: fitted.image.data.map((v) => Math.round(v * 0.5) + 20) };
+    const n = fitted.image.width;
+    for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) dark.data.set([250, 0, 250], (y * n + x) * 3);
+    const tone = await ed.answer(dark, img, fitted, true, fitted.image, ed.toneOf('make it night'));
+    expect([tone.width, tone.height]).toEqual([50, 30]);
+    for (let i = 0; i < img.data.length; i++)
+      expect(Math.abs(tone.data[i] - (img.data[i] * 0.5 + 20))).toBeLessThanOrEqual(1);
+    // read as no tone edit, the smudge is the model's and stays
+    const plain = await ed.answer(dark, img, fitted, true, fitted.image, ed.toneOf('make the circle blue'));
+    expect(plain.data).not.toEqual(tone.data);
+  });
+
   it('text-to-image has nothing to keep', async () => {
     const a = (await editor({ threshold: 254, grow: 1 }).generate(req)).image;
     const b = (await editor().generate(req)).image;

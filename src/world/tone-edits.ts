@@ -1,0 +1,33 @@
+// Instructions that ask only for the whole image's lighting or colour: the world's day/night and grayscale edits
+// ("make it night", "show this scene in daylight", "convert the picture to black and white"). Such an edit is one
+// map of colours, the same at every pixel, so whatever else an answer changed is a mistake (src/mini/editor.ts
+// keeps the input through the model's colour map everywhere for them). An instruction that names a thing ("make
+// the background gray", "turn the circle black and white") is not one.
+
+import { SHAPES } from './shapes.ts';
+
+/** Words and phrases of a tone edit: colour taken away, and the time of day. */
+const GRAY =
+  /\b(?:grayscale|greyscale|monochrome|black and white|shades of (?:gray|grey)|remove (?:all )?(?:the )?colou?rs?)\b/;
+const LIGHT = /\b(?:night|nighttime|day|daytime|daylight)\b/;
+
+/** Things an instruction may name: an edit of one of them is not a tone edit of the whole image. */
+const THINGS = new Set([
+  ...SHAPES,
+  ...['shape', 'object', 'background', 'sky', 'word', 'text', 'letter', 'sign', 'label', 'character', 'creature'],
+  ...['hat', 'crown', 'bow', 'antenna', 'belly', 'eyes', 'spots', 'stripes', 'outline'],
+]);
+
+/** A tone edit: the image made grey, or its lighting changed (day ↔ night). */
+export type ToneEdit = 'gray' | 'light';
+
+/** Does the instruction ask only for the whole image's colour taken away or its lighting changed, and which? */
+export function toneEdit(instruction: string): ToneEdit | null {
+  const text = instruction
+    .replace(/(['"\u2018\u2019\u201c\u201d])[^'"\u2018\u2019\u201c\u201d]*\1/g, ' ')
+    .toLowerCase()
+    .replace(/[^\p{L}]+/gu, ' ');
+  const tone = GRAY.test(text) ? 'gray' : LIGHT.test(text) ? 'light' : null;
+  if (!tone || text.split(' ').some((w) => THINGS.has(w) || THINGS.has(w.replace(/e?s$/, '')))) return null;
+  return tone;
+}
