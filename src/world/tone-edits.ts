@@ -28,6 +28,7 @@ export function toneEdit(instruction: string): ToneEdit | null {
     .toLowerCase()
     .replace(/[^\p{L}]+/gu, ' ');
   const tone = GRAY.test(text) ? 'gray' : LIGHT.test(text) ? 'light' : null;
-  if (!tone || text.split(' ').some((w) => THINGS.has(w) || THINGS.has(w.replace(/e?s$/, '')))) return null;
+  const named = (w: string) => [w, w.replace(/s$/, ''), w.replace(/es$/, '')].some((x) => THINGS.has(x));
+  if (!tone || text.split(' ').some(named)) return null;
   return tone;
 }

@@ -27,6 +27,8 @@ describe('toneEdit', () => {
     expect(toneEdit('show this scene at night')).toBe('light');
     for (const t of [
       'make the circle black and white',
+      'make all shapes grayscale',
+      'turn the crosses and the objects to night colours',
       'make the background grayscale',
       'turn the stars gray',
       "change the word 'NIGHT' to 'DAY'",
