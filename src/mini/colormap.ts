@@ -171,6 +171,7 @@ export function grayMap(map: ColorMap): ColorMap {
 export function lightingMap(output: RGBImage, roundTrip: RGBImage, map: ColorMap): ColorMap {
   const light = new Float64Array(12);
   const n = output.width * output.height;
+  const explained = Uint8Array.from({ length: n }, (_, p) => (explains(map, output, roundTrip, p) ? 1 : 0));
   for (let c = 0; c < 3; c++) {
     // least squares of out on in over the explained pixels, pulled gently towards out = in (as fitMap)
     let m = 0;
@@ -179,7 +180,7 @@ export function lightingMap(output: RGBImage, roundTrip: RGBImage, map: ColorMap
     let sxx = 0;
     let sxy = 0;
     for (let p = 0; p < n; p++) {
-      if (!explains(map, output, roundTrip, p)) continue;
+      if (!explained[p]) continue;
       const x = roundTrip.data[p * 3 + c] / 255;
       const y = output.data[p * 3 + c] / 255;
       m++;

@@ -105,7 +105,8 @@ export class MiniEditor {
     if (bad) throw new UserError(`candidates ${bad}`);
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
-    const edits = one ? [o.prompt] : splitEdits(this.pipe.tokenizer.withTyposRead(o.prompt));
+    const read = this.pipe.tokenizer.withTyposRead(o.prompt);
+    const edits = one ? [o.prompt] : splitEdits(read);
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
@@ -119,7 +120,7 @@ export class MiniEditor {
         preserve && this.pipe.model.config.sampling.preserve
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], this.toneOf(o.prompt));
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(read));
       return { image, seed, unknownWords };
     }
     const [out] = await this.pipe.run(reqs, run);

@@ -120,7 +120,7 @@ export function readTyped(
   // a quoted word is a label, in capitals
   const quoted = quotedAt(t);
   const found = [...t.matchAll(PIECES)];
-  const shouted = isShouted(t);
+  const shouted = shoutedIn(found, quoted);
   const pieces = found.map((m) => (quoted.has(m.index) ? m[0].toUpperCase() : shouted ? m[0].toLowerCase() : m[0]));
   // (a place's "corner" or "side" in capitals, left out below, makes no label of the place: "the TOP LEFT CORNER")
   const unknownLabel = (q?: string) =>
@@ -167,8 +167,12 @@ function quotedAt(t: string): Set<number> {
  */
 export function isShouted(text: string): boolean {
   const t = text.normalize('NFC').replace(QUOTES, "'");
-  const quoted = quotedAt(t);
-  const words = [...t.matchAll(PIECES)].filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index));
+  return shoutedIn([...t.matchAll(PIECES)], quotedAt(t));
+}
+
+/** isShouted on a text's pieces (PIECES matches) and where its quoted words start. */
+function shoutedIn(found: RegExpMatchArray[], quoted: Set<number>): boolean {
+  const words = found.filter((m) => /\p{L}/u.test(m[0]) && !quoted.has(m.index!));
   return words.length >= 3 && words.every((m) => !/\p{Ll}/u.test(m[0]));
 }
 

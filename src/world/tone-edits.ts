@@ -4,12 +4,16 @@
 // keeps the input through the model's colour map everywhere for them). An instruction that names a thing ("make
 // the background gray", "turn the circle black and white") is not one.
 
+import { QUOTE_MARKS, singulars } from '../prompt/typed-text.ts';
 import { SHAPES } from './shapes.ts';
 
 /** Words and phrases of a tone edit: colour taken away, and the time of day. */
 const GRAY =
   /\b(?:grayscale|greyscale|monochrome|black and white|shades of (?:gray|grey)|remove (?:all )?(?:the )?colou?rs?)\b/;
 const LIGHT = /\b(?:night|nighttime|day|daytime|daylight)\b/;
+
+/** A quoted label ('NIGHT', in any quote marks the tokenizer reads as quotes): not a word of the instruction. */
+const QUOTED = new RegExp(`([${QUOTE_MARKS}])[^${QUOTE_MARKS}]*\\1`, 'g');
 
 /** Things an instruction may name: an edit of one of them is not a tone edit of the whole image. */
 const THINGS = new Set([
@@ -24,11 +28,11 @@ export type ToneEdit = 'gray' | 'light';
 /** Does the instruction ask only for the whole image's colour taken away or its lighting changed, and which? */
 export function toneEdit(instruction: string): ToneEdit | null {
   const text = instruction
-    .replace(/(['"\u2018\u2019\u201c\u201d])[^'"\u2018\u2019\u201c\u201d]*\1/g, ' ')
+    .replace(QUOTED, ' ')
     .toLowerCase()
     .replace(/[^\p{L}]+/gu, ' ');
   const tone = GRAY.test(text) ? 'gray' : LIGHT.test(text) ? 'light' : null;
-  const named = (w: string) => [w, w.replace(/s$/, ''), w.replace(/es$/, '')].some((x) => THINGS.has(x));
+  const named = (w: string) => [w, ...singulars(w)].some((x) => THINGS.has(x));
   if (!tone || text.split(' ').some(named)) return null;
   return tone;
 }
