@@ -56,7 +56,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
 
   With the embedded model (kontext-mini, ${'models/kontext-mini'}):
   IMAGE           the image to edit (any size: letterboxed to the model's square, answered at IMAGE's size)
-  IMAGE2          a second image: style reference ("make it in the style of the second image")
+  IMAGE2          a second image: style reference ("make it in the style of the second image"); the model reads
+                  its style by its own loss and makes the edit as that style named (src/mini/style-reference.ts)
   "instruction"   one edit, as the model learnt them; several ("make the circle blue and the background red",
                   "…, then …") are made one after the other, each on the last answer (seeds S, S+1, …)
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)
@@ -65,6 +66,7 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
+  --no-read-style with IMAGE2: both images to the transformer as context and the instruction as given
 
   With a released FLUX.1 Kontext checkpoint:
 ${TEXT_ENCODER_HELP}
@@ -138,6 +140,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     json: v.json as boolean | undefined,
     quiet: v.quiet as boolean | undefined,
     preserve: v['no-preserve'] ? false : undefined,
+    readStyle: v['no-read-style'] ? false : undefined,
   });
 }
 
@@ -146,7 +149,7 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
   refuseOptions(v, ['no-preserve'], 'only with the embedded model (a released checkpoint keeps no pixels of its own)');
-  refuseOptions(v, ['candidates'], 'only with the embedded model (kontext-mini)');
+  refuseOptions(v, ['candidates', 'no-read-style'], 'only with the embedded model (kontext-mini)');
   if (positionals.length)
     throw new UserError(
       `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
@@ -263,6 +266,7 @@ const command: Command = {
       weights: { type: 'string' },
       area: { type: 'string' },
       'no-preserve': { type: 'boolean' },
+      'no-read-style': { type: 'boolean' },
       candidates: { type: 'string' },
     });
     if (!parsed) return 0;

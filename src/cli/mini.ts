@@ -39,6 +39,8 @@ export interface MiniCliOptions {
   quiet?: boolean;
   /** false: the transformer's pixels everywhere (MiniEditOptions.preserve) */
   preserve?: boolean;
+  /** false: a style reference's images both to the transformer (MiniEditOptions.readStyle) */
+  readStyle?: boolean;
 }
 
 function checkModelFolder(dir: string, given: boolean): void {
@@ -94,6 +96,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     width: o.width,
     height: o.height,
     preserve: o.preserve,
+    readStyle: o.readStyle,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet || o.json, every: 1 });
       bar.tick({}, step);
@@ -113,6 +116,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         typos: check.typos ?? [],
         note: check.note,
         edits: r.edits ?? [o.prompt],
+        style: r.style ?? null,
         transparentInputs: transparent.map((t) => t.path),
         model: dir,
         loadSeconds,
@@ -120,7 +124,11 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
       }),
     );
   else {
-    const made = r.edits ? `${r.edits.length} edits one after the other, ` : '';
+    const made = r.style
+      ? `the reference's style read as ${r.style}, made as "${r.edits![0]}", `
+      : r.edits
+        ? `${r.edits.length} edits one after the other, `
+        : '';
     console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, ${made}seed ${r.seed}, ${seconds.toFixed(2)} s)`);
   }
   return 0;

@@ -130,7 +130,8 @@ function formatReport(r: ModelReport): string {
         `${r.mini.sampling.numInferenceSteps} steps, guidance ${r.mini.sampling.guidanceScale}` +
         (r.mini.sampling.preserve
           ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
-          : ''),
+          : '') +
+        "; a style reference's style read by the model's own loss, then drawn as named",
     );
   if (r.mini) {
     const reads =

@@ -13,6 +13,8 @@ import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
+import { namedStylePrompt, readStyle } from './style-reference.ts';
+import type { Style } from '../world/shapes.ts';
 
 export interface MiniEditOptions {
   prompt: string;
@@ -38,6 +40,12 @@ export interface MiniEditOptions {
    * the model learnt one edit per instruction (src/world/outside.ts, splitEdits). false: the prompt as one.
    */
   oneByOne?: boolean;
+  /**
+   * with two images (content, then style exemplar), read the exemplar's style by the model's own loss and edit the
+   * content with that style named in words (style-reference.ts), default true: the model draws a named style far
+   * better than it copies one. false: both images to the transformer as context, the prompt as given.
+   */
+  readStyle?: boolean;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
   width?: number;
   height?: number;
@@ -51,6 +59,8 @@ export interface MiniEditResult {
   unknownWords: string[];
   /** the edits made one after the other when the prompt asked for several (see oneByOne); absent for one */
   edits?: string[];
+  /** the style read from a style reference's exemplar (readStyle); absent otherwise */
+  style?: Style;
 }
 
 export interface MiniEditorOptions {
@@ -103,6 +113,7 @@ export class MiniEditor {
     const n = o.candidates;
     const bad = n === undefined ? null : candidatesProblem(n);
     if (bad) throw new UserError(`candidates ${bad}`);
+    if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
     const read = this.pipe.tokenizer.withTyposRead(o.prompt);
@@ -188,6 +199,22 @@ export class MiniEditor {
       answer = r.image;
     }
     return { image: answer, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits };
+  }
+
+  /** A style reference made as the named style the model reads in the exemplar (readStyle). */
+  private async styleByName(
+    content: RGBImage,
+    exemplar: RGBImage,
+    o: MiniEditOptions & { seed: number },
+  ): Promise<MiniEditResult> {
+    const { style } = await readStyle(
+      this.pipe,
+      (await fitSquare(exemplar, this.resolution, this.resize)).image,
+      o.seed,
+    );
+    const prompt = namedStylePrompt(style);
+    const r = await this.edit({ ...o, prompt, image: content, oneByOne: false });
+    return { ...r, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits: [prompt], style };
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

@@ -34,13 +34,14 @@ export interface Candidate {
 
 /**
  * L(x) of each candidate (lower: more likely under the model); all candidates share T and the context count.
- * `onCall(j)` after the j-th of the SCORE_TIMES.length transformer calls (progress).
+ * `onCall(j)` after the j-th of the times.length transformer calls (progress); `times`: the noise levels averaged.
  */
 export async function scoreCandidates(
   m: MiniModel,
   cands: Candidate[],
   values?: Map<string, HostTensor>,
   onCall?: (done: number) => void,
+  times: readonly number[] = SCORE_TIMES,
 ): Promise<number[]> {
   if (!cands.length) return [];
   const B = cands.length;
@@ -53,7 +54,7 @@ export async function scoreCandidates(
   const feeds = textFeeds(reqs, N, C, 1);
   feedParams(c.inputs, feeds, values);
   const loss = new Array<number>(B).fill(0);
-  for (const [j, t] of SCORE_TIMES.entries()) {
+  for (const [j, t] of times.entries()) {
     // ε_t per candidate from its request's score seed: identical within a request
     const drawn = new Map<number, Float32Array>();
     const noiseOf = (seed: number): Float32Array => {
@@ -76,7 +77,7 @@ export async function scoreCandidates(
         const d = v[b * N * C + i] - (eps[b][i] - x[i]);
         s += d * d;
       }
-      loss[b] += s / (N * C * SCORE_TIMES.length);
+      loss[b] += s / (N * C * times.length);
     }
     onCall?.(j + 1);
   }

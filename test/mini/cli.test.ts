@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
+import { namedStylePrompt } from '../../src/mini/style-reference.ts';
+import { STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from './tiny.ts';
 
 let root: string;
@@ -215,6 +217,31 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(singles.some((s) => Buffer.from(s.data).equals(Buffer.from(best.data)))).toBe(true);
   });
 
+  it('reads a style reference as a named style (says which); --no-read-style gives both images to the model', async () => {
+    await writePng(createImage(24, 24, [200, 40, 40]), join(root, 'ref.png'));
+    const argv = [
+      'edit',
+      join(root, 'in.png'),
+      join(root, 'ref.png'),
+      'restyle image 1 like image 2',
+      '--model',
+      model,
+    ];
+    expect(await cli(...argv, '--out', join(root, 'styled.png'), '--seed', '2', '--quiet', '--json')).toBe(0);
+    const r = JSON.parse(logs.at(-1)!);
+    expect(STYLES).toContain(r.style);
+    expect(r.edits).toEqual([namedStylePrompt(r.style)]);
+    expect([r.width, r.height]).toEqual([48, 32]);
+    expect(await cli(...argv, '--out', join(root, 'styled2.png'), '--seed', '2', '--quiet')).toBe(0);
+    expect(logs.at(-1)).toContain(`the reference's style read as ${r.style}, made as "${r.edits[0]}"`);
+    expect(
+      await cli(...argv, '--out', join(root, 'both.png'), '--seed', '2', '--quiet', '--json', '--no-read-style'),
+    ).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).style).toBe(null);
+    const [styled, both] = [await readImage(join(root, 'styled.png')), await readImage(join(root, 'both.png'))];
+    expect(Buffer.from(styled.data).equals(Buffer.from(both.data))).toBe(false);
+  });
+
   it('keeps the input where the model changed nothing (its config.json says how); --no-preserve does not', async () => {
     const keeping = await tinyModelDir('float16');
     try {
@@ -278,6 +305,19 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
           '2',
         ],
         /--candidates applies only with the embedded model/,
+      ],
+      [
+        [
+          'edit',
+          '--transformer',
+          join(root, 't.safetensors'),
+          '--prompt',
+          'x',
+          '--out',
+          join(root, 'o.png'),
+          '--no-read-style',
+        ],
+        /--no-read-style applies only with the embedded model/,
       ],
     ];
     for (const [argv, message] of cases) {

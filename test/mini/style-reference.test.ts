@@ -1,0 +1,44 @@
+// A style reference read by the shipped model's own flow loss (src/mini/style-reference.ts): the exemplar's style
+// as the world drew it, and the editor's two-image edit made as that style named in words.
+import { describe, expect, it } from 'vitest';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { namedStylePrompt, readStyle } from '../../src/mini/style-reference.ts';
+import { makeSample } from '../../src/world/dataset.ts';
+import { STYLES } from '../../src/world/shapes.ts';
+
+describe('style references read by the model', () => {
+  it("reads the style of the world's exemplars far above chance (1 in 4)", async () => {
+    const ed = await MiniEditor.load();
+    let right = 0;
+    const n = 8;
+    for (let i = 0; i < n; i++) {
+      const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, i);
+      const truth = s.inputScenes[1]!.objects[0]!.style;
+      const r = await readStyle(ed.pipe, s.inputs[1]!, i);
+      expect(r.losses).toHaveLength(STYLES.length);
+      expect(r.losses[STYLES.indexOf(r.style)]).toBe(Math.min(...r.losses));
+      if (r.style === truth) right++;
+    }
+    expect(right).toBeGreaterThanOrEqual(6);
+  });
+
+  it('edits the content with the style named: the same answer as that one-image edit, at the content’s size', async () => {
+    const ed = await MiniEditor.load();
+    const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
+    const [content, exemplar] = s.inputs as [typeof s.target, typeof s.target];
+    const r = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3 });
+    expect(r.style).toBe((await readStyle(ed.pipe, exemplar, 3)).style);
+    expect(r.edits).toEqual([namedStylePrompt(r.style!)]);
+    const named = await ed.edit({ prompt: namedStylePrompt(r.style!), image: content, seed: 3 });
+    expect(Buffer.from(r.image.data).equals(Buffer.from(named.image.data))).toBe(true);
+    // readStyle false: both images go to the transformer as context, the prompt as given
+    const both = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3, readStyle: false });
+    expect(both.style).toBeUndefined();
+    expect(Buffer.from(both.image.data).equals(Buffer.from(r.image.data))).toBe(false);
+  });
+
+  it('names every style in words the model knows', async () => {
+    const ed = await MiniEditor.load();
+    for (const s of STYLES) expect(ed.pipe.tokenizer.unknownWords(namedStylePrompt(s)), s).toEqual([]);
+  });
+});
