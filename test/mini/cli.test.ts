@@ -264,6 +264,16 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
   });
 
   it('answers mistakes with exit 2 and one line that says what to fix', async () => {
+    // a released checkpoint's edit (the options below are the embedded model's only)
+    const released = [
+      'edit',
+      '--transformer',
+      join(root, 't.safetensors'),
+      '--prompt',
+      'x',
+      '--out',
+      join(root, 'o.png'),
+    ];
     const cases: [string[], RegExp][] = [
       [
         ['edit', join(root, 'missing.png'), 'x', '--out', join(root, 'o.png'), '--model', model],
@@ -292,33 +302,8 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
         ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--candidates', '17'],
         /--candidates must be an integer from 1 to 16, got '17'/,
       ],
-      [
-        [
-          'edit',
-          '--transformer',
-          join(root, 't.safetensors'),
-          '--prompt',
-          'x',
-          '--out',
-          join(root, 'o.png'),
-          '--candidates',
-          '2',
-        ],
-        /--candidates applies only with the embedded model/,
-      ],
-      [
-        [
-          'edit',
-          '--transformer',
-          join(root, 't.safetensors'),
-          '--prompt',
-          'x',
-          '--out',
-          join(root, 'o.png'),
-          '--no-read-style',
-        ],
-        /--no-read-style applies only with the embedded model/,
-      ],
+      [[...released, '--candidates', '2'], /--candidates applies only with the embedded model/],
+      [[...released, '--no-read-style'], /--no-read-style applies only with the embedded model/],
     ];
     for (const [argv, message] of cases) {
       expect(await cli(...argv), argv.join(' ')).toBe(2);
