@@ -1,6 +1,7 @@
 // A style reference read by the shipped model's own flow loss (src/mini/style-reference.ts): the exemplar's style
 // as the world drew it, and the editor's two-image edit made as that style named in words.
 import { describe, expect, it } from 'vitest';
+import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { namedStylePrompt, readStyle } from '../../src/mini/style-reference.ts';
 import { makeSample } from '../../src/world/dataset.ts';
@@ -25,7 +26,7 @@ describe('style references read by the model', () => {
   it('edits the content with the style named: the same answer as that one-image edit, at the content’s size', async () => {
     const ed = await MiniEditor.load();
     const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
-    const [content, exemplar] = s.inputs as [typeof s.target, typeof s.target];
+    const [content, exemplar] = s.inputs as [RGBImage, RGBImage];
     const r = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3 });
     expect(r.style).toBe((await readStyle(ed.pipe, exemplar, 3)).style);
     expect(r.edits).toEqual([namedStylePrompt(r.style!)]);
