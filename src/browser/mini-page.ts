@@ -14,6 +14,7 @@
 import { UserError } from '../errors.ts';
 import { clearShareRGBA, percentText, type RGBImage } from '../image/rgb.ts';
 import type { MiniEditor } from '../mini/editor.ts';
+import { describeMadeAs } from '../session/format.ts';
 import { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
 import { setWasmPaths } from './session.ts';
 
@@ -109,7 +110,8 @@ function page(): void {
       download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
       download.hidden = false;
       again.hidden = false;
-      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}).`;
+      const made = r.edits ? `; ${describeMadeAs({ edits: r.edits, style: r.style })}` : '';
+      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}${made}).`;
     } catch (err) {
       status.textContent = 'Ready.';
       showError(err);

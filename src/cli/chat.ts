@@ -13,7 +13,9 @@ import { createInterface } from 'node:readline';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
+import { describeMadeAs } from '../session/format.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
+import type { MadeAs } from '../session/types.ts';
 import {
   intArg,
   numArg,
@@ -78,6 +80,8 @@ interface Result {
   width: number;
   height: number;
   seconds: number;
+  /** what the model made of the instruction where not the instruction as given (several edits); null: as given */
+  madeAs: MadeAs | null;
 }
 
 const name = (n: number) => `${String(n).padStart(3, '0')}.png`;
@@ -205,6 +209,7 @@ async function edit(
   if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction));
   let bar: Progress | null = null;
   const t0 = performance.now();
+  let madeAs: MadeAs | null = null;
   const out = await o.model.edit({
     prompt: instruction,
     images: [image],
@@ -217,6 +222,9 @@ async function edit(
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
       bar.tick({}, step);
+    },
+    onMade: (made) => {
+      madeAs = made;
     },
   });
   (bar as Progress | null)?.done();
@@ -236,6 +244,7 @@ async function edit(
     width: out.width,
     height: out.height,
     seconds,
+    madeAs,
   };
   await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
   return { result, image: out };
@@ -250,5 +259,6 @@ function describe(r: Result): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return `${r.file}: "${r.instruction}" on ${name(r.parent)} (${knobs}, ${r.seconds.toFixed(2)} s)`;
+  const made = r.madeAs ? `, ${describeMadeAs(r.madeAs)}` : '';
+  return `${r.file}: "${r.instruction}" on ${name(r.parent)} (${knobs}${made}, ${r.seconds.toFixed(2)} s)`;
 }

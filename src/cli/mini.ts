@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { MiniEditor } from '../mini/editor.ts';
 import { EMBEDDED_MODEL } from '../mini/embedded.ts';
 import { Progress } from '../progress.ts';
+import { describeMadeAs } from '../session/format.ts';
 import {
   checkOutput,
   printPromptNote,
@@ -124,11 +125,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
       }),
     );
   else {
-    const made = r.style
-      ? `the reference's style read as ${r.style}, made as "${r.edits![0]}", `
-      : r.edits
-        ? `${r.edits.length} edits one after the other, `
-        : '';
+    const made = r.edits ? `${describeMadeAs({ edits: r.edits, style: r.style }, false)}, ` : '';
     console.log(`wrote ${o.out} (${r.image.width}x${r.image.height}, ${made}seed ${r.seed}, ${seconds.toFixed(2)} s)`);
   }
   return 0;

@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
 import { exportSession } from '../session/export.ts';
-import { formatSessions, formatTree } from '../session/format.ts';
+import { describeMadeAs, formatSessions, formatTree } from '../session/format.ts';
 import { SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
@@ -151,7 +151,7 @@ const edit: Sub = async (argv) => {
       v.json,
       { ...turn, file, out: v.out ?? null },
       `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ` +
-        `${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`,
+        `${turn.madeAs ? `${describeMadeAs(turn.madeAs)}, ` : ''}${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`,
     );
     return 0;
   });

@@ -13,7 +13,7 @@ import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
-import { namedStylePrompt, readStyle } from './style-reference.ts';
+import { namedStylePrompt, readStyle, STYLE_TIMES } from './style-reference.ts';
 import type { Style } from '../world/shapes.ts';
 
 export interface MiniEditOptions {
@@ -207,13 +207,19 @@ export class MiniEditor {
     exemplar: RGBImage,
     o: MiniEditOptions & { seed: number },
   ): Promise<MiniEditResult> {
+    // the reading's transformer calls count as steps before the edit's, so the progress runs once to its end
+    const reading = STYLE_TIMES.length;
+    const total = reading + this.pipe.progressTotal(o);
+    const report = o.onStep;
     const { style } = await readStyle(
       this.pipe,
       (await fitSquare(exemplar, this.resolution, this.resize)).image,
       o.seed,
+      report && ((done) => report(done, total)),
     );
     const prompt = namedStylePrompt(style);
-    const r = await this.edit({ ...o, prompt, image: content, oneByOne: false });
+    const onStep = report && ((step: number, n: number) => report(reading + step, reading + n));
+    const r = await this.edit({ ...o, prompt, image: content, oneByOne: false, onStep });
     return { ...r, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits: [prompt], style };
   }
 

@@ -74,6 +74,16 @@ export class MiniPipeline {
     return decodeTokens(this.ae, await encodeImages(this.ae, images), this.resolution);
   }
 
+  /**
+   * The steps `run`'s onStep counts to for these options: the denoising steps, and with best of n the scorer's
+   * calls too, so the progress ends when the answer is there.
+   */
+  progressTotal(o: Pick<MiniRunOptions, 'numInferenceSteps' | 'candidates'> = {}): number {
+    const { sampling } = this.model.config;
+    const n = o.candidates ?? sampling.candidates ?? 1;
+    return (o.numInferenceSteps ?? sampling.numInferenceSteps) + (n > 1 ? SCORE_TIMES.length : 0);
+  }
+
   /** Run requests; outputs in request order. */
   async run(reqs: MiniRequest[], o: MiniRunOptions = {}): Promise<RGBImage[]> {
     return (await this.sample(reqs, o, false)).images;
@@ -108,8 +118,7 @@ export class MiniPipeline {
     if (bad) throw new RangeError(`MiniPipeline: candidates ${bad}`);
     const perCall = Math.max(1, Math.floor((o.batch ?? 16) / n));
     const steps = o.numInferenceSteps ?? cfg.sampling.numInferenceSteps;
-    // with best of n the scorer's calls count as steps too, so the progress ends when the answer is there
-    const total = steps + (n > 1 ? SCORE_TIMES.length : 0);
+    const total = this.progressTotal(o);
     const report = o.onStep;
     const onStep = report && ((done: number) => report(done, total));
     for (const [k, idx] of groups) {

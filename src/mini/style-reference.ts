@@ -46,8 +46,16 @@ export interface StyleReading {
   losses: number[];
 }
 
-/** The style an exemplar (at the model's resolution) shows, by the model's own flow loss; `seed` fixes its noise. */
-export async function readStyle(pipe: MiniPipeline, exemplar: RGBImage, seed: number): Promise<StyleReading> {
+/**
+ * The style an exemplar (at the model's resolution) shows, by the model's own flow loss; `seed` fixes its noise.
+ * `onCall(j)` after the j-th of the STYLE_TIMES.length transformer calls (progress).
+ */
+export async function readStyle(
+  pipe: MiniPipeline,
+  exemplar: RGBImage,
+  seed: number,
+  onCall?: (done: number) => void,
+): Promise<StyleReading> {
   const [tokens] = await encodeImages(pipe.ae, [exemplar]);
   const T = textLengthFor(pipe.model.config, 1);
   const cands: (Candidate & { style: number })[] = [];
@@ -55,7 +63,7 @@ export async function readStyle(pipe: MiniPipeline, exemplar: RGBImage, seed: nu
     const request = { ids: pipe.tokenizer.encode(namedStylePrompt(s), T).ids, context: [tokens], noise: tokens };
     for (let d = 0; d < STYLE_DRAWS; d++) cands.push({ request, tokens, scoreSeed: hashSeed('style', seed, d), style });
   }
-  const L = await scoreCandidates(pipe.model, cands, pipe.values?.model(), undefined, STYLE_TIMES);
+  const L = await scoreCandidates(pipe.model, cands, pipe.values?.model(), onCall, STYLE_TIMES);
   const losses = STYLES.map(() => 0);
   for (const [i, c] of cands.entries()) losses[c.style] += L[i];
   return { style: STYLES[losses.indexOf(Math.min(...losses))], losses };

@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -52,6 +52,11 @@ const SCHEMA_V3 = `
 ALTER TABLE turns ADD COLUMN candidates INTEGER;
 `;
 
+// v4: what the model made of the instruction (types.ts MadeAs, JSON); NULL = the instruction as given.
+const SCHEMA_V4 = `
+ALTER TABLE turns ADD COLUMN made_as TEXT;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -65,6 +70,7 @@ function migrate(db: DB): void {
     if (now < 1) db.exec(SCHEMA_V1);
     if (now < 2) db.exec(SCHEMA_V2);
     if (now < 3) db.exec(SCHEMA_V3);
+    if (now < 4) db.exec(SCHEMA_V4);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

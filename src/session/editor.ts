@@ -7,7 +7,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { candidatesProblem } from '../mini/config.ts';
 import type { SessionModel } from './model.ts';
 import type { SessionStore } from './store.ts';
-import type { Turn } from './types.ts';
+import type { MadeAs, Turn } from './types.ts';
 
 /** Output size of a text-to-image turn when none is given: kontext-mini's square. */
 export const DEFAULT_SIZE = 64;
@@ -87,6 +87,7 @@ export class SessionEditor {
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
     const first = images[0];
     const t0 = performance.now();
+    let madeAs: MadeAs | null = null;
     const out = await this.model.edit({
       prompt: o.instruction,
       images,
@@ -96,6 +97,9 @@ export class SessionEditor {
       numInferenceSteps: o.steps,
       guidanceScale: o.guidance,
       candidates: o.candidates,
+      onMade: (made) => {
+        madeAs = made;
+      },
     });
     const seconds = (performance.now() - t0) / 1000;
 
@@ -113,6 +117,7 @@ export class SessionEditor {
       seed,
       model: this.model.name,
       seconds,
+      madeAs,
       ...(o.job === undefined ? {} : { job: o.job }),
     });
     return { turn, image: out };

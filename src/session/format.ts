@@ -6,7 +6,17 @@
 //   │  └─ 3  "make it red"  ...  <- head
 //   └─ 4  "make it green"  ...          (a branch made after undoing 3 and 2)
 
-import type { Session, Turn } from './types.ts';
+import type { MadeAs, Session, Turn } from './types.ts';
+
+/**
+ * What a model made of an instruction (MadeAs), in words: "the reference's style read as striped, made as \"…\"" or
+ * "2 edits one after the other" (`list`: followed by them, quoted).
+ */
+export function describeMadeAs(m: MadeAs, list = true): string {
+  if (m.style) return `the reference's style read as ${m.style}, made as ${JSON.stringify(m.edits[0])}`;
+  const quoted = m.edits.map((e) => JSON.stringify(e)).join(', ');
+  return `${m.edits.length} edits one after the other${list ? `: ${quoted}` : ''}`;
+}
 
 export function formatSessions(sessions: Session[]): string {
   if (!sessions.length) return 'no sessions yet (kontext session new)';
@@ -33,7 +43,8 @@ function describe(t: Turn): string {
     .join(' ');
   return (
     `${t.n}  ${JSON.stringify(t.instruction)}  ` +
-    `${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s`
+    `${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s` +
+    (t.madeAs ? ` (${describeMadeAs(t.madeAs)})` : '')
   );
 }
 

@@ -10,6 +10,7 @@ import { knownModels, resolveModel, type EditRequest } from '../bench/model.ts';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
+import type { MadeAs } from './types.ts';
 
 export interface SessionEditRequest extends EditRequest {
   /** denoising steps; undefined = the model's default */
@@ -25,6 +26,12 @@ export interface SessionEditRequest extends EditRequest {
   onStep?: (step: number, total: number) => void;
   /** aborted when the job is cancelled, for models that can stop inside a step */
   signal?: AbortSignal;
+  /**
+   * called before the answer returns when the model made the request as something other than the prompt as given,
+   * one edit (kontext-mini: several edits one after the other, a style reference read as a named style); models
+   * that answer the prompt as given never call it
+   */
+  onMade?: (made: MadeAs) => void;
 }
 
 export interface SessionModel {
@@ -61,6 +68,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
         candidates: req.candidates,
         onStep: req.onStep,
       });
+      if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
       return r.image;
     },
     checkPrompt: (prompt) => editor.checkPrompt(prompt),

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { openDatabase, type DB } from './db.ts';
 import { ImageStore } from './images.ts';
-import type { Session, Turn, TurnInput } from './types.ts';
+import type { MadeAs, Session, Turn, TurnInput } from './types.ts';
 
 const DB_FILE = 'sessions.db';
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -42,6 +42,7 @@ interface TurnRow {
   seconds: number;
   created_at: string;
   job: string | null;
+  made_as: string | null;
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -67,6 +68,7 @@ const toTurn = (r: TurnRow): Turn => ({
   seconds: r.seconds,
   createdAt: r.created_at,
   ...(r.job === null ? {} : { job: r.job }),
+  madeAs: r.made_as === null ? null : (JSON.parse(r.made_as) as MadeAs),
 });
 
 const SESSION_SELECT =
@@ -209,8 +211,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `candidates, seed, model, seconds, created_at, job)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `candidates, seed, model, seconds, created_at, job, made_as)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -229,9 +231,10 @@ export class SessionStore {
             t.seconds,
             createdAt,
             t.job ?? null,
+            t.madeAs ? JSON.stringify(t.madeAs) : null,
           );
         this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
-        return { ...t, session, n: next, createdAt };
+        return { ...t, madeAs: t.madeAs ?? null, session, n: next, createdAt };
       })
       .immediate();
   }

@@ -19,6 +19,18 @@ export interface Session {
   turnCount: number;
 }
 
+/**
+ * What a model made of a request when that was not the instruction as given, one edit: kontext-mini makes an
+ * instruction that asks for several edits as those edits, one after the other, and a style reference as the
+ * exemplar's style read and named in words (src/mini/editor.ts).
+ */
+export interface MadeAs {
+  /** the instructions the model was given, in order */
+  edits: string[];
+  /** the style read from a style reference's exemplar (e.g. 'striped') */
+  style?: string;
+}
+
 /** What a finished edit adds to a session (the store fills in the number and creation time). */
 export interface TurnInput {
   /** the parent turn's number; null for a root turn (one that starts from the user's images) */
@@ -43,9 +55,13 @@ export interface TurnInput {
   seconds: number;
   /** the service job that made this turn, if any: a job run twice (after a crash) records one turn */
   job?: string;
+  /** what the model made of the instruction, where not the instruction as given (MadeAs); null or absent: as given */
+  madeAs?: MadeAs | null;
 }
 
 export interface Turn extends TurnInput {
+  /** null: the instruction as given, or a turn stored before this was recorded */
+  madeAs: MadeAs | null;
   session: string;
   /** 1, 2, 3, ... in order of creation within the session, across all branches */
   n: number;

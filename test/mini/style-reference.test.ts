@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { namedStylePrompt, readStyle } from '../../src/mini/style-reference.ts';
+import { namedStylePrompt, readStyle, STYLE_TIMES } from '../../src/mini/style-reference.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 
@@ -27,7 +27,16 @@ describe('style references read by the model', () => {
     const ed = await MiniEditor.load();
     const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
     const [content, exemplar] = s.inputs as [RGBImage, RGBImage];
-    const r = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3 });
+    const steps: [number, number][] = [];
+    const r = await ed.edit({
+      prompt: s.instruction,
+      image: [content, exemplar],
+      seed: 3,
+      onStep: (step, total) => steps.push([step, total]),
+    });
+    // the progress counts the reading's transformer calls, then the edit's steps, to one total
+    const total = STYLE_TIMES.length + ed.pipe.model.config.sampling.numInferenceSteps;
+    expect(steps).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
     expect(r.style).toBe((await readStyle(ed.pipe, exemplar, 3)).style);
     expect(r.edits).toEqual([namedStylePrompt(r.style!)]);
     const named = await ed.edit({ prompt: namedStylePrompt(r.style!), image: content, seed: 3 });

@@ -1,11 +1,13 @@
 // The happy paths of the JSON API with the identity model: health, generate, edit (PNG, JPEG, data: URL), images,
-// and a whole session (create, turns, undo, branch, show, list); best of n with a tiny kontext-mini.
+// and a whole session (create, turns, undo, branch, show, list); best of n and what the model made of a prompt with a tiny kontext-mini.
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { readImage } from '../../src/image/rgb.ts';
+import { namedStylePrompt } from '../../src/mini/style-reference.ts';
+import { STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { b64png, call, finished, solid, startTestService, type TestService } from './helpers.ts';
 
@@ -256,8 +258,28 @@ describe('service API', () => {
       const drawn = await call(mini, 'POST', '/generate', { prompt: 'the crimson circle' });
       expect(drawn.body.notes).toEqual([expect.stringMatching(/^the model does not know "crimson" /)]);
       expect((await call(mini, 'POST', '/generate', { prompt: 'make the circle blue' })).body.notes).toEqual([]);
-      for (const id of [job.body.id, turn.body.id, drawn.body.id])
-        expect((await finished(mini, id)).status).toBe('done');
+      const [edited, turned] = await Promise.all([job.body.id, turn.body.id].map((id) => finished(mini, id)));
+      expect((await finished(mini, drawn.body.id)).status).toBe('done');
+      // what the model made of a prompt: two edits one after the other, said in the result; one edit: nothing
+      expect(edited).toMatchObject({
+        status: 'done',
+        result: { madeAs: { edits: ['make the circle blue', 'make the circle crimson'] } },
+      });
+      expect(edited.result.turn).toBeUndefined();
+      expect(turned.result.madeAs).toBeUndefined();
+      expect(turned.result.turn.madeAs).toBeNull();
+      // a style reference: the exemplar's style read, the content edited with it named; kept in the turn
+      const exemplar = await b64png(solid([40, 40, 200], 8, 6));
+      const styled = await finished(
+        mini,
+        (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar], seed: 2 })).body.id,
+      );
+      const madeAs = styled.result.madeAs;
+      expect(madeAs).toEqual({ edits: [namedStylePrompt(madeAs.style)], style: expect.any(String) });
+      expect(STYLES).toContain(madeAs.style);
+      expect(styled.result.turn.madeAs).toEqual(madeAs);
+      const session = await call(mini, 'GET', '/sessions/bo');
+      expect(session.body.turns.at(-1)).toMatchObject({ n: styled.result.turn.n, madeAs });
     } finally {
       await mini.dispose();
       await rm(dirname(dir), { recursive: true, force: true });

@@ -163,6 +163,20 @@ describe('kontext session', () => {
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
         expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
       ]);
+      // an instruction asking for two edits is made as two, one after the other: the turn says so
+      expect(await cli('edit', 's1', 'make the circle blue and the circle red', '--model', `mini:${model}`, ...d)).toBe(
+        0,
+      );
+      expect(logs.at(-1)).toMatch(
+        /^s1 turn 4 \(after turn 3\): 8x6, seed \d+, kontext-mini .*, 2 edits one after the other: "make the circle blue", "make the circle red", [\d.]+ s -> /,
+      );
+      expect(await cli('show', 's1', ...d, '--json')).toBe(0);
+      expect(json().turns.map((t: { madeAs: unknown }) => t.madeAs)).toEqual([
+        null,
+        null,
+        null,
+        { edits: ['make the circle blue', 'make the circle red'] },
+      ]);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 // The terminal views: the sessions table and a session's turns drawn as a tree.
 import { expect, it } from 'vitest';
-import { formatSessions, formatTree } from '../../src/session/format.ts';
+import { describeMadeAs, formatSessions, formatTree } from '../../src/session/format.ts';
 import type { Turn } from '../../src/session/types.ts';
 
 const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn => ({
@@ -19,6 +19,7 @@ const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn
   model: 'identity',
   seconds: 0.25,
   createdAt: '2025-01-01T00:00:00.000Z',
+  madeAs: null,
   ...extra,
 });
 
@@ -58,4 +59,25 @@ it('lists sessions as an aligned table, or says how to start one', () => {
     's1             14     12    2025-01-01T00:00:00.000Z',
     'a-longer-name  0      -     2025-01-02T00:00:00.000Z',
   ]);
+});
+
+it('says what the model made of an instruction where not as given: several edits, a style reference read', () => {
+  const turns = [
+    turn(1, null, {
+      instruction: 'make the circle blue and the square red',
+      madeAs: { edits: ['make the circle blue', 'make the square red'] },
+    }),
+    turn(2, 1, {
+      instruction: 'like image 2',
+      madeAs: { edits: ['redraw all the shapes in striped style'], style: 'striped' },
+    }),
+  ];
+  expect(formatTree({ id: 's1', createdAt: '', head: 2, turnCount: 2 }, turns).split('\n').slice(1)).toEqual([
+    '1  "make the circle blue and the square red"  64x64 seed 1 identity 0.25 s' +
+      ' (2 edits one after the other: "make the circle blue", "make the square red")',
+    '└─ 2  "like image 2"  64x64 seed 2 identity 0.25 s' +
+      ` (the reference's style read as striped, made as "redraw all the shapes in striped style")  <- head`,
+  ]);
+  // the short form the edit command prints
+  expect(describeMadeAs({ edits: ['a', 'b', 'c'] }, false)).toBe('3 edits one after the other');
 });

@@ -190,7 +190,7 @@ describe('persistence', () => {
     const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
     db.exec(
       'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; ALTER TABLE turns DROP COLUMN candidates; ' +
-        'PRAGMA user_version = 1',
+        'ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 1',
     );
     expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
     db.close();
@@ -206,13 +206,33 @@ describe('persistence', () => {
     expect(old.candidates).toBe(4);
     store.close();
     const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN candidates; PRAGMA user_version = 2');
+    db.exec('ALTER TABLE turns DROP COLUMN candidates; ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 2');
     db.close();
     store = await SessionStore.open(dir);
     expect(store.turns(id)).toEqual([{ ...old, candidates: null }]);
     store.addTurn(id, await turn(1, 20));
     expect(store.turns(id).map((t) => t.candidates)).toEqual([null, 4]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 3 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 4 }]);
+  });
+
+  it('a version-3 store (no made_as column) is upgraded: old turns read madeAs null, new ones record what was made', async () => {
+    const { id } = store.createSession('v3');
+    const madeAs = { edits: ['redraw all the shapes in striped style'], style: 'striped' };
+    const first = store.addTurn(id, { ...(await turn(null, 10)), madeAs });
+    expect(first.madeAs).toEqual(madeAs);
+    expect(store.turns(id)).toEqual([first]); // read back as recorded
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db'));
+    db.exec('ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 3');
+    db.close();
+    store = await SessionStore.open(dir);
+    expect(store.turns(id)).toEqual([{ ...first, madeAs: null }]);
+    const split = { edits: ['make the circle blue', 'make the square red'] };
+    store.addTurn(id, { ...(await turn(1, 20)), madeAs: split });
+    const plain = store.addTurn(id, await turn(2, 30)); // made as given: null, whether absent or null
+    expect(plain.madeAs).toBeNull();
+    expect(store.turns(id).map((t) => t.madeAs)).toEqual([null, split, null]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 4 }]);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {

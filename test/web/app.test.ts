@@ -39,6 +39,8 @@ const model: ServiceModel = {
       await sleep(STEP_MS);
       onStep?.(s, total); // throws once the job is cancelled
     }
+    // with a reference, say what it made of the request, as kontext-mini does (its style read)
+    if (req.images.length === 2) req.onMade?.({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
   // the words it "does not know", told as kontext-mini's tokenizer tells them
@@ -170,6 +172,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await page.getAttribute('#download', 'download')).toBe('s1-turn1.png');
       expect(await page.textContent('#turn-params')).toContain(`Seed${t1.seed}`);
       expect(await page.textContent('#turn-params')).toContain('Best of1');
+      expect(await page.textContent('#turn-params')).not.toContain('Made as'); // made as given
       expect(await turnText(page, 1)).toContain(`seed ${t1.seed} · 4 steps · guidance 2.5 · 48×32 · rotate`);
       expect(await page.evaluate(() => (document.getElementById('after-img') as HTMLImageElement).naturalWidth)).toBe(
         48,
@@ -212,6 +215,11 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(centre(await imageAt(t2.output))).toEqual([0, 255, 0]);
       expect(await turnText(page, 2)).toContain('seed 42 · 3 steps · guidance 2.5 · best of 3 · 48×32 · rotate');
       expect(await turnText(page, 2)).toContain('+1 reference');
+      // what the model made of it: the reference's style read, shown with the turn and in its parameters
+      const made = `the reference's style read as striped, made as "redraw all the shapes in striped style"`;
+      expect(t2.madeAs).toEqual({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
+      expect(await turnText(page, 2)).toContain(made);
+      expect(await page.textContent('#turn-params')).toContain(`Made as${made}`);
       expect(await page.textContent('#picks')).toBe(''); // used up
       await shot(page, '02-second-edit');
 

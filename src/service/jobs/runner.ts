@@ -4,6 +4,7 @@
 
 import { DEFAULT_SIZE, SessionEditor } from '../../session/editor.ts';
 import type { SessionStore } from '../../session/store.ts';
+import type { MadeAs } from '../../session/types.ts';
 import type { ServiceModel } from '../model.ts';
 import type { JobContext, JobResult, JobRunner, JobSpec } from './types.ts';
 
@@ -41,12 +42,13 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         height: spec.height,
         job: ctx.id,
       });
-      const { output: image, width, height, seed, model: name, seconds } = turn;
-      return { image, width, height, seed, model: name, seconds, turn };
+      const { output: image, width, height, seed, model: name, seconds, madeAs } = turn;
+      return { image, width, height, seed, model: name, seconds, turn, ...(madeAs ? { madeAs } : {}) };
     }
 
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const t0 = performance.now();
+    let madeAs: MadeAs | undefined;
     const out = await m.edit({
       prompt: spec.prompt,
       images,
@@ -57,9 +59,20 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
       numInferenceSteps: spec.steps,
       guidanceScale: spec.guidance,
       candidates: spec.candidates,
+      onMade: (made) => {
+        madeAs = made;
+      },
     });
     const seconds = (performance.now() - t0) / 1000;
     const image = await store.images.put(out);
-    return { image, width: out.width, height: out.height, seed, model: model.name, seconds };
+    return {
+      image,
+      width: out.width,
+      height: out.height,
+      seed,
+      model: model.name,
+      seconds,
+      ...(madeAs ? { madeAs } : {}),
+    };
   };
 }

@@ -5,7 +5,7 @@
 // A JobSpec is plain JSON (images by hash, never pixels), so a queue that lives in another process — Redis with
 // BullMQ (redis-queue.ts, worker.ts) — carries it unchanged; only the JobQueue implementation differs.
 
-import type { Turn } from '../../session/types.ts';
+import type { MadeAs, Turn } from '../../session/types.ts';
 
 /** The sampling knobs a request may set (the routes' bodies and the jobs carry the same ones). */
 export interface Sampling {
@@ -56,6 +56,8 @@ export interface JobResult {
   seconds: number;
   /** session jobs: the turn that was recorded */
   turn?: Turn;
+  /** what the model made of the prompt where not the prompt as given, one edit (several edits, a style read) */
+  madeAs?: MadeAs;
 }
 
 /** A job as the API shows it. */

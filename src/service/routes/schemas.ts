@@ -88,6 +88,14 @@ export const PROMPT_CHECK_BODY = object({ prompt: { type: 'string', description:
 const str = { type: 'string' };
 const nullable = (t: string) => ({ type: [t, 'null'] });
 
+const MADE_AS = object(
+  {
+    edits: { type: 'array', items: str, description: 'the instructions the model was given, one after the other' },
+    style: { ...str, description: "the style read from a style reference's exemplar" },
+  },
+  ['edits'],
+);
+
 const TURN = object({
   session: str,
   n: { type: 'integer' },
@@ -104,6 +112,11 @@ const TURN = object({
   model: str,
   seconds: { type: 'number' },
   createdAt: str,
+  madeAs: {
+    oneOf: [{ $ref: '#/components/schemas/MadeAs' }, { type: 'null' }],
+    description:
+      'what the model made of the instruction, where not the instruction as given, one edit (kontext-mini: several edits one after the other; a style reference read as a named style); null: as given',
+  },
 });
 
 const JOB_RESULT = object({
@@ -114,6 +127,10 @@ const JOB_RESULT = object({
   model: str,
   seconds: { type: 'number' },
   turn: { $ref: '#/components/schemas/Turn' },
+  madeAs: {
+    $ref: '#/components/schemas/MadeAs',
+    description: 'absent when the model made the prompt as given, one edit (a session job: also in turn)',
+  },
 });
 
 const SESSION = object({ id: str, createdAt: str, head: nullable('integer'), turnCount: { type: 'integer' } });
@@ -178,6 +195,7 @@ export const COMPONENTS: Record<string, JsonSchema> = {
   }),
   SessionList: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
   Turn: TURN,
+  MadeAs: MADE_AS,
   Health: object({
     status: str,
     model: str,

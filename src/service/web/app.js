@@ -9,7 +9,7 @@
 
 import { api, ApiError, followJob, imageUrl, toUpload } from './api.js';
 import { createCompare } from './compare.js';
-import { describeTurn, referenceCount, renderTimeline } from './timeline.js';
+import { describeMadeAs, describeTurn, referenceCount, renderTimeline } from './timeline.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -471,6 +471,7 @@ function renderStage() {
       ['Time', `${t.seconds.toFixed(2)} s`],
       ['From', t.parent === null ? (t.inputs.length ? 'the picked image' : 'text') : `turn ${t.parent}`],
       ['References', String(referenceCount(t))],
+      ...(t.madeAs ? [['Made as', describeMadeAs(t.madeAs)]] : []),
     ];
     for (const [k, v] of rows) {
       const pair = document.createElement('div'); // a <div> may group a <dt> with its <dd>
@@ -479,6 +480,7 @@ function renderStage() {
       const dd = document.createElement('dd');
       dd.textContent = v;
       pair.append(dt, dd);
+      if (k === 'Made as') pair.className = 'wide';
       el.params.append(pair);
     }
     el.params.hidden = false;

@@ -23,7 +23,20 @@ export function treeOrder(turns) {
   return out;
 }
 
-/** "seed 7 · 8 steps · guidance 2.5 · best of 4 · 64×64 · kontext-mini · 1.2 s" (best of n only when n > 1) */
+/**
+ * What the model made of a turn's instruction (the API's MadeAs), in words; null when it made it as given. The same
+ * words as the terminal's (src/session/format.ts, describeMadeAs).
+ */
+export function describeMadeAs(m) {
+  if (!m) return null;
+  if (m.style) return `the reference's style read as ${m.style}, made as ${JSON.stringify(m.edits[0])}`;
+  return `${m.edits.length} edits one after the other: ${m.edits.map((e) => JSON.stringify(e)).join(', ')}`;
+}
+
+/**
+ * "seed 7 · 8 steps · guidance 2.5 · best of 4 · 64×64 · kontext-mini · 1.2 s" (best of n only when n > 1), and what
+ * the model made of the instruction when not as given
+ */
 export function describeTurn(t) {
   return [
     `seed ${t.seed}`,
@@ -33,6 +46,7 @@ export function describeTurn(t) {
     `${t.width}×${t.height}`,
     t.model,
     `${t.seconds.toFixed(2)} s`,
+    describeMadeAs(t.madeAs),
   ]
     .filter(Boolean)
     .join(' · ');
