@@ -80,7 +80,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const check = editor.checkPrompt(o.prompt);
+  const check = editor.checkPrompt(o.prompt, { images: images.length, readStyle: o.readStyle });
   const transparent = await transparentInputs(o.images);
   if (!o.quiet && !o.json) {
     printPromptNote(check);

@@ -130,14 +130,16 @@ const edit: Sub = async (argv) => {
   };
   return withStore(v.data, false, async (store) => {
     // Everything that can be wrong is checked before the (slow) model load.
-    store.session(id);
+    const { head } = store.session(id);
     if (opts.from) store.turn(id, opts.from);
     const images = [];
     for (const path of v.image ?? []) images.push(await readInputImage(path));
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     if (!v.json) {
-      printPromptNote(editor.model.checkPrompt?.(instruction));
+      // the model gets the parent turn's output (unless the turn starts over), then the images given
+      const parent = opts.from === undefined ? head : opts.from;
+      printPromptNote(editor.model.checkPrompt?.(instruction, (parent === null ? 0 : 1) + images.length));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn } = await editor.edit(id, { ...opts, images });

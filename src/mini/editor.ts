@@ -13,7 +13,7 @@ import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
-import { namedStylePrompt, readStyle, STYLE_TIMES } from './style-reference.ts';
+import { namedStylePrompt, readStyle, STYLE_REFERENCE_NOTE, STYLE_TIMES } from './style-reference.ts';
 import type { Style } from '../world/shapes.ts';
 
 export interface MiniEditOptions {
@@ -91,10 +91,12 @@ export class MiniEditor {
   /**
    * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
    * them, on several edits asked at once (made one after the other) and on colours asked of things the world never
-   * draws in them ("make the background red"): src/world/outside.ts.
+   * draws in them ("make the background red"): src/world/outside.ts. `images`: how many the edit gets (default 1);
+   * with two (and the style read, as `edit` does by default) the words are not read, and the note says only that.
    */
-  checkPrompt(prompt: string): PromptCheck {
+  checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
     const check = this.pipe.tokenizer.check(prompt);
+    if (o.images === 2 && o.readStyle !== false) return { ...check, note: STYLE_REFERENCE_NOTE };
     const read = this.pipe.tokenizer.withTyposRead(prompt, check.typos);
     const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
     return { ...check, note: notes.length ? notes.join('; ') : null };

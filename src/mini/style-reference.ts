@@ -35,6 +35,11 @@ export const STYLE_TIMES = [0.6, 0.7, 0.8, 0.9];
 /** Independent noise draws per style at each of STYLE_TIMES (a new ε per draw and level). */
 export const STYLE_DRAWS = 3;
 
+/** What a user is told before a two-image edit runs: their words are not what the model acts on (checkPrompt). */
+export const STYLE_REFERENCE_NOTE =
+  "with two images kontext-mini reads the second one's style (filled, outline, striped or dotted) and redraws the " +
+  "first in it; the instruction's words are not read";
+
 /** The instruction the content is edited with once the exemplar's style is read. */
 export function namedStylePrompt(style: Style): string {
   return STYLE_PROMPT.replace('{name}', STYLE_NAME[style]);

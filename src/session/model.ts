@@ -39,8 +39,11 @@ export interface SessionModel {
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
   defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
-  /** the words of a prompt the model does not know, and a note (kontext-mini: MiniTokenizer.check); absent: can't tell */
-  checkPrompt?(prompt: string): PromptCheck;
+  /**
+   * the words of a prompt the model does not know, and a note (kontext-mini: MiniEditor.checkPrompt), for an edit
+   * of `images` images (default 1); absent: can't tell
+   */
+  checkPrompt?(prompt: string, images?: number): PromptCheck;
 }
 
 async function loadMini(dir: string): Promise<SessionModel> {
@@ -71,7 +74,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
       return r.image;
     },
-    checkPrompt: (prompt) => editor.checkPrompt(prompt),
+    checkPrompt: (prompt, images) => editor.checkPrompt(prompt, { images }),
   };
 }
 

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
-import { namedStylePrompt } from '../../src/mini/style-reference.ts';
+import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from './tiny.ts';
 
@@ -231,13 +231,17 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     const r = JSON.parse(logs.at(-1)!);
     expect(STYLES).toContain(r.style);
     expect(r.edits).toEqual([namedStylePrompt(r.style)]);
+    expect(r.note).toBe(STYLE_REFERENCE_NOTE); // said before it runs: the words are not what is read
     expect([r.width, r.height]).toEqual([48, 32]);
     expect(await cli(...argv, '--out', join(root, 'styled2.png'), '--seed', '2', '--quiet')).toBe(0);
     expect(logs.at(-1)).toContain(`the reference's style read as ${r.style}, made as "${r.edits[0]}"`);
     expect(
       await cli(...argv, '--out', join(root, 'both.png'), '--seed', '2', '--quiet', '--json', '--no-read-style'),
     ).toBe(0);
-    expect(JSON.parse(logs.at(-1)!).style).toBe(null);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({
+      style: null,
+      note: expect.not.stringMatching(/^with two images/),
+    });
     const [styled, both] = [await readImage(join(root, 'styled.png')), await readImage(join(root, 'both.png'))];
     expect(Buffer.from(styled.data).equals(Buffer.from(both.data))).toBe(false);
   });

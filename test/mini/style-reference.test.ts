@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { namedStylePrompt, readStyle, STYLE_TIMES } from '../../src/mini/style-reference.ts';
+import { namedStylePrompt, readStyle, STYLE_REFERENCE_NOTE, STYLE_TIMES } from '../../src/mini/style-reference.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 
@@ -45,6 +45,18 @@ describe('style references read by the model', () => {
     const both = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3, readStyle: false });
     expect(both.style).toBeUndefined();
     expect(Buffer.from(both.image.data).equals(Buffer.from(r.image.data))).toBe(false);
+  });
+
+  it('says before a two-image edit that the words are not read (not with readStyle false, nor with one image)', async () => {
+    const ed = await MiniEditor.load();
+    const prompt = 'make the circle blue and the background red';
+    const two = ed.checkPrompt(prompt, { images: 2 });
+    expect(two.note).toBe(STYLE_REFERENCE_NOTE);
+    expect(two.unknownWords).toEqual([]);
+    const one = ed.checkPrompt(prompt).note;
+    expect(one).toMatch(/asks for 2/);
+    expect(ed.checkPrompt(prompt, { images: 2, readStyle: false }).note).toBe(one);
+    expect(ed.checkPrompt(prompt, { images: 1 }).note).toBe(one);
   });
 
   it('names every style in words the model knows', async () => {

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { readImage } from '../../src/image/rgb.ts';
-import { namedStylePrompt } from '../../src/mini/style-reference.ts';
+import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { b64png, call, finished, solid, startTestService, type TestService } from './helpers.ts';
@@ -270,10 +270,12 @@ describe('service API', () => {
       expect(turned.result.turn.madeAs).toBeNull();
       // a style reference: the exemplar's style read, the content edited with it named; kept in the turn
       const exemplar = await b64png(solid([40, 40, 200], 8, 6));
-      const styled = await finished(
-        mini,
-        (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar], seed: 2 })).body.id,
-      );
+      // told before it runs (the head's output and the exemplar: two images): the words are not read
+      const asked = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar], seed: 2 });
+      expect(asked.body.notes).toEqual([STYLE_REFERENCE_NOTE]);
+      const checked = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue', images: 2 });
+      expect(checked.body).toEqual({ unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE });
+      const styled = await finished(mini, asked.body.id);
       const madeAs = styled.result.madeAs;
       expect(madeAs).toEqual({ edits: [namedStylePrompt(madeAs.style)], style: expect.any(String) });
       expect(STYLES).toContain(madeAs.style);
@@ -296,6 +298,8 @@ describe('service API', () => {
       body: { error: 'prompt is empty; say what to draw or change, e.g. "make the circle blue"' },
     });
     expect((await call(s, 'POST', '/prompts/check', { text: 'x' })).status).toBe(400);
+    const bad = await call(s, 'POST', '/prompts/check', { prompt: 'x', images: -1 });
+    expect(bad).toMatchObject({ status: 400, body: { error: expect.stringMatching(/images/) } });
   });
 
   it('unknown jobs, images and routes are 404 with a JSON error', async () => {

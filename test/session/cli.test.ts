@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { sha256 } from '../../src/session/images.ts';
+import { STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { tempDir } from './helpers.ts';
 
@@ -177,6 +178,11 @@ describe('kontext session', () => {
         null,
         { edits: ['make the circle blue', 'make the circle red'] },
       ]);
+      // the head's output and one more image: a style reference, said before it runs, its words not read
+      const argv = ['edit', 's1', 'make the circle blue', '--image', join(root, 'in.png'), '--model', `mini:${model}`];
+      expect(await cli(...argv, ...d)).toBe(0);
+      expect(errors.at(-1)).toBe(`note: ${STYLE_REFERENCE_NOTE}`);
+      expect(logs.at(-1)).toMatch(/, the reference's style read as (filled|outline|striped|dotted), made as "/);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }

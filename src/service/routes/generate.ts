@@ -54,7 +54,7 @@ export function generateRoutes({ store, queue, model, limits }: ServiceContext):
           await queue.submit({
             kind: 'generate',
             ...{ prompt, width, height, seed, steps, guidance, candidates },
-            notes: promptNotes(model, prompt),
+            notes: promptNotes(model, prompt, 0),
           }),
         );
       },
@@ -78,7 +78,7 @@ export function generateRoutes({ store, queue, model, limits }: ServiceContext):
           await queue.submit({
             kind: 'edit',
             ...{ prompt, images: hashes, seed, steps, guidance, candidates },
-            notes: [...promptNotes(model, prompt), ...notes],
+            notes: [...promptNotes(model, prompt, hashes.length), ...notes],
           }),
         );
       },

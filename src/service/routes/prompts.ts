@@ -19,17 +19,20 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
         400: { description: "an empty prompt, or one over the server's prompt length limit", schema: 'Error' },
       },
       async handler(req) {
-        const { prompt } = bodyOf<{ prompt: string }>(req);
+        const { prompt, images } = bodyOf<{ prompt: string; images?: number }>(req);
         checkText(prompt, 'prompt', limits);
         // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
-        return model.checkPrompt?.(prompt) ?? { unknownWords: null, note: null };
+        return model.checkPrompt?.(prompt, images) ?? { unknownWords: null, note: null };
       },
     },
   ];
 }
 
-/** The prompt's note (unknown words, several edits, colours the world never draws) for a job's notes; [] if none. */
-export function promptNotes(model: ServiceModel, prompt: string): string[] {
-  const note = model.checkPrompt?.(prompt)?.note;
+/**
+ * The prompt's note (unknown words, several edits, colours the world never draws; with two images, that the words are
+ * not read) for a job's notes, the edit getting `images` images; [] if none.
+ */
+export function promptNotes(model: ServiceModel, prompt: string, images: number): string[] {
+  const note = model.checkPrompt?.(prompt, images)?.note;
   return note ? [note] : [];
 }

@@ -79,9 +79,19 @@ export const BRANCH_BODY = object({ turn: int(0, undefined, 'the turn the next e
   'turn',
 ]);
 
-export const PROMPT_CHECK_BODY = object({ prompt: { type: 'string', description: 'an instruction or a caption' } }, [
-  'prompt',
-]);
+export const PROMPT_CHECK_BODY = object(
+  {
+    prompt: { type: 'string', description: 'an instruction or a caption' },
+    images: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 16,
+      description:
+        "how many images the edit will get (0: text-to-image; default 1); with two, kontext-mini reads the second one's style and not the words, and the note says so",
+    },
+  },
+  ['prompt'],
+);
 
 // ---- responses (documentation only) ----------------------------------------------------------------------------
 

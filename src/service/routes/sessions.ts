@@ -148,7 +148,15 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
             steps,
             guidance,
             candidates,
-            notes: [...promptNotes(model, instruction), ...notes],
+            // the model gets the parent turn's output (unless the turn starts over), then the uploads
+            notes: [
+              ...promptNotes(
+                model,
+                instruction,
+                ((from === undefined ? s.head : from) === null ? 0 : 1) + images.length,
+              ),
+              ...notes,
+            ],
           }),
         );
       },

@@ -97,7 +97,9 @@ function showError(err) {
 function checkPrompt(prompt) {
   const picks = picksNote();
   el.note.textContent = picks;
-  api('POST', 'prompts/check', { prompt }).then(
+  // the images the edit gets: the head's output unless the picks start over, then the picks
+  const images = (picksStartOver() ? 0 : 1) + state.picks.length;
+  api('POST', 'prompts/check', { prompt, images }).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
         el.note.textContent = [r.note ? `${r.note[0].toUpperCase()}${r.note.slice(1)}.` : '', picks]
