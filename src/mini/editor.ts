@@ -92,11 +92,12 @@ export class MiniEditor {
    * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
    * them, on several edits asked at once (made one after the other) and on colours asked of things the world never
    * draws in them ("make the background red"): src/world/outside.ts. `images`: how many the edit gets (default 1);
-   * with two (and the style read, as `edit` does by default) the words are not read, and the note says only that.
+   * with two (and the style read, as `edit` does by default) the words are not read — so none is unknown or a typo —
+   * and the note says only that.
    */
   checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
+    if (o.images === 2 && o.readStyle !== false) return { unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE };
     const check = this.pipe.tokenizer.check(prompt);
-    if (o.images === 2 && o.readStyle !== false) return { ...check, note: STYLE_REFERENCE_NOTE };
     const read = this.pipe.tokenizer.withTyposRead(prompt, check.typos);
     const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
     return { ...check, note: notes.length ? notes.join('; ') : null };
@@ -222,7 +223,7 @@ export class MiniEditor {
     const prompt = namedStylePrompt(style);
     const onStep = report && ((step: number, n: number) => report(reading + step, reading + n));
     const r = await this.edit({ ...o, prompt, image: content, oneByOne: false, onStep });
-    return { ...r, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits: [prompt], style };
+    return { ...r, unknownWords: [], edits: [prompt], style }; // the prompt's words were not read: none is unknown
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

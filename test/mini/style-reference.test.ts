@@ -49,12 +49,12 @@ describe('style references read by the model', () => {
 
   it('says before a two-image edit that the words are not read (not with readStyle false, nor with one image)', async () => {
     const ed = await MiniEditor.load();
-    const prompt = 'make the circle blue and the background red';
-    const two = ed.checkPrompt(prompt, { images: 2 });
-    expect(two.note).toBe(STYLE_REFERENCE_NOTE);
-    expect(two.unknownWords).toEqual([]);
+    const prompt = 'make the circle blue and the background red, thnaks';
+    // the words are not read: none is unknown (the CLI would add where the known words are listed), none a typo
+    expect(ed.checkPrompt(prompt, { images: 2 })).toEqual({ unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE });
+    expect(ed.checkPrompt(prompt).unknownWords).toEqual(['thnaks']);
     const one = ed.checkPrompt(prompt).note;
-    expect(one).toMatch(/asks for 2/);
+    expect(one).toMatch(/^the model does not know "thnaks"/);
     expect(ed.checkPrompt(prompt, { images: 2, readStyle: false }).note).toBe(one);
     expect(ed.checkPrompt(prompt, { images: 1 }).note).toBe(one);
   });
