@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { MiniEditor } from '../mini/editor.ts';
+import { MAX_IMAGES, MiniEditor } from '../mini/editor.ts';
 import { EMBEDDED_MODEL } from '../mini/embedded.ts';
 import { Progress } from '../progress.ts';
 import { describeMadeAs } from '../session/format.ts';
@@ -18,9 +18,6 @@ import {
   transparentInputs,
   writeOutput,
 } from './args.ts';
-
-/** kontext-mini takes at most two images: the one to edit and a style reference. */
-export const MINI_MAX_IMAGES = 2;
 
 export interface MiniCliOptions {
   model?: string;
@@ -59,9 +56,9 @@ function checkModelFolder(dir: string, given: boolean): void {
 }
 
 export async function runMini(o: MiniCliOptions): Promise<number> {
-  if (o.images.length > MINI_MAX_IMAGES) {
+  if (o.images.length > MAX_IMAGES) {
     throw new UserError(
-      `kontext-mini takes at most ${MINI_MAX_IMAGES} images ` +
+      `kontext-mini takes at most ${MAX_IMAGES} images ` +
         `(the image to edit and a style reference), got ${o.images.length}`,
     );
   }

@@ -16,6 +16,9 @@ import { candidatesProblem } from './config.ts';
 import { namedStylePrompt, readStyle, STYLE_REFERENCE_NOTE, STYLE_TIMES } from './style-reference.ts';
 import type { Style } from '../world/shapes.ts';
 
+/** The most images one edit takes: the image to edit and a style reference. */
+export const MAX_IMAGES = 2;
+
 export interface MiniEditOptions {
   prompt: string;
   /** context images: none = text-to-image, one = edit, two = style reference (content, then exemplar) */
@@ -106,8 +109,10 @@ export class MiniEditor {
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
     if (typeof o.prompt !== 'string') throw new UserError('prompt must be a string');
     const images = o.image === undefined ? [] : Array.isArray(o.image) ? o.image : [o.image];
-    if (images.length > 2)
-      throw new UserError(`kontext-mini takes at most 2 images (content and style reference), got ${images.length}`);
+    if (images.length > MAX_IMAGES)
+      throw new UserError(
+        `kontext-mini takes at most ${MAX_IMAGES} images (content and style reference), got ${images.length}`,
+      );
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
     if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`seed ${o.seed} must be a non-negative integer`);
     const steps = o.numInferenceSteps;

@@ -4,6 +4,8 @@
 
 import { badRequest, tooLarge } from './errors.ts';
 import type { Sampling } from './jobs/types.ts';
+import { imagesProblem } from '../session/model.ts';
+import type { ServiceModel } from './model.ts';
 import type { Limits } from './options.ts';
 
 export function checkText(text: string, field: string, l: Limits): void {
@@ -22,6 +24,15 @@ export function checkSampling({ steps, candidates }: Sampling, l: Limits): void 
 
 export function checkImageCount(n: number, l: Limits): void {
   if (n > l.maxImages) throw badRequest(`${n} images given; this server takes at most ${l.maxImages} per request`);
+}
+
+/**
+ * The images an edit would give the model (`what` says which) against the most it takes (SessionModel.maxImages),
+ * refused when asked rather than when its job runs.
+ */
+export function checkModelImages(model: ServiceModel, n: number, what: string): void {
+  const problem = imagesProblem(model, n, what);
+  if (problem) throw badRequest(problem);
 }
 
 /** An image of width x height (uploaded or asked for) against --max-pixels. */

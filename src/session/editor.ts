@@ -5,7 +5,7 @@
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { candidatesProblem } from '../mini/config.ts';
-import type { SessionModel } from './model.ts';
+import { imagesProblem, type SessionModel } from './model.ts';
 import type { SessionStore } from './store.ts';
 import type { MadeAs, Turn } from './types.ts';
 
@@ -78,6 +78,9 @@ export class SessionEditor {
     // The inputs: the parent's output first (the image being edited), then the extra images. All of them are
     // stored, so the turn can name them by hash and an export can reproduce the edit.
     const extra = o.images ?? [];
+    const what = parent ? `turn ${parent.n}'s output and ${extra.length} more` : 'the images given';
+    const tooMany = imagesProblem(this.model, (parent ? 1 : 0) + extra.length, what);
+    if (tooMany) throw new UserError(tooMany); // before anything is stored
     const images = parent ? [await this.store.images.get(parent.output), ...extra] : extra;
     const inputs = [
       ...(parent ? [parent.output] : []),

@@ -36,6 +36,8 @@ export interface SessionEditRequest extends EditRequest {
 
 export interface SessionModel {
   name: string;
+  /** the most images one edit takes (kontext-mini: 2, the image to edit and a style reference); absent: no limit */
+  maxImages?: number;
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
   defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
@@ -46,8 +48,16 @@ export interface SessionModel {
   checkPrompt?(prompt: string, images?: number): PromptCheck;
 }
 
+/** What is wrong with giving `model` n images in one edit (`what` says which), or null: within its maxImages. */
+export function imagesProblem(model: SessionModel, n: number, what: string): string | null {
+  const max = model.maxImages;
+  return max !== undefined && n > max
+    ? `${model.name} takes at most ${max} images per edit; this one would get ${n} (${what})`
+    : null;
+}
+
 async function loadMini(dir: string): Promise<SessionModel> {
-  const { MiniEditor } = await import('../mini/editor.ts');
+  const { MAX_IMAGES, MiniEditor } = await import('../mini/editor.ts');
   const { EMBEDDED_MODEL } = await import('../mini/embedded.ts');
   const folder = dir || EMBEDDED_MODEL;
   if (!existsSync(folder)) {
@@ -58,6 +68,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
   const { numInferenceSteps, guidanceScale, candidates = 1 } = editor.pipe.model.config.sampling;
   return {
     name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
+    maxImages: MAX_IMAGES,
     defaults: { numInferenceSteps, guidanceScale, candidates },
     async edit(req) {
       const r = await editor.edit({

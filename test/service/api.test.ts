@@ -282,6 +282,26 @@ describe('service API', () => {
       expect(styled.result.turn.madeAs).toEqual(madeAs);
       const session = await call(mini, 'GET', '/sessions/bo');
       expect(session.body.turns.at(-1)).toMatchObject({ n: styled.result.turn.n, madeAs });
+      // more images than the model takes are refused when asked, saying how many it would get, and nothing is queued
+      const three = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar, exemplar] });
+      expect(three).toMatchObject({
+        status: 400,
+        body: {
+          error: `kontext-mini (${dir}) takes at most 2 images per edit; this one would get 3 (the output it edits and 2 uploads)`,
+        },
+      });
+      const over = await call(mini, 'POST', '/sessions/bo/turns', {
+        instruction: 'y',
+        images: [img, exemplar],
+        from: 0,
+      });
+      expect(over.status).toBe(202); // starting over, the two uploads are the edit's two images
+      expect((await finished(mini, over.body.id)).status).toBe('done');
+      const edit3 = await call(mini, 'POST', '/edit', { prompt: 'y', images: [img, img, img] });
+      expect(edit3).toMatchObject({
+        status: 400,
+        body: { error: `kontext-mini (${dir}) takes at most 2 images per edit; this one would get 3 (the uploads)` },
+      });
     } finally {
       await mini.dispose();
       await rm(dirname(dir), { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // SessionEditor: what a turn feeds the model, what it records, and how it moves the head.
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SessionEditor } from '../../src/session/editor.ts';
 import { loadSessionModel } from '../../src/session/model.ts';
@@ -135,6 +135,24 @@ describe('SessionEditor', () => {
     await expect(editor.edit('zz', { instruction: 'x' })).rejects.toThrow(/no session 'zz'/);
     expect(model.requests).toHaveLength(0);
     expect(store.session(id).turnCount).toBe(0);
+  });
+
+  it('refuses more images than the model takes in one edit, before storing any, counting the output it edits', async () => {
+    const model = { ...fakeModel(), maxImages: 2 };
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    const three = [solid(1, 1, 1), solid(2, 2, 2), solid(3, 3, 3)];
+    await expect(editor.edit(id, { instruction: 'x', images: three })).rejects.toThrow(
+      'fake takes at most 2 images per edit; this one would get 3 (the images given)',
+    );
+    await editor.edit(id, { instruction: 'x', images: three.slice(0, 2) }); // two: taken
+    const stored = (await readdir(store.images.dir)).length;
+    await expect(editor.edit(id, { instruction: 'y', images: three.slice(1) })).rejects.toThrow(
+      "fake takes at most 2 images per edit; this one would get 3 (turn 1's output and 2 more)",
+    );
+    expect((await readdir(store.images.dir)).length).toBe(stored); // nothing of the refused turn was stored
+    expect(store.session(id)).toMatchObject({ head: 1, turnCount: 1 });
+    expect(model.requests).toHaveLength(1);
   });
 
   it('a failing model leaves no turn behind', async () => {

@@ -13,6 +13,7 @@ import type { JobContext, JobResult, JobRunner, JobSpec } from './types.ts';
 function forJob(model: ServiceModel, ctx: JobContext): ServiceModel {
   return {
     name: model.name,
+    maxImages: model.maxImages,
     defaults: model.defaults,
     async edit(req) {
       const out = await model.edit({ ...req, onStep: ctx.onStep, signal: ctx.signal });

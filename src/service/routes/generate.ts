@@ -4,7 +4,7 @@
 import type { FastifyReply } from 'fastify';
 import { DEFAULT_SIZE } from '../../session/editor.ts';
 import type { Job, Sampling } from '../jobs/types.ts';
-import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
+import { checkImageCount, checkModelImages, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { promptNotes } from './prompts.ts';
 import { EDIT_BODY, GENERATE_BODY } from './schemas.ts';
@@ -71,6 +71,7 @@ export function generateRoutes({ store, queue, model, limits }: ServiceContext):
         checkText(prompt, 'prompt', limits);
         checkSampling({ steps, candidates }, limits);
         checkImageCount(images.length, limits);
+        checkModelImages(model, images.length, 'the uploads');
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const { hashes, notes } = await storeUploads(store, images, limits);
         return accepted(

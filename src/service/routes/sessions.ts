@@ -5,7 +5,7 @@ import { DEFAULT_SIZE } from '../../session/editor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { sessionId } from '../ids.ts';
 import type { Sampling } from '../jobs/types.ts';
-import { checkImageCount, checkPixels, checkSampling, checkText } from '../limits.ts';
+import { checkImageCount, checkModelImages, checkPixels, checkSampling, checkText } from '../limits.ts';
 import { storeUploads } from '../uploads.ts';
 import { accepted, JOB_RESPONSES } from './generate.ts';
 import { promptNotes } from './prompts.ts';
@@ -131,6 +131,14 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
         if (b.width !== undefined || b.height !== undefined)
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
+        // the model gets the parent turn's output (unless the turn starts over), then the uploads
+        const parent = (from === undefined ? s.head : from) === null ? 0 : 1;
+        const uploads = b.images?.length ?? 0;
+        checkModelImages(
+          model,
+          parent + uploads,
+          parent ? `the output it edits and ${uploads} uploads` : 'the uploads',
+        );
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const { hashes: images, notes } = await storeUploads(store, b.images ?? [], limits);
         const { instruction, width, height, seed, steps, guidance, candidates } = b;
@@ -148,15 +156,7 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
             steps,
             guidance,
             candidates,
-            // the model gets the parent turn's output (unless the turn starts over), then the uploads
-            notes: [
-              ...promptNotes(
-                model,
-                instruction,
-                ((from === undefined ? s.head : from) === null ? 0 : 1) + images.length,
-              ),
-              ...notes,
-            ],
+            notes: [...promptNotes(model, instruction, parent + images.length), ...notes],
           }),
         );
       },
