@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
 import { exportSession } from '../session/export.ts';
 import { describeMadeAs, formatSessions, formatTree } from '../session/format.ts';
-import { SessionEditor } from '../session/editor.ts';
+import { parentOf, SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
@@ -137,9 +137,8 @@ const edit: Sub = async (argv) => {
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     if (!v.json) {
-      // the model gets the parent turn's output (unless the turn starts over), then the images given
-      const parent = opts.from === undefined ? head : opts.from;
-      printPromptNote(editor.model.checkPrompt?.(instruction, (parent === null ? 0 : 1) + images.length));
+      const edits = parentOf(head, opts.from) === null ? 0 : 1; // the output it edits, then the images given
+      printPromptNote(editor.model.checkPrompt?.(instruction, edits + images.length));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn } = await editor.edit(id, { ...opts, images });

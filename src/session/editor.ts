@@ -12,6 +12,14 @@ import type { MadeAs, Turn } from './types.ts';
 /** Output size of a text-to-image turn when none is given: kontext-mini's square. */
 export const DEFAULT_SIZE = 64;
 
+/**
+ * The turn a new turn edits: `from` when given (null: none, it starts from the images given), else the head. The
+ * model then gets that turn's output (if any) and the extra images: what the CLI and the service count before a turn.
+ */
+export function parentOf(head: number | null, from: number | null | undefined): number | null {
+  return from === undefined ? head : from;
+}
+
 export interface TurnOptions {
   instruction: string;
   /**
@@ -73,7 +81,7 @@ export class SessionEditor {
     check(o);
     const done = o.job === undefined ? null : this.store.turnOfJob(session, o.job);
     if (done) return { turn: done, image: await this.store.images.get(done.output) };
-    const parentN = o.from !== undefined ? o.from : this.store.session(session).head;
+    const parentN = parentOf(this.store.session(session).head, o.from);
     const parent = parentN === null ? null : this.store.turn(session, parentN);
     // The inputs: the parent's output first (the image being edited), then the extra images. All of them are
     // stored, so the turn can name them by hash and an export can reproduce the edit.

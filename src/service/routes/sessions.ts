@@ -1,7 +1,7 @@
 // Multi-turn sessions over HTTP: the session store's operations (src/session/store.ts), and a session turn as a
 // job. Reads and head moves are instant and answered directly; a turn runs the model, so it is queued like any job.
 
-import { DEFAULT_SIZE } from '../../session/editor.ts';
+import { DEFAULT_SIZE, parentOf } from '../../session/editor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { sessionId } from '../ids.ts';
 import type { Sampling } from '../jobs/types.ts';
@@ -131,8 +131,7 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
         if (b.width !== undefined || b.height !== undefined)
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
-        // the model gets the parent turn's output (unless the turn starts over), then the uploads
-        const parent = (from === undefined ? s.head : from) === null ? 0 : 1;
+        const parent = parentOf(s.head, from) === null ? 0 : 1; // the output it edits, then the uploads
         const uploads = b.images?.length ?? 0;
         checkModelImages(
           model,
