@@ -13,7 +13,15 @@ import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
-import { namedStylePrompt, readStyle, STYLE_REFERENCE_NOTE, STYLE_TIMES } from './style-reference.ts';
+import {
+  editsAfterStyle,
+  namedStylePrompt,
+  readStyle,
+  STYLE_REFERENCE_NOTE,
+  STYLE_TIMES,
+  styleThenNote,
+} from './style-reference.ts';
+import { typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -46,7 +54,9 @@ export interface MiniEditOptions {
   /**
    * with two images (content, then style exemplar), read the exemplar's style by the model's own loss and edit the
    * content with that style named in words (style-reference.ts), default true: the model draws a named style far
-   * better than it copies one. false: both images to the transformer as context, the prompt as given.
+   * better than it copies one; edits the prompt asks for after the style ("… and make the star blue",
+   * editsAfterStyle) are then made one after the other on the restyled image. false: both images to the
+   * transformer as context, the prompt as given.
    */
   readStyle?: boolean;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
@@ -95,13 +105,32 @@ export class MiniEditor {
    * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
    * them, on several edits asked at once (made one after the other) and on colours asked of things the world never
    * draws in them ("make the background red"): src/world/outside.ts. `images`: how many the edit gets (default 1);
-   * with two (and the style read, as `edit` does by default) the words are not read — so none is unknown or a typo —
-   * and the note says only that.
+   * with two (and the style read, as `edit` does by default) only the words of edits asked after the style are read
+   * (editsAfterStyle) — so only theirs can be unknown or typos — and the note says what is made.
    */
   checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
-    if (o.images === 2 && o.readStyle !== false) return { unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE };
-    const check = this.pipe.tokenizer.check(prompt);
-    const read = this.pipe.tokenizer.withTyposRead(prompt, check.typos);
+    const tok = this.pipe.tokenizer;
+    const check = tok.check(prompt);
+    const read = tok.withTyposRead(prompt, check.typos);
+    if (o.images === 2 && o.readStyle !== false) {
+      const after = editsAfterStyle(read);
+      if (!after.length) return { unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE };
+      const words = new Set(
+        after
+          .join(' ')
+          .toLowerCase()
+          .split(/[^\p{L}]+/u),
+      );
+      const typos = (check.typos ?? []).filter((t) => words.has(t.read));
+      const unknownWords = tok.unknownWords(after.join(' and '));
+      const notes = [
+        styleThenNote(after),
+        typosNote(typos),
+        unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
+        ...after.flatMap(outsideWorldNotes), // each clause is one edit: its colour notes only
+      ];
+      return { unknownWords, typos, note: notes.filter((n) => n !== null).join('; ') };
+    }
     const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
     return { ...check, note: notes.length ? notes.join('; ') : null };
   }
@@ -209,15 +238,19 @@ export class MiniEditor {
     return { image: answer, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits };
   }
 
-  /** A style reference made as the named style the model reads in the exemplar (readStyle). */
+  /**
+   * A style reference made as the named style the model reads in the exemplar (readStyle), then the edits the
+   * prompt asks for after the style (editsAfterStyle), each on the last answer, with seeds seed + 1, ….
+   */
   private async styleByName(
     content: RGBImage,
     exemplar: RGBImage,
     o: MiniEditOptions & { seed: number },
   ): Promise<MiniEditResult> {
-    // the reading's transformer calls count as steps before the edit's, so the progress runs once to its end
+    const after = editsAfterStyle(this.pipe.tokenizer.withTyposRead(o.prompt));
+    // the reading's transformer calls count as steps before the edits', so the progress runs once to its end
     const reading = STYLE_TIMES.length;
-    const total = reading + this.pipe.progressTotal(o);
+    const total = reading + (1 + after.length) * this.pipe.progressTotal(o);
     const report = o.onStep;
     const { style } = await readStyle(
       this.pipe,
@@ -225,10 +258,14 @@ export class MiniEditor {
       o.seed,
       report && ((done) => report(done, total)),
     );
-    const prompt = namedStylePrompt(style);
-    const onStep = report && ((step: number, n: number) => report(reading + step, reading + n));
-    const r = await this.edit({ ...o, prompt, image: content, oneByOne: false, onStep });
-    return { ...r, unknownWords: [], edits: [prompt], style }; // the prompt's words were not read: none is unknown
+    const edits = [namedStylePrompt(style), ...after];
+    let image = content;
+    for (const [i, prompt] of edits.entries()) {
+      const onStep = report && ((step: number, n: number) => report(reading + i * n + step, total));
+      image = (await this.edit({ ...o, prompt, image, seed: o.seed + i, oneByOne: false, onStep })).image;
+    }
+    // only the edits after the style were read: their words alone can be unknown
+    return { image, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(after.join(' and ')), edits, style };
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

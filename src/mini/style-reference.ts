@@ -13,6 +13,7 @@
 
 import { hashSeed } from '../engine/random.ts';
 import type { RGBImage } from '../image/rgb.ts';
+import { splitEdits } from '../world/outside.ts';
 import { STYLE_NAME } from '../world/phrases.ts';
 import { STYLES, type Style } from '../world/shapes.ts';
 import { textLengthFor } from './config.ts';
@@ -35,10 +36,35 @@ export const STYLE_TIMES = [0.6, 0.7, 0.8, 0.9];
 /** Independent noise draws per style at each of STYLE_TIMES (a new ε per draw and level). */
 export const STYLE_DRAWS = 3;
 
+const STYLE_READ =
+  "with two images kontext-mini reads the second one's style (filled, outline, striped or dotted) and " +
+  'redraws the first in it';
+
 /** What a user is told before a two-image edit runs: their words are not what the model acts on (checkPrompt). */
 export const STYLE_REFERENCE_NOTE =
-  "with two images kontext-mini reads the second one's style (filled, outline, striped or dotted) and redraws the " +
-  "first in it; the instruction's words are not read";
+  `${STYLE_READ}; the instruction's words are not read (an edit joined after the style by "and" or "then", as in ` +
+  '"… and make the star blue", is: it is made on the restyled image)';
+
+/** The note when the prompt asks for edits after the style (editsAfterStyle): they are made, one after the other. */
+export function styleThenNote(after: readonly string[]): string {
+  const quoted = after.map((e) => JSON.stringify(e)).join(', ');
+  return `${STYLE_READ}, then makes ${quoted} on that, one after the other; the style's own words are not read`;
+}
+
+/** Words by which a clause speaks of the reference image: such a clause asks for the style, read from the exemplar. */
+const REFERENCE = /\b(?:styles?|restyle|reference|exemplar|second|(?:image|picture) *(?:2|two))\b/i;
+
+/**
+ * The edits a two-image prompt asks for after the style ("apply the style of image 2 and make the star blue" →
+ * ["make the star blue"]): its clauses (splitEdits, src/world/outside.ts) that do not speak of the reference, in
+ * order. None ([]) when every clause speaks of it, or none does — the whole prompt is then the style request, whose
+ * words are not read (the world writes a style reference as one clause).
+ */
+export function editsAfterStyle(prompt: string): string[] {
+  const clauses = splitEdits(prompt);
+  const after = clauses.filter((c) => !REFERENCE.test(c));
+  return after.length === clauses.length ? [] : after;
+}
 
 /** The instruction the content is edited with once the exemplar's style is read. */
 export function namedStylePrompt(style: Style): string {

@@ -9,13 +9,16 @@
 import type { MadeAs, Session, Turn } from './types.ts';
 
 /**
- * What a model made of an instruction (MadeAs), in words: "the reference's style read as striped, made as \"…\"" or
- * "2 edits one after the other" (`list`: followed by them, quoted).
+ * What a model made of an instruction (MadeAs), in words: "the reference's style read as striped, made as \"…\"" (and
+ * ", then \"…\"" for edits asked after the style) or "2 edits one after the other" (`list`: followed by them, quoted).
  */
 export function describeMadeAs(m: MadeAs, list = true): string {
-  if (m.style) return `the reference's style read as ${m.style}, made as ${JSON.stringify(m.edits[0])}`;
-  const quoted = m.edits.map((e) => JSON.stringify(e)).join(', ');
-  return `${m.edits.length} edits one after the other${list ? `: ${quoted}` : ''}`;
+  const quoted = m.edits.map((e) => JSON.stringify(e));
+  // a style reference: the style named, then any edits asked after it (src/mini/style-reference.ts, editsAfterStyle)
+  const [named, ...after] = quoted;
+  if (m.style)
+    return `the reference's style read as ${m.style}, made as ${named}${after.length ? `, then ${after.join(', ')}` : ''}`;
+  return `${m.edits.length} edits one after the other${list ? `: ${quoted.join(', ')}` : ''}`;
 }
 
 export function formatSessions(sessions: Session[]): string {

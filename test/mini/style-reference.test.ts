@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { namedStylePrompt, readStyle, STYLE_REFERENCE_NOTE, STYLE_TIMES } from '../../src/mini/style-reference.ts';
+import {
+  editsAfterStyle,
+  namedStylePrompt,
+  readStyle,
+  STYLE_REFERENCE_NOTE,
+  STYLE_TIMES,
+  styleThenNote,
+} from '../../src/mini/style-reference.ts';
 import { makeSample } from '../../src/world/dataset.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 
@@ -57,6 +64,73 @@ describe('style references read by the model', () => {
     expect(one).toMatch(/^the model does not know "thnaks"/);
     expect(ed.checkPrompt(prompt, { images: 2, readStyle: false }).note).toBe(one);
     expect(ed.checkPrompt(prompt, { images: 1 }).note).toBe(one);
+  });
+
+  it('finds the edits asked after the style, and none in what the world writes', () => {
+    expect(editsAfterStyle('apply the style of image 2 and make the star blue')).toEqual(['make the star blue']);
+    expect(editsAfterStyle('make the star blue, then redraw it in the style of the reference image')).toEqual([
+      'make the star blue',
+    ]);
+    expect(
+      editsAfterStyle(
+        'keep the content of image 1 but draw it in the style of image 2; make it night and remove the cross',
+      ),
+    ).toEqual(['make it night', 'remove the cross']);
+    // one clause, or none about the reference: the whole prompt is the style request
+    expect(editsAfterStyle('redraw the first image in the style of the second image')).toEqual([]);
+    expect(editsAfterStyle('make the circle blue and the background red')).toEqual([]);
+    // every style reference of the world's, both splits' phrasings, is one request
+    for (const split of ['train', 'test'] as const)
+      for (let i = 0; i < 400; i++) {
+        const s = makeSample({ split, seed: 5, families: ['style'], size: 32 }, i);
+        expect(editsAfterStyle(s.instruction), s.instruction).toEqual([]);
+      }
+  });
+
+  it('makes the edits asked after the style on the restyled image, one after the other', async () => {
+    const ed = await MiniEditor.load();
+    const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
+    const [content, exemplar] = s.inputs as [RGBImage, RGBImage];
+    const steps: [number, number][] = [];
+    const prompt = `${s.instruction} and make the backgrund red`;
+    const r = await ed.edit({ prompt, image: [content, exemplar], seed: 3, onStep: (a, b) => steps.push([a, b]) });
+    const n = ed.pipe.model.config.sampling.numInferenceSteps;
+    const total = STYLE_TIMES.length + 2 * n;
+    expect(steps).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
+    // the typo is read as the word it is a typo of, as a one-image edit reads it
+    expect(r.edits).toEqual([namedStylePrompt(r.style!), 'make the background red']);
+    const restyled = await ed.edit({ prompt: namedStylePrompt(r.style!), image: content, seed: 3 });
+    const then = await ed.edit({ prompt: 'make the background red', image: restyled.image, seed: 4 });
+    expect(Buffer.from(r.image.data).equals(Buffer.from(then.image.data))).toBe(true);
+    expect(Buffer.from(r.image.data).equals(Buffer.from(restyled.image.data))).toBe(false);
+    // only the edits after the style are read: their unknown words, not the style request's
+    const odd = await ed.edit({
+      prompt: 'copy the zorblax style of image 2 and make the star quuxy',
+      image: [content, exemplar],
+      seed: 3,
+    });
+    expect(odd.unknownWords).toEqual(['quuxy']);
+  });
+
+  it('says before a two-image edit which edits after the style are made, and checks only their words', async () => {
+    const ed = await MiniEditor.load();
+    const prompt = 'copy the zorblax style of image 2 and make the cirlce quuxy, then make it nigth';
+    const c = ed.checkPrompt(prompt, { images: 2 });
+    expect(c.unknownWords).toEqual(['quuxy']);
+    expect(c.typos).toEqual([
+      { typed: 'cirlce', read: 'circle' },
+      { typed: 'nigth', read: 'night' },
+    ]);
+    const after = ['make the circle quuxy', 'make it night'];
+    expect(c.note).toMatch(
+      new RegExp(`^${styleThenNote(after).replace(/[.*+?^$()|[\]\\]/g, '\\$&')}; read "cirlce" as "circle"`),
+    );
+    expect(c.note).toContain('the model does not know "quuxy"');
+    expect(c.note).not.toContain('zorblax');
+    // a colour the world never gives a thing is noted for the edit that asks it
+    expect(ed.checkPrompt('apply the style of image 2 and make the background purple', { images: 2 }).note).toContain(
+      'a "purple" background is outside what it learnt',
+    );
   });
 
   it('names every style in words the model knows', async () => {

@@ -1,6 +1,8 @@
 // The terminal views: the sessions table and a session's turns drawn as a tree.
 import { expect, it } from 'vitest';
 import { describeMadeAs, formatSessions, formatTree } from '../../src/session/format.ts';
+// @ts-expect-error: the web app's modules are plain JS without types (no build step)
+import { describeMadeAs as describeInPage } from '../../src/service/web/timeline.js';
 import type { Turn } from '../../src/session/types.ts';
 
 const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn => ({
@@ -80,4 +82,19 @@ it('says what the model made of an instruction where not as given: several edits
   ]);
   // the short form the edit command prints
   expect(describeMadeAs({ edits: ['a', 'b', 'c'] }, false)).toBe('3 edits one after the other');
+});
+
+it('names the edits asked after a style reference, after the style; the web app says the same words', () => {
+  const made = {
+    edits: ['redraw all the shapes in dotted style', 'make the star blue', 'make the word "A, B" red'],
+    style: 'dotted' as const,
+  };
+  const words =
+    `the reference's style read as dotted, made as "redraw all the shapes in dotted style", ` +
+    'then "make the star blue", "make the word \\"A, B\\" red"';
+  expect(describeMadeAs(made)).toBe(words);
+  // the page's timeline (plain JS, no build step) keeps its own copy: the same words for every kind
+  const kinds = [made, { edits: [made.edits[0]!], style: 'dotted' as const }, { edits: ['a', 'b'] }];
+  for (const m of kinds) expect(describeInPage(m)).toBe(describeMadeAs(m));
+  expect(describeInPage(null)).toBeNull();
 });

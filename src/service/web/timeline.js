@@ -29,8 +29,12 @@ export function treeOrder(turns) {
  */
 export function describeMadeAs(m) {
   if (!m) return null;
-  if (m.style) return `the reference's style read as ${m.style}, made as ${JSON.stringify(m.edits[0])}`;
-  return `${m.edits.length} edits one after the other: ${m.edits.map((e) => JSON.stringify(e)).join(', ')}`;
+  const quoted = m.edits.map((e) => JSON.stringify(e));
+  // a style reference: the style named, then any edits asked after it (src/mini/style-reference.ts, editsAfterStyle)
+  const [named, ...after] = quoted;
+  if (m.style)
+    return `the reference's style read as ${m.style}, made as ${named}${after.length ? `, then ${after.join(', ')}` : ''}`;
+  return `${m.edits.length} edits one after the other: ${quoted.join(', ')}`;
 }
 
 /**
