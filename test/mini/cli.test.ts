@@ -246,6 +246,21 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(Buffer.from(styled.data).equals(Buffer.from(both.data))).toBe(false);
   });
 
+  it('makes the edits asked after a style reference, and says so before and after', async () => {
+    await writePng(createImage(24, 24, [200, 40, 40]), join(root, 'ref2.png'));
+    const prompt = 'restyle image 1 like image 2 and make the cirlce blue';
+    const argv = ['edit', join(root, 'in.png'), join(root, 'ref2.png'), prompt, '--model', model, '--seed', '2'];
+    expect(await cli(...argv, '--out', join(root, 'then.png'), '--quiet', '--json')).toBe(0);
+    const r = JSON.parse(logs.at(-1)!);
+    expect(r.edits).toEqual([namedStylePrompt(r.style), 'make the circle blue']);
+    expect(r.note).toMatch(/^with two images .* then makes "make the circle blue" on that, one after the other;/);
+    expect(r.note).toContain('read "cirlce" as "circle"');
+    expect(await cli(...argv, '--out', join(root, 'then2.png'), '--quiet')).toBe(0);
+    expect(logs.at(-1)).toContain(
+      `the reference's style read as ${r.style}, made as "${r.edits[0]}", then "make the circle blue"`,
+    );
+  });
+
   it('keeps the input where the model changed nothing (its config.json says how); --no-preserve does not', async () => {
     const keeping = await tinyModelDir('float16');
     try {
