@@ -112,6 +112,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         seed: r.seed,
         unknownWords: r.unknownWords,
         typos: check.typos ?? [],
+        otherWords: check.otherWords ?? [],
         note: check.note,
         edits: r.edits ?? [o.prompt],
         style: r.style ?? null,

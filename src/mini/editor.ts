@@ -21,7 +21,7 @@ import {
   STYLE_TIMES,
   styleThenNote,
 } from './style-reference.ts';
-import { typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
+import { otherWordsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -111,10 +111,10 @@ export class MiniEditor {
   checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
     const tok = this.pipe.tokenizer;
     const check = tok.check(prompt);
-    const read = tok.withTyposRead(prompt, check.typos);
+    const read = tok.asRead(prompt);
     if (o.images === 2 && o.readStyle !== false) {
       const after = editsAfterStyle(read);
-      if (!after.length) return { unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE };
+      if (!after.length) return { unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE };
       const words = new Set(
         after
           .join(' ')
@@ -122,14 +122,16 @@ export class MiniEditor {
           .split(/[^\p{L}]+/u),
       );
       const typos = (check.typos ?? []).filter((t) => words.has(t.read));
+      const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
       const unknownWords = tok.unknownWords(after.join(' and '));
       const notes = [
         styleThenNote(after),
         typosNote(typos),
+        otherWordsNote(otherWords),
         unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
         ...after.flatMap(outsideWorldNotes), // each clause is one edit: its colour notes only
       ];
-      return { unknownWords, typos, note: notes.filter((n) => n !== null).join('; ') };
+      return { unknownWords, typos, otherWords, note: notes.filter((n) => n !== null).join('; ') };
     }
     const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
     return { ...check, note: notes.length ? notes.join('; ') : null };
@@ -153,7 +155,7 @@ export class MiniEditor {
     if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
-    const read = this.pipe.tokenizer.withTyposRead(o.prompt);
+    const read = this.pipe.tokenizer.asRead(o.prompt);
     const edits = one ? [o.prompt] : splitEdits(read);
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
@@ -185,7 +187,7 @@ export class MiniEditor {
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
   toneOf(prompt: string): ToneEdit | null {
-    return toneEdit(this.pipe.tokenizer.withTyposRead(prompt));
+    return toneEdit(this.pipe.tokenizer.asRead(prompt));
   }
 
   /**
@@ -247,7 +249,7 @@ export class MiniEditor {
     exemplar: RGBImage,
     o: MiniEditOptions & { seed: number },
   ): Promise<MiniEditResult> {
-    const after = editsAfterStyle(this.pipe.tokenizer.withTyposRead(o.prompt));
+    const after = editsAfterStyle(this.pipe.tokenizer.asRead(o.prompt));
     // the reading's transformer calls count as steps before the edits', so the progress runs once to its end
     const reading = STYLE_TIMES.length;
     const total = reading + (1 + after.length) * this.pipe.progressTotal(o);

@@ -13,8 +13,25 @@
 // courtesy words, British spellings, plurals, typos): typed-text.ts reads them back to that phrasing before the lookup.
 // unknown-words.ts tells the user what the vocabulary lacks and which typos were read as which words.
 
-import { isLabel, isShouted, PIECES, QUOTE_MARKS, readTyped, singulars, vocabularyWord } from './typed-text.ts';
-import { closestWord, type PromptCheck, type Typo, typoOf, typosNote, unknownWordsNote } from './unknown-words.ts';
+import {
+  isLabel,
+  isShouted,
+  otherWordFor,
+  PIECES,
+  QUOTE_MARKS,
+  readTyped,
+  singulars,
+  vocabularyWord,
+} from './typed-text.ts';
+import {
+  closestWord,
+  otherWordsNote,
+  type PromptCheck,
+  type Typo,
+  typoOf,
+  typosNote,
+  unknownWordsNote,
+} from './unknown-words.ts';
 
 export const PAD = 0;
 export const CLS = 1;
@@ -91,32 +108,46 @@ export class MiniTokenizer {
 
   /** The words of a text read as the vocabulary words they are typos of ("cirlce" → "circle"), in order, each once. */
   typos(text: string): Typo[] {
-    const read = new Map<string, string>();
+    return this.readings(text).typos;
+  }
+
+  /** The words of a text read as the world's words for them ("ball" → "circle", typed-text.ts), in order, each once. */
+  otherWords(text: string): Typo[] {
+    return this.readings(text).otherWords;
+  }
+
+  /** A text's words the vocabulary lacks that are read as vocabulary words: typos, and other words for the world's. */
+  private readings(text: string): { typos: Typo[]; otherWords: Typo[] } {
+    const typos = new Map<string, string>();
+    const others = new Map<string, string>();
     readTyped(
       text,
       (w) => this.knows(w),
       (w) => {
-        const r = this.typoOf(w);
-        if (r) read.set(w, r);
+        const other = this.otherWordOf(w);
+        if (other) others.set(w, other);
+        const r = other ?? this.typoOf(w);
+        if (r && !other) typos.set(w, r);
         return r;
       },
     );
     const order: string[] = text.toLowerCase().match(PIECES) ?? [];
-    return [...read]
-      .sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
-      .map(([typed, r]) => ({ typed, read: r }));
+    const inOrder = (read: Map<string, string>) =>
+      [...read].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([typed, r]) => ({ typed, read: r }));
+    return { typos: inOrder(typos), otherWords: inOrder(others) };
   }
 
   /**
-   * The text with its typos written as the words they are read as ("make the cirlce blue and the backgrund red" →
-   * "… circle … background …"), for what reads the words without the tokenizer (splitting edits, colour notes);
-   * `typos`: the text's, when already found.
+   * The text with its typos and other words written as the words they are read as ("make the cirlce blue and the
+   * backdrop red" → "… circle … background …"), for what reads the words without the tokenizer (splitting edits,
+   * colour notes, tone edits).
    */
-  withTyposRead(text: string, typos: readonly Typo[] = this.typos(text)): string {
+  asRead(text: string): string {
+    const { typos, otherWords } = this.readings(text);
     let out = text;
     // in a shouted text a word in capitals is a word ("MAKE THE CIRLCE BLUE"), elsewhere a label, which stays
     const shouted = isShouted(text);
-    for (const { typed, read } of typos) {
+    for (const { typed, read } of [...typos, ...otherWords]) {
       // whole words outside quotes, in lower case, with a capital first, or in capitals when shouted
       out = out.replace(new RegExp(`(?<![${QUOTE_MARKS}\\p{L}])${typed}(?![\\p{L}${QUOTE_MARKS}])`, 'giu'), (m) =>
         isLabel(m)
@@ -155,13 +186,23 @@ export class MiniTokenizer {
     return typoOf(word, this.words);
   }
 
+  /** The world's word for another word people use for it ("ball": "circle"), if this vocabulary has it. */
+  otherWordOf(word: string): string | undefined {
+    const w = otherWordFor(word);
+    return w !== undefined && this.knows(w) ? w : undefined;
+  }
+
   /** The unknown words of a text, its typos read as known words, and what to tell the user (null when nothing). */
   check(text: string): PromptCheck {
     const unknownWords = this.unknownWords(text);
-    const typos = this.typos(text);
-    const notes = [typosNote(typos), unknownWordsNote(unknownWords, (w) => this.closestWord(w))];
+    const { typos, otherWords } = this.readings(text);
+    const notes = [
+      typosNote(typos),
+      otherWordsNote(otherWords),
+      unknownWordsNote(unknownWords, (w) => this.closestWord(w)),
+    ];
     const note = notes.filter((n) => n !== null).join('; ') || null;
-    return { unknownWords, typos, note };
+    return { unknownWords, typos, otherWords, note };
   }
 
   /** Token ids without [CLS] and padding. */
@@ -186,12 +227,15 @@ export class MiniTokenizer {
     return ids;
   }
 
-  /** The pieces of a text as the training instructions write them, typos read as the words meant (typed-text.ts). */
+  /**
+   * The pieces of a text as the training instructions write them, other words read as the world's and typos as the
+   * words meant (typed-text.ts).
+   */
   private split(text: string): string[] {
     return readTyped(
       text,
       (w) => this.knows(w),
-      (w) => this.typoOf(w),
+      (w) => this.otherWordOf(w) ?? this.typoOf(w),
     );
   }
 

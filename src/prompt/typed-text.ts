@@ -52,24 +52,59 @@ const LABEL_CUES = new Set(['word', 'text', 'say', 'says', 'replace', 'write', '
 const SECOND_LABEL_CUES = new Set(['to', 'as', 'with', 'of']);
 /** the hyphenated words the world writes (characters.ts): their hyphen stays */
 const HYPHENATED = new Set(['bare-headed']);
-/**
- * British spellings of vocabulary words, read as the training instructions spell them, and other words people use for
- * a place the world names one way ("the middle" is its "center")
- */
-const VOCABULARY_WORD = new Map([
+/** British spellings of vocabulary words, read as the training instructions spell them. */
+const SPELLINGS = new Map([
   ['colour', 'color'],
   ['colours', 'colors'],
   ['grey', 'gray'],
   ['greyscale', 'grayscale'],
   ['centre', 'center'],
   ['recolour', 'recolor'],
-  ['middle', 'center'],
-  ['nighttime', 'night'],
 ]);
 
-/** The vocabulary's word for a British spelling of it ("grey" → "gray") or another word for it ("middle"), if any. */
+/** The vocabulary's word for a British spelling of it ("grey" → "gray"), if any. */
 export function vocabularyWord(word: string): string | undefined {
-  return VOCABULARY_WORD.get(word);
+  return SPELLINGS.get(word);
+}
+
+/**
+ * Other words people use for what the world names one way: its places ("the middle" is its "center", "upper left"
+ * its "top left"), shapes ("ball" is a circle in a flat world), sizes, backgrounds, times and tones. A word the
+ * vocabulary lacks is read as the world's word, as a typo is read as the word meant, and the user is told
+ * (unknown-words.ts otherWordsNote). Only words with one reading in the world: not "little" ("a little bigger"), not
+ * "plus", not "dot" (a shape, or the dotted style?).
+ */
+const OTHER_WORDS = new Map([
+  ['middle', 'center'],
+  ['upper', 'top'],
+  ['lower', 'bottom'],
+  ['ball', 'circle'],
+  ['disc', 'circle'],
+  ['disk', 'circle'],
+  ['box', 'square'],
+  ['rhombus', 'diamond'],
+  ['larger', 'bigger'],
+  ['tiny', 'small'],
+  ['huge', 'large'],
+  ['backdrop', 'background'],
+  ['nighttime', 'night'],
+  ['evening', 'night'],
+  ['monochrome', 'grayscale'],
+  ['photo', 'picture'],
+  ['monster', 'creature'],
+  ['writing', 'text'],
+  ['lettering', 'letters'],
+]);
+
+/** The world's word for another word people use for it (OTHER_WORDS), its plural for a plural ("balls"), if any. */
+export function otherWordFor(word: string): string | undefined {
+  const own = OTHER_WORDS.get(word);
+  if (own !== undefined) return own;
+  for (const s of singulars(word)) {
+    const w = OTHER_WORDS.get(s);
+    if (w !== undefined) return `${w}s`;
+  }
+  return undefined;
 }
 
 /** plurals whose singular is another word ("news" is not more than one "new") */

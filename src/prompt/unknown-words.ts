@@ -10,6 +10,8 @@ export interface PromptCheck {
   unknownWords: string[];
   /** typed words read as the vocabulary words they are typos of, in order, each once */
   typos?: Typo[];
+  /** typed words read as the world's words for them ("ball" as "circle"), in order, each once */
+  otherWords?: Typo[];
   note: string | null;
 }
 
@@ -26,6 +28,14 @@ export function typosNote(typos: readonly Typo[]): string | null {
   const [first, ...rest] = typos.map((t) => `"${t.typed}" as "${t.read}"`);
   const list = rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first;
   return `read ${list}, ${typos.length === 1 ? 'a typo of a word' : 'typos of words'} the model knows`;
+}
+
+/** What to tell a user whose words were read as the world's words for them (null when there were none). */
+export function otherWordsNote(read: readonly Typo[]): string | null {
+  if (!read.length) return null;
+  const [first, ...rest] = read.map((t) => `"${t.typed}" as "${t.read}"`);
+  const list = rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first;
+  return `read ${list}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
 }
 
 /**

@@ -57,8 +57,15 @@ describe('reading a prompt (fuzz)', () => {
           expect(tok.knows(t.typed)).toBe(false);
           expect(c.unknownWords).not.toContain(t.typed);
         }
-        expect(c.note === null).toBe(c.typos!.length === 0 && c.unknownWords.length === 0);
-        const read = tok.withTyposRead(text);
+        for (const t of c.otherWords!) {
+          expect(tok.knows(t.read)).toBe(true);
+          expect(tok.knows(t.typed)).toBe(false);
+          expect([...c.unknownWords, ...typed]).not.toContain(t.typed);
+        }
+        expect(c.note === null).toBe(
+          c.typos!.length === 0 && c.otherWords!.length === 0 && c.unknownWords.length === 0,
+        );
+        const read = tok.asRead(text);
         for (const e of splitEdits(read)) expect(typeof e).toBe('string');
         expect(Array.isArray(outsideWorldNotes(read))).toBe(true);
         outcome(c.typos!.length ? 'typos read' : c.unknownWords.length ? 'unknown words' : 'all known');

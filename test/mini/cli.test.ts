@@ -104,7 +104,16 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
         { typed: 'cirlce', read: 'circle' },
         { typed: 'bleu', read: 'blue' },
       ],
+      otherWords: [],
     });
+    // another word for the world's ("ball" for its circle) is read as that word: the same edit, and said
+    expect(await edit('make the ball blue', join(root, 'ball.png'), '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({
+      unknownWords: [],
+      otherWords: [{ typed: 'ball', read: 'circle' }],
+      note: 'read "ball" as "circle", the world\'s word for it',
+    });
+    expect(await readFile(join(root, 'ball.png'))).toEqual(await readFile(join(root, 'spelled.png')));
   });
 
   it('says when the instruction asks a colour the world never draws, or two edits (made one after the other)', async () => {

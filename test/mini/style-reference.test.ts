@@ -58,7 +58,12 @@ describe('style references read by the model', () => {
     const ed = await MiniEditor.load();
     const prompt = 'make the circle blue and the background red, thnaks';
     // the words are not read: none is unknown (the CLI would add where the known words are listed), none a typo
-    expect(ed.checkPrompt(prompt, { images: 2 })).toEqual({ unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE });
+    expect(ed.checkPrompt(prompt, { images: 2 })).toEqual({
+      unknownWords: [],
+      typos: [],
+      otherWords: [],
+      note: STYLE_REFERENCE_NOTE,
+    });
     expect(ed.checkPrompt(prompt).unknownWords).toEqual(['thnaks']);
     const one = ed.checkPrompt(prompt).note;
     expect(one).toMatch(/^the model does not know "thnaks"/);
@@ -127,6 +132,10 @@ describe('style references read by the model', () => {
     );
     expect(c.note).toContain('the model does not know "quuxy"');
     expect(c.note).not.toContain('zorblax');
+    // other words for the world's are read in the edits after the style, and only there said
+    const balls = (p: string) => ed.checkPrompt(p, { images: 2 }).otherWords;
+    expect(balls('apply the style of image 2 and make the ball blue')).toEqual([{ typed: 'ball', read: 'circle' }]);
+    expect(balls('apply the ball style of image 2 and make the star blue')).toEqual([]);
     // a colour the world never gives a thing is noted for the edit that asks it
     expect(ed.checkPrompt('apply the style of image 2 and make the background purple', { images: 2 }).note).toContain(
       'a "purple" background is outside what it learnt',

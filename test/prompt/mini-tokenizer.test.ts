@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { buildVocabulary, CLS, MiniTokenizer, PAD, SPELL } from '../../src/prompt/mini-tokenizer.ts';
-import { unknownWordsNote } from '../../src/prompt/unknown-words.ts';
+import { otherWordsNote, unknownWordsNote } from '../../src/prompt/unknown-words.ts';
 import { withUnknownWords } from '../../src/train/phrasing.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
@@ -164,6 +164,7 @@ describe('MiniTokenizer', () => {
         { typed: 'sqaure', read: 'square' },
         { typed: 'stra', read: 'star' },
       ],
+      otherWords: [], // "tiny" would be the world's "small", which this vocabulary lacks
       note:
         'read "cirle" as "circle", "bleu" as "blue", "sqaure" as "square" and "stra" as "star", typos of words the ' +
         'model knows; the model does not know "red", "and", "tiny" and reads them without meaning: it knows the ' +
@@ -176,7 +177,7 @@ describe('MiniTokenizer', () => {
       typos: [],
       note: expect.stringMatching(/^the model does not know "blur" \(did you mean "blue"\?\) and reads it /),
     });
-    expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], typos: [], note: null });
+    expect(shapes.check('make the circle blue')).toEqual({ unknownWords: [], typos: [], otherWords: [], note: null });
     expect(new MiniTokenizer(['cart', 'card']).closestWord('carx')).toBeUndefined(); // two at one edit: no guess
     expect(unknownWordsNote(['crimson', 'and'])).toMatch(
       /^the model does not know "crimson", "and" and reads them without meaning: /,
@@ -234,14 +235,14 @@ describe('MiniTokenizer', () => {
     expect(tried.swapBack / tried.swap).toBeGreaterThan(0.9);
     expect(tried.dropBack / tried.drop).toBeGreaterThan(0.8);
     // the text with its typos written as read, for what reads words without the tokenizer; labels stay
-    expect(world.withTyposRead("Cirlce: make it bleu, and the word 'BLEU' bleu too")).toBe(
+    expect(world.asRead("Cirlce: make it bleu, and the word 'BLEU' bleu too")).toBe(
       "Circle: make it blue, and the word 'BLEU' blue too",
     );
     // in a shouted instruction a word in capitals is a word, so its typo is read too; a quoted label stays
-    expect(world.withTyposRead('MAKE THE CIRLCE BLEU AND THE BACKGRUND PINK')).toBe(
+    expect(world.asRead('MAKE THE CIRLCE BLEU AND THE BACKGRUND PINK')).toBe(
       'MAKE THE CIRCLE BLUE AND THE BACKGROUND PINK',
     );
-    expect(world.withTyposRead('MAKE THE WORD \u201cBLEU\u201d BLEU')).toBe('MAKE THE WORD \u201cBLEU\u201d BLUE');
+    expect(world.asRead('MAKE THE WORD \u201cBLEU\u201d BLEU')).toBe('MAKE THE WORD \u201cBLEU\u201d BLUE');
     // of several words one typo away, the one with the same letters: "palce" is place, not pale
     expect(world.typos('Palce a star at the top')).toEqual([{ typed: 'palce', read: 'place' }]);
   });
@@ -320,6 +321,59 @@ describe('MiniTokenizer', () => {
     expect(world.decode([CLS, ...world.pieces('add new shapes')])).toBe('[CLS] add new shapes');
     expect(world.unknownWords('the news, its ones, addss')).toEqual(['news', 'its', 'ones', 'addss']);
     expect(world.check('move the circles left').note).toBeNull();
+  });
+
+  it("reads other words people use as the world's words for them, and says so; not a label's, not the vocabulary's own", () => {
+    const world = new MiniTokenizer(
+      buildVocabulary([
+        'move the circle to the top left and the square to the bottom',
+        'make the small diamond large and bigger',
+        'change the background of the picture to night and grayscale',
+        'make the creature and the text letters blue',
+        'make the word in the center red and say',
+      ]),
+    );
+    const same = (typed: string, written: string) =>
+      expect(world.encode(typed, 24), typed).toEqual(world.encode(written, 24));
+    same(
+      'move the ball to the upper left and the box to the lower',
+      'move the circle to the top left and the square to the bottom',
+    );
+    same('MOVE THE BALLS TO THE UPPER LEFT', 'move the circles to the top left'); // shouted: words, as typos are
+    same('make the tiny rhombus huge and larger', 'make the small diamond large and bigger');
+    same(
+      'change the backdrop of the photo to evening and monochrome',
+      'change the background of the picture to night and grayscale',
+    );
+    same('make the monster and the writing lettering blue', 'make the creature and the text letters blue');
+    same('make the disc in the middle red', 'make the circle in the center red');
+    const c = world.check('move the balls to the upper left and make the cirlce tiny');
+    expect(c).toMatchObject({
+      unknownWords: [],
+      typos: [{ typed: 'cirlce', read: 'circle' }],
+      otherWords: [
+        { typed: 'balls', read: 'circles' },
+        { typed: 'upper', read: 'top' },
+        { typed: 'tiny', read: 'small' },
+      ],
+    });
+    expect(c.note).toBe(
+      'read "cirlce" as "circle", a typo of a word the model knows; ' +
+        'read "balls" as "circles", "upper" as "top" and "tiny" as "small", the world\'s words for them',
+    );
+    expect(otherWordsNote([{ typed: 'box', read: 'square' }])).toBe('read "box" as "square", the world\'s word for it');
+    // what the tokenizer does not read (splitting edits, notes, tone edits) gets the world's words too
+    expect(world.asRead('Move the Ball to the upper left; make the backdrop evening')).toBe(
+      'Move the Circle to the top left; make the background night',
+    );
+    // after a label's cue the word is the label, as any word the vocabulary lacks
+    expect(world.decode(world.pieces('make the word ball red'))).toBe('make the word [SPELL] BALL red');
+    expect(world.check('make the word ball red').otherWords).toEqual([]);
+    // "a little" is no size; a vocabulary that has the word, or lacks the world's, reads it as it did
+    expect(world.unknownWords('make the circle a little bigger')).toEqual(['a', 'little']);
+    const own = new MiniTokenizer(['ball', 'circle']);
+    expect(own.decode(own.pieces('ball'))).toBe('ball');
+    expect(new MiniTokenizer(['make']).unknownWords('make the ball')).toEqual(['the', 'ball']);
   });
 
   it("reads the world's instructions typed in many ways as they are written (quotes, case, courtesy, spelling)", () => {

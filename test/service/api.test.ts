@@ -235,10 +235,19 @@ describe('service API', () => {
       expect(typo.body).toEqual({
         unknownWords: [],
         typos: [{ typed: 'cirlce', read: 'circle' }],
+        otherWords: [],
         note: 'read "cirlce" as "circle", a typo of a word the model knows',
       });
       const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });
-      expect(known.body).toEqual({ unknownWords: [], typos: [], note: null });
+      expect(known.body).toEqual({ unknownWords: [], typos: [], otherWords: [], note: null });
+      // another word for the world's is read as it, and said
+      const other = await call(mini, 'POST', '/prompts/check', { prompt: 'make the ball blue' });
+      expect(other.body).toEqual({
+        unknownWords: [],
+        typos: [],
+        otherWords: [{ typed: 'ball', read: 'circle' }],
+        note: 'read "ball" as "circle", the world\'s word for it',
+      });
       // known words asking what the world never draws, and two edits at once: named too (src/world/outside.ts)
       const outside = await call(mini, 'POST', '/prompts/check', {
         prompt: 'make the circle blue and the circle crimson',
@@ -274,7 +283,7 @@ describe('service API', () => {
       const asked = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar], seed: 2 });
       expect(asked.body.notes).toEqual([STYLE_REFERENCE_NOTE]);
       const checked = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue', images: 2 });
-      expect(checked.body).toEqual({ unknownWords: [], typos: [], note: STYLE_REFERENCE_NOTE });
+      expect(checked.body).toEqual({ unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE });
       const styled = await finished(mini, asked.body.id);
       const madeAs = styled.result.madeAs;
       expect(madeAs).toEqual({ edits: [namedStylePrompt(madeAs.style)], style: expect.any(String) });

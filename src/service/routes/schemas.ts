@@ -182,6 +182,11 @@ export const COMPONENTS: Record<string, JsonSchema> = {
       items: object({ typed: str, read: str }, ['typed', 'read']),
       description: 'typed words read as the known words they are typos of ("cirlce" as "circle"), in order, each once',
     },
+    otherWords: {
+      type: 'array',
+      items: object({ typed: str, read: str }, ['typed', 'read']),
+      description: 'typed words read as the world\'s words for them ("ball" as "circle"), in order, each once',
+    },
     note: nullable('string'),
   }),
   JobEvent: {
