@@ -124,13 +124,17 @@ export class MiniTokenizer {
       text,
       (w) => this.knows(w),
       (w) => {
-        const other = this.otherWordOf(w);
-        if (other) others.set(w, other);
-        const r = other ?? this.typoOf(w);
-        if (r && !other) typos.set(w, r);
+        const r = this.typoOf(w);
+        if (r) typos.set(w, r);
+        return r;
+      },
+      (w) => {
+        const r = this.otherWordOf(w);
+        if (r) others.set(w, r);
         return r;
       },
     );
+    for (const w of others.keys()) typos.delete(w); // (read as the world's word, not as a typo: "disk" is no "dusk")
     const order: string[] = text.toLowerCase().match(PIECES) ?? [];
     const inOrder = (read: Map<string, string>) =>
       [...read].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([typed, r]) => ({ typed, read: r }));
@@ -174,11 +178,11 @@ export class MiniTokenizer {
   }
 
   /**
-   * Is this lower-case word read as a vocabulary word: itself, its British spelling or a typo of one? A made-up word
-   * (training's phrasing.ts) must not be: it has to be read without meaning.
+   * Is this lower-case word read as a vocabulary word: itself, its British spelling, another word for one or a typo
+   * of one? A made-up word (training's phrasing.ts) must not be: it has to be read without meaning.
    */
   reads(word: string): boolean {
-    return this.knows(word) || this.typoOf(word) !== undefined;
+    return this.knows(word) || this.otherWordOf(word) !== undefined || this.typoOf(word) !== undefined;
   }
 
   /** The vocabulary word `word` is read as, a typo of it and no English word of its own (unknown-words.ts). */
@@ -235,7 +239,8 @@ export class MiniTokenizer {
     return readTyped(
       text,
       (w) => this.knows(w),
-      (w) => this.otherWordOf(w) ?? this.typoOf(w),
+      (w) => this.typoOf(w),
+      (w) => this.otherWordOf(w),
     );
   }
 

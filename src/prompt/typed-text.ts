@@ -16,10 +16,11 @@
 //   model 17 of its 104 test edits), and so are courtesy and chat words around an instruction ("Please", "Could you
 //   please", "Now", "OK, also", "… too", ", thank you"), which ask for nothing (a leading "Please" cost it 8, a trailing
 //   "thank you" 30).
-// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them,
-//   "middle" as the world's "center", "nighttime" as its "night", and a plural the vocabulary lacks as its singular
-//   ("move the circles left": the world names one object at a time, so "circles" was spelled and read without
-//   meaning).
+// - British spellings of vocabulary words ("colour", "grey", "centre") are read as the vocabulary spells them, and a
+//   plural the vocabulary lacks as its singular ("move the circles left": the world names one object at a time, so
+//   "circles" was spelled and read without meaning).
+// - Other words for the world's ("ball", "upper", "backdrop", "tiny", "evening", "middle": OTHER_WORDS) are read as
+//   the world's words where nothing marks them as labels (a cue does: "the word ball", "… 'CAT' to box").
 // - "corner" after a corner ("the top left corner") and "side" after a side ("the left side") are left out unless
 //   the vocabulary knows them: the world names the place alone.
 // - Hyphens between two vocabulary words are spaces ("top-left", "sky-blue", "black-and-white"), as the training
@@ -124,14 +125,16 @@ export function singulars(word: string): string[] {
 
 /**
  * The pieces of a typed text as the training instructions write them: one quote mark, no courtesy words, labels in
- * capitals, shouted words in lower case, typos read as the words meant. `knows`: is this lower-case word in the
- * vocabulary (either spelling)? `typo`: the vocabulary word a lower-case word it lacks is a typo of (unknown-words.ts
- * typoOf); without it typos are left as typed.
+ * capitals, shouted words in lower case, typos read as the words meant, other words as the world's. `knows`: is this
+ * lower-case word in the vocabulary (either spelling)? `typo`: the vocabulary word a lower-case word it lacks is a
+ * typo of (unknown-words.ts typoOf); without it typos are left as typed. `other`: the vocabulary's word for another
+ * word for it (otherWordFor, in the vocabulary); without it such words are left as typed.
  */
 export function readTyped(
   text: string,
   knows: (word: string) => boolean,
   typo: (word: string) => string | undefined = () => undefined,
+  other: (word: string) => string | undefined = () => undefined,
 ): string[] {
   let t = text.normalize('NFC').replace(QUOTES, "'").trim();
   for (let again = true; again; ) {
@@ -175,7 +178,10 @@ export function readTyped(
   }
   const read = pieces
     .filter((p) => !SENTENCE_MARKS.has(p) || knows(p))
-    .map((p) => (/^\p{L}+$/u.test(p) && !isLabel(p) && !knows(p.toLowerCase()) ? (typo(p.toLowerCase()) ?? p) : p));
+    .map((p) => {
+      if (!/^\p{L}+$/u.test(p) || isLabel(p) || knows(p.toLowerCase())) return p;
+      return other(p.toLowerCase()) ?? typo(p.toLowerCase()) ?? p;
+    });
   // a hyphen between two vocabulary words is a space ("top-left", "sky-blue"), but in the world's own compounds
   const word = (p?: string) => p !== undefined && /^\p{L}+$/u.test(p) && !isLabel(p) && knows(p.toLowerCase());
   const joins = (a?: string, b?: string) =>

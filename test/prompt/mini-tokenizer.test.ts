@@ -369,6 +369,9 @@ describe('MiniTokenizer', () => {
     // after a label's cue the word is the label, as any word the vocabulary lacks
     expect(world.decode(world.pieces('make the word ball red'))).toBe('make the word [SPELL] BALL red');
     expect(world.check('make the word ball red').otherWords).toEqual([]);
+    // …and so does a label before "to": the new word is a label too ("change the word 'CAT' to box" writes BOX)
+    expect(world.decode(world.pieces("change the word 'RED' to box"))).toMatch(/ to \S* ?\[SPELL\] BOX/);
+    expect(world.check("change the word 'RED' to box").otherWords).toEqual([]);
     // "a little" is no size; a vocabulary that has the word, or lacks the world's, reads it as it did
     expect(world.unknownWords('make the circle a little bigger')).toEqual(['a', 'little']);
     const own = new MiniTokenizer(['ball', 'circle']);
