@@ -8,7 +8,7 @@ import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
-import { outsideWorldNotes, splitEdits } from '../world/outside.ts';
+import { outsideWorldNotes, splitEdits, worldBackgrounds } from '../world/outside.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
@@ -161,7 +161,10 @@ export class MiniEditor {
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     const unknownWords = this.pipe.tokenizer.unknownWords(o.prompt);
-    const reqs = [{ prompt: o.prompt, images: fitted.map((f) => f.image), seed }];
+    // a background colour the world never draws is asked as the nearest it does ("blue" → "sky blue", outside.ts)
+    const asked = worldBackgrounds(read);
+    const prompt = asked === read ? o.prompt : asked;
+    const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     const preserve = o.preserve !== false;
     if (fitted[0]) {

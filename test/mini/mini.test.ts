@@ -186,6 +186,20 @@ describe('MiniEditor', () => {
     expect(first.edits).toBeUndefined();
   });
 
+  it('asks a background colour the world never draws as the nearest it does: the same answer, and said', async () => {
+    const ed = await MiniEditor.load(dir);
+    const img = pattern(32, 32);
+    const run = (prompt: string) => ed.edit({ prompt, image: img, seed: 3, numInferenceSteps: 2 });
+    const [plain, world, far] = await Promise.all(
+      ['make the background blue', 'make the background sky blue', 'make the background red'].map(run),
+    );
+    expect(plain.image).toEqual(world.image);
+    expect(diff(plain.image, far.image)).toBeGreaterThan(0);
+    expect(ed.checkPrompt('make the background blue').note).toMatch(
+      /so a "blue" background is drawn as the nearest of them, "sky blue"$/,
+    );
+  });
+
   it('rejects bad requests with messages that say what to fix', async () => {
     const ed = await MiniEditor.load(dir);
     const img = pattern(32, 32);

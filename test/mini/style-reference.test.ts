@@ -138,7 +138,7 @@ describe('style references read by the model', () => {
     expect(balls('apply the ball style of image 2 and make the star blue')).toEqual([]);
     // a colour the world never gives a thing is noted for the edit that asks it
     expect(ed.checkPrompt('apply the style of image 2 and make the background purple', { images: 2 }).note).toContain(
-      'a "purple" background is outside what it learnt',
+      'a "purple" background is drawn as the nearest of them, "lavender"',
     );
   });
 

@@ -3,7 +3,7 @@
 // world itself writes (every family, split and chain turn); two of its chain turns joined by "and" always get one.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { outsideWorldNotes, splitEdits } from '../../src/world/outside.ts';
+import { outsideWorldNotes, splitEdits, worldBackgrounds } from '../../src/world/outside.ts';
 import type { Split } from '../../src/world/split.ts';
 
 describe('outsideWorldNotes', () => {
@@ -13,10 +13,10 @@ describe('outsideWorldNotes', () => {
       'the model has drawn backgrounds only in white, cream, sky blue, mint green, lavender, peach, light gray and sand ' +
         '(plain, or a gradient between two), so a "red" background is outside what it learnt',
     );
-    expect(outsideWorldNotes('change the background to a plain light blue one')[0]).toContain(
-      'a "light blue" background',
+    expect(outsideWorldNotes('change the background to a plain light blue one')[0]).toMatch(
+      /a "light blue" background is drawn as the nearest of them, "sky blue"$/,
     );
-    expect(outsideWorldNotes('use a navy background')[0]).toContain('a "navy" background');
+    expect(outsideWorldNotes('use a navy background')[0]).toContain('a "navy" background is drawn as');
     // the colour a few words on: "colour to …", "of the image …"
     for (const p of ['change the background colour to red', 'make the background of the image red'])
       expect(outsideWorldNotes(p)[0], p).toContain('a "red" background');
@@ -30,10 +30,36 @@ describe('outsideWorldNotes', () => {
     ]);
   });
 
+  it('writes a background colour the world never draws as the nearest it does, said in the note', () => {
+    const cases: [string, string][] = [
+      ['make the background blue', 'make the background sky blue'],
+      ['Use a Light-Green background, please', 'Use a mint green background, please'],
+      ['change the blue circle’s background to purple', 'change the blue circle’s background to lavender'],
+      ['make the blue background yellow and the circle red', 'make the blue background sand and the circle red'],
+      ['make the circle red and the background orange', 'make the circle red and the background peach'],
+      ['make the background gray', 'make the background light gray'],
+    ];
+    for (const [typed, read] of cases) {
+      expect(worldBackgrounds(typed), typed).toBe(read);
+      expect(outsideWorldNotes(typed).join(';'), typed).toContain('background is drawn as the nearest of them');
+      expect(outsideWorldNotes(read).join(';'), read).not.toMatch(/background is (?:drawn|outside)/);
+    }
+    // no pastel near: left as asked, and noted as before; the world's own, and other things' colours, untouched
+    for (const p of [
+      'make the background red',
+      'make the background black',
+      'make the background sky blue',
+      'make the circle blue',
+      'change the background to a gradient from blue at the top to cream at the bottom',
+    ])
+      expect(worldBackgrounds(p), p).toBe(p);
+  });
+
   it('says nothing of colours the world has, or of prompts that ask no colour of a thing', () => {
     for (const p of [
       'make the background sky blue',
       'make the background light gray',
+      'make the background light grey',
       'use a peach background',
       'make the circle blue',
       "make the word 'FLUX' black",
@@ -109,6 +135,7 @@ describe('outsideWorldNotes', () => {
         for (const text of [s.instruction, ...(s.turns ?? []).map((t) => t.instruction)]) {
           expect(outsideWorldNotes(text), text).toEqual([]);
           expect(splitEdits(text), text).toEqual([text]);
+          expect(worldBackgrounds(text), text).toBe(text);
           n++;
         }
       }
