@@ -8,7 +8,7 @@ import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
-import { outsideWorldNotes, splitEdits, worldBackgrounds } from '../world/outside.ts';
+import { outsideWorldNotes, splitEdits, worldColors } from '../world/outside.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
@@ -104,37 +104,38 @@ export class MiniEditor {
   /**
    * Words of a prompt this model does not know (spelled letter by letter, read without meaning), and a note on
    * them, on several edits asked at once (made one after the other) and on colours asked of things the world never
-   * draws in them ("make the background red"): src/world/outside.ts. `images`: how many the edit gets (default 1);
-   * with two (and the style read, as `edit` does by default) only the words of edits asked after the style are read
-   * (editsAfterStyle) — so only theirs can be unknown or typos — and the note says what is made.
+   * draws in them ("make the background red"; one with a colour of the world's near it is asked as that colour):
+   * src/world/outside.ts. `images`: how many the edit gets (default 1); with two (and the style read, as `edit` does
+   * by default) only the words of edits asked after the style are read (editsAfterStyle) — so only theirs can be
+   * unknown or typos — and the note says what is made.
    */
   checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
     const tok = this.pipe.tokenizer;
-    const check = tok.check(prompt);
     const read = tok.asRead(prompt);
-    if (o.images === 2 && o.readStyle !== false) {
-      const after = editsAfterStyle(read);
-      if (!after.length) return { unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE };
-      const words = new Set(
-        after
-          .join(' ')
-          .toLowerCase()
-          .split(/[^\p{L}]+/u),
-      );
-      const typos = (check.typos ?? []).filter((t) => words.has(t.read));
-      const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
-      const unknownWords = tok.unknownWords(after.join(' and '));
-      const notes = [
-        styleThenNote(after),
-        typosNote(typos),
-        otherWordsNote(otherWords),
-        unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
-        ...after.flatMap(outsideWorldNotes), // each clause is one edit: its colour notes only
-      ];
-      return { unknownWords, typos, otherWords, note: notes.filter((n) => n !== null).join('; ') };
-    }
-    const notes = [check.note, ...outsideWorldNotes(read)].filter((n) => n !== null);
-    return { ...check, note: notes.length ? notes.join('; ') : null };
+    const styled = o.images === 2 && o.readStyle !== false;
+    // the clauses the model reads: the prompt, or with two images the edits asked after the style
+    const clauses = styled ? editsAfterStyle(read) : [read];
+    if (!clauses.length) return { unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE };
+    const check = tok.check(prompt);
+    const words = new Set(
+      clauses
+        .join(' ')
+        .toLowerCase()
+        .split(/[^\p{L}]+/u),
+    );
+    const typos = (check.typos ?? []).filter((t) => words.has(t.read));
+    const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
+    // a colour asked as the world's nearest is read as that colour: not unknown ("crimson" is its red)
+    const unknownWords = tok.unknownWords(clauses.map(worldColors).join(' and '));
+    const notes = [
+      styled ? styleThenNote(clauses) : null,
+      typosNote(typos),
+      otherWordsNote(otherWords),
+      unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
+      // each clause after a style is one edit: its colour notes only
+      ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
+    ].filter((n) => n !== null);
+    return { unknownWords, typos, otherWords, note: notes.length ? notes.join('; ') : null };
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
@@ -160,10 +161,10 @@ export class MiniEditor {
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
-    const unknownWords = this.pipe.tokenizer.unknownWords(o.prompt);
-    // a background colour the world never draws is asked as the nearest it does ("blue" → "sky blue", outside.ts)
-    const asked = worldBackgrounds(read);
+    // a colour the world never draws is asked as the nearest it does ("blue" background → "sky blue", outside.ts)
+    const asked = worldColors(read);
     const prompt = asked === read ? o.prompt : asked;
+    const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     const preserve = o.preserve !== false;
@@ -235,12 +236,14 @@ export class MiniEditor {
     o: MiniEditOptions & { seed: number },
   ): Promise<MiniEditResult> {
     let answer = image;
+    const unknownWords = new Set<string>();
     for (const [i, prompt] of edits.entries()) {
       const onStep = o.onStep && ((step: number, total: number) => o.onStep!(i * total + step, edits.length * total));
       const r = await this.edit({ ...o, prompt, image: answer, seed: o.seed + i, oneByOne: false, onStep });
       answer = r.image;
+      for (const w of r.unknownWords) unknownWords.add(w);
     }
-    return { image: answer, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(o.prompt), edits };
+    return { image: answer, seed: o.seed, unknownWords: [...unknownWords], edits };
   }
 
   /**
@@ -265,12 +268,14 @@ export class MiniEditor {
     );
     const edits = [namedStylePrompt(style), ...after];
     let image = content;
+    const unknownWords = new Set<string>(); // only the edits after the style are read: their words alone
     for (const [i, prompt] of edits.entries()) {
       const onStep = report && ((step: number, n: number) => report(reading + i * n + step, total));
-      image = (await this.edit({ ...o, prompt, image, seed: o.seed + i, oneByOne: false, onStep })).image;
+      const r = await this.edit({ ...o, prompt, image, seed: o.seed + i, oneByOne: false, onStep });
+      image = r.image;
+      if (i > 0) for (const w of r.unknownWords) unknownWords.add(w);
     }
-    // only the edits after the style were read: their words alone can be unknown
-    return { image, seed: o.seed, unknownWords: this.pipe.tokenizer.unknownWords(after.join(' and ')), edits, style };
+    return { image, seed: o.seed, unknownWords: [...unknownWords], edits, style };
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

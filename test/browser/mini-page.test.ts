@@ -188,7 +188,7 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     // the answer becomes the input; an unknown word is named; an empty instruction is refused, not run
     await page.click('#again');
     expect(rgbOf(await pixels('input'))).toEqual(out);
-    await page.fill('#instruction', 'make the circle crimson');
+    await page.fill('#instruction', 'make the circle vermilion');
     // the page reports each step as it goes
     await page.evaluate(() => {
       const w = window as unknown as { seen: string[] };
@@ -199,7 +199,9 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     });
     await page.click('#edit');
     await page.waitForFunction(() => document.getElementById('note')!.textContent !== '');
-    expect(await page.textContent('#note')).toMatch(/^The model does not know "crimson" and reads it without meaning/);
+    expect(await page.textContent('#note')).toMatch(
+      /^The model does not know "vermilion" and reads it without meaning/,
+    );
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.slice(0, 8)).toEqual(Array.from({ length: 8 }, (_, i) => `Editing… step ${i + 1} of 8`));

@@ -95,7 +95,7 @@ describe('kontext chat', () => {
     const out = join(dir, 'mini');
     const r = await chat(
       ['examples/scene.png', '--out', out, '--seed', '3'],
-      'make the circle blue\nmake it night\n/c 2\nremove the star\n/c 1\nmake the square crimson\n' +
+      'make the circle blue\nmake it night\n/c 2\nremove the star\n/c 1\nmake the square vermilion\n' +
         'make the circle red and the square blue\n',
     );
     expect(r.code).toBe(0);
@@ -115,14 +115,14 @@ describe('kontext chat', () => {
       },
       { n: 2, parent: 1, seed: 3, steps: 8, guidance: 2, candidates: 1, model: 'kontext-mini' },
       { n: 3, parent: 2, seed: 3, candidates: 2 },
-      { n: 4, parent: 3, instruction: 'make the square crimson', madeAs: null },
+      { n: 4, parent: 3, instruction: 'make the square vermilion', madeAs: null },
       // two edits asked at once, made one after the other: the record says so
       { n: 5, parent: 4, madeAs: { edits: ['make the circle red', 'make the square blue'] } },
     ]);
     expect(history[0].madeAs).toBeNull();
     // the one word the model does not know is named, once; the two edits asked at once are named before they run
     expect(r.stderr.match(/note: .*/g)).toEqual([
-      expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
+      expect.stringMatching(/^note: the model does not know "vermilion" and reads it without meaning: /),
       expect.stringMatching(/^note: the model learnt one edit per instruction, and this asks for 2 /),
     ]);
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 8 steps, guidance 2,`);

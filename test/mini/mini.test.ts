@@ -186,7 +186,7 @@ describe('MiniEditor', () => {
     expect(first.edits).toBeUndefined();
   });
 
-  it('asks a background colour the world never draws as the nearest it does: the same answer, and said', async () => {
+  it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {
     const ed = await MiniEditor.load(dir);
     const img = pattern(32, 32);
     const run = (prompt: string) => ed.edit({ prompt, image: img, seed: 3, numInferenceSteps: 2 });
@@ -195,6 +195,15 @@ describe('MiniEditor', () => {
     );
     expect(plain.image).toEqual(world.image);
     expect(diff(plain.image, far.image)).toBeGreaterThan(0);
+    // a shape's: "crimson" (a word this vocabulary lacks) is asked as its red, and so is not unknown
+    const [crimson, red] = await Promise.all(['make the circle crimson', 'make the circle red'].map(run));
+    expect(crimson.image).toEqual(red.image);
+    expect(crimson.unknownWords).toEqual([]);
+    expect(ed.checkPrompt('make the circle crimson')).toMatchObject({
+      unknownWords: [],
+      note: expect.stringMatching(/"crimson" circle is drawn as the nearest of them, "red"$/),
+    });
+    expect(ed.checkPrompt('make the crimson circle blue').unknownWords).toEqual(['crimson']); // not what is asked
     expect(ed.checkPrompt('make the background blue').note).toMatch(
       /so a "blue" background is drawn as the nearest of them, "sky blue"$/,
     );

@@ -222,12 +222,12 @@ describe('service API', () => {
       const shown = await call(mini, 'GET', '/sessions/bo');
       expect(shown.body.turns.map((t: { candidates: number }) => t.candidates)).toEqual([2, 1]);
       // the words of a prompt the model does not know, before anything runs (the tiny model knows five words)
-      const check = await call(mini, 'POST', '/prompts/check', { prompt: 'Please make the circle crimson.' });
+      const check = await call(mini, 'POST', '/prompts/check', { prompt: 'Please make the circle vermilion.' });
       expect(check).toMatchObject({
         status: 200,
         body: {
-          unknownWords: ['crimson'],
-          note: expect.stringMatching(/^the model does not know "crimson" and reads it without meaning: /),
+          unknownWords: ['vermilion'],
+          note: expect.stringMatching(/^the model does not know "vermilion" and reads it without meaning: /),
         },
       });
       // a typo of a known word is read as it, and said
@@ -250,20 +250,20 @@ describe('service API', () => {
       });
       // known words asking what the world never draws, and two edits at once: named too (src/world/outside.ts)
       const outside = await call(mini, 'POST', '/prompts/check', {
-        prompt: 'make the circle blue and the circle crimson',
+        prompt: 'make the circle blue and the circle black',
       });
-      expect(outside.body.unknownWords).toEqual(['and', 'crimson']); // the tiny model's five words lack 'and'
+      expect(outside.body.unknownWords).toEqual(['and', 'black']); // the tiny model's five words lack 'and'
       expect(outside.body.note).toMatch(
-        /^the model does not know "and", "crimson" .*; the model learnt one edit per instruction, and this asks for 2 .*; the model draws shapes only in .* so a "crimson" circle is outside what it learnt$/,
+        /^the model does not know "and", "black" .*; the model learnt one edit per instruction, and this asks for 2 .*; the model draws shapes only in .* so a "black" circle is outside what it learnt$/,
       );
       // the same note comes with a job, for clients that submit without checking first
       const job = await call(mini, 'POST', '/edit', {
-        prompt: 'make the circle blue and the circle crimson',
+        prompt: 'make the circle blue and the circle black',
         images: [img],
       });
       expect(job.body.notes).toEqual([outside.body.note]);
-      const turn = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'make the circle crimson' });
-      expect(turn.body.notes).toEqual([expect.stringMatching(/^the model does not know "crimson" /)]);
+      const turn = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'make the circle vermilion' });
+      expect(turn.body.notes).toEqual([expect.stringMatching(/^the model does not know "vermilion" /)]);
       const drawn = await call(mini, 'POST', '/generate', { prompt: 'the crimson circle' });
       expect(drawn.body.notes).toEqual([expect.stringMatching(/^the model does not know "crimson" /)]);
       expect((await call(mini, 'POST', '/generate', { prompt: 'make the circle blue' })).body.notes).toEqual([]);
@@ -272,7 +272,7 @@ describe('service API', () => {
       // what the model made of a prompt: two edits one after the other, said in the result; one edit: nothing
       expect(edited).toMatchObject({
         status: 'done',
-        result: { madeAs: { edits: ['make the circle blue', 'make the circle crimson'] } },
+        result: { madeAs: { edits: ['make the circle blue', 'make the circle black'] } },
       });
       expect(edited.result.turn).toBeUndefined();
       expect(turned.result.madeAs).toBeUndefined();

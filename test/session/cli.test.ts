@@ -160,9 +160,9 @@ describe('kontext session', () => {
       expect(await cli('show', 's1', ...d)).toBe(0);
       expect(logs.at(-1)).toMatch(/seed \d+ steps 1 guidance 1\.5 best of 2 kontext-mini/);
       // words the model does not know are named before the edit runs
-      expect(await cli('edit', 's1', 'make the circle crimson', '--model', `mini:${model}`, ...d)).toBe(0);
+      expect(await cli('edit', 's1', 'make the circle vermilion', '--model', `mini:${model}`, ...d)).toBe(0);
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
-        expect.stringMatching(/^note: the model does not know "crimson" and reads it without meaning: /),
+        expect.stringMatching(/^note: the model does not know "vermilion" and reads it without meaning: /),
       ]);
       // an instruction asking for two edits is made as two, one after the other: the turn says so
       expect(await cli('edit', 's1', 'make the circle blue and the circle red', '--model', `mini:${model}`, ...d)).toBe(

@@ -3,7 +3,7 @@
 // world itself writes (every family, split and chain turn); two of its chain turns joined by "and" always get one.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { outsideWorldNotes, splitEdits, worldBackgrounds } from '../../src/world/outside.ts';
+import { outsideWorldNotes, splitEdits, worldColors } from '../../src/world/outside.ts';
 import type { Split } from '../../src/world/split.ts';
 
 describe('outsideWorldNotes', () => {
@@ -30,8 +30,12 @@ describe('outsideWorldNotes', () => {
     ]);
   });
 
-  it('writes a background colour the world never draws as the nearest it does, said in the note', () => {
+  it('writes a colour the world never draws as the nearest it does, said in the note', () => {
     const cases: [string, string][] = [
+      ['make the circle navy', 'make the circle blue'],
+      ['Turn the red cross light blue, please', 'Turn the red cross blue, please'],
+      ['make the lime star teal and the square crimson', 'make the lime star cyan and the square red'],
+      ["make the word 'FLUX' navy", "make the word 'FLUX' blue"],
       ['make the background blue', 'make the background sky blue'],
       ['Use a Light-Green background, please', 'Use a mint green background, please'],
       ['change the blue circle’s background to purple', 'change the blue circle’s background to lavender'],
@@ -40,19 +44,27 @@ describe('outsideWorldNotes', () => {
       ['make the background gray', 'make the background light gray'],
     ];
     for (const [typed, read] of cases) {
-      expect(worldBackgrounds(typed), typed).toBe(read);
-      expect(outsideWorldNotes(typed).join(';'), typed).toContain('background is drawn as the nearest of them');
-      expect(outsideWorldNotes(read).join(';'), read).not.toMatch(/background is (?:drawn|outside)/);
+      expect(worldColors(typed), typed).toBe(read);
+      expect(outsideWorldNotes(typed).join(';'), typed).toMatch(/(?:is|are) drawn as the nearest of them/);
+      expect(outsideWorldNotes(read).join(';'), read).not.toMatch(/(?:is|are) (?:drawn|outside)/);
     }
-    // no pastel near: left as asked, and noted as before; the world's own, and other things' colours, untouched
+    expect(outsideWorldNotes('make the circle navy')).toEqual([
+      'the model draws shapes only in red, orange, yellow, green, cyan, blue, purple and pink, so a "navy" circle is ' +
+        'drawn as the nearest of them, "blue"',
+    ]);
+    // none near: left as asked, and noted as before (a word's cyan is no colour the world writes words in); the
+    // world's own colours, and colours of things that are not asked, untouched
     for (const p of [
       'make the background red',
       'make the background black',
+      'make the circle black',
+      "make the word 'FLUX' turquoise",
       'make the background sky blue',
       'make the circle blue',
+      'make the navy circle blue',
       'change the background to a gradient from blue at the top to cream at the bottom',
     ])
-      expect(worldBackgrounds(p), p).toBe(p);
+      expect(worldColors(p), p).toBe(p);
   });
 
   it('says nothing of colours the world has, or of prompts that ask no colour of a thing', () => {
@@ -135,7 +147,7 @@ describe('outsideWorldNotes', () => {
         for (const text of [s.instruction, ...(s.turns ?? []).map((t) => t.instruction)]) {
           expect(outsideWorldNotes(text), text).toEqual([]);
           expect(splitEdits(text), text).toEqual([text]);
-          expect(worldBackgrounds(text), text).toBe(text);
+          expect(worldColors(text), text).toBe(text);
           n++;
         }
       }
