@@ -20,6 +20,8 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
   --model SPEC         mini (default, the embedded model), mini:DIR, identity, noise
   --redis URL          put jobs on a BullMQ queue in Redis (redis://host:port) for \`kontext worker\` processes
                        sharing --data to run (this process then loads no model: give --model to the workers)
+  --check-model SPEC   with --redis: the workers' --model, loaded here only to check requests before they are
+                       queued (words the model does not know, notes, the images an edit takes); it runs nothing
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
   --max-candidates N   samples per job for best of n, each about one more run (default ${DEFAULT_LIMITS.maxCandidates})
@@ -60,6 +62,7 @@ const command: Command = {
       concurrency: s,
       'shutdown-timeout': s,
       redis: s,
+      'check-model': s,
     });
     if (!parsed) return 0;
     const { values: v } = parsed;
@@ -72,6 +75,7 @@ const command: Command = {
       host: v.host,
       model: v.model,
       redis: v.redis,
+      checkModel: v['check-model'],
       log,
       port: num(v.port, 'port', 0),
       maxQueue: num(v['max-queue'], 'max-queue', 0),

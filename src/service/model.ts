@@ -12,13 +12,21 @@ import { loadSessionModel, type SessionEditRequest, type SessionModel } from '..
 export type StepRequest = SessionEditRequest;
 export type ServiceModel = SessionModel;
 
-/** The model of an API process whose jobs run in `kontext worker` processes (--redis): it has none itself. */
-export const WORKERS_MODEL: ServiceModel = {
-  name: 'kontext worker processes',
-  async edit() {
-    throw new Error('this process hands its jobs to kontext worker processes; it runs no model');
-  },
-};
+/**
+ * The model of an API process whose jobs run in `kontext worker` processes (--redis): it runs none itself. `checks`,
+ * the workers' model loaded here (--check-model), answers what a request can be told before it is queued: the
+ * prompt's notes and the images an edit takes; without it nothing is checked.
+ */
+export function workersModel(checks?: ServiceModel): ServiceModel {
+  return {
+    name: 'kontext worker processes',
+    maxImages: checks?.maxImages,
+    checkPrompt: checks?.checkPrompt?.bind(checks),
+    async edit() {
+      throw new Error('this process hands its jobs to kontext worker processes; it runs no model');
+    },
+  };
+}
 
 /** `mini`, `mini:<folder>`, or any model spec loadSessionModel knows (identity, noise, registered ones). */
 export async function loadServiceModel(spec: string): Promise<ServiceModel> {

@@ -39,6 +39,9 @@ export interface ServiceOptions extends Partial<Limits> {
   /** a Redis URL: jobs go to a BullMQ queue there and `kontext worker` processes run them, with their own
    *  --model (this process loads none); '' (default) = the in-process queue */
   redis?: string;
+  /** with `redis`: the workers' model (a spec or a loaded model), loaded here only to check requests before they are
+   *  queued (the prompt's notes, the images an edit takes); it runs no edit. '' (default) = none: nothing checked */
+  checkModel?: string | ServiceModel;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -59,6 +62,7 @@ export const DEFAULTS = {
   concurrency: 1,
   shutdownGraceMs: 30_000,
   redis: '',
+  checkModel: '' as string | ServiceModel,
 };
 
 /** Just the limits of resolved options (what /health shows). */

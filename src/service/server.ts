@@ -17,7 +17,7 @@ import { JobJournal } from './jobs/journal.ts';
 import { InProcessQueue } from './jobs/memory-queue.ts';
 import { createRunner } from './jobs/runner.ts';
 import type { JobQueue } from './jobs/types.ts';
-import { loadServiceModel, type ServiceModel, WORKERS_MODEL } from './model.ts';
+import { loadServiceModel, type ServiceModel, workersModel } from './model.ts';
 import { limitsOf, resolveOptions, type ResolvedOptions, type ServiceOptions } from './options.ts';
 
 export interface Service {
@@ -44,11 +44,12 @@ export async function startService(o: ServiceOptions = {}): Promise<Service> {
     throw new UserError(
       '--concurrency belongs to the workers when jobs go to Redis: kontext worker --redis URL --concurrency N',
     );
+  if (!opts.redis && opts.checkModel)
+    throw new UserError('--check-model is for --redis: without it this process loads --model and checks with it');
+  const load = (m: string | ServiceModel) => (typeof m === 'string' ? loadServiceModel(m) : m);
   const model = opts.redis
-    ? WORKERS_MODEL
-    : typeof opts.model === 'string'
-      ? await loadServiceModel(opts.model)
-      : opts.model;
+    ? workersModel(opts.checkModel ? await load(opts.checkModel) : undefined)
+    : await load(opts.model);
   const store = await SessionStore.open(opts.data);
   const journal = JobJournal.open(store.dir);
   let queue: JobQueue | undefined;

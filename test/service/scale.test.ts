@@ -3,11 +3,12 @@
 // that job run again by the other one, and every job completes exactly once: one `done` in the workers' logs,
 // one turn in its session, one final event for its subscribers.
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '../../src/service/server.ts';
 import { startWorker } from '../../src/service/worker.ts';
 import { SessionStore } from '../../src/session/store.ts';
+import { tinyModelDir } from '../mini/tiny.ts';
 import { b64png, call, follow, solid, tempDir, until, type SseEvent } from './helpers.ts';
 import { redisServerPath, serve, startRedis, worker, type Proc, type Redis } from './processes.ts';
 
@@ -209,5 +210,59 @@ describe.skipIf(!redisBin)('kontext serve --redis: a restart of the API process'
     expect(lines.filter((l) => / \(edit\) done in /.test(l))).toHaveLength(2);
     await w.close(1000);
     await s.close();
+  });
+});
+
+describe.skipIf(!redisBin)('kontext serve --redis --check-model: requests checked before they are queued', () => {
+  let dir: string;
+  let model: string;
+  let redis: Redis;
+  beforeAll(async () => {
+    dir = await tempDir('kontext-checks-');
+    await mkdir(join(dir, 'redis'));
+    redis = await startRedis(join(dir, 'redis'));
+    model = await tinyModelDir();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    if (model) await rm(dirname(model), { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the workers' model checks prompts and image counts here; without it nothing is checked", async () => {
+    const data = join(dir, 'data');
+    const img = await b64png(solid([1, 2, 3]));
+    const checked = await startService({ redis: redis.url, data, port: 0, checkModel: `mini:${model}` });
+    const plain = await startService({ redis: redis.url, data, port: 0 });
+    try {
+      expect(checked.model.name).toBe('kontext worker processes'); // it runs nothing itself
+      const prompt = 'make the circle vermilion';
+      const check = await call(checked, 'POST', '/prompts/check', { prompt });
+      expect(check.body).toMatchObject({
+        unknownWords: ['vermilion'],
+        note: expect.stringMatching(/^the model does not know "vermilion"/),
+      });
+      const job = await call(checked, 'POST', '/edit', { prompt, images: [img] });
+      expect(job.status).toBe(202);
+      expect(job.body.notes).toEqual([check.body.note]);
+      // more images than kontext-mini takes: refused before anything is queued
+      const three = await call(checked, 'POST', '/edit', { prompt, images: [img, img, img] });
+      expect(three).toMatchObject({
+        status: 400,
+        body: {
+          error: expect.stringMatching(/takes at most 2 images per edit; this one would get 3 \(the uploads\)$/),
+        },
+      });
+      // without --check-model: no notes, and the three images are queued for the workers to refuse
+      expect((await call(plain, 'POST', '/prompts/check', { prompt })).body).toEqual({
+        unknownWords: null,
+        note: null,
+      });
+      const queued = await call(plain, 'POST', '/edit', { prompt, images: [img, img, img] });
+      expect([queued.status, queued.body.notes]).toEqual([202, []]);
+    } finally {
+      await checked.close();
+      await plain.close();
+    }
   });
 });

@@ -56,6 +56,10 @@ describe('kontext worker / serve --redis: mistakes', () => {
         'kontext serve: --model belongs to the workers when jobs go to Redis: kontext worker --redis URL --model SPEC',
       ],
       [
+        ['serve', '--check-model', 'mini', '--data', data],
+        'kontext serve: --check-model is for --redis: without it this process loads --model and checks with it',
+      ],
+      [
         ['serve', '--redis', 'redis://127.0.0.1:1', '--concurrency', '2', '--data', data],
         'kontext serve: --concurrency belongs to the workers when jobs go to Redis: ' +
           'kontext worker --redis URL --concurrency N',
