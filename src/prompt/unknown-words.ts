@@ -22,20 +22,22 @@ export interface Typo {
   read: string;
 }
 
+/** "read "a" as "b", "c" as "d" and "e" as "f"": the words typed and what they were read as. */
+function readList(read: readonly Typo[]): string {
+  const [first, ...rest] = read.map((t) => `"${t.typed}" as "${t.read}"`);
+  return `read ${rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first}`;
+}
+
 /** What to tell a user whose typos were read as known words (null when there were none). */
 export function typosNote(typos: readonly Typo[]): string | null {
   if (!typos.length) return null;
-  const [first, ...rest] = typos.map((t) => `"${t.typed}" as "${t.read}"`);
-  const list = rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first;
-  return `read ${list}, ${typos.length === 1 ? 'a typo of a word' : 'typos of words'} the model knows`;
+  return `${readList(typos)}, ${typos.length === 1 ? 'a typo of a word' : 'typos of words'} the model knows`;
 }
 
 /** What to tell a user whose words were read as the world's words for them (null when there were none). */
 export function otherWordsNote(read: readonly Typo[]): string | null {
   if (!read.length) return null;
-  const [first, ...rest] = read.map((t) => `"${t.typed}" as "${t.read}"`);
-  const list = rest.length ? `${[first, ...rest.slice(0, -1)].join(', ')} and ${rest.at(-1)}` : first;
-  return `read ${list}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
+  return `${readList(read)}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
 }
 
 /**
