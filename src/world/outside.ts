@@ -8,8 +8,10 @@
 // instructions of their own, which the editor makes one after the other. A colour asked of a thing the world
 // never gives it, for a background, an object (a shape) and a word: the rules look at the words right after (or
 // before) the thing, as the world's instructions are written ("make the background sky blue", "turn the circle
-// red", "a peach background"). No instruction the world writes gets a note, and two of its chain turns joined by
-// "and" always do (test/world/outside.test.ts checks thousands of them).
+// red", "a peach background"). Where one of the world's colours is near the one asked ("a blue background" is its
+// "sky blue", "a navy circle" its "blue"), worldColors asks for that one instead and the note says so. No
+// instruction the world writes gets a note or is rewritten, and two of its chain turns joined by "and" always get
+// the note (test/world/outside.test.ts checks thousands of them).
 
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
