@@ -9,7 +9,7 @@ import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, splitEdits, worldColors } from '../world/outside.ts';
-import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
+import { type ToneEdit, toneEdit, worldLighting } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
@@ -125,12 +125,19 @@ export class MiniEditor {
     );
     const typos = (check.typos ?? []).filter((t) => words.has(t.read));
     const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
-    // a colour asked as the world's nearest is read as that colour: not unknown ("crimson" is its red)
-    const unknownWords = tok.unknownWords(clauses.map(worldColors).join(' and '));
+    // the edits as the model is asked them: lighting in other words as the world's ("make it dark" → "make it
+    // night"), a colour as the world's nearest ("crimson" is its red); their words alone can be unknown
+    const edits = clauses.flatMap(splitEdits);
+    const asked = edits.map((c) => worldLighting(c) ?? worldColors(c));
+    const unknownWords = tok.unknownWords(asked.join(' and '));
+    const lit = edits.flatMap((c) => {
+      const as = worldLighting(c);
+      return as ? [{ typed: c.trim(), read: as }] : [];
+    });
     const notes = [
       styled ? styleThenNote(clauses) : null,
       typosNote(typos),
-      otherWordsNote(otherWords),
+      otherWordsNote([...otherWords, ...lit]),
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
@@ -161,8 +168,9 @@ export class MiniEditor {
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
-    // a colour the world never draws is asked as the nearest it does ("blue" background → "sky blue", outside.ts)
-    const asked = worldColors(read);
+    // lighting asked in other words as the world's ("make it dark" → "make it night", tone-edits.ts), and a colour
+    // the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
+    const asked = worldLighting(read) ?? worldColors(read);
     const prompt = asked === read ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
@@ -174,7 +182,7 @@ export class MiniEditor {
         preserve && this.pipe.model.config.sampling.preserve
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(read));
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked));
       return { image, seed, unknownWords };
     }
     const [out] = await this.pipe.run(reqs, run);
@@ -191,7 +199,8 @@ export class MiniEditor {
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
   toneOf(prompt: string): ToneEdit | null {
-    return toneEdit(this.pipe.tokenizer.asRead(prompt));
+    const read = this.pipe.tokenizer.asRead(prompt);
+    return toneEdit(worldLighting(read) ?? read);
   }
 
   /**

@@ -204,6 +204,12 @@ describe('MiniEditor', () => {
       note: expect.stringMatching(/"crimson" circle is drawn as the nearest of them, "red"$/),
     });
     expect(ed.checkPrompt('make the crimson circle blue').unknownWords).toEqual(['crimson']); // not what is asked
+    // the whole picture's lighting in other words: asked in the world's, and said
+    const [dark, night] = await Promise.all(['make it dark', 'make it night'].map(run));
+    expect(dark.image).toEqual(night.image);
+    expect(ed.checkPrompt('Make it dark, please').note).toMatch(
+      /^read "Make it dark, please" as "make it night", the world's word for it(;|$)/,
+    );
     expect(ed.checkPrompt('make the background blue').note).toMatch(
       /so a "blue" background is drawn as the nearest of them, "sky blue"$/,
     );
