@@ -127,13 +127,9 @@ export class MiniEditor {
     const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
     // the edits as the model is asked them: lighting in other words as the world's ("make it dark" → "make it
     // night"), a colour as the world's nearest ("crimson" is its red); their words alone can be unknown
-    const edits = clauses.flatMap(splitEdits);
-    const asked = edits.map((c) => worldLighting(c) ?? worldColors(c));
-    const unknownWords = tok.unknownWords(asked.join(' and '));
-    const lit = edits.flatMap((c) => {
-      const as = worldLighting(c);
-      return as ? [{ typed: c.trim(), read: as }] : [];
-    });
+    const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), lit: worldLighting(c) }));
+    const unknownWords = tok.unknownWords(edits.map((e) => e.lit ?? worldColors(e.typed)).join(' and '));
+    const lit = edits.flatMap((e) => (e.lit ? [{ typed: e.typed, read: e.lit }] : []));
     const notes = [
       styled ? styleThenNote(clauses) : null,
       typosNote(typos),

@@ -45,6 +45,19 @@ const COURTESY = [
   /^(?:please|kindly|now|also|then|next|ok|okay|alright|(?:could|can|would|will) you(?: please| kindly)?)\b[\s,]*/iu,
   /[\s,]*\b(?:please|thanks|thank you|too|now)(?: (?:so|very) much)?[\s.!?]*$/iu,
 ];
+/**
+ * The command alone, for reading a whole instruction as a phrase (tone-edits.ts): the courtesy and chat words around
+ * it and its closing sentence marks taken off, with none of readTyped's care for labels.
+ */
+export function bareCommand(text: string): string {
+  let t = text.trim();
+  for (let before = ''; before !== t; ) {
+    before = t;
+    for (const re of COURTESY) t = t.replace(re, '').trim();
+    t = t.replace(/[.!?]+$/, '').trim();
+  }
+  return t;
+}
 /** a word between quotes (opened after a space or the start, closed before one or the end): a label */
 const QUOTED_WORD = /(?<=(?:^|[\s(,:;])')\p{L}{2,}(?='(?:$|[\s),.;:!?]))/gu;
 /** words after which a word the vocabulary lacks can only be a label: "the word flux", "replace zebra with …" */

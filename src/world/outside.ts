@@ -48,12 +48,11 @@ const NEAREST_HUE: ReadonlyMap<string, string> = new Map([
   ...near('orange', ['amber', 'tangerine']),
 ]);
 
-/** Colour words a request may use: the world's own and common others it never draws (those with a nearest too). */
+/** Colour words a request may use: the world's own, those with a nearest, and a few with none (black, white). */
 const COLOR_WORDS = new Set<string>([
   ...OBJECT_COLOR_NAMES,
   ...BODY_COLOR_NAMES,
-  ...['black', 'white', 'gray', 'grey', 'cream', 'lavender', 'peach', 'sand', 'mint', 'sky', 'gold', 'golden'],
-  ...['silver', 'beige', 'navy', 'maroon', 'magenta', 'turquoise', 'indigo', 'olive', 'tan', 'crimson'],
+  ...['black', 'white', 'cream', 'peach', 'sand'],
   ...NEAREST_BACKGROUND.keys(),
   ...NEAREST_HUE.keys(),
 ]);

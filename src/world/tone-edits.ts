@@ -4,7 +4,7 @@
 // keeps the input through the model's colour map everywhere for them). An instruction that names a thing ("make
 // the background gray", "turn the circle black and white") is not one.
 
-import { QUOTE_MARKS, singulars } from '../prompt/typed-text.ts';
+import { bareCommand, QUOTE_MARKS, singulars } from '../prompt/typed-text.ts';
 import { SHAPES } from './shapes.ts';
 
 /** Words and phrases of a tone edit: colour taken away, and the time of day. */
@@ -53,11 +53,6 @@ const LIGHTING: readonly [RegExp, string][] = [
  * courtesy and sentence marks aside.
  */
 export function worldLighting(instruction: string): string | null {
-  const text = instruction
-    .toLowerCase()
-    .replace(/[.!?]+\s*$/, '')
-    .replace(/^\s*please\s+|,?\s*(?:please|thanks|thank you)\s*$/g, '')
-    .trim()
-    .replace(/\s+/g, ' ');
+  const text = bareCommand(instruction).toLowerCase().replace(/\s+/g, ' ');
   return LIGHTING.find(([re]) => re.test(text))?.[1] ?? null;
 }
