@@ -9,7 +9,8 @@ import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, splitEdits, worldColors } from '../world/outside.ts';
-import { type ToneEdit, toneEdit, worldLighting } from '../world/tone-edits.ts';
+import { worldPhrasing } from '../world/other-phrasings.ts';
+import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
@@ -21,7 +22,7 @@ import {
   STYLE_TIMES,
   styleThenNote,
 } from './style-reference.ts';
-import { otherWordsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
+import { otherWordsNote, phrasingsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -125,15 +126,17 @@ export class MiniEditor {
     );
     const typos = (check.typos ?? []).filter((t) => words.has(t.read));
     const otherWords = (check.otherWords ?? []).filter((t) => words.has(t.read));
-    // the edits as the model is asked them: lighting in other words as the world's ("make it dark" → "make it
-    // night"), a colour as the world's nearest ("crimson" is its red); their words alone can be unknown
-    const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), lit: worldLighting(c) }));
-    const unknownWords = tok.unknownWords(edits.map((e) => e.lit ?? worldColors(e.typed)).join(' and '));
-    const lit = edits.flatMap((e) => (e.lit ? [{ typed: e.typed, read: e.lit }] : []));
+    // the edits as the model is asked them: phrasings in the world's words ("make it dark" → "make it night",
+    // "shrink the circle" → "make the circle smaller"), a colour as the world's nearest ("crimson" is its red);
+    // their words alone can be unknown
+    const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), phrased: worldPhrasing(c) }));
+    const unknownWords = tok.unknownWords(edits.map((e) => worldColors(e.phrased ?? e.typed)).join(' and '));
+    const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
       styled ? styleThenNote(clauses) : null,
       typosNote(typos),
-      otherWordsNote([...otherWords, ...lit]),
+      otherWordsNote(otherWords),
+      phrasingsNote(phrased),
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
@@ -164,9 +167,9 @@ export class MiniEditor {
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
-    // lighting asked in other words as the world's ("make it dark" → "make it night", tone-edits.ts), and a colour
-    // the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
-    const asked = worldLighting(read) ?? worldColors(read);
+    // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
+    // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
+    const asked = worldColors(worldPhrasing(read) ?? read);
     const prompt = asked === read ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
@@ -196,7 +199,7 @@ export class MiniEditor {
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
   toneOf(prompt: string): ToneEdit | null {
     const read = this.pipe.tokenizer.asRead(prompt);
-    return toneEdit(worldLighting(read) ?? read);
+    return toneEdit(worldPhrasing(read) ?? read);
   }
 
   /**

@@ -108,6 +108,7 @@ const OTHER_WORDS = new Map([
   ['monster', 'creature'],
   ['writing', 'text'],
   ['lettering', 'letters'],
+  ['insert', 'add'],
 ]);
 
 /** The world's word for another word people use for it (OTHER_WORDS), its plural for a plural ("balls"), if any. */

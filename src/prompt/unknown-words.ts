@@ -40,6 +40,12 @@ export function otherWordsNote(read: readonly Typo[]): string | null {
   return `${readList(read)}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
 }
 
+/** What to tell a user whose instructions were asked in the world's words (other-phrasings.ts; null when none). */
+export function phrasingsNote(read: readonly Typo[]): string | null {
+  if (!read.length) return null;
+  return `${readList(read)}, as the world words ${read.length === 1 ? 'it' : 'them'}`;
+}
+
 /**
  * What to tell a user whose prompt has words the model does not know (null when there are none); `closest` offers
  * a known word for a typo ("cirle" → did you mean "circle"?). It names no command: the CLI adds where the list of

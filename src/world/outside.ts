@@ -214,6 +214,9 @@ const EDIT_VERBS = new Set([
   ...['make', 'turn', 'change', 'move', 'remove', 'add', 'put', 'place', 'recolor', 'recolour', 'replace', 'delete'],
   ...['erase', 'shift', 'paint', 'color', 'colour', 'write', 'draw', 'redraw', 'convert', 'relocate', 'swap', 'set'],
   ...['take', 'get', 'apply', 'restyle', 'rewrite', 'show', 'use', 'give', 'fill', 'rename'],
+  // other verbs for the world's edits (other-phrasings.ts)
+  ...['shrink', 'enlarge', 'grow', 'expand', 'scale', 'upscale', 'downsize', 'magnify', 'darken', 'brighten'],
+  'insert',
 ]);
 /** What only the whole image can be: "…; make it night" is an edit of its own, whatever the clause before named. */
 const WHOLE = new Set([

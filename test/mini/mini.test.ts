@@ -204,11 +204,21 @@ describe('MiniEditor', () => {
       note: expect.stringMatching(/"crimson" circle is drawn as the nearest of them, "red"$/),
     });
     expect(ed.checkPrompt('make the crimson circle blue').unknownWords).toEqual(['crimson']); // not what is asked
-    // the whole picture's lighting in other words: asked in the world's, and said
-    const [dark, night] = await Promise.all(['make it dark', 'make it night'].map(run));
+    // the world's edits in other words (the whole picture's lighting, sizes, moves): asked in the world's, and said
+    const [dark, night, shrink, smaller] = await Promise.all(
+      ['make it dark', 'make it night', 'shrink the circle', 'make the circle smaller'].map(run),
+    );
     expect(dark.image).toEqual(night.image);
+    expect(shrink.image).toEqual(smaller.image);
+    expect(shrink.unknownWords).toEqual(smaller.unknownWords); // not "shrink": it was not what the model was asked
     expect(ed.checkPrompt('Make it dark, please').note).toMatch(
-      /^read "Make it dark, please" as "make it night", the world's word for it(;|$)/,
+      /^read "Make it dark, please" as "make it night", as the world words it(;|$)/,
+    );
+    // several such edits at once: each read on its own after the split, and "shrink" is no unknown word
+    const two = ed.checkPrompt('make it a bit darker and shrink the star');
+    expect(two.unknownWords).toEqual(ed.checkPrompt('make it night and make the star smaller').unknownWords);
+    expect(two.note).toMatch(
+      /^read "make it a bit darker" as "make it night" and "shrink the star" as "make the star smaller", as the world words them;.* the model learnt one edit per instruction, and this asks for 2 /,
     );
     expect(ed.checkPrompt('make the background blue').note).toMatch(
       /so a "blue" background is drawn as the nearest of them, "sky blue"$/,

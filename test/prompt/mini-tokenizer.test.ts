@@ -347,6 +347,8 @@ describe('MiniTokenizer', () => {
     );
     same('make the monster and the writing lettering blue', 'make the creature and the text letters blue');
     same('make the disc in the middle red', 'make the circle in the center red');
+    const adds = new MiniTokenizer(buildVocabulary(['add a blue square']));
+    expect(adds.encode('insert a blue box', 24)).toEqual(adds.encode('add a blue square', 24));
     const c = world.check('move the balls to the upper left and make the cirlce tiny');
     expect(c).toMatchObject({
       unknownWords: [],

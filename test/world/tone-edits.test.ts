@@ -3,7 +3,7 @@
 // throw away a real local edit. The world's own instructions are read exactly, and things named are never tone edits.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { toneEdit, worldLighting } from '../../src/world/tone-edits.ts';
+import { toneEdit } from '../../src/world/tone-edits.ts';
 
 describe('toneEdit', () => {
   it('reads every day/night and grayscale instruction of the world as one, and none of its other instructions', () => {
@@ -13,7 +13,6 @@ describe('toneEdit', () => {
         for (const t of [s, ...(s.turns ?? [])]) {
           const want = t.task === 'global.grayscale' ? 'gray' : t.task === 'global.daynight' ? 'light' : null;
           expect(toneEdit(t.instruction), `${t.task}: ${t.instruction}`).toBe(want);
-          expect(worldLighting(t.instruction), t.instruction).toBeNull(); // the world's words need no other
           seen[want ?? 'other']++;
         }
     expect(seen.gray).toBeGreaterThan(50);
@@ -37,24 +36,5 @@ describe('toneEdit', () => {
       'move the circle to the left',
     ])
       expect(toneEdit(t), t).toBeNull();
-  });
-
-  it("worldLighting: the whole picture darker or brighter in the world's words, and nothing else", () => {
-    for (const t of ['make it dark', 'Make the picture darker.', 'darken the image, please', 'turn the scene dark'])
-      expect(worldLighting(t), t).toBe('make it night');
-    for (const t of ['make it brighter', 'Brighten the photo!', 'make it day', 'make the scene lighter please'])
-      expect(worldLighting(t), t).toBe('make it daytime');
-    // a thing named, a colour asked, or more than the lighting: not the whole picture's lighting
-    for (const t of [
-      'make the circle dark',
-      'make it dark blue',
-      'make it dark and remove the star',
-      'make it light blue',
-      'make it night',
-    ])
-      expect(worldLighting(t), t).toBeNull();
-    // and the world's night and day read as tone edits (the editor keeps the input through the model's colour map)
-    expect(toneEdit(worldLighting('make it dark')!)).toBe('light');
-    expect(toneEdit(worldLighting('make it brighter')!)).toBe('light');
   });
 });

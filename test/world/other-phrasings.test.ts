@@ -1,0 +1,77 @@
+// The world's edits asked in other phrasings (src/world/other-phrasings.ts): read in the world's words, and nothing
+// else is — not the world's own instructions (they need no other words), not its held-out phrasings (they measure
+// what the model makes of words it never saw), not an edit that names more than the phrasing does.
+import { describe, expect, it } from 'vitest';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { worldPhrasing } from '../../src/world/other-phrasings.ts';
+import { toneEdit } from '../../src/world/tone-edits.ts';
+
+describe('worldPhrasing', () => {
+  it('leaves every instruction of the world as it is, held-out phrasings too', () => {
+    let n = 0;
+    for (const split of ['train', 'val', 'test'] as const)
+      for (const s of streamSamples({ split, seed: 5, count: 700 }))
+        for (const t of [s, ...(s.turns ?? [])]) {
+          expect(worldPhrasing(t.instruction), `${t.task}: ${t.instruction}`).toBeNull();
+          n++;
+        }
+    expect(n).toBeGreaterThan(3000);
+  });
+
+  it('reads the whole picture darker or brighter as night or day, and nothing else', () => {
+    for (const t of [
+      'make it dark',
+      'Make the picture darker.',
+      'darken the image, please',
+      'turn the scene dark',
+      'make it a bit darker',
+      'Make it look like night',
+    ])
+      expect(worldPhrasing(t), t).toBe('make it night');
+    for (const t of ['make it brighter', 'Brighten the photo!', 'make it day', 'make the scene lighter please'])
+      expect(worldPhrasing(t), t).toBe('make it daytime');
+    expect(worldPhrasing('make it slightly brighter')).toBe('make it daytime');
+    // a thing named, a colour asked, or more than the lighting: not the whole picture's lighting
+    for (const t of [
+      'make the circle dark',
+      'make it dark blue',
+      'make it dark and remove the star',
+      'make it light blue',
+    ])
+      expect(worldPhrasing(t), t).toBeNull();
+    // and the world's night and day read as tone edits (the editor keeps the input through the model's colour map)
+    expect(toneEdit(worldPhrasing('make it dark')!)).toBe('light');
+    expect(toneEdit(worldPhrasing('make it brighter')!)).toBe('light');
+  });
+
+  it('reads sizes in other verbs and degrees as bigger or smaller, the thing as typed', () => {
+    const cases: [string, string][] = [
+      ['shrink the red circle', 'make the red circle smaller'],
+      ['Scale the star down.', 'make the star smaller'],
+      ['downsize the cyan shape', 'make the cyan shape smaller'],
+      ['make the square half the size', 'make the square smaller'],
+      ['enlarge the blue square', 'make the blue square bigger'],
+      ['scale up the creature', 'make the creature bigger'],
+      ['grow it', 'make it bigger'],
+      ['make the circle twice as big', 'make the circle bigger'],
+      ['make the circle a bit bigger', 'make the circle bigger'],
+      ['make the green diamond much smaller please', 'make the green diamond smaller'],
+    ];
+    for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
+  });
+
+  it("reads a move in a direction as the world's place that way, and leaves the world's places", () => {
+    const cases: [string, string][] = [
+      ['move the star up', 'move the star to the top'],
+      ['Move the red circle down.', 'move the red circle to the bottom'],
+      ['shift the cyan shape leftwards', 'shift the cyan shape to the left'],
+      ['move it right', 'move it to the right'],
+      ['move the star a little to the left', 'move the star to the left'],
+    ];
+    for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
+    for (const t of ['move the circle to the left', 'shift the circle to the top right', 'move the word up and left'])
+      expect(worldPhrasing(t), t).toBeNull();
+    // a label is never read: its words are what is written
+    expect(worldPhrasing("change the word 'FLUX' to 'A BIT UP'")).toBeNull();
+  });
+});
