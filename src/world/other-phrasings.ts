@@ -4,13 +4,15 @@
 // circle smaller"), "move the star up" ("move the star to the top"), "make the square a bit bigger" ("make the
 // square bigger"). Each phrasing here names one of the world's edits and nothing else, so it is asked in the
 // world's words and the user is told (src/mini/editor.ts checkPrompt). Measured on test rows asked so, before and
-// after: models/kontext-mini/NOTES.md, "Lighting in other words" and "Sizes and moves in other words".
+// after: models/kontext-mini/NOTES.md, "Lighting in other words" and "Sizes, moves, colours and wishes in other
+// words".
 //
 // Never the phrasings the world holds out of training (src/world/split.ts HELD_OUT_TEMPLATES: "paint", "get rid of",
 // "relocate", "resize … so it is"): those measure what the model makes of words it never saw, and rewriting them
 // would measure this table instead.
 
 import { bareCommand } from '../prompt/typed-text.ts';
+import { isColorWord } from './outside.ts';
 
 /** The whole picture, as people name it. */
 const WHOLE = '(?:it|the (?:image|picture|scene|photo))';
@@ -26,13 +28,33 @@ const DEGREE =
 /** Relative moves and the world's place in that direction. */
 const PLACE: Record<string, string> = { up: 'top', down: 'bottom', left: 'left', right: 'right' };
 
-/** Phrasings and the world's words for them ($1, $2: the phrasing's groups, as typed). */
-const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
+/** A colour, maybe of two words ("light blue", "sky blue"): checked to be one (outside.ts isColorWord). */
+const COLOR = '((?:(?:light|dark|pale|bright|deep|sky|mint) )?\\p{L}+)';
+/** THING, but not the world's "the background" and "the color of …" (its own "change … to …" phrasings). */
+const OBJECT = '(the(?! (?:background|colou?r|size|style)\\b)(?: (?!(?:to|and|or|then|into|with)\\b)\\p{L}+)+?|it)';
+/** A place of the world's: "top left", "center", "left". */
+const WHERE = '((?:top |bottom )?(?:left|right)|top|bottom|center|centre|middle)';
+/** "should be", "must be", "needs to be": a wish for how a thing is. */
+const SHOULD = '(?:should|must|needs to|has to|ought to) be';
+/** The world's colour edit, when the word asked is a colour (else no reading: "change the circle to a square"). */
+const recolored = (thing?: string, color?: string) =>
+  isColorWord(color!.split(' ').at(-1)!) ? `make ${thing} ${color}` : null;
+
+/** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
+const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | null)][] = [
   // the whole picture's lighting: the model knows "dark" only as a shade, "day" in "make it day" as no time asked
   [re(`(?:make|turn) ${WHOLE} (?:dark|darker)|darken ${WHOLE}`), 'make it night'],
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:at )?(?:night|nighttime|evening)`), 'make it night'],
   [re(`(?:make|turn) ${WHOLE} (?:bright|brighter|lighter|day)|brighten ${WHOLE}`), 'make it daytime'],
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:day|daytime|daylight|morning)`), 'make it daytime'],
+  // colour taken away: "remove the colors" read as the world's "remove all color from the image" was made grey 0 of
+  // 20 times; "make it gray" too
+  [
+    re(
+      `(?:remove|take away|take out|strip|drop) (?:all (?:the )?|the )?colou?rs?|(?:remove|take away|take out|strip|drop) (?:the )?colou?rs? from ${WHOLE}|make ${WHOLE} (?:gray|grey|colou?rless)`,
+    ),
+    'make the image grayscale',
+  ],
   // sizes: the world says "bigger" and "smaller" (and names the size)
   [re(`(?:shrink|downsize|scale down) ${THING}|scale ${THING} down`), (a, b) => `make ${a ?? b} smaller`],
   [
@@ -49,7 +71,23 @@ const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string)][]
     re(`(move|shift) ${THING} (up|down|left|right)(?:wards?)?`),
     (verb, thing, way) => `${verb!.toLowerCase()} ${thing} to the ${PLACE[way!.toLowerCase()]}`,
   ],
+  // removals: "from the image" reads like the world's grayscale "remove all color from the image" (9 of 20 done)
+  [re(`(?:remove|delete|erase|take away|take out) ${THING} from (?:the|this) (?:image|scene)`), (a) => `remove ${a}`],
+  // wishes: "the circle should be gone", "… should be in the top left", "I want the circle to be blue"
+  [re(`${THING} ${SHOULD} (?:gone|removed|deleted|erased)`), (a) => `remove ${a}`],
+  [re(`${THING} ${SHOULD} (?:in|at|on) the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
+  [re(`${THING} ${SHOULD} (.+)`), (a, b) => `make ${a} ${b}`],
+  [re(`(?:i (?:want|would like|need)|let) ${THING} (?:to )?be (.+)`), (a, b) => `make ${a} ${b}`],
+  // colours in other verbs: "change the circle to blue" and "… into a blue one" were done 0 of 20 times
+  [re(`change ${OBJECT} (?:to|into) (?:a |an )?${COLOR}(?: one| colou?r)?`), recolored],
+  [re(`(?:fill|colou?r) ${OBJECT} (?:with|in) ${COLOR}`), recolored],
+  // the scene's text with no label named: any colour verb as "make" ("turn the text red" did 12 of 20, "make …" 20)
+  [re(`(?:turn|colou?r|recolou?r) (the (?:text|word|letters)) ${COLOR}`), recolored],
 ];
+
+/** "the word" with no label after it is the scene's text: the world says "the text" ("make the word red" did 12 of
+ * 20, "make the text red" 20). */
+const UNNAMED_WORD = /\bthe word\b(?!\s*(?:'|of\b))/giu;
 
 /** A phrasing's pattern: the whole command, any case. */
 function re(body: string): RegExp {
@@ -65,12 +103,16 @@ function re(body: string): RegExp {
 export function worldPhrasing(instruction: string): string | null {
   const text = bareCommand(instruction).replace(/\s+/g, ' ');
   // (not in a text with a label: "write 'A BIT UP'")
-  const plain = text.includes("'") ? text : text.replace(DEGREE, '');
+  let read = text.includes("'") ? text : text.replace(DEGREE, '');
   for (const [pattern, world] of PHRASINGS) {
-    const m = pattern.exec(plain);
-    if (!m) continue;
-    return typeof world === 'string' ? world : world(...m.slice(1));
+    const m = pattern.exec(read);
+    const w = m && (typeof world === 'string' ? world : world(...m.slice(1)));
+    if (w) {
+      read = w;
+      break;
+    }
   }
   // "make the square a bit bigger": the degree alone taken off is the world's words
-  return plain === text ? null : plain;
+  read = read.replace(UNNAMED_WORD, 'the text');
+  return read === text ? null : read;
 }

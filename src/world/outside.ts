@@ -57,6 +57,11 @@ const COLOR_WORDS = new Set<string>([
   ...NEAREST_HUE.keys(),
 ]);
 
+/** Is this a colour word a request may use (COLOR_WORDS: the world's, those with a nearest, black, white)? */
+export function isColorWord(word: string): boolean {
+  return COLOR_WORDS.has(word.toLowerCase());
+}
+
 /** Words for a shape whatever it is: "make the red shape blue". */
 const ANY_SHAPE = new Set(['shape', 'shapes', 'object', 'objects']);
 

@@ -69,9 +69,41 @@ describe('worldPhrasing', () => {
       ['move the star a little to the left', 'move the star to the left'],
     ];
     for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
-    for (const t of ['move the circle to the left', 'shift the circle to the top right', 'move the word up and left'])
+    for (const t of ['move the circle to the left', 'shift the circle to the top right', 'move the circle up and left'])
       expect(worldPhrasing(t), t).toBeNull();
     // a label is never read: its words are what is written
     expect(worldPhrasing("change the word 'FLUX' to 'A BIT UP'")).toBeNull();
+  });
+  it('reads colours, removals and wishes in other words as the world asks them', () => {
+    const cases: [string, string][] = [
+      ['change the pink diamond to yellow', 'make the pink diamond yellow'],
+      ['Change the red circle into a blue one.', 'make the red circle blue'],
+      ['fill the square with light blue', 'make the square light blue'],
+      ['the circle should be blue', 'make the circle blue'],
+      ['I want the circle to be a bit bigger', 'make the circle bigger'],
+      ['it should be night', 'make it night'],
+      ['the star should be gone', 'remove the star'],
+      ['the star should be in the top left', 'move the star to the top left'],
+      ['remove the circle from the image', 'remove the circle'],
+      ['remove the colors', 'make the image grayscale'],
+      ['make it grey', 'make the image grayscale'],
+      // the scene's text with no label: the world's "the text", and "make"
+      ['make the word red', 'make the text red'],
+      ['color the word blue', 'make the text blue'],
+      ['change the text to green', 'make the text green'],
+      ['the word should be red', 'make the text red'],
+    ];
+    for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
+    // not a colour, or the world's own phrasings of background, colour and labels: as typed
+    for (const t of [
+      'change the circle to a square',
+      'change the background to sky blue',
+      'change the color of the circle to blue',
+      'Remove all color from the image',
+      'turn the red circle blue',
+      "make the word 'FLUX' red",
+      "color the letters of 'FLUX' red",
+    ])
+      expect(worldPhrasing(t), t).toBeNull();
   });
 });
