@@ -47,6 +47,11 @@ const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | n
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:at )?(?:night|nighttime|evening)`), 'make it night'],
   [re(`(?:make|turn) ${WHOLE} (?:bright|brighter|lighter|day)|brighten ${WHOLE}`), 'make it daytime'],
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:day|daytime|daylight|morning)`), 'make it daytime'],
+  // "turn it into day", "change it to day", "make it morning": 0 of 20 test days each ("make it daytime": 18)
+  [
+    re(`(?:turn|change|switch) ${WHOLE} (?:in)?to (?:day|daytime|daylight|morning)|make ${WHOLE} morning`),
+    'make it daytime',
+  ],
   // colour taken away: "remove the colors" read as the world's "remove all color from the image" was made grey 0 of
   // 20 times; "make it gray" too
   [
@@ -114,5 +119,5 @@ export function worldPhrasing(instruction: string): string | null {
   }
   // "make the square a bit bigger": the degree alone taken off is the world's words
   read = read.replace(UNNAMED_WORD, 'the text');
-  return read === text ? null : read;
+  return read.toLowerCase() === text.toLowerCase() ? null : read;
 }

@@ -30,7 +30,13 @@ describe('worldPhrasing', () => {
       expect(worldPhrasing(t), t).toBe('make it night');
     for (const t of ['make it brighter', 'Brighten the photo!', 'make it day', 'make the scene lighter please'])
       expect(worldPhrasing(t), t).toBe('make it daytime');
-    expect(worldPhrasing('make it slightly brighter')).toBe('make it daytime');
+    for (const t of [
+      'make it slightly brighter',
+      'turn it into day',
+      'Change the scene to daylight',
+      'make it morning',
+    ])
+      expect(worldPhrasing(t), t).toBe('make it daytime');
     // a thing named, a colour asked, or more than the lighting: not the whole picture's lighting
     for (const t of [
       'make the circle dark',
