@@ -21,7 +21,8 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
   --redis URL          put jobs on a BullMQ queue in Redis (redis://host:port) for \`kontext worker\` processes
                        sharing --data to run (this process then loads no model: give --model to the workers)
   --check-model SPEC   with --redis: the workers' --model, loaded here only to check requests before they are
-                       queued (words the model does not know, notes, the images an edit takes); it runs nothing
+                       queued (words the model does not know, notes, the images an edit takes); it runs nothing.
+                       A worker with another model is logged and counted in GET /health
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
   --max-candidates N   samples per job for best of n, each about one more run (default ${DEFAULT_LIMITS.maxCandidates})

@@ -7,6 +7,7 @@
 // Weights may be f32, f16 or bf16 (converted to f32 when loaded). The files come from a MiniSource: a folder on
 // disk here (loadMini), or URLs a browser page fetches (src/browser/mini.ts); loadMiniFrom checks and loads either.
 
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -108,6 +109,17 @@ export const MINI_FILES = [
   'text_encoder.safetensors',
   'ae.safetensors',
 ] as const;
+
+/**
+ * What identifies a model folder's weights, whatever its path: the first 12 hex digits of a sha256 over its files
+ * (MINI_FILES). An API process checking requests for its workers (kontext serve --redis --check-model) compares it
+ * with theirs.
+ */
+export async function miniDigest(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const f of MINI_FILES) hash.update(f).update(await readFile(join(dir, f)));
+  return hash.digest('hex').slice(0, 12);
+}
 
 /** Refuse a folder that lacks one of the model's files, naming it. */
 export function checkMiniFolder(dir: string): void {

@@ -47,15 +47,14 @@ export async function startService(o: ServiceOptions = {}): Promise<Service> {
   if (!opts.redis && opts.checkModel)
     throw new UserError('--check-model is for --redis: without it this process loads --model and checks with it');
   const load = (m: string | ServiceModel) => (typeof m === 'string' ? loadServiceModel(m) : m);
-  const model = opts.redis
-    ? workersModel(opts.checkModel ? await load(opts.checkModel) : undefined)
-    : await load(opts.model);
+  const checks = opts.redis && opts.checkModel ? await load(opts.checkModel) : undefined;
+  const model = opts.redis ? workersModel(checks) : await load(opts.model);
   const store = await SessionStore.open(opts.data);
   const journal = JobJournal.open(store.dir);
   let queue: JobQueue | undefined;
   let app: FastifyInstance | undefined;
   try {
-    queue = opts.redis ? await redisQueue(opts, journal) : inProcess(opts, store, model, journal);
+    queue = opts.redis ? await redisQueue(opts, journal, checks) : inProcess(opts, store, model, journal);
     app = buildApp({ store, queue, model, limits: limitsOf(opts) }, log);
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
@@ -82,9 +81,10 @@ export async function startService(o: ServiceOptions = {}): Promise<Service> {
 }
 
 /** Jobs for `kontext worker` processes (BullMQ is loaded only then). */
-async function redisQueue(opts: ResolvedOptions, journal: JobJournal): Promise<JobQueue> {
+async function redisQueue(opts: ResolvedOptions, journal: JobJournal, checks?: ServiceModel): Promise<JobQueue> {
   const { RedisQueue } = await import('./jobs/redis-queue.ts');
-  return RedisQueue.open({ url: opts.redis, journal, maxQueue: opts.maxQueue, log: opts.log });
+  const checkModel = checks && { name: checks.name, ...(checks.id ? { id: checks.id } : {}) };
+  return RedisQueue.open({ url: opts.redis, journal, maxQueue: opts.maxQueue, log: opts.log, checkModel });
 }
 
 /** The default queue: jobs run in this process; those an earlier process left unfinished will never run. */

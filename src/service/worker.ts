@@ -83,7 +83,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const model = typeof o.model === 'object' ? o.model : await loadServiceModel(o.model ?? 'mini');
   const store = await SessionStore.open(data, { create: false });
   const runner = createRunner(store, model);
-  const name = workerName(concurrency, hostname(), process.pid);
+  const name = workerName(concurrency, hostname(), process.pid, model.id);
   let running = 0;
 
   const worker = new Worker<JobSpec, JobResult>(
@@ -129,7 +129,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   void worker.run().catch((err) => log(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
   log(
-    `worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}, data ${data}, ${concurrency} at once)`,
+    `worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}${model.id ? ` ${model.id}` : ''}, ` +
+      `data ${data}, ${concurrency} at once)`,
   );
 
   let closing: Promise<{ abandoned: number }> | null = null;

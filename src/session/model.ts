@@ -36,6 +36,11 @@ export interface SessionEditRequest extends EditRequest {
 
 export interface SessionModel {
   name: string;
+  /**
+   * what identifies the weights wherever they lie (kontext-mini: a digest of its folder's files); workers name it on
+   * Redis, and an API process checking requests for them (--check-model) compares; absent: not known
+   */
+  id?: string;
   /** the most images one edit takes (kontext-mini: 2, the image to edit and a style reference); absent: no limit */
   maxImages?: number;
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
@@ -66,8 +71,10 @@ async function loadMini(dir: string): Promise<SessionModel> {
   }
   const editor = await MiniEditor.load(folder);
   const { numInferenceSteps, guidanceScale, candidates = 1 } = editor.pipe.model.config.sampling;
+  const { miniDigest } = await import('../mini/load.ts');
   return {
     name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
+    id: await miniDigest(folder),
     maxImages: MAX_IMAGES,
     defaults: { numInferenceSteps, guidanceScale, candidates },
     async edit(req) {

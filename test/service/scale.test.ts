@@ -265,4 +265,41 @@ describe.skipIf(!redisBin)('kontext serve --redis --check-model: requests checke
       await plain.close();
     }
   });
+
+  it("compares the workers' model with the one it checks for, and says when one runs another", async () => {
+    const data = join(dir, 'data2');
+    const lines: string[] = [];
+    const api = await startService({
+      redis: redis.url,
+      data,
+      port: 0,
+      checkModel: `mini:${model}`,
+      log: (l) => lines.push(l),
+    });
+    const same = await startWorker({ redis: redis.url, data, model: `mini:${model}` });
+    let other: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const id = same.model.id!;
+      expect(id).toMatch(/^[0-9a-f]{12}$/);
+      expect(same.name).toMatch(new RegExp(`@m${id}$`)); // the model's id is in its Redis connection name
+      const health = async () => (await call(api, 'GET', '/health')).body.queue.checkModel;
+      await until(async () => (await health()).workersSame === 1, 'the worker to be seen');
+      expect(await health()).toEqual({ model: `kontext-mini (${model})`, id, workersSame: 1, workersOther: 0 });
+      expect(lines.filter((l) => l.includes('not the --check-model'))).toEqual([]);
+      // a worker with another model: counted, and logged once
+      other = await startWorker({ redis: redis.url, data, model: 'identity' });
+      await until(async () => (await health()).workersOther === 1, 'the other worker to be seen');
+      expect(await health()).toMatchObject({ workersSame: 1, workersOther: 1 });
+      await call(api, 'GET', '/health');
+      const warned = lines.filter((l) => l.includes('not the --check-model'));
+      expect(warned).toEqual([
+        `worker ${other.name} runs a model with no id, not the --check-model kontext-mini (${model}) (${id}): ` +
+          'requests are checked for another model than the one that runs them',
+      ]);
+    } finally {
+      await other?.close(1000);
+      await same.close(1000);
+      await api.close();
+    }
+  });
 });

@@ -28,6 +28,7 @@ import {
   redactUrl,
   redisConnection,
   workerCapacity,
+  workerModelId,
 } from './redis.ts';
 import { isFinished, type Job, type JobQueue, type JobResult, type JobSpec, type QueueStats } from './types.ts';
 
@@ -36,6 +37,11 @@ export interface RedisQueueOptions {
   journal: JobJournal;
   maxQueue: number;
   log?: (line: string) => void;
+  /**
+   * the model this process checks requests with (--check-model): the workers' own is compared with it, a worker
+   * with another is logged once, and stats() counts both kinds
+   */
+  checkModel?: { name: string; id?: string };
 }
 
 /** how long a count of the workers' capacity is reused (it costs a CLIENT LIST) */
@@ -45,6 +51,10 @@ export class RedisQueue implements JobQueue {
   private readonly book: JobBook;
   private accepting = true;
   private capacity = { value: 0, at: 0 };
+  /** the connected workers' model ids (null: a worker that named none), read with the capacity */
+  private workerModels: (string | null)[] = [];
+  /** workers already logged as running another model than --check-model */
+  private readonly warned = new Set<string>();
 
   private constructor(
     private readonly o: RedisQueueOptions,
@@ -94,6 +104,7 @@ export class RedisQueue implements JobQueue {
 
   async submit(spec: JobSpec): Promise<Job> {
     await this.checkRoom();
+    if (this.o.checkModel) await this.workerCapacity(); // compares the workers' models with it (logged once)
     const entry = this.book.add(newJob(randomUUID(), spec), spec); // durable before the client hears of it
     this.book.emit(entry, { type: 'queued', position: this.position(entry) ?? 1 });
     try {
@@ -144,6 +155,7 @@ export class RedisQueue implements JobQueue {
       maxQueue: this.o.maxQueue,
       concurrency: await this.workerCapacity(),
       accepting: this.accepting,
+      ...(this.o.checkModel ? { checkModel: this.checkModelStats(this.o.checkModel) } : {}),
     };
   }
 
@@ -229,13 +241,38 @@ export class RedisQueue implements JobQueue {
     return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0), active: c.active ?? 0 };
   }
 
-  /** Jobs the connected workers can run at once (each worker's concurrency is in its connection name). */
+  /**
+   * Jobs the connected workers can run at once (each worker's concurrency is in its connection name, and so is its
+   * model's id: a worker whose model is not the one requests are checked with is logged, once).
+   */
   private async workerCapacity(): Promise<number> {
     if (Date.now() - this.capacity.at > CAPACITY_TTL_MS) {
       const workers = await this.queue.getWorkers();
       this.capacity = { value: workers.reduce((n, w) => n + workerCapacity(w.rawname), 0), at: Date.now() };
+      this.workerModels = workers.map((w) => workerModelId(w.rawname));
+      const checks = this.o.checkModel;
+      for (const w of workers) {
+        const id = workerModelId(w.rawname);
+        if (!checks || id === (checks.id ?? null) || this.warned.has(w.rawname)) continue;
+        this.warned.add(w.rawname);
+        this.o.log?.(
+          `worker ${w.rawname.slice(w.rawname.indexOf(':w:') + 3)} runs ${id ? `model ${id}` : 'a model with no id'}, not the --check-model ${checks.name}` +
+            `${checks.id ? ` (${checks.id})` : ''}: requests are checked for another model than the one that runs them`,
+        );
+      }
     }
     return this.capacity.value;
+  }
+
+  /** How many connected workers run the model requests are checked with, and how many another. */
+  private checkModelStats(checks: { name: string; id?: string }): NonNullable<QueueStats['checkModel']> {
+    const same = this.workerModels.filter((id) => id === (checks.id ?? null)).length;
+    return {
+      model: checks.name,
+      id: checks.id ?? null,
+      workersSame: same,
+      workersOther: this.workerModels.length - same,
+    };
   }
 
   /** Remove a job that no worker has taken yet; false if one has (it must then be stopped where it runs). */

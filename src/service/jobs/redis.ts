@@ -98,11 +98,18 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
 }
 
 /**
- * A worker's name on its Redis connection carries how many jobs it runs at once, so that an API process can
- * count the workers' capacity (CLIENT LIST) without another registry: `c2@host:pid`.
+ * A worker's name on its Redis connection carries how many jobs it runs at once and which model's weights (the
+ * model's id, when it has one), so that an API process can count the workers' capacity and compare their model with
+ * the one it checks requests with (CLIENT LIST) without another registry: `c2@host:pid`, `c2@host:pid@m1a2b3c4d5e6f`.
  */
-export function workerName(concurrency: number, host: string, pid: number): string {
-  return `c${concurrency}@${host.replace(/[^A-Za-z0-9_.-]/g, '_')}:${pid}`;
+export function workerName(concurrency: number, host: string, pid: number, modelId?: string): string {
+  const model = modelId ? `@m${modelId.replace(/[^A-Za-z0-9]/g, '')}` : '';
+  return `c${concurrency}@${host.replace(/[^A-Za-z0-9_.-]/g, '_')}:${pid}${model}`;
+}
+
+/** The model id in a worker's connection name (as CLIENT LIST shows it), or null: it named none. */
+export function workerModelId(rawName: string | undefined): string | null {
+  return /:w:c\d+@[^@]*@m([A-Za-z0-9]+)$/.exec(rawName ?? '')?.[1] ?? null;
 }
 
 /** The concurrency in a worker's connection name (as CLIENT LIST shows it); 1 for a worker named otherwise. */

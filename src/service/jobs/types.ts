@@ -123,6 +123,11 @@ export interface QueueStats {
   /** jobs that can run at once: this server's workers, or the `kontext worker` processes' (Redis) */
   concurrency: number;
   accepting: boolean;
+  /**
+   * with `kontext serve --redis --check-model`: the model requests are checked with, and how many connected workers
+   * run it (the same id) and how many another
+   */
+  checkModel?: { model: string; id: string | null; workersSame: number; workersOther: number };
 }
 
 /**

@@ -221,6 +221,17 @@ export const COMPONENTS: Record<string, JsonSchema> = {
       maxQueue: { type: 'integer' },
       concurrency: { type: 'integer' },
       accepting: { type: 'boolean' },
+      checkModel: {
+        ...object({
+          model: str,
+          id: { type: ['string', 'null'] },
+          workersSame: { type: 'integer' },
+          workersOther: { type: 'integer' },
+        }),
+        description:
+          'with --redis --check-model: the model requests are checked with (its id a digest of its weights), and ' +
+          "how many connected workers run it and how many another (a worker's model is in its Redis connection name)",
+      },
     }),
     limits: { type: 'object' },
   }),
