@@ -185,7 +185,38 @@ export function splitEdits(prompt: string): string[] {
   const out = edits
     .map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
     .filter(Boolean);
+  // "make the red circle blue, then move it to the left": "it" is the shape the edit before named, as that edit left
+  // it ("the blue circle"); an edit of its own, "move it to the left" would leave the model to guess
+  for (let i = 1; i < out.length; i++) {
+    const words = wordsOf(out[i]!);
+    const thing = shapeAfter(wordsOf(out[i - 1]!));
+    if (thing && EDIT_VERBS.has(words[0]!) && words[1] === 'it' && !wholeImage(words.slice(2)))
+      out[i] = out[i]!.replace(/\bit\b/i, thing);
+  }
   return out.length > 1 ? out : [prompt];
+}
+
+/** Verbs that take a thing away: after them there is no "it" to edit. */
+const TAKE_AWAY = new Set(['remove', 'delete', 'erase', 'take', 'get']);
+
+/**
+ * The shape an edit's words name, as the edit leaves it: "make the red circle blue" → "the blue circle", "move the
+ * circle left" and "make the circle blue" → "the circle", "turn the red shape green" → "the green shape"; null when they name none (the
+ * creature, the background, a word), or the edit takes it away ("remove the star").
+ */
+function shapeAfter(words: string[]): string | null {
+  if (TAKE_AWAY.has(words[0] ?? '')) return null;
+  const at = words.findIndex((w) => (SHAPES as readonly string[]).includes(w) || w === 'shape');
+  if (at < 1) return null;
+  const color = COLOR_WORDS.has(words[at - 1]!) ? words[at - 1]! : null;
+  if (words[at - (color ? 2 : 1)] !== 'the' || words.some((w) => THINGS.has(w) && !SHAPES.includes(w as Shape)))
+    return null;
+  // named by its colour, it is named by the colour a recolour gives (the clause's last words, "… blue"); named by
+  // its shape alone ("the circle"), that was enough, and stays so whatever the model made of the colour
+  const last = words.length - 1;
+  const given =
+    color && last > at && COLOR_WORDS.has(words[last]!) ? colorBefore(words, words.length)!.join(' ') : color;
+  return `the ${given ? `${given} ` : ''}${words[at]}`;
 }
 
 /**
@@ -234,6 +265,10 @@ const WHOLE = new Set([
   'monochrome',
   'black and white',
 ]);
+/** Words of a whole-image edit after "make it" ("night", "darker", "black and white"): "it" is the picture then. */
+const WHOLE_WORDS = new Set([...WHOLE, 'dark', 'darker', 'bright', 'brighter', 'lighter', 'gray', 'grey', 'black']);
+const wholeImage = (rest: string[]) => rest.some((w) => WHOLE_WORDS.has(w)) || WHOLE.has(rest.join(' '));
+
 /** Things an elliptical clause names before its colour: "and the background red". */
 const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
 
@@ -248,7 +283,9 @@ function isEdit(words: string[], afterThen: boolean, before: string[]): boolean 
     return (
       afterThen ||
       !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') ||
-      WHOLE.has(words.slice(2).join(' '))
+      WHOLE.has(words.slice(2).join(' ')) ||
+      // "make the circle blue and move it left": two edits of a shape (the world asks two of its creature at once)
+      (words[1] === 'it' && shapeAfter(before) !== null)
     );
   const thing = words[1] ?? '';
   const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));

@@ -110,9 +110,26 @@ describe('outsideWorldNotes', () => {
       'remove the star',
       'make it black and white',
     ]);
+    // "it" after a shape's edit: that shape, as the edit left it (named by colour: the new one), an edit of its own
+    expect(splitEdits('make the red circle blue, then move it up')).toEqual([
+      'make the red circle blue',
+      'move the blue circle up',
+    ]);
+    expect(splitEdits('make the circle blue and move it to the left')).toEqual([
+      'make the circle blue',
+      'move the circle to the left',
+    ]);
+    expect(splitEdits('move the red shape to the top and make it small')).toEqual([
+      'move the red shape to the top',
+      'make the red shape small',
+    ]);
+    // …but not the picture ("make it night", "make it darker"), nor a shape taken away, nor the creature's "it"
+    expect(splitEdits('make the circle blue and make it darker')).toEqual(['make the circle blue', 'make it darker']);
+    expect(splitEdits('remove the star, then move it left')).toEqual(['remove the star', 'move it left']);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
+      "make the word 'FLUX' red and move it left", // a word is no shape: as typed
       'make the circle and the square blue', // two things, one colour: one edit (the first clause has no colour)
       'make the circle blue',
       '',
