@@ -37,6 +37,9 @@ function page(): void {
     warming: Promise<void> | null;
     /** what to say about the input itself (its transparency), shown beside the instruction's note */
     inputNote: string;
+    /** the instruction that made the input (an answer edited again) and the output: "it" may name its shape */
+    inputMadeBy?: string;
+    outputMadeBy?: string;
   } = { editor: null, input: null, output: null, busy: false, warming: null, inputNote: '' };
 
   function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
@@ -70,8 +73,10 @@ function page(): void {
     return fromRGBA(pixels);
   }
 
-  function setInput(img: RGBImage): void {
+  /** The picture to edit; `madeBy`: the instruction that made it, when it is an answer edited again. */
+  function setInput(img: RGBImage, madeBy?: string): void {
     state.input = img;
+    state.inputMadeBy = madeBy;
     draw($('input'), img);
   }
 
@@ -87,7 +92,8 @@ function page(): void {
     if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
     const seedText = $<HTMLInputElement>('seed').value.trim();
     const seed = seedText === '' ? undefined : Number(seedText);
-    const n = editor.checkPrompt(prompt).note;
+    const previous = state.inputMadeBy;
+    const n = editor.checkPrompt(prompt, { previous }).note;
     note.textContent = [n ? `${n[0]!.toUpperCase()}${n.slice(1)}.` : '', state.inputNote].filter(Boolean).join(' ');
     state.busy = true;
     editButton.disabled = true;
@@ -101,11 +107,13 @@ function page(): void {
         prompt,
         image: input,
         seed,
+        previous,
         onStep: (step, total) => {
           status.textContent = `Editing… step ${step} of ${total}`;
         },
       });
       state.output = r.image;
+      state.outputMadeBy = prompt;
       draw($('output'), r.image);
       download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
       download.hidden = false;
@@ -177,7 +185,7 @@ function page(): void {
     if (item) void useFile(item.getAsFile());
   });
   again.addEventListener('click', () => {
-    if (state.output) setInput(state.output);
+    if (state.output) setInput(state.output, state.outputMadeBy);
   });
 
   const ready = start().catch((err) => {

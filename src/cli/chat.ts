@@ -161,8 +161,9 @@ interface LoopState {
 }
 
 async function loop(o: LoopState): Promise<number> {
-  // the images that can be gone back to: [n, image], the input (0) first, the current one last
-  const stack: [number, RGBImage][] = [[0, o.input]];
+  // the images that can be gone back to: [n, image, the instruction that made it], the input (0) first, the current
+  // one last
+  const stack: Made[] = [[0, o.input, undefined]];
   let next = 1;
   let lineNo = 0;
   const rl = createInterface({ input: process.stdin, terminal: false });
@@ -184,7 +185,7 @@ async function loop(o: LoopState): Promise<number> {
         if (!o.quiet) console.error(`back to ${name(stack.at(-1)![0])}`);
       } else if (action.kind === 'edit') {
         const r = await edit(o, stack.at(-1)!, next, action.instruction);
-        stack.push([r.result.n, r.image]);
+        stack.push([r.result.n, r.image, action.instruction]);
         next++;
         console.log(o.json ? JSON.stringify(r.result) : describe(r.result));
       }
@@ -199,14 +200,17 @@ async function loop(o: LoopState): Promise<number> {
   return 0;
 }
 
+/** An image of the chat: its number, the image, and the instruction that made it (none for the input). */
+type Made = [n: number, image: RGBImage, instruction: string | undefined];
+
 async function edit(
   o: LoopState,
-  [parent, image]: [number, RGBImage],
+  [parent, image, previous]: Made,
   n: number,
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction));
+  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction, 1, previous));
   let bar: Progress | null = null;
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;
@@ -219,6 +223,7 @@ async function edit(
     numInferenceSteps: o.settings.steps,
     guidanceScale: o.settings.guidance,
     candidates: o.settings.candidates,
+    previous,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
       bar.tick({}, step);

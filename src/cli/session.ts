@@ -137,8 +137,10 @@ const edit: Sub = async (argv) => {
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
     if (!v.json) {
-      const edits = parentOf(head, opts.from) === null ? 0 : 1; // the output it edits, then the images given
-      printPromptNote(editor.model.checkPrompt?.(instruction, edits + images.length));
+      const parent = parentOf(head, opts.from);
+      const edits = parent === null ? 0 : 1; // the output it edits, then the images given
+      const previous = parent === null ? undefined : store.turn(id, parent).instruction;
+      printPromptNote(editor.model.checkPrompt?.(instruction, edits + images.length, previous));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn } = await editor.edit(id, { ...opts, images });

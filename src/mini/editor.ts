@@ -8,7 +8,7 @@ import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
 import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
-import { outsideWorldNotes, splitEdits, worldColors } from '../world/outside.ts';
+import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -22,7 +22,7 @@ import {
   STYLE_TIMES,
   styleThenNote,
 } from './style-reference.ts';
-import { otherWordsNote, phrasingsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
+import { itNote, otherWordsNote, phrasingsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -60,6 +60,12 @@ export interface MiniEditOptions {
    * transformer as context, the prompt as given.
    */
   readStyle?: boolean;
+  /**
+   * the instruction of the turn before (a chat's, a session's): a prompt that starts "<verb> it" of the shape it
+   * edited ("make the red circle blue", then "move it up") is read with the shape named ("move the blue circle up",
+   * src/world/outside.ts resolveIt); the model learnt "it" only as the picture or the creature
+   */
+  previous?: string;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
   width?: number;
   height?: number;
@@ -110,9 +116,10 @@ export class MiniEditor {
    * by default) only the words of edits asked after the style are read (editsAfterStyle) — so only theirs can be
    * unknown or typos — and the note says what is made.
    */
-  checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean } = {}): PromptCheck {
+  checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean; previous?: string } = {}): PromptCheck {
     const tok = this.pipe.tokenizer;
-    const read = tok.asRead(prompt);
+    const typed = tok.asRead(prompt);
+    const read = (o.images ?? 1) === 1 ? this.resolveIt(typed, o.previous) : typed;
     const styled = o.images === 2 && o.readStyle !== false;
     // the clauses the model reads: the prompt, or with two images the edits asked after the style
     const clauses = styled ? editsAfterStyle(read) : [read];
@@ -133,6 +140,7 @@ export class MiniEditor {
     const unknownWords = tok.unknownWords(edits.map((e) => worldColors(e.phrased ?? e.typed)).join(' and '));
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
+      read === typed ? null : itNote(typed, read),
       styled ? styleThenNote(clauses) : null,
       typosNote(typos),
       otherWordsNote(otherWords),
@@ -162,7 +170,8 @@ export class MiniEditor {
     if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
-    const read = this.pipe.tokenizer.asRead(o.prompt);
+    const typed = this.pipe.tokenizer.asRead(o.prompt);
+    const read = images.length === 1 ? this.resolveIt(typed, o.previous) : typed;
     const edits = one ? [o.prompt] : splitEdits(read);
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
@@ -170,7 +179,7 @@ export class MiniEditor {
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
     const asked = worldColors(worldPhrasing(read) ?? read);
-    const prompt = asked === read ? o.prompt : asked;
+    const prompt = asked === typed ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
@@ -194,6 +203,11 @@ export class MiniEditor {
       seed,
       unknownWords,
     };
+  }
+
+  /** A prompt read (asRead) with its "it" named after the turn before's shape (resolveIt), the previous read too. */
+  private resolveIt(read: string, previous: string | undefined): string {
+    return previous === undefined ? read : resolveIt(read, this.pipe.tokenizer.asRead(previous));
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
@@ -247,7 +261,15 @@ export class MiniEditor {
     const unknownWords = new Set<string>();
     for (const [i, prompt] of edits.entries()) {
       const onStep = o.onStep && ((step: number, total: number) => o.onStep!(i * total + step, edits.length * total));
-      const r = await this.edit({ ...o, prompt, image: answer, seed: o.seed + i, oneByOne: false, onStep });
+      const r = await this.edit({
+        ...o,
+        prompt,
+        image: answer,
+        seed: o.seed + i,
+        oneByOne: false,
+        onStep,
+        previous: undefined,
+      });
       answer = r.image;
       for (const w of r.unknownWords) unknownWords.add(w);
     }
@@ -279,7 +301,15 @@ export class MiniEditor {
     const unknownWords = new Set<string>(); // only the edits after the style are read: their words alone
     for (const [i, prompt] of edits.entries()) {
       const onStep = report && ((step: number, n: number) => report(reading + i * n + step, total));
-      const r = await this.edit({ ...o, prompt, image, seed: o.seed + i, oneByOne: false, onStep });
+      const r = await this.edit({
+        ...o,
+        prompt,
+        image,
+        seed: o.seed + i,
+        oneByOne: false,
+        onStep,
+        previous: undefined,
+      });
       image = r.image;
       if (i > 0) for (const w of r.unknownWords) unknownWords.add(w);
     }

@@ -40,6 +40,11 @@ export function otherWordsNote(read: readonly Typo[]): string | null {
   return `${readList(read)}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
 }
 
+/** What to tell a user whose "it" was read as the shape the turn before edited (outside.ts resolveIt). */
+export function itNote(typed: string, read: string): string {
+  return `read "${typed}" as "${read}": "it" is the shape the turn before edited`;
+}
+
 /** What to tell a user whose instructions were asked in the world's words (other-phrasings.ts; null when none). */
 export function phrasingsNote(read: readonly Typo[]): string | null {
   if (!read.length) return null;

@@ -108,6 +108,7 @@ export class SessionEditor {
       numInferenceSteps: o.steps,
       guidanceScale: o.guidance,
       candidates: o.candidates,
+      previous: parent?.instruction,
       onMade: (made) => {
         madeAs = made;
       },

@@ -32,6 +32,11 @@ export interface SessionEditRequest extends EditRequest {
    * that answer the prompt as given never call it
    */
   onMade?: (made: MadeAs) => void;
+  /**
+   * the instruction of the turn this one edits the output of, if any: kontext-mini reads "move it up" after "make
+   * the red circle blue" as "move the blue circle up" (src/world/outside.ts resolveIt); others may ignore it
+   */
+  previous?: string;
 }
 
 export interface SessionModel {
@@ -48,9 +53,9 @@ export interface SessionModel {
   edit(req: SessionEditRequest): Promise<RGBImage>;
   /**
    * the words of a prompt the model does not know, and a note (kontext-mini: MiniEditor.checkPrompt), for an edit
-   * of `images` images (default 1); absent: can't tell
+   * of `images` images (default 1) after a turn with the instruction `previous` (if any); absent: can't tell
    */
-  checkPrompt?(prompt: string, images?: number): PromptCheck;
+  checkPrompt?(prompt: string, images?: number, previous?: string): PromptCheck;
 }
 
 /** What is wrong with giving `model` n images in one edit (`what` says which), or null: within its maxImages. */
@@ -88,11 +93,12 @@ async function loadMini(dir: string): Promise<SessionModel> {
         guidanceScale: req.guidanceScale,
         candidates: req.candidates,
         onStep: req.onStep,
+        previous: req.previous,
       });
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
       return r.image;
     },
-    checkPrompt: (prompt, images) => editor.checkPrompt(prompt, { images }),
+    checkPrompt: (prompt, images, previous) => editor.checkPrompt(prompt, { images, previous }),
   };
 }
 

@@ -187,13 +187,28 @@ export function splitEdits(prompt: string): string[] {
     .filter(Boolean);
   // "make the red circle blue, then move it to the left": "it" is the shape the edit before named, as that edit left
   // it ("the blue circle"); an edit of its own, "move it to the left" would leave the model to guess
-  for (let i = 1; i < out.length; i++) {
-    const words = wordsOf(out[i]!);
-    const thing = shapeAfter(wordsOf(out[i - 1]!));
-    if (thing && EDIT_VERBS.has(words[0]!) && words[1] === 'it' && !wholeImage(words.slice(2)))
-      out[i] = out[i]!.replace(/\bit\b/i, thing);
-  }
+  for (let i = 1; i < out.length; i++) out[i] = substituteIt(out[i]!, out[i - 1]!) ?? out[i]!;
   return out.length > 1 ? out : [prompt];
+}
+
+/**
+ * An instruction whose "it" means the shape the instruction before edited (a chat's or a session's turn before: "make
+ * the red circle blue", then "move it up"), with "it" written as that shape as the edit left it ("move the blue
+ * circle up"); the instruction as it was when its first edit is no "<verb> it …" of a shape (the picture's "make it
+ * night", the creature's "make it small" after "move the creature left", a removed shape), or there was none before.
+ */
+export function resolveIt(instruction: string, previous: string | undefined): string {
+  if (!previous) return instruction;
+  const before = splitEdits(previous).at(-1)!;
+  return substituteIt(instruction, before) ?? instruction;
+}
+
+/** `clause` with its "it" written as the shape `before` edited ("move it up" → "move the blue circle up"), or null. */
+function substituteIt(clause: string, before: string): string | null {
+  const words = wordsOf(clause);
+  const thing = shapeAfter(wordsOf(before));
+  if (!thing || !EDIT_VERBS.has(words[0]!) || words[1] !== 'it' || wholeImage(words.slice(2))) return null;
+  return clause.replace(/\bit\b/i, thing);
 }
 
 /** Verbs that take a thing away: after them there is no "it" to edit. */

@@ -225,6 +225,24 @@ describe('MiniEditor', () => {
     );
   });
 
+  it('reads "it" after the turn before as the shape that turn edited: the same answer as naming it, and said', async () => {
+    const ed = await MiniEditor.load(dir);
+    const img = pattern(32, 32);
+    const run = (prompt: string, previous?: string) =>
+      ed.edit({ prompt, image: img, seed: 3, numInferenceSteps: 2, previous });
+    const [it, named, alone] = await Promise.all([
+      run('move it up', 'make the red circle blue'),
+      run('move the blue circle to the top'),
+      run('move it up'),
+    ]);
+    expect(it.image).toEqual(named.image);
+    expect(diff(it.image, alone.image)).toBeGreaterThan(0); // with no turn before, "it" is as typed
+    expect(ed.checkPrompt('move it up', { previous: 'make the red circle blue' }).note).toMatch(
+      /^read "move it up" as "move the blue circle up": "it" is the shape the turn before edited; read "move the blue circle up" as "move the blue circle to the top", as the world words it/,
+    );
+    expect(ed.checkPrompt('make it night', { previous: 'make the red circle blue' }).note).not.toMatch(/"it" is/);
+  });
+
   it('rejects bad requests with messages that say what to fix', async () => {
     const ed = await MiniEditor.load(dir);
     const img = pattern(32, 32);

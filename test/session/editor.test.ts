@@ -30,6 +30,8 @@ describe('SessionEditor', () => {
 
     const r2 = await editor.edit(id, { instruction: 'brighter still', seed: 4 });
     expect(model.requests[1].images).toEqual([solid(60, 70, 80)]); // the head's output, read back from the store
+    // and the instruction that made it ("it" may be read as what that turn edited); none for the first turn
+    expect([model.requests[0].previous, model.requests[1].previous]).toEqual([undefined, 'brighter']);
     expect(r2.turn).toMatchObject({ n: 2, parent: 1, inputs: [r1.turn.output] });
     expect(await store.images.get(r2.turn.output)).toEqual(solid(70, 80, 90));
     expect(store.session(id).head).toBe(2);

@@ -3,7 +3,7 @@
 // world itself writes (every family, split and chain turn); two of its chain turns joined by "and" always get one.
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { outsideWorldNotes, splitEdits, worldColors } from '../../src/world/outside.ts';
+import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../../src/world/outside.ts';
 import type { Split } from '../../src/world/split.ts';
 
 describe('outsideWorldNotes', () => {
@@ -140,6 +140,26 @@ describe('outsideWorldNotes', () => {
       'draw this character again, small and at the top, in a scene with a peach background and a red star',
     ])
       expect(splitEdits(p), p).toEqual([p]);
+  });
+
+  it('resolveIt: "it" after the turn before is the shape that turn edited, as it left it', () => {
+    expect(resolveIt('move it up', 'make the red circle blue')).toBe('move the blue circle up');
+    expect(resolveIt('make it bigger', 'Move the circle to the left.')).toBe('make the circle bigger');
+    // the turn before's last edit counts ("…, then make the square green")
+    expect(resolveIt('move it to the top', 'remove the star, then make the red square green')).toBe(
+      'move the green square to the top',
+    );
+    // as typed: no turn before, the picture's "it", a shape taken away, the creature, a word, "it" not first
+    for (const [p, before] of [
+      ['move it up', undefined],
+      ['make it night', 'make the circle blue'],
+      ['make it darker', 'make the circle blue'],
+      ['move it left', 'remove the star'],
+      ['make it small', 'move the creature to the left'],
+      ['move it left', "make the word 'FLUX' red"],
+      ['make the square red', 'make the circle blue'],
+    ] as const)
+      expect(resolveIt(p, before), `${before} / ${p}`).toBe(p);
   });
 
   it('names every pair of the world\'s own chain turns joined by "and" (400 pairs)', () => {

@@ -30,9 +30,10 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
 
 /**
  * The prompt's note (unknown words, several edits, colours the world never draws; with two images, that the words are
- * not read) for a job's notes, the edit getting `images` images; [] if none.
+ * not read; "it" read as the shape the turn before edited, `previous`) for a job's notes, the edit getting `images`
+ * images; [] if none.
  */
-export function promptNotes(model: ServiceModel, prompt: string, images: number): string[] {
-  const note = model.checkPrompt?.(prompt, images)?.note;
+export function promptNotes(model: ServiceModel, prompt: string, images: number, previous?: string): string[] {
+  const note = model.checkPrompt?.(prompt, images, previous)?.note;
   return note ? [note] : [];
 }

@@ -131,7 +131,9 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
         if (b.width !== undefined || b.height !== undefined)
           checkPixels('the requested image', b.width ?? DEFAULT_SIZE, b.height ?? DEFAULT_SIZE, limits);
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
-        const parent = parentOf(s.head, from) === null ? 0 : 1; // the output it edits, then the uploads
+        const parentN = parentOf(s.head, from);
+        const parent = parentN === null ? 0 : 1; // the output it edits, then the uploads
+        const previous = parentN === null ? undefined : store.turn(s.id, parentN).instruction;
         const uploads = b.images?.length ?? 0;
         checkModelImages(
           model,
@@ -155,7 +157,7 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
             steps,
             guidance,
             candidates,
-            notes: [...promptNotes(model, instruction, parent + images.length), ...notes],
+            notes: [...promptNotes(model, instruction, parent + images.length, previous), ...notes],
           }),
         );
       },
