@@ -248,6 +248,14 @@ describe('service API', () => {
         otherWords: [{ typed: 'ball', read: 'circle' }],
         note: 'read "ball" as "circle", the world\'s word for it',
       });
+      // "it" after the turn before (a session's head): the shape that turn edited, and said
+      const after = await call(mini, 'POST', '/prompts/check', {
+        prompt: 'make it blue',
+        previous: 'make the red circle black',
+      });
+      expect(after.body.note).toMatch(
+        /^read "make it blue" as "make the black circle blue": "it" is the shape the turn before edited/,
+      );
       // known words asking what the world never draws, and two edits at once: named too (src/world/outside.ts)
       const outside = await call(mini, 'POST', '/prompts/check', {
         prompt: 'make the circle blue and the circle black',
@@ -329,6 +337,10 @@ describe('service API', () => {
     expect((await call(s, 'POST', '/prompts/check', { text: 'x' })).status).toBe(400);
     const bad = await call(s, 'POST', '/prompts/check', { prompt: 'x', images: -1 });
     expect(bad).toMatchObject({ status: 400, body: { error: expect.stringMatching(/images/) } });
+    expect(await call(s, 'POST', '/prompts/check', { prompt: 'x', previous: 'x'.repeat(2001) })).toMatchObject({
+      status: 400,
+      body: { error: "previous is 2001 characters, above this server's limit of 2000" },
+    });
   });
 
   it('unknown jobs, images and routes are 404 with a JSON error', async () => {

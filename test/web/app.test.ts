@@ -29,8 +29,8 @@ const rotate = (img: RGBImage): RGBImage => {
   return { width: img.width, height: img.height, data };
 };
 
-/** The prompts the page had checked, with the number of images it said the edit gets. */
-const checked: [string, number | undefined][] = [];
+/** The prompts the page had checked, with the number of images it said the edit gets and the turn before's words. */
+const checked: [string, number | undefined, string | undefined][] = [];
 
 const model: ServiceModel = {
   name: 'rotate',
@@ -47,8 +47,8 @@ const model: ServiceModel = {
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
   // the words it "does not know", told as kontext-mini's tokenizer tells them; what it was asked is kept
-  checkPrompt(prompt, images) {
-    checked.push([prompt, images]);
+  checkPrompt(prompt, images, previous) {
+    checked.push([prompt, images, previous]);
     const unknownWords = prompt.split(' ').filter((w) => w.startsWith('crimson'));
     return { unknownWords, note: unknownWordsNote(unknownWords) };
   },
@@ -223,12 +223,13 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       const made = `the reference's style read as striped, made as "redraw all the shapes in striped style"`;
       expect(t2.madeAs).toEqual({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
       expect(await turnText(page, 2)).toContain(made);
-      // the page told the prompt check how many images each edit gets: the picked one, then the head and a reference
-      // (and the job's notes were checked with the same count, so each pair comes twice)
+      // the page told the prompt check how many images each edit gets (the picked one, then the head and a
+      // reference) and the instruction that made the head's output ("it" may name what it edited); the job's notes
+      // were checked with the same, so each comes twice
       const asked = checked.filter(([p]) => p === 'make the red square blue' || p === 'now make it green');
       expect([...new Set(asked.map((c) => JSON.stringify(c)))]).toEqual([
-        '["make the red square blue",1]',
-        '["now make it green",2]',
+        '["make the red square blue",1,null]',
+        '["now make it green",2,"make the red square blue"]',
       ]);
       expect(await page.textContent('#turn-params')).toContain(`Made as${made}`);
       expect(await page.textContent('#picks')).toBe(''); // used up

@@ -19,10 +19,11 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
         400: { description: "an empty prompt, or one over the server's prompt length limit", schema: 'Error' },
       },
       async handler(req) {
-        const { prompt, images } = bodyOf<{ prompt: string; images?: number }>(req);
+        const { prompt, images, previous } = bodyOf<{ prompt: string; images?: number; previous?: string }>(req);
         checkText(prompt, 'prompt', limits);
+        if (previous?.trim()) checkText(previous, 'previous', limits); // (a blank one: no turn before)
         // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
-        return model.checkPrompt?.(prompt, images) ?? { unknownWords: null, note: null };
+        return model.checkPrompt?.(prompt, images, previous?.trim() || undefined) ?? { unknownWords: null, note: null };
       },
     },
   ];

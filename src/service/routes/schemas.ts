@@ -89,6 +89,11 @@ export const PROMPT_CHECK_BODY = object(
       description:
         "how many images the edit will get (0: text-to-image; default 1); with two, kontext-mini reads the second one's style and not the words, and the note says so",
     },
+    previous: {
+      type: 'string',
+      description:
+        'the instruction of the turn whose output the edit gets (a session\'s head): kontext-mini reads "move it up" after "make the red circle blue" as "move the blue circle up", and the note says so',
+    },
   },
   ['prompt'],
 );

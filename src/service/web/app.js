@@ -99,7 +99,9 @@ function checkPrompt(prompt) {
   el.note.textContent = picks;
   // the images the edit gets: the head's output unless the picks start over, then the picks
   const images = (picksStartOver() ? 0 : 1) + state.picks.length;
-  api('POST', 'prompts/check', { prompt, images }).then(
+  // and the instruction that made the head's output: "move it up" may name the shape that turn edited
+  const previous = picksStartOver() ? undefined : turnOf(head())?.instruction;
+  api('POST', 'prompts/check', { prompt, images, ...(previous ? { previous } : {}) }).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
         el.note.textContent = [r.note ? `${r.note[0].toUpperCase()}${r.note.slice(1)}.` : '', picks]
