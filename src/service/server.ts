@@ -83,7 +83,8 @@ export async function startService(o: ServiceOptions = {}): Promise<Service> {
 /** Jobs for `kontext worker` processes (BullMQ is loaded only then). */
 async function redisQueue(opts: ResolvedOptions, journal: JobJournal, checks?: ServiceModel): Promise<JobQueue> {
   const { RedisQueue } = await import('./jobs/redis-queue.ts');
-  const checkModel = checks && { name: checks.name, ...(checks.id ? { id: checks.id } : {}) };
+  const id = await checks?.digest?.();
+  const checkModel = checks && { name: checks.name, ...(id ? { id } : {}) };
   return RedisQueue.open({ url: opts.redis, journal, maxQueue: opts.maxQueue, log: opts.log, checkModel });
 }
 

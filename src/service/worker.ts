@@ -83,7 +83,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const model = typeof o.model === 'object' ? o.model : await loadServiceModel(o.model ?? 'mini');
   const store = await SessionStore.open(data, { create: false });
   const runner = createRunner(store, model);
-  const name = workerName(concurrency, hostname(), process.pid, model.id);
+  const id = await model.digest?.();
+  const name = workerName(concurrency, hostname(), process.pid, id);
   let running = 0;
 
   const worker = new Worker<JobSpec, JobResult>(
@@ -129,7 +130,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   void worker.run().catch((err) => log(`worker stopped: ${(err as Error).message}`));
   await worker.waitUntilReady();
   log(
-    `worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}${model.id ? ` ${model.id}` : ''}, ` +
+    `worker ${name} takes jobs from ${redactUrl(o.redis)} (model ${model.name}${id ? ` ${id}` : ''}, ` +
       `data ${data}, ${concurrency} at once)`,
   );
 

@@ -42,10 +42,11 @@ export interface SessionEditRequest extends EditRequest {
 export interface SessionModel {
   name: string;
   /**
-   * what identifies the weights wherever they lie (kontext-mini: a digest of its folder's files); workers name it on
-   * Redis, and an API process checking requests for them (--check-model) compares; absent: not known
+   * what identifies the weights wherever they lie (kontext-mini: a digest of its folder's files, read when asked:
+   * about 70 ms); workers name it on Redis, and an API process checking requests for them (--check-model)
+   * compares; absent: not known
    */
-  id?: string;
+  digest?(): Promise<string>;
   /** the most images one edit takes (kontext-mini: 2, the image to edit and a style reference); absent: no limit */
   maxImages?: number;
   /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
@@ -79,7 +80,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
   const { miniDigest } = await import('../mini/load.ts');
   return {
     name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
-    id: await miniDigest(folder),
+    digest: () => miniDigest(folder),
     maxImages: MAX_IMAGES,
     defaults: { numInferenceSteps, guidanceScale, candidates },
     async edit(req) {

@@ -279,7 +279,7 @@ describe.skipIf(!redisBin)('kontext serve --redis --check-model: requests checke
     const same = await startWorker({ redis: redis.url, data, model: `mini:${model}` });
     let other: Awaited<ReturnType<typeof startWorker>> | undefined;
     try {
-      const id = same.model.id!;
+      const id = await same.model.digest!();
       expect(id).toMatch(/^[0-9a-f]{12}$/);
       expect(same.name).toMatch(new RegExp(`@m${id}$`)); // the model's id is in its Redis connection name
       const health = async () => (await call(api, 'GET', '/health')).body.queue.checkModel;
