@@ -1,12 +1,14 @@
 // Fuzzing how the embedded model reads a prompt (src/prompt/typed-text.ts, mini-tokenizer.ts; src/world/outside.ts):
 // instructions made of its vocabulary's words, typos of them, English words one typo away, labels, quotes, courtesy
-// words, clause breaks and arbitrary Unicode. Every text must tokenize to [CLS] and its ids; the check must name
-// each word once, as a typo read (as a vocabulary word it is not) or as unknown, never both; the split must give
-// non-empty instructions. Nothing may throw.
+// words, clause breaks, other phrasings' words and arbitrary Unicode. Every text must tokenize to [CLS] and its ids;
+// the check must name each word once, as a typo read (as a vocabulary word it is not) or as unknown, never both; the
+// split must give non-empty instructions; a phrasing read is never empty; "it" is read only where there is one.
+// Nothing may throw.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLS, MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
-import { outsideWorldNotes, splitEdits } from '../../src/world/outside.ts';
+import { worldPhrasing } from '../../src/world/other-phrasings.ts';
+import { outsideWorldNotes, resolveIt, splitEdits } from '../../src/world/outside.ts';
 import { check, fc, outcome } from './fuzz.ts';
 
 const tok = MiniTokenizer.fromJson(
@@ -37,6 +39,8 @@ const piece = fc.oneof(
   { weight: 1, arbitrary: typo.map((w) => `'${w.toUpperCase()}'`) },
   { weight: 1, arbitrary: fc.constantFrom('blur', 'back', 'write', 'line', 'snow', 'circles', 'larger') },
   { weight: 1, arbitrary: fc.constantFrom('and', ', then', ';', 'please', 'thank you', '.', '!', '"', '\u201c') },
+  // the words of other phrasings (other-phrasings.ts) and of "it" (outside.ts resolveIt)
+  { weight: 1, arbitrary: fc.constantFrom('it', 'shrink', 'should be', 'up', 'a bit', 'the word', 'i want', 'gone') },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
 );
 const prompt = fc.array(piece, { maxLength: 16 }).map((p) => p.join(' '));
@@ -45,7 +49,7 @@ describe('reading a prompt (fuzz)', () => {
   it('tokenizes, checks, reads typos and splits any prompt; a word is a typo read or unknown, never both', async () => {
     await check(
       'prompt reading',
-      fc.property(prompt, (text) => {
+      fc.property(prompt, prompt, (text, before) => {
         const { ids } = tok.encode(text, 88);
         expect(ids[0]).toBe(CLS);
         expect(ids).toHaveLength(88);
@@ -68,6 +72,12 @@ describe('reading a prompt (fuzz)', () => {
         const read = tok.asRead(text);
         for (const e of splitEdits(read)) expect(typeof e).toBe('string');
         expect(Array.isArray(outsideWorldNotes(read))).toBe(true);
+        const phrased = worldPhrasing(read);
+        expect(phrased === null || phrased.trim().length > 0).toBe(true);
+        // "it" read after another prompt: a string, and the prompt itself when it has no "it"
+        const resolved = resolveIt(read, tok.asRead(before));
+        expect(typeof resolved).toBe('string');
+        if (!/\bit\b/i.test(read)) expect(resolved).toBe(read);
         outcome(c.typos!.length ? 'typos read' : c.unknownWords.length ? 'unknown words' : 'all known');
       }),
       300,
