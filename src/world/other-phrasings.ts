@@ -90,9 +90,23 @@ const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | n
   [re(`(?:turn|colou?r|recolou?r) (the (?:text|word|letters)) ${COLOR}`), recolored],
 ];
 
-/** "the word" with no label after it is the scene's text: the world says "the text" ("make the word red" did 12 of
- * 20, "make the text red" 20). */
-const UNNAMED_WORD = /\bthe word\b(?!\s*(?:'|of\b))/giu;
+/**
+ * "the word" with no label after it — nothing, or only the colour asked ("make the word red", "change the word to
+ * red") — is the scene's text: the world says "the text" ("make the word red" did 12 of 20, "make the text red" 20).
+ * A word after it may be the label ("make the word star red") and is left as typed.
+ */
+const UNNAMED_WORD = /\bthe word\b((?: (?:to|in|into|a|an))* ?(.*))$/iu;
+
+/** `read` with an unnamed "the word" as "the text" (UNNAMED_WORD). */
+function unnamedWord(read: string): string {
+  return read.replace(UNNAMED_WORD, (all, after: string, color: string) => {
+    const words = color.trim().split(' ');
+    const shade =
+      words.length === 2 && /^(?:(?:light|dark|pale|bright|deep) \p{L}+|sky blue|mint green)$/iu.test(color.trim());
+    const colored = color.trim() === '' || ((words.length === 1 || shade) && isColorWord(words.at(-1)!));
+    return colored ? `the text${after}` : all;
+  });
+}
 
 /** A phrasing's pattern: the whole command, any case. */
 function re(body: string): RegExp {
@@ -118,6 +132,6 @@ export function worldPhrasing(instruction: string): string | null {
     }
   }
   // "make the square a bit bigger": the degree alone taken off is the world's words
-  read = read.replace(UNNAMED_WORD, 'the text');
+  read = unnamedWord(read);
   return read.toLowerCase() === text.toLowerCase() ? null : read;
 }

@@ -98,6 +98,8 @@ describe('worldPhrasing', () => {
       ['color the word blue', 'make the text blue'],
       ['change the text to green', 'make the text green'],
       ['the word should be red', 'make the text red'],
+      ['make the word sky blue', 'make the text sky blue'],
+      ['remove the word', 'remove the text'],
     ];
     for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
     // not a colour, or the world's own phrasings of background, colour and labels: as typed
@@ -109,6 +111,10 @@ describe('worldPhrasing', () => {
       'turn the red circle blue',
       "make the word 'FLUX' red",
       "color the letters of 'FLUX' red",
+      // a word after "the word" may be the label: as typed
+      'make the word star red',
+      'make the word STAR red',
+      'make the word sky red',
     ])
       expect(worldPhrasing(t), t).toBeNull();
   });
