@@ -12,7 +12,7 @@
 // would measure this table instead.
 
 import { bareCommand } from '../prompt/typed-text.ts';
-import { isColorWord } from './outside.ts';
+import { isColorPhrase } from './outside.ts';
 
 /** The whole picture, as people name it. */
 const WHOLE = '(?:it|the (?:image|picture|scene|photo))';
@@ -28,7 +28,7 @@ const DEGREE =
 /** Relative moves and the world's place in that direction. */
 const PLACE: Record<string, string> = { up: 'top', down: 'bottom', left: 'left', right: 'right' };
 
-/** A colour, maybe of two words ("light blue", "sky blue"): checked to be one (outside.ts isColorWord). */
+/** A colour, maybe of two words ("light blue", "sky blue"): checked to be one (outside.ts isColorPhrase). */
 const COLOR = '((?:(?:light|dark|pale|bright|deep|sky|mint) )?\\p{L}+)';
 /** THING, but not the world's "the background" and "the color of …" (its own "change … to …" phrasings). */
 const OBJECT = '(the(?! (?:background|colou?r|size|style)\\b)(?: (?!(?:to|and|or|then|into|with)\\b)\\p{L}+)+?|it)';
@@ -37,8 +37,7 @@ const WHERE = '((?:top |bottom )?(?:left|right)|top|bottom|center|centre|middle)
 /** "should be", "must be", "needs to be": a wish for how a thing is. */
 const SHOULD = '(?:should|must|needs to|has to|ought to) be';
 /** The world's colour edit, when the word asked is a colour (else no reading: "change the circle to a square"). */
-const recolored = (thing?: string, color?: string) =>
-  isColorWord(color!.split(' ').at(-1)!) ? `make ${thing} ${color}` : null;
+const recolored = (thing?: string, color?: string) => (isColorPhrase(color!) ? `make ${thing} ${color}` : null);
 
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
 const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | null)][] = [
@@ -99,13 +98,9 @@ const UNNAMED_WORD = /\bthe word\b((?: (?:to|in|into|a|an))* ?(.*))$/iu;
 
 /** `read` with an unnamed "the word" as "the text" (UNNAMED_WORD). */
 function unnamedWord(read: string): string {
-  return read.replace(UNNAMED_WORD, (all, after: string, color: string) => {
-    const words = color.trim().split(' ');
-    const shade =
-      words.length === 2 && /^(?:(?:light|dark|pale|bright|deep) \p{L}+|sky blue|mint green)$/iu.test(color.trim());
-    const colored = color.trim() === '' || ((words.length === 1 || shade) && isColorWord(words.at(-1)!));
-    return colored ? `the text${after}` : all;
-  });
+  return read.replace(UNNAMED_WORD, (all, after: string, color: string) =>
+    color.trim() === '' || isColorPhrase(color) ? `the text${after}` : all,
+  );
 }
 
 /** A phrasing's pattern: the whole command, any case. */
@@ -131,7 +126,8 @@ export function worldPhrasing(instruction: string): string | null {
       break;
     }
   }
-  // "make the square a bit bigger": the degree alone taken off is the world's words
+  // "the word" named by nothing but a colour is "the text"; and, found no phrasing, the degree alone taken off ("make
+  // the square a bit bigger") may be what differs from the world's words
   read = unnamedWord(read);
   return read.toLowerCase() === text.toLowerCase() ? null : read;
 }

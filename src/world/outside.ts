@@ -57,9 +57,19 @@ const COLOR_WORDS = new Set<string>([
   ...NEAREST_HUE.keys(),
 ]);
 
-/** Is this a colour word a request may use (COLOR_WORDS: the world's, those with a nearest, black, white)? */
-export function isColorWord(word: string): boolean {
-  return COLOR_WORDS.has(word.toLowerCase());
+/**
+ * Is this a colour a request may name: one colour word (COLOR_WORDS: the world's, those with a nearest, black,
+ * white), a shade of one ("light blue", "dark green") or one of the world's two-word backgrounds ("sky blue")? Not
+ * "sky red", "star red".
+ */
+export function isColorPhrase(text: string): boolean {
+  const words = text.toLowerCase().trim().split(/\s+/);
+  if (words.length === 1) return COLOR_WORDS.has(words[0]!);
+  return (
+    words.length === 2 &&
+    COLOR_WORDS.has(words[1]!) &&
+    (SHADES.has(words[0]!) || BACKGROUND_PHRASES.has(words.join(' ')))
+  );
 }
 
 /** Words for a shape whatever it is: "make the red shape blue". */
