@@ -226,8 +226,8 @@ const TAKE_AWAY = new Set(['remove', 'delete', 'erase', 'take', 'get']);
 
 /**
  * The shape an edit's words name, as the edit leaves it: "make the red circle blue" → "the blue circle", "move the
- * circle left" and "make the circle blue" → "the circle", "turn the red shape green" → "the green shape"; null when they name none (the
- * creature, the background, a word), or the edit takes it away ("remove the star").
+ * circle left" and "make the circle blue" → "the circle", "turn the red shape green" → "the green shape"; null when
+ * they name none (the creature, the background, a word), or the edit takes it away ("remove the star").
  */
 function shapeAfter(words: string[]): string | null {
   if (TAKE_AWAY.has(words[0] ?? '')) return null;
@@ -291,7 +291,7 @@ const WHOLE = new Set([
   'black and white',
 ]);
 /** Words of a whole-image edit after "make it" ("night", "darker", "black and white"): "it" is the picture then. */
-const WHOLE_WORDS = new Set([...WHOLE, 'dark', 'darker', 'bright', 'brighter', 'lighter', 'gray', 'grey', 'black']);
+const WHOLE_WORDS = new Set([...WHOLE, 'dark', 'darker', 'bright', 'brighter', 'lighter', 'gray', 'grey']);
 const wholeImage = (rest: string[]) => rest.some((w) => WHOLE_WORDS.has(w)) || WHOLE.has(rest.join(' '));
 
 /** Things an elliptical clause names before its colour: "and the background red". */
