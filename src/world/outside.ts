@@ -13,6 +13,7 @@
 // instruction the world writes gets a note or is rewritten, and two of its chain turns joined by "and" always get
 // the note (test/world/outside.test.ts checks thousands of them).
 
+import { bareCommand } from '../prompt/typed-text.ts';
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
@@ -215,8 +216,8 @@ export function resolveIt(instruction: string, previous: string | undefined): st
 
 /** `clause` with its "it" written as the shape `before` edited ("move it up" → "move the blue circle up"), or null. */
 function substituteIt(clause: string, before: string): string | null {
-  const words = wordsOf(clause);
-  const thing = shapeAfter(wordsOf(before));
+  const words = wordsOf(bareCommand(clause)); // "now move it up, please": the command's first words
+  const thing = shapeAfter(wordsOf(bareCommand(before)));
   if (!thing || !EDIT_VERBS.has(words[0]!) || words[1] !== 'it' || wholeImage(words.slice(2))) return null;
   return clause.replace(/\bit\b/i, thing);
 }

@@ -144,6 +144,10 @@ describe('outsideWorldNotes', () => {
 
   it('resolveIt: "it" after the turn before is the shape that turn edited, as it left it', () => {
     expect(resolveIt('move it up', 'make the red circle blue')).toBe('move the blue circle up');
+    // courtesy words around either: the commands are read
+    expect(resolveIt('Now move it up, please', 'Please make the red circle blue.')).toBe(
+      'Now move the blue circle up, please',
+    );
     expect(resolveIt('make it bigger', 'Move the circle to the left.')).toBe('make the circle bigger');
     // the turn before's last edit counts ("…, then make the square green")
     expect(resolveIt('move it to the top', 'remove the star, then make the red square green')).toBe(
