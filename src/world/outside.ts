@@ -218,8 +218,19 @@ export function resolveIt(instruction: string, previous: string | undefined): st
 function substituteIt(clause: string, before: string): string | null {
   const words = wordsOf(bareCommand(clause)); // "now move it up, please": the command's first words
   const thing = shapeAfter(wordsOf(bareCommand(before)));
-  if (!thing || !EDIT_VERBS.has(words[0]!) || words[1] !== 'it' || wholeImage(words.slice(2))) return null;
+  const at = itAt(words);
+  if (!thing || at < 0 || wholeImage(words.slice(at + 1))) return null;
   return clause.replace(/\bit\b/i, thing);
+}
+
+/**
+ * Where an edit's words name the thing "it": right after the verb ("move it up") or as the world names a thing's
+ * colour or size ("change the color of it to red"); -1 when they do not.
+ */
+function itAt(words: string[]): number {
+  if (!EDIT_VERBS.has(words[0] ?? '')) return -1;
+  if (words[1] === 'it') return 1;
+  return words[4] === 'it' && /^the (?:colou?r|size) of$/.test(words.slice(1, 4).join(' ')) ? 4 : -1;
 }
 
 /** Verbs that take a thing away: after them there is no "it" to edit. */
@@ -311,7 +322,7 @@ function isEdit(words: string[], afterThen: boolean, before: string[]): boolean 
       !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') ||
       WHOLE.has(words.slice(2).join(' ')) ||
       // "make the circle blue and move it left": two edits of a shape (the world asks two of its creature at once)
-      (words[1] === 'it' && shapeAfter(before) !== null)
+      (itAt(words) > 0 && shapeAfter(before) !== null)
     );
   const thing = words[1] ?? '';
   const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));

@@ -144,6 +144,14 @@ describe('outsideWorldNotes', () => {
 
   it('resolveIt: "it" after the turn before is the shape that turn edited, as it left it', () => {
     expect(resolveIt('move it up', 'make the red circle blue')).toBe('move the blue circle up');
+    // "it" as the world names a thing's colour or size
+    expect(resolveIt('change the size of it to large', 'make the red circle blue')).toBe(
+      'change the size of the blue circle to large',
+    );
+    expect(splitEdits('move the red star to the top and change the color of it to blue')).toEqual([
+      'move the red star to the top',
+      'change the color of the red star to blue',
+    ]);
     // courtesy words around either: the commands are read
     expect(resolveIt('Now move it up, please', 'Please make the red circle blue.')).toBe(
       'Now move the blue circle up, please',
