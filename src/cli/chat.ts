@@ -14,6 +14,7 @@ import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { describeMadeAs } from '../session/format.ts';
+import { madeBy } from '../session/editor.ts';
 import { loadSessionModel, type SessionModel } from '../session/model.ts';
 import type { MadeAs } from '../session/types.ts';
 import {
@@ -185,7 +186,7 @@ async function loop(o: LoopState): Promise<number> {
         if (!o.quiet) console.error(`back to ${name(stack.at(-1)![0])}`);
       } else if (action.kind === 'edit') {
         const r = await edit(o, stack.at(-1)!, next, action.instruction);
-        stack.push([r.result.n, r.image, action.instruction]);
+        stack.push([r.result.n, r.image, madeBy(r.result)]);
         next++;
         console.log(o.json ? JSON.stringify(r.result) : describe(r.result));
       }

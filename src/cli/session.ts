@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../errors.ts';
 import { exportSession } from '../session/export.ts';
 import { describeMadeAs, formatSessions, formatTree } from '../session/format.ts';
-import { parentOf, SessionEditor } from '../session/editor.ts';
+import { madeBy, parentOf, SessionEditor } from '../session/editor.ts';
 import { loadSessionModel } from '../session/model.ts';
 import { SessionStore } from '../session/store.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
@@ -139,7 +139,7 @@ const edit: Sub = async (argv) => {
     if (!v.json) {
       const parent = parentOf(head, opts.from);
       const edits = parent === null ? 0 : 1; // the output it edits, then the images given
-      const previous = parent === null ? undefined : store.turn(id, parent).instruction;
+      const previous = parent === null ? undefined : madeBy(store.turn(id, parent));
       printPromptNote(editor.model.checkPrompt?.(instruction, edits + images.length, previous));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }

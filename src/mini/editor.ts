@@ -77,7 +77,10 @@ export interface MiniEditResult {
   seed: number;
   /** words of the prompt the model does not know (MiniTokenizer.unknownWords): read without meaning */
   unknownWords: string[];
-  /** the edits made one after the other when the prompt asked for several (see oneByOne); absent for one */
+  /**
+   * the edits made one after the other when the prompt asked for several (see oneByOne), or the one edit as read
+   * when its "it" named the shape the turn before edited (`previous`); absent for one edit as given
+   */
   edits?: string[];
   /** the style read from a style reference's exemplar (readStyle); absent otherwise */
   style?: Style;
@@ -191,7 +194,8 @@ export class MiniEditor {
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked));
-      return { image, seed, unknownWords };
+      // "it" read as the turn before's shape: the edit as made, so that a next "it" reads on from it
+      return { image, seed, unknownWords, ...(read !== typed ? { edits: [read] } : {}) };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {

@@ -20,6 +20,15 @@ export function parentOf(head: number | null, from: number | null | undefined): 
   return from === undefined ? head : from;
 }
 
+/**
+ * The instruction a turn's output was made by last, as the model read it: its last edit (MadeAs) where the model made
+ * it otherwise, else as typed. The next turn's "it" names the shape it edited (src/world/outside.ts resolveIt), so a
+ * chain of "it"s reads on: "make the red circle blue", "move it up" (the blue circle), "make it bigger" (still it).
+ */
+export function madeBy(t: Pick<Turn, 'instruction' | 'madeAs'>): string {
+  return t.madeAs?.edits.at(-1) ?? t.instruction;
+}
+
 export interface TurnOptions {
   instruction: string;
   /**
@@ -108,7 +117,7 @@ export class SessionEditor {
       numInferenceSteps: o.steps,
       guidanceScale: o.guidance,
       candidates: o.candidates,
-      previous: parent?.instruction,
+      previous: parent ? madeBy(parent) : undefined,
       onMade: (made) => {
         madeAs = made;
       },

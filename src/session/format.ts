@@ -18,6 +18,8 @@ export function describeMadeAs(m: MadeAs, list = true): string {
   const [named, ...after] = quoted;
   if (m.style)
     return `the reference's style read as ${m.style}, made as ${named}${after.length ? `, then ${after.join(', ')}` : ''}`;
+  // one edit: the instruction read otherwise ("move it up" after a turn: "move the blue circle up")
+  if (m.edits.length === 1) return `made as ${named}`;
   return `${m.edits.length} edits one after the other${list ? `: ${quoted.join(', ')}` : ''}`;
 }
 

@@ -21,8 +21,9 @@ export interface Session {
 
 /**
  * What a model made of a request when that was not the instruction as given, one edit: kontext-mini makes an
- * instruction that asks for several edits as those edits, one after the other, and a style reference as the
- * exemplar's style read and named in words (src/mini/editor.ts).
+ * instruction that asks for several edits as those edits, one after the other, a style reference as the
+ * exemplar's style read and named in words, and an instruction whose "it" means the shape the turn before edited
+ * with that shape named ("move the blue circle up") (src/mini/editor.ts).
  */
 export interface MadeAs {
   /** the instructions the model was given, in order */

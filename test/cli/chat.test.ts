@@ -96,7 +96,7 @@ describe('kontext chat', () => {
     const r = await chat(
       ['examples/scene.png', '--out', out, '--seed', '3'],
       'make the circle blue\nmake it night\n/c 2\nremove the star\n/c 1\nmake the square vermilion\n' +
-        'make the circle red and the square blue\nmove it up\n',
+        'make the circle red and the square blue\nmove it up\nmake it bigger\n',
     );
     expect(r.code).toBe(0);
     const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
@@ -119,7 +119,9 @@ describe('kontext chat', () => {
       // two edits asked at once, made one after the other: the record says so
       { n: 5, parent: 4, madeAs: { edits: ['make the circle red', 'make the square blue'] } },
       // "it": the shape the turn before edited last (not the picture's "make it night" of turn 2)
-      { n: 6, parent: 5, instruction: 'move it up' },
+      { n: 6, parent: 5, instruction: 'move it up', madeAs: { edits: ['move the square up'] } },
+      // and the next "it" reads on from it as made
+      { n: 7, parent: 6, instruction: 'make it bigger', madeAs: { edits: ['make the square bigger'] } },
     ]);
     expect(history[0].madeAs).toBeNull();
     // the one word the model does not know is named, once; the two edits asked at once are named before they run
@@ -128,7 +130,9 @@ describe('kontext chat', () => {
       expect.stringMatching(/^note: the model learnt one edit per instruction, and this asks for 2 /),
       'note: read "move it up" as "move the square up": "it" is the shape the turn before edited; read "move the ' +
         'square up" as "move the square to the top", as the world words it',
+      'note: read "make it bigger" as "make the square bigger": "it" is the shape the turn before edited',
     ]);
+    expect(r.stdout).toContain('"move it up" on 005.png (seed 3, 8 steps, guidance 2, made as "move the square up",');
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 8 steps, guidance 2,`);
     expect(r.stdout).toContain(
       `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 8 steps, guidance 2, best of 2,`,

@@ -237,6 +237,11 @@ describe('MiniEditor', () => {
     ]);
     expect(it.image).toEqual(named.image);
     expect(diff(it.image, alone.image)).toBeGreaterThan(0); // with no turn before, "it" is as typed
+    // the edit as read is returned, so that the next turn's "it" reads on from it
+    expect([it.edits, named.edits, alone.edits]).toEqual([['move the blue circle up'], undefined, undefined]);
+    expect(ed.checkPrompt('make it bigger', { previous: it.edits![0] }).note).toMatch(
+      /^read "make it bigger" as "make the blue circle bigger"/,
+    );
     expect(ed.checkPrompt('move it up', { previous: 'make the red circle blue' }).note).toMatch(
       /^read "move it up" as "move the blue circle up": "it" is the shape the turn before edited; read "move the blue circle up" as "move the blue circle to the top", as the world words it/,
     );

@@ -1,7 +1,7 @@
 // SessionEditor: what a turn feeds the model, what it records, and how it moves the head.
 import { readdir, rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SessionEditor } from '../../src/session/editor.ts';
+import { madeBy, SessionEditor } from '../../src/session/editor.ts';
 import { loadSessionModel } from '../../src/session/model.ts';
 import { SessionStore } from '../../src/session/store.ts';
 import { fakeModel, solid, tempDir } from './helpers.ts';
@@ -32,6 +32,12 @@ describe('SessionEditor', () => {
     expect(model.requests[1].images).toEqual([solid(60, 70, 80)]); // the head's output, read back from the store
     // and the instruction that made it ("it" may be read as what that turn edited); none for the first turn
     expect([model.requests[0].previous, model.requests[1].previous]).toEqual([undefined, 'brighter']);
+    // as the model made it, where it says so: its last edit ("it" read on from a turn before reads on again)
+    expect(madeBy({ instruction: 'move it up', madeAs: { edits: ['move the blue circle up'] } })).toBe(
+      'move the blue circle up',
+    );
+    expect(madeBy({ instruction: 'a and b', madeAs: { edits: ['a', 'b'] } })).toBe('b');
+    expect(madeBy({ instruction: 'brighter', madeAs: null })).toBe('brighter');
     expect(r2.turn).toMatchObject({ n: 2, parent: 1, inputs: [r1.turn.output] });
     expect(await store.images.get(r2.turn.output)).toEqual(solid(70, 80, 90));
     expect(store.session(id).head).toBe(2);

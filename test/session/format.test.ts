@@ -82,6 +82,8 @@ it('says what the model made of an instruction where not as given: several edits
   ]);
   // the short form the edit command prints
   expect(describeMadeAs({ edits: ['a', 'b', 'c'] }, false)).toBe('3 edits one after the other');
+  // one edit read otherwise ("it" named after the turn before)
+  expect(describeMadeAs({ edits: ['move the blue circle up'] })).toBe('made as "move the blue circle up"');
 });
 
 it('names the edits asked after a style reference, after the style; the web app says the same words', () => {
@@ -94,7 +96,7 @@ it('names the edits asked after a style reference, after the style; the web app 
     'then "make the star blue", "make the word \\"A, B\\" red"';
   expect(describeMadeAs(made)).toBe(words);
   // the page's timeline (plain JS, no build step) keeps its own copy: the same words for every kind
-  const kinds = [made, { edits: [made.edits[0]!], style: 'dotted' as const }, { edits: ['a', 'b'] }];
+  const kinds = [made, { edits: [made.edits[0]!], style: 'dotted' as const }, { edits: ['a', 'b'] }, { edits: ['a'] }];
   for (const m of kinds) expect(describeInPage(m)).toBe(describeMadeAs(m));
   expect(describeInPage(null)).toBeNull();
 });

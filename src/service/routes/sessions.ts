@@ -1,7 +1,7 @@
 // Multi-turn sessions over HTTP: the session store's operations (src/session/store.ts), and a session turn as a
 // job. Reads and head moves are instant and answered directly; a turn runs the model, so it is queued like any job.
 
-import { DEFAULT_SIZE, parentOf } from '../../session/editor.ts';
+import { DEFAULT_SIZE, madeBy, parentOf } from '../../session/editor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { sessionId } from '../ids.ts';
 import type { Sampling } from '../jobs/types.ts';
@@ -133,7 +133,7 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
         const parentN = parentOf(s.head, from);
         const parent = parentN === null ? 0 : 1; // the output it edits, then the uploads
-        const previous = parentN === null ? undefined : store.turn(s.id, parentN).instruction;
+        const previous = parentN === null ? undefined : madeBy(store.turn(s.id, parentN));
         const uploads = b.images?.length ?? 0;
         checkModelImages(
           model,
