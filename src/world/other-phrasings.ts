@@ -116,8 +116,10 @@ function re(body: string): RegExp {
  */
 export function worldPhrasing(instruction: string): string | null {
   const text = bareCommand(instruction).replace(/\s+/g, ' ');
-  // (not in a text with a label: "write 'A BIT UP'")
-  let read = text.includes("'") ? text : text.replace(DEGREE, '');
+  // a sentence's capital is no part of what it names ("The circle should be blue" → "make the circle blue"); and
+  // the degrees taken off, but not in a text with a label ("write 'A BIT UP'")
+  const lower = text.replace(/^\p{Lu}(?=\p{Ll})/u, (c) => c.toLowerCase());
+  let read = text.includes("'") ? lower : lower.replace(DEGREE, '');
   for (const [pattern, world] of PHRASINGS) {
     const m = pattern.exec(read);
     const w = m && (typeof world === 'string' ? world : world(...m.slice(1)));

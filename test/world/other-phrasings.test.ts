@@ -86,6 +86,7 @@ describe('worldPhrasing', () => {
       ['Change the red circle into a blue one.', 'make the red circle blue'],
       ['fill the square with light blue', 'make the square light blue'],
       ['the circle should be blue', 'make the circle blue'],
+      ['The circle should be navy.', 'make the circle navy'],
       ['I want the circle to be a bit bigger', 'make the circle bigger'],
       ['it should be night', 'make it night'],
       ['the star should be gone', 'remove the star'],
