@@ -22,9 +22,12 @@ const WHOLE = '(?:it|the (?:image|picture|scene|photo))';
  * to the" moved left, and "move the word up and left" no "the word up and".
  */
 const THING = '(the(?: (?!(?:to|and|or|then|up|down|left|right)\\b)\\p{L}+)+?|it)';
-/** Degrees the world never asks: "a bit bigger", "slightly darker", "a little to the left" read as the change. */
+/**
+ * Degrees the world never asks: "a bit bigger", "slightly darker", "a little more to the left", "down a bit" read as
+ * the change.
+ */
 const DEGREE =
-  /\b(?:just |even |much |way |far )?(?:a (?:little )?bit|a little|a lot|a touch|slightly|somewhat|much|way|far|even|more) (?=(?:bigger|larger|smaller|darker|brighter|lighter|to the|up|down|left|right)\b)/giu;
+  /\b(?:(?:just|even|much|way|far) )?(?:(?:a (?:little )?bit|a little|a lot|a touch|slightly|somewhat|much|way|far|even)(?: more)?|more) (?=(?:bigger|larger|smaller|darker|brighter|lighter|to the|up|down|left|right)\b)|(?<=\b(?:bigger|larger|smaller|darker|brighter|lighter|up|down|left|right)) (?:a (?:little )?bit|a little|a touch|slightly|somewhat)(?: more)?$/giu;
 /** Relative moves and the world's place in that direction. */
 const PLACE: Record<string, string> = { up: 'top', down: 'bottom', left: 'left', right: 'right' };
 
@@ -70,7 +73,8 @@ const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | n
     (a) => `make ${a} bigger`,
   ],
   [re(`make ${THING} half (?:as (?:big|large)|(?:the|its) size)`), (a) => `make ${a} smaller`],
-  // moves in a direction: the world's place that way
+  // moves in a direction: the world's place that way ("make the star to the left" too)
+  [re(`make ${THING} to the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
   [
     re(`(move|shift) ${THING} (up|down|left|right)(?:wards?)?`),
     (verb, thing, way) => `${verb!.toLowerCase()} ${thing} to the ${PLACE[way!.toLowerCase()]}`,

@@ -73,6 +73,9 @@ describe('worldPhrasing', () => {
       ['shift the cyan shape leftwards', 'shift the cyan shape to the left'],
       ['move it right', 'move it to the right'],
       ['move the star a little to the left', 'move the star to the left'],
+      ['make the star a bit more to the left', 'move the star to the left'],
+      ['shift it down a bit', 'shift it to the bottom'],
+      ['move the circle a little up', 'move the circle to the top'],
     ];
     for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
     for (const t of ['move the circle to the left', 'shift the circle to the top right', 'move the circle up and left'])
