@@ -17,6 +17,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
+import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
 const BACKGROUND_PHRASES = new Set<string>([...Object.values(BACKGROUND_WORDS), 'light grey']);
@@ -291,20 +292,12 @@ const EDIT_VERBS = new Set([
   ...['shrink', 'enlarge', 'grow', 'expand', 'scale', 'upscale', 'downsize', 'magnify', 'darken', 'brighten'],
   'insert',
 ]);
-/** What only the whole image can be: "…; make it night" is an edit of its own, whatever the clause before named. */
-const WHOLE = new Set([
-  'night',
-  'day',
-  'daytime',
-  'daylight',
-  'grayscale',
-  'greyscale',
-  'monochrome',
-  'black and white',
-]);
-/** Words of a whole-image edit after "make it" ("night", "darker", "black and white"): "it" is the picture then. */
-const WHOLE_WORDS = new Set([...WHOLE, 'dark', 'darker', 'bright', 'brighter', 'lighter', 'gray', 'grey']);
-const wholeImage = (rest: string[]) => rest.some((w) => WHOLE_WORDS.has(w)) || WHOLE.has(rest.join(' '));
+/**
+ * Does what a clause asks of "it" ask for the whole picture's tone ("night", "black and white", "darker"; tone-edits.ts
+ * namesTone)? Then "…; make it night" is an edit of its own, whatever the clause before named, and its "it" is the
+ * picture.
+ */
+const wholeImage = (rest: string[]) => namesTone(rest.join(' '));
 
 /** Things an elliptical clause names before its colour: "and the background red". */
 const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
@@ -320,7 +313,7 @@ function isEdit(words: string[], afterThen: boolean, before: string[]): boolean 
     return (
       afterThen ||
       !['it', 'them', 'its', 'that', 'this'].includes(words[1] ?? 'it') ||
-      WHOLE.has(words.slice(2).join(' ')) ||
+      wholeImage(words.slice(2)) ||
       // "make the circle blue and move it left": two edits of a shape (the world asks two of its creature at once)
       (itAt(words) > 0 && shapeAfter(before) !== null)
     );

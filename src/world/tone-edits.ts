@@ -22,6 +22,19 @@ const THINGS = new Set([
   ...['hat', 'crown', 'bow', 'antenna', 'belly', 'eyes', 'spots', 'stripes', 'outline'],
 ]);
 
+/** The whole picture's lighting or colour as a shade: "make it dark", "make it brighter", "make it gray". */
+const SHADE = /\b(?:dark|darker|bright|brighter|lighter|gray|grey)$/;
+
+/**
+ * Do these words (what an instruction asks of "it": "night", "black and white", "darker") ask for a tone of the whole
+ * picture rather than a thing's? A shade that goes with a colour ("dark blue") does not. src/world/outside.ts reads
+ * "it" after a shape's edit by this: "…; make it night" is the picture, "… and make it blue" the shape.
+ */
+export function namesTone(words: string): boolean {
+  const text = words.toLowerCase();
+  return GRAY.test(text) || LIGHT.test(text) || SHADE.test(text);
+}
+
 /** A tone edit: the image made grey, or its lighting changed (day ↔ night). */
 export type ToneEdit = 'gray' | 'light';
 
