@@ -113,6 +113,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         unknownWords: r.unknownWords,
         typos: check.typos ?? [],
         otherWords: check.otherWords ?? [],
+        phrasings: check.phrasings ?? [],
         note: check.note,
         edits: r.edits ?? [o.prompt],
         style: r.style ?? null,

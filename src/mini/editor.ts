@@ -126,7 +126,8 @@ export class MiniEditor {
     const styled = o.images === 2 && o.readStyle !== false;
     // the clauses the model reads: the prompt, or with two images the edits asked after the style
     const clauses = styled ? editsAfterStyle(read) : [read];
-    if (!clauses.length) return { unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE };
+    if (!clauses.length)
+      return { unknownWords: [], typos: [], otherWords: [], phrasings: [], note: STYLE_REFERENCE_NOTE };
     const check = tok.check(prompt);
     const words = new Set(
       clauses
@@ -152,7 +153,8 @@ export class MiniEditor {
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
     ].filter((n) => n !== null);
-    return { unknownWords, typos, otherWords, note: notes.length ? notes.join('; ') : null };
+    const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
+    return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {

@@ -12,6 +12,12 @@ export interface PromptCheck {
   typos?: Typo[];
   /** typed words read as the world's words for them ("ball" as "circle"), in order, each once */
   otherWords?: Typo[];
+  /**
+   * instructions (or the edits split from one) asked as the world words them ("shrink the circle" as "make the circle
+   * smaller"), and an "it" named after the turn before ("move it up" as "move the blue circle up"), in order; `typed`
+   * is the text as read (typos and other words already read), not lower-cased
+   */
+  phrasings?: Typo[];
   note: string | null;
 }
 

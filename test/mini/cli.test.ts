@@ -111,6 +111,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(JSON.parse(logs.at(-1)!)).toMatchObject({
       unknownWords: [],
       otherWords: [{ typed: 'ball', read: 'circle' }],
+      phrasings: [],
       note: 'read "ball" as "circle", the world\'s word for it',
     });
     expect(await readFile(join(root, 'ball.png'))).toEqual(await readFile(join(root, 'spelled.png')));

@@ -216,6 +216,10 @@ describe('MiniEditor', () => {
     );
     // several such edits at once: each read on its own after the split, and "shrink" is no unknown word
     const two = ed.checkPrompt('make it a bit darker and shrink the star');
+    expect(two.phrasings).toEqual([
+      { typed: 'make it a bit darker', read: 'make it night' },
+      { typed: 'shrink the star', read: 'make the star smaller' },
+    ]);
     expect(two.unknownWords).toEqual(ed.checkPrompt('make it night and make the star smaller').unknownWords);
     expect(two.note).toMatch(
       /^read "make it a bit darker" as "make it night" and "shrink the star" as "make the star smaller", as the world words them;.* the model learnt one edit per instruction, and this asks for 2 /,

@@ -62,6 +62,7 @@ describe('style references read by the model', () => {
       unknownWords: [],
       typos: [],
       otherWords: [],
+      phrasings: [],
       note: STYLE_REFERENCE_NOTE,
     });
     expect(ed.checkPrompt(prompt).unknownWords).toEqual(['thnaks']);

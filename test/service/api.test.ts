@@ -236,16 +236,18 @@ describe('service API', () => {
         unknownWords: [],
         typos: [{ typed: 'cirlce', read: 'circle' }],
         otherWords: [],
+        phrasings: [],
         note: 'read "cirlce" as "circle", a typo of a word the model knows',
       });
       const known = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue' });
-      expect(known.body).toEqual({ unknownWords: [], typos: [], otherWords: [], note: null });
+      expect(known.body).toEqual({ unknownWords: [], typos: [], otherWords: [], phrasings: [], note: null });
       // another word for the world's is read as it, and said
       const other = await call(mini, 'POST', '/prompts/check', { prompt: 'make the ball blue' });
       expect(other.body).toEqual({
         unknownWords: [],
         typos: [],
         otherWords: [{ typed: 'ball', read: 'circle' }],
+        phrasings: [],
         note: 'read "ball" as "circle", the world\'s word for it',
       });
       // "it" after the turn before (a session's head): the shape that turn edited, and said
@@ -253,6 +255,7 @@ describe('service API', () => {
         prompt: 'make it blue',
         previous: 'make the red circle black',
       });
+      expect(after.body.phrasings).toEqual([{ typed: 'make it blue', read: 'make the black circle blue' }]);
       expect(after.body.note).toMatch(
         /^read "make it blue" as "make the black circle blue": "it" is the shape the turn before edited/,
       );
@@ -291,7 +294,13 @@ describe('service API', () => {
       const asked = await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', images: [exemplar], seed: 2 });
       expect(asked.body.notes).toEqual([STYLE_REFERENCE_NOTE]);
       const checked = await call(mini, 'POST', '/prompts/check', { prompt: 'make the circle blue', images: 2 });
-      expect(checked.body).toEqual({ unknownWords: [], typos: [], otherWords: [], note: STYLE_REFERENCE_NOTE });
+      expect(checked.body).toEqual({
+        unknownWords: [],
+        typos: [],
+        otherWords: [],
+        phrasings: [],
+        note: STYLE_REFERENCE_NOTE,
+      });
       const styled = await finished(mini, asked.body.id);
       const madeAs = styled.result.madeAs;
       expect(madeAs).toEqual({ edits: [namedStylePrompt(madeAs.style)], style: expect.any(String) });

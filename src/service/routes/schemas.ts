@@ -192,6 +192,12 @@ export const COMPONENTS: Record<string, JsonSchema> = {
       items: object({ typed: str, read: str }, ['typed', 'read']),
       description: 'typed words read as the world\'s words for them ("ball" as "circle"), in order, each once',
     },
+    phrasings: {
+      type: 'array',
+      items: object({ typed: str, read: str }, ['typed', 'read']),
+      description:
+        'instructions (or the edits split from one) asked as the world words them ("shrink the circle" as "make the circle smaller"), and an "it" named after the turn before ("move it up" as "move the blue circle up", with `previous`), in order',
+    },
     note: nullable('string'),
   }),
   JobEvent: {
