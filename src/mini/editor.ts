@@ -257,16 +257,23 @@ export class MiniEditor {
     return composite(drawn, map ? applyColorMap(input, map) : input, mask);
   }
 
-  /** Several edits one after the other, each on the last answer (edit's oneByOne); progress counts them all. */
+  /**
+   * Several edits one after the other, each on the last answer, with seeds seed, seed + 1, … (edit's oneByOne, and a
+   * style reference's named style then the edits after it); progress counts them all, after `before` steps already
+   * reported. `readFrom`: the first edit whose words are the user's (its unknown words are reported).
+   */
   private async oneByOne(
     edits: string[],
     image: RGBImage,
     o: MiniEditOptions & { seed: number },
+    before = 0,
+    readFrom = 0,
   ): Promise<MiniEditResult> {
     let answer = image;
     const unknownWords = new Set<string>();
     for (const [i, prompt] of edits.entries()) {
-      const onStep = o.onStep && ((step: number, total: number) => o.onStep!(i * total + step, edits.length * total));
+      const report = o.onStep;
+      const onStep = report && ((step: number, n: number) => report(before + i * n + step, before + edits.length * n));
       const r = await this.edit({
         ...o,
         prompt,
@@ -277,7 +284,7 @@ export class MiniEditor {
         previous: undefined,
       });
       answer = r.image;
-      for (const w of r.unknownWords) unknownWords.add(w);
+      if (i >= readFrom) for (const w of r.unknownWords) unknownWords.add(w);
     }
     return { image: answer, seed: o.seed, unknownWords: [...unknownWords], edits };
   }
@@ -302,24 +309,9 @@ export class MiniEditor {
       o.seed,
       report && ((done) => report(done, total)),
     );
-    const edits = [namedStylePrompt(style), ...after];
-    let image = content;
-    const unknownWords = new Set<string>(); // only the edits after the style are read: their words alone
-    for (const [i, prompt] of edits.entries()) {
-      const onStep = report && ((step: number, n: number) => report(reading + i * n + step, total));
-      const r = await this.edit({
-        ...o,
-        prompt,
-        image,
-        seed: o.seed + i,
-        oneByOne: false,
-        onStep,
-        previous: undefined,
-      });
-      image = r.image;
-      if (i > 0) for (const w of r.unknownWords) unknownWords.add(w);
-    }
-    return { image, seed: o.seed, unknownWords: [...unknownWords], edits, style };
+    // the named style, then the edits after it; only theirs are the user's words (their unknown words alone)
+    const made = await this.oneByOne([namedStylePrompt(style), ...after], content, o, reading, 1);
+    return { ...made, style };
   }
 
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {

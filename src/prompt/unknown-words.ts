@@ -48,7 +48,7 @@ export function otherWordsNote(read: readonly Typo[]): string | null {
 
 /** What to tell a user whose "it" was read as the shape the turn before edited (outside.ts resolveIt). */
 export function itNote(typed: string, read: string): string {
-  return `read "${typed}" as "${read}": "it" is the shape the turn before edited`;
+  return `${readList([{ typed, read }])}: "it" is the shape the turn before edited`;
 }
 
 /** What to tell a user whose instructions were asked in the world's words (other-phrasings.ts; null when none). */

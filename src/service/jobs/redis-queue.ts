@@ -27,8 +27,7 @@ import {
   QUEUE_NAME,
   redactUrl,
   redisConnection,
-  workerCapacity,
-  workerModelId,
+  parseWorkerName,
 } from './redis.ts';
 import { isFinished, type Job, type JobQueue, type JobResult, type JobSpec, type QueueStats } from './types.ts';
 
@@ -247,17 +246,18 @@ export class RedisQueue implements JobQueue {
    */
   private async workerCapacity(): Promise<number> {
     if (Date.now() - this.capacity.at > CAPACITY_TTL_MS) {
-      const workers = await this.queue.getWorkers();
-      this.capacity = { value: workers.reduce((n, w) => n + workerCapacity(w.rawname), 0), at: Date.now() };
-      this.workerModels = workers.map((w) => workerModelId(w.rawname));
+      const workers = (await this.queue.getWorkers()).map((w) => parseWorkerName(w.rawname));
+      this.capacity = { value: workers.reduce((n, w) => n + w.capacity, 0), at: Date.now() };
+      this.workerModels = workers.map((w) => w.modelId);
       const checks = this.o.checkModel;
       for (const w of workers) {
-        const id = workerModelId(w.rawname);
-        if (!checks || id === (checks.id ?? null) || this.warned.has(w.rawname)) continue;
-        this.warned.add(w.rawname);
+        if (!checks || w.modelId === (checks.id ?? null) || this.warned.has(w.name)) continue;
+        this.warned.add(w.name);
+        const runs = w.modelId ? `model ${w.modelId}` : 'a model with no id';
+        const ours = `${checks.name}${checks.id ? ` (${checks.id})` : ''}`;
         this.o.log?.(
-          `worker ${w.rawname.slice(w.rawname.indexOf(':w:') + 3)} runs ${id ? `model ${id}` : 'a model with no id'}, not the --check-model ${checks.name}` +
-            `${checks.id ? ` (${checks.id})` : ''}: requests are checked for another model than the one that runs them`,
+          `worker ${w.name} runs ${runs}, not the --check-model ${ours}: ` +
+            'requests are checked for another model than the one that runs them',
         );
       }
     }

@@ -107,13 +107,17 @@ export function workerName(concurrency: number, host: string, pid: number, model
   return `c${concurrency}@${host.replace(/[^A-Za-z0-9_.-]/g, '_')}:${pid}${model}`;
 }
 
-/** The model id in a worker's connection name (as CLIENT LIST shows it), or null: it named none. */
-export function workerModelId(rawName: string | undefined): string | null {
-  return /:w:c\d+@[^@]*@m([A-Za-z0-9]+)$/.exec(rawName ?? '')?.[1] ?? null;
-}
-
-/** The concurrency in a worker's connection name (as CLIENT LIST shows it); 1 for a worker named otherwise. */
-export function workerCapacity(rawName: string | undefined): number {
-  const m = /:w:c(\d+)@/.exec(rawName ?? '');
-  return m ? Number(m[1]) : 1;
+/**
+ * A worker's connection name as CLIENT LIST shows it (`bull:<queue>:w:c2@host:pid@m…`), read back: its own name
+ * (workerName's), the jobs it runs at once (1 for a worker named otherwise) and its model's id (null: it named none).
+ */
+export function parseWorkerName(rawName: string | undefined): {
+  name: string;
+  capacity: number;
+  modelId: string | null;
+} {
+  const raw = rawName ?? '';
+  const name = raw.includes(':w:') ? raw.slice(raw.indexOf(':w:') + 3) : raw;
+  const m = /^c(\d+)@[^@]*(?:@m([A-Za-z0-9]+))?$/.exec(name);
+  return { name, capacity: m ? Number(m[1]) : 1, modelId: m?.[2] ?? null };
 }
