@@ -17,6 +17,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
+import { eachThing } from './several-things.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -196,7 +197,9 @@ export function splitEdits(prompt: string): string[] {
   const verb = /^\s*(.*?)\bthe\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change "
   const out = edits
     .map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
-    .filter(Boolean);
+    .filter(Boolean)
+    // "remove the circle and the square": one edit per thing (several-things.ts)
+    .flatMap((e) => eachThing(e, (w) => EDIT_VERBS.has(w)));
   // "make the red circle blue, then move it to the left": "it" is the shape the edit before named, as that edit left
   // it ("the blue circle"); an edit of its own, "move it to the left" would leave the model to guess
   for (let i = 1; i < out.length; i++) out[i] = substituteIt(out[i]!, out[i - 1]!) ?? out[i]!;
@@ -305,8 +308,9 @@ const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'charac
 /**
  * Does a clause after a break ask for an edit of its own? After "then" any verb; after "and" or ";" a verb with its
  * own object ("and make the square red") or one that only the whole image can take ("; make it night"), not one on
- * the same thing ("move the creature left and make it small", as the world writes); or an elliptical "the <thing> <colour>" ("and the background red") after a clause that ends
- * with its own colour (not "make the circle and the square blue", one edit of two things).
+ * the same thing ("move the creature left and make it small", as the world writes); or an elliptical "the <thing>
+ * <what of it>" ("and the background red", "and the square to the top") after a clause that says what of its own
+ * thing (not "make the circle and the square blue": one edit of two things, eachThing's).
  */
 function isEdit(words: string[], afterThen: boolean, before: string[]): boolean {
   if (EDIT_VERBS.has(words[0]!))
@@ -317,10 +321,20 @@ function isEdit(words: string[], afterThen: boolean, before: string[]): boolean 
       // "make the circle blue and move it left": two edits of a shape (the world asks two of its creature at once)
       (itAt(words) > 0 && shapeAfter(before) !== null)
     );
-  const thing = words[1] ?? '';
-  const named = [thing, thing.replace(/s$/, ''), thing.replace(/es$/, '')].some((w) => THINGS.has(w));
-  const colored = (w: string[]) => COLOR_WORDS.has(w.at(-1) ?? '');
-  return words[0] === 'the' && named && colored(words) && colored(before);
+  const edits = EDIT_VERBS.has(before[0] ?? '') || before[0] === 'the'; // an edit (or an elliptical one) before
+  return words[0] === 'the' && edits && saysMore(words.slice(1)) && saysMore(before);
+}
+
+/**
+ * Do the words name a thing and then say what of it ("red circle to the top", "the background red")? A clause
+ * that ends with its thing ("remove the star") says nothing more: "and the square" after it is a second thing of
+ * the same edit (several-things.ts), not an elliptical edit.
+ */
+function saysMore(words: string[]): boolean {
+  const named = (w: string) =>
+    [w, w.replace(/s$/, ''), w.replace(/es$/, '')].some((v) => THINGS.has(v) || v === 'shape');
+  const at = words.findIndex(named);
+  return at >= 0 && at < words.length - 1;
 }
 
 /** Notes for the colours a clause asks of things the world never gives them (empty when none). */

@@ -184,6 +184,16 @@ describe('MiniEditor', () => {
     );
     expect(diff(asOne.image, both.image)).toBeGreaterThan(0);
     expect(first.edits).toBeUndefined();
+    // several things in one edit: one edit per thing, the same answer as the two edits typed out, and said
+    const run = (prompt: string) => ed.edit({ prompt, image: img, seed: 7, numInferenceSteps: 2 });
+    const [things, typed] = await Promise.all(
+      ['remove the circle and the red square', 'remove the circle and remove the red square'].map(run),
+    );
+    expect(things.edits).toEqual(['remove the circle', 'remove the red square']);
+    expect(things.image).toEqual(typed.image);
+    expect(ed.checkPrompt('remove the circle and the red square').note).toContain(
+      'asks for 2 ("remove the circle", "remove the red square")',
+    );
   });
 
   it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {

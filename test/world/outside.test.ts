@@ -92,9 +92,12 @@ describe('outsideWorldNotes', () => {
     expect(outsideWorldNotes("remove the star; make the word 'CAT' red, then make it night")[0]).toContain(
       'asks for 3 ("remove the star", "make the word \'CAT\' red", "make it night")',
     );
-    // one edit of one thing, as the world writes them: no note
-    for (const p of ['move the creature to the left and make it small', 'remove the circle and the square'])
-      expect(outsideWorldNotes(p), p).toEqual([]);
+    // several things in one edit: one edit per thing
+    expect(outsideWorldNotes('remove the circle and the square')[0]).toContain(
+      'asks for 2 ("remove the circle", "remove the square")',
+    );
+    // one edit of one thing, as the world writes it: no note
+    expect(outsideWorldNotes('move the creature to the left and make it small')).toEqual([]);
   });
 
   it("splitEdits: the clauses as instructions, an elliptical one with the first clause's verb", () => {
@@ -126,11 +129,36 @@ describe('outsideWorldNotes', () => {
     // …but not the picture ("make it night", "make it darker"), nor a shape taken away, nor the creature's "it"
     expect(splitEdits('make the circle blue and make it darker')).toEqual(['make the circle blue', 'make it darker']);
     expect(splitEdits('remove the star, then move it left')).toEqual(['remove the star', 'move it left']);
+    // an elliptical clause that says what of its thing, after one that says what of its own: its own edit
+    expect(splitEdits('move the pink star to the left and the red cross to the top right')).toEqual([
+      'move the pink star to the left',
+      'move the red cross to the top right',
+    ]);
+    expect(splitEdits('make the circle bigger and the square smaller')).toEqual([
+      'make the circle bigger',
+      'make the square smaller',
+    ]);
+    // several things in one edit: one edit per thing, with the clause's verb and its words after the last thing
+    expect(splitEdits('make the circle and the square blue')).toEqual(['make the circle blue', 'make the square blue']);
+    expect(splitEdits('Remove the pink star, the red cross and blue circle')).toEqual([
+      'Remove the pink star',
+      'Remove the red cross',
+      'Remove the blue circle',
+    ]);
+    expect(splitEdits('change the color of both the star and the cross to blue, then make it night')).toEqual([
+      'change the color of the star to blue',
+      'change the color of the cross to blue',
+      'make it night',
+    ]);
+    expect(splitEdits('remove the star and the cross and make the background red')).toEqual([
+      'remove the star',
+      'remove the cross',
+      'make the background red',
+    ]);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
       "make the word 'FLUX' red and move it left", // a word is no shape: as typed
-      'make the circle and the square blue', // two things, one colour: one edit (the first clause has no colour)
       'make the circle blue',
       '',
       ' and make the square red', // nothing before the break: one edit, as typed
@@ -138,6 +166,13 @@ describe('outsideWorldNotes', () => {
       'make it black and white',
       'make the star black and white', // a colour the world never draws, but one edit
       'draw this character again, small and at the top, in a scene with a peach background and a red star',
+      // things edited together, a thing before the list, a clause with nothing of its own before "the square"
+      'swap the circle and the square',
+      'make the circle and the square the same color',
+      'move the star to the left of the circle and the square',
+      'make the circle blue and the square',
+      // a caption, not an edit: its "and the word …" is no elliptical edit
+      "a red circle at the top and the word 'TREE' written in blue in the center",
     ])
       expect(splitEdits(p), p).toEqual([p]);
   });
