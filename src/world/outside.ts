@@ -194,9 +194,9 @@ export function splitEdits(prompt: string): string[] {
     if (parts[i]!.trim() && isEdit(words, /then/i.test(parts[i - 1]!), before)) edits.push(parts[i]!);
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
-  const verb = /^\s*(.*?)\bthe\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change "
+  const verb = /^\s*(.*?)\b(?:the|an?)\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change ", "add "
   const out = edits
-    .map((e, i) => (i > 0 && /^the\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
+    .map((e, i) => (i > 0 && /^(?:the|an?)\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
     .filter(Boolean)
     // "remove the circle and the square": one edit per thing (several-things.ts)
     .flatMap((e) => eachThing(e, (w) => EDIT_VERBS.has(w)));
@@ -302,15 +302,19 @@ const EDIT_VERBS = new Set([
  */
 const wholeImage = (rest: string[]) => namesTone(rest.join(' '));
 
-/** Things an elliptical clause names before its colour: "and the background red". */
+/** Verbs that bring a new thing ("add a red star …"): an elliptical "and a blue circle at the top" is another. */
+const NEW_THING_VERBS = new Set(['add', 'put', 'place', 'draw', 'insert']);
+
+/** Things an elliptical clause names before what of them: "and the background red". */
 const THINGS = new Set(['background', 'word', 'text', 'letters', 'sign', 'character', 'creature', ...SHAPES]);
 
 /**
  * Does a clause after a break ask for an edit of its own? After "then" any verb; after "and" or ";" a verb with its
  * own object ("and make the square red") or one that only the whole image can take ("; make it night"), not one on
  * the same thing ("move the creature left and make it small", as the world writes); or an elliptical "the <thing>
- * <what of it>" ("and the background red", "and the square to the top") after a clause that says what of its own
- * thing (not "make the circle and the square blue": one edit of two things, eachThing's).
+ * <what of it>" ("and the background red", "and the square to the top"; after an add, "and a blue star at the
+ * bottom") after an edit that says what of its own thing (not "make the circle and the square blue": one edit of
+ * two things, eachThing's).
  */
 function isEdit(words: string[], afterThen: boolean, before: string[]): boolean {
   if (EDIT_VERBS.has(words[0]!))
@@ -322,7 +326,10 @@ function isEdit(words: string[], afterThen: boolean, before: string[]): boolean 
       (itAt(words) > 0 && shapeAfter(before) !== null)
     );
   const edits = EDIT_VERBS.has(before[0] ?? '') || before[0] === 'the'; // an edit (or an elliptical one) before
-  return words[0] === 'the' && edits && saysMore(words.slice(1)) && saysMore(before);
+  // "and the square to the top"; "and a blue star at the bottom" after an edit that brings a new thing
+  const article = (w: string | undefined) => w === 'a' || w === 'an';
+  const opens = words[0] === 'the' || (article(words[0]) && NEW_THING_VERBS.has(before[0] ?? '') && article(before[1]));
+  return opens && edits && saysMore(words.slice(1)) && saysMore(before);
 }
 
 /**

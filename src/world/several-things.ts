@@ -7,21 +7,22 @@
 //
 //   "make the red circle and the blue square green" → "make the red circle green", "make the blue square green"
 //   "remove the circle, the star and the cross"    → "remove the circle", "remove the star", "remove the cross"
+//   "add a red circle and a blue star at the top"  → "add a red circle at the top", "add a blue star at the top"
 //
 // Only shapes (and "the shape"), in a clause that starts with an edit's verb; not where the things are edited
 // together ("swap the circle and the square", "… the same colour", "… next to each other").
 
 import { SHAPES } from './shapes.ts';
 
-/** A thing of the world's, as typed: "the red circle", "the large striped star", "the shape" (a few words, a noun). */
+/** A thing of the world's, as typed: "the red circle", "a large striped star", "the shape" (a few words, a noun). */
 const ADJECTIVES = String.raw`(?:(?!(?:and|the|then)\b)[a-z]+\s+){0,3}?`;
 const NOUN = `(?:${[...SHAPES, 'shape'].join('|')})\\b`;
 /** "the red circle", then ", the star", " and the cross", ", and square" (the "the" of a later one may be left out). */
 const SEVERAL = new RegExp(
-  String.raw`^(.*?)(?:\bboth\s+)?(the\s+${ADJECTIVES}${NOUN})((?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?${ADJECTIVES}${NOUN})+)(.*)$`,
+  String.raw`^(.*?)(?:\bboth\s+)?((?:the|an?)\s+${ADJECTIVES}${NOUN})((?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:the|an?)\s+)?${ADJECTIVES}${NOUN})+)(.*)$`,
   'i',
 );
-const NEXT = new RegExp(String.raw`(?:\s*,\s*(?:and\s+)?|\s+and\s+)((?:the\s+)?${ADJECTIVES}${NOUN})`, 'gi');
+const NEXT = new RegExp(String.raw`(?:\s*,\s*(?:and\s+)?|\s+and\s+)((?:(?:the|an?)\s+)?${ADJECTIVES}${NOUN})`, 'gi');
 /** Edits of several things together, which one edit per thing would not make. */
 const TOGETHER = /\b(?:swap|switch|exchange|each other|together|same|different|between|apart|closer|align|line)\b/i;
 
@@ -36,6 +37,8 @@ export function eachThing(clause: string, isEditVerb: (word: string) => boolean)
   const verb = head.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
   // the verb opens the clause, and no thing stands before the list ("move the star to the left of the circle and …")
   if (!isEditVerb(verb) || new RegExp(NOUN, 'i').test(head)) return [clause];
-  const things = [first, ...[...more.matchAll(NEXT)].map((n) => n[1]!.replace(/^(?!the\s)/i, 'the '))];
+  // a later thing without its article takes the first's ("the circle and square", "a circle and square")
+  const article = /^\w+/.exec(first)![0];
+  const things = [first, ...[...more.matchAll(NEXT)].map((n) => n[1]!.replace(/^(?!(?:the|an?)\s)/i, `${article} `))];
   return things.map((t) => `${head}${t}${rest}`.trim());
 }

@@ -138,7 +138,16 @@ describe('outsideWorldNotes', () => {
       'make the circle bigger',
       'make the square smaller',
     ]);
+    // after an add, "and a <thing> <where>" is another add
+    expect(splitEdits('add a small red star on the left and a blue circle at the top')).toEqual([
+      'add a small red star on the left',
+      'add a blue circle at the top',
+    ]);
     // several things in one edit: one edit per thing, with the clause's verb and its words after the last thing
+    expect(splitEdits('add a red circle and square at the top')).toEqual([
+      'add a red circle at the top',
+      'add a square at the top',
+    ]);
     expect(splitEdits('make the circle and the square blue')).toEqual(['make the circle blue', 'make the square blue']);
     expect(splitEdits('Remove the pink star, the red cross and blue circle')).toEqual([
       'Remove the pink star',
@@ -173,6 +182,9 @@ describe('outsideWorldNotes', () => {
       'make the circle blue and the square',
       // a caption, not an edit: its "and the word …" is no elliptical edit
       "a red circle at the top and the word 'TREE' written in blue in the center",
+      // the world's new scene for its creature: the things it lists are no adds of their own
+      'Put the same creature at the top right of a new picture: a cream background, a small cyan dotted circle on ' +
+        'the left and a medium yellow dotted cross at the top left; draw it large',
     ])
       expect(splitEdits(p), p).toEqual([p]);
   });
