@@ -37,13 +37,18 @@ const COLOR = '((?:(?:light|dark|pale|bright|deep|sky|mint) )?\\p{L}+)';
 const OBJECT = '(the(?! (?:background|colou?r|size|style)\\b)(?: (?!(?:to|and|or|then|into|with)\\b)\\p{L}+)+?|it)';
 /** A place of the world's: "top left", "center", "left". */
 const WHERE = '((?:top |bottom )?(?:left|right)|top|bottom|center|centre|middle)';
-/** "should be", "must be", "needs to be": a wish for how a thing is. */
-const SHOULD = '(?:should|must|needs to|has to|ought to) be';
+/** A wish for how a thing is, up to its "be": "the circle should be", "I want the circle to be", "could it be". */
+const WISHES = [
+  `${THING} (?:should|must|needs to|has to|ought to) be`,
+  `(?:i (?:want|would like|need)|i['’]d like|let) ${THING} (?:to )?be`,
+  `(?:can|could) ${THING} be`,
+];
 /** The world's colour edit, when the word asked is a colour (else no reading: "change the circle to a square"). */
 const recolored = (thing?: string, color?: string) => (isColorPhrase(color!) ? `make ${thing} ${color}` : null);
 
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
-const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | null)][] = [
+type Phrasing = [RegExp, string | ((...groups: string[]) => string | null)];
+const PHRASINGS: readonly Phrasing[] = [
   // the whole picture's lighting: the model knows "dark" only as a shade, "day" in "make it day" as no time asked
   [re(`(?:make|turn) ${WHOLE} (?:dark|darker)|darken ${WHOLE}`), 'make it night'],
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:at )?(?:night|nighttime|evening)`), 'make it night'],
@@ -81,11 +86,13 @@ const PHRASINGS: readonly [RegExp, string | ((...groups: string[]) => string | n
   ],
   // removals: "from the image" reads like the world's grayscale "remove all color from the image" (9 of 20 done)
   [re(`(?:remove|delete|erase|take away|take out) ${THING} from (?:the|this) (?:image|scene)`), (a) => `remove ${a}`],
-  // wishes: "the circle should be gone", "… should be in the top left", "I want the circle to be blue"
-  [re(`${THING} ${SHOULD} (?:gone|removed|deleted|erased)`), (a) => `remove ${a}`],
-  [re(`${THING} ${SHOULD} (?:in|at|on) the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
-  [re(`${THING} ${SHOULD} (.+)`), (a, b) => `make ${a} ${b}`],
-  [re(`(?:i (?:want|would like|need)|let) ${THING} (?:to )?be (.+)`), (a, b) => `make ${a} ${b}`],
+  // wishes: "the circle should be gone", "… should be in the top left", "I want the circle to be blue", "I'd like
+  // the circle to be blue" (as typed 8 of 20 recoloured, read so 16), "could the circle be blue?" (16)
+  ...WISHES.flatMap((wish): Phrasing[] => [
+    [re(`${wish} (?:gone|removed|deleted|erased)`), (a) => `remove ${a}`],
+    [re(`${wish} (?:in|at|on) the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
+    [re(`${wish} (.+)`), (a, b) => `make ${a} ${b}`],
+  ]),
   // colours in other verbs: "change the circle to blue" and "… into a blue one" were done 0 of 20 times
   [re(`change ${OBJECT} (?:to|into) (?:a |an )?${COLOR}(?: one| colou?r)?`), recolored],
   [re(`(?:fill|colou?r) ${OBJECT} (?:with|in) ${COLOR}`), recolored],
