@@ -1,5 +1,5 @@
 // `npm run bench [-- --json] [--only SECTION,...] [--model DIR]`, sections: engine, kontext, full, full-1024, ae-1024, world,
-// mini, mini-steps, mini-latents, mini-browser, t5, serve, reference, weights, overhead (all by default).
+// mini, mini-steps, mini-typed, mini-latents, mini-browser, t5, serve, reference, weights, overhead (all by default).
 //
 // Runs the benchmarks and prints a summary; with --json the last line is one JSON object with every number
 // (including `overhead` and `trainEfficiency`). Results are recorded by hand in BENCHMARKS.md with the machine
@@ -26,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<Record<string, number | string>>> =
   world: async () => (await import('./world.ts')).benchWorld(),
   mini: async () => (await import('./mini.ts')).benchMini(miniDir),
   'mini-steps': async () => (await import('./mini.ts')).benchMiniSteps(miniDir),
+  'mini-typed': async () => (await import('./mini-typed.ts')).benchMiniTyped(miniDir),
   'mini-latents': async () => (await import('./mini-latents.ts')).benchMiniLatents(miniDir),
   'mini-browser': async () => (await import('./mini-browser.ts')).benchMiniBrowser(miniDir),
   t5: async () => (await import('./text-encoders.ts')).benchTextEncoders(),

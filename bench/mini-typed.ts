@@ -1,0 +1,139 @@
+// Typed instructions: the world's edits asked as people type them, on test-split rows with exact ground truth.
+// Each phrasing is asked of the same rows as the world's own instruction (generation seed 7, bench seed 0), through
+// the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
+// should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
+// Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts) are judged
+// on both things, against the same prompt given to the model as one edit (`oneByOne: false`), as before the split.
+// ~20 rows a case; about 4 minutes on the 2-core machine.
+
+import { judge } from '../src/bench/analyze.ts';
+import { Rng } from '../src/engine/random.ts';
+import type { RGBImage } from '../src/image/rgb.ts';
+import { MiniEditor } from '../src/mini/editor.ts';
+import { makeSample, type Sample } from '../src/world/dataset.ts';
+import type { Edit } from '../src/world/ops.ts';
+import { OBJECT_COLOR_NAMES } from '../src/world/palette.ts';
+import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts';
+
+/** A task of the test split and phrasings of its edit; {obj} the edited object, {to} the colour asked. */
+const CASES: { task: string; to?: string; phrasings: string[] }[] = [
+  {
+    task: 'local.recolor',
+    phrasings: ['change {obj} to {to}', 'fill {obj} with {to}', '{obj} should be {to}', "I'd like {obj} to be {to}"],
+  },
+  { task: 'local.remove', phrasings: ['remove {obj} from the image', '{obj} should be gone'] },
+  { task: 'text.recolor', phrasings: ['make the word {to}', 'change the text to {to}'] },
+  { task: 'global.grayscale', phrasings: ['remove the colors', 'make it gray'] },
+  { task: 'global.daynight', to: 'night', phrasings: ['make it a bit darker'] },
+  { task: 'global.daynight', to: 'day', phrasings: ['turn it into day', 'make it brighter'] },
+];
+
+interface Count {
+  n: number;
+  world: number;
+  typed: number[];
+}
+
+export async function benchMiniTyped(dir?: string, rows = 20): Promise<Record<string, number | string>> {
+  const editor = await MiniEditor.load(dir);
+  const ok = async (prompt: string, s: Sample, oneByOne = true) =>
+    judge(s.edit, s.before, s.after, await answer(editor, prompt, s.inputs[0]!, oneByOne)).success;
+  const out: Record<string, number | string> = {};
+  let all = 0;
+  let world = 0;
+  let typed = 0;
+  for (const c of CASES) {
+    const count: Count = { n: 0, world: 0, typed: c.phrasings.map(() => 0) };
+    for (const s of testRows(c.task, rows, c.to)) {
+      count.n++;
+      if (await ok(s.instruction, s)) count.world++;
+      for (const [i, p] of c.phrasings.entries()) if (await ok(fill(p, s), s)) count.typed[i]!++;
+    }
+    for (const [i, p] of c.phrasings.entries()) {
+      out[`typed "${p}"`] = `${count.typed[i]} of ${count.n} (the world's words: ${count.world})`;
+      all += count.n;
+      world += count.world;
+      typed += count.typed[i]!;
+    }
+  }
+  // several things in one edit: both judged
+  for (const kind of ['remove', 'recolor'] as const) {
+    let n = 0;
+    let asOne = 0;
+    let split = 0;
+    for (const t of twoThings(kind, rows)) {
+      n++;
+      const both = (image: RGBImage) =>
+        judge(t.edits[0], t.before, t.after, image).success && judge(t.edits[1], t.mid, t.after, image).success;
+      if (both(await answer(editor, t.prompt, t.image, false))) asOne++;
+      if (both(await answer(editor, t.prompt, t.image, true))) split++;
+    }
+    out[`typed "${kind} the X and the Y"`] = `${split} of ${n} (as one edit: ${asOne})`;
+  }
+  return { miniTypedRows: all, miniTypedWorldWords: world, miniTypedAsTyped: typed, ...out };
+}
+
+const answer = async (editor: MiniEditor, prompt: string, image: RGBImage, oneByOne: boolean) =>
+  (await editor.edit({ prompt, image, seed: 0, oneByOne })).image;
+
+/** The first `n` rows of a task in the test split (generation seed 7); for day/night only those made `to`. */
+function* testRows(task: string, n: number, to?: string): Generator<Sample> {
+  const family = task.split('.')[0] as 'local';
+  for (let i = 0, found = 0; found < n && i < 20000; i++) {
+    const s = makeSample({ split: 'test', seed: 7, families: [family] }, i);
+    if (s.task !== task || (to && (s.edit as { to?: string }).to !== to)) continue;
+    found++;
+    yield s;
+  }
+}
+
+/** A phrasing with the row's object and colour: "change the red circle to blue". */
+function fill(phrasing: string, s: Sample): string {
+  const e = s.edit as { id?: number; to?: string };
+  const o = s.before?.objects.find((p) => p.id === e.id);
+  return phrasing.replace('{obj}', o ? name(o) : '').replace('{to}', e.to ?? '');
+}
+
+const name = (o: SceneObject) => `the ${o.color} ${o.shape}`;
+
+/** Two objects of a test scene removed, or recoloured to one colour, asked in one edit ("remove the X and the Y"). */
+function* twoThings(kind: 'remove' | 'recolor', n: number) {
+  let found = 0;
+  for (const s of testRows('local.remove', 4 * n)) {
+    if (found >= n) return;
+    const before = s.before!;
+    if (before.objects.length < 2) continue;
+    found++;
+    const [a, b] = before.objects as [SceneObject, SceneObject];
+    const mid = cloneScene(before);
+    const after = cloneScene(before);
+    let edits: [Edit, Edit];
+    let prompt: string;
+    if (kind === 'remove') {
+      mid.objects = mid.objects.filter((o) => o.id !== a.id);
+      after.objects = mid.objects.filter((o) => o.id !== b.id);
+      edits = [
+        { op: 'remove', id: a.id },
+        { op: 'remove', id: b.id },
+      ];
+      prompt = `remove ${name(a)} and ${name(b)}`;
+    } else {
+      const to = new Rng(found).pick(OBJECT_COLOR_NAMES.filter((c) => !before.objects.some((o) => o.color === c)));
+      for (const sc of [mid, after]) sc.objects.find((o) => o.id === a.id)!.color = to;
+      after.objects.find((o) => o.id === b.id)!.color = to;
+      edits = [
+        { op: 'recolor', id: a.id, from: a.color, to },
+        { op: 'recolor', id: b.id, from: b.color, to },
+      ];
+      prompt = `make ${name(a)} and ${name(b)} ${to}`;
+    }
+    yield { image: s.inputs[0]!, before, mid, after, edits, prompt } satisfies {
+      image: RGBImage;
+      before: Scene;
+      mid: Scene;
+      after: Scene;
+      edits: [Edit, Edit];
+      prompt: string;
+    };
+  }
+}
