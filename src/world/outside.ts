@@ -17,7 +17,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
-import { eachThing } from './several-things.ts';
+import { eachThing, sameEditOn } from './several-things.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -195,11 +195,16 @@ export function splitEdits(prompt: string): string[] {
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
   const verb = /^\s*(.*?)\b(?:the|an?)\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change ", "add "
-  const out = edits
-    .map((e, i) => (i > 0 && /^(?:the|an?)\b/i.test(e.trim()) ? `${verb}${e.trim()}` : e.trim()))
-    .filter(Boolean)
+  const out: string[] = [];
+  for (const [i, typed] of edits.entries()) {
+    const e = typed.trim();
+    if (!e) continue;
+    // an elliptical clause takes the first's verb, or, "the star too", the whole edit before (several-things.ts)
+    const elliptical = i > 0 && /^(?:the|an?)\b/i.test(e);
+    const also = elliptical && out.length ? sameEditOn(out.at(-1)!, e) : null;
     // "remove the circle and the square": one edit per thing (several-things.ts)
-    .flatMap((e) => eachThing(e, (w) => EDIT_VERBS.has(w)));
+    out.push(...eachThing(also ?? (elliptical ? `${verb}${e}` : e), (w) => EDIT_VERBS.has(w)));
+  }
   // "make the red circle blue, then move it to the left": "it" is the shape the edit before named, as that edit left
   // it ("the blue circle"); an edit of its own, "move it to the left" would leave the model to guess
   for (let i = 1; i < out.length; i++) out[i] = substituteIt(out[i]!, out[i - 1]!) ?? out[i]!;
@@ -283,8 +288,11 @@ export function outsideWorldNotes(prompt: string): string[] {
   ];
 }
 
-/** "… and …", "…, then …", "…; …": where a second edit may start (not the "and" of "black and white"). */
-const CLAUSE_BREAK = /(\s*;\s*|(?:(?<!\bblack)|(?!,?\s+and\s+white\b)),?\s+(?:and\s+then|and|then)\s+)/i;
+/**
+ * "… and …", "…, then …", "…; …", "…, the …": where a second edit may start (not the "and" of "black and white"; a
+ * comma only before "the", as in "make the circle red, the square blue and …").
+ */
+const CLAUSE_BREAK = /(\s*;\s*|(?:(?<!\bblack)|(?!,?\s+and\s+white\b)),?\s+(?:and\s+then|and|then)\s+|,\s+(?=the\s))/i;
 
 /** Verbs that start an edit of the world's (and a few more users type). */
 const EDIT_VERBS = new Set([

@@ -8,6 +8,7 @@
 //   "make the red circle and the blue square green" → "make the red circle green", "make the blue square green"
 //   "remove the circle, the star and the cross"    → "remove the circle", "remove the star", "remove the cross"
 //   "add a red circle and a blue star at the top"  → "add a red circle at the top", "add a blue star at the top"
+//   "make the circle blue and the star too"        → "make the circle blue", "make the star blue" (sameEditOn)
 //
 // Only shapes (and "the shape"), in a clause that starts with an edit's verb; not where the things are edited
 // together ("swap the circle and the square", "… the same colour", "… next to each other").
@@ -26,6 +27,19 @@ const NEXT = new RegExp(String.raw`(?:\s*,\s*(?:and\s+)?|\s+and\s+)((?:(?:the|an
 /** Edits of several things together, which one edit per thing would not make. */
 const TOGETHER = /\b(?:swap|switch|exchange|each other|together|same|different|between|apart|closer|align|line)\b/i;
 
+/** An elliptical clause asking the edit before of another thing: "(and) the star too", "the square as well". */
+const ALSO = new RegExp(String.raw`^((?:the|an?)\s+${ADJECTIVES}${NOUN})\s*,?\s+(?:too|also|as well)\W*$`, 'i');
+
+/**
+ * The edit `before` made of another thing, when `clause` asks for it ("the star too" after "make the circle blue" →
+ * "make the star blue"); null when it does not, or `before` names no thing.
+ */
+export function sameEditOn(before: string, clause: string): string | null {
+  const thing = ALSO.exec(clause.trim())?.[1];
+  const first = new RegExp(String.raw`\b(?:the|an?)\s+${ADJECTIVES}${NOUN}`, 'i');
+  return thing && first.test(before) ? before.replace(first, thing) : null;
+}
+
 /**
  * One edit per thing of a clause that edits several (above); [clause] when it names one, or the things are edited
  * together. `isEditVerb` says whether a clause's first word starts an edit (outside.ts's verbs).
@@ -40,5 +54,7 @@ export function eachThing(clause: string, isEditVerb: (word: string) => boolean)
   // a later thing without its article takes the first's ("the circle and square", "a circle and square")
   const article = /^\w+/.exec(first)![0];
   const things = [first, ...[...more.matchAll(NEXT)].map((n) => n[1]!.replace(/^(?!(?:the|an?)\s)/i, `${article} `))];
-  return things.map((t) => `${head}${t}${rest}`.trim());
+  // "remove the circle and the star too": each is one thing's edit, with no "too"
+  const own = rest.replace(/\s*,?\s+(?:too|also|as well)(?=\W*$)/i, '');
+  return things.map((t) => `${head}${t}${own}`.trim());
 }

@@ -164,6 +164,22 @@ describe('outsideWorldNotes', () => {
       'remove the cross',
       'make the background red',
     ]);
+    // a list with commas; "… and the star too": the edit before, of the star
+    expect(splitEdits('make the circle red, the square blue and the star green')).toEqual([
+      'make the circle red',
+      'make the square blue',
+      'make the star green',
+    ]);
+    expect(splitEdits('change the color of the circle to blue, and the square as well')).toEqual([
+      'change the color of the circle to blue',
+      'change the color of the square to blue',
+    ]);
+    expect(splitEdits('make the circle and the square blue and the star too')).toEqual([
+      'make the circle blue',
+      'make the square blue',
+      'make the star blue',
+    ]);
+    expect(splitEdits('remove the circle and the star too')).toEqual(['remove the circle', 'remove the star']);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
@@ -180,6 +196,7 @@ describe('outsideWorldNotes', () => {
       'make the circle and the square the same color',
       'move the star to the left of the circle and the square',
       'make the circle blue and the square',
+      'make the star, the one at the top, blue',
       // a caption, not an edit: its "and the word …" is no elliptical edit
       "a red circle at the top and the word 'TREE' written in blue in the center",
       // the world's new scene for its creature: the things it lists are no adds of their own
