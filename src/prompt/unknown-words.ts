@@ -46,9 +46,10 @@ export function otherWordsNote(read: readonly Typo[]): string | null {
   return `${readList(read)}, the world's ${read.length === 1 ? 'word for it' : 'words for them'}`;
 }
 
-/** What to tell a user whose "it" was read as the shape the turn before edited (outside.ts resolveIt). */
+/** What to tell a user whose "it" (or "them") was read as the shape(s) the turn before edited (outside.ts resolveIt). */
 export function itNote(typed: string, read: string): string {
-  return `${readList([{ typed, read }])}: "it" is the shape the turn before edited`;
+  const what = /\bthem\b/i.test(typed) ? '"them" are the shapes' : '"it" is the shape';
+  return `${readList([{ typed, read }])}: ${what} the turn before edited`;
 }
 
 /** What to tell a user whose instructions were asked in the world's words (other-phrasings.ts; null when none). */

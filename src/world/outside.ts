@@ -185,42 +185,83 @@ const wordsOf = (text: string) =>
  * ("move the creature to the left and make it small" is one edit, as the world writes it).
  */
 export function splitEdits(prompt: string): string[] {
+  const out = readEdits(prompt).flat();
+  return out.length > 1 ? out : [prompt];
+}
+
+/** The edits of splitEdits grouped by the clause typed: one group per clause, a group per thing of several. */
+function readEdits(prompt: string): string[][] {
   // split() with a captured break gives clause, break, clause, …
   const parts = prompt.split(CLAUSE_BREAK);
   const edits = [parts[0]!];
   for (let i = 2; i < parts.length; i += 2) {
     const words = wordsOf(parts[i]!);
     const before = wordsOf(edits.at(-1)!);
-    if (parts[i]!.trim() && isEdit(words, /then/i.test(parts[i - 1]!), before)) edits.push(parts[i]!);
+    // after a comma, only an edit after an edit ("using the second image as a style reference, restyle …" is one)
+    const comma = /^\s*,\s*$/.test(parts[i - 1]!) && !EDIT_VERBS.has(before[0] ?? '') && before[0] !== 'the';
+    const own = !comma && (isEdit(words, /then/i.test(parts[i - 1]!), before) || themAt(words));
+    if (parts[i]!.trim() && own) edits.push(parts[i]!);
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
-  const verb = /^\s*(.*?)\b(?:the|an?)\b/i.exec(edits[0]!)?.[1] ?? ''; // "make ", "change ", "add "
-  const out: string[] = [];
+  const groups: string[][] = [];
+  let verb = ''; // the last whole clause's: "make ", "change ", "add "
   for (const [i, typed] of edits.entries()) {
     const e = typed.trim();
     if (!e) continue;
-    // an elliptical clause takes the first's verb, or, "the star too", the whole edit before (several-things.ts)
+    // an elliptical clause takes the verb of the last clause that had one, or, "the star too", the whole edit before
+    // (several-things.ts)
     const elliptical = i > 0 && /^(?:the|an?)\b/i.test(e);
-    const also = elliptical && out.length ? sameEditOn(out.at(-1)!, e) : null;
-    // "remove the circle and the square": one edit per thing (several-things.ts)
-    out.push(...eachThing(also ?? (elliptical ? `${verb}${e}` : e), (w) => EDIT_VERBS.has(w)));
+    if (!elliptical) verb = /^\s*(.*?)\b(?:the|an?)\b/i.exec(e)?.[1] ?? '';
+    const also = elliptical && groups.length ? sameEditOn(groups.at(-1)!.at(-1)!, e) : null;
+    groups.push(readOn(also ?? (elliptical ? `${verb}${e}` : e), groups));
   }
-  // "make the red circle blue, then move it to the left": "it" is the shape the edit before named, as that edit left
-  // it ("the blue circle"); an edit of its own, "move it to the left" would leave the model to guess
-  for (let i = 1; i < out.length; i++) out[i] = substituteIt(out[i]!, out[i - 1]!) ?? out[i]!;
-  return out.length > 1 ? out : [prompt];
+  return groups;
+}
+
+/**
+ * One clause's edits after the group of edits before (`before`): "it" the shape the edit before named, as that edit
+ * left it ("make the red circle blue, then move it to the left" → "move the blue circle to the left": an edit of its
+ * own, "move it to the left" would leave the model to guess); "them" each thing of several ("make the circle and the
+ * square red, then move them up" → "move the red circle up", "move the red square up"); and one edit per thing of
+ * several ("remove the circle and the square", several-things.ts).
+ */
+function readOn(clause: string, before: string[][]): string[] {
+  const them = substituteThem(clause, before);
+  if (them) return them;
+  const it = before.length ? substituteIt(clause, before.at(-1)!.at(-1)!) : null;
+  return eachThing(it ?? clause, isEditVerb);
+}
+
+const isEditVerb = (w: string) => EDIT_VERBS.has(w);
+/** "move them up", "now make them bigger, please": a command whose thing is "them". */
+const themAt = (words: string[]) => EDIT_VERBS.has(words[0] ?? '') && words[1] === 'them';
+
+/**
+ * The edits a "them" after `groups` means: the last clause's when it edited several things ("make the circle and the
+ * square red"), else the shapes' edits just before it, one a clause ("make the circle red and the square blue").
+ */
+function themEdits(groups: string[][]): string[] {
+  const last = groups.at(-1) ?? [];
+  if (last.length > 1) return last;
+  const flat = groups.flat();
+  let from = flat.length;
+  while (from > 0 && shapeAfter(wordsOf(bareCommand(flat[from - 1]!)))) from--;
+  return flat.slice(from);
 }
 
 /**
  * An instruction whose "it" means the shape the instruction before edited (a chat's or a session's turn before: "make
  * the red circle blue", then "move it up"), with "it" written as that shape as the edit left it ("move the blue
- * circle up"); the instruction as it was when its first edit is no "<verb> it …" of a shape (the picture's "make it
- * night", the creature's "make it small" after "move the creature left", a removed shape), or there was none before.
+ * circle up"); "them" after several things, each ("move the red circle up and move the red square up"); the
+ * instruction as it was when its first edit is no "<verb> it …" of a shape (the picture's "make it night", the
+ * creature's "make it small" after "move the creature left", a removed shape), or there was none before.
  */
 export function resolveIt(instruction: string, previous: string | undefined): string {
   if (!previous) return instruction;
-  const before = splitEdits(previous).at(-1)!;
-  return substituteIt(instruction, before) ?? instruction;
+  const before = readEdits(previous);
+  const them = substituteThem(instruction, before);
+  if (them) return them.join(' and ');
+  return substituteIt(instruction, before.at(-1)!.at(-1)!) ?? instruction;
 }
 
 /** `clause` with its "it" written as the shape `before` edited ("move it up" → "move the blue circle up"), or null. */
@@ -230,6 +271,21 @@ function substituteIt(clause: string, before: string): string | null {
   const at = itAt(words);
   if (!thing || at < 0 || wholeImage(words.slice(at + 1))) return null;
   return clause.replace(/\bit\b/i, thing);
+}
+
+/**
+ * `clause` once per shape the edits before it named (themEdits), its "them" written as each as its edit left it
+ * ("move them up" after "make the circle and the square red" → "move the circle up", "move the square up"; the
+ * command alone, without the courtesy words around it), or null: not "<verb> them …", the picture's ("make them
+ * darker"), fewer than two shapes before, or one of them taken away.
+ */
+function substituteThem(clause: string, groups: string[][]): string[] | null {
+  const command = bareCommand(clause);
+  const words = wordsOf(command);
+  const before = themEdits(groups);
+  if (before.length < 2 || !themAt(words) || wholeImage(words.slice(2))) return null;
+  const things = before.map((e) => shapeAfter(wordsOf(bareCommand(e))));
+  return things.every((t) => t !== null) ? things.map((t) => command.replace(/\bthem\b/i, t)) : null;
 }
 
 /**
@@ -288,12 +344,6 @@ export function outsideWorldNotes(prompt: string): string[] {
   ];
 }
 
-/**
- * "… and …", "…, then …", "…; …", "…, the …": where a second edit may start (not the "and" of "black and white"; a
- * comma only before "the", as in "make the circle red, the square blue and …").
- */
-const CLAUSE_BREAK = /(\s*;\s*|(?:(?<!\bblack)|(?!,?\s+and\s+white\b)),?\s+(?:and\s+then|and|then)\s+|,\s+(?=the\s))/i;
-
 /** Verbs that start an edit of the world's (and a few more users type). */
 const EDIT_VERBS = new Set([
   ...['make', 'turn', 'change', 'move', 'remove', 'add', 'put', 'place', 'recolor', 'recolour', 'replace', 'delete'],
@@ -303,6 +353,15 @@ const EDIT_VERBS = new Set([
   ...['shrink', 'enlarge', 'grow', 'expand', 'scale', 'upscale', 'downsize', 'magnify', 'darken', 'brighten'],
   'insert',
 ]);
+/**
+ * "… and …", "…, then …", "…; …", "…, the …", "…, make …": where a second edit may start (not the "and" of "black and
+ * white"; a comma only before "the", as in "make the circle red, the square blue and …", or before an edit's verb
+ * after an edit, as in "remove the star, make the circle red").
+ */
+const CLAUSE_BREAK = new RegExp(
+  String.raw`(\s*;\s*|(?:(?<!\bblack)|(?!,?\s+and\s+white\b)),?\s+(?:and\s+then|and|then)\s+|,\s+(?=(?:the|${[...EDIT_VERBS].join('|')})\s))`,
+  'i',
+);
 /**
  * Does what a clause asks of "it" ask for the whole picture's tone ("night", "black and white", "darker"; tone-edits.ts
  * namesTone)? Then "…; make it night" is an edit of its own, whatever the clause before named, and its "it" is the

@@ -260,6 +260,11 @@ describe('MiniEditor', () => {
       /^read "move it up" as "move the blue circle up": "it" is the shape the turn before edited; read "move the blue circle up" as "move the blue circle to the top", as the world words it/,
     );
     expect(ed.checkPrompt('make it night', { previous: 'make the red circle blue' }).note).not.toMatch(/"it" is/);
+    // "them" after several things: each, one edit after the other
+    const them = ed.checkPrompt('now move them up', { previous: 'make the circle and the square red' });
+    expect(them.note).toMatch(
+      /^read "now move them up" as "move the circle up and move the square up": "them" are the shapes the turn before edited;.* this asks for 2 \("move the circle up", "move the square up"\)/,
+    );
   });
 
   it('rejects bad requests with messages that say what to fix', async () => {

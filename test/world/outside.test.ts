@@ -180,6 +180,31 @@ describe('outsideWorldNotes', () => {
       'make the star blue',
     ]);
     expect(splitEdits('remove the circle and the star too')).toEqual(['remove the circle', 'remove the star']);
+    // a comma before an edit's verb, after an edit; the verb of the last clause that had one
+    expect(splitEdits('remove the star, make the circle red and the square blue')).toEqual([
+      'remove the star',
+      'make the circle red',
+      'make the square blue',
+    ]);
+    // "them" after several things: each, as its edit left it
+    expect(splitEdits('make the circle and the red square blue, then move them up')).toEqual([
+      'make the circle blue',
+      'make the red square blue',
+      'move the circle up',
+      'move the blue square up',
+    ]);
+    expect(splitEdits('make the circle red and the square blue and make them bigger')).toEqual([
+      'make the circle red',
+      'make the square blue',
+      'make the circle bigger',
+      'make the square bigger',
+    ]);
+    // …not things taken away, nor the picture's "them"
+    expect(splitEdits('remove the circle and the square, then move them up')).toEqual([
+      'remove the circle',
+      'remove the square',
+      'move them up',
+    ]);
     // one edit: as it was typed
     for (const p of [
       'move the creature to the left and make it small',
@@ -225,6 +250,13 @@ describe('outsideWorldNotes', () => {
     expect(resolveIt('move it to the top', 'remove the star, then make the red square green')).toBe(
       'move the green square to the top',
     );
+    // "them" after several things: each
+    expect(resolveIt('Now move them up, please', 'make the circle and the red square blue')).toBe(
+      'move the circle up and move the blue square up',
+    );
+    expect(resolveIt('make them bigger', 'remove the star, make the circle red and the square blue')).toBe(
+      'make the circle bigger and make the square bigger',
+    );
     // as typed: no turn before, the picture's "it", a shape taken away, the creature, a word, "it" not first
     for (const [p, before] of [
       ['move it up', undefined],
@@ -234,6 +266,8 @@ describe('outsideWorldNotes', () => {
       ['make it small', 'move the creature to the left'],
       ['move it left', "make the word 'FLUX' red"],
       ['make the square red', 'make the circle blue'],
+      ['move them up', 'make the circle blue'], // one thing before: no "them"
+      ['move them up', 'remove the circle and the star'],
     ] as const)
       expect(resolveIt(p, before), `${before} / ${p}`).toBe(p);
   });
