@@ -113,7 +113,7 @@ function page(): void {
         },
       });
       state.output = r.image;
-      state.outputMadeBy = r.edits?.at(-1) ?? prompt; // as the model read it: a next "it" reads on
+      state.outputMadeBy = r.edits?.join(' and ') ?? prompt; // as the model read it: a next "it" reads on
       draw($('output'), r.image);
       download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
       download.hidden = false;

@@ -21,12 +21,13 @@ export function parentOf(head: number | null, from: number | null | undefined): 
 }
 
 /**
- * The instruction a turn's output was made by last, as the model read it: its last edit (MadeAs) where the model made
- * it otherwise, else as typed. The next turn's "it" names the shape it edited (src/world/outside.ts resolveIt), so a
- * chain of "it"s reads on: "make the red circle blue", "move it up" (the blue circle), "make it bigger" (still it).
+ * The instruction a turn's output was made by, as the model read it: its edits (MadeAs) joined by "and" where the
+ * model made it otherwise, else as typed. The next turn's "it" names the shape its last edit edited, "them" the shapes
+ * of its last edits (src/world/outside.ts resolveIt), so a chain reads on: "make the red circle blue", "move it up"
+ * (the blue circle), "make it bigger" (still it).
  */
 export function madeBy(t: Pick<Turn, 'instruction' | 'madeAs'>): string {
-  return t.madeAs?.edits.at(-1) ?? t.instruction;
+  return t.madeAs?.edits.join(' and ') ?? t.instruction;
 }
 
 export interface TurnOptions {

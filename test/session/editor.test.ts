@@ -32,11 +32,11 @@ describe('SessionEditor', () => {
     expect(model.requests[1].images).toEqual([solid(60, 70, 80)]); // the head's output, read back from the store
     // and the instruction that made it ("it" may be read as what that turn edited); none for the first turn
     expect([model.requests[0].previous, model.requests[1].previous]).toEqual([undefined, 'brighter']);
-    // as the model made it, where it says so: its last edit ("it" read on from a turn before reads on again)
+    // as the model made it, where it says so: its edits ("it" read on from a turn before reads on again)
     expect(madeBy({ instruction: 'move it up', madeAs: { edits: ['move the blue circle up'] } })).toBe(
       'move the blue circle up',
     );
-    expect(madeBy({ instruction: 'a and b', madeAs: { edits: ['a', 'b'] } })).toBe('b');
+    expect(madeBy({ instruction: 'a and b', madeAs: { edits: ['a', 'b'] } })).toBe('a and b');
     expect(madeBy({ instruction: 'brighter', madeAs: null })).toBe('brighter');
     expect(r2.turn).toMatchObject({ n: 2, parent: 1, inputs: [r1.turn.output] });
     expect(await store.images.get(r2.turn.output)).toEqual(solid(70, 80, 90));

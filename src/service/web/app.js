@@ -100,9 +100,9 @@ function checkPrompt(prompt) {
   // the images the edit gets: the head's output unless the picks start over, then the picks
   const images = (picksStartOver() ? 0 : 1) + state.picks.length;
   // and the instruction that made the head's output: "move it up" may name the shape that turn edited
-  // (as the model read it, its last edit: a chain of "it"s reads on, as src/session/editor.ts madeBy)
+  // (as the model read it, its edits: a chain of "it"s reads on, as src/session/editor.ts madeBy)
   const made = picksStartOver() ? null : turnOf(head());
-  const previous = made ? (made.madeAs?.edits.at(-1) ?? made.instruction) : undefined;
+  const previous = made ? (made.madeAs?.edits.join(' and ') ?? made.instruction) : undefined;
   api('POST', 'prompts/check', { prompt, images, ...(previous ? { previous } : {}) }).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
