@@ -1,5 +1,5 @@
 // Typed instructions: the world's edits asked as people type them, on test-split rows with exact ground truth.
-// Each phrasing is asked of the same rows as the world's own instruction (generation seed 7, bench seed 0), through
+// Each phrasing is asked of the same rows as the world's own phrasing (generation seed 7, bench seed 0), through
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
 // Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts) are judged
@@ -15,22 +15,27 @@ import type { Edit } from '../src/world/ops.ts';
 import { OBJECT_COLOR_NAMES } from '../src/world/palette.ts';
 import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts';
 
-/** A task of the test split and phrasings of its edit; {obj} the edited object, {to} the colour asked. */
-const CASES: { task: string; to?: string; phrasings: string[] }[] = [
+/**
+ * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
+ * the edited object, {to} the colour asked.
+ */
+const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
   {
     task: 'local.recolor',
+    world: 'make {obj} {to}',
     phrasings: ['change {obj} to {to}', 'fill {obj} with {to}', '{obj} should be {to}', "I'd like {obj} to be {to}"],
   },
-  { task: 'local.remove', phrasings: ['remove {obj} from the image', '{obj} should be gone'] },
-  { task: 'text.recolor', phrasings: ['make the word {to}', 'change the text to {to}'] },
-  { task: 'global.grayscale', phrasings: ['remove the colors', 'make it gray'] },
-  { task: 'global.daynight', to: 'night', phrasings: ['make it a bit darker'] },
-  { task: 'global.daynight', to: 'day', phrasings: ['turn it into day', 'make it brighter'] },
+  { task: 'local.remove', world: 'remove {obj}', phrasings: ['remove {obj} from the image', '{obj} should be gone'] },
+  { task: 'text.recolor', world: 'make the text {to}', phrasings: ['make the word {to}', 'change the text to {to}'] },
+  { task: 'global.grayscale', world: 'make the image grayscale', phrasings: ['remove the colors', 'make it gray'] },
+  { task: 'global.daynight', to: 'night', world: 'make it night', phrasings: ['make it a bit darker'] },
+  { task: 'global.daynight', to: 'day', world: 'make it daytime', phrasings: ['turn it into day', 'make it brighter'] },
 ];
 
 interface Count {
   n: number;
   world: number;
+  own: number;
   typed: number[];
 }
 
@@ -43,14 +48,16 @@ export async function benchMiniTyped(dir?: string, rows = 20): Promise<Record<st
   let world = 0;
   let typed = 0;
   for (const c of CASES) {
-    const count: Count = { n: 0, world: 0, typed: c.phrasings.map(() => 0) };
+    const count: Count = { n: 0, world: 0, own: 0, typed: c.phrasings.map(() => 0) };
     for (const s of testRows(c.task, rows, c.to)) {
       count.n++;
-      if (await ok(s.instruction, s)) count.world++;
+      if (await ok(fill(c.world, s), s)) count.world++;
+      if (await ok(s.instruction, s)) count.own++; // held-out templates among them
       for (const [i, p] of c.phrasings.entries()) if (await ok(fill(p, s), s)) count.typed[i]!++;
     }
     for (const [i, p] of c.phrasings.entries()) {
-      out[`typed "${p}"`] = `${count.typed[i]} of ${count.n} (the world's words: ${count.world})`;
+      const as = `the world's "${c.world}": ${count.world}, the rows' own instructions: ${count.own}`;
+      out[`typed "${p}"`] = `${count.typed[i]} of ${count.n} (${as})`;
       all += count.n;
       world += count.world;
       typed += count.typed[i]!;
