@@ -3,14 +3,15 @@
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
 // Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts) are judged
-// on both things, against the same prompt given to the model as one edit (`oneByOne: false`), as before the split.
-// ~20 rows a case; about 4 minutes on the 2-core machine.
+// on both things, against the same prompt given to the model as one edit (`oneByOne: false`), as before the split;
+// "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against "it"
+// with no turn before and the world's own turn. ~20 rows a case; about 3 minutes on the 2-core machine.
 
 import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
 import type { RGBImage } from '../src/image/rgb.ts';
 import { MiniEditor } from '../src/mini/editor.ts';
-import { makeSample, type Sample } from '../src/world/dataset.ts';
+import { makeSample, type Sample, type SampleTurn } from '../src/world/dataset.ts';
 import type { Edit } from '../src/world/ops.ts';
 import { OBJECT_COLOR_NAMES } from '../src/world/palette.ts';
 import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts';
@@ -77,7 +78,43 @@ export async function benchMiniTyped(dir?: string, rows = 20): Promise<Record<st
     }
     out[`typed "${kind} the X and the Y"`] = `${split} of ${n} (as one edit: ${asOne})`;
   }
+  // "it" across turns: a chain's next turn on the same shape asked "move it …" / "make it …", after the turn before
+  // (its instruction handed over as a session does) and alone, from the turn before's exact target
+  const it = { n: 0, world: 0, alone: 0, after: 0 };
+  for (const [a, b] of itPairs(rows)) {
+    it.n++;
+    const judged = async (prompt: string, previous?: string) =>
+      judge(b.edit, b.before, b.after, (await editor.edit({ prompt, image: a.target, seed: 0, previous })).image)
+        .success;
+    if (await judged(b.instruction)) it.world++;
+    if (await judged(itPhrase(b.edit))) it.alone++;
+    if (await judged(itPhrase(b.edit), a.instruction)) it.after++;
+  }
+  out['typed "move it …" / "make it …" after a turn'] =
+    `${it.after} of ${it.n} (alone: ${it.alone}; the world's turn: ${it.world})`;
   return { miniTypedRows: all, miniTypedWorldWords: world, miniTypedAsTyped: typed, ...out };
+}
+
+/** "move it to the top", "make it blue", "make it large": a chain turn's edit with its shape as "it". */
+function itPhrase(e: Edit): string {
+  if (e.op === 'move') return `move it ${e.region === 'center' ? 'to the center' : `to the ${e.region}`}`;
+  return `make it ${'to' in e ? e.to : ''}`;
+}
+
+/** The first `n` test chains' first two consecutive turns that edit one shape (a move, recolour or resize second). */
+function* itPairs(n: number): Generator<[SampleTurn, SampleTurn]> {
+  for (let k = 0, found = 0; found < n && k < 3000; k++) {
+    const turns = makeSample({ split: 'test', seed: 7, families: ['multiturn'] }, k).turns!;
+    for (let i = 0; i + 1 < turns.length; i++) {
+      const [a, b] = [turns[i]!, turns[i + 1]!];
+      const [ea, eb] = [a.edit, b.edit] as { op: string; id?: number }[];
+      if (ea!.id === undefined || ea!.id !== eb!.id || ea!.op === 'remove' || ea!.op === 'add') continue;
+      if (!['move', 'recolor', 'resize'].includes(eb!.op)) continue;
+      found++;
+      yield [a, b];
+      break;
+    }
+  }
 }
 
 const answer = async (editor: MiniEditor, prompt: string, image: RGBImage, oneByOne: boolean) =>
