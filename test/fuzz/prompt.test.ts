@@ -2,7 +2,8 @@
 // instructions made of its vocabulary's words, typos of them, English words one typo away, labels, quotes, courtesy
 // words, clause breaks, other phrasings' words and arbitrary Unicode. Every text must tokenize to [CLS] and its ids;
 // the check must name each word once, as a typo read (as a vocabulary word it is not) or as unknown, never both; the
-// split must give non-empty instructions; a phrasing read is never empty; "it" is read only where there is one.
+// split must give non-empty instructions; a phrasing read is never empty; "it" or "them" is read only where there is
+// one.
 // Nothing may throw.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,8 @@ const piece = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('and', ', then', ';', 'please', 'thank you', '.', '!', '"', '\u201c') },
   // the words of other phrasings (other-phrasings.ts) and of "it" (outside.ts resolveIt)
   { weight: 1, arbitrary: fc.constantFrom('it', 'shrink', 'should be', 'up', 'a bit', 'the word', 'i want', 'gone') },
+  // …and of several things in one edit (several-things.ts): lists, "both", "too", "them", articles
+  { weight: 1, arbitrary: fc.constantFrom('the', 'a', ',', 'both', 'too', 'as well', 'them', "i'd like", 'could') },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
 );
 const prompt = fc.array(piece, { maxLength: 16 }).map((p) => p.join(' '));
@@ -70,14 +73,15 @@ describe('reading a prompt (fuzz)', () => {
           c.typos!.length === 0 && c.otherWords!.length === 0 && c.unknownWords.length === 0,
         );
         const read = tok.asRead(text);
-        for (const e of splitEdits(read)) expect(typeof e).toBe('string');
+        const edits = splitEdits(read);
+        if (edits.length > 1) for (const e of edits) expect(e.trim().length, JSON.stringify(edits)).toBeGreaterThan(0);
         expect(Array.isArray(outsideWorldNotes(read))).toBe(true);
         const phrased = worldPhrasing(read);
         expect(phrased === null || phrased.trim().length > 0).toBe(true);
         // "it" read after another prompt: a string, and the prompt itself when it has no "it"
         const resolved = resolveIt(read, tok.asRead(before));
         expect(typeof resolved).toBe('string');
-        if (!/\bit\b/i.test(read)) expect(resolved).toBe(read);
+        if (!/\b(?:it|them)\b/i.test(read)) expect(resolved).toBe(read);
         outcome(c.typos!.length ? 'typos read' : c.unknownWords.length ? 'unknown words' : 'all known');
       }),
       300,
