@@ -5,7 +5,8 @@
 //
 // Two kinds. Several edits in one instruction ("make the circle blue and the background red"): the world asks one
 // per instruction, and sent as one they are rarely done (model card, Known limits), so splitEdits gives them as
-// instructions of their own, which the editor makes one after the other. A colour asked of a thing the world
+// instructions of their own, which the editor makes one after the other — and several things in one edit ("remove
+// the circle and the square") as one edit per thing (several-things.ts). A colour asked of a thing the world
 // never gives it, for a background, an object (a shape) and a word: the rules look at the words right after (or
 // before) the thing, as the world's instructions are written ("make the background sky blue", "turn the circle
 // red", "a peach background"). Where one of the world's colours is near the one asked ("a blue background" is its
@@ -180,9 +181,10 @@ const wordsOf = (text: string) =>
 
 /**
  * The edits an instruction asks for, in order: [prompt] when it is one, else its clauses, each an instruction of its
- * own — an elliptical one takes the first clause's verb ("make the circle blue and the background red" → "make the
- * circle blue", "make the background red"). A clause that is not an edit of its own stays with the one before
- * ("move the creature to the left and make it small" is one edit, as the world writes it).
+ * own — an elliptical one takes the verb of the last clause that had one ("make the circle blue and the background
+ * red" → "make the circle blue", "make the background red"), several things one edit each, "it" and "them" named
+ * (readOn). A clause that is not an edit of its own stays with the one before ("move the creature to the left and
+ * make it small" is one edit, as the world writes it).
  */
 export function splitEdits(prompt: string): string[] {
   const out = readEdits(prompt).flat();
@@ -198,8 +200,8 @@ function readEdits(prompt: string): string[][] {
     const words = wordsOf(parts[i]!);
     const before = wordsOf(edits.at(-1)!);
     // after a comma, only an edit after an edit ("using the second image as a style reference, restyle …" is one)
-    const comma = /^\s*,\s*$/.test(parts[i - 1]!) && !EDIT_VERBS.has(before[0] ?? '') && before[0] !== 'the';
-    const own = !comma && (isEdit(words, /then/i.test(parts[i - 1]!), before) || themAt(words));
+    const commaInside = /^\s*,\s*$/.test(parts[i - 1]!) && !EDIT_VERBS.has(before[0] ?? '') && before[0] !== 'the';
+    const own = !commaInside && (isEdit(words, /then/i.test(parts[i - 1]!), before) || themAt(words));
     if (parts[i]!.trim() && own) edits.push(parts[i]!);
     else edits[edits.length - 1] += parts[i - 1]! + parts[i]!;
   }
