@@ -198,7 +198,7 @@ function readEdits(prompt: string): string[][] {
   const edits = [parts[0]!];
   for (let i = 2; i < parts.length; i += 2) {
     const words = wordsOf(parts[i]!);
-    const before = wordsOf(edits.at(-1)!);
+    const before = wordsOf(bareCommand(edits.at(-1)!)); // "Please make the circle blue": its command's words
     // after a comma, only an edit after an edit ("using the second image as a style reference, restyle …" is one)
     const commaInside = /^\s*,\s*$/.test(parts[i - 1]!) && !EDIT_VERBS.has(before[0] ?? '') && before[0] !== 'the';
     const own = !commaInside && (isEdit(words, /then/i.test(parts[i - 1]!), before) || themAt(words));

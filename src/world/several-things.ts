@@ -13,6 +13,7 @@
 // Only shapes (and "the shape"), in a clause that starts with an edit's verb; not where the things are edited
 // together ("swap the circle and the square", "… the same colour", "… next to each other").
 
+import { bareCommand } from '../prompt/typed-text.ts';
 import { SHAPES } from './shapes.ts';
 
 /** A thing of the world's, as typed: "the red circle", "a large striped star", "the shape" (a few words, a noun). */
@@ -48,8 +49,8 @@ export function eachThing(clause: string, isEditVerb: (word: string) => boolean)
   const m = SEVERAL.exec(clause);
   if (!m || TOGETHER.test(clause)) return [clause];
   const [, head, first, more, rest] = m as unknown as [string, string, string, string, string];
-  const verb = head.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-  // the verb opens the clause, and no thing stands before the list ("move the star to the left of the circle and …")
+  const verb = bareCommand(clause).split(/\s+/)[0]?.toLowerCase() ?? ''; // "please remove …": "remove"
+  // the verb opens the command, and no thing stands before the list ("move the star to the left of the circle and …")
   if (!isEditVerb(verb) || new RegExp(NOUN, 'i').test(head)) return [clause];
   // a later thing without its article takes the first's ("the circle and square", "a circle and square")
   const article = /^\w+/.exec(first)![0];

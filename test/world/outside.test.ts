@@ -180,6 +180,15 @@ describe('outsideWorldNotes', () => {
       'make the star blue',
     ]);
     expect(splitEdits('remove the circle and the star too')).toEqual(['remove the circle', 'remove the star']);
+    // courtesy words around the command: the command is read
+    expect(splitEdits('Please make the circle blue and the background red')).toEqual([
+      'Please make the circle blue',
+      'Please make the background red',
+    ]);
+    expect(splitEdits('please remove the circle and the square')).toEqual([
+      'please remove the circle',
+      'please remove the square',
+    ]);
     // a comma before an edit's verb, after an edit; the verb of the last clause that had one
     expect(splitEdits('remove the star, make the circle red and the square blue')).toEqual([
       'remove the star',
