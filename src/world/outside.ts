@@ -82,8 +82,8 @@ const ANY_SHAPE = new Set(['shape', 'shapes', 'object', 'objects']);
 /** A colour a clause asks of a thing the world never gives it: its words, the thing, and the world's nearest. */
 interface ColorAsked {
   color: string[];
-  /** what the note names: "background", a shape, "letters" */
-  thing: 'background' | 'letters' | Shape | 'shape';
+  /** what the note names: "background", a shape, "letters", "creature" */
+  thing: 'background' | 'letters' | Shape | 'shape' | 'creature';
   /** the world's colour it is drawn as (NEAREST_*), or null: none near */
   as: string | null;
 }
@@ -115,6 +115,8 @@ function colorAsked(clause: string): ColorAsked | null {
     return (TEXT_COLOR_NAMES as readonly string[]).includes(said)
       ? null
       : { color, thing: 'letters', as: hue && (TEXT_COLOR_NAMES as readonly string[]).includes(hue) ? hue : null };
+  // the creature's colours are its identity's: the world never recolours it
+  if (!shape && words.some((w) => w === 'creature' || w === 'character')) return { color, thing: 'creature', as: null };
   if (!shape || (OBJECT_COLOR_NAMES as readonly string[]).includes(said)) return null;
   return { color, thing: shape, as: hue };
 }
@@ -423,7 +425,9 @@ function colorNotes(clause: string): string[] {
       ? `the model has drawn backgrounds only in ${listed(Object.values(BACKGROUND_WORDS))} (plain, or a gradient between two)`
       : thing === 'letters'
         ? `the model writes words only in ${listed(TEXT_COLOR_NAMES)}`
-        : `the model draws shapes only in ${listed(OBJECT_COLOR_NAMES)}`;
+        : thing === 'creature'
+          ? "the model has never recoloured the creature (its colours are its identity's)"
+          : `the model draws shapes only in ${listed(OBJECT_COLOR_NAMES)}`;
   const what = thing === 'letters' ? `${quoted(color)} letters` : `a ${quoted(color)} ${thing}`;
   const drawn = thing === 'letters' ? 'are' : 'is';
   return [

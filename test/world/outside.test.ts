@@ -67,6 +67,15 @@ describe('outsideWorldNotes', () => {
       expect(worldColors(p), p).toBe(p);
   });
 
+  it("names a colour asked of the creature, whose colours are its identity's", () => {
+    expect(outsideWorldNotes('make the creature red')).toEqual([
+      'the model has never recoloured the creature (its colours are its identity\'s), so a "red" creature is ' +
+        'outside what it learnt',
+    ]);
+    expect(worldColors('make the character navy')).toBe('make the character navy'); // no nearest to ask instead
+    expect(outsideWorldNotes('move the creature to the left and make it small')).toEqual([]);
+  });
+
   it('says nothing of colours the world has, or of prompts that ask no colour of a thing', () => {
     for (const p of [
       'make the background sky blue',
