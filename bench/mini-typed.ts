@@ -18,7 +18,7 @@ import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts'
 
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
- * the edited object, {to} the colour asked.
+ * the edited object, {to} the colour asked, {where} the place a move asks ("top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
   {
@@ -27,6 +27,11 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
     phrasings: ['change {obj} to {to}', 'fill {obj} with {to}', '{obj} should be {to}', "I'd like {obj} to be {to}"],
   },
   { task: 'local.remove', world: 'remove {obj}', phrasings: ['remove {obj} from the image', '{obj} should be gone'] },
+  {
+    task: 'local.move',
+    world: 'move {obj} to the {where}',
+    phrasings: ['{obj} should be in the {where}', 'could {obj} be in the {where}?'],
+  },
   { task: 'text.recolor', world: 'make the text {to}', phrasings: ['make the word {to}', 'change the text to {to}'] },
   { task: 'global.grayscale', world: 'make the image grayscale', phrasings: ['remove the colors', 'make it gray'] },
   { task: 'global.daynight', to: 'night', world: 'make it night', phrasings: ['make it a bit darker'] },
@@ -131,11 +136,14 @@ function* testRows(task: string, n: number, to?: string): Generator<Sample> {
   }
 }
 
-/** A phrasing with the row's object and colour: "change the red circle to blue". */
+/** A phrasing with the row's object, colour and place: "change the red circle to blue". */
 function fill(phrasing: string, s: Sample): string {
-  const e = s.edit as { id?: number; to?: string };
+  const e = s.edit as { id?: number; to?: string; region?: string };
   const o = s.before?.objects.find((p) => p.id === e.id);
-  return phrasing.replace('{obj}', o ? name(o) : '').replace('{to}', e.to ?? '');
+  return phrasing
+    .replace('{obj}', o ? name(o) : '')
+    .replace('{to}', e.to ?? '')
+    .replace('{where}', e.region ?? '');
 }
 
 const name = (o: SceneObject) => `the ${o.color} ${o.shape}`;
