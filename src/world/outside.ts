@@ -3,14 +3,15 @@
 // answers with a washed-out guess. The words are known, so the unknown-words note (src/prompt/unknown-words.ts)
 // says nothing; these notes say it before the edit runs.
 //
-// Two kinds. Several edits in one instruction ("make the circle blue and the background red"): the world asks one
+// Three kinds. Several edits in one instruction ("make the circle blue and the background red"): the world asks one
 // per instruction, and sent as one they are rarely done (model card, Known limits), so splitEdits gives them as
 // instructions of their own, which the editor makes one after the other — and several things in one edit ("remove
 // the circle and the square") as one edit per thing (several-things.ts). A colour asked of a thing the world
 // never gives it, for a background, an object (a shape) and a word: the rules look at the words right after (or
 // before) the thing, as the world's instructions are written ("make the background sky blue", "turn the circle
 // red", "a peach background"). Where one of the world's colours is near the one asked ("a blue background" is its
-// "sky blue", "a navy circle" its "blue"), worldColors asks for that one instead and the note says so. No
+// "sky blue", "a navy circle" its "blue"), worldColors asks for that one instead and the note says so. And an edit
+// the world never makes of its word or its creature ("remove the word 'FLUX'", never-edits.ts). No
 // instruction the world writes gets a note or is rewritten, and two of its chain turns joined by "and" always get
 // the note (test/world/outside.test.ts checks thousands of them).
 
@@ -19,6 +20,7 @@ import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
 import { eachThing, sameEditOn } from './several-things.ts';
+import { neverNote } from './never-edits.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -345,6 +347,8 @@ export function outsideWorldNotes(prompt: string): string[] {
       .split(CLAUSE_BREAK)
       .filter((_, i) => i % 2 === 0)
       .flatMap(colorNotes),
+    // edits the world never makes of its word or its creature (never-edits.ts)
+    ...edits.flatMap((e) => neverNote(bareCommand(e)) ?? []),
   ];
 }
 

@@ -76,6 +76,30 @@ describe('outsideWorldNotes', () => {
     expect(outsideWorldNotes('move the creature to the left and make it small')).toEqual([]);
   });
 
+  it('names an edit the world never makes of its word or its creature', () => {
+    expect(outsideWorldNotes("Please remove the word 'FLUX'.")).toEqual([
+      'the model has only recoloured words or written new ones in their place — never removed, moved or resized ' +
+        'one — so "remove the word \'FLUX\'" is outside what it learnt',
+    ]);
+    for (const p of ['move the text to the top', 'make the letters bigger', 'shrink the word'])
+      expect(outsideWorldNotes(p), p).toEqual([expect.stringMatching(/^the model has only recoloured words/)]);
+    expect(outsideWorldNotes('remove the creature')).toEqual([
+      'the model has only moved, resized or redrawn the creature — never removed it — so "remove the creature" is ' +
+        'outside what it learnt',
+    ]);
+    // each edit of several on its own
+    expect(outsideWorldNotes('remove the star and remove the text').at(-1)).toMatch(/so "remove the text" is/);
+    // the world's own edits of them: nothing
+    for (const p of [
+      "replace the word 'FLUX' with 'HELLO'",
+      'make the text red',
+      'move the creature to the left and make it small',
+      'remove the red star',
+      "a small red circle and the word 'TREE' written in blue",
+    ])
+      expect(outsideWorldNotes(p), p).toEqual([]);
+  });
+
   it('says nothing of colours the world has, or of prompts that ask no colour of a thing', () => {
     for (const p of [
       'make the background sky blue',

@@ -1,0 +1,31 @@
+// Edits the world never makes of its word or its creature. The world recolours its word and writes new letters in its
+// place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it.
+// Asked so ("remove the word 'FLUX'", "move the text to the top", "remove the creature"), the model answers with a
+// guess — the words are known, so no unknown-word note would say it; this one does, before the edit runs.
+
+import { SHAPES } from './shapes.ts';
+
+const TEXT = new Set(['word', 'words', 'text', 'letters', 'label', 'sign', 'writing']);
+const CREATURE = new Set(['creature', 'character']);
+const SHAPE_WORDS = new Set<string>([...SHAPES, 'shape', 'object']);
+
+const REMOVE = /^(?:remove|delete|erase|take (?:away|out)|get rid of)\b/;
+const MOVE = /^(?:move|shift|relocate)\b/;
+const SIZE =
+  /^(?:(?:make|turn|change)\b.*\b(?:bigger|smaller|larger|large|small|tiny|huge)\b|(?:resize|shrink|enlarge|scale)\b)/;
+
+/**
+ * What the world never asks of its word or its creature, for one edit's command (courtesy words off: "remove the
+ * word 'FLUX'"); null when it asks none of it.
+ */
+export function neverNote(command: string): string | null {
+  const said = command.toLowerCase();
+  const words = said.split(/[^\p{L}]+/u).filter(Boolean);
+  if (words.some((w) => SHAPE_WORDS.has(w))) return null;
+  const quoted = `"${command}"`;
+  if (words.some((w) => TEXT.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
+    return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;
+  if (words.some((w) => CREATURE.has(w)) && REMOVE.test(said))
+    return `the model has only moved, resized or redrawn the creature — never removed it — so ${quoted} is outside what it learnt`;
+  return null;
+}
