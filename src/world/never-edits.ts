@@ -5,7 +5,16 @@
 
 import { SHAPES } from './shapes.ts';
 
-const TEXT = new Set(['word', 'words', 'text', 'letters', 'label', 'sign', 'writing']);
+/** Words for the scene's text (also outside.ts's, for the colours asked of it). */
+export const TEXT_WORDS: ReadonlySet<string> = new Set([
+  'word',
+  'words',
+  'text',
+  'letters',
+  'label',
+  'sign',
+  'writing',
+]);
 const CREATURE = new Set(['creature', 'character']);
 const SHAPE_WORDS = new Set<string>([...SHAPES, 'shape', 'object']);
 
@@ -23,7 +32,7 @@ export function neverNote(command: string): string | null {
   const words = said.split(/[^\p{L}]+/u).filter(Boolean);
   if (words.some((w) => SHAPE_WORDS.has(w))) return null;
   const quoted = `"${command}"`;
-  if (words.some((w) => TEXT.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
+  if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
     return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;
   if (words.some((w) => CREATURE.has(w)) && REMOVE.test(said))
     return `the model has only moved, resized or redrawn the creature — never removed it — so ${quoted} is outside what it learnt`;

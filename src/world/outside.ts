@@ -20,7 +20,7 @@ import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
 import { eachThing, sameEditOn } from './several-things.ts';
-import { neverNote } from './never-edits.ts';
+import { neverNote, TEXT_WORDS } from './never-edits.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -151,7 +151,6 @@ const SHADES = new Set(['light', 'dark', 'pale', 'bright', 'deep']);
 /** Words that may open a colour of two words: a shade ("light blue"), or the first of "sky blue", "mint green". */
 const opensColor = (w: string | undefined) => w !== undefined && (SHADES.has(w) || w === 'sky' || w === 'mint');
 
-const TEXT_WORDS = new Set(['word', 'words', 'text', 'letters', 'sign', 'label', 'writing']);
 const COURTESY = new Set(['please', 'thanks', 'thank', 'you', 'now', 'instead', 'too', 'also', 'ok']);
 
 /** The colour asked for right after words[i] (skipping fillers): its words ("light blue"), or null. */
