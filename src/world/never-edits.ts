@@ -15,7 +15,8 @@ export const TEXT_WORDS: ReadonlySet<string> = new Set([
   'sign',
   'writing',
 ]);
-const CREATURE = new Set(['creature', 'character']);
+/** Words for the scene's creature. */
+export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'character']);
 const SHAPE_WORDS = new Set<string>([...SHAPES, 'shape', 'object']);
 
 const REMOVE = /^(?:remove|delete|erase|take (?:away|out)|get rid of)\b/;
@@ -34,7 +35,7 @@ export function neverNote(command: string): string | null {
   const quoted = `"${command}"`;
   if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
     return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;
-  if (words.some((w) => CREATURE.has(w)) && REMOVE.test(said))
+  if (words.some((w) => CREATURE_WORDS.has(w)) && REMOVE.test(said))
     return `the model has only moved, resized or redrawn the creature — never removed it — so ${quoted} is outside what it learnt`;
   return null;
 }

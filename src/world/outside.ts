@@ -20,7 +20,7 @@ import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
 import { eachThing, sameEditOn } from './several-things.ts';
-import { neverNote, TEXT_WORDS } from './never-edits.ts';
+import { CREATURE_WORDS, neverNote, TEXT_WORDS } from './never-edits.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -118,7 +118,7 @@ function colorAsked(clause: string): ColorAsked | null {
       ? null
       : { color, thing: 'letters', as: hue && (TEXT_COLOR_NAMES as readonly string[]).includes(hue) ? hue : null };
   // the creature's colours are its identity's: the world never recolours it
-  if (!shape && words.some((w) => w === 'creature' || w === 'character')) return { color, thing: 'creature', as: null };
+  if (!shape && words.some((w) => CREATURE_WORDS.has(w))) return { color, thing: 'creature', as: null };
   if (!shape || (OBJECT_COLOR_NAMES as readonly string[]).includes(said)) return null;
   return { color, thing: shape, as: hue };
 }
