@@ -11,7 +11,7 @@ import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
 import type { RGBImage } from '../src/image/rgb.ts';
 import { MiniEditor } from '../src/mini/editor.ts';
-import { makeSample, type Sample, type SampleTurn } from '../src/world/dataset.ts';
+import { makeSample, type Sample, type SampleTurn, streamSamples } from '../src/world/dataset.ts';
 import type { Edit } from '../src/world/ops.ts';
 import { OBJECT_COLOR_NAMES } from '../src/world/palette.ts';
 import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts';
@@ -128,9 +128,12 @@ const answer = async (editor: MiniEditor, prompt: string, image: RGBImage, oneBy
 /** The first `n` rows of a task in the test split (generation seed 7); for day/night only those made `to`. */
 function* testRows(task: string, n: number, to?: string): Generator<Sample> {
   const family = task.split('.')[0] as 'local';
-  for (let i = 0, found = 0; found < n && i < 20000; i++) {
-    const s = makeSample({ split: 'test', seed: 7, families: [family] }, i);
-    if (s.task !== task || (to && (s.edit as { to?: string }).to !== to)) continue;
+  // the other tasks' samples are skipped before they are rendered
+  const rows = streamSamples({ split: 'test', seed: 7, families: [family], count: 20000, keep: (t) => t === task });
+  let found = 0;
+  for (const s of rows) {
+    if (found >= n) return;
+    if (to && (s.edit as { to?: string }).to !== to) continue;
     found++;
     yield s;
   }

@@ -46,8 +46,9 @@ const COURTESY = [
   /[\s,]*\b(?:please|thanks|thank you|too|now)(?: (?:so|very) much)?[\s.!?]*$/iu,
 ];
 /**
- * The command alone, for reading a whole instruction as a phrase (tone-edits.ts): the courtesy and chat words around
- * it and its closing sentence marks taken off, with none of readTyped's care for labels.
+ * The command alone, for reading a whole instruction as a phrase (tone-edits.ts, other-phrasings.ts, the split in
+ * outside.ts and several-things.ts): the courtesy and chat words around it and its closing sentence marks taken off,
+ * with none of readTyped's care for labels.
  */
 export function bareCommand(text: string): string {
   let t = text.trim();
