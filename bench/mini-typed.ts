@@ -14,28 +14,59 @@ import { MiniEditor } from '../src/mini/editor.ts';
 import { makeSample, type Sample, type SampleTurn, streamSamples } from '../src/world/dataset.ts';
 import type { Edit } from '../src/world/ops.ts';
 import { OBJECT_COLOR_NAMES } from '../src/world/palette.ts';
-import { cloneScene, type Scene, type SceneObject } from '../src/world/scene.ts';
+import { describeObject } from '../src/world/phrases.ts';
+import { cloneScene, type Region, regionPhrase, type Scene, type SceneObject } from '../src/world/scene.ts';
 
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
- * the edited object, {to} the colour asked, {where} the place a move asks ("top left").
+ * the edited object, {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
+ * small red dotted star") and {place} where it is added ("at the top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
   {
     task: 'local.recolor',
     world: 'make {obj} {to}',
-    phrasings: ['change {obj} to {to}', 'fill {obj} with {to}', '{obj} should be {to}', "I'd like {obj} to be {to}"],
+    phrasings: [
+      'change {obj} to {to}',
+      'fill {obj} with {to}',
+      '{obj} should be {to}',
+      "I'd like {obj} to be {to}",
+      'recolor {obj} to {to}',
+    ],
   },
-  { task: 'local.remove', world: 'remove {obj}', phrasings: ['remove {obj} from the image', '{obj} should be gone'] },
+  {
+    task: 'local.remove',
+    world: 'remove {obj}',
+    phrasings: ['remove {obj} from the image', '{obj} should be gone', "I don't want {obj}", '{obj} should go'],
+  },
   {
     task: 'local.move',
     world: 'move {obj} to the {where}',
-    phrasings: ['{obj} should be in the {where}', 'could {obj} be in the {where}?'],
+    phrasings: ['{obj} should be in the {where}', 'could {obj} be in the {where}?', 'drag {obj} to the {where}'],
+  },
+  {
+    task: 'local.add',
+    world: 'add {desc} {place}',
+    phrasings: ['I want {desc} {place}', 'there should be {desc} {place}'],
   },
   { task: 'text.recolor', world: 'make the text {to}', phrasings: ['make the word {to}', 'change the text to {to}'] },
-  { task: 'global.grayscale', world: 'make the image grayscale', phrasings: ['remove the colors', 'make it gray'] },
-  { task: 'global.daynight', to: 'night', world: 'make it night', phrasings: ['make it a bit darker'] },
-  { task: 'global.daynight', to: 'day', world: 'make it daytime', phrasings: ['turn it into day', 'make it brighter'] },
+  {
+    task: 'global.grayscale',
+    world: 'make the image grayscale',
+    phrasings: ['remove the colors', 'make it gray', 'make everything gray'],
+  },
+  {
+    task: 'global.daynight',
+    to: 'night',
+    world: 'make it night',
+    phrasings: ['make it a bit darker', 'turn the lights off'],
+  },
+  {
+    task: 'global.daynight',
+    to: 'day',
+    world: 'make it daytime',
+    phrasings: ['turn it into day', 'make it brighter', 'turn the lights on'],
+  },
 ];
 
 interface Count {
@@ -141,12 +172,15 @@ function* testRows(task: string, n: number, to?: string): Generator<Sample> {
 
 /** A phrasing with the row's object, colour and place: "change the red circle to blue". */
 function fill(phrasing: string, s: Sample): string {
-  const e = s.edit as { id?: number; to?: string; region?: string };
+  const e = s.edit as { id?: number; to?: string; region?: Region };
   const o = s.before?.objects.find((p) => p.id === e.id);
+  const added = s.after.objects.find((p) => p.id === e.id);
   return phrasing
     .replace('{obj}', o ? name(o) : '')
     .replace('{to}', e.to ?? '')
-    .replace('{where}', e.region ?? '');
+    .replace('{where}', e.region ?? '')
+    .replace('{desc}', added ? describeObject(added) : '')
+    .replace('{place}', e.region ? regionPhrase(e.region) : '');
 }
 
 const name = (o: SceneObject) => `the ${o.color} ${o.shape}`;

@@ -13,9 +13,10 @@
 
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isColorPhrase } from './outside.ts';
+import { SHAPE_NOUN } from './shapes.ts';
 
-/** The whole picture, as people name it. */
-const WHOLE = '(?:it|the (?:image|picture|scene|photo))';
+/** The whole picture, as people name it ("make everything gray": 0 of 20 grey, "make the image grayscale" 16). */
+const WHOLE = '(?:it|everything|the (?:whole |entire )?(?:image|picture|scene|photo))';
 /**
  * A thing the world names: "the red circle", "the cyan shape", "the creature" (the words as typed are kept); never
  * a connective or a direction among them, so that the world's "move the circle to the left" is no thing "the circle
@@ -43,8 +44,13 @@ const WISHES = [
   `(?:i (?:want|would like|need)|i['’]d like|let) ${THING} (?:to )?be`,
   `(?:can|could) ${THING} be`,
 ];
+/** A new shape described as people type it: "a red star", "a large dotted shape", with what follows ("… at the top"). */
+const NEW_SHAPE = `((?:a|an) (?:\\p{L}+ ){0,3}${SHAPE_NOUN}(?! background).*)`;
 /** The world's colour edit, when the word asked is a colour (else no reading: "change the circle to a square"). */
 const recolored = (thing?: string, color?: string) => (isColorPhrase(color!) ? `make ${thing} ${color}` : null);
+
+/** The world's verb for a move typed with `verb`: its own "move" and "shift", "move" for "drag". */
+const moveVerb = (verb: string) => (/^drag$/i.test(verb) ? 'move' : verb.toLowerCase());
 
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
 type Phrasing = [RegExp, string | ((...groups: string[]) => string | null)];
@@ -54,6 +60,12 @@ const PHRASINGS: readonly Phrasing[] = [
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:at )?(?:night|nighttime|evening)`), 'make it night'],
   [re(`(?:make|turn) ${WHOLE} (?:bright|brighter|lighter|day)|brighten ${WHOLE}`), 'make it daytime'],
   [re(`make ${WHOLE} look like (?:it is |it's )?(?:day|daytime|daylight|morning)`), 'make it daytime'],
+  // the lights: "turn the lights off" was made night 0 of 20 times
+  [
+    re('(?:turn|switch) (?:off the lights|the lights off|out the lights|the lights out)|lights (?:off|out)'),
+    'make it night',
+  ],
+  [re('(?:turn|switch) (?:on the lights|the lights on)|lights on'), 'make it daytime'],
   // "turn it into day", "change it to day", "make it morning": 0 of 20 test days each ("make it daytime": 18)
   [
     re(`(?:turn|change|switch) ${WHOLE} (?:in)?to (?:day|daytime|daylight|morning)|make ${WHOLE} morning`),
@@ -63,7 +75,7 @@ const PHRASINGS: readonly Phrasing[] = [
   // 20 times; "make it gray" too
   [
     re(
-      `(?:remove|take away|take out|strip|drop) (?:all (?:the )?|the )?colou?rs?|(?:remove|take away|take out|strip|drop) (?:the )?colou?rs? from ${WHOLE}|make ${WHOLE} (?:gray|grey|colou?rless)`,
+      `(?:remove|take away|take out|strip|drop) (?:all (?:the )?|the )?colou?rs?|(?:remove|take away|take out|strip|drop) (?:the )?colou?rs? from ${WHOLE}|make ${WHOLE} (?:gray|grey|colou?rless|black and white|monochrome)`,
     ),
     'make the image grayscale',
   ],
@@ -81,11 +93,30 @@ const PHRASINGS: readonly Phrasing[] = [
   // moves in a direction: the world's place that way ("make the star to the left" too)
   [re(`make ${THING} to the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
   [
-    re(`(move|shift) ${THING} (up|down|left|right)(?:wards?)?`),
-    (verb, thing, way) => `${verb!.toLowerCase()} ${thing} to the ${PLACE[way!.toLowerCase()]}`,
+    re(`(move|shift|drag) ${THING} (?:over )?(up|down|left|right)(?:wards?)?`),
+    (verb, thing, way) => `${moveVerb(verb!)} ${thing} to the ${PLACE[way!.toLowerCase()]}`,
+  ],
+  // "drag the star to the top" (0 of 20 moved), "move the star over to the top" (2): the world's "move … to the …"
+  [
+    re(`(move|shift|drag) ${THING} (?:over )?(?:to|into) the ${WHERE}`),
+    (verb, thing, where) => `${moveVerb(verb!)} ${thing} to the ${where}`,
   ],
   // removals: "from the image" reads like the world's grayscale "remove all color from the image" (9 of 20 done)
   [re(`(?:remove|delete|erase|take away|take out) ${THING} from (?:the|this) (?:image|scene)`), (a) => `remove ${a}`],
+  // "I don't want the star" (0 of 20 removed), "the star should go" (8), "I want the star gone"
+  [
+    re(
+      `(?:i )?(?:don['’]t|do not) want ${THING}(?: (?:there|here|anymore|any more|in (?:the|this) (?:image|picture|scene)))?`,
+    ),
+    (a) => `remove ${a}`,
+  ],
+  [re(`${THING} (?:should|must|needs to|has to|can) (?:go|disappear|vanish)(?: away)?`), (a) => `remove ${a}`],
+  [re(`(?:i (?:want|would like|need)|i['’]d like) ${THING} (?:gone|removed|deleted|erased)`), (a) => `remove ${a}`],
+  // a new shape wished for: "I want a red star at the top" (4 of 20 added; "add …" 8), "there should be …" (3)
+  [
+    re(`(?:i (?:want|would like|need)|i['’]d like|there should be|(?:(?:can|could) we )?have|include) ${NEW_SHAPE}`),
+    (a) => `add ${a}`,
+  ],
   // wishes: "the circle should be gone", "… should be in the top left", "I want the circle to be blue", "I'd like
   // the circle to be blue" (as typed 8 of 20 recoloured, read so 16), "could the circle be blue?" (16)
   ...WISHES.flatMap((wish): Phrasing[] => [
@@ -94,7 +125,8 @@ const PHRASINGS: readonly Phrasing[] = [
     [re(`${wish} (.+)`), (a, b) => `make ${a} ${b}`],
   ]),
   // colours in other verbs: "change the circle to blue" and "… into a blue one" were done 0 of 20 times
-  [re(`change ${OBJECT} (?:to|into) (?:a |an )?${COLOR}(?: one| colou?r)?`), recolored],
+  // "recolor the circle to blue" 1 of 20 (as "recolor the circle blue" 15)
+  [re(`(?:change|recolou?r|colou?r) ${OBJECT} (?:to|into) (?:a |an )?${COLOR}(?: one| colou?r)?`), recolored],
   [re(`(?:fill|colou?r) ${OBJECT} (?:with|in) ${COLOR}`), recolored],
   // the scene's text with no label named: any colour verb as "make" ("turn the text red" did 12 of 20, "make …" 20)
   [re(`(?:turn|colou?r|recolou?r) (the (?:text|word|letters)) ${COLOR}`), recolored],

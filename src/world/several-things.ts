@@ -14,22 +14,24 @@
 // together ("swap the circle and the square", "… the same colour", "… next to each other").
 
 import { bareCommand } from '../prompt/typed-text.ts';
-import { SHAPES } from './shapes.ts';
+import { SHAPE_NOUN } from './shapes.ts';
 
 /** A thing of the world's, as typed: "the red circle", "a large striped star", "the shape" (a few words, a noun). */
 const ADJECTIVES = String.raw`(?:(?!(?:and|the|then)\b)[a-z]+\s+){0,3}?`;
-const NOUN = `(?:${[...SHAPES, 'shape'].join('|')})\\b`;
 /** "the red circle", then ", the star", " and the cross", ", and square" (the "the" of a later one may be left out). */
 const SEVERAL = new RegExp(
-  String.raw`^(.*?)(?:\bboth\s+)?((?:the|an?)\s+${ADJECTIVES}${NOUN})((?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:the|an?)\s+)?${ADJECTIVES}${NOUN})+)(.*)$`,
+  String.raw`^(.*?)(?:\bboth\s+)?((?:the|an?)\s+${ADJECTIVES}${SHAPE_NOUN})((?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:the|an?)\s+)?${ADJECTIVES}${SHAPE_NOUN})+)(.*)$`,
   'i',
 );
-const NEXT = new RegExp(String.raw`(?:\s*,\s*(?:and\s+)?|\s+and\s+)((?:(?:the|an?)\s+)?${ADJECTIVES}${NOUN})`, 'gi');
+const NEXT = new RegExp(
+  String.raw`(?:\s*,\s*(?:and\s+)?|\s+and\s+)((?:(?:the|an?)\s+)?${ADJECTIVES}${SHAPE_NOUN})`,
+  'gi',
+);
 /** Edits of several things together, which one edit per thing would not make. */
 const TOGETHER = /\b(?:swap|switch|exchange|each other|together|same|different|between|apart|closer|align|line)\b/i;
 
 /** An elliptical clause asking the edit before of another thing: "(and) the star too", "the square as well". */
-const ALSO = new RegExp(String.raw`^((?:the|an?)\s+${ADJECTIVES}${NOUN})\s*,?\s+(?:too|also|as well)\W*$`, 'i');
+const ALSO = new RegExp(String.raw`^((?:the|an?)\s+${ADJECTIVES}${SHAPE_NOUN})\s*,?\s+(?:too|also|as well)\W*$`, 'i');
 
 /**
  * The edit `before` made of another thing, when `clause` asks for it ("the star too" after "make the circle blue" →
@@ -37,7 +39,7 @@ const ALSO = new RegExp(String.raw`^((?:the|an?)\s+${ADJECTIVES}${NOUN})\s*,?\s+
  */
 export function sameEditOn(before: string, clause: string): string | null {
   const thing = ALSO.exec(clause.trim())?.[1];
-  const first = new RegExp(String.raw`\b(?:the|an?)\s+${ADJECTIVES}${NOUN}`, 'i');
+  const first = new RegExp(String.raw`\b(?:the|an?)\s+${ADJECTIVES}${SHAPE_NOUN}`, 'i');
   return thing && first.test(before) ? before.replace(first, thing) : null;
 }
 
@@ -51,7 +53,7 @@ export function eachThing(clause: string, isEditVerb: (word: string) => boolean)
   const [, head, first, more, rest] = m as unknown as [string, string, string, string, string];
   const verb = bareCommand(clause).split(/\s+/)[0]?.toLowerCase() ?? ''; // "please remove …": "remove"
   // the verb opens the command, and no thing stands before the list ("move the star to the left of the circle and …")
-  if (!isEditVerb(verb) || new RegExp(NOUN, 'i').test(head)) return [clause];
+  if (!isEditVerb(verb) || new RegExp(SHAPE_NOUN, 'i').test(head)) return [clause];
   // a later thing without its article takes the first's ("the circle and square", "a circle and square")
   const article = /^\w+/.exec(first)![0];
   const things = [first, ...[...more.matchAll(NEXT)].map((n) => n[1]!.replace(/^(?!(?:the|an?)\s)/i, `${article} `))];

@@ -12,6 +12,8 @@
 
 export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'star', 'cross'] as const;
 export type Shape = (typeof SHAPES)[number];
+/** A shape's noun as people type it, for patterns: one of SHAPES or "shape" (a regular expression's source). */
+export const SHAPE_NOUN = `(?:${SHAPES.join('|')}|shape)\\b`;
 
 export const STYLES = ['filled', 'outline', 'striped', 'dotted'] as const;
 export type Style = (typeof STYLES)[number];

@@ -26,9 +26,18 @@ describe('worldPhrasing', () => {
       'turn the scene dark',
       'make it a bit darker',
       'Make it look like night',
+      'make everything dark',
+      'Turn the lights off, please.',
+      'switch off the lights',
     ])
       expect(worldPhrasing(t), t).toBe('make it night');
-    for (const t of ['make it brighter', 'Brighten the photo!', 'make it day', 'make the scene lighter please'])
+    for (const t of [
+      'make it brighter',
+      'Brighten the photo!',
+      'make it day',
+      'make the scene lighter please',
+      'turn the lights on',
+    ])
       expect(worldPhrasing(t), t).toBe('make it daytime');
     for (const t of [
       'make it slightly brighter',
@@ -76,6 +85,10 @@ describe('worldPhrasing', () => {
       ['make the star a bit more to the left', 'move the star to the left'],
       ['shift it down a bit', 'shift it to the bottom'],
       ['move the circle a little up', 'move the circle to the top'],
+      ['drag the star up', 'move the star to the top'],
+      ['drag the red circle to the top left', 'move the red circle to the top left'],
+      ['Move the star over to the right.', 'move the star to the right'],
+      ['move it over left', 'move it to the left'],
     ];
     for (const [typed, world] of cases) expect(worldPhrasing(typed), typed).toBe(world);
     for (const t of ['move the circle to the left', 'shift the circle to the top right', 'move the circle up and left'])
@@ -99,8 +112,22 @@ describe('worldPhrasing', () => {
       ['Could the star be on the left?', 'move the star to the left'],
       ['can the background be sky blue', 'make the background sky blue'],
       ['remove the circle from the image', 'remove the circle'],
+      ["I don't want the red circle", 'remove the red circle'],
+      ['i do not want the star anymore', 'remove the star'],
+      ['The star should go.', 'remove the star'],
+      ['the cross has to disappear', 'remove the cross'],
+      ['I want the star gone', 'remove the star'],
+      ['I want a red star at the top', 'add a red star at the top'],
+      ['there should be a large blue circle on the left', 'add a large blue circle on the left'],
+      ['Could you have a dotted shape in the center?', 'add a dotted shape in the center'],
+      ['can we have a green cross on the right', 'add a green cross on the right'],
+      ['recolor the circle to blue', 'make the circle blue'],
+      ['Colour the pink star to green.', 'make the pink star green'],
+      ['recolor the word to red', 'make the text red'],
       ['remove the colors', 'make the image grayscale'],
       ['make it grey', 'make the image grayscale'],
+      ['make everything gray', 'make the image grayscale'],
+      ['make the whole picture black and white', 'make the image grayscale'],
       // the scene's text with no label: the world's "the text", and "make"
       ['make the word red', 'make the text red'],
       ['color the word blue', 'make the text blue'],
@@ -123,6 +150,11 @@ describe('worldPhrasing', () => {
       'make the word star red',
       'make the word STAR red',
       'make the word sky red',
+      // a wish for what is no shape, or for a thing's look: as typed
+      "I'd like a blue background",
+      'I want a circle background',
+      'I want the circle to stay',
+      'recolor the circle to a square',
     ])
       expect(worldPhrasing(t), t).toBeNull();
   });
