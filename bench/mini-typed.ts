@@ -100,20 +100,22 @@ export async function benchMiniTyped(dir?: string, rows = 20): Promise<Record<st
       typed += count.typed[i]!;
     }
   }
-  // several things in one edit: both judged
-  for (const kind of ['remove', 'recolor'] as const) {
-    let n = 0;
-    let asOne = 0;
-    let split = 0;
-    for (const t of twoThings(kind, rows)) {
-      n++;
-      const both = (image: RGBImage) =>
-        judge(t.edits[0], t.before, t.after, image).success && judge(t.edits[1], t.mid, t.after, image).success;
-      if (both(await answer(editor, t.prompt, t.image, false))) asOne++;
-      if (both(await answer(editor, t.prompt, t.image, true))) split++;
+  // several things in one edit, two or all of them: each judged
+  for (const which of ['two', 'all'] as const)
+    for (const kind of ['remove', 'recolor'] as const) {
+      let n = 0;
+      let asOne = 0;
+      let split = 0;
+      for (const t of severalThings(kind, which, rows)) {
+        n++;
+        const done = (image: RGBImage) =>
+          t.edits.every((e, i) => judge(e, t.scenes[i]!, t.scenes.at(-1)!, image).success);
+        if (done(await answer(editor, t.prompt, t.image, false))) asOne++;
+        if (done(await answer(editor, t.prompt, t.image, true))) split++;
+      }
+      const asked = which === 'two' ? 'the X and the Y' : 'all the shapes';
+      out[`typed "${kind} ${asked}"`] = `${split} of ${n} (as one edit: ${asOne})`;
     }
-    out[`typed "${kind} the X and the Y"`] = `${split} of ${n} (as one edit: ${asOne})`;
-  }
   // "it" across turns: a chain's next turn on the same shape asked "move it …" / "make it …", after the turn before
   // (its instruction handed over as a session does) and alone, from the turn before's exact target
   const it = { n: 0, world: 0, alone: 0, after: 0 };
@@ -185,43 +187,36 @@ function fill(phrasing: string, s: Sample): string {
 
 const name = (o: SceneObject) => `the ${o.color} ${o.shape}`;
 
-/** Two objects of a test scene removed, or recoloured to one colour, asked in one edit ("remove the X and the Y"). */
-function* twoThings(kind: 'remove' | 'recolor', n: number) {
+/**
+ * Objects of a test scene removed, or recoloured to one colour no object has, asked in one edit: two of them ("remove
+ * the X and the Y") or all ("remove all the shapes", "make all the shapes blue"). `scenes[i]` is the scene before
+ * edit i, and the last one the scene after them all.
+ */
+function* severalThings(kind: 'remove' | 'recolor', which: 'two' | 'all', n: number) {
   let found = 0;
   for (const s of testRows('local.remove', 4 * n)) {
     if (found >= n) return;
     const before = s.before!;
     if (before.objects.length < 2) continue;
     found++;
-    const [a, b] = before.objects as [SceneObject, SceneObject];
-    const mid = cloneScene(before);
-    const after = cloneScene(before);
-    let edits: [Edit, Edit];
-    let prompt: string;
-    if (kind === 'remove') {
-      mid.objects = mid.objects.filter((o) => o.id !== a.id);
-      after.objects = mid.objects.filter((o) => o.id !== b.id);
-      edits = [
-        { op: 'remove', id: a.id },
-        { op: 'remove', id: b.id },
-      ];
-      prompt = `remove ${name(a)} and ${name(b)}`;
-    } else {
-      const to = new Rng(found).pick(OBJECT_COLOR_NAMES.filter((c) => !before.objects.some((o) => o.color === c)));
-      for (const sc of [mid, after]) sc.objects.find((o) => o.id === a.id)!.color = to;
-      after.objects.find((o) => o.id === b.id)!.color = to;
-      edits = [
-        { op: 'recolor', id: a.id, from: a.color, to },
-        { op: 'recolor', id: b.id, from: b.color, to },
-      ];
-      prompt = `make ${name(a)} and ${name(b)} ${to}`;
+    const things = which === 'two' ? before.objects.slice(0, 2) : before.objects;
+    const to = new Rng(found).pick(OBJECT_COLOR_NAMES.filter((c) => !before.objects.some((o) => o.color === c)));
+    const edits: Edit[] = things.map((o) =>
+      kind === 'remove' ? { op: 'remove', id: o.id } : { op: 'recolor', id: o.id, from: o.color, to },
+    );
+    const scenes = [before];
+    for (const o of things) {
+      const next = cloneScene(scenes.at(-1)!);
+      if (kind === 'remove') next.objects = next.objects.filter((p) => p.id !== o.id);
+      else next.objects.find((p) => p.id === o.id)!.color = to;
+      scenes.push(next);
     }
-    yield { image: s.inputs[0]!, before, mid, after, edits, prompt } satisfies {
+    const named = which === 'two' ? `${name(things[0]!)} and ${name(things[1]!)}` : 'all the shapes';
+    const prompt = kind === 'remove' ? `remove ${named}` : `make ${named} ${to}`;
+    yield { image: s.inputs[0]!, scenes, edits, prompt } satisfies {
       image: RGBImage;
-      before: Scene;
-      mid: Scene;
-      after: Scene;
-      edits: [Edit, Edit];
+      scenes: Scene[];
+      edits: Edit[];
       prompt: string;
     };
   }

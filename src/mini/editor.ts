@@ -10,6 +10,8 @@ import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
+import { eachShapeSeen, namesEveryShape } from '../world/every-shape.ts';
+import { shapesSeen } from './seen.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
@@ -177,9 +179,15 @@ export class MiniEditor {
     const one = images.length !== 1 || o.oneByOne === false;
     const typed = this.pipe.tokenizer.asRead(o.prompt);
     const read = images.length === 1 ? this.resolveIt(typed, o.previous) : typed;
-    const edits = one ? [o.prompt] : splitEdits(read);
-    if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const S = this.resolution;
+    const edits = one ? [o.prompt] : splitEdits(read);
+    // "all the shapes" as the shapes the input shows, one edit each (every-shape.ts)
+    if (!one && edits.some(namesEveryShape)) {
+      const seen = await shapesSeen(images[0]!, this.resize);
+      const each = edits.flatMap((c) => eachShapeSeen(c, seen) ?? [c]);
+      if (each.join('\n') !== edits.join('\n')) return this.oneByOne(each, images[0]!, { ...o, seed });
+    }
+    if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)

@@ -237,7 +237,8 @@ function readOn(clause: string, before: string[][]): string[] {
   return eachThing(it ?? clause, isEditVerb);
 }
 
-const isEditVerb = (w: string) => EDIT_VERBS.has(w);
+/** Does a clause's first word (lower case) start an edit: "remove", "make", "shrink", …? */
+export const isEditVerb = (w: string) => EDIT_VERBS.has(w);
 /** "move them up", "now make them bigger, please": a command whose thing is "them". */
 const themAt = (words: string[]) => EDIT_VERBS.has(words[0] ?? '') && words[1] === 'them';
 

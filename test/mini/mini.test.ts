@@ -6,6 +6,7 @@ import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { fitSquare, unfit } from '../../src/mini/fit.ts';
 import { loadMini } from '../../src/mini/load.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
 import { tinyModelDir, tinyPipeline } from './tiny.ts';
 
 let dir: string;
@@ -194,6 +195,18 @@ describe('MiniEditor', () => {
     expect(ed.checkPrompt('remove the circle and the red square').note).toContain(
       'asks for 2 ("remove the circle", "remove the red square")',
     );
+    // "all the shapes": one edit per shape the input shows (left to right), as if typed out; none seen: as typed
+    const scene = [...streamSamples({ split: 'test', seed: 7, families: ['local'], count: 40 })].find(
+      (s) => s.before!.objects.length >= 2,
+    )!;
+    const each = [...scene.before!.objects].sort((a, b) => a.x - b.x).map((o) => `remove the ${o.color} ${o.shape}`);
+    const runOn = (prompt: string, image: RGBImage) => ed.edit({ prompt, image, seed: 7, numInferenceSteps: 2 });
+    const [all, typedOut] = await Promise.all(
+      ['remove all the shapes', each.join(' and ')].map((p) => runOn(p, scene.inputs[0]!)),
+    );
+    expect(all.edits).toEqual(each);
+    expect(all.image).toEqual(typedOut.image);
+    expect((await runOn('remove all the shapes', img)).edits).toBeUndefined();
   });
 
   it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {

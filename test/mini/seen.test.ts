@@ -1,0 +1,43 @@
+// The shapes a picture of the world shows, read from its pixels (src/mini/seen.ts): exactly the scene's objects on
+// test inputs, by day and by night, and none in a picture that is not of the world.
+import { describe, expect, it } from 'vitest';
+import { createImage } from '../../src/image/rgb.ts';
+import { shapesSeen } from '../../src/mini/seen.ts';
+import { Rng } from '../../src/engine/random.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+
+const names = (list: { color: string; shape: string }[]) => list.map((o) => `${o.color} ${o.shape}`).sort();
+
+describe('shapesSeen', () => {
+  it('reads every object of a test input, its shape and colour, and nothing else, by day and by night', async () => {
+    const times = new Set<string>();
+    let n = 0;
+    for (const s of streamSamples({ split: 'test', seed: 7, families: ['local', 'global', 'text'], count: 150 })) {
+      const img = s.inputs[0];
+      if (!img || !s.before || s.before.grayscale) continue;
+      expect(names(await shapesSeen(img)), s.instruction).toEqual(names(s.before.objects));
+      times.add(s.before.time);
+      n++;
+    }
+    expect(n).toBeGreaterThan(100);
+    expect([...times].sort()).toEqual(['day', 'night']);
+  });
+
+  it('sees no shape in a picture not of the world, and a world picture at twice its size as at its own', async () => {
+    const rng = new Rng(3);
+    const noise = createImage(64, 64);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = Math.floor(rng.next() * 256);
+    expect(await shapesSeen(noise)).toEqual([]);
+    expect(await shapesSeen(createImage(64, 64, [200, 180, 160]))).toEqual([]);
+    // a world picture at another size is read as the editor fits it
+    const s = streamSamples({ split: 'test', seed: 7, families: ['local'], count: 1 }).next().value!;
+    const small = s.inputs[0]!;
+    const big = createImage(128, 128); // every pixel drawn 2 × 2, as a picture saved at twice the size
+    for (let y = 0; y < 128; y++)
+      for (let x = 0; x < 128; x++) {
+        const from = ((y >> 1) * 64 + (x >> 1)) * 3;
+        big.data.set(small.data.subarray(from, from + 3), (y * 128 + x) * 3);
+      }
+    expect(names(await shapesSeen(big))).toEqual(names(s.before!.objects));
+  });
+});

@@ -1,0 +1,63 @@
+// "All the shapes" as the shapes the picture shows (src/world/every-shape.ts): one edit per shape seen, named by its
+// colour; the world's own instructions and its restyles of every shape are never read so.
+import { describe, expect, it } from 'vitest';
+import { eachShapeSeen, namesEveryShape, type SeenShape } from '../../src/world/every-shape.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+
+const seen: SeenShape[] = [
+  { color: 'blue', shape: 'circle' },
+  { color: 'red', shape: 'square' },
+  { color: 'green', shape: 'triangle' },
+  { color: 'red', shape: 'circle' },
+];
+
+describe('eachShapeSeen', () => {
+  it('writes a clause that edits every shape as one edit per shape seen, with its verb and its words after', () => {
+    const cases: [string, string[]][] = [
+      [
+        'remove all the shapes',
+        ['remove the blue circle', 'remove the red square', 'remove the green triangle', 'remove the red circle'],
+      ],
+      ['Please make every shape red.', ['make the blue circle red', 'make the green triangle red']],
+      ['remove all the red shapes', ['remove the red square', 'remove the red circle']],
+      ['make all the circles green', ['make the blue circle green', 'make the red circle green']],
+      ['move each of the objects to the left', seen.map((s) => `move the ${s.color} ${s.shape} to the left`)],
+      ['delete all shapes', seen.map((s) => `delete the ${s.color} ${s.shape}`)],
+      ['make every triangle bigger', ['make the green triangle bigger']],
+    ];
+    for (const [clause, edits] of cases) {
+      expect(namesEveryShape(clause), clause).toBe(true);
+      expect(eachShapeSeen(clause, seen), clause).toEqual(edits);
+    }
+  });
+
+  it('leaves a restyle of every shape, other words and shapes not there as typed', () => {
+    for (const clause of [
+      'make all objects striped',
+      'redraw all the shapes in dotted style',
+      'change the style of every shape to outline',
+      'make all the shapes solid filled',
+      'remove all the other shapes',
+      'all the shapes are red',
+      'remove the circle',
+    ]) {
+      expect(namesEveryShape(clause), clause).toBe(false);
+      expect(eachShapeSeen(clause, seen), clause).toBeNull();
+    }
+    // nothing to edit: no such shape, no shape at all, or every one of them already so
+    expect(eachShapeSeen('remove all the stars', seen)).toBeNull();
+    expect(eachShapeSeen('remove all the shapes', [])).toBeNull();
+    expect(eachShapeSeen('make all the red shapes red', seen)).toBeNull();
+  });
+
+  it("never reads an instruction of the world's so", () => {
+    let n = 0;
+    for (const split of ['train', 'val', 'test'] as const)
+      for (const s of streamSamples({ split, seed: 5, count: 700 }))
+        for (const t of [s, ...(s.turns ?? [])]) {
+          expect(namesEveryShape(t.instruction), `${t.task}: ${t.instruction}`).toBe(false);
+          n++;
+        }
+    expect(n).toBeGreaterThan(3000);
+  });
+});
