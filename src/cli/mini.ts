@@ -77,7 +77,9 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const t0 = performance.now();
   const editor = await MiniEditor.load(dir);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const check = editor.checkPrompt(o.prompt, { images: images.length, readStyle: o.readStyle });
+  // one picture to edit: the shapes it shows, so that a shape named that is not there is said
+  const seen = images.length === 1 ? await editor.shapesIn(images[0]!) : undefined;
+  const check = editor.checkPrompt(o.prompt, { images: images.length, readStyle: o.readStyle, seen });
   const transparent = await transparentInputs(o.images);
   if (!o.quiet && !o.json) {
     printPromptNote(check);

@@ -10,7 +10,7 @@ import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
-import { eachShapeSeen, namesEveryShape } from '../world/every-shape.ts';
+import { eachShapeSeen, namesEveryShape, notThereNote, type SeenShape } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -121,7 +121,10 @@ export class MiniEditor {
    * by default) only the words of edits asked after the style are read (editsAfterStyle) — so only theirs can be
    * unknown or typos — and the note says what is made.
    */
-  checkPrompt(prompt: string, o: { images?: number; readStyle?: boolean; previous?: string } = {}): PromptCheck {
+  checkPrompt(
+    prompt: string,
+    o: { images?: number; readStyle?: boolean; previous?: string; seen?: readonly SeenShape[] } = {},
+  ): PromptCheck {
     const tok = this.pipe.tokenizer;
     const typed = tok.asRead(prompt);
     const read = (o.images ?? 1) === 1 ? this.resolveIt(typed, o.previous) : typed;
@@ -143,7 +146,8 @@ export class MiniEditor {
     // "shrink the circle" → "make the circle smaller"), a colour as the world's nearest ("crimson" is its red);
     // their words alone can be unknown
     const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), phrased: worldPhrasing(c) }));
-    const unknownWords = tok.unknownWords(edits.map((e) => worldColors(e.phrased ?? e.typed)).join(' and '));
+    const asked = edits.map((e) => worldColors(e.phrased ?? e.typed));
+    const unknownWords = tok.unknownWords(asked.join(' and '));
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
       read === typed ? null : itNote(typed, read),
@@ -154,9 +158,16 @@ export class MiniEditor {
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
+      // a shape named that the picture does not show (the shapes seen in it, when the caller read them: shapesIn)
+      o.seen && !styled ? notThereNote(asked, o.seen) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
+  }
+
+  /** The shapes a picture shows, for checkPrompt's `seen` (read as the editor reads "all the shapes": seen.ts). */
+  shapesIn(image: RGBImage): Promise<SeenShape[]> {
+    return shapesSeen(image, this.resize);
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {
@@ -181,7 +192,7 @@ export class MiniEditor {
     const read = images.length === 1 ? this.resolveIt(typed, o.previous) : typed;
     const S = this.resolution;
     const edits = one ? [o.prompt] : splitEdits(read);
-    // "all the shapes" as the shapes the input shows, one edit each (every-shape.ts)
+    // "all the shapes" as the shapes the input shows, one edit each (shapes-seen.ts)
     if (!one && edits.some(namesEveryShape)) {
       const seen = await shapesSeen(images[0]!, this.resize);
       const each = edits.flatMap((c) => eachShapeSeen(c, seen) ?? [c]);

@@ -2,12 +2,12 @@
 // every object of each of the world's colours that reads as one of its shapes, by day or by night (whichever look
 // finds more). Pixels, not ground truth: on the inputs of 300 test edits it reads every shape and colour there is
 // and nothing else (test/mini/seen.test.ts). A picture not of the world shows none. The editor asks it what "all the
-// shapes" are (src/world/every-shape.ts).
+// shapes" are (src/world/shapes-seen.ts).
 
 import { findObjects } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { fitSquare, type Resize } from './fit.ts';
-import type { SeenShape } from '../world/every-shape.ts';
+import type { SeenShape } from '../world/shapes-seen.ts';
 import { OBJECT_COLOR_NAMES, OBJECT_COLORS } from '../world/palette.ts';
 
 /** The world's own size: its shapes read as drawn, whatever the model's resolution. */

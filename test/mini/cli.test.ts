@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
-import { STYLES } from '../../src/world/shapes.ts';
+import { type Sample, streamSamples } from '../../src/world/dataset.ts';
+import { SHAPES, STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from './tiny.ts';
 
 let root: string;
@@ -190,6 +191,40 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result
     expect(await run(opaque)).toBe(0); // an alpha channel that is all opaque is no news
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
+  });
+
+  it('says when the instruction names a shape the picture does not show, and what it shows', async () => {
+    const scene = join(root, 'scene.png');
+    const [s] = [...streamSamples({ split: 'test', seed: 7, families: ['local'], count: 1 })] as [Sample];
+    await writePng(s.inputs[0]!, scene);
+    const shown = [...s.before!.objects].sort((a, b) => a.x - b.x).map((o) => `a ${o.color} ${o.shape}`);
+    const list = shown.length === 1 ? shown[0] : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+    const missing = SHAPES.find((shape) => !s.before!.objects.some((o) => o.shape === shape))!;
+    const run = (prompt: string, ...more: string[]) =>
+      cli('edit', scene, prompt, '--out', join(root, 'scene-out.png'), '--force', '--model', model, ...more);
+    expect(await run(`make the ${missing} red`)).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      `note: the picture shows no ${missing} (it shows ${list}), so the model will change something else or nothing`,
+    ]);
+    expect(await run(`make the ${missing} red`, '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).note).toContain(`the picture shows no ${missing} (`);
+    const shows = () => errors.filter((e) => e.includes('the picture shows'));
+    expect(await run(`make the ${s.before!.objects[0]!.shape} red`)).toBe(0); // there: no note
+    expect(shows()).toEqual([]);
+    // a picture of no shapes at all (no picture of the world's): nothing to tell
+    expect(
+      await cli(
+        'edit',
+        join(root, 'in.png'),
+        'make the star red',
+        '--out',
+        join(root, 'plain-out.png'),
+        '--force',
+        '--model',
+        model,
+      ),
+    ).toBe(0);
+    expect(shows()).toEqual([]);
   });
 
   it('generates from words', async () => {

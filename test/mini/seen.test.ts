@@ -5,6 +5,7 @@ import { createImage } from '../../src/image/rgb.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
+import { notThereNote } from '../../src/world/shapes-seen.ts';
 
 const names = (list: { color: string; shape: string }[]) => list.map((o) => `${o.color} ${o.shape}`).sort();
 
@@ -21,6 +22,22 @@ describe('shapesSeen', () => {
     }
     expect(n).toBeGreaterThan(100);
     expect([...times].sort()).toEqual(['day', 'night']);
+  });
+
+  it("finds every shape the world's instructions name in their pictures: no note", async () => {
+    let n = 0;
+    for (const s of streamSamples({ split: 'test', seed: 7, families: ['local', 'text', 'multiturn'], count: 150 })) {
+      // a chain's turn edits the turn before's target
+      const turns = s.turns?.map((t, i) => ({ ...t, input: i ? s.turns![i - 1]!.target : s.inputs[0] })) ?? [
+        { ...s, input: s.inputs[0] },
+      ];
+      for (const t of turns) {
+        if (!t.input || !t.before || t.before.grayscale) continue;
+        expect(notThereNote([t.instruction], await shapesSeen(t.input)), t.instruction).toBeNull();
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(300);
   });
 
   it('sees no shape in a picture not of the world, and a world picture at twice its size as at its own', async () => {

@@ -1,7 +1,9 @@
-// "All the shapes" as the shapes the picture shows. The world names one thing per instruction ("remove the red
-// circle"), so the model never saw "remove all the shapes": asked that way it removed every shape of a test scene in
-// 0 of 20 (models/kontext-mini/NOTES.md, "All the shapes"). What the shapes are, the words do not say — the picture
-// does: the editor reads its shapes (src/mini/seen.ts) and eachShapeSeen writes such a clause as one edit per shape,
+// Edits read against the shapes the picture shows (src/mini/seen.ts reads them from its pixels). The words alone
+// cannot say what "all the shapes" are, nor whether "the star" is there at all.
+//
+// "All the shapes": the world names one thing per instruction ("remove the red circle"), so the model never saw
+// "remove all the shapes": asked that way it removed every shape of a test scene in 0 of 20
+// (models/kontext-mini/NOTES.md, "All the shapes"). eachShapeSeen writes such a clause as one edit per shape seen,
 // each named by its colour, with the clause's verb and its words after the shapes:
 //
 //   "remove all the shapes"      → "remove the green triangle", "remove the blue circle", …
@@ -10,6 +12,9 @@
 //
 // Not the world's restyles ("make all objects striped", "redraw all the shapes in dotted style": one edit of the
 // whole picture), nor a clause whose shapes the picture does not show (it stays as typed).
+//
+// A shape named that is not there ("make the star red" of a picture with no star): the model changes something
+// else, or nothing; notThereNote says so before the edit runs.
 
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isEditVerb } from './outside.ts';
@@ -63,4 +68,39 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
   );
   if (named.length === 0) return null;
   return named.map((s) => `${verb} the ${s.color} ${s.shape}${rest}`);
+}
+
+/** "the red circle", "the large dotted star", "the shape": a thing of the picture's, named (its words, its shape). */
+const NAMED = new RegExp(String.raw`\bthe\s+((?:\p{L}+\s+){0,3}?)(${SHAPES.join('|')}|shape)(?:e?s)?\b`, 'giu');
+/** "a red star", "an outlined circle": a thing an edit brings. */
+const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPES.join('|')})\b`, 'giu');
+
+/**
+ * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
+ * picture shows no shape at all: then it is no picture of the world's, and nothing can be told). A shape an edit
+ * brings ("add a red star … and make the star blue") and a colour an edit before gives ("make the circle red, then
+ * move the red circle up") count as there.
+ */
+export function notThereNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
+  if (seen.length === 0) return null;
+  const brought = new Set(edits.flatMap((e) => [...e.matchAll(NEW_THING)].map((m) => m[1]!.toLowerCase())));
+  const missing: string[] = [];
+  for (const [i, edit] of edits.entries()) {
+    for (const m of edit.matchAll(NAMED)) {
+      const shape = m[2]!.toLowerCase();
+      const color = m[1]!
+        .toLowerCase()
+        .split(/\s+/)
+        .find((w) => (OBJECT_COLOR_NAMES as readonly string[]).includes(w));
+      const fits = (s: SeenShape) => (shape === 'shape' || s.shape === shape) && (!color || s.color === color);
+      const given = color !== undefined && edits.slice(0, i).some((e) => e.includes(shape) && e.endsWith(` ${color}`));
+      const name = color ? `${color} ${shape}` : shape;
+      if (!seen.some(fits) && !brought.has(shape) && !given && !missing.includes(name)) missing.push(name);
+    }
+  }
+  if (missing.length === 0) return null;
+  const shows = seen.map((s) => `a ${s.color} ${s.shape}`);
+  const list = (items: string[]) =>
+    items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+  return `the picture shows no ${missing.join(' and no ')} (it shows ${list(shows)}), so the model will change something else or nothing`;
 }

@@ -1,7 +1,7 @@
-// "All the shapes" as the shapes the picture shows (src/world/every-shape.ts): one edit per shape seen, named by its
+// "All the shapes" as the shapes the picture shows (src/world/shapes-seen.ts): one edit per shape seen, named by its
 // colour; the world's own instructions and its restyles of every shape are never read so.
 import { describe, expect, it } from 'vitest';
-import { eachShapeSeen, namesEveryShape, type SeenShape } from '../../src/world/every-shape.ts';
+import { eachShapeSeen, namesEveryShape, notThereNote, type SeenShape } from '../../src/world/shapes-seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
 const seen: SeenShape[] = [
@@ -59,5 +59,26 @@ describe('eachShapeSeen', () => {
           n++;
         }
     expect(n).toBeGreaterThan(3000);
+  });
+
+  it('names the shapes an edit names that the picture does not show, and what it shows', () => {
+    expect(notThereNote(['make the star red'], seen)).toBe(
+      'the picture shows no star (it shows a blue circle, a red square, a green triangle and a red circle), so the model will change something else or nothing',
+    );
+    expect(notThereNote(['make the blue square red', 'remove the star', 'move the star up'], seen)).toMatch(
+      /^the picture shows no blue square and no star \(it shows /,
+    );
+    // there: by shape, by colour and shape, any shape; brought by an edit; given its colour by an edit before
+    for (const edits of [
+      ['make the circle green'],
+      ['make the large blue circle red', 'move the red square to the left'],
+      ['make the shapes yellow', 'make the green shape blue'],
+      ['add a red star at the top', 'make the star blue'],
+      ['make the green triangle purple', 'move the purple triangle up'],
+      ['remove the word', 'make the background sky blue', 'make the creature big'],
+    ])
+      expect(notThereNote(edits, seen), edits.join('; ')).toBeNull();
+    // no shape seen: no picture of the world's, nothing to tell
+    expect(notThereNote(['make the star red'], [])).toBeNull();
   });
 });
