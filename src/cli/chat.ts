@@ -211,7 +211,7 @@ async function edit(
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction, 1, previous));
+  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction, 1, previous, await o.model.shapesIn?.(image)));
   let bar: Progress | null = null;
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;

@@ -10,6 +10,7 @@ import { knownModels, resolveModel, type EditRequest } from '../bench/model.ts';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
+import type { SeenShape } from '../world/shapes-seen.ts';
 import type { MadeAs } from './types.ts';
 
 export interface SessionEditRequest extends EditRequest {
@@ -54,9 +55,12 @@ export interface SessionModel {
   edit(req: SessionEditRequest): Promise<RGBImage>;
   /**
    * the words of a prompt the model does not know, and a note (kontext-mini: MiniEditor.checkPrompt), for an edit
-   * of `images` images (default 1) after a turn with the instruction `previous` (if any); absent: can't tell
+   * of `images` images (default 1) after a turn with the instruction `previous` (if any), of a picture showing the
+   * shapes `seen` (if read: shapesIn); absent: can't tell
    */
-  checkPrompt?(prompt: string, images?: number, previous?: string): PromptCheck;
+  checkPrompt?(prompt: string, images?: number, previous?: string, seen?: readonly SeenShape[]): PromptCheck;
+  /** the shapes a picture shows, for checkPrompt (kontext-mini: MiniEditor.shapesIn); absent: can't tell */
+  shapesIn?(image: RGBImage): Promise<SeenShape[]>;
 }
 
 /** What is wrong with giving `model` n images in one edit (`what` says which), or null: within its maxImages. */
@@ -99,7 +103,8 @@ async function loadMini(dir: string): Promise<SessionModel> {
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
       return r.image;
     },
-    checkPrompt: (prompt, images, previous) => editor.checkPrompt(prompt, { images, previous }),
+    checkPrompt: (prompt, images, previous, seen) => editor.checkPrompt(prompt, { images, previous, seen }),
+    shapesIn: (image) => editor.shapesIn(image),
   };
 }
 

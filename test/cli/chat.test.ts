@@ -143,6 +143,15 @@ describe('kontext chat', () => {
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
   });
 
+  it('says when an instruction names a shape the picture does not show', async () => {
+    const r = await chat(['examples/scene.png', '--out', join(dir, 'star'), '--seed', '3'], 'make the star red\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/note: .*/g)).toEqual([
+      'note: the picture shows no star (it shows a blue circle, a cyan square and a green triangle), so the model ' +
+        'will change something else or nothing',
+    ]);
+  });
+
   it('notes a transparent input (the model sees the colours stored under it), not with --json', async () => {
     const sprite = join(dir, 'sprite.png');
     const rgba = Buffer.alloc(8 * 8 * 4); // all transparent black but the first row, opaque white
