@@ -2,10 +2,12 @@
 // Each phrasing is asked of the same rows as the world's own phrasing (generation seed 7, bench seed 0), through
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
-// Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts) are judged
-// on both things, against the same prompt given to the model as one edit (`oneByOne: false`), as before the split;
-// "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against "it"
-// with no turn before and the world's own turn. ~20 rows a case; about 3 minutes on the 2-core machine.
+// A shape named by its shape alone ("remove the circle") is named as the input shows it (src/world/shapes-seen.ts
+// byColor; on rows with two shapes of one kind the picture cannot say which). Several things in one edit ("remove
+// the red circle and the blue square", src/world/several-things.ts; "remove all the shapes", shapes-seen.ts) are
+// judged on every thing, against the same prompt given to the model as one edit (`oneByOne: false`), as before the
+// split; "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against
+// "it" with no turn before and the world's own turn. ~20 rows a case; about 5 minutes on the 2-core machine.
 
 import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
@@ -19,7 +21,7 @@ import { cloneScene, type Region, regionPhrase, type Scene, type SceneObject } f
 
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
- * the edited object, {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
+ * the edited object ({shape}: by its shape alone, "the circle"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
  * small red dotted star") and {place} where it is added ("at the top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
@@ -32,17 +34,29 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       '{obj} should be {to}',
       "I'd like {obj} to be {to}",
       'recolor {obj} to {to}',
+      'make {shape} {to}',
     ],
   },
   {
     task: 'local.remove',
     world: 'remove {obj}',
-    phrasings: ['remove {obj} from the image', '{obj} should be gone', "I don't want {obj}", '{obj} should go'],
+    phrasings: [
+      'remove {obj} from the image',
+      '{obj} should be gone',
+      "I don't want {obj}",
+      '{obj} should go',
+      'remove {shape}',
+    ],
   },
   {
     task: 'local.move',
     world: 'move {obj} to the {where}',
-    phrasings: ['{obj} should be in the {where}', 'could {obj} be in the {where}?', 'drag {obj} to the {where}'],
+    phrasings: [
+      '{obj} should be in the {where}',
+      'could {obj} be in the {where}?',
+      'drag {obj} to the {where}',
+      'move {shape} to the {where}',
+    ],
   },
   {
     task: 'local.add',
@@ -179,6 +193,7 @@ function fill(phrasing: string, s: Sample): string {
   const added = s.after.objects.find((p) => p.id === e.id);
   return phrasing
     .replace('{obj}', o ? name(o) : '')
+    .replace('{shape}', o ? `the ${o.shape}` : '')
     .replace('{to}', e.to ?? '')
     .replace('{where}', e.region ?? '')
     .replace('{desc}', added ? describeObject(added) : '')

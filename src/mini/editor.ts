@@ -10,7 +10,15 @@ import type { MiniPipeline } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
-import { eachShapeSeen, namesEveryShape, notThereNote, type SeenShape } from '../world/shapes-seen.ts';
+import {
+  byColor,
+  eachShapeSeen,
+  halfNamed,
+  namesEveryShape,
+  namesHalf,
+  notThereNote,
+  type SeenShape,
+} from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -24,7 +32,14 @@ import {
   STYLE_TIMES,
   styleThenNote,
 } from './style-reference.ts';
-import { itNote, otherWordsNote, phrasingsNote, typosNote, unknownWordsNote } from '../prompt/unknown-words.ts';
+import {
+  itNote,
+  namedNote,
+  otherWordsNote,
+  phrasingsNote,
+  typosNote,
+  unknownWordsNote,
+} from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -158,8 +173,10 @@ export class MiniEditor {
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
-      // a shape named that the picture does not show (the shapes seen in it, when the caller read them: shapesIn)
+      // a shape named that the picture does not show, or by its shape or colour alone (the shapes seen in it, when
+      // the caller read them: shapesIn)
       o.seen && !styled ? notThereNote(asked, o.seen) : null,
+      o.seen && !styled ? namedNote(halfNamed(asked, o.seen)) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
@@ -202,7 +219,12 @@ export class MiniEditor {
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
-    const asked = worldColors(worldPhrasing(read) ?? read);
+    const phrased = worldColors(worldPhrasing(read) ?? read);
+    // a shape named by its shape or colour alone, named by both as the input shows it ("the circle" → "the blue
+    // circle": shapes-seen.ts byColor)
+    const seen = images.length === 1 && namesHalf(phrased) ? await shapesSeen(images[0]!, this.resize) : null;
+    const asked = seen ? byColor(phrased, seen) : phrased;
+    const made = seen ? byColor(read, seen) : read;
     const prompt = asked === typed ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
@@ -215,8 +237,9 @@ export class MiniEditor {
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked));
-      // "it" read as the turn before's shape: the edit as made, so that a next "it" reads on from it
-      return { image, seed, unknownWords, ...(read !== typed ? { edits: [read] } : {}) };
+      // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
+      // "it" reads on from it
+      return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}) };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
@@ -290,6 +313,7 @@ export class MiniEditor {
   ): Promise<MiniEditResult> {
     let answer = image;
     const unknownWords = new Set<string>();
+    const made: string[] = []; // each edit as made (a shape named as the picture shows it)
     for (const [i, prompt] of edits.entries()) {
       const report = o.onStep;
       const onStep = report && ((step: number, n: number) => report(before + i * n + step, before + edits.length * n));
@@ -303,9 +327,10 @@ export class MiniEditor {
         previous: undefined,
       });
       answer = r.image;
+      made.push(r.edits?.[0] ?? prompt);
       if (i >= readFrom) for (const w of r.unknownWords) unknownWords.add(w);
     }
-    return { image: answer, seed: o.seed, unknownWords: [...unknownWords], edits };
+    return { image: answer, seed: o.seed, unknownWords: [...unknownWords], edits: made };
   }
 
   /**

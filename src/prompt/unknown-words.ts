@@ -52,6 +52,12 @@ export function itNote(typed: string, read: string): string {
   return `${readList([{ typed, read }])}: ${what} the turn before edited`;
 }
 
+/** What to tell a user whose shapes, named by shape or colour alone, were named by both as the picture shows them. */
+export function namedNote(read: readonly Typo[]): string | null {
+  if (!read.length) return null;
+  return `${readList(read)}, as the picture shows ${read.length === 1 ? 'it' : 'them'} (the model knows a shape best by its colour and shape)`;
+}
+
 /** What to tell a user whose instructions were asked in the world's words (other-phrasings.ts; null when none). */
 export function phrasingsNote(read: readonly Typo[]): string | null {
   if (!read.length) return null;

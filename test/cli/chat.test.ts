@@ -123,9 +123,12 @@ describe('kontext chat', () => {
       // and the next "it" reads on from it as made
       { n: 7, parent: 6, instruction: 'make it bigger', madeAs: { edits: ['make the square bigger'] } },
     ]);
-    expect(history[0].madeAs).toBeNull();
+    // the circle named as the picture shows it (the example's is blue), as the record says
+    expect(history[0].madeAs).toEqual({ edits: ['make the blue circle blue'] });
     // the one word the model does not know is named, once; the two edits asked at once are named before they run
     expect(r.stderr.match(/note: .*/g)).toEqual([
+      'note: read "the circle" as "the blue circle", as the picture shows it (the model knows a shape best by its ' +
+        'colour and shape)',
       expect.stringMatching(/^note: the model does not know "vermilion" and reads it without meaning: /),
       expect.stringMatching(/^note: the model learnt one edit per instruction, and this asks for 2 /),
       'note: read "move it up" as "move the square up": "it" is the shape the turn before edited; read "move the ' +

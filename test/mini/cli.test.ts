@@ -208,9 +208,13 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     ]);
     expect(await run(`make the ${missing} red`, '--json')).toBe(0);
     expect(JSON.parse(logs.at(-1)!).note).toContain(`the picture shows no ${missing} (`);
-    const shows = () => errors.filter((e) => e.includes('the picture shows'));
-    expect(await run(`make the ${s.before!.objects[0]!.shape} red`)).toBe(0); // there: no note
+    const shows = () => errors.filter((e) => e.includes('the picture shows no'));
+    const there = s.before!.objects[0]!;
+    expect(await run(`make the ${there.shape} red`)).toBe(0); // there: no such note, and named as it is seen
     expect(shows()).toEqual([]);
+    expect(errors.join('\n')).toContain(
+      `read "the ${there.shape}" as "the ${there.color} ${there.shape}", as the picture shows it`,
+    );
     // a picture of no shapes at all (no picture of the world's): nothing to tell
     expect(
       await cli(

@@ -207,6 +207,18 @@ describe('MiniEditor', () => {
     expect(all.edits).toEqual(each);
     expect(all.image).toEqual(typedOut.image);
     expect((await runOn('remove all the shapes', img)).edits).toBeUndefined();
+    // a shape named by its shape alone is named by its colour too, as the input shows it: the same answer
+    const unique = scene.before!.objects.find(
+      (o) => scene.before!.objects.filter((p) => p.shape === o.shape).length === 1,
+    )!;
+    const [bare, full] = await Promise.all(
+      [`remove the ${unique.shape}`, `remove the ${unique.color} ${unique.shape}`].map((p) =>
+        runOn(p, scene.inputs[0]!),
+      ),
+    );
+    expect(bare.edits).toEqual([`remove the ${unique.color} ${unique.shape}`]);
+    expect(bare.image).toEqual(full.image);
+    expect(full.edits).toBeUndefined();
   });
 
   it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {

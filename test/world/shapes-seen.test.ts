@@ -1,7 +1,14 @@
 // "All the shapes" as the shapes the picture shows (src/world/shapes-seen.ts): one edit per shape seen, named by its
 // colour; the world's own instructions and its restyles of every shape are never read so.
 import { describe, expect, it } from 'vitest';
-import { eachShapeSeen, namesEveryShape, notThereNote, type SeenShape } from '../../src/world/shapes-seen.ts';
+import {
+  byColor,
+  eachShapeSeen,
+  namesEveryShape,
+  namesHalf,
+  notThereNote,
+  type SeenShape,
+} from '../../src/world/shapes-seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
 const seen: SeenShape[] = [
@@ -80,5 +87,26 @@ describe('eachShapeSeen', () => {
       expect(notThereNote(edits, seen), edits.join('; ')).toBeNull();
     // no shape seen: no picture of the world's, nothing to tell
     expect(notThereNote(['make the star red'], [])).toBeNull();
+  });
+
+  it('names a shape named by its shape or colour alone by both, where exactly one shape seen fits', () => {
+    const cases: [string, string][] = [
+      ['remove the triangle', 'remove the green triangle'],
+      ['make the square blue', 'make the red square blue'],
+      ['make the green shape red', 'make the green triangle red'],
+      ['move the blue shape to the left of the square', 'move the blue circle to the left of the red square'],
+      ['Move the Triangle up', 'Move the green triangle up'],
+    ];
+    for (const [edit, named] of cases) {
+      expect(namesHalf(edit), edit).toBe(true);
+      expect(byColor(edit, seen), edit).toBe(named);
+    }
+    // two circles, two red shapes, no star: as it was; and named by both, or not at all, already
+    for (const edit of ['remove the circle', 'make the red shape blue', 'remove the star'])
+      expect(byColor(edit, seen), edit).toBe(edit);
+    for (const edit of ['remove the red circle', 'remove the circles', 'add a circle at the top', 'make it night']) {
+      expect(namesHalf(edit), edit).toBe(false);
+      expect(byColor(edit, seen), edit).toBe(edit);
+    }
   });
 });
