@@ -93,12 +93,13 @@ function page(): void {
     const seedText = $<HTMLInputElement>('seed').value.trim();
     const seed = seedText === '' ? undefined : Number(seedText);
     const previous = state.inputMadeBy;
-    const n = editor.checkPrompt(prompt, { previous }).note;
-    note.textContent = [n ? `${n[0]!.toUpperCase()}${n.slice(1)}.` : '', state.inputNote].filter(Boolean).join(' ');
     state.busy = true;
     editButton.disabled = true;
     const t0 = performance.now();
     try {
+      // the note, with the shapes the picture shows (a shape named by its shape alone, or not there at all)
+      const n = editor.checkPrompt(prompt, { previous, seen: await editor.shapesIn(input) }).note;
+      note.textContent = [n ? `${n[0]!.toUpperCase()}${n.slice(1)}.` : '', state.inputNote].filter(Boolean).join(' ');
       if (state.warming) {
         status.textContent = 'Getting the model ready…';
         await state.warming;

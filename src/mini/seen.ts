@@ -1,8 +1,8 @@
 // The shapes a picture of the world shows, read from its pixels with the benchmark's readers (src/bench/read.ts):
 // every object of each of the world's colours that reads as one of its shapes, by day or by night (whichever look
 // finds more). Pixels, not ground truth: on the inputs of 300 test edits it reads every shape and colour there is
-// and nothing else (test/mini/seen.test.ts). A picture not of the world shows none. The editor asks it what "all the
-// shapes" are (src/world/shapes-seen.ts).
+// and nothing else (test/mini/seen.test.ts). A picture not of the world shows none. The editor asks it which shape
+// "the circle" is, what "all the shapes" are, and whether a shape named is there at all (src/world/shapes-seen.ts).
 
 import { findObjects } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';

@@ -172,7 +172,9 @@ function colorBefore(words: string[], i: number): string[] | null {
 }
 
 const quoted = (color: string[]) => `"${color.join(' ')}"`;
-const listed = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+/** "a, b and c"; one name alone as it is. */
+export const listed = (names: readonly string[]) =>
+  names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /** Words as the tokenizer's pieces would be, lower-cased; a quoted label ('FLUX') is not a word here. */
 const wordsOf = (text: string) =>

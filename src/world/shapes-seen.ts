@@ -23,9 +23,14 @@
 // else, or nothing; notThereNote says so before the edit runs.
 
 import { bareCommand } from '../prompt/typed-text.ts';
-import { isEditVerb } from './outside.ts';
+import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
 import { SHAPES } from './shapes.ts';
+
+/** The shapes' and colours' names, for patterns ("circle|square|…", "red|blue|…"). */
+const SHAPE = SHAPES.join('|');
+const COLOR = OBJECT_COLOR_NAMES.join('|');
+const isColor = (word: string | undefined) => (OBJECT_COLOR_NAMES as readonly (string | undefined)[]).includes(word);
 
 /** A shape the picture shows, by its colour (one of OBJECT_COLOR_NAMES) and shape (one of SHAPES). */
 export interface SeenShape {
@@ -35,7 +40,7 @@ export interface SeenShape {
 
 /** "<verb> all (of) the [red] shapes …", "every circle", "each of the objects": the verb, the kind, the rest. */
 const EVERY = new RegExp(
-  String.raw`^(\p{L}+)\s+(?:all(?:\s+of)?|every|each(?:\s+of)?)\s+(?:the\s+)?(?:(\p{L}+)\s+)?(shapes?|objects?|${SHAPES.join('|')})(?:e?s)?\b(.*)$`,
+  String.raw`^(\p{L}+)\s+(?:all(?:\s+of)?|every|each(?:\s+of)?)\s+(?:the\s+)?(?:(\p{L}+)\s+)?(shapes?|objects?|${SHAPE})(?:e?s)?\b(.*)$`,
   'iu',
 );
 /** A drawing style: the world's restyle of every shape at once. */
@@ -47,7 +52,7 @@ export function namesEveryShape(clause: string): boolean {
   if (!m || STYLE_WORDS.test(clause) || !isEditVerb(m[1]!.toLowerCase())) return false;
   // "all the red shapes": a colour or nothing before the kind ("all the other shapes" is no reading)
   const before = m[2]?.toLowerCase();
-  return before === undefined || (OBJECT_COLOR_NAMES as readonly string[]).includes(before);
+  return before === undefined || isColor(before);
 }
 
 /**
@@ -77,9 +82,9 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
 }
 
 /** "the red circle", "the large dotted star", "the shape": a thing of the picture's, named (its words, its shape). */
-const NAMED = new RegExp(String.raw`\bthe\s+((?:\p{L}+\s+){0,3}?)(${SHAPES.join('|')}|shape)(?:e?s)?\b`, 'giu');
+const NAMED = new RegExp(String.raw`\bthe\s+((?:\p{L}+\s+){0,3}?)(${SHAPE}|shape)(?:e?s)?\b`, 'giu');
 /** "a red star", "an outlined circle": a thing an edit brings. */
-const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPES.join('|')})\b`, 'giu');
+const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
 /**
  * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
@@ -94,10 +99,7 @@ export function notThereNote(edits: readonly string[], seen: readonly SeenShape[
   for (const [i, edit] of edits.entries()) {
     for (const m of edit.matchAll(NAMED)) {
       const shape = m[2]!.toLowerCase();
-      const color = m[1]!
-        .toLowerCase()
-        .split(/\s+/)
-        .find((w) => (OBJECT_COLOR_NAMES as readonly string[]).includes(w));
+      const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
       const fits = (s: SeenShape) => (shape === 'shape' || s.shape === shape) && (!color || s.color === color);
       const given = color !== undefined && edits.slice(0, i).some((e) => e.includes(shape) && e.endsWith(` ${color}`));
       const name = color ? `${color} ${shape}` : shape;
@@ -105,17 +107,12 @@ export function notThereNote(edits: readonly string[], seen: readonly SeenShape[
     }
   }
   if (missing.length === 0) return null;
-  const shows = seen.map((s) => `a ${s.color} ${s.shape}`);
-  const list = (items: string[]) =>
-    items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-  return `the picture shows no ${missing.join(' and no ')} (it shows ${list(shows)}), so the model will change something else or nothing`;
+  const shows = listed(seen.map((s) => `a ${s.color} ${s.shape}`));
+  return `the picture shows no ${missing.join(' and no ')} (it shows ${shows}), so the model will change something else or nothing`;
 }
 
 /** "the circle" or "the red shape": a shape named by its shape alone, or its colour alone (never both, no other words). */
-const HALF_NAMED = new RegExp(
-  String.raw`\bthe\s+(?:(${OBJECT_COLOR_NAMES.join('|')})\s+shape|(${SHAPES.join('|')}))\b`,
-  'giu',
-);
+const HALF_NAMED = new RegExp(String.raw`\bthe\s+(?:(${COLOR})\s+shape|(${SHAPE}))\b`, 'giu');
 
 /** Does an edit name a shape by its shape or its colour alone ("remove the circle", "make the red shape blue")? */
 export const namesHalf = (edit: string) => new RegExp(HALF_NAMED.source, 'iu').test(edit);

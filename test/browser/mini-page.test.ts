@@ -202,6 +202,10 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(await page.textContent('#note')).toMatch(
       /^The model does not know "vermilion" and reads it without meaning/,
     );
+    // and the circle is named as the picture shows it (the example's is blue)
+    expect(await page.textContent('#note')).toContain(
+      'read "the circle" as "the blue circle", as the picture shows it',
+    );
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.slice(0, 8)).toEqual(Array.from({ length: 8 }, (_, i) => `Editing… step ${i + 1} of 8`));
