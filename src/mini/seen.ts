@@ -22,10 +22,11 @@ export async function shapesSeen(image: RGBImage, resize?: Resize): Promise<Seen
       findObjects(img, OBJECT_COLORS[color], { time, grayscale: false }).map((r) => ({
         color,
         shape: r.shape,
+        size: r.size,
         x: r.x,
       })),
     );
     if (found.length > best.length) best = found;
   }
-  return best.sort((a, b) => a.x - b.x).map(({ color, shape }) => ({ color, shape }));
+  return best.sort((a, b) => a.x - b.x).map(({ color, shape, size }) => ({ color, shape, size }));
 }

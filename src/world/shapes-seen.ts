@@ -36,6 +36,8 @@ const isColor = (word: string | undefined) => (OBJECT_COLOR_NAMES as readonly (s
 export interface SeenShape {
   color: string;
   shape: string;
+  /** small, medium or large, where read */
+  size?: string;
 }
 
 /** "<verb> all (of) the [red] shapes …", "every circle", "each of the objects": the verb, the kind, the rest. */
@@ -81,8 +83,11 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
   return named.map((s) => `${verb} the ${s.color} ${s.shape}${rest}`);
 }
 
-/** "the red circle", "the large dotted star", "the shape": a thing of the picture's, named (its words, its shape). */
-const NAMED = new RegExp(String.raw`\bthe\s+((?:\p{L}+\s+){0,3}?)(${SHAPE}|shape)(?:e?s)?\b`, 'giu');
+/**
+ * "the red circle", "the large dotted star", "the shape", "the circles": a thing of the picture's, named (its words
+ * before the noun, the noun, a plural's ending).
+ */
+const NAMED = new RegExp(String.raw`\bthe\s+((?:(?!the\b)\p{L}+\s+){0,3}?)(${SHAPE}|shape)(e?s)?\b`, 'giu');
 /** "a red star", "an outlined circle": a thing an edit brings. */
 const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
@@ -111,27 +116,62 @@ export function notThereNote(edits: readonly string[], seen: readonly SeenShape[
   return `the picture shows no ${missing.join(' and no ')} (it shows ${shows}), so the model will change something else or nothing`;
 }
 
-/** "the circle" or "the red shape": a shape named by its shape alone, or its colour alone (never both, no other words). */
-const HALF_NAMED = new RegExp(String.raw`\bthe\s+(?:(${COLOR})\s+shape|(${SHAPE}))\b`, 'giu');
-
-/** Does an edit name a shape by its shape or its colour alone ("remove the circle", "make the red shape blue")? */
-export const namesHalf = (edit: string) => new RegExp(HALF_NAMED.source, 'iu').test(edit);
+/** Sizes as people say them, as the world's. */
+const SIZE_WORDS: Readonly<Record<string, string>> = {
+  small: 'small',
+  little: 'small',
+  medium: 'medium',
+  large: 'large',
+  big: 'large',
+};
+const STYLE_WORD = /^(?:solid|filled|outlined?|striped|dotted)$/;
 
 /**
- * An edit with each shape it names by its shape or colour alone ("the circle", "the red shape") named by both as the
- * picture shows it ("the blue circle", "the red square"), where exactly one shape seen fits; else as it was.
+ * Words before a shape's noun ("the large red"), read when they name it otherwise than the world does — by its shape
+ * or colour alone, or with a size or style —: its colour, size and shape (undefined: "the shape"); null when they
+ * name it as the world does ("the red circle"), name a plural, or hold other words ("the left of the square").
  */
-export function byColor(edit: string, seen: readonly SeenShape[]): string {
-  return edit.replace(HALF_NAMED, (all, color: string | undefined, shape: string | undefined) => {
-    const fits = seen.filter((s) => (color ? s.color === color.toLowerCase() : s.shape === shape!.toLowerCase()));
-    return fits.length === 1 ? `the ${fits[0]!.color} ${fits[0]!.shape}` : all;
-  });
+function otherName(before: string, noun: string, plural: string | undefined) {
+  const words = before.toLowerCase().split(/\s+/).filter(Boolean);
+  if (plural || words.some((w) => !isColor(w) && !(w in SIZE_WORDS) && !STYLE_WORD.test(w))) return null;
+  const color = words.find(isColor);
+  const shape = noun.toLowerCase() === 'shape' ? undefined : noun.toLowerCase();
+  if (color && shape && words.length === 1) return null; // the world's own name
+  return { color, shape, size: SIZE_WORDS[words.find((w) => w in SIZE_WORDS) ?? ''] };
 }
 
-/** The shapes the edits name by shape or colour alone, each with the name byColor gives it ("the circle" → "the blue circle"). */
-export function halfNamed(edits: readonly string[], seen: readonly SeenShape[]): { typed: string; read: string }[] {
-  const named = edits.flatMap((e) =>
-    [...e.matchAll(HALF_NAMED)].map((m) => ({ typed: m[0], read: byColor(m[0], seen) })),
+/**
+ * The world's name ("the blue circle") for a shape named otherwise (otherName), where the picture shows exactly one
+ * shape that fits (its size telling two apart), or, named with its colour and shape, whatever the picture shows (the
+ * world never gives a size or style in a name); null when it cannot be told.
+ */
+function worldName(before: string, noun: string, plural: string | undefined, seen: readonly SeenShape[]) {
+  const named = otherName(before, noun, plural);
+  if (!named) return null;
+  const { color, shape, size } = named;
+  let fits = seen.filter((s) => (!shape || s.shape === shape) && (!color || s.color === color));
+  if (fits.length > 1 && size) fits = fits.filter((s) => s.size === size);
+  if (fits.length === 1) return `the ${fits[0]!.color} ${fits[0]!.shape}`;
+  return color && shape ? `the ${color} ${shape}` : null;
+}
+
+/** Does an edit name a shape otherwise than the world does ("remove the circle", "make the large red star blue")? */
+export const namesHalf = (edit: string) =>
+  [...edit.matchAll(NAMED)].some((m) => otherName(m[1]!, m[2]!, m[3]) !== null);
+
+/**
+ * An edit with each shape it names otherwise than the world does named as the world does, as the picture shows it
+ * ("the circle" → "the blue circle", "the large red star" → "the red star": worldName); else as it was.
+ */
+export function byColor(edit: string, seen: readonly SeenShape[]): string {
+  return edit.replace(
+    NAMED,
+    (all, before: string, noun: string, plural?: string) => worldName(before, noun, plural, seen) ?? all,
   );
+}
+
+/** The shapes the edits name otherwise than the world does, each with the name byColor gives it. */
+export function halfNamed(edits: readonly string[], seen: readonly SeenShape[]): { typed: string; read: string }[] {
+  const named = edits.flatMap((e) => [...e.matchAll(NAMED)].map((m) => ({ typed: m[0], read: byColor(m[0], seen) })));
   return named.filter((n, i) => n.read !== n.typed && named.findIndex((m) => m.typed === n.typed) === i);
 }

@@ -109,4 +109,31 @@ describe('eachShapeSeen', () => {
       expect(byColor(edit, seen), edit).toBe(edit);
     }
   });
+
+  it('names a shape named with its size or style as the world does: its colour and shape, its size telling two apart', () => {
+    const sized: SeenShape[] = [
+      { color: 'blue', shape: 'circle', size: 'small' },
+      { color: 'red', shape: 'circle', size: 'large' },
+      { color: 'green', shape: 'triangle', size: 'medium' },
+    ];
+    const cases: [string, string][] = [
+      ['remove the large circle', 'remove the red circle'],
+      ['make the big circle green', 'make the red circle green'],
+      ['move the small circle up', 'move the blue circle up'],
+      ['remove the dotted triangle', 'remove the green triangle'],
+      ['make the large red circle blue', 'make the red circle blue'],
+      // the world never names a size or a style: with colour and shape named, they go whatever the picture shows
+      ['remove the big striped yellow star', 'remove the yellow star'],
+    ];
+    for (const [edit, named] of cases) {
+      expect(namesHalf(edit), edit).toBe(true);
+      expect(byColor(edit, sized), edit).toBe(named);
+      expect(byColor(edit, []), edit).toBe(edit.includes('yellow') || edit.includes(' red ') ? named : edit);
+    }
+    // other words before the noun are no name of its: as typed ("the circle" of two circles too)
+    expect(byColor('remove the other circle', sized)).toBe('remove the other circle');
+    expect(byColor('move the circle to the left of the triangle', sized)).toBe(
+      'move the circle to the left of the green triangle',
+    );
+  });
 });
