@@ -2,8 +2,8 @@
 // Each phrasing is asked of the same rows as the world's own phrasing (generation seed 7, bench seed 0), through
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
-// A shape named by its shape alone ("remove the circle") is named as the input shows it (src/world/shapes-seen.ts
-// byColor; on rows with two shapes of one kind the picture cannot say which). Several things in one edit ("remove
+// A shape named by its shape alone or with its size ("remove the circle", "the large circle") is named as the input
+// shows it (src/world/shapes-seen.ts byColor; on rows with two shapes of one kind alike the picture cannot say which). Several things in one edit ("remove
 // the red circle and the blue square", src/world/several-things.ts; "remove all the shapes", shapes-seen.ts) are
 // judged on every thing, against the same prompt given to the model as one edit (`oneByOne: false`), as before the
 // split; "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against
@@ -21,7 +21,7 @@ import { cloneScene, type Region, regionPhrase, type Scene, type SceneObject } f
 
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
- * the edited object ({shape}: by its shape alone, "the circle"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
+ * the edited object ({shape}: by its shape alone, "the circle"; {sized}: with its size, "the large circle"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
  * small red dotted star") and {place} where it is added ("at the top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
@@ -35,6 +35,7 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       "I'd like {obj} to be {to}",
       'recolor {obj} to {to}',
       'make {shape} {to}',
+      'make {sized} {to}',
     ],
   },
   {
@@ -46,6 +47,7 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       "I don't want {obj}",
       '{obj} should go',
       'remove {shape}',
+      'remove {sized}',
     ],
   },
   {
@@ -194,6 +196,7 @@ function fill(phrasing: string, s: Sample): string {
   return phrasing
     .replace('{obj}', o ? name(o) : '')
     .replace('{shape}', o ? `the ${o.shape}` : '')
+    .replace('{sized}', o ? `the ${o.size} ${o.shape}` : '')
     .replace('{to}', e.to ?? '')
     .replace('{where}', e.region ?? '')
     .replace('{desc}', added ? describeObject(added) : '')
