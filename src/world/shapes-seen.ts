@@ -27,9 +27,8 @@ import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
 import { SHAPES } from './shapes.ts';
 
-/** The shapes' and colours' names, for patterns ("circle|square|…", "red|blue|…"). */
+/** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
 const SHAPE = SHAPES.join('|');
-const COLOR = OBJECT_COLOR_NAMES.join('|');
 const isColor = (word: string | undefined) => (OBJECT_COLOR_NAMES as readonly (string | undefined)[]).includes(word);
 
 /** A shape the picture shows, by its colour (one of OBJECT_COLOR_NAMES) and shape (one of SHAPES). */
