@@ -3,7 +3,7 @@
 //
 // "All the shapes": the world names one thing per instruction ("remove the red circle"), so the model never saw
 // "remove all the shapes": asked that way it removed every shape of a test scene in 0 of 20
-// (models/kontext-mini/NOTES.md, "All the shapes"). eachShapeSeen writes such a clause as one edit per shape seen,
+// (models/kontext-mini/NOTES.md, "Shapes named as the picture shows them"). eachShapeSeen writes such a clause as one edit per shape seen,
 // each named by its colour, with the clause's verb and its words after the shapes:
 //
 //   "remove all the shapes"      → "remove the green triangle", "remove the blue circle", …
@@ -13,11 +13,13 @@
 // Not the world's restyles ("make all objects striped", "redraw all the shapes in dotted style": one edit of the
 // whole picture), nor a clause whose shapes the picture does not show (it stays as typed).
 //
-// A shape named by its shape or its colour alone ("remove the circle", "make the red shape blue"): the world names
-// a shape by both nearly always ("the blue circle"), and the model acts on such names far less often — on 30 test
-// scenes whose named shape was the only one of its kind, "remove the circle" was done 8 times, "remove the blue
-// circle" 27 (moves 5 and 14, recolours 17 and 25; NOTES.md, "Shapes named as the picture shows them"). byColor
-// names it by both when the picture shows exactly one such shape.
+// A shape named by its shape or its colour alone ("remove the circle", "make the red shape blue"), or with a size or
+// style ("the large circle", "the dotted red star"): the world names a shape by colour and shape nearly always ("the
+// blue circle"; never a size or style), and the model acts on other names far less often — on 30 test scenes whose
+// named shape was the only one of its kind, "remove the circle" was done 8 times, "remove the large circle" 9,
+// "remove the blue circle" 27 (moves 5 and 14, recolours 17 and 25, "make the large circle blue" 2; NOTES.md, the
+// same section). byColor names it as the world does when the picture shows exactly one such shape (its size telling
+// two apart), and leaves out a size or style in a name that says colour and shape whatever the picture shows.
 //
 // A shape named that is not there ("make the star red" of a picture with no star): the model changes something
 // else, or nothing; notThereNote says so before the edit runs.
