@@ -3,10 +3,10 @@
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
 // A shape named by its shape alone or with its size ("remove the circle", "the large circle") is named as the input
-// shows it (src/world/shapes-seen.ts byColor; on rows with two shapes of one kind alike the picture cannot say which). Several things in one edit ("remove
-// the red circle and the blue square", src/world/several-things.ts; "remove all the shapes", shapes-seen.ts) are
-// judged on every thing, against the same prompt given to the model as one edit (`oneByOne: false`), as before the
-// split; "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against
+// shows it (src/world/shapes-seen.ts asWorldNames; on rows with two shapes of one kind alike the picture cannot say
+// which). Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts;
+// "remove all the shapes", shapes-seen.ts) are judged on every thing, against the same prompt given to the model as
+// one edit (`oneByOne: false`), as before the split; "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against
 // "it" with no turn before and the world's own turn. ~20 rows a case; about 5 minutes on the 2-core machine.
 
 import { judge } from '../src/bench/analyze.ts';

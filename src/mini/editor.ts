@@ -11,11 +11,11 @@ import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
 import {
-  byColor,
+  asWorldNames,
   eachShapeSeen,
-  halfNamed,
+  namedOtherwise,
   namesEveryShape,
-  namesHalf,
+  namesOtherwise,
   notThereNote,
   type SeenShape,
 } from '../world/shapes-seen.ts';
@@ -176,7 +176,7 @@ export class MiniEditor {
       // a shape named that the picture does not show, or by its shape or colour alone (the shapes seen in it, when
       // the caller read them: shapesIn)
       o.seen && !styled ? notThereNote(asked, o.seen) : null,
-      o.seen && !styled ? namedNote(halfNamed(asked, o.seen)) : null,
+      o.seen && !styled ? namedNote(namedOtherwise(asked, o.seen)) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
@@ -221,10 +221,10 @@ export class MiniEditor {
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
     const phrased = worldColors(worldPhrasing(read) ?? read);
     // a shape named by its shape or colour alone, named by both as the input shows it ("the circle" → "the blue
-    // circle": shapes-seen.ts byColor)
-    const seen = images.length === 1 && namesHalf(phrased) ? await shapesSeen(images[0]!, this.resize) : null;
-    const asked = seen ? byColor(phrased, seen) : phrased;
-    const made = seen ? byColor(read, seen) : read;
+    // circle": shapes-seen.ts asWorldNames)
+    const seen = images.length === 1 && namesOtherwise(phrased) ? await shapesSeen(images[0]!, this.resize) : null;
+    const asked = seen ? asWorldNames(phrased, seen) : phrased;
+    const made = seen ? asWorldNames(read, seen) : read;
     const prompt = asked === typed ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];

@@ -18,8 +18,9 @@
 // blue circle"; never a size or style), and the model acts on other names far less often — on 30 test scenes whose
 // named shape was the only one of its kind, "remove the circle" was done 8 times, "remove the large circle" 9,
 // "remove the blue circle" 27 (moves 5 and 14, recolours 17 and 25, "make the large circle blue" 2; NOTES.md, the
-// same section). byColor names it as the world does when the picture shows exactly one such shape (its size telling
-// two apart), and leaves out a size or style in a name that says colour and shape whatever the picture shows.
+// same section). asWorldNames names it as the world does when the picture shows exactly one such shape (its size
+// telling two apart), and leaves out a size or style in a name that says colour and shape whatever the picture
+// shows.
 //
 // A shape named that is not there ("make the star red" of a picture with no star): the model changes something
 // else, or nothing; notThereNote says so before the edit runs.
@@ -157,22 +158,27 @@ function worldName(before: string, noun: string, plural: string | undefined, see
 }
 
 /** Does an edit name a shape otherwise than the world does ("remove the circle", "make the large red star blue")? */
-export const namesHalf = (edit: string) =>
+export const namesOtherwise = (edit: string) =>
   [...edit.matchAll(NAMED)].some((m) => otherName(m[1]!, m[2]!, m[3]) !== null);
 
 /**
  * An edit with each shape it names otherwise than the world does named as the world does, as the picture shows it
  * ("the circle" → "the blue circle", "the large red star" → "the red star": worldName); else as it was.
  */
-export function byColor(edit: string, seen: readonly SeenShape[]): string {
+export function asWorldNames(edit: string, seen: readonly SeenShape[]): string {
   return edit.replace(
     NAMED,
     (all, before: string, noun: string, plural?: string) => worldName(before, noun, plural, seen) ?? all,
   );
 }
 
-/** The shapes the edits name otherwise than the world does, each with the name byColor gives it. */
-export function halfNamed(edits: readonly string[], seen: readonly SeenShape[]): { typed: string; read: string }[] {
-  const named = edits.flatMap((e) => [...e.matchAll(NAMED)].map((m) => ({ typed: m[0], read: byColor(m[0], seen) })));
+/** The shapes the edits name otherwise than the world does, each with the name asWorldNames gives it. */
+export function namedOtherwise(
+  edits: readonly string[],
+  seen: readonly SeenShape[],
+): { typed: string; read: string }[] {
+  const named = edits.flatMap((e) =>
+    [...e.matchAll(NAMED)].map((m) => ({ typed: m[0], read: asWorldNames(m[0], seen) })),
+  );
   return named.filter((n, i) => n.read !== n.typed && named.findIndex((m) => m.typed === n.typed) === i);
 }

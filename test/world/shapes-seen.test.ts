@@ -2,10 +2,10 @@
 // colour; the world's own instructions and its restyles of every shape are never read so.
 import { describe, expect, it } from 'vitest';
 import {
-  byColor,
+  asWorldNames,
   eachShapeSeen,
   namesEveryShape,
-  namesHalf,
+  namesOtherwise,
   notThereNote,
   type SeenShape,
 } from '../../src/world/shapes-seen.ts';
@@ -98,15 +98,15 @@ describe('eachShapeSeen', () => {
       ['Move the Triangle up', 'Move the green triangle up'],
     ];
     for (const [edit, named] of cases) {
-      expect(namesHalf(edit), edit).toBe(true);
-      expect(byColor(edit, seen), edit).toBe(named);
+      expect(namesOtherwise(edit), edit).toBe(true);
+      expect(asWorldNames(edit, seen), edit).toBe(named);
     }
     // two circles, two red shapes, no star: as it was; and named by both, or not at all, already
     for (const edit of ['remove the circle', 'make the red shape blue', 'remove the star'])
-      expect(byColor(edit, seen), edit).toBe(edit);
+      expect(asWorldNames(edit, seen), edit).toBe(edit);
     for (const edit of ['remove the red circle', 'remove the circles', 'add a circle at the top', 'make it night']) {
-      expect(namesHalf(edit), edit).toBe(false);
-      expect(byColor(edit, seen), edit).toBe(edit);
+      expect(namesOtherwise(edit), edit).toBe(false);
+      expect(asWorldNames(edit, seen), edit).toBe(edit);
     }
   });
 
@@ -126,13 +126,13 @@ describe('eachShapeSeen', () => {
       ['remove the big striped yellow star', 'remove the yellow star'],
     ];
     for (const [edit, named] of cases) {
-      expect(namesHalf(edit), edit).toBe(true);
-      expect(byColor(edit, sized), edit).toBe(named);
-      expect(byColor(edit, []), edit).toBe(edit.includes('yellow') || edit.includes(' red ') ? named : edit);
+      expect(namesOtherwise(edit), edit).toBe(true);
+      expect(asWorldNames(edit, sized), edit).toBe(named);
+      expect(asWorldNames(edit, []), edit).toBe(edit.includes('yellow') || edit.includes(' red ') ? named : edit);
     }
     // other words before the noun are no name of its: as typed ("the circle" of two circles too)
-    expect(byColor('remove the other circle', sized)).toBe('remove the other circle');
-    expect(byColor('move the circle to the left of the triangle', sized)).toBe(
+    expect(asWorldNames('remove the other circle', sized)).toBe('remove the other circle');
+    expect(asWorldNames('move the circle to the left of the triangle', sized)).toBe(
       'move the circle to the left of the green triangle',
     );
   });
