@@ -15,7 +15,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { Progress } from '../progress.ts';
 import { describeMadeAs } from '../session/format.ts';
 import { madeBy } from '../session/editor.ts';
-import { loadSessionModel, type SessionModel } from '../session/model.ts';
+import { checkEditPrompt, loadSessionModel, type SessionModel } from '../session/model.ts';
 import type { MadeAs } from '../session/types.ts';
 import {
   intArg,
@@ -211,7 +211,7 @@ async function edit(
   instruction: string,
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!o.quiet) printPromptNote(o.model.checkPrompt?.(instruction, 1, previous, await o.model.shapesIn?.(image)));
+  if (!o.quiet) printPromptNote(await checkEditPrompt(o.model, instruction, 1, previous, async () => image));
   let bar: Progress | null = null;
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;

@@ -7,7 +7,8 @@ import { UserError } from '../errors.ts';
 import { exportSession } from '../session/export.ts';
 import { describeMadeAs, formatSessions, formatTree } from '../session/format.ts';
 import { madeBy, parentOf, SessionEditor } from '../session/editor.ts';
-import { loadSessionModel } from '../session/model.ts';
+import { checkEditPrompt, loadSessionModel } from '../session/model.ts';
+import type { RGBImage } from '../image/rgb.ts';
 import { SessionStore } from '../session/store.ts';
 import { MAX_CANDIDATES } from '../mini/config.ts';
 import {
@@ -132,7 +133,7 @@ const edit: Sub = async (argv) => {
     // Everything that can be wrong is checked before the (slow) model load.
     const { head } = store.session(id);
     if (opts.from) store.turn(id, opts.from);
-    const images = [];
+    const images: RGBImage[] = [];
     for (const path of v.image ?? []) images.push(await readInputImage(path));
     const out = v.out === undefined ? null : checkOutput(v.out, { inputs: v.image, force: v.force });
     const editor = new SessionEditor(store, await loadSessionModel(v.model ?? 'mini'));
@@ -140,7 +141,9 @@ const edit: Sub = async (argv) => {
       const parent = parentOf(head, opts.from);
       const edits = parent === null ? 0 : 1; // the output it edits, then the images given
       const previous = parent === null ? undefined : madeBy(store.turn(id, parent));
-      printPromptNote(editor.model.checkPrompt?.(instruction, edits + images.length, previous));
+      // the one picture it edits, if one: the parent's output, or the image given at the start
+      const picture = async () => (parent === null ? images[0]! : store.images.get(store.turn(id, parent).output));
+      printPromptNote(await checkEditPrompt(editor.model, instruction, edits + images.length, previous, picture));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn } = await editor.edit(id, { ...opts, images });

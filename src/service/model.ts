@@ -15,13 +15,15 @@ export type ServiceModel = SessionModel;
 /**
  * The model of an API process whose jobs run in `kontext worker` processes (--redis): it runs none itself. `checks`,
  * the workers' model loaded here (--check-model), answers what a request can be told before it is queued: the
- * prompt's notes and the images an edit takes; without it nothing is checked.
+ * prompt's notes (with the shapes the edited picture shows) and the images an edit takes; without it nothing is
+ * checked.
  */
 export function workersModel(checks?: ServiceModel): ServiceModel {
   return {
     name: 'kontext worker processes',
     maxImages: checks?.maxImages,
     checkPrompt: checks?.checkPrompt?.bind(checks),
+    shapesIn: checks?.shapesIn?.bind(checks),
     async edit() {
       throw new Error('this process hands its jobs to kontext worker processes; it runs no model');
     },

@@ -63,6 +63,23 @@ export interface SessionModel {
   shapesIn?(image: RGBImage): Promise<SeenShape[]>;
 }
 
+/**
+ * `model.checkPrompt` for an edit of `images` images after a turn made by `previous` (if any): where it gets one
+ * picture, the shapes that picture shows are read first (`picture` is asked for only then), so that a shape named
+ * that is not there is said (sessions, chat and the service check prompts so). undefined: can't tell.
+ */
+export async function checkEditPrompt(
+  model: SessionModel,
+  prompt: string,
+  images: number,
+  previous: string | undefined,
+  picture?: () => Promise<RGBImage>,
+): Promise<PromptCheck | undefined> {
+  if (!model.checkPrompt) return undefined;
+  const seen = images === 1 && picture && model.shapesIn ? await model.shapesIn(await picture()) : undefined;
+  return model.checkPrompt(prompt, images, previous, seen);
+}
+
 /** What is wrong with giving `model` n images in one edit (`what` says which), or null: within its maxImages. */
 export function imagesProblem(model: SessionModel, n: number, what: string): string | null {
   const max = model.maxImages;

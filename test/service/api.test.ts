@@ -334,6 +334,53 @@ describe('service API', () => {
     }
   });
 
+  it("says when a prompt names a shape the edited picture does not show: the check (by the image's hash) and jobs", async () => {
+    const dir = await tinyModelDir();
+    const mini = await startTestService({ model: `mini:${dir}` });
+    const NO_STAR =
+      'the picture shows no star (it shows a blue circle, a cyan square and a green triangle), so the model will ' +
+      'change something else or nothing';
+    try {
+      const scene = await b64png(await readImage('examples/scene.png'));
+      // a session started from the scene: the job's note reads the upload
+      await call(mini, 'POST', '/sessions', { name: 'st' });
+      const first = await call(mini, 'POST', '/sessions/st/turns', {
+        instruction: 'make the star red',
+        images: [scene],
+      });
+      expect(first.body.notes.join('; ')).toContain(NO_STAR);
+      const done = await finished(mini, first.body.id);
+      const [upload] = done.result.turn.inputs;
+      // the check, given the upload's hash: said; with two images (a style reference) or no image: not
+      const check = (body: object) => call(mini, 'POST', '/prompts/check', { prompt: 'make the star red', ...body });
+      expect((await check({ image: upload })).body.note).toContain(NO_STAR);
+      expect((await check({ image: upload, images: 2 })).body.note).not.toContain('the picture shows');
+      expect((await check({})).body.note ?? '').not.toContain('the picture shows');
+      expect((await check({ image: upload, prompt: 'make the circle red' })).body.note ?? '').not.toContain('no ');
+      // a shape it shows, named by its shape alone: named as the picture shows it
+      expect((await check({ image: upload, prompt: 'remove the circle' })).body.note).toContain(
+        'read "the circle" as "the blue circle", as the picture shows it',
+      );
+      // a bad or unknown hash: said, nothing checked
+      expect(await check({ image: 'x' })).toMatchObject({
+        status: 400,
+        body: { error: expect.stringContaining('is not an image hash') },
+      });
+      const unknown = 'a'.repeat(64);
+      expect(await check({ image: unknown })).toMatchObject({
+        status: 404,
+        body: { error: `no image ${unknown} (\`image\` names a stored image)` },
+      });
+      // an edit job of the scene alone: its notes say it too
+      const job = await call(mini, 'POST', '/edit', { prompt: 'make the star red', images: [scene] });
+      expect(job.body.notes.join('; ')).toContain(NO_STAR);
+      expect((await finished(mini, job.body.id)).status).toBe('done');
+    } finally {
+      await mini.dispose();
+      await rm(dirname(dir), { recursive: true, force: true });
+    }
+  });
+
   it('a prompt check: null where the model cannot tell, 400 for an empty prompt or a wrong body', async () => {
     expect(await call(s, 'POST', '/prompts/check', { prompt: 'make the circle crimson' })).toMatchObject({
       status: 200,

@@ -5,6 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage } from '../../src/image/rgb.ts';
 import { startService } from '../../src/service/server.ts';
 import { startWorker } from '../../src/service/worker.ts';
 import { SessionStore } from '../../src/session/store.ts';
@@ -245,6 +246,10 @@ describe.skipIf(!redisBin)('kontext serve --redis --check-model: requests checke
       const job = await call(checked, 'POST', '/edit', { prompt, images: [img] });
       expect(job.status).toBe(202);
       expect(job.body.notes).toEqual([check.body.note]);
+      // and the shapes of the picture an edit gets: a shape named that is not there is said
+      const scene = await b64png(await readImage('examples/scene.png'));
+      const star = await call(checked, 'POST', '/edit', { prompt: 'make the star red', images: [scene] });
+      expect(star.body.notes).toEqual([expect.stringContaining('the picture shows no star (it shows a blue circle,')]);
       // more images than kontext-mini takes: refused before anything is queued
       const three = await call(checked, 'POST', '/edit', { prompt, images: [img, img, img] });
       expect(three).toMatchObject({

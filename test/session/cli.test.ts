@@ -183,6 +183,18 @@ describe('kontext session', () => {
       expect(await cli(...argv, ...d)).toBe(0);
       expect(errors.at(-1)).toBe(`note: ${STYLE_REFERENCE_NOTE}`);
       expect(logs.at(-1)).toMatch(/, the reference's style read as (filled|outline|striped|dotted), made as "/);
+      // a shape named that the picture it edits does not show: said, for the image given at the start and for the
+      // turn's output it edits after (identity's turn 1: the scene as it was)
+      const NO_STAR =
+        /^note: .*the picture shows no star \(it shows a blue circle, a cyan square and a green triangle\)/;
+      const d2 = ['--data', join(root, 'star-data')];
+      expect(await cli('new', ...d2)).toBe(0);
+      const scene = ['--image', 'examples/scene.png'];
+      expect(await cli('edit', 's1', 'make the star red', ...scene, '--model', `mini:${model}`, ...d2)).toBe(0);
+      expect(errors.filter((e) => e.startsWith('note:'))).toEqual([expect.stringMatching(NO_STAR)]);
+      expect(await cli('edit', 's1', 'x', '--from', '0', ...scene, '--model', 'identity', ...d2)).toBe(0);
+      expect(await cli('edit', 's1', 'make the star red', '--model', `mini:${model}`, ...d2)).toBe(0);
+      expect(errors.filter((e) => e.startsWith('note:'))).toEqual([expect.stringMatching(NO_STAR)]);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
     }

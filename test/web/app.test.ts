@@ -52,7 +52,15 @@ const model: ServiceModel = {
     const unknownWords = prompt.split(' ').filter((w) => w.startsWith('crimson'));
     return { unknownWords, note: unknownWordsNote(unknownWords) };
   },
+  // the pictures whose shapes it was asked to read (a one-image edit's, for its check): their centres are kept
+  async shapesIn(image) {
+    read.push(centre(image));
+    return [];
+  },
 };
+
+/** The centre colour of each picture the model was asked to read shapes in. */
+const read: number[][] = [];
 
 /** 48x32 white, with a red square in the middle. */
 function scene(): RGBImage {
@@ -255,6 +263,10 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       d = await session();
       expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3, candidates: 1 }); // the model's default again
       expect(await turnText(page, 3)).toContain('from turn 1'); // shown as a branch
+      // the one-image edits' pictures were read for their shapes (a shape named that is not there is said): the
+      // upload at the start (by the job's check; the page has not stored it yet) and turn 1's output, which the
+      // page named by its hash; never the two-image edit's
+      expect([...new Set(read.map((c) => JSON.stringify(c)))]).toEqual(['[255,0,0]', '[0,0,255]']);
       expect(await page.$$eval('#timeline li', (li) => li.map((x) => (x as HTMLElement).dataset.turn))).toEqual([
         '0',
         '1',

@@ -34,7 +34,8 @@ export const JOB_RESPONSES = {
   503: { description: 'the server is shutting down', schema: 'Error' },
 };
 
-export function generateRoutes({ store, queue, model, limits }: ServiceContext): RouteSpec[] {
+export function generateRoutes(ctx: ServiceContext): RouteSpec[] {
+  const { store, queue, model, limits } = ctx;
   return [
     {
       method: 'POST',
@@ -54,7 +55,7 @@ export function generateRoutes({ store, queue, model, limits }: ServiceContext):
           await queue.submit({
             kind: 'generate',
             ...{ prompt, width, height, seed, steps, guidance, candidates },
-            notes: promptNotes(model, prompt, 0),
+            notes: await promptNotes(ctx, prompt, 0),
           }),
         );
       },
@@ -79,7 +80,7 @@ export function generateRoutes({ store, queue, model, limits }: ServiceContext):
           await queue.submit({
             kind: 'edit',
             ...{ prompt, images: hashes, seed, steps, guidance, candidates },
-            notes: [...promptNotes(model, prompt, hashes.length), ...notes],
+            notes: [...(await promptNotes(ctx, prompt, hashes.length, undefined, hashes[0])), ...notes],
           }),
         );
       },

@@ -1,12 +1,14 @@
 // What the model makes of a prompt before anything runs: the words it does not know, which it will most likely
 // ignore (the web app shows them beside the edit; `kontext edit` prints the same note).
 
+import { checkEditPrompt } from '../../session/model.ts';
+import { notFound } from '../errors.ts';
+import { imageHash } from '../ids.ts';
 import { checkText } from '../limits.ts';
-import type { ServiceModel } from '../model.ts';
 import { PROMPT_CHECK_BODY } from './schemas.ts';
 import { bodyOf, type RouteSpec, type ServiceContext } from './spec.ts';
 
-export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
+export function promptRoutes({ model, store, limits }: ServiceContext): RouteSpec[] {
   return [
     {
       method: 'POST',
@@ -16,25 +18,51 @@ export function promptRoutes({ model, limits }: ServiceContext): RouteSpec[] {
       summary: 'The words of a prompt the model does not know (and reads without meaning), before it runs',
       responses: {
         200: { description: 'the words, and a note for the user (null when there are none)', schema: 'PromptCheck' },
-        400: { description: "an empty prompt, or one over the server's prompt length limit", schema: 'Error' },
+        400: {
+          description: "an empty prompt, one over the server's prompt length limit, or `image` not an image hash",
+          schema: 'Error',
+        },
+        404: { description: '`image` names no stored image', schema: 'Error' },
       },
       async handler(req) {
-        const { prompt, images, previous } = bodyOf<{ prompt: string; images?: number; previous?: string }>(req);
+        const { prompt, images = 1, previous, image } = bodyOf<PromptCheckBody>(req);
         checkText(prompt, 'prompt', limits);
         if (previous?.trim()) checkText(previous, 'previous', limits); // (a blank one: no turn before)
+        const hash = image === undefined ? undefined : imageHash(image);
+        if (hash && !store.images.has(hash)) throw notFound(`no image ${hash} (\`image\` names a stored image)`);
+        const picture = hash ? () => store.images.get(hash) : undefined;
         // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
-        return model.checkPrompt?.(prompt, images, previous?.trim() || undefined) ?? { unknownWords: null, note: null };
+        return (
+          (await checkEditPrompt(model, prompt, images, previous?.trim() || undefined, picture)) ?? {
+            unknownWords: null,
+            note: null,
+          }
+        );
       },
     },
   ];
 }
 
+interface PromptCheckBody {
+  prompt: string;
+  images?: number;
+  previous?: string;
+  image?: string;
+}
+
 /**
  * The prompt's note (unknown words, several edits, colours the world never draws; with two images, that the words are
- * not read; "it" read as the shape the turn before edited, `previous`) for a job's notes, the edit getting `images`
- * images; [] if none.
+ * not read; "it" read as the shape the turn before edited, `previous`; a shape named that `picture`, the one image
+ * edited, does not show) for a job's notes, the edit getting `images` images; [] if none.
  */
-export function promptNotes(model: ServiceModel, prompt: string, images: number, previous?: string): string[] {
-  const note = model.checkPrompt?.(prompt, images, previous)?.note;
+export async function promptNotes(
+  { model, store }: Pick<ServiceContext, 'model' | 'store'>,
+  prompt: string,
+  images: number,
+  previous?: string,
+  picture?: string,
+): Promise<string[]> {
+  const read = picture ? () => store.images.get(picture) : undefined;
+  const note = (await checkEditPrompt(model, prompt, images, previous, read))?.note;
   return note ? [note] : [];
 }

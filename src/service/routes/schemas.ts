@@ -94,6 +94,11 @@ export const PROMPT_CHECK_BODY = object(
       description:
         'the instruction of the turn whose output the edit gets (a session\'s head): kontext-mini reads "move it up" after "make the red circle blue" as "move the blue circle up", and the note says so',
     },
+    image: {
+      type: 'string',
+      description:
+        'the hash of the stored image the edit gets, when it gets one (a session\'s head output, an upload): kontext-mini reads the shapes it shows, names "the circle" as "the blue circle" when one circle is there, and says when a shape named is not there',
+    },
   },
   ['prompt'],
 );

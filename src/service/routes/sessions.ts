@@ -26,7 +26,8 @@ const ERRORS = {
   404: { description: 'no such session (or turn)', schema: 'Error' },
 };
 
-export function sessionRoutes({ store, queue, model, limits }: ServiceContext): RouteSpec[] {
+export function sessionRoutes(ctx: ServiceContext): RouteSpec[] {
+  const { store, queue, model, limits } = ctx;
   /** The session named in the path, or 404. */
   const session = (raw: string) => {
     const s = store.findSession(sessionId(raw));
@@ -133,7 +134,9 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
         const from = b.from === undefined ? undefined : turn(s.id, b.from);
         const parentN = parentOf(s.head, from);
         const parent = parentN === null ? 0 : 1; // the output it edits, then the uploads
-        const previous = parentN === null ? undefined : madeBy(store.turn(s.id, parentN));
+        const made = parentN === null ? undefined : store.turn(s.id, parentN);
+        const previous = made && madeBy(made);
+        const picture = made?.output; // the picture edited (at the start: the first upload)
         const uploads = b.images?.length ?? 0;
         checkModelImages(
           model,
@@ -157,7 +160,10 @@ export function sessionRoutes({ store, queue, model, limits }: ServiceContext): 
             steps,
             guidance,
             candidates,
-            notes: [...promptNotes(model, instruction, parent + images.length, previous), ...notes],
+            notes: [
+              ...(await promptNotes(ctx, instruction, parent + images.length, previous, picture ?? images[0])),
+              ...notes,
+            ],
           }),
         );
       },

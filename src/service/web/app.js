@@ -103,7 +103,9 @@ function checkPrompt(prompt) {
   // (as the model read it, its edits: a chain of "it"s reads on, as src/session/editor.ts madeBy)
   const made = picksStartOver() ? null : turnOf(head());
   const previous = made ? (made.madeAs?.edits.join(' and ') ?? made.instruction) : undefined;
-  api('POST', 'prompts/check', { prompt, images, ...(previous ? { previous } : {}) }).then(
+  // and its picture (stored, by hash): a shape named that it does not show is said, "the circle" named as it shows
+  const body = { prompt, images, ...(previous ? { previous } : {}), ...(made ? { image: made.output } : {}) };
+  api('POST', 'prompts/check', body).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
         el.note.textContent = [r.note ? `${r.note[0].toUpperCase()}${r.note.slice(1)}.` : '', picks]
