@@ -2,12 +2,13 @@
 // Each phrasing is asked of the same rows as the world's own phrasing (generation seed 7, bench seed 0), through
 // the editor as `kontext edit` runs it, and judged by the benchmark's checks (src/bench/analyze.ts): the phrasing
 // should succeed about as often as the world's words (the editor reads it as them: src/world/other-phrasings.ts).
-// A shape named by its shape alone or with its size ("remove the circle", "the large circle") is named as the input
-// shows it (src/world/shapes-seen.ts asWorldNames; on rows with two shapes of one kind alike the picture cannot say
-// which). Several things in one edit ("remove the red circle and the blue square", src/world/several-things.ts;
-// "remove all the shapes", shapes-seen.ts) are judged on every thing, against the same prompt given to the model as
-// one edit (`oneByOne: false`), as before the split; "it" across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against
-// "it" with no turn before and the world's own turn. ~20 rows a case; about 5 minutes on the 2-core machine.
+// A shape named by its shape alone, with its size or with its place among its kind ("remove the circle", "the large
+// circle", "the circle on the left") is named as the input shows it (src/world/shapes-seen.ts asWorldNames; on rows
+// with two shapes of one kind alike the picture cannot say which). Several things in one edit ("remove the red
+// circle and the blue square", src/world/several-things.ts; "remove all the shapes", shapes-seen.ts) are judged on
+// every thing, against the same prompt given to the model as one edit (`oneByOne: false`), as before the split; "it"
+// across turns ("move it up" after "make the red circle blue", src/world/outside.ts resolveIt) against "it" with no
+// turn before and the world's own turn. ~20 rows a case; about 5 minutes on the 2-core machine.
 
 import { judge } from '../src/bench/analyze.ts';
 import { Rng } from '../src/engine/random.ts';
@@ -21,7 +22,8 @@ import { cloneScene, type Region, regionPhrase, type Scene, type SceneObject } f
 
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
- * the edited object ({shape}: by its shape alone, "the circle"; {sized}: with its size, "the large circle"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
+ * the edited object ({shape}: by its shape alone, "the circle"; {sized}: with its size, "the large circle"; {placed}:
+ * with where it is among its kind, "the circle on the left"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
  * small red dotted star") and {place} where it is added ("at the top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
@@ -36,6 +38,7 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       'recolor {obj} to {to}',
       'make {shape} {to}',
       'make {sized} {to}',
+      'make {placed} {to}',
     ],
   },
   {
@@ -48,6 +51,7 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       '{obj} should go',
       'remove {shape}',
       'remove {sized}',
+      'remove {placed}',
     ],
   },
   {
@@ -58,6 +62,7 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
       'could {obj} be in the {where}?',
       'drag {obj} to the {where}',
       'move {shape} to the {where}',
+      'move {placed} to the {where}',
     ],
   },
   {
@@ -197,6 +202,7 @@ function fill(phrasing: string, s: Sample): string {
     .replace('{obj}', o ? name(o) : '')
     .replace('{shape}', o ? `the ${o.shape}` : '')
     .replace('{sized}', o ? `the ${o.size} ${o.shape}` : '')
+    .replace('{placed}', o ? `the ${o.shape} ${placeAmong(o, s.before!.objects)}` : '')
     .replace('{to}', e.to ?? '')
     .replace('{where}', e.region ?? '')
     .replace('{desc}', added ? describeObject(added) : '')
@@ -204,6 +210,23 @@ function fill(phrasing: string, s: Sample): string {
 }
 
 const name = (o: SceneObject) => `the ${o.color} ${o.shape}`;
+
+/**
+ * Where an object is among the objects of its shape, as people tell one apart: "on the left" of the leftmost, "at the
+ * top" of the topmost, … (the first way it lies furthest by a tenth of the picture); alone of its kind, the side of
+ * the picture it is on.
+ */
+function placeAmong(o: SceneObject, objects: readonly SceneObject[]): string {
+  const others = objects.filter((p) => p.shape === o.shape && p.id !== o.id);
+  const ways: [string, (p: SceneObject) => number][] = [
+    ['on the left', (p) => -p.x],
+    ['on the right', (p) => p.x],
+    ['at the top', (p) => -p.y],
+    ['at the bottom', (p) => p.y],
+  ];
+  const way = ways.find(([, along]) => others.every((p) => along(o) - along(p) >= 0.1));
+  return way ? way[0] : o.x < 0.5 ? 'on the left' : 'on the right';
+}
 
 /**
  * Objects of a test scene removed, or recoloured to one colour no object has, asked in one edit: two of them ("remove

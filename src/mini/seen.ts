@@ -13,10 +13,13 @@ import { OBJECT_COLOR_NAMES, OBJECT_COLORS } from '../world/palette.ts';
 /** The world's own size: its shapes read as drawn, whatever the model's resolution. */
 const READ_SIZE = 64;
 
-/** The shapes `img` shows, left to right (read at the world's 64 px, letterboxed as the editor fits it). */
+/**
+ * The shapes `img` shows, left to right (read at the world's 64 px, letterboxed as the editor fits it; their centres
+ * in fractions of that square).
+ */
 export async function shapesSeen(image: RGBImage, resize?: Resize): Promise<SeenShape[]> {
   const { image: img } = await fitSquare(image, READ_SIZE, resize);
-  let best: (SeenShape & { x: number })[] = [];
+  let best: SeenShape[] = [];
   for (const time of ['day', 'night'] as const) {
     const found = OBJECT_COLOR_NAMES.flatMap((color) =>
       findObjects(img, OBJECT_COLORS[color], { time, grayscale: false }).map((r) => ({
@@ -24,9 +27,10 @@ export async function shapesSeen(image: RGBImage, resize?: Resize): Promise<Seen
         shape: r.shape,
         size: r.size,
         x: r.x,
+        y: r.y,
       })),
     );
     if (found.length > best.length) best = found;
   }
-  return best.sort((a, b) => a.x - b.x).map(({ color, shape, size }) => ({ color, shape, size }));
+  return best.sort((a, b) => a.x! - b.x!);
 }

@@ -40,6 +40,9 @@ export interface SeenShape {
   shape: string;
   /** small, medium or large, where read */
   size?: string;
+  /** its centre, in fractions of the picture's width and height from the top left, where read */
+  x?: number;
+  y?: number;
 }
 
 /** "<verb> all (of) the [red] shapes …", "every circle", "each of the objects": the verb, the kind, the rest. */
@@ -85,11 +88,18 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
   return named.map((s) => `${verb} the ${s.color} ${s.shape}${rest}`);
 }
 
+/** "on the left", "at the top right", "in the bottom-left corner": where a shape is, after its noun (not "… of"). */
+const PLACE_AFTER = String.raw`\s+(?:on|at|in)\s+the\s+((?:top|bottom)(?:[\s-]+(?:left|right))?|left|right)(?:\s+(?:side|corner))?\b(?!\s+of\b)`;
 /**
- * "the red circle", "the large dotted star", "the shape", "the circles": a thing of the picture's, named (its words
- * before the noun, the noun, a plural's ending).
+ * "the red circle", "the large dotted star", "the shape", "the circles", "the left circle", "the circle on the
+ * left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
  */
-const NAMED = new RegExp(String.raw`\bthe\s+((?:(?!the\b)\p{L}+\s+){0,3}?)(${SHAPE}|shape)(e?s)?\b`, 'giu');
+const NAMED = new RegExp(
+  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape)(e?s)?\b(?:${PLACE_AFTER})?`,
+  'giu',
+);
+/** The world's moves ("put the red circle on the left instead"): a place after the noun is where it goes. */
+const MOVE = /^(?:move|put|shift|place|drag|relocate|slide|push)\b/i;
 /** "a red star", "an outlined circle": a thing an edit brings. */
 const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
@@ -127,49 +137,107 @@ const SIZE_WORDS: Readonly<Record<string, string>> = {
   big: 'large',
 };
 const STYLE_WORD = /^(?:solid|filled|outlined?|striped|dotted)$/;
+/** Places as people say them, each the way it points: [x, y], the picture's left and top being small. */
+const PLACE_WORDS: Readonly<Record<string, readonly [number, number]>> = {
+  left: [-1, 0],
+  leftmost: [-1, 0],
+  right: [1, 0],
+  rightmost: [1, 0],
+  top: [0, -1],
+  topmost: [0, -1],
+  upper: [0, -1],
+  uppermost: [0, -1],
+  bottom: [0, 1],
+  bottommost: [0, 1],
+  lower: [0, 1],
+  lowermost: [0, 1],
+};
+/** How much further the shape named by a place must lie that way than the next (in picture widths). */
+const PLACE_MARGIN = 0.1;
+
+/** A name's words, read: [the words before the noun, the noun, a plural's ending, the words of a place after]. */
+type Naming = [before: string, noun: string, plural: string | undefined, place: string | undefined];
 
 /**
- * Words before a shape's noun ("the large red"), read when they name it otherwise than the world does — by its shape
- * or colour alone, or with a size or style —: its colour, size and shape (undefined: "the shape"); null when they
- * name it as the world does ("the red circle"), name a plural, or hold other words ("the left of the square").
+ * The names of shapes in an edit, with the text each spans: a place after the noun of a move's ("put the circle on
+ * the left instead") is where it goes, not part of its name, unless a destination follows ("move the circle on the
+ * left to the top").
  */
-function otherName(before: string, noun: string, plural: string | undefined) {
-  const words = before.toLowerCase().split(/\s+/).filter(Boolean);
-  if (plural || words.some((w) => !isColor(w) && !(w in SIZE_WORDS) && !STYLE_WORD.test(w))) return null;
+function namings(edit: string): { text: string; at: number; naming: Naming }[] {
+  const move = MOVE.test(bareCommand(edit));
+  return [...edit.matchAll(NAMED)].map((m) => {
+    const [all, before, noun, plural, place] = m as unknown as [string, string, string, string?, string?];
+    const at = m.index;
+    const asPlace = place !== undefined && (!move || /^\s+to\s+the\b/i.test(edit.slice(at + all.length)));
+    const text = asPlace || place === undefined ? all : all.slice(0, all.length - placeLength(all));
+    return { text, at, naming: [before, noun, plural, asPlace ? place : undefined] };
+  });
+}
+/** The length of the place after the noun that a name's text ends with. */
+const placeLength = (text: string) => new RegExp(`(?:${PLACE_AFTER})$`, 'iu').exec(text)?.[0].length ?? 0;
+
+/**
+ * Words before a shape's noun ("the large red", "the left") and a place after it, read when they name it otherwise
+ * than the world does — by its shape or colour alone, or with a size, style or place —: its colour, size, shape
+ * (undefined: "the shape") and the way its place points; null when they name it as the world does ("the red
+ * circle"), name a plural, or hold other words ("the other circle").
+ */
+function otherName([before, noun, plural, place]: Naming) {
+  const words = [...before.toLowerCase().split(/[\s-]+/), ...(place?.toLowerCase().split(/[\s-]+/) ?? [])].filter(
+    Boolean,
+  );
+  const known = (w: string) => isColor(w) || w in SIZE_WORDS || STYLE_WORD.test(w) || w in PLACE_WORDS;
+  if (plural || !words.every(known)) return null;
   const color = words.find(isColor);
   const shape = noun.toLowerCase() === 'shape' ? undefined : noun.toLowerCase();
   if (color && shape && words.length === 1) return null; // the world's own name
-  return { color, shape, size: SIZE_WORDS[words.find((w) => w in SIZE_WORDS) ?? ''] };
+  const toward = words.filter((w) => w in PLACE_WORDS).map((w) => PLACE_WORDS[w]!);
+  return { color, shape, size: SIZE_WORDS[words.find((w) => w in SIZE_WORDS) ?? ''], toward };
+}
+
+/**
+ * The shape of `fits` furthest the way `toward` points, by a margin over the next; null when none is (or a shape
+ * has no place read).
+ */
+function furthest(fits: readonly SeenShape[], toward: readonly (readonly [number, number])[]): SeenShape | null {
+  if (fits.some((s) => s.x === undefined || s.y === undefined)) return null;
+  const along = (s: SeenShape) => toward.reduce((sum, [dx, dy]) => sum + dx * s.x! + dy * s.y!, 0);
+  const [first, second] = [...fits].sort((a, b) => along(b) - along(a));
+  return first && (!second || along(first) - along(second) >= PLACE_MARGIN) ? first : null;
 }
 
 /**
  * The world's name ("the blue circle") for a shape named otherwise (otherName), where the picture shows exactly one
- * shape that fits (its size telling two apart), or, named with its colour and shape, whatever the picture shows (the
- * world never gives a size or style in a name); null when it cannot be told.
+ * shape that fits (its size, then its place telling several apart), or, named with its colour and shape, whatever
+ * the picture shows (the world never gives a size, style or place in a name); null when it cannot be told.
  */
-function worldName(before: string, noun: string, plural: string | undefined, seen: readonly SeenShape[]) {
-  const named = otherName(before, noun, plural);
+function worldName(naming: Naming, seen: readonly SeenShape[]) {
+  const named = otherName(naming);
   if (!named) return null;
-  const { color, shape, size } = named;
+  const { color, shape, size, toward } = named;
   let fits = seen.filter((s) => (!shape || s.shape === shape) && (!color || s.color === color));
   if (fits.length > 1 && size) fits = fits.filter((s) => s.size === size);
+  if (fits.length > 1 && toward.length) fits = [furthest(fits, toward)].filter((s) => s !== null);
   if (fits.length === 1) return `the ${fits[0]!.color} ${fits[0]!.shape}`;
   return color && shape ? `the ${color} ${shape}` : null;
 }
 
 /** Does an edit name a shape otherwise than the world does ("remove the circle", "make the large red star blue")? */
-export const namesOtherwise = (edit: string) =>
-  [...edit.matchAll(NAMED)].some((m) => otherName(m[1]!, m[2]!, m[3]) !== null);
+export const namesOtherwise = (edit: string) => namings(edit).some((n) => otherName(n.naming) !== null);
 
 /**
  * An edit with each shape it names otherwise than the world does named as the world does, as the picture shows it
- * ("the circle" → "the blue circle", "the large red star" → "the red star": worldName); else as it was.
+ * ("the circle" → "the blue circle", "the large red star" → "the red star", "the circle on the left" → "the red
+ * circle": worldName); else as it was.
  */
 export function asWorldNames(edit: string, seen: readonly SeenShape[]): string {
-  return edit.replace(
-    NAMED,
-    (all, before: string, noun: string, plural?: string) => worldName(before, noun, plural, seen) ?? all,
-  );
+  let out = '';
+  let from = 0;
+  for (const { text, at, naming } of namings(edit)) {
+    out += edit.slice(from, at) + (worldName(naming, seen) ?? text);
+    from = at + text.length;
+  }
+  return out + edit.slice(from);
 }
 
 /** The shapes the edits name otherwise than the world does, each with the name asWorldNames gives it. */
@@ -178,7 +246,7 @@ export function namedOtherwise(
   seen: readonly SeenShape[],
 ): { typed: string; read: string }[] {
   const named = edits.flatMap((e) =>
-    [...e.matchAll(NAMED)].map((m) => ({ typed: m[0], read: asWorldNames(m[0], seen) })),
+    namings(e).map(({ text, naming }) => ({ typed: text, read: worldName(naming, seen) ?? text })),
   );
   return named.filter((n, i) => n.read !== n.typed && named.findIndex((m) => m.typed === n.typed) === i);
 }

@@ -219,6 +219,18 @@ describe('MiniEditor', () => {
     expect(bare.edits).toEqual([`remove the ${unique.color} ${unique.shape}`]);
     expect(bare.image).toEqual(full.image);
     expect(full.edits).toBeUndefined();
+    // two of a kind told apart by where they are ("the star on the left"): the one there, by its colour and shape
+    const pair = [...streamSamples({ split: 'test', seed: 7, families: ['local'], count: 200 })].flatMap((s) => {
+      const [a, b] = s.before!.objects.filter((o, _, all) => all.filter((p) => p.shape === o.shape).length === 2);
+      return a && b && a.color !== b.color && Math.abs(a.x - b.x) > 0.2 ? [{ s, left: a.x < b.x ? a : b }] : [];
+    })[0]!;
+    const [placed, named] = await Promise.all(
+      [`remove the ${pair.left.shape} on the left`, `remove the ${pair.left.color} ${pair.left.shape}`].map((p) =>
+        runOn(p, pair.s.inputs[0]!),
+      ),
+    );
+    expect(placed.edits).toEqual([`remove the ${pair.left.color} ${pair.left.shape}`]);
+    expect(placed.image).toEqual(named.image);
   });
 
   it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {

@@ -16,7 +16,13 @@ describe('shapesSeen', () => {
     for (const s of streamSamples({ split: 'test', seed: 7, families: ['local', 'global', 'text'], count: 150 })) {
       const img = s.inputs[0];
       if (!img || !s.before || s.before.grayscale) continue;
-      expect(names(await shapesSeen(img)), s.instruction).toEqual(names(s.before.objects));
+      const seen = await shapesSeen(img);
+      expect(names(seen), s.instruction).toEqual(names(s.before.objects));
+      // and where each is: its centre within 2 pixels of 64
+      for (const o of s.before.objects) {
+        const at = seen.find((p) => p.color === o.color && p.shape === o.shape)!;
+        expect(Math.hypot(at.x! - o.x, at.y! - o.y), `${o.color} ${o.shape}`).toBeLessThan(2 / 64);
+      }
       times.add(s.before.time);
       n++;
     }

@@ -5,6 +5,7 @@ import {
   asWorldNames,
   eachShapeSeen,
   namesEveryShape,
+  namedOtherwise,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -135,5 +136,49 @@ describe('eachShapeSeen', () => {
     expect(asWorldNames('move the circle to the left of the triangle', sized)).toBe(
       'move the circle to the left of the green triangle',
     );
+  });
+
+  it("tells two shapes of one kind apart by where they are, before the noun or after it; a move's place is where it goes", () => {
+    const placed: SeenShape[] = [
+      { color: 'red', shape: 'circle', x: 0.2, y: 0.5 },
+      { color: 'blue', shape: 'circle', x: 0.8, y: 0.3 },
+      { color: 'green', shape: 'square', x: 0.5, y: 0.8 },
+    ];
+    const cases: [string, string][] = [
+      ['remove the circle on the left', 'remove the red circle'],
+      ['remove the left circle', 'remove the red circle'],
+      ['remove the leftmost shape', 'remove the red circle'],
+      ['make the circle on the right green', 'make the blue circle green'],
+      ['make the top circle green', 'make the blue circle green'],
+      ['make the lower circle bigger', 'make the red circle bigger'],
+      ['remove the circle at the top left', 'remove the red circle'],
+      ['remove the circle on the left side', 'remove the red circle'],
+      ['remove the shape at the bottom', 'remove the green square'],
+      // a move: a place after the noun is a name only before its destination
+      ['move the circle on the left to the top', 'move the red circle to the top'],
+      ['move the left circle up', 'move the red circle up'],
+    ];
+    for (const [edit, named] of cases) {
+      expect(namesOtherwise(edit), edit).toBe(true);
+      expect(asWorldNames(edit, placed), edit).toBe(named);
+    }
+    expect(namedOtherwise(['remove the circle on the left'], placed)).toEqual([
+      { typed: 'the circle on the left', read: 'the red circle' },
+    ]);
+    // the world's moves ("put the red circle on the left instead"), a place that tells none apart (the bottom left:
+    // the red circle and the green square as far), "to the left of": as typed
+    for (const edit of [
+      'put the circle on the left instead',
+      'move the circle on the left',
+      'put the red circle on the left instead',
+      'remove the shape in the bottom-left corner',
+    ])
+      expect(asWorldNames(edit, placed), edit).toBe(edit);
+    expect(asWorldNames('move the blue shape to the left of the square', placed)).toBe(
+      'move the blue circle to the left of the green square',
+    );
+    // no places read (a picture's shapes given without them): as typed
+    const unplaced = placed.map(({ color, shape }) => ({ color, shape }));
+    expect(asWorldNames('remove the circle on the left', unplaced)).toBe('remove the circle on the left');
   });
 });
