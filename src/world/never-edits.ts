@@ -19,7 +19,8 @@ export const TEXT_WORDS: ReadonlySet<string> = new Set([
 export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'character']);
 const SHAPE_WORDS = new Set<string>([...SHAPES, 'shape', 'object']);
 
-const REMOVE = /^(?:remove|delete|erase|take (?:away|out)|get rid of)\b/;
+/** An edit that takes its thing away ("remove …", "take the circle away", "get rid of …"), lower-cased. */
+export const REMOVE = /^(?:remove|delete|erase|take\b.*\b(?:away|out|off)|get rid of)\b/;
 const MOVE = /^(?:move|shift|relocate)\b/;
 const SIZE =
   /^(?:(?:make|turn|change)\b.*\b(?:bigger|smaller|larger|large|small|tiny|huge)\b|(?:resize|shrink|enlarge|scale)\b)/;

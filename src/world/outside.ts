@@ -20,7 +20,7 @@ import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Shape, SHAPES } from './shapes.ts';
 import { eachThing, sameEditOn } from './several-things.ts';
-import { CREATURE_WORDS, neverNote, TEXT_WORDS } from './never-edits.ts';
+import { CREATURE_WORDS, neverNote, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { namesTone } from './tone-edits.ts';
 
 /** Background colours as one or two words ("sky blue", "light gray"), and grey for gray. */
@@ -306,16 +306,13 @@ function itAt(words: string[]): number {
   return words[4] === 'it' && /^the (?:colou?r|size) of$/.test(words.slice(1, 4).join(' ')) ? 4 : -1;
 }
 
-/** Verbs that take a thing away: after them there is no "it" to edit. */
-const TAKE_AWAY = new Set(['remove', 'delete', 'erase', 'take', 'get']);
-
 /**
  * The shape an edit's words name, as the edit leaves it: "make the red circle blue" → "the blue circle", "move the
  * circle left" and "make the circle blue" → "the circle", "turn the red shape green" → "the green shape"; null when
  * they name none (the creature, the background, a word), or the edit takes it away ("remove the star").
  */
 function shapeAfter(words: string[]): string | null {
-  if (TAKE_AWAY.has(words[0] ?? '')) return null;
+  if (REMOVE.test(words.join(' '))) return null; // taken away: there is no "it" to edit after
   const at = words.findIndex((w) => (SHAPES as readonly string[]).includes(w) || w === 'shape');
   if (at < 1) return null;
   const color = COLOR_WORDS.has(words[at - 1]!) ? words[at - 1]! : null;

@@ -98,8 +98,11 @@ const NAMED = new RegExp(
   String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape)(e?s)?\b(?:${PLACE_AFTER})?`,
   'giu',
 );
-/** The world's moves ("put the red circle on the left instead"): a place after the noun is where it goes. */
-const MOVE = /^(?:move|put|shift|place|drag|relocate|slide|push)\b/i;
+/**
+ * Verbs after which a place is where the thing goes ("put the red circle on the left instead", the world's move;
+ * "place …" adds too), not which thing it is — unlike never-edits.ts's moves, which never add.
+ */
+const TO_A_PLACE = /^(?:move|put|shift|place|drag|relocate|slide|push)\b/i;
 /** "a red star", "an outlined circle": a thing an edit brings. */
 const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
@@ -164,7 +167,7 @@ type Naming = [before: string, noun: string, plural: string | undefined, place: 
  * left to the top").
  */
 function namings(edit: string): { text: string; at: number; naming: Naming }[] {
-  const move = MOVE.test(bareCommand(edit));
+  const move = TO_A_PLACE.test(bareCommand(edit));
   return [...edit.matchAll(NAMED)].map((m) => {
     const [all, before, noun, plural, place] = m as unknown as [string, string, string, string?, string?];
     const at = m.index;

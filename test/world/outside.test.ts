@@ -81,7 +81,7 @@ describe('outsideWorldNotes', () => {
       'the model has only recoloured words or written new ones in their place — never removed, moved or resized ' +
         'one — so "remove the word \'FLUX\'" is outside what it learnt',
     ]);
-    for (const p of ['move the text to the top', 'make the letters bigger', 'shrink the word'])
+    for (const p of ['move the text to the top', 'make the letters bigger', 'shrink the word', 'take the word away'])
       expect(outsideWorldNotes(p), p).toEqual([expect.stringMatching(/^the model has only recoloured words/)]);
     expect(outsideWorldNotes('remove the creature')).toEqual([
       'the model has only moved, resized or redrawn the creature — never removed it — so "remove the creature" is ' +
@@ -288,6 +288,8 @@ describe('outsideWorldNotes', () => {
       'Now move the blue circle up, please',
     );
     expect(resolveIt('make it bigger', 'Move the circle to the left.')).toBe('make the circle bigger');
+    // "take" and "get" take a thing away only with "away", "out", "off", "rid of"
+    expect(resolveIt('make it blue', 'take the circle to the top')).toBe('make the circle blue');
     // the turn before's last edit counts ("…, then make the square green")
     expect(resolveIt('move it to the top', 'remove the star, then make the red square green')).toBe(
       'move the green square to the top',
@@ -305,6 +307,8 @@ describe('outsideWorldNotes', () => {
       ['make it night', 'make the circle blue'],
       ['make it darker', 'make the circle blue'],
       ['move it left', 'remove the star'],
+      ['move it left', 'take the star away'],
+      ['move it left', 'get rid of the red star'],
       ['make it small', 'move the creature to the left'],
       ['move it left', "make the word 'FLUX' red"],
       ['make the square red', 'make the circle blue'],
