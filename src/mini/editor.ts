@@ -18,6 +18,7 @@ import {
   namesOtherwise,
   notThereNote,
   type SeenShape,
+  whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
@@ -173,10 +174,11 @@ export class MiniEditor {
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
-      // a shape named that the picture does not show, or by its shape or colour alone (the shapes seen in it, when
-      // the caller read them: shapesIn)
+      // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
+      // which of several that fit (the shapes seen in it, when the caller read them: shapesIn)
       o.seen && !styled ? notThereNote(asked, o.seen) : null,
       o.seen && !styled ? namedNote(namedOtherwise(asked, o.seen)) : null,
+      o.seen && !styled ? whichNote(asked, o.seen) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };

@@ -3,12 +3,13 @@
 //
 // "All the shapes": the world names one thing per instruction ("remove the red circle"), so the model never saw
 // "remove all the shapes": asked that way it removed every shape of a test scene in 0 of 20
-// (models/kontext-mini/NOTES.md, "Shapes named as the picture shows them"). eachShapeSeen writes such a clause as one edit per shape seen,
-// each named by its colour, with the clause's verb and its words after the shapes:
+// (models/kontext-mini/NOTES.md, "Shapes named as the picture shows them"). eachShapeSeen writes such a clause as
+// one edit per shape seen, each named by its colour, with the clause's verb and its words after the shapes:
 //
 //   "remove all the shapes"      → "remove the green triangle", "remove the blue circle", …
 //   "make every shape red"       → "make the green triangle red", … (not a shape that is red already)
 //   "remove all the red shapes"  → the red ones;  "make all the circles blue" → the circles
+//   "make the circles bigger", "remove both circles", "remove the two circles": a plural kind is every one of it
 //
 // Not the world's restyles ("make all objects striped", "redraw all the shapes in dotted style": one edit of the
 // whole picture), nor a clause whose shapes the picture does not show (it stays as typed).
@@ -20,7 +21,8 @@
 // "remove the blue circle" 27 (moves 5 and 14, recolours 17 and 25, "make the large circle blue" 2; NOTES.md, the
 // same section). asWorldNames names it as the world does when the picture shows exactly one such shape (its size
 // telling two apart), and leaves out a size or style in a name that says colour and shape whatever the picture
-// shows.
+// shows. A place tells two of a kind apart too ("the circle on the left", "the left circle"); where nothing said
+// does ("remove the circle" of two circles), the edit goes as typed and whichNote says which shapes it may name.
 //
 // A shape named that is not there ("make the star red" of a picture with no star): the model changes something
 // else, or nothing; notThereNote says so before the edit runs.
@@ -53,28 +55,33 @@ const EVERY = new RegExp(
 /** A drawing style: the world's restyle of every shape at once. */
 const STYLE_WORDS = /\b(?:style|styles|outlined?|striped|dotted|filled|solid)\b/i;
 
-/** Does a clause edit every shape ("remove all the shapes", "make every circle red")? */
-export function namesEveryShape(clause: string): boolean {
-  const m = EVERY.exec(bareCommand(clause));
-  if (!m || STYLE_WORDS.test(clause) || !isEditVerb(m[1]!.toLowerCase())) return false;
+/** "<verb> the [two] [red] shapes …", "both triangles", "both of the circles": every shape of a plural kind. */
+const PLURAL = new RegExp(
+  String.raw`^(\p{L}+)\s+(?:both\s+(?:of\s+)?(?:the\s+)?|the\s+(?:two\s+|both\s+)?)(?:(\p{L}+)\s+)?(shapes|objects|(?:${SHAPE})e?s)\b(.*)$`,
+  'iu',
+);
+
+/** A clause that edits every shape of a kind: its verb, a word before the kind (a colour), the kind, the rest. */
+function everyParts(clause: string): [verb: string, color: string | undefined, kind: string, rest: string] | null {
+  const bare = bareCommand(clause);
+  const m = EVERY.exec(bare) ?? PLURAL.exec(bare);
+  if (!m || STYLE_WORDS.test(clause) || !isEditVerb(m[1]!.toLowerCase())) return null;
   // "all the red shapes": a colour or nothing before the kind ("all the other shapes" is no reading)
   const before = m[2]?.toLowerCase();
-  return before === undefined || isColor(before);
+  return before === undefined || isColor(before) ? [m[1]!, m[2], m[3]!, m[4]!] : null;
 }
+
+/** Does a clause edit every shape ("remove all the shapes", "make every circle red", "make the triangles blue")? */
+export const namesEveryShape = (clause: string) => everyParts(clause) !== null;
 
 /**
  * One edit per shape of `seen` that a clause editing every shape names (above), or null when it names no such
  * shapes, or the picture shows none of them.
  */
 export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): string[] | null {
-  if (!namesEveryShape(clause)) return null;
-  const [, verb, color, kind, rest] = EVERY.exec(bareCommand(clause)) as unknown as [
-    string,
-    string,
-    string | undefined,
-    string,
-    string,
-  ];
+  const parts = everyParts(clause);
+  if (!parts) return null;
+  const [verb, color, kind, rest] = parts;
   const shape = (SHAPES as readonly string[]).find((s) => kind.toLowerCase().startsWith(s));
   // a colour asked that a shape already has is no edit of it ("make every shape red": not the red one)
   const asked = rest.trim().toLowerCase();
@@ -215,14 +222,42 @@ function furthest(fits: readonly SeenShape[], toward: readonly (readonly [number
  * the picture shows (the world never gives a size, style or place in a name); null when it cannot be told.
  */
 function worldName(naming: Naming, seen: readonly SeenShape[]) {
+  const named = fitting(naming, seen);
+  if (!named) return null;
+  const { color, shape, fits } = named;
+  if (fits.length === 1) return `the ${fits[0]!.color} ${fits[0]!.shape}`;
+  return color && shape ? `the ${color} ${shape}` : null;
+}
+
+/** A shape named otherwise (otherName) and the shapes seen that fit its name (its size, then its place, telling). */
+function fitting(naming: Naming, seen: readonly SeenShape[]) {
   const named = otherName(naming);
   if (!named) return null;
   const { color, shape, size, toward } = named;
   let fits = seen.filter((s) => (!shape || s.shape === shape) && (!color || s.color === color));
   if (fits.length > 1 && size) fits = fits.filter((s) => s.size === size);
   if (fits.length > 1 && toward.length) fits = [furthest(fits, toward)].filter((s) => s !== null);
-  if (fits.length === 1) return `the ${fits[0]!.color} ${fits[0]!.shape}`;
-  return color && shape ? `the ${color} ${shape}` : null;
+  return { color, shape, fits };
+}
+
+/**
+ * What to tell a user whose edits name a shape by its shape or colour alone where the picture shows several that fit
+ * and nothing said tells them apart ("remove the triangle" of a blue and a pink one); null when none does.
+ */
+export function whichNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
+  const notes: string[] = [];
+  for (const edit of edits)
+    for (const { text, naming } of namings(edit)) {
+      const named = fitting(naming, seen);
+      if (!named || named.fits.length < 2 || (named.color && named.shape)) continue;
+      const [a, b] = named.fits as [SeenShape, SeenShape];
+      const kind = named.shape ?? 'shape';
+      const shows = listed(named.fits.map((s) => `a ${s.color} ${s.shape}`));
+      const place = `the ${kind} on the ${(a.x ?? 0) < (b.x ?? 0) ? 'left' : 'right'}`;
+      const note = `the picture shows ${named.fits.length} shapes "${text}" may name (${shows}), so the model may change one, several or none: say which by its colour and shape ("the ${a.color} ${a.shape}") or its place ("${place}")`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+  return notes.length ? notes.join('; ') : null;
 }
 
 /** Does an edit name a shape otherwise than the world does ("remove the circle", "make the large red star blue")? */

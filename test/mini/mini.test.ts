@@ -231,6 +231,13 @@ describe('MiniEditor', () => {
     );
     expect(placed.edits).toEqual([`remove the ${pair.left.color} ${pair.left.shape}`]);
     expect(placed.image).toEqual(named.image);
+    // nothing said to tell them apart: as typed, and the note says which there are
+    const seen = await ed.shapesIn(pair.s.inputs[0]!);
+    expect(ed.checkPrompt(`remove the ${pair.left.shape}`, { seen }).note).toMatch(
+      new RegExp(
+        `the picture shows 2 shapes "the ${pair.left.shape}" may name \\(a ${pair.left.color} ${pair.left.shape} and `,
+      ),
+    );
   });
 
   it('asks a colour the world never draws as the nearest it does: the same answer, and said', async () => {

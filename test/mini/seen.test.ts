@@ -5,7 +5,7 @@ import { createImage } from '../../src/image/rgb.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { asWorldNames, namesOtherwise, notThereNote } from '../../src/world/shapes-seen.ts';
+import { asWorldNames, namesOtherwise, notThereNote, whichNote } from '../../src/world/shapes-seen.ts';
 
 const names = (list: { color: string; shape: string }[]) => list.map((o) => `${o.color} ${o.shape}`).sort();
 
@@ -42,6 +42,7 @@ describe('shapesSeen', () => {
         if (!t.input || !t.before || t.before.grayscale) continue;
         const seen = await shapesSeen(t.input);
         expect(notThereNote([t.instruction], seen), t.instruction).toBeNull();
+        expect(whichNote([t.instruction], seen), t.instruction).toBeNull();
         // a shape named by its shape or colour alone ("the circle", 30 % of the world's names): the one it edits
         const o = t.before.objects.find((p) => p.id === (t.edit as { id?: number }).id);
         if (o && namesOtherwise(t.instruction)) {

@@ -9,6 +9,7 @@ import {
   namesOtherwise,
   notThereNote,
   type SeenShape,
+  whichNote,
 } from '../../src/world/shapes-seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 
@@ -32,6 +33,12 @@ describe('eachShapeSeen', () => {
       ['move each of the objects to the left', seen.map((s) => `move the ${s.color} ${s.shape} to the left`)],
       ['delete all shapes', seen.map((s) => `delete the ${s.color} ${s.shape}`)],
       ['make every triangle bigger', ['make the green triangle bigger']],
+      // a plural kind: every shape of it
+      ['make the circles bigger', ['make the blue circle bigger', 'make the red circle bigger']],
+      ['remove both circles', ['remove the blue circle', 'remove the red circle']],
+      ['remove the two circles', ['remove the blue circle', 'remove the red circle']],
+      ['Please make the red shapes blue.', ['make the red square blue', 'make the red circle blue']],
+      ['remove the shapes', seen.map((s) => `remove the ${s.color} ${s.shape}`)],
     ];
     for (const [clause, edits] of cases) {
       expect(namesEveryShape(clause), clause).toBe(true);
@@ -48,6 +55,8 @@ describe('eachShapeSeen', () => {
       'remove all the other shapes',
       'all the shapes are red',
       'remove the circle',
+      'redraw the shapes in dotted style',
+      'remove the other circles',
     ]) {
       expect(namesEveryShape(clause), clause).toBe(false);
       expect(eachShapeSeen(clause, seen), clause).toBeNull();
@@ -177,6 +186,17 @@ describe('eachShapeSeen', () => {
     expect(asWorldNames('move the blue shape to the left of the square', placed)).toBe(
       'move the blue circle to the left of the green square',
     );
+    // several that fit and nothing said to tell them apart: said which there are, and how to name one
+    expect(whichNote(['remove the circle'], placed)).toBe(
+      'the picture shows 2 shapes "the circle" may name (a red circle and a blue circle), so the model may change ' +
+        'one, several or none: say which by its colour and shape ("the red circle") or its place ("the circle on ' +
+        'the left")',
+    );
+    expect(whichNote(['make the red shape green'], seen)).toMatch(
+      /^the picture shows 2 shapes "the red shape" may name \(a red square and a red circle\)/,
+    );
+    for (const edits of [['remove the circle on the left'], ['remove the red circle'], ['remove the square'], []])
+      expect(whichNote(edits, placed), edits.join()).toBeNull();
     // no places read (a picture's shapes given without them): as typed
     const unplaced = placed.map(({ color, shape }) => ({ color, shape }));
     expect(asWorldNames('remove the circle on the left', unplaced)).toBe('remove the circle on the left');
