@@ -253,7 +253,17 @@ export function whichNote(edits: readonly string[], seen: readonly SeenShape[]):
       const [a, b] = named.fits as [SeenShape, SeenShape];
       const kind = named.shape ?? 'shape';
       const shows = listed(named.fits.map((s) => `a ${s.color} ${s.shape}`));
-      const place = `the ${kind} on the ${(a.x ?? 0) < (b.x ?? 0) ? 'left' : 'right'}`;
+      // the first one's place, by the way the first two lie furthest apart
+      const [dx, dy] = [(b.x ?? 0) - (a.x ?? 0), (b.y ?? 0) - (a.y ?? 0)];
+      const where =
+        Math.abs(dx) >= Math.abs(dy)
+          ? dx > 0
+            ? 'on the left'
+            : 'on the right'
+          : dy > 0
+            ? 'at the top'
+            : 'at the bottom';
+      const place = `the ${kind} ${where}`;
       const note = `the picture shows ${named.fits.length} shapes "${text}" may name (${shows}), so the model may change one, several or none: say which by its colour and shape ("the ${a.color} ${a.shape}") or its place ("${place}")`;
       if (!notes.includes(note)) notes.push(note);
     }

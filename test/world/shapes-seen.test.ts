@@ -195,6 +195,12 @@ describe('eachShapeSeen', () => {
     expect(whichNote(['make the red shape green'], seen)).toMatch(
       /^the picture shows 2 shapes "the red shape" may name \(a red square and a red circle\)/,
     );
+    // one above the other: told by "at the top"
+    const stacked = [
+      { color: 'red', shape: 'star', x: 0.5, y: 0.8 },
+      { color: 'blue', shape: 'star', x: 0.52, y: 0.2 },
+    ];
+    expect(whichNote(['remove the star'], stacked)).toMatch(/or its place \("the star at the bottom"\)$/);
     for (const edits of [['remove the circle on the left'], ['remove the red circle'], ['remove the square'], []])
       expect(whichNote(edits, placed), edits.join()).toBeNull();
     // no places read (a picture's shapes given without them): as typed
