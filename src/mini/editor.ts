@@ -12,6 +12,7 @@ import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/
 import { worldPhrasing } from '../world/other-phrasings.ts';
 import {
   asWorldNames,
+  eachNote,
   eachShapeSeen,
   namedOtherwise,
   namesEveryShape,
@@ -179,6 +180,7 @@ export class MiniEditor {
       o.seen && !styled ? notThereNote(asked, o.seen) : null,
       o.seen && !styled ? namedNote(namedOtherwise(asked, o.seen)) : null,
       o.seen && !styled ? whichNote(asked, o.seen) : null,
+      o.seen && !styled ? eachNote(asked, o.seen) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };

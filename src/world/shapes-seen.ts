@@ -98,6 +98,23 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
 /** "on the left", "at the top right", "in the bottom-left corner": where a shape is, after its noun (not "… of"). */
 const PLACE_AFTER = String.raw`\s+(?:on|at|in)\s+the\s+((?:top|bottom)(?:[\s-]+(?:left|right))?|left|right)(?:\s+(?:side|corner))?\b(?!\s+of\b)`;
 /**
+ * What to tell a user whose edits edit every shape of a kind ("remove all the shapes", "make the circles blue"): each
+ * is made as one edit per shape the picture shows (eachShapeSeen), named; null when none is.
+ */
+export function eachNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
+  const notes = edits.flatMap((e) => {
+    const each = eachShapeSeen(e, seen);
+    if (!each) return [];
+    const one = each.length === 1;
+    return [
+      `read "${e}" as ${one ? 'one edit' : `${each.length} edits`} of the shape${one ? '' : 's'} the picture shows, ` +
+        `${one ? '' : 'one after the other: '}${each.map((c) => `"${c}"`).join(', ')}`,
+    ];
+  });
+  return notes.length ? notes.join('; ') : null;
+}
+
+/**
  * "the red circle", "the large dotted star", "the shape", "the circles", "the left circle", "the circle on the
  * left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
  */

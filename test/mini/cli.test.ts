@@ -215,6 +215,12 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(errors.join('\n')).toContain(
       `read "the ${there.shape}" as "the ${there.color} ${there.shape}", as the picture shows it`,
     );
+    // every shape: one edit each, said before, and made so
+    const each = [...s.before!.objects].sort((a, b) => a.x - b.x).map((o) => `"remove the ${o.color} ${o.shape}"`);
+    expect(await run('remove all the shapes')).toBe(0);
+    expect(errors.join('\n')).toContain(`read "remove all the shapes" as ${each.length} edits`);
+    expect(errors.join('\n')).toContain(each.join(', '));
+    expect(logs.at(-1)).toContain(`${each.length} edits one after the other`);
     // a picture of no shapes at all (no picture of the world's): nothing to tell
     expect(
       await cli(

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   asWorldNames,
+  eachNote,
   eachShapeSeen,
   namesEveryShape,
   namedOtherwise,
@@ -61,6 +62,15 @@ describe('eachShapeSeen', () => {
       expect(namesEveryShape(clause), clause).toBe(false);
       expect(eachShapeSeen(clause, seen), clause).toBeNull();
     }
+    // said before the edit runs: each edit named
+    expect(eachNote(['remove the circles', 'make it night'], seen)).toBe(
+      'read "remove the circles" as 2 edits of the shapes the picture shows, one after the other: "remove the blue ' +
+        'circle", "remove the red circle"',
+    );
+    expect(eachNote(['make the circles blue'], seen)).toBe(
+      'read "make the circles blue" as one edit of the shape the picture shows, "make the red circle blue"',
+    );
+    expect(eachNote(['remove the circle', 'make all objects striped'], seen)).toBeNull();
     // nothing to edit: no such shape, no shape at all, or every one of them already so
     expect(eachShapeSeen('remove all the stars', seen)).toBeNull();
     expect(eachShapeSeen('remove all the shapes', [])).toBeNull();
