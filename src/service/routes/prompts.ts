@@ -1,5 +1,6 @@
 // What the model makes of a prompt before anything runs: the words it does not know, which it will most likely
-// ignore (the web app shows them beside the edit; `kontext edit` prints the same note).
+// ignore, and, given the picture it edits (by hash), how it reads the shapes named there (the web app shows it
+// beside the edit; `kontext edit` prints the same note).
 
 import { checkEditPrompt } from '../../session/model.ts';
 import { notFound } from '../errors.ts';
