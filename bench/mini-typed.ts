@@ -121,21 +121,24 @@ export async function benchMiniTyped(dir?: string, rows = 20): Promise<Record<st
       typed += count.typed[i]!;
     }
   }
-  // several things in one edit, two or all of them: each judged
+  // several things in one edit, two or all of them: each judged; two removals wished away too
   for (const which of ['two', 'all'] as const)
-    for (const kind of ['remove', 'recolor'] as const) {
+    for (const kind of ['remove', 'recolor', 'wish away'] as const) {
+      if (kind === 'wish away' && which === 'all') continue;
       let n = 0;
       let asOne = 0;
       let split = 0;
-      for (const t of severalThings(kind, which, rows)) {
+      for (const t of severalThings(kind === 'wish away' ? 'remove' : kind, which, rows)) {
         n++;
         const done = (image: RGBImage) =>
           t.edits.every((e, i) => judge(e, t.scenes[i]!, t.scenes.at(-1)!, image).success);
-        if (done(await answer(editor, t.prompt, t.image, false))) asOne++;
-        if (done(await answer(editor, t.prompt, t.image, true))) split++;
+        const prompt = kind === 'wish away' ? t.prompt.replace(/^remove /, "I don't want ") : t.prompt;
+        if (done(await answer(editor, prompt, t.image, false))) asOne++;
+        if (done(await answer(editor, prompt, t.image, true))) split++;
       }
       const asked = which === 'two' ? 'the X and the Y' : 'all the shapes';
-      out[`typed "${kind} ${asked}"`] = `${split} of ${n} (as one edit: ${asOne})`;
+      const typed = kind === 'wish away' ? `I don't want ${asked}` : `${kind} ${asked}`;
+      out[`typed "${typed}"`] = `${split} of ${n} (as one edit: ${asOne})`;
     }
   // "it" across turns: a chain's next turn on the same shape asked "move it …" / "make it …", after the turn before
   // (its instruction handed over as a session does) and alone, from the turn before's exact target

@@ -13,6 +13,7 @@
 
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isColorPhrase } from './outside.ts';
+import { WISH_AWAY, WISH_FOR } from './several-things.ts';
 import { SHAPE_NOUN } from './shapes.ts';
 
 /** The whole picture, as people name it ("make everything gray": 0 of 20 grey, "make the image grayscale" 16). */
@@ -105,18 +106,13 @@ const PHRASINGS: readonly Phrasing[] = [
   [re(`(?:remove|delete|erase|take away|take out) ${THING} from (?:the|this) (?:image|scene)`), (a) => `remove ${a}`],
   // "I don't want the star" (0 of 20 removed), "the star should go" (8), "I want the star gone"
   [
-    re(
-      `(?:i )?(?:don['’]t|do not) want ${THING}(?: (?:there|here|anymore|any more|in (?:the|this) (?:image|picture|scene)))?`,
-    ),
+    re(`${WISH_AWAY} ${THING}(?: (?:there|here|anymore|any more|in (?:the|this) (?:image|picture|scene)))?`),
     (a) => `remove ${a}`,
   ],
   [re(`${THING} (?:should|must|needs to|has to|can) (?:go|disappear|vanish)(?: away)?`), (a) => `remove ${a}`],
   [re(`(?:i (?:want|would like|need)|i['’]d like) ${THING} (?:gone|removed|deleted|erased)`), (a) => `remove ${a}`],
   // a new shape wished for: "I want a red star at the top" (4 of 20 added; "add …" 8), "there should be …" (3)
-  [
-    re(`(?:i (?:want|would like|need)|i['’]d like|there should be|(?:(?:can|could) we )?have|include) ${NEW_SHAPE}`),
-    (a) => `add ${a}`,
-  ],
+  [re(`${WISH_FOR} ${NEW_SHAPE}`), (a) => `add ${a}`],
   // wishes: "the circle should be gone", "… should be in the top left", "I want the circle to be blue", "I'd like
   // the circle to be blue" (as typed 8 of 20 recoloured, read so 16), "could the circle be blue?" (16)
   ...WISHES.flatMap((wish): Phrasing[] => [

@@ -10,11 +10,20 @@
 //   "add a red circle and a blue star at the top"  → "add a red circle at the top", "add a blue star at the top"
 //   "make the circle blue and the star too"        → "make the circle blue", "make the star blue" (sameEditOn)
 //
-// Only shapes (and "the shape"), in a clause that starts with an edit's verb; not where the things are edited
-// together ("swap the circle and the square", "… the same colour", "… next to each other").
+//   "I want a red star and a blue circle at the top" → "I want a red star at the top", "I want a blue circle at …"
+//
+// Only shapes (and "the shape"), in a clause that starts with an edit's verb or a wish (other-phrasings.ts reads
+// each as the world's edit); not where the things are edited together ("swap the circle and the square", "… the
+// same colour", "… next to each other").
 
 import { bareCommand } from '../prompt/typed-text.ts';
 import { SHAPE_NOUN } from './shapes.ts';
+
+/** A wish for a new thing, where an edit's verb would be: "I want (a red star …)", "there should be", "include". */
+export const WISH_FOR = String.raw`(?:i (?:want|would like|need)|i['’]d like|there should be|(?:(?:can|could) we )?have|include)`;
+/** A wish for a thing gone, where an edit's verb would be: "(I) don't want (the star)". */
+export const WISH_AWAY = String.raw`(?:i )?(?:don['’]t|do not) want`;
+const WISH = new RegExp(String.raw`^(?:${WISH_FOR}|${WISH_AWAY})\s`, 'i');
 
 /** A thing of the world's, as typed: "the red circle", "a large striped star", "the shape" (a few words, a noun). */
 const ADJECTIVES = String.raw`(?:(?!(?:and|the|then)\b)[a-z]+\s+){0,3}?`;
@@ -52,8 +61,10 @@ export function eachThing(clause: string, isEditVerb: (word: string) => boolean)
   if (!m || TOGETHER.test(clause)) return [clause];
   const [, head, first, more, rest] = m as unknown as [string, string, string, string, string];
   const verb = bareCommand(clause).split(/\s+/)[0]?.toLowerCase() ?? ''; // "please remove …": "remove"
-  // the verb opens the command, and no thing stands before the list ("move the star to the left of the circle and …")
-  if (!isEditVerb(verb) || new RegExp(SHAPE_NOUN, 'i').test(head)) return [clause];
+  // the verb (or a wish) opens the command, and no thing stands before the list ("move the star to the left of the
+  // circle and …")
+  const opens = isEditVerb(verb) || WISH.test(bareCommand(clause));
+  if (!opens || new RegExp(SHAPE_NOUN, 'i').test(head)) return [clause];
   // a later thing without its article takes the first's ("the circle and square", "a circle and square")
   const article = /^\w+/.exec(first)![0];
   const things = [first, ...[...more.matchAll(NEXT)].map((n) => n[1]!.replace(/^(?!(?:the|an?)\s)/i, `${article} `))];

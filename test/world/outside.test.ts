@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../../src/world/outside.ts';
+import { worldPhrasing } from '../../src/world/other-phrasings.ts';
 import type { Split } from '../../src/world/split.ts';
 
 describe('outsideWorldNotes', () => {
@@ -213,6 +214,25 @@ describe('outsideWorldNotes', () => {
       'make the star blue',
     ]);
     expect(splitEdits('remove the circle and the star too')).toEqual(['remove the circle', 'remove the star']);
+    // a wish where the verb would be: each thing wished for (or away), each read as the world's edit after
+    expect(splitEdits('I want a red star and a blue circle at the top')).toEqual([
+      'I want a red star at the top',
+      'I want a blue circle at the top',
+    ]);
+    expect(splitEdits("I don't want the circle and the square")).toEqual([
+      "I don't want the circle",
+      "I don't want the square",
+    ]);
+    expect(splitEdits('there should be a red star and a green cross').map((e) => worldPhrasing(e))).toEqual([
+      'add a red star',
+      'add a green cross',
+    ]);
+    // not a wish: one thing, or a wish of how one is
+    expect(splitEdits('I want the circle and the square to be red')).toEqual([
+      'I want the circle to be red',
+      'I want the square to be red',
+    ]);
+    expect(splitEdits('I want a red star at the top')).toEqual(['I want a red star at the top']);
     // courtesy words around the command: the command is read
     expect(splitEdits('Please make the circle blue and the background red')).toEqual([
       'Please make the circle blue',
