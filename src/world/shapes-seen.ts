@@ -258,34 +258,60 @@ function fitting(naming: Naming, seen: readonly SeenShape[]) {
 }
 
 /**
- * What to tell a user whose edits name a shape by its shape or colour alone where the picture shows several that fit
- * and nothing said tells them apart ("remove the triangle" of a blue and a pink one); null when none does.
+ * What to tell a user whose edits name a shape the model cannot tell from others the picture shows: by its shape or
+ * colour alone where several fit and nothing said tells them apart ("remove the triangle" of a blue and a pink one:
+ * which there are, and a name that would tell one), or by a name that fits two shapes alike ("the red circle" of two
+ * red circles, however it is told: the model knows a shape only by its colour and shape); null when none does.
  */
 export function whichNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
-  const notes: string[] = [];
+  const notes = new Set<string>();
   for (const edit of edits)
     for (const { text, naming } of namings(edit)) {
-      const named = fitting(naming, seen);
-      if (!named || named.fits.length < 2 || (named.color && named.shape)) continue;
-      const [a, b] = named.fits as [SeenShape, SeenShape];
-      const kind = named.shape ?? 'shape';
-      const shows = listed(named.fits.map((s) => `a ${s.color} ${s.shape}`));
-      // the first one's place, by the way the first two lie furthest apart
-      const [dx, dy] = [(b.x ?? 0) - (a.x ?? 0), (b.y ?? 0) - (a.y ?? 0)];
-      const where =
-        Math.abs(dx) >= Math.abs(dy)
-          ? dx > 0
-            ? 'on the left'
-            : 'on the right'
-          : dy > 0
-            ? 'at the top'
-            : 'at the bottom';
-      const place = `the ${kind} ${where}`;
-      const note = `the picture shows ${named.fits.length} shapes "${text}" may name (${shows}), so the model may change one, several or none: say which by its colour and shape ("the ${a.color} ${a.shape}") or its place ("${place}")`;
-      if (!notes.includes(note)) notes.push(note);
+      const note = alikeNote(text, naming, seen) ?? severalNote(text, naming, seen);
+      if (note) notes.add(note);
     }
-  return notes.length ? notes.join('; ') : null;
+  return notes.size ? [...notes].join('; ') : null;
 }
+
+const ALIKE_TAIL = 'and the model knows a shape only by its colour and shape, so it may change one, several or none';
+/** "the picture shows 2 red circles, and …": what the model does with a name that fits shapes alike. */
+const alike = (n: number, name: string, text: string) =>
+  `the picture shows ${n} ${name}s, and the model knows a shape only by its colour and shape, so for "${text}" it ` +
+  'may change one, several or none';
+const nameOf = (s: SeenShape) => `${s.color} ${s.shape}`;
+
+/** A name the model is asked ("the red circle", as typed or as worldName gives it) that fits two shapes alike. */
+function alikeNote(text: string, naming: Naming, seen: readonly SeenShape[]): string | null {
+  const [before, noun, plural] = naming;
+  const own = !plural && isColor(before.trim().toLowerCase()) ? `the ${before.trim()} ${noun}` : null;
+  const asked = (worldName(naming, seen) ?? own)?.toLowerCase().split(/\s+/);
+  if (!asked) return null;
+  const n = seen.filter((s) => `the ${nameOf(s)}` === asked.join(' ')).length;
+  return n < 2 ? null : alike(n, asked.slice(1).join(' '), text);
+}
+
+/** A shape named by its shape or colour alone that several shapes seen fit, none told apart by what was said. */
+function severalNote(text: string, naming: Naming, seen: readonly SeenShape[]): string | null {
+  const named = fitting(naming, seen);
+  if (!named || named.fits.length < 2 || (named.color && named.shape)) return null;
+  const { fits } = named;
+  if (fits.every((s) => nameOf(s) === nameOf(fits[0]!))) return alike(fits.length, nameOf(fits[0]!), text);
+  const shows = `the picture shows ${fits.length} shapes "${text}" may name (${listed(fits.map((s) => `a ${nameOf(s)}`))})`;
+  // a fit the model can be asked for by name (the picture's only one of its colour and shape), and its place
+  const one = fits.find((s) => seen.filter((t) => nameOf(t) === nameOf(s)).length === 1);
+  if (!one) return `${shows}, ${ALIKE_TAIL}`;
+  const where = PLACES.find(([, way]) => furthest(fits, [way]) === one)?.[0];
+  const place = where ? ` or its place ("the ${named.shape ?? 'shape'} ${where}")` : '';
+  return `${shows}, so the model may change one, several or none: say which by its colour and shape ("the ${nameOf(one)}")${place}`;
+}
+
+/** The places a note suggests, each the way it points. */
+const PLACES: readonly [string, readonly [number, number]][] = [
+  ['on the left', PLACE_WORDS.left!],
+  ['on the right', PLACE_WORDS.right!],
+  ['at the top', PLACE_WORDS.top!],
+  ['at the bottom', PLACE_WORDS.bottom!],
+];
 
 /** Does an edit name a shape otherwise than the world does ("remove the circle", "make the large red star blue")? */
 export const namesOtherwise = (edit: string) => namings(edit).some((n) => otherName(n.naming) !== null);

@@ -205,6 +205,33 @@ describe('eachShapeSeen', () => {
     expect(whichNote(['make the red shape green'], seen)).toMatch(
       /^the picture shows 2 shapes "the red shape" may name \(a red square and a red circle\)/,
     );
+    // two alike (the same colour and shape): no name the model knows tells them apart, however they are told
+    const twins: SeenShape[] = [
+      { color: 'red', shape: 'circle', x: 0.2, y: 0.5 },
+      { color: 'red', shape: 'circle', x: 0.8, y: 0.3 },
+      { color: 'blue', shape: 'circle', x: 0.5, y: 0.1 },
+    ];
+    for (const text of [
+      'the red circle',
+      'the red circle on the left',
+      'the large red circle',
+      'the circle on the left',
+    ])
+      expect(whichNote([`remove ${text}`], twins), text).toBe(
+        `the picture shows 2 red circles, and the model knows a shape only by its colour and shape, so for "${text}" ` +
+          'it may change one, several or none',
+      );
+    // several that fit, one of them with a name of its own: that one suggested
+    expect(whichNote(['remove the circle'], twins)).toMatch(
+      /^the picture shows 3 shapes "the circle" may name \(a red circle, a red circle and a blue circle\), .* \("the blue circle"\) or its place \("the circle at the top"\)$/,
+    );
+    expect(whichNote(['remove the blue circle', 'remove the circle at the top'], twins)).toBeNull();
+    // none with a name of its own: which there are, and that no name tells them
+    const pairs = [...twins, { color: 'blue', shape: 'circle', x: 0.5, y: 0.9 }];
+    expect(whichNote(['remove the circle'], pairs)).toBe(
+      'the picture shows 4 shapes "the circle" may name (a red circle, a red circle, a blue circle and a blue ' +
+        'circle), and the model knows a shape only by its colour and shape, so it may change one, several or none',
+    );
     // one above the other: told by "at the top"
     const stacked = [
       { color: 'red', shape: 'star', x: 0.5, y: 0.8 },
