@@ -115,13 +115,15 @@ export function eachNote(edits: readonly string[], seen: readonly SeenShape[]): 
 }
 
 /**
- * "the red circle", "the large dotted star", "the shape", "the circles", "the left circle", "the circle on the
- * left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
+ * "the red circle", "the large dotted star", "the shape", "the object", "the circles", "the left circle", "the
+ * circle on the left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
  */
 const NAMED = new RegExp(
-  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape)(e?s)?\b(?:${PLACE_AFTER})?`,
+  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape|object)(e?s)?\b(?:${PLACE_AFTER})?`,
   'giu',
 );
+/** "the shape", "the object": a noun for any of the world's shapes. */
+const anyShape = (noun: string) => /^(?:shape|object)$/i.test(noun);
 /**
  * Verbs after which a place is where the thing goes ("put the red circle on the left instead", the world's move;
  * "place …" adds too), not which thing it is — unlike never-edits.ts's moves, which never add.
@@ -144,7 +146,7 @@ export function notThereNote(edits: readonly string[], seen: readonly SeenShape[
     for (const m of edit.matchAll(NAMED)) {
       const shape = m[2]!.toLowerCase();
       const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
-      const fits = (s: SeenShape) => (shape === 'shape' || s.shape === shape) && (!color || s.color === color);
+      const fits = (s: SeenShape) => (anyShape(shape) || s.shape === shape) && (!color || s.color === color);
       const given = color !== undefined && edits.slice(0, i).some((e) => e.includes(shape) && e.endsWith(` ${color}`));
       const name = color ? `${color} ${shape}` : shape;
       if (!seen.some(fits) && !brought.has(shape) && !given && !missing.includes(name)) missing.push(name);
@@ -216,7 +218,7 @@ function otherName([before, noun, plural, place]: Naming) {
   const known = (w: string) => isColor(w) || w in SIZE_WORDS || STYLE_WORD.test(w) || w in PLACE_WORDS;
   if (plural || !words.every(known)) return null;
   const color = words.find(isColor);
-  const shape = noun.toLowerCase() === 'shape' ? undefined : noun.toLowerCase();
+  const shape = anyShape(noun) ? undefined : noun.toLowerCase();
   if (color && shape && words.length === 1) return null; // the world's own name
   const toward = words.filter((w) => w in PLACE_WORDS).map((w) => PLACE_WORDS[w]!);
   return { color, shape, size: SIZE_WORDS[words.find((w) => w in SIZE_WORDS) ?? ''], toward };

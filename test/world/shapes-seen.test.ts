@@ -92,6 +92,7 @@ describe('eachShapeSeen', () => {
     expect(notThereNote(['make the star red'], seen)).toBe(
       'the picture shows no star (it shows a blue circle, a red square, a green triangle and a red circle), so the model will change something else or nothing',
     );
+    expect(notThereNote(['remove the yellow object'], seen)).toMatch(/^the picture shows no yellow object \(it shows /);
     expect(notThereNote(['make the blue square red', 'remove the star', 'move the star up'], seen)).toMatch(
       /^the picture shows no blue square and no star \(it shows /,
     );
@@ -116,6 +117,9 @@ describe('eachShapeSeen', () => {
       ['make the green shape red', 'make the green triangle red'],
       ['move the blue shape to the left of the square', 'move the blue circle to the left of the red square'],
       ['Move the Triangle up', 'Move the green triangle up'],
+      // "the object" as "the shape"
+      ['make the green object red', 'make the green triangle red'],
+      ['remove the blue object', 'remove the blue circle'],
     ];
     for (const [edit, named] of cases) {
       expect(namesOtherwise(edit), edit).toBe(true);
