@@ -164,7 +164,10 @@ export class MiniEditor {
     // their words alone can be unknown
     const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), phrased: worldPhrasing(c) }));
     const asked = edits.map((e) => worldColors(e.phrased ?? e.typed));
-    const unknownWords = tok.unknownWords(asked.join(' and '));
+    // a shape named as the picture shows it is asked so: its words are the model's ("the green thing" → "the green
+    // square")
+    const seen = styled ? undefined : o.seen;
+    const unknownWords = tok.unknownWords(asked.map((a) => (seen ? asWorldNames(a, seen) : a)).join(' and '));
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
       read === typed ? null : itNote(typed, read),
@@ -177,10 +180,10 @@ export class MiniEditor {
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
       // which of several that fit (the shapes seen in it, when the caller read them: shapesIn)
-      o.seen && !styled ? notThereNote(asked, o.seen) : null,
-      o.seen && !styled ? namedNote(namedOtherwise(asked, o.seen)) : null,
-      o.seen && !styled ? whichNote(asked, o.seen) : null,
-      o.seen && !styled ? eachNote(asked, o.seen) : null,
+      seen ? notThereNote(asked, seen) : null,
+      seen ? namedNote(namedOtherwise(asked, seen)) : null,
+      seen ? whichNote(asked, seen) : null,
+      seen ? eachNote(asked, seen) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };

@@ -119,11 +119,11 @@ export function eachNote(edits: readonly string[], seen: readonly SeenShape[]): 
  * circle on the left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
  */
 const NAMED = new RegExp(
-  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape|object)(e?s)?\b(?:${PLACE_AFTER})?`,
+  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape|object|thing|item)(e?s)?\b(?:${PLACE_AFTER})?`,
   'giu',
 );
-/** "the shape", "the object": a noun for any of the world's shapes. */
-const anyShape = (noun: string) => /^(?:shape|object)$/i.test(noun);
+/** "the shape", "the object", "the thing", "the item": a noun for any of the world's shapes. */
+const anyShape = (noun: string) => /^(?:shape|object|thing|item)$/i.test(noun);
 /**
  * Verbs after which a place is where the thing goes ("put the red circle on the left instead", the world's move;
  * "place …" adds too), not which thing it is — unlike never-edits.ts's moves, which never add.

@@ -233,6 +233,14 @@ describe('MiniEditor', () => {
     expect(placed.image).toEqual(named.image);
     // nothing said to tell them apart: as typed, and the note says which there are
     const seen = await ed.shapesIn(pair.s.inputs[0]!);
+    // "the thing" named as the picture shows it: "thing" is then no unknown word (it is not asked)
+    const other = pair.s.before!.objects.find((o) =>
+      pair.s.before!.objects.every((p) => p === o || p.color !== o.color),
+    )!;
+    const thing = ed.checkPrompt(`remove the ${other.color} thing`, { seen });
+    expect(thing.unknownWords).not.toContain('thing');
+    expect(thing.note).toContain(`read "the ${other.color} thing" as "the ${other.color} ${other.shape}"`);
+    expect(ed.checkPrompt(`remove the ${other.color} thing`).unknownWords).toContain('thing'); // no picture read
     expect(ed.checkPrompt(`remove the ${pair.left.shape}`, { seen }).note).toMatch(
       new RegExp(
         `the picture shows 2 shapes "the ${pair.left.shape}" may name \\(a ${pair.left.color} ${pair.left.shape} and `,

@@ -120,6 +120,7 @@ describe('eachShapeSeen', () => {
       // "the object" as "the shape"
       ['make the green object red', 'make the green triangle red'],
       ['remove the blue object', 'remove the blue circle'],
+      ['remove the green thing', 'remove the green triangle'],
     ];
     for (const [edit, named] of cases) {
       expect(namesOtherwise(edit), edit).toBe(true);
