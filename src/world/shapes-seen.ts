@@ -95,8 +95,6 @@ export function eachShapeSeen(clause: string, seen: readonly SeenShape[]): strin
   return named.map((s) => `${verb} the ${s.color} ${s.shape}${rest}`);
 }
 
-/** "on the left", "at the top right", "in the bottom-left corner": where a shape is, after its noun (not "… of"). */
-const PLACE_AFTER = String.raw`\s+(?:on|at|in)\s+the\s+((?:top|bottom)(?:[\s-]+(?:left|right))?|left|right)(?:\s+(?:side|corner))?\b(?!\s+of\b)`;
 /**
  * What to tell a user whose edits edit every shape of a kind ("remove all the shapes", "make the circles blue"): each
  * is made as one edit per shape the picture shows (eachShapeSeen), named; null when none is.
@@ -114,16 +112,23 @@ export function eachNote(edits: readonly string[], seen: readonly SeenShape[]): 
   return notes.length ? notes.join('; ') : null;
 }
 
+/** "on the left", "at the top right", "in the bottom-left corner": where a shape is, after its noun (not "… of"). */
+const PLACE_AFTER = String.raw`\s+(?:on|at|in)\s+the\s+((?:top|bottom)(?:[\s-]+(?:left|right))?|left|right)(?:\s+(?:side|corner))?\b(?!\s+of\b)`;
+/** "the shape", "the object", "the thing", "the item": a noun for any of the world's shapes. */
+const ANY_SHAPE = 'shape|object|thing|item';
+const ANY_SHAPE_NOUN = new RegExp(`^(?:${ANY_SHAPE})$`, 'i');
+const anyShape = (noun: string) => ANY_SHAPE_NOUN.test(noun);
 /**
  * "the red circle", "the large dotted star", "the shape", "the object", "the circles", "the left circle", "the
- * circle on the left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a place after).
+ * circle on the left": a thing of the picture's, named (its words before the noun, the noun, a plural's ending, a
+ * place after).
  */
 const NAMED = new RegExp(
-  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|shape|object|thing|item)(e?s)?\b(?:${PLACE_AFTER})?`,
+  String.raw`\bthe\s+((?:(?!the\b)[\p{L}-]+\s+){0,3}?)(${SHAPE}|${ANY_SHAPE})(e?s)?\b(?:${PLACE_AFTER})?`,
   'giu',
 );
-/** "the shape", "the object", "the thing", "the item": a noun for any of the world's shapes. */
-const anyShape = (noun: string) => /^(?:shape|object|thing|item)$/i.test(noun);
+/** A name's text that ends with a place after its noun: that place. */
+const PLACE_AT_END = new RegExp(`(?:${PLACE_AFTER})$`, 'iu');
 /**
  * Verbs after which a place is where the thing goes ("put the red circle on the left instead", the world's move;
  * "place …" adds too), not which thing it is — unlike never-edits.ts's moves, which never add.
@@ -203,7 +208,7 @@ function namings(edit: string): { text: string; at: number; naming: Naming }[] {
   });
 }
 /** The length of the place after the noun that a name's text ends with. */
-const placeLength = (text: string) => new RegExp(`(?:${PLACE_AFTER})$`, 'iu').exec(text)?.[0].length ?? 0;
+const placeLength = (text: string) => PLACE_AT_END.exec(text)?.[0].length ?? 0;
 
 /**
  * Words before a shape's noun ("the large red", "the left") and a place after it, read when they name it otherwise
