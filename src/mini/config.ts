@@ -17,6 +17,11 @@ export interface MiniConfig {
   /** text tokens per number of context images (0: text-to-image, 1: edit, 2: style reference) */
   textLength: Record<string, number>;
   /**
+   * the transformer was trained to replace a word given the new word's glyph image after the picture
+   * (world/glyph.ts, train-flow's `glyph`): the editor then gives it one (mini/glyph.ts); absent = false
+   */
+  glyph?: boolean;
+  /**
    * sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off;
    * `candidates`: samples per request, the most likely kept (rerank.ts), absent = 1
    */

@@ -22,6 +22,7 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
+import { glyphEdit } from './glyph.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
@@ -234,7 +235,13 @@ export class MiniEditor {
     const made = seen ? asWorldNames(read, seen) : read;
     const prompt = asked === typed ? o.prompt : asked;
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
-    const reqs = [{ prompt, images: fitted.map((f) => f.image), seed }];
+    // a word replaced ("replace 'ZEBRA' with 'KEY'"): the new word's glyphs drawn where the picture shows the old
+    // one, given after it, when the model was trained so (glyph.ts)
+    const glyph =
+      fitted.length === 1 && this.pipe.model.config.glyph
+        ? glyphEdit(this.pipe.tokenizer.labels(asked), fitted[0]!.image)
+        : null;
+    const reqs = [{ prompt, images: [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])], seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     const preserve = o.preserve !== false;
     if (fitted[0]) {

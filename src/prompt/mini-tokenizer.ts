@@ -209,6 +209,11 @@ export class MiniTokenizer {
     return { unknownWords, typos, otherWords, note };
   }
 
+  /** The labels of a text as the model reads them (in capitals, in order: "replace 'cat' with DOG" → CAT, DOG). */
+  labels(text: string): string[] {
+    return this.split(text).filter(isLabel);
+  }
+
   /** Token ids without [CLS] and padding. */
   pieces(text: string): number[] {
     const ids: number[] = [];

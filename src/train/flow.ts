@@ -31,6 +31,7 @@ import type { Split } from '../world/split.ts';
 import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
 import { UserError } from '../errors.ts';
 import { withExtraWords, withUnknownWords } from './phrasing.ts';
+import { glyphImage } from '../world/glyph.ts';
 
 /** One training example: instruction, context images (0…2), target. */
 export interface Example {
@@ -56,15 +57,13 @@ export function exampleOf(s: Sample, turn = 0): Example {
   };
 }
 
-export const CONTEXTS: Record<Family, number> = {
-  local: 1,
-  global: 1,
-  text: 1,
-  style: 2,
-  character: 1,
-  t2i: 0,
-  multiturn: 1,
-};
+/** A word replacement as an example with the new word's glyph image after its input (world/glyph.ts). */
+export function glyphExample(s: Sample): Example {
+  const e = exampleOf(s);
+  const t = s.after.text;
+  if (s.task !== 'text.replace' || !t) throw new Error(`glyphExample: ${s.key} is ${s.task}, not a word replacement`);
+  return { ...e, inputs: [...e.inputs, glyphImage(t.word, t, s.size)] };
+}
 
 /**
  * Streams of examples, one per family: family f reads the world's samples with seed hash(seed, f), so families do
@@ -76,7 +75,7 @@ export const CONTEXTS: Record<Family, number> = {
  */
 export class ExampleStreams {
   positions: Record<string, number> = {};
-  private streams = new Map<Family, { at: number; samples: Generator<Sample> }>();
+  private streams = new Map<string, { at: number; samples: Generator<Sample> }>();
   constructor(
     readonly split: Split,
     readonly seed: number,
@@ -89,22 +88,37 @@ export class ExampleStreams {
   }
 
   next(family: Family): Example {
-    const i = this.positions[family] ?? 0;
-    let stream = this.streams.get(family);
+    const s = this.draw(family, family, this.keeper(family));
+    return exampleOf(s, s.index % 5);
+  }
+
+  /**
+   * A word replacement with its glyph image (world/glyph.ts) as the second context image: the 'glyph' stream,
+   * text.replace samples of its own scenes (seed hash(seed, 'glyph')).
+   */
+  nextGlyph(): Example {
+    const s = this.draw('glyph', 'text', (task) => task === 'text.replace');
+    return glyphExample(s);
+  }
+
+  /** The next sample of stream `key` (a family's, or 'glyph'), which reads `family`'s samples that `keep` keeps. */
+  private draw(key: string, family: Family, keep: SampleFilter | undefined): Sample {
+    const i = this.positions[key] ?? 0;
+    let stream = this.streams.get(key);
     if (stream?.at !== i) {
       const opts = {
         split: this.split,
-        seed: hashSeed(this.seed, family),
+        seed: hashSeed(this.seed, key),
         size: this.size,
         families: [family],
         ...this.world,
       };
-      stream = { at: i, samples: streamSamples({ ...opts, start: i, keep: this.keeper(family) }) };
-      this.streams.set(family, stream);
+      stream = { at: i, samples: streamSamples({ ...opts, start: i, keep }) };
+      this.streams.set(key, stream);
     }
     const s = stream.samples.next().value as Sample;
-    stream.at = this.positions[family] = s.index + 1;
-    return exampleOf(s, s.index % 5);
+    stream.at = this.positions[key] = s.index + 1;
+    return s;
   }
 
   /** Keep task T at position i with probability w(T) / max w of the family; undefined when nothing is skipped. */

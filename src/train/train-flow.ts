@@ -28,7 +28,7 @@ import { makeSample, type Sample } from '../world/dataset.ts';
 import { hashSeed, Rng } from '../engine/random.ts';
 import type { Family } from '../world/tasks.ts';
 import { warmStart } from './warm-start.ts';
-import { CONTEXTS, ExampleStreams, exampleOf, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
+import { ExampleStreams, exampleOf, glyphExample, type FlowBatchSpec, flowFeeds, flowLoss } from './flow.ts';
 import { type LoopResult, loopSettings, type RunConfig, trainLoop } from './loop.ts';
 
 export interface FlowTrainConfig extends RunConfig {
@@ -76,6 +76,11 @@ export interface FlowTrainConfig extends RunConfig {
    * around an instruction that carry nothing ("Please …") do not change the edit; 0 or absent: none
    */
   extraWords?: number;
+  /**
+   * share of the two-image steps (mix.ctx2) that are word replacements given the new word's glyph image as their
+   * second image (world/glyph.ts), so that the model draws a word by copying its glyphs; 0 or absent: none
+   */
+  glyph?: number;
   /** train samples whose instructions make the tokenizer's vocabulary */
   vocabSamples: number;
   /** validation examples per family */
@@ -128,6 +133,7 @@ export function miniConfig(c: FlowTrainConfig, vocabSize: number, ae: MiniConfig
     },
     ae,
     textLength: c.textLength,
+    ...(c.glyph ? { glyph: true } : {}),
     sampling: c.sampling,
   };
 }
@@ -137,14 +143,20 @@ interface ValItem {
   family: Family;
 }
 
-/** Sample the validation examples and score them as the benchmark does. */
+/**
+ * Sample the validation examples and score them as the benchmark does; a model trained with glyph images gets its
+ * word replacements with theirs (as the editor gives them: mini/glyph.ts).
+ */
 export async function validateFlow(
   pipe: MiniPipeline,
   items: ValItem[],
   seed = 0,
   o: MiniRunOptions = {},
 ): Promise<Record<string, number>> {
-  const ex = items.map((it) => exampleOf(it.sample, 0));
+  const glyph = pipe.model.config.glyph === true;
+  const ex = items.map((it) =>
+    glyph && it.sample.task === 'text.replace' ? glyphExample(it.sample) : exampleOf(it.sample, 0),
+  );
   const outs = await pipe.run(
     ex.map((e, i) => ({ prompt: e.instruction, images: e.inputs, seed: seed + i })),
     o,
@@ -227,6 +239,15 @@ export async function trainFlow(
     'the share of edit instructions given made-up words for their phrasing',
   );
   const extraWords = share('extraWords', c.extraWords, 'the share of instructions given made-up words around them');
+  const glyph = share(
+    'glyph',
+    c.glyph,
+    "the share of two-image steps that are word replacements with the new word's glyph image",
+  );
+  if (glyph && !(c.textLength?.['2'] && c.mix?.ctx2 > 0))
+    throw new UserError(
+      'glyph needs two-image steps: give textLength a "2" (text tokens with two images) and mix.ctx2 above 0',
+    );
   if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
     throw new UserError(
       `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
@@ -311,12 +332,14 @@ export async function trainFlow(
       const rng = new Rng(hashSeed(c.seed, 'flow-step', step));
       const u = rng.next();
       const k = u < c.mix.ctx0 ? 0 : u < c.mix.ctx0 + c.mix.ctx2 ? 2 : 1;
+      // a share of the two-image steps are word replacements with their glyph image (drawn only with `glyph`, so
+      // that runs without it replay their random draws exactly)
+      const glyphs = k === 2 && glyph !== undefined && glyph > 0 && rng.next() < glyph;
       const examples = Array.from({ length: c.batch }, () =>
-        streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)),
+        glyphs ? streams.nextGlyph() : streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)),
       );
       for (const e of examples)
-        if (CONTEXTS[e.family] !== k)
-          throw new Error(`family ${e.family} has ${CONTEXTS[e.family]} context images, not ${k}`);
+        if (e.inputs.length !== k) throw new Error(`${e.task} has ${e.inputs.length} context images, not ${k}`);
       return { variant: `ctx${k}`, feeds: await flowFeeds(ae, tokenizer, examples, spec(k), rng, c.promptDropout) };
     },
     dataState: () => ({ ...streams.positions }),

@@ -61,9 +61,14 @@ export function drawObject(img: RGBImage, o: SceneObject): void {
 }
 
 export function drawLabel(img: RGBImage, t: TextLabel): void {
+  drawWord(img, t.word, t, TEXT_COLORS[t.color]);
+}
+
+/** Draw `word` in the labels' font and size, centred on `centre` (fractions of the side), in colour `c`. */
+export function drawWord(img: RGBImage, word: string, centre: { x: number; y: number }, c: RGB): void {
   const unit = TEXT_UNIT * img.width;
-  const { w, h } = textCells(t.word);
-  drawText(img, t.word, t.x * img.width - (w * unit) / 2, t.y * img.width - (h * unit) / 2, unit, TEXT_COLORS[t.color]);
+  const { w, h } = textCells(word);
+  drawText(img, word, centre.x * img.width - (w * unit) / 2, centre.y * img.width - (h * unit) / 2, unit, c);
 }
 
 export function drawSceneCharacter(img: RGBImage, c: NonNullable<Scene['character']>): void {

@@ -224,6 +224,19 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-extra.json'), '--out', at('bad-run')],
       /^kontext train: extraWords must be a number from 0 to 1 \(the share of instructions given made-up words around them; 0 or absent: none\), got "some"$/,
     );
+    await writeFile(at('bad-glyph.json'), JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, glyph: 2 }));
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-glyph.json'), '--out', at('bad-run')],
+      /^kontext train: glyph must be a number from 0 to 1 \(the share of two-image steps that are word replacements with the new word's glyph image; 0 or absent: none\), got 2$/,
+    );
+    await writeFile(
+      at('glyph-one.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, glyph: 0.5, textLength: { 0: 88, 1: 56 } }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('glyph-one.json'), '--out', at('bad-run')],
+      /^kontext train: glyph needs two-image steps: give textLength a "2" \(text tokens with two images\) and mix\.ctx2 above 0$/,
+    );
   });
 });
 

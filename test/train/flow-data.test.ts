@@ -16,7 +16,8 @@ import {
   flowLoss,
   sampleT,
 } from '../../src/train/flow.ts';
-import { makeSample } from '../../src/world/dataset.ts';
+import { makeSample, streamSamples } from '../../src/world/dataset.ts';
+import { glyphImage } from '../../src/world/glyph.ts';
 import { tinyPipeline } from '../mini/tiny.ts';
 
 describe('ExampleStreams', () => {
@@ -48,6 +49,27 @@ describe('ExampleStreams', () => {
       expect(y.instruction).toBe(x.instruction);
       expect(y.target.data).toEqual(x.target.data);
     }
+  });
+});
+
+describe('ExampleStreams.nextGlyph', () => {
+  it("gives the 'glyph' stream's word replacements in order, the new word's glyph image after the input", () => {
+    const streams = new ExampleStreams('train', 7, 64);
+    const want = [...streamSamples({ split: 'train', seed: hashSeed(7, 'glyph'), families: ['text'], count: 12 })]
+      .filter((s) => s.task === 'text.replace')
+      .slice(0, 3);
+    for (const s of want) {
+      const e = streams.nextGlyph();
+      expect([e.task, e.instruction]).toEqual([s.task, s.instruction]);
+      expect(e.inputs[0]!.data).toEqual(s.inputs[0]!.data);
+      expect(e.inputs[1]!.data).toEqual(glyphImage(s.after.text!.word, s.after.text!, 64).data);
+      expect(e.target.data).toEqual(s.target.data);
+    }
+    expect(streams.positions).toEqual({ glyph: want[2]!.index + 1 });
+    // resumed from the saved position, the same next example
+    const again = new ExampleStreams('train', 7, 64);
+    again.positions = { ...streams.positions };
+    expect(again.nextGlyph().instruction).toBe(streams.nextGlyph().instruction);
   });
 });
 

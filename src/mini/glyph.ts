@@ -1,0 +1,85 @@
+// A word replaced as the model was trained to replace it: the new word's glyph image (world/glyph.ts) drawn where
+// the old word is, given after the picture. The old word is found by its glyphs: the labels' font is the world's
+// own, drawn one glyph cell per pixel at 64 px, so a word shows as one colour on the cells the font inks and
+// another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of its
+// phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
+
+import { createImage, type RGBImage } from '../image/rgb.ts';
+import { drawText, textCells } from '../world/font.ts';
+import { glyphImage } from '../world/glyph.ts';
+import { TEXT_UNIT } from '../world/scene.ts';
+
+/** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
+const MISREAD = 2;
+/** The least distance (RGB) between a word's ink and its ground. */
+const CONTRAST = 20;
+
+/** Where `word` is drawn in `img` in the labels' font and size: its centre (fractions of the side), or null. */
+export function findWord(img: RGBImage, word: string): { x: number; y: number } | null {
+  const S = img.width;
+  const unit = TEXT_UNIT * S;
+  const { w, h } = textCells(word);
+  const bw = Math.ceil(w * unit);
+  const bh = Math.ceil(h * unit);
+  if (!w || bw > S || bh > img.height) return null;
+  // the word's ink drawn at the origin: 1 where the font inks a pixel of its box
+  const stamp = createImage(bw, bh);
+  drawText(stamp, word, 0, 0, unit, [255, 255, 255]);
+  const inked = Uint8Array.from({ length: bw * bh }, (_, i) => (stamp.data[i * 3] ? 1 : 0));
+  const d = img.data;
+  let best: { x: number; y: number; misread: number; contrast: number } | null = null;
+  for (let oy = 0; oy + bh <= img.height; oy++)
+    for (let ox = 0; ox + bw <= S; ox++) {
+      // mean colour of the ink and of the ground inside the box
+      const sum = [0, 0, 0, 0, 0, 0];
+      let n = 0;
+      for (let y = 0; y < bh; y++)
+        for (let x = 0; x < bw; x++) {
+          const p = ((oy + y) * S + ox + x) * 3;
+          const k = inked[y * bw + x] ? 0 : 3;
+          for (let c = 0; c < 3; c++) sum[k + c] += d[p + c];
+          n += inked[y * bw + x];
+        }
+      const ink = [sum[0] / n, sum[1] / n, sum[2] / n];
+      const m = bw * bh - n;
+      const ground = [sum[3] / m, sum[4] / m, sum[5] / m];
+      const contrast = Math.hypot(ink[0] - ground[0], ink[1] - ground[1], ink[2] - ground[2]);
+      if (contrast < CONTRAST) continue;
+      // pixels nearer the other side's mean than their own
+      let misread = 0;
+      for (let y = 0; y < bh && misread <= MISREAD; y++)
+        for (let x = 0; x < bw; x++) {
+          const p = ((oy + y) * S + ox + x) * 3;
+          const di = Math.hypot(d[p] - ink[0], d[p + 1] - ink[1], d[p + 2] - ink[2]);
+          const dg = Math.hypot(d[p] - ground[0], d[p + 1] - ground[1], d[p + 2] - ground[2]);
+          if (inked[y * bw + x] ? di > dg : dg > di) misread++;
+        }
+      if (misread > MISREAD) continue;
+      if (!best || misread < best.misread || (misread === best.misread && contrast > best.contrast))
+        best = { x: ox, y: oy, misread, contrast };
+    }
+  // the box's origin is where the font's first cell starts: the word's centre is half its cells further
+  return best && { x: (best.x + (w * unit) / 2) / S, y: (best.y + (h * unit) / 2) / img.height };
+}
+
+/** A replacement of the word the picture shows by another, and the new word's glyph image. */
+export interface GlyphEdit {
+  from: string;
+  to: string;
+  image: RGBImage;
+}
+
+/**
+ * The glyph image for a prompt naming two labels (`labels`, as the tokenizer reads them) of which `img` shows
+ * exactly one: the other drawn where it is. Null when the prompt names another number of labels, or the picture
+ * shows neither or both (the edit then goes to the model without it).
+ */
+export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit | null {
+  const words = [...new Set(labels)];
+  if (words.length !== 2) return null;
+  const found = words.map((w) => findWord(img, w));
+  const i = found.findIndex((f) => f !== null);
+  if (i < 0 || found[1 - i] !== null) return null;
+  const to = words[1 - i]!;
+  return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width) };
+}
