@@ -1,12 +1,12 @@
 // A word replaced as the model was trained to replace it: the new word's glyph image (world/glyph.ts) drawn where
-// the old word is, given after the picture. The old word is found by its glyphs: the labels' font is the world's
-// own, drawn one glyph cell per pixel at 64 px, so a word shows as one colour on the cells the font inks and
-// another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of its
-// phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
+// the old word is, in its colours, given after the picture. The old word is found by its glyphs: the labels' font is
+// the world's own, drawn one glyph cell per pixel at 64 px, so a word shows as one colour on the cells the font inks
+// and another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of
+// its phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
-import { glyphImage } from '../world/glyph.ts';
+import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
@@ -14,8 +14,14 @@ const MISREAD = 2;
 /** The least distance (RGB) between a word's ink and its ground. */
 const CONTRAST = 20;
 
-/** Where `word` is drawn in `img` in the labels' font and size: its centre (fractions of the side), or null. */
-export function findWord(img: RGBImage, word: string): { x: number; y: number } | null {
+/** A word found in a picture: its centre (fractions of the side) and its colours there. */
+export interface FoundWord extends WordColors {
+  x: number;
+  y: number;
+}
+
+/** Where `word` is drawn in `img` in the labels' font and size, and in which colours; or null. */
+export function findWord(img: RGBImage, word: string): FoundWord | null {
   const S = img.width;
   const unit = TEXT_UNIT * S;
   const { w, h } = textCells(word);
@@ -27,7 +33,7 @@ export function findWord(img: RGBImage, word: string): { x: number; y: number } 
   drawText(stamp, word, 0, 0, unit, [255, 255, 255]);
   const inked = Uint8Array.from({ length: bw * bh }, (_, i) => (stamp.data[i * 3] ? 1 : 0));
   const d = img.data;
-  let best: { x: number; y: number; misread: number; contrast: number } | null = null;
+  let best: { x: number; y: number; misread: number; contrast: number; ink: number[]; ground: number[] } | null = null;
   for (let oy = 0; oy + bh <= img.height; oy++)
     for (let ox = 0; ox + bw <= S; ox++) {
       // mean colour of the ink and of the ground inside the box
@@ -56,10 +62,17 @@ export function findWord(img: RGBImage, word: string): { x: number; y: number } 
         }
       if (misread > MISREAD) continue;
       if (!best || misread < best.misread || (misread === best.misread && contrast > best.contrast))
-        best = { x: ox, y: oy, misread, contrast };
+        best = { x: ox, y: oy, misread, contrast, ink, ground };
     }
   // the box's origin is where the font's first cell starts: the word's centre is half its cells further
-  return best && { x: (best.x + (w * unit) / 2) / S, y: (best.y + (h * unit) / 2) / img.height };
+  if (!best) return null;
+  const rgb = (c: number[]) => [Math.round(c[0]!), Math.round(c[1]!), Math.round(c[2]!)] as const;
+  return {
+    x: (best.x + (w * unit) / 2) / S,
+    y: (best.y + (h * unit) / 2) / img.height,
+    ink: rgb(best.ink),
+    ground: rgb(best.ground),
+  };
 }
 
 /** A replacement of the word the picture shows by another, and the new word's glyph image. */
@@ -81,5 +94,5 @@ export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit |
   const i = found.findIndex((f) => f !== null);
   if (i < 0 || found[1 - i] !== null) return null;
   const to = words[1 - i]!;
-  return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width) };
+  return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!) };
 }

@@ -32,6 +32,7 @@ import { type Family, TASKS, tasksOf } from '../world/tasks.ts';
 import { UserError } from '../errors.ts';
 import { withExtraWords, withUnknownWords } from './phrasing.ts';
 import { glyphImage } from '../world/glyph.ts';
+import { findWord } from '../mini/glyph.ts';
 
 /** One training example: instruction, context images (0…2), target. */
 export interface Example {
@@ -57,12 +58,19 @@ export function exampleOf(s: Sample, turn = 0): Example {
   };
 }
 
-/** A word replacement as an example with the new word's glyph image after its input (world/glyph.ts). */
+/**
+ * A word replacement as an example with the new word's glyph image after its input (world/glyph.ts): at the
+ * target's place, in the colours the input shows the old word in (read as the editor reads them: findWord).
+ */
 export function glyphExample(s: Sample): Example {
   const e = exampleOf(s);
   const t = s.after.text;
-  if (s.task !== 'text.replace' || !t) throw new Error(`glyphExample: ${s.key} is ${s.task}, not a word replacement`);
-  return { ...e, inputs: [...e.inputs, glyphImage(t.word, t, s.size)] };
+  const old = s.before?.text;
+  if (s.task !== 'text.replace' || !t || !old)
+    throw new Error(`glyphExample: ${s.key} is ${s.task}, not a word replacement`);
+  const colors = findWord(e.inputs[0]!, old.word);
+  if (!colors) throw new Error(`glyphExample: the word '${old.word}' of ${s.key} is not found in its input`);
+  return { ...e, inputs: [...e.inputs, glyphImage(t.word, t, s.size, colors)] };
 }
 
 /**

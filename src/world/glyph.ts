@@ -1,21 +1,24 @@
 // The glyph image of a word replacement (after AnyText and TextDiffuser, which condition text rendering on the
-// words drawn in a standard font where they go): the new word in the labels' font, white on black, centred where
-// the word it replaces is centred. It is given to the model as a second context image, so that drawing a word it
-// has never drawn is copying glyphs it sees — what it must still do is erase the old word, ink the new one in the
-// old one's colour and keep everything else. Training draws it from the target scene (train/flow.ts, `glyph`); the
-// editor from where it finds the old word in the picture (mini/glyph.ts).
+// words drawn in a standard font where they go): the new word in the labels' font, in the old word's ink on its
+// ground, centred where the old word is centred. It is given to the model as a second context image, so that
+// drawing a word it has never drawn is copying glyphs it sees — what it must still do is erase the old word, put
+// the new one in its place and keep everything else. Both colours are read from the picture (mini/glyph.ts
+// findWord), in training as by the editor. (White on black, as AnyText draws it, was tried first: a model this small
+// did not learn to colour the glyphs in 4,000 steps — lab notes, "A glyph image for a replaced word".)
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import type { RGB } from './palette.ts';
 import { drawWord } from './render.ts';
 
-/** The glyph image's colours: ink and ground. */
-export const GLYPH_INK: RGB = [255, 255, 255];
-export const GLYPH_GROUND: RGB = [0, 0, 0];
+/** A word's colours as a picture shows them: its ink and the ground around it. */
+export interface WordColors {
+  ink: RGB;
+  ground: RGB;
+}
 
-/** `word` drawn white on black, centred on `centre` (fractions of the side), at `size` pixels. */
-export function glyphImage(word: string, centre: { x: number; y: number }, size: number): RGBImage {
-  const img = createImage(size, size); // black: GLYPH_GROUND
-  drawWord(img, word, centre, GLYPH_INK);
+/** `word` in `colors.ink` on `colors.ground` everywhere else, centred on `centre` (fractions of the side). */
+export function glyphImage(word: string, centre: { x: number; y: number }, size: number, colors: WordColors): RGBImage {
+  const img = createImage(size, size, [...colors.ground]);
+  drawWord(img, word, centre, colors.ink);
   return img;
 }

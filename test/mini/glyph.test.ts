@@ -11,21 +11,23 @@ import { findWord, glyphEdit } from '../../src/mini/glyph.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
-import { GLYPH_GROUND, GLYPH_INK, glyphImage } from '../../src/world/glyph.ts';
+import { glyphImage } from '../../src/world/glyph.ts';
+import { TEXT_COLORS } from '../../src/world/palette.ts';
 import { drawLabel, render } from '../../src/world/render.ts';
 
 const tok = MiniTokenizer.fromJson(JSON.parse(readFileSync(join(EMBEDDED_MODEL, 'tokenizer.json'), 'utf8')));
 
 describe('glyphImage', () => {
-  it('inks exactly the pixels the label of that word and centre inks, white on black', () => {
+  it('inks exactly the pixels the label of that word and centre inks, in the ink colour on the ground colour', () => {
     const label = { word: 'JAZZ', color: 'red' as const, x: 0.41, y: 0.7 };
     const scene = createImage(64, 64, [10, 10, 10]);
     drawLabel(scene, label);
-    const glyph = glyphImage('JAZZ', label, 64);
+    const colors = { ink: [200, 30, 40], ground: [90, 80, 70] } as const;
+    const glyph = glyphImage('JAZZ', label, 64, colors);
     let inked = 0;
     for (let p = 0; p < 64 * 64; p++) {
       const ink = scene.data[p * 3] !== 10;
-      expect([...glyph.data.subarray(p * 3, p * 3 + 3)]).toEqual([...(ink ? GLYPH_INK : GLYPH_GROUND)]);
+      expect([...glyph.data.subarray(p * 3, p * 3 + 3)]).toEqual([...(ink ? colors.ink : colors.ground)]);
       inked += ink ? 1 : 0;
     }
     expect(inked).toBeGreaterThan(40);
@@ -76,7 +78,11 @@ describe('glyphEdit', () => {
       const t = s.after.text!;
       expect(g, s.instruction).not.toBeNull();
       expect([g!.from, g!.to]).toEqual([s.before!.text!.word, t.word]);
-      expect(g!.image.data).toEqual(glyphImage(t.word, t, 64).data);
+      // the new word where the target has it, in the old word's colours as the input shows them (by day: the
+      // label's own colour exactly)
+      const found = findWord(s.inputs[0]!, g!.from)!;
+      if (s.before!.time === 'day') expect(found.ink).toEqual([...TEXT_COLORS[s.before!.text!.color]]);
+      expect(g!.image.data).toEqual(glyphImage(t.word, t, 64, found).data);
       replaced++;
     }
     expect(replaced).toBeGreaterThan(25);
@@ -107,7 +113,9 @@ describe('the editor with a glyph-trained model', () => {
     ed.pipe.runWithRoundTrips = (reqs, o) => {
       sent.push(reqs[0]!.images.length);
       if (reqs[0]!.images.length === 2)
-        expect(reqs[0]!.images[1]!.data).toEqual(glyphImage(s.after.text!.word, s.after.text!, 64).data);
+        expect(reqs[0]!.images[1]!.data).toEqual(
+          glyphImage(s.after.text!.word, s.after.text!, 64, findWord(s.inputs[0]!, s.before!.text!.word)!).data,
+        );
       return run(reqs, o);
     };
     const config = ed.pipe.model.config;

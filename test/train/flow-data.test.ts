@@ -18,6 +18,7 @@ import {
 } from '../../src/train/flow.ts';
 import { makeSample, streamSamples } from '../../src/world/dataset.ts';
 import { glyphImage } from '../../src/world/glyph.ts';
+import { findWord } from '../../src/mini/glyph.ts';
 import { tinyPipeline } from '../mini/tiny.ts';
 
 describe('ExampleStreams', () => {
@@ -62,7 +63,8 @@ describe('ExampleStreams.nextGlyph', () => {
       const e = streams.nextGlyph();
       expect([e.task, e.instruction]).toEqual([s.task, s.instruction]);
       expect(e.inputs[0]!.data).toEqual(s.inputs[0]!.data);
-      expect(e.inputs[1]!.data).toEqual(glyphImage(s.after.text!.word, s.after.text!, 64).data);
+      const colors = findWord(s.inputs[0]!, s.before!.text!.word)!;
+      expect(e.inputs[1]!.data).toEqual(glyphImage(s.after.text!.word, s.after.text!, 64, colors).data);
       expect(e.target.data).toEqual(s.target.data);
     }
     expect(streams.positions).toEqual({ glyph: want[2]!.index + 1 });
