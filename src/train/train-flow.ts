@@ -334,7 +334,7 @@ export async function trainFlow(
       const k = u < c.mix.ctx0 ? 0 : u < c.mix.ctx0 + c.mix.ctx2 ? 2 : 1;
       // a share of the two-image steps are word replacements with their glyph image (drawn only with `glyph`, so
       // that runs without it replay their random draws exactly)
-      const glyphs = k === 2 && glyph !== undefined && glyph > 0 && rng.next() < glyph;
+      const glyphs = k === 2 && !!glyph && rng.next() < glyph;
       const examples = Array.from({ length: c.batch }, () =>
         glyphs ? streams.nextGlyph() : streams.next(k === 0 ? 't2i' : k === 2 ? 'style' : pickFamily(rng)),
       );
