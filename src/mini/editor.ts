@@ -22,7 +22,7 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
-import { glyphEdit } from './glyph.ts';
+import { glyphEdit, replacementNote } from './glyph.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, maskImage } from './preserve.ts';
@@ -114,6 +114,8 @@ export interface MiniEditorOptions {
 
 export class MiniEditor {
   private readonly resize: Resize | undefined;
+  /** the picture each shapesIn answer was read from, at the model's size (for checkPrompt's word notes) */
+  private readonly pictures = new WeakMap<readonly SeenShape[], RGBImage>();
 
   constructor(
     readonly pipe: MiniPipeline,
@@ -168,6 +170,7 @@ export class MiniEditor {
     // a shape named as the picture shows it is asked so: its words are the model's ("the green thing" → "the green
     // square")
     const seen = styled ? undefined : o.seen;
+    const picture = seen && this.pictures.get(seen);
     const unknownWords = tok.unknownWords(asked.map((a) => (seen ? asWorldNames(a, seen) : a)).join(' and '));
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
@@ -185,14 +188,23 @@ export class MiniEditor {
       seen ? namedNote(namedOtherwise(asked, seen)) : null,
       seen ? whichNote(asked, seen) : null,
       seen ? eachNote(asked, seen) : null,
+      // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
+      picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
   }
 
-  /** The shapes a picture shows, for checkPrompt's `seen` (read as the editor reads "all the shapes": seen.ts). */
-  shapesIn(image: RGBImage): Promise<SeenShape[]> {
-    return shapesSeen(image, this.resize);
+  /**
+   * The shapes a picture shows, for checkPrompt's `seen` (read as the editor reads "all the shapes": seen.ts). The
+   * picture, as the model sees it, is kept with them (while they are), so that checkPrompt can look for the words a
+   * replacement names too.
+   */
+  async shapesIn(image: RGBImage): Promise<SeenShape[]> {
+    const { image: fitted } = await fitSquare(image, this.resolution, this.resize);
+    const seen = await shapesSeen(fitted, this.resize);
+    this.pictures.set(seen, fitted);
+    return seen;
   }
 
   async edit(o: MiniEditOptions): Promise<MiniEditResult> {

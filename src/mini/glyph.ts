@@ -96,3 +96,37 @@ export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit |
   const to = words[1 - i]!;
   return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!) };
 }
+
+/**
+ * What to say before a word replacement that will go without its glyph image, for the edits `clauses` (each as the
+ * tokenizer reads its labels: `labelsOf`) of the picture `img`: a clause naming two labels of which the picture
+ * shows neither (a typo, a word an earlier turn smudged) or both. A word an earlier clause names is not looked for
+ * (that edit may draw it first). Null when there is nothing to say.
+ */
+export function replacementNote(
+  clauses: readonly string[],
+  labelsOf: (text: string) => string[],
+  img: RGBImage,
+): string | null {
+  const named = new Set<string>();
+  const notes: string[] = [];
+  for (const clause of clauses) {
+    const words = [...new Set(labelsOf(clause))];
+    const earlier = words.some((w) => named.has(w));
+    for (const w of words) named.add(w);
+    if (words.length !== 2 || earlier) continue;
+    const shown = words.filter((w) => findWord(img, w) !== null).length;
+    const [a, b] = words.map((w) => `'${w}'`);
+    if (shown === 0)
+      notes.push(
+        `the picture shows neither ${a} nor ${b} as a word, so the replacement goes to the model without the new ` +
+          "word's glyph image and seldom takes (check the old word's spelling)",
+      );
+    else if (shown === 2)
+      notes.push(
+        `the picture shows both ${a} and ${b}, so it is not clear which replaces which and the edit goes to the ` +
+          "model without the new word's glyph image",
+      );
+  }
+  return notes.length ? notes.join('; ') : null;
+}

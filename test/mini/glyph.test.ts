@@ -137,4 +137,39 @@ describe('the editor with a glyph-trained model', () => {
     }
     expect(sent).toEqual([1, 1, 2, 1]);
   });
+
+  it('says before the edit when a replacement will go without its glyph image: neither word shown, or both', async () => {
+    const ed = await MiniEditor.load();
+    const s = [...streamSamples({ split: 'test', seed: 7, families: ['text'], count: 40 })].find(
+      (x) => x.task === 'text.replace',
+    )!;
+    const old = s.before!.text!.word;
+    const img = s.inputs[0]!;
+    const note = async (prompt: string, picture = img) =>
+      ed.checkPrompt(prompt, { seen: await ed.shapesIn(picture) }).note ?? '';
+    // the test's own replacement, and a next edit that names the word the first one draws: nothing to say
+    expect(await note(s.instruction)).not.toMatch(/glyph/);
+    expect(await note(`replace '${old}' with 'KEY' and replace 'KEY' with 'DOG'`)).not.toMatch(/glyph/);
+    // a typo in the old word: neither is there
+    expect(await note(`replace '${old}X' with 'KEY'`)).toMatch(
+      new RegExp(`the picture shows neither '${old}X' nor 'KEY' as a word, .*without the new word's glyph image`),
+    );
+    // a picture showing both words
+    const both = createImage(64, 64, [20, 20, 20]);
+    drawLabel(both, { word: 'CAT', color: 'red', x: 0.5, y: 0.25 });
+    drawLabel(both, { word: 'DOG', color: 'red', x: 0.5, y: 0.75 });
+    expect(await note("replace 'CAT' with 'DOG'", both)).toMatch(
+      /the picture shows both 'CAT' and 'DOG', so it is not clear which replaces which/,
+    );
+    // without the picture's shapes, or for a model not trained with glyph images, nothing is said
+    expect(ed.checkPrompt(`replace '${old}X' with 'KEY'`).note ?? '').not.toMatch(/glyph/);
+    const config = ed.pipe.model.config;
+    const trained = config.glyph;
+    try {
+      config.glyph = false;
+      expect(await note(`replace '${old}X' with 'KEY'`)).not.toMatch(/glyph/);
+    } finally {
+      config.glyph = trained;
+    }
+  });
 });
