@@ -3,7 +3,7 @@
 // Asked so ("remove the word 'FLUX'", "move the text to the top", "remove the creature"), the model answers with a
 // guess — the words are known, so no unknown-word note would say it; this one does, before the edit runs.
 
-import { SHAPES } from './shapes.ts';
+import { shapeNamed } from './shapes.ts';
 
 /** Words for the scene's text (also outside.ts's, for the colours asked of it). */
 export const TEXT_WORDS: ReadonlySet<string> = new Set([
@@ -17,7 +17,6 @@ export const TEXT_WORDS: ReadonlySet<string> = new Set([
 ]);
 /** Words for the scene's creature. */
 export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'character']);
-const SHAPE_WORDS = new Set<string>([...SHAPES, 'shape', 'object']);
 
 /** An edit that takes its thing away ("remove …", "take the circle away", "get rid of …"), lower-cased. */
 export const REMOVE = /^(?:remove|delete|erase|take\b.*\b(?:away|out|off)|get rid of)\b/;
@@ -32,7 +31,7 @@ const SIZE =
 export function neverNote(command: string): string | null {
   const said = command.toLowerCase();
   const words = said.split(/[^\p{L}]+/u).filter(Boolean);
-  if (words.some((w) => SHAPE_WORDS.has(w))) return null;
+  if (words.some((w) => shapeNamed(w) !== null)) return null;
   const quoted = `"${command}"`;
   if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
     return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;

@@ -18,7 +18,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { BODY_COLOR_NAMES } from './characters.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, TEXT_COLOR_NAMES } from './palette.ts';
-import { type Shape, SHAPES } from './shapes.ts';
+import { type Shape, SHAPES, shapeNamed } from './shapes.ts';
 import { eachThing, sameEditOn } from './several-things.ts';
 import { CREATURE_WORDS, neverNote, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { namesTone } from './tone-edits.ts';
@@ -78,9 +78,6 @@ export function isColorPhrase(text: string): boolean {
   );
 }
 
-/** Words for a shape whatever it is: "make the red shape blue". */
-const ANY_SHAPE = new Set(['shape', 'shapes', 'object', 'objects']);
-
 /** A colour a clause asks of a thing the world never gives it: its words, the thing, and the world's nearest. */
 interface ColorAsked {
   color: string[];
@@ -105,9 +102,9 @@ function colorAsked(clause: string): ColorAsked | null {
     return { color, thing: 'background', as: NEAREST_BACKGROUND.get(color.at(-1)!) ?? null };
   }
   const text = words.some((w) => TEXT_WORDS.has(w));
-  const shape =
-    SHAPES.find((s) => words.some((w) => w === s || w === `${s}s` || w === `${s}es`)) ??
-    (words.some((w) => ANY_SHAPE.has(w)) ? 'shape' : undefined);
+  // a shape named, or one whatever it is ("make the red shape blue")
+  const named = words.map(shapeNamed);
+  const shape = named.find((s) => s !== null && s !== 'shape') ?? named.find((s) => s !== null) ?? undefined;
   while (words.length && COURTESY.has(words.at(-1)!)) words.pop();
   const color = colorBefore(words, words.length);
   if (!color) return null;

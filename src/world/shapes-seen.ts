@@ -30,7 +30,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
-import { SHAPES } from './shapes.ts';
+import { ANY_SHAPE_NOUNS, SHAPES } from './shapes.ts';
 
 /** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
 const SHAPE = SHAPES.join('|');
@@ -115,7 +115,7 @@ export function eachNote(edits: readonly string[], seen: readonly SeenShape[]): 
 /** "on the left", "at the top right", "in the bottom-left corner": where a shape is, after its noun (not "… of"). */
 const PLACE_AFTER = String.raw`\s+(?:on|at|in)\s+the\s+((?:top|bottom)(?:[\s-]+(?:left|right))?|left|right)(?:\s+(?:side|corner))?\b(?!\s+of\b)`;
 /** "the shape", "the object", "the thing", "the item": a noun for any of the world's shapes. */
-const ANY_SHAPE = 'shape|object|thing|item';
+const ANY_SHAPE = ANY_SHAPE_NOUNS.join('|');
 const ANY_SHAPE_NOUN = new RegExp(`^(?:${ANY_SHAPE})$`, 'i');
 const anyShape = (noun: string) => ANY_SHAPE_NOUN.test(noun);
 /**

@@ -14,6 +14,21 @@ export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'star', 'cross
 export type Shape = (typeof SHAPES)[number];
 /** A shape's noun as people type it, for patterns: one of SHAPES or "shape" (a regular expression's source). */
 export const SHAPE_NOUN = `(?:${SHAPES.join('|')}|shape)\\b`;
+/** Nouns for any of the world's shapes, whichever it is: "the shape", "the object", "the thing", "the item". */
+export const ANY_SHAPE_NOUNS = ['shape', 'object', 'thing', 'item'] as const;
+
+/**
+ * The shape a lower-case word names, one or several ("circle", "circles", "crosses"), 'shape' for a noun of any
+ * shape ("objects"), or null.
+ */
+export function shapeNamed(word: string): Shape | 'shape' | null {
+  const one = (w: string) =>
+    SHAPES.find((s) => s === w) ?? ((ANY_SHAPE_NOUNS as readonly string[]).includes(w) ? 'shape' : null);
+  return (
+    one(word) ??
+    (word.endsWith('s') ? (one(word.slice(0, -1)) ?? (word.endsWith('es') ? one(word.slice(0, -2)) : null)) : null)
+  );
+}
 
 export const STYLES = ['filled', 'outline', 'striped', 'dotted'] as const;
 export type Style = (typeof STYLES)[number];

@@ -26,6 +26,9 @@ describe('outsideWorldNotes', () => {
         'outside what it learnt',
     ]);
     expect(outsideWorldNotes('turn the stars sky blue please')[0]).toContain('a "sky blue" star');
+    // a shape whatever it is, in any of the words the editor reads so (shapes.ts ANY_SHAPE_NOUNS)
+    for (const p of ['make the red thing black', 'make the red item black', 'make the objects black'])
+      expect(outsideWorldNotes(p)[0], p).toContain('a "black" shape is outside what it learnt');
     expect(outsideWorldNotes("make the word 'FLUX' yellow")).toEqual([
       'the model writes words only in black, red, orange, green, blue and purple, so "yellow" letters are outside what it learnt',
     ]);
@@ -96,6 +99,9 @@ describe('outsideWorldNotes', () => {
       'make the text red',
       'move the creature to the left and make it small',
       'remove the red star',
+      // shapes by the word, in the plural too: the edit is theirs
+      'remove the circles next to the word',
+      'erase the crosses above the text',
       "a small red circle and the word 'TREE' written in blue",
     ])
       expect(outsideWorldNotes(p), p).toEqual([]);
