@@ -177,7 +177,16 @@ registerModel(
         const [out] = await editor.pipe.roundTrip([t]);
         const input = req.images[0];
         if (!input) return out!;
-        return editor.answer(out!, input, await fitSquare(input, S), true, undefined, editor.toneOf(req.prompt));
+        const shapes = await editor.shapesLeftBy(req.prompt, input);
+        return editor.answer(
+          out!,
+          input,
+          await fitSquare(input, S),
+          true,
+          undefined,
+          editor.toneOf(req.prompt),
+          shapes,
+        );
       },
     };
   },

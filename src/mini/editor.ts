@@ -19,13 +19,14 @@ import {
   namesOtherwise,
   notThereNote,
   type SeenShape,
+  shapesKept,
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { glyphEdit, replacementNote } from './glyph.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import { composite, editMask, maskImage } from './preserve.ts';
+import { composite, editMask, keptShapesMask, maskImage } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -44,6 +45,17 @@ import {
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
+
+/** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
+export interface KeptAndEdited {
+  kept: readonly SeenShape[];
+  edited: readonly SeenShape[];
+}
+
+function keptAndEdited(asked: string, seen: readonly SeenShape[]): KeptAndEdited {
+  const kept = shapesKept(asked, seen);
+  return { kept, edited: seen.filter((s) => !kept.includes(s)) };
+}
 
 /** The most images one edit takes: the image to edit and a style reference. */
 export const MAX_IMAGES = 2;
@@ -237,12 +249,16 @@ export class MiniEditor {
     }
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
+    const preserve = o.preserve !== false;
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
     const phrased = worldColors(worldPhrasing(read) ?? read);
     // a shape named by its shape or colour alone, named by both as the input shows it ("the circle" → "the blue
     // circle": shapes-seen.ts asWorldNames)
-    const seen = images.length === 1 && namesOtherwise(phrased) ? await shapesSeen(images[0]!, this.resize) : null;
+    // (read for every edit of one picture the output step keeps: the shapes the edit leaves alone are kept whole)
+    const keeps = preserve && !!this.pipe.model.config.sampling.preserve;
+    const seen =
+      images.length === 1 && (keeps || namesOtherwise(phrased)) ? await shapesSeen(images[0]!, this.resize) : null;
     const asked = seen ? asWorldNames(phrased, seen) : phrased;
     const made = seen ? asWorldNames(read, seen) : read;
     const prompt = asked === typed ? o.prompt : asked;
@@ -255,14 +271,14 @@ export class MiniEditor {
         : null;
     const reqs = [{ prompt, images: [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])], seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
-    const preserve = o.preserve !== false;
     if (fitted[0]) {
       // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
       const { images: outs, roundTrips } =
         preserve && this.pipe.model.config.sampling.preserve
           ? await this.pipe.runWithRoundTrips(reqs, run)
           : { images: await this.pipe.run(reqs, run), roundTrips: [] };
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked));
+      const shapes = seen ? keptAndEdited(asked, seen) : undefined;
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked), shapes);
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
       // "it" reads on from it
       return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}) };
@@ -284,6 +300,16 @@ export class MiniEditor {
     return previous === undefined ? read : resolveIt(read, this.pipe.tokenizer.asRead(previous));
   }
 
+  /**
+   * The shapes `image` shows that `prompt` leaves alone and those it names, read as edit reads them (answer's
+   * `shapes`; for callers that make the output themselves, as the autoencoder ceiling does).
+   */
+  async shapesLeftBy(prompt: string, image: RGBImage): Promise<KeptAndEdited> {
+    const read = this.pipe.tokenizer.asRead(prompt);
+    const seen = await shapesSeen(image, this.resize);
+    return keptAndEdited(asWorldNames(worldColors(worldPhrasing(read) ?? read), seen), seen);
+  }
+
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
   toneOf(prompt: string): ToneEdit | null {
     const read = this.pipe.tokenizer.asRead(prompt);
@@ -297,6 +323,8 @@ export class MiniEditor {
    * `tone`: the instruction asks only for the whole image's colour taken away or its lighting changed
    * (src/world/tone-edits.ts); where the model's answer is one colour map of the input, the answer is then the input
    * through that map everywhere — made grey for 'gray', a gain and an offset per channel for 'light'.
+   * `shapes`: the shapes seen that the edit leaves alone, kept as the input has them on their silhouettes, and those
+   * it names, never kept (src/world/shapes-seen.ts shapesKept, preserve.ts keptShapesMask).
    */
   async answer(
     out: RGBImage,
@@ -305,6 +333,7 @@ export class MiniEditor {
     preserve = true,
     roundTrip?: RGBImage,
     tone: ToneEdit | null = null,
+    shapes: KeptAndEdited = { kept: [], edited: [] },
   ): Promise<RGBImage> {
     const answer = await unfit(out, fitted, this.resize);
     const keep = this.pipe.model.config.sampling.preserve;
@@ -316,13 +345,23 @@ export class MiniEditor {
     const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
     // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
     if (map && tone) return applyColorMap(input, tone === 'gray' ? grayMap(map) : lightingMap(out, roundTrip, map));
-    const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep);
+    const S = this.resolution;
+    // the shapes the edit leaves alone are the input's own, not the model's nor through its colour map
+    const kept = keptShapesMask(shapes.kept, S, S, keep.grow, shapes.edited);
+    const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep).map((m, p) =>
+      kept[p] ? 0 : m,
+    );
     const drawn =
       share === undefined || map
         ? answer
         : await unfit(regionColorMaps(out, roundTrip, fitted.image, edited, share), fitted, this.resize);
-    const mask = await unfit(maskImage(edited, this.resolution, this.resolution), fitted, this.resize);
-    return composite(drawn, map ? applyColorMap(input, map) : input, mask);
+    const mask = await unfit(maskImage(edited, S, S), fitted, this.resize);
+    const mapped = map ? applyColorMap(input, map) : input;
+    const base =
+      map && shapes.kept.length
+        ? composite(input, mapped, await unfit(maskImage(kept, S, S), fitted, this.resize))
+        : mapped;
+    return composite(drawn, base, mask);
   }
 
   /**

@@ -19,8 +19,14 @@
 // the input by at most the blend. A global edit (daynight, style, background) changes nearly every pixel, so its
 // mask covers the image and the output passes through. The mask is computed at the model's resolution and can be
 // scaled to the caller's image, so a large input keeps its own full-resolution pixels outside the edit.
+//
+// What the model changed by mistake passes the threshold like an edit. The shapes the picture shows (mini/seen.ts)
+// that the instruction does not name are taken out of the mask (keptShapesMask), so a shape smudged, recoloured or
+// wiped by mistake comes back as the input has it — as a user would mask the edit to the thing named.
 
 import type { RGBImage } from '../image/rgb.ts';
+import type { SeenShape } from '../world/shapes-seen.ts';
+import { insideShape, type Shape, SHAPES, type Size, SIZES } from '../world/shapes.ts';
 
 export interface PreserveOptions {
   /** a pixel whose r, g or b differs from the round trip by more than this (0–255) counts as edited */
@@ -137,4 +143,37 @@ export function composite(edited: RGBImage, original: RGBImage, mask: RGBImage):
     }
   }
   return { width: edited.width, height: edited.height, data };
+}
+
+/**
+ * Where the shapes an edit leaves alone lie: 1 on their silhouettes at the place and size read (mini/seen.ts),
+ * grown by `grow` pixels — but not where a silhouette meets a shape the edit names (`edited`), whose pixels stay the
+ * model's. The editor takes these pixels from the input, so a shape the model smudged, recoloured or wiped without
+ * being asked comes back whole.
+ */
+export function keptShapesMask(
+  kept: readonly SeenShape[],
+  W: number,
+  H: number,
+  grow = 1,
+  edited: readonly SeenShape[] = [],
+): Float32Array {
+  const inside = silhouettes(edited, W, H, grow);
+  const keep = silhouettes(kept, W, H, grow);
+  return Float32Array.from(keep, (k, p) => (k && !inside[p] ? 1 : 0));
+}
+
+/** 1 on the pixels of the shapes' silhouettes (filled, whatever their style), grown by `grow` pixels. */
+function silhouettes(shapes: readonly SeenShape[], W: number, H: number, grow: number): Uint8Array {
+  const m = new Uint8Array(W * H);
+  for (const s of shapes) {
+    if (s.x === undefined || s.y === undefined || !(s.size && s.size in SIZES) || !SHAPES.includes(s.shape as Shape))
+      continue;
+    const half = (SIZES[s.size as Size] * W) / 2;
+    const [cx, cy] = [s.x * W, s.y * H];
+    for (let y = Math.max(0, Math.floor(cy - half) - grow); y < Math.min(H, Math.ceil(cy + half) + grow); y++)
+      for (let x = Math.max(0, Math.floor(cx - half) - grow); x < Math.min(W, Math.ceil(cx + half) + grow); x++)
+        if (insideShape(s.shape as Shape, (x + 0.5 - cx) / half, (y + 0.5 - cy) / half)) m[y * W + x] = 1;
+  }
+  return Uint8Array.from(boxFilter(m, W, H, grow, (n) => (n > 0 ? 1 : 0)));
 }

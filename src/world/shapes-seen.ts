@@ -28,6 +28,7 @@
 // else, or nothing; notThereNote says so before the edit runs.
 
 import { bareCommand } from '../prompt/typed-text.ts';
+import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
 import { ANY_SHAPE_NOUNS, SHAPES } from './shapes.ts';
@@ -347,4 +348,31 @@ export function namedOtherwise(
     namings(e).map(({ text, naming }) => ({ typed: text, read: worldName(naming, seen) ?? text })),
   );
   return named.filter((n, i) => n.read !== n.typed && named.findIndex((m) => m.typed === n.typed) === i);
+}
+
+/**
+ * The shapes seen that an edit leaves alone, for the editor to keep as the picture has them (preserve.ts keepShapes):
+ * with shapes named ("make the yellow shape orange", "move the cross to the top"), the shapes seen that no name
+ * fits; with none named, every shape seen where the edit adds a thing ("add a small blue star"), edits a word or the
+ * background, or moves or resizes the creature. None — the edit may change any — where a name fits no shape seen
+ * (a misreading), and for restyles ("make all objects striped"), tone edits ("make it night") and a creature's new
+ * scene ("show this character … on a sand background with …").
+ */
+export function shapesKept(edit: string, seen: readonly SeenShape[]): SeenShape[] {
+  const named = new Set<SeenShape>();
+  for (const m of edit.matchAll(NAMED)) {
+    const shape = m[2]!.toLowerCase();
+    const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
+    const fits = seen.filter((s) => (anyShape(shape) || s.shape === shape) && (!color || s.color === color));
+    if (fits.length === 0) return [];
+    for (const s of fits) named.add(s);
+  }
+  if (named.size) return seen.filter((s) => !named.has(s));
+  const words = edit.toLowerCase().split(/[^\p{L}]+/u);
+  const has = (set: ReadonlySet<string>) => words.some((w) => set.has(w));
+  const adds = new RegExp(NEW_THING.source, 'iu').test(edit);
+  const background = words.includes('background');
+  if (STYLE_WORDS.test(edit) && !adds) return [];
+  if (has(CREATURE_WORDS)) return adds || background ? [] : [...seen];
+  return adds || background || has(TEXT_WORDS) || /'[^']+'/.test(edit) ? [...seen] : [];
 }
