@@ -347,7 +347,7 @@ export class MiniEditor {
     if (map && tone) return applyColorMap(input, tone === 'gray' ? grayMap(map) : lightingMap(out, roundTrip, map));
     const S = this.resolution;
     // the shapes the edit leaves alone are the input's own, not the model's nor through its colour map
-    const kept = keptShapesMask(shapes.kept, S, S, keep.grow, shapes.edited);
+    const kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);
     const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep).map((m, p) =>
       kept[p] ? 0 : m,
     );

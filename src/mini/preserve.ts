@@ -25,6 +25,8 @@
 // wiped by mistake comes back as the input has it — as a user would mask the edit to the thing named.
 
 import type { RGBImage } from '../image/rgb.ts';
+import { colorMask, lit, tolerance } from '../bench/read.ts';
+import { OBJECT_COLORS, type ObjectColor } from '../world/palette.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { insideShape, type Shape, SHAPES, type Size, SIZES } from '../world/shapes.ts';
 
@@ -146,21 +148,32 @@ export function composite(edited: RGBImage, original: RGBImage, mask: RGBImage):
 }
 
 /**
- * Where the shapes an edit leaves alone lie: 1 on their silhouettes at the place and size read (mini/seen.ts),
- * grown by `grow` pixels — but not where a silhouette meets a shape the edit names (`edited`), whose pixels stay the
- * model's. The editor takes these pixels from the input, so a shape the model smudged, recoloured or wiped without
- * being asked comes back whole.
+ * Where the shapes an edit leaves alone are drawn in `image` (the input at the model's size): 1 on the pixels of
+ * their silhouettes, at the place and size read (mini/seen.ts) and grown by `grow` pixels, that show the shape's
+ * colour by day or by night — its ink, not the ground inside an outline, which a background change recolours — and
+ * not where a silhouette meets a shape the edit names (`edited`), whose pixels stay the model's. The editor takes
+ * these pixels from the input, so a shape the model smudged or recoloured without being asked comes back whole.
  */
 export function keptShapesMask(
   kept: readonly SeenShape[],
-  W: number,
-  H: number,
+  image: RGBImage,
   grow = 1,
   edited: readonly SeenShape[] = [],
 ): Float32Array {
-  const inside = silhouettes(edited, W, H, grow);
-  const keep = silhouettes(kept, W, H, grow);
-  return Float32Array.from(keep, (k, p) => (k && !inside[p] ? 1 : 0));
+  const { width: W, height: H } = image;
+  const named = silhouettes(edited, W, H, grow);
+  const out = new Float32Array(W * H);
+  for (const s of kept) {
+    const c = OBJECT_COLORS[s.color as ObjectColor];
+    if (!c) continue;
+    const inks = (['day', 'night'] as const).map((time) => {
+      const look = { time, grayscale: false };
+      return colorMask(image, lit(c, look), tolerance(look));
+    });
+    const sil = silhouettes([s], W, H, grow);
+    for (let p = 0; p < W * H; p++) if (sil[p] && !named[p] && inks.some((ink) => ink[p])) out[p] = 1;
+  }
+  return out;
 }
 
 /** 1 on the pixels of the shapes' silhouettes (filled, whatever their style), grown by `grow` pixels. */

@@ -2,34 +2,46 @@
 // preserve.ts keptShapesMask): where the model smudges a shape the instruction never named, the input's comes back
 // whole; the shapes it names, and every shape of an edit that may change any, stay the model's.
 import { describe, expect, it } from 'vitest';
-import type { RGBImage } from '../../src/image/rgb.ts';
+import { createImage, type RGBImage } from '../../src/image/rgb.ts';
+import { OBJECT_COLORS } from '../../src/world/palette.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { keptShapesMask } from '../../src/mini/preserve.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import type { SceneObject } from '../../src/world/scene.ts';
-import { forEachInk, SIZES } from '../../src/world/shapes.ts';
+import { forEachInk, SIZES, type Style } from '../../src/world/shapes.ts';
 
 const SMUDGE = [255, 0, 255] as const;
 
-/** Every pixel of an object's silhouette at 64 px. */
-function pixels(o: SceneObject): number[] {
+/** The pixels an object inks at 64 px (in its own style, or another: 'filled' for its silhouette). */
+function pixels(o: SceneObject, style: Style = o.style): number[] {
   const out: number[] = [];
   const box = { cx: o.x * 64, cy: o.y * 64, half: (SIZES[o.size] * 64) / 2, unit: 1 };
-  forEachInk(o.shape, 'filled', box, 64, 64, (x, y) => out.push(y * 64 + x));
+  forEachInk(o.shape, style, box, 64, 64, (x, y) => out.push(y * 64 + x));
   return out;
 }
 
 describe('keptShapesMask', () => {
-  it('is 1 on a kept silhouette (grown), except where it meets a shape the edit names', () => {
-    const kept = [{ color: 'red', shape: 'square', size: 'medium', x: 0.25, y: 0.25 }];
-    const m = keptShapesMask(kept, 32, 32, 1);
-    // a medium square's silhouette at 32 px: 0.9 of its half-side each way from the centre (8, 8), grown by 1
-    expect(m[8 * 32 + 8]).toBe(1);
-    expect(m[8 * 32 + 4]).toBe(1); // on the silhouette's rim
-    expect(m[8 * 32 + 14]).toBe(0); // beyond it
-    expect(m[24 * 32 + 24]).toBe(0);
+  it("is 1 on a kept shape's ink, not on the ground inside its outline, nor where it meets a shape named", () => {
+    // a medium red square outlined at (8, 8) of a 32-px grey picture, and a filled one at (24, 24)
+    const img = createImage(32, 32, [200, 200, 200]);
+    const red = [...OBJECT_COLORS.red] as [number, number, number];
+    const box = (x: number) => ({ cx: x, cy: x, half: (SIZES.medium * 32) / 2, unit: 0.5 });
+    forEachInk('square', 'outline', box(8), 32, 32, (x, y) => img.data.set(red, (y * 32 + x) * 3));
+    forEachInk('square', 'filled', box(24), 32, 32, (x, y) => img.data.set(red, (y * 32 + x) * 3));
+    const kept = [
+      { color: 'red', shape: 'square', size: 'medium', x: 0.25, y: 0.25 },
+      { color: 'red', shape: 'square', size: 'medium', x: 0.75, y: 0.75 },
+    ];
+    const m = keptShapesMask(kept, img, 1);
+    const inked = (p: number) => img.data[p * 3] === red[0];
+    for (let p = 0; p < 32 * 32; p++) expect(m[p], `pixel ${p % 32}, ${Math.floor(p / 32)}`).toBe(inked(p) ? 1 : 0);
+    expect(m[8 * 32 + 8]).toBe(0); // the ground inside the outline
+    expect(m[24 * 32 + 24]).toBe(1);
+    // a shape named over the first: its pixels are the model's
     const named = [{ color: 'blue', shape: 'circle', size: 'large', x: 0.25, y: 0.25 }];
-    expect(keptShapesMask(kept, 32, 32, 1, named)[8 * 32 + 8]).toBe(0);
+    const n = keptShapesMask(kept, img, 1, named);
+    expect(n.slice(0, 16 * 32).every((v) => v === 0)).toBe(true);
+    expect(n[24 * 32 + 24]).toBe(1);
   });
 });
 
@@ -54,7 +66,7 @@ describe('the editor keeps the shapes an edit leaves alone', () => {
     const named = recolor.before!.objects.filter((o) => o.id === id);
     const others = recolor.before!.objects.filter((o) => o.id !== id);
     expect(named.length, recolor.instruction).toBe(1);
-    smudge = recolor.before!.objects.flatMap(pixels);
+    smudge = recolor.before!.objects.flatMap((o) => pixels(o, 'filled'));
     const a = (await ed.edit({ prompt: recolor.instruction, image: recolor.inputs[0], seed: 0 })).image;
     const input = recolor.inputs[0]!;
     for (const o of others)
@@ -63,14 +75,14 @@ describe('the editor keeps the shapes an edit leaves alone', () => {
           ...input.data.subarray(p * 3, p * 3 + 3),
         ]);
     // the shape named is the model's
-    expect(pixels(named[0]!).every((p) => smudged(a, p))).toBe(true);
+    expect(pixels(named[0]!, 'filled').every((p) => smudged(a, p))).toBe(true);
 
     // a restyle may change every shape: the model's smudge stays on each
-    smudge = restyle.before!.objects.flatMap(pixels);
+    smudge = restyle.before!.objects.flatMap((o) => pixels(o, 'filled'));
     const b = (await ed.edit({ prompt: restyle.instruction, image: restyle.inputs[0], seed: 0 })).image;
     for (const o of restyle.before!.objects)
       expect(
-        pixels(o).every((p) => smudged(b, p)),
+        pixels(o, 'filled').every((p) => smudged(b, p)),
         restyle.instruction,
       ).toBe(true);
   });
