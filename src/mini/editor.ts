@@ -213,9 +213,9 @@ export class MiniEditor {
    * replacement names too.
    */
   async shapesIn(image: RGBImage): Promise<SeenShape[]> {
-    const { image: fitted } = await fitSquare(image, this.resolution, this.resize);
-    const seen = await shapesSeen(fitted, this.resize);
-    this.pictures.set(seen, fitted);
+    // the shapes read at the world's own size (seen.ts), the picture kept at the model's (glyph.ts reads it so)
+    const seen = await shapesSeen(image, this.resize);
+    this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
     return seen;
   }
 

@@ -28,7 +28,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { colorMask, lit, tolerance } from '../bench/read.ts';
 import { OBJECT_COLORS, type ObjectColor } from '../world/palette.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
-import { insideShape, type Shape, SHAPES, type Size, SIZES } from '../world/shapes.ts';
+import { forEachInk, type Shape, SHAPES, type Size, SIZES } from '../world/shapes.ts';
 
 export interface PreserveOptions {
   /** a pixel whose r, g or b differs from the round trip by more than this (0–255) counts as edited */
@@ -182,11 +182,10 @@ function silhouettes(shapes: readonly SeenShape[], W: number, H: number, grow: n
   for (const s of shapes) {
     if (s.x === undefined || s.y === undefined || !(s.size && s.size in SIZES) || !SHAPES.includes(s.shape as Shape))
       continue;
-    const half = (SIZES[s.size as Size] * W) / 2;
-    const [cx, cy] = [s.x * W, s.y * H];
-    for (let y = Math.max(0, Math.floor(cy - half) - grow); y < Math.min(H, Math.ceil(cy + half) + grow); y++)
-      for (let x = Math.max(0, Math.floor(cx - half) - grow); x < Math.min(W, Math.ceil(cx + half) + grow); x++)
-        if (insideShape(s.shape as Shape, (x + 0.5 - cx) / half, (y + 0.5 - cy) / half)) m[y * W + x] = 1;
+    const box = { cx: s.x * W, cy: s.y * H, half: (SIZES[s.size as Size] * W) / 2, unit: W / 64 };
+    forEachInk(s.shape as Shape, 'filled', box, W, H, (x, y) => {
+      m[y * W + x] = 1;
+    });
   }
   return Uint8Array.from(boxFilter(m, W, H, grow, (n) => (n > 0 ? 1 : 0)));
 }

@@ -138,6 +138,17 @@ const TO_A_PLACE = /^(?:move|put|shift|place|drag|relocate|slide|push)\b/i;
 /** "a red star", "an outlined circle": a thing an edit brings. */
 const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
+/** A NAMED match read: its noun, the colour among its words, and which shapes seen it fits ("the shape": any). */
+function nameRead(m: RegExpMatchArray) {
+  const shape = m[2]!.toLowerCase();
+  const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
+  return {
+    shape,
+    color,
+    fits: (s: SeenShape) => (anyShape(shape) || s.shape === shape) && (!color || s.color === color),
+  };
+}
+
 /**
  * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
  * picture shows no shape at all: then it is no picture of the world's, and nothing can be told). A shape an edit
@@ -150,9 +161,7 @@ export function notThereNote(edits: readonly string[], seen: readonly SeenShape[
   const missing: string[] = [];
   for (const [i, edit] of edits.entries()) {
     for (const m of edit.matchAll(NAMED)) {
-      const shape = m[2]!.toLowerCase();
-      const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
-      const fits = (s: SeenShape) => (anyShape(shape) || s.shape === shape) && (!color || s.color === color);
+      const { shape, color, fits } = nameRead(m);
       const given = color !== undefined && edits.slice(0, i).some((e) => e.includes(shape) && e.endsWith(` ${color}`));
       const name = color ? `${color} ${shape}` : shape;
       if (!seen.some(fits) && !brought.has(shape) && !given && !missing.includes(name)) missing.push(name);
@@ -351,7 +360,7 @@ export function namedOtherwise(
 }
 
 /**
- * The shapes seen that an edit leaves alone, for the editor to keep as the picture has them (preserve.ts keepShapes):
+ * The shapes seen that an edit leaves alone, for the editor to keep as the picture has them (preserve.ts keptShapesMask):
  * with shapes named ("make the yellow shape orange", "move the cross to the top"), the shapes seen that no name
  * fits; with none named, every shape seen where the edit adds a thing ("add a small blue star"), edits a word or the
  * background, or moves or resizes the creature. None — the edit may change any — where a name fits no shape seen
@@ -361,9 +370,7 @@ export function namedOtherwise(
 export function shapesKept(edit: string, seen: readonly SeenShape[]): SeenShape[] {
   const named = new Set<SeenShape>();
   for (const m of edit.matchAll(NAMED)) {
-    const shape = m[2]!.toLowerCase();
-    const color = m[1]!.toLowerCase().split(/\s+/).find(isColor);
-    const fits = seen.filter((s) => (anyShape(shape) || s.shape === shape) && (!color || s.color === color));
+    const fits = seen.filter(nameRead(m).fits);
     if (fits.length === 0) return [];
     for (const s of fits) named.add(s);
   }
