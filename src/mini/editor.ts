@@ -213,9 +213,11 @@ export class MiniEditor {
    * replacement names too.
    */
   async shapesIn(image: RGBImage): Promise<SeenShape[]> {
-    // the shapes read at the world's own size (seen.ts), the picture kept at the model's (glyph.ts reads it so)
+    // the shapes read at the world's own size (seen.ts); for a glyph-trained model the picture kept at the model's
+    // (glyph.ts reads it so)
     const seen = await shapesSeen(image, this.resize);
-    this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
+    if (this.pipe.model.config.glyph)
+      this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
     return seen;
   }
 
@@ -273,10 +275,9 @@ export class MiniEditor {
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     if (fitted[0]) {
       // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
-      const { images: outs, roundTrips } =
-        preserve && this.pipe.model.config.sampling.preserve
-          ? await this.pipe.runWithRoundTrips(reqs, run)
-          : { images: await this.pipe.run(reqs, run), roundTrips: [] };
+      const { images: outs, roundTrips } = keeps
+        ? await this.pipe.runWithRoundTrips(reqs, run)
+        : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked), shapes);
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next

@@ -138,6 +138,9 @@ const TO_A_PLACE = /^(?:move|put|shift|place|drag|relocate|slide|push)\b/i;
 /** "a red star", "an outlined circle": a thing an edit brings. */
 const NEW_THING = new RegExp(String.raw`\ban?\s+(?:\p{L}+\s+){0,3}?(${SHAPE})\b`, 'giu');
 
+/** NEW_THING without its global flag: does an edit bring a thing at all (test() keeps no state)? */
+const BRINGS = new RegExp(NEW_THING.source, 'iu');
+
 /** A NAMED match read: its noun, the colour among its words, and which shapes seen it fits ("the shape": any). */
 function nameRead(m: RegExpMatchArray) {
   const shape = m[2]!.toLowerCase();
@@ -377,7 +380,7 @@ export function shapesKept(edit: string, seen: readonly SeenShape[]): SeenShape[
   if (named.size) return seen.filter((s) => !named.has(s));
   const words = edit.toLowerCase().split(/[^\p{L}]+/u);
   const has = (set: ReadonlySet<string>) => words.some((w) => set.has(w));
-  const adds = new RegExp(NEW_THING.source, 'iu').test(edit);
+  const adds = BRINGS.test(edit);
   const background = words.includes('background');
   if (STYLE_WORDS.test(edit) && !adds) return [];
   if (has(CREATURE_WORDS)) return adds || background ? [] : [...seen];
