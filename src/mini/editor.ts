@@ -23,7 +23,7 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
-import { glyphEdit, replacementNote } from './glyph.ts';
+import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph, type Taken } from './glyph.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, keptShapesMask, maskImage } from './preserve.ts';
@@ -267,10 +267,7 @@ export class MiniEditor {
     const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     // a word replaced ("replace 'ZEBRA' with 'KEY'"): the new word's glyphs drawn where the picture shows the old
     // one, given after it, when the model was trained so (glyph.ts)
-    const glyph =
-      fitted.length === 1 && this.pipe.model.config.glyph
-        ? glyphEdit(this.pipe.tokenizer.labels(asked), fitted[0]!.image)
-        : null;
+    const glyph = fitted.length === 1 ? this.glyphFor(asked, fitted[0]!.image) : null;
     const reqs = [{ prompt, images: [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])], seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     if (fitted[0]) {
@@ -279,7 +276,10 @@ export class MiniEditor {
         ? await this.pipe.runWithRoundTrips(reqs, run)
         : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], toneEdit(asked), shapes);
+      // a replaced word the model copied from its glyph image is taken from it (glyph.ts snapToGlyph)
+      const taken = glyph && keeps ? snapToGlyph(outs[0]!, fitted[0].image, glyph).taken : null;
+      const tone = toneEdit(asked);
+      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], tone, shapes, taken);
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
       // "it" reads on from it
       return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}) };
@@ -311,6 +311,14 @@ export class MiniEditor {
     return keptAndEdited(asWorldNames(worldColors(worldPhrasing(read) ?? read), seen), seen);
   }
 
+  /**
+   * The glyph image a word replacement `prompt` (as read) goes with for the picture `fitted` (at the model's size), when
+   * the model was trained so (glyph.ts glyphEdit); or null.
+   */
+  glyphFor(prompt: string, fitted: RGBImage): GlyphEdit | null {
+    return this.pipe.model.config.glyph ? glyphEdit(this.pipe.tokenizer.labels(prompt), fitted) : null;
+  }
+
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
   toneOf(prompt: string): ToneEdit | null {
     const read = this.pipe.tokenizer.asRead(prompt);
@@ -326,6 +334,8 @@ export class MiniEditor {
    * through that map everywhere — made grey for 'gray', a gain and an offset per channel for 'light'.
    * `shapes`: the shapes seen that the edit leaves alone, kept as the input has them on their silhouettes, and those
    * it names, never kept (src/world/shapes-seen.ts shapesKept, preserve.ts keptShapesMask).
+   * `taken`: pixels at the model's size taken as they are from a context image the model copied (a replaced word's
+   * glyph image: glyph.ts snapToGlyph), laid over everything else.
    */
   async answer(
     out: RGBImage,
@@ -335,6 +345,7 @@ export class MiniEditor {
     roundTrip?: RGBImage,
     tone: ToneEdit | null = null,
     shapes: KeptAndEdited = { kept: [], edited: [] },
+    taken: Taken | null = null,
   ): Promise<RGBImage> {
     const answer = await unfit(out, fitted, this.resize);
     const keep = this.pipe.model.config.sampling.preserve;
@@ -362,7 +373,10 @@ export class MiniEditor {
       map && shapes.kept.length
         ? composite(input, mapped, await unfit(maskImage(kept, S, S), fitted, this.resize))
         : mapped;
-    return composite(drawn, base, mask);
+    const result = composite(drawn, base, mask);
+    if (!taken) return result;
+    const [pixels, where] = [taken.image, maskImage(taken.mask, S, S)];
+    return composite(await unfit(pixels, fitted, this.resize), result, await unfit(where, fitted, this.resize));
   }
 
   /**

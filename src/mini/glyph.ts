@@ -6,6 +6,7 @@
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
+import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
 
@@ -80,6 +81,8 @@ export interface GlyphEdit {
   from: string;
   to: string;
   image: RGBImage;
+  /** where the picture shows the old word, and its colours (the glyph image's) */
+  found: FoundWord;
 }
 
 /**
@@ -94,7 +97,7 @@ export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit |
   const i = found.findIndex((f) => f !== null);
   if (i < 0 || found[1 - i] !== null) return null;
   const to = words[1 - i]!;
-  return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!) };
+  return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!), found: found[i]! };
 }
 
 /**
@@ -129,4 +132,75 @@ export function replacementNote(
       );
   }
   return notes.length ? notes.join('; ') : null;
+}
+
+/**
+ * The share of the pixels a replacement changes (one word inks them, the other not) that the model's answer must
+ * change as the glyph image shows for the word to be taken from it. An answer that leaves the picture as it was
+ * sides with the glyphs on none of them; on the val split the model's answers side on 0.76–1.
+ */
+export const GLYPH_AGREEMENT = 0.75;
+
+/** Pixels taken as they are from a source the model copied: the image, and a mask (1 = taken) at its size. */
+export interface Taken {
+  image: RGBImage;
+  mask: Float32Array;
+}
+
+/**
+ * The replaced word taken from the glyph image where the model's answer `out` (at the picture's size) copied it:
+ * of the pixels the replacement changes — in the box of the old and the new word, grown by a pixel —, at least
+ * `agreement` side with the glyph image in `out` (nearer the word's ink where the new word inks, nearer its ground
+ * where it does not). The box is then as the glyph image draws it: the new word's ink, the old word's strokes as
+ * the ground, every other pixel the picture's own (`picture`, the fitted input). This is the output step's keeping
+ * of the input (preserve.ts) carried to the second context image: what the model copied from a source is taken
+ * from that source, so a copied word is crisp instead of redrawn through the autoencoder, and a stroke the model
+ * drew faintly reads as the glyph draws it. An answer that does not side with the glyphs (the old word left,
+ * another word drawn, a smudge) takes nothing: `taken` is null.
+ */
+export function snapToGlyph(
+  out: RGBImage,
+  picture: RGBImage,
+  glyph: GlyphEdit,
+  agreement = GLYPH_AGREEMENT,
+): { agreement: number; taken: Taken | null } {
+  const { width: S, height: H } = out;
+  const stamp = (word: string) => {
+    const img = createImage(S, H);
+    drawWord(img, word, glyph.found, [255, 255, 255]);
+    return img.data;
+  };
+  const [oldInk, newInk] = [stamp(glyph.from), stamp(glyph.to)];
+  // the box of both words, grown by a pixel
+  let [x0, y0, x1, y1] = [S, H, -1, -1];
+  for (let p = 0; p < S * H; p++)
+    if (oldInk[p * 3] || newInk[p * 3]) {
+      const [x, y] = [p % S, Math.floor(p / S)];
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+  [x0, y0, x1, y1] = [Math.max(0, x0 - 1), Math.max(0, y0 - 1), Math.min(S - 1, x1 + 1), Math.min(H - 1, y1 + 1)];
+  const { ink, ground } = glyph.found;
+  const d = out.data;
+  const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
+  // of the pixels the replacement changes, those the model changed so
+  let [agree, changed] = [0, 0];
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) {
+      const p = (y * S + x) * 3;
+      if (!oldInk[p] === !newInk[p]) continue;
+      changed++;
+      if (dist(p, ink) < dist(p, ground) === !!newInk[p]) agree++;
+    }
+  const share = changed ? agree / changed : 0;
+  if (share < agreement) return { agreement: share, taken: null };
+  const image = { width: S, height: H, data: Uint8Array.from(picture.data) };
+  const mask = new Float32Array(S * H);
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) {
+      const p = (y * S + x) * 3;
+      if (newInk[p]) image.data.set(ink, p);
+      else if (oldInk[p]) image.data.set(ground, p);
+      mask[p / 3] = 1;
+    }
+  return { agreement: share, taken: { image, mask } };
 }
