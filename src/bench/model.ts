@@ -164,8 +164,6 @@ registerModel(
   async (dir, ctx) => {
     const { MiniEditor } = await import('../mini/editor.ts');
     const { EMBEDDED_MODEL } = await import('../mini/embedded.ts');
-    const { fitSquare } = await import('../mini/fit.ts');
-    const { snapToGlyph } = await import('../mini/glyph.ts');
     const editor = await MiniEditor.load(dir || EMBEDDED_MODEL);
     const S = editor.resolution;
     return {
@@ -178,11 +176,7 @@ registerModel(
         const [out] = await editor.pipe.roundTrip([t]);
         const input = req.images[0];
         if (!input) return out!;
-        const shapes = await editor.shapesLeftBy(req.prompt, input);
-        const fitted = await fitSquare(input, S);
-        const glyph = editor.glyphFor(editor.pipe.tokenizer.asRead(req.prompt), fitted.image);
-        const taken = glyph && snapToGlyph(out!, fitted.image, glyph).taken;
-        return editor.answer(out!, input, fitted, true, undefined, editor.toneOf(req.prompt), shapes, taken);
+        return editor.answerAs(req.prompt, out!, input);
       },
     };
   },

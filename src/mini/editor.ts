@@ -16,6 +16,7 @@ import {
   eachShapeSeen,
   namedOtherwise,
   namesEveryShape,
+  movedShape,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -23,10 +24,11 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
-import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph, type Taken } from './glyph.ts';
+import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
+import { MOVED_RIM, snapMoved } from './moved.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import { composite, editMask, keptShapesMask, maskImage } from './preserve.ts';
+import { composite, editMask, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -276,8 +278,9 @@ export class MiniEditor {
         ? await this.pipe.runWithRoundTrips(reqs, run)
         : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
-      // a replaced word the model copied from its glyph image is taken from it (glyph.ts snapToGlyph)
-      const taken = glyph && keeps ? snapToGlyph(outs[0]!, fitted[0].image, glyph).taken : null;
+      // what the model copied from a context image is taken from it: a replaced word from its glyph image
+      // (glyph.ts), a moved shape from the picture at its new place (moved.ts)
+      const taken = keeps ? this.copied(asked, outs[0]!, fitted[0].image, glyph, seen) : null;
       const tone = toneEdit(asked);
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], tone, shapes, taken);
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
@@ -302,13 +305,19 @@ export class MiniEditor {
   }
 
   /**
-   * The shapes `image` shows that `prompt` leaves alone and those it names, read as edit reads them (answer's
-   * `shapes`; for callers that make the output themselves, as the autoencoder ceiling does).
+   * The answer `edit` makes of a model output `out` (at the model's size) for `prompt` on `input`, the output step
+   * reading the prompt and the picture as edit reads them (the shapes left alone, a copied word or move, a tone
+   * edit): for callers that make the output themselves, as the autoencoder ceiling does.
    */
-  async shapesLeftBy(prompt: string, image: RGBImage): Promise<KeptAndEdited> {
+  async answerAs(prompt: string, out: RGBImage, input: RGBImage): Promise<RGBImage> {
     const read = this.pipe.tokenizer.asRead(prompt);
-    const seen = await shapesSeen(image, this.resize);
-    return keptAndEdited(asWorldNames(worldColors(worldPhrasing(read) ?? read), seen), seen);
+    const seen = await shapesSeen(input, this.resize);
+    const asked = asWorldNames(worldColors(worldPhrasing(read) ?? read), seen);
+    const fitted = await fitSquare(input, this.resolution, this.resize);
+    const glyph = this.glyphFor(asked, fitted.image);
+    const taken = this.copied(asked, out, fitted.image, glyph, seen);
+    const shapes = keptAndEdited(asked, seen);
+    return this.answer(out, input, fitted, true, undefined, toneEdit(asked), shapes, taken);
   }
 
   /**
@@ -317,6 +326,27 @@ export class MiniEditor {
    */
   glyphFor(prompt: string, fitted: RGBImage): GlyphEdit | null {
     return this.pipe.model.config.glyph ? glyphEdit(this.pipe.tokenizer.labels(prompt), fitted) : null;
+  }
+
+  /**
+   * The pixels an answer `out` copied from a context image, taken from it (preserve.ts Taken), or null: the new word
+   * of a replacement given its glyph image (snapToGlyph), or the one shape a move names among those `seen` in the
+   * picture (`fitted`, at the model's size; snapMoved on the shape's ink).
+   */
+  copied(
+    prompt: string,
+    out: RGBImage,
+    fitted: RGBImage,
+    glyph: GlyphEdit | null,
+    seen: readonly SeenShape[] | null,
+  ): Taken | null {
+    if (glyph) return snapToGlyph(out, fitted, glyph).taken;
+    const moved = seen && movedShape(prompt, seen);
+    if (!moved) return null;
+    // the shape's ink, and around it its silhouette grown past the model's rim (MOVED_RIM)
+    const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;
+    const around = silhouettes([moved], fitted.width, fitted.height, grow + MOVED_RIM);
+    return snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */

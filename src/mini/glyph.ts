@@ -9,6 +9,7 @@ import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
+import type { Taken } from './preserve.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
 const MISREAD = 2;
@@ -140,12 +141,6 @@ export function replacementNote(
  * sides with the glyphs on none of them; on the val split the model's answers side on 0.76–1.
  */
 export const GLYPH_AGREEMENT = 0.75;
-
-/** Pixels taken as they are from a source the model copied: the image, and a mask (1 = taken) at its size. */
-export interface Taken {
-  image: RGBImage;
-  mask: Float32Array;
-}
 
 /**
  * The replaced word taken from the glyph image where the model's answer `out` (at the picture's size) copied it:

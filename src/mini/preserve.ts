@@ -48,6 +48,15 @@ export interface PreserveOptions {
   colorMap?: number;
 }
 
+/**
+ * Pixels taken as they are from a source the model copied (a replaced word's glyph image: glyph.ts; the picture's
+ * own thing at its new place: moved.ts), laid over the output step's result: the image, and a mask (1 = taken).
+ */
+export interface Taken {
+  image: RGBImage;
+  mask: Float32Array;
+}
+
 export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
 
 /** What is wrong with a setting (one rule for the editor and for a model's config.json), or null. */
@@ -177,7 +186,7 @@ export function keptShapesMask(
 }
 
 /** 1 on the pixels of the shapes' silhouettes (filled, whatever their style), grown by `grow` pixels. */
-function silhouettes(shapes: readonly SeenShape[], W: number, H: number, grow: number): Uint8Array {
+export function silhouettes(shapes: readonly SeenShape[], W: number, H: number, grow: number): Uint8Array {
   const m = new Uint8Array(W * H);
   for (const s of shapes) {
     if (s.x === undefined || s.y === undefined || !(s.size && s.size in SIZES) || !SHAPES.includes(s.shape as Shape))

@@ -152,6 +152,20 @@ function nameRead(m: RegExpMatchArray) {
   };
 }
 
+/** A size asked with a move ("move the star up and make it large"): the moved shape is then not the one seen. */
+const SIZE_ASKED = /\b(?:small|medium|large|big|bigger|smaller|tiny|huge|larger|size|grow|shrink|enlarge)\b/i;
+
+/**
+ * The one shape seen that a move names ("move the red circle to the top", "put the star on the left instead"): the
+ * edit's command moves (`TO_A_PLACE`), names one shape that fits exactly one seen, and asks no size. Null otherwise.
+ */
+export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape | null {
+  if (!TO_A_PLACE.test(bareCommand(edit)) || SIZE_ASKED.test(edit)) return null;
+  const names = [...edit.matchAll(NAMED)];
+  const fits = names.length === 1 ? seen.filter(nameRead(names[0]!).fits) : [];
+  return fits.length === 1 ? fits[0]! : null;
+}
+
 /**
  * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
  * picture shows no shape at all: then it is no picture of the world's, and nothing can be told). A shape an edit

@@ -7,6 +7,7 @@ import {
   eachShapeSeen,
   namesEveryShape,
   namedOtherwise,
+  movedShape,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -302,5 +303,41 @@ describe('shapesKept', () => {
     }
     expect(n).toBeGreaterThan(500);
     expect(exact / n).toBeGreaterThan(0.6);
+  });
+});
+
+describe('movedShape', () => {
+  it('is the one shape seen a move names, and nothing for another edit, a size asked too, or a name fitting two', () => {
+    const cases: [string, string | null][] = [
+      ['Move the red circle to the top', 'red circle'],
+      ['Put the square at the bottom instead', 'red square'],
+      ['Shift the green shape to the left', 'green triangle'],
+      ['move the blue circle up', 'blue circle'],
+      ['Move the circle to the top', null], // two circles
+      ['Move the red circle to the top and make it large', null],
+      ['make the red circle blue', null],
+      ['Put a red star at the top', null],
+      ['Move the creature to the left', null],
+      ['Move the yellow star to the left', null], // not seen
+    ];
+    for (const [edit, shape] of cases) {
+      const m = movedShape(edit, seen);
+      expect(m && `${m.color} ${m.shape}`, edit).toBe(shape);
+    }
+  });
+
+  it("is the shape each of the world's moves of a shape names, and no shape for its other edits", () => {
+    let moves = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+      const m = movedShape(s.instruction, seenHere) as (SeenShape & { id?: number }) | null;
+      if (s.task !== 'local.move') {
+        expect(m, s.instruction).toBeNull();
+        continue;
+      }
+      expect(m?.id, s.instruction).toBe((s.edit as { id: number }).id);
+      moves++;
+    }
+    expect(moves).toBeGreaterThan(30);
   });
 });

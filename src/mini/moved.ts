@@ -1,0 +1,86 @@
+// A moved thing the model copied from the picture, taken from the picture: the output step's keeping of the input
+// (preserve.ts) carried to a thing that changed place. The model moves a shape by drawing it again at its new place,
+// through the small autoencoder: the copy comes back faint or frayed (at night, a small star no longer reads as
+// one). Where the model's answer shows the thing's own pixels shifted — most of them nearer the thing's colour there
+// than to what the picture had there —, the thing's pixels are laid at that offset as the picture has them.
+//
+//   sprite  S = the thing's pixels in the picture (its ink: preserve.ts keptShapesMask of the one shape)
+//   for each offset d ≠ 0 that keeps S inside the picture:
+//     told(d)  = { q ∈ S : picture(q) and picture(q + d) differ } — the pixels where a copy would show
+//     agree(d) = { q ∈ told(d) : |out(q + d) − picture(q)| < |out(q + d) − picture(q + d)| }
+//   d* = the offset with the largest share agree / told (told at least half of S); taken when the share ≥ 3/4
+//
+// An answer that left the thing where it was sides with the picture at every offset and takes nothing; one that
+// drew a blob, or another shape, sides with the thing on too few of its pixels.
+
+import type { RGBImage } from '../image/rgb.ts';
+import type { Taken } from './preserve.ts';
+
+/** The share of a sprite's pixels that must side with the thing at the best offset for the copy to be taken. */
+export const MOVE_AGREEMENT = 0.75;
+/**
+ * Pixels past a moved shape's silhouette (and the output step's `grow`) laid with it at its new place: the model's
+ * copy comes with a faint rim that far (through the autoencoder's ×4 downsampling); on val moves, 0 / 1 / 2 / 3 / 5
+ * extra pixels: 18 / 20 / 21 / 22 / 21 of 30 succeed (13 without the step).
+ */
+export const MOVED_RIM = 2;
+/** Squared RGB distance under which two pixels of the picture show the same colour (a copy could not tell them). */
+const SAME = 24 * 24;
+
+function dist2(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+  const r = a[i]! - b[j]!;
+  const g = a[i + 1]! - b[j + 1]!;
+  const bl = a[i + 2]! - b[j + 2]!;
+  return r * r + g * g + bl * bl;
+}
+
+/**
+ * The thing whose pixels `sprite` marks in `picture` (1 = the thing's), taken from the picture at the offset where
+ * the model's answer `out` (the picture's size) copied it, when the copy agrees on at least `agreement` of them.
+ * `around` (1 = taken; it holds the sprite) is laid at the offset too: the thing's pixels as the picture has them,
+ * the others as the picture has them at the new place — the ground inside an outline and around the thing, where the
+ * model's copy leaves a faint rim.
+ */
+export function snapMoved(
+  out: RGBImage,
+  picture: RGBImage,
+  sprite: ArrayLike<number>,
+  around: ArrayLike<number> = sprite,
+  agreement = MOVE_AGREEMENT,
+): { agreement: number; offset: readonly [number, number] | null; taken: Taken | null } {
+  const { width: W, height: H } = out;
+  const pts: number[] = [];
+  for (let p = 0; p < W * H; p++) if (sprite[p]) pts.push(p);
+  const none = { agreement: 0, offset: null, taken: null };
+  if (!pts.length) return none;
+  const xs = pts.map((p) => p % W);
+  const ys = pts.map((p) => Math.floor(p / W));
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const [o, pic] = [out.data, picture.data];
+  let best = { share: 0, dx: 0, dy: 0 };
+  for (let dy = -y0; dy < H - y1; dy++)
+    for (let dx = -x0; dx < W - x1; dx++) {
+      if (dx === 0 && dy === 0) continue;
+      let [agree, told] = [0, 0];
+      for (const q of pts) {
+        const r = (q + dy * W + dx) * 3;
+        if (dist2(pic, q * 3, pic, r) < SAME) continue;
+        told++;
+        if (dist2(o, r, pic, q * 3) < dist2(o, r, pic, r)) agree++;
+      }
+      if (told * 2 < pts.length) continue;
+      if (agree / told > best.share) best = { share: agree / told, dx, dy };
+    }
+  if (best.share < agreement) return { ...none, agreement: best.share };
+  const image = { width: W, height: H, data: Uint8Array.from(o) };
+  const mask = new Float32Array(W * H);
+  for (let q = 0; q < W * H; q++) {
+    const [x, y] = [(q % W) + best.dx, Math.floor(q / W) + best.dy];
+    if (!around[q] || x < 0 || y < 0 || x >= W || y >= H) continue;
+    const r = y * W + x;
+    const from = sprite[q] ? q : r;
+    image.data.set(pic.subarray(from * 3, from * 3 + 3), r * 3);
+    mask[r] = 1;
+  }
+  return { agreement: best.share, offset: [best.dx, best.dy], taken: { image, mask } };
+}

@@ -1,0 +1,86 @@
+// A moved shape the model copied from the picture, taken from the picture at its new place (src/mini/moved.ts
+// snapMoved): found at the world's own offset in a faint copy of the target, laid there as the picture has it; an
+// answer that left the shape where it was, or wiped it, takes nothing. And the editor lays it over its answer.
+import { describe, expect, it } from 'vitest';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
+import { keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
+import type { Sample } from '../../src/world/dataset.ts';
+
+const moves = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 300 })].filter(
+  (s) => s.task === 'local.move',
+);
+
+/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
+function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
+  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
+}
+
+/** The moved object of a sample, before and after, and its ink and surroundings in the picture. */
+function moved(s: Sample) {
+  const id = (s.edit as { id: number }).id;
+  const before = s.before!.objects.find((o) => o.id === id)!;
+  const after = s.after.objects.find((o) => o.id === id)!;
+  const shape = { ...before, color: before.color as string };
+  const sprite = keptShapesMask([shape], s.inputs[0]!, 1);
+  return { before, after, sprite, around: silhouettes([shape], 64, 64, 1 + MOVED_RIM) };
+}
+
+describe('snapMoved', () => {
+  it("finds a faint copy at the world's offset and lays the target's pixels there; a shape left or wiped takes nothing", () => {
+    let [taken, whole] = [0, 0];
+    for (const s of moves) {
+      const picture = s.inputs[0]!;
+      const { before, after, sprite, around } = moved(s);
+      const [wx, wy] = [(after.x - before.x) * 64, (after.y - before.y) * 64];
+      const faint = snapMoved(mix(s.target, picture, 0.6), picture, sprite, around);
+      // a move by whole pixels (as the model was trained to move: by whole token cells) draws the same pixels shifted:
+      // found there, and every pixel laid is the target's; one by half a pixel draws thin strokes otherwise, and is
+      // found (within a pixel) where enough of them agree
+      const byWhole = Number.isInteger(wx) && Number.isInteger(wy);
+      if (byWhole) expect(faint.taken, s.instruction).not.toBeNull();
+      if (faint.taken) {
+        taken++;
+        const [dx, dy] = faint.offset!;
+        expect(Math.abs(dx - wx) <= 1 && Math.abs(dy - wy) <= 1, s.instruction).toBe(true);
+      }
+      if (byWhole) {
+        expect(faint.offset, s.instruction).toEqual([wx, wy]);
+        const laid = [...faint.taken!.mask.keys()].filter((p) => faint.taken!.mask[p]);
+        for (const p of laid)
+          expect([...faint.taken!.image.data.subarray(p * 3, p * 3 + 3)], s.instruction).toEqual([
+            ...s.target.data.subarray(p * 3, p * 3 + 3),
+          ]);
+        whole++;
+      }
+      // the shape left where it was, or wiped: nothing
+      expect(snapMoved(picture, picture, sprite, around).taken, s.instruction).toBeNull();
+      const wiped = render({ ...s.before!, objects: s.before!.objects.filter((o) => o !== before) }, 64);
+      expect(snapMoved(wiped, picture, sprite, around).taken, s.instruction).toBeNull();
+    }
+    expect(whole).toBeGreaterThan(10);
+    expect(taken / moves.length).toBeGreaterThan(0.8);
+  });
+});
+
+describe('the editor', () => {
+  it("lays a moved shape the model copied over its answer, as the picture has it; the raw answer is the model's", async () => {
+    const ed = await MiniEditor.load();
+    const s = moves.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await run(reqs, o);
+      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
+    };
+    const { sprite, around } = moved(s);
+    const laid = snapMoved(mix(s.target, picture, 0.6), picture, sprite, around).taken!;
+    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
+    expect(at((await edit()).image)).toEqual(at(laid.image));
+    expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+  });
+});
