@@ -17,6 +17,7 @@ import {
   namedOtherwise,
   namesEveryShape,
   movedShape,
+  movesCreature,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -25,10 +26,10 @@ import {
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
-import { MOVED_RIM, snapMoved } from './moved.ts';
+import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import { composite, editMask, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
+import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -341,12 +342,17 @@ export class MiniEditor {
     seen: readonly SeenShape[] | null,
   ): Taken | null {
     if (glyph) return snapToGlyph(out, fitted, glyph).taken;
-    const moved = seen && movedShape(prompt, seen);
-    if (!moved) return null;
-    // the shape's ink, and around it its silhouette grown past the model's rim (MOVED_RIM)
+    if (!seen) return null;
+    // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)
     const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;
-    const around = silhouettes([moved], fitted.width, fitted.height, grow + MOVED_RIM);
-    return snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
+    const { width: W, height: H } = fitted;
+    const moved = movedShape(prompt, seen);
+    if (moved) {
+      const around = silhouettes([moved], W, H, grow + MOVED_RIM);
+      return snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
+    }
+    const creature = movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
+    return creature && snapMoved(out, fitted, creature, grown(creature, W, H, grow + MOVED_RIM)).taken;
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */

@@ -13,8 +13,10 @@
 // An answer that left the thing where it was sides with the picture at every offset and takes nothing; one that
 // drew a blob, or another shape, sides with the thing on too few of its pixels.
 
+import { blobs } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import type { Taken } from './preserve.ts';
+import type { SeenShape } from '../world/shapes-seen.ts';
+import { silhouettes, type Taken } from './preserve.ts';
 
 /** The share of a sprite's pixels that must side with the thing at the best offset for the copy to be taken. */
 export const MOVE_AGREEMENT = 0.75;
@@ -83,4 +85,48 @@ export function snapMoved(
     mask[r] = 1;
   }
   return { agreement: best.share, offset: [best.dx, best.dy], taken: { image, mask } };
+}
+
+/** A pixel this far (0–255, any channel) from its row's ground shows something drawn. */
+const DRAWN = 12;
+/** The fewest pixels the creature covers at 64 px (a small one is 19 pixels wide; a word's letter covers at most 35). */
+const CREATURE_PIXELS = 60;
+/** Pixels around the creature's blob whose drawn pixels are its too, at 64 px. */
+const ACCESSORY = 4;
+
+/**
+ * The creature's pixels in a picture of the world (1 = the creature's), read without knowing which it is: the
+ * ground is each row's median colour (a background is one colour or a gradient from top to bottom), what differs
+ * from it and is no shape `seen` (their silhouettes grown by 2) is drawn, and the creature is the largest drawn blob
+ * (the bench's `blobs`: a crown or a bow whose box meets the head's is part of it; a word's letters stay apart),
+ * with what is drawn within `ACCESSORY` pixels of its box.
+ * Null when no blob is that large.
+ */
+export function creatureSprite(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array | null {
+  const { width: W, height: H, data } = picture;
+  const shapes = silhouettes(seen, W, H, 2);
+  const drawn = new Uint8Array(W * H);
+  const channel = new Array<number>(W);
+  for (let y = 0; y < H; y++) {
+    const ground = [0, 1, 2].map((c) => {
+      for (let x = 0; x < W; x++) channel[x] = data[(y * W + x) * 3 + c]!;
+      return channel.sort((a, b) => a - b)[W >> 1]!;
+    });
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      if (!shapes[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[c]!) > DRAWN)) drawn[p] = 1;
+    }
+  }
+  const b = blobs(drawn, W, H).reduce<ReturnType<typeof blobs>[number] | null>(
+    (best, x) => (!best || x.count > best.count ? x : best),
+    null,
+  );
+  if (!b || b.count < (CREATURE_PIXELS * W * H) / (64 * 64)) return null;
+  // and what is drawn within a pixel or two of its box: an antenna's tip above the head (the world keeps other
+  // things 2.56 pixels away at 64 px)
+  const sprite = new Uint8Array(W * H);
+  const near = Math.round((ACCESSORY * W) / 64);
+  for (let y = Math.max(0, b.y0 - near); y < Math.min(H, b.y1 + near); y++)
+    for (let x = Math.max(0, b.x0 - near); x < Math.min(W, b.x1 + near); x++) sprite[y * W + x] = drawn[y * W + x]!;
+  return sprite;
 }

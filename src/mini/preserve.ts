@@ -196,5 +196,10 @@ export function silhouettes(shapes: readonly SeenShape[], W: number, H: number, 
       m[y * W + x] = 1;
     });
   }
-  return Uint8Array.from(boxFilter(m, W, H, grow, (n) => (n > 0 ? 1 : 0)));
+  return grown(m, W, H, grow);
+}
+
+/** A mask (1 = in) grown by `by` pixels every way. */
+export function grown(m: ArrayLike<number>, W: number, H: number, by: number): Uint8Array {
+  return Uint8Array.from(boxFilter(m, W, H, by, (n) => (n > 0 ? 1 : 0)));
 }

@@ -166,6 +166,12 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   return fits.length === 1 ? fits[0]! : null;
 }
 
+/** Whether an edit moves the creature and asks no size ("move the creature to the top", "shift the character left"). */
+export function movesCreature(edit: string): boolean {
+  const words = edit.toLowerCase().split(/[^\p{L}]+/u);
+  return TO_A_PLACE.test(bareCommand(edit)) && words.some((w) => CREATURE_WORDS.has(w)) && !SIZE_ASKED.test(edit);
+}
+
 /**
  * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
  * picture shows no shape at all: then it is no picture of the world's, and nothing can be told). A shape an edit

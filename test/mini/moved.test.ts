@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
-import { keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
+import { creatureSprite, MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
+import { grown, keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
+import { characterRect } from '../../src/world/scene.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 import type { Sample } from '../../src/world/dataset.ts';
@@ -66,6 +67,53 @@ describe('snapMoved', () => {
   });
 });
 
+const places = [...streamSamples({ split: 'test', seed: 5, families: ['character'], count: 160 })].filter(
+  (s) => s.task === 'character.place',
+);
+const seenIn = (s: Sample) => s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+
+describe('creatureSprite', () => {
+  it("is the creature's pixels, inside its box; nothing in a picture without one", () => {
+    let inBox = 0;
+    for (const s of places) {
+      const sprite = creatureSprite(s.inputs[0]!, seenIn(s))!;
+      expect(sprite, s.instruction).not.toBeNull();
+      const [x0, y0, x1, y1] = characterRect(s.before!.character!).map((v) => v * 64) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const px = [...sprite.keys()].filter((p) => sprite[p]);
+      const inside = px.filter((p) => p % 64 >= x0 - 1 && p % 64 <= x1 + 1 && p >> 6 >= y0 - 1 && p >> 6 <= y1 + 1);
+      if (inside.length === px.length && px.length > 0.3 * (x1 - x0) * (y1 - y0)) inBox++;
+    }
+    expect(places.length).toBeGreaterThan(20);
+    expect(inBox / places.length).toBeGreaterThan(0.95);
+    let none = 0;
+    const without = moves.filter((s) => !s.before!.character);
+    for (const s of without) if (creatureSprite(s.inputs[0]!, seenIn(s)) === null) none++;
+    expect(none / without.length).toBeGreaterThan(0.9);
+  });
+
+  it("finds a faint copy of a creature moved at its own size at the world's offset", () => {
+    let [n, found] = [0, 0];
+    for (const s of places) {
+      const [a, b] = [s.before!.character!, s.after.character!];
+      if (a.size !== b.size) continue;
+      const picture = s.inputs[0]!;
+      const sprite = creatureSprite(picture, seenIn(s))!;
+      const r = snapMoved(mix(s.target, picture, 0.6), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM));
+      expect(snapMoved(picture, picture, sprite).taken, s.instruction).toBeNull();
+      n++;
+      if (r.offset && Math.abs(r.offset[0] - (b.x - a.x) * 64) <= 1 && Math.abs(r.offset[1] - (b.y - a.y) * 64) <= 1)
+        found++;
+    }
+    expect(n).toBeGreaterThan(10);
+    expect(found / n).toBeGreaterThan(0.9);
+  });
+});
+
 describe('the editor', () => {
   it("lays a moved shape the model copied over its answer, as the picture has it; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
@@ -82,5 +130,21 @@ describe('the editor', () => {
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
     expect(at((await edit()).image)).toEqual(at(laid.image));
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+  });
+
+  it('lays a creature the model moved at its own size over its answer', async () => {
+    const ed = await MiniEditor.load();
+    const s = places.find((x) => x.before!.character!.size === x.after.character!.size)!;
+    const picture = s.inputs[0]!;
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await run(reqs, o);
+      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
+    };
+    const sprite = creatureSprite(picture, seenIn(s))!;
+    const laid = snapMoved(mix(s.target, picture, 0.6), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM)).taken!;
+    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    expect(at(out)).toEqual(at(laid.image));
   });
 });

@@ -8,6 +8,7 @@ import {
   namesEveryShape,
   namedOtherwise,
   movedShape,
+  movesCreature,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -339,5 +340,23 @@ describe('movedShape', () => {
       moves++;
     }
     expect(moves).toBeGreaterThan(30);
+  });
+});
+
+describe('movesCreature', () => {
+  it('reads a move of the creature that asks no size', () => {
+    for (const edit of [
+      'Move the creature to the top',
+      'Place this character at the top left instead',
+      'shift the character left',
+    ])
+      expect(movesCreature(edit), edit).toBe(true);
+    for (const edit of [
+      'Move the creature to the top and make it large',
+      'Make the character small and move it to the right',
+      'Move the red circle to the top',
+      'Show this character, small, on the right on a sand background',
+    ])
+      expect(movesCreature(edit), edit).toBe(false);
   });
 });
