@@ -152,7 +152,10 @@ function nameRead(m: RegExpMatchArray) {
   };
 }
 
-/** A size asked with a move ("move the star up and make it large"): the moved shape is then not the one seen. */
+/**
+ * A size asked with a move ("move the star up and make it large"; outside the shape's name, which may hold its size:
+ * "move the large star up"): the moved shape is then not the one seen.
+ */
 const SIZE_ASKED = /\b(?:small|medium|large|big|bigger|smaller|tiny|huge|larger|size|grow|shrink|enlarge)\b/i;
 
 /**
@@ -160,9 +163,10 @@ const SIZE_ASKED = /\b(?:small|medium|large|big|bigger|smaller|tiny|huge|larger|
  * edit's command moves (`TO_A_PLACE`), names one shape that fits exactly one seen, and asks no size. Null otherwise.
  */
 export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape | null {
-  if (!TO_A_PLACE.test(bareCommand(edit)) || SIZE_ASKED.test(edit)) return null;
   const names = [...edit.matchAll(NAMED)];
-  const fits = names.length === 1 ? seen.filter(nameRead(names[0]!).fits) : [];
+  if (!TO_A_PLACE.test(bareCommand(edit)) || names.length !== 1) return null;
+  if (SIZE_ASKED.test(edit.replace(names[0]![0], ''))) return null;
+  const fits = seen.filter(nameRead(names[0]!).fits);
   return fits.length === 1 ? fits[0]! : null;
 }
 

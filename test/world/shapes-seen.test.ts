@@ -316,6 +316,8 @@ describe('movedShape', () => {
       ['move the blue circle up', 'blue circle'],
       ['Move the circle to the top', null], // two circles
       ['Move the red circle to the top and make it large', null],
+      ['Move the large red circle to the top', 'red circle'], // a size in the name is no size asked
+      ['Move the small square to the top and make it bigger', null],
       ['make the red circle blue', null],
       ['Put a red star at the top', null],
       ['Move the creature to the left', null],
