@@ -18,6 +18,7 @@ import {
   namesEveryShape,
   movedShape,
   movesCreature,
+  resizedShape,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -27,6 +28,7 @@ import {
 import { shapesSeen } from './seen.ts';
 import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
+import { snapResized } from './resized.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -47,7 +49,7 @@ import {
   typosNote,
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
-import type { Style } from '../world/shapes.ts';
+import { type Size, SIZES, type Style } from '../world/shapes.ts';
 
 /** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
 export interface KeptAndEdited {
@@ -350,6 +352,11 @@ export class MiniEditor {
     if (moved) {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
       return snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
+    }
+    const resized = resizedShape(prompt, seen);
+    if (resized) {
+      const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
+      return snapResized(out, fitted, resized.shape, scale, grow).taken;
     }
     const creature = movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
     return creature && snapMoved(out, fitted, creature, grown(creature, W, H, grow + MOVED_RIM)).taken;

@@ -28,9 +28,10 @@ export const MOVE_AGREEMENT = 0.75;
  */
 export const MOVED_RIM = 2;
 /** Squared RGB distance under which two pixels of the picture show the same colour (a copy could not tell them). */
-const SAME = 24 * 24;
+export const SAME = 24 * 24;
 
-function dist2(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+/** The squared RGB distance between pixel i of `a` and pixel j of `b` (byte offsets). */
+export function dist2(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
   const r = a[i]! - b[j]!;
   const g = a[i + 1]! - b[j + 1]!;
   const bl = a[i + 2]! - b[j + 2]!;
@@ -88,6 +89,23 @@ export function snapMoved(
   return { agreement: best.share, offset: [best.dx, best.dy], taken: { image, mask } };
 }
 
+/**
+ * Each row's ground colour in a picture of the world, r, g, b per row: the median of the row's pixels per channel
+ * (a background is one colour or a gradient from top to bottom, and the things drawn on it cover less than half a
+ * row).
+ */
+export function rowGrounds(picture: RGBImage): Uint8Array {
+  const { width: W, height: H, data } = picture;
+  const ground = new Uint8Array(H * 3);
+  const channel = new Array<number>(W);
+  for (let y = 0; y < H; y++)
+    for (let c = 0; c < 3; c++) {
+      for (let x = 0; x < W; x++) channel[x] = data[(y * W + x) * 3 + c]!;
+      ground[y * 3 + c] = channel.sort((a, b) => a - b)[W >> 1]!;
+    }
+  return ground;
+}
+
 /** A pixel this far (0–255, any channel) from its row's ground shows something drawn. */
 const DRAWN = 12;
 /** The fewest pixels the creature covers at 64 px (a small one is 19 pixels wide; a word's letter covers at most 35). */
@@ -106,17 +124,11 @@ const ACCESSORY = 4;
 export function creatureSprite(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array | null {
   const { width: W, height: H, data } = picture;
   const shapes = silhouettes(seen, W, H, 2);
+  const ground = rowGrounds(picture);
   const drawn = new Uint8Array(W * H);
-  const channel = new Array<number>(W);
-  for (let y = 0; y < H; y++) {
-    const ground = [0, 1, 2].map((c) => {
-      for (let x = 0; x < W; x++) channel[x] = data[(y * W + x) * 3 + c]!;
-      return channel.sort((a, b) => a - b)[W >> 1]!;
-    });
-    for (let x = 0; x < W; x++) {
-      const p = y * W + x;
-      if (!shapes[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[c]!) > DRAWN)) drawn[p] = 1;
-    }
+  for (let p = 0; p < W * H; p++) {
+    const y = Math.floor(p / W);
+    if (!shapes[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > DRAWN)) drawn[p] = 1;
   }
   const b = blobs(drawn, W, H).reduce<ReturnType<typeof blobs>[number] | null>(
     (best, x) => (!best || x.count > best.count ? x : best),

@@ -31,7 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
-import { ANY_SHAPE_NOUNS, SHAPES } from './shapes.ts';
+import { ANY_SHAPE_NOUNS, SHAPES, SIZE_NAMES, type Size } from './shapes.ts';
 
 /** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
 const SHAPE = SHAPES.join('|');
@@ -168,6 +168,32 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   if (SIZE_ASKED.test(edit.replace(names[0]![0], ''))) return null;
   const fits = seen.filter(nameRead(names[0]!).fits);
   return fits.length === 1 ? fits[0]! : null;
+}
+
+/**
+ * A resize as the world asks it: "make the red circle small", "resize the star so it is large", "change the size of
+ * the cross to medium", "make the square bigger" — the words after the name say only the size.
+ */
+const RESIZE =
+  /^(?:make|resize|change the size of)\s+(.+?)\s+(?:so it is\s+|to\s+)?(small|medium|large|bigger|smaller)$/i;
+
+/**
+ * The one shape seen that a resize names (RESIZE, in the world's words: the editor asks other phrasings so, as
+ * other-phrasings.ts writes them) when its name is one shape that fits exactly one seen, and the size it asks
+ * ("bigger" and "smaller": one step from the size seen). Null otherwise, or when the size asked is the one seen.
+ */
+export function resizedShape(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: Size } | null {
+  const m = RESIZE.exec(bareCommand(edit));
+  const names = m ? [...m[1]!.matchAll(NAMED)] : [];
+  if (names.length !== 1 || names[0]![0] !== m![1]) return null;
+  const fits = seen.filter(nameRead(names[0]!).fits);
+  const shape = fits.length === 1 ? fits[0]! : null;
+  // the sizes in order (SIZE_NAMES): "bigger" and "smaller" one step from the size seen
+  const step = SIZE_NAMES.indexOf(shape?.size as Size);
+  if (!shape || step < 0) return null;
+  const word = m![2]!.toLowerCase();
+  const to = word === 'bigger' ? SIZE_NAMES[step + 1] : word === 'smaller' ? SIZE_NAMES[step - 1] : (word as Size);
+  return to && to !== shape.size ? { shape, to } : null;
 }
 
 /** Whether an edit moves the creature and asks no size ("move the creature to the top", "shift the character left"). */

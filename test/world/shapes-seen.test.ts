@@ -11,6 +11,7 @@ import {
   movesCreature,
   namesOtherwise,
   notThereNote,
+  resizedShape,
   type SeenShape,
   shapesKept,
   whichNote,
@@ -342,6 +343,47 @@ describe('movedShape', () => {
       moves++;
     }
     expect(moves).toBeGreaterThan(30);
+  });
+});
+
+describe('resizedShape', () => {
+  const sized: SeenShape[] = seen.map((s, i) => ({ ...s, size: (['small', 'medium', 'large', 'medium'] as const)[i] }));
+  it('is the one shape seen a resize names and the size asked; nothing for another edit or a name fitting two', () => {
+    const cases: [string, string | null][] = [
+      ['Make the blue circle large', 'blue circle -> large'],
+      ['Resize the red square so it is small', 'red square -> small'],
+      ['Change the size of the green triangle to medium', 'green triangle -> medium'],
+      ['make the red square bigger', 'red square -> large'], // one step from the size seen
+      ['make the red circle smaller', 'red circle -> small'],
+      ['make the green shape small', 'green triangle -> small'],
+      ['make the green triangle bigger', null], // large already: no bigger size
+      ['make the blue circle small', null], // the size it has
+      ['Make the circle large', null], // two circles
+      ['Make the blue circle red', null],
+      ['Make the blue circle large and red', null],
+      ['Move the blue circle to the top', null],
+      ['Make the yellow star large', null], // not seen
+      ['Add a large blue circle', null],
+    ];
+    for (const [edit, want] of cases) {
+      const r = resizedShape(edit, sized);
+      expect(r && `${r.shape.color} ${r.shape.shape} -> ${r.to}`, edit).toBe(want);
+    }
+  });
+
+  it("is the shape and size each of the world's resizes asks, and nothing for its other edits", () => {
+    let resizes = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+      const r = resizedShape(s.instruction, seenHere);
+      if (s.edit.op !== 'resize') {
+        expect(r, s.instruction).toBeNull();
+        continue;
+      }
+      expect([(r?.shape as { id?: number } | undefined)?.id, r?.to], s.instruction).toEqual([s.edit.id, s.edit.to]);
+      resizes++;
+    }
+    expect(resizes).toBeGreaterThan(30);
   });
 });
 

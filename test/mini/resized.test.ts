@@ -1,0 +1,88 @@
+// A resized shape the model drew, taken as the picture's own shape scaled (src/mini/resized.ts snapResized): in a faint
+// copy of the target it is found and laid at the size asked, and reads back as the world's shape at that size; an
+// answer that left the shape, wiped it or drew it in a far colour takes nothing. And the editor lays it over its
+// answer.
+import { describe, expect, it } from 'vitest';
+import { lookOf, objectPresent } from '../../src/bench/analyze.ts';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { snapResized } from '../../src/mini/resized.ts';
+import { streamSamples, type Sample } from '../../src/world/dataset.ts';
+import { OBJECT_COLOR_NAMES, OBJECT_COLORS, type RGB } from '../../src/world/palette.ts';
+import { render } from '../../src/world/render.ts';
+import { SIZES } from '../../src/world/shapes.ts';
+
+const resizes = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
+  (s) => s.task === 'local.resize',
+);
+
+/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
+function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
+  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
+}
+
+/** The resized object of a sample, before and after, and the scale the resize asks. */
+function resized(s: Sample) {
+  const id = (s.edit as { id: number }).id;
+  const before = s.before!.objects.find((o) => o.id === id)!;
+  const after = s.after.objects.find((o) => o.id === id)!;
+  return {
+    before,
+    after,
+    shape: { ...before, color: before.color as string },
+    scale: SIZES[after.size] / SIZES[before.size],
+  };
+}
+
+describe('snapResized', () => {
+  it('takes a faint copy of the target as the shape at the size asked; a shape left, wiped or drawn in a far colour takes nothing', () => {
+    let [taken, reads] = [0, 0];
+    for (const s of resizes) {
+      const picture = s.inputs[0]!;
+      const { before, after, shape, scale } = resized(s);
+      const faint = snapResized(mix(s.target, picture, 0.6), picture, shape, scale);
+      if (faint.taken) {
+        taken++;
+        // laid from the picture's own pixels, it reads back as the world's shape at its new size, at its place
+        if (objectPresent(faint.taken.image, after, lookOf(s.after), 'place')) reads++;
+        const [dx, dy] = faint.offset!;
+        expect(Math.abs(dx) <= 1 && Math.abs(dy) <= 1, s.instruction).toBe(true);
+      }
+      expect(snapResized(picture, picture, shape, scale).taken, s.instruction).toBeNull();
+      const wiped = render({ ...s.before!, objects: s.before!.objects.filter((o) => o !== before) }, 64);
+      expect(snapResized(wiped, picture, shape, scale).taken, s.instruction).toBeNull();
+      // drawn at its new size in the colour farthest from its own (a neighbouring hue, red for orange, is within
+      // what a faint copy's colour can tell)
+      const far = (c: RGB) => (c[0] - own[0]) ** 2 + (c[1] - own[1]) ** 2 + (c[2] - own[2]) ** 2;
+      const own = OBJECT_COLORS[before.color];
+      const other = OBJECT_COLOR_NAMES.reduce((a, b) => (far(OBJECT_COLORS[b]) > far(OBJECT_COLORS[a]) ? b : a));
+      const recoloured = render(
+        { ...s.after, objects: s.after.objects.map((o) => (o === after ? { ...o, color: other } : o)) },
+        64,
+      );
+      expect(snapResized(recoloured, picture, shape, scale).taken, s.instruction).toBeNull();
+    }
+    expect(resizes.length).toBeGreaterThan(20);
+    expect(taken / resizes.length).toBeGreaterThan(0.8);
+    expect(reads / taken).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the editor', () => {
+  it("lays a resized shape the model drew over its answer, as the picture has it scaled; the raw answer is the model's", async () => {
+    const ed = await MiniEditor.load();
+    const s = resizes.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await run(reqs, o);
+      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
+    };
+    const { shape, scale } = resized(s);
+    const laid = snapResized(mix(s.target, picture, 0.6), picture, shape, scale).taken!;
+    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
+    expect(at((await edit()).image)).toEqual(at(laid.image));
+    expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+  });
+});
