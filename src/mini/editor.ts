@@ -16,6 +16,7 @@ import {
   eachShapeSeen,
   namedOtherwise,
   namesEveryShape,
+  creatureResized,
   movedShape,
   movesCreature,
   resizedShape,
@@ -28,7 +29,7 @@ import {
 import { shapesSeen } from './seen.ts';
 import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
-import { snapResized } from './resized.ts';
+import { snapCreatureResized, snapResized } from './resized.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -358,7 +359,10 @@ export class MiniEditor {
       const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
       return snapResized(out, fitted, resized.shape, scale, grow).taken;
     }
-    const creature = movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
+    // the creature moved at its size, or moved and resized (resized.ts)
+    const to = creatureResized(prompt);
+    const creature = to || movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
+    if (creature && to) return snapCreatureResized(out, fitted, creature, to, grow).taken;
     return creature && snapMoved(out, fitted, creature, grown(creature, W, H, grow + MOVED_RIM)).taken;
   }
 

@@ -203,6 +203,25 @@ export function movesCreature(edit: string): boolean {
 }
 
 /**
+ * The size a move of the creature asks ("move the creature to the top and make it large", "place this character on
+ * the left and draw it small", "make the character small and move it to the right"): one of the creature's sizes,
+ * small or large (CHARACTER_SIZES), or null for a move that asks none, no move of the creature, or the creature put
+ * in a new picture.
+ */
+export function creatureResized(edit: string): 'small' | 'large' | null {
+  const words = edit.toLowerCase().split(/[^\p{L}]+/u);
+  const bare = bareCommand(edit);
+  if (!words.some((w) => CREATURE_WORDS.has(w)) || !(TO_A_PLACE.test(bare) || /\band move it\b/i.test(bare)))
+    return null;
+  // not the creature put in a new picture ("put the same creature on the right of a new picture: …, a small red
+  // cross …; draw it small"): that draws every pixel anew
+  if (words.includes('new') || BRINGS.test(edit)) return null;
+  const sizes = [...new Set(words.filter((w) => w === 'small' || w === 'large'))] as ('small' | 'large')[];
+  const rest = words.filter((w) => w !== sizes[0]).join(' ');
+  return sizes.length === 1 && !SIZE_ASKED.test(rest) ? sizes[0]! : null;
+}
+
+/**
  * What to tell a user whose edits name a shape the picture does not show (null when every one is there, or the
  * picture shows no shape at all: then it is no picture of the world's, and nothing can be told). A shape an edit
  * brings ("add a red star … and make the star blue") and a colour an edit before gives ("make the circle red, then

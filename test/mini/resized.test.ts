@@ -1,12 +1,13 @@
 // A resized shape the model drew, taken as the picture's own shape scaled (src/mini/resized.ts snapResized): in a faint
 // copy of the target it is found and laid at the size asked, and reads back as the world's shape at that size; an
 // answer that left the shape, wiped it or drew it in a far colour takes nothing. And the editor lays it over its
-// answer.
+// answer. A creature moved and resized likewise, found wherever the answer drew it.
 import { describe, expect, it } from 'vitest';
-import { lookOf, objectPresent } from '../../src/bench/analyze.ts';
+import { judge, lookOf, objectPresent } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapResized } from '../../src/mini/resized.ts';
+import { creatureSprite } from '../../src/mini/moved.ts';
+import { snapCreatureResized, snapResized } from '../../src/mini/resized.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { OBJECT_COLOR_NAMES, OBJECT_COLORS, type RGB } from '../../src/world/palette.ts';
 import { render } from '../../src/world/render.ts';
@@ -68,6 +69,38 @@ describe('snapResized', () => {
   });
 });
 
+const places = [...streamSamples({ split: 'test', seed: 5, families: ['character'], count: 300 })].filter(
+  (s) => s.task === 'character.place' && s.before!.character!.size !== s.after.character!.size,
+);
+const spriteOf = (s: Sample) =>
+  creatureSprite(
+    s.inputs[0]!,
+    s.before!.objects.map((o) => ({ ...o, color: o.color as string })),
+  )!;
+
+describe('snapCreatureResized', () => {
+  it("takes a faint copy of a creature moved and resized as the picture's creature scaled; one left or wiped takes nothing", () => {
+    let [taken, judged] = [0, 0];
+    for (const s of places) {
+      const picture = s.inputs[0]!;
+      const [sprite, to] = [spriteOf(s), s.after.character!.size];
+      const r = snapCreatureResized(mix(s.target, picture, 0.6), picture, sprite, to);
+      if (r.taken) {
+        taken++;
+        // the bench's own judge: the creature of its identity, at the size asked, in the region named, its old box
+        // the background's and the rest of the scene intact
+        if (judge(s.edit, s.before, s.after, r.taken.image).success) judged++;
+      }
+      expect(snapCreatureResized(picture, picture, sprite, to).taken, s.instruction).toBeNull();
+      const wiped = render({ ...s.before!, character: null }, 64);
+      expect(snapCreatureResized(wiped, picture, sprite, to).taken, s.instruction).toBeNull();
+    }
+    expect(places.length).toBeGreaterThan(30);
+    expect(taken / places.length).toBeGreaterThan(0.9);
+    expect(judged / taken).toBeGreaterThan(0.9);
+  });
+});
+
 describe('the editor', () => {
   it("lays a resized shape the model drew over its answer, as the picture has it scaled; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
@@ -84,5 +117,20 @@ describe('the editor', () => {
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
     expect(at((await edit()).image)).toEqual(at(laid.image));
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+  });
+
+  it('lays a creature the model moved and resized over its answer', async () => {
+    const ed = await MiniEditor.load();
+    const s = places[0]!;
+    const picture = s.inputs[0]!;
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await run(reqs, o);
+      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
+    };
+    const laid = snapCreatureResized(mix(s.target, picture, 0.6), picture, spriteOf(s), s.after.character!.size).taken!;
+    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    expect(at(out)).toEqual(at(laid.image));
   });
 });

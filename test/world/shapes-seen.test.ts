@@ -7,6 +7,7 @@ import {
   eachShapeSeen,
   namesEveryShape,
   namedOtherwise,
+  creatureResized,
   movedShape,
   movesCreature,
   namesOtherwise,
@@ -384,6 +385,34 @@ describe('resizedShape', () => {
       resizes++;
     }
     expect(resizes).toBeGreaterThan(30);
+  });
+});
+
+describe('creatureResized', () => {
+  it('reads the size a move of the creature asks, and none for a move at its size or another edit', () => {
+    const cases: [string, string | null][] = [
+      ['Move the creature to the top and make it large', 'large'],
+      ['Place this character at the top left and draw it small', 'small'],
+      ['Make the character small and move it to the right', 'small'],
+      ['Move the creature to the top', null],
+      ['Make the character large', null], // no move
+      ['Move the red circle to the top and make it large', null],
+      ['Move the creature to the top and make it large and then small', null],
+      ['Show this character, small, on the right on a sand background', null],
+      ['Put the same creature on the right of a new picture: a sand background, a red cross; draw it small', null],
+    ];
+    for (const [edit, want] of cases) expect(creatureResized(edit), edit).toBe(want);
+  });
+
+  it("is the size each of the world's placements of its creature asks, and nothing for its other edits", () => {
+    let resized = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['character', 'local'], count: 400 })) {
+      const [a, b] = [s.before?.character, s.after.character];
+      const asks = s.task === 'character.place' && a!.size !== b!.size ? b!.size : null;
+      expect(creatureResized(s.instruction), s.instruction).toBe(asks);
+      if (asks) resized++;
+    }
+    expect(resized).toBeGreaterThan(30);
   });
 });
 
