@@ -334,8 +334,10 @@ export class MiniEditor {
 
   /**
    * The pixels an answer `out` copied from a context image, taken from it (preserve.ts Taken), or null: the new word
-   * of a replacement given its glyph image (snapToGlyph), or the one shape a move names among those `seen` in the
-   * picture (`fitted`, at the model's size; snapMoved on the shape's ink).
+   * of a replacement given its glyph image (snapToGlyph), the one shape a move names among those `seen` in the
+   * picture (`fitted`, at the model's size; snapMoved on the shape's ink), the one shape a resize names, scaled to the
+   * size asked (resized.ts snapResized), or the creature moved at its size (snapMoved) or moved and resized
+   * (snapCreatureResized).
    */
   copied(
     prompt: string,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answerFaintly, faintly, under } from './faint.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
@@ -18,14 +19,9 @@ const replacements = [...streamSamples({ split: 'test', seed: 5, families: ['tex
   (s) => s.task === 'text.replace',
 );
 
-/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
-function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
-  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
-}
-
-/** `under` with `taken`'s pixels where its mask is 1 (the editor's last composite at the model's size). */
-function laid(under: RGBImage, t: NonNullable<ReturnType<typeof snapToGlyph>['taken']>): RGBImage {
-  return { ...under, data: under.data.map((v, i) => (t.mask[Math.floor(i / 3)] ? t.image.data[i]! : v)) };
+/** `base` with `taken`'s pixels where its mask is 1 (the editor's last composite at the model's size). */
+function laid(base: RGBImage, t: NonNullable<ReturnType<typeof snapToGlyph>['taken']>): RGBImage {
+  return { ...base, data: base.data.map((v, i) => (t.mask[Math.floor(i / 3)] ? t.image.data[i]! : v)) };
 }
 
 describe('snapToGlyph', () => {
@@ -39,7 +35,7 @@ describe('snapToGlyph', () => {
       const none = snapToGlyph(picture, picture, g);
       expect([none.agreement, none.taken]).toEqual([0, null]);
       // a faint copy of the target (60 % of the way from the picture): every changed pixel on the glyphs' side
-      const faint = snapToGlyph(mix(s.target, picture, 0.6), picture, g);
+      const faint = snapToGlyph(faintly(s.target, picture), picture, g);
       expect(faint.agreement, s.instruction).toBe(1);
       expect(faint.taken, s.instruction).not.toBeNull();
       // on a flat ground the box is the target's pixels exactly, and outside it nothing is taken
@@ -70,15 +66,11 @@ describe('the editor with a glyph-trained model', () => {
     const picture = s.inputs[0]!;
     // the model's answer: a faint copy of the target, or the picture's own round trip (the old word kept)
     let faint = true;
-    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
-    ed.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      return { ...r, images: [faint ? mix(s.target, r.roundTrips[0]!, 0.6) : r.roundTrips[0]!] };
-    };
+    answerFaintly(ed, s.target, () => faint);
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
     const g = glyphEdit(tok.labels(s.instruction), picture)!;
     const box = snapToGlyph(s.target, picture, g).taken!.mask;
-    const inBox = (img: RGBImage) => [...img.data].filter((_, i) => box[Math.floor(i / 3)]);
+    const inBox = (img: RGBImage) => under(box, img);
     expect(inBox((await edit()).image)).toEqual(inBox(s.target));
     // the raw answer (no output step) is the model's faint copy
     expect(inBox((await edit(false)).image)).not.toEqual(inBox(s.target));

@@ -2,6 +2,7 @@
 // snapMoved): found at the world's own offset in a faint copy of the target, laid there as the picture has it; an
 // answer that left the shape where it was, or wiped it, takes nothing. And the editor lays it over its answer.
 import { describe, expect, it } from 'vitest';
+import { answerFaintly, faintly, under } from './faint.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { creatureSprite, MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
@@ -14,11 +15,6 @@ import type { Sample } from '../../src/world/dataset.ts';
 const moves = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 300 })].filter(
   (s) => s.task === 'local.move',
 );
-
-/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
-function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
-  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
-}
 
 /** The moved object of a sample, before and after, and its ink and surroundings in the picture. */
 function moved(s: Sample) {
@@ -37,7 +33,7 @@ describe('snapMoved', () => {
       const picture = s.inputs[0]!;
       const { before, after, sprite, around } = moved(s);
       const [wx, wy] = [(after.x - before.x) * 64, (after.y - before.y) * 64];
-      const faint = snapMoved(mix(s.target, picture, 0.6), picture, sprite, around);
+      const faint = snapMoved(faintly(s.target, picture), picture, sprite, around);
       // a move by whole pixels (as the model was trained to move: by whole token cells) draws the same pixels shifted:
       // found there, and every pixel laid is the target's; one by half a pixel draws thin strokes otherwise, and is
       // found (within a pixel) where enough of them agree
@@ -103,7 +99,7 @@ describe('creatureSprite', () => {
       if (a.size !== b.size) continue;
       const picture = s.inputs[0]!;
       const sprite = creatureSprite(picture, seenIn(s))!;
-      const r = snapMoved(mix(s.target, picture, 0.6), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM));
+      const r = snapMoved(faintly(s.target, picture), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM));
       expect(snapMoved(picture, picture, sprite).taken, s.instruction).toBeNull();
       n++;
       if (r.offset && Math.abs(r.offset[0] - (b.x - a.x) * 64) <= 1 && Math.abs(r.offset[1] - (b.y - a.y) * 64) <= 1)
@@ -119,14 +115,10 @@ describe('the editor', () => {
     const ed = await MiniEditor.load();
     const s = moves.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
     const picture = s.inputs[0]!;
-    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
-    ed.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
-    };
+    answerFaintly(ed, s.target);
     const { sprite, around } = moved(s);
-    const laid = snapMoved(mix(s.target, picture, 0.6), picture, sprite, around).taken!;
-    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const laid = snapMoved(faintly(s.target, picture), picture, sprite, around).taken!;
+    const at = (img: RGBImage) => under(laid.mask, img);
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
     expect(at((await edit()).image)).toEqual(at(laid.image));
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
@@ -136,14 +128,10 @@ describe('the editor', () => {
     const ed = await MiniEditor.load();
     const s = places.find((x) => x.before!.character!.size === x.after.character!.size)!;
     const picture = s.inputs[0]!;
-    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
-    ed.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
-    };
+    answerFaintly(ed, s.target);
     const sprite = creatureSprite(picture, seenIn(s))!;
-    const laid = snapMoved(mix(s.target, picture, 0.6), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM)).taken!;
-    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const laid = snapMoved(faintly(s.target, picture), picture, sprite, grown(sprite, 64, 64, 1 + MOVED_RIM)).taken!;
+    const at = (img: RGBImage) => under(laid.mask, img);
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
     expect(at(out)).toEqual(at(laid.image));
   });

@@ -3,6 +3,7 @@
 // answer that left the shape, wiped it or drew it in a far colour takes nothing. And the editor lays it over its
 // answer. A creature moved and resized likewise, found wherever the answer drew it.
 import { describe, expect, it } from 'vitest';
+import { answerFaintly, faintly, under } from './faint.ts';
 import { judge, lookOf, objectPresent } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
@@ -16,11 +17,6 @@ import { SIZES } from '../../src/world/shapes.ts';
 const resizes = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
   (s) => s.task === 'local.resize',
 );
-
-/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
-function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
-  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
-}
 
 /** The resized object of a sample, before and after, and the scale the resize asks. */
 function resized(s: Sample) {
@@ -41,7 +37,7 @@ describe('snapResized', () => {
     for (const s of resizes) {
       const picture = s.inputs[0]!;
       const { before, after, shape, scale } = resized(s);
-      const faint = snapResized(mix(s.target, picture, 0.6), picture, shape, scale);
+      const faint = snapResized(faintly(s.target, picture), picture, shape, scale);
       if (faint.taken) {
         taken++;
         // laid from the picture's own pixels, it reads back as the world's shape at its new size, at its place
@@ -84,7 +80,7 @@ describe('snapCreatureResized', () => {
     for (const s of places) {
       const picture = s.inputs[0]!;
       const [sprite, to] = [spriteOf(s), s.after.character!.size];
-      const r = snapCreatureResized(mix(s.target, picture, 0.6), picture, sprite, to);
+      const r = snapCreatureResized(faintly(s.target, picture), picture, sprite, to);
       if (r.taken) {
         taken++;
         // the bench's own judge: the creature of its identity, at the size asked, in the region named, its old box
@@ -106,14 +102,10 @@ describe('the editor', () => {
     const ed = await MiniEditor.load();
     const s = resizes.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
     const picture = s.inputs[0]!;
-    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
-    ed.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
-    };
+    answerFaintly(ed, s.target);
     const { shape, scale } = resized(s);
-    const laid = snapResized(mix(s.target, picture, 0.6), picture, shape, scale).taken!;
-    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    const laid = snapResized(faintly(s.target, picture), picture, shape, scale).taken!;
+    const at = (img: RGBImage) => under(laid.mask, img);
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
     expect(at((await edit()).image)).toEqual(at(laid.image));
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
@@ -123,13 +115,9 @@ describe('the editor', () => {
     const ed = await MiniEditor.load();
     const s = places[0]!;
     const picture = s.inputs[0]!;
-    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
-    ed.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      return { ...r, images: [mix(s.target, r.roundTrips[0]!, 0.6)] };
-    };
-    const laid = snapCreatureResized(mix(s.target, picture, 0.6), picture, spriteOf(s), s.after.character!.size).taken!;
-    const at = (img: RGBImage) => [...img.data].filter((_, i) => laid.mask[Math.floor(i / 3)]);
+    answerFaintly(ed, s.target);
+    const laid = snapCreatureResized(faintly(s.target, picture), picture, spriteOf(s), s.after.character!.size).taken!;
+    const at = (img: RGBImage) => under(laid.mask, img);
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
     expect(at(out)).toEqual(at(laid.image));
   });

@@ -1,0 +1,28 @@
+// A model that copied its target faintly, for the tests of the output step's taking of copies (moved.ts, resized.ts,
+// glyph.ts): the answer 60 % of the way from the input to the target, as the small autoencoder gives back a copy.
+import type { RGBImage } from '../../src/image/rgb.ts';
+import type { MiniEditor } from '../../src/mini/editor.ts';
+
+/** a·x + (1 − a)·y per channel: a faint copy of x over y for a < 1. */
+export function mix(x: RGBImage, y: RGBImage, a: number): RGBImage {
+  return { ...x, data: x.data.map((v, i) => Math.round(a * v + (1 - a) * y.data[i]!)) };
+}
+
+/** The faint copy of `target` over `picture` the tests take as a model's answer. */
+export const faintly = (target: RGBImage, picture: RGBImage) => mix(target, picture, 0.6);
+
+/**
+ * Makes the editor's model answer with a faint copy of `target` over the input's round trip (`faint()` true), or
+ * with the round trip itself (the input left as it was).
+ */
+export function answerFaintly(ed: MiniEditor, target: RGBImage, faint: () => boolean = () => true): void {
+  const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+  ed.pipe.runWithRoundTrips = async (reqs, o) => {
+    const r = await run(reqs, o);
+    return { ...r, images: [faint() ? faintly(target, r.roundTrips[0]!) : r.roundTrips[0]!] };
+  };
+}
+
+/** The bytes of `img` where `mask` is set (a pixel per mask entry). */
+export const under = (mask: ArrayLike<number>, img: RGBImage) =>
+  [...img.data].filter((_, i) => mask[Math.floor(i / 3)]);
