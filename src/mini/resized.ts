@@ -11,7 +11,8 @@
 //   for each offset d of the shape's centre c (within 2 pixels: a resize keeps it; a move of the creature that asks
 //   a size, anywhere — snapCreatureResized):
 //     src(q) = c + (q − c − d) / f                      the picture's point a pixel q of the scaled shape shows
-//     C(q)   = picture(src(q)) where most of q falls on S, ground(y) elsewhere in A or A scaled     (the candidate)
+//     C(q)   = picture(src(q)) where most of q falls on S (or a third of q, where most of it falls on B), ground(y)
+//              elsewhere in A or A scaled                                                         (the candidate)
 //     told   = { q : C(q) and picture(q) differ, q not inside both B and B scaled }
 //              the pixels where the shape's extent changes (inside both, a pattern's dots and stripes, spaced by the
 //              world and not by the shape, tell nothing of its size)
@@ -40,13 +41,16 @@ export const RESIZE_AGREEMENT = 0.75;
  */
 export const INK_SHOWN = 0.25;
 /**
- * The points per side at which a pixel of the resized shape reads the picture, and how many of them must fall on ink
- * (most: a thin outline scaled down keeps its pixels, where a pixel's centre alone would miss some; on val resizes,
- * measured as this step was being settled: the centre alone 31 of 41 and chain turns 35 of 111, 5 of 9 points 30 and
- * 39).
+ * The points per side at which a pixel of the resized thing reads the picture; how many of them must fall on ink for
+ * the pixel to be ink, and how many where most of them fall inside the thing's silhouette (a band a pixel wide, an
+ * outline's or a pattern's, scaled down falls on fewer than most of a pixel's points: at 5 of 9 everywhere a shrunk
+ * cross's outline broke in two). On val resizes (41 single-turn, 111 turns of chains): the centre alone 31 and 35,
+ * 5 of 9 points 30 and 39 (as this step was being settled), 5 of 9 with 3 of 9 inside the silhouette 34 and 45 (against
+ * 32 and 43 with 5 of 9 alone, the step as settled).
  */
 const SUB = 3;
 const INKED = 5;
+const INKED_INSIDE = 3;
 /** How many of the best offsets a wide search, having looked at every other one, looks around. */
 const COARSE = 4;
 /** How far from the shape's centre the scaled shape's centre is searched, in pixels at 64 px (resizes keep it). */
@@ -149,7 +153,8 @@ export function snapScaled(
   if (x1 < 0) return none;
   // the thing scaled with its centre in place: each pixel (x, y) of A scaled, its ink's source pixel (or −1: the
   // ground) and whether it lies inside the body scaled. The picture is read at SUB×SUB points across a pixel: ink
-  // where at least INKED of them fall on ink, in the colour of the first.
+  // where at least INKED of them fall on ink, or INKED_INSIDE where INKED fall inside the body, in the colour of the
+  // first.
   const scaled: { x: number; y: number; from: number; inBody: boolean }[] = [];
   for (let y = Math.floor(cy + (y0 - cy) * scale) - 1; y <= Math.ceil(cy + (y1 + 1 - cy) * scale); y++)
     for (let x = Math.floor(cx + (x0 - cx) * scale) - 1; x <= Math.ceil(cx + (x1 + 1 - cx) * scale); x++) {
@@ -164,7 +169,8 @@ export function snapScaled(
           inside ||= !!around[s];
           inBody += body[s] ? 1 : 0;
         }
-      if (inside || hits >= INKED) scaled.push({ x, y, from: hits >= INKED ? first : -1, inBody: inBody >= INKED });
+      const isInk = hits >= INKED || (inBody >= INKED && hits >= INKED_INSIDE);
+      if (inside || isInk) scaled.push({ x, y, from: isInk ? first : -1, inBody: inBody >= INKED });
     }
   /**
    * Each pixel of the candidate C at offset (dx, dy), given to `visit` with its colour's bytes (`src`, `at`), whether
