@@ -283,7 +283,8 @@ export class MiniEditor {
         : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
       // what the model copied from a context image is taken from it: a replaced word from its glyph image
-      // (glyph.ts), a moved shape from the picture at its new place (moved.ts)
+      // (glyph.ts), a moved shape or creature from the picture at its new place (moved.ts), a resized one scaled
+      // (resized.ts)
       const taken = keeps ? this.copied(asked, outs[0]!, fitted[0].image, glyph, seen) : null;
       const tone = toneEdit(asked);
       const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], tone, shapes, taken);
@@ -383,8 +384,8 @@ export class MiniEditor {
    * through that map everywhere — made grey for 'gray', a gain and an offset per channel for 'light'.
    * `shapes`: the shapes seen that the edit leaves alone, kept as the input has them on their silhouettes, and those
    * it names, never kept (src/world/shapes-seen.ts shapesKept, preserve.ts keptShapesMask).
-   * `taken`: pixels at the model's size taken as they are from a context image the model copied (a replaced word's
-   * glyph image: glyph.ts snapToGlyph), laid over everything else.
+   * `taken`: pixels at the model's size taken as they are from a context image the model copied (`copied`: a replaced
+   * word's glyph image, a moved or resized thing of the picture), laid over everything else.
    */
   async answer(
     out: RGBImage,

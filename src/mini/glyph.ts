@@ -9,7 +9,7 @@ import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
-import type { Taken } from './preserve.ts';
+import { maskBox, type Taken } from './preserve.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
 const MISREAD = 2;
@@ -167,13 +167,14 @@ export function snapToGlyph(
   };
   const [oldInk, newInk] = [stamp(glyph.from), stamp(glyph.to)];
   // the box of both words, grown by a pixel
-  let [x0, y0, x1, y1] = [S, H, -1, -1];
-  for (let p = 0; p < S * H; p++)
-    if (oldInk[p * 3] || newInk[p * 3]) {
-      const [x, y] = [p % S, Math.floor(p / S)];
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    }
-  [x0, y0, x1, y1] = [Math.max(0, x0 - 1), Math.max(0, y0 - 1), Math.min(S - 1, x1 + 1), Math.min(H - 1, y1 + 1)];
+  const inked = Uint8Array.from({ length: S * H }, (_, p) => (oldInk[p * 3] || newInk[p * 3] ? 1 : 0));
+  const [bx0, by0, bx1, by1] = maskBox(inked, S, H) ?? [S, H, -1, -1];
+  const [x0, y0, x1, y1] = [
+    Math.max(0, bx0 - 1),
+    Math.max(0, by0 - 1),
+    Math.min(S - 1, bx1 + 1),
+    Math.min(H - 1, by1 + 1),
+  ];
   const { ink, ground } = glyph.found;
   const d = out.data;
   const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);

@@ -17,7 +17,7 @@
 import { blobs } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
-import { silhouettes, type Taken } from './preserve.ts';
+import { maskBox, silhouettes, type Taken } from './preserve.ts';
 
 /** The share of a sprite's pixels that must side with the thing at the best offset for the copy to be taken. */
 export const MOVE_AGREEMENT = 0.75;
@@ -57,9 +57,7 @@ export function snapMoved(
   for (let p = 0; p < W * H; p++) if (sprite[p]) pts.push(p);
   const none = { agreement: 0, offset: null, taken: null };
   if (!pts.length) return none;
-  const xs = pts.map((p) => p % W);
-  const ys = pts.map((p) => Math.floor(p / W));
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const [x0, y0, x1, y1] = maskBox(sprite, W, H)!;
   const [o, pic] = [out.data, picture.data];
   let best = { share: 0, dx: 0, dy: 0 };
   for (let dy = -y0; dy < H - y1; dy++)

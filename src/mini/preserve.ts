@@ -199,6 +199,21 @@ export function silhouettes(shapes: readonly SeenShape[], W: number, H: number, 
   return grown(m, W, H, grow);
 }
 
+/** The box of a mask's pixels (1 = in), corners included, or null for an empty mask. */
+export function maskBox(
+  m: ArrayLike<number>,
+  W: number,
+  H: number,
+): [x0: number, y0: number, x1: number, y1: number] | null {
+  let [x0, y0, x1, y1] = [W, H, -1, -1];
+  for (let p = 0; p < W * H; p++)
+    if (m[p]) {
+      const [x, y] = [p % W, Math.floor(p / W)];
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+  return x1 < 0 ? null : [x0, y0, x1, y1];
+}
+
 /** A mask (1 = in) grown by `by` pixels every way. */
 export function grown(m: ArrayLike<number>, W: number, H: number, by: number): Uint8Array {
   return Uint8Array.from(boxFilter(m, W, H, by, (n) => (n > 0 ? 1 : 0)));

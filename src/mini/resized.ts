@@ -30,7 +30,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { CHARACTER_SIZES } from '../world/characters.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { dist2, MOVED_RIM, rowGrounds, SAME } from './moved.ts';
-import { grown, keptShapesMask, silhouettes, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, maskBox, silhouettes, type Taken } from './preserve.ts';
 
 /** The share of the pixels a resize tells that must side with it at the best offset for the shape to be taken. */
 export const RESIZE_AGREEMENT = 0.75;
@@ -101,12 +101,7 @@ export function snapCreatureResized(
   grow = 1,
 ) {
   const { width: W, height: H } = picture;
-  let [x0, y0, x1, y1] = [W, H, -1, -1];
-  for (let p = 0; p < W * H; p++)
-    if (sprite[p]) {
-      const [x, y] = [p % W, Math.floor(p / W)];
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    }
+  const [x0, y0, x1, y1] = maskBox(sprite, W, H) ?? [0, 0, 0, 0];
   const side = Math.max(x1 - x0, y1 - y0) + 1;
   const from = side < ((CHARACTER_SIZES.small + CHARACTER_SIZES.large) / 2) * W * CREATURE_FILLS ? 'small' : 'large';
   const thing = {
@@ -141,16 +136,12 @@ export function snapScaled(
   const ground = rowGrounds(picture);
   const [o, pic] = [out.data, picture.data];
   const none = { agreement: 0, kept: 0, offset: null, taken: null };
-  // the box of A
-  let [x0, y0, x1, y1] = [W, H, -1, -1];
+  // A's pixels and their box
+  const box = maskBox(around, W, H);
+  if (!box) return none;
+  const [x0, y0, x1, y1] = box;
   const old: number[] = [];
-  for (let p = 0; p < W * H; p++)
-    if (around[p]) {
-      const [x, y] = [p % W, Math.floor(p / W)];
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-      old.push(p);
-    }
-  if (x1 < 0) return none;
+  for (let p = 0; p < W * H; p++) if (around[p]) old.push(p);
   // the thing scaled with its centre in place: each pixel (x, y) of A scaled, its ink's source pixel (or −1: the
   // ground) and whether it lies inside the body scaled. The picture is read at SUB×SUB points across a pixel: ink
   // where at least INKED of them fall on ink, or INKED_INSIDE where INKED fall inside the body, in the colour of the
