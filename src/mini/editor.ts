@@ -11,6 +11,7 @@ import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
 import {
+  addedShape,
   asWorldNames,
   eachNote,
   eachShapeSeen,
@@ -20,6 +21,8 @@ import {
   movedShape,
   movesCreature,
   resizedShape,
+  recoloredShape,
+  restyleAsked,
   namesOtherwise,
   notThereNote,
   type SeenShape,
@@ -30,6 +33,7 @@ import { shapesSeen } from './seen.ts';
 import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
+import { snapAdded, snapRedrawn } from './redrawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -51,6 +55,7 @@ import {
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
 import { type Size, SIZES, type Style } from '../world/shapes.ts';
+import type { ObjectColor } from '../world/palette.ts';
 
 /** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
 export interface KeptAndEdited {
@@ -362,6 +367,23 @@ export class MiniEditor {
       const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
       return snapResized(out, fitted, resized.shape, scale, grow).taken;
     }
+    // a shape recoloured, or every shape restyled, redrawn in the world's colour or style asked (redrawn.ts)
+    const recolored = recoloredShape(prompt, seen);
+    if (recolored) {
+      const redraw = { shape: recolored.shape, color: recolored.to as ObjectColor };
+      return snapRedrawn(out, fitted, [redraw], grow).taken;
+    }
+    const style = restyleAsked(prompt);
+    if (style)
+      return snapRedrawn(
+        out,
+        fitted,
+        seen.map((shape) => ({ shape, style })),
+        grow,
+      ).taken;
+    // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts)
+    const added = addedShape(prompt);
+    if (added) return snapAdded(out, fitted, added, grow).taken;
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
     const creature = to || movesCreature(prompt) ? creatureSprite(fitted, seen) : null;

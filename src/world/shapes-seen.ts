@@ -31,7 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES } from './palette.ts';
-import { ANY_SHAPE_NOUNS, SHAPES, SIZE_NAMES, type Size } from './shapes.ts';
+import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
 /** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
 const SHAPE = SHAPES.join('|');
@@ -194,6 +194,82 @@ export function resizedShape(edit: string, seen: readonly SeenShape[]): { shape:
   const word = m![2]!.toLowerCase();
   const to = word === 'bigger' ? SIZE_NAMES[step + 1] : word === 'smaller' ? SIZE_NAMES[step - 1] : (word as Size);
   return to && to !== shape.size ? { shape, to } : null;
+}
+
+/**
+ * A recolour as the world asks it: "make the red circle blue", "change the color of the star to pink", "recolor the
+ * diamond cyan", "turn the green cross pink", "paint the star pink" — the words after the name say only the colour.
+ */
+const RECOLOR = /^(?:make|turn|paint|recolou?r|change the colou?r of)\s+(.+?)\s+(?:to\s+)?(\p{L}+)$/iu;
+
+/**
+ * The one shape seen that a recolour names (RECOLOR, in the world's words: the editor asks other phrasings so, as
+ * other-phrasings.ts writes them) when its name is one shape that fits exactly one seen, and the world's colour it
+ * asks. Null otherwise, or when the colour asked is the one seen.
+ */
+export function recoloredShape(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: string } | null {
+  const m = RECOLOR.exec(bareCommand(edit));
+  const to = m?.[2]?.toLowerCase();
+  const names = m && isColor(to) ? [...m[1]!.matchAll(NAMED)] : [];
+  if (names.length !== 1 || names[0]![0] !== m![1]) return null;
+  const fits = seen.filter(nameRead(names[0]!).fits);
+  return fits.length === 1 && fits[0]!.color !== to ? { shape: fits[0]!, to: to! } : null;
+}
+
+/** The words that name a drawing style, by style ("solid filled", "outlined", "stripes", "polka dots"). */
+const STYLE_OF: [Style, RegExp][] = [
+  ['filled', /^(?:filled|solid)$/],
+  ['outline', /^(?:outlines?|outlined)$/],
+  ['striped', /^(?:striped|stripes|stripy)$/],
+  ['dotted', /^(?:dotted|dots|dotty|polka)$/],
+];
+/**
+ * An add as the world asks it: "add a small red circle at the top", "draw a large cyan dotted triangle at the
+ * bottom", "put a medium orange outlined square on the left" — a verb that brings, "a" or "an", then the new shape's
+ * size, colour and (but for filled) style, in any order, and its noun.
+ */
+const ADD = new RegExp(String.raw`^(?:add|put|draw|place)\s+an?\s+((?:\p{L}+\s+){2,3}?)(${SHAPE})\b`, 'iu');
+
+/**
+ * The shape an add asks (ADD, in the world's words): its kind, colour, size and style (filled where no style is
+ * named); null for another edit, or words before the noun that are not one size, one colour and at most one style.
+ */
+export function addedShape(edit: string): { shape: Shape; color: string; size: Size; style: Style } | null {
+  const m = ADD.exec(bareCommand(edit));
+  if (!m || [...edit.matchAll(NEW_THING)].length !== 1) return null;
+  const words = m[1]!.trim().toLowerCase().split(/\s+/);
+  const sizes = words.filter((w) => SIZE_NAMES.includes(w as Size));
+  const colors = words.filter(isColor);
+  const styles = STYLE_OF.filter(([, re]) => words.some((w) => re.test(w))).map(([st]) => st);
+  if (sizes.length !== 1 || colors.length !== 1 || styles.length > 1) return null;
+  if (sizes.length + colors.length + words.filter((w) => STYLE_OF.some(([, re]) => re.test(w))).length !== words.length)
+    return null;
+  return {
+    shape: m[2]!.toLowerCase() as Shape,
+    color: colors[0]!,
+    size: sizes[0] as Size,
+    style: styles[0] ?? 'filled',
+  };
+}
+
+/** Words by which an edit speaks of every shape at once. */
+const EVERYTHING = /^(?:all|every|each|everything|scene)$/;
+
+/**
+ * The style a restyle of every shape asks, as the world asks it ("redraw all the shapes in striped style", "change the
+ * style of every shape to dotted", "make all objects solid filled", "render the scene in outline style"): the edit
+ * speaks of every shape (all, every, each, the scene) and names one style, and no colour, shape or size of its own
+ * (not "make all the red shapes dotted", which the world never asks). Null otherwise.
+ */
+export function restyleAsked(edit: string): Style | null {
+  const words = bareCommand(edit)
+    .toLowerCase()
+    .split(/[^\p{L}]+/u);
+  if (!words.some((w) => EVERYTHING.test(w))) return null;
+  if (words.some((w) => isColor(w) || SIZE_NAMES.includes(w as Size) || (shapeNamed(w) ?? 'shape') !== 'shape'))
+    return null;
+  const styles = STYLE_OF.filter(([, re]) => words.some((w) => re.test(w))).map(([s]) => s);
+  return styles.length === 1 ? styles[0]! : null;
 }
 
 /** Whether an edit moves the creature and asks no size ("move the creature to the top", "shift the character left"). */

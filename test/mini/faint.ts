@@ -13,13 +13,14 @@ export const faintly = (target: RGBImage, picture: RGBImage) => mix(target, pict
 
 /**
  * Makes the editor's model answer with a faint copy of `target` over the input's round trip (`faint()` true), or
- * with the round trip itself (the input left as it was).
+ * with the round trip itself (the input left as it was); `share`: how far the copy is from the round trip to the
+ * target (faintly's 0.6 unless given).
  */
-export function answerFaintly(ed: MiniEditor, target: RGBImage, faint: () => boolean = () => true): void {
+export function answerFaintly(ed: MiniEditor, target: RGBImage, faint: () => boolean = () => true, share = 0.6): void {
   const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
   ed.pipe.runWithRoundTrips = async (reqs, o) => {
     const r = await run(reqs, o);
-    return { ...r, images: [faint() ? faintly(target, r.roundTrips[0]!) : r.roundTrips[0]!] };
+    return { ...r, images: [faint() ? mix(target, r.roundTrips[0]!, share) : r.roundTrips[0]!] };
   };
 }
 

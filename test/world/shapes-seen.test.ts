@@ -2,6 +2,7 @@
 // colour; the world's own instructions and its restyles of every shape are never read so.
 import { describe, expect, it } from 'vitest';
 import {
+  addedShape,
   asWorldNames,
   eachNote,
   eachShapeSeen,
@@ -12,12 +13,16 @@ import {
   movesCreature,
   namesOtherwise,
   notThereNote,
+  recoloredShape,
   resizedShape,
+  restyleAsked,
   type SeenShape,
   shapesKept,
   whichNote,
 } from '../../src/world/shapes-seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
+import { STYLES } from '../../src/world/shapes.ts';
+import { namedStylePrompt } from '../../src/mini/style-reference.ts';
 
 const seen: SeenShape[] = [
   { color: 'blue', shape: 'circle' },
@@ -385,6 +390,115 @@ describe('resizedShape', () => {
       resizes++;
     }
     expect(resizes).toBeGreaterThan(30);
+  });
+});
+
+describe('recoloredShape', () => {
+  it('is the one shape seen a recolour names and the colour asked; nothing for another edit or a name fitting two', () => {
+    const cases: [string, string | null][] = [
+      ['Make the blue circle red', 'blue circle -> red'],
+      ['Change the color of the green triangle to pink', 'green triangle -> pink'],
+      ['recolor the square cyan', 'red square -> cyan'],
+      ['Turn the green shape pink', 'green triangle -> pink'],
+      ['Paint the triangle yellow', 'green triangle -> yellow'],
+      ['Make the circle red', null], // two circles
+      ['Make the blue circle blue', null], // the colour it has
+      ['Make the blue circle small', null],
+      ['Make the blue circle red and large', null],
+      ['Make the yellow star red', null], // not seen
+      ['Make the word red', null],
+      ['Add a red circle', null],
+    ];
+    for (const [edit, want] of cases) {
+      const r = recoloredShape(edit, seen);
+      expect(r && `${r.shape.color} ${r.shape.shape} -> ${r.to}`, edit).toBe(want);
+    }
+  });
+
+  it("is the shape and colour each of the world's recolours asks, and nothing for its other edits", () => {
+    let recolors = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+      const r = recoloredShape(s.instruction, seenHere);
+      if (s.edit.op !== 'recolor') {
+        expect(r, s.instruction).toBeNull();
+        continue;
+      }
+      expect([(r?.shape as { id?: number } | undefined)?.id, r?.to], s.instruction).toEqual([s.edit.id, s.edit.to]);
+      recolors++;
+    }
+    expect(recolors).toBeGreaterThan(30);
+  });
+});
+
+describe('addedShape', () => {
+  it('is the shape an add asks, its size, colour and style in any order; nothing for words it cannot read', () => {
+    const cases: [string, string | null][] = [
+      ['Add a large cyan dotted triangle at the bottom', 'large cyan dotted triangle'],
+      ['Draw a small purple outlined cross on the left', 'small purple outline cross'],
+      ['put a medium orange striped square at the top right', 'medium orange striped square'],
+      ['Place a medium red cross in the center', 'medium red filled cross'], // no style named: filled
+      ['add a red small circle', 'small red filled circle'],
+      ['add a small red circle and a blue star', null], // two things
+      ['add a small red happy circle', null], // a word it cannot read
+      ['add a circle', null], // no size or colour
+      ['add a small red striped dotted circle', null], // two styles
+      ['move the small red circle to the top', null],
+      ['make the red circle small', null],
+    ];
+    for (const [edit, want] of cases) {
+      const r = addedShape(edit);
+      expect(r && `${r.size} ${r.color} ${r.style} ${r.shape}`, edit).toBe(want);
+    }
+  });
+
+  it("is the shape each of the world's adds asks, and nothing for its other edits", () => {
+    let adds = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const r = addedShape(s.instruction);
+      if (s.edit.op !== 'add') {
+        expect(r, s.instruction).toBeNull();
+        continue;
+      }
+      const o = s.after.objects.find((x) => x.id === (s.edit as { id: number }).id)!;
+      expect(r, s.instruction).toEqual({ shape: o.shape, color: o.color, size: o.size, style: o.style });
+      adds++;
+    }
+    expect(adds).toBeGreaterThan(20);
+  });
+});
+
+describe('restyleAsked', () => {
+  it('is the style a restyle of every shape asks; nothing for an edit of some shapes or of no style', () => {
+    const cases: [string, string | null][] = [
+      ['Redraw all the shapes in striped style', 'striped'],
+      ['change the style of every shape to dotted', 'dotted'],
+      ['Make all objects solid filled', 'filled'],
+      ['make all objects outlined', 'outline'],
+      ['Render the scene in outline style', 'outline'],
+      ['please give every shape polka dots', 'dotted'],
+      ['make each object stripy', 'striped'],
+      ['make all the red shapes dotted', null], // some shapes: the world never asks it
+      ['make all the crosses dotted', null],
+      ['make all the large shapes outlined', null],
+      ['make all objects striped or dotted', null], // two styles
+      ['make all shapes red', null],
+      ['Add a large cyan dotted triangle at the bottom', null],
+      ['Make the star outlined', null],
+    ];
+    for (const [edit, want] of cases) expect(restyleAsked(edit), edit).toBe(want);
+    // the instruction a style reference is made with once the exemplar's style is read (mini/style-reference.ts)
+    for (const style of STYLES) expect(restyleAsked(namedStylePrompt(style))).toBe(style);
+  });
+
+  it("is the style each of the world's restyles asks, and nothing for its other edits", () => {
+    let restyles = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const r = restyleAsked(s.instruction);
+      expect(r, s.instruction).toBe(s.edit.op === 'style' ? s.edit.to : null);
+      if (s.edit.op === 'style') restyles++;
+    }
+    expect(restyles).toBeGreaterThan(30);
   });
 });
 

@@ -1,0 +1,150 @@
+// Shapes the model redrew in place, laid as the world draws them in the colour or style asked (src/mini/redrawn.ts
+// snapRedrawn): in a faint copy of the target a recoloured shape, or every restyled one, is laid and the scene reads
+// back edited; an answer that left the shapes, wiped them or drew another of the world's colours takes nothing. A
+// shape added likewise, wherever the answer drew it (snapAdded). And the editor lays them over its answer.
+import { describe, expect, it } from 'vitest';
+import { answerFaintly, faintly, mix, under } from './faint.ts';
+import { judge } from '../../src/bench/analyze.ts';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { type Added, snapAdded, snapRedrawn } from '../../src/mini/redrawn.ts';
+import { streamSamples, type Sample } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
+import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor } from '../../src/world/palette.ts';
+import type { Style } from '../../src/world/shapes.ts';
+
+const restyles = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 300 })].filter(
+  (s) => s.task === 'global.style',
+);
+/** The shapes of a sample's input as the editor reads them (mini/seen.ts reads them so: test/mini/seen.test.ts). */
+const seenIn = (s: Sample) => s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+const restyled = (s: Sample) => seenIn(s).map((shape) => ({ shape, style: (s.edit as { to: Style }).to }));
+
+const recolors = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
+  (s) => s.task === 'local.recolor',
+);
+/** A sample's recolour as the editor asks it (the shape seen and the colour asked), or in another colour. */
+function recolored(s: Sample, color?: ObjectColor) {
+  const edit = s.edit as { id: number; to: ObjectColor };
+  const shape = seenIn(s).find((o) => o.id === edit.id)!;
+  return [{ shape, color: color ?? edit.to }];
+}
+
+/**
+ * A copy of a recolour or an add as the model makes one: 80 % of the way from the picture to the target (the model
+ * paints a flat colour whole; a faint copy of one colour over another can show a third of the world's colours, blue
+ * over pink purple, red over cream pink, and is refused as that colour).
+ */
+const STRONGLY = 0.8;
+const strongly = (target: RGBImage, picture: RGBImage) => mix(target, picture, STRONGLY);
+
+describe('snapRedrawn', () => {
+  it('lays a copy of a recoloured shape in the colour asked; one left, wiped or drawn in another colour takes nothing', () => {
+    let [taken, judged] = [0, 0];
+    for (const s of recolors) {
+      const picture = s.inputs[0]!;
+      const faint = snapRedrawn(strongly(s.target, picture), picture, recolored(s));
+      if (faint.taken) {
+        taken++;
+        if (judge(s.edit, s.before, s.after, faint.taken.image).success) judged++;
+      }
+      expect(snapRedrawn(picture, picture, recolored(s)).taken, s.instruction).toBeNull();
+      const id = (s.edit as { id: number }).id;
+      const wiped = render({ ...s.before!, objects: s.before!.objects.filter((o) => o.id !== id) }, 64);
+      expect(snapRedrawn(wiped, picture, recolored(s)).taken, s.instruction).toBeNull();
+      // the target, asked for in another of the world's colours, the nearest to the one it shows: the answer drew
+      // that colour, not the one asked (a faint copy over the picture's colour can be a third colour: blue over pink
+      // shows purple)
+      const to = (s.edit as { to: ObjectColor }).to;
+      const own = (s.edit as { from: ObjectColor }).from;
+      const near = OBJECT_COLOR_NAMES.filter((c) => c !== to && c !== own).reduce((a, b) =>
+        colorDistance(OBJECT_COLORS[b], OBJECT_COLORS[to]) < colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[to]) ? b : a,
+      );
+      expect(snapRedrawn(s.target, picture, recolored(s, near)).taken, s.instruction).toBeNull();
+    }
+    expect(recolors.length).toBeGreaterThan(30);
+    expect(taken / recolors.length).toBeGreaterThan(0.9);
+    expect(judged / taken).toBeGreaterThan(0.9);
+  });
+
+  it('lays every shape of a faint copy of the target in the style asked, and the scene reads restyled; shapes left or wiped take nothing', () => {
+    let [all, judged] = [0, 0];
+    for (const s of restyles) {
+      const picture = s.inputs[0]!;
+      const faint = snapRedrawn(faintly(s.target, picture), picture, restyled(s));
+      if (faint.shapes.every((x) => x.taken)) {
+        all++;
+        // the bench's own judge: every shape in the style asked, at its place, in its colour, the rest intact
+        if (judge(s.edit, s.before, s.after, faint.taken!.image).success) judged++;
+      }
+      expect(snapRedrawn(picture, picture, restyled(s)).taken, s.instruction).toBeNull();
+      const wiped = render({ ...s.before!, objects: [] }, 64);
+      expect(snapRedrawn(wiped, picture, restyled(s)).taken, s.instruction).toBeNull();
+    }
+    expect(restyles.length).toBeGreaterThan(30);
+    expect(all / restyles.length).toBeGreaterThan(0.9);
+    expect(judged / all).toBeGreaterThan(0.9);
+  });
+});
+
+const adds = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
+  (s) => s.task === 'local.add',
+);
+/** A sample's added shape, as the editor reads it from the words (test/world/shapes-seen.test.ts addedShape). */
+function addedIn(s: Sample, color?: ObjectColor): Added {
+  const o = s.after.objects.find((x) => x.id === (s.edit as { id: number }).id)!;
+  return { shape: o.shape, color: color ?? o.color, size: o.size, style: o.style };
+}
+
+describe('snapAdded', () => {
+  it('lays a copy of an added shape where the answer drew it; nothing drawn, or another colour, takes nothing', () => {
+    let [taken, judged] = [0, 0];
+    for (const s of adds) {
+      const picture = s.inputs[0]!;
+      const faint = snapAdded(strongly(s.target, picture), picture, addedIn(s));
+      if (faint.taken) {
+        taken++;
+        // the bench's own judge: the shape asked, in the region named, the rest of the scene intact
+        if (judge(s.edit, s.before, s.after, faint.taken.image).success) judged++;
+      }
+      expect(snapAdded(picture, picture, addedIn(s)).taken, s.instruction).toBeNull();
+      // the target, asked for in the world's colour nearest the one it shows
+      const to = addedIn(s).color as ObjectColor;
+      const near = OBJECT_COLOR_NAMES.filter((c) => c !== to).reduce((a, b) =>
+        colorDistance(OBJECT_COLORS[b], OBJECT_COLORS[to]) < colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[to]) ? b : a,
+      );
+      expect(snapAdded(s.target, picture, addedIn(s, near)).taken, s.instruction).toBeNull();
+    }
+    expect(adds.length).toBeGreaterThan(20);
+    expect(taken / adds.length).toBeGreaterThan(0.9);
+    expect(judged / taken).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the editor', () => {
+  it("lays the shapes the model restyled over its answer, in the world's drawing of the style; the raw answer is the model's", async () => {
+    const ed = await MiniEditor.load();
+    const s = restyles.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    answerFaintly(ed, s.target);
+    const laid = snapRedrawn(faintly(s.target, picture), picture, restyled(s)).taken!;
+    const at = (img: RGBImage) => under(laid.mask, img);
+    const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
+    expect(at((await edit()).image)).toEqual(at(laid.image));
+    expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+  });
+
+  it('lays a shape the model recoloured, and one it added, over its answer', async () => {
+    const ed = await MiniEditor.load();
+    for (const [s, redraw] of [
+      [recolors[0]!, (s: Sample) => snapRedrawn(strongly(s.target, s.inputs[0]!), s.inputs[0]!, recolored(s))],
+      [adds[0]!, (s: Sample) => snapAdded(strongly(s.target, s.inputs[0]!), s.inputs[0]!, addedIn(s))],
+    ] as const) {
+      answerFaintly(ed, s.target, () => true, STRONGLY);
+      const laid = redraw(s).taken!;
+      const at = (img: RGBImage) => under(laid.mask, img);
+      const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+      expect(at(out), s.instruction).toEqual(at(laid.image));
+    }
+  });
+});
