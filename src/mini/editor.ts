@@ -34,6 +34,7 @@ import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
+import { snapLight, worldLight } from './world-light.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -428,7 +429,12 @@ export class MiniEditor {
     const share = keep.colorMap;
     const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
     // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
-    if (map && tone) return applyColorMap(input, tone === 'gray' ? grayMap(map) : lightingMap(out, roundTrip, map));
+    if (map && tone) {
+      // relit as the world lights a picture, where the model's answer sides with it (world-light.ts)
+      const light = tone === 'light' ? snapLight(out, fitted.image).to : null;
+      if (light) return worldLight(input, light);
+      return applyColorMap(input, tone === 'gray' ? grayMap(map) : lightingMap(out, roundTrip, map));
+    }
     const S = this.resolution;
     // the shapes the edit leaves alone are the input's own, not the model's nor through its colour map
     const kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);

@@ -31,7 +31,7 @@
 // laid in the world's glyphs (glyph.ts) — and around it, `MOVED_RIM` pixels past the silhouette, the picture as it
 // is (a redraw changes nothing outside the shape; the model's smudge there is a mistake).
 
-import { lit, readBackground } from '../bench/read.ts';
+import { lit } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor, type RGB } from '../world/palette.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
@@ -39,6 +39,7 @@ import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, typ
 import { dist2, MOVED_RIM, rowGrounds, SAME } from './moved.ts';
 import { grown, keptShapesMask, type Taken } from './preserve.ts';
 import { INK_SHOWN } from './resized.ts';
+import { groundTime } from './world-light.ts';
 
 /** The share of the pixels a redraw tells that must side with it for the shape to be laid redrawn (above). */
 export const REDRAW_AGREEMENT = 0.5;
@@ -160,7 +161,7 @@ export function snapAdded(
 
   // the colour asked lit as the picture's ground is (a night's dimmed red is no day's colour, and a day's red is
   // nearer a night's dimmed orange than its ground)
-  const time = readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()])?.time ?? 'day';
+  const time = groundTime(ground) ?? 'day';
   const inLook = (c: RGB) => Uint8Array.from(lit(c, { time, grayscale: false }));
   const [ink, rivals] = [
     inLook(color),

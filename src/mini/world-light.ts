@@ -1,0 +1,65 @@
+// The world's own light for a day/night edit the model made. Night in the world is one transform of the day picture
+// (world/palette.ts lightPixel: every channel at 40 % plus a dark blue floor), and day is its inverse. The model
+// relights a picture through the small autoencoder, and the output step keeps the input through the colour map the
+// model applied (colormap.ts lightingMap: a gain and an offset per channel, fitted to its answer); that fit comes out
+// a little off — pastel grounds at night read as their neighbours (peach for sand), colours by day wash out (a pale
+// pink for pink) — and 6 of 16 test day/night edits failed, 4 of them where the model had relit the picture. So where
+// the model's answer sides with the world's light, the picture is relit as the world lights it:
+//
+//   time     = the picture's time of day, read from its ground (each row's median) as the world's backgrounds (a
+//              picture whose ground is none of them is not relit so: the model's own map stays)
+//   C        = the picture in the other light (night: lightPixel; day: its inverse)
+//   told     = { p : C(p) and picture(p) differ }
+//   taken when most of told is nearer C than the picture in the model's answer
+//
+// An answer that left the picture's light (the model did nothing) sides with the picture and takes nothing; the
+// edit's words are not read for the time asked (the world asks only the other light; an answer that relit a picture
+// to the light it has, or the wrong way, sides with the picture rather than the world's flip).
+
+import { readBackground } from '../bench/read.ts';
+import type { RGBImage } from '../image/rgb.ts';
+import { NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
+import { dist2, rowGrounds, SAME } from './moved.ts';
+
+/** The share of the pixels the world's light changes that must side with it in the answer. */
+export const LIGHT_AGREEMENT = 0.5;
+
+/**
+ * The time of day a picture of the world shows, read from its ground (its rows' median colours, `ground`) as one of
+ * the world's backgrounds by day or by night; null for a ground that is none (no picture of the world).
+ */
+export function groundTime(ground: Uint8Array): TimeOfDay | null {
+  const H = ground.length / 3;
+  return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()])?.time ?? null;
+}
+
+/** `img` in the world's light `to`, from the other: night is lightPixel of the day, day its inverse (clamped). */
+export function worldLight(img: RGBImage, to: TimeOfDay): RGBImage {
+  const data = img.data.map((v, i) => {
+    const f = NIGHT_FLOOR[i % 3]!;
+    return to === 'night'
+      ? Math.round(v * NIGHT_GAIN) + f
+      : Math.max(0, Math.min(255, Math.round((v - f) / NIGHT_GAIN)));
+  });
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * The light the model's answer `out` relit `picture` (the same size) to, when most of the pixels the world's light
+ * changes side with it (above); null otherwise, and for a picture whose ground is none of the world's (its light is
+ * not the world's to give). With `share`, the share the answer sides with.
+ */
+export function snapLight(out: RGBImage, picture: RGBImage): { to: TimeOfDay | null; share: number } {
+  const time = groundTime(rowGrounds(picture));
+  if (!time) return { to: null, share: 0 };
+  const to = time === 'day' ? 'night' : 'day';
+  const lit = worldLight(picture, to);
+  let [agree, told] = [0, 0];
+  for (let i = 0; i < picture.data.length; i += 3) {
+    if (dist2(lit.data, i, picture.data, i) < SAME) continue;
+    told++;
+    if (dist2(out.data, i, lit.data, i) < dist2(out.data, i, picture.data, i)) agree++;
+  }
+  const share = told ? agree / told : 0;
+  return { to: share >= LIGHT_AGREEMENT ? to : null, share };
+}

@@ -1,0 +1,59 @@
+// The world's own light for a day/night edit the model made (src/mini/world-light.ts): night is the world's
+// transform of the day picture and day its inverse; an answer that relit the picture takes the world's light, one
+// that left it takes nothing; and the editor gives the input relit so.
+import { describe, expect, it } from 'vitest';
+import { answerFaintly, faintly } from './faint.ts';
+import { judge } from '../../src/bench/analyze.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { snapLight, worldLight } from '../../src/mini/world-light.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
+
+const relights = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 300 })].filter(
+  (s) => s.task === 'global.daynight',
+);
+
+describe('worldLight', () => {
+  it("is the world's night of a day picture exactly, and gives the day back from the night within 2 levels", () => {
+    for (const s of relights.slice(0, 10)) {
+      const day = render({ ...s.before!, time: 'day' }, 64);
+      const night = render({ ...s.before!, time: 'night' }, 64);
+      expect(worldLight(day, 'night').data).toEqual(night.data);
+      const back = worldLight(night, 'day').data;
+      expect(Math.max(...back.map((v, i) => Math.abs(v - day.data[i]!)))).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
+describe('snapLight', () => {
+  it('takes the light a faint copy of the target shows, and the bench judges the picture so relit a success; the picture left takes nothing', () => {
+    let judged = 0;
+    for (const s of relights) {
+      const picture = s.inputs[0]!;
+      const r = snapLight(faintly(s.target, picture), picture);
+      expect(r.to, s.instruction).toBe(s.after.time);
+      if (judge(s.edit, s.before, s.after, worldLight(picture, r.to!)).success) judged++;
+      expect(snapLight(picture, picture).to, s.instruction).toBeNull();
+    }
+    expect(relights.length).toBeGreaterThan(30);
+    expect(judged).toBe(relights.length);
+  });
+
+  it("relights no picture whose ground is none of the world's backgrounds, even an answer in the world's light", () => {
+    // rows of colours no background of the world has, by day or by night
+    const data = new Uint8Array(64 * 64 * 3);
+    for (let p = 0; p < 64 * 64; p++) data.set([(p >> 6) * 4, 255 - (p >> 6) * 2, 90], p * 3);
+    const picture = { width: 64, height: 64, data };
+    for (const time of ['night', 'day'] as const) expect(snapLight(worldLight(picture, time), picture).to).toBeNull();
+  });
+});
+
+describe('the editor', () => {
+  it('gives the input relit as the world lights it where the model relit it', async () => {
+    const ed = await MiniEditor.load();
+    const s = relights[0]!;
+    answerFaintly(ed, s.target);
+    const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+    expect(out.data).toEqual(worldLight(s.inputs[0]!, s.after.time).data);
+  });
+});
