@@ -53,6 +53,23 @@ const recolored = (thing?: string, color?: string) => (isColorPhrase(color!) ? `
 /** The world's verb for a move typed with `verb`: its own "move" and "shift", "move" for "drag". */
 const moveVerb = (verb: string) => (/^drag$/i.test(verb) ? 'move' : verb.toLowerCase());
 
+/** Every shape at once: "all the shapes", "every object", "each of the things", "the shapes", "everything". */
+const EVERY_SHAPE =
+  '(?:(?:all|every|each)(?: of)?(?: the)? (?:shapes?|objects?|things?|items?)|the (?:shapes|objects)|everything)';
+/** A drawing style in words, and the world's adjective for it ("make all objects {adj}"). */
+const STYLE_WORD = '(solid(?: filled)?|filled|outlined?|outlines|striped|stripes|stripy|dotted|dots|polka dots)';
+const restyled = (style?: string) => {
+  const w = style!.toLowerCase();
+  const adj = /^(?:solid|filled)/.test(w)
+    ? 'solid filled'
+    : w.startsWith('outline')
+      ? 'outlined'
+      : w.startsWith('strip')
+        ? 'striped'
+        : 'dotted';
+  return `make all objects ${adj}`;
+};
+
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
 type Phrasing = [RegExp, string | ((...groups: string[]) => string | null)];
 const PHRASINGS: readonly Phrasing[] = [
@@ -120,6 +137,15 @@ const PHRASINGS: readonly Phrasing[] = [
     [re(`${wish} (?:in|at|on) the ${WHERE}`), (a, where) => `move ${a} to the ${where}`],
     [re(`${wish} (.+)`), (a, b) => `make ${a} ${b}`],
   ]),
+  // every shape restyled: "make all the shapes striped" was done 5 of 20 val restyles (the world's "make all objects
+  // striped" 10), "make every shape striped" 5, "make the shapes striped" 3
+  // (the world's own "redraw all the shapes in … style" left as it is)
+  [
+    re(
+      `(?!redraw all the shapes in )(?:make|turn|draw|redraw|render) ${EVERY_SHAPE} (?:in |into )?${STYLE_WORD}(?: style)?`,
+    ),
+    restyled,
+  ],
   // colours in other verbs: "change the circle to blue" and "… into a blue one" were done 0 of 20 times
   // "recolor the circle to blue" 1 of 20 (as "recolor the circle blue" 15)
   [re(`(?:change|recolou?r|colou?r) ${OBJECT} (?:to|into) (?:a |an )?${COLOR}(?: one| colou?r)?`), recolored],

@@ -18,6 +18,20 @@ describe('worldPhrasing', () => {
     expect(n).toBeGreaterThan(3000);
   });
 
+  it("reads a restyle of every shape in other words as the world's, and nothing that names some shapes or a colour", () => {
+    const cases: [string, string][] = [
+      ['make all the shapes striped', 'make all objects striped'],
+      ['Make every shape dotted.', 'make all objects dotted'],
+      ['make the shapes outlined', 'make all objects outlined'],
+      ['turn everything polka dots', 'make all objects dotted'],
+      ['redraw all the objects in solid filled style', 'make all objects solid filled'],
+      ['render each of the shapes in stripes', 'make all objects striped'],
+    ];
+    for (const [t, want] of cases) expect(worldPhrasing(t), t).toBe(want);
+    for (const t of ['make all the shapes red', 'make the star striped', 'make all the red shapes dotted'])
+      expect(worldPhrasing(t), t).toBeNull();
+  });
+
   it('reads the whole picture darker or brighter as night or day, and nothing else', () => {
     for (const t of [
       'make it dark',
