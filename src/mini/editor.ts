@@ -56,7 +56,6 @@ import {
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
 import { type Size, SIZES, type Style } from '../world/shapes.ts';
-import type { ObjectColor } from '../world/palette.ts';
 
 /** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
 export interface KeptAndEdited {
@@ -371,8 +370,7 @@ export class MiniEditor {
     // a shape recoloured, or every shape restyled, redrawn in the world's colour or style asked (redrawn.ts)
     const recolored = recoloredShape(prompt, seen);
     if (recolored) {
-      const redraw = { shape: recolored.shape, color: recolored.to as ObjectColor };
-      return snapRedrawn(out, fitted, [redraw], grow).taken;
+      return snapRedrawn(out, fitted, [{ shape: recolored.shape, color: recolored.to }], grow).taken;
     }
     const style = restyleAsked(prompt);
     if (style)

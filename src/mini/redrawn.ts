@@ -34,7 +34,7 @@
 import { lit } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor, type RGB } from '../world/palette.ts';
-import type { SeenShape } from '../world/shapes-seen.ts';
+import type { NewShape, SeenShape } from '../world/shapes-seen.ts';
 import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, type Style } from '../world/shapes.ts';
 import { dist2, MOVED_RIM, rowGrounds, SAME } from './moved.ts';
 import { grown, keptShapesMask, type Taken } from './preserve.ts';
@@ -127,18 +127,10 @@ export function snapRedrawn(
   return { shapes, taken: laid.length ? lay(out, picture, ground, laid, grow) : null };
 }
 
-/** A shape an add asks, in the world's words (world/shapes-seen.ts addedShape). */
-export interface Added {
-  shape: Shape;
-  color: string;
-  size: Size;
-  style: Style;
-}
-
 /**
- * The shape an add asks, laid where the model's answer `out` (the picture's size) drew it: the shape as the world
- * draws it in the colour asked (lit by day or by night, whichever sides with the answer better) at every place in the
- * picture, the place with the most agreements net of disagreements (2·agree − told + 2·inked − inks, as resized.ts
+ * The shape an add asks (world/shapes-seen.ts addedShape), laid where the model's answer `out` (the picture's size)
+ * drew it: the shape as the world draws it in the colour asked (lit as the picture's ground is, by day or by night) at
+ * every place in the picture, the place with the most agreements net of disagreements (2·agree − told + 2·inked − inks, as resized.ts
  * scores a scaled copy) taken when the answer agrees on REDRAW_AGREEMENT of the pixels it tells and shows INK_SHOWN of
  * its ink. A place where the picture already shows most of the shape is no place for a new one. The world's centres
  * fall on half pixels at 64 px: the shape is drawn once at each of the four half-pixel phases and moved by whole
@@ -147,14 +139,14 @@ export interface Added {
 export function snapAdded(
   out: RGBImage,
   picture: RGBImage,
-  thing: Added,
+  thing: NewShape,
   grow = 1,
   agreement = REDRAW_AGREEMENT,
 ): { agreement: number; kept: number; at: readonly [number, number] | null; taken: Taken | null } {
   const { width: W, height: H } = picture;
   const ground = rowGrounds(picture);
   const none = { agreement: 0, kept: 0, at: null, taken: null };
-  const color = OBJECT_COLORS[thing.color as ObjectColor];
+  const color = OBJECT_COLORS[thing.color];
   if (!color || !SHAPES.includes(thing.shape)) return none;
   const [half, unit] = [(SIZES[thing.size] * W) / 2, W / 64];
   let best = { score: 0, share: 0, kept: 0, d: null as Drawing | null, dx: 0, dy: 0, cx: 0, cy: 0 };

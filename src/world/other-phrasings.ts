@@ -14,6 +14,8 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isColorPhrase } from './outside.ts';
 import { WISH_AWAY, WISH_FOR } from './several-things.ts';
+import { STYLE_ADJECTIVE } from './phrases.ts';
+import { styleNamed } from './shapes-seen.ts';
 import { SHAPE_NOUN } from './shapes.ts';
 
 /** The whole picture, as people name it ("make everything gray": 0 of 20 grey, "make the image grayscale" 16). */
@@ -56,18 +58,11 @@ const moveVerb = (verb: string) => (/^drag$/i.test(verb) ? 'move' : verb.toLower
 /** Every shape at once: "all the shapes", "every object", "each of the things", "the shapes", "everything". */
 const EVERY_SHAPE =
   '(?:(?:all|every|each)(?: of)?(?: the)? (?:shapes?|objects?|things?|items?)|the (?:shapes|objects)|everything)';
-/** A drawing style in words, and the world's adjective for it ("make all objects {adj}"). */
-const STYLE_WORD = '(solid(?: filled)?|filled|outlined?|outlines|striped|stripes|stripy|dotted|dots|polka dots)';
-const restyled = (style?: string) => {
-  const w = style!.toLowerCase();
-  const adj = /^(?:solid|filled)/.test(w)
-    ? 'solid filled'
-    : w.startsWith('outline')
-      ? 'outlined'
-      : w.startsWith('strip')
-        ? 'striped'
-        : 'dotted';
-  return `make all objects ${adj}`;
+/** A drawing style in words (shapes-seen.ts styleNamed), and the world's adjective for it ("make all objects {adj}"). */
+const STYLE_WORDS = '(\\p{L}+(?: \\p{L}+){0,2})';
+const restyled = (words?: string) => {
+  const style = styleNamed(words!);
+  return style && `make all objects ${STYLE_ADJECTIVE[style] || 'solid filled'}`;
 };
 
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */
@@ -141,9 +136,7 @@ const PHRASINGS: readonly Phrasing[] = [
   // striped" 10), "make every shape striped" 5, "make the shapes striped" 3
   // (the world's own "redraw all the shapes in … style" left as it is)
   [
-    re(
-      `(?!redraw all the shapes in )(?:make|turn|draw|redraw|render) ${EVERY_SHAPE} (?:in |into )?${STYLE_WORD}(?: style)?`,
-    ),
+    re(`(?!redraw all the shapes in )(?:make|turn|draw|redraw|render) ${EVERY_SHAPE} (?:in |into )?${STYLE_WORDS}`),
     restyled,
   ],
   // colours in other verbs: "change the circle to blue" and "… into a blue one" were done 0 of 20 times

@@ -30,7 +30,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
-import { OBJECT_COLOR_NAMES } from './palette.ts';
+import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
 /** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
@@ -207,13 +207,13 @@ const RECOLOR = /^(?:make|turn|paint|recolou?r|change the colou?r of)\s+(.+?)\s+
  * other-phrasings.ts writes them) when its name is one shape that fits exactly one seen, and the world's colour it
  * asks. Null otherwise, or when the colour asked is the one seen.
  */
-export function recoloredShape(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: string } | null {
+export function recoloredShape(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: ObjectColor } | null {
   const m = RECOLOR.exec(bareCommand(edit));
   const to = m?.[2]?.toLowerCase();
   const names = m && isColor(to) ? [...m[1]!.matchAll(NAMED)] : [];
   if (names.length !== 1 || names[0]![0] !== m![1]) return null;
   const fits = seen.filter(nameRead(names[0]!).fits);
-  return fits.length === 1 && fits[0]!.color !== to ? { shape: fits[0]!, to: to! } : null;
+  return fits.length === 1 && fits[0]!.color !== to ? { shape: fits[0]!, to: to as ObjectColor } : null;
 }
 
 /** The words that name a drawing style, by style ("solid filled", "outlined", "stripes", "polka dots"). */
@@ -223,6 +223,31 @@ const STYLE_OF: [Style, RegExp][] = [
   ['striped', /^(?:striped|stripes|stripy)$/],
   ['dotted', /^(?:dotted|dots|dotty|polka)$/],
 ];
+
+/** The styles words name (STYLE_OF), each once, in STYLE_OF's order. */
+const stylesIn = (words: readonly string[]) =>
+  STYLE_OF.filter(([, re]) => words.some((w) => re.test(w))).map(([style]) => style);
+
+/**
+ * The one style a few words name, every word a style's ("striped", "solid filled", "polka dots"; "style" after them
+ * too), or null.
+ */
+export function styleNamed(text: string): Style | null {
+  const words = text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w && w !== 'style');
+  const styles = stylesIn(words);
+  return styles.length === 1 && words.every((w) => STYLE_OF.some(([, re]) => re.test(w))) ? styles[0]! : null;
+}
+
+/** A shape an edit adds: its kind, colour, size and style, in the world's words. */
+export interface NewShape {
+  shape: Shape;
+  color: ObjectColor;
+  size: Size;
+  style: Style;
+}
 /**
  * An add as the world asks it: "add a small red circle at the top", "draw a large cyan dotted triangle at the
  * bottom", "put a medium orange outlined square on the left" — a verb that brings, "a" or "an", then the new shape's
@@ -234,19 +259,19 @@ const ADD = new RegExp(String.raw`^(?:add|put|draw|place)\s+an?\s+((?:\p{L}+\s+)
  * The shape an add asks (ADD, in the world's words): its kind, colour, size and style (filled where no style is
  * named); null for another edit, or words before the noun that are not one size, one colour and at most one style.
  */
-export function addedShape(edit: string): { shape: Shape; color: string; size: Size; style: Style } | null {
+export function addedShape(edit: string): NewShape | null {
   const m = ADD.exec(bareCommand(edit));
   if (!m || [...edit.matchAll(NEW_THING)].length !== 1) return null;
   const words = m[1]!.trim().toLowerCase().split(/\s+/);
   const sizes = words.filter((w) => SIZE_NAMES.includes(w as Size));
   const colors = words.filter(isColor);
-  const styles = STYLE_OF.filter(([, re]) => words.some((w) => re.test(w))).map(([st]) => st);
+  const styles = stylesIn(words);
   if (sizes.length !== 1 || colors.length !== 1 || styles.length > 1) return null;
   if (sizes.length + colors.length + words.filter((w) => STYLE_OF.some(([, re]) => re.test(w))).length !== words.length)
     return null;
   return {
     shape: m[2]!.toLowerCase() as Shape,
-    color: colors[0]!,
+    color: colors[0] as ObjectColor,
     size: sizes[0] as Size,
     style: styles[0] ?? 'filled',
   };
@@ -268,7 +293,7 @@ export function restyleAsked(edit: string): Style | null {
   if (!words.some((w) => EVERYTHING.test(w))) return null;
   if (words.some((w) => isColor(w) || SIZE_NAMES.includes(w as Size) || (shapeNamed(w) ?? 'shape') !== 'shape'))
     return null;
-  const styles = STYLE_OF.filter(([, re]) => words.some((w) => re.test(w))).map(([s]) => s);
+  const styles = stylesIn(words);
   return styles.length === 1 ? styles[0]! : null;
 }
 

@@ -7,7 +7,8 @@ import { answerFaintly, faintly, mix, under } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { type Added, snapAdded, snapRedrawn } from '../../src/mini/redrawn.ts';
+import { snapAdded, snapRedrawn } from '../../src/mini/redrawn.ts';
+import type { NewShape } from '../../src/world/shapes-seen.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor } from '../../src/world/palette.ts';
@@ -91,7 +92,7 @@ const adds = [...streamSamples({ split: 'test', seed: 5, families: ['local'], co
   (s) => s.task === 'local.add',
 );
 /** A sample's added shape, as the editor reads it from the words (test/world/shapes-seen.test.ts addedShape). */
-function addedIn(s: Sample, color?: ObjectColor): Added {
+function addedIn(s: Sample, color?: ObjectColor): NewShape {
   const o = s.after.objects.find((x) => x.id === (s.edit as { id: number }).id)!;
   return { shape: o.shape, color: color ?? o.color, size: o.size, style: o.style };
 }

@@ -17,6 +17,7 @@ import {
   resizedShape,
   restyleAsked,
   type SeenShape,
+  styleNamed,
   shapesKept,
   whichNote,
 } from '../../src/world/shapes-seen.ts';
@@ -487,6 +488,17 @@ describe('restyleAsked', () => {
       ['Make the star outlined', null],
     ];
     for (const [edit, want] of cases) expect(restyleAsked(edit), edit).toBe(want);
+    // a few words that are a style's alone, one style
+    const named: [string, string | null][] = [
+      ['striped', 'striped'],
+      ['polka dots', 'dotted'],
+      ['solid filled style', 'filled'],
+      ['outlines', 'outline'],
+      ['red', null],
+      ['striped red', null],
+      ['striped dots', null],
+    ];
+    for (const [words, want] of named) expect(styleNamed(words), words).toBe(want);
     // the instruction a style reference is made with once the exemplar's style is read (mini/style-reference.ts)
     for (const style of STYLES) expect(restyleAsked(namedStylePrompt(style))).toBe(style);
   });
