@@ -6,7 +6,9 @@
 // a shape redrawn — its pixels nearer the shape drawn as asked than to the picture, where the two differ —, the shape
 // is laid so: its silhouette and place as the picture has them, its ink where the world's style puts ink
 // (world/shapes.ts inkAt: an outline's band, diagonal stripes, a grid of dots; the pattern tied to the shape's
-// centre), in the picture's colour of it or the world's colour asked, lit as the picture lights it.
+// centre), in the picture's colour of it or the world's colour asked, lit as the picture lights it. A shape added is
+// drawn so too, where the answer drew a thing of its colour (snapAdded, below: the model chooses the place and the
+// colour, 4 of 10 test adds read as the shape asked).
 //
 //   B        = the shape's silhouette (filled), at its centre as the picture shows it (the centre, on the world's
 //              half-pixel grid, where one of the world's styles overlaps the shape's ink best: also the style it has)
