@@ -13,6 +13,7 @@ import { worldPhrasing } from '../world/other-phrasings.ts';
 import {
   addedShape,
   asWorldNames,
+  drawnKept,
   eachNote,
   eachShapeSeen,
   namedOtherwise,
@@ -35,6 +36,7 @@ import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
 import { snapLight, worldLight } from './world-light.ts';
+import { keptDrawnMask } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -61,11 +63,13 @@ import { type Size, SIZES, type Style } from '../world/shapes.ts';
 export interface KeptAndEdited {
   kept: readonly SeenShape[];
   edited: readonly SeenShape[];
+  /** whether the creature and the word the picture shows are left alone, and kept (kept-drawn.ts); absent: neither */
+  drawn?: { creature: boolean; word: boolean };
 }
 
 function keptAndEdited(asked: string, seen: readonly SeenShape[]): KeptAndEdited {
   const kept = shapesKept(asked, seen);
-  return { kept, edited: seen.filter((s) => !kept.includes(s)) };
+  return { kept, edited: seen.filter((s) => !kept.includes(s)), drawn: drawnKept(asked) };
 }
 
 /** The most images one edit takes: the image to edit and a style reference. */
@@ -436,6 +440,11 @@ export class MiniEditor {
     const S = this.resolution;
     // the shapes the edit leaves alone are the input's own, not the model's nor through its colour map
     const kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);
+    // and the creature and the word it leaves alone (kept-drawn.ts)
+    if (shapes.drawn) {
+      const things = keptDrawnMask(fitted.image, [...shapes.kept, ...shapes.edited], shapes.drawn);
+      for (let p = 0; p < things.length; p++) if (things[p]) kept[p] = 1;
+    }
     const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep).map((m, p) =>
       kept[p] ? 0 : m,
     );
@@ -446,7 +455,7 @@ export class MiniEditor {
     const mask = await unfit(maskImage(edited, S, S), fitted, this.resize);
     const mapped = map ? applyColorMap(input, map) : input;
     const base =
-      map && shapes.kept.length
+      map && kept.some((k) => k > 0)
         ? composite(input, mapped, await unfit(maskImage(kept, S, S), fitted, this.resize))
         : mapped;
     const result = composite(drawn, base, mask);

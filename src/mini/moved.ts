@@ -104,6 +104,22 @@ export function rowGrounds(picture: RGBImage): Uint8Array {
   return ground;
 }
 
+/**
+ * The pixels a picture of the world draws off the shapes `seen` (1 = drawn): those this far from their row's ground
+ * (its median colour) in some channel, outside every shape's silhouette grown by 2 — the creature's and the word's.
+ */
+export function drawnOffShapes(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array {
+  const { width: W, height: H, data } = picture;
+  const shapes = silhouettes(seen, W, H, 2);
+  const ground = rowGrounds(picture);
+  const drawn = new Uint8Array(W * H);
+  for (let p = 0; p < W * H; p++) {
+    const y = Math.floor(p / W);
+    if (!shapes[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > DRAWN)) drawn[p] = 1;
+  }
+  return drawn;
+}
+
 /** A pixel this far (0–255, any channel) from its row's ground shows something drawn. */
 const DRAWN = 12;
 /** The fewest pixels the creature covers at 64 px (a small one is 19 pixels wide; a word's letter covers at most 35). */
@@ -120,14 +136,8 @@ const ACCESSORY = 4;
  * Null when no blob is that large.
  */
 export function creatureSprite(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array | null {
-  const { width: W, height: H, data } = picture;
-  const shapes = silhouettes(seen, W, H, 2);
-  const ground = rowGrounds(picture);
-  const drawn = new Uint8Array(W * H);
-  for (let p = 0; p < W * H; p++) {
-    const y = Math.floor(p / W);
-    if (!shapes[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > DRAWN)) drawn[p] = 1;
-  }
+  const { width: W, height: H } = picture;
+  const drawn = drawnOffShapes(picture, seen);
   const b = blobs(drawn, W, H).reduce<ReturnType<typeof blobs>[number] | null>(
     (best, x) => (!best || x.count > best.count ? x : best),
     null,

@@ -31,6 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
+import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
 /** The shapes' names, for patterns ("circle|square|…"), and the world's colours. */
@@ -530,6 +531,29 @@ export function namedOtherwise(
     namings(e).map(({ text, naming }) => ({ typed: text, read: worldName(naming, seen) ?? text })),
   );
   return named.filter((n, i) => n.read !== n.typed && named.findIndex((m) => m.typed === n.typed) === i);
+}
+
+/**
+ * Verbs that write a word: an edit with one changes the picture's text whatever it names ("replace" is not one: it
+ * replaces a background too, and a word it replaces is quoted).
+ */
+const WRITES = /^(?:write|rewrite|spell|rename|retitle)\b/i;
+
+/**
+ * Whether an edit leaves the picture's creature and its word alone, for the editor to keep them as the picture has
+ * them (mini/kept-drawn.ts): the creature unless the edit speaks of it (the world's placements and new scenes), the
+ * word unless the edit speaks of text, quotes a label or writes; neither for a tone edit (tone-edits.ts: day and
+ * night, grayscale).
+ */
+export function drawnKept(edit: string): { creature: boolean; word: boolean } {
+  // a tone edit changes the whole picture's light or colour, theirs too
+  if (toneEdit(edit)) return { creature: false, word: false };
+  const words = edit.toLowerCase().split(/[^\p{L}]+/u);
+  const has = (set: ReadonlySet<string>) => words.some((w) => set.has(w));
+  return {
+    creature: !has(CREATURE_WORDS),
+    word: !has(TEXT_WORDS) && !/['"‘’“”]/.test(edit) && !WRITES.test(bareCommand(edit)),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addedShape,
   asWorldNames,
+  drawnKept,
   eachNote,
   eachShapeSeen,
   namesEveryShape,
@@ -466,6 +467,40 @@ describe('addedShape', () => {
       adds++;
     }
     expect(adds).toBeGreaterThan(20);
+  });
+});
+
+describe('drawnKept', () => {
+  it('keeps the creature unless the edit speaks of it, the word unless it speaks of text, quotes a label or writes', () => {
+    const cases: [string, string][] = [
+      ['make the red circle blue', 'creature word'],
+      ['change the background to sky blue', 'creature word'],
+      ['move the character to the top left', 'word'],
+      ['make the text red', 'creature'],
+      ["replace 'ZEBRA' with 'KEY'", 'creature'],
+      ["write 'OWL' in red instead", 'creature'],
+      ['make the creature small and the word blue', ''],
+      ['make it night', ''], // the whole picture's light: theirs too
+      ['turn the whole image into shades of gray', ''],
+    ];
+    for (const [edit, want] of cases) {
+      const k = drawnKept(edit);
+      expect([k.creature && 'creature', k.word && 'word'].filter(Boolean).join(' '), edit).toBe(want);
+    }
+  });
+
+  it("keeps the creature on every world edit but the character's, the word on every one but a text edit; neither on a tone edit", () => {
+    let n = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, count: 700 }))
+      for (const t of s.turns ?? [s]) {
+        if (t.task === 't2i.caption') continue;
+        const k = drawnKept(t.instruction);
+        const tone = t.task === 'global.daynight' || t.task === 'global.grayscale';
+        expect(k.creature, t.instruction).toBe(!t.task.startsWith('character.') && !tone);
+        expect(k.word, t.instruction).toBe(!t.task.startsWith('text.') && !tone);
+        n++;
+      }
+    expect(n).toBeGreaterThan(500);
   });
 });
 

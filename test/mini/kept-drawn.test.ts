@@ -1,0 +1,66 @@
+// The creature and the word an edit leaves alone, kept as the picture has them (src/mini/kept-drawn.ts, src/world/
+// shapes-seen.ts drawnKept): their pixels are what the picture draws off its shapes; where the model wipes a word or a
+// creature the edit never named, the input's comes back; one the edit names stays the model's; a photo keeps nothing.
+import { describe, expect, it } from 'vitest';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { keptDrawnMask } from '../../src/mini/kept-drawn.ts';
+import { shapesSeen } from '../../src/mini/seen.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
+import type { Scene } from '../../src/world/scene.ts';
+
+const samples = [...streamSamples({ split: 'test', seed: 5, families: ['local', 'global'], count: 400 })].filter(
+  (s) => s.before && !s.before.grayscale && (s.before.text || s.before.character),
+);
+/** The pixels where a scene's word and creature are drawn: where it differs from the scene without them. */
+function thingsOf(scene: Scene): Set<number> {
+  const [all, bare] = [render(scene, 64), render({ ...scene, text: null, character: null }, 64)];
+  const out = new Set<number>();
+  for (let p = 0; p < 64 * 64; p++) if ([0, 1, 2].some((c) => all.data[p * 3 + c] !== bare.data[p * 3 + c])) out.add(p);
+  return out;
+}
+
+describe('keptDrawnMask', () => {
+  it("is the word's and the creature's pixels in test pictures, by day and by night; nothing in a photo", async () => {
+    let [n, covered, inside, total, marked] = [0, 0, 0, 0, 0];
+    for (const s of samples.slice(0, 40)) {
+      const picture = s.inputs[0]!;
+      const m = keptDrawnMask(picture, await shapesSeen(picture), { creature: true, word: true });
+      const truth = thingsOf(s.before!);
+      for (const p of truth) covered += m[p]!;
+      for (let p = 0; p < m.length; p++) if (m[p]) [marked, inside] = [marked + 1, inside + (truth.has(p) ? 1 : 0)];
+      total += truth.size;
+      n++;
+    }
+    expect(n).toBeGreaterThan(20);
+    expect(covered / total).toBeGreaterThan(0.9);
+    expect(inside / marked).toBeGreaterThan(0.95);
+    // a picture of no world's: noise, whose rows' medians are no background
+    const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7919) % 251);
+    const photo = { width: 64, height: 64, data };
+    expect(keptDrawnMask(photo, [], { creature: true, word: true }).some((v) => v > 0)).toBe(false);
+  });
+});
+
+describe('the editor', () => {
+  it('keeps a word and a creature the model wiped where the edit names neither; not the word a text edit names', async () => {
+    const ed = await MiniEditor.load();
+    const s = samples.find((x) => x.task === 'global.background' && x.before!.time === 'day' && x.before!.text)!;
+    const picture = s.inputs[0]!;
+    // the model's answer: the edit made, the word and the creature wiped
+    const wiped = render({ ...s.after, text: null, character: null }, 64);
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => ({ ...(await run(reqs, o)), images: [wiped] });
+    const things = [...thingsOf(s.before!)];
+    const at = (img: RGBImage) => things.map((p) => [...img.data.subarray(p * 3, p * 3 + 3)]);
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    const kept = things.filter((_, i) => at(out)[i]!.join() === at(picture)[i]!.join()).length;
+    expect(kept / things.length).toBeGreaterThan(0.9);
+    // a text edit names the word: the model's answer stays there
+    const word = things.filter((p) => !thingsOf({ ...s.before!, text: null }).has(p));
+    const text = (await ed.edit({ prompt: 'make the text red', image: picture, seed: 0 })).image;
+    const same = word.filter((p) => [0, 1, 2].every((c) => text.data[p * 3 + c] === picture.data[p * 3 + c])).length;
+    expect(same / word.length).toBeLessThan(0.5);
+  });
+});
