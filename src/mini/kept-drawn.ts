@@ -32,7 +32,7 @@ export function keptDrawnMask(
   if (!groundTime(rowGrounds(picture))) return out;
   const drawn = drawnOffShapes(picture, seen);
   if (drawn.reduce((n, v) => n + v, 0) > MOST_DRAWN * W * H) return out;
-  const creature = creatureSprite(picture, seen);
+  const creature = creatureSprite(picture, seen, drawn);
   for (let p = 0; p < W * H; p++) if (drawn[p] && (creature?.[p] ? keep.creature : keep.word)) out[p] = 1;
   return out;
 }

@@ -132,12 +132,15 @@ const ACCESSORY = 4;
  * ground is each row's median colour (a background is one colour or a gradient from top to bottom), what differs
  * from it and is no shape `seen` (their silhouettes grown by 2) is drawn, and the creature is the largest drawn blob
  * (the bench's `blobs`: a crown or a bow whose box meets the head's is part of it; a word's letters stay apart),
- * with what is drawn within `ACCESSORY` pixels of its box.
+ * with what is drawn within `ACCESSORY` pixels of its box (`drawn`: drawnOffShapes of the same, where the caller has it).
  * Null when no blob is that large.
  */
-export function creatureSprite(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array | null {
+export function creatureSprite(
+  picture: RGBImage,
+  seen: readonly SeenShape[],
+  drawn: Uint8Array = drawnOffShapes(picture, seen),
+): Uint8Array | null {
   const { width: W, height: H } = picture;
-  const drawn = drawnOffShapes(picture, seen);
   const b = blobs(drawn, W, H).reduce<ReturnType<typeof blobs>[number] | null>(
     (best, x) => (!best || x.count > best.count ? x : best),
     null,

@@ -115,7 +115,7 @@ export function snapRedrawn(
     const s = r.shape;
     const read = shapeAsDrawn(s, picture, grow);
     if (!read) continue;
-    const colors = inkColor(picture, keptShapesMask([s], picture, grow), s.color, r.color);
+    const colors = inkColor(picture, read.ink, s.color, r.color);
     const { width: W, height: H } = picture;
     const drawing = { pixels: drawnPixels(s.shape as Shape, r.style ?? read.style, read.box, W, H), ...colors };
     const { agree, told, inks, inked } = sides(out, picture, ground, drawing);
@@ -278,9 +278,13 @@ function lay(out: RGBImage, picture: RGBImage, ground: Uint8Array, drawn: readon
  * The pixel box of a shape seen in `picture` and the style it has: its centre refined, on the world's half-pixel grid,
  * to where one of the world's styles overlaps the shape's ink (keptShapesMask, its silhouette grown by `grow`) best,
  * with that style (the reader places a shape by its silhouette to a quarter of a pixel, and a pattern is tied to its
- * centre). Null for a shape read without a place or size.
+ * centre), and that ink mask. Null for a shape read without a place or size.
  */
-function shapeAsDrawn(s: SeenShape, picture: RGBImage, grow: number): { box: PixelBox; style: Style } | null {
+function shapeAsDrawn(
+  s: SeenShape,
+  picture: RGBImage,
+  grow: number,
+): { box: PixelBox; style: Style; ink: Float32Array } | null {
   const { width: W, height: H } = picture;
   if (s.x === undefined || s.y === undefined || !(s.size && s.size in SIZES) || !SHAPES.includes(s.shape as Shape))
     return null;
@@ -303,7 +307,7 @@ function shapeAsDrawn(s: SeenShape, picture: RGBImage, grow: number): { box: Pix
         if (iou > best.iou) best = { box, style, iou };
       }
     }
-  return best;
+  return { box: best.box, style: best.style, ink };
 }
 
 /** Each pixel of a box's bounds, a pixel more each way, inside the picture. */
