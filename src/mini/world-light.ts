@@ -18,7 +18,7 @@
 
 import { readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
+import { lightPixel, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -35,12 +35,16 @@ export function groundTime(ground: Uint8Array): TimeOfDay | null {
 
 /** `img` in the world's light `to`, from the other: night is lightPixel of the day, day its inverse (clamped). */
 export function worldLight(img: RGBImage, to: TimeOfDay): RGBImage {
-  const data = img.data.map((v, i) => {
-    const f = NIGHT_FLOOR[i % 3]!;
-    return to === 'night'
-      ? Math.round(v * NIGHT_GAIN) + f
-      : Math.max(0, Math.min(255, Math.round((v - f) / NIGHT_GAIN)));
-  });
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i += 3) {
+    const c = [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!] as const;
+    data.set(
+      to === 'night'
+        ? lightPixel(c, 'night')
+        : c.map((v, k) => Math.max(0, Math.min(255, Math.round((v - NIGHT_FLOOR[k]!) / NIGHT_GAIN)))),
+      i,
+    );
+  }
   return { width: img.width, height: img.height, data };
 }
 
