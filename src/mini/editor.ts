@@ -23,6 +23,7 @@ import {
   movesCreature,
   resizedShape,
   recoloredShape,
+  removedShape,
   restyleAsked,
   namesOtherwise,
   notThereNote,
@@ -376,6 +377,9 @@ export class MiniEditor {
     if (recolored) {
       return snapRedrawn(out, fitted, [{ shape: recolored.shape, color: recolored.to }], grow).taken;
     }
+    // a shape taken away, the ground drawn where it was (redrawn.ts)
+    const removed = removedShape(prompt, seen);
+    if (removed) return snapRedrawn(out, fitted, [{ shape: removed, removed: true }], grow).taken;
     const style = restyleAsked(prompt);
     if (style)
       return snapRedrawn(

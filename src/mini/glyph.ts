@@ -9,6 +9,7 @@ import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
+import { MOVED_RIM } from './moved.ts';
 import { maskBox, type Taken } from './preserve.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
@@ -191,8 +192,10 @@ export function snapToGlyph(
   if (share < agreement) return { agreement: share, taken: null };
   const image = { width: S, height: H, data: Uint8Array.from(picture.data) };
   const mask = new Float32Array(S * H);
-  for (let y = y0; y <= y1; y++)
-    for (let x = x0; x <= x1; x++) {
+  // and MOVED_RIM pixels past the box the picture as it is (a replacement changes nothing there; the model's smudge
+  // around its word is a mistake)
+  for (let y = Math.max(0, y0 - MOVED_RIM); y <= Math.min(H - 1, y1 + MOVED_RIM); y++)
+    for (let x = Math.max(0, x0 - MOVED_RIM); x <= Math.min(S - 1, x1 + MOVED_RIM); x++) {
       const p = (y * S + x) * 3;
       if (newInk[p]) image.data.set(ink, p);
       else if (oldInk[p]) image.data.set(ground, p);

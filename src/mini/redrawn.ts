@@ -32,6 +32,10 @@
 // What is laid is the shape in the world's drawing of the style and colour the words ask — as a replaced word is
 // laid in the world's glyphs (glyph.ts) — and around it, `MOVED_RIM` pixels past the silhouette, the picture as it
 // is (a redraw changes nothing outside the shape; the model's smudge there is a mistake).
+//
+// A shape taken away is redrawn as nothing: C is the ground over its whole silhouette, and there is no ink to show.
+// The model's erasing leaves a ghost of the shape through the autoencoder, which the bench reads as the shape still
+// half there (test removals 5 → 6 of 7; val 24 of 27 either way, the other three not erased at all).
 
 import { lit } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
@@ -63,6 +67,8 @@ export interface Redraw {
   shape: SeenShape;
   style?: Style;
   color?: ObjectColor;
+  /** taken away: the ground drawn over its whole silhouette (a removal) */
+  removed?: true;
 }
 
 /** How a redraw of one shape went: the share of the pixels it tells that the answer sides with, and of C's ink shown. */
@@ -117,11 +123,13 @@ export function snapRedrawn(
     if (!read) continue;
     const colors = inkColor(picture, read.ink, s.color, r.color);
     const { width: W, height: H } = picture;
-    const drawing = { pixels: drawnPixels(s.shape as Shape, r.style ?? read.style, read.box, W, H), ...colors };
+    const pixels = drawnPixels(s.shape as Shape, r.style ?? read.style, read.box, W, H);
+    const drawing = { pixels: r.removed ? pixels.map((p) => ({ ...p, isInk: false })) : pixels, ...colors };
     const { agree, told, inks, inked } = sides(out, picture, ground, drawing);
     // a redraw that changes no pixel of the shape (a small star all band, restyled) tells nothing against it
     const share = told ? agree / told : 1;
-    const kept = inks ? inked / inks : 0;
+    // a shape taken away has no ink to show
+    const kept = inks ? inked / inks : r.removed ? 1 : 0;
     const taken = share >= agreement && kept >= INK_SHOWN;
     shapes.push({ redraw: r, agreement: share, kept, taken });
     if (taken) laid.push(drawing);

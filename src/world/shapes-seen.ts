@@ -28,7 +28,7 @@
 // else, or nothing; notThereNote says so before the edit runs.
 
 import { bareCommand } from '../prompt/typed-text.ts';
-import { CREATURE_WORDS, TEXT_WORDS } from './never-edits.ts';
+import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
 import { toneEdit } from './tone-edits.ts';
@@ -168,6 +168,14 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   if (!TO_A_PLACE.test(bareCommand(edit)) || names.length !== 1) return null;
   if (SIZE_ASKED.test(edit.replace(names[0]![0], ''))) return null;
   const fits = seen.filter(nameRead(names[0]!).fits);
+  return fits.length === 1 ? fits[0]! : null;
+}
+
+/** The one shape seen that a removal names ("remove the red circle", "get rid of the star"), or null. */
+export function removedShape(edit: string, seen: readonly SeenShape[]): SeenShape | null {
+  if (!REMOVE.test(bareCommand(edit).toLowerCase())) return null;
+  const names = [...edit.matchAll(NAMED)];
+  const fits = names.length === 1 ? seen.filter(nameRead(names[0]!).fits) : [];
   return fits.length === 1 ? fits[0]! : null;
 }
 

@@ -1,7 +1,8 @@
 // Shapes the model redrew in place, laid as the world draws them in the colour or style asked (src/mini/redrawn.ts
 // snapRedrawn): in a faint copy of the target a recoloured shape, or every restyled one, is laid and the scene reads
 // back edited; an answer that left the shapes, wiped them or drew another of the world's colours takes nothing. A
-// shape added likewise, wherever the answer drew it (snapAdded). And the editor lays them over its answer.
+// shape added likewise, wherever the answer drew it (snapAdded), and the ground where a shape was taken away. And the
+// editor lays them over its answer.
 import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly, mix, under } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
@@ -122,6 +123,36 @@ describe('snapAdded', () => {
   });
 });
 
+const removes = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
+  (s) => s.task === 'local.remove',
+);
+/** A sample's removal as the editor asks it: the shape seen, taken away. */
+const removed = (s: Sample) => [
+  { shape: seenIn(s).find((o) => o.id === (s.edit as { id: number }).id)!, removed: true as const },
+];
+
+describe('snapRedrawn of a shape taken away', () => {
+  it('lays the ground where a faint copy of the target erased the shape; one left takes nothing', () => {
+    let [taken, judged, judgedFaint] = [0, 0, 0];
+    for (const s of removes) {
+      const picture = s.inputs[0]!;
+      const faint = faintly(s.target, picture);
+      const r = snapRedrawn(faint, picture, removed(s));
+      if (judge(s.edit, s.before, s.after, faint).success) judgedFaint++;
+      if (r.taken) {
+        taken++;
+        if (judge(s.edit, s.before, s.after, r.taken.image).success) judged++;
+      }
+      expect(snapRedrawn(picture, picture, removed(s)).taken, s.instruction).toBeNull();
+    }
+    expect(removes.length).toBeGreaterThan(20);
+    expect(taken / removes.length).toBeGreaterThan(0.9);
+    expect(judged / taken).toBeGreaterThan(0.9);
+    // the faint copy alone leaves a ghost the judge sees
+    expect(judgedFaint).toBeLessThan(judged);
+  });
+});
+
 describe('the editor', () => {
   it("lays the shapes the model restyled over its answer, in the world's drawing of the style; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
@@ -135,11 +166,12 @@ describe('the editor', () => {
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
   });
 
-  it('lays a shape the model recoloured, and one it added, over its answer', async () => {
+  it('lays a shape the model recoloured, one it added and the ground where it took one away, over its answer', async () => {
     const ed = await MiniEditor.load();
     for (const [s, redraw] of [
       [recolors[0]!, (s: Sample) => snapRedrawn(strongly(s.target, s.inputs[0]!), s.inputs[0]!, recolored(s))],
       [adds[0]!, (s: Sample) => snapAdded(strongly(s.target, s.inputs[0]!), s.inputs[0]!, addedIn(s))],
+      [removes[0]!, (s: Sample) => snapRedrawn(strongly(s.target, s.inputs[0]!), s.inputs[0]!, removed(s))],
     ] as const) {
       answerFaintly(ed, s.target, () => true, STRONGLY);
       const laid = redraw(s).taken!;

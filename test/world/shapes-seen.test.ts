@@ -15,6 +15,7 @@ import {
   namesOtherwise,
   notThereNote,
   recoloredShape,
+  removedShape,
   resizedShape,
   restyleAsked,
   type SeenShape,
@@ -392,6 +393,41 @@ describe('resizedShape', () => {
       resizes++;
     }
     expect(resizes).toBeGreaterThan(30);
+  });
+});
+
+describe('removedShape', () => {
+  it('is the one shape seen a removal names; nothing for another edit or a name fitting two', () => {
+    const cases: [string, string | null][] = [
+      ['Remove the blue circle', 'blue circle'],
+      ['Get rid of the triangle', 'green triangle'],
+      ['take the green shape away', 'green triangle'],
+      ['Erase the red square from the picture', 'red square'],
+      ['Remove the circle', null], // two circles
+      ['Remove the yellow star', null], // not seen
+      ['Remove the word', null],
+      ['Make the blue circle red', null],
+      ['Move the blue circle to the left', null],
+    ];
+    for (const [edit, want] of cases) {
+      const r = removedShape(edit, seen);
+      expect(r && `${r.color} ${r.shape}`, edit).toBe(want);
+    }
+  });
+
+  it("is the shape each of the world's removals names, and nothing for its other edits", () => {
+    let removals = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+      const r = removedShape(s.instruction, seenHere);
+      if (s.edit.op !== 'remove') {
+        expect(r, s.instruction).toBeNull();
+        continue;
+      }
+      expect((r as { id?: number } | null)?.id, s.instruction).toBe(s.edit.id);
+      removals++;
+    }
+    expect(removals).toBeGreaterThan(20);
   });
 });
 
