@@ -46,6 +46,7 @@ import {
   editsAfterStyle,
   namedStylePrompt,
   readStyle,
+  styleShown,
   STYLE_REFERENCE_NOTE,
   STYLE_TIMES,
   styleThenNote,
@@ -503,8 +504,9 @@ export class MiniEditor {
   }
 
   /**
-   * A style reference made as the named style the model reads in the exemplar (readStyle), then the edits the
-   * prompt asks for after the style (editsAfterStyle), each on the last answer, with seeds seed + 1, ….
+   * A style reference made as the named style its exemplar's shapes are drawn in (styleShown), or else the one the
+   * model reads in it (readStyle), then the edits the prompt asks for after the style (editsAfterStyle), each on the
+   * last answer, with seeds seed + 1, ….
    */
   private async styleByName(
     content: RGBImage,
@@ -512,16 +514,15 @@ export class MiniEditor {
     o: MiniEditOptions & { seed: number },
   ): Promise<MiniEditResult> {
     const after = editsAfterStyle(this.pipe.tokenizer.asRead(o.prompt));
+    const fitted = (await fitSquare(exemplar, this.resolution, this.resize)).image;
+    // the style the exemplar's shapes are drawn in, or else the one the model reads in it
+    const shown = styleShown(fitted, await shapesSeen(exemplar, this.resize));
     // the reading's transformer calls count as steps before the edits', so the progress runs once to its end
-    const reading = STYLE_TIMES.length;
+    const reading = shown ? 0 : STYLE_TIMES.length;
     const total = reading + (1 + after.length) * this.pipe.progressTotal(o);
     const report = o.onStep;
-    const { style } = await readStyle(
-      this.pipe,
-      (await fitSquare(exemplar, this.resolution, this.resize)).image,
-      o.seed,
-      report && ((done) => report(done, total)),
-    );
+    const style =
+      shown ?? (await readStyle(this.pipe, fitted, o.seed, report && ((done) => report(done, total)))).style;
     // the named style, then the edits after it; only theirs are the user's words (their unknown words alone)
     const made = await this.oneByOne([namedStylePrompt(style), ...after], content, o, reading, 1);
     return { ...made, style };

@@ -89,6 +89,36 @@ describe('snapRedrawn', () => {
   });
 });
 
+describe('snapRedrawn of a restyle as a whole', () => {
+  it('lays a shape the answer left behind where most shapes show the restyle, not where half do', () => {
+    let [most, half] = [0, 0];
+    for (const s of restyles) {
+      const picture = s.inputs[0]!;
+      const n = s.after.objects.length;
+      if (n < 2) continue;
+      // the target with its first shape as the picture has it: the answer restyled all but that one
+      const first = s.before!.objects[0]!;
+      const behind = render(
+        { ...s.after, objects: s.after.objects.map((o) => (o.id === first.id ? { ...o, style: first.style } : o)) },
+        64,
+      );
+      const r = snapRedrawn(faintly(behind, picture), picture, restyled(s));
+      const others = r.shapes.slice(1).filter((x) => x.taken).length;
+      if (2 * (others + (r.shapes[0]!.agreement >= 0.5 ? 1 : 0)) > n) {
+        // taken with the rest: the scene reads restyled
+        most++;
+        expect(r.shapes[0]!.taken, s.instruction).toBe(true);
+        expect(judge(s.edit, s.before, s.after, r.taken!.image).success, s.instruction).toBe(true);
+      } else if (n === 2) {
+        half++;
+        expect(r.shapes[0]!.taken, s.instruction).toBe(false);
+      }
+    }
+    expect(most).toBeGreaterThan(10);
+    expect(half).toBeGreaterThan(3);
+  });
+});
+
 const adds = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
   (s) => s.task === 'local.add',
 );

@@ -1,17 +1,21 @@
-// A style reference read by the shipped model's own flow loss (src/mini/style-reference.ts): the exemplar's style
-// as the world drew it, and the editor's two-image edit made as that style named in words.
+// A style reference read from the exemplar (src/mini/style-reference.ts): the style its shapes are drawn in, or else
+// by the shipped model's own flow loss, and the editor's two-image edit made as that style named in words.
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
+import { fitSquare } from '../../src/mini/fit.ts';
+import { shapesSeen } from '../../src/mini/seen.ts';
 import {
   editsAfterStyle,
   namedStylePrompt,
   readStyle,
   STYLE_REFERENCE_NOTE,
+  styleShown,
   STYLE_TIMES,
   styleThenNote,
 } from '../../src/mini/style-reference.ts';
 import { makeSample } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 
 describe('style references read by the model', () => {
@@ -30,6 +34,34 @@ describe('style references read by the model', () => {
     expect(right).toBeGreaterThanOrEqual(6);
   });
 
+  it("reads the style the exemplar's shapes are drawn in, and none where its shapes say none", async () => {
+    let right = 0;
+    const n = 40;
+    for (let i = 0; i < n; i++) {
+      const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, i);
+      const exemplar = s.inputs[1]!;
+      if (styleShown(exemplar, await shapesSeen(exemplar)) === s.inputScenes[1]!.objects[0]!.style) right++;
+    }
+    expect(right).toBe(n);
+    // a picture with no shape of the world's, and one whose shapes are drawn two ways, half each: no style shown
+    const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
+    const scene = s.inputScenes[1]!;
+    const empty = render({ ...scene, objects: [] }, 64);
+    expect(styleShown(empty, await shapesSeen(empty))).toBeNull();
+    const two = {
+      ...scene,
+      objects: [
+        { id: 0, shape: 'circle', color: 'red', size: 'large', style: 'filled', x: 0.28125, y: 0.28125 },
+        { id: 1, shape: 'square', color: 'blue', size: 'large', style: 'outline', x: 0.71875, y: 0.71875 },
+      ],
+    } as typeof scene;
+    const mixed = render(two, 64);
+    const seen = await shapesSeen(mixed);
+    expect(seen).toHaveLength(2);
+    expect(styleShown(mixed, seen)).toBeNull();
+    expect(styleShown(mixed, seen.slice(1))).toBe('outline');
+  });
+
   it('edits the content with the style named: the same answer as that one-image edit, at the content’s size', async () => {
     const ed = await MiniEditor.load();
     const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
@@ -41,10 +73,10 @@ describe('style references read by the model', () => {
       seed: 3,
       onStep: (step, total) => steps.push([step, total]),
     });
-    // the progress counts the reading's transformer calls, then the edit's steps, to one total
-    const total = STYLE_TIMES.length + ed.pipe.model.config.sampling.numInferenceSteps;
+    // the exemplar's shapes show its style: no transformer call reads it, the progress counts the edit's steps
+    const total = ed.pipe.model.config.sampling.numInferenceSteps;
     expect(steps).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
-    expect(r.style).toBe((await readStyle(ed.pipe, exemplar, 3)).style);
+    expect(r.style).toBe(s.inputScenes[1]!.objects[0]!.style);
     expect(r.edits).toEqual([namedStylePrompt(r.style!)]);
     const named = await ed.edit({ prompt: namedStylePrompt(r.style!), image: content, seed: 3 });
     expect(Buffer.from(r.image.data).equals(Buffer.from(named.image.data))).toBe(true);
@@ -52,6 +84,31 @@ describe('style references read by the model', () => {
     const both = await ed.edit({ prompt: s.instruction, image: [content, exemplar], seed: 3, readStyle: false });
     expect(both.style).toBeUndefined();
     expect(Buffer.from(both.image.data).equals(Buffer.from(r.image.data))).toBe(false);
+  });
+
+  it('reads the style of an exemplar that shows no shape of the world by the model, its calls counted as steps', async () => {
+    const ed = await MiniEditor.load();
+    const s = makeSample({ split: 'val', seed: 11, families: ['style'] }, 0);
+    const content = s.inputs[0]!;
+    // an exemplar of no shape the world draws: one colour none of the world's shapes has, and a pale square
+    const exemplar = { width: 48, height: 40, data: new Uint8Array(48 * 40 * 3) };
+    for (let p = 0; p < 48 * 40; p++)
+      exemplar.data.set(
+        p % 48 > 20 && p % 48 < 30 && p / 48 > 10 && p / 48 < 20 ? [200, 190, 170] : [90, 70, 60],
+        p * 3,
+      );
+    expect(await shapesSeen(exemplar)).toEqual([]);
+    const steps: [number, number][] = [];
+    const r = await ed.edit({
+      prompt: s.instruction,
+      image: [content, exemplar],
+      seed: 3,
+      onStep: (a, b) => steps.push([a, b]),
+    });
+    const total = STYLE_TIMES.length + ed.pipe.model.config.sampling.numInferenceSteps;
+    expect(steps).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
+    const fitted = (await fitSquare(exemplar, ed.resolution)).image;
+    expect(r.style).toBe((await readStyle(ed.pipe, fitted, 3)).style);
   });
 
   it('says before a two-image edit that the words are not read (not with readStyle false, nor with one image)', async () => {
@@ -101,7 +158,7 @@ describe('style references read by the model', () => {
     const prompt = `${s.instruction} and make the backgrund red`;
     const r = await ed.edit({ prompt, image: [content, exemplar], seed: 3, onStep: (a, b) => steps.push([a, b]) });
     const n = ed.pipe.model.config.sampling.numInferenceSteps;
-    const total = STYLE_TIMES.length + 2 * n;
+    const total = 2 * n;
     expect(steps).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
     // the typo is read as the word it is a typo of, as a one-image edit reads it
     expect(r.edits).toEqual([namedStylePrompt(r.style!), 'make the background red']);
