@@ -56,8 +56,9 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
 
   With the embedded model (kontext-mini, ${'models/kontext-mini'}):
   IMAGE           the image to edit (any size: letterboxed to the model's square, answered at IMAGE's size)
-  IMAGE2          a second image: style reference ("make it in the style of the second image"); the model reads
-                  its style by its own loss and makes the edit as that style named (src/mini/style-reference.ts)
+  IMAGE2          a second image: style reference ("make it in the style of the second image"); its style is
+                  read as its shapes are drawn (or, where it shows none of the world's, by the model's own loss)
+                  and the edit made as that style named (src/mini/style-reference.ts)
   "instruction"   one edit, as the model learnt them; several ("make the circle blue and the background red",
                   "…, then …") are made one after the other, each on the last answer (seeds S, S+1, …)
   --model DIR     another kontext-mini folder (a \`kontext train flow\` run's model/)

@@ -131,7 +131,7 @@ function formatReport(r: ModelReport): string {
         (r.mini.sampling.preserve
           ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
           : '') +
-        "; a style reference's style read by the model's own loss, then drawn as named",
+        "; a style reference's style read as its shapes are drawn (else by the model's own loss), then drawn as named",
     );
   if (r.mini) {
     const reads =
