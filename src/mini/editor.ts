@@ -36,7 +36,7 @@ import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
-import { snapLight, worldLight } from './world-light.ts';
+import { snapGray, snapLight, worldGray, worldLight } from './world-light.ts';
 import { keptDrawnMask } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -436,6 +436,8 @@ export class MiniEditor {
     const share = keep.colorMap;
     const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
     // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
+    // greyed as the world greys a picture, where the model's answer sides with it (world-light.ts)
+    if (tone === 'gray' && snapGray(out, fitted.image).gray) return worldGray(input);
     if (map && tone) {
       // relit as the world lights a picture, where the model's answer sides with it (world-light.ts)
       const light = tone === 'light' ? snapLight(out, fitted.image).to : null;

@@ -15,10 +15,15 @@
 // An answer that left the picture's light (the model did nothing) sides with the picture and takes nothing; the
 // edit's words are not read for the time asked (the world asks only the other light; an answer that relit a picture
 // to the light it has, or the wrong way, sides with the picture rather than the world's flip).
+//
+// Grayscale likewise: the world's grey is every pixel's BT.601 luma (world/palette.ts luma), and where most of the
+// pixels it changes side with it in the answer, the input is given so (snapGray, worldGray) — any picture's, as grey
+// is every picture's. The model greys a picture about as the world does, but its map can leave a tinge (val
+// grayscale 49 → 53 of 53; test 10 of 12 either way, the two others not greyed at all).
 
 import { readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { lightPixel, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
+import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -66,4 +71,30 @@ export function snapLight(out: RGBImage, picture: RGBImage): { to: TimeOfDay | n
   }
   const share = told ? agree / told : 0;
   return { to: share >= LIGHT_AGREEMENT ? to : null, share };
+}
+
+/** `img` in the world's grey: every pixel its BT.601 luma (world/palette.ts luma, as the world renders grayscale). */
+export function worldGray(img: RGBImage): RGBImage {
+  const data = new Uint8Array(img.data.length);
+  for (let i = 0; i < data.length; i += 3) data.fill(luma(img.data[i]!, img.data[i + 1]!, img.data[i + 2]!), i, i + 3);
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * Whether the model's answer `out` greyed `picture`: most of the pixels grey changes side with grey (as snapLight)
+ * and keep their brightness (a grey keeps each pixel's luma; a relit answer, dimmer and nearer grey than the colours
+ * were, does not).
+ */
+export function snapGray(out: RGBImage, picture: RGBImage): { gray: boolean; share: number } {
+  const gray = worldGray(picture);
+  const [o, pic] = [out.data, picture.data];
+  let [agree, told] = [0, 0];
+  for (let i = 0; i < pic.length; i += 3) {
+    if (dist2(gray.data, i, pic, i) < SAME) continue;
+    told++;
+    const bright = Math.abs(luma(o[i]!, o[i + 1]!, o[i + 2]!) - gray.data[i]!) ** 2 < SAME;
+    if (bright && dist2(o, i, gray.data, i) < dist2(o, i, pic, i)) agree++;
+  }
+  const share = told ? agree / told : 0;
+  return { gray: share >= LIGHT_AGREEMENT, share };
 }

@@ -1,11 +1,11 @@
 // The world's own light for a day/night edit the model made (src/mini/world-light.ts): night is the world's
 // transform of the day picture and day its inverse; an answer that relit the picture takes the world's light, one
-// that left it takes nothing; and the editor gives the input relit so.
+// that left it takes nothing; and the editor gives the input relit so. Grayscale likewise, in the world's grey.
 import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapLight, worldLight } from '../../src/mini/world-light.ts';
+import { snapGray, snapLight, worldGray, worldLight } from '../../src/mini/world-light.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 
@@ -48,7 +48,36 @@ describe('snapLight', () => {
   });
 });
 
+const greys = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 300 })].filter(
+  (s) => s.task === 'global.grayscale',
+);
+
+describe('worldGray and snapGray', () => {
+  it("is the world's grey of a picture exactly; a faint copy of the target is taken and judged a success, the picture left is not", () => {
+    let judged = 0;
+    for (const s of greys) {
+      const picture = s.inputs[0]!;
+      expect(worldGray(picture).data).toEqual(s.target.data);
+      expect(snapGray(faintly(s.target, picture), picture).gray, s.instruction).toBe(true);
+      if (judge(s.edit, s.before, s.after, worldGray(picture)).success) judged++;
+      expect(snapGray(picture, picture).gray, s.instruction).toBe(false);
+      // an answer that relit the picture instead greyed nothing
+      expect(snapGray(worldLight(picture, s.before!.time === 'day' ? 'night' : 'day'), picture).gray).toBe(false);
+    }
+    expect(greys.length).toBeGreaterThan(20);
+    expect(judged).toBe(greys.length);
+  });
+});
+
 describe('the editor', () => {
+  it("gives the input in the world's grey where the model greyed it", async () => {
+    const ed = await MiniEditor.load();
+    const s = greys[0]!;
+    answerFaintly(ed, s.target);
+    const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+    expect(out.data).toEqual(worldGray(s.inputs[0]!).data);
+  });
+
   it('gives the input relit as the world lights it where the model relit it', async () => {
     const ed = await MiniEditor.load();
     const s = relights[0]!;
