@@ -435,9 +435,9 @@ export class MiniEditor {
     // whose change is one colour map (a recolour, a removal onto flat ground): colormap.ts
     const share = keep.colorMap;
     const map = share === undefined ? null : globalColorMap(out, roundTrip, share);
-    // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
     // greyed as the world greys a picture, where the model's answer sides with it (world-light.ts)
     if (tone === 'gray' && snapGray(out, fitted.image).gray) return worldGray(input);
+    // a tone edit changes every pixel the same way: what the map does not explain (a smudged object) is a mistake
     if (map && tone) {
       // relit as the world lights a picture, where the model's answer sides with it (world-light.ts)
       const light = tone === 'light' ? snapLight(out, fitted.image).to : null;

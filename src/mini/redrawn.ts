@@ -24,11 +24,12 @@
 //   when more than half of the shapes redrawn together (a restyle of every shape: one edit) are taken so
 //
 // An answer that left a shape as it was sides with the picture everywhere and takes nothing; each shape is judged
-// on its own, then a restyle as a whole. The agreement asked is most of the pixels told, not three in four as for a moved or resized copy: the
-// model does not draw a pattern's stripes or dots where the world does (at 64 px, through the autoencoder), so an
-// answer that restyled a shape sides with the style asked on about half to all of them, one that left it on none
-// (val restyles: 11 of 39 read as asked without the step, 15 with three in four, 23 with most, 38 with the step
-// laying every shape whatever the answer — the step alone would restyle; the gate keeps it the model's). The model
+// on its own, then a restyle as a whole. The agreement asked is most of the pixels told, not three in four as for a
+// moved or resized copy: the model does not draw a pattern's stripes or dots where the world does (at 64 px, through
+// the autoencoder), so an answer that restyled a shape sides with the style asked on about half to all of them, one
+// that left it on none (val restyles: 11 of 39 read as asked without the step, 15 with three in four, 23 with most,
+// 38 with the step laying every shape whatever the answer — the step alone would restyle; the gate keeps it the
+// model's). The model
 // often restyles all but one shape of a scene so (a smudge left filled): a restyle is one edit of the whole picture,
 // made where most of the shapes show it (val restyles 24 → 29 of 39, val style references 130 → 144 of 180). A
 // recolour's answers side with it on all or none of its pixels (test and val: the same at a half and three in four).

@@ -16,7 +16,7 @@
 // edit's words are not read for the time asked (the world asks only the other light; an answer that relit a picture
 // to the light it has, or the wrong way, sides with the picture rather than the world's flip).
 //
-// Grayscale likewise: the world's grey is every pixel's BT.601 luma (world/palette.ts luma), and where most of the
+// Grayscale likewise: the world's grey is every pixel's BT.601 luma (world/render.ts applyGlobal), and where most of the
 // pixels it changes side with it in the answer, the input is given so (snapGray, worldGray) — any picture's, as grey
 // is every picture's. The model greys a picture about as the world does, but its map can leave a tinge (val
 // grayscale 49 → 53 of 53; test 10 of 12 either way, the two others not greyed at all).
@@ -24,6 +24,7 @@
 import { readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
+import { applyGlobal } from '../world/render.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -62,22 +63,15 @@ export function snapLight(out: RGBImage, picture: RGBImage): { to: TimeOfDay | n
   const time = groundTime(rowGrounds(picture));
   if (!time) return { to: null, share: 0 };
   const to = time === 'day' ? 'night' : 'day';
-  const lit = worldLight(picture, to);
-  let [agree, told] = [0, 0];
-  for (let i = 0; i < picture.data.length; i += 3) {
-    if (dist2(lit.data, i, picture.data, i) < SAME) continue;
-    told++;
-    if (dist2(out.data, i, lit.data, i) < dist2(out.data, i, picture.data, i)) agree++;
-  }
-  const share = told ? agree / told : 0;
+  const share = sidesWith(out, picture, worldLight(picture, to));
   return { to: share >= LIGHT_AGREEMENT ? to : null, share };
 }
 
-/** `img` in the world's grey: every pixel its BT.601 luma (world/palette.ts luma, as the world renders grayscale). */
+/** `img` in the world's grey: every pixel its BT.601 luma (world/render.ts applyGlobal, as the world renders it). */
 export function worldGray(img: RGBImage): RGBImage {
-  const data = new Uint8Array(img.data.length);
-  for (let i = 0; i < data.length; i += 3) data.fill(luma(img.data[i]!, img.data[i + 1]!, img.data[i + 2]!), i, i + 3);
-  return { width: img.width, height: img.height, data };
+  const gray = { width: img.width, height: img.height, data: Uint8Array.from(img.data) };
+  applyGlobal(gray, { time: 'day', grayscale: true });
+  return gray;
 }
 
 /**
@@ -87,14 +81,23 @@ export function worldGray(img: RGBImage): RGBImage {
  */
 export function snapGray(out: RGBImage, picture: RGBImage): { gray: boolean; share: number } {
   const gray = worldGray(picture);
+  const o = out.data;
+  const bright = (i: number) => (luma(o[i]!, o[i + 1]!, o[i + 2]!) - gray.data[i]!) ** 2 < SAME;
+  const share = sidesWith(out, picture, gray, bright);
+  return { gray: share >= LIGHT_AGREEMENT, share };
+}
+
+/**
+ * Of the pixels where `c` (a picture's other look) and `picture` differ, the share at which the answer `out` is
+ * nearer `c` than the picture (and `also(i)` holds, i the pixel's byte offset); 0 where none differ.
+ */
+function sidesWith(out: RGBImage, picture: RGBImage, c: RGBImage, also = (_i: number) => true): number {
   const [o, pic] = [out.data, picture.data];
   let [agree, told] = [0, 0];
   for (let i = 0; i < pic.length; i += 3) {
-    if (dist2(gray.data, i, pic, i) < SAME) continue;
+    if (dist2(c.data, i, pic, i) < SAME) continue;
     told++;
-    const bright = Math.abs(luma(o[i]!, o[i + 1]!, o[i + 2]!) - gray.data[i]!) ** 2 < SAME;
-    if (bright && dist2(o, i, gray.data, i) < dist2(o, i, pic, i)) agree++;
+    if (dist2(o, i, c.data, i) < dist2(o, i, pic, i) && also(i)) agree++;
   }
-  const share = told ? agree / told : 0;
-  return { gray: share >= LIGHT_AGREEMENT, share };
+  return told ? agree / told : 0;
 }
