@@ -25,7 +25,7 @@ import {
   type SceneObject,
 } from './scene.ts';
 import { drawGrid, hasPair, newObject, placeRect, randomBackground, readableTextColors } from './compose.ts';
-import { backgroundPhrase, describeObject, objectName, phrase, STYLE_ADJECTIVE, STYLE_NAME } from './phrases.ts';
+import { backgroundPhrase, describeObject, objectName, phrase, restyleAdjective, STYLE_NAME } from './phrases.ts';
 import type { SplitPolicy } from './split.ts';
 
 export type Edit =
@@ -251,7 +251,7 @@ export const restyle: Op = (rng, policy, scene) => {
       'make all objects {adj}',
       'render the scene in {name} style',
     ],
-    { name: STYLE_NAME[to], adj: STYLE_ADJECTIVE[to] || 'solid filled' },
+    { name: STYLE_NAME[to], adj: restyleAdjective(to) },
     policy,
   );
   return { task: 'global.style', instruction, edit: { op: 'style', to }, after };

@@ -14,7 +14,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { isColorPhrase } from './outside.ts';
 import { WISH_AWAY, WISH_FOR } from './several-things.ts';
-import { STYLE_ADJECTIVE } from './phrases.ts';
+import { restyleAdjective } from './phrases.ts';
 import { styleNamed } from './shapes-seen.ts';
 import { SHAPE_NOUN } from './shapes.ts';
 
@@ -62,7 +62,7 @@ const EVERY_SHAPE =
 const STYLE_WORDS = '(\\p{L}+(?: \\p{L}+){0,2})';
 const restyled = (words?: string) => {
   const style = styleNamed(words!);
-  return style && `make all objects ${STYLE_ADJECTIVE[style] || 'solid filled'}`;
+  return style && `make all objects ${restyleAdjective(style)}`;
 };
 
 /** Phrasings and the world's words for them (the phrasing's groups as typed; a function may find it none). */

@@ -38,6 +38,11 @@ export const STYLE_ADJECTIVE: Record<Style, string> = {
   dotted: 'dotted',
 };
 
+/** The adjective a restyle of every shape says ("make all objects {…}"): the style's, "solid filled" for filled. */
+export function restyleAdjective(style: Style): string {
+  return STYLE_ADJECTIVE[style] || 'solid filled';
+}
+
 /** Noun phrase for a whole-scene style ("in {…} style"). */
 export const STYLE_NAME: Record<Style, string> = {
   filled: 'solid filled',
