@@ -40,7 +40,7 @@ import { snapGray, snapLight, worldGray, worldLight } from './world-light.ts';
 import { keptDrawnMask } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import { composite, editMask, grown, keptShapesMask, maskImage, silhouettes, type Taken } from './preserve.ts';
+import { composite, editMask, grown, keptShapesMask, layOver, maskImage, silhouettes, type Taken } from './preserve.ts';
 import { candidatesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -366,7 +366,10 @@ export class MiniEditor {
     const moved = movedShape(prompt, seen);
     if (moved) {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
-      return snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
+      const copy = snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
+      // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
+      const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
+      return copy && erased ? layOver(copy, erased) : copy;
     }
     const resized = resizedShape(prompt, seen);
     if (resized) {

@@ -57,6 +57,18 @@ export interface Taken {
   mask: Float32Array;
 }
 
+/** `top` laid over `under` (the same size): top's pixels where its mask is set, under's elsewhere; both masks. */
+export function layOver(top: Taken, under: Taken): Taken {
+  const image = { ...under.image, data: Uint8Array.from(under.image.data) };
+  const mask = Float32Array.from(under.mask);
+  for (let p = 0; p < mask.length; p++)
+    if (top.mask[p]) {
+      image.data.set(top.image.data.subarray(p * 3, p * 3 + 3), p * 3);
+      mask[p] = Math.max(mask[p]!, top.mask[p]!);
+    }
+  return { image, mask };
+}
+
 export const DEFAULT_PRESERVE: PreserveOptions = { threshold: 32, grow: 1 };
 
 /** What is wrong with a setting (one rule for the editor and for a model's config.json), or null. */

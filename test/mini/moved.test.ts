@@ -124,6 +124,29 @@ describe('the editor', () => {
     expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
   });
 
+  it('lays the ground at the old place of a shape it moved, where the answer left a ghost, under the copy', async () => {
+    const ed = await MiniEditor.load();
+    const s = moves.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    answerFaintly(ed, s.target);
+    const { before, sprite, around } = moved(s);
+    const copy = snapMoved(faintly(s.target, picture), picture, sprite, around).taken!;
+    // the old place's pixels the copy does not cover: the ground as the picture shows it (a solid background)
+    const ground = [...picture.data.subarray(0, 3)];
+    const old = silhouettes([{ ...before, color: before.color as string }], 64, 64, 1);
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    let checked = 0;
+    for (let p = 0; p < 64 * 64; p++)
+      if (old[p] && !copy.mask[p]) {
+        expect([...out.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual(ground);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(20);
+    // the faint answer alone shows a ghost there
+    const faint = faintly(s.target, picture);
+    expect([...old].some((m, p) => m && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
+  });
+
   it('lays a creature the model moved at its own size over its answer', async () => {
     const ed = await MiniEditor.load();
     const s = places.find((x) => x.before!.character!.size === x.after.character!.size)!;
