@@ -13,7 +13,8 @@
 //   B        = the shape's silhouette (filled), at its centre as the picture shows it (the centre, on the world's
 //              half-pixel grid, where one of the world's styles overlaps the shape's ink best: also the style it has)
 //   C(q)     = the ink colour (the shape's ink's median in the picture, or the colour asked) where the style (asked,
-//              or its own) puts ink, the ground (the row's median) elsewhere in B                     (the candidate)
+//              or its own) puts ink, the ground elsewhere in B — the world's background the rows' medians read as
+//              (world-light.ts worldGrounds), or the row's median in a picture not of the world   (the candidate)
 //   told     = { q ∈ B : C(q) and picture(q) differ }        the pixels where the redraw shows
 //   agree    = { q ∈ told : |out(q) − C(q)| < |out(q) − picture(q)|, and at ink, ≤ |out(q) − c| for the ink in
 //                every other of the world's colours c }   (for a recolour: the answer drew the colour asked, not a
@@ -46,10 +47,10 @@ import type { RGBImage } from '../image/rgb.ts';
 import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor, type RGB } from '../world/palette.ts';
 import type { NewShape, SeenShape } from '../world/shapes-seen.ts';
 import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, type Style } from '../world/shapes.ts';
-import { dist2, MOVED_RIM, rowGrounds, SAME } from './moved.ts';
+import { dist2, MOVED_RIM, SAME } from './moved.ts';
 import { grown, keptShapesMask, type Taken } from './preserve.ts';
 import { INK_SHOWN } from './resized.ts';
-import { groundTime } from './world-light.ts';
+import { groundTime, worldGrounds } from './world-light.ts';
 
 /** The share of the pixels a redraw tells that must side with it for the shape to be laid redrawn (above). */
 export const REDRAW_AGREEMENT = 0.5;
@@ -118,7 +119,7 @@ export function snapRedrawn(
   grow = 1,
   agreement = REDRAW_AGREEMENT,
 ): { shapes: Redrawn[]; taken: Taken | null } {
-  const ground = rowGrounds(picture);
+  const ground = worldGrounds(picture);
   const laid: Drawing[] = [];
   const shapes: Redrawn[] = [];
   const behind: [number, Drawing][] = []; // shapes that show their ink but not the redraw
@@ -166,7 +167,7 @@ export function snapAdded(
   agreement = REDRAW_AGREEMENT,
 ): { agreement: number; kept: number; at: readonly [number, number] | null; taken: Taken | null } {
   const { width: W, height: H } = picture;
-  const ground = rowGrounds(picture);
+  const ground = worldGrounds(picture);
   const none = { agreement: 0, kept: 0, at: null, taken: null };
   const color = OBJECT_COLORS[thing.color];
   if (!color || !SHAPES.includes(thing.shape)) return none;

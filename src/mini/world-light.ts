@@ -21,10 +21,10 @@
 // is every picture's. The model greys a picture about as the world does, but its map can leave a tinge (val
 // grayscale 49 → 53 of 53; test 10 of 12 either way, the two others not greyed at all).
 
-import { readBackground } from '../bench/read.ts';
+import { lit, readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
-import { applyGlobal } from '../world/render.ts';
+import { applyGlobal, backgroundRow } from '../world/render.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -37,6 +37,23 @@ export const LIGHT_AGREEMENT = 0.5;
 export function groundTime(ground: Uint8Array): TimeOfDay | null {
   const H = ground.length / 3;
   return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()])?.time ?? null;
+}
+
+/**
+ * Each row's ground as the world draws it (r, g, b per row): the world's background the rows' medians read as (one
+ * of its solids or gradients, by day or by night: readBackground), drawn; the medians themselves (rowGrounds) for a
+ * picture whose ground is none of them. A row mostly covered by things — a wide shape beside the creature — has a
+ * median that is not its ground; the background read from every row's is.
+ */
+export function worldGrounds(picture: RGBImage): Uint8Array {
+  const rows = rowGrounds(picture);
+  const H = rows.length / 3;
+  const read = readBackground({ width: 1, height: H, data: rows }, [...Array(H).keys()]);
+  if (!read) return rows;
+  const look = { time: read.time, grayscale: false };
+  const ground = new Uint8Array(H * 3);
+  for (let y = 0; y < H; y++) ground.set(lit(backgroundRow(read.background, y, H), look), y * 3);
+  return ground;
 }
 
 /** `img` in the world's light `to`, from the other: night is lightPixel of the day, day its inverse (clamped). */

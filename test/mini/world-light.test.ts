@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapGray, snapLight, worldGray, worldLight } from '../../src/mini/world-light.ts';
+import { snapGray, snapLight, worldGray, worldGrounds, worldLight } from '../../src/mini/world-light.ts';
+import { rowGrounds } from '../../src/mini/moved.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 
@@ -45,6 +46,25 @@ describe('snapLight', () => {
     for (let p = 0; p < 64 * 64; p++) data.set([(p >> 6) * 4, 255 - (p >> 6) * 2, 90], p * 3);
     const picture = { width: 64, height: 64, data };
     for (const time of ['night', 'day'] as const) expect(snapLight(worldLight(picture, time), picture).to).toBeNull();
+  });
+});
+
+describe('worldGrounds', () => {
+  it("is the ground of every row as the world draws it, where a row's median is not; a picture not of the world keeps the medians", () => {
+    let wrongMedians = 0;
+    for (const s of [...streamSamples({ split: 'test', seed: 5, families: ['local', 'character'], count: 200 })]) {
+      if (s.before!.grayscale) continue;
+      const picture = s.inputs[0]!;
+      const bare = render({ ...s.before!, objects: [], text: null, character: null }, 64);
+      const truth = Uint8Array.from({ length: 64 * 3 }, (_, i) => bare.data[Math.floor(i / 3) * 64 * 3 + (i % 3)]!);
+      expect(worldGrounds(picture), s.instruction).toEqual(truth);
+      if (Buffer.compare(Buffer.from(rowGrounds(picture)), Buffer.from(truth)) !== 0) wrongMedians++;
+    }
+    expect(wrongMedians).toBeGreaterThan(0);
+    const data = new Uint8Array(64 * 64 * 3);
+    for (let p = 0; p < 64 * 64; p++) data.set([(p >> 6) * 4, 255 - (p >> 6) * 2, 90], p * 3);
+    const photo = { width: 64, height: 64, data };
+    expect(worldGrounds(photo)).toEqual(rowGrounds(photo));
   });
 });
 
