@@ -35,8 +35,13 @@ export const LIGHT_AGREEMENT = 0.5;
  * the world's backgrounds by day or by night; null for a ground that is none (no picture of the world).
  */
 export function groundTime(ground: Uint8Array): TimeOfDay | null {
+  return backgroundOf(ground)?.time ?? null;
+}
+
+/** The world's background (and time of day) rows' ground colours read as (bench/read.ts readBackground), or null. */
+function backgroundOf(ground: Uint8Array) {
   const H = ground.length / 3;
-  return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()])?.time ?? null;
+  return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()]);
 }
 
 /**
@@ -48,7 +53,7 @@ export function groundTime(ground: Uint8Array): TimeOfDay | null {
 export function worldGrounds(picture: RGBImage): Uint8Array {
   const rows = rowGrounds(picture);
   const H = rows.length / 3;
-  const read = readBackground({ width: 1, height: H, data: rows }, [...Array(H).keys()]);
+  const read = backgroundOf(rows);
   if (!read) return rows;
   const look = { time: read.time, grayscale: false };
   const ground = new Uint8Array(H * 3);
