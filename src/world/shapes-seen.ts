@@ -153,6 +153,12 @@ function nameRead(m: RegExpMatchArray) {
   };
 }
 
+/** The one shape seen that a NAMED match fits, or null (none, or several). */
+function oneSeen(m: RegExpMatchArray, seen: readonly SeenShape[]): SeenShape | null {
+  const fits = seen.filter(nameRead(m).fits);
+  return fits.length === 1 ? fits[0]! : null;
+}
+
 /**
  * A size asked with a move ("move the star up and make it large"; outside the shape's name, which may hold its size:
  * "move the large star up"): the moved shape is then not the one seen.
@@ -167,16 +173,14 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   const names = [...edit.matchAll(NAMED)];
   if (!TO_A_PLACE.test(bareCommand(edit)) || names.length !== 1) return null;
   if (SIZE_ASKED.test(edit.replace(names[0]![0], ''))) return null;
-  const fits = seen.filter(nameRead(names[0]!).fits);
-  return fits.length === 1 ? fits[0]! : null;
+  return oneSeen(names[0]!, seen);
 }
 
 /** The one shape seen that a removal names ("remove the red circle", "get rid of the star"), or null. */
 export function removedShape(edit: string, seen: readonly SeenShape[]): SeenShape | null {
   if (!REMOVE.test(bareCommand(edit).toLowerCase())) return null;
   const names = [...edit.matchAll(NAMED)];
-  const fits = names.length === 1 ? seen.filter(nameRead(names[0]!).fits) : [];
-  return fits.length === 1 ? fits[0]! : null;
+  return names.length === 1 ? oneSeen(names[0]!, seen) : null;
 }
 
 /**
@@ -195,8 +199,7 @@ export function resizedShape(edit: string, seen: readonly SeenShape[]): { shape:
   const m = RESIZE.exec(bareCommand(edit));
   const names = m ? [...m[1]!.matchAll(NAMED)] : [];
   if (names.length !== 1 || names[0]![0] !== m![1]) return null;
-  const fits = seen.filter(nameRead(names[0]!).fits);
-  const shape = fits.length === 1 ? fits[0]! : null;
+  const shape = oneSeen(names[0]!, seen);
   // the sizes in order (SIZE_NAMES): "bigger" and "smaller" one step from the size seen
   const step = SIZE_NAMES.indexOf(shape?.size as Size);
   if (!shape || step < 0) return null;
@@ -221,8 +224,8 @@ export function recoloredShape(edit: string, seen: readonly SeenShape[]): { shap
   const to = m?.[2]?.toLowerCase();
   const names = m && isColor(to) ? [...m[1]!.matchAll(NAMED)] : [];
   if (names.length !== 1 || names[0]![0] !== m![1]) return null;
-  const fits = seen.filter(nameRead(names[0]!).fits);
-  return fits.length === 1 && fits[0]!.color !== to ? { shape: fits[0]!, to: to as ObjectColor } : null;
+  const shape = oneSeen(names[0]!, seen);
+  return shape && shape.color !== to ? { shape, to: to as ObjectColor } : null;
 }
 
 /** The words that name a drawing style, by style ("solid filled", "outlined", "stripes", "polka dots"). */
@@ -232,6 +235,9 @@ const STYLE_OF: [Style, RegExp][] = [
   ['striped', /^(?:striped|stripes|stripy)$/],
   ['dotted', /^(?:dotted|dots|dotty|polka)$/],
 ];
+
+/** Whether a word names a drawing style (STYLE_OF). */
+const isStyleWord = (w: string) => STYLE_OF.some(([, re]) => re.test(w));
 
 /** The styles words name (STYLE_OF), each once, in STYLE_OF's order. */
 const stylesIn = (words: readonly string[]) =>
@@ -247,7 +253,7 @@ export function styleNamed(text: string): Style | null {
     .split(/\s+/)
     .filter((w) => w && w !== 'style');
   const styles = stylesIn(words);
-  return styles.length === 1 && words.every((w) => STYLE_OF.some(([, re]) => re.test(w))) ? styles[0]! : null;
+  return styles.length === 1 && words.every(isStyleWord) ? styles[0]! : null;
 }
 
 /** A shape an edit adds: its kind, colour, size and style, in the world's words. */
@@ -276,8 +282,7 @@ export function addedShape(edit: string): NewShape | null {
   const colors = words.filter(isColor);
   const styles = stylesIn(words);
   if (sizes.length !== 1 || colors.length !== 1 || styles.length > 1) return null;
-  if (sizes.length + colors.length + words.filter((w) => STYLE_OF.some(([, re]) => re.test(w))).length !== words.length)
-    return null;
+  if (sizes.length + colors.length + words.filter(isStyleWord).length !== words.length) return null;
   return {
     shape: m[2]!.toLowerCase() as Shape,
     color: colors[0] as ObjectColor,
