@@ -38,6 +38,12 @@ function recolored(s: Sample, color?: ObjectColor) {
  * over pink purple, red over cream pink, and is refused as that colour).
  */
 const STRONGLY = 0.8;
+
+/** The world's colour nearest `to`, but for those in `except`. */
+const nearest = (to: ObjectColor, except: readonly ObjectColor[]) =>
+  OBJECT_COLOR_NAMES.filter((c) => !except.includes(c)).reduce((a, b) =>
+    colorDistance(OBJECT_COLORS[b], OBJECT_COLORS[to]) < colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[to]) ? b : a,
+  );
 const strongly = (target: RGBImage, picture: RGBImage) => mix(target, picture, STRONGLY);
 
 describe('snapRedrawn', () => {
@@ -59,9 +65,7 @@ describe('snapRedrawn', () => {
       // shows purple)
       const to = (s.edit as { to: ObjectColor }).to;
       const own = (s.edit as { from: ObjectColor }).from;
-      const near = OBJECT_COLOR_NAMES.filter((c) => c !== to && c !== own).reduce((a, b) =>
-        colorDistance(OBJECT_COLORS[b], OBJECT_COLORS[to]) < colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[to]) ? b : a,
-      );
+      const near = nearest(to, [to, own]);
       expect(snapRedrawn(s.target, picture, recolored(s, near)).taken, s.instruction).toBeNull();
     }
     expect(recolors.length).toBeGreaterThan(30);
@@ -142,9 +146,7 @@ describe('snapAdded', () => {
       expect(snapAdded(picture, picture, addedIn(s)).taken, s.instruction).toBeNull();
       // the target, asked for in the world's colour nearest the one it shows
       const to = addedIn(s).color as ObjectColor;
-      const near = OBJECT_COLOR_NAMES.filter((c) => c !== to).reduce((a, b) =>
-        colorDistance(OBJECT_COLORS[b], OBJECT_COLORS[to]) < colorDistance(OBJECT_COLORS[a], OBJECT_COLORS[to]) ? b : a,
-      );
+      const near = nearest(to, [to]);
       expect(snapAdded(s.target, picture, addedIn(s, near)).taken, s.instruction).toBeNull();
     }
     expect(adds.length).toBeGreaterThan(20);
