@@ -28,7 +28,8 @@ export class Progress {
   private fields: Record<string, number | string> = {};
 
   constructor(
-    readonly total: number,
+    /** the steps to count to; it may grow as work is found (an edit sampled again: mini/editor.ts retries) */
+    public total: number,
     private readonly o: ProgressOptions = {},
   ) {
     this.stream = o.stream ?? process.stderr;
@@ -46,7 +47,7 @@ export class Progress {
     const rate = elapsed > 0 ? (this.done_ - start) / elapsed : 0;
     const eta = rate > 0 ? (this.total - this.done_) / rate : Infinity;
     const width = 20;
-    const filled = Math.round((width * this.done_) / Math.max(1, this.total));
+    const filled = Math.min(width, Math.round((width * this.done_) / Math.max(1, this.total)));
     const bar = `▕${'█'.repeat(filled)}${'░'.repeat(width - filled)}▏`;
     const extra = Object.entries(this.fields)
       .map(([k, v]) => `${k} ${typeof v === 'number' ? +v.toPrecision(4) : v}`)

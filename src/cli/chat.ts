@@ -227,6 +227,7 @@ async function edit(
     previous,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
+      bar.total = total; // grows where the edit is sampled again (retries)
       bar.tick({}, step);
     },
     onMade: (made) => {

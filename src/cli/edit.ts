@@ -31,7 +31,7 @@ import {
 } from './args.ts';
 import { kontextFileArgs, requireFiles, TEXT_ENCODER_HELP, TEXT_ENCODER_OPTIONS, weightsArg } from './kontext-files.ts';
 import type { Command } from './main.ts';
-import { MAX_CANDIDATES } from '../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 import { runMini } from './mini.ts';
 
 const MAX_STEPS = LIMITS.numInferenceSteps[1];
@@ -65,6 +65,9 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   --prompt P      the instruction (instead of the last positional argument)
   --candidates N  sample N answers (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
+  --retries N     sample again, at the next seeds, up to N times while the answer does not show the edit the
+                  output step reads (a shape recoloured, moved, resized, restyled, taken away or added, a word
+                  replaced, the picture greyed or relit), 0-${MAX_RETRIES} (default: the model's setting)
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
   --no-read-style with IMAGE2: both images to the transformer as context and the instruction as given
@@ -138,6 +141,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     steps: intArg('--steps', v.steps as string | undefined, 1, 1000),
     guidance: numArg('--guidance', v.guidance as string | undefined, LIMITS.guidanceScale[0], LIMITS.guidanceScale[1]),
     candidates: intArg('--candidates', v.candidates as string | undefined, 1, MAX_CANDIDATES),
+    retries: intArg('--retries', v.retries as string | undefined, 0, MAX_RETRIES),
     json: v.json as boolean | undefined,
     quiet: v.quiet as boolean | undefined,
     preserve: v['no-preserve'] ? false : undefined,
@@ -150,7 +154,7 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
   refuseOptions(v, ['no-preserve'], 'only with the embedded model (a released checkpoint keeps no pixels of its own)');
-  refuseOptions(v, ['candidates', 'no-read-style'], 'only with the embedded model (kontext-mini)');
+  refuseOptions(v, ['candidates', 'retries', 'no-read-style'], 'only with the embedded model (kontext-mini)');
   if (positionals.length)
     throw new UserError(
       `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
@@ -269,6 +273,7 @@ const command: Command = {
       'no-preserve': { type: 'boolean' },
       'no-read-style': { type: 'boolean' },
       candidates: { type: 'string' },
+      retries: { type: 'string' },
     });
     if (!parsed) return 0;
     const { values: v, positionals } = parsed;

@@ -31,6 +31,8 @@ export interface MiniCliOptions {
   guidance?: number;
   /** samples to choose from (MiniEditOptions.candidates) */
   candidates?: number;
+  /** samples drawn again while the answer does not show the edit (MiniEditOptions.retries) */
+  retries?: number;
   width?: number;
   height?: number;
   json?: boolean;
@@ -93,12 +95,14 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     numInferenceSteps: o.steps,
     guidanceScale: o.guidance,
     candidates: o.candidates,
+    retries: o.retries,
     width: o.width,
     height: o.height,
     preserve: o.preserve,
     readStyle: o.readStyle,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet || o.json, every: 1 });
+      bar.total = total; // grows where the edit is sampled again (retries)
       bar.tick({}, step);
     },
   });

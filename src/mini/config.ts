@@ -23,9 +23,16 @@ export interface MiniConfig {
   glyph?: boolean;
   /**
    * sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off;
-   * `candidates`: samples per request, the most likely kept (rerank.ts), absent = 1
+   * `candidates`: samples per request, the most likely kept (rerank.ts), absent = 1; `retries`: samples drawn
+   * again while the output step reads no edit in the answer (editor.ts, MiniEditOptions.retries), absent = 0
    */
-  sampling: { numInferenceSteps: number; guidanceScale: number; preserve?: PreserveOptions; candidates?: number };
+  sampling: {
+    numInferenceSteps: number;
+    guidanceScale: number;
+    preserve?: PreserveOptions;
+    candidates?: number;
+    retries?: number;
+  };
 }
 
 /** The most candidates one request may ask for (sampling.candidates, a request's `candidates`). */
@@ -36,6 +43,16 @@ export function candidatesProblem(n: unknown): string | null {
   return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CANDIDATES
     ? null
     : `must be an integer from 1 to ${MAX_CANDIDATES}, got ${JSON.stringify(n)}`;
+}
+
+/** The most samples drawn again for one edit (sampling.retries, an edit's `retries`). */
+export const MAX_RETRIES = 8;
+
+/** Why a retry count is unusable (a phrase to follow the option's name), or null if it is fine. */
+export function retriesProblem(n: unknown): string | null {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_RETRIES
+    ? null
+    : `must be an integer from 0 to ${MAX_RETRIES}, got ${JSON.stringify(n)}`;
 }
 
 /** The AE's downsampling factor: one ×2 per level but the last. */

@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { type Fitted, fitSquare, type Resize, unfit } from './fit.ts';
 import { loadMini } from './load.ts';
-import type { MiniPipeline } from './pipeline.ts';
+import type { MiniPipeline, MiniRequest, MiniRunOptions } from './pipeline.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
@@ -36,12 +36,12 @@ import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
-import { snapGray, snapLight, worldGray, worldLight } from './world-light.ts';
+import { snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
 import { keptDrawnMask } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, layOver, maskImage, silhouettes, type Taken } from './preserve.ts';
-import { candidatesProblem } from './config.ts';
+import { candidatesProblem, retriesProblem } from './config.ts';
 import {
   editsAfterStyle,
   namedStylePrompt,
@@ -60,6 +60,24 @@ import {
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
 import { type Size, SIZES, type Style } from '../world/shapes.ts';
+
+/**
+ * What the output step takes from an answer: the pixels taken (null where the answer shows none of the edit) and how
+ * much of the edit the answer shows, 0 to 1 (the share of a restyle's shapes taken; 1 where there is nothing to read).
+ */
+interface Snapped {
+  taken: Taken | null;
+  shown: number;
+}
+type Snap = (out: RGBImage) => Snapped;
+
+/** A reader that takes a thing whole or not at all. */
+const whole =
+  (take: (out: RGBImage) => Taken | null): Snap =>
+  (out) => {
+    const taken = take(out);
+    return { taken, shown: taken ? 1 : 0 };
+  };
 
 /** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
 export interface KeptAndEdited {
@@ -90,6 +108,13 @@ export interface MiniEditOptions {
    * the model's setting (`sampling.candidates` in its config.json, else 1). n times the sampling time and more.
    */
   candidates?: number;
+  /**
+   * samples drawn again (each at a further seed) while the output step reads the edit asked — a shape recoloured,
+   * moved, resized, restyled, taken away or added, a word replaced, the picture greyed or relit — and the model's
+   * answer does not show it; the first that shows it is kept, else the first answer. Default: the model's setting
+   * (`sampling.retries` in its config.json, else 0). Each costs one sample's time.
+   */
+  retries?: number;
   /**
    * keep the first image's own pixels wherever the model did not change it (preserve.ts); default: the model's
    * setting (`sampling.preserve` in its config.json). false: the transformer's pixels everywhere.
@@ -253,6 +278,8 @@ export class MiniEditor {
     const n = o.candidates;
     const bad = n === undefined ? null : candidatesProblem(n);
     if (bad) throw new UserError(`candidates ${bad}`);
+    const badAgain = o.retries === undefined ? null : retriesProblem(o.retries);
+    if (badAgain) throw new UserError(`retries ${badAgain}`);
     if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
@@ -288,17 +315,29 @@ export class MiniEditor {
     const reqs = [{ prompt, images: [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])], seed }];
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     if (fitted[0]) {
-      // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
-      const { images: outs, roundTrips } = keeps
-        ? await this.pipe.runWithRoundTrips(reqs, run)
-        : { images: await this.pipe.run(reqs, run), roundTrips: [] };
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
+      const tone = toneEdit(asked);
       // what the model copied from a context image is taken from it: a replaced word from its glyph image
       // (glyph.ts), a moved shape or creature from the picture at its new place (moved.ts), a resized one scaled
-      // (resized.ts)
-      const taken = keeps ? this.copied(asked, outs[0]!, fitted[0].image, glyph, seen) : null;
-      const tone = toneEdit(asked);
-      const image = await this.answer(outs[0], images[0], fitted[0], preserve, roundTrips[0], tone, shapes, taken);
+      // (resized.ts); a shape recoloured, restyled, taken away or added, redrawn as the world draws it (redrawn.ts)
+      const snap = keeps ? this.snapFor(asked, fitted[0].image, glyph, seen) : null;
+      const picture = fitted[0].image;
+      // how much of the edit an answer shows, as the output step reads it (its reader, or the world's grey or light)
+      const look = (out: RGBImage): Snapped =>
+        snap ? snap(out) : { taken: null, shown: !tone || toneShown(tone, out, picture) ? 1 : 0 };
+      // asked again, where the answer shows less of the edit than all (retries)
+      const again = keeps && (snap || tone) ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
+      const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
+      const image = await this.answer(
+        best.out,
+        images[0],
+        fitted[0],
+        preserve,
+        best.roundTrip,
+        tone,
+        shapes,
+        best.taken,
+      );
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
       // "it" reads on from it
       return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}) };
@@ -313,6 +352,35 @@ export class MiniEditor {
       seed,
       unknownWords,
     };
+  }
+
+  /**
+   * The model's answer to `req` (with its first image's round trip when `keeps`), and what `look` reads in it: the
+   * pixels the output step takes and how much of the edit the answer shows. Where it shows less than all of it, the
+   * model is asked again, each time at a further seed (seed + k × candidates), up to `again` times: the first answer
+   * that shows the most of the edit is kept. Progress counts each try's steps, its total growing with each.
+   */
+  private async sampleShowing(
+    req: MiniRequest,
+    run: MiniRunOptions,
+    keeps: boolean,
+    look: Snap,
+    again: number,
+  ): Promise<{ out: RGBImage; roundTrip?: RGBImage; taken: Taken | null }> {
+    const per = this.pipe.progressTotal(run);
+    const n = run.candidates ?? this.pipe.model.config.sampling.candidates ?? 1;
+    let best: { out: RGBImage; roundTrip?: RGBImage; taken: Taken | null; shown: number } | undefined;
+    for (let k = 0; k <= again && !(best && best.shown >= 1); k++) {
+      const report = run.onStep;
+      const onStep = report && ((step: number) => report(k * per + step, (k + 1) * per));
+      const reqs = [{ ...req, seed: req.seed + k * n }];
+      const { images, roundTrips } = keeps
+        ? await this.pipe.runWithRoundTrips(reqs, { ...run, onStep })
+        : { images: await this.pipe.run(reqs, { ...run, onStep }), roundTrips: [] };
+      const made = { out: images[0]!, roundTrip: roundTrips[0], ...look(images[0]!) };
+      if (!best || made.shown > best.shown) best = made;
+    }
+    return best!;
   }
 
   /** A prompt read (asRead) with its "it" named after the turn before's shape (resolveIt), the previous read too. */
@@ -358,7 +426,16 @@ export class MiniEditor {
     glyph: GlyphEdit | null,
     seen: readonly SeenShape[] | null,
   ): Taken | null {
-    if (glyph) return snapToGlyph(out, fitted, glyph).taken;
+    return this.snapFor(prompt, fitted, glyph, seen)?.(out).taken ?? null;
+  }
+
+  /**
+   * How the output step takes from an answer the thing the edit `prompt` names (`copied`'s readers, for the picture
+   * `fitted` at the model's size): a function of the answer giving the pixels taken, or null where the answer does
+   * not show the edit; null for an edit none of them reads.
+   */
+  snapFor(prompt: string, fitted: RGBImage, glyph: GlyphEdit | null, seen: readonly SeenShape[] | null): Snap | null {
+    if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
     if (!seen) return null;
     // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)
     const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;
@@ -366,40 +443,46 @@ export class MiniEditor {
     const moved = movedShape(prompt, seen);
     if (moved) {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
-      const copy = snapMoved(out, fitted, keptShapesMask([moved], fitted, grow), around).taken;
-      // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
-      const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
-      return copy && erased ? layOver(copy, erased) : copy;
+      const ink = keptShapesMask([moved], fitted, grow);
+      return whole((out) => {
+        const copy = snapMoved(out, fitted, ink, around).taken;
+        // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
+        const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
+        return copy && erased ? layOver(copy, erased) : copy;
+      });
     }
     const resized = resizedShape(prompt, seen);
     if (resized) {
       const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
-      return snapResized(out, fitted, resized.shape, scale, grow).taken;
+      return whole((out) => snapResized(out, fitted, resized.shape, scale, grow).taken);
     }
-    // a shape recoloured, or every shape restyled, redrawn in the world's colour or style asked (redrawn.ts)
+    // a shape recoloured, a shape taken away (the ground drawn where it was), or every shape restyled, redrawn in
+    // the world's colour or style asked (redrawn.ts)
     const recolored = recoloredShape(prompt, seen);
-    if (recolored) {
-      return snapRedrawn(out, fitted, [{ shape: recolored.shape, color: recolored.to }], grow).taken;
-    }
-    // a shape taken away, the ground drawn where it was (redrawn.ts)
     const removed = removedShape(prompt, seen);
-    if (removed) return snapRedrawn(out, fitted, [{ shape: removed, removed: true }], grow).taken;
     const style = restyleAsked(prompt);
-    if (style)
-      return snapRedrawn(
-        out,
-        fitted,
-        seen.map((shape) => ({ shape, style })),
-        grow,
-      ).taken;
+    const redraws = recolored
+      ? [{ shape: recolored.shape, color: recolored.to }]
+      : removed
+        ? [{ shape: removed, removed: true as const }]
+        : style
+          ? seen.map((shape) => ({ shape, style }))
+          : null;
+    if (redraws)
+      return (out) => {
+        const { shapes, taken } = snapRedrawn(out, fitted, redraws, grow);
+        return { taken, shown: shapes.length ? shapes.filter((r) => r.taken).length / shapes.length : 1 };
+      };
     // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts)
     const added = addedShape(prompt);
-    if (added) return snapAdded(out, fitted, added, grow).taken;
+    if (added) return whole((out) => snapAdded(out, fitted, added, grow).taken);
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
     const creature = to || movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
-    if (creature && to) return snapCreatureResized(out, fitted, creature, to, grow).taken;
-    return creature && snapMoved(out, fitted, creature, grown(creature, W, H, grow + MOVED_RIM)).taken;
+    if (!creature) return null;
+    if (to) return whole((out) => snapCreatureResized(out, fitted, creature, to, grow).taken);
+    const around = grown(creature, W, H, grow + MOVED_RIM);
+    return whole((out) => snapMoved(out, fitted, creature, around).taken);
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
@@ -477,7 +560,7 @@ export class MiniEditor {
   /**
    * Several edits one after the other, each on the last answer, with seeds seed, seed + 1, … (edit's oneByOne, and a
    * style reference's named style then the edits after it); progress counts them all, after `before` steps already
-   * reported. `readFrom`: the first edit whose words are the user's (its unknown words are reported).
+   * reported (each edit's total growing where it is sampled again). `readFrom`: the first edit whose words are the user's (its unknown words are reported).
    */
   private async oneByOne(
     edits: string[],
@@ -489,9 +572,18 @@ export class MiniEditor {
     let answer = image;
     const unknownWords = new Set<string>();
     const made: string[] = []; // each edit as made (a shape named as the picture shows it)
+    // the steps of the edits made, each edit's total as it ended (it grows where the edit is sampled again)
+    const per = this.pipe.progressTotal(o);
+    let done = before;
     for (const [i, prompt] of edits.entries()) {
       const report = o.onStep;
-      const onStep = report && ((step: number, n: number) => report(before + i * n + step, before + edits.length * n));
+      let total = per;
+      const onStep =
+        report &&
+        ((step: number, n: number) => {
+          total = n;
+          report(done + step, done + n + (edits.length - 1 - i) * per);
+        });
       const r = await this.edit({
         ...o,
         prompt,
@@ -502,6 +594,7 @@ export class MiniEditor {
         previous: undefined,
       });
       answer = r.image;
+      done += total;
       made.push(r.edits?.[0] ?? prompt);
       if (i >= readFrom) for (const w of r.unknownWords) unknownWords.add(w);
     }

@@ -18,7 +18,7 @@ import { UserError } from '../errors.ts';
 import { castFloat } from '../io/floats.ts';
 import { SafetensorsFile, writeSafetensors } from '../io/safetensors.ts';
 import { MiniTokenizer } from '../prompt/mini-tokenizer.ts';
-import { candidatesProblem, type MiniConfig } from './config.ts';
+import { candidatesProblem, type MiniConfig, retriesProblem } from './config.ts';
 import { MiniModel } from './model.ts';
 import { MiniPipeline } from './pipeline.ts';
 import { preserveProblem } from './preserve.ts';
@@ -156,6 +156,9 @@ export async function loadMiniFrom(src: MiniSource): Promise<MiniPipeline> {
   const n = config.sampling?.candidates;
   const bad = n === undefined ? null : candidatesProblem(n);
   if (bad) throw new UserError(`${configFile}: sampling.candidates ${bad}`);
+  const again = config.sampling?.retries;
+  const badAgain = again === undefined ? null : retriesProblem(again);
+  if (badAgain) throw new UserError(`${configFile}: sampling.retries ${badAgain}`);
   const tokenizer = MiniTokenizer.fromJson(JSON.parse(await src.text('tokenizer.json')));
   const model = new MiniModel(config);
   await loadInto(model.transformer, src, 'transformer.safetensors', 'transformer.');

@@ -25,6 +25,7 @@ import { lit, readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
 import { applyGlobal, backgroundRow } from '../world/render.ts';
+import type { ToneEdit } from '../world/tone-edits.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -107,6 +108,15 @@ export function snapGray(out: RGBImage, picture: RGBImage): { gray: boolean; sha
   const bright = (i: number) => (luma(o[i]!, o[i + 1]!, o[i + 2]!) - gray.data[i]!) ** 2 < SAME;
   const share = sidesWith(out, picture, gray, bright);
   return { gray: share >= LIGHT_AGREEMENT, share };
+}
+
+/**
+ * Whether the model's answer `out` shows the tone edit asked of `picture` as the world makes it (snapGray,
+ * snapLight); true for a relighting of a picture whose light is not the world's (there is none to read).
+ */
+export function toneShown(tone: ToneEdit, out: RGBImage, picture: RGBImage): boolean {
+  if (tone === 'gray') return snapGray(out, picture).gray;
+  return !groundTime(rowGrounds(picture)) || snapLight(out, picture).to !== null;
 }
 
 /**

@@ -376,7 +376,12 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
         ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--candidates', '17'],
         /--candidates must be an integer from 1 to 16, got '17'/,
       ],
+      [
+        ['edit', join(root, 'in.png'), 'x', '--out', join(root, 'o.png'), '--model', model, '--retries', '9'],
+        /--retries must be an integer from 0 to 8, got '9'/,
+      ],
       [[...released, '--candidates', '2'], /--candidates applies only with the embedded model/],
+      [[...released, '--retries', '2'], /--retries applies only with the embedded model/],
       [[...released, '--no-read-style'], /--no-read-style applies only with the embedded model/],
     ];
     for (const [argv, message] of cases) {

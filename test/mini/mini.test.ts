@@ -103,6 +103,12 @@ describe('kontext-mini pipeline', () => {
       await expect(loadMini(bad)).rejects.toThrow(
         /config\.json: sampling\.candidates must be an integer from 1 to 16, got 0/,
       );
+      cfg.sampling.candidates = 1;
+      cfg.sampling.retries = 9;
+      await writeFile(path, JSON.stringify(cfg));
+      await expect(loadMini(bad)).rejects.toThrow(
+        /config\.json: sampling\.retries must be an integer from 0 to 8, got 9/,
+      );
     } finally {
       await rm(dirname(bad), { recursive: true, force: true });
     }
@@ -333,6 +339,12 @@ describe('MiniEditor', () => {
     );
     await expect(ed.edit({ prompt: 'x', image: img, candidates: 20 })).rejects.toThrow(
       /candidates must be an integer from 1 to 16, got 20/,
+    );
+    await expect(ed.edit({ prompt: 'x', image: img, retries: -1 })).rejects.toThrow(
+      /retries must be an integer from 0 to 8, got -1/,
+    );
+    await expect(ed.edit({ prompt: 'x', image: img, retries: 1.5 })).rejects.toThrow(
+      /retries must be an integer from 0 to 8, got 1\.5/,
     );
   });
 });

@@ -1,0 +1,30 @@
+// The progress line (src/progress.ts): counts against a total that may grow (an edit sampled again, mini/editor.ts
+// retries), its bar full at the end and never past it.
+import { describe, expect, it } from 'vitest';
+import { Progress } from '../../src/progress.ts';
+
+/** A non-terminal stream that keeps what is written. */
+function stream() {
+  const lines: string[] = [];
+  return { lines, s: { isTTY: false, write: (t: string) => lines.push(t) } as unknown as NodeJS.WriteStream };
+}
+
+describe('Progress', () => {
+  it('counts on against a total that grows, and prints the line when it reaches the new total', () => {
+    const { lines, s } = stream();
+    const bar = new Progress(8, { label: 'denoise', stream: s, every: 3600 });
+    for (let i = 1; i <= 8; i++) bar.tick({}, i);
+    expect(lines.at(-1)).toMatch(/^denoise 8\/8 ▕█{20}▏/);
+    bar.total = 16;
+    bar.tick({}, 12);
+    expect(bar.line()).toMatch(/^denoise 12\/16 ▕█{15}░{5}▏/);
+    bar.tick({}, 16);
+    expect(lines.at(-1)).toMatch(/^denoise 16\/16 ▕█{20}▏/);
+  });
+
+  it('draws a full bar, not an error, for a count past its total', () => {
+    const bar = new Progress(4, { quiet: true });
+    bar.tick({}, 6);
+    expect(bar.line()).toMatch(/6\/4 ▕█{20}▏/);
+  });
+});

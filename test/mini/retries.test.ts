@@ -1,0 +1,135 @@
+// Sampling again where the answer does not show the edit (src/mini/editor.ts, MiniEditOptions.retries): the output
+// step reads the edit asked (a shape recoloured, taken away, added or moved; the picture greyed) in each answer, and
+// where the model left the picture as it was, the editor asks it again at the next seed and keeps the first answer
+// that shows the edit — judged a success by the bench where the first answer alone is not. An answer that never
+// shows it gives the first back, and an edit the output step does not read is sampled once.
+import { describe, expect, it } from 'vitest';
+import { mix } from './faint.ts';
+import { judge } from '../../src/bench/analyze.ts';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { streamSamples, type Sample } from '../../src/world/dataset.ts';
+import { render } from '../../src/world/render.ts';
+import type { Style } from '../../src/world/shapes.ts';
+
+const local = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 200 })];
+const global = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 200 })];
+const first = (rows: Sample[], task: string) => rows.find((s) => s.task === task)!;
+
+/**
+ * The editor, its model answering try i (0, 1, …) with the input's round trip (the picture left) where `shows(i)` is
+ * false, else with a copy of the target 80 % of the way from it (of `partly` where it is given and `shows(i)` is
+ * 'partly'); the seeds it was asked at, in order.
+ */
+async function editorAnswering(target: RGBImage, shows: (i: number) => boolean | 'partly', partly: RGBImage = target) {
+  const ed = await MiniEditor.load();
+  const seeds: number[] = [];
+  const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+  ed.pipe.runWithRoundTrips = async (reqs, o) => {
+    const r = await run(reqs, o);
+    const left = r.roundTrips[0]!;
+    const shown = shows(seeds.push(reqs[0]!.seed) - 1);
+    return { ...r, images: [shown ? mix(shown === 'partly' ? partly : target, left, 0.8) : left] };
+  };
+  return { ed, seeds };
+}
+
+describe('retries', () => {
+  it('asks again at the next seed where the first answer left the picture, and the second answer is laid: a success where the first alone is not', async () => {
+    const rows = ['local.recolor', 'local.remove', 'local.add', 'local.move'].map((t) => first(local, t));
+    rows.push(first(global, 'global.grayscale'));
+    for (const s of rows) {
+      const edit = (retries: number) =>
+        editorAnswering(s.target, (i) => i === 1).then(async ({ ed, seeds }) => {
+          const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
+          return { success: judge(s.edit, s.before, s.after, out.image).success, seeds, seed: out.seed };
+        });
+      const once = await edit(0);
+      expect(once.seeds, s.instruction).toEqual([7]);
+      expect(once.success, s.instruction).toBe(false);
+      const again = await edit(2);
+      // the second answer showed the edit: no third asked
+      expect(again.seeds, s.instruction).toEqual([7, 8]);
+      expect(again.success, s.instruction).toBe(true);
+      // the seed asked is the one reported: the same seed makes the same answer
+      expect(again.seed).toBe(7);
+    }
+  });
+
+  it('asks again where the answer restyled one shape of three, and lays the answer that restyled them all', async () => {
+    const s = global.find((g) => g.task === 'global.style' && g.before!.objects.length >= 3)!;
+    const to = (s.edit as { to: Style }).to;
+    const [one, ...rest] = s.before!.objects;
+    const partly = render({ ...s.before!, objects: [{ ...one!, style: to }, ...rest] }, 64);
+    const edit = async (retries: number) => {
+      const { ed, seeds } = await editorAnswering(s.target, (i) => (i === 0 ? 'partly' : true), partly);
+      const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
+      return { success: judge(s.edit, s.before, s.after, out.image).success, seeds };
+    };
+    expect(await edit(0)).toEqual({ success: false, seeds: [7] });
+    expect(await edit(2)).toEqual({ success: true, seeds: [7, 8] });
+  });
+
+  it('gives the first answer back where none shows the edit, after asking as many times as allowed', async () => {
+    const s = first(local, 'local.recolor');
+    const none = await editorAnswering(s.target, () => false);
+    const out = await none.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 });
+    expect(none.seeds).toEqual([3, 4, 5]);
+    const alone = await editorAnswering(s.target, () => false);
+    const once = await alone.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 0 });
+    expect(out.image.data).toEqual(once.image.data);
+  });
+
+  it('samples an edit the output step does not read once, and each further try at seed + k × candidates', async () => {
+    const bg = first(global, 'global.background');
+    const plain = await editorAnswering(bg.target, () => false);
+    await plain.ed.edit({ prompt: bg.instruction, image: bg.inputs[0]!, seed: 3, retries: 2 });
+    expect(plain.seeds).toEqual([3]);
+    const s = first(local, 'local.recolor');
+    const best = await editorAnswering(s.target, () => false);
+    await best.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2, candidates: 2 });
+    expect(best.seeds).toEqual([3, 5, 7]);
+  });
+
+  it("counts each try's steps in the progress, its total growing with each, never past it", async () => {
+    const s = first(local, 'local.recolor');
+    const { ed } = await editorAnswering(s.target, (i) => i === 2);
+    const steps: [number, number][] = [];
+    await ed.edit({
+      prompt: s.instruction,
+      image: s.inputs[0]!,
+      seed: 0,
+      retries: 4,
+      onStep: (step, total) => steps.push([step, total]),
+    });
+    const per = ed.pipe.progressTotal();
+    expect(steps).toHaveLength(3 * per);
+    expect(steps.at(-1)).toEqual([3 * per, 3 * per]);
+    steps.forEach(([step, total], i) => {
+      expect(step).toBe(i + 1);
+      expect(step).toBeLessThanOrEqual(total);
+    });
+  });
+
+  it('counts on through several edits made one after the other, each sampled as often as it is', async () => {
+    const s = first(local, 'local.recolor');
+    const { ed, seeds } = await editorAnswering(s.target, () => false);
+    const steps: [number, number][] = [];
+    const prompt = `${s.instruction} and make the background sky blue`;
+    await ed.edit({
+      prompt,
+      image: s.inputs[0]!,
+      seed: 0,
+      retries: 2,
+      onStep: (step, total) => steps.push([step, total]),
+    });
+    // the recolour three times (never shown), the background once (not read)
+    expect(seeds).toHaveLength(4);
+    const per = ed.pipe.progressTotal();
+    expect(steps.at(-1)).toEqual([4 * per, 4 * per]);
+    steps.forEach(([step, total], i) => {
+      expect(step).toBe(i + 1);
+      expect(step).toBeLessThanOrEqual(total);
+    });
+  });
+});
