@@ -131,7 +131,10 @@ function formatReport(r: ModelReport): string {
         (r.mini.sampling.preserve
           ? `; keeps the input outside the edit (threshold ${r.mini.sampling.preserve.threshold})`
           : '') +
-        "; a style reference's style read as its shapes are drawn (else by the model's own loss), then drawn as named",
+        "; a style reference's style read as its shapes are drawn (else by the model's own loss), then drawn as named" +
+        (r.mini.sampling.retries
+          ? `; sampled again up to ${r.mini.sampling.retries} times where the answer does not show the edit`
+          : ''),
     );
   if (r.mini) {
     const reads =

@@ -61,7 +61,7 @@ describe('kontext models', () => {
     expect(r.mini).toEqual({ resolution: 64, textLength: config.textLength, sampling: config.sampling, words: known });
     const text = (await cli('models', 'models/kontext-mini')).logs.join('\n');
     expect(text).toMatch(
-      /^ {2}sampling +at 64×64, 8 steps, guidance 2; keeps the input outside the edit \(threshold 32\); a style reference's style read as its shapes are drawn \(else by the model's own loss\), then drawn as named$/m,
+      /^ {2}sampling +at 64×64, 8 steps, guidance 2; keeps the input outside the edit \(threshold 32\); a style reference's style read as its shapes are drawn \(else by the model's own loss\), then drawn as named; sampled again up to 2 times where the answer does not show the edit$/m,
     );
     expect(text).toMatch(
       /^ {2}reads +the words below as typed, in British spelling \(colour, grey, centre\), in the plural \(circles\) or/m,
