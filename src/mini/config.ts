@@ -24,7 +24,8 @@ export interface MiniConfig {
   /**
    * sampling defaults; `preserve`: keep the input's pixels outside the edit (preserve.ts), absent = off;
    * `candidates`: samples per request, the most likely kept (rerank.ts), absent = 1; `retries`: samples drawn
-   * again while the output step reads no edit in the answer (editor.ts, MiniEditOptions.retries), absent = 0
+   * again while the output step reads less of the edit than all in the answer (editor.ts, MiniEditOptions.retries),
+   * absent = 0
    */
   sampling: {
     numInferenceSteps: number;

@@ -111,8 +111,8 @@ export interface MiniEditOptions {
   /**
    * samples drawn again (each at a further seed) while the output step reads the edit asked — a shape recoloured,
    * moved, resized, restyled, taken away or added, a word replaced, the picture greyed or relit — and the model's
-   * answer does not show it; the first that shows it is kept, else the first answer. Default: the model's setting
-   * (`sampling.retries` in its config.json, else 0). Each costs one sample's time.
+   * answer shows less of it than all (a restyle on some of the shapes); the first answer that shows the most is kept.
+   * Default: the model's setting (`sampling.retries` in its config.json, else 0). Each costs one sample's time.
    */
   retries?: number;
   /**
@@ -374,6 +374,7 @@ export class MiniEditor {
       const report = run.onStep;
       const onStep = report && ((step: number) => report(k * per + step, (k + 1) * per));
       const reqs = [{ ...req, seed: req.seed + k * n }];
+      // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
       const { images, roundTrips } = keeps
         ? await this.pipe.runWithRoundTrips(reqs, { ...run, onStep })
         : { images: await this.pipe.run(reqs, { ...run, onStep }), roundTrips: [] };
@@ -431,8 +432,8 @@ export class MiniEditor {
 
   /**
    * How the output step takes from an answer the thing the edit `prompt` names (`copied`'s readers, for the picture
-   * `fitted` at the model's size): a function of the answer giving the pixels taken, or null where the answer does
-   * not show the edit; null for an edit none of them reads.
+   * `fitted` at the model's size): a function of the answer giving the pixels taken (null where the answer does not
+   * show the edit) and how much of the edit it shows; null for an edit none of them reads.
    */
   snapFor(prompt: string, fitted: RGBImage, glyph: GlyphEdit | null, seen: readonly SeenShape[] | null): Snap | null {
     if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
@@ -560,7 +561,8 @@ export class MiniEditor {
   /**
    * Several edits one after the other, each on the last answer, with seeds seed, seed + 1, … (edit's oneByOne, and a
    * style reference's named style then the edits after it); progress counts them all, after `before` steps already
-   * reported (each edit's total growing where it is sampled again). `readFrom`: the first edit whose words are the user's (its unknown words are reported).
+   * reported (each edit's total growing where it is sampled again). `readFrom`: the first edit whose words are the
+   * user's (its unknown words are reported).
    */
   private async oneByOne(
     edits: string[],
