@@ -67,7 +67,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --retries N     sample again, at the next seeds, up to N times while the answer does not show the edit the
                   output step reads (a shape recoloured, moved, resized, restyled, taken away or added, a word
-                  replaced, the picture greyed or relit), 0-${MAX_RETRIES} (default: the model's setting)
+                  replaced, the picture greyed or relit, the background changed), 0-${MAX_RETRIES} (default: the
+                  model's setting)
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
   --no-read-style with IMAGE2: both images to the transformer as context and the instruction as given

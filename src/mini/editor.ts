@@ -36,7 +36,7 @@ import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
-import { snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
 import { keptDrawnMask } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -60,6 +60,7 @@ import {
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
 import { type Size, SIZES, type Style } from '../world/shapes.ts';
+import { backgroundAsked } from '../world/phrases.ts';
 
 /**
  * What the output step takes from an answer: the pixels taken (null where the answer shows none of the edit) and how
@@ -110,7 +111,8 @@ export interface MiniEditOptions {
   candidates?: number;
   /**
    * samples drawn again (each at a further seed) while the output step reads the edit asked — a shape recoloured,
-   * moved, resized, restyled, taken away or added, a word replaced, the picture greyed or relit — and the model's
+   * moved, resized, restyled, taken away or added, a word replaced, the picture greyed or relit, the background
+   * changed — and the model's
    * answer shows less of it than all (a restyle on some of the shapes); the first answer that shows the most is kept.
    * Default: the model's setting (`sampling.retries` in its config.json, else 0). Each costs one sample's time.
    */
@@ -322,11 +324,18 @@ export class MiniEditor {
       // (resized.ts); a shape recoloured, restyled, taken away or added, redrawn as the world draws it (redrawn.ts)
       const snap = keeps ? this.snapFor(asked, fitted[0].image, glyph, seen) : null;
       const picture = fitted[0].image;
-      // how much of the edit an answer shows, as the output step reads it (its reader, or the world's grey or light)
-      const look = (out: RGBImage): Snapped =>
-        snap ? snap(out) : { taken: null, shown: !tone || toneShown(tone, out, picture) ? 1 : 0 };
+      // a background asked, read in the answer's ground (nothing laid from it)
+      const ground = snap || tone ? null : backgroundAsked(asked);
+      // how much of the edit an answer shows, as the output step reads it (its reader, the world's grey or light, or
+      // the background asked)
+      const look = (out: RGBImage): Snapped => {
+        if (snap) return snap(out);
+        const shows = tone ? toneShown(tone, out, picture) : !ground || backgroundShown(out, picture, ground);
+        return { taken: null, shown: shows ? 1 : 0 };
+      };
       // asked again, where the answer shows less of the edit than all (retries)
-      const again = keeps && (snap || tone) ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
+      const reads = snap || tone || ground;
+      const again = keeps && reads ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
       const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
       const image = await this.answer(
         best.out,

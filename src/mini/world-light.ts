@@ -26,6 +26,8 @@ import type { RGBImage } from '../image/rgb.ts';
 import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
 import { applyGlobal, backgroundRow } from '../world/render.ts';
 import type { ToneEdit } from '../world/tone-edits.ts';
+import { sameBackground } from '../world/compose.ts';
+import type { Background } from '../world/scene.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -117,6 +119,18 @@ export function snapGray(out: RGBImage, picture: RGBImage): { gray: boolean; sha
 export function toneShown(tone: ToneEdit, out: RGBImage, picture: RGBImage): boolean {
   if (tone === 'gray') return snapGray(out, picture).gray;
   return !groundTime(rowGrounds(picture)) || snapLight(out, picture).to !== null;
+}
+
+/**
+ * Whether the model's answer `out` to a background change of `picture` shows the background `asked` (the world's): its
+ * rows' grounds read as that background (readBackground, as `worldGrounds` reads a picture's), in the picture's light
+ * where the picture is the world's. Nothing is laid from it: the editor asks the model again where it does not
+ * (editor.ts retries).
+ */
+export function backgroundShown(out: RGBImage, picture: RGBImage, asked: Background): boolean {
+  const read = backgroundOf(rowGrounds(out));
+  const time = groundTime(rowGrounds(picture));
+  return !!read && sameBackground(read.background, asked) && (!time || read.time === time);
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import type { Rng } from '../engine/random.ts';
 import type { SplitPolicy } from './split.ts';
-import { BACKGROUND_WORDS } from './palette.ts';
+import { BACKGROUND_WORDS, type BackgroundColor } from './palette.ts';
 import type { Style } from './shapes.ts';
 import type { Background, Scene, SceneObject } from './scene.ts';
 
@@ -71,6 +71,28 @@ export function describeObject(o: Pick<SceneObject, 'size' | 'color' | 'style' |
 export function backgroundPhrase(bg: Background): string {
   if (bg.kind === 'solid') return BACKGROUND_WORDS[bg.color];
   return `a gradient from ${BACKGROUND_WORDS[bg.from]} at the top to ${BACKGROUND_WORDS[bg.to]} at the bottom`;
+}
+
+/**
+ * The world's background an instruction asks for, read back from its words as backgroundPhrase writes them ("make the
+ * background sky blue", "… a gradient from sky blue at the top to peach at the bottom"): one of its background colours
+ * named, or two with "gradient" (the one at the top first, whichever is named first); null where the instruction does
+ * not name the background, or names none of its colours or more than a gradient's.
+ */
+export function backgroundAsked(instruction: string): Background | null {
+  const text = instruction.toLowerCase().replace(/light grey/g, 'light gray');
+  if (!/\bbackground\b/.test(text)) return null;
+  const named = (Object.entries(BACKGROUND_WORDS) as [BackgroundColor, string][])
+    .map(([color, words]) => ({ color, at: text.search(new RegExp(`\\b${words}\\b`)), words }))
+    .filter((n) => n.at >= 0)
+    .sort((a, b) => a.at - b.at);
+  const gradient = /\bgradient\b/.test(text);
+  if (!gradient) return named.length === 1 ? { kind: 'solid', color: named[0]!.color } : null;
+  if (named.length !== 2) return null;
+  const [a, b] = named as [(typeof named)[0], (typeof named)[0]];
+  // "… from A at the bottom to B at the top"
+  const atBottom = /^\s*(at\s+)?(the\s+)?bottom/.test(text.slice(a.at + a.words.length));
+  return atBottom ? { kind: 'gradient', from: b.color, to: a.color } : { kind: 'gradient', from: a.color, to: b.color };
 }
 
 /** "a sky blue background" / "a background with a gradient from ..." */

@@ -1,8 +1,9 @@
 // Sampling again where the answer does not show the edit (src/mini/editor.ts, MiniEditOptions.retries): the output
 // step reads the edit asked (a shape recoloured, taken away, added or moved; the picture greyed) in each answer, and
 // where the model left the picture as it was, the editor asks it again at the next seed and keeps the first answer
-// that shows the edit — judged a success by the bench where the first answer alone is not. An answer that never
-// shows it gives the first back, and an edit the output step does not read is sampled once.
+// that shows the edit — judged a success by the bench where the first answer alone is not; a background change is
+// read in the answer's ground. An answer that never shows it gives the first back, and an edit none of them reads
+// (a word recoloured) is sampled once.
 import { describe, expect, it } from 'vitest';
 import { mix } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
@@ -14,14 +15,20 @@ import type { Style } from '../../src/world/shapes.ts';
 
 const local = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 200 })];
 const global = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 200 })];
+const text = [...streamSamples({ split: 'test', seed: 5, families: ['text'], count: 50 })];
 const first = (rows: Sample[], task: string) => rows.find((s) => s.task === task)!;
 
 /**
  * The editor, its model answering try i (0, 1, …) with the input's round trip (the picture left) where `shows(i)` is
- * false, else with a copy of the target 80 % of the way from it (of `partly` where it is given and `shows(i)` is
- * 'partly'); the seeds it was asked at, in order.
+ * false, else with a copy of the target `share` (80 %) of the way from it (of `partly` where it is given and
+ * `shows(i)` is 'partly'); the seeds it was asked at, in order.
  */
-async function editorAnswering(target: RGBImage, shows: (i: number) => boolean | 'partly', partly: RGBImage = target) {
+async function editorAnswering(
+  target: RGBImage,
+  shows: (i: number) => boolean | 'partly',
+  partly: RGBImage = target,
+  share = 0.8,
+) {
   const ed = await MiniEditor.load();
   const seeds: number[] = [];
   const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
@@ -29,7 +36,7 @@ async function editorAnswering(target: RGBImage, shows: (i: number) => boolean |
     const r = await run(reqs, o);
     const left = r.roundTrips[0]!;
     const shown = shows(seeds.push(reqs[0]!.seed) - 1);
-    return { ...r, images: [shown ? mix(shown === 'partly' ? partly : target, left, 0.8) : left] };
+    return { ...r, images: [shown ? mix(shown === 'partly' ? partly : target, left, share) : left] };
   };
   return { ed, seeds };
 }
@@ -80,10 +87,21 @@ describe('retries', () => {
     expect(out.image.data).toEqual(once.image.data);
   });
 
+  it('asks again where the answer kept the old background, and gives the answer that shows the one asked', async () => {
+    const s = first(global, 'global.background');
+    const edit = async (retries: number) => {
+      const { ed, seeds } = await editorAnswering(s.target, (i) => i === 1, s.target, 1);
+      const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
+      return { success: judge(s.edit, s.before, s.after, out.image).success, seeds };
+    };
+    expect(await edit(0)).toEqual({ success: false, seeds: [7] });
+    expect(await edit(2)).toEqual({ success: true, seeds: [7, 8] });
+  });
+
   it('samples an edit the output step does not read once, and each further try at seed + k × candidates', async () => {
-    const bg = first(global, 'global.background');
-    const plain = await editorAnswering(bg.target, () => false);
-    await plain.ed.edit({ prompt: bg.instruction, image: bg.inputs[0]!, seed: 3, retries: 2 });
+    const word = first(text, 'text.recolor');
+    const plain = await editorAnswering(word.target, () => false);
+    await plain.ed.edit({ prompt: word.instruction, image: word.inputs[0]!, seed: 3, retries: 2 });
     expect(plain.seeds).toEqual([3]);
     const s = first(local, 'local.recolor');
     const best = await editorAnswering(s.target, () => false);
@@ -123,10 +141,10 @@ describe('retries', () => {
       retries: 2,
       onStep: (step, total) => steps.push([step, total]),
     });
-    // the recolour three times (never shown), the background once (not read)
-    expect(seeds).toHaveLength(4);
+    // the recolour and the background three times each (never shown)
+    expect(seeds).toHaveLength(6);
     const per = ed.pipe.progressTotal();
-    expect(steps.at(-1)).toEqual([4 * per, 4 * per]);
+    expect(steps.at(-1)).toEqual([6 * per, 6 * per]);
     steps.forEach(([step, total], i) => {
       expect(step).toBe(i + 1);
       expect(step).toBeLessThanOrEqual(total);

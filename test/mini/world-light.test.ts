@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapGray, snapLight, worldGray, worldGrounds, worldLight } from '../../src/mini/world-light.ts';
+import {
+  backgroundShown,
+  snapGray,
+  snapLight,
+  worldGray,
+  worldGrounds,
+  worldLight,
+} from '../../src/mini/world-light.ts';
 import { rowGrounds } from '../../src/mini/moved.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
@@ -86,6 +93,23 @@ describe('worldGray and snapGray', () => {
     }
     expect(greys.length).toBeGreaterThan(20);
     expect(judged).toBe(greys.length);
+  });
+});
+
+const backgrounds = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 300 })].filter(
+  (s) => s.task === 'global.background',
+);
+
+describe('backgroundShown', () => {
+  it('reads the background asked in the target, not in the picture left as it was nor in the target in the other light', () => {
+    for (const s of backgrounds) {
+      const [picture, asked] = [s.inputs[0]!, s.after.background];
+      expect(backgroundShown(s.target, picture, asked), s.instruction).toBe(true);
+      expect(backgroundShown(picture, picture, asked), s.instruction).toBe(false);
+      const other = s.after.time === 'day' ? 'night' : 'day';
+      expect(backgroundShown(worldLight(s.target, other), picture, asked), s.instruction).toBe(false);
+    }
+    expect(backgrounds.length).toBeGreaterThan(20);
   });
 });
 
