@@ -123,14 +123,16 @@ export function toneShown(tone: ToneEdit, out: RGBImage, picture: RGBImage): boo
 
 /**
  * Whether the model's answer `out` to a background change of `picture` shows the background `asked` (the world's): its
- * rows' grounds read as that background (readBackground, as `worldGrounds` reads a picture's), in the picture's light
- * where the picture is the world's. Nothing is laid from it: the editor asks the model again where it does not
- * (editor.ts retries).
+ * rows' grounds read as that background (readBackground, as `worldGrounds` reads a picture's), in the picture's light.
+ * True for a picture whose ground is none of the world's backgrounds (as snapLight, there is no world's ground to
+ * read the change against). Nothing is laid from it: the editor asks the model again where it is false (editor.ts
+ * retries).
  */
 export function backgroundShown(out: RGBImage, picture: RGBImage, asked: Background): boolean {
-  const read = backgroundOf(rowGrounds(out));
   const time = groundTime(rowGrounds(picture));
-  return !!read && sameBackground(read.background, asked) && (!time || read.time === time);
+  if (!time) return true;
+  const read = backgroundOf(rowGrounds(out));
+  return !!read && sameBackground(read.background, asked) && read.time === time;
 }
 
 /**

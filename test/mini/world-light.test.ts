@@ -111,6 +111,12 @@ describe('backgroundShown', () => {
     }
     expect(backgrounds.length).toBeGreaterThan(20);
   });
+
+  it("reads nothing against a picture whose ground is none of the world's: every answer shows it", () => {
+    const s = backgrounds[0]!;
+    const other = { ...s.inputs[0]!, data: s.inputs[0]!.data.map((v, i) => (i % 3 === 0 ? 255 - v : v)) };
+    expect(backgroundShown(other, other, s.after.background)).toBe(true);
+  });
 });
 
 describe('the editor', () => {
