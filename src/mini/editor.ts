@@ -112,9 +112,9 @@ export interface MiniEditOptions {
   /**
    * samples drawn again (each at a further seed) while the output step reads the edit asked — a shape recoloured,
    * moved, resized, restyled, taken away or added, a word replaced, the picture greyed or relit, the background
-   * changed — and the model's
-   * answer shows less of it than all (a restyle on some of the shapes); the first answer that shows the most is kept.
-   * Default: the model's setting (`sampling.retries` in its config.json, else 0). Each costs one sample's time.
+   * changed — and the model's answer shows less of it than all (a restyle on some of the shapes); the first answer
+   * that shows the most is kept. Default: the model's setting (`sampling.retries` in its config.json, else 0). Each
+   * costs one sample's time.
    */
   retries?: number;
   /**

@@ -41,16 +41,22 @@ async function editorAnswering(
   return { ed, seeds };
 }
 
+/**
+ * Sample `s`'s edit at seed 7 with `retries`, the model answering as editorAnswering's (its other arguments): whether
+ * the bench judges the answer a success, the seeds the model was asked at and the seed reported.
+ */
+async function judgedEdit(s: Sample, retries: number, ...answering: Parameters<typeof editorAnswering>) {
+  const { ed, seeds } = await editorAnswering(...answering);
+  const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
+  return { success: judge(s.edit, s.before, s.after, out.image).success, seeds, seed: out.seed };
+}
+
 describe('retries', () => {
   it('asks again at the next seed where the first answer left the picture, and the second answer is laid: a success where the first alone is not', async () => {
     const rows = ['local.recolor', 'local.remove', 'local.add', 'local.move'].map((t) => first(local, t));
     rows.push(first(global, 'global.grayscale'));
     for (const s of rows) {
-      const edit = (retries: number) =>
-        editorAnswering(s.target, (i) => i === 1).then(async ({ ed, seeds }) => {
-          const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
-          return { success: judge(s.edit, s.before, s.after, out.image).success, seeds, seed: out.seed };
-        });
+      const edit = (retries: number) => judgedEdit(s, retries, s.target, (i) => i === 1);
       const once = await edit(0);
       expect(once.seeds, s.instruction).toEqual([7]);
       expect(once.success, s.instruction).toBe(false);
@@ -68,13 +74,9 @@ describe('retries', () => {
     const to = (s.edit as { to: Style }).to;
     const [one, ...rest] = s.before!.objects;
     const partly = render({ ...s.before!, objects: [{ ...one!, style: to }, ...rest] }, 64);
-    const edit = async (retries: number) => {
-      const { ed, seeds } = await editorAnswering(s.target, (i) => (i === 0 ? 'partly' : true), partly);
-      const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
-      return { success: judge(s.edit, s.before, s.after, out.image).success, seeds };
-    };
-    expect(await edit(0)).toEqual({ success: false, seeds: [7] });
-    expect(await edit(2)).toEqual({ success: true, seeds: [7, 8] });
+    const edit = (retries: number) => judgedEdit(s, retries, s.target, (i) => (i === 0 ? 'partly' : true), partly);
+    expect(await edit(0)).toMatchObject({ success: false, seeds: [7] });
+    expect(await edit(2)).toMatchObject({ success: true, seeds: [7, 8] });
   });
 
   it('gives the first answer back where none shows the edit, after asking as many times as allowed', async () => {
@@ -89,13 +91,9 @@ describe('retries', () => {
 
   it('asks again where the answer kept the old background, and gives the answer that shows the one asked', async () => {
     const s = first(global, 'global.background');
-    const edit = async (retries: number) => {
-      const { ed, seeds } = await editorAnswering(s.target, (i) => i === 1, s.target, 1);
-      const out = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 7, retries });
-      return { success: judge(s.edit, s.before, s.after, out.image).success, seeds };
-    };
-    expect(await edit(0)).toEqual({ success: false, seeds: [7] });
-    expect(await edit(2)).toEqual({ success: true, seeds: [7, 8] });
+    const edit = (retries: number) => judgedEdit(s, retries, s.target, (i) => i === 1, s.target, 1);
+    expect(await edit(0)).toMatchObject({ success: false, seeds: [7] });
+    expect(await edit(2)).toMatchObject({ success: true, seeds: [7, 8] });
   });
 
   it('samples an edit the output step does not read once, and each further try at seed + k × candidates', async () => {
