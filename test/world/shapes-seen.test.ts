@@ -23,9 +23,14 @@ import {
   shapesKept,
   whichNote,
 } from '../../src/world/shapes-seen.ts';
-import { streamSamples } from '../../src/world/dataset.ts';
+import { type Sample, streamSamples } from '../../src/world/dataset.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 import { namedStylePrompt } from '../../src/mini/style-reference.ts';
+
+/** The test split's local, global and text edits each reader below is checked on (made once for them all). */
+const worldEdits = [...streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })];
+/** A sample's input shapes as the editor reads them (mini/seen.ts reads them so: test/mini/seen.test.ts). */
+const seenOf = (s: Sample) => s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
 
 const seen: SeenShape[] = [
   { color: 'blue', shape: 'circle' },
@@ -299,7 +304,7 @@ describe('shapesKept', () => {
     let exact = 0;
     for (const s of streamSamples({ split: 'test', seed: 5, count: 1500 })) {
       if (!s.before || s.inputs.length !== 1 || s.family === 'multiturn') continue;
-      const seenHere = s.before.objects.map((o) => ({ ...o, color: o.color as string }));
+      const seenHere = seenOf(s);
       const kept = shapesKept(s.instruction, seenHere);
       const after = new Map(s.after.objects.map((o) => [o.id, o]));
       const changed = s.before.objects.filter((o) => JSON.stringify(after.get(o.id)) !== JSON.stringify(o));
@@ -341,8 +346,8 @@ describe('movedShape', () => {
 
   it("is the shape each of the world's moves of a shape names, and no shape for its other edits", () => {
     let moves = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
-      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+    for (const s of worldEdits) {
+      const seenHere = seenOf(s);
       const m = movedShape(s.instruction, seenHere) as (SeenShape & { id?: number }) | null;
       if (s.task !== 'local.move') {
         expect(m, s.instruction).toBeNull();
@@ -382,8 +387,8 @@ describe('resizedShape', () => {
 
   it("is the shape and size each of the world's resizes asks, and nothing for its other edits", () => {
     let resizes = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
-      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+    for (const s of worldEdits) {
+      const seenHere = seenOf(s);
       const r = resizedShape(s.instruction, seenHere);
       if (s.edit.op !== 'resize') {
         expect(r, s.instruction).toBeNull();
@@ -417,8 +422,8 @@ describe('removedShape', () => {
 
   it("is the shape each of the world's removals names, and nothing for its other edits", () => {
     let removals = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
-      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+    for (const s of worldEdits) {
+      const seenHere = seenOf(s);
       const r = removedShape(s.instruction, seenHere);
       if (s.edit.op !== 'remove') {
         expect(r, s.instruction).toBeNull();
@@ -455,8 +460,8 @@ describe('recoloredShape', () => {
 
   it("is the shape and colour each of the world's recolours asks, and nothing for its other edits", () => {
     let recolors = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
-      const seenHere = s.before!.objects.map((o) => ({ ...o, color: o.color as string }));
+    for (const s of worldEdits) {
+      const seenHere = seenOf(s);
       const r = recoloredShape(s.instruction, seenHere);
       if (s.edit.op !== 'recolor') {
         expect(r, s.instruction).toBeNull();
@@ -492,7 +497,7 @@ describe('addedShape', () => {
 
   it("is the shape each of the world's adds asks, and nothing for its other edits", () => {
     let adds = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+    for (const s of worldEdits) {
       const r = addedShape(s.instruction);
       if (s.edit.op !== 'add') {
         expect(r, s.instruction).toBeNull();
@@ -576,7 +581,7 @@ describe('restyleAsked', () => {
 
   it("is the style each of the world's restyles asks, and nothing for its other edits", () => {
     let restyles = 0;
-    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'global', 'text'], count: 600 })) {
+    for (const s of worldEdits) {
       const r = restyleAsked(s.instruction);
       expect(r, s.instruction).toBe(s.edit.op === 'style' ? s.edit.to : null);
       if (s.edit.op === 'style') restyles++;
