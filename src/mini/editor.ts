@@ -545,10 +545,10 @@ export class MiniEditor {
     const kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);
     // and the creature and the word it leaves alone (kept-drawn.ts)
     if (shapes.drawn) {
-      const things = keptDrawnMask(fitted.image, [...shapes.kept, ...shapes.edited], shapes.drawn);
+      const things = keptDrawnMask(fitted.image, [...shapes.kept, ...shapes.edited], shapes.drawn, out);
       for (let p = 0; p < things.length; p++) if (things[p]) kept[p] = 1;
     }
-    const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep).map((m, p) =>
+    const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep, kept).map((m, p) =>
       kept[p] ? 0 : m,
     );
     const drawn =

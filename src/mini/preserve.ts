@@ -88,7 +88,12 @@ function sameSize(a: RGBImage, b: RGBImage, what: string): void {
 }
 
 /** Per-pixel edit mask in [0, 1] (1: take the model's pixel), width×height, row-major. */
-export function editMask(output: RGBImage, roundTrip: RGBImage, o: PreserveOptions = DEFAULT_PRESERVE): Float32Array {
+export function editMask(
+  output: RGBImage,
+  roundTrip: RGBImage,
+  o: PreserveOptions = DEFAULT_PRESERVE,
+  kept?: ArrayLike<number>,
+): Float32Array {
   sameSize(output, roundTrip, 'editMask');
   const problem = preserveProblem(o);
   if (problem) throw new Error(`editMask: ${problem}`);
@@ -98,7 +103,8 @@ export function editMask(output: RGBImage, roundTrip: RGBImage, o: PreserveOptio
     let d = 0;
     for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(output.data[p * 3 + c] - roundTrip.data[p * 3 + c]));
     edited[p] =
-      d > o.threshold || (o.chroma !== undefined && Math.abs(chroma(output, p) - chroma(roundTrip, p)) > o.chroma)
+      !kept?.[p] &&
+      (d > o.threshold || (o.chroma !== undefined && Math.abs(chroma(output, p) - chroma(roundTrip, p)) > o.chroma))
         ? 1
         : 0;
   }

@@ -88,6 +88,25 @@ describe('edit mask', () => {
     expect(Math.max(...editMask(shifted(roundTrip, -20), roundTrip, { ...opts, chroma: 24 }))).toBe(0);
   });
 
+  it('a thing kept is no edit: its smudge does not spread to the ground around it', () => {
+    const roundTrip = scene(); // the blue square on 2..5
+    const kept = new Uint8Array(24 * 24);
+    for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) kept[y * 24 + x] = 1;
+    // the model smudged the square (each pixel 40 off) and left the ground within the threshold (12 off)
+    const output = paint(shifted(roundTrip, 12), 2, 6, [70, 100, 240]);
+    const m = editMask(output, roundTrip, opts, kept);
+    expect(Math.max(...m)).toBe(0); // the ground around it is the input's: nothing of the model's is laid
+    // without `kept`, the smudge is an edit grown by 2 and feathered: the ground around it would be the model's
+    const spread = editMask(output, roundTrip, opts);
+    expect(at(spread, 6, 3)).toBe(1);
+    expect(at(spread, 7, 3)).toBeCloseTo(2 / 3, 6);
+    // an edit beside the kept thing still grows over the ground between them
+    const edited = editMask(paint(output, 8, 10, [220, 40, 40]), roundTrip, opts, kept);
+    expect(at(edited, 7, 8)).toBe(1);
+    expect(at(edited, 6, 8)).toBeCloseTo(2 / 3, 6);
+    expect(at(edited, 3, 3)).toBe(0);
+  });
+
   it('refuses bad options and mismatched sizes, saying which', () => {
     const a = scene();
     expect(() => editMask(a, a, { threshold: 32, grow: 0 })).toThrow(/grow must be an integer ≥ 1, got 0/);
