@@ -12,19 +12,33 @@
 import type { RGBImage } from '../image/rgb.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { creatureSprite, drawnOffShapes, rowGrounds } from './moved.ts';
+import { grown, silhouettes } from './preserve.ts';
 import { groundTime } from './world-light.ts';
 
 /** The largest share of a picture drawn off its shapes for it to be read as the world's creature and word. */
 const MOST_DRAWN = 0.25;
+/**
+ * Pixels around what is kept that are kept with it where the answer's ground is the picture's: a letter's gaps and
+ * the sprite's soft rim, ground the autoencoder smudges beside a stroke (by more than the edit mask's threshold, at
+ * times, though the edit is far away). Within the world's margin between things (2.56 px at 64 px).
+ */
+const RIM = 2;
+/** A row whose ground differs from the picture's by at most this much (0–255, every channel) has the picture's. */
+const SAME_GROUND = 12;
+/** The share of rows with the picture's ground for an answer to have kept the background. */
+const SAME_ROWS = 0.9;
 
 /**
  * 1 on the pixels of the creature (with `keep.creature`) and of the word (with `keep.word`) a picture of the world
- * shows off its shapes `seen`; all 0 for a picture that is not the world's (above).
+ * shows off its shapes `seen`; all 0 for a picture that is not the world's (above). With the model's `answer` (at the
+ * picture's size), also the ground within RIM pixels of them where the answer has the picture's ground (not where the
+ * edit changes the background).
  */
 export function keptDrawnMask(
   picture: RGBImage,
   seen: readonly SeenShape[],
   keep: { creature: boolean; word: boolean },
+  answer?: RGBImage,
 ): Uint8Array {
   const { width: W, height: H } = picture;
   const out = new Uint8Array(W * H);
@@ -34,5 +48,15 @@ export function keptDrawnMask(
   if (drawn.reduce((n, v) => n + v, 0) > MOST_DRAWN * W * H) return out;
   const creature = creatureSprite(picture, seen, drawn);
   for (let p = 0; p < W * H; p++) if (drawn[p] && (creature?.[p] ? keep.creature : keep.word)) out[p] = 1;
+  if (!answer) return out;
+  // the answer keeps the picture's ground where its rows' grounds are the picture's, nearly all of them (a row across
+  // the creature and a wide shape is theirs in both, whatever the background)
+  const [was, now] = [rowGrounds(picture), rowGrounds(answer)];
+  let same = 0;
+  for (let y = 0; y < H; y++)
+    if ([0, 1, 2].every((c) => Math.abs(was[y * 3 + c]! - now[y * 3 + c]!) <= SAME_GROUND)) same++;
+  if (same < SAME_ROWS * H) return out;
+  const [rim, shapes] = [grown(out, W, H, RIM), silhouettes(seen, W, H, 1)];
+  for (let p = 0; p < W * H; p++) if (rim[p] && !drawn[p] && !shapes[p]) out[p] = 1;
   return out;
 }

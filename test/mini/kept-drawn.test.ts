@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { keptDrawnMask } from '../../src/mini/kept-drawn.ts';
+import { maskBox } from '../../src/mini/preserve.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
@@ -40,6 +41,49 @@ describe('keptDrawnMask', () => {
     const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7919) % 251);
     const photo = { width: 64, height: 64, data };
     expect(keptDrawnMask(photo, [], { creature: true, word: true }).some((v) => v > 0)).toBe(false);
+  });
+});
+
+/** The pixels a scene's word alone draws (its letters). */
+const wordOf = (scene: Scene): Set<number> => {
+  const others = thingsOf({ ...scene, text: null });
+  return new Set([...thingsOf(scene)].filter((p) => !others.has(p)));
+};
+
+describe('keptDrawnMask with the answer', () => {
+  it('keeps the ground between and beside the strokes where the answer has the picture’s ground; none where the background changed', async () => {
+    let [gaps, gapsKept, onShapes, n] = [0, 0, 0, 0];
+    const keep = { creature: true, word: true };
+    for (const s of samples.filter((x) => x.before!.text).slice(0, 30)) {
+      const [picture, scene] = [s.inputs[0]!, s.before!];
+      const seen = await shapesSeen(picture);
+      const strokes = keptDrawnMask(picture, seen, keep);
+      // an answer that left the ground as it was, up to the autoencoder's few levels
+      const smudged = { ...picture, data: picture.data.map((v) => Math.min(255, v + 6)) };
+      const m = keptDrawnMask(picture, seen, keep, smudged);
+      for (let p = 0; p < m.length; p++) if (strokes[p]) expect(m[p]).toBe(1);
+      // the ground within the box of the word's letters: their holes and the gaps between them
+      const word = wordOf(scene);
+      const mark = new Uint8Array(64 * 64);
+      for (const p of word) mark[p] = 1;
+      const [x0, y0, x1, y1] = maskBox(mark, 64, 64)!;
+      const things = thingsOf(scene);
+      for (let y = y0; y <= y1; y++)
+        for (let x = x0; x <= x1; x++)
+          if (!things.has(y * 64 + x)) [gaps, gapsKept] = [gaps + 1, gapsKept + m[y * 64 + x]!];
+      // never a shape's pixel
+      const bare = render({ ...scene, objects: [] }, 64);
+      for (let p = 0; p < m.length; p++)
+        if (m[p] && [0, 1, 2].some((c) => picture.data[p * 3 + c] !== bare.data[p * 3 + c])) onShapes++;
+      // the background changed: the strokes alone
+      const color = scene.background.kind === 'solid' && scene.background.color === 'sky' ? 'peach' : 'sky';
+      const other = render({ ...scene, background: { kind: 'solid', color } }, 64);
+      expect(keptDrawnMask(picture, seen, keep, other)).toEqual(strokes);
+      n++;
+    }
+    expect(n).toBeGreaterThan(15);
+    expect(gapsKept / gaps).toBeGreaterThan(0.95);
+    expect(onShapes).toBe(0);
   });
 });
 
