@@ -13,7 +13,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { creatureSprite, drawnOffShapes, rowGrounds } from './moved.ts';
 import { grown, silhouettes } from './preserve.ts';
-import { groundTime } from './world-light.ts';
+import { groundTime, worldGrounds } from './world-light.ts';
 
 /** The largest share of a picture drawn off its shapes for it to be read as the world's creature and word. */
 const MOST_DRAWN = 0.25;
@@ -44,7 +44,7 @@ export function keptDrawnMask(
   const out = new Uint8Array(W * H);
   if (!keep.creature && !keep.word) return out;
   if (!groundTime(rowGrounds(picture))) return out;
-  const drawn = drawnOffShapes(picture, seen);
+  const drawn = drawnOffShapes(picture, seen, worldGrounds(picture));
   if (drawn.reduce((n, v) => n + v, 0) > MOST_DRAWN * W * H) return out;
   const creature = creatureSprite(picture, seen, drawn);
   for (let p = 0; p < W * H; p++) if (drawn[p] && (creature?.[p] ? keep.creature : keep.word)) out[p] = 1;

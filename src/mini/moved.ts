@@ -106,12 +106,17 @@ export function rowGrounds(picture: RGBImage): Uint8Array {
 
 /**
  * The pixels a picture of the world draws off the shapes `seen` (1 = drawn): those this far from their row's ground
- * (its median colour) in some channel, outside every shape's silhouette grown by 2 — the creature's and the word's.
+ * in some channel, outside every shape's silhouette grown by 2 — the creature's and the word's. `ground`: each row's,
+ * its median colour unless the caller has better (world-light.ts worldGrounds: a row crowded with things — the
+ * creature beside a wide shape — has a median that is a thing's colour, and its ground would read as drawn).
  */
-export function drawnOffShapes(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array {
+export function drawnOffShapes(
+  picture: RGBImage,
+  seen: readonly SeenShape[],
+  ground: Uint8Array = rowGrounds(picture),
+): Uint8Array {
   const { width: W, height: H, data } = picture;
   const shapes = silhouettes(seen, W, H, 2);
-  const ground = rowGrounds(picture);
   const drawn = new Uint8Array(W * H);
   for (let p = 0; p < W * H; p++) {
     const y = Math.floor(p / W);

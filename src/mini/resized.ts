@@ -7,7 +7,8 @@
 //
 //   f        = the size asked over the size seen (the world's sizes: 0.16, 0.24, 0.32 of the side)
 //   A        = the pixels around the shape (its silhouette grown past the model's rim), B its silhouette, S its ink
-//   ground(y)= the colour of row y's ground (its median: a background is one colour or a gradient from top to bottom)
+//   ground(y)= the colour of row y's ground (world-light.ts worldGrounds: the world's background the rows' medians
+//              read as, drawn — a row crowded with things has a median that is not its ground —; else the median)
 //   for each offset d of the shape's centre c (within 2 pixels: a resize keeps it; a move of the creature that asks
 //   a size, anywhere — snapCreatureResized):
 //     src(q) = c + (q − c − d) / f                      the picture's point a pixel q of the scaled shape shows
@@ -29,8 +30,9 @@
 import type { RGBImage } from '../image/rgb.ts';
 import { CHARACTER_SIZES } from '../world/characters.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
-import { dist2, MOVED_RIM, rowGrounds, SAME } from './moved.ts';
+import { dist2, MOVED_RIM, SAME } from './moved.ts';
 import { grown, keptShapesMask, maskBox, silhouettes, type Taken } from './preserve.ts';
+import { worldGrounds } from './world-light.ts';
 
 /** The share of the pixels a resize tells that must side with it at the best offset for the shape to be taken. */
 export const RESIZE_AGREEMENT = 0.75;
@@ -133,7 +135,7 @@ export function snapScaled(
 ): { agreement: number; kept: number; offset: readonly [number, number] | null; taken: Taken | null } {
   const { width: W, height: H } = picture;
   const { ink, body, around, cx, cy } = thing;
-  const ground = rowGrounds(picture);
+  const ground = worldGrounds(picture);
   const [o, pic] = [out.data, picture.data];
   const none = { agreement: 0, kept: 0, offset: null, taken: null };
   // A's pixels and their box

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { keptDrawnMask } from '../../src/mini/kept-drawn.ts';
+import { rowGrounds } from '../../src/mini/moved.ts';
 import { maskBox } from '../../src/mini/preserve.ts';
+import { worldGrounds } from '../../src/mini/world-light.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
@@ -49,6 +51,25 @@ const wordOf = (scene: Scene): Set<number> => {
   const others = thingsOf({ ...scene, text: null });
   return new Set([...thingsOf(scene)].filter((p) => !others.has(p)));
 };
+
+describe('keptDrawnMask on rows crowded with things', () => {
+  it('marks no pixel of the ground, also where the creature and a wide shape cover more than half a row', async () => {
+    let [crowded, onGround] = [0, 0];
+    for (const s of samples) {
+      const picture = s.inputs[0]!;
+      // a row whose median is a thing's colour, not its ground
+      const [medians, ground] = [rowGrounds(picture), worldGrounds(picture)];
+      if (!medians.some((v, i) => Math.abs(v - ground[i]!) > 12)) continue;
+      crowded++;
+      const m = keptDrawnMask(picture, await shapesSeen(picture), { creature: true, word: true });
+      const bare = render({ ...s.before!, objects: [], text: null, character: null }, 64);
+      for (let p = 0; p < m.length; p++)
+        if (m[p] && [0, 1, 2].every((c) => picture.data[p * 3 + c] === bare.data[p * 3 + c])) onGround++;
+    }
+    expect(crowded).toBeGreaterThan(5);
+    expect(onGround).toBe(0);
+  });
+});
 
 describe('keptDrawnMask with the answer', () => {
   it('keeps the ground between and beside the strokes where the answer has the picture’s ground; none where the background changed', async () => {

@@ -7,7 +7,8 @@ import { answerFaintly, faintly, under } from './faint.ts';
 import { judge, lookOf, objectPresent } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { creatureSprite } from '../../src/mini/moved.ts';
+import { creatureSprite, rowGrounds } from '../../src/mini/moved.ts';
+import { silhouettes } from '../../src/mini/preserve.ts';
 import { snapCreatureResized, snapResized } from '../../src/mini/resized.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { OBJECT_COLOR_NAMES, OBJECT_COLORS, type RGB } from '../../src/world/palette.ts';
@@ -64,6 +65,40 @@ describe('snapResized', () => {
     expect(taken / resizes.length).toBeGreaterThan(0.8);
     expect(reads / taken).toBeGreaterThan(0.9);
   });
+  it('lays the world’s ground where the shape was, also on a row crowded with things (whose median is a thing’s colour)', () => {
+    // the scene of a test chain's resize (row 111, turn 2): the triangle's base, the creature and the word's row
+    // beside it cover more than half of row 21
+    const before: Scene = {
+      background: { kind: 'gradient', from: 'white', to: 'gray' },
+      time: 'day',
+      grayscale: false,
+      objects: [
+        { id: 0, shape: 'triangle', color: 'purple', size: 'large', style: 'outline', x: 0.75, y: 0.203125 },
+        { id: 1, shape: 'circle', color: 'green', size: 'small', style: 'outline', x: 0.2421875, y: 0.6015625 },
+      ],
+      text: { word: 'YARN', color: 'purple', x: 0.390625, y: 0.8125 },
+      character: { identity: 59, size: 'small', x: 0.390625, y: 0.2890625 },
+    };
+    const after: Scene = { ...before, objects: before.objects.map((o) => (o.id === 0 ? { ...o, size: 'small' } : o)) };
+    const [picture, target] = [render(before, 64), render(after, 64)];
+    const bare = render({ ...before, objects: [], text: null, character: null }, 64);
+    const rows = rowGrounds(picture);
+    const crowded = [...Array(64).keys()].filter((y) => rows[y * 3] !== bare.data[y * 64 * 3]);
+    expect(crowded.length).toBeGreaterThan(0);
+    const laid = snapResized(faintly(target, picture), picture, { ...before.objects[0]!, color: 'purple' }, 0.5).taken!;
+    // where the shape was and its smaller self is not (its box grown by a pixel): the ground, as the world draws it
+    const small = silhouettes([{ ...after.objects[0]!, color: 'purple' }], 64, 64, 1);
+    let ground = 0;
+    for (let p = 0; p < 64 * 64; p++) {
+      if (!laid.mask[p] || small[p] || [0, 1, 2].some((c) => target.data[p * 3 + c] !== bare.data[p * 3 + c])) continue;
+      expect([...laid.image.data.subarray(p * 3, p * 3 + 3)], `pixel ${p % 64}, ${Math.floor(p / 64)}`).toEqual([
+        ...bare.data.subarray(p * 3, p * 3 + 3),
+      ]);
+      if (crowded.includes(Math.floor(p / 64))) ground++;
+    }
+    expect(ground).toBeGreaterThan(10);
+  });
+
   it("keeps a thin outline whole when it shrinks (a band a pixel wide falls on fewer than most of a pixel's points)", () => {
     // a test row's own scene: a medium outlined cross made small, its band broke in two at 5 of 9 points everywhere
     const cross: SceneObject = {
