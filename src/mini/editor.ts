@@ -33,11 +33,11 @@ import {
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
 import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
-import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
+import { creatureSprite, drawnOffShapes, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
-import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
-import { keptDrawnMask } from './kept-drawn.ts';
+import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldGrounds, worldLight } from './world-light.ts';
+import { keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, layOver, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -488,7 +488,9 @@ export class MiniEditor {
     if (added) return whole((out) => snapAdded(out, fitted, added, grow).taken);
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
-    const creature = to || movesCreature(prompt) ? creatureSprite(fitted, seen) : null;
+    // (off the world's ground: a row crowded with things has a median that is not its ground)
+    const drawn = to || movesCreature(prompt) ? drawnOffShapes(fitted, seen, worldGrounds(fitted)) : null;
+    const creature = drawn && creatureSprite(fitted, seen, drawn);
     if (!creature) return null;
     if (to) return whole((out) => snapCreatureResized(out, fitted, creature, to, grow).taken);
     const around = grown(creature, W, H, grow + MOVED_RIM);
@@ -542,12 +544,13 @@ export class MiniEditor {
     }
     const S = this.resolution;
     // the shapes the edit leaves alone are the input's own, not the model's nor through its colour map
-    const kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);
-    // and the creature and the word it leaves alone (kept-drawn.ts)
+    let kept = keptShapesMask(shapes.kept, fitted.image, keep.grow, shapes.edited);
+    // and the creature and the word it leaves alone, and the ground that goes with them all (kept-drawn.ts)
     if (shapes.drawn) {
-      const things = keptDrawnMask(fitted.image, [...shapes.kept, ...shapes.edited], shapes.drawn, out);
+      const things = keptDrawnMask(fitted.image, [...shapes.kept, ...shapes.edited], shapes.drawn);
       for (let p = 0; p < things.length; p++) if (things[p]) kept[p] = 1;
     }
+    if (kept.some((k) => k > 0)) kept = withRim(kept, fitted.image, shapes, out);
     const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep, kept).map((m, p) =>
       kept[p] ? 0 : m,
     );

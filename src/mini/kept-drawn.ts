@@ -18,9 +18,9 @@ import { groundTime, worldGrounds } from './world-light.ts';
 /** The largest share of a picture drawn off its shapes for it to be read as the world's creature and word. */
 const MOST_DRAWN = 0.25;
 /**
- * Pixels around what is kept that are kept with it where the answer's ground is the picture's: a letter's gaps and
- * the sprite's soft rim, ground the autoencoder smudges beside a stroke (by more than the edit mask's threshold, at
- * times, though the edit is far away). Within the world's margin between things (2.56 px at 64 px).
+ * Pixels around what is kept that are kept with it where the answer's ground is the picture's (withRim): ground the
+ * autoencoder smudges beside a stroke (by more than the edit mask's threshold, at times, though the edit is far away).
+ * Within the world's margin between things (2.56 px at 64 px).
  */
 const RIM = 2;
 /** A row whose ground differs from the picture's by at most this much (0–255, every channel) has the picture's. */
@@ -30,15 +30,12 @@ const SAME_ROWS = 0.9;
 
 /**
  * 1 on the pixels of the creature (with `keep.creature`) and of the word (with `keep.word`) a picture of the world
- * shows off its shapes `seen`; all 0 for a picture that is not the world's (above). With the model's `answer` (at the
- * picture's size), also the ground within RIM pixels of them where the answer has the picture's ground (not where the
- * edit changes the background).
+ * shows off its shapes `seen`; all 0 for a picture that is not the world's (above).
  */
 export function keptDrawnMask(
   picture: RGBImage,
   seen: readonly SeenShape[],
   keep: { creature: boolean; word: boolean },
-  answer?: RGBImage,
 ): Uint8Array {
   const { width: W, height: H } = picture;
   const out = new Uint8Array(W * H);
@@ -48,15 +45,40 @@ export function keptDrawnMask(
   if (drawn.reduce((n, v) => n + v, 0) > MOST_DRAWN * W * H) return out;
   const creature = creatureSprite(picture, seen, drawn);
   for (let p = 0; p < W * H; p++) if (drawn[p] && (creature?.[p] ? keep.creature : keep.word)) out[p] = 1;
-  if (!answer) return out;
-  // the answer keeps the picture's ground where its rows' grounds are the picture's, nearly all of them (a row across
-  // the creature and a wide shape is theirs in both, whatever the background)
-  const [was, now] = [rowGrounds(picture), rowGrounds(answer)];
+  return out;
+}
+
+/**
+ * The pixels `kept` (the shapes, the creature and the word an edit leaves alone, in a picture of the world) with the
+ * ground that goes with them, where the model's `answer` (at the picture's size) has the picture's ground — nearly all
+ * its rows' grounds the picture's (a row across the creature and a wide shape is theirs in both, whatever the
+ * background) —: the silhouettes of the shapes kept (`shapes.kept`, grown by a pixel: the ground inside an outline,
+ * between a pattern's dots) and the ground within RIM pixels of anything kept (a letter's gaps, a sprite's soft rim).
+ * Never a pixel of a shape the edit names (`shapes.edited`, its silhouette grown by a pixel) nor of a thing drawn off
+ * the shapes that is not kept (the creature or the word the edit names). `kept` as it is where the answer changed the
+ * background, and in a picture not of the world.
+ */
+export function withRim(
+  kept: Float32Array,
+  picture: RGBImage,
+  shapes: { kept: readonly SeenShape[]; edited: readonly SeenShape[] },
+  answer: RGBImage,
+): Float32Array {
+  const { width: W, height: H } = picture;
+  const was = rowGrounds(picture);
+  if (!groundTime(was)) return kept;
+  const now = rowGrounds(answer);
   let same = 0;
   for (let y = 0; y < H; y++)
     if ([0, 1, 2].every((c) => Math.abs(was[y * 3 + c]! - now[y * 3 + c]!) <= SAME_GROUND)) same++;
-  if (same < SAME_ROWS * H) return out;
-  const [rim, shapes] = [grown(out, W, H, RIM), silhouettes(seen, W, H, 1)];
-  for (let p = 0; p < W * H; p++) if (rim[p] && !drawn[p] && !shapes[p]) out[p] = 1;
+  if (same < SAME_ROWS * H) return kept;
+  const drawn = drawnOffShapes(picture, [...shapes.kept, ...shapes.edited], worldGrounds(picture));
+  const [rim, inside, named] = [
+    grown(kept, W, H, RIM),
+    silhouettes(shapes.kept, W, H, 1),
+    silhouettes(shapes.edited, W, H, 1),
+  ];
+  const out = Float32Array.from(kept);
+  for (let p = 0; p < W * H; p++) if ((rim[p] || inside[p]) && !named[p] && !drawn[p]) out[p] = 1;
   return out;
 }

@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { keptDrawnMask } from '../../src/mini/kept-drawn.ts';
+import { keptDrawnMask, withRim } from '../../src/mini/kept-drawn.ts';
 import { rowGrounds } from '../../src/mini/moved.ts';
-import { maskBox } from '../../src/mini/preserve.ts';
+import { keptShapesMask, maskBox, silhouettes } from '../../src/mini/preserve.ts';
 import { worldGrounds } from '../../src/mini/world-light.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
@@ -71,40 +71,49 @@ describe('keptDrawnMask on rows crowded with things', () => {
   });
 });
 
-describe('keptDrawnMask with the answer', () => {
-  it('keeps the ground between and beside the strokes where the answer has the picture’s ground; none where the background changed', async () => {
-    let [gaps, gapsKept, onShapes, n] = [0, 0, 0, 0];
+describe('withRim', () => {
+  it('keeps the ground that goes with what is kept where the answer has the picture’s ground; none where the background changed', async () => {
+    let [gaps, gapsKept, inside, insideKept, onNamed, n] = [0, 0, 0, 0, 0, 0];
     const keep = { creature: true, word: true };
-    for (const s of samples.filter((x) => x.before!.text).slice(0, 30)) {
+    for (const s of samples.filter((x) => x.before!.text && x.before!.objects.length > 1).slice(0, 30)) {
       const [picture, scene] = [s.inputs[0]!, s.before!];
       const seen = await shapesSeen(picture);
-      const strokes = keptDrawnMask(picture, seen, keep);
+      // every shape seen kept but the first, which the edit names
+      const shapes = { kept: seen.slice(1), edited: seen.slice(0, 1) };
+      const kept = Float32Array.from(keptShapesMask(shapes.kept, picture, 1, shapes.edited));
+      const drawn = keptDrawnMask(picture, seen, keep);
+      for (let p = 0; p < kept.length; p++) if (drawn[p]) kept[p] = 1;
       // an answer that left the ground as it was, up to the autoencoder's few levels
       const smudged = { ...picture, data: picture.data.map((v) => Math.min(255, v + 6)) };
-      const m = keptDrawnMask(picture, seen, keep, smudged);
-      for (let p = 0; p < m.length; p++) if (strokes[p]) expect(m[p]).toBe(1);
-      // the ground within the box of the word's letters: their holes and the gaps between them
-      const word = wordOf(scene);
-      const mark = new Uint8Array(64 * 64);
-      for (const p of word) mark[p] = 1;
-      const [x0, y0, x1, y1] = maskBox(mark, 64, 64)!;
+      const m = withRim(kept, picture, shapes, smudged);
+      for (let p = 0; p < m.length; p++) if (kept[p]) expect(m[p]).toBe(1);
       const things = thingsOf(scene);
+      const bare = render({ ...scene, objects: [], text: null, character: null }, 64);
+      const isGround = (p: number) => [0, 1, 2].every((c) => picture.data[p * 3 + c] === bare.data[p * 3 + c]);
+      // the ground within the box of the word's letters: their holes and the gaps between them
+      const mark = new Uint8Array(64 * 64);
+      for (const p of wordOf(scene)) mark[p] = 1;
+      const [x0, y0, x1, y1] = maskBox(mark, 64, 64)!;
       for (let y = y0; y <= y1; y++)
         for (let x = x0; x <= x1; x++)
           if (!things.has(y * 64 + x)) [gaps, gapsKept] = [gaps + 1, gapsKept + m[y * 64 + x]!];
-      // never a shape's pixel
-      const bare = render({ ...scene, objects: [] }, 64);
+      // the ground inside the shapes kept (an outline's, between a pattern's dots)
+      const within = silhouettes(shapes.kept, 64, 64, 0);
       for (let p = 0; p < m.length; p++)
-        if (m[p] && [0, 1, 2].some((c) => picture.data[p * 3 + c] !== bare.data[p * 3 + c])) onShapes++;
-      // the background changed: the strokes alone
+        if (within[p] && isGround(p)) [inside, insideKept] = [inside + 1, insideKept + m[p]!];
+      // never a pixel of the shape named
+      const named = silhouettes(shapes.edited, 64, 64, 1);
+      for (let p = 0; p < m.length; p++) if (m[p] && named[p]) onNamed++;
+      // the background changed: what is kept alone
       const color = scene.background.kind === 'solid' && scene.background.color === 'sky' ? 'peach' : 'sky';
       const other = render({ ...scene, background: { kind: 'solid', color } }, 64);
-      expect(keptDrawnMask(picture, seen, keep, other)).toEqual(strokes);
+      expect(withRim(kept, picture, shapes, other)).toEqual(kept);
       n++;
     }
     expect(n).toBeGreaterThan(15);
     expect(gapsKept / gaps).toBeGreaterThan(0.95);
-    expect(onShapes).toBe(0);
+    expect(insideKept / inside).toBeGreaterThan(0.95);
+    expect(onNamed).toBe(0);
   });
 });
 
