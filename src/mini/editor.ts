@@ -32,7 +32,14 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
-import { type GlyphEdit, glyphEdit, replacementNote, snapToGlyph } from './glyph.ts';
+import {
+  type GlyphEdit,
+  glyphEdit,
+  replacementNote,
+  snapRecoloredWord,
+  snapToGlyph,
+  wordRecolorAsked,
+} from './glyph.ts';
 import { creatureSprite, drawnOffShapes, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn } from './redrawn.ts';
@@ -424,10 +431,10 @@ export class MiniEditor {
 
   /**
    * The pixels an answer `out` copied from a context image, taken from it (preserve.ts Taken), or null: the new word
-   * of a replacement given its glyph image (snapToGlyph), the one shape a move names among those `seen` in the
-   * picture (`fitted`, at the model's size; snapMoved on the shape's ink), the one shape a resize names, scaled to the
-   * size asked (resized.ts snapResized), or the creature moved at its size (snapMoved) or moved and resized
-   * (snapCreatureResized).
+   * of a replacement given its glyph image (snapToGlyph), a recoloured word's ink in the colour asked
+   * (snapRecoloredWord), the one shape a move names among those `seen` in the picture (`fitted`, at the model's size;
+   * snapMoved on the shape's ink), the one shape a resize names, scaled to the size asked (resized.ts snapResized), or
+   * the creature moved at its size (snapMoved) or moved and resized (snapCreatureResized).
    */
   copied(
     prompt: string,
@@ -446,6 +453,9 @@ export class MiniEditor {
    */
   snapFor(prompt: string, fitted: RGBImage, glyph: GlyphEdit | null, seen: readonly SeenShape[] | null): Snap | null {
     if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
+    // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
+    const recolor = wordRecolorAsked(this.pipe.tokenizer.labels(prompt), prompt);
+    if (recolor) return whole((out) => snapRecoloredWord(out, fitted, recolor).taken);
     if (!seen) return null;
     // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)
     const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;

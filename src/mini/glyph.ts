@@ -9,8 +9,11 @@ import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
+import { lit } from '../bench/read.ts';
+import { TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
 import { MOVED_RIM } from './moved.ts';
 import { maskBox, type Taken } from './preserve.ts';
+import { groundTime, worldGrounds } from './world-light.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
 const MISREAD = 2;
@@ -190,16 +193,94 @@ export function snapToGlyph(
     }
   const share = changed ? agree / changed : 0;
   if (share < agreement) return { agreement: share, taken: null };
+  const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? ink : oldInk[p] ? ground : null));
+  return { agreement: share, taken };
+}
+
+/**
+ * The picture `picture` over a word's box ([x0, y0, x1, y1], corners included) and MOVED_RIM pixels past it, with the
+ * colour `color` gives a pixel (its byte offset) where it gives one: the rest of the box is the picture as it is (an
+ * edit of the word changes nothing there; the model's smudge around its word is a mistake).
+ */
+function layBox(
+  picture: RGBImage,
+  [x0, y0, x1, y1]: readonly [number, number, number, number],
+  color: (p: number) => readonly number[] | null,
+): Taken {
+  const { width: S, height: H } = picture;
   const image = { width: S, height: H, data: Uint8Array.from(picture.data) };
   const mask = new Float32Array(S * H);
-  // and MOVED_RIM pixels past the box the picture as it is (a replacement changes nothing there; the model's smudge
-  // around its word is a mistake)
   for (let y = Math.max(0, y0 - MOVED_RIM); y <= Math.min(H - 1, y1 + MOVED_RIM); y++)
     for (let x = Math.max(0, x0 - MOVED_RIM); x <= Math.min(S - 1, x1 + MOVED_RIM); x++) {
       const p = (y * S + x) * 3;
-      if (newInk[p]) image.data.set(ink, p);
-      else if (oldInk[p]) image.data.set(ground, p);
+      const c = color(p);
+      if (c) image.data.set(c, p);
       mask[p / 3] = 1;
     }
-  return { agreement: share, taken: { image, mask } };
+  return { image, mask };
+}
+
+/** A word of the picture the edit recolours, and the world's text colour asked. */
+export interface WordRecolor {
+  word: string;
+  to: TextColor;
+}
+
+/**
+ * The recolour of a word an edit asks ("make the text 'FLUX' red", "write 'MOON' in blue instead"): one label
+ * (`labels`, as the tokenizer reads the edit's) and one of the world's text colours among the edit's other words
+ * (`edit`, as read: the world's colour names); null otherwise — two labels are a replacement (glyphEdit).
+ */
+export function wordRecolorAsked(labels: readonly string[], edit: string): WordRecolor | null {
+  const words = [...new Set(labels)];
+  if (words.length !== 1) return null;
+  const said = edit
+    .replace(/'[^']*'|"[^"]*"|\b[A-Z]{2,}\b/g, ' ')
+    .toLowerCase()
+    .split(/[^a-z]+/);
+  const colors = [...new Set(said.filter((w): w is TextColor => (TEXT_COLOR_NAMES as string[]).includes(w)))];
+  return colors.length === 1 ? { word: words[0]!, to: colors[0]! } : null;
+}
+
+/**
+ * A word recoloured as the world draws it, taken where the model's answer `out` (at the picture's size) shows it so.
+ * The labels' font inks whole pixels at 64 px, so a word the world recolours keeps every pixel but its ink, which
+ * takes the new colour in the picture's light (by day or by night, greyed in a grey picture). The answer shows the
+ * recolour where at least `agreement` of the word's ink is nearer the new colour than the old ink, the ground and
+ * every other text colour of the world;
+ * the word's box is then laid: its ink in the new colour, every other pixel the picture's own. Else (the word left,
+ * wiped, drawn in another colour; a picture not of the world) nothing is taken and `taken` is null.
+ */
+export function snapRecoloredWord(
+  out: RGBImage,
+  picture: RGBImage,
+  recolor: WordRecolor,
+  agreement = GLYPH_AGREEMENT,
+): { agreement: number; taken: Taken | null } {
+  const none = { agreement: 0, taken: null };
+  const found = findWord(picture, recolor.word);
+  const time = groundTime(worldGrounds(picture));
+  if (!found || !time) return none;
+  const grey = picture.data.every((v, i) => i % 3 !== 0 || (v === picture.data[i + 1] && v === picture.data[i + 2]));
+  const look = { time, grayscale: grey };
+  const to = lit(TEXT_COLORS[recolor.to], look);
+  // the world's other text colours so lit: an ink nearer one of them is drawn in another colour
+  const rivals = TEXT_COLOR_NAMES.filter((c) => c !== recolor.to).map((c) => lit(TEXT_COLORS[c], look));
+  const { width: S, height: H } = picture;
+  const stamp = createImage(S, H);
+  drawWord(stamp, recolor.word, found, [255, 255, 255]);
+  const d = out.data;
+  const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
+  let [agree, inks] = [0, 0];
+  for (let p = 0; p < S * H * 3; p += 3) {
+    if (!stamp.data[p]) continue;
+    inks++;
+    const near = dist(p, to);
+    if (near < Math.min(dist(p, found.ink), dist(p, found.ground)) && rivals.every((c) => near <= dist(p, c))) agree++;
+  }
+  const share = inks ? agree / inks : 0;
+  if (share < agreement) return { agreement: share, taken: null };
+  const ink = Uint8Array.from({ length: S * H }, (_, p) => (stamp.data[p * 3] ? 1 : 0));
+  const box = maskBox(ink, S, H)!;
+  return { agreement: share, taken: layBox(picture, box, (p) => (stamp.data[p] ? to : null)) };
 }

@@ -52,9 +52,9 @@ async function judgedEdit(s: Sample, retries: number, ...answering: Parameters<t
 }
 
 describe('retries', () => {
-  it('asks again at the next seed where the first answer left the picture, and the second answer is laid: a success where the first alone is not', async () => {
+  it('asks again at the next seed where the first answer left the picture, and the second answer is laid: a success where the first alone is not (a shape recoloured, taken away, added, moved, the picture greyed, a word recoloured)', async () => {
     const rows = ['local.recolor', 'local.remove', 'local.add', 'local.move'].map((t) => first(local, t));
-    rows.push(first(global, 'global.grayscale'));
+    rows.push(first(global, 'global.grayscale'), first(text, 'text.recolor'));
     for (const s of rows) {
       const edit = (retries: number) => judgedEdit(s, retries, s.target, (i) => i === 1);
       const once = await edit(0);
@@ -97,11 +97,11 @@ describe('retries', () => {
   });
 
   it('samples an edit the output step does not read once, and each further try at seed + k × candidates', async () => {
-    const word = first(text, 'text.recolor');
-    const plain = await editorAnswering(word.target, () => false);
-    await plain.ed.edit({ prompt: word.instruction, image: word.inputs[0]!, seed: 3, retries: 2 });
-    expect(plain.seeds).toEqual([3]);
     const s = first(local, 'local.recolor');
+    // an edit no reader of the output step reads (no thing, colour, word or background of the world named)
+    const plain = await editorAnswering(s.target, () => false);
+    await plain.ed.edit({ prompt: 'make it look nicer', image: s.inputs[0]!, seed: 3, retries: 2 });
+    expect(plain.seeds).toEqual([3]);
     const best = await editorAnswering(s.target, () => false);
     await best.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2, candidates: 2 });
     expect(best.seeds).toEqual([3, 5, 7]);
