@@ -42,7 +42,7 @@ import {
 } from './glyph.ts';
 import { creatureSprite, drawnOffShapes, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
-import { snapAdded, snapRedrawn } from './redrawn.ts';
+import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
 import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldGrounds, worldLight } from './world-light.ts';
 import { keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
@@ -465,7 +465,9 @@ export class MiniEditor {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
       const ink = keptShapesMask([moved], fitted, grow);
       return whole((out) => {
-        const copy = snapMoved(out, fitted, ink, around).taken;
+        // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels
+        const found = snapMoved(out, fitted, ink, around);
+        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, found.offset!, grow) ?? found.taken);
         // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
         const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
         return copy && erased ? layOver(copy, erased) : copy;
@@ -474,7 +476,12 @@ export class MiniEditor {
     const resized = resizedShape(prompt, seen);
     if (resized) {
       const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
-      return whole((out) => snapResized(out, fitted, resized.shape, scale, grow).taken);
+      return whole((out) => {
+        // where the answer shows it resized, the shape is redrawn at the size asked as the world draws it
+        const found = snapResized(out, fitted, resized.shape, scale, grow);
+        const redrawn = found.taken && snapRedrawnAt(out, fitted, resized.shape, found.offset!, grow, resized.to);
+        return redrawn ? layOver(redrawn, found.taken!) : found.taken;
+      });
     }
     // a shape recoloured, a shape taken away (the ground drawn where it was), or every shape restyled, redrawn in
     // the world's colour or style asked (redrawn.ts)

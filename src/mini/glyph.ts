@@ -247,9 +247,9 @@ export function wordRecolorAsked(labels: readonly string[], edit: string): WordR
  * The labels' font inks whole pixels at 64 px, so a word the world recolours keeps every pixel but its ink, which
  * takes the new colour in the picture's light (by day or by night, greyed in a grey picture). The answer shows the
  * recolour where at least `agreement` of the word's ink is nearer the new colour than the old ink, the ground and
- * every other text colour of the world;
- * the word's box is then laid: its ink in the new colour, every other pixel the picture's own. Else (the word left,
- * wiped, drawn in another colour; a picture not of the world) nothing is taken and `taken` is null.
+ * every other text colour of the world; the word's box is then laid: its ink in the new colour, every other pixel the
+ * picture's own. Else (the word left, wiped, drawn in another colour; a picture not of the world) nothing is taken
+ * and `taken` is null.
  */
 export function snapRecoloredWord(
   out: RGBImage,

@@ -48,7 +48,7 @@ import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor, typ
 import type { NewShape, SeenShape } from '../world/shapes-seen.ts';
 import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, type Style } from '../world/shapes.ts';
 import { dist2, MOVED_RIM, SAME } from './moved.ts';
-import { grown, keptShapesMask, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, silhouettes, type Taken } from './preserve.ts';
 import { INK_SHOWN } from './resized.ts';
 import { groundTime, worldGrounds } from './world-light.ts';
 
@@ -229,6 +229,46 @@ export function snapAdded(
     at: [best.cx / W, best.cy / H],
     taken: lay(out, picture, ground, [placed], grow),
   };
+}
+
+/**
+ * A shape of the picture the model moved by `offset` whole pixels (moved.ts snapMoved, on its ink) or resized with its
+ * centre moved so (resized.ts snapResized; `size`: the size asked), redrawn there as the world draws it — its style and
+ * its colour as the picture has them — at the centre within half a pixel of the offset, each way, whose drawing the
+ * answer `out` sides with most (2·agree − told + 2·inked − inks, against the picture with the shape taken away; on a
+ * tie, the whole-pixel offset). The world places a shape on half pixels at 64 px and draws its band, stripes and dots
+ * at one width from its centre at every size: a copy moved by whole pixels or scaled shows other pixels. Laid as
+ * snapRedrawn lays a shape, over the picture with the shape taken away (its old silhouette the world's ground); null
+ * where the shape is not read.
+ */
+export function snapRedrawnAt(
+  out: RGBImage,
+  picture: RGBImage,
+  shape: SeenShape,
+  offset: readonly [number, number],
+  grow = 1,
+  size: Size = shape.size as Size,
+): Taken | null {
+  const read = shapeAsDrawn(shape, picture, grow);
+  if (!read) return null;
+  const { width: W, height: H } = picture;
+  const ground = worldGrounds(picture);
+  const { ink } = inkColor(picture, read.ink, shape.color);
+  const old = silhouettes([shape], W, H, grow);
+  const bare = { ...picture, data: Uint8Array.from(picture.data) };
+  for (let q = 0; q < W * H; q++)
+    if (old[q]) bare.data.set(ground.subarray(Math.floor(q / W) * 3, Math.floor(q / W) * 3 + 3), q * 3);
+  let best: { score: number; d: Drawing } | null = null;
+  for (const fy of [0, -0.5, 0.5])
+    for (const fx of [0, -0.5, 0.5]) {
+      const { cx, cy, unit } = read.box;
+      const box = { cx: cx + offset[0] + fx * unit, cy: cy + offset[1] + fy * unit, half: (SIZES[size] * W) / 2, unit };
+      const d = { pixels: drawnPixels(shape.shape as Shape, read.style, box, W, H), ink, rivals: [] };
+      const { agree, told, inks, inked } = sides(out, bare, ground, d);
+      const score = 2 * agree - told + 2 * inked - inks;
+      if (!best || score > best.score) best = { score, d };
+    }
+  return lay(out, bare, ground, [best!.d], grow);
 }
 
 /**

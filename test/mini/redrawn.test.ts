@@ -8,7 +8,11 @@ import { answerFaintly, faintly, mix, under } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapAdded, snapRedrawn } from '../../src/mini/redrawn.ts';
+import { snapAdded, snapRedrawn, snapRedrawnAt } from '../../src/mini/redrawn.ts';
+import { MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
+import { keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
+import { snapResized } from '../../src/mini/resized.ts';
+import { SIZES } from '../../src/world/shapes.ts';
 import type { NewShape } from '../../src/world/shapes-seen.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
@@ -182,6 +186,41 @@ describe('snapRedrawn of a shape taken away', () => {
     expect(judged / taken).toBeGreaterThan(0.9);
     // the faint copy alone leaves a ghost the judge sees
     expect(judgedFaint).toBeLessThan(judged);
+  });
+});
+
+const movesAndResizes = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
+  (s) => s.task === 'local.move' || s.task === 'local.resize',
+);
+
+describe('snapRedrawnAt', () => {
+  it("redraws a shape a faint copy of the target moved or resized as the world draws it there: the target's pixels, at half pixels too", () => {
+    let [n, exact, half] = [0, 0, 0];
+    for (const s of movesAndResizes) {
+      const picture = s.inputs[0]!;
+      const id = (s.edit as { id: number }).id;
+      const [before, after] = [s.before!, s.after].map((sc) => sc.objects.find((o) => o.id === id)!);
+      const shape = { ...before!, color: before!.color as string };
+      const faint = faintly(s.target, picture);
+      // the whole-pixel offset the answer shows the shape at (moved.ts, resized.ts)
+      const offset =
+        s.task === 'local.move'
+          ? snapMoved(faint, picture, keptShapesMask([shape], picture, 1), silhouettes([shape], 64, 64, 1 + MOVED_RIM))
+              .offset
+          : snapResized(faint, picture, shape, SIZES[after!.size] / SIZES[before!.size]).offset;
+      if (!offset) continue;
+      const laid = snapRedrawnAt(faint, picture, shape, offset, 1, after!.size)!;
+      n++;
+      const wrong = [...laid.mask.keys()].filter(
+        (p) => laid.mask[p] && [0, 1, 2].some((c) => laid.image.data[p * 3 + c] !== s.target.data[p * 3 + c]),
+      );
+      if (wrong.length === 0) exact++;
+      const [wx, wy] = [(after!.x - before!.x) * 64, (after!.y - before!.y) * 64];
+      if (wrong.length === 0 && !(Number.isInteger(wx) && Number.isInteger(wy))) half++;
+    }
+    expect(n).toBeGreaterThan(30);
+    expect(exact / n).toBeGreaterThan(0.9);
+    expect(half).toBeGreaterThan(5);
   });
 });
 

@@ -65,6 +65,7 @@ describe('snapResized', () => {
     expect(taken / resizes.length).toBeGreaterThan(0.8);
     expect(reads / taken).toBeGreaterThan(0.9);
   });
+
   it('lays the world’s ground where the shape was, also on a row crowded with things (whose median is a thing’s colour)', () => {
     // the scene of a test chain's resize (row 111, turn 2): the triangle's base, the creature and the word's row
     // beside it cover more than half of row 21
@@ -158,7 +159,7 @@ describe('snapCreatureResized', () => {
 });
 
 describe('the editor', () => {
-  it("lays a resized shape the model drew over its answer, as the picture has it scaled; the raw answer is the model's", async () => {
+  it("lays a resized shape the model drew over its answer, redrawn at the size asked as the world draws it: the target's pixels; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
     const s = resizes.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
     const picture = s.inputs[0]!;
@@ -167,8 +168,8 @@ describe('the editor', () => {
     const laid = snapResized(faintly(s.target, picture), picture, shape, scale).taken!;
     const at = (img: RGBImage) => under(laid.mask, img);
     const edit = (preserve = true) => ed.edit({ prompt: s.instruction, image: picture, seed: 0, preserve });
-    expect(at((await edit()).image)).toEqual(at(laid.image));
-    expect(at((await edit(false)).image)).not.toEqual(at(laid.image));
+    expect(at((await edit()).image)).toEqual(at(s.target));
+    expect(at((await edit(false)).image)).not.toEqual(at(s.target));
   });
 
   it('lays a creature the model moved and resized over its answer', async () => {
