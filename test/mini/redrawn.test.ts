@@ -203,13 +203,15 @@ describe('snapRedrawnAt', () => {
       const shape = { ...before!, color: before!.color as string };
       const faint = faintly(s.target, picture);
       // the whole-pixel offset the answer shows the shape at (moved.ts, resized.ts)
-      const offset =
-        s.task === 'local.move'
-          ? snapMoved(faint, picture, keptShapesMask([shape], picture, 1), silhouettes([shape], 64, 64, 1 + MOVED_RIM))
-              .offset
-          : snapResized(faint, picture, shape, SIZES[after!.size] / SIZES[before!.size]).offset;
+      const move = s.task === 'local.move';
+      const offset = move
+        ? snapMoved(faint, picture, keptShapesMask([shape], picture, 1), silhouettes([shape], 64, 64, 1 + MOVED_RIM))
+            .offset
+        : snapResized(faint, picture, shape, SIZES[after!.size] / SIZES[before!.size]).offset;
       if (!offset) continue;
-      const laid = snapRedrawnAt(faint, picture, shape, offset, 1, after!.size)!;
+      // a move's offset shifts the shape's pixels; a resize's moves its scaled copy's centre from where it was seen
+      const at = move ? { offset } : { centre: [shape.x * 64 + offset[0], shape.y * 64 + offset[1]] as const };
+      const laid = snapRedrawnAt(faint, picture, shape, at, 1, after!.size)!;
       n++;
       const wrong = [...laid.mask.keys()].filter(
         (p) => laid.mask[p] && [0, 1, 2].some((c) => laid.image.data[p * 3 + c] !== s.target.data[p * 3 + c]),
