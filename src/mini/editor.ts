@@ -479,11 +479,12 @@ export class MiniEditor {
       return whole((out) => {
         // where the answer shows it resized, the shape is redrawn at the size asked as the world draws it
         const found = snapResized(out, fitted, resized.shape, scale, grow);
-        // (its copy centred where the shape was seen, moved by the offset the answer showed)
+        if (!found.taken || !found.offset) return null;
+        // (around its copy's centre: where the shape was seen, moved by the offset the answer showed)
         const { x = 0, y = 0 } = resized.shape;
-        const centre = [x * W + found.offset![0], y * H + found.offset![1]] as const;
-        const redrawn = found.taken && snapRedrawnAt(out, fitted, resized.shape, { centre }, grow, resized.to);
-        return redrawn ? layOver(redrawn, found.taken!) : found.taken;
+        const centre = [x * W + found.offset[0], y * H + found.offset[1]] as const;
+        const redrawn = snapRedrawnAt(out, fitted, resized.shape, { centre }, grow, resized.to);
+        return redrawn ? layOver(redrawn, found.taken) : found.taken;
       });
     }
     // a shape recoloured, a shape taken away (the ground drawn where it was), or every shape restyled, redrawn in

@@ -159,6 +159,18 @@ describe('snapCreatureResized', () => {
 });
 
 describe('the editor', () => {
+  it('leaves the shape as the picture has it where the answer did not resize it (nothing to redraw)', async () => {
+    const ed = await MiniEditor.load();
+    const s = resizes.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    answerFaintly(ed, s.target, () => false);
+    const { shape } = resized(s);
+    const around = silhouettes([shape], 64, 64, 2);
+    const at = (img: RGBImage) => under(around, img);
+    const out = await ed.edit({ prompt: s.instruction, image: picture, seed: 0, retries: 0 });
+    expect(at(out.image)).toEqual(at(picture));
+  });
+
   it("lays a resized shape the model drew over its answer, redrawn at the size asked as the world draws it: the target's pixels; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
     const s = resizes.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
