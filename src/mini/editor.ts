@@ -467,7 +467,7 @@ export class MiniEditor {
       return whole((out) => {
         // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels
         const found = snapMoved(out, fitted, ink, around);
-        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, { offset: found.offset! }, grow) ?? found.taken);
+        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, found.offset!, grow) ?? found.taken);
         // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
         const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
         return copy && erased ? layOver(copy, erased) : copy;
@@ -479,11 +479,9 @@ export class MiniEditor {
       return whole((out) => {
         // where the answer shows it resized, the shape is redrawn at the size asked as the world draws it
         const found = snapResized(out, fitted, resized.shape, scale, grow);
-        if (!found.taken || !found.offset) return null;
-        // (around its copy's centre: where the shape was seen, moved by the offset the answer showed)
-        const { x = 0, y = 0 } = resized.shape;
-        const centre = [x * W + found.offset[0], y * H + found.offset[1]] as const;
-        const redrawn = snapRedrawnAt(out, fitted, resized.shape, { centre }, grow, resized.to);
+        if (!found.taken) return null;
+        // about its own centre, which a resize keeps (the model's copy may sit a pixel off)
+        const redrawn = snapRedrawnAt(out, fitted, resized.shape, 'in place', grow, resized.to);
         return redrawn ? layOver(redrawn, found.taken) : found.taken;
       });
     }

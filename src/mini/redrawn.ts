@@ -232,11 +232,11 @@ export function snapAdded(
 }
 
 /**
- * A shape of the picture the model moved (`at.offset`: the whole pixels moved.ts snapMoved shifted its ink by) or
- * resized (`at.centre`: where resized.ts snapResized centred its scaled copy, in pixels; `size`: the size asked),
- * redrawn there as the world draws it — its style and its colour as the picture has them — at the centre within half a
- * pixel of it, each way, on the world's half-pixel grid, whose drawing the answer `out` sides with most
- * (2·agree − told + 2·inked − inks, against the picture with the shape taken away; on a tie, the centre given). The
+ * A shape of the picture the model moved by `offset` whole pixels (moved.ts snapMoved, on its ink), redrawn there as
+ * the world draws it — its style and its colour as the picture has them — at the centre within half a pixel of the
+ * offset, each way, whose drawing the answer `out` sides with most (2·agree − told + 2·inked − inks, against the
+ * picture with the shape taken away; on a tie, the whole-pixel offset); or, with `offset` 'in place', resized to
+ * `size` about its own centre, which the world keeps (the model's copy may sit a pixel off; resized.ts found it). The
  * world places a shape on half pixels at 64 px and draws its band, stripes and dots at one width from its centre at
  * every size: a copy moved by whole pixels or scaled shows other pixels. Laid as snapRedrawn lays a shape, over the
  * picture with the shape taken away (its old silhouette the world's ground); null where the shape is not read.
@@ -245,7 +245,7 @@ export function snapRedrawnAt(
   out: RGBImage,
   picture: RGBImage,
   shape: SeenShape,
-  at: { offset: readonly [number, number] } | { centre: readonly [number, number] },
+  offset: readonly [number, number] | 'in place',
   grow = 1,
   size: Size = shape.size as Size,
 ): Taken | null {
@@ -259,13 +259,17 @@ export function snapRedrawnAt(
   for (let q = 0; q < W * H; q++)
     if (old[q]) bare.data.set(ground.subarray(Math.floor(q / W) * 3, Math.floor(q / W) * 3 + 3), q * 3);
   const { unit } = read.box;
-  const grid = (v: number) => Math.round(v / (unit / 2)) * (unit / 2);
-  const [cx, cy] = 'centre' in at ? at.centre.map(grid) : [read.box.cx + at.offset[0], read.box.cy + at.offset[1]];
+  const half = (SIZES[size] * W) / 2;
+  const drawing = (cx: number, cy: number) => ({
+    pixels: drawnPixels(shape.shape as Shape, read.style, { cx, cy, half, unit }, W, H),
+    ink,
+    rivals: [],
+  });
+  if (offset === 'in place') return lay(out, bare, ground, [drawing(read.box.cx, read.box.cy)], grow);
   let best: { score: number; d: Drawing } | null = null;
   for (const fy of [0, -0.5, 0.5])
     for (const fx of [0, -0.5, 0.5]) {
-      const box = { cx: cx! + fx * unit, cy: cy! + fy * unit, half: (SIZES[size] * W) / 2, unit };
-      const d = { pixels: drawnPixels(shape.shape as Shape, read.style, box, W, H), ink, rivals: [] };
+      const d = drawing(read.box.cx + offset[0] + fx * unit, read.box.cy + offset[1] + fy * unit);
       const { agree, told, inks, inked } = sides(out, bare, ground, d);
       const score = 2 * agree - told + 2 * inked - inks;
       if (!best || score > best.score) best = { score, d };

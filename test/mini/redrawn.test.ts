@@ -209,9 +209,8 @@ describe('snapRedrawnAt', () => {
             .offset
         : snapResized(faint, picture, shape, SIZES[after!.size] / SIZES[before!.size]).offset;
       if (!offset) continue;
-      // a move's offset shifts the shape's pixels; a resize's moves its scaled copy's centre from where it was seen
-      const at = move ? { offset } : { centre: [shape.x * 64 + offset[0], shape.y * 64 + offset[1]] as const };
-      const laid = snapRedrawnAt(faint, picture, shape, at, 1, after!.size)!;
+      // a move's offset shifts the shape's pixels; a resize keeps the centre
+      const laid = snapRedrawnAt(faint, picture, shape, move ? offset : 'in place', 1, after!.size)!;
       n++;
       const wrong = [...laid.mask.keys()].filter(
         (p) => laid.mask[p] && [0, 1, 2].some((c) => laid.image.data[p * 3 + c] !== s.target.data[p * 3 + c]),
