@@ -87,7 +87,11 @@ function sameSize(a: RGBImage, b: RGBImage, what: string): void {
     throw new Error(`${what}: sizes differ (${a.width}x${a.height} and ${b.width}x${b.height})`);
 }
 
-/** Per-pixel edit mask in [0, 1] (1: take the model's pixel), width×height, row-major. */
+/**
+ * Per-pixel edit mask in [0, 1] (1: take the model's pixel), width×height, row-major. `kept`: pixels whose change is
+ * no edit (a thing the edit leaves alone, kept as the input has it): they neither count as edited nor grow the mask
+ * over the ground around them.
+ */
 export function editMask(
   output: RGBImage,
   roundTrip: RGBImage,
