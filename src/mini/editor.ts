@@ -36,15 +36,15 @@ import {
   type GlyphEdit,
   glyphEdit,
   replacementNote,
-  snapRecoloredWord,
+  recoloredWordReader,
   snapToGlyph,
   wordRecolorAsked,
 } from './glyph.ts';
-import { creatureSprite, drawnOffShapes, MOVED_RIM, snapMoved } from './moved.ts';
+import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldGrounds, worldLight } from './world-light.ts';
-import { keptDrawnMask, withRim } from './kept-drawn.ts';
+import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
 import { composite, editMask, grown, keptShapesMask, layOver, maskImage, silhouettes, type Taken } from './preserve.ts';
@@ -455,7 +455,10 @@ export class MiniEditor {
     if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
     // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
     const recolor = wordRecolorAsked(this.pipe.tokenizer.labels(prompt), prompt);
-    if (recolor) return whole((out) => snapRecoloredWord(out, fitted, recolor).taken);
+    if (recolor) {
+      const read = recoloredWordReader(fitted, recolor);
+      return whole((out) => read(out).taken);
+    }
     if (!seen) return null;
     // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)
     const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;
@@ -507,8 +510,7 @@ export class MiniEditor {
     if (added) return whole((out) => snapAdded(out, fitted, added, grow).taken);
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
-    // (off the world's ground: a row crowded with things has a median that is not its ground)
-    const drawn = to || movesCreature(prompt) ? drawnOffShapes(fitted, seen, worldGrounds(fitted)) : null;
+    const drawn = to || movesCreature(prompt) ? drawnOffWorld(fitted, seen) : null;
     const creature = drawn && creatureSprite(fitted, seen, drawn);
     if (!creature) return null;
     if (to) return whole((out) => snapCreatureResized(out, fitted, creature, to, grow).taken);

@@ -257,10 +257,21 @@ export function snapRecoloredWord(
   recolor: WordRecolor,
   agreement = GLYPH_AGREEMENT,
 ): { agreement: number; taken: Taken | null } {
-  const none = { agreement: 0, taken: null };
+  return recoloredWordReader(picture, recolor, agreement)(out);
+}
+
+/**
+ * snapRecoloredWord for one picture, read once — the word found, its ink and the colours lit — for the answers of
+ * every try (the editor's reader).
+ */
+export function recoloredWordReader(
+  picture: RGBImage,
+  recolor: WordRecolor,
+  agreement = GLYPH_AGREEMENT,
+): (out: RGBImage) => { agreement: number; taken: Taken | null } {
   const found = findWord(picture, recolor.word);
   const time = groundTime(worldGrounds(picture));
-  if (!found || !time) return none;
+  if (!found || !time) return () => ({ agreement: 0, taken: null });
   const grey = picture.data.every((v, i) => i % 3 !== 0 || (v === picture.data[i + 1] && v === picture.data[i + 2]));
   const look = { time, grayscale: grey };
   const to = lit(TEXT_COLORS[recolor.to], look);
@@ -269,18 +280,21 @@ export function snapRecoloredWord(
   const { width: S, height: H } = picture;
   const stamp = createImage(S, H);
   drawWord(stamp, recolor.word, found, [255, 255, 255]);
-  const d = out.data;
-  const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
-  let [agree, inks] = [0, 0];
-  for (let p = 0; p < S * H * 3; p += 3) {
-    if (!stamp.data[p]) continue;
-    inks++;
-    const near = dist(p, to);
-    if (near < Math.min(dist(p, found.ink), dist(p, found.ground)) && rivals.every((c) => near <= dist(p, c))) agree++;
-  }
-  const share = inks ? agree / inks : 0;
-  if (share < agreement) return { agreement: share, taken: null };
   const ink = Uint8Array.from({ length: S * H }, (_, p) => (stamp.data[p * 3] ? 1 : 0));
   const box = maskBox(ink, S, H)!;
-  return { agreement: share, taken: layBox(picture, box, (p) => (stamp.data[p] ? to : null)) };
+  return (out) => {
+    const d = out.data;
+    const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
+    let [agree, inks] = [0, 0];
+    for (let p = 0; p < S * H * 3; p += 3) {
+      if (!stamp.data[p]) continue;
+      inks++;
+      const near = dist(p, to);
+      if (near < Math.min(dist(p, found.ink), dist(p, found.ground)) && rivals.every((c) => near <= dist(p, c)))
+        agree++;
+    }
+    const share = inks ? agree / inks : 0;
+    if (share < agreement) return { agreement: share, taken: null };
+    return { agreement: share, taken: layBox(picture, box, (p) => (stamp.data[p] ? to : null)) };
+  };
 }

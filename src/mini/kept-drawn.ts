@@ -29,6 +29,15 @@ const SAME_GROUND = 12;
 const SAME_ROWS = 0.9;
 
 /**
+ * The pixels a picture of the world draws off its shapes `seen` (moved.ts drawnOffShapes), each row's ground read as
+ * the world's background (world-light.ts worldGrounds): a row crowded with things — the creature beside a wide
+ * shape's base — has a median that is a thing's colour, and its ground would read as drawn.
+ */
+export function drawnOffWorld(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array {
+  return drawnOffShapes(picture, seen, worldGrounds(picture));
+}
+
+/**
  * 1 on the pixels of the creature (with `keep.creature`) and of the word (with `keep.word`) a picture of the world
  * shows off its shapes `seen`; all 0 for a picture that is not the world's (above).
  */
@@ -41,7 +50,7 @@ export function keptDrawnMask(
   const out = new Uint8Array(W * H);
   if (!keep.creature && !keep.word) return out;
   if (!groundTime(rowGrounds(picture))) return out;
-  const drawn = drawnOffShapes(picture, seen, worldGrounds(picture));
+  const drawn = drawnOffWorld(picture, seen);
   if (drawn.reduce((n, v) => n + v, 0) > MOST_DRAWN * W * H) return out;
   const creature = creatureSprite(picture, seen, drawn);
   for (let p = 0; p < W * H; p++) if (drawn[p] && (creature?.[p] ? keep.creature : keep.word)) out[p] = 1;
@@ -72,7 +81,7 @@ export function withRim(
   for (let y = 0; y < H; y++)
     if ([0, 1, 2].every((c) => Math.abs(was[y * 3 + c]! - now[y * 3 + c]!) <= SAME_GROUND)) same++;
   if (same < SAME_ROWS * H) return kept;
-  const drawn = drawnOffShapes(picture, [...shapes.kept, ...shapes.edited], worldGrounds(picture));
+  const drawn = drawnOffWorld(picture, [...shapes.kept, ...shapes.edited]);
   const [rim, inside, named] = [
     grown(kept, W, H, RIM),
     silhouettes(shapes.kept, W, H, 1),

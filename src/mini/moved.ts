@@ -107,8 +107,7 @@ export function rowGrounds(picture: RGBImage): Uint8Array {
 /**
  * The pixels a picture of the world draws off the shapes `seen` (1 = drawn): those this far from their row's ground
  * in some channel, outside every shape's silhouette grown by 2 — the creature's and the word's. `ground`: each row's,
- * its median colour unless the caller has better (world-light.ts worldGrounds: a row crowded with things — the
- * creature beside a wide shape — has a median that is a thing's colour, and its ground would read as drawn).
+ * its median colour unless the caller has the world's (kept-drawn.ts drawnOffWorld).
  */
 export function drawnOffShapes(
   picture: RGBImage,
