@@ -26,6 +26,7 @@ import {
   removedShape,
   restyleAsked,
   namesOtherwise,
+  newScene,
   notThereNote,
   type SeenShape,
   shapesKept,
@@ -43,7 +44,7 @@ import {
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import { backgroundShown, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import { backgroundShown, groundLaid, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
 import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -66,7 +67,7 @@ import {
   typosNote,
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
-import { type Size, SIZES, type Style } from '../world/shapes.ts';
+import { ANY_SHAPE_NOUNS, SHAPE_NOUN, type Size, SIZES, type Style } from '../world/shapes.ts';
 import { backgroundAsked } from '../world/phrases.ts';
 
 /**
@@ -78,6 +79,9 @@ interface Snapped {
   shown: number;
 }
 type Snap = (out: RGBImage) => Snapped;
+
+/** A shape, the creature or any thing named: an instruction that draws it is more than a background change. */
+const NAMES_A_THING = new RegExp(`\\b(?:${SHAPE_NOUN}|(?:${ANY_SHAPE_NOUNS.join('|')}|character|creature)s?\\b)`, 'i');
 
 /** A reader that takes a thing whole or not at all. */
 const whole =
@@ -304,7 +308,8 @@ export class MiniEditor {
     }
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
-    const preserve = o.preserve !== false;
+    // (the creature put in a new scene keeps nothing of the picture: the answer is the model's as it drew it)
+    const preserve = o.preserve !== false && !newScene(read);
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
     const phrased = worldColors(worldPhrasing(read) ?? read);
@@ -331,17 +336,13 @@ export class MiniEditor {
       // (resized.ts); a shape recoloured, restyled, taken away or added, redrawn as the world draws it (redrawn.ts)
       const snap = keeps ? this.snapFor(asked, fitted[0].image, glyph, seen) : null;
       const picture = fitted[0].image;
-      // a background asked, read in the answer's ground (nothing laid from it)
-      const ground = snap || tone ? null : backgroundAsked(asked);
-      // how much of the edit an answer shows, as the output step reads it (its reader, the world's grey or light, or
-      // the background asked)
+      // how much of the edit an answer shows, as the output step reads it (its reader, or the world's grey or light)
       const look = (out: RGBImage): Snapped => {
         if (snap) return snap(out);
-        const shows = tone ? toneShown(tone, out, picture) : !ground || backgroundShown(out, picture, ground);
-        return { taken: null, shown: shows ? 1 : 0 };
+        return { taken: null, shown: !tone || toneShown(tone, out, picture) ? 1 : 0 };
       };
       // asked again, where the answer shows less of the edit than all (retries)
-      const reads = snap || tone || ground;
+      const reads = snap || tone;
       const again = keeps && reads ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
       const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
       const image = await this.answer(
@@ -412,6 +413,7 @@ export class MiniEditor {
    */
   async answerAs(prompt: string, out: RGBImage, input: RGBImage): Promise<RGBImage> {
     const read = this.pipe.tokenizer.asRead(prompt);
+    if (newScene(read)) return this.answer(out, input, await fitSquare(input, this.resolution, this.resize), false);
     const seen = await shapesSeen(input, this.resize);
     const asked = asWorldNames(worldColors(worldPhrasing(read) ?? read), seen);
     const fitted = await fitSquare(input, this.resolution, this.resize);
@@ -458,6 +460,18 @@ export class MiniEditor {
     if (recolor) {
       const read = recoloredWordReader(fitted, recolor);
       return whole((out) => read(out).taken);
+    }
+    // a background changed, the picture's ground laid in the world's background asked (world-light.ts groundLaid)
+    // where the answer shows it; a tone edit's words read as one (a colour named with "background") are the tone's
+    const ground = toneEdit(prompt) ? null : backgroundAsked(prompt);
+    if (ground) {
+      // (a new scene described on a background — "show this character … on a sand background with a circle" — is
+      // no change of the picture's: its ground is not laid, the answer is read for the background asked)
+      const laid = NAMES_A_THING.test(prompt) ? null : groundLaid(fitted, ground);
+      return (out) => {
+        const shown = backgroundShown(out, fitted, ground);
+        return { taken: shown ? laid : null, shown: shown ? 1 : 0 };
+      };
     }
     if (!seen) return null;
     // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)

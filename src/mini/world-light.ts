@@ -29,6 +29,7 @@ import type { ToneEdit } from '../world/tone-edits.ts';
 import { sameBackground } from '../world/compose.ts';
 import type { Background } from '../world/scene.ts';
 import { dist2, rowGrounds, SAME } from './moved.ts';
+import type { Taken } from './preserve.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
 export const LIGHT_AGREEMENT = 0.5;
@@ -133,6 +134,49 @@ export function backgroundShown(out: RGBImage, picture: RGBImage, asked: Backgro
   if (!time) return true;
   const read = backgroundOf(rowGrounds(out));
   return !!read && sameBackground(read.background, asked) && read.time === time;
+}
+
+/**
+ * A pixel within this much (0–255, every channel) of its row's ground as the world draws it is the picture's ground.
+ * Tight: the creature's eye whites are 6 levels off a white ground at night, and a picture of the world (or the output
+ * step's answer to one) has its ground exactly.
+ */
+const GROUND = 4;
+
+/**
+ * The background `asked` as the world draws it, on the ground of `picture` (the world's, by day or by night): the
+ * pixels within GROUND of their row's ground (worldGrounds), each given its row's colour in the background asked, lit
+ * as the picture is — what is drawn on the ground (the shapes' ink, the creature, the word) is not taken, and an
+ * outline's inside or a letter's gap is ground, as the world draws it. The output step lays it over an answer that
+ * shows the change (backgroundShown): the model's ground comes out of the autoencoder a few levels off, and where the
+ * old ground was near the new (a gradient's end) the edit mask keeps the picture's own, a band of the old background
+ * that makes the picture's ground no background of the world's for every later turn. Null for a picture whose ground
+ * is none of the world's, or grey (the world's grey of a background is not the background).
+ */
+export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
+  const { width: W, height: H, data } = picture;
+  const time = groundTime(rowGrounds(picture));
+  if (!time || isGray(picture)) return null;
+  const ground = worldGrounds(picture);
+  const image = { width: W, height: H, data: new Uint8Array(W * H * 3) };
+  const mask = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    const to = lit(backgroundRow(asked, y, H), { time, grayscale: false });
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      if ([0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > GROUND)) continue;
+      image.data.set(to, p * 3);
+      mask[p] = 1;
+    }
+  }
+  return { image, mask };
+}
+
+/** Whether every pixel of `img` is a grey (r = g = b). */
+function isGray(img: RGBImage): boolean {
+  const d = img.data;
+  for (let i = 0; i < d.length; i += 3) if (d[i] !== d[i + 1] || d[i] !== d[i + 2]) return false;
+  return true;
 }
 
 /**

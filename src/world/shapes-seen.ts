@@ -553,16 +553,27 @@ export function namedOtherwise(
 const WRITES = /^(?:write|rewrite|spell|rename|retitle)\b/i;
 
 /**
+ * Whether an instruction puts the picture's creature in a new scene ("show this character … on a sand background
+ * with …", the world's character.scene): it speaks of the creature and of a background, and every pixel is drawn
+ * anew — nothing of the picture is kept but who the creature is.
+ */
+export function newScene(edit: string): boolean {
+  const words = edit.toLowerCase().split(/[^\p{L}]+/u);
+  return words.some((w) => CREATURE_WORDS.has(w)) && words.includes('background');
+}
+
+/**
  * Whether an edit leaves the picture's creature and its word alone, for the editor to keep them as the picture has
  * them (mini/kept-drawn.ts): the creature unless the edit speaks of it (the world's placements and new scenes), the
  * word unless the edit speaks of text, quotes a label or writes; neither for a tone edit (tone-edits.ts: day and
- * night, grayscale).
+ * night, grayscale) nor for the creature put in a new scene (a new background: the picture's word is not in it).
  */
 export function drawnKept(edit: string): { creature: boolean; word: boolean } {
   // a tone edit changes the whole picture's light or colour, theirs too
   if (toneEdit(edit)) return { creature: false, word: false };
   const words = edit.toLowerCase().split(/[^\p{L}]+/u);
   const has = (set: ReadonlySet<string>) => words.some((w) => set.has(w));
+  if (newScene(edit)) return { creature: false, word: false };
   return {
     creature: !has(CREATURE_WORDS),
     word: !has(TEXT_WORDS) && !/['"‘’“”]/.test(edit) && !WRITES.test(bareCommand(edit)),

@@ -1,12 +1,15 @@
 // The world's own light for a day/night edit the model made (src/mini/world-light.ts): night is the world's
 // transform of the day picture and day its inverse; an answer that relit the picture takes the world's light, one
-// that left it takes nothing; and the editor gives the input relit so. Grayscale likewise, in the world's grey.
+// that left it takes nothing; and the editor gives the input relit so. Grayscale likewise, in the world's grey; a
+// background changed, laid on the picture's ground as the world draws it.
 import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
+import { layOver } from '../../src/mini/preserve.ts';
 import {
   backgroundShown,
+  groundLaid,
   snapGray,
   snapLight,
   worldGray,
@@ -119,7 +122,57 @@ describe('backgroundShown', () => {
   });
 });
 
+describe('groundLaid', () => {
+  it("lays the background asked on the picture's ground as the world draws it: laid over the picture, the target exactly, by day and by night", () => {
+    const times = new Set<string>();
+    for (const s of backgrounds) {
+      const picture = s.inputs[0]!;
+      const laid = groundLaid(picture, s.after.background);
+      times.add(s.before!.time);
+      // the world's grey of a background is not the background: nothing laid on a grey picture
+      expect(groundLaid(worldGray(picture), s.after.background), s.instruction).toBeNull();
+      const out = layOver(laid!, { image: picture, mask: new Float32Array(64 * 64) }).image;
+      expect(out.data, s.instruction).toEqual(s.target.data);
+    }
+    expect(times).toEqual(new Set(['day', 'night']));
+  });
+
+  it("lays nothing on a picture whose ground is none of the world's", () => {
+    const data = new Uint8Array(64 * 64 * 3);
+    for (let p = 0; p < 64 * 64; p++) data.set([(p >> 6) * 4, 255 - (p >> 6) * 2, 90], p * 3);
+    expect(groundLaid({ width: 64, height: 64, data }, backgrounds[0]!.after.background)).toBeNull();
+  });
+});
+
 describe('the editor', () => {
+  it('gives the target of a background change where the model answered it faintly, a gradient ending near the new colour too', async () => {
+    const ed = await MiniEditor.load();
+    // the picture's ground a gradient from the colour asked (no band of the old gradient's end left where it is
+    // near the new colour)
+    const s = backgrounds.find((s) => {
+      const [was, asked] = [s.before!.background, s.after.background];
+      return was.kind === 'gradient' && asked.kind === 'solid' && [was.from, was.to].includes(asked.color);
+    })!;
+    answerFaintly(ed, s.target);
+    const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+    expect(out.data).toEqual(s.target.data);
+  });
+
+  it('keeps nothing of the picture for the creature put in a new scene on a background: the answer as the model drew it', async () => {
+    const ed = await MiniEditor.load();
+    // pictures with a word and shapes (none of them in the new scene)
+    const scenes = [...streamSamples({ split: 'test', seed: 5, families: ['character'], count: 300 })].filter(
+      (s) => s.task === 'character.scene' && s.before!.text && s.before!.objects.length,
+    );
+    expect(scenes.length).toBeGreaterThan(2);
+    for (const s of scenes.slice(0, 3)) {
+      answerFaintly(ed, s.target, () => true, 1); // the model answers the target itself
+      ed.pipe.run = async (reqs) => reqs.map(() => s.target);
+      const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+      expect(out.data, s.instruction).toEqual(s.target.data);
+    }
+  });
+
   it("gives the input in the world's grey where the model greyed it", async () => {
     const ed = await MiniEditor.load();
     const s = greys[0]!;

@@ -522,6 +522,7 @@ describe('drawnKept', () => {
       ["write 'OWL' in red instead", 'creature'],
       ['make the creature small and the word blue', ''],
       ['make it night', ''], // the whole picture's light: theirs too
+      ['show this character, small, on the right on a sand background with a large purple circle', ''], // a new scene
       ['turn the whole image into shades of gray', ''],
     ];
     for (const [edit, want] of cases) {
@@ -530,7 +531,7 @@ describe('drawnKept', () => {
     }
   });
 
-  it("keeps the creature on every world edit but the character's, the word on every one but a text edit; neither on a tone edit", () => {
+  it("keeps the creature on every world edit but the character's, the word on every one but a text edit and the creature's new scene; neither on a tone edit", () => {
     let n = 0;
     for (const s of streamSamples({ split: 'test', seed: 5, count: 700 }))
       for (const t of s.turns ?? [s]) {
@@ -538,7 +539,7 @@ describe('drawnKept', () => {
         const k = drawnKept(t.instruction);
         const tone = t.task === 'global.daynight' || t.task === 'global.grayscale';
         expect(k.creature, t.instruction).toBe(!t.task.startsWith('character.') && !tone);
-        expect(k.word, t.instruction).toBe(!t.task.startsWith('text.') && !tone);
+        expect(k.word, t.instruction).toBe(!t.task.startsWith('text.') && !tone && t.task !== 'character.scene');
         n++;
       }
     expect(n).toBeGreaterThan(500);
