@@ -1,6 +1,6 @@
 // Line plots drawn by hand into an RGBImage (no plotting library): panels of series over x (turns, training
 // steps), linear or log y. The multi-turn plot is two panels over the turns,
-// left PSNR in dB (to the target, unedited region to the turn's input, drift), right rates (edit success,
+// left PSNR in dB (to the target, unedited region to the turn's input, drift, drift licensed), right rates (edit success,
 // character identity kept). Text uses the world's 5x7 font, so labels are upper case.
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
@@ -148,7 +148,10 @@ export const SERIES_COLORS: RGB[] = [
 export function plotCurves(curve: CurvePoint[], maxPsnr: number, title: string): RGBImage {
   const top = Math.min(
     maxPsnr,
-    Math.max(40, ...curve.flatMap((p) => [p.psnr ?? 0, p.uneditedPsnr ?? 0, p.driftPsnr ?? 0])),
+    Math.max(
+      40,
+      ...curve.flatMap((p) => [p.psnr ?? 0, p.uneditedPsnr ?? 0, p.driftPsnr ?? 0, p.licensedDriftPsnr ?? 0]),
+    ),
   );
   const pts = (f: (p: CurvePoint) => number | null) => curve.map((p, i): [number, number | null] => [i + 1, f(p)]);
   const turns = curve.map((_, i) => i + 1);
@@ -165,6 +168,7 @@ export function plotCurves(curve: CurvePoint[], maxPsnr: number, title: string):
         { label: 'to target', color: SERIES_COLORS[0], points: pts((p) => p.psnr) },
         { label: 'unedited', color: SERIES_COLORS[2], points: pts((p) => p.uneditedPsnr) },
         { label: 'drift', color: SERIES_COLORS[3], points: pts((p) => p.driftPsnr) },
+        { label: 'licensed', color: SERIES_COLORS[5], points: pts((p) => p.licensedDriftPsnr ?? null) },
       ],
     },
     {

@@ -2,15 +2,17 @@
 // as they are now, against the same dataset's ground truth. When a check changes (a fairer rule, a fixed reader),
 // every earlier run can be scored by the new rule without running its model again, so old and new numbers stay
 // comparable. Only the verdicts change (success, failures, the character identity of chain turns): the outputs and
-// the pixel metrics are the run's own.
+// the pixel metrics are the run's own — but for the licensed drift of chain turns (drift.ts), measured from the
+// saved outputs where a run made before the bench had it lacks it.
 
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { readImage, type RGBImage } from '../image/rgb.ts';
 import { judge } from './analyze.ts';
-import { loadBench } from './kontextbench.ts';
+import { dataPath, loadBench } from './kontextbench.ts';
 import { summarize, type Results } from './report.ts';
-import { chainVerdict, identityKept, type SampleResult } from './run.ts';
+import { ChainDrift } from './drift.ts';
+import { chainVerdict, identityKept, readMask, type SampleResult } from './run.ts';
 
 export interface RejudgeSummary {
   results: Results;
@@ -48,11 +50,26 @@ export async function rejudge(results: Results, dir: string, data: string = resu
       if (truth.turns?.length !== s.turns.length)
         throw new UserError(`row '${s.key}': the dataset's turns do not match the results' (give the run's --data)`);
       const turns = [];
+      const row = rows.get(s.key)!;
+      let drift: ChainDrift | null = null;
       for (const [k, t] of s.turns.entries()) {
         const want = truth.turns[k]!;
         const img = await output(s, t.output);
         const v = judge(want.edit, want.scene_before, want.scene_after, img);
-        turns.push({ ...t, success: v.success, failures: v.failures, identity: identityKept(img, want.scene_after) });
+        const judged = {
+          ...t,
+          success: v.success,
+          failures: v.failures,
+          identity: identityKept(img, want.scene_after),
+        };
+        // the licensed drift of a run made before the bench had it, from its saved outputs
+        if (t.licensedDriftPsnr === undefined) {
+          drift ??= new ChainDrift(img.width);
+          drift.turn(await readMask(dataPath(row, want.mask_file)), want.edit, want.scene_after);
+          const target = await readImage(dataPath(row, want.target_file));
+          judged.licensedDriftPsnr = drift.psnr(img, target).licensedDriftPsnr;
+        }
+        turns.push(judged);
       }
       next = { ...s, turns, ...chainVerdict(turns) };
     }

@@ -4,7 +4,8 @@
 // over the samples that have them (uneditedPsnr is undefined where the mask covers the whole image: day/night,
 // grayscale, new-scene character reference, text-to-image). PSNR is capped at MAX_PSNR (100 dB = identical).
 // Multi-turn chains count per turn: families.multiturn.* are means over all turns, and .curve has one point per
-// turn (success, PSNR to the target, unedited PSNR to the turn's input, drift PSNR, character identity kept).
+// turn (success, PSNR to the target, unedited PSNR to the turn's input, drift PSNR — strict, and with the places the
+// words left free licensed: drift.ts —, character identity kept).
 // overall.* is over the single-turn samples (the five families and text-to-image).
 
 import { writeFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ export interface Metrics {
 export interface CurvePoint extends Metrics {
   turn: number;
   driftPsnr: number | null;
+  /** drift with the places an add or a move could put its shape licensed (drift.ts); absent in older runs */
+  licensedDriftPsnr?: number | null;
   identity: number | null;
 }
 
@@ -44,6 +47,7 @@ export interface FamilyMetrics extends Metrics {
   /** multi-turn only */
   identity?: number | null;
   driftPsnr?: number | null;
+  licensedDriftPsnr?: number | null;
   curve?: CurvePoint[];
 }
 
@@ -93,6 +97,7 @@ function curveOf(chains: SampleResult[]): CurvePoint[] {
       turn: k + 1,
       ...metricsOf(at),
       driftPsnr: mean(at.map((t) => t.driftPsnr)),
+      licensedDriftPsnr: mean(at.map((t) => t.licensedDriftPsnr ?? null)),
       identity: rate(at.map((t) => t.identity)),
     };
   });
@@ -133,6 +138,7 @@ export function summarize(
         n: of.length,
         identity: rate(turns.map((t) => t.identity)),
         driftPsnr: mean(turns.map((t) => t.driftPsnr)),
+        licensedDriftPsnr: mean(turns.map((t) => t.licensedDriftPsnr ?? null)),
         curve: curveOf(of),
       };
     } else families[f] = { category, ...metricsOf(of) };
@@ -206,11 +212,12 @@ export function formatTable(r: Results): string {
   }
   const curve = r.families.multiturn?.curve;
   if (curve?.length) {
-    lines.push('  multi-turn by turn:   success   PSNR  unedited  drift  identity');
+    lines.push('  multi-turn by turn:   success   PSNR  unedited  drift  licensed  identity');
     for (const p of curve) {
       lines.push(
         `    turn ${p.turn}             ${fmt(p.success, true).padStart(7)} ${fmt(p.psnr).padStart(6)} ` +
-          `${fmt(p.uneditedPsnr).padStart(9)} ${fmt(p.driftPsnr).padStart(6)} ${fmt(p.identity, true).padStart(9)}`,
+          `${fmt(p.uneditedPsnr).padStart(9)} ${fmt(p.driftPsnr).padStart(6)} ` +
+          `${fmt(p.licensedDriftPsnr ?? null).padStart(9)} ${fmt(p.identity, true).padStart(9)}`,
       );
     }
   }
@@ -227,14 +234,14 @@ const img = (src: string | null, label: string): string =>
 function metricsTable(rows: [string, Metrics][], extra = false): string {
   const head =
     '<tr><th></th><th>n</th><th>success</th><th>PSNR</th><th>SSIM</th><th>unedited PSNR</th>' +
-    `${extra ? '<th>drift PSNR</th><th>identity kept</th>' : ''}</tr>`;
+    `${extra ? '<th>drift PSNR</th><th>drift PSNR, named cells licensed</th><th>identity kept</th>' : ''}</tr>`;
   const body = rows
     .map(([name, m]) => {
       const c = m as CurvePoint;
       return (
         `<tr><td>${esc(name)}</td><td>${m.n}</td><td>${fmt(m.success, true)}</td><td>${fmt(m.psnr)}</td>` +
         `<td>${fmt(m.ssim)}</td><td>${fmt(m.uneditedPsnr)}</td>` +
-        `${extra ? `<td>${fmt(c.driftPsnr)}</td><td>${fmt(c.identity, true)}</td>` : ''}</tr>`
+        `${extra ? `<td>${fmt(c.driftPsnr)}</td><td>${fmt(c.licensedDriftPsnr ?? null)}</td><td>${fmt(c.identity, true)}</td>` : ''}</tr>`
       );
     })
     .join('\n');

@@ -3,8 +3,8 @@
 // Synthetic rows (with ground truth) are scored: PSNR and SSIM to the target, PSNR outside the edit mask to the
 // input ("unedited PSNR": did the model leave alone what it was not asked to touch), and edit success from the
 // analyzer. Multi-turn rows run their 5 turns with the model's own output fed back as the next turn's input, and
-// add per turn: drift PSNR (to the turn's target, on the pixels no turn so far was allowed to change) and whether
-// the character's identity can still be read. Real KontextBench rows have no ground truth: outputs only.
+// add per turn: drift PSNR (to the turn's target, on the pixels no turn so far was allowed to change; also with the
+// places the words left free licensed: drift.ts) and whether the character's identity can still be read. Real KontextBench rows have no ground truth: outputs only.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -17,6 +17,7 @@ import type { Scene } from '../world/scene.ts';
 import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord } from '../world/split.ts';
 import type { Family } from '../world/tasks.ts';
 import { identityIn, judge } from './analyze.ts';
+import { ChainDrift } from './drift.ts';
 import { dataPath, loadBench, type BenchData, type BenchRow } from './kontextbench.ts';
 import { OutputNames } from './names.ts';
 import { psnr, resizeNearest, sameSize, ssim, uneditedPsnr } from './metrics.ts';
@@ -38,6 +39,8 @@ export interface TurnResult {
   ssim: number | null;
   uneditedPsnr: number | null;
   driftPsnr: number | null;
+  /** drift with the places an add or a move could put its shape licensed (drift.ts) */
+  licensedDriftPsnr?: number | null; // absent in runs made before it
   /** the character still reads as the same identity (null when the scene has no character) */
   identity: boolean | null;
 }
@@ -92,7 +95,7 @@ export interface RunOptions {
   progress?: (done: number, total: number, r: SampleResult) => void;
 }
 
-async function readMask(path: string): Promise<Uint8Array> {
+export async function readMask(path: string): Promise<Uint8Array> {
   const img = await readImage(path);
   const m = new Uint8Array(img.width * img.height);
   for (let i = 0; i < m.length; i++) m[i] = img.data[i * 3]! > 127 ? 1 : 0;
@@ -245,7 +248,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     // multi-turn: the model's own output is the next turn's input
     let current = inputs[0]!;
     let currentFile = row.inputFiles[0]!;
-    const touched = new Uint8Array(size * size); // union of the masks so far
+    const drift = new ChainDrift(size);
     const turns: TurnResult[] = [];
     let seconds = 0;
     let resized = false;
@@ -256,7 +259,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     for (const [k, turn] of t.turns.entries()) {
       const target = await readImage(dataPath(row, turn.target_file));
       const mask = await readMask(dataPath(row, turn.mask_file));
-      for (let i = 0; i < mask.length; i++) touched[i] = touched[i]! | mask[i]!;
+      drift.turn(mask, turn.edit, turn.scene_after);
       truth = target;
       const out = await ask(model, {
         prompt: turn.instruction,
@@ -279,7 +282,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         mask: rel(dataPath(row, turn.mask_file)),
         ...scored(turn, out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
-        driftPsnr: psnr(out.img, target, (i) => touched[i] === 0),
+        ...drift.psnr(out.img, target),
         identity: identityKept(out.img, turn.scene_after),
       });
       current = out.img;

@@ -6,9 +6,18 @@
 // checks this), so "PSNR outside the mask to the input" measures how much a model disturbs what it was not asked
 // to touch.
 
-import { characterRect, objectRect, pixelRect, textRect, type Rect, type Scene } from './scene.ts';
+import {
+  characterRect,
+  objectRect,
+  pixelRect,
+  type Rect,
+  type Region,
+  regionRect,
+  type Scene,
+  textRect,
+} from './scene.ts';
 import type { Edit } from './ops.ts';
-import { forEachInk } from './shapes.ts';
+import { forEachInk, SIZES } from './shapes.ts';
 import { objectBox } from './render.ts';
 import { textCells, textInkAt } from './font.ts';
 import { CHARACTER_SIZES, identityTraits, spriteAt } from './characters.ts';
@@ -97,6 +106,21 @@ export function editMask(edit: Edit, before: Scene | null, after: Scene, size: n
       return mask.fill(1);
   }
   for (const r of rects) fillRect(mask, size, r);
+  return mask;
+}
+
+/**
+ * The pixels shape `id` of `scene` could cover with its centre anywhere in the cell `region` (1), at `size` px: the
+ * cell grown by half the shape's side, one pixel of padding (an add or a move names a cell, and the world puts the
+ * shape at a random place in it: compose.ts placeRect). All 0 when the scene has no such shape.
+ */
+export function placeMask(id: number, region: Region, scene: Scene, size: number): Mask {
+  const mask = new Uint8Array(size * size);
+  const o = scene.objects.find((p) => p.id === id);
+  if (!o) return mask;
+  const h = SIZES[o.size] / 2;
+  const [x0, y0, x1, y1] = regionRect(region);
+  fillRect(mask, size, [x0 - h, y0 - h, x1 + h, y1 + h]);
   return mask;
 }
 

@@ -76,6 +76,27 @@ describe('kontext bench', () => {
     );
   });
 
+  it('report --rejudge measures the licensed drift a run made before the bench had it lacks, as a run measures it', async () => {
+    const data = join(root, 'ld-data');
+    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '2', '--families', 'multiturn')).toBe(0);
+    const out = join(root, 'ld');
+    expect(await cli('bench', 'run', '--data', data, '--model', 'noise', '--out', out, '--quiet')).toBe(0);
+    const run = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const turns = (r: typeof run) => r.samples.flatMap((s: { turns: object[] }) => s.turns);
+    const want = turns(run).map((t: { licensedDriftPsnr: number }) => t.licensedDriftPsnr);
+    expect(want.length).toBe(10);
+    expect(want.every((v: unknown) => typeof v === 'number' && v < 40)).toBe(true);
+    for (const t of turns(run)) delete t.licensedDriftPsnr;
+    await writeFile(join(out, 'results.json'), JSON.stringify(run));
+    expect(await cli('bench', 'report', out, '--rejudge')).toBe(0);
+    const after = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(turns(after).map((t: { licensedDriftPsnr: number }) => t.licensedDriftPsnr)).toEqual(want);
+    expect(after.families.multiturn.licensedDriftPsnr).toBeCloseTo(
+      want.reduce((a: number, v: number) => a + v, 0) / want.length,
+      9,
+    );
+  });
+
   it('compare tells which of two runs on the same rows is better, and refuses runs on other data', async () => {
     const data = join(root, 'cmp-data');
     expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '10', '--families', 'local,text')).toBe(

@@ -49,6 +49,7 @@ function run(ok: number[], tasks: string[], o: { psnr?: number; instruction?: st
         ssim: null,
         uneditedPsnr: null,
         driftPsnr: null,
+        licensedDriftPsnr: null,
         identity: null,
       })),
     });
