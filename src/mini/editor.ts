@@ -48,7 +48,17 @@ import { backgroundShown, groundLaid, snapGray, snapLight, toneShown, worldGray,
 import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import { composite, editMask, grown, keptShapesMask, layOver, maskImage, silhouettes, type Taken } from './preserve.ts';
+import {
+  composite,
+  editMask,
+  grown,
+  keptShapesMask,
+  layOver,
+  maskImage,
+  settled,
+  silhouettes,
+  type Taken,
+} from './preserve.ts';
 import { candidatesProblem, retriesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -599,7 +609,8 @@ export class MiniEditor {
       map && kept.some((k) => k > 0)
         ? composite(input, mapped, await unfit(maskImage(kept, S, S), fitted, this.resize))
         : mapped;
-    const result = composite(drawn, base, mask);
+    // (what the composite moved by a level or two is the input's: preserve.ts settled)
+    const result = settled(composite(drawn, base, mask), base);
     if (!taken) return result;
     const [pixels, where] = [taken.image, maskImage(taken.mask, S, S)];
     return composite(await unfit(pixels, fitted, this.resize), result, await unfit(where, fitted, this.resize));

@@ -163,6 +163,25 @@ export function maskImage(mask: Float32Array, width: number, height: number): RG
   return { width, height, data };
 }
 
+/**
+ * A pixel of the composite `result` within `levels` (0–255, every channel) of `original` (the same size) is the
+ * original's: a feathered seam's rounding or the model's faint noise on ground it left alone moves a pixel a level or
+ * two, and an edit moves it by far more (in a chain, what moved stays moved for every later turn).
+ */
+export function settled(result: RGBImage, original: RGBImage, levels = 2): RGBImage {
+  sameSize(result, original, 'settled');
+  const [r, o] = [result.data, original.data];
+  const data = Uint8Array.from(r);
+  for (let i = 0; i < data.length; i += 3)
+    if (
+      Math.abs(r[i]! - o[i]!) <= levels &&
+      Math.abs(r[i + 1]! - o[i + 1]!) <= levels &&
+      Math.abs(r[i + 2]! - o[i + 2]!) <= levels
+    )
+      data.set(o.subarray(i, i + 3), i);
+  return { width: result.width, height: result.height, data };
+}
+
 /** mask·edited + (1 − mask)·original; `mask` is a gray image of the same size (its red channel is read). */
 export function composite(edited: RGBImage, original: RGBImage, mask: RGBImage): RGBImage {
   sameSize(edited, original, 'composite');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { fitSquare } from '../../src/mini/fit.ts';
-import { composite, editMask, maskImage, type PreserveOptions } from '../../src/mini/preserve.ts';
+import { composite, editMask, maskImage, type PreserveOptions, settled } from '../../src/mini/preserve.ts';
 import { tinyPipeline } from './tiny.ts';
 
 const opts: PreserveOptions = { threshold: 32, grow: 2 };
@@ -115,6 +115,25 @@ describe('edit mask', () => {
       /chroma must be from 0 to 254, got -1/,
     );
     expect(() => editMask(a, createImage(24, 20), opts)).toThrow(/editMask: sizes differ \(24x24 and 24x20\)/);
+  });
+});
+
+describe('settled', () => {
+  it("gives back the original's pixels the composite moved by at most two levels, and keeps every larger change", () => {
+    const original = scene();
+    const moved = { ...original, data: Uint8Array.from(original.data) };
+    const d = moved.data;
+    d[0] = Math.min(255, d[0]! + 2); // pixel 0: two levels in one channel
+    d[3] = Math.max(0, d[3]! - 1); // pixel 1: a level in each channel
+    d[4] = Math.max(0, d[4]! - 1);
+    d[5] = Math.max(0, d[5]! - 1);
+    d[6] = d[6]! > 128 ? d[6]! - 3 : d[6]! + 3; // pixel 2: three levels, an edit's
+    d[9] = d[9]! > 128 ? d[9]! - 60 : d[9]! + 60; // pixel 3: an edit
+    const out = settled(moved, original);
+    expect([...out.data.subarray(0, 6)]).toEqual([...original.data.subarray(0, 6)]);
+    expect([...out.data.subarray(6, 12)]).toEqual([...moved.data.subarray(6, 12)]);
+    expect(out.data.subarray(12)).toEqual(original.data.subarray(12));
+    expect(() => settled(original, createImage(24, 20))).toThrow(/settled: sizes differ \(24x24 and 24x20\)/);
   });
 });
 
