@@ -497,7 +497,8 @@ export class MiniEditor {
         const copy = found.taken && (snapRedrawnAt(out, fitted, moved, found.offset!, grow) ?? found.taken);
         // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
         const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
-        return copy && erased ? layOver(copy, erased) : copy;
+        // (both taken, the move is all there: nothing else of the answer is)
+        return copy && erased ? { ...layOver(copy, erased), alone: true } : copy;
       });
     }
     const resized = resizedShape(prompt, seen);
@@ -596,8 +597,9 @@ export class MiniEditor {
       for (let p = 0; p < things.length; p++) if (things[p]) kept[p] = 1;
     }
     if (kept.some((k) => k > 0)) kept = withRim(kept, fitted.image, shapes, out);
+    // (an edit taken alone changes no other pixel of the picture: preserve.ts Taken)
     const edited = editMask(out, map ? applyColorMap(roundTrip, map) : roundTrip, keep, kept).map((m, p) =>
-      kept[p] ? 0 : m,
+      kept[p] || taken?.alone ? 0 : m,
     );
     const drawn =
       share === undefined || map

@@ -55,6 +55,11 @@ export interface PreserveOptions {
 export interface Taken {
   image: RGBImage;
   mask: Float32Array;
+  /**
+   * the edit is these pixels alone (a shape moved, taken at its new place and its old): the rest of the answer is
+   * the model's noise — a stray fragment of the shape it moved — and the picture's own pixels are kept there
+   */
+  alone?: boolean;
 }
 
 /** `top` laid over `under` (the same size): top's pixels where its mask is set, under's elsewhere; both masks. */

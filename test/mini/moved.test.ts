@@ -147,6 +147,34 @@ describe('the editor', () => {
     expect([...old].some((m, p) => m && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
   });
 
+  it('keeps the picture everywhere but the old place and the new of a shape it moved: a stray fragment in the answer is not taken', async () => {
+    const ed = await MiniEditor.load();
+    const s = moves.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    const { before, after } = moved(s);
+    // a 3×3 fragment of the shape's colour on ground far from its old place and its new
+    const far = (o: { x: number; y: number }, x: number, y: number) => Math.hypot(o.x * 64 - x, o.y * 64 - y) > 20;
+    const ground = (x: number, y: number) =>
+      [0, 1, 2].every((c) => picture.data[(y * 64 + x) * 3 + c] === picture.data[c]);
+    let at: [number, number] | null = null;
+    for (let y = 4; y < 60 && !at; y++)
+      for (let x = 4; x < 60 && !at; x++) {
+        const spot = [-1, 0, 1].flatMap((dy) => [-1, 0, 1].map((dx) => [x + dx, y + dy] as const));
+        if (
+          far(before, x, y) &&
+          far(after, x, y) &&
+          spot.every(([a, b]) => ground(a, b) && s.target.data[(b * 64 + a) * 3] === picture.data[(b * 64 + a) * 3])
+        )
+          at = [x, y];
+      }
+    const stray = { ...s.target, data: Uint8Array.from(s.target.data) };
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) stray.data.set([230, 40, 40], ((at![1] + dy) * 64 + at![0] + dx) * 3);
+    answerFaintly(ed, stray);
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    expect(out.data).toEqual(s.target.data);
+  });
+
   it('lays a creature the model moved at its own size over its answer', async () => {
     const ed = await MiniEditor.load();
     const s = places.find((x) => x.before!.character!.size === x.after.character!.size)!;
