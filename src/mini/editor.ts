@@ -460,8 +460,9 @@ export class MiniEditor {
 
   /**
    * How the output step takes from an answer the thing the edit `prompt` names (`copied`'s readers, for the picture
-   * `fitted` at the model's size): a function of the answer giving the pixels taken (null where the answer does not
-   * show the edit) and how much of the edit it shows; null for an edit none of them reads.
+   * `fitted` at the model's size, and a background change's ground): a function of the answer giving the pixels taken
+   * (null where the answer does not show the edit) and how much of the edit it shows; null for an edit none of them
+   * reads.
    */
   snapFor(prompt: string, fitted: RGBImage, glyph: GlyphEdit | null, seen: readonly SeenShape[] | null): Snap | null {
     if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
@@ -525,14 +526,21 @@ export class MiniEditor {
         : style
           ? seen.map((shape) => ({ shape, style }))
           : null;
+    // (every shape taken, the edit is all there — a redraw changes nothing outside its shapes —: nothing else of the
+    // answer is, as for a move)
     if (redraws)
       return (out) => {
         const { shapes, taken } = snapRedrawn(out, fitted, redraws, grow);
-        return { taken, shown: shapes.length ? shapes.filter((r) => r.taken).length / shapes.length : 1 };
+        const shown = shapes.length ? shapes.filter((r) => r.taken).length / shapes.length : 1;
+        return { taken: taken && shown === 1 ? { ...taken, alone: true } : taken, shown };
       };
     // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts)
     const added = addedShape(prompt);
-    if (added) return whole((out) => snapAdded(out, fitted, added, grow).taken);
+    if (added)
+      return whole((out) => {
+        const taken = snapAdded(out, fitted, added, grow).taken;
+        return taken && { ...taken, alone: true };
+      });
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
     const drawn = to || movesCreature(prompt) ? drawnOffWorld(fitted, seen) : null;

@@ -24,6 +24,15 @@ async function cli(...argv: string[]): Promise<number> {
   return code;
 }
 
+/** `n` val rows of `families` written as a bench dataset `<name>-data` and run with `model` into `<name>`. */
+async function dataAndRun(name: string, n: number, families: string, model: string) {
+  const data = join(root, `${name}-data`);
+  expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', String(n), '--families', families)).toBe(0);
+  const out = join(root, name);
+  expect(await cli('bench', 'run', '--data', data, '--model', model, '--out', out, '--quiet')).toBe(0);
+  return { data, out, results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) };
+}
+
 describe('kontext bench', () => {
   it('data -> run -> report', async () => {
     const data = join(root, 'd');
@@ -41,11 +50,7 @@ describe('kontext bench', () => {
   });
 
   it('report --rejudge judges the saved outputs again and keeps the old results', async () => {
-    const data = join(root, 'rj-data');
-    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '4', '--families', 'character')).toBe(0);
-    const out = join(root, 'rj');
-    expect(await cli('bench', 'run', '--data', data, '--model', 'oracle', '--out', out, '--quiet')).toBe(0);
-    const before = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const { data, out, results: before } = await dataAndRun('rj', 4, 'character', 'oracle');
     expect(before.families.character.success).toBe(1);
     // replace one saved output by its input (the character not moved): judged again, that row now fails
     const row = before.samples[0];
@@ -77,11 +82,7 @@ describe('kontext bench', () => {
   });
 
   it('report --rejudge measures the licensed drift a run made before the bench had it lacks, as a run measures it', async () => {
-    const data = join(root, 'ld-data');
-    expect(await cli('bench', 'data', '--out', data, '--split', 'val', '--n', '2', '--families', 'multiturn')).toBe(0);
-    const out = join(root, 'ld');
-    expect(await cli('bench', 'run', '--data', data, '--model', 'noise', '--out', out, '--quiet')).toBe(0);
-    const run = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const { out, results: run } = await dataAndRun('ld', 2, 'multiturn', 'noise');
     const turns = (r: typeof run) => r.samples.flatMap((s: { turns: object[] }) => s.turns);
     const want = turns(run).map((t: { licensedDriftPsnr: number }) => t.licensedDriftPsnr);
     expect(want.length).toBe(10);

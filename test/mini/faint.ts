@@ -27,3 +27,28 @@ export function answerFaintly(ed: MiniEditor, target: RGBImage, faint: () => boo
 /** The bytes of `img` where `mask` is set (a pixel per mask entry). */
 export const under = (mask: ArrayLike<number>, img: RGBImage) =>
   [...img.data].filter((_, i) => mask[Math.floor(i / 3)]);
+
+/**
+ * `target` with a 3×3 stray fragment of red on the ground `picture` and `target` share, 5 pixels or more from
+ * anything either draws (a model's noise away from the edit), and the fragment's pixels.
+ */
+export function withStray(target: RGBImage, picture: RGBImage) {
+  const W = target.width;
+  const ground = (p: number) =>
+    [0, 1, 2].every((c) => picture.data[p * 3 + c] === picture.data[Math.floor(p / W) * W * 3 + c]) &&
+    [0, 1, 2].every((c) => target.data[p * 3 + c] === picture.data[p * 3 + c]);
+  const square = (x: number, y: number, r: number) =>
+    Array.from(
+      { length: (2 * r + 1) ** 2 },
+      (_, k) => (y + Math.floor(k / (2 * r + 1)) - r) * W + x + (k % (2 * r + 1)) - r,
+    );
+  for (let y = 7; y < W - 7; y++)
+    for (let x = 7; x < W - 7; x++) {
+      if (!square(x, y, 6).every(ground)) continue;
+      const spot = square(x, y, 1);
+      const image = { ...target, data: Uint8Array.from(target.data) };
+      for (const p of spot) image.data.set([230, 40, 40], p * 3);
+      return { image, spot };
+    }
+  throw new Error('no ground far enough from the things for a stray fragment');
+}

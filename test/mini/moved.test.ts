@@ -2,7 +2,7 @@
 // snapMoved): found at the world's own offset in a faint copy of the target, laid there as the picture has it; an
 // answer that left the shape where it was, or wiped it, takes nothing. And the editor lays it over its answer.
 import { describe, expect, it } from 'vitest';
-import { answerFaintly, faintly, under } from './faint.ts';
+import { answerFaintly, faintly, under, withStray } from './faint.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { creatureSprite, MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
@@ -151,25 +151,8 @@ describe('the editor', () => {
     const ed = await MiniEditor.load();
     const s = moves.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
     const picture = s.inputs[0]!;
-    const { before, after } = moved(s);
-    // a 3×3 fragment of the shape's colour on ground far from its old place and its new
-    const far = (o: { x: number; y: number }, x: number, y: number) => Math.hypot(o.x * 64 - x, o.y * 64 - y) > 20;
-    const ground = (x: number, y: number) =>
-      [0, 1, 2].every((c) => picture.data[(y * 64 + x) * 3 + c] === picture.data[c]);
-    let at: [number, number] | null = null;
-    for (let y = 4; y < 60 && !at; y++)
-      for (let x = 4; x < 60 && !at; x++) {
-        const spot = [-1, 0, 1].flatMap((dy) => [-1, 0, 1].map((dx) => [x + dx, y + dy] as const));
-        if (
-          far(before, x, y) &&
-          far(after, x, y) &&
-          spot.every(([a, b]) => ground(a, b) && s.target.data[(b * 64 + a) * 3] === picture.data[(b * 64 + a) * 3])
-        )
-          at = [x, y];
-      }
-    const stray = { ...s.target, data: Uint8Array.from(s.target.data) };
-    for (let dy = -1; dy <= 1; dy++)
-      for (let dx = -1; dx <= 1; dx++) stray.data.set([230, 40, 40], ((at![1] + dy) * 64 + at![0] + dx) * 3);
+    // a 3×3 fragment on ground far from its old place and its new
+    const stray = withStray(s.target, picture).image;
     answerFaintly(ed, stray);
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
     expect(out.data).toEqual(s.target.data);

@@ -4,7 +4,7 @@
 // shape added likewise, wherever the answer drew it (snapAdded), and the ground where a shape was taken away. And the
 // editor lays them over its answer.
 import { describe, expect, it } from 'vitest';
-import { answerFaintly, faintly, mix, under } from './faint.ts';
+import { answerFaintly, faintly, mix, under, withStray } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
@@ -250,6 +250,18 @@ describe('the editor', () => {
       const at = (img: RGBImage) => under(laid.mask, img);
       const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
       expect(at(out), s.instruction).toEqual(at(laid.image));
+    }
+  });
+
+  it('keeps the picture everywhere but the shapes a recolour, a restyle, an add or a removal redrew: a stray fragment in the answer is not taken', async () => {
+    const ed = await MiniEditor.load();
+    const restyle = restyles.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    for (const s of [restyle, recolors[0]!, adds[0]!, removes[0]!]) {
+      const stray = withStray(s.target, s.inputs[0]!);
+      answerFaintly(ed, stray.image, () => true, s === restyle ? 0.6 : STRONGLY);
+      const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+      const px = (img: RGBImage) => stray.spot.flatMap((p) => [...img.data.subarray(p * 3, p * 3 + 3)]);
+      expect(px(out), s.instruction).toEqual(px(s.inputs[0]!));
     }
   });
 });
