@@ -509,9 +509,10 @@ export class MiniEditor {
         // where the answer shows it resized, the shape is redrawn at the size asked as the world draws it
         const found = snapResized(out, fitted, resized.shape, scale, grow);
         if (!found.taken) return null;
-        // about its own centre, which a resize keeps (the model's copy may sit a pixel off)
+        // about its own centre, which a resize keeps (the model's copy may sit a pixel off); the shape at its new size
+        // and the ground of its old place are the resize alone (resized.ts snapScaled lays both)
         const redrawn = snapRedrawnAt(out, fitted, resized.shape, 'in place', grow, resized.to);
-        return redrawn ? layOver(redrawn, found.taken) : found.taken;
+        return { ...(redrawn ? layOver(redrawn, found.taken) : found.taken), alone: true };
       });
     }
     // a shape recoloured, a shape taken away (the ground drawn where it was), or every shape restyled, redrawn in

@@ -56,8 +56,9 @@ export interface Taken {
   image: RGBImage;
   mask: Float32Array;
   /**
-   * the edit is these pixels alone (a shape moved, taken at its new place and its old; every shape a redraw names,
-   * recoloured, restyled or taken away; a shape added): the rest of the answer is the model's noise — a stray
+   * the edit is these pixels alone (a shape moved, taken at its new place and its old; a shape resized, at its new
+   * size and the ground of its old place; every shape a redraw names, recoloured, restyled or taken away; a shape
+   * added): the rest of the answer is the model's noise — a stray
    * fragment of a shape it moved, a restyle's smudge on the ground — and the picture's own pixels are kept there
    */
   alone?: boolean;

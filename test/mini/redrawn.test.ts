@@ -253,12 +253,13 @@ describe('the editor', () => {
     }
   });
 
-  it('keeps the picture everywhere but the shapes a recolour, a restyle, an add or a removal redrew: a stray fragment in the answer is not taken', async () => {
+  it('keeps the picture everywhere but the shapes a recolour, a restyle, a resize, an add or a removal redrew: a stray fragment in the answer is not taken', async () => {
     const ed = await MiniEditor.load();
     const restyle = restyles.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
-    for (const s of [restyle, recolors[0]!, adds[0]!, removes[0]!]) {
+    const resize = movesAndResizes.find((x) => x.task === 'local.resize' && x.before!.time === 'day')!;
+    for (const s of [restyle, resize, recolors[0]!, adds[0]!, removes[0]!]) {
       const stray = withStray(s.target, s.inputs[0]!);
-      answerFaintly(ed, stray.image, () => true, s === restyle ? 0.6 : STRONGLY);
+      answerFaintly(ed, stray.image, () => true, s === restyle || s === resize ? 0.6 : STRONGLY);
       const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
       const px = (img: RGBImage) => stray.spot.flatMap((p) => [...img.data.subarray(p * 3, p * 3 + 3)]);
       expect(px(out), s.instruction).toEqual(px(s.inputs[0]!));
