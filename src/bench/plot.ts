@@ -1,7 +1,7 @@
 // Line plots drawn by hand into an RGBImage (no plotting library): panels of series over x (turns, training
-// steps), linear or log y. The multi-turn plot is two panels over the turns,
-// left PSNR in dB (to the target, unedited region to the turn's input, drift, drift licensed), right rates (edit success,
-// character identity kept). Text uses the world's 5x7 font, so labels are upper case.
+// steps), linear or log y. The multi-turn plot is two panels over the turns, left PSNR in dB (to the target,
+// unedited region to the turn's input, drift, drift licensed), right rates (edit success, character identity kept).
+// Text uses the world's 5x7 font, so labels are upper case.
 
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';

@@ -4,7 +4,8 @@
 // input ("unedited PSNR": did the model leave alone what it was not asked to touch), and edit success from the
 // analyzer. Multi-turn rows run their 5 turns with the model's own output fed back as the next turn's input, and
 // add per turn: drift PSNR (to the turn's target, on the pixels no turn so far was allowed to change; also with the
-// places the words left free licensed: drift.ts) and whether the character's identity can still be read. Real KontextBench rows have no ground truth: outputs only.
+// places the words left free licensed: drift.ts) and whether the character's identity can still be read. Real
+// KontextBench rows have no ground truth: outputs only.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';

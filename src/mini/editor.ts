@@ -527,8 +527,8 @@ export class MiniEditor {
         : style
           ? seen.map((shape) => ({ shape, style }))
           : null;
-    // (every shape taken, the edit is all there — a redraw changes nothing outside its shapes —: nothing else of the
-    // answer is, as for a move)
+    // (every shape taken, the edit is all there — a redraw changes nothing outside its shapes —: nothing else of
+    // the answer is, as for a move)
     if (redraws)
       return (out) => {
         const { shapes, taken } = snapRedrawn(out, fitted, redraws, grow);
