@@ -25,6 +25,7 @@ import {
   recoloredShape,
   removedShape,
   restyleAsked,
+  namesAShape,
   namesOtherwise,
   newScene,
   notThereNote,
@@ -77,7 +78,7 @@ import {
   typosNote,
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
-import { ANY_SHAPE_NOUNS, SHAPE_NOUN, type Size, SIZES, type Style } from '../world/shapes.ts';
+import { type Size, SIZES, type Style } from '../world/shapes.ts';
 import { backgroundAsked } from '../world/phrases.ts';
 
 /**
@@ -89,9 +90,6 @@ interface Snapped {
   shown: number;
 }
 type Snap = (out: RGBImage) => Snapped;
-
-/** A shape, the creature or any thing named: an instruction that draws it is more than a background change. */
-const NAMES_A_THING = new RegExp(`\\b(?:${SHAPE_NOUN}|(?:${ANY_SHAPE_NOUNS.join('|')}|character|creature)s?\\b)`, 'i');
 
 /** A reader that takes a thing whole or not at all. */
 const whole =
@@ -473,12 +471,11 @@ export class MiniEditor {
       return whole((out) => read(out).taken);
     }
     // a background changed, the picture's ground laid in the world's background asked (world-light.ts groundLaid)
-    // where the answer shows it; a tone edit's words read as one (a colour named with "background") are the tone's
-    const ground = toneEdit(prompt) ? null : backgroundAsked(prompt);
+    // where the answer shows it; a tone edit's words read as one (a colour named with "background") are the tone's,
+    // and an instruction that names a shape too is read for the shape (below: laid, the ground would cover it)
+    const ground = toneEdit(prompt) || namesAShape(prompt) ? null : backgroundAsked(prompt);
     if (ground) {
-      // (a new scene described on a background — "show this character … on a sand background with a circle" — is
-      // no change of the picture's: its ground is not laid, the answer is read for the background asked)
-      const laid = NAMES_A_THING.test(prompt) ? null : groundLaid(fitted, ground);
+      const laid = groundLaid(fitted, ground);
       return (out) => {
         const shown = backgroundShown(out, fitted, ground);
         return { taken: shown ? laid : null, shown: shown ? 1 : 0 };

@@ -554,12 +554,18 @@ const WRITES = /^(?:write|rewrite|spell|rename|retitle)\b/i;
 
 /**
  * Whether an instruction puts the picture's creature in a new scene ("show this character … on a sand background
- * with …", the world's character.scene): it speaks of the creature and of a background, and every pixel is drawn
- * anew — nothing of the picture is kept but who the creature is.
+ * with a large purple circle …", the world's character.scene): it speaks of the creature, of a background and of a
+ * shape, and every pixel is drawn anew — nothing of the picture is kept but who the creature is. ("Make the background
+ * behind the creature peach" names no shape: a background change.)
  */
 export function newScene(edit: string): boolean {
   const words = edit.toLowerCase().split(/[^\p{L}]+/u);
-  return words.some((w) => CREATURE_WORDS.has(w)) && words.includes('background');
+  return words.some((w) => CREATURE_WORDS.has(w)) && words.includes('background') && namesAShape(edit);
+}
+
+/** Whether an instruction names a shape, of the world's or any ("a circle", "the stars", "the shape", "an object"). */
+export function namesAShape(edit: string): boolean {
+  return new RegExp(`\\b(?:${SHAPES.join('|')}|${ANY_SHAPE})(?:e?s)?\\b`, 'i').test(edit);
 }
 
 /**

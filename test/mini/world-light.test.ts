@@ -158,6 +158,26 @@ describe('the editor', () => {
     expect(out.data).toEqual(s.target.data);
   });
 
+  it('lays the ground for a background change that names the creature but no shape (no new scene)', async () => {
+    const ed = await MiniEditor.load();
+    const s = backgrounds.find((x) => x.before!.character && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    answerFaintly(ed, s.target);
+    const prompt = s.instruction.replace(/background/, 'background behind the creature');
+    expect(prompt).not.toBe(s.instruction);
+    const out = (await ed.edit({ prompt, image: picture, seed: 0 })).image;
+    // every pixel of the picture's ground is the target's exactly
+    let ground = 0;
+    for (let p = 0; p < 64 * 64; p++)
+      if ([0, 1, 2].every((c) => picture.data[p * 3 + c] === picture.data[c])) {
+        expect([...out.data.subarray(p * 3, p * 3 + 3)], `${prompt}: pixel ${p}`).toEqual([
+          ...s.target.data.subarray(p * 3, p * 3 + 3),
+        ]);
+        ground++;
+      }
+    expect(ground).toBeGreaterThan(2000);
+  });
+
   it('keeps nothing of the picture for the creature put in a new scene on a background: the answer as the model drew it', async () => {
     const ed = await MiniEditor.load();
     // pictures with a word and shapes (none of them in the new scene)

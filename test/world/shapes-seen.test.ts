@@ -5,6 +5,7 @@ import {
   addedShape,
   asWorldNames,
   drawnKept,
+  newScene,
   eachNote,
   eachShapeSeen,
   namesEveryShape,
@@ -543,6 +544,31 @@ describe('drawnKept', () => {
         n++;
       }
     expect(n).toBeGreaterThan(500);
+  });
+});
+
+describe('newScene', () => {
+  it('is the creature put in a new scene — the creature, a background and a shape named —, not a background change that names the creature', () => {
+    const cases: [string, boolean][] = [
+      ['Show this character, small, on the right on a sand background with a large purple striped circle', true],
+      [
+        'Put the same creature at the bottom left of a new picture: a mint green background, a large yellow diamond',
+        true,
+      ],
+      ['make the background behind the creature peach', false],
+      ['make the background peach', false],
+      ['move the character to the top left', false],
+      ['put a star on a sky blue background', false],
+    ];
+    for (const [edit, want] of cases) expect(newScene(edit), edit).toBe(want);
+    let scenes = 0;
+    for (const s of streamSamples({ split: 'test', seed: 5, count: 700 }))
+      for (const t of s.turns ?? [s]) {
+        if (t.task === 't2i.caption') continue; // a scene described with a creature in it: new too, and no picture
+        expect(newScene(t.instruction), t.instruction).toBe(t.task === 'character.scene');
+        scenes += t.task === 'character.scene' ? 1 : 0;
+      }
+    expect(scenes).toBeGreaterThan(20);
   });
 });
 
