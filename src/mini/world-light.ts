@@ -55,14 +55,19 @@ function backgroundOf(ground: Uint8Array) {
  * median that is not its ground; the background read from every row's is.
  */
 export function worldGrounds(picture: RGBImage): Uint8Array {
+  return readGround(picture).ground;
+}
+
+/** worldGrounds with the background (and time of day) the rows read as, null for none. */
+function readGround(picture: RGBImage): { read: ReturnType<typeof backgroundOf>; ground: Uint8Array } {
   const rows = rowGrounds(picture);
   const H = rows.length / 3;
   const read = backgroundOf(rows);
-  if (!read) return rows;
+  if (!read) return { read, ground: rows };
   const look = { time: read.time, grayscale: false };
   const ground = new Uint8Array(H * 3);
   for (let y = 0; y < H; y++) ground.set(lit(backgroundRow(read.background, y, H), look), y * 3);
-  return ground;
+  return { read, ground };
 }
 
 /** `img` in the world's light `to`, from the other: night is lightPixel of the day, day its inverse (clamped). */
@@ -155,9 +160,11 @@ const GROUND = 4;
  */
 export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
   const { width: W, height: H, data } = picture;
-  const time = groundTime(rowGrounds(picture));
-  if (!time || isGray(picture)) return null;
-  const ground = worldGrounds(picture);
+  if (isGray(picture)) return null;
+  // the background read once: its time lights the new one, its drawing tells the ground
+  const { read, ground } = readGround(picture);
+  if (!read) return null;
+  const time = read.time;
   const image = { width: W, height: H, data: new Uint8Array(W * H * 3) };
   const mask = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {

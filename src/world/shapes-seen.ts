@@ -563,9 +563,11 @@ export function newScene(edit: string): boolean {
   return words.some((w) => CREATURE_WORDS.has(w)) && words.includes('background') && namesAShape(edit);
 }
 
+const A_SHAPE_NAMED = new RegExp(`\\b(?:${SHAPE}|${ANY_SHAPE})(?:e?s)?\\b`, 'i');
+
 /** Whether an instruction names a shape, of the world's or any ("a circle", "the stars", "the shape", "an object"). */
 export function namesAShape(edit: string): boolean {
-  return new RegExp(`\\b(?:${SHAPES.join('|')}|${ANY_SHAPE})(?:e?s)?\\b`, 'i').test(edit);
+  return A_SHAPE_NAMED.test(edit);
 }
 
 /**
