@@ -51,6 +51,7 @@ import {
   readWord,
   tolerance,
   type Look,
+  type ObjectReading,
 } from './read.ts';
 import { backgroundRow } from '../world/render.ts';
 
@@ -76,16 +77,24 @@ export function lookOf(scene: Scene): Look {
 const name = (o: SceneObject): string => `${o.size} ${o.color} ${o.shape}`;
 const at = (o: { x: number; y: number }): string => `(${o.x.toFixed(2)}, ${o.y.toFixed(2)})`;
 
-/** Is object o in the image, at its exact place ('place') or anywhere in its 3x3 region ('region')? */
-export function objectPresent(img: RGBImage, o: SceneObject, look: Look, where: 'place' | 'region'): boolean {
-  return findObjects(img, OBJECT_COLORS[o.color], look).some(
+/** Every reading of object o in the image, at its exact place ('place') or anywhere in its 3x3 region ('region'). */
+export function objectFound(img: RGBImage, o: SceneObject, look: Look, where: 'place' | 'region'): ObjectReading[] {
+  return findObjects(img, OBJECT_COLORS[o.color], look).filter(
     (f) =>
       f.shape === o.shape &&
       f.size === o.size &&
-      (where === 'place'
-        ? Math.abs(f.x - o.x) <= POSITION_TOLERANCE && Math.abs(f.y - o.y) <= POSITION_TOLERANCE
-        : regionOf(f.x, f.y) === regionOf(o.x, o.y)),
+      (where === 'place' ? atPlace(f, o) : regionOf(f.x, f.y) === regionOf(o.x, o.y)),
   );
+}
+
+/** Is object o in the image, at its exact place ('place') or anywhere in its 3x3 region ('region')? */
+export function objectPresent(img: RGBImage, o: SceneObject, look: Look, where: 'place' | 'region'): boolean {
+  return objectFound(img, o, look, where).length > 0;
+}
+
+/** Is a reading's centre within POSITION_TOLERANCE of a place? */
+export function atPlace(f: { x: number; y: number }, o: { x: number; y: number }): boolean {
+  return Math.abs(f.x - o.x) <= POSITION_TOLERANCE && Math.abs(f.y - o.y) <= POSITION_TOLERANCE;
 }
 
 /** Share of the pixels in a box (an object's, a character's) that show the scene's background. */

@@ -3,7 +3,8 @@
 // every earlier run can be scored by the new rule without running its model again, so old and new numbers stay
 // comparable. Only the verdicts change (success, failures, the character identity of chain turns): the outputs and
 // the pixel metrics are the run's own — but for the licensed drift of chain turns (drift.ts), measured from the
-// saved outputs where a run made before the bench had it lacks it.
+// saved outputs where a run made before the bench had it lacks it. Chain turns are judged as a run judges them now:
+// with the shapes earlier turns added or moved where the model put them (placed.ts).
 
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
@@ -12,6 +13,7 @@ import { judge } from './analyze.ts';
 import { dataPath, loadBench } from './kontextbench.ts';
 import { summarize, type Results } from './report.ts';
 import { ChainDrift } from './drift.ts';
+import { OwnPlacements } from './placed.ts';
 import { chainVerdict, identityKept, readMask, type SampleResult } from './run.ts';
 
 export interface RejudgeSummary {
@@ -52,10 +54,13 @@ export async function rejudge(results: Results, dir: string, data: string = resu
       const turns = [];
       const row = rows.get(s.key)!;
       let drift: ChainDrift | null = null;
+      const placed = new OwnPlacements();
       for (const [k, t] of s.turns.entries()) {
-        const want = truth.turns[k]!;
+        const raw = truth.turns[k]!;
+        const want = placed.scenes(raw);
         const img = await output(s, t.output);
         const v = judge(want.edit, want.scene_before, want.scene_after, img);
+        placed.record(want, img);
         const judged = {
           ...t,
           success: v.success,
@@ -65,8 +70,8 @@ export async function rejudge(results: Results, dir: string, data: string = resu
         // the licensed drift of a run made before the bench had it, from its saved outputs
         if (t.licensedDriftPsnr === undefined) {
           drift ??= new ChainDrift(img.width);
-          drift.turn(await readMask(dataPath(row, want.mask_file)), want.edit, want.scene_after);
-          const target = await readImage(dataPath(row, want.target_file));
+          drift.turn(await readMask(dataPath(row, raw.mask_file)), raw.edit, raw.scene_after);
+          const target = await readImage(dataPath(row, raw.target_file));
           judged.licensedDriftPsnr = drift.psnr(img, target).licensedDriftPsnr;
         }
         turns.push(judged);

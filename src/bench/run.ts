@@ -4,7 +4,8 @@
 // input ("unedited PSNR": did the model leave alone what it was not asked to touch), and edit success from the
 // analyzer. Multi-turn rows run their 5 turns with the model's own output fed back as the next turn's input, and
 // add per turn: drift PSNR (to the turn's target, on the pixels no turn so far was allowed to change; also with the
-// places the words left free licensed: drift.ts) and whether the character's identity can still be read. Real
+// places the words left free licensed: drift.ts) and whether the character's identity can still be read; a turn is
+// judged with the shapes earlier turns added or moved where the model put them in the cells named (placed.ts). Real
 // KontextBench rows have no ground truth: outputs only.
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { isHeldOutIdentity, isHeldOutInstruction, isHeldOutPair, isHeldOutWord }
 import type { Family } from '../world/tasks.ts';
 import { identityIn, judge } from './analyze.ts';
 import { ChainDrift } from './drift.ts';
+import { OwnPlacements } from './placed.ts';
 import { dataPath, loadBench, type BenchData, type BenchRow } from './kontextbench.ts';
 import { OutputNames } from './names.ts';
 import { psnr, resizeNearest, sameSize, ssim, uneditedPsnr } from './metrics.ts';
@@ -250,6 +252,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
     let current = inputs[0]!;
     let currentFile = row.inputFiles[0]!;
     const drift = new ChainDrift(size);
+    const placed = new OwnPlacements();
     const turns: TurnResult[] = [];
     let seconds = 0;
     let resized = false;
@@ -273,6 +276,7 @@ export async function runBench(opts: RunOptions): Promise<Results> {
       resized ||= out.resized;
       const file = join(outputs, files[k]!);
       await writePng(out.img, file);
+      const judged = placed.scenes(turn);
       turns.push({
         turn: k + 1,
         task: turn.task,
@@ -281,11 +285,12 @@ export async function runBench(opts: RunOptions): Promise<Results> {
         output: rel(file),
         target: rel(dataPath(row, turn.target_file)),
         mask: rel(dataPath(row, turn.mask_file)),
-        ...scored(turn, out.img, target),
+        ...scored(judged, out.img, target),
         uneditedPsnr: uneditedPsnr(out.img, current, mask),
         ...drift.psnr(out.img, target),
         identity: identityKept(out.img, turn.scene_after),
       });
+      placed.record(judged, out.img);
       current = out.img;
       currentFile = file;
     }

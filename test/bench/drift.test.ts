@@ -5,13 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { ChainDrift } from '../../src/bench/drift.ts';
 import { MAX_PSNR } from '../../src/bench/metrics.ts';
-import type { RGBImage } from '../../src/image/rgb.ts';
-import { streamSamples } from '../../src/world/dataset.ts';
 import { editMask, placeMask } from '../../src/world/masks.ts';
 import { render } from '../../src/world/render.ts';
-import { objectRect, pixelRect, regionRect, type Scene } from '../../src/world/scene.ts';
+import { objectRect, pixelRect, type Scene } from '../../src/world/scene.ts';
+import { elsewhere, testChains } from './own-places.ts';
 
-const chains = [...streamSamples({ split: 'test', seed: 5, families: ['multiturn'], count: 60 })];
+const chains = testChains;
 const S = chains[0]!.size;
 const capped = (v: number | null) => v ?? MAX_PSNR;
 
@@ -37,29 +36,12 @@ describe('placeMask', () => {
   });
 });
 
-/** The chain's turns as an obedient editor with its own placements draws them: an added or moved shape's centre
- *  mirrored within the cell named (where the world's is not the cell's middle), every other edit as the world's. */
-function elsewhere(c: (typeof chains)[number]): RGBImage[] {
-  const own = new Map<number, [number, number]>();
-  return c.turns!.map((t) => {
-    const after = structuredClone(t.after);
-    const e = t.edit;
-    if (e.op === 'add' || e.op === 'move') {
-      const o = after.objects.find((p) => p.id === e.id)!;
-      const r = regionRect(e.region);
-      own.set(o.id, [r[0] + r[2] - o.x, r[1] + r[3] - o.y]);
-    }
-    for (const o of after.objects) if (own.has(o.id)) [o.x, o.y] = own.get(o.id)!;
-    return render(after, S);
-  });
-}
-
 describe('ChainDrift', () => {
   it("reads an obedient editor's own placements as no drift when licensed, as drift when strict", () => {
     let strictFell = 0;
     for (const c of chains) {
       const drift = new ChainDrift(S);
-      const outs = elsewhere(c);
+      const { outs } = elsewhere(c);
       for (const [k, t] of c.turns!.entries()) {
         drift.turn(t.mask, t.edit, t.after);
         const d = drift.psnr(outs[k]!, t.target);
