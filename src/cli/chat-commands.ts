@@ -2,7 +2,7 @@
 // what the next instructions use. Each line becomes one action; a malformed one is a UserError naming the fix.
 
 import { UserError } from '../errors.ts';
-import { MAX_CANDIDATES } from '../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 import { intArg, numArg, seedArg } from './args.ts';
 
 export type ChatAction =
@@ -12,6 +12,7 @@ export type ChatAction =
   | { kind: 'steps'; steps: number }
   | { kind: 'guidance'; guidance: number }
   | { kind: 'candidates'; candidates: number }
+  | { kind: 'retries'; retries: number }
   | { kind: 'undo' }
   | { kind: 'help' }
   | { kind: 'quit' }
@@ -22,6 +23,7 @@ export const CHAT_COMMANDS = `  an instruction   edit the current image; the res
   /n N             denoising steps for the next edits
   /g X             guidance scale for the next edits
   /c N             best of N for the next edits (kontext-mini: N samples, the most likely kept; /c 1: one)
+  /r N             sample again up to N times where the answer does not show the edit (kontext-mini; /r 0: never)
   /undo            go back to the image before the last edit (the file stays)
   /help            this list
   /q               quit (end of input does too)`;
@@ -51,6 +53,8 @@ export function parseChatLine(raw: string): ChatAction {
       return { kind: 'guidance', guidance: numArg('/g', need('/g 2.5'), ...GUIDANCE_RANGE)! };
     case '/c':
       return { kind: 'candidates', candidates: intArg('/c', need('/c 4'), 1, MAX_CANDIDATES)! };
+    case '/r':
+      return { kind: 'retries', retries: intArg('/r', need('/r 2'), 0, MAX_RETRIES)! };
     case '/undo':
       return none({ kind: 'undo' });
     case '/help':
@@ -61,7 +65,7 @@ export function parseChatLine(raw: string): ChatAction {
       return none({ kind: 'quit' });
     default:
       throw new UserError(
-        `unknown command '${cmd}': use /s, /n, /g, /c, /undo, /help or /q (an instruction does not start with '/')`,
+        `unknown command '${cmd}': use /s, /n, /g, /c, /r, /undo, /help or /q (an instruction does not start with '/')`,
       );
   }
 }

@@ -1,7 +1,7 @@
 // `kontext chat IMAGE --out DIR`: the interactive loop of the reference CLI. Instructions come from stdin, one per
 // line; each edits the current image and its result becomes the current image, saved as DIR/001.png, 002.png, ...
 // (the input as 000.png) with one line per result in DIR/history.jsonl. Commands between instructions set the
-// seed, steps, guidance and candidates, or step back (chat-commands.ts).
+// seed, steps, guidance, candidates and retries, or step back (chat-commands.ts).
 //
 // On a terminal a mistake is reported and the loop goes on; from a pipe or a file (a script) it stops with exit 2,
 // so that a script does not go on editing with settings it did not ask for.
@@ -28,7 +28,7 @@ import {
   transparentInputs,
   writeOutput,
 } from './args.ts';
-import { MAX_CANDIDATES } from '../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 import { CHAT_COMMANDS, GUIDANCE_RANGE, parseChatLine } from './chat-commands.ts';
 import type { Command } from './main.ts';
 
@@ -36,8 +36,8 @@ const HELP = `usage: kontext chat IMAGE --out DIR [options]          (then type 
 
 Edit an image step by step: each line read from stdin is an instruction for the current image, and the result
 becomes the current image. Results are saved as DIR/001.png, 002.png, ... (the input as DIR/000.png), and
-DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, candidates, model,
-seconds).
+DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, candidates, retries,
+model, seconds).
 
 ${CHAT_COMMANDS}
 
@@ -49,6 +49,8 @@ ${CHAT_COMMANDS}
   --guidance G    guidance scale to start with, ${GUIDANCE_RANGE[0]}-${GUIDANCE_RANGE[1]} (default: the model's)
   --candidates N  best of N to start with: sample N answers, keep the one the model finds most likely,
                   1-${MAX_CANDIDATES} (kontext-mini only; default the model's, 1)
+  --retries N     to start with: sample again, at the next seeds, up to N times where the answer does not show the
+                  edit, 0-${MAX_RETRIES} (kontext-mini only; default the model's)
   --json          one JSON line per result on stdout (the history.jsonl line)
   --quiet         no progress line and no prompt
 
@@ -63,6 +65,7 @@ interface Settings {
   steps?: number;
   guidance?: number;
   candidates?: number;
+  retries?: number;
 }
 
 /** One result, as history.jsonl and --json have it. */
@@ -77,6 +80,8 @@ interface Result {
   guidance: number | null;
   /** samples the answer was chosen from; null for a model without best of n */
   candidates: number | null;
+  /** samples the model could draw again where the answer did not show the edit; null for a model without them */
+  retries: number | null;
   model: string;
   width: number;
   height: number;
@@ -110,6 +115,7 @@ const command: Command = {
       steps: s,
       guidance: s,
       candidates: s,
+      retries: s,
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -129,6 +135,7 @@ const command: Command = {
       steps: intArg('--steps', v.steps, 1, 1000),
       guidance: numArg('--guidance', v.guidance, ...GUIDANCE_RANGE),
       candidates: intArg('--candidates', v.candidates, 1, MAX_CANDIDATES),
+      retries: intArg('--retries', v.retries, 0, MAX_RETRIES),
     };
     const input = await readInputImage(positionals[0]);
     const out = checkOutFolder(v.out, !!v.force);
@@ -179,6 +186,7 @@ async function loop(o: LoopState): Promise<number> {
       else if (action.kind === 'steps') o.settings.steps = action.steps;
       else if (action.kind === 'guidance') o.settings.guidance = action.guidance;
       else if (action.kind === 'candidates') o.settings.candidates = action.candidates;
+      else if (action.kind === 'retries') o.settings.retries = action.retries;
       else if (action.kind === 'help') console.error(CHAT_COMMANDS);
       else if (action.kind === 'undo') {
         if (stack.length === 1) throw new UserError('nothing to undo: this is the input image');
@@ -224,6 +232,7 @@ async function edit(
     numInferenceSteps: o.settings.steps,
     guidanceScale: o.settings.guidance,
     candidates: o.settings.candidates,
+    retries: o.settings.retries,
     previous,
     onStep: (step, total) => {
       bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
@@ -247,6 +256,7 @@ async function edit(
     steps: o.settings.steps ?? o.model.defaults?.numInferenceSteps ?? null,
     guidance: o.settings.guidance ?? o.model.defaults?.guidanceScale ?? null,
     candidates: o.settings.candidates ?? o.model.defaults?.candidates ?? null,
+    retries: o.settings.retries ?? o.model.defaults?.retries ?? null,
     model: o.model.name,
     width: out.width,
     height: out.height,
@@ -263,6 +273,7 @@ function describe(r: Result): string {
     r.steps !== null && `${r.steps} steps`,
     r.guidance !== null && `guidance ${r.guidance}`,
     r.candidates !== null && r.candidates > 1 && `best of ${r.candidates}`,
+    r.retries !== null && r.retries > 0 && `retries ${r.retries}`,
   ]
     .filter(Boolean)
     .join(', ');

@@ -26,6 +26,8 @@ Events. GET /openapi.json describes every route; GET /health says whether it is 
   --max-queue N        jobs that may wait behind the running one (default ${DEFAULT_LIMITS.maxQueue})
   --max-steps N        denoising steps per job (default ${DEFAULT_LIMITS.maxSteps})
   --max-candidates N   samples per job for best of n, each about one more run (default ${DEFAULT_LIMITS.maxCandidates})
+  --max-retries N      samples drawn again per job where the answer does not show the edit, each about one more
+                       run (default ${DEFAULT_LIMITS.maxRetries}; 0: never)
   --max-pixels N       pixels per uploaded or generated image (default ${DEFAULT_LIMITS.maxPixels})
   --max-body MIB       request body size in MiB, base64 images included (default ${MAX_BODY_MIB})
   --concurrency N      jobs run at once (default ${DEFAULTS.concurrency}; one model run already uses every core)
@@ -58,6 +60,7 @@ const command: Command = {
       'max-queue': s,
       'max-steps': s,
       'max-candidates': s,
+      'max-retries': s,
       'max-pixels': s,
       'max-body': s,
       concurrency: s,
@@ -82,6 +85,7 @@ const command: Command = {
       maxQueue: num(v['max-queue'], 'max-queue', 0),
       maxSteps: num(v['max-steps'], 'max-steps', 1),
       maxCandidates: num(v['max-candidates'], 'max-candidates', 1),
+      maxRetries: num(v['max-retries'], 'max-retries', 0),
       maxPixels: num(v['max-pixels'], 'max-pixels', 1),
       maxBodyBytes: maxBody === undefined ? undefined : Math.round(maxBody * 2 ** 20),
       concurrency: num(v.concurrency, 'concurrency', 1),

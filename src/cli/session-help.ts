@@ -1,6 +1,6 @@
 // Help texts of `kontext session` and its subcommands (printed by --help, and named in error messages).
 
-import { MAX_CANDIDATES } from '../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 
 const DATA = `  --data DIR         the data folder: sessions.db + images/ (default ./kontext-data)
   --json             print JSON instead of text`;
@@ -40,6 +40,8 @@ export const EDIT_HELP = `usage: kontext session edit SESSION "instruction" [opt
   --guidance G       guidance scale (default: the model's, recorded)
   --candidates N     best of N: sample N answers, keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                      (kontext-mini only; default the model's, recorded)
+  --retries N        sample again, at the next seeds, up to N times while the answer does not show the edit,
+                     0-${MAX_RETRIES} (kontext-mini only; default the model's, recorded)
   --width W --height H   size of a generated first turn (default 64)
   --out FILE         also write the output image here (.png, .jpg or .webp: the extension sets the format)
   --force            replace --out if it exists

@@ -10,7 +10,7 @@ import { madeBy, parentOf, SessionEditor } from '../session/editor.ts';
 import { checkEditPrompt, loadSessionModel } from '../session/model.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { SessionStore } from '../session/store.ts';
-import { MAX_CANDIDATES } from '../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 import {
   checkOutput,
   printPromptNote,
@@ -104,6 +104,7 @@ const edit: Sub = async (argv) => {
     steps: { type: 'string' },
     guidance: { type: 'string' },
     candidates: { type: 'string' },
+    retries: { type: 'string' },
     width: { type: 'string' },
     height: { type: 'string' },
     out: { type: 'string' },
@@ -125,6 +126,7 @@ const edit: Sub = async (argv) => {
     steps: int(v.steps, '--steps', 1, 1000),
     guidance: num(v.guidance, '--guidance'),
     candidates: int(v.candidates, '--candidates', 1, MAX_CANDIDATES),
+    retries: int(v.retries, '--retries', 0, MAX_RETRIES),
     width: int(v.width, '--width', 1, 4096),
     height: int(v.height, '--height', 1, 4096),
     from: from === undefined ? undefined : from === 0 ? null : from,

@@ -14,12 +14,17 @@ export function checkText(text: string, field: string, l: Limits): void {
     throw badRequest(`${field} is ${text.length} characters, above this server's limit of ${l.maxPromptChars}`);
 }
 
-/** A job's cost: --max-steps caps the steps, --max-candidates the best-of-n samples (each about one more run). */
-export function checkSampling({ steps, candidates }: Sampling, l: Limits): void {
+/**
+ * A job's cost: --max-steps caps the steps, --max-candidates the best-of-n samples and --max-retries the samples
+ * drawn again where the answer does not show the edit (each about one more run).
+ */
+export function checkSampling({ steps, candidates, retries }: Sampling, l: Limits): void {
   if (steps !== undefined && steps > l.maxSteps)
     throw badRequest(`steps ${steps} is above this server's limit of ${l.maxSteps} (--max-steps)`);
   if (candidates !== undefined && candidates > l.maxCandidates)
     throw badRequest(`candidates ${candidates} is above this server's limit of ${l.maxCandidates} (--max-candidates)`);
+  if (retries !== undefined && retries > l.maxRetries)
+    throw badRequest(`retries ${retries} is above this server's limit of ${l.maxRetries} (--max-retries)`);
 }
 
 export function checkImageCount(n: number, l: Limits): void {

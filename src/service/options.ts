@@ -12,6 +12,8 @@ export interface Limits {
   maxSteps: number;
   /** samples per job for best of n (--max-candidates): each costs the steps again, plus its scoring */
   maxCandidates: number;
+  /** samples drawn again per job where the answer does not show the edit (--max-retries): each costs a run */
+  maxRetries: number;
   /** pixels per uploaded image and per generated image (--max-pixels) */
   maxPixels: number;
   /** bytes per request body, base64 images included (--max-body, in MiB on the command line) */
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueue: 16,
   maxSteps: 50,
   maxCandidates: 4,
+  maxRetries: 4,
   maxPixels: 4 * 1024 * 1024, // 4 MP: Kontext works at about 1 MP; larger inputs only cost decode time
   maxBodyBytes: 32 * 1024 * 1024, // a 4 MP PNG is up to ~16 MB, ~22 MB as base64
   maxImages: 4,
@@ -67,8 +70,8 @@ export const DEFAULTS = {
 
 /** Just the limits of resolved options (what /health shows). */
 export function limitsOf(o: Limits): Limits {
-  const { maxQueue, maxSteps, maxCandidates, maxPixels, maxBodyBytes, maxImages, maxPromptChars } = o;
-  return { maxQueue, maxSteps, maxCandidates, maxPixels, maxBodyBytes, maxImages, maxPromptChars };
+  const { maxQueue, maxSteps, maxCandidates, maxRetries, maxPixels, maxBodyBytes, maxImages, maxPromptChars } = o;
+  return { maxQueue, maxSteps, maxCandidates, maxRetries, maxPixels, maxBodyBytes, maxImages, maxPromptChars };
 }
 
 export type ResolvedOptions = Limits & Required<Omit<ServiceOptions, keyof Limits>>;
@@ -79,13 +82,15 @@ export function resolveOptions(o: ServiceOptions): ResolvedOptions {
     'maxQueue',
     'maxSteps',
     'maxCandidates',
+    'maxRetries',
     'maxPixels',
     'maxBodyBytes',
     'maxImages',
     'maxPromptChars',
     'concurrency',
   ] as const) {
-    const min = k === 'maxQueue' ? 0 : 1; // --max-queue 0: run one job at a time and refuse the rest
+    // --max-queue 0: run one job at a time and refuse the rest; --max-retries 0: never sample an edit again
+    const min = k === 'maxQueue' || k === 'maxRetries' ? 0 : 1;
     if (!(Number.isInteger(r[k]) && r[k] >= min)) throw new UserError(`${k} must be an integer >= ${min}, got ${r[k]}`);
   }
   return r;

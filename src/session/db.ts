@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -57,6 +57,11 @@ const SCHEMA_V4 = `
 ALTER TABLE turns ADD COLUMN made_as TEXT;
 `;
 
+// v5: how many samples the model could draw again where the answer did not show the edit (retries); NULL before.
+const SCHEMA_V5 = `
+ALTER TABLE turns ADD COLUMN retries INTEGER;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -71,6 +76,7 @@ function migrate(db: DB): void {
     if (now < 2) db.exec(SCHEMA_V2);
     if (now < 3) db.exec(SCHEMA_V3);
     if (now < 4) db.exec(SCHEMA_V4);
+    if (now < 5) db.exec(SCHEMA_V5);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

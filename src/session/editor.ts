@@ -4,7 +4,7 @@
 
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { candidatesProblem } from '../mini/config.ts';
+import { candidatesProblem, retriesProblem } from '../mini/config.ts';
 import { imagesProblem, type SessionModel } from './model.ts';
 import type { SessionStore } from './store.ts';
 import type { MadeAs, Turn } from './types.ts';
@@ -46,6 +46,8 @@ export interface TurnOptions {
   guidance?: number;
   /** best of n (kontext-mini only): samples to choose from; default the model's (recorded in the turn) */
   candidates?: number;
+  /** samples drawn again where the answer does not show the edit (kontext-mini only); default the model's (recorded) */
+  retries?: number;
   /** size of a text-to-image turn (edits answer at their first image's size) */
   width?: number;
   height?: number;
@@ -72,6 +74,8 @@ function check(o: TurnOptions): void {
     throw new UserError(`guidance must be a number >= 0, got ${o.guidance}`);
   const bad = o.candidates === undefined ? null : candidatesProblem(o.candidates);
   if (bad) throw new UserError(`candidates ${bad}`);
+  const badAgain = o.retries === undefined ? null : retriesProblem(o.retries);
+  if (badAgain) throw new UserError(`retries ${badAgain}`);
   for (const [k, v] of [
     ['width', o.width],
     ['height', o.height],
@@ -118,6 +122,7 @@ export class SessionEditor {
       numInferenceSteps: o.steps,
       guidanceScale: o.guidance,
       candidates: o.candidates,
+      retries: o.retries,
       previous: parent ? madeBy(parent) : undefined,
       onMade: (made) => {
         madeAs = made;
@@ -136,6 +141,7 @@ export class SessionEditor {
       steps: o.steps ?? this.model.defaults?.numInferenceSteps ?? null,
       guidance: o.guidance ?? this.model.defaults?.guidanceScale ?? null,
       candidates: o.candidates ?? this.model.defaults?.candidates ?? null,
+      retries: o.retries ?? this.model.defaults?.retries ?? null,
       seed,
       model: this.model.name,
       seconds,

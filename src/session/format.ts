@@ -43,6 +43,7 @@ function describe(t: Turn): string {
     t.steps !== null ? `steps ${t.steps}` : '',
     t.guidance !== null ? `guidance ${t.guidance}` : '',
     t.candidates !== null && t.candidates > 1 ? `best of ${t.candidates}` : '',
+    t.retries !== null && t.retries > 0 ? `retries ${t.retries}` : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -23,6 +23,12 @@ export interface SessionEditRequest extends EditRequest {
    * the model's default. Only models that list it in `defaults` take it; the others refuse more than 1.
    */
   candidates?: number;
+  /**
+   * samples drawn again (at further seeds) while the answer does not show the edit as the output step reads it
+   * (src/mini/editor.ts retries); undefined = the model's default. Only models that list it in `defaults` take it;
+   * the others refuse more than 0.
+   */
+  retries?: number;
   /** called after each denoising step; throws to stop the run (a cancelled job) */
   onStep?: (step: number, total: number) => void;
   /** aborted when the job is cancelled, for models that can stop inside a step */
@@ -50,8 +56,9 @@ export interface SessionModel {
   digest?(): Promise<string>;
   /** the most images one edit takes (kontext-mini: 2, the image to edit and a style reference); absent: no limit */
   maxImages?: number;
-  /** the steps and guidance (and candidates) used when a request gives none; absent for models without these knobs */
-  defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number };
+  /** the steps and guidance (and candidates, retries) used when a request gives none; absent for models without
+   *  these knobs */
+  defaults?: { numInferenceSteps: number; guidanceScale: number; candidates?: number; retries?: number };
   edit(req: SessionEditRequest): Promise<RGBImage>;
   /**
    * the words of a prompt the model does not know, and a note (kontext-mini: MiniEditor.checkPrompt), for an edit
@@ -97,13 +104,13 @@ async function loadMini(dir: string): Promise<SessionModel> {
     throw new UserError(`model folder ${folder} does not exist${hint}; or pick another with --model`);
   }
   const editor = await MiniEditor.load(folder);
-  const { numInferenceSteps, guidanceScale, candidates = 1 } = editor.pipe.model.config.sampling;
+  const { numInferenceSteps, guidanceScale, candidates = 1, retries = 0 } = editor.pipe.model.config.sampling;
   const { miniDigest } = await import('../mini/load.ts');
   return {
     name: dir ? `kontext-mini (${dir})` : 'kontext-mini',
     digest: () => miniDigest(folder),
     maxImages: MAX_IMAGES,
-    defaults: { numInferenceSteps, guidanceScale, candidates },
+    defaults: { numInferenceSteps, guidanceScale, candidates, retries },
     async edit(req) {
       const r = await editor.edit({
         prompt: req.prompt,
@@ -114,6 +121,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
         numInferenceSteps: req.numInferenceSteps,
         guidanceScale: req.guidanceScale,
         candidates: req.candidates,
+        retries: req.retries,
         onStep: req.onStep,
         previous: req.previous,
       });
@@ -136,8 +144,8 @@ export async function loadSessionModel(spec: string): Promise<SessionModel> {
 }
 
 /**
- * A model without best of n (identity, noise, registered ones) refuses a request for more than one candidate
- * instead of quietly answering with one sample.
+ * A model without best of n or retries (identity, noise, registered ones) refuses a request for more than one
+ * candidate, or for any sample drawn again, instead of quietly answering with one sample.
  */
 function oneAnswer(m: SessionModel): SessionModel {
   return {
@@ -147,6 +155,11 @@ function oneAnswer(m: SessionModel): SessionModel {
       if (req.candidates !== undefined && req.candidates !== 1 && m.defaults?.candidates === undefined)
         throw new UserError(
           `${m.name} samples one answer; candidates ${req.candidates} (best of n) needs kontext-mini (--model mini)`,
+        );
+      if (req.retries !== undefined && req.retries !== 0 && m.defaults?.retries === undefined)
+        throw new UserError(
+          `${m.name} samples one answer; retries ${req.retries} (sampling again where the answer does not show the ` +
+            'edit) needs kontext-mini (--model mini)',
         );
       return m.edit(req);
     },

@@ -37,6 +37,7 @@ interface TurnRow {
   steps: number | null;
   guidance: number | null;
   candidates: number | null;
+  retries: number | null;
   seed: number;
   model: string;
   seconds: number;
@@ -63,6 +64,7 @@ const toTurn = (r: TurnRow): Turn => ({
   steps: r.steps,
   guidance: r.guidance,
   candidates: r.candidates,
+  retries: r.retries,
   seed: r.seed,
   model: r.model,
   seconds: r.seconds,
@@ -211,8 +213,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `candidates, seed, model, seconds, created_at, job, made_as)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `candidates, retries, seed, model, seconds, created_at, job, made_as)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -226,6 +228,7 @@ export class SessionStore {
             t.steps,
             t.guidance,
             t.candidates,
+            t.retries,
             t.seed,
             t.model,
             t.seconds,

@@ -49,6 +49,9 @@ export interface TurnInput {
   /** samples the answer was chosen from (best of n); null where the model has no such knob, and for turns stored
    *  before the knob existed (those sampled one) */
   candidates: number | null;
+  /** samples the model could draw again where its answer did not show the edit (kontext-mini's retries); null
+   *  where the model has no such knob, and for turns stored before the knob was recorded */
+  retries: number | null;
   seed: number;
   /** the model's name (EditModel.name) */
   model: string;

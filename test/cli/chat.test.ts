@@ -91,12 +91,12 @@ describe('kontext chat', () => {
     ]);
   });
 
-  it("with the embedded model: edits in a row at the input size, with the model's defaults, then /c 2", async () => {
+  it("with the embedded model: edits in a row at the input size, with the model's defaults, then /c 2 and /r 0", async () => {
     const out = join(dir, 'mini');
     const r = await chat(
       ['examples/scene.png', '--out', out, '--seed', '3'],
       'make the circle blue\nmake it night\n/c 2\nremove the star\n/c 1\nmake the square vermilion\n' +
-        'make the circle red and the square blue\nmove it up\nmake it bigger\n',
+        'make the circle red and the square blue\nmove it up\n/r 0\nmake it bigger\n',
     );
     expect(r.code).toBe(0);
     const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
@@ -109,6 +109,7 @@ describe('kontext chat', () => {
         steps: 8,
         guidance: 2,
         candidates: 1,
+        retries: 2,
         model: 'kontext-mini',
         width: scene.width,
         height: scene.height,
@@ -127,7 +128,7 @@ describe('kontext chat', () => {
       // "it": the shape the turn before edited last (not the picture's "make it night" of turn 2)
       { n: 6, parent: 5, instruction: 'move it up', madeAs: { edits: ['move the square up'] } },
       // and the next "it" reads on from it as made
-      { n: 7, parent: 6, instruction: 'make it bigger', madeAs: { edits: ['make the square bigger'] } },
+      { n: 7, parent: 6, instruction: 'make it bigger', retries: 0, madeAs: { edits: ['make the square bigger'] } },
     ]);
     // the circle named as the picture shows it (the example's is blue), as the record says
     expect(history[0].madeAs).toEqual({ edits: ['make the blue circle blue'] });
@@ -147,13 +148,16 @@ describe('kontext chat', () => {
         'square up" as "move the square to the top", as the world words it',
       'note: read "make it bigger" as "make the square bigger": "it" is the shape the turn before edited',
     ]);
-    expect(r.stdout).toContain('"move it up" on 005.png (seed 3, 8 steps, guidance 2, made as "move the square up",');
+    expect(r.stdout).toContain(
+      '"move it up" on 005.png (seed 3, 8 steps, guidance 2, retries 2, made as "move the square up",',
+    );
+    expect(r.stdout).toContain('"make it bigger" on 006.png (seed 3, 8 steps, guidance 2, made as');
     expect(r.stdout).toContain(`${join(out, '002.png')}: "make it night" on 001.png (seed 3, 8 steps, guidance 2,`);
     expect(r.stdout).toContain(
-      `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 8 steps, guidance 2, best of 2,`,
+      `${join(out, '003.png')}: "remove the star" on 002.png (seed 3, 8 steps, guidance 2, best of 2, retries 2,`,
     );
     expect(r.stdout).toMatch(
-      /005\.png: "make the circle red and the square blue" on 004\.png \(seed 3, 8 steps, guidance 2, 2 edits one after the other: "make the blue circle red", "make the square blue", [\d.]+ s\)/,
+      /005\.png: "make the circle red and the square blue" on 004\.png \(seed 3, 8 steps, guidance 2, retries 2, 2 edits one after the other: "make the blue circle red", "make the square blue", [\d.]+ s\)/,
     );
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
   });
@@ -193,7 +197,7 @@ describe('kontext chat', () => {
       ['/undo\n', 'kontext chat: line 1: nothing to undo: this is the input image'],
       [
         '/x 1\n',
-        "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /c, /undo, /help or /q " +
+        "kontext chat: line 1: unknown command '/x': use /s, /n, /g, /c, /r, /undo, /help or /q " +
           "(an instruction does not start with '/')",
       ],
       ['/n\n', 'kontext chat: line 1: /n needs a value: /n 12'],
@@ -202,6 +206,12 @@ describe('kontext chat', () => {
       [
         '/c 3\nmake it red\n',
         'kontext chat: line 2: identity samples one answer; candidates 3 (best of n) needs kontext-mini (--model mini)',
+      ],
+      ['/r 9\n', "kontext chat: line 1: /r must be an integer from 0 to 8, got '9'"],
+      [
+        '/r 1\nmake it red\n',
+        'kontext chat: line 2: identity samples one answer; retries 1 (sampling again where the answer does not ' +
+          'show the edit) needs kontext-mini (--model mini)',
       ],
     ];
     for (const [i, [input, message]] of cases.entries()) {
@@ -235,6 +245,10 @@ describe('kontext chat', () => {
       [
         [photo, '--out', join(dir, 'n'), '--candidates', 'x'],
         "kontext chat: --candidates must be an integer from 1 to 16, got 'x'",
+      ],
+      [
+        [photo, '--out', join(dir, 'n'), '--retries', '9'],
+        "kontext chat: --retries must be an integer from 0 to 8, got '9'",
       ],
       [
         [join(dir, 'none.png'), '--out', join(dir, 'n')],

@@ -32,6 +32,7 @@ describe('secure defaults', () => {
       maxQueue: 16,
       maxSteps: 50,
       maxCandidates: 4,
+      maxRetries: 4,
       maxPixels: 4 * 2 ** 20,
       maxBodyBytes: 32 * 2 ** 20,
       maxImages: 4,

@@ -50,6 +50,7 @@ describe('service API', () => {
       'maxPixels',
       'maxPromptChars',
       'maxQueue',
+      'maxRetries',
       'maxSteps',
     ]);
   });
@@ -196,7 +197,7 @@ describe('service API', () => {
     }
   });
 
-  it('best of n: a model without it fails the job saying so; kontext-mini (tiny here) records it in the turn', async () => {
+  it('best of n and retries: a model without them fails the job saying so; kontext-mini (tiny here) records them in the turn', async () => {
     const g = await call(s, 'POST', '/generate', { prompt: 'x', width: 4, height: 4, candidates: 2 });
     expect(g.status).toBe(202);
     expect(await finished(s, g.body.id)).toMatchObject({
@@ -205,6 +206,13 @@ describe('service API', () => {
     });
     const one = await run('/generate', { prompt: 'x', width: 4, height: 4, candidates: 1 });
     expect(one.status).toBe('done');
+    const again = await call(s, 'POST', '/edit', { prompt: 'x', images: [await b64png(solid([1, 2, 3]))], retries: 1 });
+    expect(await finished(s, again.body.id)).toMatchObject({
+      status: 'failed',
+      error:
+        'identity samples one answer; retries 1 (sampling again where the answer does not show the edit) needs ' +
+        'kontext-mini (--model mini)',
+    });
 
     const dir = await tinyModelDir();
     const mini = await startTestService({ model: `mini:${dir}` });
@@ -213,14 +221,22 @@ describe('service API', () => {
       const img = await b64png(solid([200, 40, 40], 8, 6));
       const t1 = await finished(
         mini,
-        (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'x', images: [img], seed: 5, candidates: 2 }))
-          .body.id,
+        (
+          await call(mini, 'POST', '/sessions/bo/turns', {
+            instruction: 'x',
+            images: [img],
+            seed: 5,
+            candidates: 2,
+            retries: 3,
+          })
+        ).body.id,
       );
-      expect(t1).toMatchObject({ status: 'done', result: { turn: { n: 1, candidates: 2, seed: 5 } } });
+      expect(t1).toMatchObject({ status: 'done', result: { turn: { n: 1, candidates: 2, retries: 3, seed: 5 } } });
       const t2 = await finished(mini, (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y' })).body.id);
-      expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, candidates: 1 }); // the model's default
+      expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, candidates: 1, retries: 0 }); // the model's defaults
       const shown = await call(mini, 'GET', '/sessions/bo');
       expect(shown.body.turns.map((t: { candidates: number }) => t.candidates)).toEqual([2, 1]);
+      expect(shown.body.turns.map((t: { retries: number }) => t.retries)).toEqual([3, 0]);
       // the words of a prompt the model does not know, before anything runs (the tiny model knows five words)
       const check = await call(mini, 'POST', '/prompts/check', { prompt: 'Please make the circle vermilion.' });
       expect(check).toMatchObject({

@@ -14,6 +14,7 @@ beforeAll(
       maxQueue: 1,
       maxSteps: 10,
       maxCandidates: 2,
+      maxRetries: 1,
       maxPixels: 100,
       maxBodyBytes: 64 * 1024,
       maxImages: 2,
@@ -81,6 +82,27 @@ describe('limits', () => {
       expect(r.status).toBe(400);
       expect(r.body.error).toMatch(/candidates/);
     }
+  });
+
+  it('retries: 400, naming --max-retries; outside 0-8, or on a text-to-image request, the schema refuses it', async () => {
+    const img = await small();
+    expect(await call(s, 'POST', '/edit', { prompt: 'x', images: [img], retries: 2 })).toMatchObject({
+      status: 400,
+      body: { error: "retries 2 is above this server's limit of 1 (--max-retries)" },
+    });
+    await call(s, 'POST', '/sessions', { name: 'rt' });
+    expect((await call(s, 'POST', '/sessions/rt/turns', { instruction: 'x', retries: 2 })).body.error).toBe(
+      "retries 2 is above this server's limit of 1 (--max-retries)",
+    );
+    for (const retries of [-1, 9, 0.5]) {
+      const r = await call(s, 'POST', '/edit', { prompt: 'x', images: [img], retries });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/retries/);
+    }
+    // text-to-image has no edit to read in its answer: nothing to sample again for
+    const t2i = await call(s, 'POST', '/generate', { prompt: 'x', width: 5, height: 5, retries: 1 });
+    expect(t2i.status).toBe(400);
+    expect(t2i.body.error).toMatch(/retries/);
   });
 
   it('image count and prompt length: 400 with the limit', async () => {

@@ -122,7 +122,7 @@ describe('kontext session', () => {
     expect(history.turns[1].inputs).toEqual([{ file: 'turn-001.png', sha256: t1.output }]);
   });
 
-  it('records the steps, guidance and candidates of the embedded kind of model (a tiny kontext-mini here)', async () => {
+  it('records the steps, guidance, candidates and retries of the embedded kind of model (a tiny kontext-mini here)', async () => {
     const model = await tinyModelDir();
     try {
       const d = ['--data', join(root, 'mini-data')];
@@ -142,6 +142,8 @@ describe('kontext session', () => {
           '1.5',
           '--candidates',
           '2',
+          '--retries',
+          '3',
           ...d,
           '--json',
         ),
@@ -150,15 +152,16 @@ describe('kontext session', () => {
         steps: 1,
         guidance: 1.5,
         candidates: 2,
+        retries: 3,
         width: 8,
         height: 6,
         model: `kontext-mini (${model})`,
       });
       expect(await cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, ...d, '--json')).toBe(0);
-      // the model folder's defaults (no sampling.candidates: one sample)
-      expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2, candidates: 1 });
+      // the model folder's defaults (no sampling.candidates: one sample; no sampling.retries: none)
+      expect(json()).toMatchObject({ n: 2, parent: 1, steps: 2, guidance: 2, candidates: 1, retries: 0 });
       expect(await cli('show', 's1', ...d)).toBe(0);
-      expect(logs.at(-1)).toMatch(/seed \d+ steps 1 guidance 1\.5 best of 2 kontext-mini/);
+      expect(logs.at(-1)).toMatch(/seed \d+ steps 1 guidance 1\.5 best of 2 retries 3 kontext-mini/);
       // words the model does not know are named before the edit runs
       expect(await cli('edit', 's1', 'make the circle vermilion', '--model', `mini:${model}`, ...d)).toBe(0);
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
@@ -262,6 +265,7 @@ describe('kontext session', () => {
       [['edit', 's1', 'x', '--steps', 'many', ...d], /--steps must be an integer from 1 to 1000, got 'many'/],
       [['edit', 's1', 'x', '--guidance=-1', ...d], /--guidance must be a number >= 0, got '-1'/],
       [['edit', 's1', 'x', '--candidates', '17', ...d], /--candidates must be an integer from 1 to 16, got '17'/],
+      [['edit', 's1', 'x', '--retries', '9', ...d], /--retries must be an integer from 0 to 8, got '9'/],
       [
         ['edit', 's1', 'x', '--from', '4', ...d],
         /session 's1' has no turn 4 \('kontext session show s1' lists its turns\)/,

@@ -67,14 +67,22 @@ describe('SessionEditor', () => {
       steps: 9,
       guidance: 3.5,
       candidates: 3,
+      retries: 0,
       seed: 11,
     });
-    expect(model.requests[0]).toMatchObject({ numInferenceSteps: 9, guidanceScale: 3.5, candidates: 3, seed: 11 });
-    expect(a).toMatchObject({ steps: 9, guidance: 3.5, candidates: 3, seed: 11, model: 'fake' });
+    expect(model.requests[0]).toMatchObject({
+      numInferenceSteps: 9,
+      guidanceScale: 3.5,
+      candidates: 3,
+      retries: 0,
+      seed: 11,
+    });
+    expect(a).toMatchObject({ steps: 9, guidance: 3.5, candidates: 3, retries: 0, seed: 11, model: 'fake' });
     expect(a.seconds).toBeGreaterThanOrEqual(0);
     const { turn: b } = await editor.edit(id, { instruction: 'y' });
     expect(model.requests[1].candidates).toBeUndefined(); // the model decides its default
-    expect(b).toMatchObject({ steps: 4, guidance: 1.5, candidates: 1 });
+    expect(model.requests[1].retries).toBeUndefined();
+    expect(b).toMatchObject({ steps: 4, guidance: 1.5, candidates: 1, retries: 2 });
     expect(Number.isInteger(b.seed) && b.seed >= 0).toBe(true);
   });
 
@@ -88,13 +96,21 @@ describe('SessionEditor', () => {
       steps: null,
       guidance: null,
       candidates: null,
+      retries: null,
       output: turn.inputs[0],
     });
     // best of n is kontext-mini's: a model that samples one answer says so rather than quietly ignoring it
     await expect(editor.edit(id, { instruction: 'keep it', candidates: 4 })).rejects.toThrow(
       'identity samples one answer; candidates 4 (best of n) needs kontext-mini (--model mini)',
     );
+    // so is sampling again where the answer does not show the edit (retries 0 is what it does anyway)
+    await expect(editor.edit(id, { instruction: 'keep it', retries: 2 })).rejects.toThrow(
+      'identity samples one answer; retries 2 (sampling again where the answer does not show the edit) needs ' +
+        'kontext-mini (--model mini)',
+    );
     expect(store.session(id).turnCount).toBe(1);
+    expect((await editor.edit(id, { instruction: 'keep it', retries: 0 })).turn.retries).toBe(0);
+    store.undo(id);
     // text-to-image first turn: mid-gray at the requested size
     const s2 = store.createSession().id;
     const g = await editor.edit(s2, { instruction: 'a circle', width: 12, height: 10 });
@@ -138,6 +154,12 @@ describe('SessionEditor', () => {
     );
     await expect(editor.edit(id, { instruction: 'x', candidates: 2.5 })).rejects.toThrow(
       'candidates must be an integer from 1 to 16, got 2.5',
+    );
+    await expect(editor.edit(id, { instruction: 'x', retries: 9 })).rejects.toThrow(
+      'retries must be an integer from 0 to 8, got 9',
+    );
+    await expect(editor.edit(id, { instruction: 'x', retries: -1 })).rejects.toThrow(
+      'retries must be an integer from 0 to 8, got -1',
     );
     await expect(editor.edit(id, { instruction: 'x', from: 3 })).rejects.toThrow(/session 's1' has no turn 3/);
     await expect(editor.edit('zz', { instruction: 'x' })).rejects.toThrow(/no session 'zz'/);

@@ -17,6 +17,7 @@ const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn
   steps: null,
   guidance: null,
   candidates: null,
+  retries: null,
   seed: n,
   model: 'identity',
   seconds: 0.25,
@@ -29,8 +30,8 @@ it('draws branches with ├─ / └─, keeps the rails of open branches, and m
   // 1 ─ 2 ─ 3        5 is a second root (start over)
   //   └ 4 ─ 6
   const turns = [
-    turn(1, null, { steps: 20, guidance: 2.5, candidates: 4 }),
-    turn(2, 1, { candidates: 1 }),
+    turn(1, null, { steps: 20, guidance: 2.5, candidates: 4, retries: 2 }),
+    turn(2, 1, { candidates: 1, retries: 0 }),
     turn(3, 2),
     turn(4, 1),
     turn(5, null),
@@ -39,7 +40,7 @@ it('draws branches with ├─ / └─, keeps the rails of open branches, and m
   const text = formatTree({ id: 's1', createdAt: '', head: 6, turnCount: 6 }, turns);
   expect(text.split('\n')).toEqual([
     'session s1: 6 turns, head 6',
-    '1  "edit 1"  64x64 seed 1 steps 20 guidance 2.5 best of 4 identity 0.25 s',
+    '1  "edit 1"  64x64 seed 1 steps 20 guidance 2.5 best of 4 retries 2 identity 0.25 s',
     '├─ 2  "edit 2"  64x64 seed 2 identity 0.25 s',
     '│  └─ 3  "edit 3"  64x64 seed 3 identity 0.25 s',
     '└─ 4  "edit 4"  64x64 seed 4 identity 0.25 s',

@@ -19,7 +19,7 @@ export function fakeModel(): SessionModel & { requests: SessionEditRequest[] } {
   const requests: SessionEditRequest[] = [];
   return {
     name: 'fake',
-    defaults: { numInferenceSteps: 4, guidanceScale: 1.5, candidates: 1 },
+    defaults: { numInferenceSteps: 4, guidanceScale: 1.5, candidates: 1, retries: 2 },
     requests,
     async edit(req) {
       requests.push(req);

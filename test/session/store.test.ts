@@ -32,6 +32,7 @@ async function turn(parent: number | null, shade: number, instruction = `shade $
     steps: 2,
     guidance: 2.5,
     candidates: 4,
+    retries: 2,
     seed: shade,
     model: 'test',
     seconds: 0.5,
@@ -184,13 +185,13 @@ describe('persistence', () => {
 
   it('a version-1 store (no job, no candidates column) is upgraded in place, its turns kept', async () => {
     const { id } = store.createSession('old');
-    store.addTurn(id, { ...(await turn(null, 10)), candidates: null });
+    store.addTurn(id, { ...(await turn(null, 10)), candidates: null, retries: null });
     const before = store.turns(id);
     store.close();
     const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
     db.exec(
       'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; ALTER TABLE turns DROP COLUMN candidates; ' +
-        'ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 1',
+        'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 1',
     );
     expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
     db.close();
@@ -206,13 +207,16 @@ describe('persistence', () => {
     expect(old.candidates).toBe(4);
     store.close();
     const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN candidates; ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 2');
+    db.exec(
+      'ALTER TABLE turns DROP COLUMN candidates; ALTER TABLE turns DROP COLUMN made_as; ' +
+        'ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 2',
+    );
     db.close();
     store = await SessionStore.open(dir);
-    expect(store.turns(id)).toEqual([{ ...old, candidates: null }]);
+    expect(store.turns(id)).toEqual([{ ...old, candidates: null, retries: null }]);
     store.addTurn(id, await turn(1, 20));
     expect(store.turns(id).map((t) => t.candidates)).toEqual([null, 4]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 4 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
   });
 
   it('a version-3 store (no made_as column) is upgraded: old turns read madeAs null, new ones record what was made', async () => {
@@ -223,16 +227,32 @@ describe('persistence', () => {
     expect(store.turns(id)).toEqual([first]); // read back as recorded
     store.close();
     const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN made_as; PRAGMA user_version = 3');
+    db.exec('ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 3');
     db.close();
     store = await SessionStore.open(dir);
-    expect(store.turns(id)).toEqual([{ ...first, madeAs: null }]);
+    expect(store.turns(id)).toEqual([{ ...first, madeAs: null, retries: null }]);
     const split = { edits: ['make the circle blue', 'make the square red'] };
     store.addTurn(id, { ...(await turn(1, 20)), madeAs: split });
     const plain = store.addTurn(id, await turn(2, 30)); // made as given: null, whether absent or null
     expect(plain.madeAs).toBeNull();
     expect(store.turns(id).map((t) => t.madeAs)).toEqual([null, split, null]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 4 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
+  });
+
+  it('a version-4 store (no retries column) is upgraded: old turns read retries null, new ones record them', async () => {
+    const { id } = store.createSession('v4');
+    const first = store.addTurn(id, await turn(null, 10));
+    expect(first.retries).toBe(2);
+    expect(store.turns(id)).toEqual([first]);
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db'));
+    db.exec('ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 4');
+    db.close();
+    store = await SessionStore.open(dir);
+    expect(store.turns(id)).toEqual([{ ...first, retries: null }]);
+    store.addTurn(id, { ...(await turn(1, 20)), retries: 0 });
+    expect(store.turns(id).map((t) => t.retries)).toEqual([null, 0]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {

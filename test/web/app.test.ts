@@ -34,7 +34,7 @@ const checked: [string, number | undefined, string | undefined][] = [];
 
 const model: ServiceModel = {
   name: 'rotate',
-  defaults: { numInferenceSteps: 4, guidanceScale: 2.5, candidates: 1 },
+  defaults: { numInferenceSteps: 4, guidanceScale: 2.5, candidates: 1, retries: 0 },
   async edit(req) {
     const { onStep, numInferenceSteps } = req as StepRequest;
     const total = numInferenceSteps ?? 4;
@@ -170,6 +170,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
         steps: 4,
         guidance: 2.5,
         candidates: 1,
+        retries: 0,
         model: 'rotate',
         width: 48,
         height: 32,
@@ -184,6 +185,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await page.getAttribute('#download', 'download')).toBe('s1-turn1.png');
       expect(await page.textContent('#turn-params')).toContain(`Seed${t1.seed}`);
       expect(await page.textContent('#turn-params')).toContain('Best of1');
+      expect(await page.textContent('#turn-params')).toContain('Retries0');
       expect(await page.textContent('#turn-params')).not.toContain('Made as'); // made as given
       expect(await turnText(page, 1)).toContain(`seed ${t1.seed} · 4 steps · guidance 2.5 · 48×32 · rotate`);
       expect(await page.evaluate(() => (document.getElementById('after-img') as HTMLImageElement).naturalWidth)).toBe(
@@ -200,11 +202,12 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.fill('#compare-range', '50');
       await shot(page, '01-first-edit');
 
-      // second edit: seed 42, 3 steps, best of 3, and a reference dropped on the drop zone
+      // second edit: seed 42, 3 steps, best of 3, retries 2, and a reference dropped on the drop zone
       await page.click('.param-fields summary');
       await page.fill('#seed', '42');
       await page.fill('#steps', '3');
       await page.fill('#candidates', '3');
+      await page.fill('#retries', '2');
       const ref = (await encodePng(createImage(8, 8, [10, 200, 10]))).toString('base64');
       await page.evaluate(async (b64) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -221,7 +224,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await progressLog(page)).toEqual(expect.arrayContaining(['Step 1 of 3', 'Step 3 of 3']));
       d = await session();
       const t2 = d.turns[1];
-      expect(t2).toMatchObject({ n: 2, parent: 1, seed: 42, steps: 3, candidates: 3 });
+      expect(t2).toMatchObject({ n: 2, parent: 1, seed: 42, steps: 3, candidates: 3, retries: 2 });
       expect(t2.inputs).toHaveLength(2); // turn 1's output, then the reference
       expect(t2.inputs[0]).toBe(t1.output);
       expect(centre(await imageAt(t2.output))).toEqual([0, 255, 0]);
@@ -240,6 +243,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
         '["now make it green",2,"make the red square blue"]',
       ]);
       expect(await page.textContent('#turn-params')).toContain(`Made as${made}`);
+      expect(await page.textContent('#turn-params')).toContain('Retries2');
       expect(await page.textContent('#picks')).toBe(''); // used up
       await shot(page, '02-second-edit');
 
@@ -257,11 +261,12 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       // an edit from turn 1: a branch beside turn 2
       await page.fill('#seed', '');
       await page.fill('#candidates', '');
+      await page.fill('#retries', '');
       await page.fill('#instruction', 'make it blue again');
       await page.press('#instruction', 'Enter');
       await headIs(page, 3);
       d = await session();
-      expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3, candidates: 1 }); // the model's default again
+      expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3, candidates: 1, retries: 0 }); // the model's defaults again
       expect(await turnText(page, 3)).toContain('from turn 1'); // shown as a branch
       // the one-image edits' pictures were read for their shapes (a shape named that is not there is said): the
       // upload at the start (by the job's check; the page has not stored it yet) and turn 1's output, which the

@@ -39,6 +39,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         steps: spec.steps,
         guidance: spec.guidance,
         candidates: spec.candidates,
+        retries: spec.retries,
         width: spec.width,
         height: spec.height,
         job: ctx.id,
@@ -60,6 +61,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
       numInferenceSteps: spec.steps,
       guidanceScale: spec.guidance,
       candidates: spec.candidates,
+      retries: spec.retries,
       onMade: (made) => {
         madeAs = made;
       },

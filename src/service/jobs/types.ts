@@ -16,6 +16,8 @@ export interface Sampling {
   guidance?: number;
   /** best of n: samples to choose from (kontext-mini); default the model's */
   candidates?: number;
+  /** samples drawn again where the answer does not show the edit (kontext-mini); default the model's */
+  retries?: number;
 }
 
 /** What the API tells the client about a job's request, beside its result (set when it is submitted). */

@@ -68,9 +68,9 @@ export function generateRoutes(ctx: ServiceContext): RouteSpec[] {
       body: EDIT_BODY,
       responses: JOB_RESPONSES,
       async handler(req, reply) {
-        const { prompt, images, seed, steps, guidance, candidates } = bodyOf<EditBody>(req);
+        const { prompt, images, seed, steps, guidance, candidates, retries } = bodyOf<EditBody>(req);
         checkText(prompt, 'prompt', limits);
-        checkSampling({ steps, candidates }, limits);
+        checkSampling({ steps, candidates, retries }, limits);
         checkImageCount(images.length, limits);
         checkModelImages(model, images.length, 'the uploads');
         await queue.checkRoom(); // refuse before storing uploads that would not be used
@@ -79,7 +79,7 @@ export function generateRoutes(ctx: ServiceContext): RouteSpec[] {
           reply,
           await queue.submit({
             kind: 'edit',
-            ...{ prompt, images: hashes, seed, steps, guidance, candidates },
+            ...{ prompt, images: hashes, seed, steps, guidance, candidates, retries },
             notes: [...(await promptNotes(ctx, prompt, hashes.length, undefined, hashes[0])), ...notes],
           }),
         );

@@ -1,7 +1,7 @@
 // JSON Schemas: request bodies (validated by Fastify with additionalProperties: false, so a misspelt field is an
 // error rather than silently ignored) and the response shapes that /openapi.json documents.
 
-import { MAX_CANDIDATES } from '../../mini/config.ts';
+import { MAX_CANDIDATES, MAX_RETRIES } from '../../mini/config.ts';
 import type { JsonSchema } from './spec.ts';
 
 const int = (minimum: number, maximum?: number, description?: string) => ({
@@ -20,6 +20,16 @@ const SAMPLING = {
     1,
     MAX_CANDIDATES,
     "best of n: sample n answers and keep the one the model finds most likely (kontext-mini only); default the model's; at most the server's --max-candidates",
+  ),
+};
+
+/** An edit's knobs: the sampling ones, and sampling again where the answer does not show the edit. */
+const EDIT_SAMPLING = {
+  ...SAMPLING,
+  retries: int(
+    0,
+    MAX_RETRIES,
+    "sample again, at the next seeds, up to this many times where the answer does not show the edit (kontext-mini only); default the model's; at most the server's --max-retries",
   ),
 };
 
@@ -49,7 +59,7 @@ export const EDIT_BODY = object(
       minItems: 1,
       description: 'the image to edit, then optional references (e.g. a style exemplar)',
     },
-    ...SAMPLING,
+    ...EDIT_SAMPLING,
   },
   ['prompt', 'images'],
 );
@@ -70,7 +80,7 @@ export const SESSION_TURN_BODY = object(
     from: int(0, undefined, 'continue from this turn instead of the head (a new branch); 0 = start over from `images`'),
     width: int(1, 4096, 'size of a text-to-image turn'),
     height: int(1, 4096),
-    ...SAMPLING,
+    ...EDIT_SAMPLING,
   },
   ['instruction'],
 );
@@ -128,6 +138,10 @@ const TURN = object({
   steps: nullable('integer'),
   guidance: nullable('number'),
   candidates: { ...nullable('integer'), description: 'samples the answer was chosen from (best of n)' },
+  retries: {
+    ...nullable('integer'),
+    description: 'samples the model could draw again where its answer did not show the edit',
+  },
   seed: { type: 'integer' },
   model: str,
   seconds: { type: 'number' },

@@ -145,7 +145,7 @@ export function sessionRoutes(ctx: ServiceContext): RouteSpec[] {
         );
         await queue.checkRoom(); // refuse before storing uploads that would not be used
         const { hashes: images, notes } = await storeUploads(store, b.images ?? [], limits);
-        const { instruction, width, height, seed, steps, guidance, candidates } = b;
+        const { instruction, width, height, seed, steps, guidance, candidates, retries } = b;
         return accepted(
           reply,
           await queue.submit({
@@ -160,6 +160,7 @@ export function sessionRoutes(ctx: ServiceContext): RouteSpec[] {
             steps,
             guidance,
             candidates,
+            retries,
             notes: [
               ...(await promptNotes(ctx, instruction, parent + images.length, previous, picture ?? images[0])),
               ...notes,

@@ -35,6 +35,7 @@ const el = {
   steps: $('steps'),
   guidance: $('guidance'),
   candidates: $('candidates'),
+  retries: $('retries'),
   width: $('width'),
   height: $('height'),
   submit: $('submit'),
@@ -299,6 +300,7 @@ async function submit() {
     const steps = numberField(el.steps, 'steps', true);
     const guidance = numberField(el.guidance, 'guidance', false);
     const candidates = numberField(el.candidates, 'best of', true);
+    const retries = numberField(el.retries, 'retries', true);
     const width = numberField(el.width, 'width', true);
     const height = numberField(el.height, 'height', true);
     if (!sessionId()) await createSession();
@@ -312,6 +314,7 @@ async function submit() {
     if (steps !== undefined) body.steps = steps;
     if (guidance !== undefined) body.guidance = guidance;
     if (candidates !== undefined) body.candidates = candidates;
+    if (retries !== undefined) body.retries = retries;
     if (startOver && !state.picks.length) {
       if (width !== undefined) body.width = width;
       if (height !== undefined) body.height = height;
@@ -434,6 +437,7 @@ function reuse() {
   el.steps.value = t.steps === null ? '' : String(t.steps);
   el.guidance.value = t.guidance === null ? '' : String(t.guidance);
   el.candidates.value = t.candidates == null ? '' : String(t.candidates);
+  el.retries.value = t.retries == null ? '' : String(t.retries);
   el.seed.closest('details').open = true;
   announce(`Seed ${t.seed} and the parameters of turn ${t.n} are set for the next edit`);
 }
@@ -474,6 +478,7 @@ function renderStage() {
       ['Steps', t.steps === null ? '—' : String(t.steps)],
       ['Guidance', t.guidance === null ? '—' : String(t.guidance)],
       ['Best of', t.candidates == null ? '—' : String(t.candidates)],
+      ['Retries', t.retries == null ? '—' : String(t.retries)],
       ['Size', `${t.width}×${t.height}`],
       ['Model', t.model],
       ['Time', `${t.seconds.toFixed(2)} s`],
@@ -642,6 +647,7 @@ async function start() {
     el.model.textContent = `model: ${state.health.model}`;
     el.steps.max = String(state.health.limits.maxSteps);
     el.candidates.max = String(state.health.limits.maxCandidates);
+    el.retries.max = String(state.health.limits.maxRetries);
     await loadSessions();
     const wanted = sessionFromHash();
     const known = state.sessions.map((s) => s.id);
