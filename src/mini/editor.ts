@@ -45,7 +45,16 @@ import {
 import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import { backgroundShown, groundLaid, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import {
+  backgroundShown,
+  groundLaid,
+  groundWhere,
+  snapGray,
+  snapLight,
+  toneShown,
+  worldGray,
+  worldLight,
+} from './world-light.ts';
 import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -544,9 +553,16 @@ export class MiniEditor {
     const drawn = to || movesCreature(prompt) ? drawnOffWorld(fitted, seen) : null;
     const creature = drawn && creatureSprite(fitted, seen, drawn);
     if (!creature) return null;
-    if (to) return whole((out) => snapCreatureResized(out, fitted, creature, to, grow).taken);
+    // (taken, the move is all there, as a shape's: nothing else of the answer is)
+    const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
+    if (to) return whole((out) => alone(snapCreatureResized(out, fitted, creature, to, grow).taken));
     const around = grown(creature, W, H, grow + MOVED_RIM);
-    return whole((out) => snapMoved(out, fitted, creature, around).taken);
+    // and under it the old place, the ground as the world draws it where the model left a ghost (world-light.ts)
+    const old = groundWhere(fitted, creature, around);
+    return whole((out) => {
+      const copy = snapMoved(out, fitted, creature, around).taken;
+      return alone(copy && layOver(copy, old));
+    });
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */

@@ -125,7 +125,7 @@ export function drawnOffShapes(
 }
 
 /** A pixel this far (0–255, any channel) from its row's ground shows something drawn. */
-const DRAWN = 12;
+export const DRAWN = 12;
 /** The fewest pixels the creature covers at 64 px (a small one is 19 pixels wide; a word's letter covers at most 35). */
 const CREATURE_PIXELS = 60;
 /** Pixels around the creature's blob whose drawn pixels are its too, at 64 px. */

@@ -28,7 +28,7 @@ import { applyGlobal, backgroundRow } from '../world/render.ts';
 import type { ToneEdit } from '../world/tone-edits.ts';
 import { sameBackground } from '../world/compose.ts';
 import type { Background } from '../world/scene.ts';
-import { dist2, rowGrounds, SAME } from './moved.ts';
+import { DRAWN, dist2, rowGrounds, SAME } from './moved.ts';
 import type { Taken } from './preserve.ts';
 
 /** The share of the pixels the world's light changes that must side with it in the answer. */
@@ -175,6 +175,28 @@ export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
       image.data.set(to, p * 3);
       mask[p] = 1;
     }
+  }
+  return { image, mask };
+}
+
+/**
+ * The old place of a thing moved off it, as the world draws it after: the ground (worldGrounds, the picture's world
+ * background in its light) on the thing's own pixels `sprite` and on the pixels `around` it (1 = laid; it holds the
+ * sprite) where the picture shows ground too, within DRAWN of it — never on another thing drawn there. The model
+ * leaves a faint ghost where the thing was; a shape's move lays its old place so (redrawn.ts, a removal's), a resize's
+ * scaling does (resized.ts snapScaled), and the creature moved at its size by this.
+ */
+export function groundWhere(picture: RGBImage, sprite: ArrayLike<number>, around: ArrayLike<number>): Taken {
+  const { width: W, height: H, data } = picture;
+  const ground = worldGrounds(picture);
+  const image = { width: W, height: H, data: Uint8Array.from(data) };
+  const mask = new Float32Array(W * H);
+  for (let p = 0; p < W * H; p++) {
+    const g = Math.floor(p / W) * 3;
+    if (!around[p] || (!sprite[p] && [0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[g + c]!) > DRAWN)))
+      continue;
+    image.data.set(ground.subarray(g, g + 3), p * 3);
+    mask[p] = 1;
   }
   return { image, mask };
 }

@@ -169,4 +169,32 @@ describe('the editor', () => {
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
     expect(at(out)).toEqual(at(laid.image));
   });
+
+  it("lays the ground at the creature's old place, where the answer left a ghost, and takes nothing else of the answer", async () => {
+    const ed = await MiniEditor.load();
+    const sameSize = places.filter((x) => x.before!.character!.size === x.after.character!.size);
+    const s = sameSize.find((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')!;
+    const picture = s.inputs[0]!;
+    // the faint copy of the target, with a 3×3 stray fragment on the ground far from both places
+    const { image: stray, spot } = withStray(s.target, picture);
+    answerFaintly(ed, stray);
+    const sprite = creatureSprite(picture, seenIn(s))!;
+    const around = grown(sprite, 64, 64, 1 + MOVED_RIM);
+    const copy = snapMoved(faintly(stray, picture), picture, sprite, around).taken!;
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    // the creature's old pixels the copy does not cover: the ground as the picture shows it (a solid background)
+    const ground = [...picture.data.subarray(0, 3)];
+    let checked = 0;
+    for (let p = 0; p < 64 * 64; p++)
+      if (sprite[p] && !copy.mask[p]) {
+        expect([...out.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual(ground);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(100);
+    // the faint answer alone shows a ghost there, and the fragment
+    const faint = faintly(stray, picture);
+    expect([...sprite].some((m, p) => m && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
+    const fragment = new Uint8Array(64 * 64).map((_, p) => +spot.includes(p));
+    expect(under(fragment, out)).toEqual(under(fragment, picture));
+  });
 });

@@ -3,7 +3,7 @@
 // answer that left the shape, wiped it or drew it in a far colour takes nothing. And the editor lays it over its
 // answer. A creature moved and resized likewise, found wherever the answer drew it.
 import { describe, expect, it } from 'vitest';
-import { answerFaintly, faintly, under } from './faint.ts';
+import { answerFaintly, faintly, under, withStray } from './faint.ts';
 import { judge, lookOf, objectPresent } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
@@ -184,14 +184,18 @@ describe('the editor', () => {
     expect(at((await edit(false)).image)).not.toEqual(at(s.target));
   });
 
-  it('lays a creature the model moved and resized over its answer', async () => {
+  it('lays a creature the model moved and resized over its answer, and nothing else of the answer', async () => {
     const ed = await MiniEditor.load();
     const s = places[0]!;
     const picture = s.inputs[0]!;
-    answerFaintly(ed, s.target);
-    const laid = snapCreatureResized(faintly(s.target, picture), picture, spriteOf(s), s.after.character!.size).taken!;
+    // a 3×3 stray fragment on the ground far from both places: not the edit, not taken
+    const { image: stray, spot } = withStray(s.target, picture);
+    answerFaintly(ed, stray);
+    const laid = snapCreatureResized(faintly(stray, picture), picture, spriteOf(s), s.after.character!.size).taken!;
     const at = (img: RGBImage) => under(laid.mask, img);
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
     expect(at(out)).toEqual(at(laid.image));
+    const fragment = new Uint8Array(64 * 64).map((_, p) => +spot.includes(p));
+    expect(under(fragment, out)).toEqual(under(fragment, picture));
   });
 });
