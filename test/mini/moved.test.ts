@@ -110,6 +110,30 @@ describe('creatureSprite', () => {
   });
 });
 
+/**
+ * The old place `old` of a thing moved (1 = its pixels), where the copy taken does not cover it, is the ground in the
+ * editor's output `out` as the picture shows it (a solid background) — at more than `min` pixels —, where the model's
+ * answer `faint` showed a ghost.
+ */
+function expectGroundAt(
+  old: ArrayLike<number>,
+  copy: { mask: ArrayLike<number> },
+  out: RGBImage,
+  faint: RGBImage,
+  picture: RGBImage,
+  min: number,
+) {
+  const ground = [...picture.data.subarray(0, 3)];
+  let checked = 0;
+  for (let p = 0; p < 64 * 64; p++)
+    if (old[p] && !copy.mask[p]) {
+      expect([...out.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual(ground);
+      checked++;
+    }
+  expect(checked).toBeGreaterThan(min);
+  expect([...Array(64 * 64).keys()].some((p) => old[p] && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
+}
+
 describe('the editor', () => {
   it("lays a moved shape the model copied over its answer, redrawn there as the world draws it: the target's pixels; the raw answer is the model's", async () => {
     const ed = await MiniEditor.load();
@@ -131,20 +155,9 @@ describe('the editor', () => {
     answerFaintly(ed, s.target);
     const { before, sprite, around } = moved(s);
     const copy = snapMoved(faintly(s.target, picture), picture, sprite, around).taken!;
-    // the old place's pixels the copy does not cover: the ground as the picture shows it (a solid background)
-    const ground = [...picture.data.subarray(0, 3)];
     const old = silhouettes([{ ...before, color: before.color as string }], 64, 64, 1);
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
-    let checked = 0;
-    for (let p = 0; p < 64 * 64; p++)
-      if (old[p] && !copy.mask[p]) {
-        expect([...out.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual(ground);
-        checked++;
-      }
-    expect(checked).toBeGreaterThan(20);
-    // the faint answer alone shows a ghost there
-    const faint = faintly(s.target, picture);
-    expect([...old].some((m, p) => m && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
+    expectGroundAt(old, copy, out, faintly(s.target, picture), picture, 20);
   });
 
   it('keeps the picture everywhere but the old place and the new of a shape it moved: a stray fragment in the answer is not taken', async () => {
@@ -182,18 +195,8 @@ describe('the editor', () => {
     const around = grown(sprite, 64, 64, 1 + MOVED_RIM);
     const copy = snapMoved(faintly(stray, picture), picture, sprite, around).taken!;
     const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
-    // the creature's old pixels the copy does not cover: the ground as the picture shows it (a solid background)
-    const ground = [...picture.data.subarray(0, 3)];
-    let checked = 0;
-    for (let p = 0; p < 64 * 64; p++)
-      if (sprite[p] && !copy.mask[p]) {
-        expect([...out.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual(ground);
-        checked++;
-      }
-    expect(checked).toBeGreaterThan(100);
-    // the faint answer alone shows a ghost there, and the fragment
-    const faint = faintly(stray, picture);
-    expect([...sprite].some((m, p) => m && !copy.mask[p] && faint.data[p * 3] !== ground[0])).toBe(true);
+    expectGroundAt(sprite, copy, out, faintly(stray, picture), picture, 100);
+    // and the fragment the faint answer shows is the picture's
     const fragment = new Uint8Array(64 * 64).map((_, p) => +spot.includes(p));
     expect(under(fragment, out)).toEqual(under(fragment, picture));
   });
