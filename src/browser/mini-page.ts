@@ -14,7 +14,7 @@
 import { UserError } from '../errors.ts';
 import { clearShareRGBA, percentText, type RGBImage } from '../image/rgb.ts';
 import type { MiniEditor } from '../mini/editor.ts';
-import { describeMadeAs } from '../session/format.ts';
+import { describeMadeAs, describeUnshown } from '../session/format.ts';
 import { fromRGBA, loadMiniEditor, toRGBA } from './mini.ts';
 import { setWasmPaths } from './session.ts';
 
@@ -99,7 +99,7 @@ function page(): void {
     try {
       // the note, with the shapes the picture shows (a shape named by its shape alone, or not there at all)
       const n = editor.checkPrompt(prompt, { previous, seen: await editor.shapesIn(input) }).note;
-      note.textContent = [n ? `${n[0]!.toUpperCase()}${n.slice(1)}.` : '', state.inputNote].filter(Boolean).join(' ');
+      note.textContent = [n ? `${upper(n)}.` : '', state.inputNote].filter(Boolean).join(' ');
       if (state.warming) {
         status.textContent = 'Getting the model ready…';
         await state.warming;
@@ -120,7 +120,9 @@ function page(): void {
       download.hidden = false;
       again.hidden = false;
       const made = r.edits ? `; ${describeMadeAs({ edits: r.edits, style: r.style })}` : '';
-      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}${made}).`;
+      // an edit no try's answer showed all of, as the editor reads it: said, with what may make it
+      const unshown = r.unshown ? ` ${upper(describeUnshown(r.unshown))}: another seed may make it.` : '';
+      status.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${r.seed}${made}).${unshown}`;
     } catch (err) {
       status.textContent = 'Ready.';
       showError(err);
@@ -202,3 +204,8 @@ export { setWasmPaths } from './session.ts';
 
 // the page's own document only: not in ORT's proxy worker (no document), nor in a page that imports the library
 if (typeof document !== 'undefined' && document.querySelector('[data-kontext-page]')) page();
+
+/** A sentence's first letter in capitals. */
+function upper(text: string): string {
+  return `${text[0]!.toUpperCase()}${text.slice(1)}`;
+}

@@ -19,6 +19,7 @@ import {
 } from '../image/rgb.ts';
 import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { MAX_SEED } from '../sampling/noise.ts';
+import { describeUnshown } from '../session/format.ts';
 
 export { MAX_SEED };
 
@@ -120,6 +121,19 @@ export async function transparentInputs(paths: string[]): Promise<{ path: string
     if (share > 0) found.push({ path, share });
   }
   return found;
+}
+
+/**
+ * The note for edits whose answer did not show all of them as the output step reads it, after `tries` samples each
+ * (MiniEditResult.unshown): what is written instead, and what may make it.
+ */
+export function unshownNote(
+  unshown: readonly string[],
+  tries: number,
+  fix = 'another --seed, or more --retries, may make it',
+): string {
+  const each = tries > 1 ? `in any of ${tries} tries` : 'in its one try';
+  return `${describeUnshown(unshown)}, ${each}; the answer that showed the most is written (${fix})`;
 }
 
 /** One note per transparent input: what the model sees there, and the fix. */

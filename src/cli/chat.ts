@@ -26,6 +26,7 @@ import {
   readInputImage,
   seedArg,
   transparentInputs,
+  unshownNote,
   writeOutput,
 } from './args.ts';
 import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
@@ -88,6 +89,8 @@ interface Result {
   seconds: number;
   /** what the model made of the instruction where not the instruction as given (several edits); null: as given */
   madeAs: MadeAs | null;
+  /** the edits (as made) whose answer showed less of them than all, as the editor reads them, after every try */
+  unshown: string[];
 }
 
 const name = (n: number) => `${String(n).padStart(3, '0')}.png`;
@@ -223,6 +226,7 @@ async function edit(
   let bar: Progress | null = null;
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;
+  let unshown: string[] = [];
   const out = await o.model.edit({
     prompt: instruction,
     images: [image],
@@ -241,6 +245,9 @@ async function edit(
     },
     onMade: (made) => {
       madeAs = made;
+    },
+    onUnshown: (edits) => {
+      unshown = edits;
     },
   });
   (bar as Progress | null)?.done();
@@ -262,7 +269,13 @@ async function edit(
     height: out.height,
     seconds,
     madeAs,
+    unshown,
   };
+  // an edit no try's answer showed all of: said, with what may make it
+  if (unshown.length && !o.quiet)
+    console.error(
+      `note: ${unshownNote(unshown, 1 + (result.retries ?? 0), 'another seed (/s N), or more tries (/r N), may make it')}`,
+    );
   await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
   return { result, image: out };
 }

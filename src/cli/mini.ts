@@ -13,6 +13,7 @@ import { describeMadeAs } from '../session/format.ts';
 import {
   checkOutput,
   printPromptNote,
+  unshownNote,
   printTransparencyNotes,
   readInputImage,
   transparentInputs,
@@ -107,6 +108,9 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     },
   });
   (bar as Progress | null)?.done();
+  // an edit no try's answer shows all of, as the output step reads it: said, with what may make it
+  const tries = 1 + (o.retries ?? editor.pipe.model.config.sampling.retries ?? 0);
+  if (r.unshown && !o.quiet && !o.json) console.error(`note: ${unshownNote(r.unshown, tries)}`);
   await writeOutput(r.image, out);
   const seconds = (performance.now() - t0) / 1000;
   if (o.json)
@@ -123,6 +127,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
         note: check.note,
         edits: r.edits ?? [o.prompt],
         style: r.style ?? null,
+        unshown: r.unshown ?? [],
         transparentInputs: transparent.map((t) => t.path),
         model: dir,
         loadSeconds,

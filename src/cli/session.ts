@@ -14,6 +14,7 @@ import { MAX_CANDIDATES, MAX_RETRIES } from '../mini/config.ts';
 import {
   checkOutput,
   printPromptNote,
+  unshownNote,
   printTransparencyNotes,
   readInputImage,
   seedArg,
@@ -148,7 +149,8 @@ const edit: Sub = async (argv) => {
       printPromptNote(await checkEditPrompt(editor.model, instruction, edits + images.length, previous, picture));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
-    const { turn } = await editor.edit(id, { ...opts, images });
+    const { turn, unshown } = await editor.edit(id, { ...opts, images });
+    if (unshown && !v.json) console.error(`note: ${unshownNote(unshown, 1 + (turn.retries ?? 0))}`);
     const file = store.images.path(turn.output);
     if (out)
       await (out.format === 'png'
@@ -157,7 +159,7 @@ const edit: Sub = async (argv) => {
     const from_ = turn.parent === null ? 'from the start' : `after turn ${turn.parent}`;
     print(
       v.json,
-      { ...turn, file, out: v.out ?? null },
+      { ...turn, file, out: v.out ?? null, unshown: unshown ?? [] },
       `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ` +
         `${turn.madeAs ? `${describeMadeAs(turn.madeAs)}, ` : ''}${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`,
     );

@@ -188,6 +188,11 @@ export interface MiniEditResult {
   edits?: string[];
   /** the style read from a style reference's exemplar (readStyle); absent otherwise */
   style?: Style;
+  /**
+   * the edits (as made) whose answer shows less of the edit than all, as the output step reads it, after every try
+   * (`retries`): the answer that showed the most is given; absent where each edit read shows all of it
+   */
+  unshown?: string[];
 }
 
 export interface MiniEditorOptions {
@@ -362,6 +367,8 @@ export class MiniEditor {
       const reads = snap || tone;
       const again = keeps && reads ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
       const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
+      // an edit the output step reads that no try's answer shows all of is said (front ends note it)
+      const unshown = reads && best.shown < 1 ? { unshown: [made] } : {};
       const image = await this.answer(
         best.out,
         images[0],
@@ -374,7 +381,7 @@ export class MiniEditor {
       );
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
       // "it" reads on from it
-      return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}) };
+      return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}), ...unshown };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
@@ -400,7 +407,7 @@ export class MiniEditor {
     keeps: boolean,
     look: Snap,
     again: number,
-  ): Promise<{ out: RGBImage; roundTrip?: RGBImage; taken: Taken | null }> {
+  ): Promise<{ out: RGBImage; roundTrip?: RGBImage; taken: Taken | null; shown: number }> {
     const per = this.pipe.progressTotal(run);
     const n = run.candidates ?? this.pipe.model.config.sampling.candidates ?? 1;
     let best: { out: RGBImage; roundTrip?: RGBImage; taken: Taken | null; shown: number } | undefined;
@@ -656,6 +663,7 @@ export class MiniEditor {
     let answer = image;
     const unknownWords = new Set<string>();
     const made: string[] = []; // each edit as made (a shape named as the picture shows it)
+    const unshown: string[] = []; // those whose answer did not show all of it (MiniEditResult.unshown)
     // the steps of the edits made, each edit's total as it ended (it grows where the edit is sampled again)
     const per = this.pipe.progressTotal(o);
     let done = before;
@@ -680,9 +688,16 @@ export class MiniEditor {
       answer = r.image;
       done += total;
       made.push(r.edits?.[0] ?? prompt);
+      unshown.push(...(r.unshown ?? []));
       if (i >= readFrom) for (const w of r.unknownWords) unknownWords.add(w);
     }
-    return { image: answer, seed: o.seed, unknownWords: [...unknownWords], edits: made };
+    return {
+      image: answer,
+      seed: o.seed,
+      unknownWords: [...unknownWords],
+      edits: made,
+      ...(unshown.length ? { unshown } : {}),
+    };
   }
 
   /**

@@ -61,6 +61,8 @@ export interface TurnOptions {
 export interface TurnResult {
   turn: Turn;
   image: RGBImage;
+  /** the edits (as made) whose answer showed less of them than all after every try (SessionEditRequest.onUnshown) */
+  unshown?: string[];
 }
 
 function check(o: TurnOptions): void {
@@ -113,6 +115,7 @@ export class SessionEditor {
     const first = images[0];
     const t0 = performance.now();
     let madeAs: MadeAs | null = null;
+    let unshown: string[] | undefined;
     const out = await this.model.edit({
       prompt: o.instruction,
       images,
@@ -126,6 +129,9 @@ export class SessionEditor {
       previous: parent ? madeBy(parent) : undefined,
       onMade: (made) => {
         madeAs = made;
+      },
+      onUnshown: (edits) => {
+        unshown = edits;
       },
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -148,6 +154,6 @@ export class SessionEditor {
       madeAs,
       ...(o.job === undefined ? {} : { job: o.job }),
     });
-    return { turn, image: out };
+    return { turn, image: out, ...(unshown ? { unshown } : {}) };
   }
 }

@@ -23,6 +23,14 @@ export function describeMadeAs(m: MadeAs, list = true): string {
   return `${m.edits.length} edits one after the other${list ? `: ${quoted.join(', ')}` : ''}`;
 }
 
+/**
+ * The edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try
+ * (MiniEditResult.unshown): "the answer does not show all of "make the blue circle red" as the editor reads it".
+ */
+export function describeUnshown(unshown: readonly string[]): string {
+  return `the answer does not show all of ${unshown.map((e) => JSON.stringify(e)).join(', ')} as the editor reads it`;
+}
+
 export function formatSessions(sessions: Session[]): string {
   if (!sessions.length) return 'no sessions yet (kontext session new)';
   const rows = sessions.map((s) => [s.id, String(s.turnCount), s.head === null ? '-' : String(s.head), s.createdAt]);

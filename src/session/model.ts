@@ -40,6 +40,11 @@ export interface SessionEditRequest extends EditRequest {
    */
   onMade?: (made: MadeAs) => void;
   /**
+   * called before the answer returns with the edits (as made) whose answer showed less of them than all, as the
+   * output step reads them, after every try (kontext-mini: MiniEditResult.unshown); others never call it
+   */
+  onUnshown?: (edits: string[]) => void;
+  /**
    * the instruction of the turn this one edits the output of, if any: kontext-mini reads "move it up" after "make
    * the red circle blue" as "move the blue circle up" (src/world/outside.ts resolveIt); others may ignore it
    */
@@ -126,6 +131,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
         previous: req.previous,
       });
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
+      if (r.unshown) req.onUnshown?.(r.unshown);
       return r.image;
     },
     checkPrompt: (prompt, images, previous, seen) => editor.checkPrompt(prompt, { images, previous, seen }),

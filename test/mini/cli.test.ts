@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { type Sample, streamSamples } from '../../src/world/dataset.ts';
 import { SHAPES, STYLES } from '../../src/world/shapes.ts';
@@ -59,9 +60,36 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       ),
     ).toBe(0);
     const r = JSON.parse(logs.at(-1)!);
-    expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4, unknownWords: [] });
+    expect(r).toMatchObject({ out, width: 48, height: 32, seed: 4, unknownWords: [], unshown: [] });
     const img = await readImage(out);
     expect([img.width, img.height]).toEqual([48, 32]);
+  });
+
+  it("says when no try's answer shows all of the edit, with the tries made and what may make it", async () => {
+    // the editor's answer as kontext-mini gives it where none of its tries showed the recolour (retries.test.ts);
+    // spied on anew for each run (cli() restores every mock after it)
+    const answer = async (retries: number, ...more: string[]) => {
+      vi.spyOn(MiniEditor.prototype, 'edit').mockResolvedValue({
+        image: createImage(48, 32, [30, 90, 200]),
+        seed: 4,
+        unknownWords: [],
+        unshown: ['make the blue circle red'],
+      });
+      const argv = ['edit', join(root, 'in.png'), 'make the circle red', '--out', join(root, 'unshown.png')];
+      return cli(...argv, '--force', '--model', model, '--retries', String(retries), ...more);
+    };
+    expect(await answer(2)).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      'note: the answer does not show all of "make the blue circle red" as the editor reads it, in any of 3 tries; ' +
+        'the answer that showed the most is written (another --seed, or more --retries, may make it)',
+    ]);
+    expect(await answer(0)).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      expect.stringContaining('as the editor reads it, in its one try;'),
+    ]);
+    expect(await answer(1, '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).unshown).toEqual(['make the blue circle red']);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result, not on stderr
   });
 
   it('says which words of the instruction the model does not know (it reads them without meaning)', async () => {

@@ -87,6 +87,19 @@ describe('retries', () => {
     const alone = await editorAnswering(s.target, () => false);
     const once = await alone.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 0 });
     expect(out.image.data).toEqual(once.image.data);
+    // and says so: the edit as made (the shape named as the picture shows it), that no answer showed
+    expect(out.unshown).toEqual([out.edits?.[0] ?? s.instruction]);
+    expect(once.unshown).toEqual(out.unshown);
+    // an answer that shows it, at the second try: nothing to say
+    const shown = await editorAnswering(s.target, (i) => i === 1);
+    expect((await shown.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 })).unshown).toBe(
+      undefined,
+    );
+    // nor for an edit no reader reads (nothing to tell shown from not)
+    const plain = await editorAnswering(s.target, () => false);
+    expect((await plain.ed.edit({ prompt: 'make it look nicer', image: s.inputs[0]!, seed: 3 })).unshown).toBe(
+      undefined,
+    );
   });
 
   it('asks again where the answer kept the old background, and gives the answer that shows the one asked', async () => {
@@ -132,15 +145,17 @@ describe('retries', () => {
     const { ed, seeds } = await editorAnswering(s.target, () => false);
     const steps: [number, number][] = [];
     const prompt = `${s.instruction} and make the background sky blue`;
-    await ed.edit({
+    const r = await ed.edit({
       prompt,
       image: s.inputs[0]!,
       seed: 0,
       retries: 2,
       onStep: (step, total) => steps.push([step, total]),
     });
-    // the recolour and the background three times each (never shown)
+    // the recolour and the background three times each (never shown), and both said
     expect(seeds).toHaveLength(6);
+    expect(r.unshown).toEqual(r.edits);
+    expect(r.edits).toHaveLength(2);
     const per = ed.pipe.progressTotal();
     expect(steps.at(-1)).toEqual([6 * per, 6 * per]);
     steps.forEach(([step, total], i) => {

@@ -197,6 +197,34 @@ describe('service API', () => {
     }
   });
 
+  it("says in a job's result the edits whose answer the model's editor says does not show them", async () => {
+    const told = await startTestService({
+      model: {
+        name: 'tells',
+        async edit(req) {
+          if (req.prompt === 'make the circle red') req.onUnshown?.(['make the blue circle red']);
+          return req.images[0]!;
+        },
+      },
+    });
+    try {
+      const img = await b64png(solid([200, 40, 40], 8, 6));
+      const run = async (prompt: string) =>
+        finished(told, (await call(told, 'POST', '/edit', { prompt, images: [img] })).body.id);
+      expect((await run('make the circle red')).result.unshown).toEqual(['make the blue circle red']);
+      expect(Object.keys((await run('make the circle blue')).result)).not.toContain('unshown');
+      // a session turn's job too (the turn records no such thing)
+      await call(told, 'POST', '/sessions', { name: 'u' });
+      const id = (await call(told, 'POST', '/sessions/u/turns', { instruction: 'make the circle red', images: [img] }))
+        .body.id;
+      const turn = await finished(told, id);
+      expect(turn.result.unshown).toEqual(['make the blue circle red']);
+      expect(Object.keys(turn.result.turn)).not.toContain('unshown');
+    } finally {
+      await told.dispose();
+    }
+  });
+
   it('best of n and retries: a model without them fails the job saying so; kontext-mini (tiny here) records them in the turn', async () => {
     const g = await call(s, 'POST', '/generate', { prompt: 'x', width: 4, height: 4, candidates: 2 });
     expect(g.status).toBe(202);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { sha256 } from '../../src/session/images.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
 import { STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { tempDir } from './helpers.ts';
@@ -181,6 +182,25 @@ describe('kontext session', () => {
         null,
         { edits: ['make the circle blue', 'make the circle red'] },
       ]);
+      // an edit no try's answer showed all of (the editor says so: spied here, as the tiny model's output step reads
+      // nothing): said after it runs, with the tries the turn records, and in --json
+      const unshown = async (...more: string[]) => {
+        vi.spyOn(MiniEditor.prototype, 'edit').mockResolvedValue({
+          image: createImage(8, 6, [1, 2, 3]),
+          seed: 1,
+          unknownWords: [],
+          unshown: ['make the blue circle red'],
+        });
+        return cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, '--retries', '1', ...more, ...d);
+      };
+      expect(await unshown()).toBe(0);
+      expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+        'note: the answer does not show all of "make the blue circle red" as the editor reads it, in any of 2 tries; ' +
+          'the answer that showed the most is written (another --seed, or more --retries, may make it)',
+      ]);
+      expect(await unshown('--json')).toBe(0);
+      expect(json()).toMatchObject({ retries: 1, unshown: ['make the blue circle red'] });
+      expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
       // the head's output and one more image: a style reference, said before it runs, its words not read
       const argv = ['edit', 's1', 'make the circle blue', '--image', join(root, 'in.png'), '--model', `mini:${model}`];
       expect(await cli(...argv, ...d)).toBe(0);

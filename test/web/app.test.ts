@@ -44,6 +44,8 @@ const model: ServiceModel = {
     }
     // with a reference, say what it made of the request, as kontext-mini does (its style read)
     if (req.images.length === 2) req.onMade?.({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
+    // and an edit whose answer it says does not show it, as kontext-mini's editor does after its tries
+    if (req.prompt === 'make it blue again') req.onUnshown?.(['make it blue again']);
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
   // the words it "does not know", told as kontext-mini's tokenizer tells them; what it was asked is kept
@@ -265,6 +267,9 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       await page.fill('#instruction', 'make it blue again');
       await page.press('#instruction', 'Enter');
       await headIs(page, 3);
+      expect(await page.textContent('#progress-text')).toMatch(
+        /^Done: turn 3 in \d+\.\d s; the answer does not show all of "make it blue again" as the editor reads it \(another seed, or more retries, may make it\)$/,
+      );
       d = await session();
       expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3, candidates: 1, retries: 0 }); // the model's defaults again
       expect(await turnText(page, 3)).toContain('from turn 1'); // shown as a branch

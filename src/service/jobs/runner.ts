@@ -31,7 +31,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
     if (spec.kind === 'session-edit') {
       // SessionEditor stores the output image, then the turn, then moves the head (see src/session/editor.ts).
       // The turn carries the job's id: a job run again after its worker died finds its turn, never adds a second.
-      const { turn } = await new SessionEditor(store, m).edit(spec.session, {
+      const { turn, unshown } = await new SessionEditor(store, m).edit(spec.session, {
         instruction: spec.instruction,
         images,
         from: spec.from,
@@ -45,12 +45,17 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         job: ctx.id,
       });
       const { output: image, width, height, seed, model: name, seconds, madeAs } = turn;
-      return { image, width, height, seed, model: name, seconds, turn, ...(madeAs ? { madeAs } : {}) };
+      return {
+        ...{ image, width, height, seed, model: name, seconds, turn },
+        ...(madeAs ? { madeAs } : {}),
+        ...(unshown ? { unshown } : {}),
+      };
     }
 
     const seed = spec.seed ?? Math.floor(Math.random() * 2 ** 31);
     const t0 = performance.now();
     let madeAs: MadeAs | undefined;
+    let unshown: string[] | undefined;
     const out = await m.edit({
       prompt: spec.prompt,
       images,
@@ -65,6 +70,9 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
       onMade: (made) => {
         madeAs = made;
       },
+      onUnshown: (edits) => {
+        unshown = edits;
+      },
     });
     const seconds = (performance.now() - t0) / 1000;
     const image = await store.images.put(out);
@@ -76,6 +84,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
       model: model.name,
       seconds,
       ...(madeAs ? { madeAs } : {}),
+      ...(unshown ? { unshown } : {}),
     };
   };
 }

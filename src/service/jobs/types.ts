@@ -60,6 +60,8 @@ export interface JobResult {
   turn?: Turn;
   /** what the model made of the prompt where not the prompt as given, one edit (several edits, a style read) */
   madeAs?: MadeAs;
+  /** the edits (as made) whose answer showed less of them than all, as the editor reads them, after every try */
+  unshown?: string[];
 }
 
 /** A job as the API shows it. */

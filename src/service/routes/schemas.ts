@@ -165,6 +165,12 @@ const JOB_RESULT = object({
     $ref: '#/components/schemas/MadeAs',
     description: 'absent when the model made the prompt as given, one edit (a session job: also in turn)',
   },
+  unshown: {
+    type: 'array',
+    items: str,
+    description:
+      "the edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try (retries); absent when none",
+  },
 });
 
 const SESSION = object({ id: str, createdAt: str, head: nullable('integer'), turnCount: { type: 'integer' } });

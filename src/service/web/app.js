@@ -368,7 +368,13 @@ async function runJob(job, fresh) {
     el.progressBar.max = 1;
     el.progressBar.value = 1;
     const t = final.result.turn;
-    setProgress(`Done: turn ${t?.n ?? ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // an edit no try's answer showed all of, as the editor reads it: said beside the time
+    const unshown = final.result.unshown ?? [];
+    const note = unshown.length
+      ? `; the answer does not show all of ${unshown.map((e) => JSON.stringify(e)).join(', ')} as the editor reads ` +
+        'it (another seed, or more retries, may make it)'
+      : '';
+    setProgress(`Done: turn ${t?.n ?? ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s${note}`);
     if (fresh) {
       el.instruction.value = '';
       clearPicks();
