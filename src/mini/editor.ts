@@ -53,6 +53,7 @@ import {
   snapLight,
   toneShown,
   worldGray,
+  worldGrounds,
   worldLight,
 } from './world-light.ts';
 import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
@@ -557,15 +558,17 @@ export class MiniEditor {
       });
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
-    const drawn = to || movesCreature(prompt) ? drawnOffWorld(fitted, seen) : null;
+    // (the picture's ground read once, for what is drawn on it and for the creature's old place)
+    const rows = to || movesCreature(prompt) ? worldGrounds(fitted) : null;
+    const drawn = rows && drawnOffWorld(fitted, seen, rows);
     const creature = drawn && creatureSprite(fitted, seen, drawn);
-    if (!creature) return null;
+    if (!rows || !creature) return null;
     // (taken, the move is all there, as a shape's: nothing else of the answer is)
     const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
     if (to) return whole((out) => alone(snapCreatureResized(out, fitted, creature, to, grow).taken));
     const around = grown(creature, W, H, grow + MOVED_RIM);
     // and under it the old place, the ground as the world draws it where the model left a ghost (world-light.ts)
-    const old = groundWhere(fitted, creature, around);
+    const old = groundWhere(fitted, creature, around, rows);
     return whole((out) => {
       const copy = snapMoved(out, fitted, creature, around).taken;
       return alone(copy && layOver(copy, old));

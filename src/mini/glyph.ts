@@ -13,7 +13,7 @@ import { lit } from '../bench/read.ts';
 import { TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
 import { MOVED_RIM } from './moved.ts';
 import { maskBox, type Taken } from './preserve.ts';
-import { groundTime, worldGrounds } from './world-light.ts';
+import { groundTime, isGray, worldGrounds } from './world-light.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
 const MISREAD = 2;
@@ -272,8 +272,7 @@ export function recoloredWordReader(
   const found = findWord(picture, recolor.word);
   const time = groundTime(worldGrounds(picture));
   if (!found || !time) return () => ({ agreement: 0, taken: null });
-  const grey = picture.data.every((v, i) => i % 3 !== 0 || (v === picture.data[i + 1] && v === picture.data[i + 2]));
-  const look = { time, grayscale: grey };
+  const look = { time, grayscale: isGray(picture) };
   const to = lit(TEXT_COLORS[recolor.to], look);
   // the world's other text colours so lit: an ink nearer one of them is drawn in another colour
   const rivals = TEXT_COLOR_NAMES.filter((c) => c !== recolor.to).map((c) => lit(TEXT_COLORS[c], look));

@@ -31,10 +31,15 @@ const SAME_ROWS = 0.9;
 /**
  * The pixels a picture of the world draws off its shapes `seen` (moved.ts drawnOffShapes), each row's ground read as
  * the world's background (world-light.ts worldGrounds): a row crowded with things — the creature beside a wide
- * shape's base — has a median that is a thing's colour, and its ground would read as drawn.
+ * shape's base — has a median that is a thing's colour, and its ground would read as drawn. `ground`: worldGrounds
+ * of the picture, where the caller has it.
  */
-export function drawnOffWorld(picture: RGBImage, seen: readonly SeenShape[]): Uint8Array {
-  return drawnOffShapes(picture, seen, worldGrounds(picture));
+export function drawnOffWorld(
+  picture: RGBImage,
+  seen: readonly SeenShape[],
+  ground: Uint8Array = worldGrounds(picture),
+): Uint8Array {
+  return drawnOffShapes(picture, seen, ground);
 }
 
 /**

@@ -184,11 +184,16 @@ export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
  * background in its light) on the thing's own pixels `sprite` and on the pixels `around` it (1 = laid; it holds the
  * sprite) where the picture shows ground too, within DRAWN of it — never on another thing drawn there. The model
  * leaves a faint ghost where the thing was; a shape's move lays its old place so (redrawn.ts, a removal's), a resize's
- * scaling does (resized.ts snapScaled), and the creature moved at its size by this.
+ * scaling does (resized.ts snapScaled), and the creature moved at its size by this. `ground`: worldGrounds of the
+ * picture, where the caller has it.
  */
-export function groundWhere(picture: RGBImage, sprite: ArrayLike<number>, around: ArrayLike<number>): Taken {
+export function groundWhere(
+  picture: RGBImage,
+  sprite: ArrayLike<number>,
+  around: ArrayLike<number>,
+  ground: Uint8Array = worldGrounds(picture),
+): Taken {
   const { width: W, height: H, data } = picture;
-  const ground = worldGrounds(picture);
   const image = { width: W, height: H, data: Uint8Array.from(data) };
   const mask = new Float32Array(W * H);
   for (let p = 0; p < W * H; p++) {
@@ -202,7 +207,7 @@ export function groundWhere(picture: RGBImage, sprite: ArrayLike<number>, around
 }
 
 /** Whether every pixel of `img` is a grey (r = g = b). */
-function isGray(img: RGBImage): boolean {
+export function isGray(img: RGBImage): boolean {
   const d = img.data;
   for (let i = 0; i < d.length; i += 3) if (d[i] !== d[i + 1] || d[i] !== d[i + 2]) return false;
   return true;
