@@ -226,7 +226,7 @@ async function edit(
   let bar: Progress | null = null;
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;
-  let unshown: string[] = [];
+  let [unshown, tries]: [string[], number] = [[], 1];
   const out = await o.model.edit({
     prompt: instruction,
     images: [image],
@@ -246,8 +246,8 @@ async function edit(
     onMade: (made) => {
       madeAs = made;
     },
-    onUnshown: (edits) => {
-      unshown = edits;
+    onUnshown: (edits, n) => {
+      [unshown, tries] = [edits, n];
     },
   });
   (bar as Progress | null)?.done();
@@ -273,9 +273,7 @@ async function edit(
   };
   // an edit no try's answer showed all of: said, with what may make it
   if (unshown.length && !o.quiet)
-    console.error(
-      `note: ${unshownNote(unshown, 1 + (result.retries ?? 0), 'another seed (/s N), or more tries (/r N), may make it')}`,
-    );
+    console.error(`note: ${unshownNote(unshown, tries, 'another seed (/s N), or more tries (/r N), may make it')}`);
   await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
   return { result, image: out };
 }

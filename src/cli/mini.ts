@@ -109,8 +109,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   });
   (bar as Progress | null)?.done();
   // an edit no try's answer shows all of, as the output step reads it: said, with what may make it
-  const tries = 1 + (o.retries ?? editor.pipe.model.config.sampling.retries ?? 0);
-  if (r.unshown && !o.quiet && !o.json) console.error(`note: ${unshownNote(r.unshown, tries)}`);
+  if (r.unshown && !o.quiet && !o.json) console.error(`note: ${unshownNote(r.unshown, r.tries ?? 1)}`);
   await writeOutput(r.image, out);
   const seconds = (performance.now() - t0) / 1000;
   if (o.json)

@@ -149,8 +149,8 @@ const edit: Sub = async (argv) => {
       printPromptNote(await checkEditPrompt(editor.model, instruction, edits + images.length, previous, picture));
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
-    const { turn, unshown } = await editor.edit(id, { ...opts, images });
-    if (unshown && !v.json) console.error(`note: ${unshownNote(unshown, 1 + (turn.retries ?? 0))}`);
+    const { turn, tries } = await editor.edit(id, { ...opts, images });
+    if (turn.unshown && !v.json) console.error(`note: ${unshownNote(turn.unshown, tries ?? 1)}`);
     const file = store.images.path(turn.output);
     if (out)
       await (out.format === 'png'
@@ -159,7 +159,7 @@ const edit: Sub = async (argv) => {
     const from_ = turn.parent === null ? 'from the start' : `after turn ${turn.parent}`;
     print(
       v.json,
-      { ...turn, file, out: v.out ?? null, unshown: unshown ?? [] },
+      { ...turn, file, out: v.out ?? null, unshown: turn.unshown ?? [] },
       `${id} turn ${turn.n} (${from_}): ${turn.width}x${turn.height}, seed ${turn.seed}, ${turn.model}, ` +
         `${turn.madeAs ? `${describeMadeAs(turn.madeAs)}, ` : ''}${turn.seconds.toFixed(2)} s -> ${v.out ?? file}`,
     );

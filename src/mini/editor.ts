@@ -194,6 +194,11 @@ export interface MiniEditResult {
    * (`retries`): the answer that showed the most is given; absent where each edit read shows all of it
    */
   unshown?: string[];
+  /**
+   * with `unshown`: the samples each of those edits was given (1 + retries where the input's pixels are kept; 1 where
+   * they are not, as with `preserve: false`, which reads a tone edit but asks nothing again)
+   */
+  tries?: number;
 }
 
 export interface MiniEditorOptions {
@@ -369,7 +374,7 @@ export class MiniEditor {
       const again = keeps && reads ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
       const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
       // an edit the output step reads that no try's answer shows all of is said (front ends note it)
-      const unshown = reads && best.shown < 1 ? { unshown: [made] } : {};
+      const unshown = reads && best.shown < 1 ? { unshown: [made], tries: 1 + again } : {};
       const image = await this.answer(
         best.out,
         images[0],
@@ -667,6 +672,7 @@ export class MiniEditor {
     const unknownWords = new Set<string>();
     const made: string[] = []; // each edit as made (a shape named as the picture shows it)
     const unshown: string[] = []; // those whose answer did not show all of it (MiniEditResult.unshown)
+    let tries = 0; // the samples each of them was given (MiniEditResult.tries)
     // the steps of the edits made, each edit's total as it ended (it grows where the edit is sampled again)
     const per = this.pipe.progressTotal(o);
     let done = before;
@@ -692,6 +698,7 @@ export class MiniEditor {
       done += total;
       made.push(r.edits?.[0] ?? prompt);
       unshown.push(...(r.unshown ?? []));
+      tries = Math.max(tries, r.tries ?? 0);
       if (i >= readFrom) for (const w of r.unknownWords) unknownWords.add(w);
     }
     return {
@@ -699,7 +706,7 @@ export class MiniEditor {
       seed: o.seed,
       unknownWords: [...unknownWords],
       edits: made,
-      ...(unshown.length ? { unshown } : {}),
+      ...(unshown.length ? { unshown, tries } : {}),
     };
   }
 

@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -62,6 +62,12 @@ const SCHEMA_V5 = `
 ALTER TABLE turns ADD COLUMN retries INTEGER;
 `;
 
+// v6: the edits (as made) whose answer did not show all of them after every try (types.ts Turn.unshown, JSON);
+// NULL = none said, and for the turns stored before.
+const SCHEMA_V6 = `
+ALTER TABLE turns ADD COLUMN unshown TEXT;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -77,6 +83,7 @@ function migrate(db: DB): void {
     if (now < 3) db.exec(SCHEMA_V3);
     if (now < 4) db.exec(SCHEMA_V4);
     if (now < 5) db.exec(SCHEMA_V5);
+    if (now < 6) db.exec(SCHEMA_V6);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -61,8 +61,11 @@ export interface TurnOptions {
 export interface TurnResult {
   turn: Turn;
   image: RGBImage;
-  /** the edits (as made) whose answer showed less of them than all after every try (SessionEditRequest.onUnshown) */
-  unshown?: string[];
+  /**
+   * with the turn's `unshown` (the edits whose answer showed less of them than all after every try): the samples each
+   * was given (SessionEditRequest.onUnshown); absent for a turn a job had already recorded
+   */
+  tries?: number;
 }
 
 function check(o: TurnOptions): void {
@@ -115,7 +118,7 @@ export class SessionEditor {
     const first = images[0];
     const t0 = performance.now();
     let madeAs: MadeAs | null = null;
-    let unshown: string[] | undefined;
+    let unshown: { edits: string[]; tries: number } | undefined;
     const out = await this.model.edit({
       prompt: o.instruction,
       images,
@@ -130,8 +133,8 @@ export class SessionEditor {
       onMade: (made) => {
         madeAs = made;
       },
-      onUnshown: (edits) => {
-        unshown = edits;
+      onUnshown: (edits, tries) => {
+        unshown = { edits, tries };
       },
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -152,8 +155,9 @@ export class SessionEditor {
       model: this.model.name,
       seconds,
       madeAs,
+      unshown: unshown?.edits ?? null,
       ...(o.job === undefined ? {} : { job: o.job }),
     });
-    return { turn, image: out, ...(unshown ? { unshown } : {}) };
+    return { turn, image: out, ...(unshown ? { tries: unshown.tries } : {}) };
   }
 }

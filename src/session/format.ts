@@ -58,7 +58,8 @@ function describe(t: Turn): string {
   return (
     `${t.n}  ${JSON.stringify(t.instruction)}  ` +
     `${t.width}x${t.height} seed ${t.seed}${knobs ? ` ${knobs}` : ''} ${t.model} ${t.seconds.toFixed(2)} s` +
-    (t.madeAs ? ` (${describeMadeAs(t.madeAs)})` : '')
+    (t.madeAs ? ` (${describeMadeAs(t.madeAs)})` : '') +
+    (t.unshown ? ` (${describeUnshown(t.unshown)})` : '')
   );
 }
 

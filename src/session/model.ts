@@ -41,9 +41,10 @@ export interface SessionEditRequest extends EditRequest {
   onMade?: (made: MadeAs) => void;
   /**
    * called before the answer returns with the edits (as made) whose answer showed less of them than all, as the
-   * output step reads them, after every try (kontext-mini: MiniEditResult.unshown); others never call it
+   * output step reads them, after every try, and the tries each was given (kontext-mini: MiniEditResult.unshown and
+   * tries); others never call it
    */
-  onUnshown?: (edits: string[]) => void;
+  onUnshown?: (edits: string[], tries: number) => void;
   /**
    * the instruction of the turn this one edits the output of, if any: kontext-mini reads "move it up" after "make
    * the red circle blue" as "move the blue circle up" (src/world/outside.ts resolveIt); others may ignore it
@@ -131,7 +132,7 @@ async function loadMini(dir: string): Promise<SessionModel> {
         previous: req.previous,
       });
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
-      if (r.unshown) req.onUnshown?.(r.unshown);
+      if (r.unshown) req.onUnshown?.(r.unshown, r.tries ?? 1);
       return r.image;
     },
     checkPrompt: (prompt, images, previous, seen) => editor.checkPrompt(prompt, { images, previous, seen }),

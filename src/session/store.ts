@@ -44,6 +44,7 @@ interface TurnRow {
   created_at: string;
   job: string | null;
   made_as: string | null;
+  unshown: string | null;
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -71,6 +72,7 @@ const toTurn = (r: TurnRow): Turn => ({
   createdAt: r.created_at,
   ...(r.job === null ? {} : { job: r.job }),
   madeAs: r.made_as === null ? null : (JSON.parse(r.made_as) as MadeAs),
+  unshown: r.unshown === null ? null : (JSON.parse(r.unshown) as string[]),
 });
 
 const SESSION_SELECT =
@@ -213,8 +215,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `candidates, retries, seed, model, seconds, created_at, job, made_as)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `candidates, retries, seed, model, seconds, created_at, job, made_as, unshown)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -235,9 +237,17 @@ export class SessionStore {
             createdAt,
             t.job ?? null,
             t.madeAs ? JSON.stringify(t.madeAs) : null,
+            t.unshown?.length ? JSON.stringify(t.unshown) : null,
           );
         this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
-        return { ...t, madeAs: t.madeAs ?? null, session, n: next, createdAt };
+        return {
+          ...t,
+          madeAs: t.madeAs ?? null,
+          unshown: t.unshown?.length ? t.unshown : null,
+          session,
+          n: next,
+          createdAt,
+        };
       })
       .immediate();
   }

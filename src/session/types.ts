@@ -61,11 +61,18 @@ export interface TurnInput {
   job?: string;
   /** what the model made of the instruction, where not the instruction as given (MadeAs); null or absent: as given */
   madeAs?: MadeAs | null;
+  /**
+   * the edits (as made) whose answer showed less of them than all after every try, as the model's output step reads
+   * them (kontext-mini: MiniEditResult.unshown; the answer that showed the most is the output); null or absent: none
+   */
+  unshown?: string[] | null;
 }
 
 export interface Turn extends TurnInput {
   /** null: the instruction as given, or a turn stored before this was recorded */
   madeAs: MadeAs | null;
+  /** null: none said (every edit the model's output step reads was shown), or a turn stored before this was recorded */
+  unshown: string[] | null;
   session: string;
   /** 1, 2, 3, ... in order of creation within the session, across all branches */
   n: number;

@@ -66,24 +66,27 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
   });
 
   it("says when no try's answer shows all of the edit, with the tries made and what may make it", async () => {
-    // the editor's answer as kontext-mini gives it where none of its tries showed the recolour (retries.test.ts);
-    // spied on anew for each run (cli() restores every mock after it)
-    const answer = async (retries: number, ...more: string[]) => {
+    // the editor's answer as kontext-mini gives it where none of its tries showed the recolour, with the tries it
+    // made (retries.test.ts: 1 + retries, or 1 where the input is not kept); spied on anew for each run (cli()
+    // restores every mock after it)
+    const answer = async (tries: number, ...more: string[]) => {
       vi.spyOn(MiniEditor.prototype, 'edit').mockResolvedValue({
         image: createImage(48, 32, [30, 90, 200]),
         seed: 4,
         unknownWords: [],
         unshown: ['make the blue circle red'],
+        tries,
       });
       const argv = ['edit', join(root, 'in.png'), 'make the circle red', '--out', join(root, 'unshown.png')];
-      return cli(...argv, '--force', '--model', model, '--retries', String(retries), ...more);
+      return cli(...argv, '--force', '--model', model, '--retries', '2', ...more);
     };
-    expect(await answer(2)).toBe(0);
+    expect(await answer(3)).toBe(0);
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
       'note: the answer does not show all of "make the blue circle red" as the editor reads it, in any of 3 tries; ' +
         'the answer that showed the most is written (another --seed, or more --retries, may make it)',
     ]);
-    expect(await answer(0)).toBe(0);
+    // the tries the editor made, not the retries asked (with --no-preserve an edit is sampled once)
+    expect(await answer(1, '--no-preserve')).toBe(0);
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
       expect.stringContaining('as the editor reads it, in its one try;'),
     ]);

@@ -90,16 +90,33 @@ describe('retries', () => {
     // and says so: the edit as made (the shape named as the picture shows it), that no answer showed
     expect(out.unshown).toEqual([out.edits?.[0] ?? s.instruction]);
     expect(once.unshown).toEqual(out.unshown);
+    // with the tries each was given
+    expect([out.tries, once.tries]).toEqual([3, 1]);
     // an answer that shows it, at the second try: nothing to say
     const shown = await editorAnswering(s.target, (i) => i === 1);
-    expect((await shown.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 })).unshown).toBe(
-      undefined,
-    );
+    const seen = await shown.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 });
+    expect([seen.unshown, seen.tries]).toEqual([undefined, undefined]);
     // nor for an edit no reader reads (nothing to tell shown from not)
     const plain = await editorAnswering(s.target, () => false);
     expect((await plain.ed.edit({ prompt: 'make it look nicer', image: s.inputs[0]!, seed: 3 })).unshown).toBe(
       undefined,
     );
+  });
+
+  it('says one try for a tone edit the answer does not show where the input is not kept (none asked again)', async () => {
+    const s = first(global, 'global.grayscale');
+    // the model's answers never grey (without the round trip the output step compares with: it keeps nothing)
+    const ed = await MiniEditor.load();
+    const seeds: number[] = [];
+    const run = ed.pipe.run.bind(ed.pipe);
+    ed.pipe.run = async (reqs, o) => {
+      seeds.push(reqs[0]!.seed);
+      await run(reqs, o);
+      return [s.inputs[0]!];
+    };
+    const r = await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2, preserve: false });
+    expect(seeds).toEqual([3]);
+    expect([r.unshown, r.tries]).toEqual([[s.instruction], 1]);
   });
 
   it('asks again where the answer kept the old background, and gives the answer that shows the one asked', async () => {
@@ -155,6 +172,7 @@ describe('retries', () => {
     // the recolour and the background three times each (never shown), and both said
     expect(seeds).toHaveLength(6);
     expect(r.unshown).toEqual(r.edits);
+    expect(r.tries).toBe(3);
     expect(r.edits).toHaveLength(2);
     const per = ed.pipe.progressTotal();
     expect(steps.at(-1)).toEqual([6 * per, 6 * per]);

@@ -202,7 +202,7 @@ describe('service API', () => {
       model: {
         name: 'tells',
         async edit(req) {
-          if (req.prompt === 'make the circle red') req.onUnshown?.(['make the blue circle red']);
+          if (req.prompt === 'make the circle red') req.onUnshown?.(['make the blue circle red'], 3);
           return req.images[0]!;
         },
       },
@@ -213,13 +213,15 @@ describe('service API', () => {
         finished(told, (await call(told, 'POST', '/edit', { prompt, images: [img] })).body.id);
       expect((await run('make the circle red')).result.unshown).toEqual(['make the blue circle red']);
       expect(Object.keys((await run('make the circle blue')).result)).not.toContain('unshown');
-      // a session turn's job too (the turn records no such thing)
+      // a session turn's job too, and the turn records it (GET …/turns gives it back)
       await call(told, 'POST', '/sessions', { name: 'u' });
       const id = (await call(told, 'POST', '/sessions/u/turns', { instruction: 'make the circle red', images: [img] }))
         .body.id;
       const turn = await finished(told, id);
       expect(turn.result.unshown).toEqual(['make the blue circle red']);
-      expect(Object.keys(turn.result.turn)).not.toContain('unshown');
+      expect(turn.result.turn.unshown).toEqual(['make the blue circle red']);
+      const listed = (await call(told, 'GET', '/sessions/u')).body;
+      expect(listed.turns.map((t: { unshown: unknown }) => t.unshown)).toEqual([['make the blue circle red']]);
     } finally {
       await told.dispose();
     }

@@ -183,13 +183,14 @@ describe('kontext session', () => {
         { edits: ['make the circle blue', 'make the circle red'] },
       ]);
       // an edit no try's answer showed all of (the editor says so: spied here, as the tiny model's output step reads
-      // nothing): said after it runs, with the tries the turn records, and in --json
+      // nothing): said after it runs, with the tries it made, in --json and in the turn (`session show` says it)
       const unshown = async (...more: string[]) => {
         vi.spyOn(MiniEditor.prototype, 'edit').mockResolvedValue({
           image: createImage(8, 6, [1, 2, 3]),
           seed: 1,
           unknownWords: [],
           unshown: ['make the blue circle red'],
+          tries: 2,
         });
         return cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, '--retries', '1', ...more, ...d);
       };
@@ -201,6 +202,10 @@ describe('kontext session', () => {
       expect(await unshown('--json')).toBe(0);
       expect(json()).toMatchObject({ retries: 1, unshown: ['make the blue circle red'] });
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
+      expect(await cli('show', 's1', ...d)).toBe(0);
+      expect(logs.at(-1)).toContain(
+        '(the answer does not show all of "make the blue circle red" as the editor reads it)',
+      );
       // the head's output and one more image: a style reference, said before it runs, its words not read
       const argv = ['edit', 's1', 'make the circle blue', '--image', join(root, 'in.png'), '--model', `mini:${model}`];
       expect(await cli(...argv, ...d)).toBe(0);

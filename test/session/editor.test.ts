@@ -86,19 +86,22 @@ describe('SessionEditor', () => {
     expect(Number.isInteger(b.seed) && b.seed >= 0).toBe(true);
   });
 
-  it("gives back the edits the model's answer did not show, as the model said them (not recorded in the turn)", async () => {
+  it("records in the turn the edits the model's answer did not show, as the model said them, and gives the tries made", async () => {
     const model = fakeModel();
     const edit = model.edit.bind(model);
     model.edit = async (req) => {
-      if (req.prompt === 'make the circle red') req.onUnshown?.(['make the blue circle red']);
+      if (req.prompt === 'make the circle red') req.onUnshown?.(['make the blue circle red'], 3);
       return edit(req);
     };
     const editor = new SessionEditor(store, model);
     const { id } = store.createSession();
     const r = await editor.edit(id, { instruction: 'make the circle red', images: [solid(1, 1, 1)] });
-    expect(r.unshown).toEqual(['make the blue circle red']);
-    expect(Object.keys(r.turn)).not.toContain('unshown');
-    expect((await editor.edit(id, { instruction: 'brighter' })).unshown).toBeUndefined();
+    expect(r.turn.unshown).toEqual(['make the blue circle red']);
+    expect(r.tries).toBe(3);
+    expect(store.turn(id, r.turn.n)).toEqual(r.turn); // stored as given back
+    const shown = await editor.edit(id, { instruction: 'brighter' });
+    expect(shown.turn.unshown).toBeNull();
+    expect(shown.tries).toBeUndefined();
   });
 
   it('works with the built-in identity model; knobs it lacks are recorded as null', async () => {

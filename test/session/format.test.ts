@@ -1,8 +1,11 @@
 // The terminal views: the sessions table and a session's turns drawn as a tree.
 import { expect, it } from 'vitest';
-import { describeMadeAs, formatSessions, formatTree } from '../../src/session/format.ts';
-// @ts-expect-error: the web app's modules are plain JS without types (no build step)
-import { describeMadeAs as describeInPage } from '../../src/service/web/timeline.js';
+import { describeMadeAs, describeUnshown, formatSessions, formatTree } from '../../src/session/format.ts';
+import {
+  describeMadeAs as describeInPage,
+  describeUnshown as describeUnshownInPage,
+  // @ts-expect-error: the web app's modules are plain JS without types (no build step)
+} from '../../src/service/web/timeline.js';
 import type { Turn } from '../../src/session/types.ts';
 
 const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn => ({
@@ -23,6 +26,7 @@ const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn
   seconds: 0.25,
   createdAt: '2025-01-01T00:00:00.000Z',
   madeAs: null,
+  unshown: null,
   ...extra,
 });
 
@@ -100,4 +104,19 @@ it('names the edits asked after a style reference, after the style; the web app 
   const kinds = [made, { edits: [made.edits[0]!], style: 'dotted' as const }, { edits: ['a', 'b'] }, { edits: ['a'] }];
   for (const m of kinds) expect(describeInPage(m)).toBe(describeMadeAs(m));
   expect(describeInPage(null)).toBeNull();
+});
+
+it("says a turn's edits its answer did not show; the web app says the same words", () => {
+  const unshown = ['make the blue circle red', 'make the word "A, B" red'];
+  const turns = [turn(1, null, { instruction: 'make the circle red', unshown: unshown.slice(0, 1) })];
+  expect(formatTree({ id: 's1', createdAt: '', head: 1, turnCount: 1 }, turns).split('\n')[1]).toBe(
+    '1  "make the circle red"  64x64 seed 1 identity 0.25 s' +
+      ' (the answer does not show all of "make the blue circle red" as the editor reads it)  <- head',
+  );
+  expect(describeUnshown(unshown)).toBe(
+    'the answer does not show all of "make the blue circle red", "make the word \\"A, B\\" red" as the editor reads it',
+  );
+  // the page's timeline (plain JS) keeps its own copy, as for what was made
+  for (const u of [unshown, unshown.slice(1)]) expect(describeUnshownInPage(u)).toBe(describeUnshown(u));
+  for (const none of [null, undefined, []]) expect(describeUnshownInPage(none)).toBeNull();
 });

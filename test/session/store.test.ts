@@ -191,7 +191,7 @@ describe('persistence', () => {
     const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
     db.exec(
       'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; ALTER TABLE turns DROP COLUMN candidates; ' +
-        'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 1',
+        'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 1',
     );
     expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
     db.close();
@@ -209,14 +209,14 @@ describe('persistence', () => {
     const db = openDatabase(join(dir, 'sessions.db'));
     db.exec(
       'ALTER TABLE turns DROP COLUMN candidates; ALTER TABLE turns DROP COLUMN made_as; ' +
-        'ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 2',
+        'ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 2',
     );
     db.close();
     store = await SessionStore.open(dir);
     expect(store.turns(id)).toEqual([{ ...old, candidates: null, retries: null }]);
     store.addTurn(id, await turn(1, 20));
     expect(store.turns(id).map((t) => t.candidates)).toEqual([null, 4]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
   });
 
   it('a version-3 store (no made_as column) is upgraded: old turns read madeAs null, new ones record what was made', async () => {
@@ -227,7 +227,9 @@ describe('persistence', () => {
     expect(store.turns(id)).toEqual([first]); // read back as recorded
     store.close();
     const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 3');
+    db.exec(
+      'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 3',
+    );
     db.close();
     store = await SessionStore.open(dir);
     expect(store.turns(id)).toEqual([{ ...first, madeAs: null, retries: null }]);
@@ -236,7 +238,7 @@ describe('persistence', () => {
     const plain = store.addTurn(id, await turn(2, 30)); // made as given: null, whether absent or null
     expect(plain.madeAs).toBeNull();
     expect(store.turns(id).map((t) => t.madeAs)).toEqual([null, split, null]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
   });
 
   it('a version-4 store (no retries column) is upgraded: old turns read retries null, new ones record them', async () => {
@@ -246,13 +248,33 @@ describe('persistence', () => {
     expect(store.turns(id)).toEqual([first]);
     store.close();
     const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN retries; PRAGMA user_version = 4');
+    db.exec('ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 4');
     db.close();
     store = await SessionStore.open(dir);
     expect(store.turns(id)).toEqual([{ ...first, retries: null }]);
     store.addTurn(id, { ...(await turn(1, 20)), retries: 0 });
     expect(store.turns(id).map((t) => t.retries)).toEqual([null, 0]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 5 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
+  });
+
+  it('a version-5 store (no unshown column) is upgraded: old turns read unshown null, new ones record what was not shown', async () => {
+    const { id } = store.createSession('v5');
+    const unshown = ['make the blue circle red'];
+    const first = store.addTurn(id, { ...(await turn(null, 10)), unshown });
+    expect(first.unshown).toEqual(unshown);
+    expect(store.turns(id)).toEqual([first]); // read back as recorded
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db'));
+    db.exec('ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 5');
+    db.close();
+    store = await SessionStore.open(dir);
+    expect(store.turns(id)).toEqual([{ ...first, unshown: null }]);
+    store.addTurn(id, { ...(await turn(1, 20)), unshown });
+    // none said: null, whether absent or empty
+    expect(store.addTurn(id, { ...(await turn(2, 30)), unshown: [] }).unshown).toBeNull();
+    store.addTurn(id, await turn(3, 40));
+    expect(store.turns(id).map((t) => t.unshown)).toEqual([null, unshown, null, null]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {

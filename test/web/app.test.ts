@@ -45,7 +45,7 @@ const model: ServiceModel = {
     // with a reference, say what it made of the request, as kontext-mini does (its style read)
     if (req.images.length === 2) req.onMade?.({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
     // and an edit whose answer it says does not show it, as kontext-mini's editor does after its tries
-    if (req.prompt === 'make it blue again') req.onUnshown?.(['make it blue again']);
+    if (req.prompt === 'make it blue again') req.onUnshown?.(['make it blue again'], 3);
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
   // the words it "does not know", told as kontext-mini's tokenizer tells them; what it was asked is kept
@@ -189,6 +189,7 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(await page.textContent('#turn-params')).toContain('Best of1');
       expect(await page.textContent('#turn-params')).toContain('Retries0');
       expect(await page.textContent('#turn-params')).not.toContain('Made as'); // made as given
+      expect(await page.textContent('#turn-params')).not.toContain('Not shown'); // shown
       expect(await turnText(page, 1)).toContain(`seed ${t1.seed} · 4 steps · guidance 2.5 · 48×32 · rotate`);
       expect(await page.evaluate(() => (document.getElementById('after-img') as HTMLImageElement).naturalWidth)).toBe(
         48,
@@ -273,6 +274,12 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       d = await session();
       expect(d.turns[2]).toMatchObject({ n: 3, parent: 1, steps: 3, candidates: 1, retries: 0 }); // the model's defaults again
       expect(await turnText(page, 3)).toContain('from turn 1'); // shown as a branch
+      // the turn records it: its timeline entry and its parameters say it, as `kontext session show` does
+      const unshownWords = 'the answer does not show all of "make it blue again" as the editor reads it';
+      expect(d.turns[2].unshown).toEqual(['make it blue again']);
+      expect(await turnText(page, 3)).toContain(unshownWords);
+      expect(await page.textContent('#turn-params')).toContain(`Not shown${unshownWords}`);
+      expect(await turnText(page, 1)).not.toContain('does not show');
       // the one-image edits' pictures were read for their shapes (a shape named that is not there is said): the
       // upload at the start (by the job's check; the page has not stored it yet) and turn 1's output, which the
       // page named by its hash; never the two-image edit's

@@ -31,7 +31,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
     if (spec.kind === 'session-edit') {
       // SessionEditor stores the output image, then the turn, then moves the head (see src/session/editor.ts).
       // The turn carries the job's id: a job run again after its worker died finds its turn, never adds a second.
-      const { turn, unshown } = await new SessionEditor(store, m).edit(spec.session, {
+      const { turn } = await new SessionEditor(store, m).edit(spec.session, {
         instruction: spec.instruction,
         images,
         from: spec.from,
@@ -44,7 +44,7 @@ export function createRunner(store: SessionStore, model: ServiceModel): JobRunne
         height: spec.height,
         job: ctx.id,
       });
-      const { output: image, width, height, seed, model: name, seconds, madeAs } = turn;
+      const { output: image, width, height, seed, model: name, seconds, madeAs, unshown } = turn;
       return {
         ...{ image, width, height, seed, model: name, seconds, turn },
         ...(madeAs ? { madeAs } : {}),

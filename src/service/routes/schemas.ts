@@ -151,6 +151,12 @@ const TURN = object({
     description:
       'what the model made of the instruction, where not the instruction as given, one edit (kontext-mini: several edits one after the other; a style reference read as a named style); null: as given',
   },
+  unshown: {
+    type: ['array', 'null'],
+    items: str,
+    description:
+      "the edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try (retries): the answer that showed the most is the output; null: none said (or a turn stored before this was recorded)",
+  },
 });
 
 const JOB_RESULT = object({
@@ -169,7 +175,7 @@ const JOB_RESULT = object({
     type: 'array',
     items: str,
     description:
-      "the edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try (retries); absent when none",
+      "the edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try (retries); absent when none (a session job: also in turn)",
   },
 });
 

@@ -9,7 +9,7 @@
 
 import { api, ApiError, followJob, imageUrl, toUpload } from './api.js';
 import { createCompare } from './compare.js';
-import { describeMadeAs, describeTurn, referenceCount, renderTimeline } from './timeline.js';
+import { describeMadeAs, describeTurn, describeUnshown, referenceCount, renderTimeline } from './timeline.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -369,11 +369,8 @@ async function runJob(job, fresh) {
     el.progressBar.value = 1;
     const t = final.result.turn;
     // an edit no try's answer showed all of, as the editor reads it: said beside the time
-    const unshown = final.result.unshown ?? [];
-    const note = unshown.length
-      ? `; the answer does not show all of ${unshown.map((e) => JSON.stringify(e)).join(', ')} as the editor reads ` +
-        'it (another seed, or more retries, may make it)'
-      : '';
+    const unshown = describeUnshown(final.result.unshown);
+    const note = unshown ? `; ${unshown} (another seed, or more retries, may make it)` : '';
     setProgress(`Done: turn ${t?.n ?? ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s${note}`);
     if (fresh) {
       el.instruction.value = '';
@@ -491,6 +488,7 @@ function renderStage() {
       ['From', t.parent === null ? (t.inputs.length ? 'the picked image' : 'text') : `turn ${t.parent}`],
       ['References', String(referenceCount(t))],
       ...(t.madeAs ? [['Made as', describeMadeAs(t.madeAs)]] : []),
+      ...(t.unshown ? [['Not shown', describeUnshown(t.unshown)]] : []),
     ];
     for (const [k, v] of rows) {
       const pair = document.createElement('div'); // a <div> may group a <dt> with its <dd>
@@ -499,7 +497,7 @@ function renderStage() {
       const dd = document.createElement('dd');
       dd.textContent = v;
       pair.append(dt, dd);
-      if (k === 'Made as') pair.className = 'wide';
+      if (k === 'Made as' || k === 'Not shown') pair.className = 'wide';
       el.params.append(pair);
     }
     el.params.hidden = false;

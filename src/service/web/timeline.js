@@ -40,8 +40,18 @@ export function describeMadeAs(m) {
 }
 
 /**
+ * The edits (as made) whose answer showed less of them than all after every try, as kontext-mini's editor reads them
+ * (the API's `unshown`), in words; null when there are none. The same words as the terminal's (src/session/format.ts,
+ * describeUnshown).
+ */
+export function describeUnshown(unshown) {
+  if (!unshown?.length) return null;
+  return `the answer does not show all of ${unshown.map((e) => JSON.stringify(e)).join(', ')} as the editor reads it`;
+}
+
+/**
  * "seed 7 · 8 steps · guidance 2.5 · best of 4 · 64×64 · kontext-mini · 1.2 s" (best of n only when n > 1), and what
- * the model made of the instruction when not as given
+ * the model made of the instruction when not as given, and the edits its answer did not show
  */
 export function describeTurn(t) {
   return [
@@ -53,6 +63,7 @@ export function describeTurn(t) {
     t.model,
     `${t.seconds.toFixed(2)} s`,
     describeMadeAs(t.madeAs),
+    describeUnshown(t.unshown),
   ]
     .filter(Boolean)
     .join(' · ');
