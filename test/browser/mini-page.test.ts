@@ -226,6 +226,44 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(pageErrors).toEqual([]);
   }, 180_000);
 
+  it("says in its status when no try's answer shows the edit (a model that leaves the picture)", async () => {
+    // the page's editor, its transformer answering with the input's round trip: the picture left as it was
+    await page.evaluate(() => {
+      type Pipe = { runWithRoundTrips: (...a: unknown[]) => Promise<{ images: unknown[]; roundTrips: unknown[] }> };
+      const w = window as unknown as {
+        kontextPage: { state: { editor: { pipe: Pipe } } };
+        kept: Pipe['runWithRoundTrips'];
+      };
+      const pipe = w.kontextPage.state.editor.pipe;
+      w.kept = pipe.runWithRoundTrips;
+      pipe.runWithRoundTrips = async (...a) => {
+        const r = await w.kept.apply(pipe, a);
+        return { ...r, images: r.roundTrips };
+      };
+    });
+    try {
+      await page.fill('#instruction', 'make the circle red');
+      await page.fill('#seed', '0');
+      await page.evaluate(() => void (document.getElementById('status')!.textContent = ''));
+      await page.click('#edit');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'), null, {
+        timeout: 120_000,
+      });
+      expect(await status()).toMatch(
+        /^Done in [\d.]+ s \(seed 0(; made as "make the \w+ circle red")?\)\. The answer does not show all of "make the (\w+ )?circle red" as the editor reads it: another seed may make it\.$/,
+      );
+    } finally {
+      await page.evaluate(() => {
+        const w = window as unknown as {
+          kontextPage: { state: { editor: { pipe: { runWithRoundTrips: unknown } } } };
+          kept: unknown;
+        };
+        w.kontextPage.state.editor.pipe.runWithRoundTrips = w.kept;
+      });
+    }
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+
   it('opened as a file (double-clicked), says to serve the folder instead of loading forever', async () => {
     const p = await browser.newPage();
     try {

@@ -162,6 +162,28 @@ describe('kontext chat', () => {
     expect((await readImage(join(out, '002.png'))).data).not.toEqual(scene.data);
   });
 
+  it("says when no try's answer shows the edit, with the tries made, and records it (a model that leaves the picture)", async () => {
+    const out = join(dir, 'unshown');
+    const r = await chat(
+      ['examples/scene.png', '--out', out, '--seed', '3'],
+      'make the circle red\n/r 0\nmake the circle green\n',
+      ['./test/cli/leaves-picture.ts'],
+    );
+    expect(r.code).toBe(0);
+    const seen = 'as the editor reads it';
+    expect(r.stderr.match(/note: the answer does not show .*/g)).toEqual([
+      `note: the answer does not show all of "make the blue circle red" ${seen}, in any of 3 tries; the answer that ` +
+        'showed the most is written (another seed (/s N), or more tries (/r N), may make it)',
+      `note: the answer does not show all of "make the blue circle green" ${seen}, in its one try; the answer that ` +
+        'showed the most is written (another seed (/s N), or more tries (/r N), may make it)',
+    ]);
+    const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
+    expect(history.map((h) => [h.retries, h.unshown])).toEqual([
+      [2, ['make the blue circle red']],
+      [0, ['make the blue circle green']],
+    ]);
+  });
+
   it('says when an instruction names a shape the picture does not show', async () => {
     const r = await chat(['examples/scene.png', '--out', join(dir, 'star'), '--seed', '3'], 'make the star red\n');
     expect(r.code).toBe(0);
