@@ -133,10 +133,6 @@ describe('snapRedrawn of a restyle as a whole', () => {
         // other
         const start = faintly(everyThirdRow(s.target, behind), picture);
         const t = snapRedrawn(start, picture, restyled(s));
-        console.log(
-          s.instruction,
-          t.shapes.map((x) => [x.agreement.toFixed(2), x.kept.toFixed(2), x.taken]),
-        );
         if (t.shapes[0]!.agreement < 0.5 && t.shapes[1]!.taken) {
           started++;
           expect(t.shapes[0]!.taken, s.instruction).toBe(true);
