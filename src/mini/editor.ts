@@ -18,6 +18,7 @@ import {
   eachShapeSeen,
   namedOtherwise,
   namesEveryShape,
+  cellAsked,
   creatureResized,
   movedShape,
   movesCreature,
@@ -42,7 +43,7 @@ import {
   snapToGlyph,
   wordRecolorAsked,
 } from './glyph.ts';
-import { creatureSprite, MOVED_RIM, snapMoved } from './moved.ts';
+import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
 import { snapCreatureResized, snapResized } from './resized.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
 import {
@@ -511,10 +512,16 @@ export class MiniEditor {
     if (moved) {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
       const ink = keptShapesMask([moved], fitted, grow);
+      const cell = cellAsked(prompt);
       return whole((out) => {
-        // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels
+        // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels — inside
+        // the cell the words name where the model put it just across its border (moved.ts intoCell)
         const found = snapMoved(out, fitted, ink, around);
-        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, found.offset!, grow) ?? found.taken);
+        const at =
+          found.offset && (moved.x === undefined || moved.y === undefined)
+            ? found.offset
+            : found.offset && intoCell(found.offset, moved.x! * W, moved.y! * H, cell, W, H);
+        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, at!, grow) ?? found.taken);
         // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
         const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
         // (both taken, the move is all there: nothing else of the answer is)
@@ -554,11 +561,12 @@ export class MiniEditor {
         const shown = shapes.length ? shapes.filter((r) => r.taken).length / shapes.length : 1;
         return { taken: taken && shown === 1 ? { ...taken, alone: true } : taken, shown };
       };
-    // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts)
+    // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts) — inside the cell
+    // the words name where the model drew it just across its border
     const added = addedShape(prompt);
     if (added)
       return whole((out) => {
-        const taken = snapAdded(out, fitted, added, grow).taken;
+        const taken = snapAdded(out, fitted, added, grow, cellAsked(prompt)).taken;
         return taken && { ...taken, alone: true };
       });
     // the creature moved at its size, or moved and resized (resized.ts)

@@ -48,9 +48,10 @@
 import { lit } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
 import { colorDistance, OBJECT_COLOR_NAMES, OBJECT_COLORS, type ObjectColor, type RGB } from '../world/palette.ts';
+import type { Region } from '../world/scene.ts';
 import type { NewShape, SeenShape } from '../world/shapes-seen.ts';
 import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, type Style } from '../world/shapes.ts';
-import { dist2, MOVED_RIM, SAME } from './moved.ts';
+import { dist2, intoCell, MOVED_RIM, SAME } from './moved.ts';
 import { grown, keptShapesMask, silhouettes, type Taken } from './preserve.ts';
 import { INK_SHOWN } from './resized.ts';
 import { groundTime, worldGrounds } from './world-light.ts';
@@ -170,13 +171,15 @@ export function snapRedrawn(
  * scores a scaled copy) taken when the answer agrees on REDRAW_AGREEMENT of the pixels it tells and shows INK_SHOWN of
  * its ink. A place where the picture already shows most of the shape is no place for a new one. The world's centres
  * fall on half pixels at 64 px: the shape is drawn once at each of the four half-pixel phases and moved by whole
- * pixels.
+ * pixels. Where the words name a `cell` and the model drew the shape just across its border, it is laid inside it
+ * (moved.ts intoCell).
  */
 export function snapAdded(
   out: RGBImage,
   picture: RGBImage,
   thing: NewShape,
   grow = 1,
+  cell: Region | null = null,
   agreement = REDRAW_AGREEMENT,
 ): { agreement: number; kept: number; at: readonly [number, number] | null; taken: Taken | null } {
   const { width: W, height: H } = picture;
@@ -235,11 +238,13 @@ export function snapAdded(
         }
   if (!best.d || best.share < agreement || best.kept < INK_SHOWN)
     return { ...none, agreement: best.share, kept: best.kept };
-  const placed = { ...best.d, pixels: best.d.pixels.map((p) => ({ ...p, x: p.x + best.dx, y: p.y + best.dy })) };
+  // (inside the cell named, where the model drew it just across the border)
+  const [dx, dy] = intoCell([best.dx, best.dy], best.cx - best.dx, best.cy - best.dy, cell, W, H);
+  const placed = { ...best.d, pixels: best.d.pixels.map((p) => ({ ...p, x: p.x + dx, y: p.y + dy })) };
   return {
     agreement: best.share,
     kept: best.kept,
-    at: [best.cx / W, best.cy / H],
+    at: [(best.cx - best.dx + dx) / W, (best.cy - best.dy + dy) / H],
     taken: lay(out, picture, ground, [placed], grow),
   };
 }

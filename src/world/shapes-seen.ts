@@ -31,6 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
+import type { Region } from './scene.ts';
 import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
@@ -174,6 +175,20 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   if (!TO_A_PLACE.test(bareCommand(edit)) || names.length !== 1) return null;
   if (SIZE_ASKED.test(edit.replace(names[0]![0], ''))) return null;
   return oneSeen(names[0]!, seen);
+}
+
+/** A cell of the picture as a move or an add names it: "to the top left", "at the bottom", "on the left", "in the center". */
+const CELL_NAMED =
+  /\b(?:to|at|on|in)\s+the\s+(top left|top right|bottom left|bottom right|top|bottom|left|right|center)\b/gi;
+
+/**
+ * The cell a move or an add puts its thing in, as the world words it ("move the star to the top left", "put the
+ * cross at the bottom left instead", "add a red circle in the center"): the last cell named (a name may hold a place
+ * before it: "move the circle on the left to the top"), or null where none is.
+ */
+export function cellAsked(edit: string): Region | null {
+  const named = [...edit.matchAll(CELL_NAMED)];
+  return named.length ? (named.at(-1)![1]!.toLowerCase() as Region) : null;
 }
 
 /** The one shape seen that a removal names ("remove the red circle", "get rid of the star"), or null. */

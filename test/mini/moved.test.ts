@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly, under, withStray } from './faint.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { creatureSprite, MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
+import { judge } from '../../src/bench/analyze.ts';
+import { creatureSprite, intoCell, MOVED_RIM, NUDGE, snapMoved } from '../../src/mini/moved.ts';
 import { grown, keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
-import { characterRect } from '../../src/world/scene.ts';
+import { characterRect, type Region, regionRect, sceneIsValid } from '../../src/world/scene.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 import type { Sample } from '../../src/world/dataset.ts';
@@ -199,5 +200,58 @@ describe('the editor', () => {
     // and the fragment the faint answer shows is the picture's
     const fragment = new Uint8Array(64 * 64).map((_, p) => +spot.includes(p));
     expect(under(fragment, out)).toEqual(under(fragment, picture));
+  });
+});
+
+describe('a move just across the border of the cell named', () => {
+  it('intoCell nudges a centre up to NUDGE pixels out of the cell into it, and leaves one inside or farther out', () => {
+    // the center cell spans 21.33–42.67 px at 64 px; a centre at x = 20 (1.3 px out) goes 2 px inside
+    expect(intoCell([0, 0], 20, 32, 'center', 64, 64)).toEqual([3, 0]);
+    expect(intoCell([-4, 2], 24, 30, 'center', 64, 64)).toEqual([-1, 2]);
+    expect(intoCell([0, 0], 32, 45, 'center', 64, 64)).toEqual([0, -4]); // 2.3 below: to 41
+    expect(intoCell([0, 0], 30, 30, 'center', 64, 64)).toEqual([0, 0]); // inside
+    expect(intoCell([0, 0], 21.33 - NUDGE - 0.5, 32, 'center', 64, 64)).toEqual([0, 0]); // farther out: another place
+    expect(intoCell([0, 0], 20, 32, null, 64, 64)).toEqual([0, 0]); // no cell named
+    // at twice the size, in its pixels
+    expect(intoCell([0, 0], 40, 64, 'center', 128, 128)).toEqual([7, 0]);
+  });
+
+  it('the editor lays a shape the model moved or added 2 pixels across the border inside the cell (a success), one 8 pixels across where the model put it (a failure)', async () => {
+    const adds = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 300 })].filter(
+      (x) => x.task === 'local.add',
+    );
+    for (const rows of [moves, adds]) {
+      let n = 0;
+      for (const s of rows.filter((x) => x.before!.time === 'day' && x.before!.background.kind === 'solid')) {
+        const { edit } = s as { edit: { id: number; region: Region } };
+        const o = s.after.objects.find((p) => p.id === edit.id)!;
+        const [x0, y0, x1, y1] = regionRect(edit.region);
+        // the border of the cell nearest the world's place that has another cell past it, and a place `px` past it
+        const borders = (
+          [
+            ['x', x0, -1],
+            ['x', x1, 1],
+            ['y', y0, -1],
+            ['y', y1, 1],
+          ] as const
+        ).filter(([, b]) => b > 0 && b < 1);
+        const [axis, b, dir] = borders.reduce((m, c) => (Math.abs(o[c[0]] - c[1]) < Math.abs(o[m[0]] - m[1]) ? c : m));
+        const across = (px: number) => ({
+          ...s.after,
+          objects: s.after.objects.map((p) => (p.id === edit.id ? { ...p, [axis]: b + (dir * px) / 64 } : p)),
+        });
+        if (!sceneIsValid(across(2)) || !sceneIsValid(across(8))) continue;
+        const answer = async (px: number) => {
+          const ed = await MiniEditor.load();
+          answerFaintly(ed, render(across(px), 64), () => true, 0.8);
+          return (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+        };
+        expect(judge(s.edit, s.before, s.after, await answer(2)), s.instruction).toMatchObject({ success: true });
+        const far = judge(s.edit, s.before, s.after, await answer(8));
+        expect(far.failures, s.instruction).toContainEqual(expect.stringMatching(/^no .* in the /));
+        if (++n === 3) break;
+      }
+      expect(n).toBe(3);
+    }
   });
 });

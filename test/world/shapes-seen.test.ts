@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addedShape,
   asWorldNames,
+  cellAsked,
   drawnKept,
   newScene,
   eachNote,
@@ -358,6 +359,26 @@ describe('movedShape', () => {
       moves++;
     }
     expect(moves).toBeGreaterThan(30);
+  });
+});
+
+describe('cellAsked', () => {
+  it('is the last cell a move or an add names, and nothing where none is', () => {
+    expect(cellAsked('move the star to the top left')).toBe('top left');
+    expect(cellAsked('put the cross at the bottom instead')).toBe('bottom');
+    expect(cellAsked('add a red circle in the center')).toBe('center');
+    expect(cellAsked('move the circle on the left to the bottom right')).toBe('bottom right');
+    expect(cellAsked('Shift the red cross to the LEFT')).toBe('left');
+    expect(cellAsked('make the star blue')).toBeNull();
+  });
+
+  it("is the cell each of the world's moves and adds names", () => {
+    let n = 0;
+    for (const s of worldEdits.filter((x) => x.task === 'local.move' || x.task === 'local.add')) {
+      expect(cellAsked(s.instruction), s.instruction).toBe((s.edit as { region: string }).region);
+      n++;
+    }
+    expect(n).toBeGreaterThan(50);
   });
 });
 
