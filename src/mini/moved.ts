@@ -31,8 +31,9 @@ export const MOVED_RIM = 2;
 /**
  * How far outside the cell its words name (pixels at 64 px, each way) the centre of a shape the model moved or added
  * may lie and be nudged in: the model puts it about where the words say, now and then just across a cell's border
- * (test chains at seed 0: a star moved to the center 1.2 pixels left of it, a circle added there 1.5 above it). A
- * shape farther out is at another place, and left there.
+ * (test chains at seed 0, as the output step reads them: a star moved to the center 3.3 pixels left of it, a
+ * circle added there 1.3 above it, a star moved to the right 0.3 below it, a cross moved to the bottom right 2.7
+ * above it). A shape farther out is at another place, and left there.
  */
 export const NUDGE = 4;
 /** How far inside the cell (pixels at 64 px) a nudged centre is put: past the redraw's half-pixel phase and the reader's. */
