@@ -512,15 +512,14 @@ export class MiniEditor {
     if (moved) {
       const around = silhouettes([moved], W, H, grow + MOVED_RIM);
       const ink = keptShapesMask([moved], fitted, grow);
+      // the cell the words name, and the shape's centre in the picture (pixels)
       const cell = cellAsked(prompt);
+      const centre = moved.x === undefined || moved.y === undefined ? null : ([moved.x * W, moved.y * H] as const);
       return whole((out) => {
         // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels — inside
         // the cell the words name where the model put it just across its border (moved.ts intoCell)
         const found = snapMoved(out, fitted, ink, around);
-        const at =
-          found.offset && (moved.x === undefined || moved.y === undefined)
-            ? found.offset
-            : found.offset && intoCell(found.offset, moved.x! * W, moved.y! * H, cell, W, H);
+        const at = found.offset && centre ? intoCell(found.offset, centre[0], centre[1], cell, W, H) : found.offset;
         const copy = found.taken && (snapRedrawnAt(out, fitted, moved, at!, grow) ?? found.taken);
         // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
         const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;

@@ -40,9 +40,10 @@ export const NUDGE = 4;
 const INSET = 2;
 
 /**
- * The offset of a moved shape's copy (`offset`, pixels) nudged so that its centre lies in the cell the words name,
- * INSET inside it, where it lies outside by at most NUDGE each way; as it is where it lies inside, where it lies
- * farther out, or where no cell is named. `cx`, `cy`: the shape's centre in the picture, pixels; W×H its size.
+ * The offset (pixels) at which a shape the model moved or added is laid, from the centre (`cx`, `cy`, pixels) it is
+ * offset from, nudged so that the shape's centre lies in the cell the words name, INSET inside it, where it lies
+ * outside by at most NUDGE each way; as it is where it lies inside, where it lies farther out, or where no cell is
+ * named. W×H: the picture's size.
  */
 export function intoCell(
   offset: readonly [number, number],
