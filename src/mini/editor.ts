@@ -563,11 +563,13 @@ export class MiniEditor {
     // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts) — inside the cell
     // the words name where the model drew it just across its border
     const added = addedShape(prompt);
-    if (added)
+    if (added) {
+      const cell = cellAsked(prompt);
       return whole((out) => {
-        const taken = snapAdded(out, fitted, added, grow, cellAsked(prompt)).taken;
+        const taken = snapAdded(out, fitted, added, grow, cell).taken;
         return taken && { ...taken, alone: true };
       });
+    }
     // the creature moved at its size, or moved and resized (resized.ts)
     const to = creatureResized(prompt);
     // (the picture's ground read once, for what is drawn on it and for the creature's old place)

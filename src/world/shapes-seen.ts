@@ -31,7 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
-import type { Region } from './scene.ts';
+import { type Region, REGIONS } from './scene.ts';
 import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
@@ -177,9 +177,14 @@ export function movedShape(edit: string, seen: readonly SeenShape[]): SeenShape 
   return oneSeen(names[0]!, seen);
 }
 
-/** A cell of the picture as a move or an add names it: "to the top left", "at the bottom", "on the left", "in the center". */
-const CELL_NAMED =
-  /\b(?:to|at|on|in)\s+the\s+(top left|top right|bottom left|bottom right|top|bottom|left|right|center)\b/gi;
+/**
+ * A cell of the picture as a move or an add names it: "to the top left", "at the bottom", "on the left", "in the
+ * center" (the world's REGIONS, the longer names first: "top left" before "top").
+ */
+const CELL_NAMED = new RegExp(
+  String.raw`\b(?:to|at|on|in)\s+the\s+(${[...REGIONS].sort((x, y) => y.length - x.length).join('|')})\b`,
+  'gi',
+);
 
 /**
  * The cell a move or an add puts its thing in, as the world words it ("move the star to the top left", "put the

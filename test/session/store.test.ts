@@ -39,6 +39,30 @@ async function turn(parent: number | null, shade: number, instruction = `shade $
   };
 }
 
+/**
+ * What each schema version after the first added to the turns table (src/session/db.ts), undone newest first to make
+ * the store's file what an older kontext wrote.
+ */
+const ADDED: Record<number, string> = {
+  2: 'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job',
+  3: 'ALTER TABLE turns DROP COLUMN candidates',
+  4: 'ALTER TABLE turns DROP COLUMN made_as',
+  5: 'ALTER TABLE turns DROP COLUMN retries',
+  6: 'ALTER TABLE turns DROP COLUMN unshown',
+};
+const LATEST = Math.max(...Object.keys(ADDED).map(Number));
+
+/** Close the store and make its file what schema version `v` wrote (what later versions added dropped), then reopen. */
+async function reopenAsWrittenBy(v: number): Promise<void> {
+  store.close();
+  const db = openDatabase(join(dir, 'sessions.db'));
+  for (let k = LATEST; k > v; k--) db.exec(ADDED[k]!);
+  db.exec(`PRAGMA user_version = ${v}`);
+  expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: v }]);
+  db.close();
+  store = await SessionStore.open(dir);
+}
+
 describe('sessions', () => {
   it('names sessions s1, s2, ... or as given, and refuses duplicates and bad names', () => {
     expect(store.createSession().id).toBe('s1');
@@ -187,15 +211,7 @@ describe('persistence', () => {
     const { id } = store.createSession('old');
     store.addTurn(id, { ...(await turn(null, 10)), candidates: null, retries: null });
     const before = store.turns(id);
-    store.close();
-    const db = openDatabase(join(dir, 'sessions.db')); // make it what kontext 1 wrote: no job column, version 1
-    db.exec(
-      'DROP INDEX turns_job; ALTER TABLE turns DROP COLUMN job; ALTER TABLE turns DROP COLUMN candidates; ' +
-        'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 1',
-    );
-    expect(db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 1 }]);
-    db.close();
-    store = await SessionStore.open(dir);
+    await reopenAsWrittenBy(1); // what kontext 1 wrote: no job column, version 1
     expect(store.turns(id)).toEqual(before);
     expect(store.addTurn(id, { ...(await turn(1, 20)), job: 'j' }).job).toBe('j');
   });
@@ -205,18 +221,11 @@ describe('persistence', () => {
     store.addTurn(id, await turn(null, 10));
     const [old] = store.turns(id);
     expect(old.candidates).toBe(4);
-    store.close();
-    const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec(
-      'ALTER TABLE turns DROP COLUMN candidates; ALTER TABLE turns DROP COLUMN made_as; ' +
-        'ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 2',
-    );
-    db.close();
-    store = await SessionStore.open(dir);
+    await reopenAsWrittenBy(2);
     expect(store.turns(id)).toEqual([{ ...old, candidates: null, retries: null }]);
     store.addTurn(id, await turn(1, 20));
     expect(store.turns(id).map((t) => t.candidates)).toEqual([null, 4]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
   });
 
   it('a version-3 store (no made_as column) is upgraded: old turns read madeAs null, new ones record what was made', async () => {
@@ -225,20 +234,14 @@ describe('persistence', () => {
     const first = store.addTurn(id, { ...(await turn(null, 10)), madeAs });
     expect(first.madeAs).toEqual(madeAs);
     expect(store.turns(id)).toEqual([first]); // read back as recorded
-    store.close();
-    const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec(
-      'ALTER TABLE turns DROP COLUMN made_as; ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 3',
-    );
-    db.close();
-    store = await SessionStore.open(dir);
+    await reopenAsWrittenBy(3);
     expect(store.turns(id)).toEqual([{ ...first, madeAs: null, retries: null }]);
     const split = { edits: ['make the circle blue', 'make the square red'] };
     store.addTurn(id, { ...(await turn(1, 20)), madeAs: split });
     const plain = store.addTurn(id, await turn(2, 30)); // made as given: null, whether absent or null
     expect(plain.madeAs).toBeNull();
     expect(store.turns(id).map((t) => t.madeAs)).toEqual([null, split, null]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
   });
 
   it('a version-4 store (no retries column) is upgraded: old turns read retries null, new ones record them', async () => {
@@ -246,15 +249,11 @@ describe('persistence', () => {
     const first = store.addTurn(id, await turn(null, 10));
     expect(first.retries).toBe(2);
     expect(store.turns(id)).toEqual([first]);
-    store.close();
-    const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN retries; ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 4');
-    db.close();
-    store = await SessionStore.open(dir);
+    await reopenAsWrittenBy(4);
     expect(store.turns(id)).toEqual([{ ...first, retries: null }]);
     store.addTurn(id, { ...(await turn(1, 20)), retries: 0 });
     expect(store.turns(id).map((t) => t.retries)).toEqual([null, 0]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
   });
 
   it('a version-5 store (no unshown column) is upgraded: old turns read unshown null, new ones record what was not shown', async () => {
@@ -263,18 +262,14 @@ describe('persistence', () => {
     const first = store.addTurn(id, { ...(await turn(null, 10)), unshown });
     expect(first.unshown).toEqual(unshown);
     expect(store.turns(id)).toEqual([first]); // read back as recorded
-    store.close();
-    const db = openDatabase(join(dir, 'sessions.db'));
-    db.exec('ALTER TABLE turns DROP COLUMN unshown; PRAGMA user_version = 5');
-    db.close();
-    store = await SessionStore.open(dir);
+    await reopenAsWrittenBy(5);
     expect(store.turns(id)).toEqual([{ ...first, unshown: null }]);
     store.addTurn(id, { ...(await turn(1, 20)), unshown });
     // none said: null, whether absent or empty
     expect(store.addTurn(id, { ...(await turn(2, 30)), unshown: [] }).unshown).toBeNull();
     store.addTurn(id, await turn(3, 40));
     expect(store.turns(id).map((t) => t.unshown)).toEqual([null, unshown, null, null]);
-    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: 6 }]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {
