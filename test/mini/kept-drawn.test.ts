@@ -6,7 +6,7 @@ import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { keptDrawnMask, withRim } from '../../src/mini/kept-drawn.ts';
 import { rowGrounds } from '../../src/mini/moved.ts';
-import { keptShapesMask, maskBox, silhouettes } from '../../src/mini/preserve.ts';
+import { grown, keptShapesMask, maskBox, silhouettes } from '../../src/mini/preserve.ts';
 import { worldGrounds } from '../../src/mini/world-light.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
@@ -104,6 +104,11 @@ describe('withRim', () => {
       // never a pixel of the shape named
       const named = silhouettes(shapes.edited, 64, 64, 1);
       for (let p = 0; p < m.length; p++) if (m[p] && named[p]) onNamed++;
+      // nor where a thing kept lies within the rim of it (the world's margin keeps things apart; a thing the model
+      // drew beside the named shape need not be): kept on a ring around the named shape, the rim stops at it
+      const ring = grown(named, 64, 64, 2).map((v, p) => (v && !named[p] ? 1 : 0));
+      const beside = withRim(Float32Array.from(ring), picture, shapes, smudged);
+      for (let p = 0; p < beside.length; p++) if (beside[p] && named[p]) onNamed++;
       // the background changed: what is kept alone
       const color = scene.background.kind === 'solid' && scene.background.color === 'sky' ? 'peach' : 'sky';
       const other = render({ ...scene, background: { kind: 'solid', color } }, 64);
