@@ -18,6 +18,7 @@ import {
 } from '../../src/mini/world-light.ts';
 import { rowGrounds } from '../../src/mini/moved.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
+import { backgroundAsked, backgroundPhrase } from '../../src/world/phrases.ts';
 import { render } from '../../src/world/render.ts';
 
 const relights = [...streamSamples({ split: 'test', seed: 5, families: ['global'], count: 300 })].filter(
@@ -176,6 +177,28 @@ describe('the editor', () => {
         ground++;
       }
     expect(ground).toBeGreaterThan(2000);
+  });
+
+  it('reads an instruction that names a shape and the background for the shape: an add on the picture’s background is made, not covered by its ground laid', async () => {
+    const ed = await MiniEditor.load();
+    const adds = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 200 })].filter(
+      (s) => s.task === 'local.add' && s.before!.time === 'day' && s.before!.background.kind === 'solid',
+    );
+    expect(adds.length).toBeGreaterThan(3);
+    let made = 0;
+    for (const s of adds.slice(0, 5)) {
+      // "add a small red circle at the top left, on the sky blue background": the picture's background, asked
+      const prompt = `${s.instruction}, on the ${backgroundPhrase(s.before!.background)} background`;
+      expect(backgroundAsked(prompt), prompt).toEqual(s.before!.background);
+      answerFaintly(ed, s.target);
+      const [plain, out] = await Promise.all(
+        [s.instruction, prompt].map(async (p) => (await ed.edit({ prompt: p, image: s.inputs[0]!, seed: 0 })).image),
+      );
+      // the answer read as the add without the words of the background, byte for byte
+      expect(out.data, prompt).toEqual(plain!.data);
+      if (judge(s.edit, s.before, s.after, out!).success) made++;
+    }
+    expect(made).toBeGreaterThanOrEqual(4); // a faint striped square is not taken: a failure with or without them
   });
 
   it('keeps nothing of the picture for the creature put in a new scene on a background: the answer as the model drew it', async () => {
