@@ -262,12 +262,7 @@ describe('service API', () => {
         ).body.id,
       );
       expect(t1).toMatchObject({ status: 'done', result: { turn: { n: 1, candidates: 2, retries: 3, seed: 5 } } });
-      // the turns after at a seed given: at a random one the tiny model's answer now and then shows a blob its output
-      // step reads as a purple circle, and a later turn's "the circle" is then read as "the purple circle"
-      const t2 = await finished(
-        mini,
-        (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y', seed: 1 })).body.id,
-      );
+      const t2 = await finished(mini, (await call(mini, 'POST', '/sessions/bo/turns', { instruction: 'y' })).body.id);
       expect(t2.result.turn).toMatchObject({ n: 2, parent: 1, candidates: 1, retries: 0 }); // the model's defaults
       const shown = await call(mini, 'GET', '/sessions/bo');
       expect(shown.body.turns.map((t: { candidates: number }) => t.candidates)).toEqual([2, 1]);
@@ -324,9 +319,12 @@ describe('service API', () => {
         images: [img],
       });
       expect(job.body.notes).toEqual([outside.body.note]);
+      // (from the start, on the upload: the tiny model's answer now and then shows a blob its output step reads as a
+      // purple circle, and "the circle" would be read as "the purple circle", a word the tiny model does not know)
       const turn = await call(mini, 'POST', '/sessions/bo/turns', {
         instruction: 'make the circle vermilion',
-        seed: 1,
+        images: [img],
+        from: 0,
       });
       expect(turn.body.notes).toEqual([expect.stringMatching(/^the model does not know "vermilion" /)]);
       const drawn = await call(mini, 'POST', '/generate', { prompt: 'the crimson circle' });
