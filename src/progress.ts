@@ -85,3 +85,22 @@ export class Progress {
     if (!this.o.quiet && this.tty) this.stream.write('\n');
   }
 }
+
+/**
+ * A progress line for the denoising steps an edit reports as `onStep(step, total)` (mini/editor.ts), drawn from the
+ * first report on: its rate counts the steps after that one (the first step ran before the line existed, and a rate
+ * of one step over the microseconds since read 1000 it/s), its total grows where an edit is sampled again (retries).
+ */
+export function denoiseProgress(o: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}) {
+  let bar: Progress | null = null;
+  return {
+    onStep(step: number, total: number): void {
+      bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, stream: o.stream, every: 1, start: step });
+      bar.total = total;
+      bar.tick({}, step);
+    },
+    done(): void {
+      bar?.done();
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import { Progress } from '../progress.ts';
+import { denoiseProgress } from '../progress.ts';
 import { describeMadeAs } from '../session/format.ts';
 import { madeBy } from '../session/editor.ts';
 import { checkEditPrompt, loadSessionModel, type SessionModel } from '../session/model.ts';
@@ -223,7 +223,7 @@ async function edit(
 ): Promise<{ result: Result; image: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (!o.quiet) printPromptNote(await checkEditPrompt(o.model, instruction, 1, previous, async () => image));
-  let bar: Progress | null = null;
+  const bar = denoiseProgress({ quiet: o.quiet });
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;
   let [unshown, tries]: [string[], number] = [[], 1];
@@ -238,11 +238,7 @@ async function edit(
     candidates: o.settings.candidates,
     retries: o.settings.retries,
     previous,
-    onStep: (step, total) => {
-      bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet, every: 1 });
-      bar.total = total; // grows where the edit is sampled again (retries)
-      bar.tick({}, step);
-    },
+    onStep: bar.onStep,
     onMade: (made) => {
       madeAs = made;
     },
@@ -250,7 +246,7 @@ async function edit(
       [unshown, tries] = [edits, n];
     },
   });
-  (bar as Progress | null)?.done();
+  bar.done();
   const seconds = (performance.now() - t0) / 1000;
   const file = join(o.out, name(n));
   await writeOutput(out, { path: file, format: 'png', force: true });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { MAX_IMAGES, MiniEditor } from '../mini/editor.ts';
 import { EMBEDDED_MODEL } from '../mini/embedded.ts';
-import { Progress } from '../progress.ts';
+import { denoiseProgress } from '../progress.ts';
 import { describeMadeAs } from '../session/format.ts';
 import {
   checkOutput,
@@ -88,7 +88,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     printPromptNote(check);
     printTransparencyNotes(transparent);
   }
-  let bar: Progress | null = null;
+  const bar = denoiseProgress({ quiet: o.quiet || o.json });
   const r = await editor.edit({
     prompt: o.prompt,
     image: images,
@@ -101,13 +101,9 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     height: o.height,
     preserve: o.preserve,
     readStyle: o.readStyle,
-    onStep: (step, total) => {
-      bar ??= new Progress(total, { label: 'denoise', quiet: o.quiet || o.json, every: 1 });
-      bar.total = total; // grows where the edit is sampled again (retries)
-      bar.tick({}, step);
-    },
+    onStep: bar.onStep,
   });
-  (bar as Progress | null)?.done();
+  bar.done();
   // an edit no try's answer shows all of, as the output step reads it: said, with what may make it
   if (r.unshown && !o.quiet && !o.json) console.error(`note: ${unshownNote(r.unshown, r.tries ?? 1)}`);
   await writeOutput(r.image, out);

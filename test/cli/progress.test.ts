@@ -1,7 +1,7 @@
 // The progress line (src/progress.ts): counts against a total that may grow (an edit sampled again, mini/editor.ts
 // retries), its bar full at the end and never past it.
-import { describe, expect, it } from 'vitest';
-import { Progress } from '../../src/progress.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { denoiseProgress, Progress } from '../../src/progress.ts';
 
 /** A non-terminal stream that keeps what is written. */
 function stream() {
@@ -26,5 +26,27 @@ describe('Progress', () => {
     const bar = new Progress(4, { quiet: true });
     bar.tick({}, 6);
     expect(bar.line()).toMatch(/6\/4 ▕█{20}▏/);
+  });
+});
+
+describe('denoiseProgress', () => {
+  it('measures the rate from the first step it is told of: none at it, then the steps after it over the time since', () => {
+    const { lines, s } = stream();
+    let now = 1_000_000;
+    // a clock a millisecond on at each reading: the first step is told of a millisecond after the line is made
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => ++now);
+    try {
+      const bar = denoiseProgress({ stream: s });
+      bar.onStep(1, 8); // (it ran before the line existed: one step over a millisecond had read 1000 it/s)
+      expect(lines.at(-1)).toMatch(/^denoise 1\/8 ▕.*▏ +0\.00 it\/s ETA \?\n$/);
+      now += 2000; // each step after it takes 2 s
+      bar.onStep(2, 8);
+      expect(lines.at(-1)).toMatch(/^denoise 2\/8 ▕.*▏ +2\.00 s\/it ETA 12s\n$/);
+      now += 2000;
+      bar.onStep(3, 10); // sampled again: the total grows
+      expect(lines.at(-1)).toMatch(/^denoise 3\/10 ▕.*▏ +2\.00 s\/it ETA 14s\n$/);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
