@@ -11,22 +11,12 @@ import type { PromptCheck } from '../prompt/unknown-words.ts';
 import { outsideWorldNotes, resolveIt, splitEdits, worldColors } from '../world/outside.ts';
 import { worldPhrasing } from '../world/other-phrasings.ts';
 import {
-  addedShape,
   asWorldNames,
   drawnKept,
   eachNote,
   eachShapeSeen,
   namedOtherwise,
   namesEveryShape,
-  cellAsked,
-  creatureResized,
-  movedShape,
-  movesCreature,
-  resizedShape,
-  recoloredShape,
-  removedShape,
-  restyleAsked,
-  namesAShape,
   namesOtherwise,
   newScene,
   notThereNote,
@@ -35,42 +25,13 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { shapesSeen } from './seen.ts';
-import {
-  type GlyphEdit,
-  glyphEdit,
-  replacementNote,
-  recoloredWordReader,
-  snapToGlyph,
-  wordRecolorAsked,
-} from './glyph.ts';
-import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
-import { snapCreatureResized, snapResized } from './resized.ts';
-import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import {
-  backgroundShown,
-  groundLaid,
-  groundWhere,
-  snapGray,
-  snapLight,
-  toneShown,
-  worldGray,
-  worldGrounds,
-  worldLight,
-} from './world-light.ts';
-import { drawnOffWorld, keptDrawnMask, withRim } from './kept-drawn.ts';
+import { type Snap, type Snapped, snapFor } from './readers.ts';
+import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
+import { snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import { keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
-import {
-  composite,
-  editMask,
-  grown,
-  keptShapesMask,
-  layOver,
-  maskImage,
-  settled,
-  silhouettes,
-  type Taken,
-} from './preserve.ts';
+import { composite, editMask, keptShapesMask, maskImage, settled, type Taken } from './preserve.ts';
 import { candidatesProblem, retriesProblem } from './config.ts';
 import {
   editsAfterStyle,
@@ -89,26 +50,7 @@ import {
   typosNote,
   unknownWordsNote,
 } from '../prompt/unknown-words.ts';
-import { type Size, SIZES, type Style } from '../world/shapes.ts';
-import { backgroundAsked } from '../world/phrases.ts';
-
-/**
- * What the output step takes from an answer: the pixels taken (null where the answer shows none of the edit) and how
- * much of the edit the answer shows, 0 to 1 (the share of a restyle's shapes taken; 1 where there is nothing to read).
- */
-interface Snapped {
-  taken: Taken | null;
-  shown: number;
-}
-type Snap = (out: RGBImage) => Snapped;
-
-/** A reader that takes a thing whole or not at all. */
-const whole =
-  (take: (out: RGBImage) => Taken | null): Snap =>
-  (out) => {
-    const taken = take(out);
-    return { taken, shown: taken ? 1 : 0 };
-  };
+import type { Style } from '../world/shapes.ts';
 
 /** The shapes seen that an edit leaves alone (kept as the input has them) and those it names (the model's). */
 export interface KeptAndEdited {
@@ -360,10 +302,10 @@ export class MiniEditor {
     if (fitted[0]) {
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
       const tone = toneEdit(asked);
-      // what the model copied from a context image is taken from it: a replaced word from its glyph image
+      // what the model copied from a context image is taken from it (readers.ts): a replaced word from its glyph image
       // (glyph.ts), a moved shape or creature from the picture at its new place (moved.ts), a resized one scaled
       // (resized.ts); a shape recoloured, restyled, taken away or added, redrawn as the world draws it (redrawn.ts)
-      const snap = keeps ? this.snapFor(asked, fitted[0].image, glyph, seen) : null;
+      const snap = keeps ? snapFor(asked, fitted[0].image, glyph, seen, this.readerModel(asked)) : null;
       const picture = fitted[0].image;
       // how much of the edit an answer shows, as the output step reads it (its reader, or the world's grey or light)
       const look = (out: RGBImage): Snapped => {
@@ -476,117 +418,12 @@ export class MiniEditor {
     glyph: GlyphEdit | null,
     seen: readonly SeenShape[] | null,
   ): Taken | null {
-    return this.snapFor(prompt, fitted, glyph, seen)?.(out).taken ?? null;
+    return snapFor(prompt, fitted, glyph, seen, this.readerModel(prompt))?.(out).taken ?? null;
   }
 
-  /**
-   * How the output step takes from an answer the thing the edit `prompt` names (`copied`'s readers, for the picture
-   * `fitted` at the model's size, and a background change's ground): a function of the answer giving the pixels taken
-   * (null where the answer does not show the edit) and how much of the edit it shows; null for an edit none of them
-   * reads.
-   */
-  snapFor(prompt: string, fitted: RGBImage, glyph: GlyphEdit | null, seen: readonly SeenShape[] | null): Snap | null {
-    if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
-    // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
-    const recolor = wordRecolorAsked(this.pipe.tokenizer.labels(prompt), prompt);
-    if (recolor) {
-      const read = recoloredWordReader(fitted, recolor);
-      return whole((out) => read(out).taken);
-    }
-    // a background changed, the picture's ground laid in the world's background asked (world-light.ts groundLaid)
-    // where the answer shows it; a tone edit's words read as one (a colour named with "background") are the tone's,
-    // and an instruction that names a shape too is read for the shape (below: laid, the ground would cover it)
-    const ground = toneEdit(prompt) || namesAShape(prompt) ? null : backgroundAsked(prompt);
-    if (ground) {
-      const laid = groundLaid(fitted, ground);
-      return (out) => {
-        const shown = backgroundShown(out, fitted, ground);
-        return { taken: shown ? laid : null, shown: shown ? 1 : 0 };
-      };
-    }
-    if (!seen) return null;
-    // the thing's pixels, and around them its silhouette grown past the model's rim (MOVED_RIM)
-    const grow = this.pipe.model.config.sampling.preserve?.grow ?? 1;
-    const { width: W, height: H } = fitted;
-    const moved = movedShape(prompt, seen);
-    if (moved) {
-      const around = silhouettes([moved], W, H, grow + MOVED_RIM);
-      const ink = keptShapesMask([moved], fitted, grow);
-      // the cell the words name, and the shape's centre in the picture (pixels)
-      const cell = cellAsked(prompt);
-      const centre = moved.x === undefined || moved.y === undefined ? null : ([moved.x * W, moved.y * H] as const);
-      return whole((out) => {
-        // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels — inside
-        // the cell the words name where the model put it just across its border (moved.ts intoCell)
-        const found = snapMoved(out, fitted, ink, around);
-        const at = found.offset && centre ? intoCell(found.offset, centre[0], centre[1], cell, W, H) : found.offset;
-        const copy = found.taken && (snapRedrawnAt(out, fitted, moved, at!, grow) ?? found.taken);
-        // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
-        const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
-        // (both taken, the move is all there: nothing else of the answer is)
-        return copy && erased ? { ...layOver(copy, erased), alone: true } : copy;
-      });
-    }
-    const resized = resizedShape(prompt, seen);
-    if (resized) {
-      const scale = SIZES[resized.to] / SIZES[resized.shape.size as Size];
-      return whole((out) => {
-        // where the answer shows it resized, the shape is redrawn at the size asked as the world draws it
-        const found = snapResized(out, fitted, resized.shape, scale, grow);
-        if (!found.taken) return null;
-        // about its own centre, which a resize keeps (the model's copy may sit a pixel off); the shape at its new size
-        // and the ground of its old place are the resize alone (resized.ts snapScaled lays both)
-        const redrawn = snapRedrawnAt(out, fitted, resized.shape, 'in place', grow, resized.to);
-        return { ...(redrawn ? layOver(redrawn, found.taken) : found.taken), alone: true };
-      });
-    }
-    // a shape recoloured, a shape taken away (the ground drawn where it was), or every shape restyled, redrawn in
-    // the world's colour or style asked (redrawn.ts)
-    const recolored = recoloredShape(prompt, seen);
-    const removed = removedShape(prompt, seen);
-    const style = restyleAsked(prompt);
-    const redraws = recolored
-      ? [{ shape: recolored.shape, color: recolored.to }]
-      : removed
-        ? [{ shape: removed, removed: true as const }]
-        : style
-          ? seen.map((shape) => ({ shape, style }))
-          : null;
-    // (every shape taken, the edit is all there — a redraw changes nothing outside its shapes —: nothing else of
-    // the answer is, as for a move)
-    if (redraws)
-      return (out) => {
-        const { shapes, taken } = snapRedrawn(out, fitted, redraws, grow);
-        const shown = shapes.length ? shapes.filter((r) => r.taken).length / shapes.length : 1;
-        return { taken: taken && shown === 1 ? { ...taken, alone: true } : taken, shown };
-      };
-    // a shape added, drawn as the world draws the shape asked where the model drew it (redrawn.ts) — inside the cell
-    // the words name where the model drew it just across its border
-    const added = addedShape(prompt);
-    if (added) {
-      const cell = cellAsked(prompt);
-      return whole((out) => {
-        const taken = snapAdded(out, fitted, added, grow, cell).taken;
-        return taken && { ...taken, alone: true };
-      });
-    }
-    // the creature moved at its size, or moved and resized (resized.ts)
-    const to = creatureResized(prompt);
-    // (the picture's ground read once, for what is drawn on it and for the creature's old place)
-    const rows = to || movesCreature(prompt) ? worldGrounds(fitted) : null;
-    const drawn = rows && drawnOffWorld(fitted, seen, rows);
-    const creature = drawn && creatureSprite(fitted, seen, drawn);
-    if (!rows || !creature) return null;
-    // (taken, the move is all there, as a shape's: nothing else of the answer is)
-    const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
-    if (to) return whole((out) => alone(snapCreatureResized(out, fitted, creature, to, grow).taken));
-    const around = grown(creature, W, H, grow + MOVED_RIM);
-    // and under it the old place, the ground as the world draws it where the model left a ghost (world-light.ts)
-    const old = groundWhere(fitted, creature, around, rows);
-    return whole((out) => {
-      const copy = snapMoved(out, fitted, creature, around).taken;
-      return alone(copy && layOver(copy, old));
-    });
+  /** What the output step's readers (readers.ts) need of the model: the labels its tokenizer reads, the mask's grow. */
+  private readerModel(prompt: string): { labels: readonly string[]; grow: number } {
+    return { labels: this.pipe.tokenizer.labels(prompt), grow: this.pipe.model.config.sampling.preserve?.grow ?? 1 };
   }
 
   /** The tone edit a prompt asks for, read as the tokenizer reads it (typos too), or null (src/world/tone-edits.ts). */
