@@ -142,4 +142,27 @@ describe('the editor', () => {
     const same = word.filter((p) => [0, 1, 2].every((c) => text.data[p * 3 + c] === picture.data[p * 3 + c])).length;
     expect(same / word.length).toBeLessThan(0.5);
   });
+
+  it('keeps the ground between and around a kept word’s letters where the model smudged it (withRim)', async () => {
+    const ed = await MiniEditor.load();
+    const s = samples.find((x) => x.task === 'local.recolor' && x.before!.text && x.before!.time === 'day')!;
+    const picture = s.inputs[0]!;
+    // the model's answer: the recolour not made (an edit made is taken alone, and nothing else of the answer is), the
+    // ground within a pixel of the word's letters smudged past the edit mask's threshold (the autoencoder's smudge
+    // beside a stroke)
+    const letters = new Uint8Array(64 * 64);
+    for (const p of wordOf(s.before!)) letters[p] = 1;
+    const things = thingsOf(s.before!);
+    const near = grown(letters, 64, 64, 1);
+    const rim = [...near.keys()].filter((p) => near[p] && !things.has(p));
+    const smudged = { ...picture, data: Uint8Array.from(picture.data) };
+    for (const p of rim)
+      for (let c = 0; c < 3; c++) smudged.data[p * 3 + c] = Math.max(0, smudged.data[p * 3 + c]! - 80);
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => ({ ...(await run(reqs, o)), images: [smudged] });
+    const out = (await ed.edit({ prompt: s.instruction, image: picture, seed: 0 })).image;
+    const same = (p: number) => [0, 1, 2].every((c) => out.data[p * 3 + c] === picture.data[p * 3 + c]);
+    expect(rim.length).toBeGreaterThan(20);
+    expect(rim.filter(same).length / rim.length).toBeGreaterThan(0.95);
+  });
 });
