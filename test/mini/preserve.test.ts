@@ -188,6 +188,25 @@ describe('MiniEditor with preserve', () => {
     expect(plain.data).not.toEqual(answer.data);
   });
 
+  it('an edit kept from the answer keeps the input where the answer moved a pixel by a level or two (settled)', async () => {
+    const img = createImage(32, 32, [200, 180, 40]); // the tiny model's square: fitted as it is
+    const ed = editor({ threshold: 32, grow: 1 });
+    const fitted = await fitSquare(img, ed.resolution);
+    // the model's answer: a patch drawn (an edit, 60 levels), the pixels around it two levels off (its faint noise,
+    // inside the edit mask as it grows by a pixel)
+    const out = paint(img, 10, 14, [140, 240, 100]);
+    const ring: number[] = [];
+    for (let y = 9; y < 15; y++)
+      for (let x = 9; x < 15; x++)
+        if (x === 9 || x === 14 || y === 9 || y === 14) {
+          out.data.set([202, 182, 42], (y * 32 + x) * 3);
+          ring.push(y * 32 + x);
+        }
+    const answer = await ed.answer(out, img, fitted, true, fitted.image);
+    expect([...answer.data.subarray((11 * 32 + 11) * 3, (11 * 32 + 11) * 3 + 3)]).toEqual([140, 240, 100]);
+    for (const p of ring) expect([...answer.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual([200, 180, 40]);
+  });
+
   it('a tone edit is the input through the map everywhere: what else the model changed is dropped', async () => {
     const img = input();
     const ed = editor({ threshold: 32, grow: 1, colorMap: 0.9 });
