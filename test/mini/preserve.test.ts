@@ -207,6 +207,35 @@ describe('MiniEditor with preserve', () => {
     for (const p of ring) expect([...answer.data.subarray(p * 3, p * 3 + 3)], `pixel ${p}`).toEqual([200, 180, 40]);
   });
 
+  it("with colorMap, an edited region one map explains is the input's own pixels through that map (regionColorMaps)", async () => {
+    const img = createImage(32, 32, [128, 128, 128]); // the tiny model's square: fitted as it is
+    // two striped squares, recoloured by two maps no one map of the whole picture explains
+    const stripes = (x0: number, y0: number) => {
+      for (let y = y0; y < y0 + 12; y++)
+        for (let x = x0; x < x0 + 12; x++) img.data.set(x % 2 ? [200, 180, 40] : [20, 60, 220], (y * 32 + x) * 3);
+    };
+    stripes(2, 2);
+    stripes(18, 18);
+    const ed = editor({ threshold: 32, grow: 1, colorMap: 0.9 });
+    const fitted = await fitSquare(img, ed.resolution);
+    const out = { ...img, data: Uint8Array.from(img.data) };
+    for (let p = 0; p < 32 * 32; p++) {
+      const [r, g, b] = [...img.data.subarray(p * 3, p * 3 + 3)] as [number, number, number];
+      const [x, y] = [p % 32, Math.floor(p / 32)];
+      if (x >= 2 && x < 14 && y >= 2 && y < 14) out.data.set([g, b, r], p * 3); // the first: channels turned
+      if (x >= 18 && y >= 18 && x < 30 && y < 30) out.data.set([255 - r, g, b], p * 3); // the second: red inverted
+    }
+    // and one pixel of the first smudged by the model
+    const at = (6 * 32 + 6) * 3;
+    const own = [...out.data.subarray(at, at + 3)];
+    out.data.set(
+      own.map((v) => Math.max(0, v - 40)),
+      at,
+    );
+    const answer = await ed.answer(out, img, fitted, true, fitted.image);
+    expect([...answer.data.subarray(at, at + 3)]).toEqual(own);
+  });
+
   it('a tone edit is the input through the map everywhere: what else the model changed is dropped', async () => {
     const img = input();
     const ed = editor({ threshold: 32, grow: 1, colorMap: 0.9 });
