@@ -67,8 +67,9 @@ export function snapFor(
     return whole((out) => read(out).taken);
   }
   // a background changed, the picture's ground laid in the world's background asked (world-light.ts groundLaid)
-  // where the answer shows it; a tone edit's words read as one (a colour named with "background") are the tone's,
-  // and an instruction that names a shape too is read for the shape (below: laid, the ground would cover it)
+  // where the answer shows it; a tone edit is the tone's (its words name no background: one in a quoted label, "make
+  // it night 'SKY BLUE BACKGROUND'", is not the instruction's), and an instruction that names a shape too is read for
+  // the shape (below: laid, the ground would cover it)
   const ground = toneEdit(prompt) || namesAShape(prompt) ? null : backgroundAsked(prompt);
   if (ground) {
     const laid = groundLaid(fitted, ground);
