@@ -156,6 +156,57 @@ describe('judge', () => {
   });
 });
 
+describe('judge, each part of an edit', () => {
+  // the first test sample of a task that has what a check needs
+  const first = (task: string, has: (s: ReturnType<typeof makeSample>) => boolean = () => true) => {
+    for (let i = 0; i < 2000; i++) {
+      const s = makeSample({ split: 'test', seed: 21, size: 64 }, i);
+      if (s.task === task && has(s)) return s;
+    }
+    throw new Error(`no ${task} sample`);
+  };
+  const fails = (s: ReturnType<typeof makeSample>, output: Scene, want: RegExp) => {
+    expect(judge(s.edit, s.before, s.after, s.target).success, s.instruction).toBe(true);
+    const v = judge(s.edit, s.before, s.after, render(output, 64));
+    expect(v.success, s.instruction).toBe(false);
+    expect(v.failures.join('; '), s.instruction).toMatch(want);
+  };
+
+  it('fails a move that left the shape where it was too, a relit scene with a shape changed, a grey picture of another layout', () => {
+    const move = first('local.move');
+    const id = (move.edit as { id: number }).id;
+    const was = move.before!.objects.find((o) => o.id === id)!;
+    fails(
+      move,
+      { ...move.after, objects: [...move.after.objects, { ...was, id: 99 }] },
+      /old box of the .* background/,
+    );
+    const relit = first('global.daynight', (s) => s.after.objects.length > 0);
+    const [o, ...rest] = relit.after.objects;
+    const other = o!.color === 'red' ? 'blue' : 'red';
+    fails(relit, { ...relit.after, objects: [{ ...o!, color: other }, ...rest] }, /no .* near/);
+    const gray = first('global.grayscale', (s) => s.after.objects.length > 1);
+    const elsewhere = gray.after.objects.map((p) => ({ ...p, x: 1 - p.x, y: 1 - p.y }));
+    fails(gray, { ...gray.after, objects: elsewhere, text: null, character: null }, /luma correlation/);
+  });
+
+  it('fails a text-to-image picture without its word, and a resize or recolour that changed the rest of the scene', () => {
+    const caption = first('t2i.caption', (s) => !!s.after.text);
+    fails(caption, { ...caption.after, text: null }, /text reads/);
+    const resize = first('local.resize', (s) => s.after.objects.length > 1);
+    const id = (resize.edit as { id: number }).id;
+    fails(
+      resize,
+      { ...resize.after, objects: resize.after.objects.filter((p) => p.id === id) },
+      /rest of the scene: no/,
+    );
+    const recolor = first('local.recolor', (s) => !!s.after.character);
+    const c = recolor.after.character!;
+    const stranger = { ...c, identity: (c.identity + 1) % IDENTITY_COUNT };
+    fails(recolor, { ...recolor.after, character: stranger }, /rest of the scene: character .* want identity/);
+  });
+});
+
 describe('character edits', () => {
   // The words name a region ("move the creature to the left"), not a place: the character counts anywhere its centre
   // may lie in that region; moved within its scene, its old box must show the background, like a moved object's.
