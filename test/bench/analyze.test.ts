@@ -172,7 +172,7 @@ describe('judge, each part of an edit', () => {
     expect(v.failures.join('; '), s.instruction).toMatch(want);
   };
 
-  it('fails a move that left the shape where it was too, a relit scene with a shape changed, a grey picture of another layout', () => {
+  it('fails a move that left the shape where it was too, a relit scene with a shape changed, a grey picture of another layout, a background at night', () => {
     const move = first('local.move');
     const id = (move.edit as { id: number }).id;
     const was = move.before!.objects.find((o) => o.id === id)!;
@@ -188,6 +188,8 @@ describe('judge, each part of an edit', () => {
     const gray = first('global.grayscale', (s) => s.after.objects.length > 1);
     const elsewhere = gray.after.objects.map((p) => ({ ...p, x: 1 - p.x, y: 1 - p.y }));
     fails(gray, { ...gray.after, objects: elsewhere, text: null, character: null }, /luma correlation/);
+    const background = first('global.background', (s) => s.after.time === 'day');
+    fails(background, { ...background.after, time: 'night' }, /background reads .* at night, want .* at day/);
   });
 
   it('fails a text-to-image picture without its word, and a resize or recolour that changed the rest of the scene', () => {
