@@ -5,7 +5,7 @@
 // read in the answer's ground. An answer that never shows it gives the first back, and an edit none of them reads
 // (a word recoloured) is sampled once.
 import { describe, expect, it } from 'vitest';
-import { mix } from './faint.ts';
+import { mix, withStray } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
@@ -87,6 +87,27 @@ describe('retries', () => {
     const alone = await editorAnswering(s.target, () => false);
     const once = await alone.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 0 });
     expect(out.image.data).toEqual(once.image.data);
+    // a later try that shows as little does not replace the first: answers that differ (a patch of another colour on
+    // the ground at each try), none showing the edit — the first's patch is given
+    const patched = await MiniEditor.load();
+    const run = patched.pipe.runWithRoundTrips.bind(patched.pipe);
+    const colors = [
+      [230, 30, 30],
+      [30, 230, 30],
+      [30, 30, 230],
+    ];
+    const { spot } = withStray(s.target, s.inputs[0]!);
+    let tries = 0;
+    patched.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await run(reqs, o);
+      const left = { ...r.roundTrips[0]!, data: Uint8Array.from(r.roundTrips[0]!.data) };
+      for (const p of spot) left.data.set(colors[tries]!, p * 3);
+      tries++;
+      return { ...r, images: [left] };
+    };
+    const firstKept = await patched.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 });
+    expect(tries).toBe(3);
+    expect([...firstKept.image.data.subarray(spot[4]! * 3, spot[4]! * 3 + 3)]).toEqual(colors[0]);
     // and says so: the edit as made (the shape named as the picture shows it), that no answer showed
     expect(out.unshown).toEqual([out.edits?.[0] ?? s.instruction]);
     expect(once.unshown).toEqual(out.unshown);
