@@ -196,7 +196,8 @@ describe('kontext session', () => {
           unshown: ['make the blue circle red'],
           tries: 2,
         });
-        return cli('edit', 's1', 'make the circle red', '--model', `mini:${model}`, '--retries', '1', ...more, ...d);
+        const typed = ['edit', 's1', 'make the circle red', '--model', `mini:${model}`, '--retries', '1', ...plain];
+        return cli(...typed, ...more, ...d);
       };
       expect(await unshown()).toBe(0);
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
