@@ -21,13 +21,14 @@ const first = (rows: Sample[], task: string) => rows.find((s) => s.task === task
 /**
  * The editor, its model answering try i (0, 1, …) with the input's round trip (the picture left) where `shows(i)` is
  * false, else with a copy of the target `share` (80 %) of the way from it (of `partly` where it is given and
- * `shows(i)` is 'partly'); the seeds it was asked at, in order.
+ * `shows(i)` is 'partly'), each answer then passed through `touch(i, answer)`; the seeds it was asked at, in order.
  */
 async function editorAnswering(
   target: RGBImage,
   shows: (i: number) => boolean | 'partly',
   partly: RGBImage = target,
   share = 0.8,
+  touch: (i: number, answer: RGBImage) => RGBImage = (_, answer) => answer,
 ) {
   const ed = await MiniEditor.load();
   const seeds: number[] = [];
@@ -35,8 +36,9 @@ async function editorAnswering(
   ed.pipe.runWithRoundTrips = async (reqs, o) => {
     const r = await run(reqs, o);
     const left = r.roundTrips[0]!;
-    const shown = shows(seeds.push(reqs[0]!.seed) - 1);
-    return { ...r, images: [shown ? mix(shown === 'partly' ? partly : target, left, share) : left] };
+    const i = seeds.push(reqs[0]!.seed) - 1;
+    const shown = shows(i);
+    return { ...r, images: [touch(i, shown ? mix(shown === 'partly' ? partly : target, left, share) : left)] };
   };
   return { ed, seeds };
 }
@@ -89,24 +91,20 @@ describe('retries', () => {
     expect(out.image.data).toEqual(once.image.data);
     // a later try that shows as little does not replace the first: answers that differ (a patch of another colour on
     // the ground at each try), none showing the edit — the first's patch is given
-    const patched = await MiniEditor.load();
-    const run = patched.pipe.runWithRoundTrips.bind(patched.pipe);
     const colors = [
       [230, 30, 30],
       [30, 230, 30],
       [30, 30, 230],
     ];
     const { spot } = withStray(s.target, s.inputs[0]!);
-    let tries = 0;
-    patched.pipe.runWithRoundTrips = async (reqs, o) => {
-      const r = await run(reqs, o);
-      const left = { ...r.roundTrips[0]!, data: Uint8Array.from(r.roundTrips[0]!.data) };
-      for (const p of spot) left.data.set(colors[tries]!, p * 3);
-      tries++;
-      return { ...r, images: [left] };
+    const patch = (i: number, answer: RGBImage) => {
+      const data = Uint8Array.from(answer.data);
+      for (const p of spot) data.set(colors[i]!, p * 3);
+      return { ...answer, data };
     };
-    const firstKept = await patched.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 });
-    expect(tries).toBe(3);
+    const patched = await editorAnswering(s.target, () => false, s.target, 0.8, patch);
+    const firstKept = await patched.ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 3, retries: 2 });
+    expect(patched.seeds.length).toBe(3);
     expect([...firstKept.image.data.subarray(spot[4]! * 3, spot[4]! * 3 + 3)]).toEqual(colors[0]);
     // and says so: the edit as made (the shape named as the picture shows it), that no answer showed
     expect(out.unshown).toEqual([out.edits?.[0] ?? s.instruction]);
