@@ -23,6 +23,18 @@
 //   taken when agree / told ≥ 3/4 and inked is at least a quarter of C's ink (a shape wiped agrees with a shrink
 //   wherever the shape no longer is, and shows none of its ink; a shape drawn in a far colour shows none either)
 //
+// A shape the model drew at the size asked but as a blob of its colour — a large outlined triangle as a rounded ring
+// that misses its corners — agrees on too few pixels. Its size is read instead from how far its colour spreads
+// (a shape's, not a creature's, which has many): around the centre, within A and A scaled,
+//   ink(img)   = { q : img(q) within half the way from the shape's colour to ground(y) }   (the rule of inked)
+//   r(img)     = the distance from the centre within which 9 in 10 of ink(img) lie         (filled or outlined,
+//                blob or crisp, about the same: a disc's 9 in 10 lie within 0.95 of its radius, a ring's within 1)
+//   taken also when r(out) / r(picture) is within SPREAD_BAND of the scale asked — nearer it than any other size the
+//   world draws (they are a third or more apart; 1 among them: a shape left as it was spreads as it did) —, ink(out)
+//   reaches, in 6 of the 8 directions around the centre, past B where the thing grows and past r(out) / 2 where it
+//   shrinks (a sliver at the size asked spreads as far, to one side), and inked is at least a quarter of C's ink at
+//   that offset
+//
 // An answer that left the shape as it was disagrees everywhere and takes nothing. What is laid comes from the
 // picture's pixels: an outline's band and a pattern's period scale with the shape (the world draws them at one width
 // at every size), and the analyzer reads a shape by its silhouette.
@@ -53,6 +65,21 @@ export const INK_SHOWN = 0.25;
 const SUB = 3;
 const INKED = 5;
 const INKED_INSIDE = 3;
+/**
+ * The share of a shape's ink within the radius its spread is read by (above): 9 in 10, so that a few stray pixels
+ * of its colour in the answer do not widen it.
+ */
+const SPREAD = 0.9;
+/**
+ * How far, as a factor, the spread read may be from the size asked: 1.12 either way, inside half the gap between the
+ * world's nearest two sizes' scales (4/3: 1.155) — a blob's shape is not the shape's (a star's points, a diamond's
+ * corners spread farther than a rounded blob of their size: a circle drawn at the size between reads 1.75 for a
+ * diamond's 2).
+ */
+const SPREAD_BAND = Math.log(1.12);
+/** The directions around its centre a blob's spread is read in (eighths), and in how many it must reach. */
+const SIDES = 8;
+const SIDES_SHOWN = 6;
 /** How many of the best offsets a wide search, having looked at every other one, looks around. */
 const COARSE = 4;
 /** How far from the shape's centre the scaled shape's centre is searched, in pixels at 64 px (resizes keep it). */
@@ -74,9 +101,17 @@ export interface Scalable {
 /**
  * The shape `shape` (seen in `picture`) scaled by `scale` (the size asked over the size seen), taken from the picture
  * where the model's answer `out` (the picture's size) drew it near its place (snapScaled); `grow`: the output step's
- * growing of silhouettes (preserve.ts), the shape's surroundings laid `MOVED_RIM` pixels past it.
+ * growing of silhouettes (preserve.ts), the shape's surroundings laid `MOVED_RIM` pixels past it. `bySpread` false:
+ * the pixels' reading alone, not a blob's size read by its spread.
  */
-export function snapResized(out: RGBImage, picture: RGBImage, shape: SeenShape, scale: number, grow = 1) {
+export function snapResized(
+  out: RGBImage,
+  picture: RGBImage,
+  shape: SeenShape,
+  scale: number,
+  grow = 1,
+  bySpread = true,
+) {
   const { width: W, height: H } = picture;
   if (shape.x === undefined || shape.y === undefined) return { agreement: 0, kept: 0, offset: null, taken: null };
   const thing = {
@@ -86,7 +121,7 @@ export function snapResized(out: RGBImage, picture: RGBImage, shape: SeenShape, 
     cx: shape.x * W,
     cy: shape.y * H,
   };
-  return snapScaled(out, picture, thing, scale, Math.round((CENTRE_SHIFT * W) / 64));
+  return snapScaled(out, picture, thing, scale, Math.round((CENTRE_SHIFT * W) / 64), RESIZE_AGREEMENT, bySpread);
 }
 
 /**
@@ -121,7 +156,8 @@ const CREATURE_FILLS = 0.9;
 /**
  * A thing of the picture scaled by `scale` about its centre, taken from the picture at the offset of its centre (at
  * most `shift` pixels each way) where the model's answer `out` (the picture's size) drew it, when the answer agrees on
- * at least `agreement` of the pixels the change tells and shows at least INK_SHOWN of the scaled ink (above).
+ * at least `agreement` of the pixels the change tells and shows at least INK_SHOWN of the scaled ink (above) — or,
+ * `bySpread` (a thing of one colour: a shape), where its colour spreads as far as the scale asked (above).
  * `agreement` and `kept` (the share of the scaled ink the answer shows) are given back at the best offset, taken or
  * not.
  */
@@ -132,6 +168,7 @@ export function snapScaled(
   scale: number,
   shift = Number.POSITIVE_INFINITY,
   agreement = RESIZE_AGREEMENT,
+  bySpread = false,
 ): { agreement: number; kept: number; offset: readonly [number, number] | null; taken: Taken | null } {
   const { width: W, height: H } = picture;
   const { ink, body, around, cx, cy } = thing;
@@ -207,6 +244,34 @@ export function snapScaled(
     const score = 2 * agree - told + 2 * inked - inks;
     return { score, share: told ? agree / told : 0, kept: inks ? inked / inks : 0, dx, dy };
   };
+  /**
+   * Whether, at offset (dx, dy), the thing's colour spreads in the answer as far as the scale asked (r(out) /
+   * r(picture) within SPREAD_BAND of it) all round its centre, showing at least INK_SHOWN of the scaled ink: a blob
+   * of its colour drawn at the size asked (above).
+   */
+  const spreadsAsAsked = (dx: number, dy: number): boolean => {
+    if (scored(dx, dy).kept < INK_SHOWN) return false;
+    const colour = medianColour(pic, ink);
+    const inkOf = (img: Uint8Array, q: number) =>
+      4 * dist2(img, q * 3, colour, 0) < dist2(colour, 0, ground, Math.floor(q / W) * 3);
+    const [was, now]: number[][] = [[], []];
+    candidate(dx, dy, (q) => {
+      if (inkOf(pic, q)) was.push(q);
+      if (inkOf(o, q)) now.push(q);
+    });
+    const [r0, r1] = [spread(was, W, cx, cy), spread(now, W, cx + dx, cy + dy)];
+    if (!r0 || !r1 || Math.abs(Math.log(r1 / r0 / scale)) > SPREAD_BAND) return false;
+    // and all round the centre (a sliver of the shape's colour at its new size spreads as far, to one side): a grown
+    // thing's ink beyond its old silhouette, a shrunk one's beyond half its radius, in most of the directions
+    const sides = new Set<number>();
+    const [ox, oy] = [cx + dx, cy + dy];
+    for (const q of now) {
+      const [x, y] = [(q % W) + 0.5 - ox, Math.floor(q / W) + 0.5 - oy];
+      if (scale > 1 ? body[q] : Math.hypot(x, y) < r1 / 2) continue;
+      sides.add(Math.floor(((Math.atan2(y, x) + Math.PI) / (2 * Math.PI)) * SIDES) % SIDES);
+    }
+    return sides.size >= SIDES_SHOWN;
+  };
   // the offsets searched: those that keep the scaled thing's centre inside the picture, at most `shift` each way; a
   // wide search looks at every other offset first, then around the COARSE best of them
   const [cxi, cyi] = [Math.floor(cx), Math.floor(cy)];
@@ -226,7 +291,8 @@ export function snapScaled(
           }
   }
   const best = tried.reduce((a, b) => (b.score > a.score ? b : a), { score: 0, share: 0, kept: 0, dx: 0, dy: 0 });
-  if (best.score <= 0 || best.share < agreement || best.kept < INK_SHOWN)
+  const agreed = best.score > 0 && best.share >= agreement && best.kept >= INK_SHOWN;
+  if (!agreed && !(bySpread && spreadsAsAsked(best.dx, best.dy)))
     return { ...none, agreement: best.share, kept: best.kept };
   const image = { width: W, height: H, data: Uint8Array.from(o) };
   const mask = new Float32Array(W * H);
@@ -235,4 +301,17 @@ export function snapScaled(
     mask[q] = 1;
   });
   return { agreement: best.share, kept: best.kept, offset: [best.dx, best.dy], taken: { image, mask } };
+}
+
+/** The median colour (per channel) of `img`'s pixels where `mask` is set, as three bytes. */
+function medianColour(img: Uint8Array, mask: ArrayLike<number>): Uint8Array {
+  const channels: number[][] = [[], [], []];
+  for (let p = 0; p < mask.length; p++) if (mask[p]) for (let c = 0; c < 3; c++) channels[c]!.push(img[p * 3 + c]!);
+  return Uint8Array.from(channels.map((v) => v.sort((a, b) => a - b)[v.length >> 1] ?? 0));
+}
+
+/** The distance from (cx, cy) within which SPREAD of the pixels `at` (indices, rows of `W`) lie, or 0 for none. */
+function spread(at: readonly number[], W: number, cx: number, cy: number): number {
+  const d = at.map((p) => Math.hypot((p % W) + 0.5 - cx, Math.floor(p / W) + 0.5 - cy)).sort((a, b) => a - b);
+  return d[Math.floor(SPREAD * (d.length - 1))] ?? 0;
 }

@@ -5,15 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { answerFaintly, faintly, under, withStray } from './faint.ts';
 import { judge, lookOf, objectPresent } from '../../src/bench/analyze.ts';
-import type { RGBImage } from '../../src/image/rgb.ts';
+import { readFileSync } from 'node:fs';
+import { readImage, type RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { creatureSprite, rowGrounds } from '../../src/mini/moved.ts';
 import { silhouettes } from '../../src/mini/preserve.ts';
 import { snapCreatureResized, snapResized } from '../../src/mini/resized.ts';
+import { shapesSeen } from '../../src/mini/seen.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { OBJECT_COLOR_NAMES, OBJECT_COLORS, type RGB } from '../../src/world/palette.ts';
 import { render } from '../../src/world/render.ts';
 import type { Scene, SceneObject } from '../../src/world/scene.ts';
+import { asWorldNames, resizedShape } from '../../src/world/shapes-seen.ts';
 import { SIZES } from '../../src/world/shapes.ts';
 
 const resizes = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 400 })].filter(
@@ -64,6 +67,85 @@ describe('snapResized', () => {
     expect(resizes.length).toBeGreaterThan(20);
     expect(taken / resizes.length).toBeGreaterThan(0.8);
     expect(reads / taken).toBeGreaterThan(0.9);
+  });
+
+  it("takes a blob of the shape's colour spread to the size asked, which the pixels' reading does not (a large outlined triangle drawn as a rounded ring); at another size, away from the shape, a sliver of it or a filled one's ring, the spread takes nothing", () => {
+    let [blobs, taken, bySpread, reads, checked] = [0, 0, 0, 0, 0];
+    for (const s of resizes) {
+      const picture = s.inputs[0]!;
+      const { before, after, shape, scale } = resized(s);
+      if (after.shape === 'circle') continue;
+      blobs++;
+      // the shape asked drawn as a circle of its colour and style, faintly: the model's blob
+      const blob = (o: Partial<SceneObject>) =>
+        faintly(
+          render(
+            { ...s.after, objects: s.after.objects.map((x) => (x === after ? { ...x, shape: 'circle', ...o } : x)) },
+            64,
+          ),
+          picture,
+        );
+      // what the spread takes that the pixels' reading does not
+      const spreadOnly = (img: RGBImage) =>
+        snapResized(img, picture, shape, scale).taken && !snapResized(img, picture, shape, scale, 1, false).taken;
+      const r = snapResized(blob({}), picture, shape, scale);
+      if (r.taken) {
+        taken++;
+        if (spreadOnly(blob({}))) bySpread++;
+        // laid from the picture's own pixels: the world's shape at its new size, at its place
+        if (objectPresent(r.taken.image, after, lookOf(s.after), 'place')) reads++;
+      }
+      // the third of the world's sizes (neither the one seen nor the one asked), and at the size asked across the
+      // picture from the shape
+      const other = (['small', 'medium', 'large'] as const).find((k) => k !== before.size && k !== after.size)!;
+      expect(spreadOnly(blob({ size: other })), `${s.instruction} (${other})`).toBeFalsy();
+      // at the size asked, but only a sliver of it (its left edge): its spread is the size asked, its ink too little
+      const sliver = blob({});
+      const edge = (after.x - 0.6 * (SIZES[after.size] / 2)) * 64;
+      for (let p = 0; p < 64 * 64; p++)
+        if (p % 64 > edge) sliver.data.set(picture.data.subarray(p * 3, p * 3 + 3), p * 3);
+      expect(spreadOnly(sliver), `${s.instruction} (a sliver)`).toBeFalsy();
+      // a filled shape drawn small as a ring: it spreads as far all round, showing little of its ink (a larger ring
+      // shows a quarter or more of a filled shape's: the pixels' reading asks no more of a shape it scales)
+      if (before.style === 'filled' && after.size === 'small')
+        expect(spreadOnly(blob({ style: 'outline' })), `${s.instruction} (a ring)`).toBeFalsy();
+      if (Math.hypot(1 - 2 * after.x, 1 - 2 * after.y) > 0.5) {
+        checked++;
+        expect(spreadOnly(blob({ x: 1 - after.x, y: 1 - after.y })), `${s.instruction} (away)`).toBeFalsy();
+      }
+    }
+    expect(blobs).toBeGreaterThan(15);
+    expect(checked).toBeGreaterThan(5);
+    // (71 blobs of the test scenes: 29 taken by the pixels' reading, 15 more by the spread — a circle is not every
+    // shape's blob: a star's or a cross's spreads less than its points —, none at another size or away)
+    expect(taken / blobs).toBeGreaterThan(0.5);
+    expect(bySpread).toBeGreaterThan(8);
+    expect(reads / taken).toBeGreaterThan(0.9);
+  });
+
+  it("takes the model's own blobs at the size asked, which the pixels' reading does not: laid, they read as the shape at that size, in place", async () => {
+    // the model's answers (at the seed and try each names) to resizes of its own chains: a ring for a large
+    // circle or outlined triangle, a blob for a large or a small cross (fixtures/resize-blobs)
+    const dir = 'test/mini/fixtures/resize-blobs';
+    const cases: { name: string; instruction: string }[] = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8'));
+    expect(cases.length).toBe(4);
+    for (const c of cases) {
+      const [picture, answer] = await Promise.all(
+        ['picture', 'answer'].map((f) => readImage(`${dir}/${c.name}-${f}.png`)),
+      );
+      const seen = await shapesSeen(picture!);
+      const asked = resizedShape(asWorldNames(c.instruction, seen), seen)!;
+      const scale = SIZES[asked.to] / SIZES[asked.shape.size as keyof typeof SIZES];
+      expect(snapResized(answer!, picture!, asked.shape, scale, 1, false).taken, c.name).toBeNull();
+      const laid = snapResized(answer!, picture!, asked.shape, scale).taken!;
+      const { shape, color, x, y } = asked.shape;
+      const read = (await shapesSeen(laid.image)).find((o) => o.shape === shape && o.color === color);
+      expect([read?.size, Math.abs(read!.x! - x!) < 0.03, Math.abs(read!.y! - y!) < 0.03], c.name).toEqual([
+        asked.to,
+        true,
+        true,
+      ]);
+    }
   });
 
   it('lays the world’s ground where the shape was, also on a row crowded with things (whose median is a thing’s colour)', () => {
