@@ -13,7 +13,9 @@
 //   a size, anywhere — snapCreatureResized):
 //     src(q) = c + (q − c − d) / f                      the picture's point a pixel q of the scaled shape shows
 //     C(q)   = picture(src(q)) where most of q falls on S (or a third of q, where most of it falls on B), ground(y)
-//              elsewhere in A or A scaled                                                         (the candidate)
+//              elsewhere in A or A scaled — but picture(q) where the picture draws something else there, outside B
+//              and S (the creature beside a shape grown: the rim laid with a thing is not to wipe its neighbours)
+//                                                                                                  (the candidate)
 //     told   = { q : C(q) and picture(q) differ, q not inside both B and B scaled }
 //              the pixels where the shape's extent changes (inside both, a pattern's dots and stripes, spaced by the
 //              world and not by the shape, tell nothing of its size)
@@ -221,10 +223,16 @@ export function snapScaled(
       const q = y * W + x;
       covered[q] = pass;
       if (s.from >= 0) visit(q, pic, s.from * 3, true, s.inBody && !!body[q]);
+      else if (other(q)) visit(q, pic, q * 3, false, false);
       else visit(q, ground, y * 3, false, s.inBody && !!body[q]);
     }
-    for (const q of old) if (covered[q] !== pass) visit(q, ground, Math.floor(q / W) * 3, false, false);
+    for (const q of old)
+      if (covered[q] === pass) continue;
+      else if (other(q)) visit(q, pic, q * 3, false, false);
+      else visit(q, ground, Math.floor(q / W) * 3, false, false);
   };
+  /** Whether the picture draws something else at q (not the thing, not the ground): kept there, not laid as ground. */
+  const other = (q: number) => !body[q] && !ink[q] && dist2(pic, q * 3, ground, Math.floor(q / W) * 3) >= SAME;
   /** The score of an offset (below), with the agreement and the share of the ink shown there. */
   const scored = (dx: number, dy: number) => {
     let [agree, told, inks, inked] = [0, 0, 0, 0];

@@ -12,6 +12,7 @@ import { creatureSprite, rowGrounds } from '../../src/mini/moved.ts';
 import { silhouettes } from '../../src/mini/preserve.ts';
 import { snapCreatureResized, snapResized } from '../../src/mini/resized.ts';
 import { shapesSeen } from '../../src/mini/seen.ts';
+import { worldGrounds } from '../../src/mini/world-light.ts';
 import { streamSamples, type Sample } from '../../src/world/dataset.ts';
 import { OBJECT_COLOR_NAMES, OBJECT_COLORS, type RGB } from '../../src/world/palette.ts';
 import { render } from '../../src/world/render.ts';
@@ -145,6 +146,16 @@ describe('snapResized', () => {
         true,
         true,
       ]);
+      // and what else the picture draws around it (the creature beside the triangle) laid as the picture has it
+      const rows = worldGrounds(picture!);
+      const mine = [asked.shape, { ...asked.shape, size: asked.to }].map((o) => silhouettes([o], 64, 64, 1));
+      const others = new Uint8Array(64 * 64).map((_, p) => {
+        const ground = [0, 1, 2].some(
+          (k) => Math.abs(picture!.data[p * 3 + k]! - rows[Math.floor(p / 64) * 3 + k]!) > 24,
+        );
+        return +(ground && laid.mask[p]! > 0 && !mine.some((m) => m[p]));
+      });
+      expect(under(others, laid.image), c.name).toEqual(under(others, picture!));
     }
   });
 
