@@ -233,6 +233,9 @@ export function snapScaled(
   };
   /** Whether the picture draws something else at q (not the thing, not the ground): kept there, not laid as ground. */
   const other = (q: number) => !body[q] && !ink[q] && dist2(pic, q * 3, ground, Math.floor(q / W) * 3) >= SAME;
+  /** Whether pixel q of `img` is within half the way from a colour (`src` at `at`) to the ground: shows it as ink. */
+  const halfWay = (img: Uint8Array, q: number, src: Uint8Array, at: number) =>
+    4 * dist2(img, q * 3, src, at) < dist2(src, at, ground, Math.floor(q / W) * 3);
   /** The score of an offset (below), with the agreement and the share of the ink shown there. */
   const scored = (dx: number, dy: number) => {
     let [agree, told, inks, inked] = [0, 0, 0, 0];
@@ -245,7 +248,7 @@ export function snapScaled(
       // (a thing wiped shrinks nothing; one drawn in a far colour is another)
       if (!isInk) return;
       inks++;
-      if (4 * dist2(o, q * 3, src, at) < dist2(src, at, ground, Math.floor(q / W) * 3)) inked++;
+      if (halfWay(o, q, src, at)) inked++;
     });
     // agreements net of disagreements, where the change tells and on the scaled ink (which places an outline shrunk
     // inside its old silhouette)
@@ -260,12 +263,10 @@ export function snapScaled(
   const spreadsAsAsked = (dx: number, dy: number): boolean => {
     if (scored(dx, dy).kept < INK_SHOWN) return false;
     const colour = medianColour(pic, ink);
-    const inkOf = (img: Uint8Array, q: number) =>
-      4 * dist2(img, q * 3, colour, 0) < dist2(colour, 0, ground, Math.floor(q / W) * 3);
     const [was, now]: number[][] = [[], []];
     candidate(dx, dy, (q) => {
-      if (inkOf(pic, q)) was.push(q);
-      if (inkOf(o, q)) now.push(q);
+      if (halfWay(pic, q, colour, 0)) was.push(q);
+      if (halfWay(o, q, colour, 0)) now.push(q);
     });
     const [r0, r1] = [spread(was, W, cx, cy), spread(now, W, cx + dx, cy + dy)];
     if (!r0 || !r1 || Math.abs(Math.log(r1 / r0 / scale)) > SPREAD_BAND) return false;
