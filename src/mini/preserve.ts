@@ -233,6 +233,14 @@ export function keptShapesMask(
   return out;
 }
 
+/** The median colour (per channel) of `img`'s pixels where `mask` is set, as three bytes (black for an empty mask). */
+export function medianColour(img: RGBImage, mask: ArrayLike<number>): Uint8Array {
+  const channels: number[][] = [[], [], []];
+  for (let p = 0; p < mask.length; p++)
+    if (mask[p]) for (let c = 0; c < 3; c++) channels[c]!.push(img.data[p * 3 + c]!);
+  return Uint8Array.from(channels.map((v) => v.sort((a, b) => a - b)[v.length >> 1] ?? 0));
+}
+
 /** 1 on the pixels of the shapes' silhouettes (filled, whatever their style), grown by `grow` pixels. */
 export function silhouettes(shapes: readonly SeenShape[], W: number, H: number, grow: number): Uint8Array {
   const m = new Uint8Array(W * H);

@@ -52,7 +52,7 @@ import type { Region } from '../world/scene.ts';
 import type { NewShape, SeenShape } from '../world/shapes-seen.ts';
 import { inkAt, type PixelBox, type Shape, SHAPES, type Size, SIZES, STYLES, type Style } from '../world/shapes.ts';
 import { dist2, intoCell, MOVED_RIM, SAME } from './moved.ts';
-import { grown, keptShapesMask, silhouettes, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, medianColour, silhouettes, type Taken } from './preserve.ts';
 import { INK_SHOWN } from './resized.ts';
 import { groundTime, worldGrounds } from './world-light.ts';
 
@@ -421,9 +421,7 @@ function inkColor(
   own: string,
   to?: ObjectColor,
 ): { ink: Uint8Array; rivals: Uint8Array[] } {
-  const chans: number[][] = [[], [], []];
-  for (let p = 0; p < m.length; p++) if (m[p]) for (let c = 0; c < 3; c++) chans[c]!.push(picture.data[p * 3 + c]!);
-  const median = Uint8Array.from(chans.map((v) => v.sort((a, b) => a - b)[v.length >> 1] ?? 0));
+  const median = medianColour(picture, m);
   const from = OBJECT_COLORS[own as ObjectColor];
   if (!to || !from) return { ink: median, rivals: [] };
   const far = (c: RGB) => colorDistance(c, [median[0]!, median[1]!, median[2]!]);

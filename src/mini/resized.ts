@@ -45,7 +45,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { CHARACTER_SIZES } from '../world/characters.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { dist2, MOVED_RIM, SAME } from './moved.ts';
-import { grown, keptShapesMask, maskBox, silhouettes, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, maskBox, medianColour, silhouettes, type Taken } from './preserve.ts';
 import { worldGrounds } from './world-light.ts';
 
 /** The share of the pixels a resize tells that must side with it at the best offset for the shape to be taken. */
@@ -262,7 +262,7 @@ export function snapScaled(
    */
   const spreadsAsAsked = (dx: number, dy: number): boolean => {
     if (scored(dx, dy).kept < INK_SHOWN) return false;
-    const colour = medianColour(pic, ink);
+    const colour = medianColour(picture, ink);
     const [was, now]: number[][] = [[], []];
     candidate(dx, dy, (q) => {
       if (halfWay(pic, q, colour, 0)) was.push(q);
@@ -310,13 +310,6 @@ export function snapScaled(
     mask[q] = 1;
   });
   return { agreement: best.share, kept: best.kept, offset: [best.dx, best.dy], taken: { image, mask } };
-}
-
-/** The median colour (per channel) of `img`'s pixels where `mask` is set, as three bytes. */
-function medianColour(img: Uint8Array, mask: ArrayLike<number>): Uint8Array {
-  const channels: number[][] = [[], [], []];
-  for (let p = 0; p < mask.length; p++) if (mask[p]) for (let c = 0; c < 3; c++) channels[c]!.push(img[p * 3 + c]!);
-  return Uint8Array.from(channels.map((v) => v.sort((a, b) => a - b)[v.length >> 1] ?? 0));
 }
 
 /** The distance from (cx, cy) within which SPREAD of the pixels `at` (indices, rows of `W`) lie, or 0 for none. */
