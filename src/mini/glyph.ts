@@ -11,9 +11,9 @@ import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { TEXT_UNIT } from '../world/scene.ts';
 import { lit } from '../bench/read.ts';
 import { TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
-import { MOVED_RIM } from './moved.ts';
+import { MOVED_RIM, rowGrounds } from './moved.ts';
 import { maskBox, type Taken } from './preserve.ts';
-import { groundTime, isGray, worldGrounds } from './world-light.ts';
+import { groundTime, isGray } from './world-light.ts';
 
 /** Pixels that may read as the other side (ink as ground or ground as ink) in a word found: a smudge's worth. */
 const MISREAD = 2;
@@ -270,9 +270,10 @@ export function recoloredWordReader(
   agreement = GLYPH_AGREEMENT,
 ): (out: RGBImage) => { agreement: number; taken: Taken | null } {
   const found = findWord(picture, recolor.word);
-  const time = groundTime(worldGrounds(picture));
+  const grayscale = isGray(picture);
+  const time = groundTime(rowGrounds(picture), grayscale);
   if (!found || !time) return () => ({ agreement: 0, taken: null });
-  const look = { time, grayscale: isGray(picture) };
+  const look = { time, grayscale };
   const to = lit(TEXT_COLORS[recolor.to], look);
   // the world's other text colours so lit: an ink nearer one of them is drawn in another colour
   const rivals = TEXT_COLOR_NAMES.filter((c) => c !== recolor.to).map((c) => lit(TEXT_COLORS[c], look));

@@ -36,16 +36,18 @@ export const LIGHT_AGREEMENT = 0.5;
 
 /**
  * The time of day a picture of the world shows, read from its ground (its rows' median colours, `ground`) as one of
- * the world's backgrounds by day or by night; null for a ground that is none (no picture of the world).
+ * the world's backgrounds by day or by night — greyed as the world greys a picture with `grayscale` (a grey
+ * picture's ground is the grey of one of them, which its colours need not match); null for a ground that is none (no
+ * picture of the world).
  */
-export function groundTime(ground: Uint8Array): TimeOfDay | null {
-  return backgroundOf(ground)?.time ?? null;
+export function groundTime(ground: Uint8Array, grayscale = false): TimeOfDay | null {
+  return backgroundOf(ground, grayscale)?.time ?? null;
 }
 
 /** The world's background (and time of day) rows' ground colours read as (bench/read.ts readBackground), or null. */
-function backgroundOf(ground: Uint8Array) {
+function backgroundOf(ground: Uint8Array, grayscale = false) {
   const H = ground.length / 3;
-  return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()]);
+  return readBackground({ width: 1, height: H, data: ground }, [...Array(H).keys()], grayscale);
 }
 
 /**

@@ -10,7 +10,7 @@ import { answerFaintly, faintly, under } from './faint.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
-import { snapRecoloredWord, wordRecolorAsked } from '../../src/mini/glyph.ts';
+import { findWord, snapRecoloredWord, wordRecolorAsked } from '../../src/mini/glyph.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { TEXT_COLOR_NAMES } from '../../src/world/palette.ts';
@@ -70,6 +70,57 @@ describe('snapRecoloredWord', () => {
     expect(n).toBeGreaterThan(15);
     expect(night).toBeGreaterThan(2);
     expect(taken / n).toBeGreaterThan(0.75);
+  });
+});
+
+describe('snapRecoloredWord, each of its rules', () => {
+  const day = recolors.filter((s) => s.before!.time === 'day');
+  /** The pixels the recolour changes: the word's ink. */
+  const inkOf = (s: (typeof recolors)[number]) =>
+    Array.from({ length: 64 * 64 }, (_, p) =>
+      [0, 1, 2].some((c) => s.target.data[p * 3 + c] !== s.inputs[0]!.data[p * 3 + c]),
+    );
+
+  it('takes nothing from a word recoloured on its left half alone (under 3 in 4 of its ink in the colour asked)', () => {
+    for (const s of day) {
+      const ink = inkOf(s);
+      const xs = ink.flatMap((on, p) => (on ? [p % 64] : []));
+      const mid = (Math.min(...xs) + Math.max(...xs)) / 2;
+      const half = {
+        ...s.target,
+        data: s.target.data.map((v, i) => (Math.floor(i / 3) % 64 < mid ? v : s.inputs[0]!.data[i]!)),
+      };
+      const r = snapRecoloredWord(half, s.inputs[0]!, asked(s));
+      expect(r.agreement, s.instruction).toBeGreaterThan(0.2);
+      expect(r.agreement, s.instruction).toBeLessThan(0.75);
+      expect(r.taken, s.instruction).toBeNull();
+    }
+  });
+
+  it('takes nothing from an answer that left a word whose ink is already near the colour asked (not a world colour)', () => {
+    let n = 0;
+    for (const s of day) {
+      const ink = inkOf(s);
+      // the word in the colour asked, each channel moved 12 levels towards grey: nearer that colour than any other
+      // text colour and the ground, yet not the world's ink
+      const near = {
+        ...s.target,
+        data: s.target.data.map((v, i) => (ink[Math.floor(i / 3)] ? v + (v < 128 ? 12 : -12) : v)),
+      };
+      if (!findWord(near, s.before!.text!.word)) continue; // too near its ground to be found
+      n++;
+      expect(snapRecoloredWord(near, near, asked(s)).taken, s.instruction).toBeNull();
+    }
+    expect(n).toBeGreaterThan(5);
+  });
+
+  it('in a grey picture takes the word recoloured as the world greys it, exactly, by day and by night', () => {
+    for (const s of recolors) {
+      const picture = render({ ...s.before!, grayscale: true }, 64);
+      const target = render({ ...s.after, grayscale: true }, 64);
+      const r = snapRecoloredWord(target, picture, asked(s));
+      expect(laid(picture, r.taken!).data, s.instruction).toEqual(target.data);
+    }
   });
 });
 
