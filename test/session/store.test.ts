@@ -74,6 +74,14 @@ describe('sessions', () => {
     expect(() => store.session('nope')).toThrow(/no session 'nope' in .*'kontext session list' shows the sessions/);
   });
 
+  it('an unnamed session skips a name the user took: s2 given, the next unnamed ones are s3 and s1 is kept', () => {
+    expect(store.createSession('s2').id).toBe('s2');
+    expect(store.createSession().id).toBe('s3');
+    expect(store.createSession('s1').id).toBe('s1');
+    expect(store.createSession().id).toBe('s4');
+    expect(store.listSessions().map((s) => s.id)).toEqual(['s2', 's3', 's1', 's4']);
+  });
+
   it('a new session is at its start', () => {
     const s = store.createSession();
     expect(s).toMatchObject({ head: null, turnCount: 0 });
@@ -190,6 +198,20 @@ describe('images', () => {
     expect(await store.images.sweepTemporaries()).toBe(1);
     expect(await readdir(join(dir, 'images'))).toEqual([]);
   });
+
+  it('a sweep removes only temporaries: a stored image, however old, stays', async () => {
+    const h = await store.images.put(solid(4, 5, 6));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(store.images.path(h), hourAgo, hourAgo);
+    expect(await store.images.sweepTemporaries(0)).toBe(0);
+    expect(await store.images.get(h)).toEqual(solid(4, 5, 6));
+  });
+
+  it('a name that is not an image hash never becomes a path (no way out of the images folder)', () => {
+    for (const bad of ['../sessions.db', `${'a'.repeat(63)}/`, 'A'.repeat(64), ''])
+      expect(() => store.images.path(bad), bad).toThrow(`not an image hash: '${bad}'`);
+    expect(store.images.path('f'.repeat(64))).toBe(join(dir, 'images', `${'f'.repeat(64)}.png`));
+  });
 });
 
 describe('persistence', () => {
@@ -270,6 +292,12 @@ describe('persistence', () => {
     store.addTurn(id, await turn(3, 40));
     expect(store.turns(id).map((t) => t.unshown)).toEqual([null, unshown, null, null]);
     expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
+  });
+
+  it('a data folder that is a file is refused, naming it', async () => {
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'not a folder');
+    await expect(SessionStore.open(file)).rejects.toThrow(`data folder '${file}' is a file, not a folder`);
   });
 
   it('opening without create refuses a folder with no store, with the command that makes one', async () => {
