@@ -2,6 +2,7 @@
 import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'libsql';
 import { openDatabase } from '../../src/session/db.ts';
 import { sha256 } from '../../src/session/images.ts';
 import { SessionStore } from '../../src/session/store.ts';
@@ -292,6 +293,39 @@ describe('persistence', () => {
     store.addTurn(id, await turn(3, 40));
     expect(store.turns(id).map((t) => t.unshown)).toEqual([null, unshown, null, null]);
     expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
+  });
+
+  it('a store written by a newer kontext is refused, saying so', async () => {
+    store.close();
+    const db = openDatabase(join(dir, 'sessions.db'));
+    db.exec(`PRAGMA user_version = ${LATEST + 1}`);
+    db.close();
+    await expect(SessionStore.open(dir)).rejects.toThrow(
+      `session database has schema version ${LATEST + 1}; this kontext knows up to ${LATEST} (upgrade kontext)`,
+    );
+    const raw = new Database(join(dir, 'sessions.db')); // as is: openDatabase would refuse it
+    raw.exec(`PRAGMA user_version = ${LATEST}`);
+    raw.close();
+    store = await SessionStore.open(dir);
+  });
+
+  it('the database itself refuses a turn of no session and a parent that is not earlier; it runs in WAL, synced, waiting on a lock', async () => {
+    const s = store.createSession();
+    store.addTurn(s.id, await turn(null, 1));
+    const insert = (session: string, n: number, parent: number | null) =>
+      store.db
+        .prepare(
+          'INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, seed, model, seconds, created_at) ' +
+            "VALUES (?, ?, ?, 'x', '[]', 'h', 1, 1, 0, 'm', 0, 'now')",
+        )
+        .run(session, n, parent);
+    expect(() => insert('nope', 1, null)).toThrow(/FOREIGN KEY constraint failed/);
+    expect(() => insert(s.id, 2, 2)).toThrow(/CHECK constraint failed/);
+    expect(() => insert(s.id, 2, 1)).not.toThrow();
+    const pragma = (name: string) => Object.values(store.db.prepare(`PRAGMA ${name}`).get() as object)[0];
+    expect(pragma('journal_mode')).toBe('wal');
+    expect(pragma('synchronous')).toBe(2); // FULL
+    expect(pragma('busy_timeout')).toBe(10000);
   });
 
   it('a data folder that is a file is refused, naming it', async () => {
