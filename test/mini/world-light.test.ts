@@ -198,7 +198,9 @@ describe('the editor', () => {
       expect(out.data, prompt).toEqual(plain!.data);
       if (judge(s.edit, s.before, s.after, out!).success) made++;
     }
-    expect(made).toBeGreaterThanOrEqual(4); // a faint striped square is not taken: a failure with or without them
+    // one, a blue striped square on peach, is not taken with or without the words: a faint blue over peach (60 %) is nearer the
+    // world's purple than its blue, and the add's colour gate refuses it as purple (at 80 % it is taken)
+    expect(made).toBeGreaterThanOrEqual(4);
   });
 
   it('keeps nothing of the picture for the creature put in a new scene on a background: the answer as the model drew it', async () => {
