@@ -101,8 +101,8 @@ describe('snapRecoloredWord, each of its rules', () => {
     let n = 0;
     for (const s of day) {
       const ink = inkOf(s);
-      // the word in the colour asked, each channel moved 12 levels towards grey: nearer that colour than any other
-      // text colour and the ground, yet not the world's ink
+      // the word in the colour asked, each channel moved 12 levels towards grey: not the world's ink, and for most
+      // words still nearer that colour than any other text colour and the ground (without the rule, taken)
       const near = {
         ...s.target,
         data: s.target.data.map((v, i) => (ink[Math.floor(i / 3)] ? v + (v < 128 ? 12 : -12) : v)),
