@@ -27,7 +27,7 @@ import {
 import { shapesSeen } from './seen.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
-import { snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import { GREY_PICTURE_NOTE, isGray, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
 import { keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -152,7 +152,7 @@ export interface MiniEditorOptions {
 
 export class MiniEditor {
   private readonly resize: Resize | undefined;
-  /** the picture each shapesIn answer was read from, at the model's size (for checkPrompt's word notes) */
+  /** the picture each shapesIn answer was read from, at the model's size (for checkPrompt's notes on its words and its grey) */
   private readonly pictures = new WeakMap<readonly SeenShape[], RGBImage>();
 
   constructor(
@@ -228,6 +228,8 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
+      // a grey picture edited otherwise than greyed: the model edits pictures in colour
+      picture && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? GREY_PICTURE_NOTE : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
@@ -236,14 +238,12 @@ export class MiniEditor {
   /**
    * The shapes a picture shows, for checkPrompt's `seen` (read as the editor reads "all the shapes": seen.ts). The
    * picture, as the model sees it, is kept with them (while they are), so that checkPrompt can look for the words a
-   * replacement names too.
+   * replacement names too, and say whether the picture is grey.
    */
   async shapesIn(image: RGBImage): Promise<SeenShape[]> {
-    // the shapes read at the world's own size (seen.ts); for a glyph-trained model the picture kept at the model's
-    // (glyph.ts reads it so)
+    // the shapes read at the world's own size (seen.ts); the picture kept at the model's (glyph.ts reads it so)
     const seen = await shapesSeen(image, this.resize);
-    if (this.pipe.model.config.glyph)
-      this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
+    this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
     return seen;
   }
 

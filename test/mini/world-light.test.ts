@@ -9,6 +9,7 @@ import { MiniEditor } from '../../src/mini/editor.ts';
 import { layOver } from '../../src/mini/preserve.ts';
 import {
   backgroundShown,
+  GREY_PICTURE_NOTE,
   groundLaid,
   snapGray,
   snapLight,
@@ -17,6 +18,8 @@ import {
   worldLight,
 } from '../../src/mini/world-light.ts';
 import { rowGrounds } from '../../src/mini/moved.ts';
+import type { RGBImage } from '../../src/image/rgb.ts';
+import { resizeLanczos } from '../../src/image/preprocess.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { backgroundAsked, backgroundPhrase } from '../../src/world/phrases.ts';
 import { render } from '../../src/world/render.ts';
@@ -232,5 +235,27 @@ describe('the editor', () => {
     answerFaintly(ed, s.target);
     const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
     expect(out.data).toEqual(worldLight(s.inputs[0]!, s.after.time).data);
+  });
+});
+
+describe('a grey picture', () => {
+  it('is named before an edit other than greying it (the model edits pictures in colour); nothing for colour or a grey asked', async () => {
+    const ed = await MiniEditor.load();
+    const s = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 40 })].find(
+      (x) => x.task === 'local.remove',
+    )!;
+    const grey = render({ ...s.before!, grayscale: true }, 64);
+    const note = async (prompt: string, picture: RGBImage) =>
+      ed.checkPrompt(prompt, { seen: await ed.shapesIn(picture) }).note ?? '';
+    expect(await note(s.instruction, grey)).toContain(GREY_PICTURE_NOTE);
+    expect(GREY_PICTURE_NOTE).toMatch(/^the picture is grey, .* make the other edits first and grey the picture last$/);
+    // a picture in colour, the picture greyed again (in other words too), or no picture read: nothing said
+    expect(await note(s.instruction, s.inputs[0]!)).not.toContain('grey');
+    expect(await note('Turn the whole image into shades of gray', grey)).not.toContain('the picture is grey');
+    expect(await note('remove the colors', grey)).not.toContain('the picture is grey');
+    expect(ed.checkPrompt(s.instruction).note ?? '').not.toContain('the picture is grey');
+    // a grey picture the user scaled up (Lanczos keeps r = g = b): the picture at the model's size is grey too
+    const big = await resizeLanczos(grey, 200, 120);
+    expect(await note(s.instruction, big)).toContain(GREY_PICTURE_NOTE);
   });
 });
