@@ -152,7 +152,7 @@ export interface MiniEditorOptions {
 
 export class MiniEditor {
   private readonly resize: Resize | undefined;
-  /** the picture each shapesIn answer was read from, at the model's size (for checkPrompt's notes on its words and its grey) */
+  /** the picture each shapesIn answer was read from, at the model's size (for checkPrompt's notes: words, grey) */
   private readonly pictures = new WeakMap<readonly SeenShape[], RGBImage>();
 
   constructor(
@@ -241,7 +241,7 @@ export class MiniEditor {
    * replacement names too, and say whether the picture is grey.
    */
   async shapesIn(image: RGBImage): Promise<SeenShape[]> {
-    // the shapes read at the world's own size (seen.ts); the picture kept at the model's (glyph.ts reads it so)
+    // the shapes read at the world's own size (seen.ts); the picture kept at the model's, for glyph.ts and isGray
     const seen = await shapesSeen(image, this.resize);
     this.pictures.set(seen, (await fitSquare(image, this.resolution, this.resize)).image);
     return seen;

@@ -216,9 +216,9 @@ export function isGray(img: RGBImage): boolean {
 }
 
 /**
- * What a user is told before an edit of a grey picture (one an earlier turn greyed) other than greying it: the model
- * was trained to edit pictures in colour — grey ones it saw only as a grayscale edit's answer — and edits a grey one
- * far less well (model card, "Known limits": 27 of 80 test edits of greyed pictures made, 79 of 80 in colour).
+ * What a user is told before an edit of a grey picture (one an earlier turn greyed) other than greying it: the
+ * model was trained to edit pictures in colour — grey ones it saw only as a grayscale edit's answer — and edits a grey
+ * one far less well (model card, "Known limits": 27 of 80 test edits of greyed pictures made, 79 of 80 in colour).
  */
 export const GREY_PICTURE_NOTE =
   'the picture is grey, and kontext-mini was trained to edit pictures in colour: it edits a grey one far less well ' +
