@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { readImage } from '../../src/image/rgb.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
+import { GREY_PICTURE_NOTE, worldGray } from '../../src/mini/world-light.ts';
 import { STYLES } from '../../src/world/shapes.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { b64png, call, finished, solid, startTestService, type TestService } from './helpers.ts';
@@ -413,6 +414,21 @@ describe('service API', () => {
       expect((await check({ image: upload, prompt: 'remove the circle' })).body.note).toContain(
         'read "the circle" as "the blue circle", as the picture shows it',
       );
+      // the scene greyed (as a turn that greyed it gives it): an edit of it is told the model edits pictures in colour,
+      // the job's notes and the check by its hash; greying it again is not
+      await call(mini, 'POST', '/sessions', { name: 'grey' });
+      const greyed = await b64png(worldGray(await readImage('examples/scene.png')));
+      const onGrey = await call(mini, 'POST', '/sessions/grey/turns', {
+        instruction: 'remove the circle',
+        images: [greyed],
+      });
+      expect(onGrey.body.notes.join('; ')).toContain(GREY_PICTURE_NOTE);
+      const [grey] = (await finished(mini, onGrey.body.id)).result.turn.inputs;
+      expect((await check({ image: grey, prompt: 'remove the circle' })).body.note).toContain(GREY_PICTURE_NOTE);
+      expect((await check({ image: grey, prompt: 'make it grey' })).body.note ?? '').not.toContain(
+        'the picture is grey',
+      );
+      expect((await check({ image: upload, prompt: 'remove the circle' })).body.note ?? '').not.toContain('grey');
       // a bad or unknown hash: said, nothing checked
       expect(await check({ image: 'x' })).toMatchObject({
         status: 400,
