@@ -6,7 +6,8 @@
 //
 // grey: the first N (default 80) local and text edits of the test split (generation seed 11), each made on the
 // picture in colour and on the picture greyed as the world greys it (the scene's `grayscale`), shipped defaults, seed
-// hashSeed(0, 'g' + i), judged by the benchmark's `judge` against the target in the same look.
+// hashSeed(0, 'g' + i), judged by the benchmark's `judge` against the target in the same look; and the grey picture
+// edited with its colour known (the editor's `color`, as a session gives it after a turn greyed the picture).
 // gradient: 18 ordered pairs of the world's background colours, "… a gradient from A at the top to B at the bottom",
 // at seeds 0–3; drawn from words (`generate`, a small red circle in the centre) and as the raw answer (no output step,
 // no retries) to a background change of a picture with a solid ground; the ground read from the side columns by the
@@ -28,19 +29,22 @@ const ed = await MiniEditor.load(modelAt >= 0 ? args[modelAt + 1] : undefined);
 const [what, n] = args.filter((a, i) => !a.startsWith('--') && (modelAt < 0 || i !== modelAt + 1));
 
 async function grey(count: number): Promise<void> {
-  const made = { colour: {} as Record<string, [number, number]>, grey: {} as Record<string, [number, number]> };
+  const looks = ['colour', 'grey', 'grey, its colour known'] as const;
+  const made = Object.fromEntries(looks.map((l) => [l, {} as Record<string, [number, number]>]));
   let i = 0;
   for (const s of streamSamples({ split: 'test', seed: 11, families: ['local', 'text'], count })) {
     const seed = hashSeed(0, `g${i++}`);
-    for (const look of ['colour', 'grey'] as const) {
-      const [before, after]: Scene[] = [s.before!, s.after].map((x) => ({ ...x, grayscale: look === 'grey' }));
-      const out = (await ed.edit({ prompt: s.instruction, image: render(before!, 64), seed })).image;
+    for (const look of looks) {
+      const [before, after]: Scene[] = [s.before!, s.after].map((x) => ({ ...x, grayscale: look !== 'colour' }));
+      // its colour known: the picture before a session's turn greyed it (the editor's `color`)
+      const color = look === 'grey, its colour known' ? render(s.before!, 64) : undefined;
+      const out = (await ed.edit({ prompt: s.instruction, image: render(before!, 64), color, seed })).image;
       const tally = (made[look][s.task] ??= [0, 0]);
       tally[0] += judge(s.edit, before!, after!, out).success ? 1 : 0;
       tally[1]++;
     }
   }
-  for (const look of ['colour', 'grey'] as const) {
+  for (const look of looks) {
     const rows = Object.entries(made[look]).map(([task, [k, of]]) => `${task} ${k}/${of}`);
     const all = Object.values(made[look]).reduce((a, [k, of]) => [a[0] + k, a[1] + of], [0, 0]);
     console.log(`${look}: ${all[0]}/${all[1]} made (${rows.join(', ')})`);

@@ -27,7 +27,16 @@ import {
 import { shapesSeen } from './seen.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
-import { GREY_PICTURE_NOTE, isGray, snapGray, snapLight, toneShown, worldGray, worldLight } from './world-light.ts';
+import {
+  GREY_PICTURE_NOTE,
+  isGray,
+  isWorldGrayOf,
+  snapGray,
+  snapLight,
+  toneShown,
+  worldGray,
+  worldLight,
+} from './world-light.ts';
 import { keptDrawnMask, withRim } from './kept-drawn.ts';
 import { type ToneEdit, toneEdit } from '../world/tone-edits.ts';
 import { applyColorMap, globalColorMap, grayMap, lightingMap, regionColorMaps } from './colormap.ts';
@@ -114,6 +123,14 @@ export interface MiniEditOptions {
    * src/world/outside.ts resolveIt); the model learnt "it" only as the picture or the creature
    */
   previous?: string;
+  /**
+   * the first image in colour, where the first image is its world grey (a session's picture after a turn greyed it:
+   * that turn's result's `color`): the edit is then made on this picture and its answer greyed as the world greys a
+   * picture (world-light.ts worldGray). The model was trained to edit pictures in colour (a grey one it edits far less
+   * well: GREY_PICTURE_NOTE), and in the world the grey of an edit is the edit of the grey — a shape added to a greyed
+   * scene is drawn in its colour's grey. Ignored where the first image is not this picture's world grey.
+   */
+  color?: RGBImage;
   /** output size for text-to-image (default the model's square); edits answer at the first image's size */
   width?: number;
   height?: number;
@@ -142,6 +159,12 @@ export interface MiniEditResult {
    * they are not, as with `preserve: false`, which reads a tone edit but asks nothing again)
    */
   tries?: number;
+  /**
+   * the answer in colour, where `image` is its world grey: the picture an edit greyed (the world's grey laid), or the
+   * answer an edit of a grey picture made on its `color` before it was greyed. The next edit of `image` takes it as
+   * its `color`; absent where the answer is not the world's grey of a picture in colour.
+   */
+  color?: RGBImage;
 }
 
 export interface MiniEditorOptions {
@@ -177,11 +200,12 @@ export class MiniEditor {
    * draws in them ("make the background red"; one with a colour of the world's near it is asked as that colour):
    * src/world/outside.ts. `images`: how many the edit gets (default 1); with two (and the style read, as `edit` does
    * by default) only the words of edits asked after the style are read (editsAfterStyle) — so only theirs can be
-   * unknown or typos — and the note says what is made.
+   * unknown or typos — and the note says what is made. `color`: the picture's colour is known (edit's `color`), so a
+   * grey picture is edited in colour and not noted.
    */
   checkPrompt(
     prompt: string,
-    o: { images?: number; readStyle?: boolean; previous?: string; seen?: readonly SeenShape[] } = {},
+    o: { images?: number; readStyle?: boolean; previous?: string; seen?: readonly SeenShape[]; color?: boolean } = {},
   ): PromptCheck {
     const tok = this.pipe.tokenizer;
     const typed = tok.asRead(prompt);
@@ -228,8 +252,8 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
-      // a grey picture edited otherwise than greyed: the model edits pictures in colour
-      picture && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? GREY_PICTURE_NOTE : null,
+      // a grey picture edited otherwise than greyed, its colour not known: the model edits pictures in colour
+      picture && !o.color && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? GREY_PICTURE_NOTE : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
@@ -264,6 +288,12 @@ export class MiniEditor {
     if (bad) throw new UserError(`candidates ${bad}`);
     const badAgain = o.retries === undefined ? null : retriesProblem(o.retries);
     if (badAgain) throw new UserError(`retries ${badAgain}`);
+    // a grey picture whose colour is known is edited in colour, and the answer greyed as the world greys a picture
+    const color = o.color && images[0] && isWorldGrayOf(images[0], o.color) ? o.color : undefined;
+    if (color) {
+      const r = await this.edit({ ...o, seed, image: [color, ...images.slice(1)], color: undefined });
+      return { ...r, image: worldGray(r.image), color: r.image };
+    }
     if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background
     const one = images.length !== 1 || o.oneByOne === false;
@@ -328,9 +358,11 @@ export class MiniEditor {
         shapes,
         best.taken,
       );
+      // a picture in colour greyed as the world greys it: its colour, for the next edit's `color`
+      const greyed = !isGray(images[0]!) && isWorldGrayOf(image, images[0]!) ? { color: images[0] } : {};
       // "it" read as the turn before's shape, a shape named as the input shows it: the edit as made, so that a next
       // "it" reads on from it
-      return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}), ...unshown };
+      return { image, seed, unknownWords, ...(made !== typed ? { edits: [made] } : {}), ...unshown, ...greyed };
     }
     const [out] = await this.pipe.run(reqs, run);
     return {
@@ -515,6 +547,7 @@ export class MiniEditor {
     readFrom = 0,
   ): Promise<MiniEditResult> {
     let answer = image;
+    let color = o.color; // the answer in colour, where an edit greyed it (MiniEditResult.color)
     const unknownWords = new Set<string>();
     const made: string[] = []; // each edit as made (a shape named as the picture shows it)
     const unshown: string[] = []; // those whose answer did not show all of it (MiniEditResult.unshown)
@@ -535,12 +568,13 @@ export class MiniEditor {
         ...o,
         prompt,
         image: answer,
+        color,
         seed: o.seed + i,
         oneByOne: false,
         onStep,
         previous: undefined,
       });
-      answer = r.image;
+      [answer, color] = [r.image, r.color];
       done += total;
       made.push(r.edits?.[0] ?? prompt);
       unshown.push(...(r.unshown ?? []));
@@ -553,6 +587,7 @@ export class MiniEditor {
       unknownWords: [...unknownWords],
       edits: made,
       ...(unshown.length ? { unshown, tries } : {}),
+      ...(color ? { color } : {}),
     };
   }
 

@@ -108,6 +108,17 @@ export function worldGray(img: RGBImage): RGBImage {
 }
 
 /**
+ * Whether `gray` is `color` in the world's grey (worldGray), byte for byte: a picture an edit greyed, whose colour is
+ * then known (the editor makes a later edit of it in colour and greys the answer: editor.ts, `color`).
+ */
+export function isWorldGrayOf(gray: RGBImage, color: RGBImage): boolean {
+  // (isGray: a quick no for an answer in colour, as most are, before the world's grey is made)
+  if (gray.width !== color.width || gray.height !== color.height || !isGray(gray)) return false;
+  const made = worldGray(color).data;
+  return made.every((v, i) => v === gray.data[i]);
+}
+
+/**
  * Whether the model's answer `out` greyed `picture`: most of the pixels grey changes side with grey (as snapLight)
  * and keep their brightness (a grey keeps each pixel's luma; a relit answer, dimmer and nearer grey than the colours
  * were, does not).
