@@ -197,7 +197,7 @@ async function loop(o: LoopState): Promise<number> {
         if (!o.quiet) console.error(`back to ${name(stack.at(-1)![0])}`);
       } else if (action.kind === 'edit') {
         const r = await edit(o, stack.at(-1)!, next, action.instruction);
-        stack.push([r.result.n, r.image, madeBy(r.result)]);
+        stack.push([r.result.n, r.image, madeBy(r.result), r.color]);
         next++;
         console.log(o.json ? JSON.stringify(r.result) : describe(r.result));
       }
@@ -213,16 +213,19 @@ async function loop(o: LoopState): Promise<number> {
 }
 
 /** An image of the chat: its number, the image, and the instruction that made it (none for the input). */
-type Made = [n: number, image: RGBImage, instruction: string | undefined];
+/** (and, where the image is its world grey, the image in colour the next edit is made on: SessionEditRequest.color) */
+type Made = [n: number, image: RGBImage, instruction: string | undefined, color?: RGBImage];
 
 async function edit(
   o: LoopState,
-  [parent, image, previous]: Made,
+  [parent, image, previous, color]: Made,
   n: number,
   instruction: string,
-): Promise<{ result: Result; image: RGBImage }> {
+): Promise<{ result: Result; image: RGBImage; color?: RGBImage }> {
   const seed = o.settings.seed ?? Math.floor(Math.random() * 2 ** 31);
-  if (!o.quiet) printPromptNote(await checkEditPrompt(o.model, instruction, 1, previous, async () => image));
+  if (!o.quiet)
+    printPromptNote(await checkEditPrompt(o.model, instruction, 1, previous, async () => image, color !== undefined));
+  let inColor: RGBImage | undefined;
   const bar = denoiseProgress({ quiet: o.quiet });
   const t0 = performance.now();
   let madeAs: MadeAs | null = null;
@@ -238,6 +241,10 @@ async function edit(
     candidates: o.settings.candidates,
     retries: o.settings.retries,
     previous,
+    color,
+    onColor: (c) => {
+      inColor = c;
+    },
     onStep: bar.onStep,
     onMade: (made) => {
       madeAs = made;
@@ -271,7 +278,7 @@ async function edit(
   if (unshown.length && !o.quiet)
     console.error(`note: ${unshownNote(unshown, tries, 'another seed (/s N), or more tries (/r N), may make it')}`);
   await appendFile(join(o.out, 'history.jsonl'), `${JSON.stringify(result)}\n`); // the record follows its image
-  return { result, image: out };
+  return { result, image: out, ...(inColor ? { color: inColor } : {}) };
 }
 
 function describe(r: Result): string {

@@ -146,7 +146,10 @@ const edit: Sub = async (argv) => {
       const previous = parent === null ? undefined : madeBy(store.turn(id, parent));
       // the one picture it edits, if one: the parent's output, or the image given at the start
       const picture = async () => (parent === null ? images[0]! : store.images.get(store.turn(id, parent).output));
-      printPromptNote(await checkEditPrompt(editor.model, instruction, edits + images.length, previous, picture));
+      const color = parent !== null && store.turn(id, parent).color !== null; // its colour known: made in colour
+      printPromptNote(
+        await checkEditPrompt(editor.model, instruction, edits + images.length, previous, picture, color),
+      );
       printTransparencyNotes(await transparentInputs(v.image ?? []));
     }
     const { turn, tries } = await editor.edit(id, { ...opts, images });

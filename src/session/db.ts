@@ -10,7 +10,7 @@ import Database from 'libsql';
 export type DB = Database.Database;
 
 /** Bump when the schema changes, and add the migration step to `migrate`. */
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 const SCHEMA_V1 = `
 CREATE TABLE sessions (
@@ -68,6 +68,11 @@ const SCHEMA_V6 = `
 ALTER TABLE turns ADD COLUMN unshown TEXT;
 `;
 
+// v7: the output in colour where the output is its world grey (types.ts Turn.color), an image hash; NULL = none.
+const SCHEMA_V7 = `
+ALTER TABLE turns ADD COLUMN color TEXT;
+`;
+
 function migrate(db: DB): void {
   const [{ user_version: version }] = db.prepare('PRAGMA user_version').all() as { user_version: number }[];
   if (version > SCHEMA_VERSION)
@@ -84,6 +89,7 @@ function migrate(db: DB): void {
     if (now < 4) db.exec(SCHEMA_V4);
     if (now < 5) db.exec(SCHEMA_V5);
     if (now < 6) db.exec(SCHEMA_V6);
+    if (now < 7) db.exec(SCHEMA_V7);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

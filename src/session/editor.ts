@@ -109,6 +109,8 @@ export class SessionEditor {
     const tooMany = imagesProblem(this.model, (parent ? 1 : 0) + extra.length, what);
     if (tooMany) throw new UserError(tooMany); // before anything is stored
     const images = parent ? [await this.store.images.get(parent.output), ...extra] : extra;
+    // the parent's output in colour, where it is its world grey (a turn greyed it): the edit is made on it
+    const color = parent?.color ? await this.store.images.get(parent.color) : undefined;
     const inputs = [
       ...(parent ? [parent.output] : []),
       ...(await Promise.all(extra.map((img) => this.store.images.put(img)))),
@@ -119,6 +121,7 @@ export class SessionEditor {
     const t0 = performance.now();
     let madeAs: MadeAs | null = null;
     let unshown: { edits: string[]; tries: number } | undefined;
+    let inColor: RGBImage | undefined;
     const out = await this.model.edit({
       prompt: o.instruction,
       images,
@@ -130,6 +133,10 @@ export class SessionEditor {
       candidates: o.candidates,
       retries: o.retries,
       previous: parent ? madeBy(parent) : undefined,
+      color,
+      onColor: (c) => {
+        inColor = c;
+      },
       onMade: (made) => {
         madeAs = made;
       },
@@ -139,7 +146,9 @@ export class SessionEditor {
     });
     const seconds = (performance.now() - t0) / 1000;
 
-    const output = await this.store.images.put(out); // the image is durable before the turn that names it exists
+    // the images are durable before the turn that names them exists
+    const output = await this.store.images.put(out);
+    const colorHash = inColor ? await this.store.images.put(inColor) : null;
     const turn = this.store.addTurn(session, {
       parent: parentN,
       instruction: o.instruction,
@@ -156,6 +165,7 @@ export class SessionEditor {
       seconds,
       madeAs,
       unshown: unshown?.edits ?? null,
+      color: colorHash,
       ...(o.job === undefined ? {} : { job: o.job }),
     });
     return { turn, image: out, ...(unshown ? { tries: unshown.tries } : {}) };

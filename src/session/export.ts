@@ -3,6 +3,7 @@
 //   history.json        the session and every turn (all branches), images referred to by file name and hash
 //   turn-001.png ...    each turn's output
 //   input-<hash>.png    images the user gave (inputs that are no turn's output)
+//   color-<hash>.png    a turn's output in colour, where the output is its world grey (Turn.color)
 //
 // The PNG bytes are copied as stored, so each file's SHA-256 is still the hash history.json gives for it.
 
@@ -32,6 +33,10 @@ export async function exportSession(store: SessionStore, id: string, dir: string
   for (const t of turns) if (!names.has(t.output)) names.set(t.output, turnFile(t.n));
   const inputs = new Map<string, string>();
   for (const t of turns) for (const h of t.inputs) if (!names.has(h)) inputs.set(h, `input-${h.slice(0, 16)}.png`);
+  // (a picture in colour a turn greyed is its input, named already; the colour of a later turn's answer is not)
+  for (const t of turns)
+    if (t.color && !names.has(t.color) && !inputs.has(t.color))
+      inputs.set(t.color, `color-${t.color.slice(0, 16)}.png`);
   const ref = (hash: string) => ({ file: names.get(hash) ?? inputs.get(hash)!, sha256: hash });
 
   await mkdir(dir, { recursive: true });
@@ -43,10 +48,11 @@ export async function exportSession(store: SessionStore, id: string, dir: string
     session: { id: session.id, createdAt: session.createdAt, head: session.head },
     /** the turns from the start to the head: the history of the current image */
     current: store.lineage(id).map((t) => t.n),
-    turns: turns.map(({ session: _s, inputs: ins, output, ...t }) => ({
+    turns: turns.map(({ session: _s, inputs: ins, output, color, ...t }) => ({
       ...t,
       inputs: ins.map(ref),
       output: { file: turnFile(t.n), sha256: output },
+      color: color ? ref(color) : null,
     })),
   };
   await writeFile(join(dir, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);

@@ -50,6 +50,16 @@ export interface SessionEditRequest extends EditRequest {
    * the red circle blue" as "move the blue circle up" (src/world/outside.ts resolveIt); others may ignore it
    */
   previous?: string;
+  /**
+   * the first image in colour, where the first image is its world grey (the turn before's `color`): kontext-mini makes
+   * the edit on it and greys the answer (src/mini/editor.ts `color`); others ignore it
+   */
+  color?: RGBImage;
+  /**
+   * called before the answer returns with the answer in colour, where the answer is its world grey (kontext-mini:
+   * MiniEditResult.color: a picture greyed, or an edit made on `color`); others never call it
+   */
+  onColor?: (color: RGBImage) => void;
 }
 
 export interface SessionModel {
@@ -69,9 +79,16 @@ export interface SessionModel {
   /**
    * the words of a prompt the model does not know, and a note (kontext-mini: MiniEditor.checkPrompt), for an edit
    * of `images` images (default 1) after a turn with the instruction `previous` (if any), of a picture showing the
-   * shapes `seen` (if read: shapesIn); absent: can't tell
+   * shapes `seen` (if read: shapesIn), whose colour is known where `color` (the turn before recorded it: the edit is
+   * made in colour); absent: can't tell
    */
-  checkPrompt?(prompt: string, images?: number, previous?: string, seen?: readonly SeenShape[]): PromptCheck;
+  checkPrompt?(
+    prompt: string,
+    images?: number,
+    previous?: string,
+    seen?: readonly SeenShape[],
+    color?: boolean,
+  ): PromptCheck;
   /** the shapes a picture shows, for checkPrompt (kontext-mini: MiniEditor.shapesIn); absent: can't tell */
   shapesIn?(image: RGBImage): Promise<SeenShape[]>;
 }
@@ -79,7 +96,8 @@ export interface SessionModel {
 /**
  * `model.checkPrompt` for an edit of `images` images after a turn made by `previous` (if any): where it gets one
  * picture, the shapes that picture shows are read first (`picture` is asked for only then), so that a shape named
- * that is not there is said (sessions, chat and the service check prompts so). undefined: can't tell.
+ * that is not there is said (sessions, chat and the service check prompts so); `color`: the picture's colour is known
+ * (the turn before recorded it: Turn.color). undefined: can't tell.
  */
 export async function checkEditPrompt(
   model: SessionModel,
@@ -87,10 +105,11 @@ export async function checkEditPrompt(
   images: number,
   previous: string | undefined,
   picture?: () => Promise<RGBImage>,
+  color = false,
 ): Promise<PromptCheck | undefined> {
   if (!model.checkPrompt) return undefined;
   const seen = images === 1 && picture && model.shapesIn ? await model.shapesIn(await picture()) : undefined;
-  return model.checkPrompt(prompt, images, previous, seen);
+  return model.checkPrompt(prompt, images, previous, seen, color);
 }
 
 /** What is wrong with giving `model` n images in one edit (`what` says which), or null: within its maxImages. */
@@ -130,12 +149,15 @@ async function loadMini(dir: string): Promise<SessionModel> {
         retries: req.retries,
         onStep: req.onStep,
         previous: req.previous,
+        color: req.color,
       });
+      if (r.color) req.onColor?.(r.color);
       if (r.edits) req.onMade?.({ edits: r.edits, ...(r.style ? { style: r.style } : {}) });
       if (r.unshown) req.onUnshown?.(r.unshown, r.tries ?? 1);
       return r.image;
     },
-    checkPrompt: (prompt, images, previous, seen) => editor.checkPrompt(prompt, { images, previous, seen }),
+    checkPrompt: (prompt, images, previous, seen, color) =>
+      editor.checkPrompt(prompt, { images, previous, seen, color }),
     shapesIn: (image) => editor.shapesIn(image),
   };
 }

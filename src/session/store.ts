@@ -45,6 +45,7 @@ interface TurnRow {
   job: string | null;
   made_as: string | null;
   unshown: string | null;
+  color: string | null;
 }
 
 const toSession = (r: SessionRow): Session => ({
@@ -73,6 +74,7 @@ const toTurn = (r: TurnRow): Turn => ({
   ...(r.job === null ? {} : { job: r.job }),
   madeAs: r.made_as === null ? null : (JSON.parse(r.made_as) as MadeAs),
   unshown: r.unshown === null ? null : (JSON.parse(r.unshown) as string[]),
+  color: r.color,
 });
 
 const SESSION_SELECT =
@@ -215,8 +217,8 @@ export class SessionStore {
         this.db
           .prepare(
             `INSERT INTO turns (session_id, n, parent, instruction, inputs, output, width, height, steps, guidance, ` +
-              `candidates, retries, seed, model, seconds, created_at, job, made_as, unshown)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `candidates, retries, seed, model, seconds, created_at, job, made_as, unshown, color)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             session,
@@ -238,12 +240,14 @@ export class SessionStore {
             t.job ?? null,
             t.madeAs ? JSON.stringify(t.madeAs) : null,
             t.unshown?.length ? JSON.stringify(t.unshown) : null,
+            t.color ?? null,
           );
         this.db.prepare('UPDATE sessions SET head = ? WHERE id = ?').run(next, session);
         return {
           ...t,
           madeAs: t.madeAs ?? null,
           unshown: t.unshown?.length ? t.unshown : null,
+          color: t.color ?? null,
           session,
           n: next,
           createdAt,

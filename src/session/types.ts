@@ -66,6 +66,12 @@ export interface TurnInput {
    * them (kontext-mini: MiniEditResult.unshown; the answer that showed the most is the output); null or absent: none
    */
   unshown?: string[] | null;
+  /**
+   * hash of the output in colour, where the output is its world grey (kontext-mini: a turn that greyed the picture,
+   * or an edit of a greyed picture made in colour and greyed again, MiniEditResult.color): the next turn's edit is
+   * made on it; null or absent: none
+   */
+  color?: string | null;
 }
 
 export interface Turn extends TurnInput {
@@ -73,6 +79,8 @@ export interface Turn extends TurnInput {
   madeAs: MadeAs | null;
   /** null: none said (every edit the model's output step reads was shown), or a turn stored before this was recorded */
   unshown: string[] | null;
+  /** null: none recorded (the output is no grey of a picture in colour kept, or a turn stored before this was) */
+  color: string | null;
   session: string;
   /** 1, 2, 3, ... in order of creation within the session, across all branches */
   n: number;

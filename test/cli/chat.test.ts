@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, readImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { worldGray } from '../../src/mini/world-light.ts';
 import { solid, tempDir } from '../service/helpers.ts';
 import { ROOT } from '../service/processes.ts';
 import { cli } from './helpers.ts';
@@ -191,6 +193,18 @@ describe('kontext chat', () => {
       'note: the picture shows no star (it shows a blue circle, a cyan square and a green triangle), so the model ' +
         'will change something else or nothing',
     ]);
+  });
+
+  it('edits a picture it greyed in colour and greys the answer, saying nothing of grey pictures', async () => {
+    const out = join(dir, 'grey');
+    const r = await chat(['examples/scene.png', '--out', out, '--seed', '3'], 'make it grayscale\nremove the circle\n');
+    expect(r.code).toBe(0);
+    const scene = await readImage('examples/scene.png');
+    expect((await readImage(join(out, '001.png'))).data).toEqual(worldGray(scene).data);
+    // the second edit is the edit of the scene in colour at its seed, greyed
+    const made = await (await MiniEditor.load()).edit({ prompt: 'remove the circle', image: scene, seed: 3 });
+    expect((await readImage(join(out, '002.png'))).data).toEqual(worldGray(made.image).data);
+    expect(r.stderr).not.toContain('the picture is grey');
   });
 
   it('notes a transparent input (the model sees the colours stored under it), not with --json', async () => {

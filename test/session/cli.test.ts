@@ -10,6 +10,8 @@ import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { sha256 } from '../../src/session/images.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
+import { isGray, worldGray } from '../../src/mini/world-light.ts';
+import { SessionStore } from '../../src/session/store.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { tempDir } from './helpers.ts';
 
@@ -230,6 +232,27 @@ describe('kontext session', () => {
       expect(errors.filter((e) => e.startsWith('note:'))).toEqual([expect.stringMatching(NO_STAR)]);
     } finally {
       await rm(dirname(model), { recursive: true, force: true });
+    }
+  });
+
+  it('edits a picture a turn greyed in colour (the turn records it), saying nothing of grey pictures', async () => {
+    const d = ['--data', join(root, 'grey-data')];
+    expect(await cli('new', ...d)).toBe(0);
+    const scene = ['--image', 'examples/scene.png'];
+    expect(await cli('edit', 's1', 'make it grayscale', ...scene, '--seed', '3', '--json', ...d)).toBe(0);
+    const greyed = json();
+    expect(greyed.color).toBe(greyed.inputs[0]); // the scene: the picture it greyed
+    expect(await cli('edit', 's1', 'remove the circle', '--seed', '3', ...d)).toBe(0);
+    expect(errors.join('\n')).not.toContain('the picture is grey');
+    expect(await cli('show', 's1', '--json', ...d)).toBe(0);
+    const [, removed] = json().turns;
+    const store = await SessionStore.open(join(root, 'grey-data'), { create: false });
+    try {
+      const inColor = await store.images.get(removed.color);
+      expect((await store.images.get(removed.output)).data).toEqual(worldGray(inColor).data);
+      expect(isGray(inColor)).toBe(false);
+    } finally {
+      store.close();
     }
   });
 

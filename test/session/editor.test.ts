@@ -104,6 +104,31 @@ describe('SessionEditor', () => {
     expect(shown.tries).toBeUndefined();
   });
 
+  it('records the colour the model gives for its answer, and gives it to the edits of that turn, on any branch', async () => {
+    const model = fakeModel();
+    const edit = model.edit.bind(model);
+    const inColor = solid(200, 10, 10);
+    model.edit = async (req) => {
+      if (req.prompt === 'make it grey') req.onColor?.(inColor);
+      return edit(req);
+    };
+    const editor = new SessionEditor(store, model);
+    const { id } = store.createSession();
+    const greyed = await editor.edit(id, { instruction: 'make it grey', images: [solid(1, 2, 3)] });
+    expect(greyed.turn.color).toBe(await store.images.put(inColor)); // stored, by hash
+    expect(await store.images.get(greyed.turn.color!)).toEqual(inColor);
+    expect(store.turn(id, 1)).toEqual(greyed.turn); // stored as given back
+    const next = await editor.edit(id, { instruction: 'brighter' });
+    expect(model.requests[1]!.color).toEqual(inColor); // the edit of turn 1's output gets its colour
+    expect(next.turn.color).toBeNull(); // the model gave none for this answer
+    await editor.edit(id, { instruction: 'brighter still' });
+    expect(model.requests[2]!.color).toBeUndefined(); // turn 2 recorded none
+    await editor.edit(id, { instruction: 'again', from: 1 }); // a branch from turn 1
+    expect(model.requests[3]!.color).toEqual(inColor);
+    await editor.edit(id, { instruction: 'over', from: null, images: [solid(4, 5, 6)] }); // a new start: none
+    expect(model.requests[4]!.color).toBeUndefined();
+  });
+
   it('works with the built-in identity model; knobs it lacks are recorded as null', async () => {
     const editor = new SessionEditor(store, await loadSessionModel('identity'));
     const { id } = store.createSession();

@@ -70,3 +70,30 @@ it('refuses a folder that already has files, and an unknown session', async () =
   // an empty folder is fine
   await expect(exportSession(store, 's1', empty)).resolves.toMatchObject({ turns: 0, files: 1 });
 });
+
+it("writes a turn's output in colour beside it, where the turn recorded one: named by its input's file if it is one", async () => {
+  const model = fakeModel();
+  const edit = model.edit.bind(model);
+  // 'grey' gives its input as the colour (as a turn that greyed the picture does), 'paint' an image of its own
+  model.edit = async (req) => {
+    if (req.prompt === 'grey') req.onColor?.(req.images[0]!);
+    if (req.prompt === 'paint') req.onColor?.(solid(200, 0, 0));
+    return edit(req);
+  };
+  const editor = new SessionEditor(store, model);
+  const { id } = store.createSession();
+  await editor.edit(id, { instruction: 'grey', images: [solid(10, 20, 30)] });
+  await editor.edit(id, { instruction: 'paint' });
+  await editor.edit(id, { instruction: 'plain' });
+  const out = join(dir, 'out');
+  expect(await exportSession(store, id, out)).toEqual({ dir: out, turns: 3, files: 6 });
+  const h = JSON.parse(await readFile(join(out, 'history.json'), 'utf8'));
+  const painted = `color-${(await store.images.put(solid(200, 0, 0))).slice(0, 16)}.png`;
+  expect(h.turns.map((t: { color: { file: string } | null }) => t.color?.file ?? null)).toEqual([
+    h.turns[0].inputs[0].file,
+    painted,
+    null,
+  ]);
+  for (const t of h.turns.slice(0, 2)) expect(sha256(await readFile(join(out, t.color.file)))).toBe(t.color.sha256);
+  expect(await readImage(join(out, painted))).toEqual(solid(200, 0, 0));
+});

@@ -27,6 +27,7 @@ const turn = (n: number, parent: number | null, extra: Partial<Turn> = {}): Turn
   createdAt: '2025-01-01T00:00:00.000Z',
   madeAs: null,
   unshown: null,
+  color: null,
   ...extra,
 });
 

@@ -50,6 +50,7 @@ const ADDED: Record<number, string> = {
   4: 'ALTER TABLE turns DROP COLUMN made_as',
   5: 'ALTER TABLE turns DROP COLUMN retries',
   6: 'ALTER TABLE turns DROP COLUMN unshown',
+  7: 'ALTER TABLE turns DROP COLUMN color',
 };
 const LATEST = Math.max(...Object.keys(ADDED).map(Number));
 
@@ -292,6 +293,20 @@ describe('persistence', () => {
     expect(store.addTurn(id, { ...(await turn(2, 30)), unshown: [] }).unshown).toBeNull();
     store.addTurn(id, await turn(3, 40));
     expect(store.turns(id).map((t) => t.unshown)).toEqual([null, unshown, null, null]);
+    expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
+  });
+
+  it('a version-6 store (no color column) is upgraded: old turns read color null, new ones record the hash given', async () => {
+    const { id } = store.createSession('v6');
+    const color = await store.images.put(solid(9, 8, 7));
+    const first = store.addTurn(id, { ...(await turn(null, 10)), color });
+    expect(first.color).toBe(color);
+    expect(store.turns(id)).toEqual([first]); // read back as recorded
+    await reopenAsWrittenBy(6);
+    expect(store.turns(id)).toEqual([{ ...first, color: null }]);
+    store.addTurn(id, { ...(await turn(1, 20)), color });
+    store.addTurn(id, await turn(2, 30)); // none given: null
+    expect(store.turns(id).map((t) => t.color)).toEqual([null, color, null]);
     expect(store.db.prepare('PRAGMA user_version').all()).toEqual([{ user_version: LATEST }]);
   });
 
