@@ -40,6 +40,9 @@ function page(): void {
     /** the instruction that made the input (an answer edited again) and the output: "it" may name its shape */
     inputMadeBy?: string;
     outputMadeBy?: string;
+    /** the input and the output in colour, where each is its world grey (an edit greyed it): edits are made on it */
+    inputColor?: RGBImage;
+    outputColor?: RGBImage;
   } = { editor: null, input: null, output: null, busy: false, warming: null, inputNote: '' };
 
   function draw(canvas: HTMLCanvasElement, img: RGBImage): void {
@@ -73,10 +76,14 @@ function page(): void {
     return fromRGBA(pixels);
   }
 
-  /** The picture to edit; `madeBy`: the instruction that made it, when it is an answer edited again. */
-  function setInput(img: RGBImage, madeBy?: string): void {
+  /**
+   * The picture to edit; `madeBy`: the instruction that made it, when it is an answer edited again; `color`: the
+   * picture in colour, where the answer is its world grey (MiniEditResult.color).
+   */
+  function setInput(img: RGBImage, madeBy?: string, color?: RGBImage): void {
     state.input = img;
     state.inputMadeBy = madeBy;
+    state.inputColor = color;
     draw($('input'), img);
   }
 
@@ -92,13 +99,13 @@ function page(): void {
     if (!prompt) return showError('the instruction is empty; say what to change, e.g. "make the circle blue"');
     const seedText = $<HTMLInputElement>('seed').value.trim();
     const seed = seedText === '' ? undefined : Number(seedText);
-    const previous = state.inputMadeBy;
+    const [previous, color] = [state.inputMadeBy, state.inputColor];
     state.busy = true;
     editButton.disabled = true;
     const t0 = performance.now();
     try {
       // the note, with the shapes the picture shows (a shape named by its shape alone, or not there at all)
-      const n = editor.checkPrompt(prompt, { previous, seen: await editor.shapesIn(input) }).note;
+      const n = editor.checkPrompt(prompt, { previous, seen: await editor.shapesIn(input), color: !!color }).note;
       note.textContent = [n ? `${upper(n)}.` : '', state.inputNote].filter(Boolean).join(' ');
       if (state.warming) {
         status.textContent = 'Getting the model ready…';
@@ -109,12 +116,14 @@ function page(): void {
         image: input,
         seed,
         previous,
+        color,
         onStep: (step, total) => {
           status.textContent = `Editing… step ${step} of ${total}`;
         },
       });
       state.output = r.image;
       state.outputMadeBy = r.edits?.join(' and ') ?? prompt; // as the model read it: a next "it" reads on
+      state.outputColor = r.color;
       draw($('output'), r.image);
       download.href = $<HTMLCanvasElement>('output').toDataURL('image/png');
       download.hidden = false;
@@ -188,7 +197,7 @@ function page(): void {
     if (item) void useFile(item.getAsFile());
   });
   again.addEventListener('click', () => {
-    if (state.output) setInput(state.output, state.outputMadeBy);
+    if (state.output) setInput(state.output, state.outputMadeBy, state.outputColor);
   });
 
   const ready = start().catch((err) => {

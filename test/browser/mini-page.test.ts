@@ -15,6 +15,7 @@ import { readImage, type RGBImage, writePng } from '../../src/image/rgb.ts';
 import { resampleLanczos } from '../../src/image/resample.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
+import { worldGray } from '../../src/mini/world-light.ts';
 import { cli } from '../cli/helpers.ts';
 import { launchChromium, SKIP_BROWSER } from '../web/chromium.ts';
 
@@ -218,6 +219,31 @@ describe.skipIf(SKIP_BROWSER)('kontext-mini in Chromium (onnxruntime-web)', () =
     expect(await status()).toMatch(
       /^Done in [\d.]+ s \(seed \d+; 2 edits one after the other: "make the (?:\w+ )?circle blue", "make the (?:\w+ )?square red"\)\.$/,
     );
+    // an answer the page greyed, edited again: made in colour and greyed (the page keeps the answer in colour),
+    // nothing said of a grey picture
+    const edit = async (instruction: string) => {
+      await page.click('#again');
+      await page.fill('#instruction', instruction);
+      await page.evaluate(() => void (document.getElementById('status')!.textContent = ''));
+      await page.click('#edit');
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Done'));
+      return rgbOf(await pixels('output'));
+    };
+    const colorOf = () =>
+      page.evaluate(() => {
+        const c = (window as unknown as { kontextPage: { state: { outputColor?: { data: Uint8Array } } } }).kontextPage
+          .state.outputColor;
+        return c && Array.from(c.data);
+      });
+    const before = rgbOf(await pixels('output'));
+    const greyed = await edit('make it grayscale');
+    expect(greyed.data).toEqual(worldGray(before).data);
+    expect(await colorOf()).toEqual(Array.from(before.data)); // the picture it greyed
+    const removed = await edit('remove the circle');
+    expect(await page.textContent('#note')).not.toMatch(/the picture is grey/i);
+    const inColor = await colorOf();
+    expect(inColor).toBeDefined();
+    expect(removed.data).toEqual(worldGray({ ...removed, data: Uint8Array.from(inColor!) }).data);
     await page.fill('#instruction', '  ');
     await page.click('#edit');
     expect(await page.textContent('#error')).toBe(

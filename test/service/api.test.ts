@@ -429,6 +429,28 @@ describe('service API', () => {
         'the picture is grey',
       );
       expect((await check({ image: upload, prompt: 'remove the circle' })).body.note ?? '').not.toContain('grey');
+      // its colour known (a turn that recorded it, as one that greyed the picture does: Turn.color): the edit is made
+      // in colour, so neither the check given the colour's hash nor the next turn's job says so
+      const t1 = (await call(mini, 'GET', '/sessions/grey')).body.session.head;
+      const color = await mini.store.images.put(await readImage('examples/scene.png'));
+      const { job: _job, ...greyTurn } = mini.store.turn('grey', t1);
+      // (a turn that greyed the scene: its output the grey upload, its colour the scene)
+      mini.store.addTurn('grey', { ...greyTurn, parent: t1, instruction: 'make it grey', output: grey, color });
+      const colorCheck = await check({ image: grey, color, prompt: 'remove the circle' });
+      expect(colorCheck.body.note ?? '').not.toContain('the picture is grey');
+      const inColor = await call(mini, 'POST', '/sessions/grey/turns', { instruction: 'remove the circle' });
+      expect(inColor.body.notes.join('; ')).not.toContain('the picture is grey');
+      const made = (await finished(mini, inColor.body.id)).result.turn;
+      // its answer's colour recorded and served with the turn, the answer its grey
+      const turns = (await call(mini, 'GET', '/sessions/grey')).body.turns;
+      expect(turns.at(-2).color).toBe(color);
+      expect(turns.at(-1)).toMatchObject({ n: made.n, color: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const answer = await mini.store.images.get(made.output);
+      expect(answer.data).toEqual(worldGray(await mini.store.images.get(turns.at(-1).color)).data);
+      expect(await check({ image: grey, color: 'b'.repeat(64) })).toMatchObject({
+        status: 404,
+        body: { error: `no image ${'b'.repeat(64)} (\`color\` names a stored image)` },
+      });
       // a bad or unknown hash: said, nothing checked
       expect(await check({ image: 'x' })).toMatchObject({
         status: 400,

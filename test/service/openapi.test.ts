@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../../src/service/app.ts';
 import { openApiPath } from '../../src/service/openapi.ts';
-import { call, type Json, startTestService, type TestService } from './helpers.ts';
+import { b64png, call, finished, type Json, solid, startTestService, type TestService } from './helpers.ts';
 
 let s: TestService;
 beforeAll(async () => void (s = await startTestService()));
@@ -66,5 +66,18 @@ describe('GET /openapi.json', () => {
     // every $ref points at a component that exists
     for (const [, name] of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g))
       expect(doc.components.schemas[name], name).toBeTruthy();
+  });
+
+  it('the Turn schema names every field of a turn the API serves', async () => {
+    const { body: doc } = await call(s, 'GET', '/openapi.json');
+    await call(s, 'POST', '/sessions', { name: 'fields' });
+    const job = await call(s, 'POST', '/sessions/fields/turns', {
+      instruction: 'keep it',
+      images: [await b64png(solid([1, 2, 3], 4, 4))],
+    });
+    const { turn } = (await finished(s, job.body.id)).result;
+    const served = (await call(s, 'GET', '/sessions/fields')).body.turns[0];
+    expect(served).toEqual(turn);
+    expect(Object.keys(doc.components.schemas.Turn.properties).sort()).toEqual(Object.keys(served).sort());
   });
 });

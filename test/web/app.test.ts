@@ -29,8 +29,11 @@ const rotate = (img: RGBImage): RGBImage => {
   return { width: img.width, height: img.height, data };
 };
 
-/** The prompts the page had checked, with the number of images it said the edit gets and the turn before's words. */
-const checked: [string, number | undefined, string | undefined][] = [];
+/**
+ * The prompts the page had checked, with the number of images it said the edit gets, the turn before's words and
+ * whether the picture's colour was said to be known (the turn before recorded it).
+ */
+const checked: [string, number | undefined, string | undefined, boolean | undefined][] = [];
 
 const model: ServiceModel = {
   name: 'rotate',
@@ -46,11 +49,13 @@ const model: ServiceModel = {
     if (req.images.length === 2) req.onMade?.({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
     // and an edit whose answer it says does not show it, as kontext-mini's editor does after its tries
     if (req.prompt === 'make it blue again') req.onUnshown?.(['make it blue again'], 3);
+    // and the picture in colour its answer is the grey of, as kontext-mini gives it (here: the picture it was given)
+    if (req.prompt === 'make the red square blue') req.onColor?.(req.images[0]!);
     return rotate(req.images[0] ?? createImage(req.width, req.height, [255, 0, 0]));
   },
   // the words it "does not know", told as kontext-mini's tokenizer tells them; what it was asked is kept
-  checkPrompt(prompt, images, previous) {
-    checked.push([prompt, images, previous]);
+  checkPrompt(prompt, images, previous, _seen, color) {
+    checked.push([prompt, images, previous, color]);
     const unknownWords = prompt.split(' ').filter((w) => w.startsWith('crimson'));
     return { unknownWords, note: unknownWordsNote(unknownWords) };
   },
@@ -238,13 +243,14 @@ describe.skipIf(SKIP_BROWSER)('web app in Chromium', () => {
       expect(t2.madeAs).toEqual({ edits: ['redraw all the shapes in striped style'], style: 'striped' });
       expect(await turnText(page, 2)).toContain(made);
       // the page told the prompt check how many images each edit gets (the picked one, then the head and a
-      // reference) and the instruction that made the head's output ("it" may name what it edited); the job's notes
-      // were checked with the same, so each comes twice
+      // reference), the instruction that made the head's output ("it" may name what it edited) and that the head's
+      // colour is known (turn 1 recorded it); the job's notes were checked with the same, so each comes twice
       const asked = checked.filter(([p]) => p === 'make the red square blue' || p === 'now make it green');
       expect([...new Set(asked.map((c) => JSON.stringify(c)))]).toEqual([
-        '["make the red square blue",1,null]',
-        '["now make it green",2,"make the red square blue"]',
+        '["make the red square blue",1,null,false]',
+        '["now make it green",2,"make the red square blue",true]',
       ]);
+      expect(d.turns[0].color).toBe(d.turns[0].inputs[0]);
       expect(await page.textContent('#turn-params')).toContain(`Made as${made}`);
       expect(await page.textContent('#turn-params')).toContain('Retries2');
       expect(await page.textContent('#picks')).toBe(''); // used up

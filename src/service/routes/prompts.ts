@@ -26,15 +26,18 @@ export function promptRoutes({ model, store, limits }: ServiceContext): RouteSpe
         404: { description: '`image` names no stored image', schema: 'Error' },
       },
       async handler(req) {
-        const { prompt, images = 1, previous, image } = bodyOf<PromptCheckBody>(req);
+        const { prompt, images = 1, previous, image, color } = bodyOf<PromptCheckBody>(req);
         checkText(prompt, 'prompt', limits);
         if (previous?.trim()) checkText(previous, 'previous', limits); // (a blank one: no turn before)
         const hash = image === undefined ? undefined : imageHash(image);
         if (hash && !store.images.has(hash)) throw notFound(`no image ${hash} (\`image\` names a stored image)`);
         const picture = hash ? () => store.images.get(hash) : undefined;
+        const inColor = color === undefined ? undefined : imageHash(color);
+        if (inColor && !store.images.has(inColor))
+          throw notFound(`no image ${inColor} (\`color\` names a stored image)`);
         // null: this model cannot tell (a baseline, or an API process whose jobs run in worker processes)
         return (
-          (await checkEditPrompt(model, prompt, images, previous?.trim() || undefined, picture)) ?? {
+          (await checkEditPrompt(model, prompt, images, previous?.trim() || undefined, picture, !!inColor)) ?? {
             unknownWords: null,
             note: null,
           }
@@ -49,12 +52,14 @@ interface PromptCheckBody {
   images?: number;
   previous?: string;
   image?: string;
+  color?: string;
 }
 
 /**
  * The prompt's note (unknown words, several edits, colours the world never draws; with two images, that the words are
  * not read; "it" read as the shape the turn before edited, `previous`; a shape named that `picture`, the one image
- * edited, does not show) for a job's notes, the edit getting `images` images; [] if none.
+ * edited, does not show; a grey picture, unless `color`: its colour is known) for a job's notes, the edit getting
+ * `images` images; [] if none.
  */
 export async function promptNotes(
   { model, store }: Pick<ServiceContext, 'model' | 'store'>,
@@ -62,8 +67,9 @@ export async function promptNotes(
   images: number,
   previous?: string,
   picture?: string,
+  color = false,
 ): Promise<string[]> {
   const read = picture ? () => store.images.get(picture) : undefined;
-  const note = (await checkEditPrompt(model, prompt, images, previous, read))?.note;
+  const note = (await checkEditPrompt(model, prompt, images, previous, read, color))?.note;
   return note ? [note] : [];
 }

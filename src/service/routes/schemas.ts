@@ -109,6 +109,11 @@ export const PROMPT_CHECK_BODY = object(
       description:
         'the hash of the stored image the edit gets, when it gets one (a session\'s head output, an upload): kontext-mini reads the shapes it shows, names "the circle" as "the blue circle" when one circle is there, and says when a shape named is not there',
     },
+    color: {
+      type: 'string',
+      description:
+        "the hash of the stored image `image` is the grey of (the head turn's `color`): kontext-mini makes the edit on it and greys the answer, so it does not say that a grey picture is edited less well",
+    },
   },
   ['prompt'],
 );
@@ -146,6 +151,11 @@ const TURN = object({
   model: str,
   seconds: { type: 'number' },
   createdAt: str,
+  job: {
+    ...str,
+    description:
+      'the job that made the turn (a job run again after its worker died records no second turn); absent for a turn made otherwise (the CLI)',
+  },
   madeAs: {
     oneOf: [{ $ref: '#/components/schemas/MadeAs' }, { type: 'null' }],
     description:
@@ -156,6 +166,11 @@ const TURN = object({
     items: str,
     description:
       "the edits (as made) whose answer showed less of them than all, as kontext-mini's editor reads them, after every try (retries): the answer that showed the most is the output; null: none said (or a turn stored before this was recorded)",
+  },
+  color: {
+    ...nullable('string'),
+    description:
+      "image hash of the output in colour, where the output is its world grey (kontext-mini: a turn that greyed the picture, or an edit of a greyed picture made in colour and greyed again): the next turn's edit is made on it; null: none",
   },
 });
 

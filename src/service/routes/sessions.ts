@@ -162,7 +162,14 @@ export function sessionRoutes(ctx: ServiceContext): RouteSpec[] {
             candidates,
             retries,
             notes: [
-              ...(await promptNotes(ctx, instruction, parent + images.length, previous, picture ?? images[0])),
+              ...(await promptNotes(
+                ctx,
+                instruction,
+                parent + images.length,
+                previous,
+                picture ?? images[0],
+                !!made?.color,
+              )),
               ...notes,
             ],
           }),

@@ -105,7 +105,14 @@ function checkPrompt(prompt) {
   const made = picksStartOver() ? null : turnOf(head());
   const previous = made ? (made.madeAs?.edits.join(' and ') ?? made.instruction) : undefined;
   // and its picture (stored, by hash): a shape named that it does not show is said, "the circle" named as it shows
-  const body = { prompt, images, ...(previous ? { previous } : {}), ...(made ? { image: made.output } : {}) };
+  // (and the picture in colour it is the grey of, where the turn recorded it: the edit is made on that)
+  const body = {
+    prompt,
+    images,
+    ...(previous ? { previous } : {}),
+    ...(made ? { image: made.output } : {}),
+    ...(made?.color ? { color: made.color } : {}),
+  };
   api('POST', 'prompts/check', body).then(
     (r) => {
       if (el.instruction.value.trim() === prompt || !el.instruction.value)
