@@ -28,7 +28,7 @@ import { shapesSeen } from './seen.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
-  GREY_PICTURE_NOTE,
+  greyNote,
   isGray,
   isWorldGrayOf,
   snapGray,
@@ -252,8 +252,9 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
-      // a grey picture edited otherwise than greyed, its colour not known: the model edits pictures in colour
-      picture && !o.color && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? GREY_PICTURE_NOTE : null,
+      // a grey picture edited otherwise than greyed: its colour not known, the model edits pictures in colour; known,
+      // the edit is made in colour and greyed, and a colour asked shows as its grey
+      picture && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? greyNote(asked, !!o.color) : null,
     ].filter((n) => n !== null);
     const phrasings = [...(read === typed ? [] : [{ typed, read }]), ...phrased];
     return { unknownWords, typos, otherWords, phrasings, note: notes.length ? notes.join('; ') : null };
@@ -547,7 +548,9 @@ export class MiniEditor {
     readFrom = 0,
   ): Promise<MiniEditResult> {
     let answer = image;
-    let color = o.color; // the answer in colour, where an edit greyed it (MiniEditResult.color)
+    // the answer in colour, where an edit greyed it (MiniEditResult.color); none at the start: `edit` made a grey
+    // picture whose colour it was given on that colour before it came here
+    let color: RGBImage | undefined;
     const unknownWords = new Set<string>();
     const made: string[] = []; // each edit as made (a shape named as the picture shows it)
     const unshown: string[] = []; // those whose answer did not show all of it (MiniEditResult.unshown)

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { answerFaintly } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { GREY_PICTURE_NOTE, isWorldGrayOf, worldGray } from '../../src/mini/world-light.ts';
+import { GREY_KEPT_NOTE, GREY_PICTURE_NOTE, greyNote, isWorldGrayOf, worldGray } from '../../src/mini/world-light.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 
@@ -60,12 +60,47 @@ describe('an edit of a grey picture whose colour is known', () => {
     expect(r.color).toBeUndefined();
   });
 
-  it('is not told that a grey picture is edited less well', async () => {
+  it('is not told that a grey picture is edited less well; one that asks a colour is told the colour shows as its grey', async () => {
     const ed = await MiniEditor.load();
     const s = samples.find((x) => x.task === 'local.remove')!;
     const seen = await ed.shapesIn(grey(s));
-    expect(ed.checkPrompt(s.instruction, { seen }).note).toContain(GREY_PICTURE_NOTE);
-    expect(ed.checkPrompt(s.instruction, { seen, color: true }).note ?? '').not.toContain('the picture is grey');
+    const note = (prompt: string, color: boolean) => ed.checkPrompt(prompt, { seen, color }).note ?? '';
+    expect(note(s.instruction, false)).toContain(GREY_PICTURE_NOTE);
+    expect(note(s.instruction, true)).not.toContain('the picture is grey');
+    // a colour asked (a shape's, a word's, a background's, in other words too): its grey said
+    for (const asked of [
+      'Add a red star at the top',
+      'make the word pink',
+      'Change the background to sky blue',
+      'make the circle crimson',
+    ])
+      expect(note(asked, true), asked).toContain(GREY_KEPT_NOTE);
+    for (const asked of [
+      'Make the circle bigger',
+      'make it grayscale',
+      'Turn the day into night',
+      'Remove the red striped circle', // a style between the colour and the noun
+      'Move the large blue outlined star to the left',
+    ])
+      expect(note(asked, true), asked).not.toContain('the picture is grey');
+    expect(ed.checkPrompt('make the circle red', { color: true }).note ?? '').not.toContain('grey'); // no picture read
+  });
+});
+
+describe('greyNote', () => {
+  it("tells a colour asked from a thing named by its colour, on every edit of the world's that is not a grey", () => {
+    const asks = new Set(['local.add', 'local.recolor', 'text.recolor', 'global.background']);
+    // each edit: its task, its words, whether a colour's grey is told
+    const told: [string, string, boolean][] = [];
+    for (const s of streamSamples({ split: 'test', seed: 5, families: ['local', 'text', 'global'], count: 600 }))
+      if (s.task !== 'global.grayscale') told.push([s.task, s.instruction, greyNote([s.instruction], true) !== null]);
+    expect(told.filter(([task, , t]) => t !== asks.has(task))).toEqual([]);
+    expect(told.filter(([, , t]) => t).length).toBeGreaterThan(100);
+    expect(told.filter(([, , t]) => !t).length).toBeGreaterThan(100);
+    // a word of the picture's that is a colour's too is a label ('SKY', 'LIGHT'): no colour asked
+    expect(told.some(([task, ins]) => task === 'text.replace' && /'(?:SKY|LIGHT)'/.test(ins))).toBe(true);
+    // its colour not known: the grey picture's note, whatever is asked
+    expect(greyNote(['Move the green diamond to the right'], false)).toBe(GREY_PICTURE_NOTE);
   });
 });
 

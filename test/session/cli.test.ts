@@ -10,7 +10,7 @@ import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { sha256 } from '../../src/session/images.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
-import { isGray, worldGray } from '../../src/mini/world-light.ts';
+import { GREY_KEPT_NOTE, isGray, worldGray } from '../../src/mini/world-light.ts';
 import { SessionStore } from '../../src/session/store.ts';
 import { tinyModelDir } from '../mini/tiny.ts';
 import { tempDir } from './helpers.ts';
@@ -244,6 +244,10 @@ describe('kontext session', () => {
     expect(greyed.color).toBe(greyed.inputs[0]); // the scene: the picture it greyed
     expect(await cli('edit', 's1', 'remove the circle', '--seed', '3', ...d)).toBe(0);
     expect(errors.join('\n')).not.toContain('the picture is grey');
+    // a colour asked of it: said to show as its grey (the picture stays grey, as the world keeps it)
+    expect(await cli('edit', 's1', 'make the square red', '--seed', '3', ...d)).toBe(0);
+    expect(errors).toContain(`note: ${GREY_KEPT_NOTE}`);
+    expect(await cli('undo', 's1', ...d)).toBe(0);
     expect(await cli('show', 's1', '--json', ...d)).toBe(0);
     const [, removed] = json().turns;
     const store = await SessionStore.open(join(root, 'grey-data'), { create: false });
