@@ -89,8 +89,11 @@ export class ExampleStreams {
     readonly seed: number,
     readonly size: number,
     readonly taskWeights: Readonly<Record<string, number>> = {},
-    /** the world's placement grid for what edits draw (GenerateOptions.grid, gridCharacters, ...); absent: none */
-    readonly world: Pick<GenerateOptions, 'grid' | 'gridCharacters' | 'gridScenes' | 'gridResize'> = {},
+    /**
+     * the world's placement grid for what edits draw (GenerateOptions.grid, gridCharacters, ...) and its greyed
+     * inputs (greyInputs); absent: none
+     */
+    readonly world: Pick<GenerateOptions, 'grid' | 'gridCharacters' | 'gridScenes' | 'gridResize' | 'greyInputs'> = {},
   ) {
     checkTaskWeights(taskWeights);
   }

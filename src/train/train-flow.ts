@@ -61,6 +61,8 @@ export interface FlowTrainConfig extends RunConfig {
   gridScenes?: boolean;
   /** with `grid`: the scenes of single-turn resizes too (GenerateOptions.gridResize) */
   gridResize?: boolean;
+  /** share of one-picture local and text edits drawn on their scene greyed (GenerateOptions.greyInputs); absent: none */
+  greyInputs?: number;
   /**
    * loss terms beyond the plain rectified-flow loss: λ of the changed-token weight, and the share of noise levels t
    * drawn uniformly on [0, 1) instead of logit-normal (`uniformT`; flow.ts sampleT)
@@ -217,6 +219,30 @@ function share(key: string, v: unknown, what: string): number | undefined {
   throw new UserError(`${key} must be a number from 0 to 1 (${what}; 0 or absent: none), got ${JSON.stringify(v)}`);
 }
 
+/**
+ * The training data streams a flow config asks for: the world's train split at its seed and resolution, its task
+ * weights, placement grid and greyed inputs (the config's options checked, a mistake a UserError naming it).
+ */
+export function flowStreams(c: FlowTrainConfig): ExampleStreams {
+  if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
+    throw new UserError(
+      `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
+    );
+  if (c.gridCharacters !== undefined && !(typeof c.gridCharacters === 'boolean' && c.grid))
+    throw new UserError(`gridCharacters must be true or false, with a grid (e.g. "grid": 8)`);
+  for (const k of ['gridScenes', 'gridResize'] as const)
+    if (c[k] !== undefined && !(typeof c[k] === 'boolean' && c.grid))
+      throw new UserError(`${k} must be true or false, with a grid (e.g. "grid": 8)`);
+  const greyInputs = share('greyInputs', c.greyInputs, 'the share of local and text edits drawn on a greyed scene');
+  return new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, {
+    grid: c.grid && c.grid / c.resolution,
+    gridCharacters: c.gridCharacters,
+    gridScenes: c.gridScenes,
+    gridResize: c.gridResize,
+    greyInputs,
+  });
+}
+
 export async function trainFlow(
   c: FlowTrainConfig,
   out: string,
@@ -248,22 +274,8 @@ export async function trainFlow(
     throw new UserError(
       'glyph needs two-image steps: give textLength a "2" (text tokens with two images) and mix.ctx2 above 0',
     );
-  if (c.grid !== undefined && !(Number.isInteger(c.grid) && c.grid > 0 && c.grid < c.resolution))
-    throw new UserError(
-      `grid must be a whole number of pixels between 1 and the resolution (the token side, e.g. 8), got ${JSON.stringify(c.grid)}`,
-    );
-  if (c.gridCharacters !== undefined && !(typeof c.gridCharacters === 'boolean' && c.grid))
-    throw new UserError(`gridCharacters must be true or false, with a grid (e.g. "grid": 8)`);
-  for (const k of ['gridScenes', 'gridResize'] as const)
-    if (c[k] !== undefined && !(typeof c[k] === 'boolean' && c.grid))
-      throw new UserError(`${k} must be true or false, with a grid (e.g. "grid": 8)`);
   // the data streams first: cheap (nothing is rendered yet), and a bad mix.tasks is refused before anything loads
-  const streams = new ExampleStreams('train', c.seed, c.resolution, c.mix?.tasks, {
-    grid: c.grid && c.grid / c.resolution,
-    gridCharacters: c.gridCharacters,
-    gridScenes: c.gridScenes,
-    gridResize: c.gridResize,
-  });
+  const streams = flowStreams(c);
   if (!existsSync(c.ae))
     throw new UserError(
       `the config names the autoencoder ${c.ae}, which does not exist: train it first (kontext train ae)`,

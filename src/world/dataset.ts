@@ -18,7 +18,7 @@ import { editMask, type Mask } from './masks.ts';
 import type { Edit } from './ops.ts';
 import type { Scene } from './scene.ts';
 import { HELD_OUT_PAIRS, HELD_OUT_WORDS, isHeldOutIdentity, SplitPolicy, type Split } from './split.ts';
-import { CATEGORY, FAMILIES, type TaskDef, tasksOf, type Family, type Turn } from './tasks.ts';
+import { CATEGORY, FAMILIES, type TaskDef, type TaskInstance, tasksOf, type Family, type Turn } from './tasks.ts';
 import { IDENTITY_COUNT } from './characters.ts';
 
 export interface SampleTurn extends Turn {
@@ -70,6 +70,12 @@ export interface GenerateOptions {
    * pattern per object up to whole tokens before and after; chains unchanged)
    */
   gridResize?: boolean;
+  /**
+   * Training data only: the share of one-picture local and text edits drawn on their scene greyed (its input and its
+   * target as the world greys a picture: in the world the grey of an edit is the edit of the grey), so that a model
+   * sees grey pictures to edit and not only as a grayscale edit's answer. Absent (benchmarks, and the default): none.
+   */
+  greyInputs?: number;
 }
 
 const policies = new Map<string, SplitPolicy>();
@@ -109,7 +115,8 @@ export function makeSample(opts: GenerateOptions, index: number): Sample {
   const size = opts.size ?? DEFAULT_SIZE;
   checkSize(size);
   const { family, def, rng } = drawTask(opts, index);
-  const t = def.generate(rng, policyFor(opts));
+  const drawn = def.generate(rng, policyFor(opts));
+  const t = greyed(opts, index, drawn);
   const inputs = t.inputs.map((s) => render(s, size));
   const sample: Sample = {
     key: sampleKey(opts.split, index),
@@ -148,6 +155,19 @@ export type SampleFilter = (task: string, index: number) => boolean;
  * unless `count` is given. Start at `start` to resume. `keep(task, index)`, if given, skips the indices it refuses
  * before they are rendered (a sample's `index` says where the stream is; `count` counts indices, kept or not).
  */
+/**
+ * A task drawn, on its scene greyed where `greyInputs` says (by a draw of its own, so that the other samples stay
+ * as they were): a local or text edit.
+ */
+function greyed(opts: GenerateOptions, index: number, t: TaskInstance): TaskInstance {
+  const share = opts.greyInputs ?? 0;
+  // (a local or text edit is one picture's, in colour)
+  if (!share || !t.before || (t.family !== 'local' && t.family !== 'text')) return t;
+  if (new Rng(hashSeed(opts.seed, opts.split, index, 'grey')).next() >= share) return t;
+  const grey = (s: Scene): Scene => ({ ...s, grayscale: true });
+  return { ...t, inputs: t.inputs.map(grey), before: grey(t.before), after: grey(t.after) };
+}
+
 export function* streamSamples(
   opts: GenerateOptions & { start?: number; count?: number; keep?: SampleFilter },
 ): Generator<Sample> {

@@ -224,6 +224,14 @@ describe('kontext: parse errors and unknown commands', () => {
       ['train', 'flow', '--config', at('bad-extra.json'), '--out', at('bad-run')],
       /^kontext train: extraWords must be a number from 0 to 1 \(the share of instructions given made-up words around them; 0 or absent: none\), got "some"$/,
     );
+    await writeFile(
+      at('bad-grey.json'),
+      JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, greyInputs: -0.1 }),
+    );
+    await expectMistake(
+      ['train', 'flow', '--config', at('bad-grey.json'), '--out', at('bad-run')],
+      /^kontext train: greyInputs must be a number from 0 to 1 \(the share of local and text edits drawn on a greyed scene; 0 or absent: none\), got -0\.1$/,
+    );
     await writeFile(at('bad-glyph.json'), JSON.stringify({ kind: 'flow', ae: at('none'), resolution: 64, glyph: 2 }));
     await expectMistake(
       ['train', 'flow', '--config', at('bad-glyph.json'), '--out', at('bad-run')],

@@ -16,12 +16,41 @@ import {
   flowLoss,
   sampleT,
 } from '../../src/train/flow.ts';
+import { flowStreams, type FlowTrainConfig } from '../../src/train/train-flow.ts';
+import { isGray } from '../../src/mini/world-light.ts';
 import { makeSample, streamSamples } from '../../src/world/dataset.ts';
 import { glyphImage } from '../../src/world/glyph.ts';
 import { findWord } from '../../src/mini/glyph.ts';
 import { tinyPipeline } from '../mini/tiny.ts';
 
 describe('ExampleStreams', () => {
+  it("are the config's: its seed, resolution, task weights, placement grid and greyed inputs (flowStreams)", () => {
+    const c = {
+      seed: 5,
+      resolution: 32,
+      mix: { ctx0: 0.1, ctx2: 0, families: { local: 1 }, tasks: { 'local.add': 2 } },
+      grid: 8,
+      gridCharacters: true,
+      gridResize: true,
+      greyInputs: 1,
+    } as unknown as FlowTrainConfig;
+    const streams = flowStreams(c);
+    expect([streams.seed, streams.size, streams.taskWeights]).toEqual([5, 32, { 'local.add': 2 }]);
+    expect(streams.world).toEqual({
+      grid: 0.25,
+      gridCharacters: true,
+      gridScenes: undefined,
+      gridResize: true,
+      greyInputs: 1,
+    });
+    // every local edit greyed, input and target
+    for (let i = 0; i < 4; i++) {
+      const e = streams.next('local');
+      expect([isGray(e.inputs[0]!), isGray(e.target)], e.instruction).toEqual([true, true]);
+    }
+    expect(() => flowStreams({ ...c, greyInputs: 2 })).toThrow(/^greyInputs must be a number from 0 to 1/);
+  });
+
   it("gives family f's world samples in order, a multi-turn chain's turn i % 5 at position i", () => {
     const streams = new ExampleStreams('train', 7, 32);
     for (const family of ['local', 'multiturn'] as const)

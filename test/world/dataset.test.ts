@@ -36,6 +36,32 @@ describe('samples', () => {
     expect(other.filter((s, i) => s.instruction === train[i]!.instruction).length).toBeLessThan(5);
   });
 
+  it('greyInputs greys that share of the local and text edits, input and target as the world greys them; the rest as before', () => {
+    const base = { split: 'train', seed: 3, size: 64 } as const;
+    let greyed = 0;
+    let eligible = 0;
+    for (let i = 0; i < 210; i++) {
+      const plain = makeSample(base, i);
+      const s = makeSample({ ...base, greyInputs: 0.3 }, i);
+      expect(s.instruction).toBe(plain.instruction); // the same draw
+      const one = (plain.family === 'local' || plain.family === 'text') && !plain.turns;
+      if (one) eligible++;
+      if (!s.before?.grayscale) {
+        expect(s.target.data, s.key).toEqual(plain.target.data);
+        continue;
+      }
+      expect(one, s.key).toBe(true);
+      greyed++;
+      expect(s.inputs[0]!.data).toEqual(render({ ...plain.before!, grayscale: true }, 64).data);
+      expect(s.target.data).toEqual(render({ ...plain.after, grayscale: true }, 64).data);
+      expect(s.after.grayscale).toBe(true);
+      expect(s.mask).toEqual(plain.mask);
+    }
+    expect(eligible).toBeGreaterThan(50);
+    expect(greyed / eligible).toBeGreaterThan(0.15);
+    expect(greyed / eligible).toBeLessThan(0.45);
+  });
+
   it('streamSamples yields the same samples as makeSample, without files', () => {
     const it = streamSamples({ split: 'train', seed: 11, size: 64, start: 3 });
     for (let i = 3; i < 8; i++) {
