@@ -293,7 +293,8 @@ export class MiniEditor {
     const color = o.color && images[0] && isWorldGrayOf(images[0], o.color) ? o.color : undefined;
     if (color) {
       const r = await this.edit({ ...o, seed, image: [color, ...images.slice(1)], color: undefined });
-      return { ...r, image: worldGray(r.image), color: r.image };
+      // (an edit that greyed it again gives the colour it greyed: the same picture)
+      return { ...r, image: worldGray(r.image), color: r.color ?? r.image };
     }
     if (images.length === 2 && o.readStyle !== false) return this.styleByName(images[0], images[1], { ...o, seed });
     // the split reads the words as the tokenizer does: "… and the backgrund red" names the background

@@ -115,6 +115,10 @@ describe('the colour an edit gives for the next one', () => {
     const greyed = await ed.edit({ prompt: s.instruction, image: picture, seed: 0 });
     expect(greyed.image.data).toEqual(worldGray(picture).data);
     expect(greyed.color).toBe(picture);
+    // greyed again with its colour known: the same grey, the same colour
+    const again = await ed.edit({ prompt: s.instruction, image: greyed.image, color: picture, seed: 0 });
+    expect(again.image.data).toEqual(greyed.image.data);
+    expect(again.color).toBe(picture);
     // an answer in colour gives none
     const ed2 = await MiniEditor.load();
     const r = samples.find((x) => x.task === 'local.remove')!;
