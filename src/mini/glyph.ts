@@ -4,6 +4,7 @@
 // and another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of
 // its phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
 
+import { withoutLabels } from '../world/shapes-seen.ts';
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
@@ -234,8 +235,7 @@ export interface WordRecolor {
 export function wordRecolorAsked(labels: readonly string[], edit: string): WordRecolor | null {
   const words = [...new Set(labels)];
   if (words.length !== 1) return null;
-  const said = edit
-    .replace(/'[^']*'|"[^"]*"|\b[A-Z]{2,}\b/g, ' ')
+  const said = withoutLabels(edit)
     .toLowerCase()
     .split(/[^a-z]+/);
   const colors = [...new Set(said.filter((w): w is TextColor => (TEXT_COLOR_NAMES as string[]).includes(w)))];

@@ -23,18 +23,9 @@
 
 import { lit, readBackground } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
-import {
-  BACKGROUND_WORDS,
-  lightPixel,
-  luma,
-  NIGHT_FLOOR,
-  NIGHT_GAIN,
-  OBJECT_COLOR_NAMES,
-  TEXT_COLOR_NAMES,
-  type TimeOfDay,
-} from '../world/palette.ts';
+import { lightPixel, luma, NIGHT_FLOOR, NIGHT_GAIN, type TimeOfDay } from '../world/palette.ts';
 import { applyGlobal, backgroundRow } from '../world/render.ts';
-import { shapeNamed } from '../world/shapes.ts';
+import { colorAsked } from '../world/shapes-seen.ts';
 import type { ToneEdit } from '../world/tone-edits.ts';
 import { sameBackground } from '../world/compose.ts';
 import type { Background } from '../world/scene.ts';
@@ -253,39 +244,6 @@ export const GREY_PICTURE_NOTE =
 export const GREY_KEPT_NOTE =
   'the picture is grey: the edit is made on it in colour and greyed again, so the colour asked shows as its grey ' +
   '(edit a turn before the grey to have it in colour)';
-
-/** The world's colour words: its shapes', its words' and its backgrounds' ("sky blue" as "sky" and "blue"). */
-const COLOR_WORDS = new Set(
-  [...OBJECT_COLOR_NAMES, ...TEXT_COLOR_NAMES, ...Object.values(BACKGROUND_WORDS)].flatMap((c) => c.split(' ')),
-);
-
-/** An add as the world asks it, the verb and "a" (shapes-seen.ts ADD): the colours it names are the new thing's. */
-const ADDS = /^(?:add|put|draw|place)\s+an?\s/i;
-
-/** Words that may stand between a colour and the noun it names a thing by: a size, a style. */
-const BETWEEN = /^(?:small|medium|large|big|filled|solid|outlined?|striped|dotted)$/;
-
-/**
- * Whether an edit (in the world's words) asks for a colour: one of the world's colour words that does not name a thing
- * the picture has — "add a red star", "make the circle blue", "change the background to sky blue", "make the word
- * 'CAT' pink" ask one; "remove the cyan square" names a thing by its colour and asks none. An add's colours are
- * asked; otherwise a colour followed by a shape's noun (a size or style between) names the shape.
- */
-function colorAsked(edit: string): boolean {
-  // (a word of the picture's text is a label, not a colour: 'SKY', LIGHT)
-  const words = edit
-    .replace(/'[^']*'|"[^"]*"|\b[A-Z]{2,}\b/g, ' ')
-    .toLowerCase()
-    .split(/[^a-z]+/)
-    .filter(Boolean);
-  if (ADDS.test(edit.trim()) && words.some((w) => COLOR_WORDS.has(w))) return true;
-  return words.some((w, i) => {
-    if (!COLOR_WORDS.has(w)) return false;
-    let j = i + 1;
-    while (j < words.length && BETWEEN.test(words[j]!)) j++;
-    return shapeNamed(words[j] ?? '') === null;
-  });
-}
 
 /**
  * The note on edits `asked` (in the world's words) of a grey picture, not greyed again: its colour not known

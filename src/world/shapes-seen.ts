@@ -30,7 +30,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
-import { OBJECT_COLOR_NAMES, type ObjectColor } from './palette.ts';
+import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, type ObjectColor, TEXT_COLOR_NAMES } from './palette.ts';
 import { type Region, REGIONS } from './scene.ts';
 import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
@@ -288,7 +288,8 @@ export interface NewShape {
  * bottom", "put a medium orange outlined square on the left" — a verb that brings, "a" or "an", then the new shape's
  * size, colour and (but for filled) style, in any order, and its noun.
  */
-const ADD = new RegExp(String.raw`^(?:add|put|draw|place)\s+an?\s+((?:\p{L}+\s+){2,3}?)(${SHAPE})\b`, 'iu');
+const ADD_VERB = String.raw`^(?:add|put|draw|place)\s+an?\s+`;
+const ADD = new RegExp(String.raw`${ADD_VERB}((?:\p{L}+\s+){2,3}?)(${SHAPE})\b`, 'iu');
 
 /**
  * The shape an add asks (ADD, in the world's words): its kind, colour, size and style (filled where no style is
@@ -309,6 +310,34 @@ export function addedShape(edit: string): NewShape | null {
     size: sizes[0] as Size,
     style: styles[0] ?? 'filled',
   };
+}
+
+/** An edit's words but its labels (the picture's text: quoted, or in capitals), which may be colour words ('SKY'). */
+export const withoutLabels = (edit: string): string => edit.replace(/'[^']*'|"[^"]*"|\b[A-Z]{2,}\b/g, ' ');
+
+/** The world's colour words: its shapes', its words' and its backgrounds' ("sky blue" as "sky" and "blue"). */
+const COLOR_WORDS = new Set(
+  [...OBJECT_COLOR_NAMES, ...TEXT_COLOR_NAMES, ...Object.values(BACKGROUND_WORDS)].flatMap((c) => c.split(' ')),
+);
+
+/**
+ * Whether an edit (in the world's words) asks for a colour: one of the world's colour words that does not name a thing
+ * the picture has — "add a red star", "make the circle blue", "change the background to sky blue", "make the word
+ * 'CAT' pink" ask one; "remove the cyan square" names a thing by its colour and asks none. An add's colours (ADD's
+ * verb and "a") are asked; otherwise a colour followed by a shape's noun (a size or style between) names the shape.
+ */
+export function colorAsked(edit: string): boolean {
+  const words = withoutLabels(edit)
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean);
+  if (new RegExp(ADD_VERB, 'i').test(edit.trim()) && words.some((w) => COLOR_WORDS.has(w))) return true;
+  return words.some((w, i) => {
+    if (!COLOR_WORDS.has(w)) return false;
+    let j = i + 1;
+    while (j < words.length && (SIZE_NAMES.includes(words[j] as Size) || isStyleWord(words[j]!))) j++;
+    return shapeNamed(words[j] ?? '') === null;
+  });
 }
 
 /** Words by which an edit speaks of every shape at once. */
