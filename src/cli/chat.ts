@@ -1,6 +1,8 @@
 // `kontext chat IMAGE --out DIR`: the interactive loop of the reference CLI. Instructions come from stdin, one per
 // line; each edits the current image and its result becomes the current image, saved as DIR/001.png, 002.png, ...
-// (the input as 000.png) with one line per result in DIR/history.jsonl. Commands between instructions set the
+// (the input as 000.png) with one line per result in DIR/history.jsonl — and, where a result is the world grey of a
+// picture in colour the next edit is made on (it greyed one, or edited a grey whose colour it knew), that picture as
+// DIR/001-color.png, ... Commands between instructions set the
 // seed, steps, guidance, candidates and retries, or step back (chat-commands.ts).
 //
 // On a terminal a mistake is reported and the loop goes on; from a pipe or a file (a script) it stops with exit 2,
@@ -38,7 +40,9 @@ const HELP = `usage: kontext chat IMAGE --out DIR [options]          (then type 
 Edit an image step by step: each line read from stdin is an instruction for the current image, and the result
 becomes the current image. Results are saved as DIR/001.png, 002.png, ... (the input as DIR/000.png), and
 DIR/history.jsonl has one line per result (file, parent, instruction, seed, steps, guidance, candidates, retries,
-model, seconds).
+model, seconds, color). A result that greyed its picture, or edited a grey picture whose colour the chat knew, is
+the world grey of a picture in colour: the next edit is made on that and greyed again, and it is saved beside the
+result as DIR/001-color.png, ... (its "color").
 
 ${CHAT_COMMANDS}
 
@@ -91,9 +95,12 @@ interface Result {
   madeAs: MadeAs | null;
   /** the edits (as made) whose answer showed less of them than all, as the editor reads them, after every try */
   unshown: string[];
+  /** the picture in colour this result is the world grey of (NNN-color.png), which the next edit is made on; null
+   *  where it is none's */
+  color: string | null;
 }
 
-const name = (n: number) => `${String(n).padStart(3, '0')}.png`;
+const name = (n: number, suffix = '') => `${String(n).padStart(3, '0')}${suffix}.png`;
 
 function checkOutFolder(out: string | undefined, force: boolean): string {
   if (!out) throw new UserError('--out DIR is required: the folder for the numbered results (001.png, 002.png, ...)');
@@ -257,6 +264,9 @@ async function edit(
   const seconds = (performance.now() - t0) / 1000;
   const file = join(o.out, name(n));
   await writeOutput(out, { path: file, format: 'png', force: true });
+  // the picture in colour behind a grey answer, kept with it (a chat read back from its files has it)
+  const colorFile = inColor ? join(o.out, name(n, '-color')) : null;
+  if (inColor) await writeOutput(inColor, { path: colorFile!, format: 'png', force: true });
   const result: Result = {
     n,
     file,
@@ -273,6 +283,7 @@ async function edit(
     seconds,
     madeAs,
     unshown,
+    color: colorFile,
   };
   // an edit no try's answer showed all of: said, with what may make it
   if (unshown.length && !o.quiet)

@@ -197,7 +197,10 @@ describe('kontext chat', () => {
 
   it('edits a picture it greyed in colour and greys the answer, saying nothing of grey pictures', async () => {
     const out = join(dir, 'grey');
-    const r = await chat(['examples/scene.png', '--out', out, '--seed', '3'], 'make it grayscale\nremove the circle\n');
+    const r = await chat(
+      ['examples/scene.png', '--out', out, '--seed', '3'],
+      'make it grayscale\nremove the circle\n/undo\n/undo\nremove the circle\n',
+    );
     expect(r.code).toBe(0);
     const scene = await readImage('examples/scene.png');
     expect((await readImage(join(out, '001.png'))).data).toEqual(worldGray(scene).data);
@@ -205,6 +208,12 @@ describe('kontext chat', () => {
     const made = await (await MiniEditor.load()).edit({ prompt: 'remove the circle', image: scene, seed: 3 });
     expect((await readImage(join(out, '002.png'))).data).toEqual(worldGray(made.image).data);
     expect(r.stderr).not.toContain('the picture is grey');
+    // the pictures in colour are kept beside the grey ones and named in the history; an edit in colour has none
+    const history = lines(readFileSync(join(out, 'history.jsonl'), 'utf8'));
+    expect(history.map((h) => h.color)).toEqual([join(out, '001-color.png'), join(out, '002-color.png'), null]);
+    expect((await readImage(join(out, '001-color.png'))).data).toEqual(scene.data);
+    expect((await readImage(join(out, '002-color.png'))).data).toEqual(made.image.data);
+    expect(existsSync(join(out, '003-color.png'))).toBe(false);
   });
 
   it('notes a transparent input (the model sees the colours stored under it), not with --json', async () => {
