@@ -23,7 +23,8 @@
 //   taken when agree / told ≥ REDRAW_AGREEMENT and inked is at least INK_SHOWN of C's ink (a shape wiped agrees with
 //   every restyle that takes ink away, and shows none of its band); and every shape that shows INK_SHOWN of its ink
 //   when more than half of the shapes redrawn together (a restyle of every shape: one edit) are taken so, or, when
-//   half are, every such shape that sides with the redraw on RESTYLE_STARTED of its pixels told (a start of it)
+//   half are, every such shape that sides with the redraw on RESTYLE_STARTED of its pixels told (a start of it), or
+//   whose redraw tells fewer than START_SHOWS pixels (a small star's stripes: no start can show)
 //
 // An answer that left a shape as it was sides with the picture everywhere and takes nothing; each shape is judged
 // on its own, then a restyle as a whole. The agreement asked is most of the pixels told, not three in four as for a
@@ -65,6 +66,13 @@ export const REDRAW_AGREEMENT = 0.5;
  * of 180; none asked: 35 and 170; 0.25: 34 and 166; the rule off: 31 and 161).
  */
 export const RESTYLE_STARTED = 0.1;
+/**
+ * The fewest pixels a restyle must tell (change) of a shape for a start of it to show: a small star's stripes, dots
+ * or band change 1–12 of its pixels (striped 1–4, dotted 2–6), which the autoencoder does not give back — the AE
+ * ceiling leaves them filled —, so such a shape is laid with the others where the answer made the restyle on half of
+ * the shapes, a start of it or not.
+ */
+export const START_SHOWS = 8;
 
 /** How many of the best places a search of every other one looks around (as resized.ts's wide search). */
 const COARSE = 4;
@@ -90,6 +98,8 @@ export interface Redraw {
 /** How a redraw of one shape went: the share of the pixels it tells that the answer sides with, and of C's ink shown. */
 export interface Redrawn {
   redraw: Redraw;
+  /** the pixels of the shape the redraw changes (told, above) */
+  told: number;
   agreement: number;
   kept: number;
   taken: boolean;
@@ -148,16 +158,17 @@ export function snapRedrawn(
     // a shape taken away has no ink to show
     const kept = inks ? inked / inks : r.removed ? 1 : 0;
     const taken = share >= agreement && kept >= INK_SHOWN;
-    shapes.push({ redraw: r, agreement: share, kept, taken });
+    shapes.push({ redraw: r, told, agreement: share, kept, taken });
     if (taken) laid.push(drawing);
     else if (kept >= INK_SHOWN) behind.push([shapes.length - 1, drawing]);
   }
   // a restyle of every shape is one edit: where the answer made it on most of them, it made it; where on half of
-  // them, it made it on those that show a start of it
+  // them, it made it on those that show a start of it (or could not: too few of their pixels change)
   const made = laid.length;
   if (2 * made >= redraws.length)
     for (const [i, drawing] of behind) {
-      if (2 * made === redraws.length && shapes[i]!.agreement < RESTYLE_STARTED) continue;
+      const unstarted = shapes[i]!.agreement < RESTYLE_STARTED && shapes[i]!.told >= START_SHOWS;
+      if (2 * made === redraws.length && unstarted) continue;
       shapes[i]!.taken = true;
       laid.push(drawing);
     }

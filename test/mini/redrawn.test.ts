@@ -8,7 +8,7 @@ import { answerFaintly, faintly, mix, under, withStray } from './faint.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import type { RGBImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
-import { snapAdded, snapRedrawn, snapRedrawnAt } from '../../src/mini/redrawn.ts';
+import { snapAdded, snapRedrawn, snapRedrawnAt, START_SHOWS } from '../../src/mini/redrawn.ts';
 import { MOVED_RIM, snapMoved } from '../../src/mini/moved.ts';
 import { keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
 import { snapResized } from '../../src/mini/resized.ts';
@@ -105,8 +105,8 @@ function everyThirdRow(a: RGBImage, b: RGBImage): RGBImage {
 }
 
 describe('snapRedrawn of a restyle as a whole', () => {
-  it('lays a shape the answer left behind where most shapes show the restyle, and where half do if it shows a start of it', () => {
-    let [most, half, started] = [0, 0, 0];
+  it('lays a shape the answer left behind where most shapes show the restyle, and where half do if it shows a start of it or none can show', () => {
+    let [most, half, started, few] = [0, 0, 0, 0];
     for (const s of restyles) {
       const picture = s.inputs[0]!;
       const n = s.after.objects.length;
@@ -122,6 +122,12 @@ describe('snapRedrawn of a restyle as a whole', () => {
       if (2 * (others + (r.shapes[0]!.agreement >= 0.5 ? 1 : 0)) > n) {
         // taken with the rest: the scene reads restyled
         most++;
+        expect(r.shapes[0]!.taken, s.instruction).toBe(true);
+        expect(judge(s.edit, s.before, s.after, r.taken!.image).success, s.instruction).toBe(true);
+      } else if (n === 2 && others === 1 && r.shapes[0]!.told < START_SHOWS) {
+        // one of two restyled, the other a small star whose stripes or dots change a few pixels (no start can show
+        // through the autoencoder): laid with the other, and the scene reads restyled
+        few++;
         expect(r.shapes[0]!.taken, s.instruction).toBe(true);
         expect(judge(s.edit, s.before, s.after, r.taken!.image).success, s.instruction).toBe(true);
       } else if (n === 2 && others === 1) {
@@ -143,6 +149,7 @@ describe('snapRedrawn of a restyle as a whole', () => {
     expect(most).toBeGreaterThan(10);
     expect(half).toBeGreaterThan(3);
     expect(started).toBeGreaterThan(2);
+    expect(few).toBeGreaterThan(0);
   });
 });
 
