@@ -265,8 +265,11 @@ async function edit(
   const file = join(o.out, name(n));
   await writeOutput(out, { path: file, format: 'png', force: true });
   // the picture in colour behind a grey answer, kept with it (a chat read back from its files has it)
-  const colorFile = inColor ? join(o.out, name(n, '-color')) : null;
-  if (inColor) await writeOutput(inColor, { path: colorFile!, format: 'png', force: true });
+  let colorFile: string | null = null;
+  if (inColor) {
+    colorFile = join(o.out, name(n, '-color'));
+    await writeOutput(inColor, { path: colorFile, format: 'png', force: true });
+  }
   const result: Result = {
     n,
     file,
