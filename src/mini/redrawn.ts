@@ -73,6 +73,12 @@ export const RESTYLE_STARTED = 0.1;
  * the shapes, a start of it or not.
  */
 export const START_SHOWS = 8;
+/**
+ * How far off the way from the shape's colour to the ground (a share of that way's length) an answer's pixel may lie
+ * and still side with a removal: the model's erasing leaves a ghost on the way; a shape it redrew in another colour
+ * about as far from both (a green diamond drawn yellow on a pastel ground) lies off it.
+ */
+export const ERASED_OFF_WAY = 0.5;
 
 /** How many of the best places a search of every other one looks around (as resized.ts's wide search). */
 const COARSE = 4;
@@ -117,6 +123,8 @@ interface Drawing {
   pixels: readonly Px[];
   ink: Uint8Array;
   rivals: readonly Uint8Array[];
+  /** a shape taken away: the answer sides with it only on the way from the shape to the ground (ERASED_OFF_WAY) */
+  removed?: boolean;
 }
 
 /** The pixels of a shape in `style` in `box` (world/shapes.ts inkAt), in a W×H picture. */
@@ -151,7 +159,9 @@ export function snapRedrawn(
     const colors = inkColor(picture, read.ink, s.color, r.color);
     const { width: W, height: H } = picture;
     const pixels = drawnPixels(s.shape as Shape, r.style ?? read.style, read.box, W, H);
-    const drawing = { pixels: r.removed ? pixels.map((p) => ({ ...p, isInk: false })) : pixels, ...colors };
+    const drawing = r.removed
+      ? { pixels: pixels.map((p) => ({ ...p, isInk: false })), ...colors, removed: true }
+      : { pixels, ...colors };
     const { agree, told, inks, inked } = sides(out, picture, ground, drawing);
     // a redraw that changes no pixel of the shape (a small star all band, restyled) tells nothing against it
     const share = told ? agree / told : 1;
@@ -332,7 +342,11 @@ function sides(
     if (dist2(src, at, pic, q * 3) >= SAME) {
       told++;
       const near = dist2(o, q * 3, src, at);
-      if (near < dist2(o, q * 3, pic, q * 3) && (!p.isInk || d.rivals.every((c) => near <= dist2(o, q * 3, c, 0))))
+      if (
+        near < dist2(o, q * 3, pic, q * 3) &&
+        (!p.isInk || d.rivals.every((c) => near <= dist2(o, q * 3, c, 0))) &&
+        (!d.removed || offWay2(o, q * 3, src, at, pic, q * 3) <= ERASED_OFF_WAY ** 2 * dist2(src, at, pic, q * 3))
+      )
         agree++;
     }
     if (!p.isInk) continue;
@@ -340,6 +354,21 @@ function sides(
     if (4 * dist2(o, q * 3, src, at) < dist2(src, at, ground, y * 3)) inked++;
   }
   return { agree, told, inks, inked };
+}
+
+/**
+ * How far (squared) pixel `o` of the answer lies off the way from colour `g` to colour `p` (the line through them):
+ * an erasing's ghost lies on it, a shape redrawn in another colour off it.
+ */
+function offWay2(o: Uint8Array, oi: number, g: Uint8Array, gi: number, p: Uint8Array, pi: number): number {
+  let [dd, vd, vv] = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    const [d, v] = [p[pi + c]! - g[gi + c]!, o[oi + c]! - g[gi + c]!];
+    dd += d * d;
+    vd += v * d;
+    vv += v * v;
+  }
+  return dd ? Math.max(0, vv - (vd * vd) / dd) : vv;
 }
 
 /**
