@@ -44,7 +44,9 @@
 //
 // A shape taken away is redrawn as nothing: C is the ground over its whole silhouette, and there is no ink to show.
 // The model's erasing leaves a ghost of the shape through the autoencoder, which the bench reads as the shape still
-// half there (test removals 5 → 6 of 7; val 24 of 27 either way, the other three not erased at all).
+// half there (test removals 5 → 6 of 7; val 24 of 27 either way, the other three not erased at all). A pixel sides
+// with a removal only on the way from the shape's colour to the ground (ERASED_OFF_WAY): a ghost lies on it, a shape
+// the model redrew in another colour off it.
 
 import { lit } from '../bench/read.ts';
 import type { RGBImage } from '../image/rgb.ts';
