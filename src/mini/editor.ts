@@ -24,7 +24,7 @@ import {
   shapesKept,
   whichNote,
 } from '../world/shapes-seen.ts';
-import { shapesSeen } from './seen.ts';
+import { isWorldPicture, NOT_THE_WORLD_NOTE, shapesSeen } from './seen.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
@@ -244,6 +244,8 @@ export class MiniEditor {
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
+      // a picture that is not the world's (a photo): the model knows nothing else
+      picture && seen && !isWorldPicture(picture, seen) ? NOT_THE_WORLD_NOTE : null,
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
       // which of several that fit (the shapes seen in it, when the caller read them: shapesIn)
       seen ? notThereNote(asked, seen) : null,

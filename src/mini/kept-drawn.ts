@@ -16,7 +16,7 @@ import { grown, silhouettes } from './preserve.ts';
 import { groundTime, worldGrounds } from './world-light.ts';
 
 /** The largest share of a picture drawn off its shapes for it to be read as the world's creature and word. */
-const MOST_DRAWN = 0.25;
+export const MOST_DRAWN = 0.25;
 /**
  * Pixels around what is kept that are kept with it where the answer's ground is the picture's (withRim): ground the
  * autoencoder smudges beside a stroke (by more than the edit mask's threshold, at times, though the edit is far away).

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
+import { NOT_THE_WORLD_NOTE } from '../../src/mini/seen.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { type Sample, streamSamples } from '../../src/world/dataset.ts';
@@ -21,7 +22,7 @@ let logs: string[];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'kontext-mini-cli-'));
   model = await tinyModelDir('float16');
-  await writePng(createImage(48, 32, [30, 90, 200]), join(root, 'in.png'));
+  await writePng(createImage(48, 32, [185, 215, 240]), join(root, 'in.png'));
   await writeFile(join(root, 'not-an-image.png'), 'hello');
 });
 afterAll(async () => {
@@ -212,7 +213,9 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     const run = (input: string, ...more: string[]) =>
       cli('edit', input, 'make the circle blue', '--out', out, '--force', '--model', model, ...more);
     expect(await run(sprite)).toBe(0);
+    // (the black stored under it is what the model sees: the picture is no longer a ground of the world's)
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([
+      `note: ${NOT_THE_WORLD_NOTE}`,
       `note: ${sprite} is 50.0 % transparent; its transparent pixels are read with the colours stored under them ` +
         '(often black; diffusers reads them the same way) and the answer is opaque: flatten the picture onto a ' +
         'background first if that is not what you want',
@@ -221,7 +224,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(JSON.parse(logs.at(-1)!).transparentInputs).toEqual([sprite]);
     expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]); // --json: in the result
     expect(await run(opaque)).toBe(0); // an alpha channel that is all opaque is no news
-    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([`note: ${NOT_THE_WORLD_NOTE}`]);
   });
 
   it('says when the instruction names a shape the picture does not show, and what it shows', async () => {

@@ -1,8 +1,13 @@
 // The shapes a picture of the world shows, read from its pixels (src/mini/seen.ts): exactly the scene's objects on
-// test inputs, by day and by night, and none in a picture that is not of the world.
+// test inputs, by day and by night, and none in a picture that is not of the world; whether a picture is the world's at
+// all, and the note a user is given before editing one that is not.
 import { describe, expect, it } from 'vitest';
-import { createImage } from '../../src/image/rgb.ts';
-import { shapesSeen } from '../../src/mini/seen.ts';
+import { allBackgrounds } from '../../src/bench/read.ts';
+import { createImage, type RGBImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { worldGray } from '../../src/mini/world-light.ts';
+import { isWorldPicture, NOT_THE_WORLD_NOTE, shapesSeen } from '../../src/mini/seen.ts';
+import { render } from '../../src/world/render.ts';
 import { Rng } from '../../src/engine/random.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { asWorldNames, namesOtherwise, notThereNote, whichNote } from '../../src/world/shapes-seen.ts';
@@ -72,5 +77,85 @@ describe('shapesSeen', () => {
         big.data.set(small.data.subarray(from, from + 3), (y * 128 + x) * 3);
       }
     expect(names(await shapesSeen(big))).toEqual(names(s.before!.objects));
+  });
+});
+
+describe('isWorldPicture', () => {
+  const world = async (img: RGBImage) => isWorldPicture(img, await shapesSeen(img));
+
+  it("reads every picture of the world as the world's: inputs and answers of every family, by day and night, grey", async () => {
+    let n = 0;
+    const kinds = new Set<string>();
+    for (const s of streamSamples({ split: 'test', seed: 7, count: 120 })) {
+      // a chain's turns each answer the turn before: every one is a picture a user may edit next
+      const pictures = [...s.inputs, s.target, ...(s.turns ?? []).map((t) => t.target)];
+      for (const img of pictures) {
+        expect(await world(img), `${s.task}: ${s.instruction}`).toBe(true);
+        n++;
+      }
+      for (const after of [s.after, ...(s.turns ?? []).map((t) => t.after)])
+        kinds.add(after.grayscale ? 'grey' : after.time);
+    }
+    expect(n).toBeGreaterThan(250);
+    expect([...kinds].sort()).toEqual(['day', 'grey', 'night']);
+    // and every ground of the world's bare, by day and night, in colour and grey (the grey of mint by day is no
+    // colour of the world's)
+    for (const background of allBackgrounds())
+      for (const time of ['day', 'night'] as const)
+        for (const grayscale of [false, true]) {
+          const bare = { background, time, grayscale, objects: [], text: null, character: null };
+          expect(await world(render(bare, 64)), JSON.stringify(bare)).toBe(true);
+        }
+  });
+
+  it("reads no photo, noise or grey photo as the world's, nor the world's ground mostly painted over", async () => {
+    const rng = new Rng(5);
+    const noise = createImage(64, 64);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = Math.floor(rng.next() * 256);
+    // a smooth picture, as a photo's sky and walls: red across, green down
+    const photo = createImage(96, 64);
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 96; x++)
+        photo.data.set([(x * 255) / 95, (y * 255) / 63, 90 + ((x + y) % 32)], (y * 96 + x) * 3);
+    for (const img of [noise, photo, worldGray(noise), worldGray(photo)]) expect(await world(img)).toBe(false);
+    // the world's peach ground with a block in no colour of the world's: a tenth of it is a thing, two fifths no
+    // picture of the world's
+    const ground = render(
+      {
+        background: { kind: 'solid', color: 'peach' },
+        time: 'day',
+        grayscale: false,
+        objects: [],
+        text: null,
+        character: null,
+      },
+      64,
+    );
+    const painted = (share: number) => {
+      const img = { ...ground, data: Uint8Array.from(ground.data) };
+      const side = Math.round(Math.sqrt(share) * 64);
+      for (let y = 8; y < 8 + side; y++)
+        for (let x = 8; x < 8 + side; x++) img.data.set([90, 140, 60], (y * 64 + x) * 3);
+      return img;
+    };
+    expect(await world(ground)).toBe(true);
+    expect(await world(painted(0.1))).toBe(true);
+    expect(await world(painted(0.4))).toBe(false);
+  });
+
+  it('is named before an edit of a picture not of the world, and not before one of the world', async () => {
+    const ed = await MiniEditor.load();
+    const note = async (picture: RGBImage) =>
+      ed.checkPrompt('remove the star', { seen: await ed.shapesIn(picture) }).note ?? '';
+    const photo = createImage(640, 480);
+    for (let y = 0; y < 480; y++)
+      for (let x = 0; x < 640; x++) photo.data.set([(x * 255) / 639, (y * 255) / 479, 128], (y * 640 + x) * 3);
+    expect(await note(photo)).toContain(NOT_THE_WORLD_NOTE);
+    expect(NOT_THE_WORLD_NOTE).toMatch(
+      /^the picture does not look like kontext-mini's world .* may change anything or nothing/,
+    );
+    const s = streamSamples({ split: 'test', seed: 7, families: ['local'], count: 1 }).next().value!;
+    expect(await note(s.inputs[0]!)).not.toContain("kontext-mini's world");
+    expect(await note(worldGray(s.inputs[0]!))).not.toContain("kontext-mini's world");
   });
 });

@@ -249,7 +249,7 @@ describe('service API', () => {
     const mini = await startTestService({ model: `mini:${dir}` });
     try {
       await call(mini, 'POST', '/sessions', { name: 'bo' });
-      const img = await b64png(solid([200, 40, 40], 8, 6));
+      const img = await b64png(solid([185, 215, 240], 8, 6));
       const t1 = await finished(
         mini,
         (

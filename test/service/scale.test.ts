@@ -232,7 +232,7 @@ describe.skipIf(!redisBin)('kontext serve --redis --check-model: requests checke
 
   it("the workers' model checks prompts and image counts here; without it nothing is checked", async () => {
     const data = join(dir, 'data');
-    const img = await b64png(solid([1, 2, 3]));
+    const img = await b64png(solid([185, 215, 240]));
     const checked = await startService({ redis: redis.url, data, port: 0, checkModel: `mini:${model}` });
     const plain = await startService({ redis: redis.url, data, port: 0 });
     try {

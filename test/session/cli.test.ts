@@ -22,7 +22,7 @@ let logs: string[];
 beforeAll(async () => {
   root = await tempDir('kontext-session-cli-');
   data = join(root, 'data');
-  await writePng(createImage(8, 6, [30, 90, 200]), join(root, 'in.png'));
+  await writePng(createImage(8, 6, [185, 215, 240]), join(root, 'in.png'));
   await writeFile(join(root, 'not-an-image.png'), 'hello');
 });
 afterAll(async () => rm(root, { recursive: true, force: true }));
