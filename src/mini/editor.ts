@@ -25,10 +25,12 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { isWorldPicture, NOT_THE_WORLD_NOTE, shapesSeen } from './seen.ts';
+import { type CaptionParts, captionParts, inPartsNote } from '../world/caption-parts.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
   greyNote,
+  groundDrawn,
   isGray,
   isWorldGrayOf,
   snapGray,
@@ -109,6 +111,12 @@ export interface MiniEditOptions {
    * the model learnt one edit per instruction (src/world/outside.ts, splitEdits). false: the prompt as one.
    */
   oneByOne?: boolean;
+  /**
+   * a picture drawn from words (no image) whose prompt names shapes on a ground ("a large red circle at the top on a
+   * peach background") is drawn as that ground, then one add per shape, one after the other (default true, where the
+   * output step is on): world/caption-parts.ts. false: the prompt drawn in one pass.
+   */
+  inParts?: boolean;
   /**
    * with two images (content, then style exemplar), read the exemplar's style by the model's own loss and edit the
    * content with that style named in words (style-reference.ts), default true: the model draws a named style far
@@ -244,6 +252,8 @@ export class MiniEditor {
       unknownWordsNote(unknownWords, (w) => tok.closestWord(w)),
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
+      // a picture drawn from words in parts (drawnInParts): how
+      (o.images ?? 1) === 0 && this.pipe.model.config.sampling.preserve ? inPartsNote(captionParts(read)) : null,
       // a picture that is not the world's (a photo): the model knows nothing else
       picture && seen && !isWorldPicture(picture, seen) ? NOT_THE_WORLD_NOTE : null,
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
@@ -312,6 +322,10 @@ export class MiniEditor {
       if (each.join('\n') !== edits.join('\n')) return this.oneByOne(each, images[0]!, { ...o, seed });
     }
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
+    // a picture drawn from words that names shapes on a ground: the ground drawn, then each shape added, one after the
+    // other (world/caption-parts.ts) — the model draws a scene from words alone badly, a ground and an add well
+    const parts = images.length === 0 && o.inParts !== false && this.keeps(o) ? captionParts(read) : null;
+    if (parts) return this.drawnInParts(parts, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     // (the creature put in a new scene keeps nothing of the picture: the answer is the model's as it drew it)
     const preserve = o.preserve !== false && !newScene(read);
@@ -321,7 +335,7 @@ export class MiniEditor {
     // a shape named by its shape or colour alone, named by both as the input shows it ("the circle" → "the blue
     // circle": shapes-seen.ts asWorldNames)
     // (read for every edit of one picture the output step keeps: the shapes the edit leaves alone are kept whole)
-    const keeps = preserve && !!this.pipe.model.config.sampling.preserve;
+    const keeps = preserve && this.keeps(o);
     const seen =
       images.length === 1 && (keeps || namesOtherwise(phrased)) ? await shapesSeen(images[0]!, this.resize) : null;
     const asked = seen ? asWorldNames(phrased, seen) : phrased;
@@ -535,6 +549,54 @@ export class MiniEditor {
     if (!taken) return result;
     const [pixels, where] = [taken.image, maskImage(taken.mask, S, S)];
     return composite(await unfit(pixels, fitted, this.resize), result, await unfit(where, fitted, this.resize));
+  }
+
+  /** Does an edit with options `o` keep the input and lay what the model made (the output step)? */
+  private keeps(o: MiniEditOptions): boolean {
+    return o.preserve !== false && !!this.pipe.model.config.sampling.preserve;
+  }
+
+  /**
+   * A picture drawn from words in parts (edit's `inParts`): its ground (with what no add draws) from words at `seed`,
+   * then each shape added on the last answer at seed + 1, seed + 2, … (oneByOne), at the size asked.
+   */
+  private async drawnInParts(parts: CaptionParts, o: MiniEditOptions & { seed: number }): Promise<MiniEditResult> {
+    const S = this.resolution;
+    const per = this.pipe.progressTotal(o);
+    const report = o.onStep;
+    // the ground laid as the world draws it where the answer shows the background asked, else asked again (retries)
+    const look = (out: RGBImage): Snapped => {
+      const taken = parts.background && groundDrawn(out, parts.background, parts.time);
+      return { taken, shown: taken || !parts.background ? 1 : 0 };
+    };
+    const again = o.retries ?? this.pipe.model.config.sampling.retries ?? 0;
+    let total = per;
+    const run = {
+      numInferenceSteps: o.numInferenceSteps,
+      guidanceScale: o.guidanceScale,
+      candidates: o.candidates,
+      onStep:
+        report &&
+        ((step: number, n: number) => {
+          total = n;
+          report(step, n + parts.adds.length * per);
+        }),
+    };
+    const best = await this.sampleShowing({ prompt: parts.ground, images: [], seed: o.seed }, run, false, look, again);
+    const ground = best.taken ? composite(best.taken.image, best.out, maskImage(best.taken.mask, S, S)) : best.out;
+    const made = await this.oneByOne(parts.adds, ground, { ...o, seed: o.seed + 1 }, total);
+    const unknownWords = this.pipe.tokenizer.unknownWords(parts.ground);
+    const fit = { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S };
+    return {
+      ...made,
+      image: await unfit(made.image, fit, this.resize),
+      seed: o.seed,
+      unknownWords: [...new Set([...unknownWords, ...made.unknownWords])],
+      edits: [parts.ground, ...(made.edits ?? [])],
+      ...(best.shown < 1
+        ? { unshown: [parts.ground, ...(made.unshown ?? [])], tries: Math.max(1 + again, made.tries ?? 0) }
+        : {}),
+    };
   }
 
   /**

@@ -1,0 +1,115 @@
+// A caption read as the edits that draw it. The model draws a scene from words alone badly (none of the 60 test
+// captions at any seed: each shape comes out a blob, or in the wrong place) but draws a bare ground from words, and adds
+// a shape to a picture, well — so a caption that names shapes is drawn as its ground, then one add per shape:
+//
+//   "A large orange striped square at the top and a small green striped circle at the bottom left on a peach
+//    background"
+//     → "A peach background", "add a large orange striped square at the top",
+//       "add a small green striped circle at the bottom left"
+//
+// The inverse of world/tasks.ts caption for its shapes: "a"/"an", the shape's size, colour and style (the world's
+// add's words: shapes-seen.ts addedShape), its noun, its place. What no add draws — a word, the creature — stays in the
+// ground's words ("the word 'OWL' written in orange at the top on a peach background"), for the model to draw with it.
+// A shape said without a size is medium; one without a place is put where no other is (one alone in the centre,
+// several from the left).
+
+import type { TimeOfDay } from './palette.ts';
+import { backgroundAsked } from './phrases.ts';
+import { addedShape } from './shapes-seen.ts';
+import { type Background, REGIONS, type Region, regionPhrase } from './scene.ts';
+import { SHAPES } from './shapes.ts';
+
+/**
+ * A caption's ground (with whatever no add draws) and its shapes' adds, in the order it names them; the world's
+ * background the ground names (null for one it does not draw) and its light.
+ */
+export interface CaptionParts {
+  ground: string;
+  adds: string[];
+  background: Background | null;
+  time: TimeOfDay;
+}
+
+const PLACE = String.raw`(?:on|at|in)\s+the\s+(?:(?:top|bottom)(?:[\s-]+(?:left|right))?|left|right|cent(?:er|re)|middle)`;
+/** "a small red striped circle at the top": "a"/"an", one to three words, a shape's noun, its place where said */
+const SHAPE_PART = new RegExp(
+  String.raw`\ban?\s+((?:[\p{L}]+\s+){1,3}?)(${SHAPES.join('|')})\b(?:\s+(${PLACE}))?`,
+  'giu',
+);
+/** "… on a peach background", "…, on a background with a gradient from …", "on the white background": its ground, at its end */
+const GROUND = /(?:,\s*|\s+)on\s+((?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\p{L}+\s+){0,3}background\b.*)$/iu;
+/** ", at night" (or "at night") after the ground */
+const NIGHT = /,?\s+at\s+night$/i;
+/** How captions open ("A picture of …", "An image showing …"): no thing of the scene's */
+const OPENING = /^(?:(?:an?\s+)?(?:picture|image|photo|drawing|scene)\s+(?:of|showing|with)|showing|draw|generate)\s+/i;
+/** Where shapes said without a place go: where no other is, in this order (one alone: the centre). */
+const FREE_PLACES: readonly Region[] = ['left', 'right', 'center', 'top', 'bottom', ...REGIONS];
+
+/** The region a place phrase names ("at the bottom left", "in the centre", "at the top-left"): PLACE reads no other. */
+function regionOf(place: string): Region {
+  return place
+    .toLowerCase()
+    .replace(/centre|middle/, 'center')
+    .replace(/^(?:on|at|in)\s+the\s+/, '')
+    .replace(/[\s-]+/g, ' ')
+    .trim() as Region;
+}
+
+/**
+ * A caption (a prompt with no picture) read as its ground and one add per shape it names with a colour; null where it
+ * names no ground ("… on a … background") or no such shape: then it is drawn as one.
+ */
+export function captionParts(caption: string): CaptionParts | null {
+  let text = caption.trim().replace(/[.!]+$/, '');
+  const night = NIGHT.test(text);
+  text = text.replace(NIGHT, '');
+  const ground = GROUND.exec(text);
+  if (!ground) return null;
+  let things = text.slice(0, ground.index);
+  const shapes: { words: string; noun: string; region: Region | null }[] = [];
+  for (const m of things.matchAll(SHAPE_PART)) {
+    const words = m[1]!.trim().toLowerCase();
+    const region = m[3] ? regionOf(m[3]) : null;
+    // the world's add: a size (medium where none is said), a colour, at most one style
+    const sized = /\b(?:small|medium|large)\b/.test(words) ? words : `medium ${words}`;
+    if (!addedShape(`add a ${sized} ${m[2]}`)) continue;
+    shapes.push({ words: sized, noun: m[2]!.toLowerCase(), region });
+    things = things.replace(m[0], ' ');
+  }
+  if (shapes.length === 0) return null;
+  const taken = new Set(shapes.flatMap((s) => (s.region ? [s.region] : [])));
+  const unplaced = shapes.filter((s) => !s.region).length;
+  const free: readonly Region[] = unplaced === 1 ? ['center', ...FREE_PLACES] : FREE_PLACES;
+  const adds = shapes.map((s) => {
+    const region = s.region ?? free.find((r) => !taken.has(r)) ?? 'center';
+    taken.add(region);
+    return `add a ${s.words} ${s.noun} ${regionPhrase(region)}`;
+  });
+  // what is left of the things (a word, the creature), without the commas and "and"s the shapes left behind
+  const rest = things
+    .replace(OPENING, '')
+    .replace(/(?:\s*(?:,|\band\b)\s*)+$/i, '')
+    .replace(/^(?:\s*(?:,|\band\b)\s*)+/i, '')
+    .replace(/\s*,\s*(?:(?:,|\band\b)\s*)+/gi, ', ')
+    .replace(/\s+and\s+(?:(?:,|\band\b)\s*)+/gi, ' and ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const bg = ground[1]!.trim();
+  const drawn = rest ? `${rest} on ${bg}` : bg;
+  return {
+    ground: `${drawn[0]!.toUpperCase()}${drawn.slice(1)}${night ? ', at night' : ''}`,
+    adds,
+    background: backgroundAsked(bg),
+    time: night ? 'night' : 'day',
+  };
+}
+
+/** What a user is told before a picture is drawn from words in parts (null for none: drawn in one pass). */
+export function inPartsNote(parts: CaptionParts | null): string | null {
+  if (!parts) return null;
+  const quoted = [parts.ground, ...parts.adds].map((e) => `"${e}"`).join(', ');
+  return (
+    'kontext-mini draws a scene from words alone poorly and a ground and an added shape well, so this is drawn as ' +
+    `its ground, then each shape added, one after the other: ${quoted}`
+  );
+}

@@ -1,0 +1,91 @@
+// A caption read as the edits that draw it (src/world/caption-parts.ts): every caption of the world's gives its ground
+// and one add per shape, each the shape the scene holds in its region; what no add draws stays in the ground's words;
+// a user's caption without sizes or places gets the world's medium and free places; no ground or no shape: none.
+import { describe, expect, it } from 'vitest';
+import { captionParts, inPartsNote } from '../../src/world/caption-parts.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { regionOf, regionPhrase } from '../../src/world/scene.ts';
+import { addedShape } from '../../src/world/shapes-seen.ts';
+
+describe('captionParts', () => {
+  it("reads every caption of the world as its ground and one add per shape, each the scene's, in its region", () => {
+    let n = 0;
+    const kinds = new Set<string>();
+    for (const s of streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 120 })) {
+      const parts = captionParts(s.instruction)!;
+      expect(parts, s.instruction).not.toBeNull();
+      const { objects, background, time, text, character } = s.after;
+      expect(parts.adds.length, s.instruction).toBe(objects.length);
+      for (const [i, o] of objects.entries()) {
+        expect(addedShape(parts.adds[i]!), parts.adds[i]).toEqual({
+          shape: o.shape,
+          color: o.color,
+          size: o.size,
+          style: o.style,
+        });
+        expect(parts.adds[i]!.endsWith(` ${regionPhrase(regionOf(o.x, o.y))}`), parts.adds[i]).toBe(true);
+      }
+      expect(parts.background).toEqual(background);
+      expect(parts.time).toBe(time);
+      expect(parts.ground.endsWith(', at night')).toBe(time === 'night');
+      // the word and the creature stay for the model to draw with the ground; no shape does
+      if (text)
+        expect(parts.ground.toLowerCase()).toContain(`the word '${text.word.toLowerCase()}' written in ${text.color}`);
+      if (character) expect(parts.ground).toMatch(/ creature with .*, drawn (small|large), /);
+      for (const o of objects) expect(parts.ground).not.toMatch(new RegExp(`\\b${o.shape}\\b`));
+      if (!text && !character)
+        expect(parts.ground).toMatch(
+          /^(An? .* background|A background with a gradient from .* at the bottom)(, at night)?$/,
+        );
+      kinds.add([text ? 'word' : '', character ? 'creature' : '', `${objects.length}`].join(' '));
+      n++;
+    }
+    expect(n).toBe(120);
+    expect(kinds.size).toBeGreaterThan(6);
+  });
+
+  it("gives shapes said without a size or place the world's medium and free places", () => {
+    expect(captionParts('a red circle and a blue square on a white background')).toEqual({
+      ground: 'A white background',
+      adds: ['add a medium red circle on the left', 'add a medium blue square on the right'],
+      background: { kind: 'solid', color: 'white' },
+      time: 'day',
+    });
+    expect(captionParts('A small green star on a mint green background.')?.adds).toEqual([
+      'add a small green star in the center',
+    ]);
+    expect(captionParts('a large red star on the white background')?.adds).toEqual([
+      'add a large red star in the center',
+    ]);
+    // places as people say them
+    expect(
+      captionParts('a red circle in the middle and a blue square at the top-left on a white background')?.adds,
+    ).toEqual(['add a medium red circle in the center', 'add a medium blue square at the top left']);
+    // a place said is kept, and no other shape is put there
+    expect(captionParts('a red circle on the left and a blue square on a sky blue background, at night')).toEqual({
+      ground: 'A sky blue background, at night',
+      adds: ['add a medium red circle on the left', 'add a medium blue square in the center'],
+      background: { kind: 'solid', color: 'sky' },
+      time: 'night',
+    });
+  });
+
+  it('reads no caption without a ground or a shape of the world with its colour (drawn as one)', () => {
+    for (const c of [
+      'a red circle',
+      'a peach background',
+      "the word 'CAT' written in red on a peach background",
+      'a circle on a peach background',
+      'a red hexagon on a peach background',
+    ])
+      expect(captionParts(c), c).toBeNull();
+  });
+
+  it('is told before the picture is drawn so, every part quoted; nothing for a caption drawn in one pass', () => {
+    expect(inPartsNote(captionParts('a red circle on the left on a white background'))).toBe(
+      'kontext-mini draws a scene from words alone poorly and a ground and an added shape well, so this is drawn as ' +
+        'its ground, then each shape added, one after the other: "A white background", "add a medium red circle on the left"',
+    );
+    expect(inPartsNote(captionParts('a red circle'))).toBeNull();
+  });
+});
