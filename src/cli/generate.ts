@@ -23,6 +23,9 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
   --candidates N  sample N images (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
+  --one-pass      draw the prompt in one pass; by default a prompt that names shapes on a ground ("a red circle at
+                  the top on a peach background") is drawn as its ground, then each shape added, one after the other
+                  (the model draws a scene from words alone badly, a ground and an added shape well; a note says so)
   --json          print one JSON line (out, size, seed, timings)
   --quiet         no progress line`;
 
@@ -38,6 +41,7 @@ const command: Command = {
       seed: { type: 'string' },
       width: { type: 'string' },
       height: { type: 'string' },
+      'one-pass': { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
     });
@@ -61,6 +65,7 @@ const command: Command = {
       candidates: intArg('--candidates', v.candidates, 1, MAX_CANDIDATES),
       width: intArg('--width', v.width, MIN_SIDE, MAX_SIDE),
       height: intArg('--height', v.height, MIN_SIDE, MAX_SIDE),
+      inParts: v['one-pass'] ? false : undefined,
       json: v.json,
       quiet: v.quiet,
     });

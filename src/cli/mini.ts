@@ -42,6 +42,8 @@ export interface MiniCliOptions {
   preserve?: boolean;
   /** false: a style reference's images both to the transformer (MiniEditOptions.readStyle) */
   readStyle?: boolean;
+  /** false: a picture from words drawn in one pass, not as its ground then each shape added (MiniEditOptions.inParts) */
+  inParts?: boolean;
 }
 
 function checkModelFolder(dir: string, given: boolean): void {
@@ -82,7 +84,12 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
   const loadSeconds = (performance.now() - t0) / 1000;
   // one picture to edit: the shapes it shows, so that a shape named that is not there is said
   const seen = images.length === 1 ? await editor.shapesIn(images[0]!) : undefined;
-  const check = editor.checkPrompt(o.prompt, { images: images.length, readStyle: o.readStyle, seen });
+  const check = editor.checkPrompt(o.prompt, {
+    images: images.length,
+    readStyle: o.readStyle,
+    seen,
+    inParts: o.inParts,
+  });
   const transparent = await transparentInputs(o.images);
   if (!o.quiet && !o.json) {
     printPromptNote(check);
@@ -101,6 +108,7 @@ export async function runMini(o: MiniCliOptions): Promise<number> {
     height: o.height,
     preserve: o.preserve,
     readStyle: o.readStyle,
+    inParts: o.inParts,
     onStep: bar.onStep,
   });
   bar.done();

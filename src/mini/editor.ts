@@ -209,11 +209,19 @@ export class MiniEditor {
    * src/world/outside.ts. `images`: how many the edit gets (default 1); with two (and the style read, as `edit` does
    * by default) only the words of edits asked after the style are read (editsAfterStyle) — so only theirs can be
    * unknown or typos — and the note says what is made. `color`: the picture's colour is known (edit's `color`), so a
-   * grey picture is edited in colour and not noted.
+   * grey picture is edited in colour and not noted. `inParts`: as edit's (with no image, how a picture from words is
+   * drawn, and said).
    */
   checkPrompt(
     prompt: string,
-    o: { images?: number; readStyle?: boolean; previous?: string; seen?: readonly SeenShape[]; color?: boolean } = {},
+    o: {
+      images?: number;
+      readStyle?: boolean;
+      previous?: string;
+      seen?: readonly SeenShape[];
+      color?: boolean;
+      inParts?: boolean;
+    } = {},
   ): PromptCheck {
     const tok = this.pipe.tokenizer;
     const typed = tok.asRead(prompt);
@@ -253,7 +261,9 @@ export class MiniEditor {
       // each clause after a style is one edit: its colour notes only
       ...(styled ? clauses.flatMap(outsideWorldNotes) : outsideWorldNotes(read)),
       // a picture drawn from words in parts (drawnInParts): how
-      (o.images ?? 1) === 0 && this.pipe.model.config.sampling.preserve ? inPartsNote(captionParts(read)) : null,
+      (o.images ?? 1) === 0 && o.inParts !== false && this.pipe.model.config.sampling.preserve
+        ? inPartsNote(captionParts(read))
+        : null,
       // a picture that is not the world's (a photo): the model knows nothing else
       picture && seen && !isWorldPicture(picture, seen) ? NOT_THE_WORLD_NOTE : null,
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or

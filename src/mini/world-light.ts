@@ -173,19 +173,25 @@ const GROUND = 4;
  * is none of the world's, or grey (the world's grey of a background is not the background).
  */
 export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
-  const { width: W, height: H, data } = picture;
   if (isGray(picture)) return null;
   // the background read once: its time lights the new one, its drawing tells the ground
   const { read, ground } = readGround(picture);
-  if (!read) return null;
-  const time = read.time;
+  return read ? onGround(picture, ground, GROUND, asked, read.time) : null;
+}
+
+/**
+ * The background `asked` in the light `time`, as the world draws it, on the pixels of `img` within `within` (0–255,
+ * every channel) of their row's ground `ground` (r, g, b per row): each given its row's colour in it.
+ */
+function onGround(img: RGBImage, ground: Uint8Array, within: number, asked: Background, time: TimeOfDay): Taken {
+  const { width: W, height: H, data } = img;
   const image = { width: W, height: H, data: new Uint8Array(W * H * 3) };
   const mask = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     const to = lit(backgroundRow(asked, y, H), { time, grayscale: false });
     for (let x = 0; x < W; x++) {
       const p = y * W + x;
-      if ([0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > GROUND)) continue;
+      if ([0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - ground[y * 3 + c]!) > within)) continue;
       image.data.set(to, p * 3);
       mask[p] = 1;
     }
@@ -204,22 +210,10 @@ export function groundLaid(picture: RGBImage, asked: Background): Taken | null {
  * solid night ground drawn as a gradient): the editor asks the model again.
  */
 export function groundDrawn(out: RGBImage, asked: Background, time: TimeOfDay): Taken | null {
-  const { width: W, height: H, data } = out;
   const rows = rowGrounds(out);
   const read = backgroundOf(rows);
   if (!read || !sameBackground(read.background, asked) || read.time !== time) return null;
-  const image = { width: W, height: H, data: new Uint8Array(W * H * 3) };
-  const mask = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const to = lit(backgroundRow(asked, y, H), { time, grayscale: false });
-    for (let x = 0; x < W; x++) {
-      const p = y * W + x;
-      if ([0, 1, 2].some((c) => Math.abs(data[p * 3 + c]! - rows[y * 3 + c]!) > DRAWN)) continue;
-      image.data.set(to, p * 3);
-      mask[p] = 1;
-    }
-  }
-  return { image, mask };
+  return onGround(out, rows, DRAWN, asked, time);
 }
 
 /**

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { NOT_THE_WORLD_NOTE } from '../../src/mini/seen.ts';
+import { captionParts, inPartsNote } from '../../src/world/caption-parts.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { type Sample, streamSamples } from '../../src/world/dataset.ts';
@@ -290,6 +291,22 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     ).toBe(0);
     expect(logs.at(-1)).toMatch(/wrote .*gen.png \(40x40, seed \d+/);
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('draws a caption of shapes on a ground in parts, said before it runs; --one-pass draws it at once', async () => {
+    const out = join(root, 'parts.png');
+    const prompt = 'a red circle on the left on a white background';
+    // (the embedded model: the tiny one keeps no input, and draws every picture in one pass)
+    const run = (...more: string[]) => cli('generate', prompt, '--out', out, '--force', ...more);
+    expect(await run('--seed', '3')).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([`note: ${inPartsNote(captionParts(prompt))}`]);
+    expect(logs.at(-1)).toMatch(/wrote .*parts.png \(64x64, 2 edits one after the other, seed 3/);
+    expect(await run('--seed', '3', '--json')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).edits).toEqual(['A white background', 'add a medium red circle on the left']);
+    expect(await run('--seed', '3', '--json', '--one-pass')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).edits).toEqual([prompt]);
+    expect(await run('--seed', '3', '--one-pass')).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([]);
   });
 
   it('--candidates N answers with the best of seeds S … S+N−1: the same as one of them run alone', async () => {
