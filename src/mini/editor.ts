@@ -113,8 +113,9 @@ export interface MiniEditOptions {
   oneByOne?: boolean;
   /**
    * a picture drawn from words (no image) whose prompt names shapes on a ground ("a large red circle at the top on a
-   * peach background") is drawn as that ground, then one add per shape, one after the other (default true, where the
-   * output step is on): world/caption-parts.ts. false: the prompt drawn in one pass.
+   * peach background") is drawn as that ground by day, then one add per shape, then the night where it asks it, one
+   * after the other (default true, where the output step is on): world/caption-parts.ts. false: the prompt drawn in
+   * one pass.
    */
   inParts?: boolean;
   /**
@@ -567,8 +568,9 @@ export class MiniEditor {
   }
 
   /**
-   * A picture drawn from words in parts (edit's `inParts`): its ground (with what no add draws) from words at `seed`,
-   * then each shape added on the last answer at seed + 1, seed + 2, … (oneByOne), at the size asked.
+   * A picture drawn from words in parts (edit's `inParts`): its ground by day (with what no add draws) from words at
+   * `seed`, then its edits — each shape added, the night — on the last answer at seed + 1, seed + 2, … (oneByOne), at
+   * the size asked.
    */
   private async drawnInParts(parts: CaptionParts, o: MiniEditOptions & { seed: number }): Promise<MiniEditResult> {
     const S = this.resolution;
@@ -576,7 +578,7 @@ export class MiniEditor {
     const report = o.onStep;
     // the ground laid as the world draws it where the answer shows the background asked, else asked again (retries)
     const look = (out: RGBImage): Snapped => {
-      const taken = parts.background && groundDrawn(out, parts.background, parts.time);
+      const taken = parts.background && groundDrawn(out, parts.background, 'day');
       return { taken, shown: taken || !parts.background ? 1 : 0 };
     };
     const again = o.retries ?? this.pipe.model.config.sampling.retries ?? 0;
@@ -589,12 +591,12 @@ export class MiniEditor {
         report &&
         ((step: number, n: number) => {
           total = n;
-          report(step, n + parts.adds.length * per);
+          report(step, n + parts.edits.length * per);
         }),
     };
     const best = await this.sampleShowing({ prompt: parts.ground, images: [], seed: o.seed }, run, false, look, again);
     const ground = best.taken ? composite(best.taken.image, best.out, maskImage(best.taken.mask, S, S)) : best.out;
-    const made = await this.oneByOne(parts.adds, ground, { ...o, seed: o.seed + 1 }, total);
+    const made = await this.oneByOne(parts.edits, ground, { ...o, seed: o.seed + 1 }, total);
     const unknownWords = this.pipe.tokenizer.unknownWords(parts.ground);
     const fit = { box: { x: 0, y: 0, width: S, height: S }, width: o.width ?? S, height: o.height ?? S };
     return {

@@ -71,7 +71,7 @@ describe('the editor draws a picture from words in parts', () => {
     for (const s of captions) {
       const parts = captionParts(s.instruction)!;
       const r = await ed.generate({ prompt: s.instruction, seed: 0 });
-      expect(r.edits).toEqual([parts.ground, ...parts.adds]);
+      expect(r.edits).toEqual([parts.ground, ...parts.edits]);
       const one = await ed.generate({ prompt: s.instruction, seed: 0, inParts: false });
       expect(one.edits).toBeUndefined();
       inParts += +judge(s.edit, null, s.after, r.image).success;

@@ -15,28 +15,27 @@ describe('captionParts', () => {
       const parts = captionParts(s.instruction)!;
       expect(parts, s.instruction).not.toBeNull();
       const { objects, background, time, text, character } = s.after;
-      expect(parts.adds.length, s.instruction).toBe(objects.length);
+      // one add per shape, then the night where the scene is at night; the ground by day
+      expect(parts.edits.length, s.instruction).toBe(objects.length + (time === 'night' ? 1 : 0));
+      expect(parts.edits.at(-1) === 'make it night').toBe(time === 'night');
       for (const [i, o] of objects.entries()) {
-        expect(addedShape(parts.adds[i]!), parts.adds[i]).toEqual({
+        expect(addedShape(parts.edits[i]!), parts.edits[i]).toEqual({
           shape: o.shape,
           color: o.color,
           size: o.size,
           style: o.style,
         });
-        expect(parts.adds[i]!.endsWith(` ${regionPhrase(regionOf(o.x, o.y))}`), parts.adds[i]).toBe(true);
+        expect(parts.edits[i]!.endsWith(` ${regionPhrase(regionOf(o.x, o.y))}`), parts.edits[i]).toBe(true);
       }
       expect(parts.background).toEqual(background);
-      expect(parts.time).toBe(time);
-      expect(parts.ground.endsWith(', at night')).toBe(time === 'night');
+      expect(parts.ground).not.toMatch(/night/);
       // the word and the creature stay for the model to draw with the ground; no shape does
       if (text)
         expect(parts.ground.toLowerCase()).toContain(`the word '${text.word.toLowerCase()}' written in ${text.color}`);
       if (character) expect(parts.ground).toMatch(/ creature with .*, drawn (small|large), /);
       for (const o of objects) expect(parts.ground).not.toMatch(new RegExp(`\\b${o.shape}\\b`));
       if (!text && !character)
-        expect(parts.ground).toMatch(
-          /^(An? .* background|A background with a gradient from .* at the bottom)(, at night)?$/,
-        );
+        expect(parts.ground).toMatch(/^(An? .* background|A background with a gradient from .* at the bottom)$/);
       kinds.add([text ? 'word' : '', character ? 'creature' : '', `${objects.length}`].join(' '));
       n++;
     }
@@ -47,26 +46,24 @@ describe('captionParts', () => {
   it("gives shapes said without a size or place the world's medium and free places", () => {
     expect(captionParts('a red circle and a blue square on a white background')).toEqual({
       ground: 'A white background',
-      adds: ['add a medium red circle on the left', 'add a medium blue square on the right'],
       background: { kind: 'solid', color: 'white' },
-      time: 'day',
+      edits: ['add a medium red circle on the left', 'add a medium blue square on the right'],
     });
-    expect(captionParts('A small green star on a mint green background.')?.adds).toEqual([
+    expect(captionParts('A small green star on a mint green background.')?.edits).toEqual([
       'add a small green star in the center',
     ]);
-    expect(captionParts('a large red star on the white background')?.adds).toEqual([
+    expect(captionParts('a large red star on the white background')?.edits).toEqual([
       'add a large red star in the center',
     ]);
     // places as people say them
     expect(
-      captionParts('a red circle in the middle and a blue square at the top-left on a white background')?.adds,
+      captionParts('a red circle in the middle and a blue square at the top-left on a white background')?.edits,
     ).toEqual(['add a medium red circle in the center', 'add a medium blue square at the top left']);
     // a place said is kept, and no other shape is put there
     expect(captionParts('a red circle on the left and a blue square on a sky blue background, at night')).toEqual({
-      ground: 'A sky blue background, at night',
-      adds: ['add a medium red circle on the left', 'add a medium blue square in the center'],
+      ground: 'A sky blue background',
       background: { kind: 'solid', color: 'sky' },
-      time: 'night',
+      edits: ['add a medium red circle on the left', 'add a medium blue square in the center', 'make it night'],
     });
   });
 
