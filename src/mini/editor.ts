@@ -333,8 +333,9 @@ export class MiniEditor {
       if (each.join('\n') !== edits.join('\n')) return this.oneByOne(each, images[0]!, { ...o, seed });
     }
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
-    // a picture drawn from words that names shapes on a ground: the ground drawn, then each shape added, one after the
-    // other (world/caption-parts.ts) — the model draws a scene from words alone badly, a ground and an add well
+    // a picture drawn from words that names shapes on a ground: the ground drawn by day, then each shape added, then
+    // the night, one after the other (world/caption-parts.ts) — the model draws a scene from words alone badly, a
+    // ground, an add and the night well
     const parts = images.length === 0 && o.inParts !== false && this.keeps(o) ? captionParts(read) : null;
     if (parts) return this.drawnInParts(parts, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
