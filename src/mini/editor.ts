@@ -25,7 +25,9 @@ import {
   whichNote,
 } from '../world/shapes-seen.ts';
 import { isWorldPicture, NOT_THE_WORLD_NOTE, shapesSeen } from './seen.ts';
-import { type CaptionParts, captionParts, inPartsNote } from '../world/caption-parts.ts';
+import { type CaptionParts, captionParts, inPartsNote, sceneNote, sceneParts } from '../world/caption-parts.ts';
+import { creatureSprite } from './moved.ts';
+import { creatureSize } from './resized.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
@@ -265,6 +267,10 @@ export class MiniEditor {
       (o.images ?? 1) === 0 && o.inParts !== false && this.pipe.model.config.sampling.preserve
         ? inPartsNote(captionParts(read))
         : null,
+      // the picture's creature put in a new scene as edits of the picture (sceneEdits): which
+      picture && seen && o.inParts !== false && this.pipe.model.config.sampling.preserve && newScene(read)
+        ? sceneNote(sceneParts(read, seen, creatureSizeIn(picture, seen)))
+        : null,
       // a picture that is not the world's (a photo): the model knows nothing else
       picture && seen && !isWorldPicture(picture, seen) ? NOT_THE_WORLD_NOTE : null,
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
@@ -327,6 +333,12 @@ export class MiniEditor {
     const S = this.resolution;
     const edits = one ? [o.prompt] : splitEdits(read);
     // "all the shapes" as the shapes the input shows, one edit each (shapes-seen.ts)
+    // the picture's creature put in a new scene: the picture's shapes removed, its background changed, the creature
+    // moved, the shapes named added, one after the other (world/caption-parts.ts sceneParts)
+    if (images.length === 1 && o.inParts !== false && this.keeps(o) && newScene(read)) {
+      const scene = await this.sceneEdits(read, images[0]!);
+      if (scene) return this.oneByOne(scene, images[0]!, { ...o, seed });
+    }
     if (!one && edits.some(namesEveryShape)) {
       const seen = await shapesSeen(images[0]!, this.resize);
       const each = edits.flatMap((c) => eachShapeSeen(c, seen) ?? [c]);
@@ -569,6 +581,16 @@ export class MiniEditor {
   }
 
   /**
+   * The edits that put the creature of `image` in the new scene `prompt` asks (sceneParts), from the shapes the picture
+   * shows and the creature's size there; null where the words do not give them.
+   */
+  private async sceneEdits(prompt: string, image: RGBImage): Promise<string[] | null> {
+    const seen = await shapesSeen(image, this.resize);
+    const picture = (await fitSquare(image, this.resolution, this.resize)).image;
+    return sceneParts(prompt, seen, creatureSizeIn(picture, seen));
+  }
+
+  /**
    * A picture drawn from words in parts (edit's `inParts`): its ground by day (with what no add draws) from words at
    * `seed`, then its edits — each shape added, the night — on the last answer at seed + 1, seed + 2, … (oneByOne), at
    * the size asked.
@@ -700,4 +722,10 @@ export class MiniEditor {
   generate(o: Omit<MiniEditOptions, 'image'>): Promise<MiniEditResult> {
     return this.edit({ ...o, image: [] });
   }
+}
+
+/** The size of the creature a picture of the world shows off its shapes `seen` (moved.ts creatureSprite), or null. */
+function creatureSizeIn(picture: RGBImage, seen: readonly SeenShape[]) {
+  const sprite = creatureSprite(picture, seen);
+  return sprite && creatureSize(sprite, picture.width, picture.height);
 }

@@ -141,8 +141,7 @@ export function snapCreatureResized(
 ) {
   const { width: W, height: H } = picture;
   const [x0, y0, x1, y1] = maskBox(sprite, W, H) ?? [0, 0, 0, 0];
-  const side = Math.max(x1 - x0, y1 - y0) + 1;
-  const from = side < ((CHARACTER_SIZES.small + CHARACTER_SIZES.large) / 2) * W * CREATURE_FILLS ? 'small' : 'large';
+  const from = creatureSize(sprite, W, H);
   const thing = {
     ink: sprite,
     body: sprite,
@@ -154,6 +153,16 @@ export function snapCreatureResized(
 }
 /** About how much of its box's width a creature's sprite spans (16–19 of 19.2 pixels, 22–26 of 26.9). */
 const CREATURE_FILLS = 0.9;
+
+/**
+ * The size of the creature whose pixels `sprite` marks (W × H), read from its box: the world draws a small one in a
+ * box 0.3 of the side wide and a large one 0.42 (CHARACTER_SIZES), its sprite about CREATURE_FILLS of that.
+ */
+export function creatureSize(sprite: Uint8Array, W: number, H: number): keyof typeof CHARACTER_SIZES {
+  const [x0, y0, x1, y1] = maskBox(sprite, W, H) ?? [0, 0, 0, 0];
+  const side = Math.max(x1 - x0, y1 - y0) + 1;
+  return side < ((CHARACTER_SIZES.small + CHARACTER_SIZES.large) / 2) * W * CREATURE_FILLS ? 'small' : 'large';
+}
 
 /**
  * A thing of the picture scaled by `scale` about its centre, taken from the picture at the offset of its centre (at

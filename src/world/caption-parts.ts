@@ -17,8 +17,9 @@
 // A shape said without a size is medium; one without a place is put where no other is (one alone in the centre,
 // several from the left).
 
-import { backgroundAsked } from './phrases.ts';
-import { addedShape } from './shapes-seen.ts';
+import type { CharacterSize } from './characters.ts';
+import { backgroundAsked, backgroundPhrase } from './phrases.ts';
+import { addedShape, newScene } from './shapes-seen.ts';
 import { type Background, REGIONS, type Region, regionPhrase } from './scene.ts';
 import { SHAPES } from './shapes.ts';
 
@@ -61,6 +62,34 @@ function regionOf(place: string): Region {
 }
 
 /**
+ * The adds that draw the shapes `text` names with a colour ("a small red striped circle at the top", "a blue square"),
+ * in its order — a size said nowhere medium, a place said nowhere one no other shape has (one alone: the centre) —
+ * and the text without them.
+ */
+function addsNamed(text: string): { adds: string[]; rest: string } {
+  let rest = text;
+  const shapes: { words: string; noun: string; region: Region | null }[] = [];
+  for (const m of text.matchAll(SHAPE_PART)) {
+    const words = m[1]!.trim().toLowerCase();
+    const region = m[3] ? regionOf(m[3]) : null;
+    // the world's add: a size (medium where none is said), a colour, at most one style
+    const sized = /\b(?:small|medium|large)\b/.test(words) ? words : `medium ${words}`;
+    if (!addedShape(`add a ${sized} ${m[2]}`)) continue;
+    shapes.push({ words: sized, noun: m[2]!.toLowerCase(), region });
+    rest = rest.replace(m[0], ' ');
+  }
+  const taken = new Set(shapes.flatMap((s) => (s.region ? [s.region] : [])));
+  const unplaced = shapes.filter((s) => !s.region).length;
+  const free: readonly Region[] = unplaced === 1 ? ['center', ...FREE_PLACES] : FREE_PLACES;
+  const adds = shapes.map((s) => {
+    const region = s.region ?? free.find((r) => !taken.has(r)) ?? 'center';
+    taken.add(region);
+    return `add a ${s.words} ${s.noun} ${regionPhrase(region)}`;
+  });
+  return { adds, rest };
+}
+
+/**
  * A caption (a prompt with no picture) read as its ground and one add per shape it names with a colour; null where it
  * names no ground ("… on a … background") or no such shape: then it is drawn as one.
  */
@@ -70,26 +99,8 @@ export function captionParts(caption: string): CaptionParts | null {
   text = text.replace(NIGHT, '');
   const ground = GROUND.exec(text);
   if (!ground) return null;
-  let things = text.slice(0, ground.index);
-  const shapes: { words: string; noun: string; region: Region | null }[] = [];
-  for (const m of things.matchAll(SHAPE_PART)) {
-    const words = m[1]!.trim().toLowerCase();
-    const region = m[3] ? regionOf(m[3]) : null;
-    // the world's add: a size (medium where none is said), a colour, at most one style
-    const sized = /\b(?:small|medium|large)\b/.test(words) ? words : `medium ${words}`;
-    if (!addedShape(`add a ${sized} ${m[2]}`)) continue;
-    shapes.push({ words: sized, noun: m[2]!.toLowerCase(), region });
-    things = things.replace(m[0], ' ');
-  }
-  if (shapes.length === 0) return null;
-  const taken = new Set(shapes.flatMap((s) => (s.region ? [s.region] : [])));
-  const unplaced = shapes.filter((s) => !s.region).length;
-  const free: readonly Region[] = unplaced === 1 ? ['center', ...FREE_PLACES] : FREE_PLACES;
-  const adds = shapes.map((s) => {
-    const region = s.region ?? free.find((r) => !taken.has(r)) ?? 'center';
-    taken.add(region);
-    return `add a ${s.words} ${s.noun} ${regionPhrase(region)}`;
-  });
+  const { adds, rest: things } = addsNamed(text.slice(0, ground.index));
+  if (adds.length === 0) return null;
   // what is left of the things (a word, the creature), without the commas and "and"s the shapes left behind
   const rest = things
     .replace(OPENING, '')
@@ -115,5 +126,44 @@ export function inPartsNote(parts: CaptionParts | null): string | null {
   return (
     'kontext-mini draws a scene from words alone poorly and a ground and an added shape well, so this is drawn as ' +
     `its ground, then each shape added, one after the other: ${quoted}`
+  );
+}
+
+/**
+ * The picture's creature put in a new scene (the world's character.scene: "show this character, small, on the right on
+ * a sand background with a large purple striped circle on the left"; shapes-seen.ts newScene) read as the edits that
+ * draw it from the picture: the shapes it shows (`seen`) removed, its background made the one named, the creature moved
+ * to the place named first (and made the size named, where that is not its `size`), the shapes named added. The model
+ * draws such a scene in one pass badly (0 of 26 test rows: its creature comes out a smear) and each of these edits
+ * well. Null for no new scene, or one whose background, place or shapes the words do not give.
+ */
+export function sceneParts(
+  instruction: string,
+  seen: readonly { color: string; shape: string }[],
+  size: CharacterSize | null,
+): string[] | null {
+  const text = instruction.trim().replace(/[.!]+$/, '');
+  const background = backgroundAsked(text);
+  if (!newScene(text) || !background) return null;
+  const { adds, rest } = addsNamed(text);
+  const place = new RegExp(PLACE, 'i').exec(rest);
+  if (adds.length === 0 || !place) return null;
+  const region = regionOf(place[0]);
+  const asked = /\b(small|large)\b/i.exec(rest)?.[1]?.toLowerCase() as CharacterSize | undefined;
+  const to = region === 'center' ? 'to the center' : `to the ${region}`;
+  return [
+    ...seen.map((s) => `remove the ${s.color} ${s.shape}`),
+    `make the background ${backgroundPhrase(background)}`,
+    `move the creature ${to}${asked && asked !== size ? ` and make it ${asked}` : ''}`,
+    ...adds,
+  ];
+}
+
+/** What a user is told before a creature's new scene is made as edits of the picture (null for none: one pass). */
+export function sceneNote(edits: readonly string[] | null): string | null {
+  if (!edits) return null;
+  return (
+    'kontext-mini draws its creature into a new scene in one pass poorly and each of these edits well, so this is ' +
+    `made as edits of the picture, one after the other: ${edits.map((e) => `"${e}"`).join(', ')}`
   );
 }

@@ -8,7 +8,7 @@ import { MiniEditor } from '../../src/mini/editor.ts';
 import { composite, maskImage } from '../../src/mini/preserve.ts';
 import { groundDrawn } from '../../src/mini/world-light.ts';
 import { Rng } from '../../src/engine/random.ts';
-import { captionParts, inPartsNote } from '../../src/world/caption-parts.ts';
+import { captionParts, inPartsNote, sceneNote, sceneParts } from '../../src/world/caption-parts.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 import type { Background, Scene } from '../../src/world/scene.ts';
@@ -113,5 +113,31 @@ describe('the editor draws a picture from words in parts', () => {
     expect(seeds).toEqual([5, 6, 7]);
     expect(sky.unshown?.[0]).toBe('A peach background');
     expect(sky.tries).toBe(3);
+  });
+
+  it("puts the picture's creature in a new scene as edits of the picture, judged right where the one pass is not", async () => {
+    const ed = await MiniEditor.load();
+    const scenes = [...streamSamples({ split: 'test', seed: 3, families: ['character'], count: 60 })]
+      .filter((s) => s.task === 'character.scene')
+      .slice(0, 3);
+    let [inParts, onePass] = [0, 0];
+    for (const s of scenes) {
+      const picture = s.inputs[0]!;
+      const r = await ed.edit({ prompt: s.instruction, image: picture, seed: 0 });
+      // the edits as read from the picture: its shapes (left to right), its creature's size
+      const edits = sceneParts(s.instruction, s.before!.objects, s.before!.character!.size)!;
+      expect([...r.edits!].sort()).toEqual([...edits].sort());
+      // and said before it runs, as made; not with the one pass
+      const seen = await ed.shapesIn(picture);
+      expect(ed.checkPrompt(s.instruction, { seen }).note).toContain(sceneNote(r.edits!)!);
+      expect(ed.checkPrompt(s.instruction, { seen, inParts: false }).note ?? '').not.toContain('edits of the picture');
+      const one = await ed.edit({ prompt: s.instruction, image: picture, seed: 0, inParts: false });
+      expect(one.edits).toBeUndefined();
+      inParts += +judge(s.edit, s.before, s.after, r.image).success;
+      onePass += +judge(s.edit, s.before, s.after, one.image).success;
+    }
+    expect(scenes.length).toBe(3);
+    expect(inParts).toBeGreaterThanOrEqual(2);
+    expect(onePass).toBe(0);
   });
 });

@@ -206,7 +206,7 @@ describe('the editor', () => {
     expect(made).toBeGreaterThanOrEqual(4);
   });
 
-  it('keeps nothing of the picture for the creature put in a new scene on a background: the answer as the model drew it', async () => {
+  it('keeps nothing of the picture for the creature put in a new scene in one pass: the answer as the model drew it', async () => {
     const ed = await MiniEditor.load();
     // pictures with a word and shapes (none of them in the new scene)
     const scenes = [...streamSamples({ split: 'test', seed: 5, families: ['character'], count: 300 })].filter(
@@ -216,7 +216,8 @@ describe('the editor', () => {
     for (const s of scenes.slice(0, 3)) {
       answerFaintly(ed, s.target, () => true, 1); // the model answers the target itself
       ed.pipe.run = async (reqs) => reqs.map(() => s.target);
-      const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0 })).image;
+      // (in parts, the default, it is made as edits of the picture: in-parts.test.ts)
+      const out = (await ed.edit({ prompt: s.instruction, image: s.inputs[0]!, seed: 0, inParts: false })).image;
       expect(out.data, s.instruction).toEqual(s.target.data);
     }
   });

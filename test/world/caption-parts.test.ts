@@ -2,7 +2,8 @@
 // and one add per shape, each the shape the scene holds in its region; what no add draws stays in the ground's words;
 // a user's caption without sizes or places gets the world's medium and free places; no ground or no shape: none.
 import { describe, expect, it } from 'vitest';
-import { captionParts, inPartsNote } from '../../src/world/caption-parts.ts';
+import { captionParts, inPartsNote, sceneNote, sceneParts } from '../../src/world/caption-parts.ts';
+import { backgroundPhrase, describeObject } from '../../src/world/phrases.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { regionOf, regionPhrase } from '../../src/world/scene.ts';
 import { addedShape } from '../../src/world/shapes-seen.ts';
@@ -84,5 +85,49 @@ describe('captionParts', () => {
         'its ground, then each shape added, one after the other: "A white background", "add a medium red circle on the left"',
     );
     expect(inPartsNote(captionParts('a red circle'))).toBeNull();
+  });
+});
+
+describe('sceneParts', () => {
+  it("reads every new scene of the world's as the picture's shapes removed, the ground, the creature moved, the adds", () => {
+    let n = 0;
+    let resized = 0;
+    for (const s of streamSamples({ split: 'test', seed: 3, families: ['character'], count: 200 })) {
+      if (s.task !== 'character.scene') continue;
+      const before = s.before!;
+      const after = s.after;
+      const c = after.character!;
+      const edits = sceneParts(s.instruction, before.objects, before.character!.size)!;
+      expect(edits, s.instruction).not.toBeNull();
+      const to = regionOf(c.x, c.y);
+      expect(edits).toEqual([
+        ...before.objects.map((o) => `remove the ${o.color} ${o.shape}`),
+        `make the background ${backgroundPhrase(after.background)}`,
+        `move the creature to the ${to}${c.size === before.character!.size ? '' : ` and make it ${c.size}`}`,
+        ...after.objects.map((o) => `add ${describeObject(o)} ${regionPhrase(regionOf(o.x, o.y))}`),
+      ]);
+      resized += +(c.size !== before.character!.size);
+      n++;
+    }
+    expect(n).toBeGreaterThan(20);
+    expect(resized).toBeGreaterThan(3);
+  });
+
+  it('reads no new scene from an edit that is none, or one without a place for the creature', () => {
+    const seen = [{ color: 'red', shape: 'circle' }];
+    expect(sceneParts('move the creature to the left', seen, 'small')).toBeNull();
+    expect(sceneParts('make the background peach', seen, 'small')).toBeNull();
+    expect(
+      sceneParts('show this character on a sand background with a large purple circle on the left', seen, null),
+    ).toBeNull();
+    expect(sceneNote(null)).toBeNull();
+    // a size the creature has already is not asked again
+    expect(
+      sceneParts(
+        'show this character, small, in the center on a sand background with a red star at the top',
+        [],
+        'small',
+      ),
+    ).toEqual(['make the background sand', 'move the creature to the center', 'add a medium red star at the top']);
   });
 });
