@@ -72,6 +72,8 @@ const HELP = `usage: kontext edit IMAGE [IMAGE2] "instruction" --out <image> [op
   --no-preserve   the transformer's pixels everywhere (default: IMAGE's own pixels are kept where the model
                   changed nothing, src/mini/preserve.ts)
   --no-read-style with IMAGE2: both images to the transformer as context and the instruction as given
+  --one-pass      put the creature in a new scene in one pass (default: made as edits of the picture, its shapes
+                  removed, the background changed, the creature moved, the shapes named added; a note says so)
 
   With a released FLUX.1 Kontext checkpoint:
 ${TEXT_ENCODER_HELP}
@@ -147,6 +149,7 @@ async function editMini(v: Values, positionals: string[]): Promise<number> {
     quiet: v.quiet as boolean | undefined,
     preserve: v['no-preserve'] ? false : undefined,
     readStyle: v['no-read-style'] ? false : undefined,
+    inParts: v['one-pass'] ? false : undefined,
   });
 }
 
@@ -155,7 +158,11 @@ async function editReleased(v: Values, positionals: string[]): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
   // 1. options and numbers
   refuseOptions(v, ['no-preserve'], 'only with the embedded model (a released checkpoint keeps no pixels of its own)');
-  refuseOptions(v, ['candidates', 'retries', 'no-read-style'], 'only with the embedded model (kontext-mini)');
+  refuseOptions(
+    v,
+    ['candidates', 'retries', 'no-read-style', 'one-pass'],
+    'only with the embedded model (kontext-mini)',
+  );
   if (positionals.length)
     throw new UserError(
       `unexpected argument '${positionals[0]}': with a released checkpoint, ` +
@@ -273,6 +280,7 @@ const command: Command = {
       area: { type: 'string' },
       'no-preserve': { type: 'boolean' },
       'no-read-style': { type: 'boolean' },
+      'one-pass': { type: 'boolean' },
       candidates: { type: 'string' },
       retries: { type: 'string' },
     });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createImage, readImage, writePng } from '../../src/image/rgb.ts';
 import { NOT_THE_WORLD_NOTE } from '../../src/mini/seen.ts';
-import { captionParts, inPartsNote } from '../../src/world/caption-parts.ts';
+import { captionParts, inPartsNote, sceneNote } from '../../src/world/caption-parts.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { namedStylePrompt, STYLE_REFERENCE_NOTE } from '../../src/mini/style-reference.ts';
 import { type Sample, streamSamples } from '../../src/world/dataset.ts';
@@ -293,6 +293,25 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  it("makes the creature's new scene as edits of the picture, said before it runs; --one-pass at once", async () => {
+    const s = [...streamSamples({ split: 'test', seed: 3, families: ['character'], count: 40 })].find(
+      (x) => x.task === 'character.scene',
+    )!;
+    const input = join(root, 'creature.png');
+    await writePng(s.inputs[0]!, input);
+    const out = join(root, 'scene.png');
+    // (the embedded model: the tiny one keeps no input, and makes every edit in one pass)
+    const run = (...more: string[]) =>
+      cli('edit', input, s.instruction, '--out', out, '--force', '--seed', '1', ...more);
+    expect(await run('--json')).toBe(0);
+    const edits = JSON.parse(logs.at(-1)!).edits as string[];
+    expect(edits.length).toBe(s.before!.objects.length + 2 + s.after.objects.length);
+    expect(await run()).toBe(0);
+    expect(errors.filter((e) => e.startsWith('note:'))).toEqual([`note: ${sceneNote(edits)}`]);
+    expect(await run('--json', '--one-pass')).toBe(0);
+    expect(JSON.parse(logs.at(-1)!).edits).toEqual([s.instruction]);
+  });
+
   it('draws a caption of shapes on a ground in parts, said before it runs; --one-pass draws it at once', async () => {
     const out = join(root, 'parts.png');
     const prompt = 'a red circle on the left on a white background';
@@ -434,6 +453,7 @@ describe('kontext edit / generate with a kontext-mini folder', () => {
       [[...released, '--candidates', '2'], /--candidates applies only with the embedded model/],
       [[...released, '--retries', '2'], /--retries applies only with the embedded model/],
       [[...released, '--no-read-style'], /--no-read-style applies only with the embedded model/],
+      [[...released, '--one-pass'], /--one-pass applies only with the embedded model/],
     ];
     for (const [argv, message] of cases) {
       expect(await cli(...argv), argv.join(' ')).toBe(2);
