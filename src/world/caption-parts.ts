@@ -150,11 +150,10 @@ export function sceneParts(
   if (adds.length === 0 || !place) return null;
   const region = regionOf(place[0]);
   const asked = /\b(small|large)\b/i.exec(rest)?.[1]?.toLowerCase() as CharacterSize | undefined;
-  const to = region === 'center' ? 'to the center' : `to the ${region}`;
   return [
     ...seen.map((s) => `remove the ${s.color} ${s.shape}`),
     `make the background ${backgroundPhrase(background)}`,
-    `move the creature ${to}${asked && asked !== size ? ` and make it ${asked}` : ''}`,
+    `move the creature to the ${region}${asked && asked !== size ? ` and make it ${asked}` : ''}`,
     ...adds,
   ];
 }
