@@ -386,7 +386,7 @@ export class MiniEditor {
       };
       // asked again, where the answer shows less of the edit than all (retries)
       const reads = snap || tone;
-      const again = keeps && reads ? (o.retries ?? this.pipe.model.config.sampling.retries ?? 0) : 0;
+      const again = keeps && reads ? this.retries(o) : 0;
       const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
       // an edit the output step reads that no try's answer shows all of is said (front ends note it)
       const unshown = reads && best.shown < 1 ? { unshown: [made], tries: 1 + again } : {};
@@ -575,6 +575,11 @@ export class MiniEditor {
     return composite(await unfit(pixels, fitted, this.resize), result, await unfit(where, fitted, this.resize));
   }
 
+  /** How many times an edit with options `o` is sampled again where its answer does not show it (`retries`). */
+  private retries(o: MiniEditOptions): number {
+    return o.retries ?? this.pipe.model.config.sampling.retries ?? 0;
+  }
+
   /** Does an edit with options `o` keep the input and lay what the model made (the output step)? */
   private keeps(o: MiniEditOptions): boolean {
     return o.preserve !== false && !!this.pipe.model.config.sampling.preserve;
@@ -604,7 +609,7 @@ export class MiniEditor {
       const taken = parts.background && groundDrawn(out, parts.background, 'day');
       return { taken, shown: taken || !parts.background ? 1 : 0 };
     };
-    const again = o.retries ?? this.pipe.model.config.sampling.retries ?? 0;
+    const again = this.retries(o);
     let total = per;
     const run = {
       numInferenceSteps: o.numInferenceSteps,
