@@ -145,22 +145,27 @@ export function identityIn(img: RGBImage, scene: Scene): number | null {
 }
 
 /**
- * Is the scene's character drawn with its identity and size anywhere its centre may lie in its 3x3 region (the
- * world's placement rule: centre inside the region, box inside the image's border, on the 1/128 lattice)?
+ * The centres an item of half-size `hw` × `hh` (fractions of the side) may have in the 3x3 region of (x, y), by the
+ * world's placement rule (compose.ts placeRect): centre inside the region, box inside the image's border, on the 1/128
+ * lattice.
  */
-export function characterInRegion(img: RGBImage, scene: Scene): boolean {
-  const c = scene.character!;
-  const half = CHARACTER_SIZES[c.size] / 2;
-  const [rx0, ry0, rx1, ry1] = regionRect(regionOf(c.x, c.y));
+function centresInRegion(x: number, y: number, hw: number, hh: number): { x: number; y: number }[] {
+  const [rx0, ry0, rx1, ry1] = regionRect(regionOf(x, y));
   const lattice = (lo: number, hi: number): number[] => {
     const out: number[] = [];
     for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++) out.push(k / 128);
     return out;
   };
-  const xs = lattice(Math.max(BORDER + half, rx0), Math.min(1 - BORDER - half, rx1));
-  const ys = lattice(Math.max(BORDER + half, ry0), Math.min(1 - BORDER - half, ry1));
-  const centres = ys.flatMap((y) => xs.map((x) => ({ x, y })));
-  return identityAmong(img, c.identity, c.size, centres, scene.background, lookOf(scene));
+  const xs = lattice(Math.max(BORDER + hw, rx0), Math.min(1 - BORDER - hw, rx1));
+  const ys = lattice(Math.max(BORDER + hh, ry0), Math.min(1 - BORDER - hh, ry1));
+  return ys.flatMap((cy) => xs.map((cx) => ({ x: cx, y: cy })));
+}
+
+/** Is the scene's character drawn with its identity and size anywhere its centre may lie in its 3x3 region? */
+export function characterInRegion(img: RGBImage, scene: Scene): boolean {
+  const c = scene.character!;
+  const half = CHARACTER_SIZES[c.size] / 2;
+  return identityAmong(img, c.identity, c.size, centresInRegion(c.x, c.y, half, half), scene.background, lookOf(scene));
 }
 
 function checkCharacter(img: RGBImage, scene: Scene, where: 'place' | 'region', failures: string[]): void {
@@ -175,19 +180,49 @@ function checkCharacter(img: RGBImage, scene: Scene, where: 'place' | 'region', 
     failures.push(`character in ${at(c)} reads as ${got ?? 'nothing'}, want identity ${c.identity}`);
 }
 
-function checkWord(img: RGBImage, scene: Scene, failures: string[]): void {
+/**
+ * Does the scene's word read, in its colour, at its place ('place': its box grown by 3 pixels) or with its centre
+ * anywhere in its 3x3 region ('region': a caption says "at the bottom", as it does of its shapes and creature)?
+ */
+function checkWord(img: RGBImage, scene: Scene, failures: string[], where: 'place' | 'region' = 'place'): void {
   const t = scene.text!;
   const r = textRect(t);
-  const pad = 3 / img.width;
-  const others = itemRects({ ...scene, text: null });
-  const got = readWord(
-    img,
-    [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad],
-    TEXT_COLORS[t.color],
-    lookOf(scene),
-    others,
-  );
-  if (got !== t.word) failures.push(`text reads '${got ?? ''}', want '${t.word}'`);
+  const [hw, hh] = [(r[2] - r[0]) / 2, (r[3] - r[1]) / 2];
+  const look = lookOf(scene);
+  const ink = TEXT_COLORS[t.color];
+  if (where === 'place') {
+    const pad = 3 / img.width;
+    // the other items' boxes are not read (a shape's ink in the word's colour beside it)
+    const area: Rect = [r[0] - pad, r[1] - pad, r[2] + pad, r[3] + pad];
+    const got = readWord(img, area, ink, look, itemRects({ ...scene, text: null }));
+    if (got !== t.word) failures.push(`text reads '${got ?? ''}', want '${t.word}'`);
+    return;
+  }
+  // every place of the region, each box grown by 2 pixels whose outermost columns show none of the word's ink: the
+  // reader reads on past its box, and a word cut by it — its centre across the region's line — is not in the region
+  const pad = 2 / img.width;
+  const want = lit(ink, look);
+  const tol = tolerance(look);
+  const S = img.width;
+  const inkOn = (x: number, y0: number, y1: number): boolean => {
+    for (let y = Math.max(0, y0); y < Math.min(img.height, y1); y++)
+      if (x >= 0 && x < S && pixelDistance(img, (y * S + x) * 3, want) <= tol) return true;
+    return false;
+  };
+  let got: string | null = null;
+  for (const c of centresInRegion(t.x, t.y, hw, hh)) {
+    const area: Rect = [c.x - hw - pad, c.y - hh - pad, c.x + hw + pad, c.y + hh + pad];
+    const read = readWord(img, area, ink, look);
+    const [x0, y0, x1, y1] = [
+      Math.floor(area[0] * S),
+      Math.floor(area[1] * S),
+      Math.ceil(area[2] * S),
+      Math.ceil(area[3] * S),
+    ];
+    if (read === t.word && !inkOn(x0, y0, y1) && !inkOn(x1 - 1, y0, y1)) return;
+    got = read ?? got;
+  }
+  failures.push(`text reads '${got ?? ''}', want '${t.word}' in the ${regionOf(t.x, t.y)}`);
 }
 
 function checkTextColor(img: RGBImage, scene: Scene, failures: string[]): void {
@@ -365,7 +400,7 @@ export function judge(edit: Edit, before: Scene | null, after: Scene, output: RG
     case 'generate':
       checkBackground(output, after, failures);
       checkObjects(output, after, 'region', failures);
-      if (after.text) checkWord(output, after, failures);
+      if (after.text) checkWord(output, after, failures, 'region');
       if (after.character) checkCharacter(output, after, 'region', failures);
       break;
     default: {

@@ -29,7 +29,15 @@ import { type CaptionParts, captionParts, inPartsNote, sceneNote, sceneParts } f
 import { creatureSprite } from './moved.ts';
 import { creatureSize } from './resized.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
-import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
+import {
+  type GlyphEdit,
+  glyphEdit,
+  replacementNote,
+  wordWrittenAsked,
+  writtenGlyph,
+  writtenNote,
+  writtenPrompt,
+} from './glyph.ts';
 import {
   greyNote,
   groundDrawn,
@@ -252,7 +260,21 @@ export class MiniEditor {
     // square")
     const seen = styled ? undefined : o.seen;
     const picture = seen && this.pictures.get(seen);
-    const unknownWords = tok.unknownWords(asked.map((a) => (seen ? asWorldNames(a, seen) : a)).join(' and '));
+    // a word written (glyph.ts): the model is asked it as the word replaced by itself — a word the picture shows is
+    // recoloured, not written
+    const writes = (a: string) => {
+      if (!this.pipe.model.config.glyph || (o.images ?? 1) !== 1) return null;
+      const written = wordWrittenAsked(tok.labels(a), a);
+      return written && (!picture || writtenGlyph(written, picture)) ? written : null;
+    };
+    const unknownWords = tok.unknownWords(
+      asked
+        .map((a) => {
+          const written = writes(a);
+          return written ? writtenPrompt(written.word) : seen ? asWorldNames(a, seen) : a;
+        })
+        .join(' and '),
+    );
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
       read === typed ? null : itNote(typed, read),
@@ -281,6 +303,11 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
+      // a word written: how the model is asked it
+      ...asked.flatMap((a) => {
+        const written = writes(a);
+        return written ? [writtenNote(written)] : [];
+      }),
       // a grey picture edited otherwise than greyed: its colour not known, the model edits pictures in colour; known,
       // the edit is made in colour and greyed, and a colour asked shows as its grey
       picture && isGray(picture) && !asked.some((a) => toneEdit(a) === 'gray') ? greyNote(asked, !!o.color) : null,
@@ -365,11 +392,13 @@ export class MiniEditor {
     const asked = seen ? asWorldNames(phrased, seen) : phrased;
     const made = seen ? asWorldNames(read, seen) : read;
     const prompt = asked === typed ? o.prompt : asked;
-    const unknownWords = this.pipe.tokenizer.unknownWords(prompt);
     // a word replaced ("replace 'ZEBRA' with 'KEY'"): the new word's glyphs drawn where the picture shows the old
-    // one, given after it, when the model was trained so (glyph.ts)
+    // one, given after it, when the model was trained so (glyph.ts); a word written, its glyphs drawn in the cell
+    // asked, the model asked to replace the word with itself
     const glyph = fitted.length === 1 ? this.glyphFor(asked, fitted[0]!.image) : null;
-    const reqs = [{ prompt, images: [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])], seed }];
+    const given = [...fitted.map((f) => f.image), ...(glyph ? [glyph.image] : [])];
+    const reqs = [{ prompt: glyph?.prompt ?? prompt, images: given, seed }];
+    const unknownWords = this.pipe.tokenizer.unknownWords(reqs[0]!.prompt);
     const run = { numInferenceSteps: steps, guidanceScale: o.guidanceScale, candidates: n, onStep: o.onStep };
     if (fitted[0]) {
       const shapes = seen ? keptAndEdited(asked, seen) : undefined;
@@ -471,11 +500,13 @@ export class MiniEditor {
   }
 
   /**
-   * The glyph image a word replacement `prompt` (as read) goes with for the picture `fitted` (at the model's size), when
-   * the model was trained so (glyph.ts glyphEdit); or null.
+   * The glyph image a word replacement or a word written `prompt` (as read) goes with for the picture `fitted` (at the
+   * model's size), when the model was trained so (glyph.ts glyphEdit, writtenGlyph); or null.
    */
   glyphFor(prompt: string, fitted: RGBImage): GlyphEdit | null {
-    return this.pipe.model.config.glyph ? glyphEdit(this.pipe.tokenizer.labels(prompt), fitted) : null;
+    if (!this.pipe.model.config.glyph) return null;
+    const labels = this.pipe.tokenizer.labels(prompt);
+    return glyphEdit(labels, fitted) ?? writtenGlyph(wordWrittenAsked(labels, prompt), fitted);
   }
 
   /**

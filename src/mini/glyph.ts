@@ -4,15 +4,15 @@
 // and another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of
 // its phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
 
-import { withoutLabels } from '../world/shapes-seen.ts';
+import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
-import { TEXT_UNIT } from '../world/scene.ts';
+import { BORDER, type Region, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
 import { lit } from '../bench/read.ts';
-import { TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
-import { MOVED_RIM, rowGrounds } from './moved.ts';
+import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
+import { DRAWN, MOVED_RIM, rowGrounds } from './moved.ts';
 import { maskBox, type Taken } from './preserve.ts';
 import { groundTime, isGray } from './world-light.ts';
 
@@ -84,11 +84,14 @@ export function findWord(img: RGBImage, word: string): FoundWord | null {
 
 /** A replacement of the word the picture shows by another, and the new word's glyph image. */
 export interface GlyphEdit {
+  /** the old word ('' for a word written where there was none) */
   from: string;
   to: string;
   image: RGBImage;
   /** where the picture shows the old word, and its colours (the glyph image's) */
   found: FoundWord;
+  /** the words the model is given with the glyph image, where they are not the edit's (a word written) */
+  prompt?: string;
 }
 
 /**
@@ -104,6 +107,97 @@ export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit |
   if (i < 0 || found[1 - i] !== null) return null;
   const to = words[1 - i]!;
   return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!), found: found[i]! };
+}
+
+/** A word an edit writes: its label, and the world's text colour and the cell said (null where not said). */
+export interface WordWritten {
+  word: string;
+  color: TextColor | null;
+  region: Region | null;
+}
+
+/** "add the word …", "write …", "put the text … at the top": an edit that writes a word */
+const WRITES = /^\s*(?:(?:add|put)\b.*\b(?:word|text|label)\b|write\b)/i;
+
+/**
+ * The word an edit writes ("add the word 'OWL' in orange at the top", "write 'OWL'"): one label (`labels`, as the
+ * tokenizer reads the edit's), at most one of the world's text colours and no shape among its other words; or null.
+ */
+export function wordWrittenAsked(labels: readonly string[], edit: string): WordWritten | null {
+  const words = [...new Set(labels)];
+  const rest = withoutLabels(edit);
+  if (words.length !== 1 || !WRITES.test(rest) || namesAShape(rest)) return null;
+  const said = rest.toLowerCase().split(/[^a-z]+/);
+  const colors = [...new Set(said.filter((w): w is TextColor => (TEXT_COLOR_NAMES as string[]).includes(w)))];
+  if (colors.length > 1) return null;
+  return { word: words[0]!, color: colors[0] ?? null, region: cellAsked(rest) };
+}
+
+/**
+ * The glyph image for a word written (`written`) on `picture` (at the model's size), and the replacement the model is
+ * asked with it (the word by itself); null where the picture already shows the word (then the edit may recolour it).
+ * The word goes in the cell asked (the whole picture where none is), its box where it covers the fewest pixels the
+ * picture draws off its ground (DRAWN; a pixel's margin around it), nearest the cell's centre; in the colour asked
+ * (else the first of the world's text colours that reads on that ground), in the picture's light, on its ground there.
+ */
+export function writtenGlyph(written: WordWritten | null, picture: RGBImage): GlyphEdit | null {
+  if (!written || findWord(picture, written.word)) return null;
+  const { width: S, height: H } = picture;
+  const { w, h } = textCells(written.word);
+  if (!w || w * TEXT_UNIT * S > S) return null;
+  const [hw, hh] = [(w * TEXT_UNIT) / 2, (h * TEXT_UNIT) / 2];
+  const grounds = rowGrounds(picture);
+  const drawn = (x: number, y: number): boolean => {
+    const p = (y * S + x) * 3;
+    return [0, 1, 2].some((c) => Math.abs(picture.data[p + c]! - grounds[y * 3 + c]!) > DRAWN);
+  };
+  const [rx0, ry0, rx1, ry1] = written.region ? regionRect(written.region) : [0, 0, 1, 1];
+  const [cx, cy] = [(rx0 + rx1) / 2, (ry0 + ry1) / 2];
+  let at = { x: cx, y: cy, cost: Infinity };
+  // centres on the half-pixel lattice, the box inside the image's border
+  const lattice = (lo: number, hi: number, half: number) => {
+    const out: number[] = [];
+    for (
+      let k = Math.ceil(Math.max(BORDER + half, lo) * 2 * S);
+      k <= Math.floor(Math.min(1 - BORDER - half, hi) * 2 * S);
+      k++
+    )
+      out.push(k / (2 * S));
+    return out;
+  };
+  for (const y of lattice(ry0, ry1, hh))
+    for (const x of lattice(rx0, rx1, hw)) {
+      let covered = 0;
+      for (let py = Math.floor((y - hh) * S) - 1; py <= Math.ceil((y + hh) * S); py++)
+        for (let px = Math.floor((x - hw) * S) - 1; px <= Math.ceil((x + hw) * S); px++)
+          if (px >= 0 && py >= 0 && px < S && py < H && drawn(px, py)) covered++;
+      const cost = covered * S + Math.hypot(x - cx, y - cy);
+      if (cost < at.cost) at = { x, y, cost };
+    }
+  const row = Math.min(H - 1, Math.max(0, Math.round(at.y * H)));
+  const ground = [grounds[row * 3]!, grounds[row * 3 + 1]!, grounds[row * 3 + 2]!] as const;
+  const grayscale = isGray(picture);
+  const look = { time: groundTime(grounds, grayscale) ?? ('day' as const), grayscale };
+  const color =
+    written.color ?? TEXT_COLOR_NAMES.find((c) => colorDistance(lit(TEXT_COLORS[c], look), ground) > 100) ?? 'black';
+  const found = { x: at.x, y: at.y, ink: lit(TEXT_COLORS[color], look), ground };
+  const word = written.word;
+  return { from: '', to: word, image: glyphImage(word, found, S, found), found, prompt: writtenPrompt(word) };
+}
+
+/** What the model is asked for a word written: the replacement it was trained on, the word by itself. */
+export function writtenPrompt(word: string): string {
+  return `replace '${word}' with '${word}'`;
+}
+
+/** What a user is told before a word is written: how the model is asked it. */
+export function writtenNote(written: WordWritten): string {
+  const where = written.region ? ` ${regionPhrase(written.region)}` : '';
+  return (
+    `kontext-mini was not trained to write a new word, so '${written.word}' is drawn in the world's font${where} ` +
+    'where it covers the least of the picture, and the model is asked to replace the word with itself from that ' +
+    'glyph image'
+  );
 }
 
 /**

@@ -59,7 +59,12 @@ export function snapFor(
   seen: readonly SeenShape[] | null,
   model: { labels: readonly string[]; grow: number },
 ): Snap | null {
-  if (glyph) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
+  // (a word written is the word alone: the model, asked a replacement, may smudge a word the picture has)
+  if (glyph)
+    return whole((out) => {
+      const taken = snapToGlyph(out, fitted, glyph).taken;
+      return taken && !glyph.from ? { ...taken, alone: true } : taken;
+    });
   // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
   const recolor = wordRecolorAsked(model.labels, prompt);
   if (recolor) {

@@ -12,16 +12,19 @@
 // night captions more were drawn right at seed 0 with the night made last, none fewer.)
 //
 // The inverse of world/tasks.ts caption for its shapes: "a"/"an", the shape's size, colour and style (the world's
-// add's words: shapes-seen.ts addedShape), its noun, its place. What no add draws — a word, the creature — stays in the
-// ground's words ("the word 'OWL' written in orange at the top on a peach background"), for the model to draw with it.
-// A shape said without a size is medium; one without a place is put where no other is (one alone in the centre,
-// several from the left).
+// add's words: shapes-seen.ts addedShape), its noun, its place. A word ("the word 'OWL' written in orange at the
+// top") is written after the shapes — "add the word 'OWL' in orange at the top", which the editor gives the model as a
+// replacement with the word's glyph image (mini/glyph.ts writtenGlyph): the model draws a word from words as a
+// scribble. What no edit draws — the creature — stays in the ground's words ("a teal creature with big eyes, drawn
+// large, at the bottom on a peach background"), for the model to draw with it. A shape said without a size is medium;
+// one without a place is put where no other is (one alone in the centre, several from the left).
 
 import type { CharacterSize } from './characters.ts';
 import { backgroundAsked, backgroundPhrase } from './phrases.ts';
 import { addedShape, newScene } from './shapes-seen.ts';
 import { type Background, REGIONS, type Region, regionPhrase } from './scene.ts';
 import { SHAPES } from './shapes.ts';
+import { TEXT_COLOR_NAMES } from './palette.ts';
 
 /**
  * A caption's ground by day (with whatever no add draws), the world's background it names (null for one it does not
@@ -42,6 +45,11 @@ const SHAPE_PART = new RegExp(
 );
 /** "… on a peach background", "…, on a background with a gradient from …", "on the white background": its ground, at its end */
 const GROUND = /(?:,\s*|\s+)on\s+((?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\p{L}+\s+){0,3}background\b.*)$/iu;
+/** "the word 'OWL' written in orange at the top": its label, colour and place where said */
+const WORD_PART = new RegExp(
+  String.raw`\bthe\s+(?:word|text)\s+('[^']+'|"[^"]+")(?:\s+(?:written\s+)?in\s+(${TEXT_COLOR_NAMES.join('|')}))?(?:\s+(${PLACE}))?`,
+  'iu',
+);
 /** ", at night" (or "at night") after the ground */
 const NIGHT = /,?\s+at\s+night$/i;
 /** The night a caption asks, made last: the world's day/night edit */
@@ -99,8 +107,12 @@ export function captionParts(caption: string): CaptionParts | null {
   text = text.replace(NIGHT, '');
   const ground = GROUND.exec(text);
   if (!ground) return null;
-  const { adds, rest: things } = addsNamed(text.slice(0, ground.index));
-  if (adds.length === 0) return null;
+  const { adds, rest: named } = addsNamed(text.slice(0, ground.index));
+  // the word, written after the shapes
+  const word = WORD_PART.exec(named);
+  const things = word ? named.replace(word[0], ' ') : named;
+  const written = word ? [writtenWord(word[1]!, word[2], word[3])] : [];
+  if (adds.length + written.length === 0) return null;
   // what is left of the things (a word, the creature), without the commas and "and"s the shapes left behind
   const rest = things
     .replace(OPENING, '')
@@ -115,8 +127,14 @@ export function captionParts(caption: string): CaptionParts | null {
   return {
     ground: `${drawn[0]!.toUpperCase()}${drawn.slice(1)}`,
     background: backgroundAsked(bg),
-    edits: night ? [...adds, NIGHT_MADE] : adds,
+    edits: [...adds, ...written, ...(night ? [NIGHT_MADE] : [])],
   };
+}
+
+/** "add the word 'OWL' in orange at the top": a word written, its colour and place where said (mini/glyph.ts). */
+function writtenWord(label: string, color: string | undefined, place: string | undefined): string {
+  const at = place ? ` ${regionPhrase(regionOf(place))}` : '';
+  return `add the word '${label.slice(1, -1)}'${color ? ` in ${color.toLowerCase()}` : ''}${at}`;
 }
 
 /** What a user is told before a picture is drawn from words in parts (null for none: drawn in one pass). */

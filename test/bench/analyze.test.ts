@@ -192,9 +192,61 @@ describe('judge, each part of an edit', () => {
     fails(background, { ...background.after, time: 'night' }, /background reads .* at night, want .* at day/);
   });
 
+  it("reads a caption's word anywhere in the region its words name, and a replaced word at its place", () => {
+    // a caption says where its word is as it says where its shapes are: "the word 'OWL' written in orange at the top"
+    const captions = Array.from({ length: 1200 }, (_, i) =>
+      makeSample({ split: 'test', seed: 21, size: 64 }, i),
+    ).filter((s) => s.task === 't2i.caption' && !!s.after.text);
+    /** the word moved by (dx, dy) pixels, its box inside the image and clear of the other things */
+    const movedBy = (s: (typeof captions)[number], dx: number, dy: number): Scene | null => {
+      const t = { ...s.after.text!, x: s.after.text!.x + dx / 64, y: s.after.text!.y + dy / 64 };
+      const r = textRect(t);
+      const clear = !itemRects({ ...s.after, text: null }).some((o) => rectsOverlap(r, o, 1 / 64));
+      const inside = r[0] >= BORDER && r[1] >= BORDER && r[2] <= 1 - BORDER && r[3] <= 1 - BORDER;
+      return clear && inside ? { ...s.after, text: t } : null;
+    };
+    let within = 0;
+    let across = 0;
+    for (const s of captions) {
+      const t = s.after.text!;
+      for (const [dx, dy] of [
+        [5, 0],
+        [-5, 0],
+        [0, 4],
+        [0, -4],
+      ] as const) {
+        const moved = movedBy(s, dx, dy);
+        if (!moved) continue;
+        const v = judge(s.edit, s.before, s.after, render(moved, 64));
+        // (a centre within 2 pixels of the region's line is neither: the world places none there)
+        const [rx0, ry0, rx1, ry1] = regionRect(regionOf(t.x, t.y));
+        const [x, y] = [moved.text!.x, moved.text!.y];
+        const off = Math.max(rx0 - x, x - rx1, ry0 - y, y - ry1) * 64;
+        if (Math.abs(off) < 2) continue;
+        if (off < 0) {
+          // 5 pixels off its place (its place's reading allows 3), in its region: read
+          expect(
+            v.failures.filter((f) => f.startsWith('text')),
+            s.key,
+          ).toEqual([]);
+          within++;
+        } else {
+          expect(v.failures.join('; '), s.key).toMatch(new RegExp(`text reads '[^']*', want '${t.word}' in the `));
+          across++;
+        }
+      }
+    }
+    expect(within).toBeGreaterThan(10);
+    expect(across).toBeGreaterThan(2);
+    // a replaced word stays where the old one was: a few pixels off it fails
+    const replace = first('text.replace');
+    const t = replace.after.text!;
+    fails(replace, { ...replace.after, text: { ...t, x: t.x + (t.x < 0.5 ? 5 : -5) / 64 } }, /text reads/);
+  });
+
   it('fails a text-to-image picture without its word, and a resize or recolour that changed the rest of the scene', () => {
     const caption = first('t2i.caption', (s) => !!s.after.text);
-    fails(caption, { ...caption.after, text: null }, /text reads/);
+    fails(caption, { ...caption.after, text: null }, /text reads '', want '\w+' in the /);
     const resize = first('local.resize', (s) => s.after.objects.length > 1);
     const id = (resize.edit as { id: number }).id;
     fails(

@@ -1,6 +1,7 @@
 // A caption read as the edits that draw it (src/world/caption-parts.ts): every caption of the world's gives its ground
-// and one add per shape, each the shape the scene holds in its region; what no add draws stays in the ground's words;
-// a user's caption without sizes or places gets the world's medium and free places; no ground or no shape: none.
+// and one add per shape, each the shape the scene holds in its region, then its word written; the creature stays in
+// the ground's words; a user's caption without sizes or places gets the world's medium and free places; no ground, or
+// no shape and no word: none.
 import { describe, expect, it } from 'vitest';
 import { captionParts, inPartsNote, sceneNote, sceneParts } from '../../src/world/caption-parts.ts';
 import { backgroundPhrase, describeObject } from '../../src/world/phrases.ts';
@@ -16,8 +17,8 @@ describe('captionParts', () => {
       const parts = captionParts(s.instruction)!;
       expect(parts, s.instruction).not.toBeNull();
       const { objects, background, time, text, character } = s.after;
-      // one add per shape, then the night where the scene is at night; the ground by day
-      expect(parts.edits.length, s.instruction).toBe(objects.length + (time === 'night' ? 1 : 0));
+      // one add per shape, then the word written, then the night where the scene is at night; the ground by day
+      expect(parts.edits.length, s.instruction).toBe(objects.length + (text ? 1 : 0) + (time === 'night' ? 1 : 0));
       expect(parts.edits.at(-1) === 'make it night').toBe(time === 'night');
       for (const [i, o] of objects.entries()) {
         expect(addedShape(parts.edits[i]!), parts.edits[i]).toEqual({
@@ -30,9 +31,14 @@ describe('captionParts', () => {
       }
       expect(parts.background).toEqual(background);
       expect(parts.ground).not.toMatch(/night/);
-      // the word and the creature stay for the model to draw with the ground; no shape does
-      if (text)
-        expect(parts.ground.toLowerCase()).toContain(`the word '${text.word.toLowerCase()}' written in ${text.color}`);
+      // the word written after the shapes, in its colour and region; the creature stays for the model to draw with the
+      // ground; no shape nor word does
+      if (text) {
+        expect(parts.edits[objects.length]).toBe(
+          `add the word '${text.word}' in ${text.color} ${regionPhrase(regionOf(text.x, text.y))}`,
+        );
+        expect(parts.ground).not.toMatch(/\bword\b|'/);
+      }
       if (character) expect(parts.ground).toMatch(/ creature with .*, drawn (small|large), /);
       for (const o of objects) expect(parts.ground).not.toMatch(new RegExp(`\\b${o.shape}\\b`));
       if (!text && !character)
@@ -68,11 +74,24 @@ describe('captionParts', () => {
     });
   });
 
-  it('reads no caption without a ground or a shape of the world with its colour (drawn as one)', () => {
+  it('writes a word a caption names, its colour and place where said, after the shapes', () => {
+    expect(captionParts("the word 'CAT' written in red on a peach background")).toEqual({
+      ground: 'A peach background',
+      background: { kind: 'solid', color: 'peach' },
+      edits: ["add the word 'CAT' in red"],
+    });
+    expect(captionParts('A blue star and the text "HELLO" in the centre on a sand background, at night')?.edits).toEqual([
+      'add a medium blue star in the center',
+      "add the word 'HELLO' in the center",
+      'make it night',
+    ]);
+  });
+
+  it('reads no caption without a ground, or a shape of the world with its colour or a word (drawn as one)', () => {
     for (const c of [
       'a red circle',
       'a peach background',
-      "the word 'CAT' written in red on a peach background",
+      "the word 'CAT' written in red",
       'a circle on a peach background',
       'a red hexagon on a peach background',
     ])
