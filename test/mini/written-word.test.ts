@@ -1,0 +1,141 @@
+// A word written where the picture shows none (src/mini/glyph.ts wordWrittenAsked, writtenGlyph): its glyph image
+// drawn in the cell asked where it covers the least of the picture, in the colour asked and the picture's light, the
+// model asked to replace the word with itself; the shipped model so writes a caption's word, and a user's, where from
+// words it draws a scribble.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judge } from '../../src/bench/analyze.ts';
+import { lit, readWord } from '../../src/bench/read.ts';
+import { readImage } from '../../src/image/rgb.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
+import { findWord, wordWrittenAsked, writtenGlyph, writtenNote, writtenPrompt } from '../../src/mini/glyph.ts';
+import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
+import { captionParts } from '../../src/world/caption-parts.ts';
+import { streamSamples } from '../../src/world/dataset.ts';
+import { TEXT_COLORS } from '../../src/world/palette.ts';
+import { render } from '../../src/world/render.ts';
+import { objectRect, rectsOverlap, regionOf, regionRect, type Scene, textRect } from '../../src/world/scene.ts';
+
+const tok = MiniTokenizer.fromJson(JSON.parse(readFileSync(join(EMBEDDED_MODEL, 'tokenizer.json'), 'utf8')));
+const asked = (edit: string) => wordWrittenAsked(tok.labels(edit), edit);
+
+const scene = (over: Partial<Scene>): Scene => ({
+  background: { kind: 'solid', color: 'cream' },
+  time: 'day',
+  grayscale: false,
+  objects: [],
+  text: null,
+  character: null,
+  ...over,
+});
+
+describe('wordWrittenAsked', () => {
+  it('reads a word written, its colour and cell where said; not a replacement, a recolour phrasing or a shape', () => {
+    expect(asked("add the word 'OWL' in orange at the top")).toEqual({ word: 'OWL', color: 'orange', region: 'top' });
+    expect(asked("write 'MOON'")).toEqual({ word: 'MOON', color: null, region: null });
+    expect(asked('put the text "SALE" at the bottom right')).toEqual({
+      word: 'SALE',
+      color: null,
+      region: 'bottom right',
+    });
+    for (const none of [
+      "replace 'OWL' with 'MOON'",
+      "make the word 'OWL' red",
+      "add a red circle 'OWL' at the top",
+      "add the word 'OWL' in red and blue",
+      'add a red circle at the top',
+    ])
+      expect(asked(none), none).toBeNull();
+  });
+});
+
+describe('writtenGlyph', () => {
+  const shape = { id: 0, shape: 'square', color: 'blue', size: 'small', style: 'filled', x: 0.5, y: 1 / 6 } as const;
+  const picture = render(scene({ objects: [shape] }), 64);
+
+  it('draws the word in the cell asked, clear of what the picture draws, nearest its centre, in the colour asked', () => {
+    const g = writtenGlyph(asked("add the word 'OWL' in red at the top"), picture)!;
+    expect(g.from).toBe('');
+    expect(g.to).toBe('OWL');
+    expect(g.prompt).toBe(writtenPrompt('OWL'));
+    // in its cell, its box clear of the square's
+    expect(regionOf(g.found.x, g.found.y)).toBe('top');
+    expect(rectsOverlap(textRect({ word: 'OWL', color: 'red', ...g.found }), objectRect(shape), 0)).toBe(false);
+    expect([...g.found.ink]).toEqual([...TEXT_COLORS.red]);
+    // on the picture's ground there, and the glyph image is that word drawn so
+    expect([...g.found.ground]).toEqual([...picture.data.subarray(0, 3)]);
+    const drawn = findWord(g.image, 'OWL')!;
+    expect(Math.abs(drawn.x - g.found.x)).toBeLessThanOrEqual(1 / 128);
+    expect(Math.abs(drawn.y - g.found.y)).toBeLessThanOrEqual(1 / 128);
+    // on a bare picture, the cell's centre (the half-pixel lattice)
+    const bare = writtenGlyph(asked("add the word 'OWL' at the bottom left"), render(scene({}), 64))!;
+    const [b0, b1, b2, b3] = regionRect('bottom left');
+    expect(Math.abs(bare.found.x - (b0 + b2) / 2)).toBeLessThanOrEqual(1 / 128);
+    expect(Math.abs(bare.found.y - (b1 + b3) / 2)).toBeLessThanOrEqual(1 / 128);
+  });
+
+  it("takes a colour that reads on the ground where none is asked, and the picture's night", () => {
+    const night = render(scene({ background: { kind: 'solid', color: 'white' }, time: 'night' }), 64);
+    const g = writtenGlyph(asked("write 'MOON'"), night)!;
+    expect([...g.found.ink]).toEqual([...lit(TEXT_COLORS.black, { time: 'night', grayscale: false })]);
+    expect(writtenGlyph(asked("write 'MOON' in blue"), night)!.found.ink).toEqual(
+      lit(TEXT_COLORS.blue, { time: 'night', grayscale: false }),
+    );
+  });
+
+  it('gives none where the picture shows the word already (a recolour) or nothing is written', () => {
+    const shown = render(scene({ text: { word: 'OWL', color: 'green', x: 0.5, y: 0.5 } }), 64);
+    expect(writtenGlyph(asked("write 'OWL' in red"), shown)).toBeNull();
+    expect(writtenGlyph(null, shown)).toBeNull();
+  });
+});
+
+describe('the editor writes a word', () => {
+  it("writes a user's word in its cell and leaves every other pixel as the picture has it, said before", async () => {
+    const ed = await MiniEditor.load();
+    const img = await readImage('examples/scene.png');
+    const prompt = "add the word 'SUN' in red at the top right";
+    const seen = await ed.shapesIn(img);
+    expect(ed.checkPrompt(prompt, { seen }).note).toBe(writtenNote(asked(prompt)!));
+    expect(ed.checkPrompt(prompt, { seen }).unknownWords).toEqual([]);
+    const r = await ed.edit({ prompt, image: img, seed: 0 });
+    expect(r.unshown).toBeUndefined();
+    const look = { time: 'day', grayscale: false } as const;
+    expect(readWord(r.image, regionRect('top right'), TEXT_COLORS.red, look)).toBe('SUN');
+    // the picture's own word, FLUX, is kept (asked a replacement, the model may smudge it): every pixel off the new
+    // word's box is the input's
+    const g = writtenGlyph(asked(prompt), img)!;
+    const [x0, y0, x1, y1] = textRect({ word: 'SUN', color: 'red', ...g.found }).map((v) => v * 64);
+    let changed = 0;
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        if (x >= x0! - 3 && x < x1! + 3 && y >= y0! - 3 && y < y1! + 3) continue;
+        const p = (y * 64 + x) * 3;
+        if ([0, 1, 2].some((c) => r.image.data[p + c] !== img.data[p + c])) changed++;
+      }
+    expect(changed).toBe(0);
+  });
+
+  it("writes a caption's word after its shapes, read in its cell where the one pass draws none", async () => {
+    const ed = await MiniEditor.load();
+    const captions = [...streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 120 })]
+      .filter((s) => s.after.text && !s.after.character && s.after.time === 'day')
+      .slice(0, 3);
+    expect(captions.length).toBe(3);
+    let [inParts, onePass] = [0, 0];
+    for (const s of captions) {
+      const parts = captionParts(s.instruction)!;
+      expect(parts.edits.at(-1)).toMatch(/^add the word '/);
+      const r = await ed.generate({ prompt: s.instruction, seed: 0 });
+      const one = await ed.generate({ prompt: s.instruction, seed: 0, inParts: false });
+      const words = (img: typeof r.image) =>
+        judge(s.edit, null, s.after, img).failures.filter((f) => f.startsWith('text reads')).length === 0;
+      inParts += +words(r.image);
+      onePass += +words(one.image);
+    }
+    expect(inParts).toBeGreaterThanOrEqual(2);
+    expect(onePass).toBe(0);
+  });
+});
