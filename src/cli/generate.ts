@@ -23,9 +23,10 @@ const HELP = `usage: kontext generate "prompt" --out <image> [options]
   --candidates N  sample N images (seeds S … S+N−1) and keep the one the model finds most likely, 1-${MAX_CANDIDATES}
                   (default: the model's setting; N times slower, src/mini/rerank.ts)
   --seed S        noise seed, 0-${MAX_SEED} (default: random, printed)
-  --one-pass      draw the prompt in one pass; by default a prompt that names shapes on a ground ("a red circle at
-                  the top on a peach background") is drawn as its ground, then each shape added, one after the other
-                  (the model draws a scene from words alone badly, a ground and an added shape well; a note says so)
+  --one-pass      draw the prompt in one pass; by default a prompt that names shapes or a word on a ground ("a red
+                  circle at the top and the word 'SUN' on a peach background") is drawn as its ground, then each shape
+                  added and the word written from its glyphs, one after the other (the model draws a scene from words
+                  alone badly, a ground, an added shape and a word from its glyphs well; a note says so)
   --json          print one JSON line (out, size, seed, timings)
   --quiet         no progress line`;
 

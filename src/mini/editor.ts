@@ -372,9 +372,9 @@ export class MiniEditor {
       if (each.join('\n') !== edits.join('\n')) return this.oneByOne(each, images[0]!, { ...o, seed });
     }
     if (edits.length > 1) return this.oneByOne(edits, images[0]!, { ...o, seed });
-    // a picture drawn from words that names shapes on a ground: the ground drawn by day, then each shape added, then
-    // the night, one after the other (world/caption-parts.ts) — the model draws a scene from words alone badly, a
-    // ground, an add and the night well
+    // a picture drawn from words that names shapes or a word on a ground: the ground drawn by day, then each shape
+    // added, the word written, the night, one after the other (world/caption-parts.ts) — the model draws a scene from
+    // words alone badly, a ground, an add, a word from its glyphs and the night well
     const parts = images.length === 0 && o.inParts !== false && this.keeps(o) ? captionParts(read) : null;
     if (parts) return this.drawnInParts(parts, { ...o, seed });
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
@@ -628,7 +628,7 @@ export class MiniEditor {
 
   /**
    * A picture drawn from words in parts (edit's `inParts`): its ground by day (with what no add draws) from words at
-   * `seed`, then its edits — each shape added, the night — on the last answer at seed + 1, seed + 2, … (oneByOne), at
+   * `seed`, then its edits — each shape added, the word written, the night — on the last answer at seed + 1, seed + 2, … (oneByOne), at
    * the size asked.
    */
   private async drawnInParts(parts: CaptionParts, o: MiniEditOptions & { seed: number }): Promise<MiniEditResult> {

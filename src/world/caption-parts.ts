@@ -1,12 +1,13 @@
 // A caption read as the edits that draw it. The model draws a scene from words alone badly (none of the 60 test
-// captions at any seed: each shape comes out a blob, or in the wrong place) but draws a bare ground from words, adds
-// a shape to a picture and turns a picture to night well — so a caption that names shapes is drawn as its ground by
-// day, then one add per shape, then the night where it asks it:
+// captions at any seed: each shape comes out a blob, or in the wrong place, a word a scribble) but draws a bare ground
+// from words, adds a shape to a picture, copies a word from its glyphs and turns a picture to night well — so a
+// caption that names shapes or a word is drawn as its ground by day, then one add per shape, then its word written,
+// then the night where it asks it:
 //
-//   "A large orange striped square at the top and a small green striped circle at the bottom left on a peach
+//   "A large orange striped square at the top and the word 'OWL' written in red at the bottom left on a peach
 //    background, at night"
 //     → "A peach background", "add a large orange striped square at the top",
-//       "add a small green striped circle at the bottom left", "make it night"
+//       "add the word 'OWL' in red at the bottom left", "make it night"
 //
 // (A night ground drawn from words came out as asked less often — a solid drawn as a gradient — and 3 of the 15 test
 // night captions more were drawn right at seed 0 with the night made last, none fewer.)
@@ -98,8 +99,9 @@ function addsNamed(text: string): { adds: string[]; rest: string } {
 }
 
 /**
- * A caption (a prompt with no picture) read as its ground and one add per shape it names with a colour; null where it
- * names no ground ("… on a … background") or no such shape: then it is drawn as one.
+ * A caption (a prompt with no picture) read as its ground, one add per shape it names with a colour and its word
+ * written; null where it names no ground ("… on a … background"), or no such shape and no word: then it is drawn as
+ * one.
  */
 export function captionParts(caption: string): CaptionParts | null {
   let text = caption.trim().replace(/[.!]+$/, '');
@@ -142,8 +144,8 @@ export function inPartsNote(parts: CaptionParts | null): string | null {
   if (!parts) return null;
   const quoted = [parts.ground, ...parts.edits].map((e) => `"${e}"`).join(', ');
   return (
-    'kontext-mini draws a scene from words alone poorly and a ground and an added shape well, so this is drawn as ' +
-    `its ground, then each shape added, one after the other: ${quoted}`
+    'kontext-mini draws a scene from words alone poorly and a ground, an added shape and a word from its glyphs well, ' +
+    `so this is drawn as its ground, then each shape added and its word written, one after the other: ${quoted}`
   );
 }
 

@@ -100,7 +100,15 @@ describe('the editor writes a word', () => {
     const seen = await ed.shapesIn(img);
     expect(ed.checkPrompt(prompt, { seen }).note).toBe(writtenNote(asked(prompt)!));
     expect(ed.checkPrompt(prompt, { seen }).unknownWords).toEqual([]);
+    // the model is asked the replacement it was trained on, the glyph image after the picture
+    const given: { prompt: string; images: number }[] = [];
+    const run = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = (reqs, o) => {
+      given.push(...reqs.map((q) => ({ prompt: q.prompt, images: q.images.length })));
+      return run(reqs, o);
+    };
     const r = await ed.edit({ prompt, image: img, seed: 0 });
+    expect(given).toEqual([{ prompt: writtenPrompt('SUN'), images: 2 }]);
     expect(r.unshown).toBeUndefined();
     const look = { time: 'day', grayscale: false } as const;
     expect(readWord(r.image, regionRect('top right'), TEXT_COLORS.red, look)).toBe('SUN');

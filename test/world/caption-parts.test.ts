@@ -80,11 +80,9 @@ describe('captionParts', () => {
       background: { kind: 'solid', color: 'peach' },
       edits: ["add the word 'CAT' in red"],
     });
-    expect(captionParts('A blue star and the text "HELLO" in the centre on a sand background, at night')?.edits).toEqual([
-      'add a medium blue star in the center',
-      "add the word 'HELLO' in the center",
-      'make it night',
-    ]);
+    expect(
+      captionParts('A blue star and the text "HELLO" in the centre on a sand background, at night')?.edits,
+    ).toEqual(['add a medium blue star in the center', "add the word 'HELLO' in the center", 'make it night']);
   });
 
   it('reads no caption without a ground, or a shape of the world with its colour or a word (drawn as one)', () => {
@@ -100,8 +98,9 @@ describe('captionParts', () => {
 
   it('is told before the picture is drawn so, every part quoted; nothing for a caption drawn in one pass', () => {
     expect(inPartsNote(captionParts('a red circle on the left on a white background'))).toBe(
-      'kontext-mini draws a scene from words alone poorly and a ground and an added shape well, so this is drawn as ' +
-        'its ground, then each shape added, one after the other: "A white background", "add a medium red circle on the left"',
+      'kontext-mini draws a scene from words alone poorly and a ground, an added shape and a word from its glyphs well, ' +
+        'so this is drawn as its ground, then each shape added and its word written, one after the other: ' +
+        '"A white background", "add a medium red circle on the left"',
     );
     expect(inPartsNote(captionParts('a red circle'))).toBeNull();
   });
