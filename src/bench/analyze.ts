@@ -27,11 +27,11 @@ import type { Edit } from '../world/ops.ts';
 import { render } from '../world/render.ts';
 import { CHARACTER_SIZES } from '../world/characters.ts';
 import {
-  BORDER,
   characterRect,
   itemRects,
   objectRect,
   pixelRect,
+  placesIn,
   regionOf,
   regionRect,
   textRect,
@@ -145,27 +145,20 @@ export function identityIn(img: RGBImage, scene: Scene): number | null {
 }
 
 /**
- * The centres an item of half-size `hw` × `hh` (fractions of the side) may have in the 3x3 region of (x, y), by the
- * world's placement rule (compose.ts placeRect): centre inside the region, box inside the image's border, on the 1/128
- * lattice.
+ * Is the scene's character drawn with its identity and size anywhere its centre may lie in its 3x3 region (by the
+ * world's placement rule: placesIn)?
  */
-function centresInRegion(x: number, y: number, hw: number, hh: number): { x: number; y: number }[] {
-  const [rx0, ry0, rx1, ry1] = regionRect(regionOf(x, y));
-  const lattice = (lo: number, hi: number): number[] => {
-    const out: number[] = [];
-    for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++) out.push(k / 128);
-    return out;
-  };
-  const xs = lattice(Math.max(BORDER + hw, rx0), Math.min(1 - BORDER - hw, rx1));
-  const ys = lattice(Math.max(BORDER + hh, ry0), Math.min(1 - BORDER - hh, ry1));
-  return ys.flatMap((cy) => xs.map((cx) => ({ x: cx, y: cy })));
-}
-
-/** Is the scene's character drawn with its identity and size anywhere its centre may lie in its 3x3 region? */
 export function characterInRegion(img: RGBImage, scene: Scene): boolean {
   const c = scene.character!;
   const half = CHARACTER_SIZES[c.size] / 2;
-  return identityAmong(img, c.identity, c.size, centresInRegion(c.x, c.y, half, half), scene.background, lookOf(scene));
+  return identityAmong(
+    img,
+    c.identity,
+    c.size,
+    placesIn(regionRect(regionOf(c.x, c.y)), half, half),
+    scene.background,
+    lookOf(scene),
+  );
 }
 
 function checkCharacter(img: RGBImage, scene: Scene, where: 'place' | 'region', failures: string[]): void {
@@ -210,7 +203,7 @@ function checkWord(img: RGBImage, scene: Scene, failures: string[], where: 'plac
     return false;
   };
   let got: string | null = null;
-  for (const c of centresInRegion(t.x, t.y, hw, hh)) {
+  for (const c of placesIn(regionRect(regionOf(t.x, t.y)), hw, hh)) {
     const area: Rect = [c.x - hw - pad, c.y - hh - pad, c.x + hw + pad, c.y + hh + pad];
     const read = readWord(img, area, ink, look);
     const [x0, y0, x1, y1] = [

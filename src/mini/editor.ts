@@ -627,9 +627,9 @@ export class MiniEditor {
   }
 
   /**
-   * A picture drawn from words in parts (edit's `inParts`): its ground by day (with what no add draws) from words at
-   * `seed`, then its edits — each shape added, the word written, the night — on the last answer at seed + 1, seed + 2, … (oneByOne), at
-   * the size asked.
+   * A picture drawn from words in parts (edit's `inParts`): its ground by day (with what no edit draws: the creature)
+   * from words at `seed`, then its edits — each shape added, the word written, the night — on the last answer at
+   * seed + 1, seed + 2, … (oneByOne), at the size asked.
    */
   private async drawnInParts(parts: CaptionParts, o: MiniEditOptions & { seed: number }): Promise<MiniEditResult> {
     const S = this.resolution;

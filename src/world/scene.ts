@@ -147,6 +147,22 @@ export function regionRect(region: Region): Rect {
   return [col / 3, row / 3, (col + 1) / 3, (row + 1) / 3];
 }
 
+/**
+ * The centres the world may give an item of half-size `hw` × `hh` (fractions of the side) inside `cell` (a region's
+ * Rect, or the whole picture): its placement rule (compose.ts placeRect) — centre inside the cell, box inside the
+ * image's border, on the 1/128 lattice.
+ */
+export function placesIn(cell: Rect, hw: number, hh: number): { x: number; y: number }[] {
+  const lattice = (lo: number, hi: number): number[] => {
+    const out: number[] = [];
+    for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++) out.push(k / 128);
+    return out;
+  };
+  const xs = lattice(Math.max(BORDER + hw, cell[0]), Math.min(1 - BORDER - hw, cell[2]));
+  const ys = lattice(Math.max(BORDER + hh, cell[1]), Math.min(1 - BORDER - hh, cell[3]));
+  return ys.flatMap((y) => xs.map((x) => ({ x, y })));
+}
+
 /** "at the top left", "in the center", "on the right" */
 export function regionPhrase(region: Region): string {
   if (region === 'center') return 'in the center';
