@@ -10,6 +10,8 @@
 // replacement it was trained on, with nothing to take away (of the 24 test captions whose only miss was their word,
 // 23 made at seed 0 with it, none drawn from words).
 
+import { bareCommand } from '../prompt/typed-text.ts';
+import { REMOVE } from '../world/never-edits.ts';
 import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
@@ -180,6 +182,20 @@ export function writtenGlyph(written: WordWritten | null, picture: RGBImage): Gl
   return { from: '', to: word, image: glyphImage(word, found, S, found), found, prompt: writtenPrompt(word) };
 }
 
+/**
+ * The word an edit takes away ("remove the word 'OWL'", "delete 'OWL'", "get rid of the text 'OWL'"): one label
+ * (`labels`, as the tokenizer reads the edit's), a removal's verb and no shape; or null. The world never removes its
+ * word and the model was not trained to, but asked so it erases it (14 of 16 test words at seed 0, read as
+ * snapToGlyph reads a replacement by nothing), and the editor takes the word's box as its ground where it did.
+ */
+export function wordRemovedAsked(labels: readonly string[], edit: string): string | null {
+  const words = [...new Set(labels)];
+  const rest = withoutLabels(edit);
+  return words.length === 1 && REMOVE.test(bareCommand(rest).trim().toLowerCase()) && !namesAShape(rest)
+    ? words[0]!
+    : null;
+}
+
 /** What the model is asked for a word written: the replacement it was trained on, the word by itself. */
 export function writtenPrompt(word: string): string {
   return `replace '${word}' with '${word}'`;
@@ -250,7 +266,7 @@ export const GLYPH_AGREEMENT = 0.75;
 export function snapToGlyph(
   out: RGBImage,
   picture: RGBImage,
-  glyph: GlyphEdit,
+  glyph: Pick<GlyphEdit, 'from' | 'to' | 'found'>,
   agreement = GLYPH_AGREEMENT,
 ): { agreement: number; taken: Taken | null } {
   const { width: S, height: H } = out;

@@ -20,7 +20,14 @@ import {
 } from '../world/shapes-seen.ts';
 import { type Size, SIZES } from '../world/shapes.ts';
 import { toneEdit } from '../world/tone-edits.ts';
-import { type GlyphEdit, recoloredWordReader, snapToGlyph, wordRecolorAsked } from './glyph.ts';
+import {
+  findWord,
+  type GlyphEdit,
+  recoloredWordReader,
+  snapToGlyph,
+  wordRecolorAsked,
+  wordRemovedAsked,
+} from './glyph.ts';
 import { drawnOffWorld } from './kept-drawn.ts';
 import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
 import { grown, keptShapesMask, layOver, silhouettes, type Taken } from './preserve.ts';
@@ -46,6 +53,9 @@ const whole =
     return { taken, shown: taken ? 1 : 0 };
   };
 
+/** A thing taken alone: the edit is these pixels, and no other of the answer's is kept (preserve.ts Taken). */
+const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
+
 /**
  * How the output step takes from an answer the thing the edit `prompt` names (the editor's `copied`, for the picture
  * `fitted` at the model's size, and a background change's ground): a function of the answer giving the pixels taken
@@ -63,8 +73,12 @@ export function snapFor(
   if (glyph)
     return whole((out) => {
       const taken = snapToGlyph(out, fitted, glyph).taken;
-      return taken && !glyph.from ? { ...taken, alone: true } : taken;
+      return glyph.from ? taken : alone(taken);
     });
+  // a word taken away, its box laid as its ground where the answer erased it (glyph.ts: a replacement by nothing)
+  const wordRemoved = wordRemovedAsked(model.labels, prompt);
+  const found = wordRemoved && findWord(fitted, wordRemoved);
+  if (found) return whole((out) => alone(snapToGlyph(out, fitted, { from: wordRemoved, to: '', found }).taken));
   // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
   const recolor = wordRecolorAsked(model.labels, prompt);
   if (recolor) {
@@ -157,7 +171,6 @@ export function snapFor(
   const creature = drawn && creatureSprite(fitted, seen, drawn);
   if (!rows || !creature) return null;
   // (taken, the move is all there, as a shape's: nothing else of the answer is)
-  const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
   if (to) return whole((out) => alone(snapCreatureResized(out, fitted, creature, to, grow).taken));
   const around = grown(creature, W, H, grow + MOVED_RIM);
   // and under it the old place, the ground as the world draws it where the model left a ghost (world-light.ts)

@@ -1,7 +1,8 @@
 // Edits the world never makes of its word or its creature. The world recolours its word and writes new letters in its
 // place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it.
-// Asked so ("remove the word 'FLUX'", "move the text to the top", "remove the creature"), the model answers with a
-// guess — the words are known, so no unknown-word note would say it; this one does, before the edit runs.
+// Asked so ("move the text to the top", "remove the creature"), the model answers with a guess — the words are known,
+// so no unknown-word note would say it; this one does, before the edit runs. A word named by its label and taken away
+// ("remove the word 'FLUX'") the model mostly erases, and the editor reads it (mini/glyph.ts wordRemovedAsked): said so.
 
 import { shapeNamed } from './shapes.ts';
 
@@ -21,6 +22,8 @@ export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'charact
 /** An edit that takes its thing away ("remove …", "take the circle away", "get rid of …"), lower-cased. */
 export const REMOVE = /^(?:remove|delete|erase|take\b.*\b(?:away|out|off)|get rid of)\b/;
 const MOVE = /^(?:move|shift|relocate)\b/;
+/** A word named by its label: quoted, or in capitals */
+const LABEL = /'[^']+'|"[^"]+"|\b[A-Z]{2,}\b/;
 const SIZE =
   /^(?:(?:make|turn|change)\b.*\b(?:bigger|smaller|larger|large|small|tiny|huge)\b|(?:resize|shrink|enlarge|scale)\b)/;
 
@@ -33,6 +36,9 @@ export function neverNote(command: string): string | null {
   const words = said.split(/[^\p{L}]+/u).filter(Boolean);
   if (words.some((w) => shapeNamed(w) !== null)) return null;
   const quoted = `"${command}"`;
+  // a word named by its label taken away: the editor reads that (mini/glyph.ts wordRemovedAsked)
+  if (words.some((w) => TEXT_WORDS.has(w)) && REMOVE.test(said) && LABEL.test(command))
+    return `the model was never trained to remove a word (only to recolour words or write new ones in their place); asked so it mostly erases it, and where its answer shows the word erased, its box is laid as the ground`;
   if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
     return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;
   if (words.some((w) => CREATURE_WORDS.has(w)) && REMOVE.test(said))

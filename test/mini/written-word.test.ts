@@ -1,7 +1,7 @@
 // A word written where the picture shows none (src/mini/glyph.ts wordWrittenAsked, writtenGlyph): its glyph image
 // drawn in the cell asked where it covers the least of the picture, in the colour asked and the picture's light, the
 // model asked to replace the word with itself; the shipped model so writes a caption's word, and a user's, where from
-// words it draws a scribble.
+// words it draws a scribble. And a word taken away (wordRemovedAsked): laid as its ground where the model erased it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,14 @@ import { lit, readWord } from '../../src/bench/read.ts';
 import { readImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
-import { findWord, wordWrittenAsked, writtenGlyph, writtenNote, writtenPrompt } from '../../src/mini/glyph.ts';
+import {
+  findWord,
+  wordRemovedAsked,
+  wordWrittenAsked,
+  writtenGlyph,
+  writtenNote,
+  writtenPrompt,
+} from '../../src/mini/glyph.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
 import { captionParts } from '../../src/world/caption-parts.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
@@ -145,5 +152,73 @@ describe('the editor writes a word', () => {
     }
     expect(inParts).toBeGreaterThanOrEqual(2);
     expect(onePass).toBe(0);
+  });
+});
+
+describe('a word taken away', () => {
+  it('reads the word a removal names by its label; not a shape, a replacement or a word said without its label', () => {
+    const removed = (edit: string) => wordRemovedAsked(tok.labels(edit), edit);
+    expect(removed("remove the word 'OWL'")).toBe('OWL');
+    expect(removed("Please delete 'OWL'.")).toBe('OWL');
+    expect(removed('get rid of the text OWL')).toBe('OWL');
+    for (const none of [
+      'remove the red circle',
+      "remove the circle under 'OWL'",
+      "replace 'OWL' with 'MOON'",
+      'remove the word',
+      "make 'OWL' red",
+    ])
+      expect(removed(none), none).toBeNull();
+  });
+
+  it("erases a test picture's word as the world draws the picture without it, every other pixel kept, said before", async () => {
+    const ed = await MiniEditor.load();
+    const rows = [...streamSamples({ split: 'test', seed: 3, families: ['text'], count: 40 })]
+      .filter((s) => s.task === 'text.replace')
+      .slice(0, 4);
+    let erased = 0;
+    for (const s of rows) {
+      const word = s.before!.text!.word;
+      const prompt = `remove the word '${word}'`;
+      const img = s.inputs[0]!;
+      expect(ed.checkPrompt(prompt, { seen: await ed.shapesIn(img) }).note).toMatch(/its box is laid as the ground/);
+      const r = await ed.edit({ prompt, image: img, seed: 0 });
+      if (findWord(r.image, word)) {
+        expect(r.unshown).toEqual([prompt]);
+        continue;
+      }
+      erased++;
+      // the world's picture without the word, to a few levels (its ground under the word one colour)
+      const truth = render({ ...s.before!, text: null }, 64);
+      const off = r.image.data.filter((v, i) => Math.abs(v - truth.data[i]!) > 24).length;
+      expect(off, s.key).toBe(0);
+      // outside the word's box (and a rim), the input's own pixels
+      const [x0, y0, x1, y1] = textRect(s.before!.text!).map((v) => v * 64);
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++)
+          if (x < x0! - 3 || x >= x1! + 3 || y < y0! - 3 || y >= y1! + 3)
+            for (let c = 0; c < 3; c++) expect(r.image.data[(y * 64 + x) * 3 + c]).toBe(img.data[(y * 64 + x) * 3 + c]);
+    }
+    expect(erased).toBeGreaterThanOrEqual(3);
+    // an answer that erases the word and smudges a corner too: the word alone taken, the corner the input's
+    const s = rows[0]!;
+    const keep = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await keep(reqs, o);
+      const smudged = render({ ...s.before!, text: null }, 64);
+      for (let p = 0; p < 6 * 64 * 3; p++) smudged.data[p] = 255 - smudged.data[p]!;
+      return { ...r, images: reqs.map(() => smudged) };
+    };
+    const only = await ed.edit({ prompt: `remove the word '${s.before!.text!.word}'`, image: s.inputs[0]!, seed: 0 });
+    expect(findWord(only.image, s.before!.text!.word)).toBeNull();
+    expect([...only.image.data.subarray(0, 6 * 64 * 3)]).toEqual([...s.inputs[0]!.data.subarray(0, 6 * 64 * 3)]);
+    // an answer that leaves the word: nothing taken, the edit said unshown
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await keep(reqs, o);
+      return { ...r, images: reqs.map((q) => q.images[0]!) };
+    };
+    const left = await ed.edit({ prompt: `remove the word '${s.before!.text!.word}'`, image: s.inputs[0]!, seed: 0 });
+    expect(findWord(left.image, s.before!.text!.word)).not.toBeNull();
+    expect(left.unshown).toHaveLength(1);
   });
 });
