@@ -34,6 +34,7 @@ import {
   glyphEdit,
   replacementNote,
   wordWrittenAsked,
+  worldWordIn,
   writtenGlyph,
   writtenNote,
   writtenPrompt,
@@ -291,7 +292,7 @@ export class MiniEditor {
         : null,
       // the picture's creature put in a new scene as edits of the picture (sceneEdits): which
       picture && seen && o.inParts !== false && this.pipe.model.config.sampling.preserve && newScene(read)
-        ? sceneNote(sceneParts(read, seen, creatureSizeIn(picture, seen)))
+        ? sceneNote(sceneParts(read, seen, creatureSizeIn(picture, seen), worldWordIn(picture)))
         : null,
       // a picture that is not the world's (a photo): the model knows nothing else
       picture && seen && !isWorldPicture(picture, seen) ? NOT_THE_WORLD_NOTE : null,
@@ -617,13 +618,13 @@ export class MiniEditor {
   }
 
   /**
-   * The edits that put the creature of `image` in the new scene `prompt` asks (sceneParts), from the shapes the picture
-   * shows and the creature's size there; null where the words do not give them.
+   * The edits that put the creature of `image` in the new scene `prompt` asks (sceneParts), from the shapes and the word
+   * the picture shows and the creature's size there; null where the words do not give them.
    */
   private async sceneEdits(prompt: string, image: RGBImage): Promise<string[] | null> {
     const seen = await shapesSeen(image, this.resize);
     const picture = (await fitSquare(image, this.resolution, this.resize)).image;
-    return sceneParts(prompt, seen, creatureSizeIn(picture, seen));
+    return sceneParts(prompt, seen, creatureSizeIn(picture, seen), worldWordIn(picture));
   }
 
   /**

@@ -13,6 +13,7 @@
 import { bareCommand } from '../prompt/typed-text.ts';
 import { REMOVE } from '../world/never-edits.ts';
 import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
+import { VOCABULARY } from '../world/vocabulary.ts';
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
@@ -194,6 +195,11 @@ export function wordRemovedAsked(labels: readonly string[], edit: string): strin
   return words.length === 1 && REMOVE.test(bareCommand(rest).trim().toLowerCase()) && !namesAShape(rest)
     ? words[0]!
     : null;
+}
+
+/** The world's word `picture` shows (one of its VOCABULARY, found by its glyphs), or null. */
+export function worldWordIn(picture: RGBImage): string | null {
+  return VOCABULARY.find((w) => findWord(picture, w) !== null) ?? null;
 }
 
 /** What the model is asked for a word written: the replacement it was trained on, the word by itself. */

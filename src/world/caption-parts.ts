@@ -152,15 +152,17 @@ export function inPartsNote(parts: CaptionParts | null): string | null {
 /**
  * The picture's creature put in a new scene (the world's character.scene: "show this character, small, on the right on
  * a sand background with a large purple striped circle on the left"; shapes-seen.ts newScene) read as the edits that
- * draw it from the picture: the shapes it shows (`seen`) removed, its background made the one named, the creature moved
- * to the place named first (and made the size named, where that is not its `size`), the shapes named added. The model
- * draws such a scene in one pass badly (0 of 26 test rows: its creature comes out a smear) and each of these edits
- * well. Null for no new scene, or one whose background, place or shapes the words do not give.
+ * draw it from the picture: the shapes it shows (`seen`) removed, and its word (`word`, where it shows one: the world's
+ * new scene has none), its background made the one named, the creature moved to the place named first (and made the
+ * size named, where that is not its `size`), the shapes named added. The model draws such a scene in one pass badly (0
+ * of 26 test rows: its creature comes out a smear) and each of these edits well. Null for no new scene, or one whose
+ * background, place or shapes the words do not give.
  */
 export function sceneParts(
   instruction: string,
   seen: readonly { color: string; shape: string }[],
   size: CharacterSize | null,
+  word: string | null = null,
 ): string[] | null {
   const text = instruction.trim().replace(/[.!]+$/, '');
   const background = backgroundAsked(text);
@@ -172,6 +174,7 @@ export function sceneParts(
   const asked = /\b(small|large)\b/i.exec(rest)?.[1]?.toLowerCase() as CharacterSize | undefined;
   return [
     ...seen.map((s) => `remove the ${s.color} ${s.shape}`),
+    ...(word ? [`remove the word '${word}'`] : []),
     `make the background ${backgroundPhrase(background)}`,
     `move the creature to the ${region}${asked && asked !== size ? ` and make it ${asked}` : ''}`,
     ...adds,

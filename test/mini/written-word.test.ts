@@ -14,6 +14,7 @@ import {
   findWord,
   wordRemovedAsked,
   wordWrittenAsked,
+  worldWordIn,
   writtenGlyph,
   writtenNote,
   writtenPrompt,
@@ -220,5 +221,20 @@ describe('a word taken away', () => {
     const left = await ed.edit({ prompt: `remove the word '${s.before!.text!.word}'`, image: s.inputs[0]!, seed: 0 });
     expect(findWord(left.image, s.before!.text!.word)).not.toBeNull();
     expect(left.unshown).toHaveLength(1);
+  });
+});
+
+describe("a new scene's word", () => {
+  it("reads the world's word a picture shows, and takes it away when the creature is put in a new scene", async () => {
+    const samples = [...streamSamples({ split: 'test', seed: 3, families: ['text', 'character'], count: 120 })];
+    for (const s of samples.filter((x) => x.task === 'text.replace').slice(0, 6))
+      expect(worldWordIn(s.inputs[0]!), s.key).toBe(s.before!.text!.word);
+    expect(worldWordIn(render(scene({}), 64))).toBeNull();
+    // the world's new scene keeps no word: said among the edits before they run
+    const ed = await MiniEditor.load();
+    const worded = samples.find((x) => x.task === 'character.scene' && x.before!.text)!;
+    const img = worded.inputs[0]!;
+    const note = ed.checkPrompt(worded.instruction, { seen: await ed.shapesIn(img) }).note ?? '';
+    expect(note).toContain(`"remove the word '${worded.before!.text!.word}'"`);
   });
 });

@@ -110,25 +110,31 @@ describe('sceneParts', () => {
   it("reads every new scene of the world's as the picture's shapes removed, the ground, the creature moved, the adds", () => {
     let n = 0;
     let resized = 0;
+    let worded = 0;
     for (const s of streamSamples({ split: 'test', seed: 3, families: ['character'], count: 200 })) {
       if (s.task !== 'character.scene') continue;
       const before = s.before!;
       const after = s.after;
       const c = after.character!;
-      const edits = sceneParts(s.instruction, before.objects, before.character!.size)!;
+      const edits = sceneParts(s.instruction, before.objects, before.character!.size, before.text?.word ?? null)!;
       expect(edits, s.instruction).not.toBeNull();
       const to = regionOf(c.x, c.y);
+      // (the world's new scene keeps no word: the picture's is taken away)
+      expect(after.text).toBeNull();
       expect(edits).toEqual([
         ...before.objects.map((o) => `remove the ${o.color} ${o.shape}`),
+        ...(before.text ? [`remove the word '${before.text.word}'`] : []),
         `make the background ${backgroundPhrase(after.background)}`,
         `move the creature to the ${to}${c.size === before.character!.size ? '' : ` and make it ${c.size}`}`,
         ...after.objects.map((o) => `add ${describeObject(o)} ${regionPhrase(regionOf(o.x, o.y))}`),
       ]);
       resized += +(c.size !== before.character!.size);
+      worded += +!!before.text;
       n++;
     }
     expect(n).toBeGreaterThan(20);
     expect(resized).toBeGreaterThan(3);
+    expect(worded).toBeGreaterThan(0);
   });
 
   it('reads no new scene from an edit that is none, or one without a place for the creature', () => {
