@@ -117,15 +117,17 @@ describe('the editor draws a picture from words in parts', () => {
 
   it("puts the picture's creature in a new scene as edits of the picture, judged right where the one pass is not", async () => {
     const ed = await MiniEditor.load();
-    const scenes = [...streamSamples({ split: 'test', seed: 3, families: ['character'], count: 60 })]
-      .filter((s) => s.task === 'character.scene')
-      .slice(0, 3);
+    const all = [...streamSamples({ split: 'test', seed: 3, families: ['character'], count: 200 })].filter(
+      (s) => s.task === 'character.scene',
+    );
+    // three, and the first whose picture shows a word (the world's new scene keeps none: taken away too)
+    const scenes = [...all.slice(0, 3), all.find((s) => s.before!.text)!];
     let [inParts, onePass] = [0, 0];
     for (const s of scenes) {
       const picture = s.inputs[0]!;
       const r = await ed.edit({ prompt: s.instruction, image: picture, seed: 0 });
       // the edits as read from the picture: its shapes (left to right), its creature's size
-      const edits = sceneParts(s.instruction, s.before!.objects, s.before!.character!.size)!;
+      const edits = sceneParts(s.instruction, s.before!.objects, s.before!.character!.size, s.before!.text?.word)!;
       expect([...r.edits!].sort()).toEqual([...edits].sort());
       // and said before it runs, as made; not with the one pass
       const seen = await ed.shapesIn(picture);
@@ -136,7 +138,8 @@ describe('the editor draws a picture from words in parts', () => {
       inParts += +judge(s.edit, s.before, s.after, r.image).success;
       onePass += +judge(s.edit, s.before, s.after, one.image).success;
     }
-    expect(scenes.length).toBe(3);
+    expect(scenes.length).toBe(4);
+    expect(scenes[3]!.before!.text).not.toBeNull();
     expect(inParts).toBeGreaterThanOrEqual(2);
     expect(onePass).toBe(0);
   });
