@@ -21,7 +21,8 @@ import { glyphImage, type WordColors } from '../world/glyph.ts';
 import { placesIn, type Region, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
 import { lit } from '../bench/read.ts';
 import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
-import { DRAWN, MOVED_RIM, rowGrounds } from './moved.ts';
+import { DRAWN, dist2, MOVED_RIM, rowGrounds } from './moved.ts';
+import { ERASED_OFF_WAY, offWay2 } from './redrawn.ts';
 import { maskBox, type Taken } from './preserve.ts';
 import { groundTime, isGray } from './world-light.ts';
 
@@ -276,24 +277,17 @@ export function snapToGlyph(
   agreement = GLYPH_AGREEMENT,
 ): { agreement: number; taken: Taken | null } {
   const { width: S, height: H } = out;
-  const stamp = (word: string) => {
-    const img = createImage(S, H);
-    drawWord(img, word, glyph.found, [255, 255, 255]);
-    return img.data;
-  };
-  const [oldInk, newInk] = [stamp(glyph.from), stamp(glyph.to)];
+  const [oldInk, newInk] = [stampOf(glyph.from, glyph.found, S, H), stampOf(glyph.to, glyph.found, S, H)];
   // the box of both words, grown by a pixel
-  const inked = Uint8Array.from({ length: S * H }, (_, p) => (oldInk[p * 3] || newInk[p * 3] ? 1 : 0));
-  const [bx0, by0, bx1, by1] = maskBox(inked, S, H) ?? [S, H, -1, -1];
-  const [x0, y0, x1, y1] = [
-    Math.max(0, bx0 - 1),
-    Math.max(0, by0 - 1),
-    Math.min(S - 1, bx1 + 1),
-    Math.min(H - 1, by1 + 1),
-  ];
+  const [x0, y0, x1, y1] = inkBox(S, H, oldInk, newInk);
   const { ink, ground } = glyph.found;
   const d = out.data;
   const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
+  // a word taken away (no new word): a pixel sides with it only on the way from the ink to the ground, as a shape's
+  // removal (redrawn.ts ERASED_OFF_WAY) — the word restroked in another colour lies off it
+  const [inkC, groundC] = [Uint8Array.from(ink), Uint8Array.from(ground)];
+  const way2 = ERASED_OFF_WAY ** 2 * dist2(inkC, 0, groundC, 0);
+  const onWay = (p: number) => !!glyph.to || offWay2(d, p, groundC, 0, inkC, 0) <= way2;
   // of the pixels the replacement changes, those the model changed so
   let [agree, changed] = [0, 0];
   for (let y = y0; y <= y1; y++)
@@ -301,12 +295,35 @@ export function snapToGlyph(
       const p = (y * S + x) * 3;
       if (!oldInk[p] === !newInk[p]) continue;
       changed++;
-      if (dist(p, ink) < dist(p, ground) === !!newInk[p]) agree++;
+      if (dist(p, ink) < dist(p, ground) === !!newInk[p] && (newInk[p] || onWay(p))) agree++;
     }
   const share = changed ? agree / changed : 0;
   if (share < agreement) return { agreement: share, taken: null };
   const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? ink : oldInk[p] ? ground : null));
   return { agreement: share, taken };
+}
+
+/**
+ * The word `word` found at `found` in `picture` kept as the picture has it: its box (grown by a pixel) and a rim, the
+ * picture's own pixels (a removal no try made: the edit stays undone, the model's restroke of the word not kept).
+ */
+export function wordKept(picture: RGBImage, word: string, found: FoundWord): Taken {
+  const { width: S, height: H } = picture;
+  return layBox(picture, inkBox(S, H, stampOf(word, found, S, H)), () => null);
+}
+
+/** What `word` drawn at `found` in the labels' font inks in an S×H picture: white on black, RGB. */
+function stampOf(word: string, found: { x: number; y: number }, S: number, H: number): Uint8Array {
+  const img = createImage(S, H);
+  drawWord(img, word, found, [255, 255, 255]);
+  return img.data;
+}
+
+/** The box of what the stamps ink (stampOf), grown by a pixel, inside the S×H picture ([x0, y0, x1, y1], corners in). */
+function inkBox(S: number, H: number, ...stamps: Uint8Array[]): [number, number, number, number] {
+  const inked = Uint8Array.from({ length: S * H }, (_, p) => (stamps.some((s) => s[p * 3]) ? 1 : 0));
+  const [x0, y0, x1, y1] = maskBox(inked, S, H) ?? [S, H, -1, -1];
+  return [Math.max(0, x0 - 1), Math.max(0, y0 - 1), Math.min(S - 1, x1 + 1), Math.min(H - 1, y1 + 1)];
 }
 
 /**
@@ -389,16 +406,15 @@ export function recoloredWordReader(
   // the world's other text colours so lit: an ink nearer one of them is drawn in another colour
   const rivals = TEXT_COLOR_NAMES.filter((c) => c !== recolor.to).map((c) => lit(TEXT_COLORS[c], look));
   const { width: S, height: H } = picture;
-  const stamp = createImage(S, H);
-  drawWord(stamp, recolor.word, found, [255, 255, 255]);
-  const ink = Uint8Array.from({ length: S * H }, (_, p) => (stamp.data[p * 3] ? 1 : 0));
+  const stamp = stampOf(recolor.word, found, S, H);
+  const ink = Uint8Array.from({ length: S * H }, (_, p) => (stamp[p * 3] ? 1 : 0));
   const box = maskBox(ink, S, H)!;
   return (out) => {
     const d = out.data;
     const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
     let [agree, inks] = [0, 0];
     for (let p = 0; p < S * H * 3; p += 3) {
-      if (!stamp.data[p]) continue;
+      if (!stamp[p]) continue;
       inks++;
       const near = dist(p, to);
       if (near < Math.min(dist(p, found.ink), dist(p, found.ground)) && rivals.every((c) => near <= dist(p, c)))
@@ -406,6 +422,6 @@ export function recoloredWordReader(
     }
     const share = inks ? agree / inks : 0;
     if (share < agreement) return { agreement: share, taken: null };
-    return { agreement: share, taken: layBox(picture, box, (p) => (stamp.data[p] ? to : null)) };
+    return { agreement: share, taken: layBox(picture, box, (p) => (stamp[p] ? to : null)) };
   };
 }

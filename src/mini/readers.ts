@@ -25,6 +25,7 @@ import {
   type GlyphEdit,
   recoloredWordReader,
   snapToGlyph,
+  wordKept,
   wordRecolorAsked,
   wordRemovedAsked,
 } from './glyph.ts';
@@ -78,7 +79,14 @@ export function snapFor(
   // a word taken away, its box laid as its ground where the answer erased it (glyph.ts: a replacement by nothing)
   const wordRemoved = wordRemovedAsked(model.labels, prompt);
   const found = wordRemoved && findWord(fitted, wordRemoved);
-  if (found) return whole((out) => alone(snapToGlyph(out, fitted, { from: wordRemoved, to: '', found }).taken));
+  if (found) {
+    // (where no try erased it, the word as the picture has it and nothing else of the answer: the edit undone, said)
+    const kept = alone(wordKept(fitted, wordRemoved, found));
+    return (out) => {
+      const taken = snapToGlyph(out, fitted, { from: wordRemoved, to: '', found }).taken;
+      return taken ? { taken: alone(taken), shown: 1 } : { taken: kept, shown: 0 };
+    };
+  }
   // a word recoloured, its ink laid in the world's colour asked (glyph.ts)
   const recolor = wordRecolorAsked(model.labels, prompt);
   if (recolor) {

@@ -362,7 +362,7 @@ function sides(
  * How far (squared) pixel `o` of the answer lies off the way from colour `g` to colour `p` (the line through them):
  * an erasing's ghost lies on it, a shape redrawn in another colour off it.
  */
-function offWay2(o: Uint8Array, oi: number, g: Uint8Array, gi: number, p: Uint8Array, pi: number): number {
+export function offWay2(o: Uint8Array, oi: number, g: Uint8Array, gi: number, p: Uint8Array, pi: number): number {
   let [dd, vd, vv] = [0, 0, 0];
   for (let c = 0; c < 3; c++) {
     const [d, v] = [p[pi + c]! - g[gi + c]!, o[oi + c]! - g[gi + c]!];
