@@ -187,7 +187,7 @@ export function writtenGlyph(written: WordWritten | null, picture: RGBImage): Gl
 /**
  * The word an edit takes away ("remove the word 'OWL'", "delete 'OWL'", "get rid of the text 'OWL'"): one label
  * (`labels`, as the tokenizer reads the edit's), a removal's verb and no shape; or null. The world never removes its
- * word and the model was not trained to, but asked so it erases it (14 of 16 test words at seed 0, read as
+ * word and the model was not trained to, but asked so it erases many (10 of 16 test words at seed 0, read as
  * snapToGlyph reads a replacement by nothing), and the editor takes the word's box as its ground where it did.
  */
 export function wordRemovedAsked(labels: readonly string[], edit: string): string | null {

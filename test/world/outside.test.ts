@@ -85,11 +85,11 @@ describe('outsideWorldNotes', () => {
       'the model has only recoloured words or written new ones in their place — never removed, moved or resized ' +
         'one — so "move the word \'FLUX\' to the top" is outside what it learnt',
     ]);
-    // a word named by its label taken away: the model mostly erases it, and the editor reads that
+    // a word named by its label taken away: the model often erases it, and the editor reads that
     for (const p of ["Please remove the word 'FLUX'.", 'delete the text FLUX'])
       expect(outsideWorldNotes(p), p).toEqual([
         'the model was never trained to remove a word (only to recolour words or write new ones in their place); ' +
-          'asked so it mostly erases it, and where its answer shows the word erased, its box is laid as the ground',
+          'asked so it often erases it, and where its answer shows the word erased, its box is laid as the ground',
       ]);
     for (const p of ['move the text to the top', 'make the letters bigger', 'shrink the word', 'take the word away'])
       expect(outsideWorldNotes(p), p).toEqual([expect.stringMatching(/^the model has only recoloured words/)]);
