@@ -33,6 +33,8 @@ import {
   type GlyphEdit,
   glyphEdit,
   replacementNote,
+  movedGlyph,
+  wordMovedAsked,
   wordWrittenAsked,
   worldWordIn,
   writtenGlyph,
@@ -261,12 +263,15 @@ export class MiniEditor {
     // square")
     const seen = styled ? undefined : o.seen;
     const picture = seen && this.pictures.get(seen);
-    // a word written (glyph.ts): the model is asked it as the word replaced by itself — a word the picture shows is
-    // recoloured, not written
+    // a word written or moved (glyph.ts): the model is asked it as the word replaced by itself — a word the picture
+    // shows is recoloured, not written; one it does not show (or shows there already), not moved
     const writes = (a: string) => {
       if (!this.pipe.model.config.glyph || (o.images ?? 1) !== 1) return null;
-      const written = wordWrittenAsked(tok.labels(a), a);
-      return written && (!picture || writtenGlyph(written, picture)) ? written : null;
+      const labels = tok.labels(a);
+      const written = wordWrittenAsked(labels, a);
+      if (written && (!picture || writtenGlyph(written, picture))) return { ...written, moved: false };
+      const moved = wordMovedAsked(labels, a);
+      return moved && (!picture || movedGlyph(moved, picture)) ? { ...moved, moved: true } : null;
     };
     const unknownWords = tok.unknownWords(
       asked
@@ -304,10 +309,10 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
-      // a word written: how the model is asked it
+      // a word written or moved: how the model is asked it
       ...asked.flatMap((a) => {
         const written = writes(a);
-        return written ? [writtenNote(written)] : [];
+        return written ? [writtenNote(written, written.moved)] : [];
       }),
       // a grey picture edited otherwise than greyed: its colour not known, the model edits pictures in colour; known,
       // the edit is made in colour and greyed, and a colour asked shows as its grey
@@ -507,7 +512,11 @@ export class MiniEditor {
   glyphFor(prompt: string, fitted: RGBImage): GlyphEdit | null {
     if (!this.pipe.model.config.glyph) return null;
     const labels = this.pipe.tokenizer.labels(prompt);
-    return glyphEdit(labels, fitted) ?? writtenGlyph(wordWrittenAsked(labels, prompt), fitted);
+    return (
+      glyphEdit(labels, fitted) ??
+      writtenGlyph(wordWrittenAsked(labels, prompt), fitted) ??
+      movedGlyph(wordMovedAsked(labels, prompt), fitted)
+    );
   }
 
   /**

@@ -18,7 +18,7 @@ import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
-import { placesIn, type Region, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
+import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
 import { lit } from '../bench/read.ts';
 import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
 import { DRAWN, dist2, MOVED_RIM, rowGrounds } from './moved.ts';
@@ -100,8 +100,10 @@ export interface GlyphEdit {
   image: RGBImage;
   /** where the picture shows the old word, and its colours (the glyph image's) */
   found: FoundWord;
-  /** the words the model is given with the glyph image, where they are not the edit's (a word written) */
+  /** the words the model is given with the glyph image, where they are not the edit's (a word written or moved) */
   prompt?: string;
+  /** where the new word goes, where it is not the old one's place (a word moved), and its colours there */
+  at?: FoundWord;
 }
 
 /**
@@ -144,16 +146,15 @@ export function wordWrittenAsked(labels: readonly string[], edit: string): WordW
 }
 
 /**
- * The glyph image for a word written (`written`) on `picture` (at the model's size), and the replacement the model is
- * asked with it (the word by itself); null where the picture already shows the word (then the edit may recolour it).
- * The word goes in the cell asked (the whole picture where none is), its box where it covers the fewest pixels the
- * picture draws off its ground (DRAWN; a pixel's margin around it), nearest the cell's centre; in the colour asked
- * (else the first of the world's text colours that reads on that ground), in the picture's light, on its ground there.
+ * Where `word` goes in `picture` (at the model's size) in the cell `region` (the whole picture for null): where its box
+ * covers the fewest pixels the picture draws off its ground (DRAWN; a pixel's margin around it), nearest the cell's
+ * centre, among the places the world may give it (placesIn, off the lines between the cells: a word just inside its
+ * cell reads in the next); and the picture's ground there and its light. Null for a
+ * word wider than the picture.
  */
-export function writtenGlyph(written: WordWritten | null, picture: RGBImage): GlyphEdit | null {
-  if (!written || findWord(picture, written.word)) return null;
+function placeWord(word: string, region: Region | null, picture: RGBImage) {
   const { width: S, height: H } = picture;
-  const { w, h } = textCells(written.word);
+  const { w, h } = textCells(word);
   if (!w || w * TEXT_UNIT * S > S) return null;
   const [hw, hh] = [(w * TEXT_UNIT) / 2, (h * TEXT_UNIT) / 2];
   const grounds = rowGrounds(picture);
@@ -161,11 +162,10 @@ export function writtenGlyph(written: WordWritten | null, picture: RGBImage): Gl
     const p = (y * S + x) * 3;
     return [0, 1, 2].some((c) => Math.abs(picture.data[p + c]! - grounds[y * 3 + c]!) > DRAWN);
   };
-  const [rx0, ry0, rx1, ry1] = written.region ? regionRect(written.region) : [0, 0, 1, 1];
+  const [rx0, ry0, rx1, ry1] = region ? regionRect(region) : [0, 0, 1, 1];
   const [cx, cy] = [(rx0 + rx1) / 2, (ry0 + ry1) / 2];
   let at = { x: cx, y: cy, cost: Infinity };
-  // the places the world may give it there (half pixels, the box inside the border)
-  for (const { x, y } of placesIn([rx0, ry0, rx1, ry1], hw, hh)) {
+  for (const { x, y } of placesIn([rx0, ry0, rx1, ry1], hw, hh, true)) {
     let covered = 0;
     for (let py = Math.floor((y - hh) * S) - 1; py <= Math.ceil((y + hh) * S); py++)
       for (let px = Math.floor((x - hw) * S) - 1; px <= Math.ceil((x + hw) * S); px++)
@@ -177,11 +177,71 @@ export function writtenGlyph(written: WordWritten | null, picture: RGBImage): Gl
   const ground = [grounds[row * 3]!, grounds[row * 3 + 1]!, grounds[row * 3 + 2]!] as const;
   const grayscale = isGray(picture);
   const look = { time: groundTime(grounds, grayscale) ?? ('day' as const), grayscale };
+  return { x: at.x, y: at.y, ground, look };
+}
+
+/**
+ * The glyph image for a word written (`written`) on `picture` (at the model's size), and the replacement the model is
+ * asked with it (the word by itself); null where the picture already shows the word (then the edit may recolour it).
+ * The word goes in the cell asked (placeWord), in the colour asked (else the first of the world's text colours that
+ * reads on the ground there), in the picture's light, on its ground there.
+ */
+export function writtenGlyph(written: WordWritten | null, picture: RGBImage): GlyphEdit | null {
+  if (!written || findWord(picture, written.word)) return null;
+  const place = placeWord(written.word, written.region, picture);
+  if (!place) return null;
+  const { ground, look } = place;
   const color =
     written.color ?? TEXT_COLOR_NAMES.find((c) => colorDistance(lit(TEXT_COLORS[c], look), ground) > 100) ?? 'black';
-  const found = { x: at.x, y: at.y, ink: lit(TEXT_COLORS[color], look), ground };
+  const found = { x: place.x, y: place.y, ink: lit(TEXT_COLORS[color], look), ground };
   const word = written.word;
-  return { from: '', to: word, image: glyphImage(word, found, S, found), found, prompt: writtenPrompt(word) };
+  return {
+    from: '',
+    to: word,
+    image: glyphImage(word, found, picture.width, found),
+    found,
+    prompt: writtenPrompt(word),
+  };
+}
+
+/** "move the word 'OWL' to the top", "put the text 'OWL' at the bottom right", "shift 'OWL' left": a word moved */
+const MOVES = /^\s*(?:move|shift|relocate|put|place)\b/i;
+
+/**
+ * The word an edit moves and the cell it names ("move the word 'OWL' to the top"): one label (`labels`, as the
+ * tokenizer reads the edit's), a move's verb, a cell and no shape; or null.
+ */
+export function wordMovedAsked(labels: readonly string[], edit: string): { word: string; region: Region } | null {
+  const words = [...new Set(labels)];
+  const rest = withoutLabels(edit);
+  const region = cellAsked(rest);
+  return words.length === 1 && region && MOVES.test(bareCommand(rest)) && !namesAShape(rest)
+    ? { word: words[0]!, region }
+    : null;
+}
+
+/**
+ * The glyph image for a word moved (`moved`) in `picture` (at the model's size): the word the picture shows, drawn in
+ * its ink in the cell asked (placeWord) on the picture's ground there; the model asked to replace the word with
+ * itself, as for a word written. Null where the picture does not show the word, or shows it in that cell already.
+ * The world never moves its word and the model was not trained to; given the glyphs elsewhere it writes the word
+ * there and takes away the old one.
+ */
+export function movedGlyph(moved: { word: string; region: Region } | null, picture: RGBImage): GlyphEdit | null {
+  const found = moved && findWord(picture, moved.word);
+  if (!moved || !found || regionOf(found.x, found.y) === moved.region) return null;
+  const place = placeWord(moved.word, moved.region, picture);
+  if (!place) return null;
+  const at = { x: place.x, y: place.y, ink: found.ink, ground: place.ground };
+  const word = moved.word;
+  return {
+    from: word,
+    to: word,
+    image: glyphImage(word, at, picture.width, at),
+    found,
+    at,
+    prompt: writtenPrompt(word),
+  };
 }
 
 /**
@@ -208,11 +268,12 @@ export function writtenPrompt(word: string): string {
   return `replace '${word}' with '${word}'`;
 }
 
-/** What a user is told before a word is written: how the model is asked it. */
-export function writtenNote(written: WordWritten): string {
+/** What a user is told before a word is written (or moved): how the model is asked it. */
+export function writtenNote(written: { word: string; region: Region | null }, moved = false): string {
   const where = written.region ? ` ${regionPhrase(written.region)}` : '';
   return (
-    `kontext-mini was not trained to write a new word, so '${written.word}' is drawn in the world's font${where} ` +
+    `kontext-mini was not trained to ${moved ? 'move a word' : 'write a new word'}, so '${written.word}' is drawn ` +
+    `in the world's font${where} ` +
     'where it covers the least of the picture, and the model is asked to replace the word with itself from that ' +
     'glyph image'
   );
@@ -273,21 +334,23 @@ export const GLYPH_AGREEMENT = 0.75;
 export function snapToGlyph(
   out: RGBImage,
   picture: RGBImage,
-  glyph: Pick<GlyphEdit, 'from' | 'to' | 'found'>,
+  glyph: Pick<GlyphEdit, 'from' | 'to' | 'found' | 'at'>,
   agreement = GLYPH_AGREEMENT,
 ): { agreement: number; taken: Taken | null } {
   const { width: S, height: H } = out;
-  const [oldInk, newInk] = [stampOf(glyph.from, glyph.found, S, H), stampOf(glyph.to, glyph.found, S, H)];
+  // (a word moved goes elsewhere, in its ink on the ground there)
+  const to = glyph.at ?? glyph.found;
+  const [oldInk, newInk] = [stampOf(glyph.from, glyph.found, S, H), stampOf(glyph.to, to, S, H)];
   // the box of both words, grown by a pixel
   const [x0, y0, x1, y1] = inkBox(S, H, oldInk, newInk);
   const { ink, ground } = glyph.found;
   const d = out.data;
   const dist = (p: number, c: readonly number[]) => Math.hypot(d[p]! - c[0]!, d[p + 1]! - c[1]!, d[p + 2]! - c[2]!);
-  // a word taken away (no new word): a pixel sides with it only on the way from the ink to the ground, as a shape's
+  // a word taken away or moved: its old strokes side with it only on the way from the ink to the ground, as a shape's
   // removal (redrawn.ts ERASED_OFF_WAY) — the word restroked in another colour lies off it
   const [inkC, groundC] = [Uint8Array.from(ink), Uint8Array.from(ground)];
   const way2 = ERASED_OFF_WAY ** 2 * dist2(inkC, 0, groundC, 0);
-  const onWay = (p: number) => !!glyph.to || offWay2(d, p, groundC, 0, inkC, 0) <= way2;
+  const onWay = (p: number) => (!!glyph.to && !glyph.at) || offWay2(d, p, groundC, 0, inkC, 0) <= way2;
   // of the pixels the replacement changes, those the model changed so
   let [agree, changed] = [0, 0];
   for (let y = y0; y <= y1; y++)
@@ -295,21 +358,14 @@ export function snapToGlyph(
       const p = (y * S + x) * 3;
       if (!oldInk[p] === !newInk[p]) continue;
       changed++;
-      if (dist(p, ink) < dist(p, ground) === !!newInk[p] && (newInk[p] || onWay(p))) agree++;
+      const isNew = !!newInk[p];
+      const [k, g] = isNew ? [to.ink, to.ground] : [ink, ground];
+      if (dist(p, k) < dist(p, g) === isNew && (isNew || onWay(p))) agree++;
     }
   const share = changed ? agree / changed : 0;
   if (share < agreement) return { agreement: share, taken: null };
-  const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? ink : oldInk[p] ? ground : null));
+  const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? to.ink : oldInk[p] ? ground : null));
   return { agreement: share, taken };
-}
-
-/**
- * The word `word` found at `found` in `picture` kept as the picture has it: its box (grown by a pixel) and a rim, the
- * picture's own pixels (a removal no try made: the edit stays undone, the model's restroke of the word not kept).
- */
-export function wordKept(picture: RGBImage, word: string, found: FoundWord): Taken {
-  const { width: S, height: H } = picture;
-  return layBox(picture, inkBox(S, H, stampOf(word, found, S, H)), () => null);
 }
 
 /** What `word` drawn at `found` in the labels' font inks in an S×H picture: white on black, RGB. */

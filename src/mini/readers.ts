@@ -25,7 +25,6 @@ import {
   type GlyphEdit,
   recoloredWordReader,
   snapToGlyph,
-  wordKept,
   wordRecolorAsked,
   wordRemovedAsked,
 } from './glyph.ts';
@@ -70,21 +69,19 @@ export function snapFor(
   seen: readonly SeenShape[] | null,
   model: { labels: readonly string[]; grow: number },
 ): Snap | null {
-  // (a word written is the word alone: the model, asked a replacement, may smudge a word the picture has)
-  if (glyph)
-    return whole((out) => {
-      const taken = snapToGlyph(out, fitted, glyph).taken;
-      return glyph.from ? taken : alone(taken);
-    });
-  // a word taken away, its box laid as its ground where the answer erased it (glyph.ts: a replacement by nothing)
-  const wordRemoved = wordRemovedAsked(model.labels, prompt);
+  // a word replaced, the edit the model was trained on: the word taken from the glyph image where the answer copied it
+  if (glyph && glyph.from && !glyph.at) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
+  // a word written, moved (the word replaced by itself, its glyphs elsewhere) or taken away (replaced by nothing, its
+  // box laid as its ground where the answer erased it): edits the model was not trained on, each the word alone — the
+  // model may smudge a word the picture has — and, where no try made it, undone (the picture as it was, said)
+  const wordRemoved = glyph ? null : wordRemovedAsked(model.labels, prompt);
   const found = wordRemoved && findWord(fitted, wordRemoved);
-  if (found) {
-    // (where no try erased it, the word as the picture has it and nothing else of the answer: the edit undone, said)
-    const kept = alone(wordKept(fitted, wordRemoved, found));
+  const word = glyph ?? (found ? { from: wordRemoved!, to: '', found } : null);
+  if (word) {
+    const undone = alone({ image: fitted, mask: new Float32Array(fitted.width * fitted.height) });
     return (out) => {
-      const taken = snapToGlyph(out, fitted, { from: wordRemoved, to: '', found }).taken;
-      return taken ? { taken: alone(taken), shown: 1 } : { taken: kept, shown: 0 };
+      const taken = snapToGlyph(out, fitted, word).taken;
+      return taken ? { taken: alone(taken), shown: 1 } : { taken: undone, shown: 0 };
     };
   }
   // a word recoloured, its ink laid in the world's colour asked (glyph.ts)

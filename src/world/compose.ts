@@ -17,6 +17,7 @@ import { CHARACTER_SIZES, type CharacterSize } from './characters.ts';
 import {
   BORDER,
   itemRects,
+  nearRegionLine,
   rectsOverlap,
   regionRect,
   textRect,
@@ -45,11 +46,6 @@ export function randomBackground(rng: Rng, not?: Background): Background {
     if (!not || !sameBackground(bg, not)) return bg;
   }
 }
-
-/** Centres are kept this far from the lines between the 3x3 regions, so "at the top left" is never borderline. */
-export const REGION_CLEARANCE = 0.03;
-const nearRegionLine = (v: number): boolean =>
-  Math.abs(v - 1 / 3) < REGION_CLEARANCE || Math.abs(v - 2 / 3) < REGION_CLEARANCE;
 
 /**
  * A centre (x, y) for a w x h rectangle that stays inside the image, overlaps none of `taken` and, if given, has its

@@ -147,15 +147,22 @@ export function regionRect(region: Region): Rect {
   return [col / 3, row / 3, (col + 1) / 3, (row + 1) / 3];
 }
 
+/** Centres are kept this far from the lines between the 3x3 regions, so "at the top left" is never borderline. */
+export const REGION_CLEARANCE = 0.03;
+export const nearRegionLine = (v: number): boolean =>
+  Math.abs(v - 1 / 3) < REGION_CLEARANCE || Math.abs(v - 2 / 3) < REGION_CLEARANCE;
+
 /**
  * The centres the world may give an item of half-size `hw` × `hh` (fractions of the side) inside `cell` (a region's
  * Rect, or the whole picture): its placement rule (compose.ts placeRect) — centre inside the cell, box inside the
- * image's border, on the 1/128 lattice.
+ * image's border, on the 1/128 lattice, and with `clear` off the lines between the regions as the world draws (a judge
+ * of where a model put a thing leaves `clear` out: a centre just inside its cell is in it).
  */
-export function placesIn(cell: Rect, hw: number, hh: number): { x: number; y: number }[] {
+export function placesIn(cell: Rect, hw: number, hh: number, clear = false): { x: number; y: number }[] {
   const lattice = (lo: number, hi: number): number[] => {
     const out: number[] = [];
-    for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++) out.push(k / 128);
+    for (let k = Math.ceil(lo * 128); k <= Math.floor(hi * 128); k++)
+      if (!clear || !nearRegionLine(k / 128)) out.push(k / 128);
     return out;
   };
   const xs = lattice(Math.max(BORDER + hw, cell[0]), Math.min(1 - BORDER - hw, cell[2]));

@@ -12,6 +12,8 @@ import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
 import {
   findWord,
+  movedGlyph,
+  wordMovedAsked,
   wordRemovedAsked,
   wordWrittenAsked,
   worldWordIn,
@@ -60,7 +62,7 @@ describe('wordWrittenAsked', () => {
 });
 
 describe('writtenGlyph', () => {
-  const shape = { id: 0, shape: 'square', color: 'blue', size: 'small', style: 'filled', x: 0.5, y: 1 / 6 } as const;
+  const shape = { id: 0, shape: 'square', color: 'blue', size: 'small', style: 'filled', x: 0.5, y: 0.12 } as const;
   const picture = render(scene({ objects: [shape] }), 64);
 
   it('draws the word in the cell asked, clear of what the picture draws, nearest its centre, in the colour asked', () => {
@@ -242,5 +244,76 @@ describe("a new scene's word", () => {
     const img = worded.inputs[0]!;
     const note = ed.checkPrompt(worded.instruction, { seen: await ed.shapesIn(img) }).note ?? '';
     expect(note).toContain(`"remove the word '${worded.before!.text!.word}'"`);
+  });
+});
+
+describe('a word moved', () => {
+  it('reads the word a move names by its label and the cell; not a shape, nor a word without a cell', () => {
+    const moved = (edit: string) => wordMovedAsked(tok.labels(edit), edit);
+    expect(moved("move the word 'OWL' to the top left")).toEqual({ word: 'OWL', region: 'top left' });
+    expect(moved('put the text OWL at the bottom')).toEqual({ word: 'OWL', region: 'bottom' });
+    for (const none of ["move the circle under 'OWL' to the top", "move the word 'OWL'", "replace 'OWL' with 'FOX'"])
+      expect(moved(none), none).toBeNull();
+  });
+
+  it("writes a test picture's word in the cell asked and takes the old one away, every other pixel kept", async () => {
+    const ed = await MiniEditor.load();
+    const rows = [...streamSamples({ split: 'test', seed: 3, families: ['text'], count: 40 })]
+      .filter((s) => s.task === 'text.replace')
+      .slice(0, 4);
+    let made = 0;
+    for (const s of rows) {
+      const t = s.before!.text!;
+      const img = s.inputs[0]!;
+      const to = regionOf(t.x, t.y) === 'top' ? 'bottom' : 'top';
+      const prompt = `move the word '${t.word}' to the ${to}`;
+      const seen = await ed.shapesIn(img);
+      expect(ed.checkPrompt(prompt, { seen }).note).toBe(writtenNote({ word: t.word, region: to }, true));
+      const g = movedGlyph(wordMovedAsked(tok.labels(prompt), prompt), img)!;
+      expect(regionOf(g.at!.x, g.at!.y)).toBe(to);
+      expect([...g.at!.ink]).toEqual([...findWord(img, t.word)!.ink]);
+      const r = await ed.edit({ prompt, image: img, seed: 0 });
+      if (r.unshown) {
+        // no try made it: the picture as it was, said
+        expect([...r.image.data]).toEqual([...img.data]);
+        expect(r.unshown).toEqual([prompt]);
+        continue;
+      }
+      made++;
+      const at = findWord(r.image, t.word)!;
+      expect(regionOf(at.x, at.y)).toBe(to);
+      // the old word's box is its ground now; every pixel off both words' boxes the input's
+      const old = textRect(t).map((v) => v * 64);
+      const now = textRect({ ...t, x: at.x, y: at.y }).map((v) => v * 64);
+      const inBox = (b: number[], x: number, y: number) =>
+        x >= b[0]! - 3 && x < b[2]! + 3 && y >= b[1]! - 3 && y < b[3]! + 3;
+      for (let y = 0; y < 64; y++)
+        for (let x = 0; x < 64; x++) {
+          if (inBox(old, x, y) || inBox(now, x, y)) continue;
+          for (let c = 0; c < 3; c++) expect(r.image.data[(y * 64 + x) * 3 + c]).toBe(img.data[(y * 64 + x) * 3 + c]);
+        }
+    }
+    expect(made).toBeGreaterThanOrEqual(3);
+    // a word the picture shows in that cell already, or does not show: not moved so
+    const t = rows[0]!.before!.text!;
+    expect(movedGlyph({ word: t.word, region: regionOf(t.x, t.y) }, rows[0]!.inputs[0]!)).toBeNull();
+    expect(movedGlyph({ word: 'ZZZ', region: 'top' }, rows[0]!.inputs[0]!)).toBeNull();
+  });
+
+  it('leaves the picture as it was where no try writes the word (written or moved), and says so', async () => {
+    const ed = await MiniEditor.load();
+    const img = await readImage('examples/scene.png');
+    const keep = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    // an answer that ignores the glyphs and smudges the picture's own word
+    const smudged = { ...img, data: Uint8Array.from(img.data, (v, i) => (i < 64 * 30 * 3 ? 255 - v : v)) };
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await keep(reqs, o);
+      return { ...r, images: reqs.map(() => smudged) };
+    };
+    for (const prompt of ["add the word 'SUN' at the bottom left", "move the word 'FLUX' to the bottom left"]) {
+      const r = await ed.edit({ prompt, image: img, seed: 0 });
+      expect([...r.image.data], prompt).toEqual([...img.data]);
+      expect(r.unshown, prompt).toEqual([prompt]);
+    }
   });
 });
