@@ -26,7 +26,16 @@ import { captionParts } from '../../src/world/caption-parts.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { TEXT_COLORS } from '../../src/world/palette.ts';
 import { render } from '../../src/world/render.ts';
-import { objectRect, rectsOverlap, regionOf, regionRect, type Scene, textRect } from '../../src/world/scene.ts';
+import {
+  nearRegionLine,
+  objectRect,
+  rectsOverlap,
+  REGIONS,
+  regionOf,
+  regionRect,
+  type Scene,
+  textRect,
+} from '../../src/world/scene.ts';
 
 const tok = MiniTokenizer.fromJson(JSON.parse(readFileSync(join(EMBEDDED_MODEL, 'tokenizer.json'), 'utf8')));
 const asked = (edit: string) => wordWrittenAsked(tok.labels(edit), edit);
@@ -84,6 +93,19 @@ describe('writtenGlyph', () => {
     const [b0, b1, b2, b3] = regionRect('bottom left');
     expect(Math.abs(bare.found.x - (b0 + b2) / 2)).toBeLessThanOrEqual(1 / 128);
     expect(Math.abs(bare.found.y - (b1 + b3) / 2)).toBeLessThanOrEqual(1 / 128);
+  });
+
+  it('places a word off the lines between the cells, as the world places things, in every cell of test pictures', () => {
+    let placed = 0;
+    for (const s of streamSamples({ split: 'test', seed: 3, families: ['local', 'character'], count: 12 }))
+      for (const region of REGIONS) {
+        const g = writtenGlyph({ word: 'HELLO', color: null, region }, s.inputs[0]!);
+        if (!g) continue;
+        expect(regionOf(g.found.x, g.found.y)).toBe(region);
+        expect(nearRegionLine(g.found.x) || nearRegionLine(g.found.y), `${s.key} ${region}`).toBe(false);
+        placed++;
+      }
+    expect(placed).toBe(12 * 9);
   });
 
   it("takes a colour that reads on the ground where none is asked, and the picture's night", () => {
