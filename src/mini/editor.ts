@@ -29,10 +29,8 @@ import { type CaptionParts, captionParts, inPartsNote, sceneNote, sceneParts } f
 import { creatureSprite } from './moved.ts';
 import { creatureSize } from './resized.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
+import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
-  type GlyphEdit,
-  glyphEdit,
-  replacementNote,
   movedGlyph,
   wordMovedAsked,
   wordWrittenAsked,
@@ -40,7 +38,7 @@ import {
   writtenGlyph,
   writtenNote,
   writtenPrompt,
-} from './glyph.ts';
+} from './word-edits.ts';
 import {
   greyNote,
   groundDrawn,

@@ -3,25 +3,17 @@
 // the world's own, drawn one glyph cell per pixel at 64 px, so a word shows as one colour on the cells the font inks
 // and another on those it leaves blank. Of the two labels a prompt names ("replace 'ZEBRA' with 'KEY'", in any of
 // its phrasings), the one the picture shows is the old word and the other the new — whatever the verbs around them.
-//
-// A word written where the picture shows none ("add the word 'OWL' in orange at the top"; no edit of the world's, and
-// a word the model draws from words comes out a scribble) goes the same way: its glyph image drawn in the cell asked,
-// where it covers the least of what the picture draws, and the model asked to replace the word with itself — the
-// replacement it was trained on, with nothing to take away (of the 24 test captions whose only miss was their word,
-// 23 made at seed 0 with it, none drawn from words).
+// The same glyph image and reader (snapToGlyph) make the word edits the model was not trained on: word-edits.ts.
 
-import { bareCommand } from '../prompt/typed-text.ts';
-import { REMOVE } from '../world/never-edits.ts';
-import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
-import { VOCABULARY } from '../world/vocabulary.ts';
+import { withoutLabels } from '../world/shapes-seen.ts';
 import { createImage, type RGBImage } from '../image/rgb.ts';
 import { drawText, textCells } from '../world/font.ts';
 import { drawWord } from '../world/render.ts';
 import { glyphImage, type WordColors } from '../world/glyph.ts';
-import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
+import { TEXT_UNIT } from '../world/scene.ts';
 import { lit } from '../bench/read.ts';
-import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
-import { DRAWN, dist2, MOVED_RIM, rowGrounds } from './moved.ts';
+import { TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
+import { dist2, MOVED_RIM, rowGrounds } from './moved.ts';
 import { ERASED_OFF_WAY, offWay2 } from './redrawn.ts';
 import { maskBox, type Taken } from './preserve.ts';
 import { groundTime, isGray } from './world-light.ts';
@@ -119,164 +111,6 @@ export function glyphEdit(labels: readonly string[], img: RGBImage): GlyphEdit |
   if (i < 0 || found[1 - i] !== null) return null;
   const to = words[1 - i]!;
   return { from: words[i]!, to, image: glyphImage(to, found[i]!, img.width, found[i]!), found: found[i]! };
-}
-
-/** A word an edit writes: its label, and the world's text colour and the cell said (null where not said). */
-export interface WordWritten {
-  word: string;
-  color: TextColor | null;
-  region: Region | null;
-}
-
-/** "add the word …", "write …", "put the text … at the top": an edit that writes a word */
-const WRITES = /^\s*(?:(?:add|put)\b.*\b(?:word|text|label)\b|write\b)/i;
-
-/**
- * The word an edit writes ("add the word 'OWL' in orange at the top", "write 'OWL'"): one label (`labels`, as the
- * tokenizer reads the edit's), at most one of the world's text colours and no shape among its other words; or null.
- */
-export function wordWrittenAsked(labels: readonly string[], edit: string): WordWritten | null {
-  const words = [...new Set(labels)];
-  const rest = withoutLabels(edit);
-  if (words.length !== 1 || !WRITES.test(rest) || namesAShape(rest)) return null;
-  const said = rest.toLowerCase().split(/[^a-z]+/);
-  const colors = [...new Set(said.filter((w): w is TextColor => (TEXT_COLOR_NAMES as string[]).includes(w)))];
-  if (colors.length > 1) return null;
-  return { word: words[0]!, color: colors[0] ?? null, region: cellAsked(rest) };
-}
-
-/**
- * Where `word` goes in `picture` (at the model's size) in the cell `region` (the whole picture for null): where its box
- * covers the fewest pixels the picture draws off its ground (DRAWN; a pixel's margin around it), nearest the cell's
- * centre, among the places the world may give it (placesIn, off the lines between the cells: a word just inside its
- * cell reads in the next); and the picture's ground there and its light. Null for a
- * word wider than the picture.
- */
-function placeWord(word: string, region: Region | null, picture: RGBImage) {
-  const { width: S, height: H } = picture;
-  const { w, h } = textCells(word);
-  if (!w || w * TEXT_UNIT * S > S) return null;
-  const [hw, hh] = [(w * TEXT_UNIT) / 2, (h * TEXT_UNIT) / 2];
-  const grounds = rowGrounds(picture);
-  const drawn = (x: number, y: number): boolean => {
-    const p = (y * S + x) * 3;
-    return [0, 1, 2].some((c) => Math.abs(picture.data[p + c]! - grounds[y * 3 + c]!) > DRAWN);
-  };
-  const [rx0, ry0, rx1, ry1] = region ? regionRect(region) : [0, 0, 1, 1];
-  const [cx, cy] = [(rx0 + rx1) / 2, (ry0 + ry1) / 2];
-  let at = { x: cx, y: cy, cost: Infinity };
-  for (const { x, y } of placesIn([rx0, ry0, rx1, ry1], hw, hh, true)) {
-    let covered = 0;
-    for (let py = Math.floor((y - hh) * S) - 1; py <= Math.ceil((y + hh) * S); py++)
-      for (let px = Math.floor((x - hw) * S) - 1; px <= Math.ceil((x + hw) * S); px++)
-        if (px >= 0 && py >= 0 && px < S && py < H && drawn(px, py)) covered++;
-    const cost = covered * S + Math.hypot(x - cx, y - cy);
-    if (cost < at.cost) at = { x, y, cost };
-  }
-  const row = Math.min(H - 1, Math.max(0, Math.round(at.y * H)));
-  const ground = [grounds[row * 3]!, grounds[row * 3 + 1]!, grounds[row * 3 + 2]!] as const;
-  const grayscale = isGray(picture);
-  const look = { time: groundTime(grounds, grayscale) ?? ('day' as const), grayscale };
-  return { x: at.x, y: at.y, ground, look };
-}
-
-/**
- * The glyph image for a word written (`written`) on `picture` (at the model's size), and the replacement the model is
- * asked with it (the word by itself); null where the picture already shows the word (then the edit may recolour it).
- * The word goes in the cell asked (placeWord), in the colour asked (else the first of the world's text colours that
- * reads on the ground there), in the picture's light, on its ground there.
- */
-export function writtenGlyph(written: WordWritten | null, picture: RGBImage): GlyphEdit | null {
-  if (!written || findWord(picture, written.word)) return null;
-  const place = placeWord(written.word, written.region, picture);
-  if (!place) return null;
-  const { ground, look } = place;
-  const color =
-    written.color ?? TEXT_COLOR_NAMES.find((c) => colorDistance(lit(TEXT_COLORS[c], look), ground) > 100) ?? 'black';
-  const found = { x: place.x, y: place.y, ink: lit(TEXT_COLORS[color], look), ground };
-  const word = written.word;
-  return {
-    from: '',
-    to: word,
-    image: glyphImage(word, found, picture.width, found),
-    found,
-    prompt: writtenPrompt(word),
-  };
-}
-
-/** "move the word 'OWL' to the top", "put the text 'OWL' at the bottom right", "shift 'OWL' left": a word moved */
-const MOVES = /^\s*(?:move|shift|relocate|put|place)\b/i;
-
-/**
- * The word an edit moves and the cell it names ("move the word 'OWL' to the top"): one label (`labels`, as the
- * tokenizer reads the edit's), a move's verb, a cell and no shape; or null.
- */
-export function wordMovedAsked(labels: readonly string[], edit: string): { word: string; region: Region } | null {
-  const words = [...new Set(labels)];
-  const rest = withoutLabels(edit);
-  const region = cellAsked(rest);
-  return words.length === 1 && region && MOVES.test(bareCommand(rest)) && !namesAShape(rest)
-    ? { word: words[0]!, region }
-    : null;
-}
-
-/**
- * The glyph image for a word moved (`moved`) in `picture` (at the model's size): the word the picture shows, drawn in
- * its ink in the cell asked (placeWord) on the picture's ground there; the model asked to replace the word with
- * itself, as for a word written. Null where the picture does not show the word, or shows it in that cell already.
- * The world never moves its word and the model was not trained to; given the glyphs elsewhere it writes the word
- * there and takes away the old one.
- */
-export function movedGlyph(moved: { word: string; region: Region } | null, picture: RGBImage): GlyphEdit | null {
-  const found = moved && findWord(picture, moved.word);
-  if (!moved || !found || regionOf(found.x, found.y) === moved.region) return null;
-  const place = placeWord(moved.word, moved.region, picture);
-  if (!place) return null;
-  const at = { x: place.x, y: place.y, ink: found.ink, ground: place.ground };
-  const word = moved.word;
-  return {
-    from: word,
-    to: word,
-    image: glyphImage(word, at, picture.width, at),
-    found,
-    at,
-    prompt: writtenPrompt(word),
-  };
-}
-
-/**
- * The word an edit takes away ("remove the word 'OWL'", "delete 'OWL'", "get rid of the text 'OWL'"): one label
- * (`labels`, as the tokenizer reads the edit's), a removal's verb and no shape; or null. The world never removes its
- * word and the model was not trained to, but asked so it erases many (10 of 16 test words at seed 0, read as
- * snapToGlyph reads a replacement by nothing), and the editor takes the word's box as its ground where it did.
- */
-export function wordRemovedAsked(labels: readonly string[], edit: string): string | null {
-  const words = [...new Set(labels)];
-  const rest = withoutLabels(edit);
-  return words.length === 1 && REMOVE.test(bareCommand(rest).trim().toLowerCase()) && !namesAShape(rest)
-    ? words[0]!
-    : null;
-}
-
-/** The world's word `picture` shows (one of its VOCABULARY, found by its glyphs), or null. */
-export function worldWordIn(picture: RGBImage): string | null {
-  return VOCABULARY.find((w) => findWord(picture, w) !== null) ?? null;
-}
-
-/** What the model is asked for a word written: the replacement it was trained on, the word by itself. */
-export function writtenPrompt(word: string): string {
-  return `replace '${word}' with '${word}'`;
-}
-
-/** What a user is told before a word is written (or moved): how the model is asked it. */
-export function writtenNote(written: { word: string; region: Region | null }, moved = false): string {
-  const where = written.region ? ` ${regionPhrase(written.region)}` : '';
-  return (
-    `kontext-mini was not trained to ${moved ? 'move a word' : 'write a new word'}, so '${written.word}' is drawn ` +
-    `in the world's font${where} ` +
-    'where it covers the least of the picture, and the model is asked to replace the word with itself from that ' +
-    'glyph image'
-  );
 }
 
 /**

@@ -20,14 +20,8 @@ import {
 } from '../world/shapes-seen.ts';
 import { type Size, SIZES } from '../world/shapes.ts';
 import { toneEdit } from '../world/tone-edits.ts';
-import {
-  findWord,
-  type GlyphEdit,
-  recoloredWordReader,
-  snapToGlyph,
-  wordRecolorAsked,
-  wordRemovedAsked,
-} from './glyph.ts';
+import { findWord, type GlyphEdit, recoloredWordReader, snapToGlyph, wordRecolorAsked } from './glyph.ts';
+import { wordRemovedAsked } from './word-edits.ts';
 import { drawnOffWorld } from './kept-drawn.ts';
 import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
 import { grown, keptShapesMask, layOver, silhouettes, type Taken } from './preserve.ts';

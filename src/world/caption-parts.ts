@@ -15,7 +15,7 @@
 // The inverse of world/tasks.ts caption for its shapes: "a"/"an", the shape's size, colour and style (the world's
 // add's words: shapes-seen.ts addedShape), its noun, its place. A word ("the word 'OWL' written in orange at the
 // top") is written after the shapes — "add the word 'OWL' in orange at the top", which the editor gives the model as a
-// replacement with the word's glyph image (mini/glyph.ts writtenGlyph): the model draws a word from words as a
+// replacement with the word's glyph image (mini/word-edits.ts writtenGlyph): the model draws a word from words as a
 // scribble. What no edit draws — the creature — stays in the ground's words ("a teal creature with big eyes, drawn
 // large, at the bottom on a peach background"), for the model to draw with it. A shape said without a size is medium;
 // one without a place is put where no other is (one alone in the centre, several from the left).

@@ -1,4 +1,4 @@
-// A word written where the picture shows none (src/mini/glyph.ts wordWrittenAsked, writtenGlyph): its glyph image
+// A word written where the picture shows none (src/mini/word-edits.ts wordWrittenAsked, writtenGlyph): its glyph image
 // drawn in the cell asked where it covers the least of the picture, in the colour asked and the picture's light, the
 // model asked to replace the word with itself; the shipped model so writes a caption's word, and a user's, where from
 // words it draws a scribble. And a word taken away (wordRemovedAsked): laid as its ground where the model erased it.
@@ -10,8 +10,8 @@ import { lit, readWord } from '../../src/bench/read.ts';
 import { readImage } from '../../src/image/rgb.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
+import { findWord } from '../../src/mini/glyph.ts';
 import {
-  findWord,
   movedGlyph,
   wordMovedAsked,
   wordRemovedAsked,
@@ -20,7 +20,7 @@ import {
   writtenGlyph,
   writtenNote,
   writtenPrompt,
-} from '../../src/mini/glyph.ts';
+} from '../../src/mini/word-edits.ts';
 import { MiniTokenizer } from '../../src/prompt/mini-tokenizer.ts';
 import { captionParts } from '../../src/world/caption-parts.ts';
 import { streamSamples } from '../../src/world/dataset.ts';

@@ -85,7 +85,7 @@ describe('outsideWorldNotes', () => {
       'the model has only recoloured words or written new ones in their place — never removed, moved or resized ' +
         'one — so "move the word to the top" is outside what it learnt',
     ]);
-    // a word named by its label and moved: the editor says how it is asked (mini/glyph.ts movedGlyph)
+    // a word named by its label and moved: the editor says how it is asked (mini/word-edits.ts movedGlyph)
     expect(outsideWorldNotes("move the word 'FLUX' to the top")).toEqual([]);
     // a word named by its label taken away: the model often erases it, and the editor reads that
     for (const p of ["Please remove the word 'FLUX'.", 'delete the text FLUX'])
