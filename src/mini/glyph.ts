@@ -198,7 +198,12 @@ export function snapToGlyph(
     }
   const share = changed ? agree / changed : 0;
   if (share < agreement) return { agreement: share, taken: null };
-  const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? to.ink : oldInk[p] ? ground : null));
+  // the old strokes laid as the ground: the one colour read at the word for a replacement (its new word covers most of
+  // them), each row's own for a word taken away or moved (a gradient runs under it: one colour leaves a ghost)
+  const rows = glyph.to && !glyph.at ? null : rowGrounds(picture);
+  const groundAt = (p: number) =>
+    rows ? [...rows.subarray(Math.floor(p / 3 / S) * 3, Math.floor(p / 3 / S) * 3 + 3)] : ground;
+  const taken = layBox(picture, [x0, y0, x1, y1], (p) => (newInk[p] ? to.ink : oldInk[p] ? groundAt(p) : null));
   return { agreement: share, taken };
 }
 
