@@ -31,6 +31,7 @@ import { creatureSize } from './resized.ts';
 import { type Snap, type Snapped, snapFor } from './readers.ts';
 import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
+  absentWordNote,
   movedGlyph,
   wordMovedAsked,
   wordWrittenAsked,
@@ -307,6 +308,8 @@ export class MiniEditor {
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it
       picture && this.pipe.model.config.glyph ? replacementNote(asked, (t) => tok.labels(t), picture) : null,
+      // a word moved or taken away that the picture does not show: nothing to move or take, the answer unread
+      picture && this.pipe.model.config.glyph ? absentWordNote(asked, (t) => tok.labels(t), picture) : null,
       // a word written or moved: how the model is asked it
       ...asked.flatMap((a) => {
         const written = writes(a);

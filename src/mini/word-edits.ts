@@ -178,3 +178,24 @@ export function writtenNote(written: { word: string; region: Region | null }, mo
     'glyph image'
   );
 }
+
+/**
+ * What to say before a word moved or taken away that `picture` does not show (a typo, a word an earlier turn smudged):
+ * the edit goes to the model unread — no glyph image, no reader. `labelsOf`: a clause's labels as the tokenizer reads
+ * them. Null when there is nothing to say.
+ */
+export function absentWordNote(
+  clauses: readonly string[],
+  labelsOf: (text: string) => string[],
+  picture: RGBImage,
+): string | null {
+  const absent = clauses.flatMap((c) => {
+    const labels = labelsOf(c);
+    const word = wordMovedAsked(labels, c)?.word ?? wordRemovedAsked(labels, c);
+    return word && !findWord(picture, word) ? [`'${word}'`] : [];
+  });
+  return absent.length
+    ? `the picture shows no word ${absent.join(' or ')} in the world's font (check its spelling), so the edit goes to ` +
+        'the model without a glyph image and is not read from its answer'
+    : null;
+}

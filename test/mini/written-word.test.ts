@@ -339,3 +339,16 @@ describe('a word moved', () => {
     }
   });
 });
+
+describe('a word the picture does not show', () => {
+  it('is named before a move or a removal of it (a typo), and not for a word the picture shows', async () => {
+    const ed = await MiniEditor.load();
+    const img = await readImage('examples/scene.png');
+    const seen = await ed.shapesIn(img);
+    const note = (p: string) => ed.checkPrompt(p, { seen }).note ?? '';
+    for (const p of ["remove the word 'FLUXX'", "move the word 'FLUXX' to the top"])
+      expect(note(p), p).toContain("the picture shows no word 'FLUXX' in the world's font (check its spelling)");
+    for (const p of ["remove the word 'FLUX'", "move the word 'FLUX' to the bottom"])
+      expect(note(p), p).not.toContain('shows no word');
+  });
+});
