@@ -18,7 +18,7 @@ import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT } 
 import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
 import { VOCABULARY } from '../world/vocabulary.ts';
 import { findWord, type GlyphEdit } from './glyph.ts';
-import { DRAWN, rowGrounds } from './moved.ts';
+import { drawnOffShapes, rowGrounds } from './moved.ts';
 import { groundTime, isGray } from './world-light.ts';
 
 /** A word an edit writes: its label, and the world's text colour and the cell said (null where not said). */
@@ -58,10 +58,8 @@ function placeWord(word: string, region: Region | null, picture: RGBImage) {
   if (!w || w * TEXT_UNIT * S > S) return null;
   const [hw, hh] = [(w * TEXT_UNIT) / 2, (h * TEXT_UNIT) / 2];
   const grounds = rowGrounds(picture);
-  const drawn = (x: number, y: number): boolean => {
-    const p = (y * S + x) * 3;
-    return [0, 1, 2].some((c) => Math.abs(picture.data[p + c]! - grounds[y * 3 + c]!) > DRAWN);
-  };
+  // what the picture draws off its ground, shapes and all (moved.ts drawnOffShapes with no shape set aside)
+  const drawn = drawnOffShapes(picture, [], grounds);
   const [rx0, ry0, rx1, ry1] = region ? regionRect(region) : [0, 0, 1, 1];
   const [cx, cy] = [(rx0 + rx1) / 2, (ry0 + ry1) / 2];
   let at = { x: cx, y: cy, cost: Infinity };
@@ -69,7 +67,7 @@ function placeWord(word: string, region: Region | null, picture: RGBImage) {
     let covered = 0;
     for (let py = Math.floor((y - hh) * S) - 1; py <= Math.ceil((y + hh) * S); py++)
       for (let px = Math.floor((x - hw) * S) - 1; px <= Math.ceil((x + hw) * S); px++)
-        if (px >= 0 && py >= 0 && px < S && py < H && drawn(px, py)) covered++;
+        if (px >= 0 && py >= 0 && px < S && py < H && drawn[py * S + px]) covered++;
     const cost = covered * S + Math.hypot(x - cx, y - cy);
     if (cost < at.cost) at = { x, y, cost };
   }
