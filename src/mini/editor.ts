@@ -34,6 +34,7 @@ import {
   absentWordNote,
   movedGlyph,
   wordMovedAsked,
+  withWordNamed,
   wordWrittenAsked,
   worldWordIn,
   writtenGlyph,
@@ -72,6 +73,7 @@ import {
   phrasingsNote,
   typosNote,
   unknownWordsNote,
+  wordNamedNote,
 } from '../prompt/unknown-words.ts';
 import type { Style } from '../world/shapes.ts';
 
@@ -238,8 +240,12 @@ export class MiniEditor {
   ): PromptCheck {
     const tok = this.pipe.tokenizer;
     const typed = tok.asRead(prompt);
-    const read = (o.images ?? 1) === 1 ? this.resolveIt(typed, o.previous) : typed;
+    const resolved = (o.images ?? 1) === 1 ? this.resolveIt(typed, o.previous) : typed;
     const styled = o.images === 2 && o.readStyle !== false;
+    const seen = styled ? undefined : o.seen;
+    const picture = seen && this.pictures.get(seen);
+    // the picture's text spoken of without its label named by it, as edit names it
+    const read = picture ? this.wordNamed(resolved, picture) : resolved;
     // the clauses the model reads: the prompt, or with two images the edits asked after the style
     const clauses = styled ? editsAfterStyle(read) : [read];
     if (!clauses.length)
@@ -260,8 +266,6 @@ export class MiniEditor {
     const asked = edits.map((e) => worldColors(e.phrased ?? e.typed));
     // a shape named as the picture shows it is asked so: its words are the model's ("the green thing" → "the green
     // square")
-    const seen = styled ? undefined : o.seen;
-    const picture = seen && this.pictures.get(seen);
     // a word written or moved (glyph.ts): the model is asked it as the word replaced by itself — a word the picture
     // shows is recoloured, not written; one it does not show (or shows there already), not moved
     const writes = (a: string) => {
@@ -282,7 +286,8 @@ export class MiniEditor {
     );
     const phrased = edits.flatMap((e) => (e.phrased ? [{ typed: e.typed, read: e.phrased }] : []));
     const notes = [
-      read === typed ? null : itNote(typed, read),
+      resolved === typed ? null : itNote(typed, resolved),
+      read === resolved ? null : wordNamedNote(resolved, read),
       styled ? styleThenNote(clauses) : null,
       typosNote(typos),
       otherWordsNote(otherWords),
@@ -387,9 +392,11 @@ export class MiniEditor {
     const fitted = await Promise.all(images.map((img) => fitSquare(img, S, this.resize)));
     // (the creature put in a new scene keeps nothing of the picture: the answer is the model's as it drew it)
     const preserve = o.preserve !== false && !newScene(read);
+    // the picture's text spoken of without its label named by it ("remove the text" → "remove the text 'FLUX'")
+    const named = fitted.length === 1 ? this.wordNamed(read, fitted[0]!.image) : read;
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
-    const phrased = worldColors(worldPhrasing(read) ?? read);
+    const phrased = worldColors(worldPhrasing(named) ?? named);
     // a shape named by its shape or colour alone, named by both as the input shows it ("the circle" → "the blue
     // circle": shapes-seen.ts asWorldNames)
     // (read for every edit of one picture the output step keeps: the shapes the edit leaves alone are kept whole)
@@ -397,7 +404,7 @@ export class MiniEditor {
     const seen =
       images.length === 1 && (keeps || namesOtherwise(phrased)) ? await shapesSeen(images[0]!, this.resize) : null;
     const asked = seen ? asWorldNames(phrased, seen) : phrased;
-    const made = seen ? asWorldNames(read, seen) : read;
+    const made = seen ? asWorldNames(named, seen) : named;
     const prompt = asked === typed ? o.prompt : asked;
     // a word replaced ("replace 'ZEBRA' with 'KEY'"): the new word's glyphs drawn where the picture shows the old
     // one, given after it, when the model was trained so (glyph.ts); a word written, its glyphs drawn in the cell
@@ -482,6 +489,15 @@ export class MiniEditor {
       if (!best || made.shown > best.shown) best = made;
     }
     return best!;
+  }
+
+  /**
+   * A prompt (as read) that speaks of the picture's text without its label with the label of the world's word the
+   * picture (`fitted`, at the model's size) shows, when the model was trained on word edits (word-edits.ts
+   * withWordNamed); else as it was.
+   */
+  private wordNamed(read: string, fitted: RGBImage): string {
+    return this.pipe.model.config.glyph ? withWordNamed(read, this.pipe.tokenizer.labels(read), fitted) : read;
   }
 
   /** A prompt read (asRead) with its "it" named after the turn before's shape (resolveIt), the previous read too. */

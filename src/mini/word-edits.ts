@@ -12,7 +12,7 @@ import type { RGBImage } from '../image/rgb.ts';
 import { lit } from '../bench/read.ts';
 import { textCells } from '../world/font.ts';
 import { glyphImage } from '../world/glyph.ts';
-import { REMOVE } from '../world/never-edits.ts';
+import { REMOVE, TEXT_WORDS } from '../world/never-edits.ts';
 import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
 import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
 import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
@@ -156,9 +156,31 @@ export function wordRemovedAsked(labels: readonly string[], edit: string): strin
     : null;
 }
 
-/** The world's word `picture` shows (one of its VOCABULARY, found by its glyphs), or null. */
+/**
+ * The world's word `picture` shows (one of its VOCABULARY, found by its glyphs; the longest found, as 'OPEN' shows
+ * 'PEN' too), or null.
+ */
 export function worldWordIn(picture: RGBImage): string | null {
-  return VOCABULARY.find((w) => findWord(picture, w) !== null) ?? null;
+  const found = VOCABULARY.filter((w) => findWord(picture, w) !== null);
+  return found.reduce<string | null>((a, w) => (a === null || w.length > a.length ? w : a), null);
+}
+
+/** "the word", "the text", "the letters", "the sign" …: the picture's text named without its label */
+const THE_TEXT = new RegExp(`\\bthe (?:${[...TEXT_WORDS].join('|')})\\b`, 'i');
+
+/**
+ * An edit that speaks of the picture's text without its label ("remove the text", "move the word to the top", "make
+ * the letters blue") with the label of the world's word `picture` (at the model's size) shows put after it ("remove
+ * the text 'FLUX'"): the model learnt every word edit with its label quoted, and the editor reads a word edit by its
+ * label (glyph.ts, and above). As it was where it quotes a label (`labels`, as the tokenizer reads the edit's), names
+ * a shape, writes a word, or the picture shows none of the world's words.
+ */
+export function withWordNamed(edit: string, labels: readonly string[], picture: RGBImage): string {
+  const said = THE_TEXT.exec(edit);
+  if (!said || labels.length || namesAShape(edit) || WRITES.test(edit)) return edit;
+  const word = worldWordIn(picture);
+  const at = said.index + said[0].length;
+  return word ? `${edit.slice(0, at)} '${word}'${edit.slice(at)}` : edit;
 }
 
 /** What the model is asked for a word written: the replacement it was trained on, the word by itself. */

@@ -52,6 +52,11 @@ export function itNote(typed: string, read: string): string {
   return `${readList([{ typed, read }])}: ${what} the turn before edited`;
 }
 
+/** What to tell a user whose edit spoke of the picture's text without its label, named by it (word-edits.ts). */
+export function wordNamedNote(typed: string, read: string): string {
+  return `${readList([{ typed, read }])}: the word the picture shows (the model knows a word edit by its label)`;
+}
+
 /** What to tell a user whose shapes, named by shape or colour alone, were named by both as the picture shows them. */
 export function namedNote(read: readonly Typo[]): string | null {
   if (!read.length) return null;

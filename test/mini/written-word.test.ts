@@ -15,6 +15,7 @@ import {
   movedGlyph,
   wordMovedAsked,
   wordRemovedAsked,
+  withWordNamed,
   wordWrittenAsked,
   worldWordIn,
   writtenGlyph,
@@ -260,6 +261,8 @@ describe("a new scene's word", () => {
     for (const s of samples.filter((x) => x.task === 'text.replace').slice(0, 6))
       expect(worldWordIn(s.inputs[0]!), s.key).toBe(s.before!.text!.word);
     expect(worldWordIn(render(scene({}), 64))).toBeNull();
+    // a word with a shorter one of the world's in it ('OPEN' shows 'PEN'): the word
+    expect(worldWordIn(render(scene({ text: { word: 'OPEN', color: 'black', x: 0.5, y: 0.5 } }), 64))).toBe('OPEN');
     // the world's new scene keeps no word: said among the edits before they run
     const ed = await MiniEditor.load();
     const worded = samples.find((x) => x.task === 'character.scene' && x.before!.text)!;
@@ -350,5 +353,45 @@ describe('a word the picture does not show', () => {
       expect(note(p), p).toContain("the picture shows no word 'FLUXX' in the world's font (check its spelling)");
     for (const p of ["remove the word 'FLUX'", "move the word 'FLUX' to the bottom"])
       expect(note(p), p).not.toContain('shows no word');
+  });
+});
+
+describe("the picture's word spoken of without its label", () => {
+  it("is named by the world's word the picture shows; not where a label is quoted, a shape named or a word written", async () => {
+    const img = await readImage('examples/scene.png');
+    const named = (edit: string, picture = img) => withWordNamed(edit, tok.labels(edit), picture);
+    expect(named('remove the text')).toBe("remove the text 'FLUX'");
+    expect(named('move the word to the top')).toBe("move the word 'FLUX' to the top");
+    expect(named('make the Letters blue')).toBe("make the Letters 'FLUX' blue");
+    expect(named('Please delete the sign.')).toBe("Please delete the sign 'FLUX'.");
+    for (const same of [
+      "remove the word 'OWL'",
+      'remove the text FLUX',
+      'remove the circle under the text',
+      'add the text in red at the top',
+      'write the word at the top',
+      'make the background blue',
+    ])
+      expect(named(same), same).toBe(same);
+    expect(named('remove the text', render(scene({}), 64))).toBe('remove the text');
+  });
+
+  it('is edited as the edit with its label, and said before', async () => {
+    const ed = await MiniEditor.load();
+    const img = await readImage('examples/scene.png');
+    const seen = await ed.shapesIn(img);
+    for (const [typed, read] of [
+      ['move the word to the top', "move the word 'FLUX' to the top"],
+      ['make the text blue', "make the text 'FLUX' blue"],
+    ] as const) {
+      expect(ed.checkPrompt(typed, { seen }).note, typed).toContain(
+        `read "${typed}" as "${read}": the word the picture shows`,
+      );
+      const r = await ed.edit({ prompt: typed, image: img, seed: 0 });
+      const labelled = await ed.edit({ prompt: read, image: img, seed: 0 });
+      expect(r.edits, typed).toEqual([read]);
+      expect([...r.image.data], typed).toEqual([...labelled.image.data]);
+      expect([...r.image.data], typed).not.toEqual([...img.data]);
+    }
   });
 });
