@@ -33,7 +33,9 @@ import { type GlyphEdit, glyphEdit, replacementNote } from './glyph.ts';
 import {
   absentWordNote,
   movedGlyph,
+  removedGlyph,
   wordMovedAsked,
+  wordRemovedAsked,
   withWordNamed,
   wordWrittenAsked,
   worldWordIn,
@@ -430,7 +432,10 @@ export class MiniEditor {
       // asked again, where the answer shows less of the edit than all (retries)
       const reads = snap || tone;
       const again = keeps && reads ? this.retries(o) : 0;
-      const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again);
+      // a word taken away is asked with its blank glyph image and without it in turn: the model erases some words
+      // only one way (word-edits.ts removedGlyph)
+      const otherwise = glyph && !glyph.to ? { ...reqs[0]!, images: [picture] } : undefined;
+      const best = await this.sampleShowing(reqs[0]!, run, keeps, look, again, otherwise);
       // an edit the output step reads that no try's answer shows all of is said (front ends note it)
       const unshown = reads && best.shown < 1 ? { unshown: [made], tries: 1 + again } : {};
       const image = await this.answer(
@@ -466,6 +471,7 @@ export class MiniEditor {
    * pixels the output step takes and how much of the edit the answer shows. Where it shows less than all of it, the
    * model is asked again, each time at a further seed (seed + k × candidates), up to `again` times: the first answer
    * that shows the most of the edit is kept. Progress counts each try's steps, its total growing with each.
+   * `otherwise`: a request asked in turn with `req` (every second try), as it is at that try's seed.
    */
   private async sampleShowing(
     req: MiniRequest,
@@ -473,6 +479,7 @@ export class MiniEditor {
     keeps: boolean,
     look: Snap,
     again: number,
+    otherwise?: MiniRequest,
   ): Promise<{ out: RGBImage; roundTrip?: RGBImage; taken: Taken | null; shown: number }> {
     const per = this.pipe.progressTotal(run);
     const n = run.candidates ?? this.pipe.model.config.sampling.candidates ?? 1;
@@ -480,7 +487,7 @@ export class MiniEditor {
     for (let k = 0; k <= again && !(best && best.shown >= 1); k++) {
       const report = run.onStep;
       const onStep = report && ((step: number) => report(k * per + step, (k + 1) * per));
-      const reqs = [{ ...req, seed: req.seed + k * n }];
+      const reqs = [{ ...(otherwise && k % 2 ? otherwise : req), seed: req.seed + k * n }];
       // the round trip preserve.ts compares with comes from the tokens the transformer saw: one encode, not two
       const { images, roundTrips } = keeps
         ? await this.pipe.runWithRoundTrips(reqs, { ...run, onStep })
@@ -523,8 +530,9 @@ export class MiniEditor {
   }
 
   /**
-   * The glyph image a word replacement or a word written `prompt` (as read) goes with for the picture `fitted` (at the
-   * model's size), when the model was trained so (glyph.ts glyphEdit, writtenGlyph); or null.
+   * The glyph image a word replacement, a word written, moved or taken away `prompt` (as read) goes with for the
+   * picture `fitted` (at the model's size), when the model was trained so (glyph.ts glyphEdit; word-edits.ts
+   * writtenGlyph, movedGlyph, removedGlyph); or null.
    */
   glyphFor(prompt: string, fitted: RGBImage): GlyphEdit | null {
     if (!this.pipe.model.config.glyph) return null;
@@ -532,7 +540,8 @@ export class MiniEditor {
     return (
       glyphEdit(labels, fitted) ??
       writtenGlyph(wordWrittenAsked(labels, prompt), fitted) ??
-      movedGlyph(wordMovedAsked(labels, prompt), fitted)
+      movedGlyph(wordMovedAsked(labels, prompt), fitted) ??
+      removedGlyph(wordRemovedAsked(labels, prompt), fitted)
     );
   }
 

@@ -88,6 +88,7 @@ export function findWord(img: RGBImage, word: string): FoundWord | null {
 export interface GlyphEdit {
   /** the old word ('' for a word written where there was none) */
   from: string;
+  /** the new word ('' for a word taken away) */
   to: string;
   image: RGBImage;
   /** where the picture shows the old word, and its colours (the glyph image's) */

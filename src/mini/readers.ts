@@ -64,7 +64,7 @@ export function snapFor(
   model: { labels: readonly string[]; grow: number },
 ): Snap | null {
   // a word replaced, the edit the model was trained on: the word taken from the glyph image where the answer copied it
-  if (glyph?.from && !glyph.at) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
+  if (glyph?.from && glyph.to && !glyph.at) return whole((out) => snapToGlyph(out, fitted, glyph).taken);
   // a word written, moved (the word replaced by itself, its glyphs elsewhere) or taken away (replaced by nothing, its
   // box laid as its ground where the answer erased it): edits the model was not trained on, each the word alone — the
   // model may smudge a word the picture has — and, where no try made it, undone (the picture as it was, said)

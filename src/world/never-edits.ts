@@ -2,7 +2,8 @@
 // place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it.
 // Asked so ("move the text to the top", "remove the creature"), the model answers with a guess — the words are known,
 // so no unknown-word note would say it; this one does, before the edit runs. A word named by its label and taken away
-// ("remove the word 'FLUX'") the model often erases, and the editor reads it (mini/word-edits.ts wordRemovedAsked): said so;
+// ("remove the word 'FLUX'") the model mostly erases, asked with a blank glyph image, and the editor reads it
+// (mini/word-edits.ts wordRemovedAsked, removedGlyph): said so;
 // one moved ("move the word 'FLUX' to the top") is asked with its glyphs at the new place (movedGlyph), said there.
 
 import { shapeNamed } from './shapes.ts';
@@ -39,7 +40,7 @@ export function neverNote(command: string): string | null {
   const quoted = `"${command}"`;
   // a word named by its label taken away: the editor reads that (mini/word-edits.ts wordRemovedAsked)
   if (words.some((w) => TEXT_WORDS.has(w)) && REMOVE.test(said) && LABEL.test(command))
-    return `the model was never trained to remove a word (only to recolour words or write new ones in their place); asked so it often erases it, and where its answer shows the word erased, its box is laid as the ground`;
+    return `the model was never trained to remove a word (only to recolour words or write new ones in their place); asked so, with the word's place drawn blank beside the picture as a replacement's new word is drawn (and without it in turn), it erases most words, and where its answer shows the word erased, its box is laid as the ground`;
   // and moved: the editor says how it is asked (mini/word-edits.ts movedGlyph)
   if (words.some((w) => TEXT_WORDS.has(w)) && MOVE.test(said) && LABEL.test(command)) return null;
   if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))

@@ -13,6 +13,7 @@ import { EMBEDDED_MODEL } from '../../src/mini/embedded.ts';
 import { findWord } from '../../src/mini/glyph.ts';
 import {
   movedGlyph,
+  removedGlyph,
   wordMovedAsked,
   wordRemovedAsked,
   withWordNamed,
@@ -252,6 +253,40 @@ describe('a word taken away', () => {
     );
     expect(diff.slice(0, 12)).toEqual([]);
     expect(left.unshown).toHaveLength(1);
+  });
+});
+
+describe('a word taken away with its blank glyph image', () => {
+  it("gives the picture's ground where the word is, no glyphs; none for a word the picture does not show", async () => {
+    const img = await readImage('examples/scene.png');
+    const g = removedGlyph('FLUX', img)!;
+    const found = findWord(img, 'FLUX')!;
+    expect([g.from, g.to, g.prompt]).toEqual(['FLUX', '', undefined]);
+    expect(g.found).toEqual(found);
+    expect(new Set(Array.from({ length: 64 * 64 }, (_, p) => g.image.data.subarray(p * 3, p * 3 + 3).join()))).toEqual(
+      new Set([found.ground.join()]),
+    );
+    expect(removedGlyph('FLUXX', img)).toBeNull();
+    expect(removedGlyph(null, img)).toBeNull();
+  });
+
+  it('asks the model with the blank glyph image and without it in turn, and takes the word alone', async () => {
+    const ed = await MiniEditor.load();
+    const img = await readImage('examples/scene.png');
+    const keep = ed.pipe.runWithRoundTrips.bind(ed.pipe);
+    const given: number[] = [];
+    // answers that never erase the word (the input, its corner smudged): every try asked
+    const smudged = { ...img, data: Uint8Array.from(img.data, (v, i) => (i < 64 * 4 * 3 ? 255 - v : v)) };
+    ed.pipe.runWithRoundTrips = async (reqs, o) => {
+      const r = await keep(reqs, o);
+      given.push(...reqs.map((q) => q.images.length));
+      return { ...r, images: reqs.map(() => smudged) };
+    };
+    const r = await ed.edit({ prompt: "remove the word 'FLUX'", image: img, seed: 0 });
+    expect(given).toEqual([2, 1, 2]);
+    // no try erased it: the picture as it was (the smudge not kept), said
+    expect([...r.image.data]).toEqual([...img.data]);
+    expect(r.unshown).toEqual(["remove the word 'FLUX'"]);
   });
 });
 

@@ -87,11 +87,13 @@ describe('outsideWorldNotes', () => {
     ]);
     // a word named by its label and moved: the editor says how it is asked (mini/word-edits.ts movedGlyph)
     expect(outsideWorldNotes("move the word 'FLUX' to the top")).toEqual([]);
-    // a word named by its label taken away: the model often erases it, and the editor reads that
+    // a word named by its label taken away: the model mostly erases it, and the editor reads that
     for (const p of ["Please remove the word 'FLUX'.", 'delete the text FLUX'])
       expect(outsideWorldNotes(p), p).toEqual([
         'the model was never trained to remove a word (only to recolour words or write new ones in their place); ' +
-          'asked so it often erases it, and where its answer shows the word erased, its box is laid as the ground',
+          "asked so, with the word's place drawn blank beside the picture as a replacement's new word is drawn (and " +
+          'without it in turn), it erases most words, and where its answer shows the word erased, its box is laid ' +
+          'as the ground',
       ]);
     for (const p of ['move the text to the top', 'make the letters bigger', 'shrink the word', 'take the word away'])
       expect(outsideWorldNotes(p), p).toEqual([expect.stringMatching(/^the model has only recoloured words/)]);
