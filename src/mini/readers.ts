@@ -18,15 +18,17 @@ import {
   restyleAsked,
   type SeenShape,
 } from '../world/shapes-seen.ts';
+import { BODY, CHARACTER_SIZES } from '../world/characters.ts';
+import { BORDER, regionOf } from '../world/scene.ts';
 import { type Size, SIZES } from '../world/shapes.ts';
 import { toneEdit } from '../world/tone-edits.ts';
 import { findWord, type GlyphEdit, recoloredWordReader, snapToGlyph, wordRecolorAsked } from './glyph.ts';
 import { wordRemovedAsked } from './word-edits.ts';
 import { drawnOffWorld } from './kept-drawn.ts';
 import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
-import { grown, keptShapesMask, layOver, silhouettes, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, layOver, maskBox, silhouettes, type Taken } from './preserve.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import { snapCreatureResized, snapResized } from './resized.ts';
+import { creatureSize, snapCreatureResized, snapResized } from './resized.ts';
 import { backgroundShown, groundLaid, groundWhere, worldGrounds } from './world-light.ts';
 
 /**
@@ -169,13 +171,37 @@ export function snapFor(
   const drawn = rows && drawnOffWorld(fitted, seen, rows);
   const creature = drawn && creatureSprite(fitted, seen, drawn);
   if (!rows || !creature) return null;
+  // the creature's box (pixels) and the cell the words name: an answer that draws it elsewhere (resized in place,
+  // moved to another cell) or across the picture's border (the world draws it inside) does not show the edit, and the
+  // model is asked again (its best is kept)
+  const [bx0, by0, bx1, by1] = maskBox(creature, W, H)!;
+  const cell = cellAsked(prompt);
+  const placed = (offset: readonly [number, number] | null, scale: number) => {
+    if (!offset) return true;
+    // the square box the world draws it in, from its sprite's: the body spans 2·ru of its side and reaches its
+    // bottom but for 1 − (v + rv) of it (characters.ts BODY)
+    const side = ((bx1 - bx0 + 1) * scale) / (2 * BODY.ru);
+    const bottom = (by0 + by1 + 1) / 2 + offset[1] + ((by1 - by0 + 1) / 2) * scale + (1 - BODY.v - BODY.rv) * side;
+    const [cx, cy] = [(bx0 + bx1 + 1) / 2 + offset[0], bottom - side / 2];
+    // its centre where the world may put it: the box inside the border (a pixel's slack), in the cell named
+    const [mx, my] = [BORDER * W + side / 2 - 1, BORDER * H + side / 2 - 1];
+    const inside = cx >= mx && cy >= my && cx <= W - mx && cy <= H - my;
+    return inside && (!cell || regionOf(cx / W, cy / H) === cell);
+  };
+  const shownIn = (
+    { taken, offset }: { taken: Taken | null; offset: readonly [number, number] | null },
+    scale = 1,
+  ) => ({ taken: alone(taken), shown: taken && placed(offset, scale) ? 1 : 0 });
   // (taken, the move is all there, as a shape's: nothing else of the answer is)
-  if (to) return whole((out) => alone(snapCreatureResized(out, fitted, creature, to, grow).taken));
+  if (to) {
+    const scale = CHARACTER_SIZES[to] / CHARACTER_SIZES[creatureSize(creature, W, H)];
+    return (out) => shownIn(snapCreatureResized(out, fitted, creature, to, grow), scale);
+  }
   const around = grown(creature, W, H, grow + MOVED_RIM);
   // and under it the old place, the ground as the world draws it where the model left a ghost (world-light.ts)
   const old = groundWhere(fitted, creature, around, rows);
-  return whole((out) => {
-    const copy = snapMoved(out, fitted, creature, around).taken;
-    return alone(copy && layOver(copy, old));
-  });
+  return (out) => {
+    const { taken, offset } = snapMoved(out, fitted, creature, around);
+    return shownIn({ taken: taken && layOver(taken, old), offset });
+  };
 }

@@ -98,6 +98,12 @@ function shade(c: RGB, f: number): RGB {
   ];
 }
 
+/**
+ * The body's ellipse in the sprite's unit square: centred at (0.5, v), half-axes ru and rv. Nothing is drawn wider or
+ * lower (accessories sit on the head), so a sprite's box tells where its square box lies: its sides and bottom.
+ */
+export const BODY = { v: 0.62, ru: 0.42, rv: 0.36 } as const;
+
 const within = (u: number, v: number, cu: number, cv: number, r: number): boolean =>
   (u - cu) * (u - cu) + (v - cv) * (v - cv) <= r * r;
 
@@ -129,8 +135,8 @@ export function spriteAt(t: Identity, u: number, v: number): RGB | null {
       break;
   }
   // body: an ellipse
-  const bu = (u - 0.5) / 0.42;
-  const bv = (v - 0.62) / 0.36;
+  const bu = (u - 0.5) / BODY.ru;
+  const bv = (v - BODY.v) / BODY.rv;
   const r2 = bu * bu + bv * bv;
   if (r2 > 1) return null;
   if (r2 > 0.8) return shade(body, 0.6); // rim, so the silhouette reads on any background

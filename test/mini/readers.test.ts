@@ -5,6 +5,10 @@ import { toneEdit } from '../../src/world/tone-edits.ts';
 import { backgroundAsked } from '../../src/world/phrases.ts';
 import { snapFor } from '../../src/mini/readers.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
+import { MiniEditor } from '../../src/mini/editor.ts';
+import { CHARACTER_SIZES, identityId } from '../../src/world/characters.ts';
+import { render } from '../../src/world/render.ts';
+import { regionOf } from '../../src/world/scene.ts';
 
 const model = { labels: [], grow: 1 };
 
@@ -19,5 +23,44 @@ describe('snapFor', () => {
     const tone = "make it night 'sky blue background'";
     expect([toneEdit(tone), backgroundAsked(tone)]).toEqual(['light', { kind: 'solid', color: 'sky' }]);
     expect(snapFor(tone, picture, null, [], model)).toBeNull();
+  });
+});
+
+describe("the creature's move", () => {
+  it('shows only where the creature lies in the cell named, its box inside the border as the world draws it', async () => {
+    const ed = await MiniEditor.load();
+    const rows = [...streamSamples({ split: 'test', seed: 5, families: ['character'], count: 120 })].filter(
+      (x) => x.task === 'character.place',
+    );
+    // a creature with nothing on its head: its sprite's top lies well below its box's
+    const bare = identityId({ body: 'brown', eyes: 'round', accessory: 'none', pattern: 'plain' });
+    let [resized, cut] = [0, 0];
+    for (const s of rows.slice(0, 12)) {
+      const [was, now] = [
+        { ...s.before!.character!, identity: bare },
+        { ...s.after.character!, identity: bare },
+      ];
+      const picture = render({ ...s.before!, character: was }, 64);
+      const seen = await ed.shapesIn(picture);
+      const snap = snapFor(s.instruction, picture, null, seen, model);
+      if (!snap) throw new Error(`no reader: ${s.instruction} ${JSON.stringify(s.before)}`);
+      // the world's own answer shows it
+      expect(snap(render({ ...s.after, character: now }, 64)).shown, s.instruction).toBe(1);
+      // at the size asked but left where it was (another cell): taken, not shown
+      const left = snap(render({ ...s.after, character: { ...now, x: was.x, y: was.y } }, 64));
+      if (regionOf(was.x, was.y) !== regionOf(now.x, now.y) && left.taken) {
+        resized++;
+        expect(left.shown, `${s.instruction}: left`).toBe(0);
+      }
+      // in a top cell named but its box across the picture's top (its sprite inside), as the world never draws it
+      if (now.y > 1 / 3) continue;
+      const edge = { ...now, y: CHARACTER_SIZES[now.size] / 2 - 5 / 64 };
+      const over = snap(render({ ...s.after, character: edge }, 64));
+      expect(over.taken, `${s.instruction}: over`).not.toBeNull();
+      expect(over.shown, `${s.instruction}: over`).toBe(0);
+      cut++;
+    }
+    expect(resized).toBeGreaterThanOrEqual(6);
+    expect(cut).toBeGreaterThanOrEqual(2);
   });
 });
