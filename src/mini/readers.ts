@@ -19,7 +19,7 @@ import {
   type SeenShape,
 } from '../world/shapes-seen.ts';
 import { BODY, CHARACTER_SIZES } from '../world/characters.ts';
-import { BORDER, regionOf } from '../world/scene.ts';
+import { BORDER, type Region, regionOf } from '../world/scene.ts';
 import { type Size, SIZES } from '../world/shapes.ts';
 import { toneEdit } from '../world/tone-edits.ts';
 import { findWord, type GlyphEdit, recoloredWordReader, snapToGlyph, wordRecolorAsked } from './glyph.ts';
@@ -48,6 +48,9 @@ const whole =
     const taken = take(out);
     return { taken, shown: taken ? 1 : 0 };
   };
+
+/** Whether a thing centred at (x, y) (fractions of the side) lies in the cell the words name (any, where none). */
+const inCellNamed = (cell: Region | null, x: number, y: number): boolean => !cell || regionOf(x, y) === cell;
 
 /** A thing taken alone: the edit is these pixels, and no other of the answer's is kept (preserve.ts Taken). */
 const alone = (taken: Taken | null): Taken | null => taken && { ...taken, alone: true };
@@ -109,7 +112,7 @@ export function snapFor(
     // the cell the words name, and the shape's centre in the picture (pixels)
     const cell = cellAsked(prompt);
     const centre = moved.x === undefined || moved.y === undefined ? null : ([moved.x * W, moved.y * H] as const);
-    return whole((out) => {
+    return (out) => {
       // where the answer shows the shape moved, it is redrawn there as the world draws it, at half pixels — inside
       // the cell the words name where the model put it just across its border (moved.ts intoCell)
       const found = snapMoved(out, fitted, ink, around);
@@ -118,8 +121,11 @@ export function snapFor(
       // and under it the old place, the ground where the model erased the shape there (a removal's, redrawn.ts)
       const erased = copy && snapRedrawn(out, fitted, [{ shape: moved, removed: true }], grow).taken;
       // (both taken, the move is all there: nothing else of the answer is)
-      return copy && erased ? { ...layOver(copy, erased), alone: true } : copy;
-    });
+      const taken = copy && erased ? { ...layOver(copy, erased), alone: true } : copy;
+      // moved to another cell than the one named, it does not show the edit (asked again; the best kept)
+      const there = !at || !centre || inCellNamed(cell, (centre[0] + at[0]) / W, (centre[1] + at[1]) / H);
+      return { taken, shown: taken && there ? 1 : 0 };
+    };
   }
   const resized = resizedShape(prompt, seen);
   if (resized) {
@@ -159,10 +165,12 @@ export function snapFor(
   const added = addedShape(prompt);
   if (added) {
     const cell = cellAsked(prompt);
-    return whole((out) => {
-      const taken = snapAdded(out, fitted, added, grow, cell).taken;
-      return taken && { ...taken, alone: true };
-    });
+    return (out) => {
+      const { taken, at } = snapAdded(out, fitted, added, grow, cell);
+      // drawn in another cell than the one named, it does not show the edit (asked again; the best kept)
+      const there = !at || inCellNamed(cell, at[0], at[1]);
+      return { taken: taken && { ...taken, alone: true }, shown: taken && there ? 1 : 0 };
+    };
   }
   // the creature moved at its size, or moved and resized (resized.ts)
   const to = creatureResized(prompt);
@@ -186,7 +194,7 @@ export function snapFor(
     // its centre where the world may put it: the box inside the border (a pixel's slack), in the cell named
     const [mx, my] = [BORDER * W + side / 2 - 1, BORDER * H + side / 2 - 1];
     const inside = cx >= mx && cy >= my && cx <= W - mx && cy <= H - my;
-    return inside && (!cell || regionOf(cx / W, cy / H) === cell);
+    return inside && inCellNamed(cell, cx / W, cy / H);
   };
   const shownIn = (
     { taken, offset }: { taken: Taken | null; offset: readonly [number, number] | null },

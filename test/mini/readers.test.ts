@@ -64,3 +64,37 @@ describe("the creature's move", () => {
     expect(cut).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a shape moved or added', () => {
+  it('shows only where the shape lies in the cell named; in another cell it is taken, not shown', async () => {
+    const ed = await MiniEditor.load();
+    const rows = [...streamSamples({ split: 'test', seed: 5, families: ['local'], count: 200 })].filter(
+      (x) => x.task === 'local.move' || x.task === 'local.add',
+    );
+    const seenTasks = new Set<string>();
+    let elsewhere = 0;
+    for (const s of rows.slice(0, 10)) {
+      const picture = s.inputs[0]!;
+      const snap = snapFor(s.instruction, picture, null, await ed.shapesIn(picture), model)!;
+      // the world's own answer, where the reader takes it (a copy moved by whole pixels may miss a half-pixel one)
+      const own = snap(s.target);
+      if (own.taken) expect(own.shown, s.instruction).toBe(1);
+      // the shape the edit moves or adds, drawn in the cell across the picture from the one named
+      const id = (s.edit as { id: number }).id;
+      const o = s.after.objects.find((x) => x.id === id)!;
+      const moved = { ...o, x: 1 - o.x, y: 1 - o.y };
+      if (regionOf(moved.x, moved.y) === regionOf(o.x, o.y)) continue;
+      const others = s.after.objects.filter((x) => x.id !== id);
+      const clear = others.every((x) => Math.hypot(x.x - moved.x, x.y - moved.y) > 0.3);
+      const c = s.after.character;
+      if (!clear || (c && Math.hypot(c.x - moved.x, c.y - moved.y) < 0.35)) continue;
+      const r = snap(render({ ...s.after, objects: [...others, moved] }, 64));
+      if (!r.taken) continue;
+      expect(r.shown, `${s.instruction}: elsewhere`).toBe(0);
+      seenTasks.add(s.task!);
+      elsewhere++;
+    }
+    expect(elsewhere).toBeGreaterThanOrEqual(3);
+    expect([...seenTasks].sort()).toEqual(['local.add', 'local.move']);
+  });
+});
