@@ -49,6 +49,9 @@ const whole =
     return { taken, shown: taken ? 1 : 0 };
   };
 
+/** How far (pixels at 64 px) a creature's box may lie past where the world could draw it and still show a move. */
+const PLACE_SLACK = 2.5;
+
 /** Whether a thing centred at (x, y) (fractions of the side) lies in the cell the words name (any, where none). */
 const inCellNamed = (cell: Region | null, x: number, y: number): boolean => !cell || regionOf(x, y) === cell;
 
@@ -191,8 +194,11 @@ export function snapFor(
     const side = ((bx1 - bx0 + 1) * scale) / (2 * BODY.ru);
     const bottom = (by0 + by1 + 1) / 2 + offset[1] + ((by1 - by0 + 1) / 2) * scale + (1 - BODY.v - BODY.rv) * side;
     const [cx, cy] = [(bx0 + bx1 + 1) / 2 + offset[0], bottom - side / 2];
-    // its centre where the world may put it: the box inside the border (a pixel's slack), in the cell named
-    const [mx, my] = [BORDER * W + side / 2 - 1, BORDER * H + side / 2 - 1];
+    // its centre where the world may put it: the box inside the border, in the cell named — PLACE_SLACK pixels either
+    // way, as the bench reads a creature (a hat against the top edge reads at the world's nearest place; a bow three
+    // pixels past it does not)
+    const slack = (PLACE_SLACK * W) / 64;
+    const [mx, my] = [BORDER * W + side / 2 - slack, BORDER * H + side / 2 - slack];
     const inside = cx >= mx && cy >= my && cx <= W - mx && cy <= H - my;
     return inside && inCellNamed(cell, cx / W, cy / H);
   };
