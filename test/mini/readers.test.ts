@@ -8,7 +8,7 @@ import { streamSamples } from '../../src/world/dataset.ts';
 import { MiniEditor } from '../../src/mini/editor.ts';
 import { CHARACTER_SIZES, identityId } from '../../src/world/characters.ts';
 import { render } from '../../src/world/render.ts';
-import { regionOf } from '../../src/world/scene.ts';
+import { BORDER, regionOf } from '../../src/world/scene.ts';
 
 const model = { labels: [], grow: 1 };
 
@@ -52,12 +52,16 @@ describe("the creature's move", () => {
         resized++;
         expect(left.shown, `${s.instruction}: left`).toBe(0);
       }
-      // in a top cell named but its box across the picture's top (its sprite inside), as the world never draws it
+      // in a top cell named but its box across the picture's top, six pixels past the border (its sprite inside), as
+      // the world never draws it
       if (now.y > 1 / 3) continue;
       const edge = { ...now, y: CHARACTER_SIZES[now.size] / 2 - 5 / 64 };
       const over = snap(render({ ...s.after, character: edge }, 64));
       expect(over.taken, `${s.instruction}: over`).not.toBeNull();
       expect(over.shown, `${s.instruction}: over`).toBe(0);
+      // a pixel past the border, as the bench still reads it placed: shown
+      const near = { ...now, y: BORDER + CHARACTER_SIZES[now.size] / 2 - 1 / 64 };
+      expect(snap(render({ ...s.after, character: near }, 64)).shown, `${s.instruction}: near`).toBe(1);
       cut++;
     }
     expect(resized).toBeGreaterThanOrEqual(6);
