@@ -189,11 +189,15 @@ export function snapFor(
   const cell = cellAsked(prompt);
   const placed = (offset: readonly [number, number] | null, scale: number) => {
     if (!offset) return true;
+    // its sprite's box as laid (scaled about its centre, moved): the world never draws on the picture's outermost
+    // pixels — its box lies inside the border, the sprite within it
+    const [hw, hh] = [((bx1 - bx0 + 1) / 2) * scale, ((by1 - by0 + 1) / 2) * scale];
+    const [sx, sy] = [(bx0 + bx1 + 1) / 2 + offset[0], (by0 + by1 + 1) / 2 + offset[1]];
+    if (sx - hw < 0.5 || sy - hh < 0.5 || sx + hw > W - 0.5 || sy + hh > H - 0.5) return false;
     // the square box the world draws it in, from its sprite's: the body spans 2·ru of its side and reaches its
     // bottom but for 1 − (v + rv) of it (characters.ts BODY)
-    const side = ((bx1 - bx0 + 1) * scale) / (2 * BODY.ru);
-    const bottom = (by0 + by1 + 1) / 2 + offset[1] + ((by1 - by0 + 1) / 2) * scale + (1 - BODY.v - BODY.rv) * side;
-    const [cx, cy] = [(bx0 + bx1 + 1) / 2 + offset[0], bottom - side / 2];
+    const side = (2 * hw) / (2 * BODY.ru);
+    const [cx, cy] = [sx, sy + hh + (1 - BODY.v - BODY.rv) * side - side / 2];
     // its centre where the world may put it: the box inside the border, in the cell named — PLACE_SLACK pixels either
     // way, as the bench reads a creature (a hat against the top edge reads at the world's nearest place; a bow three
     // pixels past it does not)

@@ -34,7 +34,7 @@ describe("the creature's move", () => {
     );
     // a creature with nothing on its head: its sprite's top lies well below its box's
     const bare = identityId({ body: 'brown', eyes: 'round', accessory: 'none', pattern: 'plain' });
-    let [resized, cut] = [0, 0];
+    let [resized, cut, touching] = [0, 0, 0];
     for (const s of rows.slice(0, 12)) {
       const [was, now] = [
         { ...s.before!.character!, identity: bare },
@@ -52,6 +52,15 @@ describe("the creature's move", () => {
         resized++;
         expect(left.shown, `${s.instruction}: left`).toBe(0);
       }
+      // moved to a bottom cell named, its body on the picture's last row (its box a pixel and a half past the border,
+      // within the slack): the world never draws there, not shown
+      if (now.y > 2 / 3 && now.size === was.size) {
+        const low = { ...now, y: 1 - BORDER - CHARACTER_SIZES[now.size] / 2 + 1.5 / 64 };
+        const r = snap(render({ ...s.after, character: low }, 64));
+        expect(r.taken, `${s.instruction}: low`).not.toBeNull();
+        expect(r.shown, `${s.instruction}: low`).toBe(0);
+        touching++;
+      }
       // in a top cell named but its box across the picture's top, six pixels past the border (its sprite inside), as
       // the world never draws it
       if (now.y > 1 / 3) continue;
@@ -66,6 +75,7 @@ describe("the creature's move", () => {
     }
     expect(resized).toBeGreaterThanOrEqual(6);
     expect(cut).toBeGreaterThanOrEqual(2);
+    expect(touching).toBeGreaterThanOrEqual(1);
   });
 });
 
