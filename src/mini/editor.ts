@@ -266,8 +266,6 @@ export class MiniEditor {
     // their words alone can be unknown
     const edits = clauses.flatMap(splitEdits).map((c) => ({ typed: c.trim(), phrased: worldPhrasing(c) }));
     const asked = edits.map((e) => worldColors(e.phrased ?? e.typed));
-    // a shape named as the picture shows it is asked so: its words are the model's ("the green thing" → "the green
-    // square")
     // a word written or moved (glyph.ts): the model is asked it as the word replaced by itself — a word the picture
     // shows is recoloured, not written; one it does not show (or shows there already), not moved
     const writes = (a: string) => {
@@ -278,6 +276,8 @@ export class MiniEditor {
       const moved = wordMovedAsked(labels, a);
       return moved && (!picture || movedGlyph(moved, picture)) ? { ...moved, moved: true } : null;
     };
+    // (a shape named as the picture shows it is asked so: its words are the model's, "the green thing" → "the green
+    // square")
     const unknownWords = tok.unknownWords(
       asked
         .map((a) => {

@@ -18,17 +18,17 @@ import {
   restyleAsked,
   type SeenShape,
 } from '../world/shapes-seen.ts';
-import { BODY, CHARACTER_SIZES } from '../world/characters.ts';
-import { BORDER, type Region, regionOf } from '../world/scene.ts';
+import { CHARACTER_SIZES } from '../world/characters.ts';
+import { type Region, regionOf } from '../world/scene.ts';
 import { type Size, SIZES } from '../world/shapes.ts';
 import { toneEdit } from '../world/tone-edits.ts';
 import { findWord, type GlyphEdit, recoloredWordReader, snapToGlyph, wordRecolorAsked } from './glyph.ts';
 import { wordRemovedAsked } from './word-edits.ts';
 import { drawnOffWorld } from './kept-drawn.ts';
 import { creatureSprite, intoCell, MOVED_RIM, snapMoved } from './moved.ts';
-import { grown, keptShapesMask, layOver, maskBox, silhouettes, type Taken } from './preserve.ts';
+import { grown, keptShapesMask, layOver, silhouettes, type Taken } from './preserve.ts';
 import { snapAdded, snapRedrawn, snapRedrawnAt } from './redrawn.ts';
-import { creatureSize, snapCreatureResized, snapResized } from './resized.ts';
+import { creatureBoxAt, creatureSize, snapCreatureResized, snapResized } from './resized.ts';
 import { backgroundShown, groundLaid, groundWhere, worldGrounds } from './world-light.ts';
 
 /**
@@ -48,9 +48,6 @@ const whole =
     const taken = take(out);
     return { taken, shown: taken ? 1 : 0 };
   };
-
-/** How far (pixels at 64 px) a creature's box may lie past where the world could draw it and still show a move. */
-const PLACE_SLACK = 2.5;
 
 /** Whether a thing centred at (x, y) (fractions of the side) lies in the cell the words name (any, where none). */
 const inCellNamed = (cell: Region | null, x: number, y: number): boolean => !cell || regionOf(x, y) === cell;
@@ -182,29 +179,12 @@ export function snapFor(
   const drawn = rows && drawnOffWorld(fitted, seen, rows);
   const creature = drawn && creatureSprite(fitted, seen, drawn);
   if (!rows || !creature) return null;
-  // the creature's box (pixels) and the cell the words name: an answer that draws it elsewhere (resized in place,
-  // moved to another cell) or across the picture's border (the world draws it inside) does not show the edit, and the
-  // model is asked again (its best is kept)
-  const [bx0, by0, bx1, by1] = maskBox(creature, W, H)!;
+  // an answer that draws it elsewhere (resized in place, moved to another cell) or where the world could not (across
+  // the picture's border) does not show the edit, and the model is asked again (its best is kept)
   const cell = cellAsked(prompt);
   const placed = (offset: readonly [number, number] | null, scale: number) => {
-    if (!offset) return true;
-    // its sprite's box as laid (scaled about its centre, moved): the world never draws on the picture's outermost
-    // pixels — its box lies inside the border, the sprite within it
-    const [hw, hh] = [((bx1 - bx0 + 1) / 2) * scale, ((by1 - by0 + 1) / 2) * scale];
-    const [sx, sy] = [(bx0 + bx1 + 1) / 2 + offset[0], (by0 + by1 + 1) / 2 + offset[1]];
-    if (sx - hw < 0.5 || sy - hh < 0.5 || sx + hw > W - 0.5 || sy + hh > H - 0.5) return false;
-    // the square box the world draws it in, from its sprite's: the body spans 2·ru of its side and reaches its
-    // bottom but for 1 − (v + rv) of it (characters.ts BODY)
-    const side = (2 * hw) / (2 * BODY.ru);
-    const [cx, cy] = [sx, sy + hh + (1 - BODY.v - BODY.rv) * side - side / 2];
-    // its centre where the world may put it: the box inside the border, in the cell named — PLACE_SLACK pixels either
-    // way, as the bench reads a creature (a hat against the top edge reads at the world's nearest place; a bow three
-    // pixels past it does not)
-    const slack = (PLACE_SLACK * W) / 64;
-    const [mx, my] = [BORDER * W + side / 2 - slack, BORDER * H + side / 2 - slack];
-    const inside = cx >= mx && cy >= my && cx <= W - mx && cy <= H - my;
-    return inside && inCellNamed(cell, cx / W, cy / H);
+    const at = offset && creatureBoxAt(creature, offset, scale, W, H);
+    return !offset || (!!at && inCellNamed(cell, at.x, at.y));
   };
   const shownIn = (
     { taken, offset }: { taken: Taken | null; offset: readonly [number, number] | null },

@@ -42,7 +42,8 @@
 // at every size), and the analyzer reads a shape by its silhouette.
 
 import type { RGBImage } from '../image/rgb.ts';
-import { CHARACTER_SIZES } from '../world/characters.ts';
+import { BODY, CHARACTER_SIZES } from '../world/characters.ts';
+import { BORDER } from '../world/scene.ts';
 import type { SeenShape } from '../world/shapes-seen.ts';
 import { dist2, MOVED_RIM, SAME } from './moved.ts';
 import { grown, keptShapesMask, maskBox, medianColour, silhouettes, type Taken } from './preserve.ts';
@@ -151,6 +152,37 @@ export function snapCreatureResized(
   };
   return snapScaled(out, picture, thing, CHARACTER_SIZES[to] / CHARACTER_SIZES[from]);
 }
+/** How far (pixels at 64 px) a creature's box may lie past where the world could draw it (creatureBoxAt). */
+const PLACE_SLACK = 2.5;
+
+/**
+ * The centre (fractions of the side) of the square box the world would draw the creature in, whose pixels `sprite`
+ * marks in a W × H picture, once scaled by `scale` about its sprite box's centre and moved by `offset` (pixels); null
+ * where the world could not draw it there. Its box is found from its sprite's: the body spans 2·ru of its side and
+ * reaches its bottom but for 1 − (v + rv) of it (characters.ts BODY). The world draws no pixel of it on the picture's
+ * outermost ring, and its box inside the border (BORDER) — here with PLACE_SLACK pixels either way, as the bench reads
+ * a creature at the world's nearest place (a hat against the top edge reads; a bow three pixels past it does not).
+ */
+export function creatureBoxAt(
+  sprite: Uint8Array,
+  offset: readonly [number, number],
+  scale: number,
+  W: number,
+  H: number,
+): { x: number; y: number } | null {
+  const [x0, y0, x1, y1] = maskBox(sprite, W, H) ?? [0, 0, 0, 0];
+  // its sprite's box as laid
+  const [hw, hh] = [((x1 - x0 + 1) / 2) * scale, ((y1 - y0 + 1) / 2) * scale];
+  const [sx, sy] = [(x0 + x1 + 1) / 2 + offset[0], (y0 + y1 + 1) / 2 + offset[1]];
+  if (sx - hw < 0.5 || sy - hh < 0.5 || sx + hw > W - 0.5 || sy + hh > H - 0.5) return null;
+  // the square box it lies in, and where the world may centre it
+  const side = hw / BODY.ru;
+  const [cx, cy] = [sx, sy + hh + (1 - BODY.v - BODY.rv) * side - side / 2];
+  const slack = (PLACE_SLACK * W) / 64;
+  const [mx, my] = [BORDER * W + side / 2 - slack, BORDER * H + side / 2 - slack];
+  return cx >= mx && cy >= my && cx <= W - mx && cy <= H - my ? { x: cx / W, y: cy / H } : null;
+}
+
 /** About how much of its box's width a creature's sprite spans (16–19 of 19.2 pixels, 22–26 of 26.9). */
 const CREATURE_FILLS = 0.9;
 

@@ -4,8 +4,9 @@
 // the picture draws, and the model asked to replace the word with itself — the replacement it was trained on, with
 // nothing to take away (of the 24 test captions whose only miss was their word, 23 made at seed 0 with it, none drawn
 // from words). A word moved ("move the word 'OWL' to the top"): its glyphs in its own ink in the cell asked, the same
-// replacement asked (26 of 34 test words). A word taken away ("remove the word 'OWL'"): no glyph image, the model asked
-// so, read as a replacement by nothing (21 of 34). The readers are glyph.ts snapToGlyph (src/mini/readers.ts).
+// replacement asked (26 of 34 test words). A word taken away ("remove the word 'OWL'"): a blank glyph image (its place
+// drawn as its ground) and none in turn, read as a replacement by nothing (32 of 34). The readers are glyph.ts
+// snapToGlyph (src/mini/readers.ts). And the picture's word spoken of without its label is named by it.
 
 import { bareCommand } from '../prompt/typed-text.ts';
 import type { RGBImage } from '../image/rgb.ts';
