@@ -145,7 +145,8 @@ export interface MiniEditOptions {
   /**
    * the instruction of the turn before (a chat's, a session's): a prompt that starts "<verb> it" of the shape it
    * edited ("make the red circle blue", then "move it up") is read with the shape named ("move the blue circle up",
-   * src/world/outside.ts resolveIt); the model learnt "it" only as the picture or the creature
+   * src/world/outside.ts resolveIt); the model learnt "it" only as the picture or the creature. A word it named
+   * ("add the word 'SUN' at the top") is the picture's word for an edit that says "the word" without its label.
    */
   previous?: string;
   /**
@@ -247,7 +248,7 @@ export class MiniEditor {
     const seen = styled ? undefined : o.seen;
     const picture = seen && this.pictures.get(seen);
     // the picture's text spoken of without its label named by it, as edit names it
-    const read = picture ? this.wordNamed(resolved, picture) : resolved;
+    const read = picture ? this.wordNamed(resolved, picture, o.previous) : resolved;
     // the clauses the model reads: the prompt, or with two images the edits asked after the style
     const clauses = styled ? editsAfterStyle(read) : [read];
     if (!clauses.length)
@@ -395,7 +396,7 @@ export class MiniEditor {
     // (the creature put in a new scene keeps nothing of the picture: the answer is the model's as it drew it)
     const preserve = o.preserve !== false && !newScene(read);
     // the picture's text spoken of without its label named by it ("remove the text" → "remove the text 'FLUX'")
-    const named = fitted.length === 1 ? this.wordNamed(read, fitted[0]!.image) : read;
+    const named = fitted.length === 1 ? this.wordNamed(read, fitted[0]!.image, o.previous) : read;
     // a phrasing of the world's edits in the world's words ("make it dark" → "make it night", other-phrasings.ts),
     // and a colour the world never draws as the nearest it does ("blue" background → "sky blue", outside.ts)
     const phrased = worldColors(worldPhrasing(named) ?? named);
@@ -500,11 +501,13 @@ export class MiniEditor {
 
   /**
    * A prompt (as read) that speaks of the picture's text without its label with the label of the world's word the
-   * picture (`fitted`, at the model's size) shows, when the model was trained on word edits (word-edits.ts
-   * withWordNamed); else as it was.
+   * picture (`fitted`, at the model's size) shows — or of a word the turn before (`previous`) named, a user's —, when
+   * the model was trained on word edits (word-edits.ts withWordNamed); else as it was.
    */
-  private wordNamed(read: string, fitted: RGBImage): string {
-    return this.pipe.model.config.glyph ? withWordNamed(read, this.pipe.tokenizer.labels(read), fitted) : read;
+  private wordNamed(read: string, fitted: RGBImage, previous?: string): string {
+    const tok = this.pipe.tokenizer;
+    const also = previous === undefined ? [] : tok.labels(previous);
+    return this.pipe.model.config.glyph ? withWordNamed(read, tok.labels(read), fitted, also) : read;
   }
 
   /** A prompt read (asRead) with its "it" named after the turn before's shape (resolveIt), the previous read too. */

@@ -15,11 +15,11 @@ import { textCells } from '../world/font.ts';
 import { glyphImage } from '../world/glyph.ts';
 import { REMOVE, TEXT_WORDS } from '../world/never-edits.ts';
 import { colorDistance, TEXT_COLOR_NAMES, TEXT_COLORS, type TextColor } from '../world/palette.ts';
-import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT } from '../world/scene.ts';
+import { placesIn, type Region, regionOf, regionPhrase, regionRect, TEXT_UNIT, textRect } from '../world/scene.ts';
 import { cellAsked, namesAShape, withoutLabels } from '../world/shapes-seen.ts';
 import { VOCABULARY } from '../world/vocabulary.ts';
-import { findWord, type GlyphEdit } from './glyph.ts';
-import { drawnOffShapes, rowGrounds } from './moved.ts';
+import { type FoundWord, findWord, type GlyphEdit } from './glyph.ts';
+import { dist2, drawnOffShapes, rowGrounds } from './moved.ts';
 import { groundTime, isGray } from './world-light.ts';
 
 /** A word an edit writes: its label, and the world's text colour and the cell said (null where not said). */
@@ -170,12 +170,33 @@ export function removedGlyph(word: string | null, picture: RGBImage): GlyphEdit 
 }
 
 /**
- * The world's word `picture` shows (one of its VOCABULARY, found by its glyphs; the longest found, as 'OPEN' shows
- * 'PEN' too), or null.
+ * The world's word `picture` shows (one of its VOCABULARY, or of `also`: words written earlier; found by its glyphs;
+ * the longest found, as 'OPEN' shows 'PEN' too), or null.
  */
-export function worldWordIn(picture: RGBImage): string | null {
-  const found = VOCABULARY.filter((w) => findWord(picture, w) !== null);
+export function worldWordIn(picture: RGBImage, also: readonly string[] = []): string | null {
+  const found = [...VOCABULARY, ...also].filter((w) => {
+    const at = findWord(picture, w);
+    return at !== null && !inLongerWord(picture, w, at);
+  });
   return found.reduce<string | null>((a, w) => (a === null || w.length > a.length ? w : a), null);
+}
+
+/**
+ * Whether the word `word`, found at `at` in `picture`, has letters beside it: its ink in the two columns where a
+ * longer word's next glyph (or the one before) would start, past the one-column gap between glyphs, on its rows — in
+ * its ink's own colour, within a third of the way to its ground ('SUN' in a user's 'SUNNY', which is none of the
+ * world's words; a shape beside it in another colour is not a letter).
+ */
+function inLongerWord(picture: RGBImage, word: string, at: FoundWord): boolean {
+  const { width: S, height: H, data } = picture;
+  const [x0, y0, x1, y1] = textRect({ word, color: 'black', x: at.x, y: at.y }).map((v) => Math.round(v * S));
+  const [ink, ground] = [Uint8Array.from(at.ink), Uint8Array.from(at.ground)];
+  const near = dist2(ink, 0, ground, 0) / 9;
+  const unit = Math.max(1, Math.round(TEXT_UNIT * S));
+  const columns = [x0! - 2 * unit, x0! - 3 * unit, x1! + unit, x1! + 2 * unit];
+  for (let y = Math.max(0, y0!); y < Math.min(H, y1!); y++)
+    for (const x of columns) if (x >= 0 && x < S && dist2(data, (y * S + x) * 3, ink, 0) < near) return true;
+  return false;
 }
 
 /** "the word", "the text", "the letters", "the sign" …: the picture's text named without its label */
@@ -186,12 +207,18 @@ const THE_TEXT = new RegExp(`\\bthe (?:${[...TEXT_WORDS].join('|')})\\b`, 'i');
  * the letters blue") with the label of the world's word `picture` (at the model's size) shows put after it ("remove
  * the text 'FLUX'"): the model learnt every word edit with its label quoted, and the editor reads a word edit by its
  * label (glyph.ts, and above). As it was where it quotes a label (`labels`, as the tokenizer reads the edit's), names
- * a shape, writes a word, or the picture shows none of the world's words.
+ * a shape, writes a word, or the picture shows none of the world's words (nor of `also`: the labels of the turn
+ * before, a word a user wrote).
  */
-export function withWordNamed(edit: string, labels: readonly string[], picture: RGBImage): string {
+export function withWordNamed(
+  edit: string,
+  labels: readonly string[],
+  picture: RGBImage,
+  also: readonly string[] = [],
+): string {
   const said = THE_TEXT.exec(edit);
   if (!said || labels.length || namesAShape(edit) || WRITES.test(edit)) return edit;
-  const word = worldWordIn(picture);
+  const word = worldWordIn(picture, also);
   const at = said.index + said[0].length;
   return word ? `${edit.slice(0, at)} '${word}'${edit.slice(at)}` : edit;
 }

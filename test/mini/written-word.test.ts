@@ -411,6 +411,23 @@ describe("the picture's word spoken of without its label", () => {
     expect(named('remove the text', render(scene({}), 64))).toBe('remove the text');
   });
 
+  it("is named by a user's word the turn before wrote, which is not the world's", async () => {
+    const ed = await MiniEditor.load();
+    const img = render(scene({ text: { word: 'SUNNY', color: 'red', x: 0.5, y: 0.2 } }), 64);
+    const seen = await ed.shapesIn(img);
+    // the world's 'SUN' in it is not the picture's word: letters stand beside it
+    expect(worldWordIn(img)).toBeNull();
+    expect(worldWordIn(img, ['SUNNY'])).toBe('SUNNY');
+    const previous = "add the word 'SUNNY' in red at the top";
+    expect(ed.checkPrompt('remove the text', { seen, previous }).note).toContain(
+      `read "remove the text" as "remove the text 'SUNNY'"`,
+    );
+    // without the turn before, no word of the world's is found: as typed
+    expect(ed.checkPrompt('remove the text', { seen }).note ?? '').not.toContain("'SUNNY'");
+    const r = await ed.edit({ prompt: 'remove the text', image: img, seed: 0, previous });
+    expect(r.edits).toEqual(["remove the text 'SUNNY'"]);
+  });
+
   it('is edited as the edit with its label, and said before', async () => {
     const ed = await MiniEditor.load();
     const img = await readImage('examples/scene.png');
