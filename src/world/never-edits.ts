@@ -1,5 +1,6 @@
 // Edits the world never makes of its word or its creature. The world recolours its word and writes new letters in its
-// place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it.
+// place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it nor
+// changes its look (its eyes, what it wears, its markings: who it is, characters.ts).
 // Asked so ("move the text to the top", "remove the creature"), the model answers with a guess — the words are known,
 // so no unknown-word note would say it; this one does, before the edit runs. A word named by its label and taken away
 // ("remove the word 'FLUX'") the model mostly erases, asked with a blank glyph image, and the editor reads it
@@ -20,6 +21,15 @@ export const TEXT_WORDS: ReadonlySet<string> = new Set([
 ]);
 /** Words for the scene's creature. */
 export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'character']);
+
+/** Words for the creature's look (characters.ts EYES, ACCESSORIES, PATTERNS and their phrases), singular. */
+const LOOK_WORDS: ReadonlySet<string> = new Set(['eye', 'hat', 'bow', 'antenna', 'crown', 'spot', 'stripe', 'belly']);
+/** "eyes", "antennae", "striped", "spotted": a look word, as the world's or in another form */
+const lookWord = (w: string) =>
+  [w, ...['s', 'e', 'd', 'ted'].map((end) => w.replace(new RegExp(`${end}$`), ''))].some((v) => LOOK_WORDS.has(v));
+/** An edit's verb for a thing's look (a caption — "a salmon creature with sleepy eyes, a top hat …" — has none). */
+const CHANGE =
+  /^(?:add|give|put|draw|remove|delete|erase|take|get rid of|change|make|turn|replace|swap|paint|colou?r)\b/;
 
 /** An edit that takes its thing away ("remove …", "take the circle away", "get rid of …"), lower-cased. */
 export const REMOVE = /^(?:remove|delete|erase|take\b.*\b(?:away|out|off)|get rid of)\b/;
@@ -45,7 +55,10 @@ export function neverNote(command: string): string | null {
   if (words.some((w) => TEXT_WORDS.has(w)) && MOVE.test(said) && LABEL.test(command)) return null;
   if (words.some((w) => TEXT_WORDS.has(w)) && (REMOVE.test(said) || MOVE.test(said) || SIZE.test(said)))
     return `the model has only recoloured words or written new ones in their place — never removed, moved or resized one — so ${quoted} is outside what it learnt`;
-  if (words.some((w) => CREATURE_WORDS.has(w)) && REMOVE.test(said))
+  if (!words.some((w) => CREATURE_WORDS.has(w))) return null;
+  if (words.some(lookWord) && CHANGE.test(said))
+    return `the model has never changed the creature's look (its eyes, what it wears and its markings are who it is), so ${quoted} is outside what it learnt`;
+  if (REMOVE.test(said))
     return `the model has only moved, resized or redrawn the creature — never removed it — so ${quoted} is outside what it learnt`;
   return null;
 }

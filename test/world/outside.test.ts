@@ -101,6 +101,20 @@ describe('outsideWorldNotes', () => {
       'the model has only moved, resized or redrawn the creature — never removed it — so "remove the creature" is ' +
         'outside what it learnt',
     ]);
+    // the creature's look, which is who it is: what it wears, its eyes, its markings, in the plural or another form
+    for (const p of [
+      'add a hat to the creature',
+      "take off the character's bow",
+      'give the creature big eyes',
+      'put a crown on the character',
+      'make the creature striped',
+      'give the creature spots',
+      "remove the creature's antennae",
+    ])
+      expect(outsideWorldNotes(p), p).toEqual([
+        "the model has never changed the creature's look (its eyes, what it wears and its markings are who it is), " +
+          `so "${p}" is outside what it learnt`,
+      ]);
     // each edit of several on its own
     expect(outsideWorldNotes('remove the star and remove the text').at(-1)).toMatch(/so "remove the text" is/);
     // the world's own edits of them: nothing
@@ -113,6 +127,10 @@ describe('outsideWorldNotes', () => {
       'remove the circles next to the word',
       'erase the crosses above the text',
       "a small red circle and the word 'TREE' written in blue",
+      // the look said, not changed: a caption, a thing added beside the creature, a hat of no creature
+      'a salmon creature with sleepy eyes, a top hat and a pale belly, drawn large, on a mint green background',
+      'add a red star above the creature',
+      'remove the hat',
     ])
       expect(outsideWorldNotes(p), p).toEqual([]);
   });
