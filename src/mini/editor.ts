@@ -20,6 +20,7 @@ import {
   namesOtherwise,
   newScene,
   notThereNote,
+  alreadyNote,
   type SeenShape,
   shapesKept,
   whichNote,
@@ -311,6 +312,8 @@ export class MiniEditor {
       // a shape named that the picture does not show, or by its shape or colour alone: named as it shows it, or
       // which of several that fit (the shapes seen in it, when the caller read them: shapesIn)
       seen ? notThereNote(asked, seen) : null,
+      // a shape recoloured in the colour it has
+      seen ? alreadyNote(asked, seen) : null,
       seen ? namedNote(namedOtherwise(asked, seen)) : null,
       seen ? whichNote(asked, seen) : null,
       seen ? eachNote(asked, seen) : null,

@@ -240,12 +240,32 @@ const RECOLOR = /^(?:make|turn|paint|recolou?r|change the colou?r of)\s+(.+?)\s+
  * asks. Null otherwise, or when the colour asked is the one seen.
  */
 export function recoloredShape(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: ObjectColor } | null {
+  const read = recolorRead(edit, seen);
+  return read && read.shape.color !== read.to ? read : null;
+}
+
+/** The one shape seen a recolour names and the colour it asks (recoloredShape), the shape's own colour too. */
+function recolorRead(edit: string, seen: readonly SeenShape[]): { shape: SeenShape; to: ObjectColor } | null {
   const m = RECOLOR.exec(bareCommand(edit));
   const to = m?.[2]?.toLowerCase();
   const names = m && isColor(to) ? [...m[1]!.matchAll(NAMED)] : [];
   if (names.length !== 1 || names[0]![0] !== m![1]) return null;
   const shape = oneSeen(names[0]!, seen);
-  return shape && shape.color !== to ? { shape, to: to as ObjectColor } : null;
+  return shape && { shape, to: to as ObjectColor };
+}
+
+/**
+ * What to tell a user whose edit recolours a shape in the colour the picture shows it in already ("make the circle
+ * blue" of a blue circle): the world never asks that, and the model answers with a guess (null when no edit does).
+ */
+export function alreadyNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
+  const same = edits.flatMap((e) => {
+    const read = recolorRead(e, seen);
+    return read && read.shape.color === read.to ? [`the ${read.to} ${read.shape.shape} is ${read.to} already`] : [];
+  });
+  return same.length
+    ? `${same.join(', and ')}: there is nothing to recolour, so the model will change something else or nothing`
+    : null;
 }
 
 /** The words that name a drawing style, by style ("solid filled", "outlined", "stripes", "polka dots"). */

@@ -247,6 +247,12 @@ describe('MiniEditor', () => {
     expect(thing.unknownWords).not.toContain('thing');
     expect(thing.note).toContain(`read "the ${other.color} thing" as "the ${other.color} ${other.shape}"`);
     expect(ed.checkPrompt(`remove the ${other.color} thing`).unknownWords).toContain('thing'); // no picture read
+    // a shape recoloured in its own colour: said (the picture read), nothing said without the picture
+    const same = `make the ${other.color} ${other.shape} ${other.color}`;
+    expect(ed.checkPrompt(same, { seen }).note).toContain(
+      `the ${other.color} ${other.shape} is ${other.color} already`,
+    );
+    expect(ed.checkPrompt(same).note ?? '').not.toContain('already');
     expect(ed.checkPrompt(`remove the ${pair.left.shape}`, { seen }).note).toMatch(
       new RegExp(
         `the picture shows 2 shapes "the ${pair.left.shape}" may name \\(a ${pair.left.color} ${pair.left.shape} and `,

@@ -16,6 +16,7 @@ import {
   movesCreature,
   namesOtherwise,
   notThereNote,
+  alreadyNote,
   recoloredShape,
   removedShape,
   resizedShape,
@@ -128,6 +129,30 @@ describe('eachShapeSeen', () => {
       expect(notThereNote(edits, seen), edits.join('; ')).toBeNull();
     // no shape seen: no picture of the world's, nothing to tell
     expect(notThereNote(['make the star red'], [])).toBeNull();
+  });
+
+  it('names a shape recoloured in the colour it has already, and only that', () => {
+    expect(alreadyNote(['make the blue circle blue'], seen)).toBe(
+      'the blue circle is blue already: there is nothing to recolour, so the model will change something else or nothing',
+    );
+    expect(alreadyNote(['make the blue circle blue', 'turn the green triangle green'], seen)).toBe(
+      'the blue circle is blue already, and the green triangle is green already: there is nothing to recolour, so ' +
+        'the model will change something else or nothing',
+    );
+    // a colour the shape has not; a shape named that two fit (which one is whichNote's); no recolour
+    for (const edits of [
+      ['make the blue circle red'],
+      ['make the circle red'],
+      ['make the blue circle green'],
+      ['move the blue circle to the left'],
+      ['make all the shapes red'],
+    ])
+      expect(alreadyNote(edits, seen), edits.join('; ')).toBeNull();
+    // the world never asks it
+    for (const split of ['train', 'val', 'test'] as const)
+      for (const s of streamSamples({ split, seed: 5, families: ['local', 'multiturn'], count: 300 }))
+        for (const t of [s, ...(s.turns ?? [])])
+          expect(alreadyNote([t.instruction], seenOf(s as Sample)), t.instruction).toBeNull();
   });
 
   it('names a shape named by its shape or colour alone by both, where exactly one shape seen fits', () => {
