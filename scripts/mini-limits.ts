@@ -1,8 +1,9 @@
-// Two limits of the embedded model, measured as the model card's "Known limits" quotes them (not a test: the numbers
-// are the model's, and a model trained otherwise gives others).
+// Limits of the embedded model, and what its editor reaches past one, measured as the model card's "Known limits"
+// and the README quote them (not a test: the numbers are the model's, and a model trained otherwise gives others).
 //
 //   node --import tsx scripts/mini-limits.ts grey [N] [--model DIR]       edits of a greyed picture, against colour
 //   node --import tsx scripts/mini-limits.ts gradient [--model DIR]       a gradient's order, drawn and edited
+//   node --import tsx scripts/mini-limits.ts unnamed [SEED] [--model DIR] captions with no background, on white
 //
 // grey: the first N (default 80) local and text edits of the test split (generation seed 11), each made on the
 // picture in colour and on the picture greyed as the world greys it (the scene's `grayscale`), shipped defaults, seed
@@ -12,6 +13,9 @@
 // at seeds 0–3; drawn from words (`generate`, a small red circle in the centre) and as the raw answer (no output step,
 // no retries) to a background change of a picture with a solid ground; the ground read from the side columns by the
 // benchmark's readBackground: the right way up, upside down, or another background.
+// unnamed: the 60 text-to-image captions of the test split (generation seed 11) without the creature, their ground
+// taken out ("… on a peach background"), drawn at seed hashSeed(SEED, 'u' + i) in parts (on white: caption-parts.ts)
+// and in one pass, each judged by `judge` as the world's scene on a white ground.
 
 import { judge } from '../src/bench/analyze.ts';
 import { readBackground } from '../src/bench/read.ts';
@@ -99,6 +103,26 @@ async function gradient(): Promise<void> {
   console.log(`drawn from words: ${JSON.stringify(counts.drawn)}; raw edit: ${JSON.stringify(counts.edited)}`);
 }
 
+async function unnamed(seed: number): Promise<void> {
+  const made = { 'in parts': 0, 'one pass': 0 };
+  let i = 0;
+  for (const s of streamSamples({ split: 'test', seed: 11, families: ['t2i'], count: 60 })) {
+    if (s.after.character) continue;
+    const prompt = s.instruction.replace(
+      /(?:,\s*|\s+)on\s+(?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\S+\s+){0,3}background\b[^,]*/i,
+      '',
+    );
+    const onWhite: Scene = { ...s.after, background: { kind: 'solid', color: 'white' } };
+    const at = hashSeed(seed, `u${i++}`);
+    for (const inParts of [true, false]) {
+      const r = await ed.generate({ prompt, seed: at, inParts });
+      made[inParts ? 'in parts' : 'one pass'] += +judge(s.edit, null, onWhite, r.image).success;
+    }
+  }
+  console.log(`${i} captions with no background, judged on white: ${JSON.stringify(made)}`);
+}
+
 if (what === 'grey') await grey(Number(n ?? 80));
 else if (what === 'gradient') await gradient();
-else throw new Error('usage: scripts/mini-limits.ts grey [N] | gradient  [--model DIR]');
+else if (what === 'unnamed') await unnamed(Number(n ?? 0));
+else throw new Error('usage: scripts/mini-limits.ts grey [N] | gradient | unnamed [SEED]  [--model DIR]');

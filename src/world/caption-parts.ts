@@ -36,7 +36,12 @@ export interface CaptionParts {
   ground: string;
   background: Background | null;
   edits: string[];
+  /** the caption names no background ("a red circle at the top"): drawn on UNNAMED_GROUND, said */
+  unnamed?: true;
 }
+
+/** The ground of a caption that names none: the world's plainest background. */
+const UNNAMED_GROUND: Background = { kind: 'solid', color: 'white' };
 
 const PLACE = String.raw`(?:on|at|in)\s+the\s+(?:(?:top|bottom)(?:[\s-]+(?:left|right))?|left|right|cent(?:er|re)|middle)`;
 /** "a small red striped circle at the top": "a"/"an", one to three words, a shape's noun, its place where said */
@@ -56,7 +61,8 @@ const NIGHT = /,?\s+at\s+night$/i;
 /** The night a caption asks, made last: the world's day/night edit */
 const NIGHT_MADE = 'make it night';
 /** How captions open ("A picture of …", "An image showing …"): no thing of the scene's */
-const OPENING = /^(?:(?:an?\s+)?(?:picture|image|photo|drawing|scene)\s+(?:of|showing|with)|showing|draw|generate)\s+/i;
+const OPENING =
+  /^(?:(?:an?\s+)?(?:picture|image|photo|drawing|scene)\s+(?:of|showing|with)|showing|draw|generate|create|make|paint|add|put|place)\s+/i;
 /** Where shapes said without a place go: where no other is, in this order (one alone: the centre). */
 const FREE_PLACES: readonly Region[] = ['left', 'right', 'center', 'top', 'bottom', ...REGIONS];
 
@@ -100,16 +106,19 @@ function addsNamed(text: string): { adds: string[]; rest: string } {
 
 /**
  * A caption (a prompt with no picture) read as its ground, one add per shape it names with a colour and its word
- * written; null where it names no ground ("… on a … background"), or no such shape and no word: then it is drawn as
- * one.
+ * written; null where it names no such shape and no word, or speaks of a background otherwise than the world's "… on a
+ * … background" ("a red circle with a blue background"): then it is drawn as one. A caption that names no background
+ * ("a red circle at the top") is drawn on a white one (`unnamed`): the world never draws a thing on no ground, and
+ * the model drew such a caption in one pass as scribbles.
  */
 export function captionParts(caption: string): CaptionParts | null {
   let text = caption.trim().replace(/[.!]+$/, '');
   const night = NIGHT.test(text);
   text = text.replace(NIGHT, '');
   const ground = GROUND.exec(text);
-  if (!ground) return null;
-  const { adds, rest: named } = addsNamed(text.slice(0, ground.index));
+  const unnamed = !ground && !/\bbackground\b/i.test(text);
+  if (!ground && !unnamed) return null;
+  const { adds, rest: named } = addsNamed(ground ? text.slice(0, ground.index) : text);
   // the word, written after the shapes
   const word = WORD_PART.exec(named);
   const things = word ? named.replace(word[0], ' ') : named;
@@ -124,12 +133,13 @@ export function captionParts(caption: string): CaptionParts | null {
     .replace(/\s+and\s+(?:(?:,|\band\b)\s*)+/gi, ' and ')
     .replace(/\s+/g, ' ')
     .trim();
-  const bg = ground[1]!.trim();
+  const bg = ground ? ground[1]!.trim() : `a ${backgroundPhrase(UNNAMED_GROUND)} background`;
   const drawn = rest ? `${rest} on ${bg}` : bg;
   return {
     ground: `${drawn[0]!.toUpperCase()}${drawn.slice(1)}`,
     background: backgroundAsked(bg),
     edits: [...adds, ...written, ...(night ? [NIGHT_MADE] : [])],
+    ...(unnamed ? { unnamed } : {}),
   };
 }
 
@@ -143,9 +153,10 @@ function writtenWord(label: string, color: string | undefined, place: string | u
 export function inPartsNote(parts: CaptionParts | null): string | null {
   if (!parts) return null;
   const quoted = [parts.ground, ...parts.edits].map((e) => `"${e}"`).join(', ');
+  const ground = parts.unnamed ? `its ground (it names none: ${backgroundPhrase(UNNAMED_GROUND)})` : 'its ground';
   return (
     'kontext-mini draws a scene from words alone poorly and a ground, an added shape and a word from its glyphs well, ' +
-    `so this is drawn as its ground, then each shape added and its word written, one after the other: ${quoted}`
+    `so this is drawn as ${ground}, then each shape added and its word written, one after the other: ${quoted}`
   );
 }
 

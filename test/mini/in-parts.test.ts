@@ -84,6 +84,28 @@ describe('the editor draws a picture from words in parts', () => {
     expect((await ed.generate({ prompt: captions[0]!.instruction, seed: 0, preserve: false })).edits).toBeUndefined();
   });
 
+  it('draws a caption that names no background on a white one: judged right on white, in one pass not', async () => {
+    const ed = await MiniEditor.load();
+    const captions = [...streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 60 })]
+      .filter((x) => !x.after.text && !x.after.character)
+      .slice(0, 4);
+    let [inParts, onePass] = [0, 0];
+    for (const s of captions) {
+      const prompt = s.instruction.replace(
+        /(?:,\s*|\s+)on\s+(?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\S+\s+){0,3}background\b[^,]*/i,
+        '',
+      );
+      expect(prompt).not.toMatch(/background/);
+      const onWhite = { ...s.after, background: { kind: 'solid' as const, color: 'white' as const } };
+      const r = await ed.generate({ prompt, seed: 0 });
+      expect(r.edits?.[0]).toBe('A white background');
+      inParts += +judge(s.edit, null, onWhite, r.image).success;
+      onePass += +judge(s.edit, null, onWhite, (await ed.generate({ prompt, seed: 0, inParts: false })).image).success;
+    }
+    expect(inParts).toBeGreaterThanOrEqual(3);
+    expect(onePass).toBe(0);
+  });
+
   it('answers at the size asked; a ground no try shows is asked again, then said', async () => {
     const ed = await MiniEditor.load();
     const prompt = 'a small red circle at the top on a peach background';

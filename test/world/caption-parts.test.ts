@@ -85,24 +85,52 @@ describe('captionParts', () => {
     ).toEqual(['add a medium blue star in the center', "add the word 'HELLO' in the center", 'make it night']);
   });
 
-  it('reads no caption without a ground, or a shape of the world with its colour or a word (drawn as one)', () => {
+  it('reads no caption without a shape of the world with its colour or a word, or with a ground in other words (drawn as one)', () => {
     for (const c of [
-      'a red circle',
       'a peach background',
-      "the word 'CAT' written in red",
       'a circle on a peach background',
       'a red hexagon on a peach background',
+      'a red hexagon',
+      'a teal creature with big eyes',
+      // a background spoken of otherwise than "on a … background": not drawn on another
+      'a red circle with a peach background',
     ])
       expect(captionParts(c), c).toBeNull();
   });
 
-  it('is told before the picture is drawn so, every part quoted; nothing for a caption drawn in one pass', () => {
+  it('draws a caption that names no background on a white one, its verb and opening words left out', () => {
+    const white = { kind: 'solid', color: 'white' };
+    expect(captionParts('a red circle')).toEqual({
+      ground: 'A white background',
+      background: white,
+      edits: ['add a medium red circle in the center'],
+      unnamed: true,
+    });
+    expect(captionParts("Draw the word 'CAT' written in red at the top, at night")).toEqual({
+      ground: 'A white background',
+      background: white,
+      edits: ["add the word 'CAT' in red at the top", 'make it night'],
+      unnamed: true,
+    });
+    const added = captionParts('add a small blue square at the top left and a green star');
+    expect(added?.ground).toBe('A white background'); // not "Add on a white background"
+    expect(added?.edits).toEqual(['add a small blue square at the top left', 'add a medium green star in the center']);
+    // one that names its ground: not so
+    expect(captionParts('a red circle on a peach background')?.unnamed).toBeUndefined();
+  });
+
+  it('is told before the picture is drawn so, every part quoted, a ground it does not name said; nothing for a caption drawn in one pass', () => {
     expect(inPartsNote(captionParts('a red circle on the left on a white background'))).toBe(
       'kontext-mini draws a scene from words alone poorly and a ground, an added shape and a word from its glyphs well, ' +
         'so this is drawn as its ground, then each shape added and its word written, one after the other: ' +
         '"A white background", "add a medium red circle on the left"',
     );
-    expect(inPartsNote(captionParts('a red circle'))).toBeNull();
+    expect(inPartsNote(captionParts('a red circle'))).toBe(
+      'kontext-mini draws a scene from words alone poorly and a ground, an added shape and a word from its glyphs well, ' +
+        'so this is drawn as its ground (it names none: white), then each shape added and its word written, one ' +
+        'after the other: "A white background", "add a medium red circle in the center"',
+    );
+    expect(inPartsNote(captionParts('a red hexagon'))).toBeNull();
   });
 });
 
