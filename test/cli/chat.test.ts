@@ -138,8 +138,10 @@ describe('kontext chat', () => {
     // the night picture's shapes are read as the world's (it was relit in the world's light): a star it does not
     // show is named, and so is the square made vermilion, which no longer reads as a square
     expect(r.stderr.match(/note: .*/g)).toEqual([
-      'note: read "the circle" as "the blue circle", as the picture shows it (the model knows a shape best by its ' +
-        'colour and shape)',
+      // (the example's circle is blue already: said)
+      'note: the blue circle is blue already: there is nothing to recolour, so the model will change something else ' +
+        'or nothing; read "the circle" as "the blue circle", as the picture shows it (the model knows a shape best ' +
+        'by its colour and shape)',
       'note: the picture shows no star (it shows a blue circle, a cyan square and a green triangle), so the model ' +
         'will change something else or nothing',
       expect.stringMatching(/^note: the model does not know "vermilion" and reads it without meaning: /),
