@@ -202,13 +202,25 @@ function inLongerWord(picture: RGBImage, word: string, at: FoundWord): boolean {
 /** "the word", "the text", "the letters", "the sign" …: the picture's text named without its label */
 const THE_TEXT = new RegExp(`\\bthe (?:${[...TEXT_WORDS].join('|')})\\b`, 'i');
 
+/** "the word", "the text" … or "it" (before "say"): the picture's text in a replacement that names its new word alone */
+const TEXT_NOUN = `the (?:${[...TEXT_WORDS].join('|')})`;
+/**
+ * A replacement that names its new word alone, at its end: "change the word to 'HELLO'", "turn the sign into OPEN",
+ * "replace the text with HELLO", "rewrite the word as HELLO", "make the sign say OPEN", "make it read HELLO".
+ */
+const REPLACED_BY = new RegExp(
+  String.raw`^(?:(?:change|turn|rename)\s+${TEXT_NOUN}\s+(?:to|into)|replace\s+${TEXT_NOUN}\s+with|rewrite\s+${TEXT_NOUN}\s+as|make\s+(?:${TEXT_NOUN}|it)\s+(?:say|read))\s+(?:'[^']+'|"[^"]+"|\S+)$`,
+  'i',
+);
+
 /**
  * An edit that speaks of the picture's text without its label ("remove the text", "move the word to the top", "make
  * the letters blue") with the label of the world's word `picture` (at the model's size) shows put after it ("remove
- * the text 'FLUX'"): the model learnt every word edit with its label quoted, and the editor reads a word edit by its
- * label (glyph.ts, and above). As it was where it quotes a label (`labels`, as the tokenizer reads the edit's), names
- * a shape, writes a word, or the picture shows none of the world's words (nor of `also`: the labels of the turn
- * before, a word a user wrote).
+ * the text 'FLUX'"), and a replacement that names its new word alone ("change the text to HELLO") as the world asks
+ * one ("replace 'FLUX' with 'HELLO'"): the model learnt every word edit with its label quoted, and the editor reads a
+ * word edit by its label (glyph.ts, and above). As it was where it quotes a label otherwise (`labels`, as the
+ * tokenizer reads the edit's), names a shape, writes a word, or the picture shows none of the world's words (nor of
+ * `also`: the labels of the turn before, a word a user wrote) — or, for a replacement, shows its new word already.
  */
 export function withWordNamed(
   edit: string,
@@ -216,6 +228,10 @@ export function withWordNamed(
   picture: RGBImage,
   also: readonly string[] = [],
 ): string {
+  if (labels.length === 1 && REPLACED_BY.test(bareCommand(edit))) {
+    const word = worldWordIn(picture, also);
+    return word && word !== labels[0] ? `replace '${word}' with '${labels[0]}'` : edit;
+  }
   const said = THE_TEXT.exec(edit);
   if (!said || labels.length || namesAShape(edit) || WRITES.test(edit)) return edit;
   const word = worldWordIn(picture, also);

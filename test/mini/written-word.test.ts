@@ -411,6 +411,40 @@ describe("the picture's word spoken of without its label", () => {
     expect(named('remove the text', render(scene({}), 64))).toBe('remove the text');
   });
 
+  it("reads a replacement that names its new word alone as the world's, the picture's word replaced", async () => {
+    const img = await readImage('examples/scene.png');
+    const named = (edit: string, picture = img) => withWordNamed(edit, tok.labels(edit), picture);
+    for (const typed of [
+      "change the word to 'HELLO'",
+      'Please change the text to HELLO.',
+      'turn the sign into HELLO',
+      'replace the letters with "HELLO"',
+      'rewrite the word as HELLO',
+      'make the sign say HELLO',
+      'make it read HELLO',
+    ])
+      expect(named(typed), typed).toBe("replace 'FLUX' with 'HELLO'");
+    for (const same of [
+      // the picture's word already; more after the new word; a shape
+      'change the word to FLUX',
+      'make it say HELLO and more',
+      'change the circle to HELLO',
+    ])
+      expect(named(same), same).toBe(same);
+    expect(named('change the text to HELLO', render(scene({}), 64))).toBe('change the text to HELLO');
+    // made as the world's replacement, byte for byte, and said
+    const ed = await MiniEditor.load();
+    const typed = 'make the sign say HELLO';
+    const r = await ed.edit({ prompt: typed, image: img, seed: 0 });
+    const world = await ed.edit({ prompt: "replace 'FLUX' with 'HELLO'", image: img, seed: 0 });
+    expect(r.edits).toEqual(["replace 'FLUX' with 'HELLO'"]);
+    expect([...r.image.data]).toEqual([...world.image.data]);
+    expect(findWord(r.image, 'HELLO')).not.toBeNull();
+    expect(ed.checkPrompt(typed, { seen: await ed.shapesIn(img) }).note).toContain(
+      `read "${typed}" as "replace 'FLUX' with 'HELLO'": the word the picture shows`,
+    );
+  });
+
   it("is named by a user's word the turn before wrote, which is not the world's", async () => {
     const ed = await MiniEditor.load();
     const img = render(scene({ text: { word: 'SUNNY', color: 'red', x: 0.5, y: 0.2 } }), 64);
