@@ -21,6 +21,7 @@ import {
   newScene,
   notThereNote,
   alreadyNote,
+  besideNote,
   type SeenShape,
   shapesKept,
   whichNote,
@@ -315,6 +316,7 @@ export class MiniEditor {
       // a shape recoloured in the colour it has
       seen ? alreadyNote(asked, seen) : null,
       seen ? namedNote(namedOtherwise(asked, seen)) : null,
+      seen ? besideNote(asked, seen) : null,
       seen ? whichNote(asked, seen) : null,
       seen ? eachNote(asked, seen) : null,
       // a word replaced that the picture does not show (or shows with the new one): no glyph image will go with it

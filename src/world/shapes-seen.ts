@@ -31,7 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, type ObjectColor, TEXT_COLOR_NAMES } from './palette.ts';
-import { type Region, REGIONS } from './scene.ts';
+import { type Region, REGIONS, regionOf } from './scene.ts';
 import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
@@ -194,6 +194,79 @@ const CELL_NAMED = new RegExp(
 export function cellAsked(edit: string): Region | null {
   const named = [...edit.matchAll(CELL_NAMED)];
   return named.length ? (named.at(-1)![1]!.toLowerCase() as Region) : null;
+}
+
+/**
+ * A move to a place beside another thing ("move the circle to the right of the square", "put the star above the
+ * cross"): the command up to the moved thing's name, the side, and the other thing's name.
+ */
+const BESIDE =
+  /^(\s*(?:move|shift|relocate|put|place)\s+.+?)\s+(?:(?:to|on)\s+the\s+(left|right)(?:\s+side)?\s+of|(above|over|below|under|beneath|underneath))\s+(the\s+.+?)[.!]?\s*$/i;
+/** A side's step in the picture's cells (column, row). */
+const STEP: Record<string, [number, number]> = {
+  left: [-1, 0],
+  right: [1, 0],
+  above: [0, -1],
+  over: [0, -1],
+  below: [0, 1],
+  under: [0, 1],
+  beneath: [0, 1],
+  underneath: [0, 1],
+};
+
+/**
+ * A move to a place beside another shape seen (BESIDE), read: the cell beside that shape's on that side (null where
+ * the picture has none: the shape at its edge), the side's words and that shape; null where the words ask no such
+ * move, a name fits no one shape seen, or the moved shape is in that cell already.
+ */
+function besideRead(
+  edit: string,
+  seen: readonly SeenShape[],
+): { command: string; cell: Region | null; side: string; other: SeenShape } | null {
+  const m = BESIDE.exec(bareCommand(edit));
+  if (!m) return null;
+  const [moved, other] = [m[1]!, m[4]!].map((text) => {
+    const names = [...text.matchAll(NAMED)];
+    return names.length === 1 ? oneSeen(names[0]!, seen) : null;
+  });
+  if (!moved || !other || moved === other || other.x === undefined || other.y === undefined) return null;
+  const side = (m[2] ? `to the ${m[2]} of` : m[3]!).toLowerCase();
+  const [dc, dr] = STEP[(m[2] ?? m[3]!).toLowerCase()]!;
+  const [col, row] = [Math.floor(other.x * 3) + dc, Math.floor(other.y * 3) + dr];
+  const cell = col < 0 || col > 2 || row < 0 || row > 2 ? null : REGIONS[row * 3 + col]!;
+  if (cell && moved.x !== undefined && moved.y !== undefined && regionOf(moved.x, moved.y) === cell) return null;
+  // the world's move: "move <the thing> to the <cell>"
+  return { command: m[1]!.trim().replace(/^\S+/, 'move'), cell, side, other };
+}
+
+/**
+ * A move to a place beside another shape seen, as the world asks a move: to the cell beside that shape's ("move the
+ * circle to the right of the square" of a square at the bottom → "move the circle to the bottom right"). The world
+ * moves a thing to a cell of the picture, never beside another, and the model, asked so, smudged both. Null where
+ * besideRead reads none, or the picture has no cell there.
+ */
+export function besideAsked(edit: string, seen: readonly SeenShape[]): string | null {
+  const read = besideRead(edit, seen);
+  if (!read?.cell) return null;
+  return `${read.command} ${read.cell === 'center' ? 'to the center' : `to the ${read.cell}`}`;
+}
+
+/**
+ * What to tell a user whose moves to a place beside a shape are asked as moves to a cell (besideAsked), or cannot be
+ * (the shape at the picture's edge), or null.
+ */
+export function besideNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
+  const notes = edits.flatMap((e) => {
+    const read = besideRead(e, seen);
+    if (!read) return [];
+    const name = `the ${read.other.color} ${read.other.shape}`;
+    return [
+      read.cell
+        ? `read "${e.trim()}" as "${besideAsked(e, seen)}": the cell ${read.side} ${name}, as the world words a move (the model moves a thing to a cell of the picture, never beside another)`
+        : `the picture has no cell ${read.side} ${name} (it is at the edge), so "${e.trim()}" is asked as typed: the model moves a thing to a cell of the picture, never beside another`,
+    ];
+  });
+  return notes.length ? notes.join('; ') : null;
 }
 
 /** The one shape seen that a removal names ("remove the red circle", "get rid of the star"), or null. */
@@ -592,9 +665,11 @@ export const namesOtherwise = (edit: string) => namings(edit).some((n) => otherN
 /**
  * An edit with each shape it names otherwise than the world does named as the world does, as the picture shows it
  * ("the circle" → "the blue circle", "the large red star" → "the red star", "the circle on the left" → "the red
- * circle": worldName); else as it was.
+ * circle": worldName), and a move beside another shape a move to the cell beside it (besideAsked); else as it was.
  */
-export function asWorldNames(edit: string, seen: readonly SeenShape[]): string {
+export function asWorldNames(typed: string, seen: readonly SeenShape[]): string {
+  // a move beside another shape, as a move to the cell beside it
+  const edit = besideAsked(typed, seen) ?? typed;
   let out = '';
   let from = 0;
   for (const { text, at, naming } of namings(edit)) {

@@ -8,7 +8,7 @@ import { MiniEditor } from '../../src/mini/editor.ts';
 import { judge } from '../../src/bench/analyze.ts';
 import { creatureSprite, intoCell, MOVED_RIM, NUDGE, snapMoved } from '../../src/mini/moved.ts';
 import { grown, keptShapesMask, silhouettes } from '../../src/mini/preserve.ts';
-import { characterRect, type Region, regionRect, sceneIsValid } from '../../src/world/scene.ts';
+import { characterRect, type Region, REGIONS, regionRect, sceneIsValid } from '../../src/world/scene.ts';
 import { streamSamples } from '../../src/world/dataset.ts';
 import { render } from '../../src/world/render.ts';
 import type { Sample } from '../../src/world/dataset.ts';
@@ -253,5 +253,28 @@ describe('a move just across the border of the cell named', () => {
       }
       expect(n).toBe(3);
     }
+  });
+});
+
+describe('a move beside another shape', () => {
+  it('is made as the move to the cell beside it, and said; one with no cell there is said too', async () => {
+    const ed = await MiniEditor.load();
+    const s = [...streamSamples({ split: 'test', seed: 2, families: ['local'], count: 200 })].find(
+      (x) => x.task === 'local.move' && x.before!.objects.length >= 2,
+    )!;
+    const img = s.inputs[0]!;
+    const seen = await ed.shapesIn(img);
+    // the moved shape and another, from the picture as read; the cell beside the other's, on a side the grid has
+    const [moved, other] = [seen[0]!, seen[1]!];
+    const [col, row] = [Math.floor(other.x! * 3), Math.floor(other.y! * 3)];
+    const side = col < 2 ? (['to the right of', 1] as const) : (['to the left of', -1] as const);
+    const cell = REGIONS[row * 3 + col + side[1]]!;
+    const typed = `move the ${moved.color} ${moved.shape} ${side[0]} the ${other.color} ${other.shape}`;
+    const world = `move the ${moved.color} ${moved.shape} ${cell === 'center' ? 'to the center' : `to the ${cell}`}`;
+    const r = await ed.edit({ prompt: typed, image: img, seed: 0 });
+    const w = await ed.edit({ prompt: world, image: img, seed: 0 });
+    expect(r.edits).toEqual([world]);
+    expect([...r.image.data]).toEqual([...w.image.data]);
+    expect(ed.checkPrompt(typed, { seen }).note).toContain(`read "${typed}" as "${world}": the cell ${side[0]} the`);
   });
 });

@@ -17,6 +17,8 @@ import {
   namesOtherwise,
   notThereNote,
   alreadyNote,
+  besideAsked,
+  besideNote,
   recoloredShape,
   removedShape,
   resizedShape,
@@ -131,6 +133,54 @@ describe('eachShapeSeen', () => {
     expect(notThereNote(['make the star red'], [])).toBeNull();
   });
 
+  it('reads a move beside another shape as a move to the cell beside it, and says so', () => {
+    const placed: SeenShape[] = [
+      { color: 'blue', shape: 'circle', x: 0.15, y: 0.85 },
+      { color: 'cyan', shape: 'square', x: 0.5, y: 0.85 },
+      { color: 'green', shape: 'triangle', x: 0.8, y: 0.4 },
+    ];
+    const cases: [string, string][] = [
+      ['move the circle to the right of the square', 'move the circle to the bottom right'],
+      ['Please put the square above the circle.', 'move the square to the left'],
+      ['shift the square on the left side of the triangle', 'move the square to the center'],
+      ['move the blue circle under the triangle', 'move the blue circle to the bottom right'],
+    ];
+    for (const [typed, read] of cases) {
+      expect(besideAsked(typed, placed), typed).toBe(read);
+      expect(besideNote([typed], placed), typed).toMatch(
+        new RegExp(`^read "${typed.replace('.', '\\.')}" as "${read}": the cell `),
+      );
+    }
+    // and named as the picture shows it, as every edit asked is
+    expect(asWorldNames('move the circle to the right of the square', placed)).toBe(
+      'move the blue circle to the bottom right',
+    );
+    expect(besideNote(['move the circle to the right of the square'], placed)).toContain(
+      'the cell to the right of the cyan square, as the world words a move',
+    );
+    // no cell there (the square at the bottom edge): asked as typed, said
+    expect(besideAsked('move the triangle below the square', placed)).toBeNull();
+    expect(besideNote(['move the triangle below the square'], placed)).toBe(
+      'the picture has no cell below the cyan square (it is at the edge), so "move the triangle below the square" is ' +
+        'asked as typed: the model moves a thing to a cell of the picture, never beside another',
+    );
+    // a shape not shown, the moved shape there already, a cell named, nothing beside: not read
+    for (const edit of [
+      'move the circle to the right of the star',
+      'move the circle to the left of the square',
+      'move the circle to the right',
+      'remove the circle to the right of the square',
+    ]) {
+      expect(besideAsked(edit, placed), edit).toBeNull();
+      expect(besideNote([edit], placed), edit).toBeNull();
+    }
+    // the world never asks it
+    for (const split of ['train', 'val', 'test'] as const)
+      for (const s of streamSamples({ split, seed: 5, families: ['local', 'multiturn'], count: 300 }))
+        for (const t of [s, ...(s.turns ?? [])])
+          expect(besideNote([t.instruction], seenOf(s as Sample)), t.instruction).toBeNull();
+  });
+
   it('names a shape recoloured in the colour it has already, and only that', () => {
     expect(alreadyNote(['make the blue circle blue'], seen)).toBe(
       'the blue circle is blue already: there is nothing to recolour, so the model will change something else or nothing',
@@ -235,7 +285,8 @@ describe('eachShapeSeen', () => {
       { typed: 'the circle on the left', read: 'the red circle' },
     ]);
     // the world's moves ("put the red circle on the left instead"), a place that tells none apart (the bottom left:
-    // the red circle and the green square as far), "to the left of": as typed
+    // the red circle and the green square as far): as typed; "to the left of" names no shape's place — a move
+    // there is a move to the cell beside the square (besideAsked)
     for (const edit of [
       'put the circle on the left instead',
       'move the circle on the left',
@@ -244,7 +295,7 @@ describe('eachShapeSeen', () => {
     ])
       expect(asWorldNames(edit, placed), edit).toBe(edit);
     expect(asWorldNames('move the blue shape to the left of the square', placed)).toBe(
-      'move the blue circle to the left of the green square',
+      'move the blue circle to the bottom left',
     );
     // several that fit and nothing said to tell them apart: said which there are, and how to name one
     expect(whichNote(['remove the circle'], placed)).toBe(
