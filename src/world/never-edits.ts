@@ -1,6 +1,7 @@
 // Edits the world never makes of its word or its creature. The world recolours its word and writes new letters in its
 // place, but never removes, moves or resizes it; it moves, resizes and redraws its creature, but never removes it nor
-// changes its look (its eyes, what it wears, its markings: who it is, characters.ts).
+// changes its look (its eyes, what it wears, its markings: who it is, characters.ts), and resizes it only as it moves
+// it to another cell.
 // Asked so ("move the text to the top", "remove the creature"), the model answers with a guess — the words are known,
 // so no unknown-word note would say it; this one does, before the edit runs. A word named by its label and taken away
 // ("remove the word 'FLUX'") the model mostly erases, asked with a blank glyph image, and the editor reads it
@@ -37,7 +38,7 @@ const MOVE = /^(?:move|shift|relocate)\b/;
 /** A word named by its label: quoted, or in capitals */
 const LABEL = /'[^']+'|"[^"]+"|\b[A-Z]{2,}\b/;
 const SIZE =
-  /^(?:(?:make|turn|change)\b.*\b(?:bigger|smaller|larger|large|small|tiny|huge)\b|(?:resize|shrink|enlarge|scale)\b)/;
+  /^(?:(?:make|turn|change)\b.*\b(?:bigger|smaller|larger|large|big|small|tiny|huge)\b|(?:resize|shrink|enlarge|scale)\b)/;
 
 /**
  * What the world never asks of its word or its creature, for one edit's command (courtesy words off: "remove the
@@ -60,5 +61,8 @@ export function neverNote(command: string): string | null {
     return `the model has never changed the creature's look (its eyes, what it wears and its markings are who it is), so ${quoted} is outside what it learnt`;
   if (REMOVE.test(said))
     return `the model has only moved, resized or redrawn the creature — never removed it — so ${quoted} is outside what it learnt`;
+  // resized where it stands: the world resizes its creature only as it moves it to another cell
+  if (SIZE.test(said) && !/\b(?:move|shift|relocate|place|put)\b/.test(said))
+    return `the model has resized the creature only while moving it to another cell ("move the creature to the left and make it large"), so ${quoted} is outside what it learnt`;
   return null;
 }

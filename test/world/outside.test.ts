@@ -115,6 +115,17 @@ describe('outsideWorldNotes', () => {
         "the model has never changed the creature's look (its eyes, what it wears and its markings are who it is), " +
           `so "${p}" is outside what it learnt`,
       ]);
+    // the creature resized where it stands: the world resizes it only as it moves it to another cell
+    for (const p of [
+      'make the creature large',
+      'make the character big',
+      'shrink the creature',
+      'make the creature small in the center',
+    ])
+      expect(outsideWorldNotes(p), p).toEqual([
+        'the model has resized the creature only while moving it to another cell ("move the creature to the left and ' +
+          `make it large"), so "${p}" is outside what it learnt`,
+      ]);
     // each edit of several on its own
     expect(outsideWorldNotes('remove the star and remove the text').at(-1)).toMatch(/so "remove the text" is/);
     // the world's own edits of them: nothing
@@ -122,6 +133,8 @@ describe('outsideWorldNotes', () => {
       "replace the word 'FLUX' with 'HELLO'",
       'make the text red',
       'move the creature to the left and make it small',
+      'make the character small and move it to the right',
+      'place this character on the left and draw it large',
       'remove the red star',
       // shapes by the word, in the plural too: the edit is theirs
       'remove the circles next to the word',
