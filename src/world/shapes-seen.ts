@@ -31,7 +31,7 @@ import { bareCommand } from '../prompt/typed-text.ts';
 import { CREATURE_WORDS, REMOVE, TEXT_WORDS } from './never-edits.ts';
 import { isEditVerb, listed } from './outside.ts';
 import { BACKGROUND_WORDS, OBJECT_COLOR_NAMES, type ObjectColor, TEXT_COLOR_NAMES } from './palette.ts';
-import { type Region, REGIONS, regionOf } from './scene.ts';
+import { type Region, REGIONS, regionOf, regionPhrase } from './scene.ts';
 import { toneEdit } from './tone-edits.ts';
 import { ANY_SHAPE_NOUNS, type Shape, SHAPES, SIZE_NAMES, type Size, type Style, shapeNamed } from './shapes.ts';
 
@@ -197,11 +197,14 @@ export function cellAsked(edit: string): Region | null {
 }
 
 /**
- * A move to a place beside another thing ("move the circle to the right of the square", "put the star above the
- * cross"): the command up to the moved thing's name, the side, and the other thing's name.
+ * A move or an add to a place beside another thing ("move the circle to the right of the square", "put the star
+ * above the cross", "add a red star below the circle"): the command up to the moved thing's name (or the new thing's
+ * words), the side, and the other thing's name.
  */
 const BESIDE =
-  /^(\s*(?:move|shift|relocate|put|place)\s+.+?)\s+(?:(?:to|on)\s+the\s+(left|right)(?:\s+side)?\s+of|(above|over|below|under|beneath|underneath))\s+(the\s+.+?)[.!]?\s*$/i;
+  /^(\s*(?:move|shift|relocate|put|place|add|draw|insert)\s+.+?)\s+(?:(?:to|on)\s+the\s+(left|right)(?:\s+side)?\s+of|(above|over|below|under|beneath|underneath))\s+(the\s+.+?)[.!]?\s*$/i;
+/** A new thing's words after its verb ("add a red star", "put a small blue circle"): an add, not a move. */
+const A_NEW_THING = /^\s*\S+\s+an?\s+/i;
 /** A side's step in the picture's cells (column, row). */
 const STEP: Record<string, [number, number]> = {
   left: [-1, 0],
@@ -215,44 +218,47 @@ const STEP: Record<string, [number, number]> = {
 };
 
 /**
- * A move to a place beside another shape seen (BESIDE), read: the cell beside that shape's on that side (null where
- * the picture has none: the shape at its edge), the side's words and that shape; null where the words ask no such
- * move, a name fits no one shape seen, or the moved shape is in that cell already.
+ * A move or an add to a place beside another shape seen (BESIDE), read: the cell beside that shape's on that side
+ * (null where the picture has none: the shape at its edge), the side's words and that shape; null where the words ask
+ * no such edit, a name fits no one shape seen, or the moved shape is in that cell already.
  */
 function besideRead(
   edit: string,
   seen: readonly SeenShape[],
-): { command: string; cell: Region | null; side: string; other: SeenShape } | null {
+): { command: string; cell: Region | null; side: string; other: SeenShape; adds: boolean } | null {
   const m = BESIDE.exec(bareCommand(edit));
   if (!m) return null;
+  const adds = A_NEW_THING.test(m[1]!);
   const [moved, other] = [m[1]!, m[4]!].map((text) => {
     const names = [...text.matchAll(NAMED)];
     return names.length === 1 ? oneSeen(names[0]!, seen) : null;
   });
-  if (!moved || !other || moved === other || other.x === undefined || other.y === undefined) return null;
+  if ((!adds && !moved) || !other || moved === other || other.x === undefined || other.y === undefined) return null;
   const side = (m[2] ? `to the ${m[2]} of` : m[3]!).toLowerCase();
   const [dc, dr] = STEP[(m[2] ?? m[3]!).toLowerCase()]!;
   const [col, row] = [Math.floor(other.x * 3) + dc, Math.floor(other.y * 3) + dr];
   const cell = col < 0 || col > 2 || row < 0 || row > 2 ? null : REGIONS[row * 3 + col]!;
-  if (cell && moved.x !== undefined && moved.y !== undefined && regionOf(moved.x, moved.y) === cell) return null;
-  // the world's move: "move <the thing> to the <cell>"
-  return { command: m[1]!.trim().replace(/^\S+/, 'move'), cell, side, other };
+  if (cell && moved?.x !== undefined && moved.y !== undefined && regionOf(moved.x, moved.y) === cell) return null;
+  // the world's move, "move <the thing> to the <cell>", and add, "add <a new thing> <in the cell>"
+  return { command: m[1]!.trim().replace(/^\S+/, adds ? 'add' : 'move'), cell, side, other, adds };
 }
 
 /**
- * A move to a place beside another shape seen, as the world asks a move: to the cell beside that shape's ("move the
- * circle to the right of the square" of a square at the bottom → "move the circle to the bottom right"). The world
- * moves a thing to a cell of the picture, never beside another, and the model, asked so, smudged both. Null where
- * besideRead reads none, or the picture has no cell there.
+ * A move or an add to a place beside another shape seen, as the world asks one: to the cell beside that shape's
+ * ("move the circle to the right of the square" of a square at the bottom → "move the circle to the bottom right";
+ * "add a small red star above the circle" → "add a small red star on the left"). The world puts a thing in a cell of
+ * the picture, never beside another, and the model, asked so, smudged both. Null where besideRead reads none, or the
+ * picture has no cell there.
  */
 export function besideAsked(edit: string, seen: readonly SeenShape[]): string | null {
   const read = besideRead(edit, seen);
   if (!read?.cell) return null;
-  return `${read.command} ${read.cell === 'center' ? 'to the center' : `to the ${read.cell}`}`;
+  const to = read.adds ? regionPhrase(read.cell) : read.cell === 'center' ? 'to the center' : `to the ${read.cell}`;
+  return `${read.command} ${to}`;
 }
 
 /**
- * What to tell a user whose moves to a place beside a shape are asked as moves to a cell (besideAsked), or cannot be
+ * What to tell a user whose moves or adds to a place beside a shape are asked in a cell (besideAsked), or cannot be
  * (the shape at the picture's edge), or null.
  */
 export function besideNote(edits: readonly string[], seen: readonly SeenShape[]): string | null {
@@ -262,8 +268,8 @@ export function besideNote(edits: readonly string[], seen: readonly SeenShape[])
     const name = `the ${read.other.color} ${read.other.shape}`;
     return [
       read.cell
-        ? `read "${e.trim()}" as "${besideAsked(e, seen)}": the cell ${read.side} ${name}, as the world words a move (the model moves a thing to a cell of the picture, never beside another)`
-        : `the picture has no cell ${read.side} ${name} (it is at the edge), so "${e.trim()}" is asked as typed: the model moves a thing to a cell of the picture, never beside another`,
+        ? `read "${e.trim()}" as "${besideAsked(e, seen)}": the cell ${read.side} ${name}, as the world words a move or an add (the model puts a thing in a cell of the picture, never beside another)`
+        : `the picture has no cell ${read.side} ${name} (it is at the edge), so "${e.trim()}" is asked as typed: the model puts a thing in a cell of the picture, never beside another`,
     ];
   });
   return notes.length ? notes.join('; ') : null;

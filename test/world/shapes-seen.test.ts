@@ -144,6 +144,9 @@ describe('eachShapeSeen', () => {
       ['Please put the square above the circle.', 'move the square to the left'],
       ['shift the square on the left side of the triangle', 'move the square to the center'],
       ['move the blue circle under the triangle', 'move the blue circle to the bottom right'],
+      // a new thing put beside one: the world's add in that cell
+      ['add a small red star above the circle', 'add a small red star on the left'],
+      ['put a large yellow diamond to the left of the triangle', 'add a large yellow diamond in the center'],
     ];
     for (const [typed, read] of cases) {
       expect(besideAsked(typed, placed), typed).toBe(read);
@@ -156,13 +159,13 @@ describe('eachShapeSeen', () => {
       'move the blue circle to the bottom right',
     );
     expect(besideNote(['move the circle to the right of the square'], placed)).toContain(
-      'the cell to the right of the cyan square, as the world words a move',
+      'the cell to the right of the cyan square, as the world words a move or an add',
     );
     // no cell there (the square at the bottom edge): asked as typed, said
     expect(besideAsked('move the triangle below the square', placed)).toBeNull();
     expect(besideNote(['move the triangle below the square'], placed)).toBe(
       'the picture has no cell below the cyan square (it is at the edge), so "move the triangle below the square" is ' +
-        'asked as typed: the model moves a thing to a cell of the picture, never beside another',
+        'asked as typed: the model puts a thing in a cell of the picture, never beside another',
     );
     // a shape not shown, the moved shape there already, a cell named, nothing beside: not read
     for (const edit of [
