@@ -23,7 +23,8 @@ import { cloneScene, type Region, regionPhrase, type Scene, type SceneObject } f
 /**
  * A task of the test split, the world's own phrasing of its edit (one of its templates) and other phrasings; {obj}
  * the edited object ({shape}: by its shape alone, "the circle"; {sized}: with its size, "the large circle"; {placed}:
- * with where it is among its kind, "the circle on the left"), {to} the colour asked, {where} the place a move asks ("top left"), {desc} an added object ("a
+ * with where it is among its kind, "the circle on the left"), {to} the colour asked (a word replaced: its new word,
+ * {from} the old), {where} the place a move asks ("top left"), {desc} an added object ("a
  * small red dotted star") and {place} where it is added ("at the top left").
  */
 const CASES: { task: string; to?: string; world: string; phrasings: string[] }[] = [
@@ -71,6 +72,11 @@ const CASES: { task: string; to?: string; world: string; phrasings: string[] }[]
     phrasings: ['I want {desc} {place}', 'there should be {desc} {place}'],
   },
   { task: 'text.recolor', world: 'make the text {to}', phrasings: ['make the word {to}', 'change the text to {to}'] },
+  {
+    task: 'text.replace',
+    world: "replace '{from}' with '{to}'",
+    phrasings: ["change the word to '{to}'", 'make the sign say {to}', 'replace the text with {to}'],
+  },
   {
     task: 'global.grayscale',
     world: 'make the image grayscale',
@@ -198,7 +204,7 @@ function* testRows(task: string, n: number, to?: string): Generator<Sample> {
 
 /** A phrasing with the row's object, colour and place: "change the red circle to blue". */
 function fill(phrasing: string, s: Sample): string {
-  const e = s.edit as { id?: number; to?: string; region?: Region };
+  const e = s.edit as { id?: number; from?: string; to?: string; region?: Region };
   const o = s.before?.objects.find((p) => p.id === e.id);
   const added = s.after.objects.find((p) => p.id === e.id);
   return phrasing
@@ -206,6 +212,7 @@ function fill(phrasing: string, s: Sample): string {
     .replace('{shape}', o ? `the ${o.shape}` : '')
     .replace('{sized}', o ? `the ${o.size} ${o.shape}` : '')
     .replace('{placed}', o ? `the ${o.shape} ${placeAmong(o, s.before!.objects)}` : '')
+    .replace('{from}', e.from ?? '')
     .replace('{to}', e.to ?? '')
     .replace('{where}', e.region ?? '')
     .replace('{desc}', added ? describeObject(added) : '')
