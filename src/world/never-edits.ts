@@ -25,9 +25,10 @@ export const CREATURE_WORDS: ReadonlySet<string> = new Set(['creature', 'charact
 
 /** Words for the creature's look (characters.ts EYES, ACCESSORIES, PATTERNS and their phrases), singular. */
 const LOOK_WORDS: ReadonlySet<string> = new Set(['eye', 'hat', 'bow', 'antenna', 'crown', 'spot', 'stripe', 'belly']);
-/** "eyes", "antennae", "striped", "spotted": a look word, as the world's or in another form */
-const lookWord = (w: string) =>
-  [w, ...['s', 'e', 'd', 'ted'].map((end) => w.replace(new RegExp(`${end}$`), ''))].some((v) => LOOK_WORDS.has(v));
+/** Endings of a look word's other forms: "eyes", "antennae", "striped", "spotted". */
+const LOOK_ENDINGS = [/s$/, /e$/, /d$/, /ted$/];
+/** A look word, as the world's or in another form. */
+const lookWord = (w: string) => [w, ...LOOK_ENDINGS.map((end) => w.replace(end, ''))].some((v) => LOOK_WORDS.has(v));
 /** An edit's verb for a thing's look (a caption — "a salmon creature with sleepy eyes, a top hat …" — has none). */
 const CHANGE =
   /^(?:add|give|put|draw|remove|delete|erase|take|get rid of|change|make|turn|replace|swap|paint|colou?r)\b/;

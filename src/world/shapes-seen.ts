@@ -236,7 +236,8 @@ function besideRead(
   if ((!adds && !moved) || !other || moved === other || other.x === undefined || other.y === undefined) return null;
   const side = (m[2] ? `to the ${m[2]} of` : m[3]!).toLowerCase();
   const [dc, dr] = STEP[(m[2] ?? m[3]!).toLowerCase()]!;
-  const [col, row] = [Math.floor(other.x * 3) + dc, Math.floor(other.y * 3) + dr];
+  const at = REGIONS.indexOf(regionOf(other.x, other.y));
+  const [col, row] = [(at % 3) + dc, Math.floor(at / 3) + dr];
   const cell = col < 0 || col > 2 || row < 0 || row > 2 ? null : REGIONS[row * 3 + col]!;
   if (cell && moved?.x !== undefined && moved.y !== undefined && regionOf(moved.x, moved.y) === cell) return null;
   // the world's move, "move <the thing> to the <cell>", and add, "add <a new thing> <in the cell>"
@@ -671,10 +672,11 @@ export const namesOtherwise = (edit: string) => namings(edit).some((n) => otherN
 /**
  * An edit with each shape it names otherwise than the world does named as the world does, as the picture shows it
  * ("the circle" → "the blue circle", "the large red star" → "the red star", "the circle on the left" → "the red
- * circle": worldName), and a move beside another shape a move to the cell beside it (besideAsked); else as it was.
+ * circle": worldName), and a move or an add beside another shape one in the cell beside it (besideAsked); else as it
+ * was.
  */
 export function asWorldNames(typed: string, seen: readonly SeenShape[]): string {
-  // a move beside another shape, as a move to the cell beside it
+  // a move or an add beside another shape, as one in the cell beside it
   const edit = besideAsked(typed, seen) ?? typed;
   let out = '';
   let from = 0;
