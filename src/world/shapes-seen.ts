@@ -205,17 +205,11 @@ const BESIDE =
   /^(\s*(?:move|shift|relocate|put|place|add|draw|insert)\s+.+?)\s+(?:(?:to|on)\s+the\s+(left|right)(?:\s+side)?\s+of|(above|over|below|under|beneath|underneath))\s+(the\s+.+?)[.!]?\s*$/i;
 /** A new thing's words after its verb ("add a red star", "put a small blue circle"): an add, not a move. */
 const A_NEW_THING = /^\s*\S+\s+an?\s+/i;
-/** A side's step in the picture's cells (column, row). */
-const STEP: Record<string, [number, number]> = {
-  left: [-1, 0],
-  right: [1, 0],
-  above: [0, -1],
-  over: [0, -1],
-  below: [0, 1],
-  under: [0, 1],
-  beneath: [0, 1],
-  underneath: [0, 1],
-};
+/** A side's step in the picture's cells (column, row): the way its place word points (PLACE_WORDS). */
+const sideStep = (side: string): readonly [number, number] =>
+  PLACE_WORDS[
+    /^(?:above|over)$/.test(side) ? 'top' : /^(?:below|under|beneath|underneath)$/.test(side) ? 'bottom' : side
+  ]!;
 
 /**
  * A move or an add to a place beside another shape seen (BESIDE), read: the cell beside that shape's on that side
@@ -235,7 +229,7 @@ function besideRead(
   });
   if ((!adds && !moved) || !other || moved === other || other.x === undefined || other.y === undefined) return null;
   const side = (m[2] ? `to the ${m[2]} of` : m[3]!).toLowerCase();
-  const [dc, dr] = STEP[(m[2] ?? m[3]!).toLowerCase()]!;
+  const [dc, dr] = sideStep((m[2] ?? m[3]!).toLowerCase());
   const at = REGIONS.indexOf(regionOf(other.x, other.y));
   const [col, row] = [(at % 3) + dc, Math.floor(at / 3) + dr];
   const cell = col < 0 || col > 2 || row < 0 || row > 2 ? null : REGIONS[row * 3 + col]!;
