@@ -49,8 +49,11 @@ const SHAPE_PART = new RegExp(
   String.raw`\ban?\s+((?:[\p{L}]+\s+){1,3}?)(${SHAPES.join('|')})\b(?:\s+(${PLACE}))?`,
   'giu',
 );
-/** "… on a peach background", "…, on a background with a gradient from …", "on the white background": its ground, at its end */
-const GROUND = /(?:,\s*|\s+)on\s+((?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\p{L}+\s+){0,3}background\b.*)$/iu;
+/**
+ * "… on a peach background", "…, on a background with a gradient from …", "on the white background", "… with a peach
+ * background": its ground, at its end
+ */
+const GROUND = /(?:,\s*|\s+)(?:on|with)\s+((?:an?|the)\s+(?:(?!(?:on|an?|the)\s)\p{L}+\s+){0,3}background\b.*)$/iu;
 /** "the word 'OWL' written in orange at the top": its label, colour and place where said */
 const WORD_PART = new RegExp(
   String.raw`\bthe\s+(?:word|text)\s+('[^']+'|"[^"]+")(?:\s+(?:written\s+)?in\s+(${TEXT_COLOR_NAMES.join('|')}))?(?:\s+(${PLACE}))?`,
@@ -107,7 +110,7 @@ function addsNamed(text: string): { adds: string[]; rest: string } {
 /**
  * A caption (a prompt with no picture) read as its ground, one add per shape it names with a colour and its word
  * written; null where it names no such shape and no word, or speaks of a background otherwise than the world's "… on a
- * … background" ("a red circle with a blue background"): then it is drawn as one. A caption that names no background
+ * … background" (or "with" one: "a red circle, the background blue"): then it is drawn as one. A caption that names no background
  * ("a red circle at the top") is drawn on a white one (`unnamed`): the world never draws a thing on no ground, and
  * the model drew such a caption in one pass as scribbles.
  */

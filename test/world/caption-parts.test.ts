@@ -92,8 +92,8 @@ describe('captionParts', () => {
       'a red hexagon on a peach background',
       'a red hexagon',
       'a teal creature with big eyes',
-      // a background spoken of otherwise than "on a … background": not drawn on another
-      'a red circle with a peach background',
+      // a background spoken of otherwise than "on (or with) a … background": not drawn on another
+      'a red circle, the background peach',
     ])
       expect(captionParts(c), c).toBeNull();
   });
@@ -115,8 +115,13 @@ describe('captionParts', () => {
     const added = captionParts('add a small blue square at the top left and a green star');
     expect(added?.ground).toBe('A white background'); // not "Add on a white background"
     expect(added?.edits).toEqual(['add a small blue square at the top left', 'add a medium green star in the center']);
-    // one that names its ground: not so
+    // one that names its ground, "on" it or "with" it: not so
     expect(captionParts('a red circle on a peach background')?.unnamed).toBeUndefined();
+    expect(captionParts('a red circle with a peach background')).toEqual({
+      ground: 'A peach background',
+      background: { kind: 'solid', color: 'peach' },
+      edits: ['add a medium red circle in the center'],
+    });
   });
 
   it('is told before the picture is drawn so, every part quoted, a ground it does not name said; nothing for a caption drawn in one pass', () => {
