@@ -247,8 +247,12 @@ function besideRead(
  */
 export function besideAsked(edit: string, seen: readonly SeenShape[]): string | null {
   const read = besideRead(edit, seen);
-  if (!read?.cell) return null;
-  const to = read.adds ? regionPhrase(read.cell) : read.cell === 'center' ? 'to the center' : `to the ${read.cell}`;
+  return read?.cell ? inCell(read, read.cell) : null;
+}
+
+/** The world's move "to the <cell>" or add "<in the cell>" for a besideRead with a cell. */
+function inCell(read: { command: string; adds: boolean }, cell: Region): string {
+  const to = read.adds ? regionPhrase(cell) : cell === 'center' ? 'to the center' : `to the ${cell}`;
   return `${read.command} ${to}`;
 }
 
@@ -263,7 +267,7 @@ export function besideNote(edits: readonly string[], seen: readonly SeenShape[])
     const name = `the ${read.other.color} ${read.other.shape}`;
     return [
       read.cell
-        ? `read "${e.trim()}" as "${besideAsked(e, seen)}": the cell ${read.side} ${name}, as the world words a move or an add (the model puts a thing in a cell of the picture, never beside another)`
+        ? `read "${e.trim()}" as "${inCell(read, read.cell)}": the cell ${read.side} ${name}, as the world words a move or an add (the model puts a thing in a cell of the picture, never beside another)`
         : `the picture has no cell ${read.side} ${name} (it is at the edge), so "${e.trim()}" is asked as typed: the model puts a thing in a cell of the picture, never beside another`,
     ];
   });

@@ -62,11 +62,15 @@ describe('groundDrawn', () => {
 });
 
 describe('the editor draws a picture from words in parts', () => {
-  it("draws a caption's ground and then its shapes, judged right where the one pass is not", async () => {
-    const ed = await MiniEditor.load();
-    const captions = [...streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 60 })]
+  /** The first four test captions with neither a word nor the creature. */
+  const plainCaptions = () =>
+    [...streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 60 })]
       .filter((s) => !s.after.text && !s.after.character)
       .slice(0, 4);
+
+  it("draws a caption's ground and then its shapes, judged right where the one pass is not", async () => {
+    const ed = await MiniEditor.load();
+    const captions = plainCaptions();
     let [inParts, onePass] = [0, 0];
     for (const s of captions) {
       const parts = captionParts(s.instruction)!;
@@ -86,9 +90,7 @@ describe('the editor draws a picture from words in parts', () => {
 
   it('draws a caption that names no background on a white one: judged right on white, in one pass not', async () => {
     const ed = await MiniEditor.load();
-    const captions = [...streamSamples({ split: 'test', seed: 3, families: ['t2i'], count: 60 })]
-      .filter((x) => !x.after.text && !x.after.character)
-      .slice(0, 4);
+    const captions = plainCaptions();
     let [inParts, onePass] = [0, 0];
     for (const s of captions) {
       const prompt = s.instruction.replace(
